@@ -1,0 +1,87 @@
+# hamroh — one GNU Makefile.  `make` builds ./hamroh; `make test` runs every
+# test plain and under ASan+UBSan; `make bench` prints the benchmarks.
+
+PKGS	:= libsodium sqlite3 libuv msgpack
+CC	?= cc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP \
+	   -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wvla -Wimplicit-fallthrough \
+	   $(shell pkg-config --cflags $(PKGS))
+LDLIBS	+= $(shell pkg-config --libs $(PKGS)) -lm
+
+VARIANT	:= plain
+ifneq ($(SAN),)
+VARIANT	:= san
+CFLAGS	+= -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=$(SAN)
+endif
+B	:= build/$(VARIANT)
+
+ifeq ($(V),)
+Q	:= @
+E	= @printf '  %-6s %s\n' $(1) $(2);
+else
+Q	:=
+E	=
+endif
+
+STORE_SRC	:= $(wildcard store/*.c)
+PROTO_SRC	:= $(wildcard protocol/*.c)
+AGENT_SRC	:= $(filter-out agent/main.c,$(wildcard agent/*.c))
+LIB_OBJ		:= $(patsubst %.c,$(B)/%.o,$(STORE_SRC) $(PROTO_SRC) $(AGENT_SRC))
+MAIN_OBJ	:= $(B)/agent/main.o
+UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
+UNIT_BIN	:= $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+BENCH_BIN	:= $(B)/tests/bench
+HAMROH		:= $(B)/hamroh
+
+.PHONY: all test test-plain test-san unit check-layers bench clean deps demo
+all: hamroh
+
+# Install Debian packages first when a needed one is missing.
+deps:
+	$(Q)pkg-config --exists $(PKGS) cmocka || ./deploy/install-deps.sh
+
+hamroh: deps $(HAMROH)
+	$(Q)[ "$(VARIANT)" != plain ] || cp $(HAMROH) hamroh
+
+$(HAMROH): $(MAIN_OBJ) $(LIB_OBJ)
+	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call E,CC,$@)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/test_%: $(B)/tests/unit/test_%.o $(LIB_OBJ)
+	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
+	    $(shell pkg-config --libs cmocka)
+
+$(B)/tests/unit/%.o: CFLAGS += $(shell pkg-config --cflags cmocka)
+
+$(BENCH_BIN): $(B)/tests/bench/bench.o $(LIB_OBJ)
+	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# protocol/ and store/ never know about libuv; protocol/ never about SQLite.
+check-layers:
+	@bad=$$(grep -l '#include <uv.h>' protocol/*.[ch] store/*.[ch] \
+	    2>/dev/null; grep -l '#include <sqlite3.h>' protocol/*.[ch] \
+	    2>/dev/null); if [ -n "$$bad" ]; then \
+	    echo "check-layers: forbidden include in: $$bad" >&2; exit 1; fi
+
+# The whole suite, plain then under ASan+UBSan; ends with "N passed, N failed".
+test: deps check-layers
+	$(Q)$(MAKE) --no-print-directory hamroh unit
+	$(Q)$(MAKE) --no-print-directory SAN=address,undefined $(B:plain=san)/hamroh unit
+	$(Q)tests/run.sh build/plain build/san
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory CFLAGS="-O2 -g" hamroh $(BENCH_BIN)
+	$(Q)$(BENCH_BIN) --hamroh ./hamroh
+
+clean:
+	rm -rf build hamroh
+
+-include $(shell find build -name '*.d' 2>/dev/null)

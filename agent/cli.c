@@ -1,0 +1,272 @@
+/*
+ * cli.c: helpers shared by the CLI commands.
+ */
+#include "agent/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "store/hlc.h"
+
+void
+cli_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("hamroh: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static void
+load_key(struct cli *cli)
+{
+	uint8_t *sk;
+	char path[4096];
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, KEY_FILE);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1)
+		cli_fail(EXIT_USAGE, "key file %s: %s; is this a hamroh data "
+		    "dir? ('hamroh init' makes one)", path, strerror(errno));
+	if (fstat(fd, &sb) == -1)
+		cli_fail(EXIT_USAGE, "key file %s: %s", path, strerror(errno));
+	if (sb.st_mode & 077)
+		cli_fail(EXIT_USAGE, "key file %s has mode %04o; run 'chmod 600"
+		    " %s'", KEY_FILE, (unsigned)(sb.st_mode & 07777), path);
+	if ((sk = sodium_malloc(COMMIT_SK_LEN + 1)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	n = read(fd, sk, COMMIT_SK_LEN + 1);
+	close(fd);
+	if (n != COMMIT_SK_LEN)
+		cli_fail(EXIT_USAGE, "key file %s is damaged (%zd bytes, "
+		    "expected %d); restore it from your key backup", path, n,
+		    COMMIT_SK_LEN);
+	if (db_set_signer(cli->db, sk))
+		cli_fail(EXIT_USAGE, "out of memory");
+	sodium_memzero(sk, COMMIT_SK_LEN);
+	sodium_free(sk);
+}
+
+void
+cli_open(struct cli *cli, bool sign)
+{
+	char path[4096], err[STORE_ERRLEN];
+
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
+	if (access(path, F_OK) != 0)
+		cli_fail(EXIT_USAGE, "no hamroh node in %s; run 'hamroh init "
+		    "--name NAME' or give --data DIR", cli->dir);
+	if (db_open(&cli->db, path, false, err))
+		cli_fail(EXIT_USAGE, "open %s", err);
+	if (sign)
+		load_key(cli);
+	if (db_meta_get(cli->db, "name", cli->name, sizeof(cli->name)))
+		cli->name[0] = '\0';
+}
+
+void
+cli_close(struct cli *cli)
+{
+
+	db_close(cli->db);
+	cli->db = NULL;
+}
+
+const char *
+cli_opt(int *argc, char **argv, const char *name)
+{
+	const char *val = NULL;
+	size_t nl = strlen(name);
+	int i, j;
+
+	for (i = 0; i < *argc; i++) {
+		const char *v;
+		int take;
+
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], name) == 0) {
+			if (i + 1 >= *argc)
+				cli_fail(EXIT_USAGE, "option %s needs a value",
+				    name);
+			v = argv[i + 1];
+			take = 2;
+		} else if (strncmp(argv[i], name, nl) == 0 &&
+		    argv[i][nl] == '=') {
+			v = argv[i] + nl + 1;
+			take = 1;
+		} else
+			continue;
+		if (val != NULL)
+			cli_fail(EXIT_USAGE, "option %s given twice", name);
+		val = v;
+		for (j = i; j + take < *argc; j++)
+			argv[j] = argv[j + take];
+		*argc -= take;
+		i--;
+	}
+	return (val);
+}
+
+bool
+cli_flag(int *argc, char **argv, const char *name)
+{
+	bool seen = false;
+	int i, j;
+
+	for (i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], name) != 0)
+			continue;
+		seen = true;
+		for (j = i; j + 1 < *argc; j++)
+			argv[j] = argv[j + 1];
+		(*argc)--;
+		i--;
+	}
+	return (seen);
+}
+
+void
+cli_no_more_opts(int argc, char **argv, const char *cmd)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2])
+			cli_fail(EXIT_USAGE, "%s: unknown option '%s'; see "
+			    "'hamroh %s --help'", cmd, argv[i], cmd);
+}
+
+uint64_t
+cli_now_ms(void)
+{
+	struct timespec ts;
+	const char *off;
+	int64_t ms;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	/* Test-only: pretend the wall clock is off by this many ms. */
+	if ((off = getenv("HAMROH_CLOCK_OFFSET_MS")) != NULL && *off)
+		ms += strtoll(off, NULL, 10);
+	return (ms < 0 ? 0 : (uint64_t)ms);
+}
+
+void
+hex_encode(const uint8_t *b, size_t len, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hx[b[i] >> 4];
+		out[2 * i + 1] = hx[b[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int
+nib(char c)
+{
+
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+int
+hex_decode(const char *s, uint8_t *out, size_t len)
+{
+	size_t i;
+	int a, b;
+
+	if (strlen(s) != 2 * len)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if ((a = nib(s[2 * i])) < 0 || (b = nib(s[2 * i + 1])) < 0)
+			return (-1);
+		out[i] = (uint8_t)(a << 4 | b);
+	}
+	return (0);
+}
+
+void
+cli_parse_id(const char *s, uint8_t id[SCHEMA_ID_LEN])
+{
+
+	if (hex_decode(s, id, SCHEMA_ID_LEN))
+		cli_fail(EXIT_USAGE, "'%.40s' is not a record id (32 hex "
+		    "digits, as printed by 'hamroh add')", s);
+}
+
+const struct coll_def *
+cli_coll(const char *name)
+{
+	const struct coll_def *c;
+
+	if ((c = schema_coll(name)) == NULL)
+		cli_fail(EXIT_USAGE, "unknown collection '%.40s'; use "
+		    "consultations, directory, guides or members", name);
+	return (c);
+}
+
+void
+cli_time(uint64_t h, char out[32])
+{
+	uint64_t ms = hlc_ms(h);
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&t, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
+}
+
+void
+cli_field_arg(const struct coll_def *c, const char *arg,
+    const struct field_def **fp, struct val *v, const char *what)
+{
+	const struct field_def *f;
+	const char *eq;
+	char why[256];
+
+	if ((eq = strchr(arg, '=')) == NULL)
+		cli_fail(EXIT_USAGE, "%s: '%.40s' is not field=value", what,
+		    arg);
+	if (arg[0] == '_' || (f = schema_field(c, arg,
+	    (size_t)(eq - arg))) == NULL)
+		cli_fail(EXIT_REFUSED, "%s: unknown field '%.*s' for %s; see "
+		    "'hamroh %s --help' for the fields", what,
+		    (int)(eq - arg > 40 ? 40 : eq - arg), arg, c->name,
+		    "add");
+	if (schema_parse(f, eq + 1, strlen(eq + 1), v))
+		cli_fail(EXIT_REFUSED, "%s: field '%s' must be %s", what,
+		    f->name, f->kind == FK_INT ? "a whole number" :
+		    "true or false");
+	if (schema_check(f, v, why, sizeof(why)))
+		cli_fail(EXIT_REFUSED, "%s: field '%s' %s", what, f->name, why);
+	*fp = f;
+}

@@ -1,0 +1,85 @@
+#ifndef AGENT_CLI_H
+#define AGENT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "store/schema.h"
+
+/*
+ * What every CLI command shares: the data dir, the open node, the
+ * one-line error convention, options, hex and the clock.  CLI-only code:
+ * cli_fail() exits the process.
+ */
+#define KEY_FILE	"node.key"
+
+/* Exit codes. */
+#define EXIT_REFUSED	1	/* The operation failed or was refused. */
+#define EXIT_USAGE	2	/* Usage or environment error. */
+
+struct cli {
+	const char	*dir;		/* Data dir. */
+	bool		json;		/* --json given. */
+	struct db	*db;		/* Once cli_open() succeeded. */
+	char		name[128];	/* This node's name. */
+	void		*aux;		/* A command's own state. */
+};
+
+/**
+ * cli_fail(code, fmt, ...):
+ * Print "hamroh: <message>" on stderr and exit with ${code}.
+ */
+void cli_fail(int, const char *, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/**
+ * cli_open(cli, sign):
+ * Open the node in ${cli}->dir; with ${sign}, load its key (refusing a key
+ * file readable by others) so local commits can be signed.
+ */
+void cli_open(struct cli *, bool);
+
+/* Close the node, if open. */
+void cli_close(struct cli *);
+
+/**
+ * cli_opt(argc, argv, name, val):
+ * If option ${name} ("--name", with a value) occurs in ${argv}, remove it
+ * (and its value) and return the value; repeated → usage error.
+ */
+const char *cli_opt(int *, char **, const char *);
+
+/* Remove flag ${name} from ${argv}; return whether it was there. */
+bool cli_flag(int *, char **, const char *);
+
+/* Refuse any "--option" left in ${argv}, naming the command. */
+void cli_no_more_opts(int, char **, const char *);
+
+/* Wall-clock ms, plus HAMROH_CLOCK_OFFSET_MS (a test-only hook). */
+uint64_t cli_now_ms(void);
+
+/* Hex helpers. */
+void hex_encode(const uint8_t *, size_t, char *);
+int hex_decode(const char *, uint8_t *, size_t);
+
+/* Parse a record id argument or fail with a clear message. */
+void cli_parse_id(const char *, uint8_t[SCHEMA_ID_LEN]);
+
+/* A collection by name, or fail listing the known ones. */
+const struct coll_def *cli_coll(const char *);
+
+/* Format hlc ${h} as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+void cli_time(uint64_t, char[32]);
+
+/**
+ * cli_field_arg(c, arg, f, v, what):
+ * Parse "field=value" for collection ${c}: refuse unknown and internal
+ * fields and invalid values, naming ${what} (e.g. "add consultations").
+ * ${v} borrows from ${arg}.
+ */
+void cli_field_arg(const struct coll_def *, const char *,
+    const struct field_def **, struct val *, const char *);
+
+#endif /* !AGENT_CLI_H */

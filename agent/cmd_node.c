@@ -1,0 +1,302 @@
+/*
+ * cmd_node.c: the node itself — init, id, status, vector, verify, rebuild,
+ * backup.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "agent/cli.h"
+#include "agent/cmds.h"
+#include "agent/json.h"
+#include "store/hlc.h"
+
+static void
+mkdirs(const char *dir)
+{
+	char p[4096], *s;
+
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
+		cli_fail(EXIT_USAGE, "data dir path too long");
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
+			cli_fail(EXIT_USAGE, "mkdir %s: %s", p,
+			    strerror(errno));
+		*s = '/';
+	}
+	if (mkdir(p, 0700) == -1 && errno != EEXIST)
+		cli_fail(EXIT_USAGE, "mkdir %s: %s", p, strerror(errno));
+}
+
+static int
+write_key(const char *path, const uint8_t *sk)
+{
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		return (-1);
+	if (write(fd, sk, COMMIT_SK_LEN) != COMMIT_SK_LEN || fsync(fd)) {
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	return (close(fd));
+}
+
+int
+cmd_init(struct cli *cli, int argc, char **argv)
+{
+	const struct coll_def *m = schema_coll("members");
+	const char *name, *center;
+	char kpath[4096], dpath[4096], err[STORE_ERRLEN], why[256];
+	char hex[2 * COMMIT_KEY_LEN + 1];
+	uint8_t pk[COMMIT_KEY_LEN], *sk;
+	struct val v;
+	struct stat sb;
+
+	name = cli_opt(&argc, argv, "--name");
+	center = cli_opt(&argc, argv, "--center");
+	cli_no_more_opts(argc, argv, "init");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "init: unexpected argument '%.40s'",
+		    argv[0]);
+	if (name == NULL)
+		cli_fail(EXIT_USAGE, "init: --name NAME is required (how "
+		    "other offices will see this node)");
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_STR;
+	v.s = name;
+	v.len = strlen(name);
+	if (v.len == 0 || schema_check(schema_field(m, "name", 4), &v, why,
+	    sizeof(why)))
+		cli_fail(EXIT_USAGE, "init: --name %s", v.len ? why :
+		    "must not be empty");
+	v.s = center ? center : "";
+	v.len = strlen(v.s);
+	if (schema_check(schema_field(m, "center", 6), &v, why, sizeof(why)))
+		cli_fail(EXIT_USAGE, "init: --center %s", why);
+
+	mkdirs(cli->dir);
+	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
+	snprintf(dpath, sizeof(dpath), "%s/%s", cli->dir, DB_FILE);
+	if (stat(kpath, &sb) == 0 || stat(dpath, &sb) == 0)
+		cli_fail(EXIT_REFUSED, "init: %s already holds a node; "
+		    "nothing was changed (use another --data DIR)", cli->dir);
+	if ((sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	crypto_sign_keypair(pk, sk);
+	if (write_key(kpath, sk))
+		cli_fail(EXIT_USAGE, "init: write %s: %s", kpath,
+		    strerror(errno));
+	if (db_open(&cli->db, dpath, true, err) ||
+	    db_set_signer(cli->db, sk))
+		goto fail;
+	sodium_free(sk);
+	sk = NULL;
+	hex_encode(pk, COMMIT_KEY_LEN, hex);
+	if (db_begin(cli->db, cli_now_ms(), err) ||
+	    db_meta_set(cli->db, "name", name, err) ||
+	    db_meta_set(cli->db, "center", center ? center : "", err) ||
+	    db_meta_set(cli->db, "key", hex, err))
+		goto fail;
+	/* The node describes itself; the record id is its key's prefix. */
+	v.t = VAL_STR;
+	v.s = name;
+	v.len = strlen(name);
+	if (db_put(cli->db, m, pk, schema_field(m, "name", 4), &v, err))
+		goto fail;
+	if (center != NULL && *center) {
+		v.s = center;
+		v.len = strlen(center);
+		if (db_put(cli->db, m, pk, schema_field(m, "center", 6), &v,
+		    err))
+			goto fail;
+	}
+	v.s = hex;
+	v.len = strlen(hex);
+	if (db_put(cli->db, m, pk, schema_field(m, "key", 3), &v, err) ||
+	    db_commit(cli->db, err))
+		goto fail;
+	printf("initialized node '%s' in %s\nid %s\n", name, cli->dir, hex);
+	return (0);
+
+fail:
+	if (sk != NULL)
+		sodium_free(sk);
+	cli_close(cli);
+	unlink(kpath);
+	unlink(dpath);
+	cli_fail(EXIT_REFUSED, "init: %s; nothing was created", err);
+}
+
+int
+cmd_id(struct cli *cli, int argc, char **argv)
+{
+	char hex[2 * COMMIT_KEY_LEN + 1];
+
+	cli_no_more_opts(argc, argv, "id");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "id: takes no arguments");
+	cli_open(cli, true);
+	hex_encode(db_node_key(cli->db), COMMIT_KEY_LEN, hex);
+	printf("%s\n", hex);
+	return (0);
+}
+
+int
+cmd_status(struct cli *cli, int argc, char **argv)
+{
+	struct db_status s;
+	char err[STORE_ERRLEN], hex[2 * COMMIT_KEY_LEN + 1], center[256];
+	uint64_t now = cli_now_ms();
+	int64_t ahead = 0;
+
+	cli_no_more_opts(argc, argv, "status");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "status: takes no arguments");
+	cli_open(cli, true);
+	if (db_status(cli->db, &s, err))
+		cli_fail(EXIT_REFUSED, "status: %s", err);
+	hex_encode(db_node_key(cli->db), COMMIT_KEY_LEN, hex);
+	if (db_meta_get(cli->db, "center", center, sizeof(center)))
+		center[0] = '\0';
+	/* How far ahead of our clock the newest foreign commit is. */
+	if (hlc_ms(s.max_foreign_hlc) > now)
+		ahead = (int64_t)(hlc_ms(s.max_foreign_hlc) - now);
+	if (cli->json) {
+		printf("{\"center\":");
+		json_put_str(stdout, center, strlen(center));
+		printf(",\"clock_ahead_ms\":%lld,\"commits\":%llu,"
+		    "\"forks\":%llu,\"held\":%llu,\"id\":\"%s\",\"name\":",
+		    (long long)ahead, (unsigned long long)s.commits,
+		    (unsigned long long)s.forks, (unsigned long long)s.held,
+		    hex);
+		json_put_str(stdout, cli->name, strlen(cli->name));
+		printf(",\"origins\":%llu,\"skew_warning\":%s}\n",
+		    (unsigned long long)s.origins,
+		    ahead > HLC_SKEW_MS ? "true" : "false");
+		return (0);
+	}
+	printf("node     %s (%s)\nid       %s\n", cli->name,
+	    *center ? center : "no center", hex);
+	printf("commits  %llu from %llu origins\n",
+	    (unsigned long long)s.commits, (unsigned long long)s.origins);
+	printf("held     %llu (waiting for earlier commits of their "
+	    "origin)\n", (unsigned long long)s.held);
+	printf("forks    %llu%s\n", (unsigned long long)s.forks, s.forks ?
+	    "  WARNING: a node signed two different histories; its key may "
+	    "be copied or a backup was restored" : "");
+	if (ahead > HLC_SKEW_MS)
+		printf("clock    WARNING: a peer's newest change is %lld "
+		    "minutes ahead of this node's clock; check the clocks\n",
+		    (long long)(ahead / 60000));
+	else
+		printf("clock    ok\n");
+	return (0);
+}
+
+static int
+vec_line(void *arg, const uint8_t *key, uint64_t seq)
+{
+	bool *first = arg;
+	char hex[2 * COMMIT_KEY_LEN + 1];
+
+	hex_encode(key, COMMIT_KEY_LEN, hex);
+	if (first == NULL)
+		printf("%s %llu\n", hex, (unsigned long long)seq);
+	else {
+		printf("%s\"%s\":%llu", *first ? "" : ",", hex,
+		    (unsigned long long)seq);
+		*first = false;
+	}
+	return (0);
+}
+
+int
+cmd_vector(struct cli *cli, int argc, char **argv)
+{
+	char err[STORE_ERRLEN];
+	bool first = true;
+
+	cli_no_more_opts(argc, argv, "vector");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "vector: takes no arguments");
+	cli_open(cli, false);
+	if (cli->json)
+		printf("{");
+	if (db_vector(cli->db, vec_line, cli->json ? &first : NULL, err))
+		cli_fail(EXIT_REFUSED, "vector: %s", err);
+	if (cli->json)
+		printf("}\n");
+	return (0);
+}
+
+int
+cmd_verify(struct cli *cli, int argc, char **argv)
+{
+	struct db_status s;
+	char err[STORE_ERRLEN];
+	long bad;
+
+	cli_no_more_opts(argc, argv, "verify");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "verify: takes no arguments");
+	cli_open(cli, false);
+	if ((bad = db_verify(cli->db, stdout, err)) < 0)
+		cli_fail(EXIT_REFUSED, "verify: %s", err);
+	if (bad > 0)
+		cli_fail(EXIT_REFUSED, "verify: %ld problems (listed above)",
+		    bad);
+	db_status(cli->db, &s, err);
+	printf("ok: %llu commits from %llu origins; signatures, hash chains "
+	    "and tables check\n", (unsigned long long)s.commits,
+	    (unsigned long long)s.origins);
+	return (0);
+}
+
+int
+cmd_rebuild(struct cli *cli, int argc, char **argv)
+{
+	char err[STORE_ERRLEN];
+
+	cli_no_more_opts(argc, argv, "rebuild");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "rebuild: takes no arguments");
+	cli_open(cli, false);
+	if (db_rebuild(cli->db, err))
+		cli_fail(EXIT_REFUSED, "rebuild: %s", err);
+	printf("rebuilt every collection from the log\n");
+	return (0);
+}
+
+int
+cmd_backup(struct cli *cli, int argc, char **argv)
+{
+	char err[STORE_ERRLEN];
+	struct stat sb;
+
+	cli_no_more_opts(argc, argv, "backup");
+	if (argc != 1)
+		cli_fail(EXIT_USAGE, "backup: give one FILE");
+	if (stat(argv[0], &sb) == 0)
+		cli_fail(EXIT_REFUSED, "backup: %s exists; give a new file "
+		    "name", argv[0]);
+	cli_open(cli, false);
+	if (db_backup(cli->db, argv[0], err)) {
+		unlink(argv[0]);
+		cli_fail(EXIT_REFUSED, "backup: %s", err);
+	}
+	printf("backup written to %s\nIt holds no secret key: restoring it "
+	    "needs this node's %s, or 'hamroh init' of a new node that "
+	    "imports it.\n", argv[0], KEY_FILE);
+	return (0);
+}

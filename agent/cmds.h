@@ -1,0 +1,27 @@
+#ifndef AGENT_CMDS_H
+#define AGENT_CMDS_H
+
+struct cli;
+
+/* Each command gets the arguments after its name, global options removed. */
+int cmd_init(struct cli *, int, char **);
+int cmd_id(struct cli *, int, char **);
+int cmd_status(struct cli *, int, char **);
+int cmd_verify(struct cli *, int, char **);
+int cmd_rebuild(struct cli *, int, char **);
+int cmd_backup(struct cli *, int, char **);
+int cmd_vector(struct cli *, int, char **);
+int cmd_add(struct cli *, int, char **);
+int cmd_set(struct cli *, int, char **);
+int cmd_rm(struct cli *, int, char **);
+int cmd_show(struct cli *, int, char **);
+int cmd_list(struct cli *, int, char **);
+int cmd_export(struct cli *, int, char **);
+int cmd_history(struct cli *, int, char **);
+int cmd_conflicts(struct cli *, int, char **);
+int cmd_stats(struct cli *, int, char **);
+int cmd_guide(struct cli *, int, char **);
+int cmd_import(struct cli *, int, char **);
+int cmd_bundle(struct cli *, int, char **);
+
+#endif /* !AGENT_CMDS_H */

@@ -1,0 +1,284 @@
+/*
+ * csv.c: an RFC 4180 CSV reader for import.  A record's fields are stored
+ * one after another, each followed by a NUL, in one buffer bounded by the
+ * caller's limit; so is the field count, since every field costs a byte.
+ */
+#include "agent/csv.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* next() turns line ends into these, apart from any byte. */
+#define LF	256
+#define CRLF	257
+
+struct csv {
+	FILE		*f;
+	size_t		max;		/* Record limit, a NUL per field. */
+	char		*buf;		/* Fields of the current record. */
+	size_t		used, cap;
+	size_t		fstart;		/* Where the current field starts. */
+	char		**fields;
+	size_t		*lens;
+	size_t		nf, fcap;
+	int		push[4];	/* Bytes read ahead and given back. */
+	size_t		npush;
+	size_t		line, col;	/* Position of the last byte read. */
+	size_t		start;		/* Line where the record started. */
+	bool		started, failed;
+	char		*err;		/* Of the csv_next() call under way. */
+	size_t		err_len;
+};
+
+static int fail(struct csv *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct csv *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->err_len, fmt, ap);
+	va_end(ap);
+	c->failed = true;
+	return (-1);
+}
+
+static int
+getb(struct csv *c)
+{
+
+	return (c->npush > 0 ? c->push[--c->npush] : getc(c->f));
+}
+
+/* Return the next byte, LF, CRLF or EOF, keeping count of lines. */
+static int
+next(struct csv *c)
+{
+	int ch, ch2;
+
+	if ((ch = getb(c)) == '\r') {
+		if ((ch2 = getb(c)) == '\n')
+			ch = CRLF;
+		else
+			c->push[c->npush++] = ch2;
+	} else if (ch == '\n')
+		ch = LF;
+	if (ch == LF || ch == CRLF) {
+		c->line++;
+		c->col = 0;
+	} else if (ch != EOF)
+		c->col++;
+	return (ch);
+}
+
+/* Append byte ${ch} to the record. */
+static int
+putb(struct csv *c, int ch)
+{
+	size_t ncap;
+	char *nb;
+
+	if (c->used >= c->max)
+		return (fail(c, "record longer than %zu bytes", c->max));
+	if (c->used == c->cap) {
+		ncap = (c->cap == 0) ? 256 : c->cap * 2;
+		if (ncap > c->max)
+			ncap = c->max;
+		if ((nb = realloc(c->buf, ncap)) == NULL)
+			return (fail(c, "out of memory"));
+		c->buf = nb;
+		c->cap = ncap;
+	}
+	c->buf[c->used++] = (char)ch;
+	return (0);
+}
+
+static int
+end_field(struct csv *c)
+{
+	size_t ncap;
+	void *p;
+
+	if (putb(c, '\0'))
+		return (-1);
+	if (c->nf == c->fcap) {
+		ncap = (c->fcap == 0) ? 16 : c->fcap * 2;
+		if ((p = realloc(c->fields, ncap * sizeof(*c->fields))) == NULL)
+			return (fail(c, "out of memory"));
+		c->fields = p;
+		if ((p = realloc(c->lens, ncap * sizeof(*c->lens))) == NULL)
+			return (fail(c, "out of memory"));
+		c->lens = p;
+		c->fcap = ncap;
+	}
+	c->lens[c->nf++] = c->used - 1 - c->fstart;
+	c->fstart = c->used;
+	return (0);
+}
+
+/**
+ * csv_new(f, max_record_len):
+ * Return a reader of records from ${f} (borrowed; not closed) that refuses
+ * records whose fields take more than ${max_record_len} bytes, counting
+ * one byte per field for its separator, or NULL if out of memory.  Free
+ * with csv_free().
+ */
+struct csv *
+csv_new(FILE *f, size_t max_record_len)
+{
+	struct csv *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	c->f = f;
+	c->max = max_record_len;
+	c->line = 1;
+	return (c);
+}
+
+/* Skip a UTF-8 byte order mark, giving back whatever else is there. */
+static void
+skip_bom(struct csv *c)
+{
+	static const int bom[3] = { 0xef, 0xbb, 0xbf };
+	int got[3];
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if ((got[i] = getc(c->f)) != bom[i])
+			break;
+	if (i == 3)
+		return;
+	for (i++; i > 0; i--)
+		c->push[c->npush++] = got[i - 1];
+}
+
+/**
+ * csv_next(c, fields, lens, n, err, err_len):
+ * Read the next record.  Point ${fields} at an array of ${n} fields, each
+ * unquoted and NUL-terminated, and ${lens} at their lengths (all valid
+ * until the next call on ${c}), and return 1.  Return 0 at end of file.
+ * Otherwise write a one-line reason such as "unterminated quoted field",
+ * "stray quote in unquoted field at column 7" or "record longer than N
+ * bytes" into ${err} and return -1; every later call fails too.
+ */
+int
+csv_next(struct csv *c, char ***fields, size_t **lens, size_t *n,
+    char *err, size_t err_len)
+{
+	enum { FIELD, UNQUOTED, QUOTED, QUOTE } st = FIELD;
+	size_t i, off;
+	int ch;
+
+	c->err = err;
+	c->err_len = err_len;
+	if (c->failed)
+		return (fail(c, "CSV input already failed"));
+	if (!c->started) {
+		skip_bom(c);
+		c->started = true;
+	}
+	c->used = c->fstart = c->nf = 0;
+
+	do {
+		ch = next(c);
+	} while (ch == LF || ch == CRLF);
+	c->start = c->line;
+	if (ch == EOF && !ferror(c->f))
+		return (0);
+
+	for (;; ch = next(c)) {
+		switch (st) {
+		case FIELD:
+			if (ch == '"') {
+				st = QUOTED;
+				continue;
+			}
+			st = UNQUOTED;
+			__attribute__((fallthrough));
+		case UNQUOTED:
+			if (ch == '"')
+				return (fail(c, "stray quote in unquoted field "
+				    "at column %zu", c->col));
+			break;
+		case QUOTED:
+			if (ch == '"') {
+				st = QUOTE;
+				continue;
+			}
+			if (ch == EOF && ferror(c->f))
+				break;
+			if (ch == EOF)
+				return (fail(c, "unterminated quoted field"));
+			/* Line breaks in quotes are data, kept as they were. */
+			if (ch == CRLF && putb(c, '\r'))
+				return (-1);
+			if (putb(c, (ch == LF || ch == CRLF) ? '\n' : ch))
+				return (-1);
+			continue;
+		case QUOTE:
+			if (ch == '"') {
+				st = QUOTED;
+				if (putb(c, '"'))
+					return (-1);
+				continue;
+			}
+			if (ch != ',' && ch != LF && ch != CRLF && ch != EOF)
+				return (fail(c, "unexpected character after "
+				    "closing quote at column %zu", c->col));
+			break;
+		}
+		if (ch == EOF && ferror(c->f))
+			return (fail(c, "read error: %s", strerror(errno)));
+		if (ch != ',' && ch != LF && ch != CRLF && ch != EOF) {
+			if (putb(c, ch))
+				return (-1);
+			continue;
+		}
+		if (end_field(c))
+			return (-1);
+		if (ch != ',')
+			break;
+		st = FIELD;
+	}
+
+	for (i = off = 0; i < c->nf; off += c->lens[i++] + 1)
+		c->fields[i] = c->buf + off;
+	*fields = c->fields;
+	*lens = c->lens;
+	*n = c->nf;
+	return (1);
+}
+
+/**
+ * csv_lineno(c):
+ * The 1-based line number where the record last returned (or refused) by
+ * ${c} started.
+ */
+size_t
+csv_lineno(const struct csv *c)
+{
+
+	return (c->start);
+}
+
+/**
+ * csv_free(c):
+ * Free ${c}; NULL is a no-op.
+ */
+void
+csv_free(struct csv *c)
+{
+
+	if (c == NULL)
+		return;
+	free(c->buf);
+	free(c->fields);
+	free(c->lens);
+	free(c);
+}

@@ -1,0 +1,51 @@
+#ifndef AGENT_CSV_H
+#define AGENT_CSV_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * RFC 4180 CSV input for the CLI's import: comma-separated, fields
+ * optionally in double quotes (a doubled quote inside is one quote; commas
+ * and line breaks inside are data), records ended by LF or CRLF, a UTF-8
+ * byte order mark at the start of the file skipped.  Lines that are
+ * entirely empty are not records.
+ */
+
+struct csv;				/* Opaque. */
+
+/**
+ * csv_new(f, max_record_len):
+ * Return a reader of records from ${f} (borrowed; not closed) that refuses
+ * records whose fields take more than ${max_record_len} bytes, counting
+ * one byte per field for its separator, or NULL if out of memory.  Free
+ * with csv_free().
+ */
+struct csv *csv_new(FILE *, size_t);
+
+/**
+ * csv_next(c, fields, lens, n, err, err_len):
+ * Read the next record.  Point ${fields} at an array of ${n} fields, each
+ * unquoted and NUL-terminated, and ${lens} at their lengths (all valid
+ * until the next call on ${c}), and return 1.  Return 0 at end of file.
+ * Otherwise write a one-line reason such as "unterminated quoted field",
+ * "stray quote in unquoted field at column 7" or "record longer than N
+ * bytes" into ${err} and return -1; every later call fails too.
+ */
+int csv_next(struct csv *, char ***, size_t **, size_t *, char *, size_t)
+    __attribute__((warn_unused_result));
+
+/**
+ * csv_lineno(c):
+ * The 1-based line number where the record last returned (or refused) by
+ * ${c} started.
+ */
+size_t csv_lineno(const struct csv *);
+
+/**
+ * csv_free(c):
+ * Free ${c}; NULL is a no-op.
+ */
+void csv_free(struct csv *);
+
+#endif /* !AGENT_CSV_H */

@@ -1,0 +1,143 @@
+/*
+ * main.c: the hamroh command line.  One table drives dispatch and help.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "agent/cli.h"
+#include "agent/cmds.h"
+
+struct cmd {
+	const char	*name;
+	int		(*fn)(struct cli *, int, char **);
+	const char	*usage;
+	const char	*help;
+};
+
+static const struct cmd cmds[] = {
+	{ "init", cmd_init, "init --name NAME [--center CENTER]",
+	  "Create a node (key pair and database) in the data dir." },
+	{ "id", cmd_id, "id", "Print this node's public key." },
+	{ "add", cmd_add, "add COLLECTION field=value...",
+	  "Add a record; prints its id." },
+	{ "set", cmd_set, "set COLLECTION ID field=value...",
+	  "Change fields of a record ('field=' clears one)." },
+	{ "rm", cmd_rm, "rm COLLECTION ID", "Delete a record." },
+	{ "show", cmd_show, "show COLLECTION ID [--json]",
+	  "Show one record." },
+	{ "list", cmd_list, "list COLLECTION [field=value...] [--json]",
+	  "List live records, filtered by field values." },
+	{ "guide", cmd_guide, "guide publish FILE title=T language=L "
+	  "[version_label=V] [ID]",
+	  "Publish a guide from a Markdown file (with ID: a new version)." },
+	{ "import", cmd_import, "import COLLECTION FILE|-",
+	  "Import JSON Lines (or CSV: FILE.csv); all or nothing." },
+	{ "export", cmd_export, "export [COLLECTION]",
+	  "Print every live record as JSON Lines in a fixed order." },
+	{ "history", cmd_history, "history COLLECTION ID [--json]",
+	  "Every change to a record: time, node, field, value." },
+	{ "conflicts", cmd_conflicts, "conflicts [--json]",
+	  "Fields edited concurrently, with every value." },
+	{ "stats", cmd_stats, "stats consultations --by FIELD[,FIELD...] "
+	  "[--json]", "Counts grouped by fields ('month' from opened_at)." },
+	{ "bundle", cmd_bundle, "bundle export FILE [--since VECTOR_FILE] | "
+	  "bundle import FILE",
+	  "Carry commits between nodes on a file (USB stick)." },
+	{ "vector", cmd_vector, "vector [--json]",
+	  "Print this node's version vector (for bundle --since)." },
+	{ "status", cmd_status, "status [--json]",
+	  "Node, counts, held commits, forks, clock skew." },
+	{ "verify", cmd_verify, "verify",
+	  "Check signatures, hash chains and tables against the log." },
+	{ "rebuild", cmd_rebuild, "rebuild",
+	  "Re-materialize every collection from the log." },
+	{ "backup", cmd_backup, "backup FILE",
+	  "Consistent copy of the database (without the secret key)." },
+	{ NULL, NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *f)
+{
+	const struct cmd *c;
+
+	fprintf(f, "usage: hamroh [--data DIR] COMMAND [ARGS]\n\n");
+	for (c = cmds; c->name != NULL; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->help);
+	fprintf(f, "\nDIR defaults to $HAMROH_DATA, else "
+	    "~/.local/share/hamroh.\n"
+	    "'hamroh COMMAND --help' shows a command's arguments.\n");
+}
+
+static void
+cmd_usage(const struct cmd *c)
+{
+	const struct coll_def *cd;
+	const struct field_def *f;
+
+	printf("usage: hamroh [--data DIR] %s\n\n%s\n", c->usage, c->help);
+	if (strcmp(c->name, "add") && strcmp(c->name, "set") &&
+	    strcmp(c->name, "list") && strcmp(c->name, "import"))
+		return;
+	printf("\nFields:\n");
+	for (cd = schema_colls; cd->name != NULL; cd++) {
+		printf("  %s:", cd->name);
+		for (f = cd->fields; f->name != NULL; f++)
+			printf(" %s", f->name);
+		printf("\n");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static char dflt[4096];
+	struct cli cli;
+	const struct cmd *c;
+	const char *home;
+	int rc;
+
+	if (sodium_init() < 0)
+		cli_fail(EXIT_USAGE, "libsodium failed to initialize");
+	memset(&cli, 0, sizeof(cli));
+	argc--;
+	argv++;
+	cli.dir = cli_opt(&argc, argv, "--data");
+	cli.json = cli_flag(&argc, argv, "--json");
+	if (cli.dir == NULL)
+		cli.dir = getenv("HAMROH_DATA");
+	if (cli.dir == NULL || *cli.dir == '\0') {
+		if ((home = getenv("HOME")) == NULL)
+			cli_fail(EXIT_USAGE, "HOME is not set; give --data "
+			    "DIR");
+		snprintf(dflt, sizeof(dflt), "%s/.local/share/hamroh", home);
+		cli.dir = dflt;
+	}
+	if (argc == 0 || strcmp(argv[0], "--help") == 0 ||
+	    strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "help") == 0) {
+		usage(argc == 0 ? stderr : stdout);
+		return (argc == 0 ? EXIT_USAGE : 0);
+	}
+	for (c = cmds; c->name != NULL; c++)
+		if (strcmp(c->name, argv[0]) == 0)
+			break;
+	if (c->name == NULL) {
+		if (argv[0][0] == '-')
+			cli_fail(EXIT_USAGE, "unknown option '%.40s'; see "
+			    "'hamroh --help'", argv[0]);
+		cli_fail(EXIT_USAGE, "unknown command '%.40s'; see "
+		    "'hamroh --help'", argv[0]);
+	}
+	if (cli_flag(&argc, argv, "--help") || cli_flag(&argc, argv, "-h")) {
+		cmd_usage(c);
+		return (0);
+	}
+	rc = c->fn(&cli, argc - 1, argv + 1);
+	cli_close(&cli);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		cli_fail(EXIT_REFUSED, "writing output failed");
+	return (rc);
+}

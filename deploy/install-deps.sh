@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install the Debian packages hamroh needs to build, test and benchmark.
+# Run as root (CI does); otherwise it prints the exact command and exits 1.
+set -eu
+
+PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev
+libmsgpack-dev libcmocka-dev libzstd-dev python3 clang"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+	    missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root: apt-get update &&" \
+	    "apt-get install -y --no-install-recommends$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,24 @@
+#ifndef PROTOCOL_MPCHECK_H
+#define PROTOCOL_MPCHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * msgpack-c 4.0.0 trusts declared lengths: an array header announcing 2^32
+ * elements makes it reserve gigabytes before a single element arrives, and
+ * it reports nesting deeper than 32 as out-of-memory.  Every buffer from a
+ * peer or a file is walked here first, header by header, before it reaches
+ * msgpack_unpack().
+ */
+#define MPCHECK_MAX_DEPTH	8
+
+/**
+ * mpcheck(buf, len, max_depth):
+ * Return 0 if ${buf} holds exactly one msgpack object, no count or length
+ * exceeds the bytes left, nesting stays within ${max_depth}, no ext types
+ * and no trailing bytes; otherwise -1.
+ */
+int mpcheck(const uint8_t *, size_t, unsigned);
+
+#endif /* !PROTOCOL_MPCHECK_H */

@@ -1,0 +1,295 @@
+/*
+ * commit.c: encode, decode, sign and verify commits.
+ */
+#include "store/commit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "protocol/mpcheck.h"
+
+/* body > records > record > fields > change > seen > stamp: depth 7. */
+#define COMMIT_DEPTH	7
+
+int
+stamp_cmp(const struct stamp *a, const struct stamp *b)
+{
+
+	if (a->hlc != b->hlc)
+		return (a->hlc < b->hlc ? -1 : 1);
+	return (memcmp(a->origin, b->origin, COMMIT_KEY_LEN));
+}
+
+int
+commit_pack_val(msgpack_packer *pk, const struct val *v)
+{
+
+	switch (v->t) {
+	case VAL_STR:
+		return (msgpack_pack_str_with_body(pk, v->s, v->len));
+	case VAL_INT:
+		return (msgpack_pack_int64(pk, v->i));
+	case VAL_BOOL:
+		return (v->i ? msgpack_pack_true(pk) : msgpack_pack_false(pk));
+	default:
+		return (msgpack_pack_nil(pk));
+	}
+}
+
+int
+commit_encode(const struct commit *c, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	const struct rchange *r;
+	const struct fchange *f;
+	size_t i, j, k;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 6);
+	e |= msgpack_pack_uint8(&pk, COMMIT_FORMAT);
+	e |= msgpack_pack_bin_with_body(&pk, c->origin, COMMIT_KEY_LEN);
+	e |= msgpack_pack_uint64(&pk, c->seq);
+	e |= msgpack_pack_uint64(&pk, c->hlc);
+	e |= msgpack_pack_bin_with_body(&pk, c->prev, COMMIT_HASH_LEN);
+	e |= msgpack_pack_array(&pk, c->nrec);
+	for (i = 0; i < c->nrec; i++) {
+		r = &c->rec[i];
+		e |= msgpack_pack_array(&pk, 3);
+		e |= msgpack_pack_str_with_body(&pk, r->coll, r->coll_len);
+		e |= msgpack_pack_bin_with_body(&pk, r->id, SCHEMA_ID_LEN);
+		e |= msgpack_pack_array(&pk, r->nf);
+		for (j = 0; j < r->nf; j++) {
+			f = &r->f[j];
+			e |= msgpack_pack_array(&pk, 3);
+			e |= msgpack_pack_str_with_body(&pk, f->field,
+			    f->field_len);
+			e |= commit_pack_val(&pk, &f->v);
+			e |= msgpack_pack_array(&pk, f->nseen);
+			for (k = 0; k < f->nseen; k++) {
+				e |= msgpack_pack_array(&pk, 2);
+				e |= msgpack_pack_uint64(&pk, f->seen[k].hlc);
+				e |= msgpack_pack_bin_with_body(&pk,
+				    f->seen[k].origin, COMMIT_KEY_LEN);
+			}
+		}
+	}
+	return (e ? -1 : 0);
+}
+
+static int
+get_u64(const msgpack_object *o, uint64_t *x)
+{
+
+	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return (-1);
+	*x = o->via.u64;
+	return (0);
+}
+
+static int
+get_bin(const msgpack_object *o, uint8_t *out, size_t len)
+{
+
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
+		return (-1);
+	memcpy(out, o->via.bin.ptr, len);
+	return (0);
+}
+
+static int
+get_val(const msgpack_object *o, struct val *v)
+{
+
+	memset(v, 0, sizeof(*v));
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		v->t = VAL_NIL;
+		return (0);
+	case MSGPACK_OBJECT_BOOLEAN:
+		v->t = VAL_BOOL;
+		v->i = o->via.boolean;
+		return (0);
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		if (o->via.u64 > INT64_MAX)
+			return (-1);
+		v->t = VAL_INT;
+		v->i = (int64_t)o->via.u64;
+		return (0);
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		v->t = VAL_INT;
+		v->i = o->via.i64;
+		return (0);
+	case MSGPACK_OBJECT_STR:
+		v->t = VAL_STR;
+		v->s = o->via.str.ptr;
+		v->len = o->via.str.size;
+		return (0);
+	default:
+		return (-1);
+	}
+}
+
+#define FAIL(msg) do { *why = (msg); goto err; } while (0)
+
+int
+commit_decode(const uint8_t *body, size_t len, struct commit *c,
+    const char **why)
+{
+	msgpack_object root, *a, *ra, *fa, *sa;
+	msgpack_unpack_return ur;
+	struct rchange *r;
+	struct fchange *f;
+	size_t off = 0, i, j, k, nf = 0, ns = 0;
+	uint64_t fmt;
+	uint8_t *mem;
+
+	memset(c, 0, sizeof(*c));
+	if (len > COMMIT_MAX_LEN)
+		FAIL("commit larger than the limit");
+	if (mpcheck(body, len, COMMIT_DEPTH))
+		FAIL("malformed msgpack");
+	if ((c->zone = msgpack_zone_new(8192)) == NULL)
+		FAIL("out of memory");
+	ur = msgpack_unpack((const char *)body, len, &off, c->zone, &root);
+	if (ur != MSGPACK_UNPACK_SUCCESS || off != len)
+		FAIL("malformed msgpack");
+	if (root.type != MSGPACK_OBJECT_ARRAY || root.via.array.size != 6)
+		FAIL("commit is not a 6-element array");
+	a = root.via.array.ptr;
+	if (get_u64(&a[0], &fmt) || fmt != COMMIT_FORMAT)
+		FAIL("unknown commit format");
+	if (get_bin(&a[1], c->origin, COMMIT_KEY_LEN) ||
+	    get_u64(&a[2], &c->seq) || get_u64(&a[3], &c->hlc) ||
+	    get_bin(&a[4], c->prev, COMMIT_HASH_LEN) ||
+	    a[5].type != MSGPACK_OBJECT_ARRAY)
+		FAIL("bad commit header");
+	if (c->seq == 0 || c->seq > INT64_MAX || c->hlc > INT64_MAX)
+		FAIL("seq or hlc out of range");
+
+	/* Count first, so one allocation holds every change. */
+	c->nrec = a[5].via.array.size;
+	for (i = 0; i < c->nrec; i++) {
+		ra = &a[5].via.array.ptr[i];
+		if (ra->type != MSGPACK_OBJECT_ARRAY ||
+		    ra->via.array.size != 3 ||
+		    ra->via.array.ptr[2].type != MSGPACK_OBJECT_ARRAY)
+			FAIL("bad record in commit");
+		nf += ra->via.array.ptr[2].via.array.size;
+		for (j = 0; j < ra->via.array.ptr[2].via.array.size; j++) {
+			fa = &ra->via.array.ptr[2].via.array.ptr[j];
+			if (fa->type != MSGPACK_OBJECT_ARRAY ||
+			    fa->via.array.size != 3 ||
+			    fa->via.array.ptr[2].type != MSGPACK_OBJECT_ARRAY)
+				FAIL("bad field change in commit");
+			if (fa->via.array.ptr[2].via.array.size >
+			    COMMIT_MAX_SEEN)
+				FAIL("too many seen heads");
+			ns += fa->via.array.ptr[2].via.array.size;
+		}
+	}
+	if ((mem = calloc(1, c->nrec * sizeof(struct rchange) +
+	    nf * sizeof(struct fchange) + ns * sizeof(struct stamp) + 1)) ==
+	    NULL)
+		FAIL("out of memory");
+	c->mem = mem;
+	c->rec = (struct rchange *)mem;
+	f = (struct fchange *)(mem + c->nrec * sizeof(struct rchange));
+	/* struct stamp has 8-byte alignment, as do the others. */
+	for (i = 0; i < c->nrec; i++) {
+		ra = a[5].via.array.ptr[i].via.array.ptr;
+		r = &c->rec[i];
+		if (ra[0].type != MSGPACK_OBJECT_STR ||
+		    get_bin(&ra[1], r->id, SCHEMA_ID_LEN))
+			FAIL("bad record header in commit");
+		r->coll = ra[0].via.str.ptr;
+		r->coll_len = ra[0].via.str.size;
+		if (!schema_name_valid(r->coll, r->coll_len))
+			FAIL("bad collection name in commit");
+		r->nf = ra[2].via.array.size;
+		r->f = f;
+		f += r->nf;
+	}
+	{
+		struct stamp *st = (struct stamp *)f;
+
+		for (i = 0; i < c->nrec; i++) {
+			r = &c->rec[i];
+			ra = a[5].via.array.ptr[i].via.array.ptr;
+			for (j = 0; j < r->nf; j++) {
+				fa = ra[2].via.array.ptr[j].via.array.ptr;
+				if (fa[0].type != MSGPACK_OBJECT_STR ||
+				    get_val(&fa[1], &r->f[j].v))
+					FAIL("bad field change in commit");
+				r->f[j].field = fa[0].via.str.ptr;
+				r->f[j].field_len = fa[0].via.str.size;
+				if (!(schema_name_valid(r->f[j].field,
+				    r->f[j].field_len) ||
+				    (r->f[j].field_len == 8 && memcmp(
+				    r->f[j].field, SCHEMA_DELETED, 8) == 0)))
+					FAIL("bad field name in commit");
+				if (r->f[j].v.t == VAL_STR &&
+				    !schema_utf8_valid(r->f[j].v.s,
+				    r->f[j].v.len))
+					FAIL("invalid UTF-8 in commit");
+				r->f[j].nseen = fa[2].via.array.size;
+				r->f[j].seen = st;
+				for (k = 0; k < r->f[j].nseen; k++) {
+					sa = &fa[2].via.array.ptr[k];
+					if (sa->type != MSGPACK_OBJECT_ARRAY ||
+					    sa->via.array.size != 2 ||
+					    get_u64(&sa->via.array.ptr[0],
+					    &st->hlc) ||
+					    get_bin(&sa->via.array.ptr[1],
+					    st->origin, COMMIT_KEY_LEN))
+						FAIL("bad seen stamp in commit");
+					st++;
+				}
+			}
+		}
+	}
+	return (0);
+
+err:
+	commit_fini(c);
+	return (-1);
+}
+
+void
+commit_fini(struct commit *c)
+{
+
+	if (c->zone != NULL)
+		msgpack_zone_free(c->zone);
+	free(c->mem);
+	c->zone = NULL;
+	c->mem = NULL;
+	c->rec = NULL;
+	c->nrec = 0;
+}
+
+void
+commit_sign(const uint8_t *body, size_t len, const uint8_t sk[COMMIT_SK_LEN],
+    uint8_t sig[COMMIT_SIG_LEN])
+{
+
+	crypto_sign_detached(sig, NULL, body, len, sk);
+}
+
+int
+commit_verify(const uint8_t *body, size_t len,
+    const uint8_t origin[COMMIT_KEY_LEN], const uint8_t sig[COMMIT_SIG_LEN])
+{
+
+	return (crypto_sign_verify_detached(sig, body, len, origin) == 0 ?
+	    0 : -1);
+}
+
+void
+commit_hash(const uint8_t *body, size_t len, uint8_t out[COMMIT_HASH_LEN])
+{
+
+	crypto_generichash(out, COMMIT_HASH_LEN, body, len, NULL, 0);
+}

@@ -1,0 +1,117 @@
+#ifndef STORE_COMMIT_H
+#define STORE_COMMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "store/schema.h"
+
+/*
+ * A commit is what one local transaction produced at one node:
+ *
+ *   body = [1, origin(bin 32), seq, hlc, prev(bin 32), records]
+ *   records = [[collection(str), id(bin 16), fields], ...]
+ *   fields = [[field(str), value, seen], ...]
+ *   seen = [[hlc, origin(bin 32)], ...]   -- heads the writer saw
+ *
+ * encoded with msgpack-c and signed (Ed25519) over the exact body bytes.
+ * The body and the signature are stored and relayed verbatim; hash =
+ * BLAKE2b-256(body) is what the next commit's prev names.  Pure: no I/O.
+ */
+#define COMMIT_KEY_LEN		32
+#define COMMIT_SIG_LEN		64
+#define COMMIT_SK_LEN		64
+#define COMMIT_HASH_LEN		32
+#define COMMIT_FORMAT		1
+#define COMMIT_MAX_LEN		(2 * 1024 * 1024)	/* Whole body. */
+#define COMMIT_SOFT_LEN		(512 * 1024)	/* Writers cut here. */
+#define COMMIT_MAX_RECORDS	1000	/* Writers cut here too. */
+#define COMMIT_MAX_SEEN		64	/* Heads named by one change. */
+
+struct stamp {
+	uint64_t	hlc;
+	uint8_t		origin[COMMIT_KEY_LEN];
+};
+
+struct fchange {
+	const char	*field;		/* Not NUL-terminated. */
+	size_t		field_len;
+	struct val	v;
+	size_t		nseen;
+	struct stamp	*seen;
+};
+
+struct rchange {
+	const char	*coll;		/* Not NUL-terminated. */
+	size_t		coll_len;
+	uint8_t		id[SCHEMA_ID_LEN];
+	size_t		nf;
+	struct fchange	*f;
+};
+
+struct commit {
+	uint8_t		origin[COMMIT_KEY_LEN];
+	uint64_t	seq;
+	uint64_t	hlc;
+	uint8_t		prev[COMMIT_HASH_LEN];
+	size_t		nrec;
+	struct rchange	*rec;
+	/* Private: storage of a decoded commit. */
+	msgpack_zone	*zone;
+	void		*mem;
+};
+
+/**
+ * commit_encode(c, sb):
+ * Append the body of ${c} to ${sb}.  Return 0, or -1 on out of memory.
+ */
+int commit_encode(const struct commit *, msgpack_sbuffer *);
+
+/**
+ * commit_decode(body, len, c, why):
+ * Decode ${body} into ${c}, which borrows from ${body} (valid while
+ * ${body} is) and owns a zone: free with commit_fini().  Checks structure
+ * and limits, not the signature.  Return 0, or -1 with ${why} set to a
+ * static string.
+ */
+int commit_decode(const uint8_t *, size_t, struct commit *, const char **);
+
+/**
+ * commit_fini(c):
+ * Free what commit_decode() allocated; a no-op on a zeroed ${c}.
+ */
+void commit_fini(struct commit *);
+
+/**
+ * commit_sign(body, len, sk, sig):
+ * Sign ${body} with the Ed25519 secret key ${sk}.
+ */
+void commit_sign(const uint8_t *, size_t, const uint8_t[COMMIT_SK_LEN],
+    uint8_t[COMMIT_SIG_LEN]);
+
+/**
+ * commit_verify(body, len, origin, sig):
+ * Return 0 if ${sig} is ${origin}'s signature of ${body}, else -1.
+ */
+int commit_verify(const uint8_t *, size_t, const uint8_t[COMMIT_KEY_LEN],
+    const uint8_t[COMMIT_SIG_LEN]);
+
+/**
+ * commit_hash(body, len, out):
+ * BLAKE2b-256 of ${body}.
+ */
+void commit_hash(const uint8_t *, size_t, uint8_t[COMMIT_HASH_LEN]);
+
+/**
+ * stamp_cmp(a, b):
+ * Order of stamps: by hlc, then origin bytes.  The larger wins LWW.
+ */
+int stamp_cmp(const struct stamp *, const struct stamp *);
+
+/* Pack a value with msgpack-c. */
+int commit_pack_val(msgpack_packer *, const struct val *);
+
+#endif /* !STORE_COMMIT_H */

@@ -1,0 +1,1697 @@
+/*
+ * db.c: the SQLite store.  Schema and migration, the origin cache, local
+ * commits, verification and application of foreign commits, held commits
+ * and forks, rebuild and verify.
+ *
+ * Every materialized row is a function of the commits applied: apply_rec()
+ * is the one path by which a write reaches a table, for local commits,
+ * foreign commits and rebuilds alike.
+ */
+#include "store/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "store/hlc.h"
+#include "store/merge.h"
+
+#define SCHEMA_VERSION	1
+#define BUSY_MS		10000
+
+struct orig {
+	uint8_t		key[COMMIT_KEY_LEN];
+	uint64_t	seq;		/* Highest seq applied; 0 if none. */
+	uint64_t	hlc;		/* Its hlc. */
+	uint8_t		hash[COMMIT_HASH_LEN];
+	uint64_t	rb_hlc;		/* Progress of a rebuild. */
+};
+
+/* Where apply_rec() writes: the live tables or a verify's scratch copy. */
+struct tgt {
+	const char	*schema;	/* "main" or "temp" */
+	bool		rebuild;	/* Use orig.rb_hlc for "applied". */
+	sqlite3_stmt	*sel[8], *rep[8];
+};
+
+/* A buffered local write. */
+struct lchange {
+	const struct coll_def	*c;
+	uint8_t			id[SCHEMA_ID_LEN];
+	const struct field_def	*f;
+	struct val		v;	/* String owned. */
+	size_t			n;	/* Order of arrival. */
+};
+
+struct db {
+	sqlite3		*h;
+	uint8_t		*sk;		/* sodium_malloc'd, or NULL. */
+	uint8_t		pk[COMMIT_KEY_LEN];
+	bool		signer;
+	struct orig	*orig;
+	size_t		norig, aorig;
+	int64_t		data_version;
+	struct tgt	live;
+	struct lchange	*lc;
+	size_t		nlc, alc;
+	uint64_t	last_hlc;
+	uint64_t	now_ms;		/* Of the open transaction. */
+	size_t		nrec_pending, bytes_pending;
+	sqlite3_stmt	*s_ins_commit, *s_find_commit, *s_ins_origin;
+	sqlite3_stmt	*s_ins_held, *s_find_held, *s_del_held;
+	sqlite3_stmt	*s_ins_fork;
+};
+
+static void
+errf(char err[STORE_ERRLEN], const char *what, sqlite3 *h)
+{
+
+	snprintf(err, STORE_ERRLEN, "%s: %s", what,
+	    h ? sqlite3_errmsg(h) : "out of memory");
+}
+
+static int
+exec(struct db *db, const char *sql, char err[STORE_ERRLEN])
+{
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		errf(err, "database", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+prep(struct db *db, sqlite3_stmt **st, const char *sql,
+    char err[STORE_ERRLEN])
+{
+
+	if (*st != NULL) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+		return (0);
+	}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	    NULL) != SQLITE_OK) {
+		errf(err, "database prepare", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Column type of a field in a materialized table. */
+static const char *
+coltype(const struct field_def *f)
+{
+
+	return (f->kind == FK_INT || f->kind == FK_BOOL ? "INTEGER" : "TEXT");
+}
+
+static int
+create_coll_table(struct db *db, const char *schema, const struct coll_def *c,
+    char err[STORE_ERRLEN])
+{
+	char sql[4096];
+	size_t off, i;
+
+	off = (size_t)snprintf(sql, sizeof(sql),
+	    "CREATE TABLE IF NOT EXISTS %s.c_%s(id BLOB PRIMARY KEY",
+	    schema, c->name);
+	for (i = 0; i < c->nfields; i++)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+		    ", %s %s", c->fields[i].name, coltype(&c->fields[i]));
+	snprintf(sql + off, sizeof(sql) - off, ", _deleted INTEGER,"
+	    " _conflicts INTEGER NOT NULL, _extra INTEGER NOT NULL,"
+	    " _state BLOB NOT NULL)");
+	return (exec(db, sql, err));
+}
+
+static int
+migrate(struct db *db, char err[STORE_ERRLEN])
+{
+	const struct coll_def *c;
+	sqlite3_stmt *st;
+	char sql[256];
+	int v;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		errf(err, "read schema version", db->h);
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (v == SCHEMA_VERSION)
+		return (0);
+	if (v > SCHEMA_VERSION) {
+		snprintf(err, STORE_ERRLEN, "database schema version %d is "
+		    "newer than this hamroh (%d); upgrade hamroh", v,
+		    SCHEMA_VERSION);
+		return (-1);
+	}
+	if (exec(db, "BEGIN IMMEDIATE", err))
+		return (-1);
+	if (exec(db,
+	    "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	    "CREATE TABLE origins(idx INTEGER PRIMARY KEY,"
+	    " key BLOB NOT NULL UNIQUE);"
+	    "CREATE TABLE commits(n INTEGER PRIMARY KEY,"
+	    " origin INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	    " hlc INTEGER NOT NULL, hash BLOB NOT NULL, body BLOB NOT NULL,"
+	    " sig BLOB NOT NULL, UNIQUE(origin, seq));"
+	    "CREATE INDEX commits_hlc ON commits(hlc);"
+	    "CREATE TABLE held(origin INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	    " hash BLOB NOT NULL, body BLOB NOT NULL, sig BLOB NOT NULL,"
+	    " PRIMARY KEY(origin, seq));"
+	    "CREATE TABLE forks(n INTEGER PRIMARY KEY,"
+	    " origin INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	    " hash_held BLOB NOT NULL, hash_other BLOB NOT NULL,"
+	    " body BLOB NOT NULL, sig BLOB NOT NULL,"
+	    " UNIQUE(origin, seq, hash_other));", err))
+		goto fail;
+	for (c = schema_colls; c->name != NULL; c++)
+		if (create_coll_table(db, "main", c, err))
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (exec(db, sql, err) || exec(db, "COMMIT", err))
+		goto fail;
+	return (0);
+
+fail:
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return (-1);
+}
+
+static int
+load_origins(struct db *db, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	struct orig *o;
+	int rc;
+
+	db->norig = 0;
+	db->last_hlc = 0;
+	if (sqlite3_prepare_v2(db->h,
+	    "SELECT o.idx, o.key, c.seq, c.hlc, c.hash FROM origins o"
+	    " LEFT JOIN commits c ON c.origin = o.idx AND c.seq ="
+	    " (SELECT max(seq) FROM commits WHERE origin = o.idx)"
+	    " ORDER BY o.idx", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 0) != (int64_t)db->norig ||
+		    sqlite3_column_bytes(st, 1) != COMMIT_KEY_LEN) {
+			snprintf(err, STORE_ERRLEN, "origins table is corrupt;"
+			    " restore a backup");
+			goto fail1;
+		}
+		if (db->norig == db->aorig) {
+			db->aorig = db->aorig ? db->aorig * 2 : 16;
+			if ((o = realloc(db->orig, db->aorig * sizeof(*o))) ==
+			    NULL)
+				goto fail;
+			db->orig = o;
+		}
+		o = &db->orig[db->norig++];
+		memset(o, 0, sizeof(*o));
+		memcpy(o->key, sqlite3_column_blob(st, 1), COMMIT_KEY_LEN);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			o->seq = (uint64_t)sqlite3_column_int64(st, 2);
+			o->hlc = (uint64_t)sqlite3_column_int64(st, 3);
+			if (sqlite3_column_bytes(st, 4) == COMMIT_HASH_LEN)
+				memcpy(o->hash, sqlite3_column_blob(st, 4),
+				    COMMIT_HASH_LEN);
+			if (o->hlc > db->last_hlc)
+				db->last_hlc = o->hlc;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return (0);
+
+fail:
+	errf(err, "load origins", db->h);
+fail1:
+	sqlite3_finalize(st);
+	return (-1);
+}
+
+static int64_t
+data_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+int
+db_open(struct db **dbp, const char *path, bool create,
+    char err[STORE_ERRLEN])
+{
+	struct db *db;
+	int fl = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		goto err0;
+	}
+	if (create)
+		fl |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &db->h, fl, NULL) != SQLITE_OK) {
+		snprintf(err, STORE_ERRLEN, "%s: %s", path,
+		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto err1;
+	}
+	sqlite3_busy_timeout(db->h, BUSY_MS);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (exec(db, "PRAGMA journal_mode=WAL", err) ||
+	    exec(db, "PRAGMA synchronous=FULL", err) ||
+	    exec(db, "PRAGMA foreign_keys=OFF", err) ||
+	    exec(db, "PRAGMA temp_store=MEMORY", err) ||
+	    exec(db, "PRAGMA cache_size=-65536", err))
+		goto err1;
+	if (migrate(db, err) || load_origins(db, err))
+		goto err1;
+	db->data_version = data_version(db);
+	db->live.schema = "main";
+
+	/* Success! */
+	*dbp = db;
+	return (0);
+
+err1:
+	db_close(db);
+err0:
+	/* Failure! */
+	return (-1);
+}
+
+static void
+tgt_fini(struct tgt *t)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		sqlite3_finalize(t->sel[i]);
+		sqlite3_finalize(t->rep[i]);
+		t->sel[i] = t->rep[i] = NULL;
+	}
+}
+
+static void
+lc_clear(struct db *db)
+{
+	size_t i;
+
+	for (i = 0; i < db->nlc; i++)
+		if (db->lc[i].v.t == VAL_STR)
+			free((void *)(uintptr_t)db->lc[i].v.s);
+	db->nlc = 0;
+}
+
+void
+db_close(struct db *db)
+{
+
+	if (db == NULL)
+		return;
+	lc_clear(db);
+	free(db->lc);
+	tgt_fini(&db->live);
+	sqlite3_finalize(db->s_ins_commit);
+	sqlite3_finalize(db->s_find_commit);
+	sqlite3_finalize(db->s_ins_origin);
+	sqlite3_finalize(db->s_ins_held);
+	sqlite3_finalize(db->s_find_held);
+	sqlite3_finalize(db->s_del_held);
+	sqlite3_finalize(db->s_ins_fork);
+	if (db->h != NULL && !sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db->h);
+	if (db->sk != NULL)
+		sodium_free(db->sk);
+	free(db->orig);
+	free(db);
+}
+
+int
+db_set_signer(struct db *db, const uint8_t sk[COMMIT_SK_LEN])
+{
+
+	if (db->sk == NULL && (db->sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+		return (-1);
+	memcpy(db->sk, sk, COMMIT_SK_LEN);
+	crypto_sign_ed25519_sk_to_pk(db->pk, db->sk);
+	db->signer = true;
+	return (0);
+}
+
+const uint8_t *
+db_node_key(const struct db *db)
+{
+
+	return (db->signer ? db->pk : NULL);
+}
+
+struct sqlite3 *
+db_handle(struct db *db)
+{
+
+	return (db->h);
+}
+
+const uint8_t *
+db_origin_key(struct db *db, uint32_t oidx)
+{
+
+	return (oidx < db->norig ? db->orig[oidx].key : NULL);
+}
+
+uint64_t
+db_last_hlc(struct db *db)
+{
+
+	return (db->last_hlc);
+}
+
+int
+db_meta_get(struct db *db, const char *k, char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st,
+		    0));
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return (r);
+}
+
+int
+db_meta_set(struct db *db, const char *k, const char *v,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta(k, v)"
+	    " VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		errf(err, "meta", db->h);
+		return (-1);
+	}
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "meta", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+/* ---- Origins. ---- */
+
+static int
+origin_idx(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx,
+    char err[STORE_ERRLEN])
+{
+	struct orig *o;
+	size_t i;
+
+	/* Few origins (one per office): a scan beats a hash here. */
+	for (i = db->norig; i > 0; i--)
+		if (memcmp(db->orig[i - 1].key, key, COMMIT_KEY_LEN) == 0) {
+			*idx = (uint32_t)(i - 1);
+			return (0);
+		}
+	if (prep(db, &db->s_ins_origin, "INSERT INTO origins(idx, key)"
+	    " VALUES(?, ?)", err))
+		return (-1);
+	sqlite3_bind_int64(db->s_ins_origin, 1, (int64_t)db->norig);
+	sqlite3_bind_blob(db->s_ins_origin, 2, key, COMMIT_KEY_LEN,
+	    SQLITE_STATIC);
+	if (sqlite3_step(db->s_ins_origin) != SQLITE_DONE) {
+		errf(err, "add origin", db->h);
+		return (-1);
+	}
+	if (db->norig == db->aorig) {
+		db->aorig = db->aorig ? db->aorig * 2 : 16;
+		if ((o = realloc(db->orig, db->aorig * sizeof(*o))) == NULL) {
+			snprintf(err, STORE_ERRLEN, "out of memory");
+			return (-1);
+		}
+		db->orig = o;
+	}
+	o = &db->orig[db->norig];
+	memset(o, 0, sizeof(*o));
+	memcpy(o->key, key, COMMIT_KEY_LEN);
+	*idx = (uint32_t)db->norig++;
+	return (0);
+}
+
+/* merge_ctx callbacks. */
+struct mctx {
+	struct db	*db;
+	bool		rebuild;
+};
+
+static const uint8_t *
+mkey(void *arg, uint32_t oidx)
+{
+	struct mctx *m = arg;
+
+	return (m->db->orig[oidx].key);
+}
+
+static bool
+mapplied(void *arg, uint64_t hlc, uint32_t oidx)
+{
+	struct mctx *m = arg;
+	const struct orig *o = &m->db->orig[oidx];
+
+	return (hlc <= (m->rebuild ? o->rb_hlc : o->hlc));
+}
+
+/* ---- Materialization. ---- */
+
+static size_t
+coll_index(const struct coll_def *c)
+{
+
+	return ((size_t)(c - schema_colls));
+}
+
+static int
+tgt_prep(struct db *db, struct tgt *t, const struct coll_def *c,
+    char err[STORE_ERRLEN])
+{
+	char sql[4096];
+	size_t ci = coll_index(c), off, i;
+
+	if (t->sel[ci] == NULL) {
+		off = (size_t)snprintf(sql, sizeof(sql), "SELECT _state");
+		for (i = 0; i < c->nfields; i++)
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+			    ", %s", c->fields[i].name);
+		snprintf(sql + off, sizeof(sql) - off,
+		    ", _deleted FROM %s.c_%s WHERE id = ?", t->schema, c->name);
+		if (prep(db, &t->sel[ci], sql, err))
+			return (-1);
+		off = (size_t)snprintf(sql, sizeof(sql),
+		    "INSERT OR REPLACE INTO %s.c_%s VALUES(?", t->schema,
+		    c->name);
+		for (i = 0; i < c->nfields + 4; i++)
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+			    ", ?");
+		snprintf(sql + off, sizeof(sql) - off, ")");
+		if (prep(db, &t->rep[ci], sql, err))
+			return (-1);
+	}
+	sqlite3_reset(t->sel[ci]);
+	sqlite3_reset(t->rep[ci]);
+	return (0);
+}
+
+static void
+col_val(sqlite3_stmt *st, int col, const struct field_def *f, struct val *v)
+{
+
+	memset(v, 0, sizeof(*v));
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL:
+		v->t = VAL_NIL;
+		break;
+	case SQLITE_INTEGER:
+		v->t = f->kind == FK_BOOL ? VAL_BOOL : VAL_INT;
+		v->i = sqlite3_column_int64(st, col);
+		break;
+	default:
+		v->t = VAL_STR;
+		v->s = (const char *)sqlite3_column_text(st, col);
+		v->len = (size_t)sqlite3_column_bytes(st, col);
+		break;
+	}
+}
+
+/*
+ * Load the state of record ${id} into ${rs} (empty if the record is new),
+ * filling column-stored winners from the columns.
+ */
+static int
+load_rec(struct db *db, struct tgt *t, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], struct rstate *rs,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	const struct field_def *f;
+	struct freg *r;
+	struct val v;
+	size_t i;
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	if (tgt_prep(db, t, c, err))
+		return (-1);
+	st = t->sel[coll_index(c)];
+	sqlite3_bind_blob(st, 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		return (0);
+	if (rc != SQLITE_ROW) {
+		errf(err, "read record", db->h);
+		return (-1);
+	}
+	if (rstate_decode(sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), rs))
+		goto corrupt;
+	for (i = 0; i < rs->nf; i++) {
+		r = &rs->f[i];
+		if (r->nh == 0 || r->h[r->nh - 1].has_v)
+			continue;
+		if ((f = schema_field(c, r->name, strlen(r->name))) == NULL)
+			goto corrupt;
+		/* Column 0 is _state; _deleted comes after the fields. */
+		col_val(st, (int)schema_field_index(c, f) + 1, f, &v);
+		if (rstate_set_val(&r->h[r->nh - 1], &v)) {
+			rstate_fini(rs);
+			snprintf(err, STORE_ERRLEN, "out of memory");
+			return (-1);
+		}
+	}
+	sqlite3_reset(st);
+	return (0);
+
+corrupt:
+	sqlite3_reset(st);
+	rstate_fini(rs);
+	snprintf(err, STORE_ERRLEN, "record state of %s is corrupt; run "
+	    "'hamroh rebuild'", c->name);
+	return (-1);
+}
+
+static int
+bind_val(sqlite3_stmt *st, int col, const struct val *v)
+{
+
+	switch (v->t) {
+	case VAL_STR:
+		return (sqlite3_bind_text(st, col, v->s, (int)v->len,
+		    SQLITE_STATIC));
+	case VAL_INT:
+	case VAL_BOOL:
+		return (sqlite3_bind_int64(st, col, v->i));
+	default:
+		return (sqlite3_bind_null(st, col));
+	}
+}
+
+/* Write ${rs} as the row of record ${id}. */
+static int
+store_rec(struct db *db, struct tgt *t, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], const struct rstate *rs,
+    char err[STORE_ERRLEN])
+{
+	msgpack_sbuffer sb;
+	sqlite3_stmt *st = t->rep[coll_index(c)];
+	const struct field_def *f;
+	const struct mhead *w;
+	size_t i, extra = 0;
+	int rc;
+
+	msgpack_sbuffer_init(&sb);
+	if (rstate_encode(rs, c, &sb)) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		goto fail;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_blob(st, 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	for (i = 0; i < rs->nf; i++) {
+		if ((w = freg_winner(&rs->f[i])) == NULL)
+			continue;
+		f = schema_field(c, rs->f[i].name, strlen(rs->f[i].name));
+		if (f == NULL) {
+			extra++;
+			continue;
+		}
+		/* id, then the fields, then _deleted. */
+		bind_val(st, (int)schema_field_index(c, f) + 2, &w->v);
+	}
+	sqlite3_bind_int64(st, (int)c->nfields + 3,
+	    (int64_t)rstate_conflicts(rs));
+	sqlite3_bind_int64(st, (int)c->nfields + 4, (int64_t)extra);
+	sqlite3_bind_blob(st, (int)c->nfields + 5, sb.data, (int)sb.size,
+	    SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "write record", db->h);
+		goto fail;
+	}
+	msgpack_sbuffer_destroy(&sb);
+	return (0);
+
+fail:
+	msgpack_sbuffer_destroy(&sb);
+	return (-1);
+}
+
+/* Apply the changes of one record of a commit stamped (hlc, oidx). */
+static int
+apply_rec(struct db *db, struct tgt *t, const struct rchange *rc,
+    uint64_t hlc, uint32_t oidx, char err[STORE_ERRLEN])
+{
+	uint64_t sh[COMMIT_MAX_SEEN];
+	uint32_t so[COMMIT_MAX_SEEN];
+	char name[SCHEMA_NAME_MAX + 1];
+	const struct coll_def *c;
+	struct mctx m = { db, t->rebuild };
+	struct merge_ctx ctx = { mkey, mapplied, &m };
+	struct rstate rs;
+	const struct fchange *f;
+	size_t i, k;
+
+	if (rc->coll_len > SCHEMA_NAME_MAX)
+		return (0);
+	memcpy(name, rc->coll, rc->coll_len);
+	name[rc->coll_len] = '\0';
+	/* A collection from a newer version: kept in the log only. */
+	if ((c = schema_coll(name)) == NULL)
+		return (0);
+	if (load_rec(db, t, c, rc->id, &rs, err))
+		return (-1);
+	for (i = 0; i < rc->nf; i++) {
+		f = &rc->f[i];
+		for (k = 0; k < f->nseen && k < COMMIT_MAX_SEEN; k++) {
+			sh[k] = f->seen[k].hlc;
+			if (origin_idx(db, f->seen[k].origin, &so[k], err))
+				goto fail;
+		}
+		if (rstate_apply(&rs, &ctx, f->field, f->field_len, hlc, oidx,
+		    &f->v, sh, so, k)) {
+			snprintf(err, STORE_ERRLEN, "out of memory");
+			goto fail;
+		}
+	}
+	if (store_rec(db, t, c, rc->id, &rs, err))
+		goto fail;
+	rstate_fini(&rs);
+	return (0);
+
+fail:
+	rstate_fini(&rs);
+	return (-1);
+}
+
+static int
+apply_commit(struct db *db, struct tgt *t, const struct commit *cm,
+    uint32_t oidx, char err[STORE_ERRLEN])
+{
+	size_t i;
+
+	for (i = 0; i < cm->nrec; i++)
+		if (apply_rec(db, t, &cm->rec[i], cm->hlc, oidx, err))
+			return (-1);
+	return (0);
+}
+
+static int
+insert_commit(struct db *db, uint32_t oidx, const struct commit *cm,
+    const uint8_t hash[COMMIT_HASH_LEN], const uint8_t *body, size_t len,
+    const uint8_t sig[COMMIT_SIG_LEN], char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prep(db, &db->s_ins_commit, "INSERT INTO commits(origin, seq,"
+	    " hlc, hash, body, sig) VALUES(?, ?, ?, ?, ?, ?)", err))
+		return (-1);
+	st = db->s_ins_commit;
+	sqlite3_bind_int64(st, 1, oidx);
+	sqlite3_bind_int64(st, 2, (int64_t)cm->seq);
+	sqlite3_bind_int64(st, 3, (int64_t)cm->hlc);
+	sqlite3_bind_blob(st, 4, hash, COMMIT_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "store commit", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+advance(struct db *db, uint32_t oidx, const struct commit *cm,
+    const uint8_t hash[COMMIT_HASH_LEN])
+{
+	struct orig *o = &db->orig[oidx];
+
+	o->seq = cm->seq;
+	o->hlc = cm->hlc;
+	memcpy(o->hash, hash, COMMIT_HASH_LEN);
+	if (cm->hlc > db->last_hlc)
+		db->last_hlc = cm->hlc;
+}
+
+/* ---- Transactions and local commits. ---- */
+
+int
+db_begin(struct db *db, uint64_t now_ms, char err[STORE_ERRLEN])
+{
+	int64_t dv;
+
+	if (exec(db, "BEGIN IMMEDIATE", err))
+		return (-1);
+	db->now_ms = now_ms;
+	/* Another process (CLI or agent) may have committed meanwhile. */
+	if ((dv = data_version(db)) != db->data_version) {
+		if (load_origins(db, err)) {
+			db_rollback(db);
+			return (-1);
+		}
+		db->data_version = dv;
+	}
+	return (0);
+}
+
+int
+db_commit(struct db *db, char err[STORE_ERRLEN])
+{
+
+	if (db_flush(db, err) || exec(db, "COMMIT", err)) {
+		db_rollback(db);
+		return (-1);
+	}
+	db->data_version = data_version(db);
+	return (0);
+}
+
+void
+db_rollback(struct db *db)
+{
+
+	lc_clear(db);
+	db->nrec_pending = 0;
+	db->bytes_pending = 0;
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	/* The cache may hold what was just rolled back. */
+	if (load_origins(db, (char[STORE_ERRLEN]){ 0 }) == 0)
+		db->data_version = data_version(db);
+}
+
+size_t
+db_pending_records(const struct db *db)
+{
+
+	return (db->nrec_pending);
+}
+
+int
+db_put(struct db *db, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], const struct field_def *f,
+    const struct val *v, char err[STORE_ERRLEN])
+{
+	struct lchange *l;
+	char *s;
+
+	/* A new record starts: cut the commit here if it is full. */
+	if (db->nlc == 0 || db->lc[db->nlc - 1].c != c ||
+	    memcmp(db->lc[db->nlc - 1].id, id, SCHEMA_ID_LEN) != 0) {
+		if (db->nrec_pending >= COMMIT_MAX_RECORDS ||
+		    db->bytes_pending >= COMMIT_SOFT_LEN) {
+			if (db_flush(db, err))
+				return (-1);
+		}
+		db->nrec_pending++;
+	}
+	if (db->nlc == db->alc) {
+		db->alc = db->alc ? db->alc * 2 : 64;
+		if ((l = realloc(db->lc, db->alc * sizeof(*l))) == NULL)
+			goto oom;
+		db->lc = l;
+	}
+	l = &db->lc[db->nlc];
+	l->c = c;
+	memcpy(l->id, id, SCHEMA_ID_LEN);
+	l->f = f;
+	l->v = *v;
+	l->n = db->nlc;
+	if (v->t == VAL_STR) {
+		if ((s = malloc(v->len + 1)) == NULL)
+			goto oom;
+		memcpy(s, v->s, v->len);
+		s[v->len] = '\0';
+		l->v.s = s;
+	}
+	db->nlc++;
+	db->bytes_pending += 48 + (v->t == VAL_STR ? v->len : 8);
+	return (0);
+
+oom:
+	snprintf(err, STORE_ERRLEN, "out of memory");
+	return (-1);
+}
+
+static int
+lc_cmp(const void *a, const void *b)
+{
+	const struct lchange *x = a, *y = b;
+	size_t fx, fy;
+	int r;
+
+	if (x->c != y->c)
+		return (x->c < y->c ? -1 : 1);
+	if ((r = memcmp(x->id, y->id, SCHEMA_ID_LEN)) != 0)
+		return (r);
+	fx = schema_field_index(x->c, x->f);
+	fy = schema_field_index(y->c, y->f);
+	if (fx != fy)
+		return (fx < fy ? -1 : 1);
+	return (x->n < y->n ? -1 : x->n > y->n);
+}
+
+int
+db_flush(struct db *db, char err[STORE_ERRLEN])
+{
+	msgpack_sbuffer sb;
+	struct commit cm;
+	struct rstate rs;
+	struct rchange *rc = NULL;
+	struct fchange *fc = NULL;
+	const struct coll_def **rcoll = NULL;
+	struct stamp *seen = NULL, *sp;
+	size_t *soff = NULL;
+	const struct freg *r;
+	uint8_t sig[COMMIT_SIG_LEN], hash[COMMIT_HASH_LEN];
+	size_t i, j, k, nr = 0, nf = 0, ns = 0, as = 0;
+	uint32_t me;
+	int ret = -1;
+
+	if (db->nlc == 0)
+		return (0);
+	if (!db->signer) {
+		snprintf(err, STORE_ERRLEN, "no node key loaded");
+		return (-1);
+	}
+	msgpack_sbuffer_init(&sb);
+	if (origin_idx(db, db->pk, &me, err))
+		goto done;
+
+	/* Sort by record then field; the last write of a field wins. */
+	qsort(db->lc, db->nlc, sizeof(*db->lc), lc_cmp);
+	for (i = j = 0; i < db->nlc; i++) {
+		if (i + 1 < db->nlc && db->lc[i].c == db->lc[i + 1].c &&
+		    db->lc[i].f == db->lc[i + 1].f && memcmp(db->lc[i].id,
+		    db->lc[i + 1].id, SCHEMA_ID_LEN) == 0) {
+			if (db->lc[i].v.t == VAL_STR)
+				free((void *)(uintptr_t)db->lc[i].v.s);
+			continue;
+		}
+		db->lc[j++] = db->lc[i];
+	}
+	db->nlc = j;
+
+	memset(&cm, 0, sizeof(cm));
+	memcpy(cm.origin, db->pk, COMMIT_KEY_LEN);
+	cm.seq = db->orig[me].seq + 1;
+	cm.hlc = hlc_next(db->last_hlc, db->now_ms);
+	memcpy(cm.prev, db->orig[me].hash, COMMIT_HASH_LEN);
+	if ((rc = calloc(db->nlc, sizeof(*rc))) == NULL ||
+	    (fc = calloc(db->nlc, sizeof(*fc))) == NULL ||
+	    (rcoll = calloc(db->nlc, sizeof(*rcoll))) == NULL ||
+	    (soff = calloc(db->nlc, sizeof(*soff))) == NULL)
+		goto oom;
+	for (i = 0; i < db->nlc; i++) {
+		if (i == 0 || db->lc[i].c != db->lc[i - 1].c ||
+		    memcmp(db->lc[i].id, db->lc[i - 1].id, SCHEMA_ID_LEN)) {
+			rcoll[nr] = db->lc[i].c;
+			rc[nr].coll = db->lc[i].c->name;
+			rc[nr].coll_len = strlen(db->lc[i].c->name);
+			memcpy(rc[nr].id, db->lc[i].id, SCHEMA_ID_LEN);
+			rc[nr].f = &fc[nf];
+			nr++;
+		}
+		fc[nf].field = db->lc[i].f->name;
+		fc[nf].field_len = strlen(db->lc[i].f->name);
+		fc[nf].v = db->lc[i].v;
+		rc[nr - 1].nf++;
+		nf++;
+	}
+
+	/* What each writer saw: every current head of the field. */
+	for (i = 0; i < nr; i++) {
+		if (load_rec(db, &db->live, rcoll[i], rc[i].id, &rs, err))
+			goto done;
+		for (j = 0; j < rc[i].nf; j++) {
+			k = (size_t)(&rc[i].f[j] - fc);
+			soff[k] = ns;
+			if ((r = rstate_find(&rs, rc[i].f[j].field)) == NULL)
+				continue;
+			if (ns + r->nh > as) {
+				as = (ns + r->nh) * 2;
+				if ((sp = realloc(seen, as * sizeof(*sp))) ==
+				    NULL) {
+					rstate_fini(&rs);
+					goto oom;
+				}
+				seen = sp;
+			}
+			for (k = 0; k < r->nh && k < COMMIT_MAX_SEEN; k++) {
+				seen[ns].hlc = r->h[k].hlc;
+				memcpy(seen[ns].origin, db->orig[r->h[k].oidx].key,
+				    COMMIT_KEY_LEN);
+				ns++;
+			}
+			rc[i].f[j].nseen = k;
+		}
+		rstate_fini(&rs);
+	}
+	for (i = 0; i < nf; i++)
+		fc[i].seen = seen != NULL ? seen + soff[i] : NULL;
+	cm.nrec = nr;
+	cm.rec = rc;
+
+	if (commit_encode(&cm, &sb))
+		goto oom;
+	if (sb.size > COMMIT_MAX_LEN) {
+		snprintf(err, STORE_ERRLEN, "one transaction is %zu bytes "
+		    "(limit %d); write fewer or smaller records at once",
+		    sb.size, COMMIT_MAX_LEN);
+		goto done;
+	}
+	commit_sign((const uint8_t *)sb.data, sb.size, db->sk, sig);
+	commit_hash((const uint8_t *)sb.data, sb.size, hash);
+	if (insert_commit(db, me, &cm, hash, (const uint8_t *)sb.data,
+	    sb.size, sig, err) || apply_commit(db, &db->live, &cm, me, err))
+		goto done;
+	advance(db, me, &cm, hash);
+	lc_clear(db);
+	db->nrec_pending = 0;
+	db->bytes_pending = 0;
+	ret = 0;
+	goto done;
+
+oom:
+	snprintf(err, STORE_ERRLEN, "out of memory");
+done:
+	free(rc);
+	free(fc);
+	free(rcoll);
+	free(soff);
+	free(seen);
+	msgpack_sbuffer_destroy(&sb);
+	return (ret);
+}
+
+/* ---- Foreign commits. ---- */
+
+static int
+check_values(const struct commit *cm, char err[STORE_ERRLEN])
+{
+	const struct coll_def *c;
+	const struct field_def *f;
+	char name[SCHEMA_NAME_MAX + 1], why[256];
+	size_t i, j;
+
+	for (i = 0; i < cm->nrec; i++) {
+		if (cm->rec[i].coll_len > SCHEMA_NAME_MAX)
+			continue;
+		memcpy(name, cm->rec[i].coll, cm->rec[i].coll_len);
+		name[cm->rec[i].coll_len] = '\0';
+		if ((c = schema_coll(name)) == NULL)
+			continue;
+		for (j = 0; j < cm->rec[i].nf; j++) {
+			f = schema_field(c, cm->rec[i].f[j].field,
+			    cm->rec[i].f[j].field_len);
+			if (f == NULL)
+				continue;	/* From a newer version. */
+			if (schema_check(f, &cm->rec[i].f[j].v, why,
+			    sizeof(why))) {
+				snprintf(err, STORE_ERRLEN, "commit %llu: "
+				    "%s.%s %s", (unsigned long long)cm->seq,
+				    c->name, f->name, why);
+				return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
+static int
+record_fork(struct db *db, uint32_t oidx, uint64_t seq,
+    const uint8_t held[COMMIT_HASH_LEN], const uint8_t other[COMMIT_HASH_LEN],
+    const uint8_t *body, size_t len, const uint8_t sig[COMMIT_SIG_LEN],
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (prep(db, &db->s_ins_fork, "INSERT OR IGNORE INTO forks(origin,"
+	    " seq, hash_held, hash_other, body, sig) VALUES(?, ?, ?, ?, ?, ?)",
+	    err))
+		return (-1);
+	st = db->s_ins_fork;
+	sqlite3_bind_int64(st, 1, oidx);
+	sqlite3_bind_int64(st, 2, (int64_t)seq);
+	sqlite3_bind_blob(st, 3, held, COMMIT_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, other, COMMIT_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "record fork", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Hash of a stored commit (origin, seq) in ${table}; 1 found, 0 not. */
+static int
+find_hash(struct db *db, sqlite3_stmt **st, const char *sql, uint32_t oidx,
+    uint64_t seq, uint8_t hash[COMMIT_HASH_LEN], char err[STORE_ERRLEN])
+{
+	int rc;
+
+	if (prep(db, st, sql, err))
+		return (-1);
+	sqlite3_bind_int64(*st, 1, oidx);
+	sqlite3_bind_int64(*st, 2, (int64_t)seq);
+	rc = sqlite3_step(*st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(*st, 0) ==
+	    COMMIT_HASH_LEN) {
+		memcpy(hash, sqlite3_column_blob(*st, 0), COMMIT_HASH_LEN);
+		sqlite3_reset(*st);
+		return (1);
+	}
+	sqlite3_reset(*st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		errf(err, "look up commit", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Verify and apply one commit.  On DB_APPLIED, ${*oidx_out} and ${*seq_out}
+ * say which origin advanced, so the caller can release held successors.
+ */
+static int
+apply_one(struct db *db, const uint8_t *body, size_t len,
+    const uint8_t sig[COMMIT_SIG_LEN], struct db_counts *res,
+    uint32_t *oidx_out, uint64_t *seq_out, char err[STORE_ERRLEN])
+{
+	static const uint8_t zero[COMMIT_HASH_LEN];
+	struct commit cm;
+	struct orig *o;
+	const char *why;
+	uint8_t hash[COMMIT_HASH_LEN], have[COMMIT_HASH_LEN];
+	uint32_t oidx;
+	int r, ret = -1;
+
+	*seq_out = 0;
+	if (commit_decode(body, len, &cm, &why)) {
+		snprintf(err, STORE_ERRLEN, "malformed commit: %s", why);
+		return (-1);
+	}
+	if (commit_verify(body, len, cm.origin, sig)) {
+		snprintf(err, STORE_ERRLEN, "commit %llu has a bad signature",
+		    (unsigned long long)cm.seq);
+		goto done;
+	}
+	if (check_values(&cm, err))
+		goto done;
+	commit_hash(body, len, hash);
+	if (origin_idx(db, cm.origin, &oidx, err))
+		goto done;
+	o = &db->orig[oidx];
+
+	if (cm.seq <= o->seq) {
+		r = find_hash(db, &db->s_find_commit, "SELECT hash FROM commits"
+		    " WHERE origin = ? AND seq = ?", oidx, cm.seq, have, err);
+		if (r < 0)
+			goto done;
+		if (r == 1 && sodium_memcmp(have, hash, COMMIT_HASH_LEN) == 0) {
+			res->duplicate++;
+			ret = 0;
+			goto done;
+		}
+		if (record_fork(db, oidx, cm.seq, have, hash, body, len, sig,
+		    err))
+			goto done;
+		res->fork++;
+		ret = 0;
+		goto done;
+	}
+	if (cm.seq > o->seq + 1) {
+		r = find_hash(db, &db->s_find_held, "SELECT hash FROM held"
+		    " WHERE origin = ? AND seq = ?", oidx, cm.seq, have, err);
+		if (r < 0)
+			goto done;
+		if (r == 1) {
+			if (sodium_memcmp(have, hash, COMMIT_HASH_LEN) == 0)
+				res->duplicate++;
+			else if (record_fork(db, oidx, cm.seq, have, hash,
+			    body, len, sig, err))
+				goto done;
+			else
+				res->fork++;
+			ret = 0;
+			goto done;
+		}
+		if (prep(db, &db->s_ins_held, "INSERT INTO held(origin, seq,"
+		    " hash, body, sig) VALUES(?, ?, ?, ?, ?)", err))
+			goto done;
+		sqlite3_bind_int64(db->s_ins_held, 1, oidx);
+		sqlite3_bind_int64(db->s_ins_held, 2, (int64_t)cm.seq);
+		sqlite3_bind_blob(db->s_ins_held, 3, hash, COMMIT_HASH_LEN,
+		    SQLITE_STATIC);
+		sqlite3_bind_blob(db->s_ins_held, 4, body, (int)len,
+		    SQLITE_STATIC);
+		sqlite3_bind_blob(db->s_ins_held, 5, sig, COMMIT_SIG_LEN,
+		    SQLITE_STATIC);
+		r = sqlite3_step(db->s_ins_held);
+		sqlite3_reset(db->s_ins_held);
+		if (r != SQLITE_DONE) {
+			errf(err, "hold commit", db->h);
+			goto done;
+		}
+		res->held++;
+		ret = 0;
+		goto done;
+	}
+
+	/* The next commit of this origin: it must extend what we hold. */
+	if (sodium_memcmp(cm.prev, o->seq ? o->hash : zero,
+	    COMMIT_HASH_LEN) != 0) {
+		if (record_fork(db, oidx, cm.seq, o->hash, hash, body, len,
+		    sig, err))
+			goto done;
+		res->fork++;
+		ret = 0;
+		goto done;
+	}
+	if (o->seq > 0 && cm.hlc <= o->hlc) {
+		snprintf(err, STORE_ERRLEN, "commit %llu does not advance its"
+		    " origin's clock", (unsigned long long)cm.seq);
+		goto done;
+	}
+	if (insert_commit(db, oidx, &cm, hash, body, len, sig, err) ||
+	    apply_commit(db, &db->live, &cm, oidx, err))
+		goto done;
+	advance(db, oidx, &cm, hash);
+	res->applied++;
+	*oidx_out = oidx;
+	*seq_out = cm.seq;
+	ret = 0;
+done:
+	commit_fini(&cm);
+	return (ret);
+}
+
+int
+db_apply(struct db *db, const uint8_t *body, size_t len,
+    const uint8_t sig[COMMIT_SIG_LEN], struct db_counts *res,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t *hb = NULL, hs[COMMIT_SIG_LEN];
+	size_t hl;
+	uint32_t oidx;
+	uint64_t seq, before;
+	int rc;
+
+	if (apply_one(db, body, len, sig, res, &oidx, &seq, err))
+		return (-1);
+	/* Each applied commit may unblock the next held one. */
+	while (seq != 0) {
+		if (prep(db, &st, "SELECT body, sig FROM held WHERE origin = ?"
+		    " AND seq = ?", err))
+			goto fail;
+		sqlite3_bind_int64(st, 1, oidx);
+		sqlite3_bind_int64(st, 2, (int64_t)seq + 1);
+		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+			if (rc != SQLITE_DONE) {
+				errf(err, "read held commit", db->h);
+				goto fail;
+			}
+			break;
+		}
+		hl = (size_t)sqlite3_column_bytes(st, 0);
+		if ((hb = malloc(hl + 1)) == NULL ||
+		    sqlite3_column_bytes(st, 1) != COMMIT_SIG_LEN) {
+			snprintf(err, STORE_ERRLEN, "held commit unreadable");
+			goto fail;
+		}
+		memcpy(hb, sqlite3_column_blob(st, 0), hl);
+		memcpy(hs, sqlite3_column_blob(st, 1), COMMIT_SIG_LEN);
+		sqlite3_reset(st);
+		if (prep(db, &db->s_del_held, "DELETE FROM held WHERE"
+		    " origin = ? AND seq = ?", err))
+			goto fail;
+		sqlite3_bind_int64(db->s_del_held, 1, oidx);
+		sqlite3_bind_int64(db->s_del_held, 2, (int64_t)seq + 1);
+		if (sqlite3_step(db->s_del_held) != SQLITE_DONE) {
+			errf(err, "release held commit", db->h);
+			goto fail;
+		}
+		sqlite3_reset(db->s_del_held);
+		before = res->applied;
+		if (apply_one(db, hb, hl, hs, res, &oidx, &seq, err))
+			goto fail;
+		if (res->applied > before) {
+			res->applied--;
+			res->released++;
+		}
+		free(hb);
+		hb = NULL;
+	}
+	sqlite3_finalize(st);
+	return (0);
+
+fail:
+	free(hb);
+	sqlite3_finalize(st);
+	return (-1);
+}
+
+int
+db_record(struct db *db, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], bool *live)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+	int rc, r = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT _deleted FROM main.c_%s WHERE"
+	    " id = ?", c->name);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_blob(st, 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*live = sqlite3_column_int(st, 0) != 1;
+		r = 1;
+	} else if (rc == SQLITE_DONE)
+		r = 0;
+	sqlite3_finalize(st);
+	return (r);
+}
+
+/* ---- Log scans: vector, streaming, rebuild, verify. ---- */
+
+int
+db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
+    void *arg, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT o.key, max(c.seq) FROM commits c"
+	    " JOIN origins o ON o.idx = c.origin GROUP BY c.origin"
+	    " ORDER BY o.key", -1, &st, NULL) != SQLITE_OK) {
+		errf(err, "read vector", db->h);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, sqlite3_column_blob(st, 0),
+		    (uint64_t)sqlite3_column_int64(st, 1)))
+			break;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		errf(err, "read vector", db->h);
+		return (-1);
+	}
+	return (rc == SQLITE_ROW ? -1 : 0);
+}
+
+int
+db_commits_since(struct db *db, uint64_t (*have)(void *, const uint8_t *),
+    int (*fn)(void *, const uint8_t *, size_t, const uint8_t *), void *arg,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *so = NULL, *sc = NULL;
+	int rc, r = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT idx, key FROM origins"
+	    " ORDER BY idx", -1, &so, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db->h, "SELECT body, sig FROM commits"
+	    " WHERE origin = ? AND seq > ? ORDER BY seq", -1, &sc, NULL) !=
+	    SQLITE_OK) {
+		errf(err, "read commits", db->h);
+		goto done;
+	}
+	while ((rc = sqlite3_step(so)) == SQLITE_ROW) {
+		sqlite3_reset(sc);
+		sqlite3_bind_int64(sc, 1, sqlite3_column_int64(so, 0));
+		sqlite3_bind_int64(sc, 2, have == NULL ? 0 :
+		    (int64_t)have(arg, sqlite3_column_blob(so, 1)));
+		while ((rc = sqlite3_step(sc)) == SQLITE_ROW)
+			if (fn(arg, sqlite3_column_blob(sc, 0),
+			    (size_t)sqlite3_column_bytes(sc, 0),
+			    sqlite3_column_blob(sc, 1)))
+				goto done;
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	if (rc != SQLITE_DONE) {
+		errf(err, "read commits", db->h);
+		goto done;
+	}
+	r = 0;
+done:
+	sqlite3_finalize(so);
+	sqlite3_finalize(sc);
+	return (r);
+}
+
+/* Replay the whole log into ${t}, whose tables are empty. */
+static int
+replay(struct db *db, struct tgt *t, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	struct commit cm;
+	const char *why;
+	size_t i;
+	uint32_t oidx;
+	int rc;
+
+	for (i = 0; i < db->norig; i++)
+		db->orig[i].rb_hlc = 0;
+	if (sqlite3_prepare_v2(db->h, "SELECT origin, body FROM commits"
+	    " ORDER BY n", -1, &st, NULL) != SQLITE_OK) {
+		errf(err, "read commits", db->h);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		oidx = (uint32_t)sqlite3_column_int64(st, 0);
+		if (oidx >= db->norig || commit_decode(sqlite3_column_blob(st,
+		    1), (size_t)sqlite3_column_bytes(st, 1), &cm, &why)) {
+			snprintf(err, STORE_ERRLEN, "commit log is corrupt;"
+			    " restore a backup");
+			sqlite3_finalize(st);
+			return (-1);
+		}
+		if (apply_commit(db, t, &cm, oidx, err)) {
+			commit_fini(&cm);
+			sqlite3_finalize(st);
+			return (-1);
+		}
+		db->orig[oidx].rb_hlc = cm.hlc;
+		commit_fini(&cm);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "read commits", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+db_rebuild(struct db *db, char err[STORE_ERRLEN])
+{
+	const struct coll_def *c;
+	struct tgt t = { "main", true, { NULL }, { NULL } };
+	char sql[128];
+
+	if (db_begin(db, 0, err))
+		return (-1);
+	for (c = schema_colls; c->name != NULL; c++) {
+		snprintf(sql, sizeof(sql), "DELETE FROM main.c_%s", c->name);
+		if (exec(db, sql, err))
+			goto fail;
+	}
+	if (replay(db, &t, err))
+		goto fail;
+	tgt_fini(&t);
+	return (db_commit(db, err));
+
+fail:
+	tgt_fini(&t);
+	db_rollback(db);
+	return (-1);
+}
+
+static char *
+hex8(const uint8_t *k, char out[17])
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < 8; i++) {
+		out[2 * i] = hx[k[i] >> 4];
+		out[2 * i + 1] = hx[k[i] & 15];
+	}
+	out[16] = '\0';
+	return (out);
+}
+
+/* Signatures, hashes and chains of the whole log. */
+static long
+verify_log(struct db *db, FILE *out, char err[STORE_ERRLEN])
+{
+	static const uint8_t zero[COMMIT_HASH_LEN];
+	sqlite3_stmt *st;
+	struct commit cm;
+	const char *why;
+	uint8_t hash[COMMIT_HASH_LEN], prev[COMMIT_HASH_LEN];
+	const uint8_t *body;
+	char k[17];
+	int64_t cur = -1, oidx;
+	uint64_t seq = 0, hlc = 0;
+	size_t len;
+	long bad = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT c.origin, c.seq, c.hlc, c.hash,"
+	    " c.body, c.sig, o.key FROM commits c JOIN origins o"
+	    " ON o.idx = c.origin ORDER BY c.origin, c.seq", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		errf(err, "read commits", db->h);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		oidx = sqlite3_column_int64(st, 0);
+		if (oidx != cur) {
+			cur = oidx;
+			seq = 0;
+			hlc = 0;
+			memcpy(prev, zero, sizeof(prev));
+		}
+		hex8(sqlite3_column_blob(st, 6), k);
+		body = sqlite3_column_blob(st, 4);
+		len = (size_t)sqlite3_column_bytes(st, 4);
+		commit_hash(body, len, hash);
+		if (sqlite3_column_bytes(st, 5) != COMMIT_SIG_LEN ||
+		    commit_verify(body, len, sqlite3_column_blob(st, 6),
+		    sqlite3_column_blob(st, 5))) {
+			fprintf(out, "origin %s seq %lld: bad signature\n", k,
+			    (long long)sqlite3_column_int64(st, 1));
+			bad++;
+		}
+		if (commit_decode(body, len, &cm, &why)) {
+			fprintf(out, "origin %s seq %lld: %s\n", k,
+			    (long long)sqlite3_column_int64(st, 1), why);
+			bad++;
+			continue;
+		}
+		if (cm.seq != seq + 1 || cm.seq !=
+		    (uint64_t)sqlite3_column_int64(st, 1) ||
+		    memcmp(cm.origin, sqlite3_column_blob(st, 6),
+		    COMMIT_KEY_LEN) != 0) {
+			fprintf(out, "origin %s seq %llu: sequence broken\n",
+			    k, (unsigned long long)cm.seq);
+			bad++;
+		}
+		if (memcmp(cm.prev, prev, COMMIT_HASH_LEN) != 0) {
+			fprintf(out, "origin %s seq %llu: hash chain broken\n",
+			    k, (unsigned long long)cm.seq);
+			bad++;
+		}
+		if (sqlite3_column_bytes(st, 3) != COMMIT_HASH_LEN ||
+		    memcmp(sqlite3_column_blob(st, 3), hash,
+		    COMMIT_HASH_LEN) != 0 || (uint64_t)sqlite3_column_int64(st,
+		    2) != cm.hlc || (seq > 0 && cm.hlc <= hlc)) {
+			fprintf(out, "origin %s seq %llu: stored hash or clock"
+			    " does not match the body\n", k,
+			    (unsigned long long)cm.seq);
+			bad++;
+		}
+		seq = cm.seq;
+		hlc = cm.hlc;
+		memcpy(prev, hash, COMMIT_HASH_LEN);
+		commit_fini(&cm);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "read commits", db->h);
+		return (-1);
+	}
+	return (bad);
+}
+
+long
+db_verify(struct db *db, FILE *out, char err[STORE_ERRLEN])
+{
+	const struct coll_def *c;
+	struct tgt t = { "temp", true, { NULL }, { NULL } };
+	sqlite3_stmt *st;
+	char sql[512];
+	long bad, n;
+
+	if (exec(db, "BEGIN", err))
+		return (-1);
+	if ((bad = verify_log(db, out, err)) < 0)
+		goto fail;
+	for (c = schema_colls; c->name != NULL; c++) {
+		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.c_%s",
+		    c->name);
+		if (exec(db, sql, err) || create_coll_table(db, "temp", c, err))
+			goto fail;
+	}
+	if (replay(db, &t, err))
+		goto fail;
+	for (c = schema_colls; c->name != NULL; c++) {
+		snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM"
+		    " (SELECT * FROM main.c_%s EXCEPT SELECT * FROM temp.c_%s))"
+		    " + (SELECT count(*) FROM (SELECT * FROM temp.c_%s EXCEPT"
+		    " SELECT * FROM main.c_%s))", c->name, c->name, c->name,
+		    c->name);
+		if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) !=
+		    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			errf(err, "compare tables", db->h);
+			goto fail;
+		}
+		if ((n = sqlite3_column_int64(st, 0)) > 0) {
+			fprintf(out, "%s: %ld rows differ from a rebuild of"
+			    " the log; run 'hamroh rebuild'\n", c->name, n);
+			bad++;
+		}
+		sqlite3_finalize(st);
+	}
+	tgt_fini(&t);
+	for (c = schema_colls; c->name != NULL; c++) {
+		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.c_%s",
+		    c->name);
+		exec(db, sql, err);
+	}
+	exec(db, "ROLLBACK", err);
+	return (bad);
+
+fail:
+	tgt_fini(&t);
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return (-1);
+}
+
+int
+db_backup(struct db *db, const char *path, char err[STORE_ERRLEN])
+{
+	sqlite3 *to;
+	sqlite3_backup *b;
+	int rc;
+
+	if (sqlite3_open_v2(path, &to, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, STORE_ERRLEN, "%s: %s", path,
+		    to ? sqlite3_errmsg(to) : "out of memory");
+		sqlite3_close(to);
+		return (-1);
+	}
+	if ((b = sqlite3_backup_init(to, "main", db->h, "main")) == NULL) {
+		snprintf(err, STORE_ERRLEN, "%s: %s", path, sqlite3_errmsg(to));
+		sqlite3_close(to);
+		return (-1);
+	}
+	while ((rc = sqlite3_backup_step(b, 256)) == SQLITE_OK ||
+	    rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		sqlite3_sleep(10);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, STORE_ERRLEN, "%s: %s", path, sqlite3_errstr(rc));
+		sqlite3_close(to);
+		return (-1);
+	}
+	/* A backup is one self-contained file. */
+	sqlite3_exec(to, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL);
+	sqlite3_close(to);
+	return (0);
+}
+
+static uint64_t
+count(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	uint64_t n = 0;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (n);
+}
+
+int
+db_status(struct db *db, struct db_status *s, char err[STORE_ERRLEN])
+{
+	uint32_t me = UINT32_MAX;
+	size_t i;
+
+	(void)err;
+	memset(s, 0, sizeof(*s));
+	s->commits = count(db, "SELECT count(*) FROM commits");
+	s->held = count(db, "SELECT count(*) FROM held");
+	s->forks = count(db, "SELECT count(*) FROM forks");
+	s->origins = count(db, "SELECT count(DISTINCT origin) FROM commits");
+	s->max_hlc = db->last_hlc;
+	for (i = 0; i < db->norig; i++)
+		if (db->signer && memcmp(db->orig[i].key, db->pk,
+		    COMMIT_KEY_LEN) == 0)
+			me = (uint32_t)i;
+	for (i = 0; i < db->norig; i++)
+		if (i != me && db->orig[i].hlc > s->max_foreign_hlc)
+			s->max_foreign_hlc = db->orig[i].hlc;
+	return (0);
+}
+
+int
+db_load_state(struct db *db, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], struct rstate *rs,
+    char err[STORE_ERRLEN])
+{
+
+	return (load_rec(db, &db->live, c, id, rs, err));
+}
+
+void
+db_read_begin(struct db *db)
+{
+
+	sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL);
+}
+
+void
+db_read_end(struct db *db)
+{
+
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+}

@@ -1,0 +1,171 @@
+#ifndef STORE_DB_H
+#define STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "store/commit.h"
+#include "store/schema.h"
+
+/*
+ * The node's database: commit log, materialized collections and the
+ * bookkeeping around them (origins, held-back commits, forks).  One
+ * SQLite file in WAL mode, shared by the CLI and the agent.
+ */
+#define STORE_ERRLEN	512
+#define DB_FILE		"hamroh.db"
+
+struct db;
+
+/* Outcome of applying one foreign commit. */
+enum db_apply_res {
+	DB_APPLIED = 0,		/* New, verified, applied. */
+	DB_DUPLICATE,		/* Already held: nothing to do. */
+	DB_HELD,		/* Seq leaves a gap: kept aside until filled. */
+	DB_FORK			/* Conflicts with a held commit: refused. */
+};
+
+struct db_counts {
+	uint64_t	applied, duplicate, held, fork, released;
+};
+
+/**
+ * db_open(dbp, path, create, err):
+ * Open (and with ${create}, create) the database at ${path}, creating or
+ * migrating its schema.  Return 0, or -1 with ${err} filled.
+ */
+int db_open(struct db **, const char *, bool, char[STORE_ERRLEN]);
+
+/**
+ * db_close(db):
+ * Close ${db}; a pending transaction is rolled back.  NULL is a no-op.
+ */
+void db_close(struct db *);
+
+/**
+ * db_set_signer(db, sk):
+ * Local commits are signed with ${sk} (copied into locked memory); the
+ * origin is its public half.
+ */
+int db_set_signer(struct db *, const uint8_t[COMMIT_SK_LEN]);
+
+/* Meta values (name, center, key, ...): text, NULL if unset. */
+int db_meta_get(struct db *, const char *, char *, size_t);
+int db_meta_set(struct db *, const char *, const char *, char[STORE_ERRLEN]);
+
+/**
+ * db_begin(db, now_ms, err) / db_commit(db, err) / db_rollback(db):
+ * A write transaction (BEGIN IMMEDIATE).  db_commit() seals buffered local
+ * changes into a commit first.  One transaction may hold many commits.
+ */
+int db_begin(struct db *, uint64_t, char[STORE_ERRLEN]);
+int db_commit(struct db *, char[STORE_ERRLEN]);
+void db_rollback(struct db *);
+
+/**
+ * db_put(db, c, id, f, v, err):
+ * Buffer a local write of ${v} to field ${f} of record ${id} of ${c}.
+ * Must be inside db_begin().  The value was validated by the caller.
+ */
+int db_put(struct db *, const struct coll_def *, const uint8_t[SCHEMA_ID_LEN],
+    const struct field_def *, const struct val *, char[STORE_ERRLEN]);
+
+/**
+ * db_flush(db, err):
+ * Seal buffered local writes into one signed commit and apply it.
+ */
+int db_flush(struct db *, char[STORE_ERRLEN]);
+
+/* Buffered writes not yet sealed into a commit. */
+size_t db_pending_records(const struct db *);
+
+/**
+ * db_apply(db, body, len, sig, res, err):
+ * Verify and apply one foreign commit (inside db_begin()), then any held
+ * commits it unblocks (counted in ${res}->released).  Return 0 with the
+ * outcome in ${res}, or -1 if the commit is invalid (bad signature,
+ * malformed) or on a database error, with ${err} filled.
+ */
+int db_apply(struct db *, const uint8_t *, size_t,
+    const uint8_t[COMMIT_SIG_LEN], struct db_counts *, char[STORE_ERRLEN]);
+
+/**
+ * db_record(db, c, id, live):
+ * 1 if record ${id} of ${c} exists (*live = not deleted), 0 if not, -1 on
+ * error.
+ */
+int db_record(struct db *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN], bool *);
+
+/* Version vector: calls ${fn} per origin with the highest seq held. */
+int db_vector(struct db *, int (*)(void *, const uint8_t *, uint64_t),
+    void *, char[STORE_ERRLEN]);
+
+/**
+ * db_commits_since(db, have, fn, arg, err):
+ * Call ${fn}(arg, body, len, sig) for each commit whose seq exceeds
+ * ${have}(arg, origin) — in per-origin seq order — and for every commit
+ * when ${have} is NULL.  Stops with -1 when ${fn} returns non-zero.
+ */
+int db_commits_since(struct db *, uint64_t (*)(void *, const uint8_t *),
+    int (*)(void *, const uint8_t *, size_t, const uint8_t *), void *,
+    char[STORE_ERRLEN]);
+
+/**
+ * db_rebuild(db, err):
+ * Re-materialize every collection from the commit log (inside a
+ * transaction of its own).
+ */
+int db_rebuild(struct db *, char[STORE_ERRLEN]);
+
+/**
+ * db_verify(db, out, err):
+ * Re-check every signature and hash chain, and compare the materialized
+ * tables with a fresh rebuild.  Writes one line per problem to ${out}.
+ * Return the number of problems, or -1 on error.
+ */
+long db_verify(struct db *, FILE *, char[STORE_ERRLEN]);
+
+/**
+ * db_backup(db, path, err):
+ * Copy the database to ${path} with SQLite's online backup API.
+ */
+int db_backup(struct db *, const char *, char[STORE_ERRLEN]);
+
+/* The underlying handle, for read-only queries (query.c). */
+struct sqlite3 *db_handle(struct db *);
+
+/* Origin key bytes of origin index ${oidx} (loaded), or NULL. */
+const uint8_t *db_origin_key(struct db *, uint32_t);
+
+/* This node's public key, or NULL before db_set_signer(). */
+const uint8_t *db_node_key(const struct db *);
+
+/* For status: numbers of commits, held commits, forks; max hlc. */
+struct db_status {
+	uint64_t	commits, held, forks, origins;
+	uint64_t	max_hlc;	/* Of any commit. */
+	uint64_t	max_foreign_hlc;
+};
+int db_status(struct db *, struct db_status *, char[STORE_ERRLEN]);
+
+/* The hlc a local write made now would take (for clock-skew report). */
+uint64_t db_last_hlc(struct db *);
+
+struct rstate;
+
+/**
+ * db_load_state(db, c, id, rs, err):
+ * The full register state of record ${id} of ${c} (every head, values
+ * filled in), empty if there is no such record.  Free with rstate_fini().
+ */
+int db_load_state(struct db *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN], struct rstate *, char[STORE_ERRLEN]);
+
+/* A read transaction around several queries: one consistent snapshot. */
+void db_read_begin(struct db *);
+void db_read_end(struct db *);
+
+#endif /* !STORE_DB_H */

@@ -1,0 +1,351 @@
+/*
+ * query.c: reads for the CLI — records, history, conflicts, statistics.
+ */
+#define _GNU_SOURCE		/* memmem() */
+#include "store/query.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/merge.h"
+
+static int
+rvf_cmp(const void *a, const void *b)
+{
+	const struct rview_field *x = a, *y = b;
+
+	return (strcmp(x->name, y->name));
+}
+
+static void
+errq(char err[STORE_ERRLEN], struct db *db)
+{
+
+	snprintf(err, STORE_ERRLEN, "query: %s",
+	    sqlite3_errmsg(db_handle(db)));
+}
+
+long
+query_records(struct db *db, const struct coll_def *c, const uint8_t *id,
+    const struct rview_field *filter, size_t nfilter, bool deleted_too,
+    int (*fn)(void *, const struct rview *), void *arg,
+    char err[STORE_ERRLEN])
+{
+	struct rview_field f[SCHEMA_MAX_FIELDS * 2];
+	struct rview rv;
+	struct rstate rs;
+	sqlite3_stmt *st = NULL;
+	const struct mhead *w;
+	char sql[4096];
+	size_t off, i, nf;
+	long n = 0;
+	int rc, stop = 0;
+
+	off = (size_t)snprintf(sql, sizeof(sql),
+	    "SELECT id, _deleted, _extra");
+	for (i = 0; i < c->nfields; i++)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off, ", %s",
+		    c->fields[i].name);
+	off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+	    " FROM main.c_%s WHERE 1", c->name);
+	if (!deleted_too)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+		    " AND _deleted IS NOT 1");
+	if (id != NULL)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+		    " AND id = ?");
+	for (i = 0; i < nfilter; i++)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+		    " AND %s IS ?", filter[i].name);
+	snprintf(sql + off, sizeof(sql) - off, " ORDER BY id");
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) !=
+	    SQLITE_OK)
+		goto fail;
+	i = 1;
+	if (id != NULL)
+		sqlite3_bind_blob(st, (int)i++, id, SCHEMA_ID_LEN,
+		    SQLITE_STATIC);
+	for (off = 0; off < nfilter; off++, i++) {
+		if (filter[off].v.t == VAL_STR)
+			sqlite3_bind_text(st, (int)i, filter[off].v.s,
+			    (int)filter[off].v.len, SQLITE_STATIC);
+		else if (filter[off].v.t == VAL_NIL)
+			sqlite3_bind_null(st, (int)i);
+		else
+			sqlite3_bind_int64(st, (int)i, filter[off].v.i);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&rs, 0, sizeof(rs));
+		nf = 0;
+		for (i = 0; i < c->nfields; i++) {
+			if (sqlite3_column_type(st, (int)i + 3) == SQLITE_NULL)
+				continue;
+			f[nf].name = c->fields[i].name;
+			memset(&f[nf].v, 0, sizeof(f[nf].v));
+			if (sqlite3_column_type(st, (int)i + 3) ==
+			    SQLITE_INTEGER) {
+				f[nf].v.t = VAL_INT;
+				f[nf].v.i = sqlite3_column_int64(st, (int)i + 3);
+			} else {
+				f[nf].v.t = VAL_STR;
+				f[nf].v.s = (const char *)sqlite3_column_text(
+				    st, (int)i + 3);
+				f[nf].v.len = (size_t)sqlite3_column_bytes(st,
+				    (int)i + 3);
+			}
+			nf++;
+		}
+		/* Fields from newer versions live only in the state. */
+		if (sqlite3_column_int64(st, 2) > 0) {
+			if (db_load_state(db, c, sqlite3_column_blob(st, 0),
+			    &rs, err))
+				goto fail1;
+			for (i = 0; i < rs.nf && nf < SCHEMA_MAX_FIELDS * 2;
+			    i++) {
+				if (schema_field(c, rs.f[i].name,
+				    strlen(rs.f[i].name)) != NULL ||
+				    (w = freg_winner(&rs.f[i])) == NULL ||
+				    w->v.t == VAL_NIL)
+					continue;
+				f[nf].name = rs.f[i].name;
+				f[nf].v = w->v;
+				nf++;
+			}
+		}
+		qsort(f, nf, sizeof(f[0]), rvf_cmp);
+		rv.c = c;
+		rv.id = sqlite3_column_blob(st, 0);
+		rv.deleted = sqlite3_column_int(st, 1) == 1;
+		rv.nf = nf;
+		rv.f = f;
+		n++;
+		stop = fn(arg, &rv);
+		rstate_fini(&rs);
+		if (stop)
+			break;
+	}
+	if (!stop && rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return (n);
+
+fail:
+	errq(err, db);
+fail1:
+	sqlite3_finalize(st);
+	return (-1);
+}
+
+long
+query_history(struct db *db, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], int (*fn)(void *, const struct hview *),
+    void *arg, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	struct commit cm;
+	struct hview h;
+	const struct rchange *r;
+	const uint8_t *body;
+	const char *why;
+	size_t len, i, j, cl = strlen(c->name);
+	long n = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT body FROM commits"
+	    " ORDER BY hlc, n", -1, &st, NULL) != SQLITE_OK) {
+		errq(err, db);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		body = sqlite3_column_blob(st, 0);
+		len = (size_t)sqlite3_column_bytes(st, 0);
+		/* Most commits never name this id: skip them undecoded. */
+		if (body == NULL || memmem(body, len, id, SCHEMA_ID_LEN) ==
+		    NULL)
+			continue;
+		if (commit_decode(body, len, &cm, &why)) {
+			snprintf(err, STORE_ERRLEN, "commit log is corrupt: %s;"
+			    " run 'hamroh verify'", why);
+			sqlite3_finalize(st);
+			return (-1);
+		}
+		for (i = 0; i < cm.nrec; i++) {
+			r = &cm.rec[i];
+			if (r->coll_len != cl || memcmp(r->coll, c->name, cl) ||
+			    memcmp(r->id, id, SCHEMA_ID_LEN))
+				continue;
+			for (j = 0; j < r->nf; j++) {
+				h.hlc = cm.hlc;
+				h.origin = cm.origin;
+				h.seq = cm.seq;
+				h.field = r->f[j].field;
+				h.field_len = r->f[j].field_len;
+				h.v = r->f[j].v;
+				n++;
+				fn(arg, &h);
+			}
+		}
+		commit_fini(&cm);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errq(err, db);
+		return (-1);
+	}
+	return (n);
+}
+
+long
+query_conflicts(struct db *db, int (*fn)(void *, const struct cview *),
+    void *arg, char err[STORE_ERRLEN])
+{
+	struct cview_head h[COMMIT_MAX_SEEN];
+	const struct coll_def *c;
+	struct cview cv;
+	struct rstate rs;
+	sqlite3_stmt *st;
+	uint8_t id[SCHEMA_ID_LEN];
+	char sql[256];
+	size_t i, k;
+	long n = 0;
+	int rc;
+
+	for (c = schema_colls; c->name != NULL; c++) {
+		snprintf(sql, sizeof(sql), "SELECT id FROM main.c_%s"
+		    " WHERE _conflicts > 0 ORDER BY id", c->name);
+		if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) !=
+		    SQLITE_OK) {
+			errq(err, db);
+			return (-1);
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			memcpy(id, sqlite3_column_blob(st, 0), SCHEMA_ID_LEN);
+			if (db_load_state(db, c, id, &rs, err)) {
+				sqlite3_finalize(st);
+				return (-1);
+			}
+			for (i = 0; i < rs.nf; i++) {
+				if (rs.f[i].nh < 2)
+					continue;
+				for (k = 0; k < rs.f[i].nh &&
+				    k < COMMIT_MAX_SEEN; k++) {
+					const struct mhead *m =
+					    &rs.f[i].h[rs.f[i].nh - 1 - k];
+
+					h[k].hlc = m->hlc;
+					h[k].origin = db_origin_key(db,
+					    m->oidx);
+					h[k].v = m->v;
+				}
+				cv.c = c;
+				cv.id = id;
+				cv.field = rs.f[i].name;
+				cv.nh = k;
+				cv.h = h;
+				n++;
+				fn(arg, &cv);
+			}
+			rstate_fini(&rs);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			errq(err, db);
+			return (-1);
+		}
+	}
+	return (n);
+}
+
+long
+query_stats(struct db *db, const struct coll_def *c, const char *const *by,
+    size_t nby, int (*fn)(void *, const struct val *, uint64_t), void *arg,
+    char err[STORE_ERRLEN])
+{
+	struct val v[SCHEMA_MAX_FIELDS];
+	sqlite3_stmt *st;
+	char sql[2048], grp[512];
+	size_t off = 0, goff = 0, i;
+	long n = 0;
+	int rc;
+
+	if (nby == 0 || nby > SCHEMA_MAX_FIELDS) {
+		snprintf(err, STORE_ERRLEN, "give 1 to %d fields",
+		    SCHEMA_MAX_FIELDS);
+		return (-1);
+	}
+	off = (size_t)snprintf(sql, sizeof(sql), "SELECT ");
+	for (i = 0; i < nby; i++) {
+		/* Names were checked against the schema by the caller. */
+		if (strcmp(by[i], "month") == 0)
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+			    "substr(opened_at, 1, 7), ");
+		else
+			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+			    "%s, ", by[i]);
+		goff += (size_t)snprintf(grp + goff, sizeof(grp) - goff,
+		    "%s%zu", i ? ", " : "", i + 1);
+	}
+	snprintf(sql + off, sizeof(sql) - off, "count(*) FROM main.c_%s"
+	    " WHERE _deleted IS NOT 1 GROUP BY %s ORDER BY %s", c->name, grp,
+	    grp);
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) !=
+	    SQLITE_OK) {
+		errq(err, db);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < nby; i++) {
+			memset(&v[i], 0, sizeof(v[i]));
+			switch (sqlite3_column_type(st, (int)i)) {
+			case SQLITE_NULL:
+				v[i].t = VAL_NIL;
+				break;
+			case SQLITE_INTEGER:
+				v[i].t = VAL_INT;
+				v[i].i = sqlite3_column_int64(st, (int)i);
+				break;
+			default:
+				v[i].t = VAL_STR;
+				v[i].s = (const char *)sqlite3_column_text(st,
+				    (int)i);
+				v[i].len = (size_t)sqlite3_column_bytes(st,
+				    (int)i);
+			}
+		}
+		n++;
+		fn(arg, v, (uint64_t)sqlite3_column_int64(st, (int)nby));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errq(err, db);
+		return (-1);
+	}
+	return (n);
+}
+
+void
+query_node_name(struct db *db, const uint8_t key[COMMIT_KEY_LEN], char *out,
+    size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	char hex[2 * COMMIT_KEY_LEN + 1];
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < COMMIT_KEY_LEN; i++) {
+		hex[2 * i] = hx[key[i] >> 4];
+		hex[2 * i + 1] = hx[key[i] & 15];
+	}
+	hex[2 * COMMIT_KEY_LEN] = '\0';
+	snprintf(out, len, "%.16s", hex);
+	if (sqlite3_prepare_v2(db_handle(db), "SELECT name FROM main.c_members"
+	    " WHERE key = ? AND name IS NOT NULL LIMIT 1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}

@@ -1,0 +1,101 @@
+#ifndef STORE_QUERY_H
+#define STORE_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/commit.h"
+#include "store/db.h"
+#include "store/schema.h"
+
+/*
+ * Read-only queries over the materialized tables and the log.  Results go
+ * to callbacks; everything they receive is borrowed for that call only.
+ */
+
+struct rview_field {
+	const char	*name;		/* NUL-terminated. */
+	struct val	v;
+};
+
+/* One live record: fields that have a value, sorted by name. */
+struct rview {
+	const struct coll_def	*c;
+	const uint8_t		*id;
+	bool			deleted;
+	size_t			nf;
+	struct rview_field	*f;
+};
+
+/**
+ * query_records(db, c, id, filter, nfilter, deleted_too, fn, arg, err):
+ * Call ${fn} for each record of ${c} ordered by id (only ${id} if not
+ * NULL) whose fields equal every value of ${filter}; deleted records only
+ * when ${deleted_too}.  Stops when ${fn} returns non-zero.  Return the
+ * number of records passed to ${fn}, or -1 with ${err} filled.
+ */
+long query_records(struct db *, const struct coll_def *, const uint8_t *,
+    const struct rview_field *, size_t, bool,
+    int (*)(void *, const struct rview *), void *, char[STORE_ERRLEN]);
+
+/* One change to a record, from the log. */
+struct hview {
+	uint64_t	hlc;
+	const uint8_t	*origin;
+	uint64_t	seq;
+	const char	*field;		/* Not NUL-terminated. */
+	size_t		field_len;
+	struct val	v;
+};
+
+/**
+ * query_history(db, c, id, fn, arg, err):
+ * Every change ever made to record ${id} of ${c}, oldest first.
+ */
+long query_history(struct db *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN], int (*)(void *, const struct hview *),
+    void *, char[STORE_ERRLEN]);
+
+struct cview_head {
+	uint64_t	hlc;
+	const uint8_t	*origin;
+	struct val	v;
+};
+
+/* An open conflict: heads winner first. */
+struct cview {
+	const struct coll_def	*c;
+	const uint8_t		*id;
+	const char		*field;
+	size_t			nh;
+	struct cview_head	*h;
+};
+
+/**
+ * query_conflicts(db, fn, arg, err):
+ * Every field of every record with more than one head, by collection, id
+ * and field.
+ */
+long query_conflicts(struct db *, int (*)(void *, const struct cview *),
+    void *, char[STORE_ERRLEN]);
+
+/**
+ * query_stats(db, c, by, nby, fn, arg, err):
+ * Counts of live records of ${c} grouped by the fields ${by} (a field
+ * name, or "month": YYYY-MM of opened_at), ordered by the groups.
+ * ${fn} gets one value per grouping field and the count.
+ */
+long query_stats(struct db *, const struct coll_def *, const char *const *,
+    size_t, int (*)(void *, const struct val *, uint64_t), void *,
+    char[STORE_ERRLEN]);
+
+/**
+ * query_node_name(db, key, out, len):
+ * The name the node ${key} gave itself (members record), or its key's
+ * first 8 bytes in hex when unknown.
+ */
+void query_node_name(struct db *, const uint8_t[COMMIT_KEY_LEN], char *,
+    size_t);
+
+#endif /* !STORE_QUERY_H */

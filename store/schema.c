@@ -1,0 +1,352 @@
+/*
+ * schema.c: the one table of collections, fields, enums and limits.
+ */
+#include "store/schema.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const channels[] = { "walk_in", "hotline", "outreach",
+    "online", NULL };
+static const char *const sexes[] = { "M", "F", "X", NULL };
+static const char *const stages[] = { "prospective", "abroad", "returned",
+    "family", NULL };
+static const char *const topics[] = { "work_permit", "patent",
+    "registration", "entry_ban", "documents_lost", "wage_arrears",
+    "labor_contract", "trafficking_risk", "remittances", "health_care",
+    "family", "return_reintegration", "citizenship", "detention",
+    "pre_departure", "consular", "social_protection", "other", NULL };
+static const char *const assistances[] = { "information", "counsel",
+    "document_drafting", "representation", "mediation", "accompaniment",
+    NULL };
+static const char *const statuses[] = { "open", "referred", "closed", NULL };
+static const char *const kinds[] = { "consulate", "ngo", "hotline",
+    "migration_service", "other", NULL };
+
+#define TEXT(n, max, l)	{ n, FK_TEXT, max, 0, 0, NULL, l }
+#define ENUM(n, e, l)	{ n, FK_ENUM, 0, 0, 0, e, l }
+#define DATE(n, l)	{ n, FK_DATE, 10, 0, 0, NULL, l }
+#define END		{ NULL, FK_TEXT, 0, 0, 0, NULL, false }
+
+static const struct field_def consultations[] = {
+	TEXT("center", 200, true),
+	DATE("opened_at", true),
+	ENUM("channel", channels, false),
+	TEXT("client_name", 200, false),
+	TEXT("client_phone", 50, false),
+	ENUM("client_sex", sexes, true),
+	{ "client_age", FK_INT, 0, 0, 120, NULL, false },
+	ENUM("migration_stage", stages, false),
+	{ "destination", FK_COUNTRY, 2, 0, 0, NULL, true },
+	ENUM("topic", topics, true),
+	TEXT("language", 35, false),
+	TEXT("summary", 16384, false),
+	ENUM("assistance", assistances, false),
+	ENUM("status", statuses, true),
+	{ "referred_to", FK_RECID, 32, 0, 0, NULL, false },
+	TEXT("outcome", 4096, false),
+	DATE("closed_on", false),
+	TEXT("lawyer", 200, false),
+	END
+};
+
+static const struct field_def guides[] = {
+	TEXT("title", 500, true),
+	TEXT("language", 35, true),
+	TEXT("version_label", 100, true),
+	TEXT("body", 1024 * 1024, false),
+	END
+};
+
+static const struct field_def directory[] = {
+	TEXT("name", 300, true),
+	ENUM("kind", kinds, true),
+	{ "country", FK_COUNTRY, 2, 0, 0, NULL, true },
+	TEXT("city", 100, true),
+	TEXT("phone", 100, true),
+	TEXT("hours", 200, false),
+	TEXT("languages", 200, false),
+	TEXT("notes", 4096, false),
+	DATE("verified_on", true),
+	END
+};
+
+/* Who is who: each node describes itself; issue 3 adds certificates. */
+static const struct field_def members[] = {
+	TEXT("name", 100, true),
+	TEXT("center", 200, true),
+	{ "key", FK_TEXT, 64, 0, 0, NULL, true },
+	END
+};
+
+#define NF(a)	(sizeof(a) / sizeof((a)[0]) - 1)
+const struct coll_def schema_colls[] = {
+	{ "consultations", consultations, NF(consultations) },
+	{ "directory", directory, NF(directory) },
+	{ "guides", guides, NF(guides) },
+	{ "members", members, NF(members) },
+	{ NULL, NULL, 0 }
+};
+
+static const struct field_def deleted_field = {
+	SCHEMA_DELETED, FK_BOOL, 0, 0, 1, NULL, false
+};
+
+const struct coll_def *
+schema_coll(const char *name)
+{
+	const struct coll_def *c;
+
+	for (c = schema_colls; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return (c);
+	return (NULL);
+}
+
+const struct field_def *
+schema_field(const struct coll_def *c, const char *name, size_t len)
+{
+	const struct field_def *f;
+
+	for (f = c->fields; f->name != NULL; f++)
+		if (strlen(f->name) == len && memcmp(f->name, name, len) == 0)
+			return (f);
+	if (len == strlen(SCHEMA_DELETED) &&
+	    memcmp(name, SCHEMA_DELETED, len) == 0)
+		return (&deleted_field);
+	return (NULL);
+}
+
+size_t
+schema_field_index(const struct coll_def *c, const struct field_def *f)
+{
+
+	if (f == &deleted_field)
+		return (c->nfields);
+	return ((size_t)(f - c->fields));
+}
+
+bool
+schema_utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n, k;
+	uint32_t cp, min;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
+			    s[i] != '\r')
+				return (false);
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			n = 1; cp = s[i] & 0x1f; min = 0x80;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 2; cp = s[i] & 0x0f; min = 0x800;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			n = 3; cp = s[i] & 0x07; min = 0x10000;
+		} else
+			return (false);
+		if (len - i <= n)
+			return (false);
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return (false);
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond Unicode. */
+		if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return (false);
+		i += n + 1;
+	}
+	return (true);
+}
+
+bool
+schema_name_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > SCHEMA_NAME_MAX || s[0] < 'a' || s[0] > 'z')
+		return (false);
+	for (i = 1; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return (false);
+	return (true);
+}
+
+static bool
+is_date(const char *s, size_t len)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+	int y, m, d;
+	size_t i;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-')
+		return (false);
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return (false);
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return (false);
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) ||
+	    y % 400 == 0))
+		return (false);
+	return (true);
+}
+
+static void
+list_enums(const char *const *e, char *buf, size_t len)
+{
+	size_t off = 0;
+	int r;
+
+	buf[0] = '\0';
+	for (; *e != NULL && off < len; e++) {
+		r = snprintf(buf + off, len - off, "%s%s",
+		    off ? "/" : "", *e);
+		if (r < 0)
+			break;
+		off += (size_t)r;
+	}
+}
+
+int
+schema_check(const struct field_def *f, const struct val *v, char *why,
+    size_t why_len)
+{
+	char list[512];
+	const char *const *e;
+	size_t i;
+
+	if (v->t == VAL_NIL)
+		return (0);
+	switch (f->kind) {
+	case FK_BOOL:
+		if (v->t != VAL_BOOL)
+			goto type;
+		return (0);
+	case FK_INT:
+		if (v->t != VAL_INT)
+			goto type;
+		if (v->i < f->min || v->i > f->max) {
+			snprintf(why, why_len, "is %lld (allowed %lld to %lld)",
+			    (long long)v->i, (long long)f->min,
+			    (long long)f->max);
+			return (-1);
+		}
+		return (0);
+	default:
+		break;
+	}
+	if (v->t != VAL_STR)
+		goto type;
+	if (!schema_utf8_valid(v->s, v->len)) {
+		snprintf(why, why_len, "is not valid UTF-8 text; "
+		    "re-save the input as UTF-8");
+		return (-1);
+	}
+	switch (f->kind) {
+	case FK_TEXT:
+		if (v->len > f->max_len) {
+			snprintf(why, why_len, "is %zu bytes (limit %zu); "
+			    "shorten it", v->len, f->max_len);
+			return (-1);
+		}
+		return (0);
+	case FK_ENUM:
+		for (e = f->enums; *e != NULL; e++)
+			if (strlen(*e) == v->len &&
+			    memcmp(*e, v->s, v->len) == 0)
+				return (0);
+		list_enums(f->enums, list, sizeof(list));
+		snprintf(why, why_len, "must be one of %s", list);
+		return (-1);
+	case FK_DATE:
+		if (!is_date(v->s, v->len)) {
+			snprintf(why, why_len, "must be a date YYYY-MM-DD");
+			return (-1);
+		}
+		return (0);
+	case FK_COUNTRY:
+		if (v->len != 2 || v->s[0] < 'A' || v->s[0] > 'Z' ||
+		    v->s[1] < 'A' || v->s[1] > 'Z') {
+			snprintf(why, why_len, "must be an ISO 3166 alpha-2 "
+			    "country code such as RU");
+			return (-1);
+		}
+		return (0);
+	case FK_RECID:
+		if (v->len != 2 * SCHEMA_ID_LEN)
+			goto recid;
+		for (i = 0; i < v->len; i++)
+			if (!((v->s[i] >= '0' && v->s[i] <= '9') ||
+			    (v->s[i] >= 'a' && v->s[i] <= 'f')))
+				goto recid;
+		return (0);
+	default:
+		break;
+	}
+type:
+	snprintf(why, why_len, "has the wrong type (expected %s)",
+	    f->kind == FK_INT ? "an integer" : f->kind == FK_BOOL ?
+	    "true or false" : "text");
+	return (-1);
+recid:
+	snprintf(why, why_len, "must be a record id (32 hex digits)");
+	return (-1);
+}
+
+int
+schema_parse(const struct field_def *f, const char *s, size_t len,
+    struct val *v)
+{
+	int64_t x = 0;
+	size_t i = 0;
+	bool neg = false;
+
+	memset(v, 0, sizeof(*v));
+	if (len == 0) {
+		v->t = VAL_NIL;
+		return (0);
+	}
+	switch (f->kind) {
+	case FK_INT:
+		if (s[0] == '-') {
+			neg = true;
+			i = 1;
+		}
+		if (i == len || len - i > 18)
+			return (-1);
+		for (; i < len; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return (-1);
+			x = x * 10 + (s[i] - '0');
+		}
+		v->t = VAL_INT;
+		v->i = neg ? -x : x;
+		return (0);
+	case FK_BOOL:
+		v->t = VAL_BOOL;
+		if (len == 4 && memcmp(s, "true", 4) == 0)
+			v->i = 1;
+		else if (len == 5 && memcmp(s, "false", 5) == 0)
+			v->i = 0;
+		else
+			return (-1);
+		return (0);
+	default:
+		v->t = VAL_STR;
+		v->s = s;
+		v->len = len;
+		return (0);
+	}
+}
