@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -100,6 +101,8 @@ main(int argc, char **argv)
 	const char *home;
 	int rc;
 
+	/* Consultations are personal data: nothing we create is shared. */
+	umask(077);
 	if (sodium_init() < 0)
 		cli_fail(EXIT_USAGE, "libsodium failed to initialize");
 	memset(&cli, 0, sizeof(cli));

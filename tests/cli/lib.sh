@@ -1,0 +1,165 @@
+# Shared helpers for tests/cli/t_*.sh: strict mode, $H, gen, mknode, assertions.
+#
+# Sourced, not run.  Under tests/run.sh HAMROH, HAMROH_BUILD, HAMROH_REPO and a
+# fresh TMPDIR are set; run by hand (`HAMROH=./hamroh bash tests/cli/t_x.sh`)
+# the defaults below apply and a private TMPDIR is made and removed.
+set -eu -o pipefail
+
+CLI_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${HAMROH_REPO:=$(cd "$CLI_DIR/../.." && pwd)}"
+: "${HAMROH:=$HAMROH_REPO/hamroh}"
+: "${HAMROH_BUILD:=$(dirname "$HAMROH")}"
+export HAMROH HAMROH_REPO HAMROH_BUILD PYTHONIOENCODING=utf-8
+unset HAMROH_DATA HAMROH_CLOCK_OFFSET_MS
+H=$HAMROH
+
+if [ -z "${HAMROH_RUNNER:-}" ]; then
+	TMPDIR=$(mktemp -d)
+	export TMPDIR
+	trap 'rm -rf "$TMPDIR"' EXIT
+fi
+
+# Name the command and line that failed when `set -e` ends the script.
+trap 'rc=$?; echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: command exited $rc: $BASH_COMMAND" >&2' ERR
+
+die() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+[ -x "$H" ] || die "no hamroh binary at HAMROH=$H (build it first)"
+
+# Cut long values down for messages.
+_show() {
+	local s=$1
+	[ ${#s} -le 400 ] || s="${s:0:400}... (${#1} chars)"
+	printf '%s' "$s"
+}
+
+# gen ARGS...: the shared deterministic consultation generator.
+gen() {
+	python3 "$HAMROH_REPO/../shared/bench/gen_consultations.py" "$@"
+}
+
+# py SUBCOMMAND ARGS...: JSON helpers in helpers.py (see that file).
+py() {
+	python3 "$CLI_DIR/helpers.py" "$@"
+}
+
+# on NODE ARGS...: run hamroh on the node in $TMPDIR/NODE.
+on() {
+	local node=$1; shift
+	"$H" --data "$TMPDIR/$node" "$@"
+}
+
+# mknode NAME [CENTER]: create and init a node in $TMPDIR/NAME.
+mknode() {
+	local dir=$TMPDIR/$1
+	local -a extra=()
+	[ $# -lt 2 ] || extra=(--center "$2")
+	mkdir -p "$dir"
+	"$H" --data "$dir" init --name "$1" "${extra[@]}" >/dev/null ||
+	    die "mknode: 'hamroh --data $dir init --name $1 ${extra[*]}' failed"
+}
+
+# expect_fail [--rc N] DESC CMD...: CMD must fail cleanly: exit 1 or 2
+# (exactly N if given; never a crash or signal), stderr exactly one line starting
+# "hamroh: ".  Sets $ERR to that line and $OUT to stdout.
+expect_fail() {
+	local want=
+	if [ "$1" = --rc ]; then want=$2; shift 2; fi
+	local desc=$1; shift
+	local rc=0
+	"$@" >"$TMPDIR/.fail.out" 2>"$TMPDIR/.fail.err" || rc=$?
+	OUT=$(cat "$TMPDIR/.fail.out")
+	ERR=$(cat "$TMPDIR/.fail.err")
+	[ $rc -ne 0 ] ||
+	    die "$desc: expected failure, got exit 0 (stdout: '$(_show "$OUT")', stderr: '$(_show "$ERR")')"
+	[ $rc -le 2 ] ||
+	    die "$desc: expected a clean failure (exit 1 or 2), got exit $rc$([ $rc -le 128 ] || echo " (signal $((rc - 128)))"); stderr: $(_show "$ERR")"
+	[ -z "$want" ] || [ $rc -eq "$want" ] ||
+	    die "$desc: expected exit $want, got $rc; stderr: $(_show "$ERR")"
+	check_error_line "$desc" "$TMPDIR/.fail.err"
+}
+
+# check_error_line DESC FILE: FILE (captured stderr) is exactly one
+# newline-terminated line starting with "hamroh: ".
+check_error_line() {
+	local nl nr text
+	text=$(cat "$2")
+	nl=$(wc -l <"$2")
+	nr=$(awk 'END { print NR }' "$2")
+	[ "$nl" -eq 1 ] && [ "$nr" -eq 1 ] ||
+	    die "$1: expected exactly one newline-terminated line on stderr, got $nr line(s): $(_show "$text")"
+	[[ $text == "hamroh: "* ]] ||
+	    die "$1: expected stderr to start with 'hamroh: ', got: $(_show "$text")"
+}
+
+# expect_ok CMD...: CMD must exit 0; its stdout is passed through.
+expect_ok() {
+	local rc=0
+	"$@" >"$TMPDIR/.ok.out" 2>"$TMPDIR/.ok.err" || rc=$?
+	[ $rc -eq 0 ] ||
+	    die "expected success of '$*', got exit $rc; stderr: $(_show "$(cat "$TMPDIR/.ok.err")")"
+	cat "$TMPDIR/.ok.err" >&2
+	cat "$TMPDIR/.ok.out"
+}
+
+# assert_eq ACTUAL EXPECTED DESC
+assert_eq() {
+	[ "$1" = "$2" ] ||
+	    die "$3: expected '$(_show "$2")', got '$(_show "$1")'"
+}
+
+# assert_contains HAYSTACK NEEDLE DESC
+assert_contains() {
+	[[ $1 == *"$2"* ]] ||
+	    die "$3: expected to contain '$(_show "$2")', got '$(_show "$1")'"
+}
+
+# assert_same_file ACTUAL EXPECTED DESC: byte equality, with a diff excerpt.
+assert_same_file() {
+	cmp -s "$1" "$2" && return 0
+	echo "--- diff $2 (expected) $1 (actual), first lines:" >&2
+	diff "$2" "$1" | head -n 20 | cut -c1-300 >&2 || true
+	die "$3: $1 differs from $2 ($(wc -l <"$2") vs $(wc -l <"$1") lines)"
+}
+
+# wait_for DESC TIMEOUT_S CMD...: poll CMD until it succeeds or time runs out.
+wait_for() {
+	local desc=$1 limit=$2; shift 2
+	local end=$((SECONDS + limit))
+	until "$@" >"$TMPDIR/.wait.out" 2>&1; do
+		[ $SECONDS -lt $end ] ||
+		    die "$desc: not true after ${limit}s; last output of '$*': $(_show "$(cat "$TMPDIR/.wait.out")")"
+		sleep 0.1
+	done
+}
+
+# lines FILE: number of lines.
+lines() {
+	wc -l <"$1" | tr -d ' '
+}
+
+# status_field NODE KEY: one key of `status --json`.
+status_field() {
+	on "$1" status --json | py get "$2"
+}
+
+# assert_no_conflicts NODE DESC: `conflicts --json` succeeds and lists nothing.
+assert_no_conflicts() {
+	local out
+	out=$(on "$1" conflicts --json) || die "$2: conflicts --json on $1 failed"
+	assert_eq "$out" "" "$2: conflicts --json on $1"
+}
+
+# xfer FROM TO: carry every commit TO lacks from FROM to TO in a bundle
+# (FROM exports --since TO's vector; TO imports).
+_xfer_n=0
+xfer() {
+	_xfer_n=$((_xfer_n + 1))
+	local f=$TMPDIR/xfer.$_xfer_n.$1-$2
+	expect_ok on "$2" vector >"$f.vec"
+	expect_ok on "$1" bundle export "$f.bundle" --since "$f.vec" >/dev/null
+	expect_ok on "$2" bundle import "$f.bundle" >/dev/null
+}
