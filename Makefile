@@ -81,6 +81,9 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory CFLAGS="-O2 -g" hamroh $(BENCH_BIN)
 	$(Q)$(BENCH_BIN) --hamroh ./hamroh
 
+demo: hamroh
+	$(Q)./deploy/demo.sh
+
 clean:
 	rm -rf build hamroh
 
