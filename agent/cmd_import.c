@@ -41,6 +41,15 @@ imp_fail(struct imp *im, const char *fmt, ...)
 	    im->file, im->line, msg);
 }
 
+/* A key as error messages quote it: at most 40 bytes. */
+static const char *
+keyname(char buf[48], const char *k, size_t len)
+{
+
+	snprintf(buf, 48, "%.*s", (int)(len > 40 ? 40 : len), k);
+	return (buf);
+}
+
 /* Validate and write one record given as parallel names and values. */
 static void
 imp_record(struct imp *im, const char *const *keys, const size_t *klen,
@@ -55,8 +64,6 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	if (n > SCHEMA_MAX_FIELDS * 2)
 		imp_fail(im, "too many fields");
 	for (i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "%.*s", (int)(klen[i] > 40 ? 40 :
-		    klen[i]), keys[i]);
 		f[i] = NULL;
 		if (klen[i] == 2 && memcmp(keys[i], "id", 2) == 0) {
 			char hex[2 * SCHEMA_ID_LEN + 1];
@@ -74,15 +81,15 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 		}
 		if (keys[i][0] == '_' || (f[i] = schema_field(im->c, keys[i],
 		    klen[i])) == NULL)
-			imp_fail(im, "unknown field '%s' for %s", name,
+			imp_fail(im, "unknown field '%s' for %s", keyname(name, keys[i], klen[i]),
 			    im->c->name);
 		if (from_text && vals[i].t == VAL_STR &&
 		    schema_parse(f[i], vals[i].s, vals[i].len, &vals[i]))
-			imp_fail(im, "field '%s' must be %s", name,
+			imp_fail(im, "field '%s' must be %s", keyname(name, keys[i], klen[i]),
 			    f[i]->kind == FK_INT ? "a whole number" :
 			    "true or false");
 		if (schema_check(f[i], &vals[i], why, sizeof(why)))
-			imp_fail(im, "field '%s' %s", name, why);
+			imp_fail(im, "field '%s' %s", keyname(name, keys[i], klen[i]), why);
 	}
 	if (!has_id)
 		randombytes_buf(id, sizeof(id));

@@ -134,6 +134,11 @@ schema_utf8_valid(const char *str, size_t len)
 	uint32_t cp, min;
 
 	while (i < len) {
+		/* Fast path: runs of printable ASCII. */
+		while (i < len && s[i] >= 0x20 && s[i] < 0x80)
+			i++;
+		if (i == len)
+			break;
 		if (s[i] < 0x80) {
 			if (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' &&
 			    s[i] != '\r')

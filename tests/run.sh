@@ -51,7 +51,7 @@ run_test() {
 	( cd "$cwd" && TMPDIR=$tmp exec timeout --kill-after=10 "$limit" "$@" ) \
 	    </dev/null >"$log" 2>&1 &
 	pid=$!
-	wait "$pid"
+	{ wait "$pid"; } 2>/dev/null	# no "Aborted" job notice from bash
 	rc=$?
 	kill -KILL -- "-$pid" 2>/dev/null
 	t1=$(now_us)

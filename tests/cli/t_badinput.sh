@@ -32,9 +32,10 @@ refused "17 KiB summary in import" on A import consultations "$T/big.jsonl"
 [[ $ERR == *17408* || $ERR == *16384* ]] ||
     die "17 KiB summary: expected the error to mention 17408 or 16384, got: $ERR"
 
-{ gen 2 --seed 25; echo '{"center": "Dushanbe", "client_age": 200}'; } >"$T/age.jsonl"
-refused "client_age 200 in import" on A import consultations "$T/age.jsonl"
-assert_contains "$ERR" "line 3" "error for client_age on line 3"
+gen 1000 --seed 25 | sed '800s/"client_age": [0-9]*/"client_age": 200/' >"$T/age.jsonl"
+grep -q '"client_age": 200' "$T/age.jsonl" || die "test setup: no client_age 200 in age.jsonl"
+refused "client_age 200 on line 800 of 1000 (valid JSON)" on A import consultations "$T/age.jsonl"
+assert_contains "$ERR" "line 800" "error for client_age on line 800"
 assert_contains "$ERR" "client_age" "error for client_age names the field"
 
 { gen 2 --seed 26; echo '{"center": "Dushanbe", "status": "pending"}'; } >"$T/enum.jsonl"
