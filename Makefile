@@ -33,7 +33,7 @@ LIB_OBJ		:= $(patsubst %.c,$(B)/%.o,$(STORE_SRC) $(PROTO_SRC) $(AGENT_SRC))
 MAIN_OBJ	:= $(B)/agent/main.o
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	:= $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-BENCH_BIN	:= $(B)/tests/bench
+BENCH_BIN	:= $(B)/bench
 HAMROH		:= $(B)/hamroh
 
 .PHONY: all test test-plain test-san unit check-layers bench clean deps demo
@@ -78,8 +78,8 @@ test: deps check-layers
 	$(Q)tests/run.sh build/plain build/san
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory CFLAGS="-O2 -g" hamroh $(BENCH_BIN)
-	$(Q)$(BENCH_BIN) --hamroh ./hamroh
+	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN)
+	$(Q)$(BENCH_BIN) --hamroh ./hamroh --input build/bench-100k.jsonl
 
 demo: hamroh
 	$(Q)./deploy/demo.sh

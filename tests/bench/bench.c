@@ -1,0 +1,1034 @@
+/*
+ * bench.c: `make bench` — hamroh's speed and size figures, each printed
+ * next to the physical limit measured in the same run on the same disk:
+ * a plain SQLite table written with the same batch size and the same
+ * synchronous setting.
+ *
+ *   bench [--n N] [--hamroh PATH] [--input FILE] [--gen PATH]
+ *         [--dir BASE] [--adds K] [--reps R] [--keep]
+ *
+ * The input is --input FILE (JSON Lines; generated into FILE first if it
+ * does not exist, so a Makefile can cache it) or, without it, N records
+ * generated into the scratch dir by `python3 GEN N` (--gen, default
+ * ../shared/bench/gen_consultations.py, relative to the repository).  The
+ * scratch dir is a mkdtemp() under --dir (default $TMPDIR, else /tmp),
+ * removed at exit unless --keep.  Timed runs take the best of --reps.
+ *
+ * Figures:
+ *   import      N generated consultations in one transaction, in process
+ *               (db_begin, db_put per field, db_commit: a signed commit per
+ *               1000 records or 512 KiB), vs a raw INSERT of the same rows
+ *               into a plain table.  A second line splits both times into
+ *               the rows and the final COMMIT (WAL write, checkpoint).
+ *   import-cli  The same through `hamroh import` (fork/exec, JSON parsing).
+ *   apply       Those commits from a bundle into an empty node (bundle_read,
+ *               db_apply, one transaction), vs the same raw insert rate.
+ *   apply-cli   The same through `hamroh bundle import`.
+ *   add         K single-record transactions (fsync included): p50, p99;
+ *               vs the p50 of single-row INSERT transactions, interleaved.
+ *   size        Bytes per record of hamroh.db vs the raw table.
+ *
+ * Every ratio is hamroh's figure over the limit in the direction where 1 is
+ * the limit: rates hamroh/raw, latency raw/hamroh, size raw/hamroh.  A
+ * missed target prints "BELOW TARGET" but exits 0; errors exit 1.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mntent.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "agent/bundle.h"
+#include "agent/json.h"
+#include "store/db.h"
+#include "store/schema.h"
+
+#define DEF_N		100000
+#define DEF_ADDS	300
+#define DEF_REPS	3	/* Best of: the disk is noisy, fsync more so. */
+#define DEF_GEN		"../shared/bench/gen_consultations.py"
+#define LINE_MAX_LEN	(4 * 1024 * 1024)
+#define COLL		"consultations"
+#define NCOL		10
+
+/* The generator's fields (besides id), in the raw table's column order. */
+static const char *const cols[NCOL] = { "center", "opened_at", "client_sex",
+    "client_age", "destination", "topic", "language", "summary", "status",
+    "lawyer" };
+
+static const char *const raw_ddl = "CREATE TABLE raw(id TEXT, center TEXT,"
+    " opened_at TEXT, client_sex TEXT, client_age INTEGER, destination TEXT,"
+    " topic TEXT, language TEXT, summary TEXT, status TEXT, lawyer TEXT)";
+static const char *const raw_ins = "INSERT INTO raw VALUES(?, ?, ?, ?, ?,"
+    " ?, ?, ?, ?, ?, ?)";
+
+/* db_open()'s settings, so the raw table is written the same way. */
+static const char *const raw_pragmas[] = { "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL", "PRAGMA temp_store=MEMORY",
+    "PRAGMA cache_size=-65536", NULL };
+
+struct rec {
+	uint8_t		id[SCHEMA_ID_LEN];
+	char		hex[2 * SCHEMA_ID_LEN + 1];
+	struct val	v[NCOL];	/* Strings point into the arena. */
+};
+
+struct opts {
+	size_t		n, adds;
+	int		reps;
+	const char	*hamroh, *input, *gen, *base;
+	bool		keep;
+};
+
+static const struct coll_def *coll;
+static const struct field_def *fdef[NCOL];
+static char tmpdir[PATH_MAX / 2];	/* Leaves room for names in it. */
+static bool keep_tmp;
+static int nbelow;
+
+static void rmtree(const char *);
+
+static void die(const char *, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static void
+cleanup(void)
+{
+
+	if (tmpdir[0] == '\0')
+		return;
+	if (keep_tmp)
+		printf("kept %s\n", tmpdir);
+	else
+		rmtree(tmpdir);
+}
+
+/* Remove ${path} and, if it is a directory, everything below it. */
+static void
+rmtree(const char *path)
+{
+	char sub[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+
+	if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+	    (d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+			rmtree(sub);
+		}
+		closedir(d);
+		rmdir(path);
+	} else
+		unlink(path);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* Wall-clock ms: the store never reads a clock, callers pass it in. */
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* ${name} in the scratch dir; the result lives for three more calls. */
+static char *
+tpath(const char *name)
+{
+	static char p[4][PATH_MAX];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", tmpdir, name);
+	return (p[k]);
+}
+
+/*
+ * Run ${argv} with stdout on ${out} (NULL: /dev/null); return its wall
+ * time in seconds, or die if it does not exit 0.
+ */
+static double
+run(char *const argv[], const char *out)
+{
+	double t0, t1;
+	pid_t pid;
+	int st, fd;
+
+	fflush(stdout);
+	t0 = now_s();
+	if ((pid = fork()) == -1)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		fd = open(out ? out : "/dev/null", O_WRONLY | O_CREAT |
+		    O_TRUNC, 0644);
+		if (fd == -1 || dup2(fd, 1) == -1)
+			_exit(126);
+		close(fd);
+		execvp(argv[0], argv);
+		fprintf(stderr, "bench: exec %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+	t1 = now_s();
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("%s %s failed (status %d)", argv[0], argv[1], st);
+	return (t1 - t0);
+}
+
+/* ---- Where we run. ---- */
+
+static void
+describe_dir(const char *dir)
+{
+	char real[PATH_MAX], dev[256] = "?", type[64] = "?", at[PATH_MAX] = "?";
+	struct mntent *m;
+	size_t best = 0, l;
+	FILE *f;
+
+	if (realpath(dir, real) == NULL)
+		snprintf(real, sizeof(real), "%s", dir);
+	if ((f = setmntent("/proc/self/mounts", "r")) != NULL) {
+		while ((m = getmntent(f)) != NULL) {
+			l = strlen(m->mnt_dir);
+			if (strncmp(real, m->mnt_dir, l) != 0 ||
+			    (real[l] != '/' && real[l] != '\0' && l > 1) ||
+			    l < best)
+				continue;
+			best = l;
+			snprintf(dev, sizeof(dev), "%s", m->mnt_fsname);
+			snprintf(type, sizeof(type), "%s", m->mnt_type);
+			snprintf(at, sizeof(at), "%s", m->mnt_dir);
+		}
+		endmntent(f);
+	}
+	printf("dir %s on %s (%s, mounted at %s)\n", real, dev, type, at);
+	if (strcmp(type, "tmpfs") == 0 || strcmp(type, "ramfs") == 0)
+		printf("warning: %s is in memory, fsync costs nothing; use "
+		    "--dir on a disk for real figures\n", type);
+}
+
+/* ---- The input. ---- */
+
+static int
+hexval(int c)
+{
+
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+static int
+id_parse(const char *s, size_t len, uint8_t id[SCHEMA_ID_LEN])
+{
+	size_t i;
+	int hi, lo;
+
+	if (len != 2 * SCHEMA_ID_LEN)
+		return (-1);
+	for (i = 0; i < SCHEMA_ID_LEN; i++) {
+		if ((hi = hexval(s[2 * i])) < 0 ||
+		    (lo = hexval(s[2 * i + 1])) < 0)
+			return (-1);
+		id[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (0);
+}
+
+/* Generate ${n} records into ${path} (via a temporary, then rename). */
+static void
+generate(const char *gen, size_t n, const char *path)
+{
+	char nb[32], tmp[PATH_MAX];
+	char *argv[] = { "python3", (char *)(uintptr_t)gen, nb, NULL };
+	double t;
+
+	if (access(gen, R_OK) != 0)
+		die("generator %s: %s (give --gen PATH or --input FILE)", gen,
+		    strerror(errno));
+	snprintf(nb, sizeof(nb), "%zu", n);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	t = run(argv, tmp);
+	if (rename(tmp, path) == -1)
+		die("rename %s: %s", tmp, strerror(errno));
+	printf("generated %zu consultations into %s in %.1f s\n", n, path, t);
+}
+
+/*
+ * Load at most ${*np} records from ${path}: parse each line once, check
+ * every value against the schema (what import does before db_put), keep
+ * the values, their strings in one arena returned in ${*arenap}.  Set
+ * ${*np} to the number loaded and ${*more} if the file holds more.
+ */
+static struct rec *
+load(const char *path, size_t *np, bool *more, size_t *bytes, char **arenap)
+{
+	struct line_reader *lr;
+	struct json_obj o;
+	struct stat sb;
+	struct rec *recs, *r;
+	struct val *v;
+	char err[256], why[256], *arena;
+	const char *line;
+	size_t len, i, k, n = 0, off = 0;
+	FILE *f;
+	int rc;
+
+	if ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &sb) == -1)
+		die("%s: %s", path, strerror(errno));
+	*bytes = (size_t)sb.st_size;
+	if ((arena = malloc((size_t)sb.st_size + 1)) == NULL ||
+	    (recs = calloc(*np, sizeof(*recs))) == NULL ||
+	    (lr = line_reader_new(f, LINE_MAX_LEN)) == NULL)
+		die("out of memory");
+	memset(&o, 0, sizeof(o));
+	*more = false;
+	while ((rc = line_reader_next(lr, &line, &len)) == 1) {
+		if (len == 0)
+			continue;
+		if (n == *np) {
+			*more = true;
+			break;
+		}
+		if (json_parse_object(line, len, &o, err, sizeof(err)))
+			die("%s:%zu: %s", path, line_reader_lineno(lr), err);
+		r = &recs[n];
+		for (i = 0; i < o.n; i++) {
+			if (strcmp(o.kv[i].key, "id") == 0) {
+				if (o.kv[i].v.t != VAL_STR || id_parse(
+				    o.kv[i].v.s, o.kv[i].v.len, r->id))
+					die("%s:%zu: bad id", path,
+					    line_reader_lineno(lr));
+				memcpy(r->hex, o.kv[i].v.s, 32);
+				continue;
+			}
+			for (k = 0; k < NCOL; k++)
+				if (strcmp(o.kv[i].key, cols[k]) == 0)
+					break;
+			if (k == NCOL)
+				die("%s:%zu: unexpected field '%s'", path,
+				    line_reader_lineno(lr), o.kv[i].key);
+			v = &r->v[k];
+			*v = o.kv[i].v;
+			if (schema_check(fdef[k], v, why, sizeof(why)))
+				die("%s:%zu: %s %s", path,
+				    line_reader_lineno(lr), cols[k], why);
+			if (v->t == VAL_STR) {
+				memcpy(arena + off, v->s, v->len);
+				v->s = arena + off;
+				off += v->len;
+			}
+		}
+		if (r->hex[0] == '\0')
+			die("%s:%zu: no id", path, line_reader_lineno(lr));
+		json_obj_fini(&o);
+		n++;
+	}
+	if (rc < 0)
+		die("%s:%zu: read error or line too long", path,
+		    line_reader_lineno(lr));
+	line_reader_free(lr);
+	fclose(f);
+	*np = n;
+	*arenap = arena;
+	return (recs);
+}
+
+/* Copy the first ${n} non-empty lines of ${from} to ${to}. */
+static void
+copy_lines(const char *from, const char *to, size_t n)
+{
+	struct line_reader *lr;
+	const char *line;
+	size_t len, k = 0;
+	FILE *in, *out;
+
+	if ((in = fopen(from, "rb")) == NULL || (out = fopen(to, "wb")) ==
+	    NULL || (lr = line_reader_new(in, LINE_MAX_LEN)) == NULL)
+		die("copy %s: %s", from, strerror(errno));
+	while (k < n && line_reader_next(lr, &line, &len) == 1) {
+		if (len == 0)
+			continue;
+		fwrite(line, 1, len, out);
+		fputc('\n', out);
+		k++;
+	}
+	line_reader_free(lr);
+	fclose(in);
+	if (fclose(out) == EOF)
+		die("write %s: %s", to, strerror(errno));
+}
+
+/* ---- The raw baseline. ---- */
+
+static void
+sql(sqlite3 *h, const char *s)
+{
+
+	if (sqlite3_exec(h, s, NULL, NULL, NULL) != SQLITE_OK)
+		die("sqlite: %s: %s", s, sqlite3_errmsg(h));
+}
+
+static sqlite3 *
+raw_open(const char *path, sqlite3_stmt **ins)
+{
+	const char *const *p;
+	sqlite3 *h;
+
+	if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		die("%s: %s", path, sqlite3_errmsg(h));
+	for (p = raw_pragmas; *p != NULL; p++)
+		sql(h, *p);
+	sql(h, raw_ddl);
+	if (sqlite3_prepare_v2(h, raw_ins, -1, ins, NULL) != SQLITE_OK)
+		die("prepare: %s", sqlite3_errmsg(h));
+	return (h);
+}
+
+static void
+raw_row(sqlite3 *h, sqlite3_stmt *st, const struct rec *r)
+{
+	const struct val *v;
+	size_t k;
+
+	sqlite3_bind_text(st, 1, r->hex, 32, SQLITE_STATIC);
+	for (k = 0; k < NCOL; k++) {
+		v = &r->v[k];
+		if (v->t == VAL_STR)
+			sqlite3_bind_text(st, (int)k + 2, v->s, (int)v->len,
+			    SQLITE_STATIC);
+		else if (v->t == VAL_INT || v->t == VAL_BOOL)
+			sqlite3_bind_int64(st, (int)k + 2, v->i);
+		else
+			sqlite3_bind_null(st, (int)k + 2);
+	}
+	if (sqlite3_step(st) != SQLITE_DONE)
+		die("raw insert: %s", sqlite3_errmsg(h));
+	sqlite3_reset(st);
+}
+
+/*
+ * All rows in one transaction, as `hamroh import` does; seconds, of which
+ * ${*tc} in the final COMMIT (WAL write, fsync, checkpoint).
+ */
+static double
+raw_import(sqlite3 *h, sqlite3_stmt *st, const struct rec *recs, size_t n,
+    double *tc)
+{
+	double t0, t1;
+	size_t i;
+
+	t0 = now_s();
+	sql(h, "BEGIN IMMEDIATE");
+	for (i = 0; i < n; i++)
+		raw_row(h, st, &recs[i]);
+	t1 = now_s();
+	sql(h, "COMMIT");
+	*tc = now_s() - t1;
+	return (now_s() - t0);
+}
+
+/* ---- hamroh in process. ---- */
+
+static struct db *
+node_new(const char *dir)
+{
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	char path[PATH_MAX], err[STORE_ERRLEN];
+	struct db *db;
+
+	if (mkdir(dir, 0700) == -1)
+		die("mkdir %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", dir, DB_FILE);
+	if (db_open(&db, path, true, err))
+		die("db_open: %s", err);
+	crypto_sign_keypair(pk, sk);
+	if (db_set_signer(db, sk))
+		die("db_set_signer failed");
+	sodium_memzero(sk, sizeof(sk));
+	return (db);
+}
+
+/* Buffer the fields of ${r} as record ${id}. */
+static void
+put_rec(struct db *db, const uint8_t id[SCHEMA_ID_LEN], const struct rec *r)
+{
+	char err[STORE_ERRLEN];
+	size_t k;
+
+	for (k = 0; k < NCOL; k++) {
+		if (r->v[k].t == VAL_NIL)
+			continue;
+		if (db_put(db, coll, id, fdef[k], &r->v[k], err))
+			die("db_put: %s", err);
+	}
+}
+
+/* As raw_import(); ${*tc} also holds sealing the last commit. */
+static double
+hamroh_import(struct db *db, const struct rec *recs, size_t n, double *tc)
+{
+	char err[STORE_ERRLEN];
+	double t0, t1;
+	size_t i;
+
+	t0 = now_s();
+	if (db_begin(db, wall_ms(), err))
+		die("db_begin: %s", err);
+	for (i = 0; i < n; i++)
+		put_rec(db, recs[i].id, &recs[i]);
+	t1 = now_s();
+	if (db_commit(db, err))
+		die("db_commit: %s", err);
+	*tc = now_s() - t1;
+	return (now_s() - t0);
+}
+
+static int64_t
+count(sqlite3 *h, const char *q)
+{
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(h, q, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (n);
+}
+
+static void
+check_rows(struct db *db, size_t n, const char *what)
+{
+	int64_t got;
+
+	got = count(db_handle(db), "SELECT count(*) FROM c_" COLL);
+	if (got != (int64_t)n)
+		die("%s: %lld consultations in the node, expected %zu", what,
+		    (long long)got, n);
+}
+
+struct exp {
+	struct bundle_w	w;
+	size_t		ncommits, bytes;
+};
+
+static int
+export_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct exp *x = arg;
+
+	x->ncommits++;
+	x->bytes += len;
+	return (bundle_w_add(&x->w, body, len, sig));
+}
+
+static size_t
+export_bundle(struct db *db, const char *path)
+{
+	char err[STORE_ERRLEN];
+	struct exp x;
+	FILE *f;
+
+	memset(&x, 0, sizeof(x));
+	if ((f = fopen(path, "wb")) == NULL)
+		die("%s: %s", path, strerror(errno));
+	db_read_begin(db);
+	if (bundle_w_init(&x.w, f) || db_commits_since(db, NULL, export_cb,
+	    &x, err) || bundle_w_finish(&x.w))
+		die("bundle export: %s", err);
+	db_read_end(db);
+	if (fclose(f) == EOF)
+		die("%s: %s", path, strerror(errno));
+	return (x.ncommits);
+}
+
+struct app {
+	struct db	*db;
+	struct db_counts c;
+};
+
+static int
+apply_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
+    char *err)
+{
+	struct app *a = arg;
+
+	return (db_apply(a->db, body, len, sig, &a->c, err));
+}
+
+static double
+hamroh_apply(struct db *db, const char *bundle, size_t ncommits, double *tc)
+{
+	char err[STORE_ERRLEN], berr[BUNDLE_ERRLEN];
+	struct app a;
+	double t0, t1, t;
+	long nc;
+	FILE *f;
+
+	memset(&a, 0, sizeof(a));
+	a.db = db;
+	if ((f = fopen(bundle, "rb")) == NULL)
+		die("%s: %s", bundle, strerror(errno));
+	t0 = now_s();
+	if (db_begin(db, wall_ms(), err))
+		die("db_begin: %s", err);
+	if ((nc = bundle_read(f, apply_cb, &a, berr)) < 0)
+		die("bundle_read: %s", berr);
+	t1 = now_s();
+	if (db_commit(db, err))
+		die("db_commit: %s", err);
+	t = now_s() - t0;
+	*tc = now_s() - t1;
+	fclose(f);
+	if ((size_t)nc != ncommits || a.c.applied != ncommits)
+		die("apply: %ld commits read, %llu applied, expected %zu", nc,
+		    (unsigned long long)a.c.applied, ncommits);
+	return (t);
+}
+
+/* ---- Size. ---- */
+
+static uint64_t
+db_bytes(sqlite3 *h)
+{
+
+	sql(h, "PRAGMA wal_checkpoint(TRUNCATE)");
+	return ((uint64_t)count(h, "PRAGMA page_count") *
+	    (uint64_t)count(h, "PRAGMA page_size"));
+}
+
+/*
+ * Bytes per record of the biggest tables and indexes (dbstat) and of the
+ * merge state kept with each row, as far as this SQLite can tell.
+ */
+static void
+size_detail(sqlite3 *h, size_t n)
+{
+	sqlite3_stmt *st;
+	int64_t state;
+	int k = 0;
+
+	if (sqlite3_prepare_v2(h, "SELECT name, sum(pgsize) AS b FROM dbstat"
+	    " GROUP BY name ORDER BY b DESC LIMIT 4", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW)
+		printf("%s%s %.0f", k++ ? ", " : "             B/row: ",
+		    (const char *)sqlite3_column_text(st, 0),
+		    (double)sqlite3_column_int64(st, 1) / (double)n);
+	sqlite3_finalize(st);
+	state = count(h, "SELECT sum(length(_state)) FROM c_" COLL);
+	if (k > 0 && state >= 0)
+		printf("; _state column %.0f", (double)state / (double)n);
+	if (k > 0)
+		printf("\n");
+}
+
+/* ---- Latency. ---- */
+
+static int
+dcmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static double
+pct(double *v, size_t n, double p)
+{
+	size_t i;
+
+	qsort(v, n, sizeof(*v), dcmp);
+	i = (size_t)(p * (double)n + 0.999999);
+	return (v[i > 0 ? i - 1 : 0]);
+}
+
+/*
+ * ${k} single-record hamroh transactions on ${db}, each followed by a
+ * single-row raw transaction on ${h}, so both see the same disk weather.
+ */
+static void
+latency(struct db *db, sqlite3 *h, sqlite3_stmt *ins, const struct rec *recs,
+    size_t n, size_t k, double *lh, double *lr)
+{
+	char err[STORE_ERRLEN];
+	uint8_t id[SCHEMA_ID_LEN];
+	struct rec r;
+	double t0;
+	size_t i;
+
+	for (i = 0; i < k; i++) {
+		r = recs[i % n];
+		randombytes_buf(id, sizeof(id));
+		t0 = now_s();
+		if (db_begin(db, wall_ms(), err))
+			die("db_begin: %s", err);
+		put_rec(db, id, &r);
+		if (db_commit(db, err))
+			die("db_commit: %s", err);
+		lh[i] = now_s() - t0;
+
+		sodium_bin2hex(r.hex, sizeof(r.hex), id, sizeof(id));
+		t0 = now_s();
+		sql(h, "BEGIN IMMEDIATE");
+		raw_row(h, ins, &r);
+		sql(h, "COMMIT");
+		lr[i] = now_s() - t0;
+	}
+}
+
+/* ---- Output. ---- */
+
+/* One figure: name, count, value, limit, ratio, target (0: none), note. */
+static void
+figure(const char *name, const char *cnt, const char *val, const char *lim,
+    double ratio, double target, const char *note)
+{
+	char tg[64];
+
+	if (target > 0)
+		snprintf(tg, sizeof(tg), "target >= %.1f%s%s", target,
+		    note ? "; " : "", note ? note : "");
+	else
+		snprintf(tg, sizeof(tg), "%s", note ? note : "no target");
+	printf("%-10s %13s  %-22s %-24s ratio %.2f (%s)%s\n", name, cnt, val,
+	    lim, ratio, tg, target > 0 && ratio < target ?
+	    "  BELOW TARGET" : "");
+	if (target > 0 && ratio < target)
+		nbelow++;
+}
+
+static void
+rate_figure(const char *name, size_t n, double secs, double raw_rate,
+    double target, const char *note)
+{
+	char cnt[32], val[48], lim[48];
+
+	snprintf(cnt, sizeof(cnt), "%zu rows", n);
+	snprintf(val, sizeof(val), "%.0f rows/s", (double)n / secs);
+	snprintf(lim, sizeof(lim), "raw %.0f rows/s", raw_rate);
+	figure(name, cnt, val, lim, (double)n / secs / raw_rate, target, note);
+}
+
+/* Where the time went: the work, and the final COMMIT. */
+static void
+phases(double t, double tc, double t_raw, double tc_raw)
+{
+
+	printf("%-11s  rows %.2f s + COMMIT %.2f s;  raw rows %.2f s +"
+	    " COMMIT %.2f s\n", "", t - tc, tc, t_raw - tc_raw, tc_raw);
+}
+
+static void
+usage(void)
+{
+
+	fprintf(stderr, "usage: bench [--n N] [--hamroh PATH] [--input FILE]"
+	    " [--gen PATH]\n             [--dir BASE] [--adds K] [--reps R]"
+	    " [--keep]\n");
+	exit(2);
+}
+
+static void
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	char *end;
+	long long x;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->n = DEF_N;
+	o->adds = DEF_ADDS;
+	o->reps = DEF_REPS;
+	o->hamroh = "./hamroh";
+	o->gen = DEF_GEN;
+	if ((o->base = getenv("TMPDIR")) == NULL || *o->base == '\0')
+		o->base = "/tmp";
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--keep") == 0) {
+			o->keep = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			usage();
+		if (strcmp(argv[i], "--hamroh") == 0)
+			o->hamroh = argv[++i];
+		else if (strcmp(argv[i], "--input") == 0)
+			o->input = argv[++i];
+		else if (strcmp(argv[i], "--gen") == 0)
+			o->gen = argv[++i];
+		else if (strcmp(argv[i], "--dir") == 0)
+			o->base = argv[++i];
+		else if (strcmp(argv[i], "--n") == 0 ||
+		    strcmp(argv[i], "--adds") == 0 ||
+		    strcmp(argv[i], "--reps") == 0) {
+			errno = 0;
+			x = strtoll(argv[i + 1], &end, 10);
+			if (errno || *end != '\0' || x < 1 || x > 100000000)
+				usage();
+			if (strcmp(argv[i], "--n") == 0)
+				o->n = (size_t)x;
+			else if (strcmp(argv[i], "--adds") == 0)
+				o->adds = (size_t)x;
+			else
+				o->reps = (int)x;
+			i++;
+		} else
+			usage();
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	struct rec *recs;
+	struct db *db = NULL, *db2;
+	sqlite3 *raw = NULL;
+	sqlite3_stmt *ins = NULL;
+	char ham[PATH_MAX], dir[PATH_MAX], cnt[48], val[48], lim[48];
+	char *input, *cli_input, *arena;
+	double t, t_raw = 0, t_imp = 0, t_app = 0, raw_rate, *lh, *lr;
+	double p50, p99, rp50, r_imp, r_app, r_add, r_size;
+	double tc, tc_raw = 0, tc_imp = 0, tc_app = 0;
+	uint64_t b_ham, b_raw;
+	size_t n, k, ncommits, bytes;
+	bool more;
+	int rep;
+
+	parse_opts(argc, argv, &o);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (sodium_init() < 0)
+		die("sodium_init failed");
+	if ((coll = schema_coll(COLL)) == NULL)
+		die("no collection %s", COLL);
+	for (k = 0; k < NCOL; k++)
+		if ((fdef[k] = schema_field(coll, cols[k], strlen(cols[k]))) ==
+		    NULL)
+			die("no field %s.%s", COLL, cols[k]);
+	if (realpath(o.hamroh, ham) == NULL || access(ham, X_OK) != 0)
+		die("%s: not an executable (give --hamroh PATH)", o.hamroh);
+
+	if (snprintf(tmpdir, sizeof(tmpdir), "%s/hamroh-bench.XXXXXX",
+	    o.base) >= (int)sizeof(tmpdir) || mkdtemp(tmpdir) == NULL) {
+		tmpdir[0] = '\0';
+		die("mkdtemp in %s: %s", o.base, strerror(errno));
+	}
+	keep_tmp = o.keep;
+	atexit(cleanup);
+	printf("hamroh bench: %zu consultations, best of %d, %zu adds;"
+	    " SQLite %s; %ld CPUs\n", o.n, o.reps, o.adds, sqlite3_libversion(),
+	    sysconf(_SC_NPROCESSORS_ONLN));
+	describe_dir(tmpdir);
+
+	/*
+	 * The input: given, cached, or generated now.  tpath() reuses its
+	 * buffers, so long-lived paths get copies of their own.
+	 */
+	if ((input = strdup(o.input ? o.input :
+	    tpath("consultations.jsonl"))) == NULL)
+		die("out of memory");
+	if (access(input, R_OK) != 0)
+		generate(o.gen, o.n, input);
+	n = o.n;
+	t = now_s();
+	recs = load(input, &n, &more, &bytes, &arena);
+	printf("loaded %zu consultations from %s (%.1f MB) in %.1f s\n", n,
+	    input, (double)bytes / 1e6, now_s() - t);
+	if (n == 0)
+		die("%s holds no records", input);
+	cli_input = input;
+	if (more) {
+		if ((cli_input = strdup(tpath("input.jsonl"))) == NULL)
+			die("out of memory");
+		copy_lines(input, cli_input, n);
+	}
+
+	/* 1. Import: raw, then hamroh, best of --reps each. */
+	for (rep = 0; rep < o.reps; rep++) {
+		rmtree(tpath("raw.db"));
+		rmtree(tpath("raw.db-wal"));
+		rmtree(tpath("raw.db-shm"));
+		raw = raw_open(tpath("raw.db"), &ins);
+		sync();
+		t = raw_import(raw, ins, recs, n, &tc);
+		if (rep == 0 || t < t_raw) {
+			t_raw = t;
+			tc_raw = tc;
+		}
+		if (rep + 1 < o.reps) {
+			sqlite3_finalize(ins);
+			sqlite3_close(raw);
+		}
+
+		snprintf(dir, sizeof(dir), "%s", tpath("import"));
+		if (db != NULL) {
+			db_close(db);
+			rmtree(dir);
+		}
+		db = node_new(dir);
+		sync();
+		t = hamroh_import(db, recs, n, &tc);
+		if (rep == 0 || t < t_imp) {
+			t_imp = t;
+			tc_imp = tc;
+		}
+	}
+	check_rows(db, n, "import");
+	if (count(raw, "SELECT count(*) FROM raw") != (int64_t)n)
+		die("raw table does not hold %zu rows", n);
+	raw_rate = (double)n / t_raw;
+
+	/* 4. Size, measured now, before the add figure writes more. */
+	b_ham = db_bytes(db_handle(db));
+	b_raw = db_bytes(raw);
+
+	/* 2. Apply the node's commits from a bundle onto empty nodes. */
+	ncommits = export_bundle(db, tpath("all.bundle"));
+	db2 = NULL;
+	for (rep = 0; rep < o.reps; rep++) {
+		snprintf(dir, sizeof(dir), "%s", tpath("apply"));
+		if (db2 != NULL) {
+			db_close(db2);
+			rmtree(dir);
+		}
+		db2 = node_new(dir);
+		sync();
+		t = hamroh_apply(db2, tpath("all.bundle"), ncommits, &tc);
+		if (rep == 0 || t < t_app) {
+			t_app = t;
+			tc_app = tc;
+		}
+	}
+	check_rows(db2, n, "apply");
+	db_close(db2);
+	rmtree(tpath("apply"));
+
+	r_imp = (double)n / t_imp / raw_rate;
+	r_app = (double)n / t_app / raw_rate;
+	rate_figure("import", n, t_imp, raw_rate, 0.5, NULL);
+	phases(t_imp, tc_imp, t_raw, tc_raw);
+	{
+		char *init[] = { ham, "--data", tpath("cli-import"), "init",
+		    "--name", "bench", NULL };
+		char *imp[] = { ham, "--data", tpath("cli-import"), "import",
+		    COLL, cli_input, NULL };
+
+		run(init, NULL);
+		sync();
+		t = run(imp, NULL);
+		rate_figure("import-cli", n, t, raw_rate, 0,
+		    "secondary: exec + JSON parsing");
+		rmtree(tpath("cli-import"));
+	}
+	rate_figure("apply", n, t_app, raw_rate, 0.5, "aim 0.8");
+	phases(t_app, tc_app, t_raw, tc_raw);
+	{
+		char *init[] = { ham, "--data", tpath("cli-apply"), "init",
+		    "--name", "bench", NULL };
+		char *app[] = { ham, "--data", tpath("cli-apply"), "bundle",
+		    "import", tpath("all.bundle"), NULL };
+
+		run(init, NULL);
+		sync();
+		t = run(app, NULL);
+		rate_figure("apply-cli", n, t, raw_rate, 0,
+		    "secondary: exec");
+		rmtree(tpath("cli-apply"));
+	}
+
+	/* 3. Latency of one add, interleaved with its raw floor. */
+	if ((lh = calloc(o.adds, sizeof(*lh))) == NULL ||
+	    (lr = calloc(o.adds, sizeof(*lr))) == NULL)
+		die("out of memory");
+	sync();
+	latency(db, raw, ins, recs, n, o.adds, lh, lr);
+	p50 = pct(lh, o.adds, 0.50);
+	p99 = pct(lh, o.adds, 0.99);
+	rp50 = pct(lr, o.adds, 0.50);
+	r_add = rp50 / p50;
+	snprintf(cnt, sizeof(cnt), "%zu txns", o.adds);
+	snprintf(val, sizeof(val), "p50 %.2f p99 %.2f ms", p50 * 1e3,
+	    p99 * 1e3);
+	snprintf(lim, sizeof(lim), "raw p50 %.2f p99 %.2f", rp50 * 1e3,
+	    pct(lr, o.adds, 0.99) * 1e3);
+	figure("add", cnt, val, lim, r_add, 0, "raw p50 / p50; fsync floor");
+
+	r_size = (double)b_raw / (double)b_ham;
+	snprintf(cnt, sizeof(cnt), "%zu rows", n);
+	snprintf(val, sizeof(val), "%.0f B/row", (double)b_ham / (double)n);
+	snprintf(lim, sizeof(lim), "raw %.0f B/row", (double)b_raw / (double)n);
+	snprintf(dir, sizeof(dir), "raw / hamroh; hamroh is %.2fx raw",
+	    (double)b_ham / (double)b_raw);
+	figure("size", cnt, val, lim, r_size, 0, dir);
+	size_detail(db_handle(db), n);
+
+	printf("summary: import %.2f, apply %.2f, add %.2f, size %.2f of the"
+	    " limit (%zu commits); %s\n", r_imp, r_app, r_add, r_size,
+	    ncommits, nbelow ? "BELOW TARGET" : "all targets met");
+
+	db_close(db);
+	sqlite3_finalize(ins);
+	sqlite3_close(raw);
+	free(lh);
+	free(lr);
+	free(recs);
+	free(arena);
+	if (cli_input != input)
+		free(cli_input);
+	free(input);
+	return (0);
+}
