@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Proves bad input is refused with one clear error line and changes nothing: malformed/invalid files, oversize and invalid fields, unknown names, truncated and tampered bundles.
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 

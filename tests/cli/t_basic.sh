@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Proves the single-node lifecycle: init/id, add/show/set/rm/list, guides, export format, history, vector, verify/rebuild/backup/status, help and usage errors.
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 # --- init, id, key file -----------------------------------------------------
@@ -158,8 +159,8 @@ assert_same_file "$TMPDIR/all2" "$TMPDIR/all" "export after rebuild"
 expect_ok on A verify >/dev/null
 
 expect_ok on A backup "$TMPDIR/backup.db" >/dev/null
-assert_eq "$(head -c 16 "$TMPDIR/backup.db" | od -An -c | tr -s ' ')" \
-    " S Q L i t e f o r m a t 3 \\0" "backup file header"
+assert_eq "$(head -c 16 "$TMPDIR/backup.db" | od -An -tx1 | tr -d ' \n')" \
+    53514c69746520666f726d6174203300 "backup file header (\"SQLite format 3\\0\")"
 py no-secret "$D/node.key" "$TMPDIR/backup.db"
 
 on A status --json >"$TMPDIR/st"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Proves bundles converge: after concurrent adds/edits/deletes, exchanging bundles in either order (full or --since) gives byte-equal exports, and re-importing a bundle is a no-op.
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 

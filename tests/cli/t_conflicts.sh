@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Proves conflicts: a concurrent edit of one field is listed on both nodes with 2 heads (winner shown), a sequential edit is not, and a write after seeing all heads resolves it everywhere.
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 600
 # Proves an import killed with SIGKILL at a random instant leaves a node that verifies and holds all of the import or none of it (20 trials; CRASH_SEED=S repeats a run).
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 
@@ -19,20 +20,33 @@ base_count=$(lines "$T/base.c")
 
 now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((t / 1000)); }
 
-# how long an undisturbed import takes
-cp -a "$T/base" "$T/probe"
-t0=$(now_ms)
-expect_ok on probe import consultations "$T/big.jsonl" >/dev/null
-dur=$(( $(now_ms) - t0 ))
+# how long an undisturbed import takes (the faster of two: the first is cold)
+dur=
+for _ in 1 2; do
+	rm -rf "$T/probe"
+	cp -a "$T/base" "$T/probe"
+	t0=$(now_ms)
+	expect_ok on probe import consultations "$T/big.jsonl" >/dev/null
+	t=$(( $(now_ms) - t0 ))
+	[ -n "$dur" ] && [ "$dur" -le "$t" ] || dur=$t
+done
 echo "t_crash: full import takes ${dur} ms"
-assert_eq "$(on probe export consultations | wc -l)" $((base_count + n)) "consultations after an undisturbed import"
+on probe export consultations >"$T/export"
+assert_eq "$(lines "$T/export")" $((base_count + n)) "consultations after an undisturbed import"
 rm -rf "$T/probe"
 
 none=0 all=0 finished=0 reimported=0
 for trial in $(seq 1 "$trials"); do
 	rm -rf "$T/node"
 	cp -a "$T/base" "$T/node"
-	delay=$(( ((RANDOM << 15) | RANDOM) % (dur + 1) ))
+	# odd trials: anywhere in the import; even ones: its last 30%, where it
+	# writes and commits
+	r=$(( (RANDOM << 15) | RANDOM ))
+	if [ $((trial % 2)) -eq 1 ]; then
+		delay=$(( r % (dur + 1) ))
+	else
+		delay=$(( dur * 7 / 10 + r % (dur * 3 / 10 + 1) ))
+	fi
 	"$H" --data "$T/node" import consultations "$T/big.jsonl" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Proves commits arriving after a gap are held (not applied) until the gap is filled, and a fork (same origin and seq, different commit) is refused and shown in status.
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Proves import → export is lossless: 10,000 JSONL records, 500 CSV records (ages become integers) and stdin, plus list filters and stats agree with the input.
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 

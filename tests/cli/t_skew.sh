@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Proves a write made after seeing another wins whatever the clocks say: B, 6 days behind A, overwrites A's value and both keep B's value with no conflict.
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 day=86400000
