@@ -561,6 +561,8 @@ load_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	const struct field_def *f;
 	struct freg *r;
 	struct val v;
+	uint64_t uh;
+	uint32_t uo;
 	size_t i;
 	int rc;
 
@@ -575,9 +577,23 @@ load_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 		errf(err, "read record", db->h);
 		return (-1);
 	}
-	if (rstate_decode(sqlite3_column_blob(st, 0),
-	    (size_t)sqlite3_column_bytes(st, 0), rs))
+	switch (rstate_decode(sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), rs, &uh, &uo)) {
+	case 0:
+		break;
+	case 1:
+		/* Uniform: each non-empty column is a head with that stamp. */
+		for (i = 0; i <= c->nfields; i++) {
+			if (sqlite3_column_type(st, (int)i + 1) == SQLITE_NULL)
+				continue;
+			if (rstate_add_head(rs, i < c->nfields ?
+			    c->fields[i].name : SCHEMA_DELETED, uh, uo))
+				goto oom;
+		}
+		break;
+	default:
 		goto corrupt;
+	}
 	for (i = 0; i < rs->nf; i++) {
 		r = &rs->f[i];
 		if (r->nh == 0 || r->h[r->nh - 1].has_v)
@@ -586,14 +602,17 @@ load_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 			goto corrupt;
 		/* Column 0 is _state; _deleted comes after the fields. */
 		col_val(st, (int)schema_field_index(c, f) + 1, f, &v);
-		if (rstate_set_val(&r->h[r->nh - 1], &v)) {
-			rstate_fini(rs);
-			snprintf(err, STORE_ERRLEN, "out of memory");
-			return (-1);
-		}
+		if (rstate_set_val(&r->h[r->nh - 1], &v))
+			goto oom;
 	}
 	sqlite3_reset(st);
 	return (0);
+
+oom:
+	sqlite3_reset(st);
+	rstate_fini(rs);
+	snprintf(err, STORE_ERRLEN, "out of memory");
+	return (-1);
 
 corrupt:
 	sqlite3_reset(st);

@@ -225,6 +225,46 @@ rstate_conflicts(const struct rstate *st)
 	return (n);
 }
 
+/*
+ * Uniform: every field is known, has one head with a value and nothing
+ * pending, and all heads carry the same stamp.  The columns then say
+ * everything but that one stamp.
+ */
+static bool
+rstate_uniform(const struct rstate *st, const struct coll_def *c)
+{
+	const struct freg *r;
+	size_t i;
+
+	if (c == NULL || st->nf == 0)
+		return (false);
+	for (i = 0; i < st->nf; i++) {
+		r = &st->f[i];
+		if (r->nh != 1 || r->np != 0 || r->h[0].v.t == VAL_NIL ||
+		    r->h[0].hlc != st->f[0].h[0].hlc ||
+		    r->h[0].oidx != st->f[0].h[0].oidx ||
+		    schema_field(c, r->name, strlen(r->name)) == NULL)
+			return (false);
+	}
+	return (true);
+}
+
+int
+rstate_add_head(struct rstate *st, const char *name, uint64_t hlc,
+    uint32_t oidx)
+{
+	struct freg *r;
+
+	if ((r = find_or_add(st, name, strlen(name))) == NULL ||
+	    grow((void **)&r->h, &r->ah, r->nh + 1, sizeof(*r->h)))
+		return (-1);
+	memset(&r->h[r->nh], 0, sizeof(r->h[0]));
+	r->h[r->nh].hlc = hlc;
+	r->h[r->nh].oidx = oidx;
+	r->nh++;
+	return (0);
+}
+
 int
 rstate_encode(const struct rstate *st, const struct coll_def *c,
     msgpack_sbuffer *sb)
@@ -237,6 +277,13 @@ rstate_encode(const struct rstate *st, const struct coll_def *c,
 	int e = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	if (rstate_uniform(st, c)) {
+		/* The common case — one writer, one commit — in a few bytes. */
+		e |= msgpack_pack_array(&pk, 2);
+		e |= msgpack_pack_uint64(&pk, st->f[0].h[0].hlc);
+		e |= msgpack_pack_uint32(&pk, st->f[0].h[0].oidx);
+		return (e ? -1 : 0);
+	}
 	e |= msgpack_pack_array(&pk, st->nf);
 	for (i = 0; i < st->nf; i++) {
 		r = &st->f[i];
@@ -285,7 +332,8 @@ rd_unpack(struct rd *rd, msgpack_object *o, msgpack_zone *z)
 }
 
 int
-rstate_decode(const uint8_t *buf, size_t len, struct rstate *st)
+rstate_decode(const uint8_t *buf, size_t len, struct rstate *st,
+    uint64_t *u_hlc, uint32_t *u_oidx)
 {
 	msgpack_zone *z;
 	msgpack_object root, *fo, *ho;
@@ -302,6 +350,14 @@ rstate_decode(const uint8_t *buf, size_t len, struct rstate *st)
 		return (-1);
 	if (rd_unpack(&rd, &root, z) || root.type != MSGPACK_OBJECT_ARRAY)
 		goto err;
+	if (root.via.array.size == 2 && root.via.array.ptr[0].type ==
+	    MSGPACK_OBJECT_POSITIVE_INTEGER && root.via.array.ptr[1].type ==
+	    MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		*u_hlc = root.via.array.ptr[0].via.u64;
+		*u_oidx = (uint32_t)root.via.array.ptr[1].via.u64;
+		msgpack_zone_free(z);
+		return (1);
+	}
 	for (i = 0; i < root.via.array.size; i++) {
 		fo = &root.via.array.ptr[i];
 		if (fo->type != MSGPACK_OBJECT_ARRAY ||

@@ -91,11 +91,21 @@ int rstate_encode(const struct rstate *, const struct coll_def *,
     msgpack_sbuffer *);
 
 /**
- * rstate_decode(buf, len, st):
+ * rstate_decode(buf, len, st, u_hlc, u_oidx):
  * Decode ${buf} into an empty ${st}.  Heads stored without a value have
- * has_v false; the caller fills them from the columns.  Return 0 or -1.
+ * has_v false; the caller fills them from the columns.  Return 0, or 1 for
+ * the uniform form — every non-empty column is a single head stamped
+ * (${*u_hlc}, ${*u_oidx}); the caller adds them with rstate_add_head() —
+ * or -1 if ${buf} is malformed.
  */
-int rstate_decode(const uint8_t *, size_t, struct rstate *);
+int rstate_decode(const uint8_t *, size_t, struct rstate *, uint64_t *,
+    uint32_t *);
+
+/**
+ * rstate_add_head(st, name, hlc, oidx):
+ * Add a head without a value (has_v false) to field ${name}.
+ */
+int rstate_add_head(struct rstate *, const char *, uint64_t, uint32_t);
 
 /**
  * rstate_set_val(st, r, head, v):
