@@ -689,20 +689,53 @@ fail:
 	return (-1);
 }
 
+/*
+ * Apply the changes of one record of a commit stamped (hlc, oidx) to its
+ * loaded state ${rs}, and write the row.  Frees ${rs}.
+ */
+static int
+apply_rec_state(struct db *db, struct tgt *t, const struct coll_def *c,
+    const struct rchange *rc, uint64_t hlc, uint32_t oidx, struct rstate *rs,
+    char err[STORE_ERRLEN])
+{
+	uint64_t sh[COMMIT_MAX_SEEN];
+	uint32_t so[COMMIT_MAX_SEEN];
+	struct mctx m = { db, t->rebuild };
+	struct merge_ctx ctx = { mkey, mapplied, &m };
+	const struct fchange *f;
+	size_t i, k;
+
+	for (i = 0; i < rc->nf; i++) {
+		f = &rc->f[i];
+		for (k = 0; k < f->nseen && k < COMMIT_MAX_SEEN; k++) {
+			sh[k] = f->seen[k].hlc;
+			if (origin_idx(db, f->seen[k].origin, &so[k], err))
+				goto fail;
+		}
+		if (rstate_apply(rs, &ctx, f->field, f->field_len, hlc, oidx,
+		    &f->v, sh, so, k)) {
+			snprintf(err, STORE_ERRLEN, "out of memory");
+			goto fail;
+		}
+	}
+	if (store_rec(db, t, c, rc->id, rs, err))
+		goto fail;
+	rstate_fini(rs);
+	return (0);
+
+fail:
+	rstate_fini(rs);
+	return (-1);
+}
+
 /* Apply the changes of one record of a commit stamped (hlc, oidx). */
 static int
 apply_rec(struct db *db, struct tgt *t, const struct rchange *rc,
     uint64_t hlc, uint32_t oidx, char err[STORE_ERRLEN])
 {
-	uint64_t sh[COMMIT_MAX_SEEN];
-	uint32_t so[COMMIT_MAX_SEEN];
 	char name[SCHEMA_NAME_MAX + 1];
 	const struct coll_def *c;
-	struct mctx m = { db, t->rebuild };
-	struct merge_ctx ctx = { mkey, mapplied, &m };
 	struct rstate rs;
-	const struct fchange *f;
-	size_t i, k;
 
 	if (rc->coll_len > SCHEMA_NAME_MAX)
 		return (0);
@@ -713,27 +746,7 @@ apply_rec(struct db *db, struct tgt *t, const struct rchange *rc,
 		return (0);
 	if (load_rec(db, t, c, rc->id, &rs, err))
 		return (-1);
-	for (i = 0; i < rc->nf; i++) {
-		f = &rc->f[i];
-		for (k = 0; k < f->nseen && k < COMMIT_MAX_SEEN; k++) {
-			sh[k] = f->seen[k].hlc;
-			if (origin_idx(db, f->seen[k].origin, &so[k], err))
-				goto fail;
-		}
-		if (rstate_apply(&rs, &ctx, f->field, f->field_len, hlc, oidx,
-		    &f->v, sh, so, k)) {
-			snprintf(err, STORE_ERRLEN, "out of memory");
-			goto fail;
-		}
-	}
-	if (store_rec(db, t, c, rc->id, &rs, err))
-		goto fail;
-	rstate_fini(&rs);
-	return (0);
-
-fail:
-	rstate_fini(&rs);
-	return (-1);
+	return (apply_rec_state(db, t, c, rc, hlc, oidx, &rs, err));
 }
 
 static int
@@ -880,7 +893,9 @@ db_put(struct db *db, const struct coll_def *c,
 		l->v.s = s;
 	}
 	db->nlc++;
-	db->bytes_pending += 48 + (v->t == VAL_STR ? v->len : 8);
+	/* msgpack: [name, value, seen]; a 16-byte id per record. */
+	db->bytes_pending += strlen(f->name) + 6 +
+	    (v->t == VAL_STR ? v->len : 8);
 	return (0);
 
 oom:
@@ -911,10 +926,10 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 {
 	msgpack_sbuffer sb;
 	struct commit cm;
-	struct rstate rs;
 	struct rchange *rc = NULL;
 	struct fchange *fc = NULL;
 	const struct coll_def **rcoll = NULL;
+	struct rstate *rs = NULL;
 	struct stamp *seen = NULL, *sp;
 	size_t *soff = NULL;
 	const struct freg *r;
@@ -934,7 +949,11 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 		goto done;
 
 	/* Sort by record then field; the last write of a field wins. */
-	qsort(db->lc, db->nlc, sizeof(*db->lc), lc_cmp);
+	for (i = 1; i < db->nlc; i++)
+		if (lc_cmp(&db->lc[i - 1], &db->lc[i]) > 0)
+			break;
+	if (i < db->nlc)
+		qsort(db->lc, db->nlc, sizeof(*db->lc), lc_cmp);
 	for (i = j = 0; i < db->nlc; i++) {
 		if (i + 1 < db->nlc && db->lc[i].c == db->lc[i + 1].c &&
 		    db->lc[i].f == db->lc[i + 1].f && memcmp(db->lc[i].id,
@@ -955,6 +974,7 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	if ((rc = calloc(db->nlc, sizeof(*rc))) == NULL ||
 	    (fc = calloc(db->nlc, sizeof(*fc))) == NULL ||
 	    (rcoll = calloc(db->nlc, sizeof(*rcoll))) == NULL ||
+	    (rs = calloc(db->nlc, sizeof(*rs))) == NULL ||
 	    (soff = calloc(db->nlc, sizeof(*soff))) == NULL)
 		goto oom;
 	for (i = 0; i < db->nlc; i++) {
@@ -976,20 +996,18 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 
 	/* What each writer saw: every current head of the field. */
 	for (i = 0; i < nr; i++) {
-		if (load_rec(db, &db->live, rcoll[i], rc[i].id, &rs, err))
+		if (load_rec(db, &db->live, rcoll[i], rc[i].id, &rs[i], err))
 			goto done;
 		for (j = 0; j < rc[i].nf; j++) {
 			k = (size_t)(&rc[i].f[j] - fc);
 			soff[k] = ns;
-			if ((r = rstate_find(&rs, rc[i].f[j].field)) == NULL)
+			if ((r = rstate_find(&rs[i], rc[i].f[j].field)) == NULL)
 				continue;
 			if (ns + r->nh > as) {
 				as = (ns + r->nh) * 2;
 				if ((sp = realloc(seen, as * sizeof(*sp))) ==
-				    NULL) {
-					rstate_fini(&rs);
+				    NULL)
 					goto oom;
-				}
 				seen = sp;
 			}
 			for (k = 0; k < r->nh && k < COMMIT_MAX_SEEN; k++) {
@@ -1000,7 +1018,6 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 			}
 			rc[i].f[j].nseen = k;
 		}
-		rstate_fini(&rs);
 	}
 	for (i = 0; i < nf; i++)
 		fc[i].seen = seen != NULL ? seen + soff[i] : NULL;
@@ -1018,8 +1035,13 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	commit_sign((const uint8_t *)sb.data, sb.size, db->sk, sig);
 	commit_hash((const uint8_t *)sb.data, sb.size, hash);
 	if (insert_commit(db, me, &cm, hash, (const uint8_t *)sb.data,
-	    sb.size, sig, err) || apply_commit(db, &db->live, &cm, me, err))
+	    sb.size, sig, err))
 		goto done;
+	/* Apply to the states loaded above: each record is read once. */
+	for (i = 0; i < nr; i++)
+		if (apply_rec_state(db, &db->live, rcoll[i], &rc[i], cm.hlc,
+		    me, &rs[i], err))
+			goto done;
 	advance(db, me, &cm, hash);
 	lc_clear(db);
 	db->nrec_pending = 0;
@@ -1030,6 +1052,9 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 oom:
 	snprintf(err, STORE_ERRLEN, "out of memory");
 done:
+	for (i = 0; rs != NULL && i < nr; i++)
+		rstate_fini(&rs[i]);
+	free(rs);
 	free(rc);
 	free(fc);
 	free(rcoll);
