@@ -192,6 +192,12 @@ expect_fail --rc 2 "command on an uninitialized dir" "$H" --data "$TMPDIR/nowher
 expect_fail --rc 2 "list on an uninitialized dir" "$H" --data "$TMPDIR/nowhere" list consultations
 expect_fail "show of an unknown id" on A show consultations 0123456789abcdef0123456789abcdef
 
+# a key file others can read is refused, naming the fix
+chmod 644 "$D/node.key"
+expect_fail --rc 2 "add with a world-readable node.key" on A add consultations status=open
+assert_contains "$ERR" "chmod 600" "error for a node.key of mode 0644"
+chmod 600 "$D/node.key"
+
 on A export >"$TMPDIR/all2"
 assert_same_file "$TMPDIR/all2" "$TMPDIR/all" "export after the failed commands"
 echo "t_basic: ok"
