@@ -36,7 +36,13 @@ UNIT_BIN	:= $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 BENCH_BIN	:= $(B)/bench
 HAMROH		:= $(B)/hamroh
 
-.PHONY: all test test-plain test-san unit check-layers bench clean deps demo
+include tests/fuzz/Makefile.inc
+
+.DEFAULT_GOAL := all
+# Keep objects made only on the way to a test binary.
+.SECONDARY:
+
+.PHONY: all test unit check-layers bench clean deps demo
 all: hamroh
 
 # Install Debian packages first when a needed one is missing.
@@ -73,8 +79,9 @@ check-layers:
 
 # The whole suite, plain then under ASan+UBSan; ends with "N passed, N failed".
 test: deps check-layers
-	$(Q)$(MAKE) --no-print-directory hamroh unit
-	$(Q)$(MAKE) --no-print-directory SAN=address,undefined $(B:plain=san)/hamroh unit
+	$(Q)$(MAKE) --no-print-directory hamroh unit fuzz-replay
+	$(Q)$(MAKE) --no-print-directory SAN=address,undefined \
+	    build/san/hamroh unit fuzz-replay
 	$(Q)tests/run.sh build/plain build/san
 
 bench: deps

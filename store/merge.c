@@ -44,7 +44,9 @@ rstate_set_val(struct mhead *h, const struct val *v)
 			h->v.t = VAL_NIL;
 			return (-1);
 		}
-		memcpy(s, v->s, v->len);
+		/* msgpack-c gives an empty string a NULL pointer. */
+		if (v->len > 0)
+			memcpy(s, v->s, v->len);
 		s[v->len] = '\0';
 		h->v.s = s;
 	}
@@ -94,7 +96,7 @@ find_or_add(struct rstate *st, const char *name, size_t len)
 	size_t i;
 	int c;
 
-	if (len > SCHEMA_NAME_MAX)
+	if (len == 0 || len > SCHEMA_NAME_MAX || memchr(name, '\0', len))
 		return (NULL);
 	memcpy(nm, name, len);
 	nm[len] = '\0';
@@ -214,13 +216,35 @@ freg_winner(const struct freg *r)
 	return (r->nh > 0 ? &r->h[r->nh - 1] : NULL);
 }
 
+static bool
+val_eq(const struct val *a, const struct val *b)
+{
+
+	if (a->t != b->t)
+		return (false);
+	if (a->t == VAL_STR)
+		return (a->len == b->len && memcmp(a->s, b->s, a->len) == 0);
+	return (a->t == VAL_NIL || a->i == b->i);
+}
+
+bool
+freg_conflict(const struct freg *r)
+{
+	size_t i;
+
+	for (i = 1; i < r->nh; i++)
+		if (!val_eq(&r->h[0].v, &r->h[i].v))
+			return (true);
+	return (false);
+}
+
 size_t
 rstate_conflicts(const struct rstate *st)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < st->nf; i++)
-		if (st->f[i].nh > 1)
+		if (freg_conflict(&st->f[i]))
 			n++;
 	return (n);
 }
@@ -337,6 +361,7 @@ rstate_decode(const uint8_t *buf, size_t len, struct rstate *st,
 {
 	msgpack_zone *z;
 	msgpack_object root, *fo, *ho;
+	const msgpack_object_str *nm;
 	struct rd rd = { buf, buf + len };
 	struct freg *r;
 	struct mhead *h;
@@ -366,8 +391,13 @@ rstate_decode(const uint8_t *buf, size_t len, struct rstate *st,
 		    fo->via.array.ptr[1].type != MSGPACK_OBJECT_ARRAY ||
 		    fo->via.array.ptr[2].type != MSGPACK_OBJECT_ARRAY)
 			goto err;
-		if ((r = find_or_add(st, fo->via.array.ptr[0].via.str.ptr,
-		    fo->via.array.ptr[0].via.str.size)) == NULL)
+		/* Our own encoding: names valid, unique, in order. */
+		nm = &fo->via.array.ptr[0].via.str;
+		if (!(schema_name_valid(nm->ptr, nm->size) || (nm->size == 8 &&
+		    memcmp(nm->ptr, SCHEMA_DELETED, 8) == 0)))
+			goto err;
+		if ((r = find_or_add(st, nm->ptr, nm->size)) == NULL ||
+		    r != &st->f[st->nf - 1] || r->nh != 0 || r->np != 0)
 			goto err;
 		if (grow((void **)&r->h, &r->ah,
 		    fo->via.array.ptr[1].via.array.size, sizeof(*r->h)) ||
@@ -417,7 +447,11 @@ rstate_decode(const uint8_t *buf, size_t len, struct rstate *st,
 		for (j = 0; j < fo->via.array.ptr[2].via.array.size; j++) {
 			ho = &fo->via.array.ptr[2].via.array.ptr[j];
 			if (ho->type != MSGPACK_OBJECT_ARRAY ||
-			    ho->via.array.size != 2)
+			    ho->via.array.size != 2 ||
+			    ho->via.array.ptr[0].type !=
+			    MSGPACK_OBJECT_POSITIVE_INTEGER ||
+			    ho->via.array.ptr[1].type !=
+			    MSGPACK_OBJECT_POSITIVE_INTEGER)
 				goto err;
 			r->p[r->np].hlc = ho->via.array.ptr[0].via.u64;
 			r->p[r->np].oidx =

@@ -114,8 +114,16 @@ int rstate_add_head(struct rstate *, const char *, uint64_t, uint32_t);
 int rstate_set_val(struct mhead *, const struct val *);
 
 /**
+ * freg_conflict(r):
+ * Whether ${r} is a visible conflict: heads with different values.  Two
+ * people who wrote the same value without seeing each other (both deleted
+ * a record, say) agree; that is not shown.  Values must be loaded.
+ */
+bool freg_conflict(const struct freg *);
+
+/**
  * rstate_conflicts(st):
- * Number of fields of ${st} with more than one head.
+ * Number of fields of ${st} in conflict (freg_conflict()).
  */
 size_t rstate_conflicts(const struct rstate *);
 

@@ -227,7 +227,7 @@ query_conflicts(struct db *db, int (*fn)(void *, const struct cview *),
 				return (-1);
 			}
 			for (i = 0; i < rs.nf; i++) {
-				if (rs.f[i].nh < 2)
+				if (!freg_conflict(&rs.f[i]))
 					continue;
 				for (k = 0; k < rs.f[i].nh &&
 				    k < COMMIT_MAX_SEEN; k++) {

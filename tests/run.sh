@@ -3,7 +3,8 @@
 #
 #   tests/run.sh BUILD_DIR...          e.g. tests/run.sh build/plain build/san
 #
-# For each BUILD_DIR: BUILD_DIR/tests/test_* (cmocka executables, run from the
+# For each BUILD_DIR: BUILD_DIR/tests/fuzz_replay_* (each fuzz target over its
+# corpus in tests/fuzz/corpus/), BUILD_DIR/tests/test_* (cmocka executables, run from the
 # repo root) and tests/cli/t_*.sh (run from their own scratch dir), each under
 # `timeout` (300 s, or `# timeout: N` in a script's first 5 lines), each with a
 # fresh TMPDIR that is removed afterwards.  Output is shown only on failure.
@@ -106,6 +107,15 @@ for arg in "$@"; do
 			name=$(basename "$bin")
 			selected "$name" || continue
 			run_test "$bname/$name" "$default_timeout" "$repo" "$bin"
+		done
+		# Fuzzer corpora replayed through a plain main(): every input
+		# that ever crashed a decoder stays a regression test.
+		for bin in "$build"/tests/fuzz_replay_*; do
+			[ -f "$bin" ] && [ -x "$bin" ] || continue
+			name=$(basename "$bin")
+			selected "$name" || continue
+			run_test "$bname/$name" "$default_timeout" "$repo" "$bin" \
+			    "$repo/tests/fuzz/corpus/fuzz_${name#fuzz_replay_}"
 		done
 		for script in "$repo"/tests/cli/t_*.sh; do
 			[ -f "$script" ] || continue
