@@ -270,20 +270,34 @@ commit_fini(struct commit *c)
 	c->nrec = 0;
 }
 
-void
-commit_sign(const uint8_t *body, size_t len, const uint8_t sk[COMMIT_SK_LEN],
-    uint8_t sig[COMMIT_SIG_LEN])
+/* What is signed: a context string, then the commit's hash. */
+static void
+sig_msg(const uint8_t hash[COMMIT_HASH_LEN],
+    uint8_t m[sizeof(COMMIT_SIG_CONTEXT) + COMMIT_HASH_LEN])
 {
 
-	crypto_sign_detached(sig, NULL, body, len, sk);
+	memcpy(m, COMMIT_SIG_CONTEXT, sizeof(COMMIT_SIG_CONTEXT));
+	memcpy(m + sizeof(COMMIT_SIG_CONTEXT), hash, COMMIT_HASH_LEN);
+}
+
+void
+commit_sign(const uint8_t hash[COMMIT_HASH_LEN],
+    const uint8_t sk[COMMIT_SK_LEN], uint8_t sig[COMMIT_SIG_LEN])
+{
+	uint8_t m[sizeof(COMMIT_SIG_CONTEXT) + COMMIT_HASH_LEN];
+
+	sig_msg(hash, m);
+	crypto_sign_detached(sig, NULL, m, sizeof(m), sk);
 }
 
 int
-commit_verify(const uint8_t *body, size_t len,
+commit_verify(const uint8_t hash[COMMIT_HASH_LEN],
     const uint8_t origin[COMMIT_KEY_LEN], const uint8_t sig[COMMIT_SIG_LEN])
 {
+	uint8_t m[sizeof(COMMIT_SIG_CONTEXT) + COMMIT_HASH_LEN];
 
-	return (crypto_sign_verify_detached(sig, body, len, origin) == 0 ?
+	sig_msg(hash, m);
+	return (crypto_sign_verify_detached(sig, m, sizeof(m), origin) == 0 ?
 	    0 : -1);
 }
 

@@ -17,15 +17,19 @@
  *   fields = [[field(str), value, seen], ...]
  *   seen = [[hlc, origin(bin 32)], ...]   -- heads the writer saw
  *
- * encoded with msgpack-c and signed (Ed25519) over the exact body bytes.
- * The body and the signature are stored and relayed verbatim; hash =
- * BLAKE2b-256(body) is what the next commit's prev names.  Pure: no I/O.
+ * encoded with msgpack-c.  hash = BLAKE2b-256(body) names the commit: the
+ * next commit's prev is it, and the origin signs it (Ed25519 over
+ * COMMIT_SIG_CONTEXT || hash), which binds the exact body bytes while
+ * hashing them once — a full Ed25519 signature would hash a large import
+ * batch twice more with SHA-512.  The body and the signature are stored
+ * and relayed verbatim.  Pure: no I/O.
  */
 #define COMMIT_KEY_LEN		32
 #define COMMIT_SIG_LEN		64
 #define COMMIT_SK_LEN		64
 #define COMMIT_HASH_LEN		32
 #define COMMIT_FORMAT		1
+#define COMMIT_SIG_CONTEXT	"hamroh/commit/1"	/* 15 bytes + NUL. */
 #define COMMIT_MAX_LEN		(2 * 1024 * 1024)	/* Whole body. */
 #define COMMIT_SOFT_LEN		(512 * 1024)	/* Writers cut here. */
 #define COMMIT_MAX_RECORDS	1000	/* Writers cut here too. */
@@ -86,18 +90,20 @@ int commit_decode(const uint8_t *, size_t, struct commit *, const char **);
 void commit_fini(struct commit *);
 
 /**
- * commit_sign(body, len, sk, sig):
- * Sign ${body} with the Ed25519 secret key ${sk}.
+ * commit_sign(hash, sk, sig):
+ * Sign the commit whose commit_hash() is ${hash} with the Ed25519 secret
+ * key ${sk}.
  */
-void commit_sign(const uint8_t *, size_t, const uint8_t[COMMIT_SK_LEN],
+void commit_sign(const uint8_t[COMMIT_HASH_LEN], const uint8_t[COMMIT_SK_LEN],
     uint8_t[COMMIT_SIG_LEN]);
 
 /**
- * commit_verify(body, len, origin, sig):
- * Return 0 if ${sig} is ${origin}'s signature of ${body}, else -1.
+ * commit_verify(hash, origin, sig):
+ * Return 0 if ${sig} is ${origin}'s signature of the commit whose
+ * commit_hash() is ${hash}, else -1.
  */
-int commit_verify(const uint8_t *, size_t, const uint8_t[COMMIT_KEY_LEN],
-    const uint8_t[COMMIT_SIG_LEN]);
+int commit_verify(const uint8_t[COMMIT_HASH_LEN],
+    const uint8_t[COMMIT_KEY_LEN], const uint8_t[COMMIT_SIG_LEN]);
 
 /**
  * commit_hash(body, len, out):

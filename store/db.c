@@ -36,12 +36,20 @@ struct tgt {
 	sqlite3_stmt	*sel[8], *rep[8];
 };
 
+/* Storage for buffered values: freed all at once when a commit is sealed. */
+struct chunk {
+	struct chunk	*next;
+	size_t		used, cap;
+	char		data[];
+};
+#define CHUNK_SIZE	(256 * 1024)
+
 /* A buffered local write. */
 struct lchange {
 	const struct coll_def	*c;
 	uint8_t			id[SCHEMA_ID_LEN];
 	const struct field_def	*f;
-	struct val		v;	/* String owned. */
+	struct val		v;	/* String in db->chunks. */
 	size_t			n;	/* Order of arrival. */
 };
 
@@ -56,6 +64,7 @@ struct db {
 	struct tgt	live;
 	struct lchange	*lc;
 	size_t		nlc, alc;
+	struct chunk	*chunks;
 	uint64_t	last_hlc;
 	uint64_t	now_ms;		/* Of the open transaction. */
 	size_t		nrec_pending, bytes_pending;
@@ -309,12 +318,37 @@ tgt_fini(struct tgt *t)
 static void
 lc_clear(struct db *db)
 {
-	size_t i;
+	struct chunk *c;
 
-	for (i = 0; i < db->nlc; i++)
-		if (db->lc[i].v.t == VAL_STR)
-			free((void *)(uintptr_t)db->lc[i].v.s);
+	while ((c = db->chunks) != NULL) {
+		db->chunks = c->next;
+		free(c);
+	}
 	db->nlc = 0;
+}
+
+/* Copy ${len} bytes into chunk storage, NUL-terminated. */
+static char *
+chunk_copy(struct db *db, const char *s, size_t len)
+{
+	struct chunk *c = db->chunks;
+	char *p;
+
+	if (c == NULL || c->cap - c->used < len + 1) {
+		if ((c = malloc(sizeof(*c) + (len + 1 > CHUNK_SIZE ? len + 1 :
+		    CHUNK_SIZE))) == NULL)
+			return (NULL);
+		c->used = 0;
+		c->cap = len + 1 > CHUNK_SIZE ? len + 1 : CHUNK_SIZE;
+		c->next = db->chunks;
+		db->chunks = c;
+	}
+	p = c->data + c->used;
+	if (len > 0)
+		memcpy(p, s, len);
+	p[len] = '\0';
+	c->used += len + 1;
+	return (p);
 }
 
 void
@@ -701,7 +735,8 @@ apply_rec_state(struct db *db, struct tgt *t, const struct coll_def *c,
 	uint64_t sh[COMMIT_MAX_SEEN];
 	uint32_t so[COMMIT_MAX_SEEN];
 	struct mctx m = { db, t->rebuild };
-	struct merge_ctx ctx = { mkey, mapplied, &m };
+	/* ${rc}'s values outlive ${rs}: it is stored and freed below. */
+	struct merge_ctx ctx = { mkey, mapplied, &m, true };
 	const struct fchange *f;
 	size_t i, k;
 
@@ -861,7 +896,6 @@ db_put(struct db *db, const struct coll_def *c,
     const struct val *v, char err[STORE_ERRLEN])
 {
 	struct lchange *l;
-	char *s;
 
 	/* A new record starts: cut the commit here if it is full. */
 	if (db->nlc == 0 || db->lc[db->nlc - 1].c != c ||
@@ -885,13 +919,8 @@ db_put(struct db *db, const struct coll_def *c,
 	l->f = f;
 	l->v = *v;
 	l->n = db->nlc;
-	if (v->t == VAL_STR) {
-		if ((s = malloc(v->len + 1)) == NULL)
-			goto oom;
-		memcpy(s, v->s, v->len);
-		s[v->len] = '\0';
-		l->v.s = s;
-	}
+	if (v->t == VAL_STR && (l->v.s = chunk_copy(db, v->s, v->len)) == NULL)
+		goto oom;
 	db->nlc++;
 	/* msgpack: [name, value, seen]; a 16-byte id per record. */
 	db->bytes_pending += strlen(f->name) + 6 +
@@ -957,11 +986,8 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	for (i = j = 0; i < db->nlc; i++) {
 		if (i + 1 < db->nlc && db->lc[i].c == db->lc[i + 1].c &&
 		    db->lc[i].f == db->lc[i + 1].f && memcmp(db->lc[i].id,
-		    db->lc[i + 1].id, SCHEMA_ID_LEN) == 0) {
-			if (db->lc[i].v.t == VAL_STR)
-				free((void *)(uintptr_t)db->lc[i].v.s);
+		    db->lc[i + 1].id, SCHEMA_ID_LEN) == 0)
 			continue;
-		}
 		db->lc[j++] = db->lc[i];
 	}
 	db->nlc = j;
@@ -1032,8 +1058,8 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 		    sb.size, COMMIT_MAX_LEN);
 		goto done;
 	}
-	commit_sign((const uint8_t *)sb.data, sb.size, db->sk, sig);
 	commit_hash((const uint8_t *)sb.data, sb.size, hash);
+	commit_sign(hash, db->sk, sig);
 	if (insert_commit(db, me, &cm, hash, (const uint8_t *)sb.data,
 	    sb.size, sig, err))
 		goto done;
@@ -1143,7 +1169,8 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 		snprintf(err, STORE_ERRLEN, "malformed commit: %s", why);
 		return (-1);
 	}
-	if (commit_verify(body, len, cm.origin, sig)) {
+	commit_hash(body, len, hash);
+	if (commit_verify(hash, cm.origin, sig)) {
 		snprintf(err, STORE_ERRLEN, "commit %llu has a bad signature",
 		    (unsigned long long)cm.seq);
 		goto done;
@@ -1155,7 +1182,6 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 	 * The log keeps what was signed; commit_decode() checked structure,
 	 * sizes and UTF-8.
 	 */
-	commit_hash(body, len, hash);
 	if (origin_idx(db, cm.origin, &oidx, err))
 		goto done;
 	o = &db->orig[oidx];
@@ -1517,7 +1543,7 @@ verify_log(struct db *db, FILE *out, char err[STORE_ERRLEN])
 		len = (size_t)sqlite3_column_bytes(st, 4);
 		commit_hash(body, len, hash);
 		if (sqlite3_column_bytes(st, 5) != COMMIT_SIG_LEN ||
-		    commit_verify(body, len, sqlite3_column_blob(st, 6),
+		    commit_verify(hash, sqlite3_column_blob(st, 6),
 		    sqlite3_column_blob(st, 5))) {
 			fprintf(out, "origin %s seq %lld: bad signature\n", k,
 			    (long long)sqlite3_column_int64(st, 1));

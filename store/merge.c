@@ -23,12 +23,13 @@ head_cmp(const struct merge_ctx *ctx, uint64_t ah, uint32_t ao, uint64_t bh,
 }
 
 static void
-val_free(struct val *v)
+head_free(struct mhead *h)
 {
 
-	if (v->t == VAL_STR)
-		free((void *)(uintptr_t)v->s);
-	memset(v, 0, sizeof(*v));
+	if (h->owned && h->v.t == VAL_STR)
+		free((void *)(uintptr_t)h->v.s);
+	memset(&h->v, 0, sizeof(h->v));
+	h->owned = false;
 }
 
 int
@@ -36,10 +37,11 @@ rstate_set_val(struct mhead *h, const struct val *v)
 {
 	char *s;
 
-	val_free(&h->v);
+	head_free(h);
 	h->v = *v;
 	h->has_v = true;
 	if (v->t == VAL_STR) {
+		h->owned = true;
 		if ((s = malloc(v->len + 1)) == NULL) {
 			h->v.t = VAL_NIL;
 			return (-1);
@@ -168,7 +170,7 @@ rstate_apply(struct rstate *st, const struct merge_ctx *ctx,
 			    r->h[i].oidx == seen_oidx[k])
 				break;
 		if (i < r->nh) {
-			val_free(&r->h[i].v);
+			head_free(&r->h[i]);
 			memmove(&r->h[i], &r->h[i + 1],
 			    (r->nh - i - 1) * sizeof(*r->h));
 			r->nh--;
@@ -192,10 +194,13 @@ rstate_apply(struct rstate *st, const struct merge_ctx *ctx,
 	memset(&nh, 0, sizeof(nh));
 	nh.hlc = hlc;
 	nh.oidx = oidx;
-	if (rstate_set_val(&nh, v))
+	if (ctx->borrow) {
+		nh.v = *v;
+		nh.has_v = true;
+	} else if (rstate_set_val(&nh, v))
 		return (-1);
 	if (grow((void **)&r->h, &r->ah, r->nh + 1, sizeof(*r->h))) {
-		val_free(&nh.v);
+		head_free(&nh);
 		return (-1);
 	}
 	for (i = r->nh; i > 0; i--) {
@@ -475,7 +480,7 @@ rstate_fini(struct rstate *st)
 
 	for (i = 0; i < st->nf; i++) {
 		for (j = 0; j < st->f[i].nh; j++)
-			val_free(&st->f[i].h[j].v);
+			head_free(&st->f[i].h[j]);
 		free(st->f[i].h);
 		free(st->f[i].p);
 	}

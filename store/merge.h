@@ -29,7 +29,8 @@ struct mhead {
 	uint64_t	hlc;
 	uint32_t	oidx;
 	bool		has_v;		/* False: value lives in a column. */
-	struct val	v;		/* Strings owned by the rstate. */
+	bool		owned;		/* v's string is ours to free. */
+	struct val	v;
 };
 
 struct mpend {
@@ -56,6 +57,8 @@ struct merge_ctx {
 	/* Whether the commit (hlc, oidx) has been applied. */
 	bool		(*applied)(void *, uint64_t, uint32_t);
 	void		*arg;
+	/* Written values outlive the state: borrow them, do not copy. */
+	bool		borrow;
 };
 
 /**
@@ -63,7 +66,7 @@ struct merge_ctx {
  * Apply one write to field ${field} of ${st}: drop the heads among the
  * ${n} seen stamps, remember unapplied ones as pending, then add the write
  * as a head unless a pending entry says it is already superseded.  Copies
- * ${v}.  Return 0, or -1 on out of memory (${st} is then unchanged or
+ * ${v} unless ${ctx}->borrow.  Return 0, or -1 on out of memory (${st} is then unchanged or
  * consistent but incomplete; the caller rolls back).
  */
 int rstate_apply(struct rstate *, const struct merge_ctx *, const char *,

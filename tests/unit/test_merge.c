@@ -1976,8 +1976,8 @@ craft(struct crafter *o, uint64_t hlc, const struct cf *ch, size_t n,
 	}
 	msgpack_sbuffer_init(&sb);
 	REQ(commit_encode(&cm, &sb) == 0);
-	commit_sign((const uint8_t *)sb.data, sb.size, o->sk, sig);
 	commit_hash((const uint8_t *)sb.data, sb.size, o->prev);
+	commit_sign(o->prev, o->sk, sig);
 	cmlist_push(out, (const uint8_t *)sb.data, sb.size, sig);
 	msgpack_sbuffer_destroy(&sb);
 }

@@ -100,7 +100,12 @@ future_commit(const struct node *from, uint64_t seq, uint64_t hlc,
 	c.rec = r;
 	msgpack_sbuffer_init(sb);
 	assert_int_equal(commit_encode(&c, sb), 0);
-	commit_sign((const uint8_t *)sb->data, sb->size, from->sk, sig);
+	{
+		uint8_t h[COMMIT_HASH_LEN];
+
+		commit_hash((const uint8_t *)sb->data, sb->size, h);
+		commit_sign(h, from->sk, sig);
+	}
 }
 
 static int
