@@ -99,6 +99,27 @@ d1=$(expect_ok on A add directory name="Consulate of Tajikistan, Moscow" \
     hours="Mon-Fri 9-18" languages="tg,ru" verified_on=2024-01-15)
 [[ $d1 =~ ^[0-9a-f]{32}$ ]] || die "add directory: expected a 32-hex id, got '$d1'"
 
+# list flags numbers nobody has confirmed for 180 days (clock pinned by the
+# test hook so the boundary does not move with the calendar)
+d2=$(expect_ok on A add directory name="Hotline" kind=hotline country=TJ \
+    phone=1313 verified_on=2024-06-01)
+d3=$(expect_ok on A add directory name="NGO, no date" kind=ngo country=RU)
+t0=$(python3 -c 'import calendar; print(calendar.timegm((2024, 7, 15, 12, 0, 0)) * 1000)')
+off=$((t0 - $(date +%s) * 1000))
+HAMROH_CLOCK_OFFSET_MS=$off on A list directory --json >"$TMPDIR/dir"
+python3 - "$TMPDIR/dir" "$d1" "$d2" "$d3" <<'EOF' || die "directory staleness: see above"
+import json, sys
+rows = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+want = {sys.argv[2]: True, sys.argv[3]: False, sys.argv[4]: True}
+got = {i: rows[i].get("_stale") for i in want}
+if got != want:
+    sys.exit("FAIL: _stale on 2024-07-15 expected %s, got %s" % (want, got))
+EOF
+human=$(HAMROH_CLOCK_OFFSET_MS=$off on A list directory)
+assert_eq "$(echo "$human" | grep -c STALE)" 2 "STALE rows in human list"
+expect_ok on A rm directory "$d2" >/dev/null
+expect_ok on A rm directory "$d3" >/dev/null
+
 printf '# Patent in Russia\n\nStep 1: медицинская справка.\nStep 2: pay monthly.\n' >"$TMPDIR/g1.md"
 g1=$(expect_ok on A guide publish "$TMPDIR/g1.md" title="Patent guide" language=en version_label=v1)
 [[ $g1 =~ ^[0-9a-f]{32}$ ]] || die "guide publish: expected a 32-hex id, got '$g1'"
