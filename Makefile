@@ -47,7 +47,8 @@ all: hamroh
 
 # Install Debian packages first when a needed one is missing.
 deps:
-	$(Q)pkg-config --exists $(PKGS) cmocka || ./deploy/install-deps.sh
+	$(Q)pkg-config --exists $(PKGS) cmocka 2>/dev/null && \
+	    command -v python3 >/dev/null || ./deploy/install-deps.sh
 
 hamroh: deps $(HAMROH)
 	$(Q)[ "$(VARIANT)" != plain ] || cp $(HAMROH) hamroh

@@ -1,10 +1,16 @@
 #!/bin/sh
-# Install the Debian packages hamroh needs to build, test and benchmark.
+# Install the Debian packages hamroh needs to build, test and benchmark;
+# with --fuzz also clang and its libFuzzer runtime (for 'make fuzz').
 # Run as root (CI does); otherwise it prints the exact command and exits 1.
 set -eu
 
 PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev
-libmsgpack-dev libcmocka-dev libzstd-dev python3 clang"
+libmsgpack-dev libcmocka-dev libzstd-dev python3"
+case "${1:-}" in
+--fuzz)	PKGS="$PKGS clang libclang-rt-14-dev" ;;
+"")	;;
+*)	echo "usage: deploy/install-deps.sh [--fuzz]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
