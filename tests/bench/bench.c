@@ -53,6 +53,7 @@
 #include <sqlite3.h>
 
 #include "agent/bundle.h"
+#include "agent/cli.h"
 #include "agent/json.h"
 #include "store/db.h"
 #include "store/schema.h"
@@ -256,31 +257,15 @@ describe_dir(const char *dir)
 /* ---- The input. ---- */
 
 static int
-hexval(int c)
-{
-
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	return (-1);
-}
-
-static int
 id_parse(const char *s, size_t len, uint8_t id[SCHEMA_ID_LEN])
 {
-	size_t i;
-	int hi, lo;
+	char hex[2 * SCHEMA_ID_LEN + 1];
 
 	if (len != 2 * SCHEMA_ID_LEN)
 		return (-1);
-	for (i = 0; i < SCHEMA_ID_LEN; i++) {
-		if ((hi = hexval(s[2 * i])) < 0 ||
-		    (lo = hexval(s[2 * i + 1])) < 0)
-			return (-1);
-		id[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (0);
+	memcpy(hex, s, len);
+	hex[len] = '\0';
+	return (hex_decode(hex, id, SCHEMA_ID_LEN));
 }
 
 /* Generate ${n} records into ${path} (via a temporary, then rename). */
