@@ -950,6 +950,59 @@ lc_cmp(const void *a, const void *b)
 	return (x->n < y->n ? -1 : x->n > y->n);
 }
 
+static int
+rec_cmp(const void *a, const void *b)
+{
+	const struct lchange *x = *(const struct lchange *const *)a;
+	const struct lchange *y = *(const struct lchange *const *)b;
+
+	if (x->c != y->c)
+		return (x->c < y->c ? -1 : 1);
+	return (memcmp(x->id, y->id, SCHEMA_ID_LEN));
+}
+
+static bool
+same_rec(const struct lchange *x, const struct lchange *y)
+{
+
+	return (x->c == y->c && memcmp(x->id, y->id, SCHEMA_ID_LEN) == 0);
+}
+
+/*
+ * Put buffered writes in lc_cmp() order within each record.  Writes come
+ * record by record, so each run of one record (a dozen fields) is sorted
+ * alone; only if a record recurs in a later run is everything sorted.
+ */
+static int
+lc_group(struct db *db)
+{
+	const struct lchange **heads;
+	struct lchange t;
+	size_t i, j, start, nrun = 0;
+	bool recur = false;
+
+	if ((heads = malloc(db->nlc * sizeof(*heads))) == NULL)
+		return (-1);
+	for (start = 0; start < db->nlc; start = i) {
+		heads[nrun++] = &db->lc[start];
+		for (i = start + 1; i < db->nlc &&
+		    same_rec(&db->lc[start], &db->lc[i]); i++) {
+			t = db->lc[i];
+			for (j = i; j > start && lc_cmp(&db->lc[j - 1], &t) > 0;
+			    j--)
+				db->lc[j] = db->lc[j - 1];
+			db->lc[j] = t;
+		}
+	}
+	qsort(heads, nrun, sizeof(*heads), rec_cmp);
+	for (i = 1; i < nrun && !recur; i++)
+		recur = same_rec(heads[i - 1], heads[i]);
+	free(heads);
+	if (recur)
+		qsort(db->lc, db->nlc, sizeof(*db->lc), lc_cmp);
+	return (0);
+}
+
 int
 db_flush(struct db *db, char err[STORE_ERRLEN])
 {
@@ -977,12 +1030,9 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	if (origin_idx(db, db->pk, &me, err))
 		goto done;
 
-	/* Sort by record then field; the last write of a field wins. */
-	for (i = 1; i < db->nlc; i++)
-		if (lc_cmp(&db->lc[i - 1], &db->lc[i]) > 0)
-			break;
-	if (i < db->nlc)
-		qsort(db->lc, db->nlc, sizeof(*db->lc), lc_cmp);
+	/* Group by record, then by field; the last write of a field wins. */
+	if (lc_group(db))
+		goto oom;
 	for (i = j = 0; i < db->nlc; i++) {
 		if (i + 1 < db->nlc && db->lc[i].c == db->lc[i + 1].c &&
 		    db->lc[i].f == db->lc[i + 1].f && memcmp(db->lc[i].id,

@@ -55,4 +55,15 @@ mknode S
 expect_ok on S import consultations - <"$T/in300.jsonl" >/dev/null
 on S export consultations >"$T/outs.jsonl"
 py same-records "$T/in300.jsonl" "$T/outs.jsonl"
+# --- one id on several lines: one commit, and the last line wins -----------
+mknode U
+printf '%s\n' '{"id":"00000000000000000000000000000001","status":"open","topic":"patent"}' \
+    '{"id":"00000000000000000000000000000002","status":"open"}' \
+    '{"id":"00000000000000000000000000000001","status":"closed"}' >"$T/dup.jsonl"
+expect_ok on U import consultations "$T/dup.jsonl" >/dev/null
+on U export consultations >"$T/outu.jsonl"
+assert_eq "$(py field "$T/outu.jsonl" 00000000000000000000000000000001 status)" closed "status of a record imported twice"
+assert_eq "$(py field "$T/outu.jsonl" 00000000000000000000000000000001 topic)" patent "topic of a record imported twice"
+assert_eq "$(on U conflicts --json)" "" "conflicts after importing one id twice"
+expect_ok on U verify >/dev/null
 echo "t_roundtrip: ok"
