@@ -1,0 +1,100 @@
+#ifndef PROTOCOL_HS_H
+#define PROTOCOL_HS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The handshake: Noise_IKpsk2_25519_ChaChaPoly_SHA256 (Noise spec rev 34),
+ * built from libsodium alone.
+ *
+ *   <- s
+ *   ...
+ *   -> e, es, s, ss
+ *   <- e, ee, se, psk
+ *
+ * Sans-I/O and deterministic: static keys, ephemeral keys and the PSK come
+ * in as arguments; messages are byte arrays in and out.  Secrets live in
+ * the struct and are wiped by hs_fini().
+ */
+#define HS_KEY_LEN	32
+#define HS_HASH_LEN	32
+#define HS_TAG_LEN	16
+#define HS_PAYLOAD_MAX	1024
+/* Message 1: e, encrypted s, encrypted payload. */
+#define HS_MSG1_LEN(n)	(HS_KEY_LEN + HS_KEY_LEN + HS_TAG_LEN + (n) + HS_TAG_LEN)
+/* Message 2: e, encrypted payload. */
+#define HS_MSG2_LEN(n)	(HS_KEY_LEN + (n) + HS_TAG_LEN)
+
+struct hs {
+	bool		initiator;
+	int		step;		/* Messages done. */
+	uint8_t		ck[HS_HASH_LEN], h[HS_HASH_LEN], k[HS_KEY_LEN];
+	bool		has_k;
+	uint64_t	n;
+	uint8_t		s[HS_KEY_LEN], s_pub[HS_KEY_LEN];
+	uint8_t		e[HS_KEY_LEN], e_pub[HS_KEY_LEN];
+	uint8_t		rs[HS_KEY_LEN], re[HS_KEY_LEN];
+	uint8_t		psk[HS_KEY_LEN];
+	bool		has_psk;
+};
+
+/**
+ * hs_init(hs, initiator, prologue, plen, s, rs, psk):
+ * Start a handshake with our X25519 static secret ${s}.  The initiator
+ * knows the responder's static public key ${rs}; a responder passes NULL
+ * and learns the initiator's from message 1.  ${psk} NULL gives plain
+ * Noise_IK (for the interoperability tests only).
+ */
+void hs_init(struct hs *, bool, const uint8_t *, size_t,
+    const uint8_t[HS_KEY_LEN], const uint8_t *, const uint8_t *);
+
+/**
+ * hs_write1(hs, e, payload, plen, out):
+ * Initiator: write message 1 (HS_MSG1_LEN(${plen}) bytes) with ephemeral
+ * secret ${e}.  Return 0 or a negative PROTO_E* code.
+ */
+int hs_write1(struct hs *, const uint8_t[HS_KEY_LEN], const uint8_t *,
+    size_t, uint8_t *);
+
+/**
+ * hs_read1(hs, in, len, payload):
+ * Responder: read message 1; the payload (len - HS_MSG1_LEN(0) bytes)
+ * goes to ${payload}, the initiator's static key to ${hs}->rs.
+ */
+int hs_read1(struct hs *, const uint8_t *, size_t, uint8_t *);
+
+/**
+ * hs_write2(hs, e, payload, plen, out):
+ * Responder: write message 2 (HS_MSG2_LEN(${plen}) bytes).
+ */
+int hs_write2(struct hs *, const uint8_t[HS_KEY_LEN], const uint8_t *,
+    size_t, uint8_t *);
+
+/**
+ * hs_read2(hs, in, len, payload):
+ * Initiator: read message 2; payload is len - HS_MSG2_LEN(0) bytes.
+ */
+int hs_read2(struct hs *, const uint8_t *, size_t, uint8_t *);
+
+/**
+ * hs_split(hs, tx, rx, hash):
+ * After message 2: the transport keys for our sending and receiving
+ * directions, and the handshake hash.  Then wipes ${hs}.
+ */
+int hs_split(struct hs *, uint8_t[HS_KEY_LEN], uint8_t[HS_KEY_LEN],
+    uint8_t[HS_HASH_LEN]);
+
+/* Wipe every secret in ${hs}. */
+void hs_fini(struct hs *);
+
+/**
+ * hs_cipher(k, n, ad, adlen, in, len, out, encrypt):
+ * Noise's CipherState: ChaCha20-Poly1305 IETF with nonce 0^32 || LE64(n).
+ * Encrypt ${len} bytes to len + 16, or decrypt len to len - 16.
+ */
+int hs_cipher(const uint8_t[HS_KEY_LEN], uint64_t, const uint8_t *, size_t,
+    const uint8_t *, size_t, uint8_t *, bool);
+
+#endif /* !PROTOCOL_HS_H */

@@ -1,0 +1,322 @@
+/*
+ * test_hs.c: the handshake reproduces the Cacophony vectors byte for byte
+ * (Noise_IK and Noise_IKpsk2, 25519_ChaChaPoly_SHA256), handshake and
+ * transport messages alike; and refuses tampered or hostile messages.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "protocol/hs.h"
+#include "protocol/proto.h"
+
+#define VECTORS	"../shared/testvectors/noise-cacophony-ik-xx.json"
+#define MAXMSG	8
+#define MAXLEN	512
+
+struct vec {
+	uint8_t	prologue[64], psk[32], is[32], ie[32], irs[32], rs_[32], re[32];
+	uint8_t	hash[32];
+	size_t	plen, nmsg;
+	uint8_t	payload[MAXMSG][MAXLEN], ct[MAXMSG][MAXLEN];
+	size_t	paylen[MAXMSG], ctlen[MAXMSG];
+};
+
+static char *
+slurp(const char *path)
+{
+	FILE *f;
+	char *buf;
+	long n;
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return (NULL);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return (buf);
+}
+
+/* The hex string after "key": at or after ${*p}, before ${end}. */
+static size_t
+hexfield(const char **p, const char *end, const char *key, uint8_t *out,
+    size_t max)
+{
+	char pat[64];
+	const char *q, *s;
+	size_t len;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	q = strstr(*p, pat);
+	assert_non_null(q);
+	assert_true(q < end);
+	s = strchr(q + strlen(pat), '"');
+	assert_non_null(s);
+	s++;
+	len = (size_t)(strchr(s, '"') - s);
+	assert_true(len / 2 <= max);
+	assert_int_equal(sodium_hex2bin(out, max, s, len, NULL, NULL, NULL),
+	    0);
+	*p = s + len;
+	return (len / 2);
+}
+
+static void
+load(const char *json, const char *name, struct vec *v)
+{
+	char pat[128];
+	const char *p, *end;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(pat, sizeof(pat), "\"protocol_name\": \"%s\"", name);
+	p = strstr(json, pat);
+	assert_non_null(p);
+	end = strstr(p + 1, "\"protocol_name\"");
+	if (end == NULL)
+		end = p + strlen(p);
+	v->plen = hexfield(&p, end, "init_prologue", v->prologue, 64);
+	if (strstr(name, "psk") != NULL)
+		hexfield(&p, end, "init_psks", v->psk, 32);
+	hexfield(&p, end, "init_static", v->is, 32);
+	hexfield(&p, end, "init_ephemeral", v->ie, 32);
+	hexfield(&p, end, "init_remote_static", v->irs, 32);
+	hexfield(&p, end, "resp_static", v->rs_, 32);
+	hexfield(&p, end, "resp_ephemeral", v->re, 32);
+	hexfield(&p, end, "handshake_hash", v->hash, 32);
+	while (v->nmsg < MAXMSG && (strstr(p, "\"payload\"") != NULL) &&
+	    strstr(p, "\"payload\"") < end) {
+		v->paylen[v->nmsg] = hexfield(&p, end, "payload",
+		    v->payload[v->nmsg], MAXLEN);
+		v->ctlen[v->nmsg] = hexfield(&p, end, "ciphertext",
+		    v->ct[v->nmsg], MAXLEN);
+		v->nmsg++;
+	}
+	assert_true(v->nmsg >= 4);
+}
+
+static void
+run_vector(const char *name)
+{
+	const char *path = getenv("HAMROH_VECTORS");
+	struct hs i, r;
+	struct vec v;
+	uint8_t out[MAXLEN], pt[MAXLEN], itx[32], irx[32], rtx[32], rrx[32];
+	uint8_t ih[32], rh[32];
+	const uint8_t *psk;
+	char *json;
+	size_t k;
+
+	if ((json = slurp(path ? path : VECTORS)) == NULL)
+		fail_msg("cannot read %s", path ? path : VECTORS);
+	load(json, name, &v);
+	free(json);
+	psk = strstr(name, "psk") != NULL ? v.psk : NULL;
+
+	hs_init(&i, true, v.prologue, v.plen, v.is, v.irs, psk);
+	hs_init(&r, false, v.prologue, v.plen, v.rs_, NULL, psk);
+
+	/* Message 1, initiator to responder. */
+	assert_int_equal(HS_MSG1_LEN(v.paylen[0]), v.ctlen[0]);
+	assert_int_equal(hs_write1(&i, v.ie, v.payload[0], v.paylen[0], out),
+	    PROTO_OK);
+	assert_memory_equal(out, v.ct[0], v.ctlen[0]);
+	assert_int_equal(hs_read1(&r, v.ct[0], v.ctlen[0], pt), PROTO_OK);
+	assert_memory_equal(pt, v.payload[0], v.paylen[0]);
+
+	/* Message 2, back. */
+	assert_int_equal(HS_MSG2_LEN(v.paylen[1]), v.ctlen[1]);
+	assert_int_equal(hs_write2(&r, v.re, v.payload[1], v.paylen[1], out),
+	    PROTO_OK);
+	assert_memory_equal(out, v.ct[1], v.ctlen[1]);
+	assert_int_equal(hs_read2(&i, v.ct[1], v.ctlen[1], pt), PROTO_OK);
+	assert_memory_equal(pt, v.payload[1], v.paylen[1]);
+
+	assert_int_equal(hs_split(&i, itx, irx, ih), PROTO_OK);
+	assert_int_equal(hs_split(&r, rtx, rrx, rh), PROTO_OK);
+	assert_memory_equal(ih, v.hash, 32);
+	assert_memory_equal(rh, v.hash, 32);
+	assert_memory_equal(itx, rrx, 32);
+	assert_memory_equal(irx, rtx, 32);
+
+	/* Transport: initiator and responder alternate, nonces count up. */
+	for (k = 2; k < v.nmsg; k++) {
+		const uint8_t *key = (k % 2 == 0) ? itx : rtx;
+
+		assert_int_equal(hs_cipher(key, (k - 2) / 2, NULL, 0,
+		    v.payload[k], v.paylen[k], out, true), PROTO_OK);
+		assert_int_equal(v.paylen[k] + HS_TAG_LEN, v.ctlen[k]);
+		assert_memory_equal(out, v.ct[k], v.ctlen[k]);
+		assert_int_equal(hs_cipher(key, (k - 2) / 2, NULL, 0, v.ct[k],
+		    v.ctlen[k], pt, false), PROTO_OK);
+		assert_memory_equal(pt, v.payload[k], v.paylen[k]);
+	}
+}
+
+static void
+test_cacophony_ik(void **state)
+{
+
+	(void)state;
+	run_vector("Noise_IK_25519_ChaChaPoly_SHA256");
+}
+
+static void
+test_cacophony_ikpsk2(void **state)
+{
+
+	(void)state;
+	run_vector("Noise_IKpsk2_25519_ChaChaPoly_SHA256");
+}
+
+/* A fresh message 1 from random keys, for the negative tests. */
+struct pair {
+	uint8_t	is[32], rs[32], rs_pub[32], ie[32], psk[32];
+	uint8_t	m1[HS_MSG1_LEN(8)];
+};
+
+static void
+pair_new(struct pair *p)
+{
+	struct hs i;
+
+	randombytes_buf(p->is, 32);
+	randombytes_buf(p->rs, 32);
+	randombytes_buf(p->ie, 32);
+	randombytes_buf(p->psk, 32);
+	crypto_scalarmult_base(p->rs_pub, p->rs);
+	hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, p->is, p->rs_pub,
+	    p->psk);
+	assert_int_equal(hs_write1(&i, p->ie, (const uint8_t *)"12345678", 8,
+	    p->m1), PROTO_OK);
+	hs_fini(&i);
+}
+
+static int
+respond(const struct pair *p, const uint8_t *psk, const uint8_t *m,
+    size_t len)
+{
+	uint8_t pt[HS_PAYLOAD_MAX];
+	struct hs r;
+	int rc;
+
+	hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p->rs, NULL, psk);
+	rc = hs_read1(&r, m, len, pt);
+	hs_fini(&r);
+	return (rc);
+}
+
+static void
+test_tamper_and_truncate(void **state)
+{
+	struct pair p;
+	uint8_t m[sizeof(p.m1)];
+	size_t i;
+	int b;
+
+	(void)state;
+	pair_new(&p);
+	assert_int_equal(respond(&p, p.psk, p.m1, sizeof(p.m1)), PROTO_OK);
+	/* Every truncation. */
+	for (i = 0; i < sizeof(p.m1); i++)
+		assert_int_not_equal(respond(&p, p.psk, p.m1, i), PROTO_OK);
+	/* Every single-bit flip of every byte. */
+	for (i = 0; i < sizeof(p.m1); i++)
+		for (b = 0; b < 8; b++) {
+			memcpy(m, p.m1, sizeof(m));
+			m[i] ^= (uint8_t)(1 << b);
+			assert_int_not_equal(respond(&p, p.psk, m, sizeof(m)),
+			    PROTO_OK);
+		}
+}
+
+/*
+ * The PSK enters Noise only at message 2, so a wrong network key fails
+ * there; mac1 (keyed by the network key) stops it before Noise runs.
+ */
+static void
+test_wrong_psk_fails_at_message2(void **state)
+{
+	struct pair p;
+	struct hs i, r;
+	uint8_t m1[HS_MSG1_LEN(0)], m2[HS_MSG2_LEN(0)], pt[16], re[32];
+	uint8_t other[32];
+
+	(void)state;
+	pair_new(&p);
+	randombytes_buf(other, sizeof(other));
+	randombytes_buf(re, sizeof(re));
+	hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, p.is, p.rs_pub,
+	    p.psk);
+	hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL, other);
+	assert_int_equal(hs_write1(&i, p.ie, NULL, 0, m1), PROTO_OK);
+	assert_int_equal(hs_read1(&r, m1, sizeof(m1), pt), PROTO_OK);
+	assert_int_equal(hs_write2(&r, re, NULL, 0, m2), PROTO_OK);
+	assert_int_equal(hs_read2(&i, m2, sizeof(m2), pt), PROTO_EDECRYPT);
+	hs_fini(&i);
+	hs_fini(&r);
+}
+
+static void
+test_low_order_ephemeral(void **state)
+{
+	/* A point of order 8 on Curve25519: X25519 with it is all zeros. */
+	static const uint8_t low[32] = {
+		0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56,
+		0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb,
+		0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+		0xb8, 0x00 };
+	struct pair p;
+	uint8_t m[sizeof(p.m1)];
+
+	(void)state;
+	pair_new(&p);
+	memcpy(m, p.m1, sizeof(m));
+	memcpy(m, low, 32);
+	assert_int_equal(respond(&p, p.psk, m, sizeof(m)), PROTO_EDH);
+}
+
+static void
+test_out_of_order(void **state)
+{
+	struct pair p;
+	struct hs r;
+	uint8_t out[HS_MSG2_LEN(0)], re[32];
+
+	(void)state;
+	pair_new(&p);
+	randombytes_buf(re, sizeof(re));
+	hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL, p.psk);
+	assert_int_equal(hs_write2(&r, re, NULL, 0, out), PROTO_ESTATE);
+	assert_int_equal(hs_write1(&r, re, NULL, 0, out), PROTO_ESTATE);
+	hs_fini(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cacophony_ik),
+		cmocka_unit_test(test_cacophony_ikpsk2),
+		cmocka_unit_test(test_tamper_and_truncate),
+		cmocka_unit_test(test_wrong_psk_fails_at_message2),
+		cmocka_unit_test(test_low_order_ephemeral),
+		cmocka_unit_test(test_out_of_order),
+	};
+
+	if (sodium_init() < 0)
+		return (1);
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
