@@ -1,0 +1,14 @@
+#ifndef PROTOCOL_LIMITS_H
+#define PROTOCOL_LIMITS_H
+
+/* Every limit of the wire protocol, in one place. */
+
+#define FRAME_MAX_LEN		(1024 * 1024)	/* Plaintext of one frame. */
+#define HS_TIMEOUT_MS		10000		/* Whole handshake. */
+#define MSG_MAX_DEPTH		6		/* msgpack nesting. */
+#define MSG_MAX_COMMITS		4096		/* In one COMMITS message. */
+#define MSG_MAX_ORIGINS		100000		/* In one version vector. */
+#define MSG_NAME_MAX		100		/* A node name in HELLO. */
+#define MSG_REASON_MAX		200		/* A BYE reason. */
+
+#endif /* !PROTOCOL_LIMITS_H */
