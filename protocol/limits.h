@@ -5,7 +5,7 @@
 
 #define FRAME_MAX_LEN		(1024 * 1024)	/* Plaintext of one frame. */
 #define HS_TIMEOUT_MS		10000		/* Whole handshake. */
-#define MSG_MAX_DEPTH		6		/* msgpack nesting. */
+#define MSG_MAX_DEPTH		4		/* msgpack nesting (ours is 3). */
 #define MSG_MAX_COMMITS		4096		/* In one COMMITS message. */
 #define MSG_MAX_ORIGINS		100000		/* In one version vector. */
 #define MSG_NAME_MAX		100		/* A node name in HELLO. */
