@@ -307,3 +307,58 @@ hs_fini(struct hs *hs)
 
 	sodium_memzero(hs, sizeof(*hs));
 }
+
+void
+hs_mac1_key(const uint8_t netkey[HS_KEY_LEN],
+    const uint8_t resp_pub[HS_KEY_LEN], uint8_t key[HS_KEY_LEN])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, HS_KEY_LEN);
+	crypto_generichash_update(&st, (const uint8_t *)HS_MAC1_LABEL,
+	    strlen(HS_MAC1_LABEL));
+	crypto_generichash_update(&st, netkey, HS_KEY_LEN);
+	crypto_generichash_update(&st, resp_pub, HS_KEY_LEN);
+	crypto_generichash_final(&st, key, HS_KEY_LEN);
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+hs_mac1(const uint8_t key[HS_KEY_LEN], const uint8_t *msg, size_t len,
+    uint8_t mac[HS_MAC1_LEN])
+{
+
+	crypto_generichash(mac, HS_MAC1_LEN, msg, len, key, HS_KEY_LEN);
+}
+
+int
+hs_mac1_check(const uint8_t key[HS_KEY_LEN], const uint8_t *msg, size_t len)
+{
+	uint8_t mac[HS_MAC1_LEN];
+
+	if (len < HS_MAC1_LEN)
+		return (PROTO_EMAC1);
+	hs_mac1(key, msg, len - HS_MAC1_LEN, mac);
+	if (crypto_verify_16(mac, msg + len - HS_MAC1_LEN) != 0)
+		return (PROTO_EMAC1);
+	return (PROTO_OK);
+}
+
+int
+hs_x25519_keys(const uint8_t ed_sk[64], uint8_t x_sk[HS_KEY_LEN],
+    uint8_t x_pub[HS_KEY_LEN])
+{
+
+	if (crypto_sign_ed25519_sk_to_curve25519(x_sk, ed_sk) != 0)
+		return (PROTO_EDH);
+	crypto_scalarmult_base(x_pub, x_sk);
+	return (PROTO_OK);
+}
+
+int
+hs_x25519_pub(const uint8_t ed_pk[HS_KEY_LEN], uint8_t x_pub[HS_KEY_LEN])
+{
+
+	return (crypto_sign_ed25519_pk_to_curve25519(x_pub, ed_pk) == 0 ?
+	    PROTO_OK : PROTO_EDH);
+}

@@ -97,4 +97,49 @@ void hs_fini(struct hs *);
 int hs_cipher(const uint8_t[HS_KEY_LEN], uint64_t, const uint8_t *, size_t,
     const uint8_t *, size_t, uint8_t *, bool);
 
+/*
+ * Outside Noise: message 1 is followed by mac1, a keyed BLAKE2b-128 of it
+ * under BLAKE2b-256(HS_MAC1_LABEL || network key || responder's static
+ * public key).  A responder checks it before any DH: a stranger (no
+ * network key, or the wrong responder key) gets nothing back, not even a
+ * sign that a hamroh node is listening.
+ */
+#define HS_MAC1_LEN	16
+#define HS_MAC1_LABEL	"hamroh/mac1"
+
+/**
+ * hs_mac1_key(netkey, resp_pub, key):
+ * The mac1 key for messages to the responder ${resp_pub}.
+ */
+void hs_mac1_key(const uint8_t[HS_KEY_LEN], const uint8_t[HS_KEY_LEN],
+    uint8_t[HS_KEY_LEN]);
+
+/**
+ * hs_mac1(key, msg, len, mac):
+ * mac1 of the ${len} bytes of message 1 at ${msg}.
+ */
+void hs_mac1(const uint8_t[HS_KEY_LEN], const uint8_t *, size_t,
+    uint8_t[HS_MAC1_LEN]);
+
+/**
+ * hs_mac1_check(key, msg, len):
+ * ${msg} is message 1 followed by its mac1 (${len} bytes in all).  Return
+ * 0 if the mac matches (compared in constant time), else PROTO_EMAC1.
+ */
+int hs_mac1_check(const uint8_t[HS_KEY_LEN], const uint8_t *, size_t);
+
+/**
+ * hs_x25519_keys(ed_sk, x_sk, x_pub):
+ * The X25519 static key pair of a node from its Ed25519 secret key.
+ */
+int hs_x25519_keys(const uint8_t[64], uint8_t[HS_KEY_LEN],
+    uint8_t[HS_KEY_LEN]);
+
+/**
+ * hs_x25519_pub(ed_pk, x_pub):
+ * A node's X25519 static public key from its Ed25519 public key (its id).
+ * Return 0, or PROTO_EDH if ${ed_pk} is not a valid point.
+ */
+int hs_x25519_pub(const uint8_t[HS_KEY_LEN], uint8_t[HS_KEY_LEN]);
+
 #endif /* !PROTOCOL_HS_H */

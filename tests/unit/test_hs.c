@@ -304,6 +304,61 @@ test_out_of_order(void **state)
 	hs_fini(&r);
 }
 
+/*
+ * The real keys: Ed25519 node keys converted; the initiator computes mac1
+ * for the responder it means, and only that responder, on that network,
+ * accepts it.
+ */
+static void
+test_mac1_and_node_keys(void **state)
+{
+	uint8_t ied_pk[32], ied_sk[64], red_pk[32], red_sk[64];
+	uint8_t is[32], ipub[32], rs[32], rpub[32], rpub2[32], net[32];
+	uint8_t other[32], k[32], kbad[32], ie[32], re[32];
+	uint8_t m1[HS_MSG1_LEN(0) + HS_MAC1_LEN], m2[HS_MSG2_LEN(0)], pt[8];
+	uint8_t tx[32], rx[32], h[32], tx2[32], rx2[32], h2[32];
+	struct hs i, r;
+
+	(void)state;
+	crypto_sign_keypair(ied_pk, ied_sk);
+	crypto_sign_keypair(red_pk, red_sk);
+	randombytes_buf(net, sizeof(net));
+	randombytes_buf(other, sizeof(other));
+	randombytes_buf(ie, sizeof(ie));
+	randombytes_buf(re, sizeof(re));
+	assert_int_equal(hs_x25519_keys(ied_sk, is, ipub), PROTO_OK);
+	assert_int_equal(hs_x25519_keys(red_sk, rs, rpub), PROTO_OK);
+	/* Anyone can derive a node's X25519 key from its public id. */
+	assert_int_equal(hs_x25519_pub(red_pk, rpub2), PROTO_OK);
+	assert_memory_equal(rpub, rpub2, 32);
+
+	hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, is, rpub, net);
+	assert_int_equal(hs_write1(&i, ie, NULL, 0, m1), PROTO_OK);
+	hs_mac1_key(net, rpub, k);
+	hs_mac1(k, m1, HS_MSG1_LEN(0), m1 + HS_MSG1_LEN(0));
+	assert_int_equal(hs_mac1_check(k, m1, sizeof(m1)), PROTO_OK);
+	/* Another network, or another responder: mac1 fails first. */
+	hs_mac1_key(other, rpub, kbad);
+	assert_int_equal(hs_mac1_check(kbad, m1, sizeof(m1)), PROTO_EMAC1);
+	hs_mac1_key(net, ipub, kbad);
+	assert_int_equal(hs_mac1_check(kbad, m1, sizeof(m1)), PROTO_EMAC1);
+	m1[3] ^= 1;
+	assert_int_equal(hs_mac1_check(k, m1, sizeof(m1)), PROTO_EMAC1);
+	m1[3] ^= 1;
+	assert_int_equal(hs_mac1_check(k, m1, HS_MAC1_LEN - 1), PROTO_EMAC1);
+
+	hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, rs, NULL, net);
+	assert_int_equal(hs_read1(&r, m1, HS_MSG1_LEN(0), pt), PROTO_OK);
+	assert_memory_equal(r.rs, ipub, 32);	/* It learns who called. */
+	assert_int_equal(hs_write2(&r, re, NULL, 0, m2), PROTO_OK);
+	assert_int_equal(hs_read2(&i, m2, sizeof(m2), pt), PROTO_OK);
+	assert_int_equal(hs_split(&i, tx, rx, h), PROTO_OK);
+	assert_int_equal(hs_split(&r, tx2, rx2, h2), PROTO_OK);
+	assert_memory_equal(tx, rx2, 32);
+	assert_memory_equal(rx, tx2, 32);
+	assert_memory_equal(h, h2, 32);
+}
+
 int
 main(void)
 {
@@ -314,6 +369,7 @@ main(void)
 		cmocka_unit_test(test_wrong_psk_fails_at_message2),
 		cmocka_unit_test(test_low_order_ephemeral),
 		cmocka_unit_test(test_out_of_order),
+		cmocka_unit_test(test_mac1_and_node_keys),
 	};
 
 	if (sodium_init() < 0)
