@@ -257,6 +257,35 @@ err:
 	return (-1);
 }
 
+int
+commit_peek(const uint8_t *b, size_t len, uint8_t origin[COMMIT_KEY_LEN],
+    uint64_t *seq)
+{
+	size_t n, i, off = 4 + COMMIT_KEY_LEN;
+
+	/* [1, bin 32, seq, ...]: fixarray 6, fixint 1, bin8 of 32. */
+	if (len < off + 1 || b[0] != 0x96 || b[1] != COMMIT_FORMAT ||
+	    b[2] != 0xc4 || b[3] != COMMIT_KEY_LEN)
+		return (-1);
+	memcpy(origin, b + 4, COMMIT_KEY_LEN);
+	if (b[off] < 0x80) {
+		*seq = b[off];
+		return (0);
+	}
+	switch (b[off]) {
+	case 0xcc: n = 1; break;
+	case 0xcd: n = 2; break;
+	case 0xce: n = 4; break;
+	case 0xcf: n = 8; break;
+	default: return (-1);
+	}
+	if (len - off - 1 < n)
+		return (-1);
+	for (*seq = 0, i = 0; i < n; i++)
+		*seq = (*seq << 8) | b[off + 1 + i];
+	return (0);
+}
+
 void
 commit_fini(struct commit *c)
 {

@@ -84,6 +84,14 @@ int commit_encode(const struct commit *, msgpack_sbuffer *);
 int commit_decode(const uint8_t *, size_t, struct commit *, const char **);
 
 /**
+ * commit_peek(body, len, origin, seq):
+ * Read just the origin and seq of an encoded commit, without decoding the
+ * rest.  Return 0, or -1 if the header is not a commit's.
+ */
+int commit_peek(const uint8_t *, size_t, uint8_t[COMMIT_KEY_LEN],
+    uint64_t *);
+
+/**
  * commit_fini(c):
  * Free what commit_decode() allocated; a no-op on a zeroed ${c}.
  */

@@ -1474,6 +1474,41 @@ done:
 	return (r);
 }
 
+long
+db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
+    uint64_t after, size_t max_bytes, int (*fn)(void *, const uint8_t *,
+    size_t, const uint8_t *, uint64_t), void *arg, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	size_t bytes = 0;
+	long n = 0;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT c.body, c.sig, c.seq FROM"
+	    " commits c JOIN origins o ON o.idx = c.origin WHERE o.key = ?"
+	    " AND c.seq > ? ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK) {
+		errf(err, "read commits", db->h);
+		return (-1);
+	}
+	sqlite3_bind_blob(st, 1, origin, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)after);
+	while (bytes < max_bytes && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bytes += (size_t)sqlite3_column_bytes(st, 0);
+		n++;
+		if (fn(arg, sqlite3_column_blob(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0),
+		    sqlite3_column_blob(st, 1),
+		    (uint64_t)sqlite3_column_int64(st, 2)))
+			break;
+	}
+	if (bytes < max_bytes && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		errf(err, "read commits", db->h);
+		n = -1;
+	}
+	sqlite3_finalize(st);
+	return (n);
+}
+
 /* Replay the whole log into ${t}, whose tables are empty. */
 static int
 replay(struct db *db, struct tgt *t, char err[STORE_ERRLEN])

@@ -114,6 +114,17 @@ int db_commits_since(struct db *, uint64_t (*)(void *, const uint8_t *),
     char[STORE_ERRLEN]);
 
 /**
+ * db_commits_from(db, origin, after, max_bytes, fn, arg, err):
+ * Call ${fn}(arg, body, len, sig, seq) for the commits of ${origin} with
+ * seq > ${after}, in seq order, stopping once ${max_bytes} of bodies have
+ * been passed (at least one commit is, if any exists) or when ${fn}
+ * returns non-zero.  Return the number of commits passed, or -1.
+ */
+long db_commits_from(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t,
+    size_t, int (*)(void *, const uint8_t *, size_t, const uint8_t *,
+    uint64_t), void *, char[STORE_ERRLEN]);
+
+/**
  * db_rebuild(db, err):
  * Re-materialize every collection from the commit log (inside a
  * transaction of its own).

@@ -1,0 +1,712 @@
+/*
+ * session.c: the sync session, sans-I/O.  Handshake, then frames of
+ * messages; commits stream from the log under a high-water mark.
+ */
+#include "agent/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "protocol/frame.h"
+#include "protocol/hs.h"
+#include "protocol/limits.h"
+#include "protocol/msg.h"
+#include "protocol/proto.h"
+#include "store/commit.h"
+#include "store/db.h"
+
+#define PROLOGUE	"hamroh/1"
+#define VERSION		MSG_VERSION
+
+enum state { ST_WAIT1, ST_WAIT2, ST_OPEN, ST_DONE };
+
+/* What we know of the peer's log, per origin. */
+struct pv {
+	uint8_t		key[COMMIT_KEY_LEN];
+	uint64_t	have;		/* Seq the peer holds (HELLO, ACK). */
+	uint64_t	sent;		/* Seq we sent up to (>= have). */
+};
+
+struct session {
+	struct db	*db;
+	bool		initiator;
+	enum state	state;
+	uint8_t		*sk;		/* sodium_malloc: Ed25519 64, X25519 32. */
+	uint8_t		ed_pk[32], x_pub[32], netkey[32];
+	uint8_t		peer_ed[32], peer_x[32];
+	bool		have_peer;
+	struct hs	hs;
+	uint8_t		hsbuf[SESSION_MSG1_LEN];
+	size_t		hslen;
+	struct frame_enc enc;
+	struct frame_dec *dec;
+	uint8_t		*out;
+	size_t		out_off, out_len, out_cap;
+	struct pv	*pv;
+	size_t		npv, apv;
+	bool		hello;		/* Peer's HELLO received. */
+	char		name[MSG_NAME_MAX + 1], peer_name[MSG_NAME_MAX + 1];
+	char		err[SESSION_ERRLEN];
+	struct session_stats st;
+	int		(*admit)(void *, const uint8_t *, uint64_t);
+	void		(*random)(void *, uint8_t *, size_t);
+	void		*arg;
+	uint64_t	now_ms;
+};
+
+static void
+rnd(struct session *s, uint8_t *buf, size_t len)
+{
+
+	if (s->random != NULL)
+		s->random(s->arg, buf, len);
+	else
+		randombytes_buf(buf, len);
+}
+
+/* End the session with ${msg}; returns -1 for the caller's convenience. */
+static int
+fail(struct session *s, const char *msg, int code)
+{
+
+	if (s->state != ST_DONE)
+		snprintf(s->err, sizeof(s->err), "%s%s%s", msg,
+		    code ? ": " : "", code ? proto_strerror(code) : "");
+	s->state = ST_DONE;
+	return (-1);
+}
+
+static int
+out_reserve(struct session *s, size_t n)
+{
+	uint8_t *p;
+	size_t cap;
+
+	if (s->out_off > 0 && s->out_off == s->out_len)
+		s->out_off = s->out_len = 0;
+	if (s->out_len + n <= s->out_cap)
+		return (0);
+	if (s->out_off > 0) {
+		memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
+		s->out_len -= s->out_off;
+		s->out_off = 0;
+		if (s->out_len + n <= s->out_cap)
+			return (0);
+	}
+	for (cap = s->out_cap ? s->out_cap : 4096; cap < s->out_len + n;)
+		cap *= 2;
+	if ((p = realloc(s->out, cap)) == NULL)
+		return (-1);
+	s->out = p;
+	s->out_cap = cap;
+	return (0);
+}
+
+static int
+queue_raw(struct session *s, const uint8_t *b, size_t n)
+{
+
+	if (out_reserve(s, n))
+		return (fail(s, "out of memory", 0));
+	memcpy(s->out + s->out_len, b, n);
+	s->out_len += n;
+	s->st.bytes_out += n;
+	return (0);
+}
+
+static int
+queue_frame(struct session *s, const msgpack_sbuffer *sb, bool final)
+{
+	int r;
+
+	if (sb->size > FRAME_MAX_LEN)
+		return (fail(s, "message larger than a frame", 0));
+	if (out_reserve(s, FRAME_WIRE_LEN(sb->size)))
+		return (fail(s, "out of memory", 0));
+	if ((r = frame_enc(&s->enc, (const uint8_t *)sb->data, sb->size,
+	    final, s->out + s->out_len)) != PROTO_OK)
+		return (fail(s, "frame", r));
+	s->out_len += FRAME_WIRE_LEN(sb->size);
+	s->st.bytes_out += FRAME_WIRE_LEN(sb->size);
+	return (0);
+}
+
+/* Our version vector, as msg_vec entries (keys copied into ${keys}). */
+struct vecbuf {
+	struct msg_vec	*v;
+	uint8_t		(*keys)[COMMIT_KEY_LEN];
+	size_t		n, a;
+};
+
+static int
+vec_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct vecbuf *vb = arg;
+	void *p;
+
+	if (vb->n == vb->a) {
+		vb->a = vb->a ? 2 * vb->a : 16;
+		if ((p = realloc(vb->keys, vb->a * COMMIT_KEY_LEN)) == NULL)
+			return (-1);
+		vb->keys = p;
+		if ((p = realloc(vb->v, vb->a * sizeof(*vb->v))) == NULL)
+			return (-1);
+		vb->v = p;
+	}
+	memcpy(vb->keys[vb->n], key, COMMIT_KEY_LEN);
+	vb->v[vb->n].seq = seq;
+	vb->n++;
+	return (0);
+}
+
+static int
+vec_load(struct session *s, struct vecbuf *vb)
+{
+	char err[STORE_ERRLEN];
+	size_t i;
+
+	memset(vb, 0, sizeof(*vb));
+	if (db_vector(s->db, vec_cb, vb, err))
+		return (fail(s, err, 0));
+	for (i = 0; i < vb->n; i++)
+		vb->v[i].origin = vb->keys[i];
+	return (0);
+}
+
+static void
+vec_free(struct vecbuf *vb)
+{
+
+	free(vb->v);
+	free(vb->keys);
+}
+
+static struct pv *
+pv_get(struct session *s, const uint8_t *key, bool create)
+{
+	struct pv *p;
+	size_t i;
+
+	for (i = 0; i < s->npv; i++)
+		if (memcmp(s->pv[i].key, key, COMMIT_KEY_LEN) == 0)
+			return (&s->pv[i]);
+	if (!create)
+		return (NULL);
+	if (s->npv == s->apv) {
+		s->apv = s->apv ? 2 * s->apv : 16;
+		if ((p = realloc(s->pv, s->apv * sizeof(*p))) == NULL)
+			return (NULL);
+		s->pv = p;
+	}
+	p = &s->pv[s->npv++];
+	memset(p, 0, sizeof(*p));
+	memcpy(p->key, key, COMMIT_KEY_LEN);
+	return (p);
+}
+
+/* The peer holds ${seq} of ${key}. */
+static int
+pv_has(struct session *s, const uint8_t *key, uint64_t seq)
+{
+	struct pv *p;
+
+	if ((p = pv_get(s, key, true)) == NULL)
+		return (fail(s, "out of memory", 0));
+	if (seq > p->have)
+		p->have = seq;
+	if (p->have > p->sent)
+		p->sent = p->have;
+	return (0);
+}
+
+static int
+send_vector(struct session *s, bool hello)
+{
+	msgpack_sbuffer sb;
+	struct vecbuf vb;
+	int r;
+
+	if (vec_load(s, &vb))
+		return (-1);
+	msgpack_sbuffer_init(&sb);
+	r = hello ? msg_hello(&sb, s->name, vb.v, vb.n, 0) :
+	    msg_ack(&sb, vb.v, vb.n);
+	vec_free(&vb);
+	if (r) {
+		msgpack_sbuffer_destroy(&sb);
+		return (fail(s, "out of memory", 0));
+	}
+	r = queue_frame(s, &sb, false);
+	msgpack_sbuffer_destroy(&sb);
+	return (r);
+}
+
+/* Handshake done: key both directions and say HELLO. */
+static int
+open_transport(struct session *s)
+{
+	uint8_t tx[HS_KEY_LEN], rx[HS_KEY_LEN], h[HS_HASH_LEN];
+	uint8_t hdr[FRAME_HDR_LEN];
+	int r;
+
+	if ((r = hs_split(&s->hs, tx, rx, h)) != PROTO_OK)
+		return (fail(s, "handshake", r));
+	frame_enc_init(&s->enc, tx, hdr);
+	s->dec = frame_dec_new(rx);
+	sodium_memzero(tx, sizeof(tx));
+	sodium_memzero(rx, sizeof(rx));
+	if (s->dec == NULL)
+		return (fail(s, "out of memory", 0));
+	s->state = ST_OPEN;
+	if (queue_raw(s, hdr, sizeof(hdr)))
+		return (-1);
+	return (send_vector(s, true));
+}
+
+struct session *
+session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
+{
+	uint8_t p1[SESSION_HS_PAYLOAD1], e[HS_KEY_LEN], k[HS_KEY_LEN];
+	uint8_t m1[SESSION_MSG1_LEN];
+	struct session *s;
+	size_t i;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->sk = sodium_malloc(64 + 32)) == NULL) {
+		snprintf(err, SESSION_ERRLEN, "out of memory");
+		free(s);
+		return (NULL);
+	}
+	s->db = cfg->db;
+	s->initiator = cfg->initiator;
+	s->admit = cfg->admit;
+	s->random = cfg->random;
+	s->arg = cfg->arg;
+	s->now_ms = cfg->now_ms;
+	snprintf(s->name, sizeof(s->name), "%s", cfg->name);
+	memcpy(s->sk, cfg->ed_sk, 64);
+	memcpy(s->ed_pk, cfg->ed_sk + 32, 32);
+	memcpy(s->netkey, cfg->netkey, 32);
+	if (hs_x25519_keys(s->sk, s->sk + 64, s->x_pub) != PROTO_OK) {
+		snprintf(err, SESSION_ERRLEN, "bad node key");
+		goto fail;
+	}
+	if (!s->initiator) {
+		s->state = ST_WAIT1;
+		hs_init(&s->hs, false, (const uint8_t *)PROLOGUE,
+		    strlen(PROLOGUE), s->sk + 64, NULL, s->netkey);
+		return (s);
+	}
+
+	memcpy(s->peer_ed, cfg->peer, 32);
+	s->have_peer = true;
+	if (hs_x25519_pub(s->peer_ed, s->peer_x) != PROTO_OK) {
+		snprintf(err, SESSION_ERRLEN, "peer key is not a valid key");
+		goto fail;
+	}
+	hs_init(&s->hs, true, (const uint8_t *)PROLOGUE, strlen(PROLOGUE),
+	    s->sk + 64, s->peer_x, s->netkey);
+	/* Payload: who we are (Ed25519), when (against replay), version. */
+	memset(p1, 0, sizeof(p1));
+	memcpy(p1, s->ed_pk, 32);
+	for (i = 0; i < 8; i++)
+		p1[32 + i] = (uint8_t)(s->now_ms >> (56 - 8 * i));
+	p1[40] = VERSION;
+	rnd(s, e, sizeof(e));
+	if (hs_write1(&s->hs, e, p1, sizeof(p1), m1) != PROTO_OK) {
+		snprintf(err, SESSION_ERRLEN, "handshake failed");
+		goto fail;
+	}
+	sodium_memzero(e, sizeof(e));
+	hs_mac1_key(s->netkey, s->peer_x, k);
+	hs_mac1(k, m1, HS_MSG1_LEN(SESSION_HS_PAYLOAD1),
+	    m1 + HS_MSG1_LEN(SESSION_HS_PAYLOAD1));
+	s->state = ST_WAIT2;
+	if (queue_raw(s, m1, sizeof(m1))) {
+		snprintf(err, SESSION_ERRLEN, "%s", s->err);
+		goto fail;
+	}
+	return (s);
+
+fail:
+	session_free(s);
+	return (NULL);
+}
+
+/*
+ * Responder: message 1.  Anything wrong here ends the session with
+ * nothing sent: a stranger learns nothing.
+ */
+static int
+got_msg1(struct session *s)
+{
+	uint8_t k[HS_KEY_LEN], p1[SESSION_HS_PAYLOAD1], x[HS_KEY_LEN];
+	uint8_t p2[SESSION_HS_PAYLOAD2] = { VERSION }, e[HS_KEY_LEN];
+	uint8_t m2[SESSION_MSG2_LEN];
+	uint64_t ts = 0;
+	size_t i;
+	int r;
+
+	hs_mac1_key(s->netkey, s->x_pub, k);
+	if ((r = hs_mac1_check(k, s->hsbuf, SESSION_MSG1_LEN)) != PROTO_OK)
+		return (fail(s, "handshake", r));
+	if ((r = hs_read1(&s->hs, s->hsbuf, HS_MSG1_LEN(SESSION_HS_PAYLOAD1),
+	    p1)) != PROTO_OK)
+		return (fail(s, "handshake", r));
+	/* The Ed25519 id must be the one behind the static key it used. */
+	if (hs_x25519_pub(p1, x) != PROTO_OK ||
+	    sodium_memcmp(x, s->hs.rs, HS_KEY_LEN) != 0)
+		return (fail(s, "handshake: identity does not match its key",
+		    0));
+	for (i = 0; i < 8; i++)
+		ts = (ts << 8) | p1[32 + i];
+	memcpy(s->peer_ed, p1, 32);
+	memcpy(s->peer_x, x, 32);
+	s->have_peer = true;
+	if (s->admit != NULL && s->admit(s->arg, s->peer_ed, ts) != 0)
+		return (fail(s, "handshake: peer not admitted (not a member, "
+		    "or a replayed message)", 0));
+	rnd(s, e, sizeof(e));
+	r = hs_write2(&s->hs, e, p2, sizeof(p2), m2);
+	sodium_memzero(e, sizeof(e));
+	if (r != PROTO_OK)
+		return (fail(s, "handshake", r));
+	if (queue_raw(s, m2, sizeof(m2)))
+		return (-1);
+	return (open_transport(s));
+}
+
+static int
+got_msg2(struct session *s)
+{
+	uint8_t p2[SESSION_HS_PAYLOAD2];
+	int r;
+
+	if ((r = hs_read2(&s->hs, s->hsbuf, SESSION_MSG2_LEN, p2)) !=
+	    PROTO_OK)
+		return (fail(s, "handshake", r));
+	if (p2[0] != VERSION)
+		return (fail(s, "handshake: peer speaks another version", 0));
+	return (open_transport(s));
+}
+
+static int
+got_commits(struct session *s, const struct msg *m)
+{
+	struct db_counts dc;
+	char err[STORE_ERRLEN], msg[SESSION_ERRLEN];
+	uint8_t origin[COMMIT_KEY_LEN];
+	uint64_t seq;
+	size_t i;
+
+	memset(&dc, 0, sizeof(dc));
+	/* One transaction per batch: the vector moves with what committed. */
+	if (db_begin(s->db, s->now_ms, err))
+		return (fail(s, err, 0));
+	for (i = 0; i < m->ncommits; i++) {
+		if (db_apply(s->db, m->commits[i].body, m->commits[i].len,
+		    m->commits[i].sig, &dc, err)) {
+			db_rollback(s->db);
+			snprintf(msg, sizeof(msg), "peer sent a bad commit: %s",
+			    err);
+			session_bye(s, "bad commit");
+			return (fail(s, msg, 0));
+		}
+	}
+	if (db_commit(s->db, err))
+		return (fail(s, err, 0));
+	s->st.commits_applied += dc.applied + dc.released;
+	s->st.held += dc.held;
+	s->st.forks += dc.fork;
+	s->st.batches_applied++;
+	/* What the peer sent, it has: never send it back. */
+	for (i = 0; i < m->ncommits; i++)
+		if (commit_peek(m->commits[i].body, m->commits[i].len, origin,
+		    &seq) == 0 && pv_has(s, origin, seq))
+			return (-1);
+	return (send_vector(s, false));
+}
+
+static int
+got_message(struct session *s, const uint8_t *b, size_t len, bool final)
+{
+	msgpack_sbuffer sb;
+	struct msg m;
+	size_t i;
+	int r;
+
+	if ((r = msg_decode(b, len, &m)) != PROTO_OK) {
+		msg_fini(&m);
+		session_bye(s, "malformed message");
+		return (fail(s, "peer sent a malformed message", r));
+	}
+	if (!s->hello && m.type != MSG_HELLO && m.type != MSG_BYE) {
+		msg_fini(&m);
+		return (fail(s, "peer spoke before HELLO", 0));
+	}
+	switch (m.type) {
+	case MSG_HELLO:
+		if (m.ver_min > VERSION || m.ver_max < VERSION) {
+			msg_fini(&m);
+			session_bye(s, "protocol version not supported");
+			return (fail(s, "peer speaks another protocol version",
+			    0));
+		}
+		snprintf(s->peer_name, sizeof(s->peer_name), "%.*s",
+		    (int)m.text_len, m.text);
+		for (i = 0; i < m.nvec; i++)
+			if (pv_has(s, m.vec[i].origin, m.vec[i].seq)) {
+				msg_fini(&m);
+				return (-1);
+			}
+		s->hello = true;
+		r = 0;
+		break;
+	case MSG_COMMITS:
+		r = got_commits(s, &m);
+		break;
+	case MSG_ACK:
+		for (r = 0, i = 0; i < m.nvec && r == 0; i++)
+			r = pv_has(s, m.vec[i].origin, m.vec[i].seq);
+		break;
+	case MSG_PING:
+		msgpack_sbuffer_init(&sb);
+		r = msg_ping(&sb, MSG_PONG, m.nonce) ? fail(s, "out of memory",
+		    0) : queue_frame(s, &sb, false);
+		msgpack_sbuffer_destroy(&sb);
+		break;
+	case MSG_PONG:
+		r = 0;
+		break;
+	case MSG_BYE:
+		snprintf(s->err, sizeof(s->err), "peer said goodbye: %.*s",
+		    (int)m.text_len, m.text);
+		s->state = ST_DONE;
+		r = -1;
+		break;
+	default:
+		r = fail(s, "unknown message", 0);
+	}
+	msg_fini(&m);
+	if (r == 0 && final)
+		return (fail(s, "peer closed the stream", 0));
+	return (r);
+}
+
+int
+session_input(struct session *s, const uint8_t *in, size_t len,
+    uint64_t now_ms)
+{
+	const uint8_t *body;
+	size_t need, take, blen;
+	ssize_t used;
+	bool final;
+
+	s->now_ms = now_ms;
+	s->st.bytes_in += len;
+	while (len > 0 && (s->state == ST_WAIT1 || s->state == ST_WAIT2)) {
+		need = s->state == ST_WAIT1 ? SESSION_MSG1_LEN :
+		    SESSION_MSG2_LEN;
+		take = need - s->hslen < len ? need - s->hslen : len;
+		memcpy(s->hsbuf + s->hslen, in, take);
+		s->hslen += take;
+		in += take;
+		len -= take;
+		if (s->hslen < need)
+			return (0);
+		if ((s->state == ST_WAIT1 ? got_msg1(s) : got_msg2(s)) != 0)
+			return (-1);
+	}
+	while (len > 0 && s->state == ST_OPEN) {
+		if ((used = frame_dec_feed(s->dec, in, len, &body, &blen,
+		    &final)) < 0)
+			return (fail(s, "transport", (int)used));
+		in += used;
+		len -= (size_t)used;
+		if (body != NULL && got_message(s, body, blen, final) != 0)
+			return (-1);
+	}
+	if (s->state == ST_DONE)
+		return (-1);
+	return (session_pump(s));
+}
+
+void
+session_output(struct session *s, const uint8_t **out, size_t *len)
+{
+
+	*out = s->out + s->out_off;
+	*len = s->out_len - s->out_off;
+}
+
+void
+session_consumed(struct session *s, size_t n)
+{
+
+	s->out_off += n;
+	if (s->out_off >= s->out_len)
+		s->out_off = s->out_len = 0;
+}
+
+/* Collecting one COMMITS batch. */
+struct batch {
+	struct session	*s;
+	struct pv	*p;
+	msgpack_sbuffer	sb;
+	size_t		n, bytes;
+};
+
+static int
+batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
+    uint64_t seq)
+{
+	struct batch *b = arg;
+
+	/* Leave room for the framing of the whole message. */
+	if (b->n > 0 && b->bytes + len + 128 > FRAME_MAX_LEN - 64)
+		return (1);
+	if (msg_commits_add(&b->sb, body, len, sig))
+		return (-1);
+	b->n++;
+	b->bytes += len + 128;
+	b->p->sent = seq;
+	return (0);
+}
+
+int
+session_pump(struct session *s)
+{
+	msgpack_sbuffer msg;
+	struct vecbuf vb;
+	struct batch b;
+	char err[STORE_ERRLEN];
+	size_t i;
+	int r = 0;
+
+	if (s->state != ST_OPEN || !s->hello)
+		return (s->state == ST_DONE ? -1 : 0);
+	if (vec_load(s, &vb))
+		return (-1);
+	while (r == 0 && s->out_len - s->out_off < SESSION_HIGH_WATER) {
+		memset(&b, 0, sizeof(b));
+		b.s = s;
+		msgpack_sbuffer_init(&b.sb);
+		for (i = 0; i < vb.n && b.bytes < SESSION_BATCH_BYTES; i++) {
+			if ((b.p = pv_get(s, vb.v[i].origin, true)) == NULL) {
+				r = fail(s, "out of memory", 0);
+				break;
+			}
+			if (vb.v[i].seq <= b.p->sent)
+				continue;
+			if (db_commits_from(s->db, vb.v[i].origin, b.p->sent,
+			    SESSION_BATCH_BYTES - b.bytes, batch_cb, &b,
+			    err) < 0) {
+				r = fail(s, err, 0);
+				break;
+			}
+		}
+		if (r == 0 && b.n == 0 && b.sb.size > 0)
+			r = fail(s, "a commit is larger than a frame", 0);
+		if (r == 0 && b.n > 0) {
+			msgpack_sbuffer_init(&msg);
+			if (msg_commits_begin(&msg, b.n) ||
+			    msgpack_sbuffer_write(&msg, b.sb.data, b.sb.size))
+				r = fail(s, "out of memory", 0);
+			else
+				r = queue_frame(s, &msg, false);
+			msgpack_sbuffer_destroy(&msg);
+			s->st.commits_sent += b.n;
+		}
+		msgpack_sbuffer_destroy(&b.sb);
+		if (b.n == 0)
+			break;
+	}
+	vec_free(&vb);
+	return (r);
+}
+
+bool
+session_idle(struct session *s)
+{
+	struct vecbuf vb;
+	struct pv *p;
+	bool idle = true;
+	size_t i;
+
+	if (s->state != ST_OPEN || !s->hello || vec_load(s, &vb))
+		return (false);
+	for (i = 0; i < vb.n && idle; i++) {
+		p = pv_get(s, vb.v[i].origin, false);
+		idle = p != NULL && p->have >= vb.v[i].seq;
+	}
+	vec_free(&vb);
+	return (idle && s->out_len == s->out_off);
+}
+
+void
+session_bye(struct session *s, const char *reason)
+{
+	msgpack_sbuffer sb;
+
+	if (s->state != ST_OPEN)
+		return;
+	msgpack_sbuffer_init(&sb);
+	if (msg_bye(&sb, reason) == 0)
+		(void)queue_frame(s, &sb, true);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+bool
+session_synced(const struct session *s)
+{
+
+	return (s->state == ST_OPEN && s->hello);
+}
+
+const uint8_t *
+session_peer(const struct session *s)
+{
+
+	return (s->have_peer ? s->peer_ed : NULL);
+}
+
+const char *
+session_peer_name(const struct session *s)
+{
+
+	return (s->peer_name);
+}
+
+const char *
+session_error(const struct session *s)
+{
+
+	return (s->err);
+}
+
+const struct session_stats *
+session_stats(const struct session *s)
+{
+
+	return (&s->st);
+}
+
+void
+session_free(struct session *s)
+{
+
+	if (s == NULL)
+		return;
+	hs_fini(&s->hs);
+	frame_dec_free(s->dec);
+	sodium_memzero(&s->enc, sizeof(s->enc));
+	sodium_memzero(s->netkey, sizeof(s->netkey));
+	if (s->sk != NULL)
+		sodium_free(s->sk);
+	free(s->out);
+	free(s->pv);
+	free(s);
+}

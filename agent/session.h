@@ -1,0 +1,112 @@
+#ifndef AGENT_SESSION_H
+#define AGENT_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * One sync session with one peer, sans-I/O: bytes in, bytes out.  It runs
+ * the handshake (protocol/hs.c) with mac1 and a replay timestamp, then
+ * frames (protocol/frame.c) carrying messages (protocol/msg.c):
+ *
+ *   both:  HELLO(vector)
+ *   then:  COMMITS the peer lacks, from the log in seq order per origin,
+ *          produced only while the output is below a high-water mark;
+ *          ACK(vector) after each applied batch; PING/PONG; BYE.
+ *
+ * A received batch is applied in one transaction, so the vector advances
+ * only with what committed.  The socket, timers and scheduling are the
+ * caller's (agent/daemon.c); tests drive two sessions back to back.
+ */
+#define SESSION_HS_PAYLOAD1	48	/* Ed25519 id, timestamp, version. */
+#define SESSION_HS_PAYLOAD2	8	/* Version. */
+#define SESSION_MSG1_LEN	(32 + 48 + SESSION_HS_PAYLOAD1 + 16 + 16)
+#define SESSION_MSG2_LEN	(32 + SESSION_HS_PAYLOAD2 + 16)
+#define SESSION_HIGH_WATER	(2 * 1024 * 1024)
+#define SESSION_BATCH_BYTES	(512 * 1024)
+#define SESSION_ERRLEN		640
+
+struct db;
+struct session;
+
+struct session_cfg {
+	struct db	*db;
+	bool		initiator;
+	const uint8_t	*ed_sk;		/* Our Ed25519 secret key (64). */
+	const uint8_t	*peer;		/* Initiator: whom we call (32). */
+	const uint8_t	*netkey;	/* The network key, the PSK (32). */
+	const char	*name;		/* Ours, sent in HELLO. */
+	/*
+	 * Responder: may ${peer} (Ed25519 id) connect with message-1 time
+	 * ${ts}?  0 yes; -1 no (not a member, or a replayed message 1).
+	 */
+	int		(*admit)(void *, const uint8_t *, uint64_t);
+	/* Entropy for ephemeral keys; NULL is randombytes_buf. */
+	void		(*random)(void *, uint8_t *, size_t);
+	void		*arg;
+	uint64_t	now_ms;
+};
+
+struct session_stats {
+	uint64_t	bytes_in, bytes_out;
+	uint64_t	commits_sent, commits_applied, batches_applied;
+	uint64_t	held, forks;
+};
+
+/**
+ * session_new(cfg, err):
+ * A session; an initiator has message 1 queued already.  NULL on error.
+ */
+struct session *session_new(const struct session_cfg *,
+    char[SESSION_ERRLEN]);
+
+/**
+ * session_input(s, in, len, now_ms):
+ * Consume bytes from the peer; may queue output.  Return 0, or -1 when the
+ * session is over (a clean BYE, or an error: see session_error()); a
+ * responder that refused message 1 has queued nothing at all.
+ */
+int session_input(struct session *, const uint8_t *, size_t, uint64_t);
+
+/**
+ * session_output(s, out, len) / session_consumed(s, n):
+ * Bytes waiting to be sent (borrowed until the next call on ${s}); tell
+ * the session when ${n} of them have been handed to the socket.
+ */
+void session_output(struct session *, const uint8_t **, size_t *);
+void session_consumed(struct session *, size_t);
+
+/**
+ * session_pump(s):
+ * Queue commits the peer lacks (new local ones, or relayed) until the
+ * output reaches the high-water mark.  Call when output drains and when
+ * the database changed.  Return 0 or -1 (session over).
+ */
+int session_pump(struct session *);
+
+/* Queue a clean goodbye (FINAL frame) with ${reason}. */
+void session_bye(struct session *, const char *);
+
+/* Handshake done and HELLO received from the peer. */
+bool session_synced(const struct session *);
+
+/* The peer's Ed25519 id (32 bytes) once known, else NULL. */
+const uint8_t *session_peer(const struct session *);
+
+/* The peer's name from HELLO ("" before). */
+const char *session_peer_name(const struct session *);
+
+/* Why the session ended ("" if it did not). */
+const char *session_error(const struct session *);
+
+/* Counters. */
+const struct session_stats *session_stats(const struct session *);
+
+/* Whether the peer lacks nothing we hold (as far as we know). */
+bool session_idle(struct session *);
+
+/* Free ${s}, wiping its keys; NULL is a no-op. */
+void session_free(struct session *);
+
+#endif /* !AGENT_SESSION_H */
