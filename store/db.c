@@ -18,7 +18,7 @@
 #include "store/hlc.h"
 #include "store/merge.h"
 
-#define SCHEMA_VERSION	1
+#define SCHEMA_VERSION	2
 #define BUSY_MS		10000
 
 struct orig {
@@ -137,10 +137,61 @@ create_coll_table(struct db *db, const char *schema, const struct coll_def *c,
 	return (exec(db, sql, err));
 }
 
+static int replay(struct db *, struct tgt *, char[STORE_ERRLEN]);
+static int load_origins(struct db *, char[STORE_ERRLEN]);
+static void tgt_fini(struct tgt *);
+
+/*
+ * The materialized tables are derived data: when the field table in
+ * schema.c differs from the one they were built for (a new version added
+ * fields), drop them, create them anew and replay the log.  Values of
+ * fields an older version did not know were kept in the log all along.
+ */
+static int
+layout_sync(struct db *db, char err[STORE_ERRLEN])
+{
+	struct tgt t = { "main", true, { NULL }, { NULL } };
+	const struct coll_def *c;
+	const struct field_def *f;
+	char layout[4096], have[4096], sql[256];
+	size_t off = 0;
+	sqlite3_stmt *st;
+	bool same = false;
+
+	for (c = schema_colls; c->name != NULL; c++) {
+		off += (size_t)snprintf(layout + off, sizeof(layout) - off,
+		    "%s(", c->name);
+		for (f = c->fields; f->name != NULL; f++)
+			off += (size_t)snprintf(layout + off, sizeof(layout) -
+			    off, "%s %s,", f->name, coltype(f));
+		off += (size_t)snprintf(layout + off, sizeof(layout) - off,
+		    ");");
+	}
+	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = 'layout'",
+	    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(have, sizeof(have), "%s", sqlite3_column_text(st, 0));
+		same = strcmp(have, layout) == 0;
+	}
+	sqlite3_finalize(st);
+	if (same)
+		return (0);
+	for (c = schema_colls; c->name != NULL; c++) {
+		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS main.c_%s",
+		    c->name);
+		if (exec(db, sql, err) || create_coll_table(db, "main", c, err))
+			return (-1);
+	}
+	if (load_origins(db, err) || replay(db, &t, err)) {
+		tgt_fini(&t);
+		return (-1);
+	}
+	tgt_fini(&t);
+	return (db_meta_set(db, "layout", layout, err));
+}
+
 static int
 migrate(struct db *db, char err[STORE_ERRLEN])
 {
-	const struct coll_def *c;
 	sqlite3_stmt *st;
 	char sql[256];
 	int v;
@@ -153,8 +204,6 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	}
 	v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (v == SCHEMA_VERSION)
-		return (0);
 	if (v > SCHEMA_VERSION) {
 		snprintf(err, STORE_ERRLEN, "database schema version %d is "
 		    "newer than this hamroh (%d); upgrade hamroh", v,
@@ -163,7 +212,7 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	}
 	if (exec(db, "BEGIN IMMEDIATE", err))
 		return (-1);
-	if (exec(db,
+	if (v < 1 && exec(db,
 	    "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
 	    "CREATE TABLE origins(idx INTEGER PRIMARY KEY,"
 	    " key BLOB NOT NULL UNIQUE);"
@@ -181,9 +230,14 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    " body BLOB NOT NULL, sig BLOB NOT NULL,"
 	    " UNIQUE(origin, seq, hash_other));", err))
 		goto fail;
-	for (c = schema_colls; c->name != NULL; c++)
-		if (create_coll_table(db, "main", c, err))
-			goto fail;
+	/* 2: addresses to dial (config lives in SQLite too). */
+	if (v < 2 && exec(db,
+	    "CREATE TABLE peers(addr TEXT PRIMARY KEY, key BLOB,"
+	    " added INTEGER NOT NULL);", err))
+		goto fail;
+	/* The collection tables follow the field table in schema.c. */
+	if (layout_sync(db, err))
+		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (exec(db, sql, err) || exec(db, "COMMIT", err))
 		goto fail;

@@ -71,11 +71,21 @@ static const struct field_def directory[] = {
 	END
 };
 
-/* Who is who: each node describes itself; issue 3 adds certificates. */
+static const char *const roles[] = { "admin", "center", "office", NULL };
+
+/*
+ * Who is who: each node describes itself (name, center, key) at init; an
+ * admin's invite adds the certificate (role, expires, cert_by, cert).
+ */
 static const struct field_def members[] = {
 	TEXT("name", 100, true),
 	TEXT("center", 200, true),
 	{ "key", FK_TEXT, 64, 0, 0, NULL, true },
+	ENUM("role", roles, true),
+	DATE("expires", true),
+	{ "cert_by", FK_TEXT, 64, 0, 0, NULL, false },
+	{ "cert", FK_TEXT, 128, 0, 0, NULL, false },
+	{ "addresses", FK_TEXT, 1000, 0, 0, NULL, false },
 	END
 };
 
