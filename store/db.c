@@ -1877,3 +1877,74 @@ db_read_end(struct db *db)
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
 }
+
+int
+db_peer_add(struct db *db, const char *addr, const uint8_t *key,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO peers(addr, key,"
+	    " added) VALUES(?, ?, strftime('%s', 'now'))", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		errf(err, "add peer", db->h);
+		return (-1);
+	}
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	if (key != NULL)
+		sqlite3_bind_blob(st, 2, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "add peer", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+db_peer_rm(struct db *db, const char *addr, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "DELETE FROM peers WHERE addr = ?", -1,
+	    &st, NULL) != SQLITE_OK) {
+		errf(err, "remove peer", db->h);
+		return (-1);
+	}
+	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "remove peer", db->h);
+		return (-1);
+	}
+	return (sqlite3_changes(db->h) > 0 ? 1 : 0);
+}
+
+int
+db_peers(struct db *db, int (*fn)(void *, const char *, const uint8_t *),
+    void *arg, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT addr, key FROM peers ORDER BY"
+	    " addr", -1, &st, NULL) != SQLITE_OK) {
+		errf(err, "list peers", db->h);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
+		    sqlite3_column_bytes(st, 1) == COMMIT_KEY_LEN ?
+		    sqlite3_column_blob(st, 1) : NULL))
+			break;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		errf(err, "list peers", db->h);
+		return (-1);
+	}
+	return (0);
+}

@@ -175,6 +175,18 @@ struct rstate;
 int db_load_state(struct db *, const struct coll_def *,
     const uint8_t[SCHEMA_ID_LEN], struct rstate *, char[STORE_ERRLEN]);
 
+/*
+ * Peers to dial: "host:port" with the node key expected there (NULL when
+ * a member's advertised addresses will tell).
+ */
+int db_peer_add(struct db *, const char *, const uint8_t *,
+    char[STORE_ERRLEN]);
+/* Return 1 if removed, 0 if there was no such address, -1 on error. */
+int db_peer_rm(struct db *, const char *, char[STORE_ERRLEN]);
+/* Call ${fn}(arg, addr, key or NULL) per peer, by address. */
+int db_peers(struct db *, int (*)(void *, const char *, const uint8_t *),
+    void *, char[STORE_ERRLEN]);
+
 /* A read transaction around several queries: one consistent snapshot. */
 void db_read_begin(struct db *);
 void db_read_end(struct db *);
