@@ -647,6 +647,19 @@ session_idle(struct session *s)
 }
 
 void
+session_ping(struct session *s, uint64_t nonce)
+{
+	msgpack_sbuffer sb;
+
+	if (s->state != ST_OPEN)
+		return;
+	msgpack_sbuffer_init(&sb);
+	if (msg_ping(&sb, MSG_PING, nonce) == 0)
+		(void)queue_frame(s, &sb, false);
+	msgpack_sbuffer_destroy(&sb);
+}
+
+void
 session_bye(struct session *s, const char *reason)
 {
 	msgpack_sbuffer sb;

@@ -85,6 +85,9 @@ void session_consumed(struct session *, size_t);
  */
 int session_pump(struct session *);
 
+/* Queue a PING carrying ${nonce} (the peer answers PONG). */
+void session_ping(struct session *, uint64_t);
+
 /* Queue a clean goodbye (FINAL frame) with ${reason}. */
 void session_bye(struct session *, const char *);
 

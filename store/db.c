@@ -442,6 +442,16 @@ db_set_signer(struct db *db, const uint8_t sk[COMMIT_SK_LEN])
 	return (0);
 }
 
+int
+db_copy_signer(const struct db *db, uint8_t out[COMMIT_SK_LEN])
+{
+
+	if (!db->signer)
+		return (-1);
+	memcpy(out, db->sk, COMMIT_SK_LEN);
+	return (0);
+}
+
 const uint8_t *
 db_node_key(const struct db *db)
 {

@@ -151,6 +151,9 @@ struct sqlite3 *db_handle(struct db *);
 /* Origin key bytes of origin index ${oidx} (loaded), or NULL. */
 const uint8_t *db_origin_key(struct db *, uint32_t);
 
+/* Copy the signing key into ${out} (64 bytes, the caller's locked memory). */
+int db_copy_signer(const struct db *, uint8_t[COMMIT_SK_LEN]);
+
 /* This node's public key, or NULL before db_set_signer(). */
 const uint8_t *db_node_key(const struct db *);
 
