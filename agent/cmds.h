@@ -23,5 +23,10 @@ int cmd_stats(struct cli *, int, char **);
 int cmd_guide(struct cli *, int, char **);
 int cmd_import(struct cli *, int, char **);
 int cmd_bundle(struct cli *, int, char **);
+int cmd_network(struct cli *, int, char **);
+int cmd_invite(struct cli *, int, char **);
+int cmd_join(struct cli *, int, char **);
+int cmd_peer(struct cli *, int, char **);
+int cmd_agent(struct cli *, int, char **);
 
 #endif /* !AGENT_CMDS_H */

@@ -47,8 +47,41 @@ static const struct cmd cmds[] = {
 	{ "bundle", cmd_bundle, "bundle export FILE [--since VECTOR_FILE] | "
 	  "bundle import FILE",
 	  "Carry commits between nodes on a file (USB stick)." },
+	{ "network", cmd_network, "network create --name NAME\n\n"
+	  "Writes the network key (a secret every member shares) to\n"
+	  "DIR/network.key and gives this node an admin certificate for ten\n"
+	  "years; admit other nodes with 'hamroh invite'.",
+	  "Make a network with this node as its first admin." },
+	{ "invite", cmd_invite, "invite NODE_KEY --name NAME --center CENTER\n"
+	  "           --role admin|center|office [--expires DAYS]\n"
+	  "           [--address HOST:PORT]...\n\n"
+	  "  NODE_KEY          the new node's 'hamroh id'\n"
+	  "  --name NAME       what members will call it\n"
+	  "  --center CENTER   the center or office it belongs to\n"
+	  "  --role ROLE       admin, center or office\n"
+	  "  --expires DAYS    how long its certificate lasts (default 365)\n"
+	  "  --address H:P     where it can reach this node (repeatable;\n"
+	  "                    default: the addresses this node publishes)\n\n"
+	  "Prints one line, the token for 'hamroh join' on that node.  It\n"
+	  "holds the network key: pass it on as you would a password.",
+	  "Admins: certify a node; prints the token it joins with." },
+	{ "join", cmd_join, "join TOKEN\n\n"
+	  "  TOKEN   the line 'hamroh invite' printed on an admin's node for\n"
+	  "          this node's key ('hamroh id')",
+	  "Join a network: its key, this node's certificate, peers to dial." },
+	{ "peer", cmd_peer, "peer add HOST:PORT [NODE_KEY]\n"
+	  "       hamroh [--data DIR] peer list [--json]\n"
+	  "       hamroh [--data DIR] peer rm HOST:PORT\n\n"
+	  "  NODE_KEY  the 'hamroh id' of the node at HOST:PORT; may be left\n"
+	  "            out when a member advertises HOST:PORT\n"
+	  "  list      prints address, key (or -), member name (or -)",
+	  "Addresses the agent dials, with the node key expected there." },
 	{ "vector", cmd_vector, "vector [--json]",
 	  "Print this node's version vector (for bundle --since)." },
+	{ "agent", cmd_agent, "agent [--listen HOST:PORT] [--advertise "
+	  "HOST:PORT]... [--verbose]",
+	  "Run the sync daemon in the foreground (default 0.0.0.0:4411; "
+	  "port 0 picks one and prints it)." },
 	{ "status", cmd_status, "status [--json]",
 	  "Node, counts, held commits, forks, clock skew." },
 	{ "verify", cmd_verify, "verify",
@@ -63,14 +96,21 @@ static const struct cmd cmds[] = {
 static void
 usage(FILE *f)
 {
-	const struct cmd *c;
 
-	fprintf(f, "usage: hamroh [--data DIR] COMMAND [ARGS]\n\n");
-	for (c = cmds; c->name != NULL; c++)
-		fprintf(f, "  %-10s %s\n", c->name, c->help);
-	fprintf(f, "\nDIR defaults to $HAMROH_DATA, else "
-	    "~/.local/share/hamroh.\n"
-	    "'hamroh COMMAND --help' shows a command's arguments.\n");
+	fprintf(f,
+	    "usage: hamroh [--data DIR] COMMAND [ARGS]\n"
+	    "\n"
+	    "records:  add set rm show list history conflicts stats\n"
+	    "          import export  guide publish\n"
+	    "sync:     agent (the daemon)  status  peer  vector\n"
+	    "          bundle export/import (sync by file, e.g. a USB stick)\n"
+	    "network:  network create  invite  join\n"
+	    "node:     init  id  verify  rebuild  backup\n"
+	    "\n"
+	    "A first node:  hamroh init --name NAME --center CENTER\n"
+	    "Listings take --json (JSON Lines).  DIR defaults to "
+	    "$HAMROH_DATA,\nelse ~/.local/share/hamroh.  "
+	    "'hamroh COMMAND --help' shows one command.\n");
 }
 
 static void

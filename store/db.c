@@ -147,34 +147,51 @@ static void tgt_fini(struct tgt *);
  * fields), drop them, create them anew and replay the log.  Values of
  * fields an older version did not know were kept in the log all along.
  */
+/* The field layout of schema.c, as text. */
+static void
+layout_text(char layout[4096])
+{
+	const struct coll_def *c;
+	const struct field_def *f;
+	size_t off = 0;
+
+	for (c = schema_colls; c->name != NULL; c++) {
+		off += (size_t)snprintf(layout + off, 4096 - off, "%s(",
+		    c->name);
+		for (f = c->fields; f->name != NULL; f++)
+			off += (size_t)snprintf(layout + off, 4096 - off,
+			    "%s %s,", f->name, coltype(f));
+		off += (size_t)snprintf(layout + off, 4096 - off, ");");
+	}
+}
+
+/* Whether the tables were built for this layout (reads only). */
+static bool
+layout_current(struct db *db)
+{
+	char layout[4096];
+	sqlite3_stmt *st;
+	bool same = false;
+
+	layout_text(layout);
+	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = 'layout'",
+	    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		same = strcmp((const char *)sqlite3_column_text(st, 0),
+		    layout) == 0;
+	sqlite3_finalize(st);
+	return (same);
+}
+
 static int
 layout_sync(struct db *db, char err[STORE_ERRLEN])
 {
 	struct tgt t = { "main", true, { NULL }, { NULL } };
 	const struct coll_def *c;
-	const struct field_def *f;
-	char layout[4096], have[4096], sql[256];
-	size_t off = 0;
-	sqlite3_stmt *st;
-	bool same = false;
+	char layout[4096], sql[256];
 
-	for (c = schema_colls; c->name != NULL; c++) {
-		off += (size_t)snprintf(layout + off, sizeof(layout) - off,
-		    "%s(", c->name);
-		for (f = c->fields; f->name != NULL; f++)
-			off += (size_t)snprintf(layout + off, sizeof(layout) -
-			    off, "%s %s,", f->name, coltype(f));
-		off += (size_t)snprintf(layout + off, sizeof(layout) - off,
-		    ");");
-	}
-	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = 'layout'",
-	    -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(have, sizeof(have), "%s", sqlite3_column_text(st, 0));
-		same = strcmp(have, layout) == 0;
-	}
-	sqlite3_finalize(st);
-	if (same)
+	if (layout_current(db))
 		return (0);
+	layout_text(layout);
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS main.c_%s",
 		    c->name);
@@ -210,6 +227,9 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 		    SCHEMA_VERSION);
 		return (-1);
 	}
+	/* Up to date: no write lock for a read-only command. */
+	if (v == SCHEMA_VERSION && layout_current(db))
+		return (0);
 	if (exec(db, "BEGIN IMMEDIATE", err))
 		return (-1);
 	if (v < 1 && exec(db,

@@ -1,0 +1,1072 @@
+/*
+ * cmd_net.c: joining a network — network create, invite, join, peer.
+ *
+ * An invite token is one copy-pasteable line:
+ *
+ *   "hamroh1:" base64url-no-padding(msgpack
+ *     [1, network_name(str), network_key(bin 32), admin_key(bin 32),
+ *      [key(bin 32), name, center, role, expires], cert(bin 64),
+ *      [address(str)...], token_sig(bin 64)])
+ *
+ * cert signs the certificate (agent/member.h); token_sig is the admin's
+ * Ed25519 signature over msgpack ["hamroh/invite/1", the six elements
+ * between the version and token_sig], so a token damaged in transit (or
+ * edited: the network key and addresses are not part of the certificate)
+ * is refused as a whole instead of joining with a wrong key or address.
+ * The token carries the network key: it is a secret, like network.key.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+#include <sodium.h>
+
+#include "agent/cli.h"
+#include "agent/cmds.h"
+#include "agent/json.h"
+#include "agent/member.h"
+#include "protocol/mpcheck.h"
+#include "store/query.h"
+
+#define NET_KEY_FILE	"network.key"
+#define NET_KEY_LEN	32		/* The Noise PSK. */
+#define TOKEN_PREFIX	"hamroh1:"
+#define TOKEN_VERSION	1
+#define TOKEN_SIG_CONTEXT "hamroh/invite/1"
+#define TOKEN_DEPTH	2		/* Token array, inner arrays. */
+/* Bytes of msgpack: 16 addresses of 262 bytes and the rest fit in 8 KiB. */
+#define TOKEN_MAX_BIN	8192
+#define TOKEN_MAX_CHARS	(sizeof(TOKEN_PREFIX) - 1 + \
+	sodium_base64_ENCODED_LEN(TOKEN_MAX_BIN, \
+	sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+#define INVITE_DAYS	365		/* Default certificate life. */
+#define INVITE_DAYS_MAX	36500
+#define ADMIN_DAYS	3653		/* First admin's: ten years. */
+#define ROLE_ADMIN	"admin"
+
+/* Everything an invite token carries.  Holds the network key. */
+struct invite {
+	char		net[MEMBER_NETNAME_MAX + 1];
+	uint8_t		netkey[NET_KEY_LEN];
+	uint8_t		admin[MEMBER_KEY_LEN];
+	uint8_t		key[MEMBER_KEY_LEN];
+	struct member_rec m;	/* name, center, role, expires. */
+	uint8_t		cert[MEMBER_SIG_LEN];
+	size_t		naddr;
+	char		addr[MEMBER_MAX_ADDRS][MEMBER_ADDR_MAX + 1];
+	uint8_t		sig[MEMBER_SIG_LEN];
+};
+
+/* A name shown to people: UTF-8 text without control characters. */
+static bool
+name_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return (false);
+	return (schema_utf8_valid(s, len));
+}
+
+/* True if ${pk} is a usable Ed25519 public key (not of small order). */
+static bool
+key_ok(const uint8_t pk[MEMBER_KEY_LEN])
+{
+	uint8_t x[crypto_scalarmult_curve25519_BYTES];
+
+	return (crypto_sign_ed25519_pk_to_curve25519(x, pk) == 0);
+}
+
+/* Parse a NODE_KEY argument or fail, naming ${what}. */
+static void
+parse_key(const char *s, uint8_t pk[MEMBER_KEY_LEN], const char *what)
+{
+
+	if (hex_decode(s, pk, MEMBER_KEY_LEN))
+		cli_fail(EXIT_USAGE, "%s: '%.70s' is not a node key (64 hex "
+		    "digits, as printed by 'hamroh id' on that node)", what, s);
+	if (!key_ok(pk))
+		cli_fail(EXIT_USAGE, "%s: %.16s... is not a valid node key; "
+		    "copy it again from 'hamroh id' on that node", what, s);
+}
+
+/* Check a members text field given on the command line. */
+static void
+check_field(const char *field, const char *opt, const char *s,
+    const char *what)
+{
+	const struct coll_def *m = schema_coll("members");
+	struct val v;
+	char why[256];
+
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_STR;
+	v.s = s;
+	v.len = strlen(s);
+	if (v.len == 0)
+		cli_fail(EXIT_USAGE, "%s: %s must not be empty", what, opt);
+	if (schema_check(schema_field(m, field, strlen(field)), &v, why,
+	    sizeof(why)))
+		cli_fail(EXIT_USAGE, "%s: %s %s", what, opt, why);
+	if (!name_ok(s, v.len))
+		cli_fail(EXIT_USAGE, "%s: %s must not contain control "
+		    "characters", what, opt);
+}
+
+static void
+check_addr(const char *a, const char *what)
+{
+
+	if (!member_addr_valid(a))
+		cli_fail(EXIT_USAGE, "%s: '%.70s' is not HOST:PORT (a host "
+		    "name, IPv4 address or [IPv6] address, then a port "
+		    "1-65535)", what, a);
+}
+
+/*
+ * Read the ${len}-byte key file ${name} in the data dir into ${out}.
+ * Return 1, or 0 if it does not exist; fail on anything else.
+ */
+static int
+read_keyfile(struct cli *cli, const char *name, uint8_t *out, size_t len,
+    const char *what)
+{
+	char path[4096];
+	struct stat sb;
+	uint8_t extra;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, name);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		cli_fail(EXIT_USAGE, "%s: key file %s: %s", what, path,
+		    strerror(errno));
+	}
+	if (fstat(fd, &sb) == -1)
+		cli_fail(EXIT_USAGE, "%s: key file %s: %s", what, path,
+		    strerror(errno));
+	if (sb.st_mode & 077)
+		cli_fail(EXIT_USAGE, "%s: key file %s has mode %04o; run "
+		    "'chmod 600 %s'", what, name,
+		    (unsigned)(sb.st_mode & 07777), path);
+	n = read(fd, out, len);
+	if (n == (ssize_t)len && read(fd, &extra, 1) != 0)
+		n = -1;
+	close(fd);
+	if (n != (ssize_t)len)
+		cli_fail(EXIT_USAGE, "%s: key file %s is damaged (expected "
+		    "%zu bytes); restore it from your key backup", what, path,
+		    len);
+	return (1);
+}
+
+/* This node's secret key, in locked memory; free with sodium_free(). */
+static uint8_t *
+load_sk(struct cli *cli, const char *what)
+{
+	uint8_t *sk;
+
+	if ((sk = sodium_malloc(MEMBER_SK_LEN)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	if (read_keyfile(cli, KEY_FILE, sk, MEMBER_SK_LEN, what) != 1)
+		cli_fail(EXIT_USAGE, "%s: key file %s/%s is missing", what,
+		    cli->dir, KEY_FILE);
+	/* libsodium's secret key ends with its public half. */
+	if (sodium_memcmp(sk + MEMBER_SK_LEN - MEMBER_KEY_LEN,
+	    db_node_key(cli->db), MEMBER_KEY_LEN) != 0)
+		cli_fail(EXIT_USAGE, "%s: key file %s does not match this "
+		    "node's key; restore it from your key backup", what,
+		    KEY_FILE);
+	return (sk);
+}
+
+/*
+ * Create DIR/network.key holding ${k}, mode 0600, never over an existing
+ * file.  Return 0, or -1 with errno set (nothing left behind).
+ */
+static int
+write_netkey(const char *path, const uint8_t k[NET_KEY_LEN])
+{
+	int fd, e;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+	    0600)) == -1)
+		return (-1);
+	if (write(fd, k, NET_KEY_LEN) != NET_KEY_LEN || fsync(fd) != 0) {
+		e = errno ? errno : EIO;
+		close(fd);
+		unlink(path);
+		errno = e;
+		return (-1);
+	}
+	if (close(fd) != 0) {
+		e = errno;
+		unlink(path);
+		errno = e;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Buffer a write of text ${s} (empty: clear) to a members field. */
+static int
+put_text(struct db *db, const uint8_t id[MEMBER_KEY_LEN], const char *field,
+    const char *s, char err[STORE_ERRLEN])
+{
+	const struct coll_def *m = schema_coll("members");
+	struct val v;
+
+	memset(&v, 0, sizeof(v));
+	if (*s != '\0') {
+		v.t = VAL_STR;
+		v.s = s;
+		v.len = strlen(s);
+	} else
+		v.t = VAL_NIL;
+	return (db_put(db, m, id, schema_field(m, field, strlen(field)), &v,
+	    err));
+}
+
+/* Buffer the writes that put certificate ${c} into its members record. */
+static int
+put_cert(struct db *db, const struct member_cert *c,
+    const uint8_t by[MEMBER_KEY_LEN], const uint8_t sig[MEMBER_SIG_LEN],
+    char err[STORE_ERRLEN])
+{
+	char key[2 * MEMBER_KEY_LEN + 1], byh[2 * MEMBER_KEY_LEN + 1];
+	char sigh[2 * MEMBER_SIG_LEN + 1];
+
+	hex_encode(c->key, MEMBER_KEY_LEN, key);
+	hex_encode(by, MEMBER_KEY_LEN, byh);
+	hex_encode(sig, MEMBER_SIG_LEN, sigh);
+	if (put_text(db, c->key, "key", key, err) ||
+	    put_text(db, c->key, "name", c->name, err) ||
+	    put_text(db, c->key, "center", c->center, err) ||
+	    put_text(db, c->key, "role", c->role, err) ||
+	    put_text(db, c->key, "expires", c->expires, err) ||
+	    put_text(db, c->key, "cert_by", byh, err) ||
+	    put_text(db, c->key, "cert", sigh, err))
+		return (-1);
+	return (0);
+}
+
+static int
+pack_text(msgpack_packer *pk, const char *s)
+{
+
+	return (msgpack_pack_str_with_body(pk, s, strlen(s)));
+}
+
+/*
+ * Pack invite ${iv}: the token body, or with ${tbs} the bytes token_sig
+ * signs.
+ */
+static int
+pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
+{
+	msgpack_packer pk;
+	size_t i;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, tbs ? 7 : 8);
+	if (tbs)
+		e |= pack_text(&pk, TOKEN_SIG_CONTEXT);
+	else
+		e |= msgpack_pack_uint8(&pk, TOKEN_VERSION);
+	e |= pack_text(&pk, iv->net);
+	e |= msgpack_pack_bin_with_body(&pk, iv->netkey, NET_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, iv->admin, MEMBER_KEY_LEN);
+	e |= msgpack_pack_array(&pk, 5);
+	e |= msgpack_pack_bin_with_body(&pk, iv->key, MEMBER_KEY_LEN);
+	e |= pack_text(&pk, iv->m.name);
+	e |= pack_text(&pk, iv->m.center);
+	e |= pack_text(&pk, iv->m.role);
+	e |= pack_text(&pk, iv->m.expires);
+	e |= msgpack_pack_bin_with_body(&pk, iv->cert, MEMBER_SIG_LEN);
+	e |= msgpack_pack_array(&pk, iv->naddr);
+	for (i = 0; i < iv->naddr; i++)
+		e |= pack_text(&pk, iv->addr[i]);
+	if (!tbs)
+		e |= msgpack_pack_bin_with_body(&pk, iv->sig, MEMBER_SIG_LEN);
+	return (e ? -1 : 0);
+}
+
+/* Wipe and free ${sb}: it held the network key. */
+static void
+sbuf_wipe(msgpack_sbuffer *sb)
+{
+
+	if (sb->data != NULL)
+		sodium_memzero(sb->data, sb->alloc);
+	msgpack_sbuffer_destroy(sb);
+}
+
+/* Sign or verify ${iv}->sig over the token's contents under ${iv}->admin. */
+static int
+invite_sig(struct invite *iv, const uint8_t *sk)
+{
+	msgpack_sbuffer sb;
+	int rc = -1;
+
+	msgpack_sbuffer_init(&sb);
+	if (pack_invite(&sb, iv, true))
+		goto done;
+	if (sk != NULL) {
+		crypto_sign_detached(iv->sig, NULL, (const uint8_t *)sb.data,
+		    sb.size, sk);
+		rc = 0;
+	} else if (crypto_sign_verify_detached(iv->sig,
+	    (const uint8_t *)sb.data, sb.size, iv->admin) == 0)
+		rc = 0;
+done:
+	sbuf_wipe(&sb);
+	return (rc);
+}
+
+static void
+invite_cert(const struct invite *iv, struct member_cert *c)
+{
+
+	memcpy(c->key, iv->key, MEMBER_KEY_LEN);
+	c->name = iv->m.name;
+	c->center = iv->m.center;
+	c->role = iv->m.role;
+	c->expires = iv->m.expires;
+}
+
+/* Copy str ${o} (at most ${max} bytes, a name) into ${out}. */
+static int
+get_text(const msgpack_object *o, char *out, size_t max)
+{
+
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max ||
+	    !name_ok(o->via.str.ptr, o->via.str.size))
+		return (-1);
+	memcpy(out, o->via.str.ptr, o->via.str.size);
+	out[o->via.str.size] = '\0';
+	return (0);
+}
+
+/* Copy str ${o} into members field ${field} of size ${size}, checked. */
+static int
+get_field(const msgpack_object *o, const char *field, char *out, size_t size)
+{
+	const struct coll_def *m = schema_coll("members");
+	struct val v;
+	char why[256];
+
+	if (get_text(o, out, size - 1))
+		return (-1);
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_STR;
+	v.s = out;
+	v.len = strlen(out);
+	return (schema_check(schema_field(m, field, strlen(field)), &v, why,
+	    sizeof(why)));
+}
+
+static int
+get_bin(const msgpack_object *o, uint8_t *out, size_t len)
+{
+
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
+		return (-1);
+	memcpy(out, o->via.bin.ptr, len);
+	return (0);
+}
+
+/* The checks after the envelope: fields of a version-1 token. */
+static int
+decode_fields(const msgpack_object *a, struct invite *iv)
+{
+	const msgpack_object *c, *ad;
+	size_t i;
+
+	if (get_text(&a[1], iv->net, MEMBER_NETNAME_MAX) || !*iv->net ||
+	    get_bin(&a[2], iv->netkey, NET_KEY_LEN) ||
+	    get_bin(&a[3], iv->admin, MEMBER_KEY_LEN) ||
+	    a[4].type != MSGPACK_OBJECT_ARRAY || a[4].via.array.size != 5 ||
+	    get_bin(&a[5], iv->cert, MEMBER_SIG_LEN) ||
+	    a[6].type != MSGPACK_OBJECT_ARRAY ||
+	    a[6].via.array.size > MEMBER_MAX_ADDRS ||
+	    get_bin(&a[7], iv->sig, MEMBER_SIG_LEN))
+		return (-1);
+	c = a[4].via.array.ptr;
+	if (get_bin(&c[0], iv->key, MEMBER_KEY_LEN) ||
+	    get_field(&c[1], "name", iv->m.name, sizeof(iv->m.name)) ||
+	    !*iv->m.name ||
+	    get_field(&c[2], "center", iv->m.center, sizeof(iv->m.center)) ||
+	    get_field(&c[3], "role", iv->m.role, sizeof(iv->m.role)) ||
+	    get_field(&c[4], "expires", iv->m.expires,
+	    sizeof(iv->m.expires)))
+		return (-1);
+	ad = a[6].via.array.ptr;
+	iv->naddr = a[6].via.array.size;
+	for (i = 0; i < iv->naddr; i++)
+		if (get_text(&ad[i], iv->addr[i], MEMBER_ADDR_MAX) ||
+		    !member_addr_valid(iv->addr[i]))
+			return (-1);
+	return (0);
+}
+
+/*
+ * Decode token ${tok} into ${iv}, strictly: prefix, base64url without
+ * padding, one msgpack object with exact types and sizes and nothing
+ * after it, a valid admin key and token signature.  Return 0, or -1 with
+ * the reason in ${why}.
+ */
+static int
+decode_token(const char *tok, struct invite *iv, char *why, size_t why_len)
+{
+	const size_t pl = sizeof(TOKEN_PREFIX) - 1;
+	msgpack_unpacked up;
+	const msgpack_object *a;
+	const char *end;
+	uint8_t *bin;
+	size_t len, blen, off = 0;
+	int rc = -1;
+
+	len = strlen(tok);
+	if (len < pl || memcmp(tok, TOKEN_PREFIX, pl) != 0) {
+		snprintf(why, why_len, "this is not a hamroh invite (an invite "
+		    "starts with '%s')", TOKEN_PREFIX);
+		return (-1);
+	}
+	if (len > TOKEN_MAX_CHARS) {
+		snprintf(why, why_len, "the invite is %zu characters (limit "
+		    "%zu)", len, (size_t)TOKEN_MAX_CHARS);
+		return (-1);
+	}
+	if ((bin = sodium_malloc(TOKEN_MAX_BIN)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	msgpack_unpacked_init(&up);
+	if (sodium_base642bin(bin, TOKEN_MAX_BIN, tok + pl, len - pl, NULL,
+	    &blen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    end != tok + len) {
+		snprintf(why, why_len, "the invite is damaged (not base64url)");
+		goto done;
+	}
+	if (mpcheck(bin, blen, TOKEN_DEPTH) != 0 ||
+	    msgpack_unpack_next(&up, (const char *)bin, blen, &off) !=
+	    MSGPACK_UNPACK_SUCCESS || off != blen ||
+	    up.data.type != MSGPACK_OBJECT_ARRAY ||
+	    up.data.via.array.size < 1 ||
+	    (a = up.data.via.array.ptr)[0].type !=
+	    MSGPACK_OBJECT_POSITIVE_INTEGER) {
+		snprintf(why, why_len, "the invite is damaged (malformed)");
+		goto done;
+	}
+	if (a[0].via.u64 != TOKEN_VERSION) {
+		snprintf(why, why_len, "the invite has version %llu; this "
+		    "hamroh reads version %d (update hamroh)",
+		    (unsigned long long)a[0].via.u64, TOKEN_VERSION);
+		goto done;
+	}
+	if (up.data.via.array.size != 8 || decode_fields(a, iv)) {
+		snprintf(why, why_len, "the invite is damaged (malformed)");
+		goto done;
+	}
+	if (!key_ok(iv->admin) || invite_sig(iv, NULL) != 0) {
+		snprintf(why, why_len, "the invite is damaged (its signature "
+		    "does not match its contents)");
+		goto done;
+	}
+	rc = 0;
+done:
+	msgpack_unpacked_destroy(&up);
+	sodium_memzero(bin, TOKEN_MAX_BIN);
+	sodium_free(bin);
+	return (rc);
+}
+
+/* Remove every "--address X" from ${argv} into ${iv}->addr. */
+static void
+take_addrs(int *argc, char **argv, struct invite *iv)
+{
+	static const char opt[] = "--address";
+	const size_t ol = sizeof(opt) - 1;
+	const char *v;
+	int i, j, take;
+	size_t k;
+
+	for (i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], opt) == 0) {
+			if (i + 1 >= *argc)
+				cli_fail(EXIT_USAGE, "invite: option %s needs "
+				    "a value (HOST:PORT)", opt);
+			v = argv[i + 1];
+			take = 2;
+		} else if (strncmp(argv[i], opt, ol) == 0 &&
+		    argv[i][ol] == '=') {
+			v = argv[i] + ol + 1;
+			take = 1;
+		} else
+			continue;
+		check_addr(v, "invite: --address");
+		for (k = 0; k < iv->naddr; k++)
+			if (strcmp(iv->addr[k], v) == 0)
+				cli_fail(EXIT_USAGE, "invite: --address %s "
+				    "given twice", v);
+		if (iv->naddr == MEMBER_MAX_ADDRS)
+			cli_fail(EXIT_USAGE, "invite: more than %d "
+			    "--address options", MEMBER_MAX_ADDRS);
+		snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1, "%s", v);
+		for (j = i; j + take < *argc; j++)
+			argv[j] = argv[j + take];
+		*argc -= take;
+		i--;
+	}
+}
+
+/* The addresses this node publishes in its members record, if valid. */
+static void
+own_addrs(const struct member_rec *r, struct invite *iv)
+{
+	char buf[sizeof(r->addresses)], *p, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", r->addresses);
+	for (p = strtok_r(buf, " ", &save); p != NULL &&
+	    iv->naddr < MEMBER_MAX_ADDRS; p = strtok_r(NULL, " ", &save))
+		if (member_addr_valid(p))
+			snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1,
+			    "%s", p);
+}
+
+static void
+rec_self(struct cli *cli, struct member_rec *r, const char *what)
+{
+
+	if (member_load(cli->db, db_node_key(cli->db), r) < 0)
+		cli_fail(EXIT_REFUSED, "%s: reading this node's members record "
+		    "failed", what);
+}
+
+/*
+ * network create --name NAME
+ */
+static int
+net_create(struct cli *cli, int argc, char **argv)
+{
+	const char *what = "network create";
+	struct member_cert c;
+	struct member_rec r;
+	char path[4096], err[STORE_ERRLEN], cur[MEMBER_NETNAME_MAX + 1];
+	char hex[2 * MEMBER_KEY_LEN + 1];
+	uint8_t sig[MEMBER_SIG_LEN], *sk, *nk;
+	const char *name;
+	struct stat sb;
+
+	name = cli_opt(&argc, argv, "--name");
+	cli_no_more_opts(argc, argv, what);
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "%s: unexpected argument '%.40s'", what,
+		    argv[0]);
+	if (name == NULL)
+		cli_fail(EXIT_USAGE, "%s: --name NAME is required (what "
+		    "members will call the network)", what);
+	if (*name == '\0' || strlen(name) > MEMBER_NETNAME_MAX ||
+	    !name_ok(name, strlen(name)))
+		cli_fail(EXIT_USAGE, "%s: --name must be 1 to %d bytes of "
+		    "text without control characters", what,
+		    MEMBER_NETNAME_MAX);
+	cli_open(cli, true);
+	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) == 0)
+		cli_fail(EXIT_REFUSED, "%s: this node is already in network "
+		    "'%s'; nothing was changed (a node belongs to one "
+		    "network)", what, cur);
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, NET_KEY_FILE);
+	if (lstat(path, &sb) == 0)
+		cli_fail(EXIT_REFUSED, "%s: %s already exists; nothing was "
+		    "changed (remove it only if no network uses it)", what,
+		    path);
+
+	/* The certificate this node gives itself as the first admin. */
+	rec_self(cli, &r, what);
+	if (*r.name == '\0' && db_meta_get(cli->db, "name", r.name,
+	    sizeof(r.name)))
+		r.name[0] = '\0';
+	if (*r.center == '\0' && db_meta_get(cli->db, "center", r.center,
+	    sizeof(r.center)))
+		r.center[0] = '\0';
+	memcpy(c.key, db_node_key(cli->db), MEMBER_KEY_LEN);
+	c.name = r.name;
+	c.center = r.center;
+	c.role = ROLE_ADMIN;
+	member_date(cli_now_ms(), ADMIN_DAYS, r.expires);
+	c.expires = r.expires;
+	sk = load_sk(cli, what);
+	if (member_cert_sign(&c, sk, sig))
+		cli_fail(EXIT_USAGE, "out of memory");
+	sodium_free(sk);
+
+	if ((nk = sodium_malloc(NET_KEY_LEN)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	randombytes_buf(nk, NET_KEY_LEN);
+	if (write_netkey(path, nk))
+		cli_fail(EXIT_REFUSED, "%s: write %s: %s; nothing was changed",
+		    what, path, strerror(errno));
+	sodium_free(nk);
+	hex_encode(c.key, MEMBER_KEY_LEN, hex);
+	if (db_begin(cli->db, cli_now_ms(), err) ||
+	    db_meta_set(cli->db, "network_name", name, err) ||
+	    db_meta_set(cli->db, "admin_key", hex, err) ||
+	    db_meta_set(cli->db, "role", ROLE_ADMIN, err) ||
+	    put_cert(cli->db, &c, c.key, sig, err) ||
+	    db_commit(cli->db, err)) {
+		db_rollback(cli->db);
+		unlink(path);
+		cli_fail(EXIT_REFUSED, "%s: %s; nothing was changed", what,
+		    err);
+	}
+	printf("created network '%s'\nadmin %s\n", name, hex);
+	return (0);
+}
+
+int
+cmd_network(struct cli *cli, int argc, char **argv)
+{
+
+	if (argc > 0 && strcmp(argv[0], "create") == 0)
+		return (net_create(cli, argc - 1, argv + 1));
+	cli_fail(EXIT_USAGE, "network: give 'create --name NAME'; see "
+	    "'hamroh network --help'");
+}
+
+static uint32_t
+parse_days(const char *s)
+{
+	uint32_t d = 0;
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || p - s >= 5)
+			goto bad;
+		d = d * 10 + (uint32_t)(*p - '0');
+	}
+	if (p == s || d < 1 || d > INVITE_DAYS_MAX)
+		goto bad;
+	return (d);
+bad:
+	cli_fail(EXIT_USAGE, "invite: --expires must be a number of days "
+	    "from 1 to %d, not '%.20s'", INVITE_DAYS_MAX, s);
+}
+
+/*
+ * invite NODE_KEY --name N --center C --role R [--expires DAYS]
+ *     [--address HOST:PORT]...
+ */
+int
+cmd_invite(struct cli *cli, int argc, char **argv)
+{
+	const char *what = "invite";
+	const char *name, *center, *role, *exp;
+	struct invite *iv;
+	struct member_cert c;
+	struct member_rec self;
+	msgpack_sbuffer sb;
+	char err[STORE_ERRLEN], why[256], meta[256], *tok;
+	uint8_t *sk;
+	uint32_t days;
+	size_t tl;
+
+	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	memset(iv, 0, sizeof(*iv));
+	take_addrs(&argc, argv, iv);
+	name = cli_opt(&argc, argv, "--name");
+	center = cli_opt(&argc, argv, "--center");
+	role = cli_opt(&argc, argv, "--role");
+	exp = cli_opt(&argc, argv, "--expires");
+	cli_no_more_opts(argc, argv, what);
+	if (argc != 1)
+		cli_fail(EXIT_USAGE, "invite: give one NODE_KEY (the new "
+		    "node's 'hamroh id'); see 'hamroh invite --help'");
+	if (name == NULL || center == NULL || role == NULL)
+		cli_fail(EXIT_USAGE, "invite: --name, --center and --role are "
+		    "required; see 'hamroh invite --help'");
+	parse_key(argv[0], iv->key, what);
+	check_field("name", "--name", name, what);
+	check_field("center", "--center", center, what);
+	check_field("role", "--role", role, what);
+	days = exp != NULL ? parse_days(exp) : INVITE_DAYS;
+	snprintf(iv->m.name, sizeof(iv->m.name), "%s", name);
+	snprintf(iv->m.center, sizeof(iv->m.center), "%s", center);
+	snprintf(iv->m.role, sizeof(iv->m.role), "%s", role);
+
+	cli_open(cli, true);
+	if (db_meta_get(cli->db, "role", meta, sizeof(meta)))
+		cli_fail(EXIT_REFUSED, "invite: only an admin can invite; this "
+		    "node is in no network ('hamroh network create' or "
+		    "'hamroh join' first)");
+	if (strcmp(meta, ROLE_ADMIN) != 0)
+		cli_fail(EXIT_REFUSED, "invite: only an admin can invite; this "
+		    "node's role is %s", meta);
+	if (db_meta_get(cli->db, "network_name", iv->net, sizeof(iv->net)) ||
+	    db_meta_get(cli->db, "admin_key", meta, sizeof(meta)) ||
+	    hex_decode(meta, iv->admin, MEMBER_KEY_LEN) ||
+	    read_keyfile(cli, NET_KEY_FILE, iv->netkey, NET_KEY_LEN,
+	    what) != 1)
+		cli_fail(EXIT_USAGE, "invite: this node's network settings are "
+		    "incomplete (network_name, admin_key, %s)", NET_KEY_FILE);
+	/*
+	 * The joining node checks the certificate against the admin key in
+	 * the token before it knows any member, so only the network's own
+	 * admin key can sign invites that join can check.
+	 */
+	if (sodium_memcmp(iv->admin, db_node_key(cli->db), MEMBER_KEY_LEN))
+		cli_fail(EXIT_REFUSED, "invite: this node is an admin, but "
+		    "invites must be signed by the network's first admin "
+		    "(%.16s...); ask that node", meta);
+	if (sodium_memcmp(iv->key, db_node_key(cli->db), MEMBER_KEY_LEN) == 0)
+		cli_fail(EXIT_REFUSED, "invite: %.16s... is this node's own "
+		    "key; give the new node's key ('hamroh id' on it)",
+		    argv[0]);
+	if (member_check(cli->db, db_node_key(cli->db), cli_now_ms(), why,
+	    sizeof(why)))
+		cli_fail(EXIT_REFUSED, "invite: this node's own certificate is "
+		    "not valid (%s)", why);
+	if (iv->naddr == 0) {
+		rec_self(cli, &self, what);
+		own_addrs(&self, iv);
+	}
+
+	member_date(cli_now_ms(), days, iv->m.expires);
+	invite_cert(iv, &c);
+	sk = load_sk(cli, what);
+	if (member_cert_sign(&c, sk, iv->cert) || invite_sig(iv, sk))
+		cli_fail(EXIT_USAGE, "out of memory");
+	sodium_free(sk);
+	msgpack_sbuffer_init(&sb);
+	if (pack_invite(&sb, iv, false) || sb.size > TOKEN_MAX_BIN)
+		cli_fail(EXIT_USAGE, "invite: the token would be too long");
+	tl = sizeof(TOKEN_PREFIX) - 1 + sodium_base64_ENCODED_LEN(sb.size,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	if ((tok = sodium_malloc(tl)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	memcpy(tok, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1);
+	sodium_bin2base64(tok + sizeof(TOKEN_PREFIX) - 1,
+	    tl - (sizeof(TOKEN_PREFIX) - 1), (const uint8_t *)sb.data,
+	    sb.size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sbuf_wipe(&sb);
+
+	if (db_begin(cli->db, cli_now_ms(), err) ||
+	    put_cert(cli->db, &c, iv->admin, iv->cert, err) ||
+	    db_commit(cli->db, err)) {
+		db_rollback(cli->db);
+		cli_fail(EXIT_REFUSED, "invite: %s; nothing was changed", err);
+	}
+	printf("%s\n", tok);
+	sodium_free(tok);
+	sodium_free(iv);
+	return (0);
+}
+
+/*
+ * join TOKEN
+ */
+int
+cmd_join(struct cli *cli, int argc, char **argv)
+{
+	const char *what = "join";
+	struct invite *iv;
+	struct member_cert c;
+	char err[STORE_ERRLEN], why[256], path[4096];
+	char cur[MEMBER_NETNAME_MAX + 1], meta[256];
+	char mine[2 * MEMBER_KEY_LEN + 1], theirs[2 * MEMBER_KEY_LEN + 1];
+	uint8_t old[NET_KEY_LEN];
+	bool have_key, created = false;
+	size_t i;
+
+	cli_no_more_opts(argc, argv, what);
+	if (argc != 1)
+		cli_fail(EXIT_USAGE, "join: give one TOKEN (the line 'hamroh "
+		    "invite' printed on the admin's node)");
+	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	memset(iv, 0, sizeof(*iv));
+	if (decode_token(argv[0], iv, why, sizeof(why)))
+		cli_fail(EXIT_REFUSED, "join: %s; nothing was changed (copy "
+		    "the whole line 'hamroh invite' printed)", why);
+	cli_open(cli, true);
+	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, mine);
+	hex_encode(iv->key, MEMBER_KEY_LEN, theirs);
+	if (sodium_memcmp(iv->key, db_node_key(cli->db), MEMBER_KEY_LEN))
+		cli_fail(EXIT_REFUSED, "join: this invite is for node "
+		    "%.16s..., not this node (%.16s...); ask the admin for an "
+		    "invite for 'hamroh id'", theirs, mine);
+	invite_cert(iv, &c);
+	if (member_cert_verify(&c, iv->cert, iv->admin))
+		cli_fail(EXIT_REFUSED, "join: the certificate in this invite "
+		    "is not signed by its admin key; nothing was changed (ask "
+		    "the admin for a new invite)");
+	member_date(cli_now_ms(), 0, meta);
+	if (strcmp(iv->m.expires, meta) < 0)
+		cli_fail(EXIT_REFUSED, "join: the certificate in this invite "
+		    "expired on %s; ask the admin for a new invite",
+		    iv->m.expires);
+
+	/* One network per node; joining the same one again is fine. */
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, NET_KEY_FILE);
+	have_key = read_keyfile(cli, NET_KEY_FILE, old, NET_KEY_LEN,
+	    what) == 1;
+	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) == 0) {
+		hex_encode(iv->admin, MEMBER_KEY_LEN, theirs);
+		if (strcmp(cur, iv->net) != 0 || db_meta_get(cli->db,
+		    "admin_key", meta, sizeof(meta)) || strcmp(meta, theirs) ||
+		    !have_key || sodium_memcmp(old, iv->netkey, NET_KEY_LEN))
+			cli_fail(EXIT_REFUSED, "join: this node is already in "
+			    "network '%s'; nothing was changed (a node "
+			    "belongs to one network: join from a new data "
+			    "dir)", cur);
+	}
+	if (have_key && sodium_memcmp(old, iv->netkey, NET_KEY_LEN))
+		cli_fail(EXIT_REFUSED, "join: %s holds another network's key; "
+		    "nothing was changed (move it away only if no network "
+		    "uses it)", path);
+	sodium_memzero(old, sizeof(old));
+	if (!have_key) {
+		if (write_netkey(path, iv->netkey))
+			cli_fail(EXIT_REFUSED, "join: write %s: %s; nothing "
+			    "was changed", path, strerror(errno));
+		created = true;
+	}
+
+	hex_encode(iv->admin, MEMBER_KEY_LEN, theirs);
+	if (db_begin(cli->db, cli_now_ms(), err) ||
+	    db_meta_set(cli->db, "network_name", iv->net, err) ||
+	    db_meta_set(cli->db, "admin_key", theirs, err) ||
+	    db_meta_set(cli->db, "role", iv->m.role, err) ||
+	    db_meta_set(cli->db, "name", iv->m.name, err) ||
+	    db_meta_set(cli->db, "center", iv->m.center, err) ||
+	    put_cert(cli->db, &c, iv->admin, iv->cert, err))
+		goto fail;
+	for (i = 0; i < iv->naddr; i++)
+		if (db_peer_add(cli->db, iv->addr[i], iv->admin, err))
+			goto fail;
+	if (db_commit(cli->db, err))
+		goto fail;
+	printf("joined network %s as %s; ", iv->net, iv->m.role);
+	if (iv->naddr == 0)
+		printf("no address to dial yet: add one with 'hamroh peer add "
+		    "HOST:PORT KEY'\n");
+	else {
+		printf("will dial:");
+		for (i = 0; i < iv->naddr; i++)
+			printf(" %s", iv->addr[i]);
+		printf("\n");
+	}
+	sodium_free(iv);
+	return (0);
+
+fail:
+	db_rollback(cli->db);
+	if (created)
+		unlink(path);
+	cli_fail(EXIT_REFUSED, "join: %s; nothing was changed", err);
+}
+
+struct advert {
+	const char	*addr;
+	uint8_t		key[MEMBER_KEY_LEN];
+	char		name[101];
+	int		n;		/* Keys advertising addr. */
+};
+
+/* Does a members record advertise ${a}->addr?  Collect its key. */
+static int
+advert_cb(void *arg, const struct rview *rv)
+{
+	struct advert *a = arg;
+	const struct rview_field *addrs = NULL, *key = NULL, *name = NULL;
+	char buf[1001], hk[2 * MEMBER_KEY_LEN + 1], *p, *save = NULL;
+	uint8_t k[MEMBER_KEY_LEN];
+	size_t i;
+
+	for (i = 0; i < rv->nf; i++) {
+		if (rv->f[i].v.t != VAL_STR)
+			continue;
+		if (strcmp(rv->f[i].name, "addresses") == 0)
+			addrs = &rv->f[i];
+		else if (strcmp(rv->f[i].name, "key") == 0)
+			key = &rv->f[i];
+		else if (strcmp(rv->f[i].name, "name") == 0)
+			name = &rv->f[i];
+	}
+	if (addrs == NULL || key == NULL || addrs->v.len >= sizeof(buf) ||
+	    key->v.len != sizeof(hk) - 1)
+		return (0);
+	memcpy(hk, key->v.s, key->v.len);
+	hk[key->v.len] = '\0';
+	if (hex_decode(hk, k, MEMBER_KEY_LEN) || !key_ok(k) ||
+	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
+		return (0);
+	memcpy(buf, addrs->v.s, addrs->v.len);
+	buf[addrs->v.len] = '\0';
+	for (p = strtok_r(buf, " ", &save); p != NULL;
+	    p = strtok_r(NULL, " ", &save)) {
+		if (strcmp(p, a->addr) != 0)
+			continue;
+		if (a->n > 0 && memcmp(a->key, k, MEMBER_KEY_LEN) == 0)
+			break;
+		memcpy(a->key, k, MEMBER_KEY_LEN);
+		if (name != NULL && name->v.len < sizeof(a->name))
+			snprintf(a->name, sizeof(a->name), "%.*s",
+			    (int)name->v.len, name->v.s);
+		else
+			snprintf(a->name, sizeof(a->name), "-");
+		a->n++;
+		break;
+	}
+	return (0);
+}
+
+static int
+peer_add(struct cli *cli, int argc, char **argv)
+{
+	const char *what = "peer add";
+	struct advert a;
+	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
+
+	cli_no_more_opts(argc, argv, what);
+	if (argc < 1 || argc > 2)
+		cli_fail(EXIT_USAGE, "peer add: give HOST:PORT [NODE_KEY]");
+	check_addr(argv[0], what);
+	memset(&a, 0, sizeof(a));
+	a.addr = argv[0];
+	if (argc == 2)
+		parse_key(argv[1], a.key, what);
+	cli_open(cli, true);
+	if (argc == 1) {
+		if (query_records(cli->db, schema_coll("members"), NULL, NULL,
+		    0, false, advert_cb, &a, err) < 0)
+			cli_fail(EXIT_REFUSED, "peer add: %s", err);
+		if (a.n == 0)
+			cli_fail(EXIT_REFUSED, "peer add: no member advertises "
+			    "%s; give the node key of %s: hamroh peer add %s "
+			    "KEY (the node's 'hamroh id')", a.addr, a.addr,
+			    a.addr);
+		if (a.n > 1)
+			cli_fail(EXIT_REFUSED, "peer add: several members "
+			    "advertise %s; give the node key: hamroh peer add "
+			    "%s KEY (the node's 'hamroh id')", a.addr, a.addr);
+	}
+	if (sodium_memcmp(a.key, db_node_key(cli->db), MEMBER_KEY_LEN) == 0)
+		cli_fail(EXIT_REFUSED, "peer add: that is this node's own key; "
+		    "give the key of the node at %s", a.addr);
+	if (db_peer_add(cli->db, a.addr, a.key, err))
+		cli_fail(EXIT_REFUSED, "peer add: %s", err);
+	hex_encode(a.key, MEMBER_KEY_LEN, hex);
+	if (argc == 1)
+		printf("added peer %s key %s (advertised by member '%s')\n",
+		    a.addr, hex, a.name);
+	else
+		printf("added peer %s key %s\n", a.addr, hex);
+	return (0);
+}
+
+struct plist {
+	struct cli	*cli;
+	long		n;
+};
+
+static int
+plist_cb(void *arg, const char *addr, const uint8_t *key)
+{
+	struct plist *pl = arg;
+	struct member_rec r;
+	char hex[2 * MEMBER_KEY_LEN + 1];
+	bool named = false;
+
+	pl->n++;
+	if (key != NULL) {
+		hex_encode(key, MEMBER_KEY_LEN, hex);
+		named = member_load(pl->cli->db, key, &r) == 1 &&
+		    strcmp(r.key, hex) == 0 && *r.name;
+	}
+	if (!pl->cli->json) {
+		printf("%s %s %s\n", addr, key ? hex : "-", named ? r.name :
+		    "-");
+		return (0);
+	}
+	printf("{\"addr\":");
+	json_put_str(stdout, addr, strlen(addr));
+	if (key != NULL)
+		printf(",\"key\":\"%s\"", hex);
+	else
+		printf(",\"key\":null");
+	printf(",\"name\":");
+	if (named)
+		json_put_str(stdout, r.name, strlen(r.name));
+	else
+		printf("null");
+	printf("}\n");
+	return (0);
+}
+
+static int
+peer_list(struct cli *cli, int argc, char **argv)
+{
+	struct plist pl;
+	char err[STORE_ERRLEN];
+
+	cli_no_more_opts(argc, argv, "peer list");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "peer list: takes no arguments");
+	cli_open(cli, false);
+	pl.cli = cli;
+	pl.n = 0;
+	db_read_begin(cli->db);
+	if (db_peers(cli->db, plist_cb, &pl, err)) {
+		db_read_end(cli->db);
+		cli_fail(EXIT_REFUSED, "peer list: %s", err);
+	}
+	db_read_end(cli->db);
+	if (pl.n == 0 && !cli->json)
+		printf("no peers; add one with 'hamroh peer add HOST:PORT "
+		    "KEY' or join a network\n");
+	return (0);
+}
+
+static int
+peer_rm(struct cli *cli, int argc, char **argv)
+{
+	char err[STORE_ERRLEN];
+	int rc;
+
+	cli_no_more_opts(argc, argv, "peer rm");
+	if (argc != 1)
+		cli_fail(EXIT_USAGE, "peer rm: give HOST:PORT");
+	cli_open(cli, false);
+	if ((rc = db_peer_rm(cli->db, argv[0], err)) < 0)
+		cli_fail(EXIT_REFUSED, "peer rm: %s", err);
+	if (rc == 0)
+		cli_fail(EXIT_REFUSED, "peer rm: no peer %.270s; 'hamroh peer "
+		    "list' shows them", argv[0]);
+	printf("removed peer %s\n", argv[0]);
+	return (0);
+}
+
+int
+cmd_peer(struct cli *cli, int argc, char **argv)
+{
+
+	if (argc > 0 && strcmp(argv[0], "add") == 0)
+		return (peer_add(cli, argc - 1, argv + 1));
+	if (argc > 0 && strcmp(argv[0], "list") == 0)
+		return (peer_list(cli, argc - 1, argv + 1));
+	if (argc > 0 && strcmp(argv[0], "rm") == 0)
+		return (peer_rm(cli, argc - 1, argv + 1));
+	cli_fail(EXIT_USAGE, "peer: give add, list or rm; see 'hamroh peer "
+	    "--help'");
+}

@@ -1,0 +1,789 @@
+/*
+ * daemon.c: `hamroh agent` — the libuv event loop around sync sessions.
+ *
+ * It listens for peers, dials every known peer address with exponential
+ * backoff and jitter, and runs one session.c per connection.  The session
+ * does all protocol work on bytes; this file owns sockets, timers and
+ * signals.  Writes are one allocation each, and a session is asked for
+ * more output only while less than WRITE_HIGH bytes are in flight, so
+ * memory does not grow with how far behind a peer is.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "agent/cli.h"
+#include "agent/cmds.h"
+#include "agent/log.h"
+#include "agent/member.h"
+#include "agent/session.h"
+#include "store/db.h"
+
+#define NETKEY_FILE	"network.key"
+#define DEFAULT_LISTEN	"0.0.0.0:4411"
+#define TICK_MS		100
+#define PEER_SCAN_MS	2000
+#define PING_IDLE_MS	15000
+#define DEAD_MS		45000
+#define HS_TIMEOUT	10000
+#define BACKOFF_MIN	1000
+#define BACKOFF_MAX	(5 * 60 * 1000)
+#define WRITE_HIGH	(1024 * 1024)
+#define WRITE_CHUNK	(256 * 1024)
+#define READ_BUF	(64 * 1024)
+#define MAX_SEEN	4096
+
+struct agent;
+
+/* A peer address we dial. */
+struct dialer {
+	struct dialer	*next;
+	struct agent	*ag;
+	char		addr[300];
+	uint8_t		key[32];
+	uint64_t	next_try, backoff;
+	struct conn	*conn;
+	uv_getaddrinfo_t gai;
+	bool		resolving, mark;
+};
+
+struct conn {
+	struct conn	*next;
+	struct agent	*ag;
+	uv_tcp_t	tcp;
+	uv_connect_t	creq;
+	struct session	*s;
+	struct dialer	*d;		/* NULL when the peer dialed us. */
+	char		addr[320];
+	char		fp[17];		/* Peer key fingerprint. */
+	size_t		wpending;
+	bool		closing, connected, synced, ending;
+	uint64_t	started, last_rx, last_ping;
+	uint8_t		rbuf[READ_BUF];
+};
+
+struct wreq {
+	uv_write_t	req;
+	struct conn	*c;
+	size_t		len;
+	uint8_t		data[];
+};
+
+struct seen {
+	uint8_t		key[32];
+	uint64_t	ts;
+};
+
+struct agent {
+	uv_loop_t	*loop;
+	struct db	*db;
+	uint8_t		*sk;
+	uint8_t		pk[32], netkey[32];
+	char		name[128];
+	uv_tcp_t	listener;
+	uv_timer_t	tick;
+	uv_signal_t	sigint, sigterm;
+	struct conn	*conns;
+	struct dialer	*dialers;
+	int64_t		data_version;
+	uint64_t	last_scan;
+	struct seen	seen[MAX_SEEN];
+	size_t		nseen;
+	bool		stopping;
+	uint64_t	stop_at;
+};
+
+static uint64_t
+now_ms(void)
+{
+
+	return (cli_now_ms());
+}
+
+static void
+fingerprint(const uint8_t *key, char fp[17])
+{
+
+	if (key == NULL)
+		snprintf(fp, 17, "?");
+	else
+		hex_encode(key, 8, fp);
+}
+
+static void conn_flush(struct conn *);
+static void conn_close(struct conn *, const char *);
+
+static void
+close_cb(uv_handle_t *h)
+{
+	struct conn *c = h->data, **pp;
+
+	for (pp = &c->ag->conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	session_free(c->s);
+	free(c);
+}
+
+static void
+conn_close(struct conn *c, const char *why)
+{
+	struct dialer *d = c->d;
+	uint64_t now = now_ms();
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->synced || c->connected)
+		LOG_INFO("session", "peer=%s@%s %s; closing", c->fp, c->addr,
+		    why);
+	if (d != NULL) {
+		d->conn = NULL;
+		/* A session that synced resets the backoff; others grow it. */
+		if (c->synced)
+			d->backoff = 0;
+		d->backoff = d->backoff == 0 ? BACKOFF_MIN :
+		    d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : d->backoff * 2;
+		d->next_try = now + d->backoff / 2 +
+		    randombytes_uniform((uint32_t)(d->backoff / 2 + 1));
+	}
+	uv_close((uv_handle_t *)&c->tcp, close_cb);
+}
+
+static void
+write_cb(uv_write_t *req, int status)
+{
+	struct wreq *w = (struct wreq *)req;
+	struct conn *c = w->c;
+
+	c->wpending -= w->len;
+	free(w);
+	if (c->closing)
+		return;
+	if (status < 0) {
+		conn_close(c, uv_strerror(status));
+		return;
+	}
+	conn_flush(c);
+}
+
+/* Drain the session's output into the socket, under the high-water mark. */
+static void
+conn_flush(struct conn *c)
+{
+	const uint8_t *p;
+	struct wreq *w;
+	uv_buf_t b;
+	size_t n;
+	int r;
+
+	while (!c->closing && c->connected && c->wpending < WRITE_HIGH) {
+		session_output(c->s, &p, &n);
+		if (n == 0 && !c->ending) {
+			if (session_pump(c->s) != 0)
+				c->ending = true;
+			session_output(c->s, &p, &n);
+		}
+		if (n == 0)
+			break;
+		if (n > WRITE_CHUNK)
+			n = WRITE_CHUNK;
+		if ((w = malloc(sizeof(*w) + n)) == NULL) {
+			conn_close(c, "out of memory");
+			return;
+		}
+		w->c = c;
+		w->len = n;
+		memcpy(w->data, p, n);
+		session_consumed(c->s, n);
+		b = uv_buf_init((char *)w->data, (unsigned int)n);
+		if ((r = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1,
+		    write_cb)) != 0) {
+			free(w);
+			conn_close(c, uv_strerror(r));
+			return;
+		}
+		c->wpending += n;
+	}
+	/* Ended (BYE sent or received, or refused): close once flushed. */
+	if (c->ending && !c->closing && c->wpending == 0)
+		conn_close(c, session_error(c->s)[0] ? session_error(c->s) :
+		    "session ended");
+}
+
+/* After a session synced: one session per peer pair. */
+static void
+dedupe(struct conn *c)
+{
+	struct agent *ag = c->ag;
+	const uint8_t *peer = session_peer(c->s);
+	struct conn *o;
+	bool c_mine, keep_c;
+
+	for (o = ag->conns; o != NULL; o = o->next) {
+		if (o == c || o->closing || !o->synced ||
+		    memcmp(session_peer(o->s), peer, 32) != 0)
+			continue;
+		/* Keep the connection dialed by the smaller key. */
+		c_mine = c->d != NULL;
+		keep_c = (memcmp(ag->pk, peer, 32) < 0) == c_mine;
+		session_bye(keep_c ? o->s : c->s, "duplicate session");
+		(keep_c ? o : c)->ending = true;
+		conn_flush(keep_c ? o : c);
+		return;
+	}
+}
+
+static void
+alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct conn *c = h->data;
+
+	(void)hint;
+	*b = uv_buf_init((char *)c->rbuf, sizeof(c->rbuf));
+}
+
+static void
+read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct conn *c = st->data, *o;
+	const struct session_stats *ss;
+	uint64_t now = now_ms(), applied;
+
+	(void)b;
+	if (n == 0 || c->closing)
+		return;
+	if (n < 0) {
+		conn_close(c, n == UV_EOF ? "connection closed by peer" :
+		    uv_strerror((int)n));
+		return;
+	}
+	c->last_rx = now;
+	applied = session_stats(c->s)->commits_applied;
+	if (session_input(c->s, c->rbuf, (size_t)n, now) != 0) {
+		/* Refused handshakes have nothing queued: nothing is sent. */
+		LOG_INFO("session", "peer=%s@%s %s", c->fp, c->addr,
+		    session_error(c->s));
+		c->ending = true;
+		uv_read_stop(st);
+	}
+	if (!c->synced && session_synced(c->s)) {
+		c->synced = true;
+		fingerprint(session_peer(c->s), c->fp);
+		LOG_INFO("session", "peer=%s@%s (%s) up", c->fp, c->addr,
+		    session_peer_name(c->s));
+		if (c->d != NULL)
+			c->d->backoff = 0;
+		dedupe(c);
+	}
+	ss = session_stats(c->s);
+	LOG_DEBUG("session", "peer=%s@%s in=%llu applied=%llu", c->fp,
+	    c->addr, (unsigned long long)ss->bytes_in,
+	    (unsigned long long)ss->commits_applied);
+	conn_flush(c);
+	/*
+	 * Our own connection's commits do not move data_version: relay what
+	 * this peer brought to every other peer now.
+	 */
+	if (ss->commits_applied > applied)
+		for (o = c->ag->conns; o != NULL; o = o->next)
+			if (o != c && o->synced && !o->closing)
+				conn_flush(o);
+}
+
+/* Responder: is this node a member, and is its message 1 fresh? */
+static int
+admit(void *arg, const uint8_t *peer, uint64_t ts)
+{
+	struct agent *ag = arg;
+	char why[256], fp[17];
+	size_t i;
+
+	fingerprint(peer, fp);
+	if (member_check(ag->db, peer, now_ms(), why, sizeof(why)) != 0) {
+		LOG_INFO("handshake", "peer=%s refused: %s", fp, why);
+		return (-1);
+	}
+	for (i = 0; i < ag->nseen; i++)
+		if (memcmp(ag->seen[i].key, peer, 32) == 0)
+			break;
+	if (i < ag->nseen && ts <= ag->seen[i].ts) {
+		LOG_INFO("handshake", "peer=%s refused: replayed message 1",
+		    fp);
+		return (-1);
+	}
+	if (i == ag->nseen) {
+		if (ag->nseen == MAX_SEEN)
+			i = randombytes_uniform(MAX_SEEN);
+		else
+			ag->nseen++;
+		memcpy(ag->seen[i].key, peer, 32);
+	}
+	ag->seen[i].ts = ts;
+	return (0);
+}
+
+static struct conn *
+conn_new(struct agent *ag, struct dialer *d)
+{
+	struct session_cfg cfg;
+	char err[SESSION_ERRLEN];
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	c->ag = ag;
+	c->d = d;
+	c->started = c->last_rx = now_ms();
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.db = ag->db;
+	cfg.initiator = d != NULL;
+	cfg.ed_sk = ag->sk;
+	cfg.peer = d != NULL ? d->key : NULL;
+	cfg.netkey = ag->netkey;
+	cfg.name = ag->name;
+	cfg.admit = admit;
+	cfg.arg = ag;
+	cfg.now_ms = c->started;
+	if ((c->s = session_new(&cfg, err)) == NULL) {
+		LOG_WARN("session", "cannot start: %s", err);
+		free(c);
+		return (NULL);
+	}
+	if (uv_tcp_init(ag->loop, &c->tcp) != 0) {
+		session_free(c->s);
+		free(c);
+		return (NULL);
+	}
+	c->tcp.data = c;
+	c->next = ag->conns;
+	ag->conns = c;
+	if (d != NULL) {
+		fingerprint(d->key, c->fp);
+		snprintf(c->addr, sizeof(c->addr), "%s", d->addr);
+	}
+	return (c);
+}
+
+static void
+accept_cb(uv_stream_t *srv, int status)
+{
+	struct agent *ag = srv->data;
+	struct sockaddr_storage ss;
+	struct conn *c;
+	int len = sizeof(ss);
+	char host[64];
+
+	if (status < 0 || ag->stopping)
+		return;
+	if ((c = conn_new(ag, NULL)) == NULL)
+		return;
+	if (uv_accept(srv, (uv_stream_t *)&c->tcp) != 0) {
+		conn_close(c, "accept failed");
+		return;
+	}
+	c->connected = true;
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET6)
+			uv_ip6_name((struct sockaddr_in6 *)&ss, host,
+			    sizeof(host));
+		else
+			uv_ip4_name((struct sockaddr_in *)&ss, host,
+			    sizeof(host));
+		snprintf(c->addr, sizeof(c->addr), "%s:%d", host,
+		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	}
+	snprintf(c->fp, sizeof(c->fp), "?");
+	uv_tcp_nodelay(&c->tcp, 1);
+	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+}
+
+static void
+connect_cb(uv_connect_t *req, int status)
+{
+	struct conn *c = req->data;
+
+	if (c->closing)
+		return;
+	if (status < 0) {
+		LOG_DEBUG("dialer", "%s: %s", c->addr, uv_strerror(status));
+		conn_close(c, uv_strerror(status));
+		return;
+	}
+	c->connected = true;
+	uv_tcp_nodelay(&c->tcp, 1);
+	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+	conn_flush(c);
+}
+
+/* Split "host:port" (or "[v6]:port"). */
+static int
+split_addr(const char *addr, char *host, size_t hl, char *port, size_t pl)
+{
+	const char *colon = strrchr(addr, ':');
+	size_t n;
+
+	if (colon == NULL || colon == addr || colon[1] == '\0')
+		return (-1);
+	n = (size_t)(colon - addr);
+	if (addr[0] == '[' && n >= 2 && addr[n - 1] == ']') {
+		addr++;
+		n -= 2;
+	}
+	if (n >= hl || strlen(colon + 1) >= pl)
+		return (-1);
+	memcpy(host, addr, n);
+	host[n] = '\0';
+	snprintf(port, pl, "%s", colon + 1);
+	return (0);
+}
+
+static void
+resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct dialer *d = req->data;
+	struct conn *c;
+
+	d->resolving = false;
+	if (status < 0 || d->ag->stopping || d->mark) {
+		if (status < 0)
+			LOG_INFO("dialer", "%s: %s", d->addr,
+			    uv_strerror(status));
+		uv_freeaddrinfo(res);
+		if (d->mark)
+			free(d);
+		else {
+			d->backoff = d->backoff ? (d->backoff * 2 > BACKOFF_MAX ?
+			    BACKOFF_MAX : d->backoff * 2) : BACKOFF_MIN;
+			d->next_try = now_ms() + d->backoff;
+		}
+		return;
+	}
+	if ((c = conn_new(d->ag, d)) == NULL) {
+		uv_freeaddrinfo(res);
+		return;
+	}
+	d->conn = c;
+	c->creq.data = c;
+	if (uv_tcp_connect(&c->creq, &c->tcp, res->ai_addr, connect_cb) != 0)
+		conn_close(c, "connect failed");
+	uv_freeaddrinfo(res);
+}
+
+static void
+dial(struct dialer *d)
+{
+	struct addrinfo hints;
+	char host[256], port[16];
+
+	if (split_addr(d->addr, host, sizeof(host), port, sizeof(port))) {
+		d->next_try = UINT64_MAX;
+		LOG_WARN("dialer", "%s is not HOST:PORT; remove it with "
+		    "'hamroh peer rm'", d->addr);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	d->gai.data = d;
+	d->resolving = true;
+	if (uv_getaddrinfo(d->ag->loop, &d->gai, resolved_cb, host, port,
+	    &hints) != 0) {
+		d->resolving = false;
+		d->next_try = now_ms() + BACKOFF_MIN;
+	}
+}
+
+static int
+peer_cb(void *arg, const char *addr, const uint8_t *key)
+{
+	struct agent *ag = arg;
+	struct dialer *d;
+	char fp[17];
+
+	if (key == NULL || memcmp(key, ag->pk, 32) == 0)
+		return (0);
+	for (d = ag->dialers; d != NULL; d = d->next)
+		if (strcmp(d->addr, addr) == 0 && memcmp(d->key, key, 32) ==
+		    0) {
+			d->mark = false;
+			return (0);
+		}
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return (-1);
+	d->ag = ag;
+	snprintf(d->addr, sizeof(d->addr), "%s", addr);
+	memcpy(d->key, key, 32);
+	d->next = ag->dialers;
+	ag->dialers = d;
+	fingerprint(key, fp);
+	LOG_INFO("dialer", "will dial peer=%s@%s", fp, addr);
+	return (0);
+}
+
+/* Bring the dialers in line with the peers table. */
+static void
+scan_peers(struct agent *ag)
+{
+	struct dialer *d, **pp;
+	char err[STORE_ERRLEN];
+
+	for (d = ag->dialers; d != NULL; d = d->next)
+		d->mark = true;
+	if (db_peers(ag->db, peer_cb, ag, err))
+		LOG_WARN("dialer", "cannot read peers: %s", err);
+	for (pp = &ag->dialers; (d = *pp) != NULL;) {
+		if (!d->mark) {
+			pp = &d->next;
+			continue;
+		}
+		*pp = d->next;
+		if (d->conn != NULL) {
+			d->conn->d = NULL;
+			conn_close(d->conn, "peer removed");
+		}
+		/* A pending resolve frees it in its callback. */
+		if (!d->resolving)
+			free(d);
+	}
+}
+
+static int64_t
+data_version(struct agent *ag)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db_handle(ag->db), "PRAGMA data_version", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+static void
+stop_now(struct agent *ag)
+{
+	struct conn *c;
+
+	for (c = ag->conns; c != NULL; c = c->next)
+		conn_close(c, "agent stopping");
+	uv_close((uv_handle_t *)&ag->listener, NULL);
+	uv_close((uv_handle_t *)&ag->tick, NULL);
+	uv_close((uv_handle_t *)&ag->sigint, NULL);
+	uv_close((uv_handle_t *)&ag->sigterm, NULL);
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	struct agent *ag = t->data;
+	struct conn *c, *next;
+	struct dialer *d;
+	uint64_t now = now_ms();
+	int64_t dv;
+
+	if (ag->stopping) {
+		if (now >= ag->stop_at)
+			stop_now(ag);
+		return;
+	}
+	/* The CLI (or a session) committed: push to everyone who lacks it. */
+	if ((dv = data_version(ag)) != ag->data_version) {
+		ag->data_version = dv;
+		for (c = ag->conns; c != NULL; c = c->next)
+			if (c->synced && !c->closing)
+				conn_flush(c);
+	}
+	if (now - ag->last_scan >= PEER_SCAN_MS) {
+		ag->last_scan = now;
+		scan_peers(ag);
+	}
+	for (d = ag->dialers; d != NULL; d = d->next)
+		if (d->conn == NULL && !d->resolving && now >= d->next_try)
+			dial(d);
+	for (c = ag->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->closing)
+			continue;
+		if (!c->synced && now - c->started > HS_TIMEOUT)
+			conn_close(c, "handshake timed out");
+		else if (now - c->last_rx > DEAD_MS)
+			conn_close(c, "no data for 45 s (dead link)");
+		else if (c->synced && now - c->last_rx > PING_IDLE_MS &&
+		    now - c->last_ping > PING_IDLE_MS) {
+			c->last_ping = now;
+			session_ping(c->s, now);
+			conn_flush(c);
+		}
+	}
+}
+
+static void
+signal_cb(uv_signal_t *sig, int signum)
+{
+	struct agent *ag = sig->data;
+	struct conn *c;
+
+	(void)signum;
+	if (ag->stopping) {
+		stop_now(ag);
+		return;
+	}
+	LOG_INFO("agent", "signal %d: saying goodbye to peers and stopping",
+	    signum);
+	ag->stopping = true;
+	ag->stop_at = now_ms() + 500;
+	for (c = ag->conns; c != NULL; c = c->next) {
+		if (c->synced && !c->closing) {
+			session_bye(c->s, "agent stopping");
+			c->ending = true;
+			conn_flush(c);
+		}
+	}
+}
+
+static void
+read_netkey(struct cli *cli, uint8_t key[32])
+{
+	char path[4096];
+	struct stat sb;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, NETKEY_FILE);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1)
+		cli_fail(EXIT_USAGE, "agent: this node is not in a network "
+		    "(%s: %s); run 'hamroh network create --name NAME' or "
+		    "'hamroh join TOKEN'", NETKEY_FILE, strerror(errno));
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077))
+		cli_fail(EXIT_USAGE, "agent: key file %s has mode %04o; run "
+		    "'chmod 600 %s'", NETKEY_FILE,
+		    (unsigned)(sb.st_mode & 07777), path);
+	if (read(fd, key, 32) != 32)
+		cli_fail(EXIT_USAGE, "agent: %s is damaged; restore it or "
+		    "join the network again", path);
+	close(fd);
+}
+
+/* Publish where this node can be reached, if that changed. */
+static void
+advertise(struct cli *cli, struct agent *ag, const char *addrs)
+{
+	const struct coll_def *m = schema_coll("members");
+	const struct field_def *f = schema_field(m, "addresses", 9);
+	char err[STORE_ERRLEN];
+	struct val v = { VAL_STR, 0, addrs, strlen(addrs) };
+
+	(void)cli;
+	if (db_begin(ag->db, now_ms(), err) ||
+	    db_put(ag->db, m, ag->pk, f, &v, err) || db_commit(ag->db, err))
+		cli_fail(EXIT_REFUSED, "agent: --advertise: %s", err);
+}
+
+int
+cmd_agent(struct cli *cli, int argc, char **argv)
+{
+	struct agent ag;
+	struct sockaddr_storage ss;
+	const char *listen_at, *a;
+	char host[256], port[16], adv[1000] = "", bound[300];
+	struct addrinfo hints, *res;
+	int len = sizeof(ss), r;
+	size_t off = 0;
+
+	memset(&ag, 0, sizeof(ag));
+	listen_at = cli_opt(&argc, argv, "--listen");
+	while ((a = cli_opt(&argc, argv, "--advertise")) != NULL) {
+		if (split_addr(a, host, sizeof(host), port, sizeof(port)))
+			cli_fail(EXIT_USAGE, "agent: --advertise %.60s is not "
+			    "HOST:PORT", a);
+		off += (size_t)snprintf(adv + off, sizeof(adv) - off, "%s%s",
+		    off ? " " : "", a);
+		if (off >= sizeof(adv))
+			cli_fail(EXIT_USAGE, "agent: too many --advertise");
+	}
+	if (cli_flag(&argc, argv, "--verbose"))
+		log_level = LOG_LVL_DEBUG;
+	cli_no_more_opts(argc, argv, "agent");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "agent: unexpected argument '%.40s'",
+		    argv[0]);
+	if (listen_at == NULL)
+		listen_at = DEFAULT_LISTEN;
+	if (split_addr(listen_at, host, sizeof(host), port, sizeof(port)))
+		cli_fail(EXIT_USAGE, "agent: --listen %.60s is not HOST:PORT",
+		    listen_at);
+	cli_open(cli, true);
+	read_netkey(cli, ag.netkey);
+	ag.db = cli->db;
+	memcpy(ag.pk, db_node_key(ag.db), 32);
+	if ((ag.sk = sodium_malloc(64)) == NULL ||
+	    db_copy_signer(ag.db, ag.sk))
+		cli_fail(EXIT_USAGE, "agent: out of memory");
+	snprintf(ag.name, sizeof(ag.name), "%s", cli->name);
+	if (adv[0])
+		advertise(cli, &ag, adv);
+
+	/* Peers' I/O must never kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	ag.loop = uv_default_loop();
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		cli_fail(EXIT_USAGE, "agent: cannot resolve --listen %s",
+		    listen_at);
+	uv_tcp_init(ag.loop, &ag.listener);
+	ag.listener.data = &ag;
+	if ((r = uv_tcp_bind(&ag.listener, res->ai_addr, 0)) != 0 ||
+	    (r = uv_listen((uv_stream_t *)&ag.listener, 64, accept_cb)) != 0)
+		cli_fail(EXIT_USAGE, "agent: listen on %s: %s; is another "
+		    "agent running?", listen_at, uv_strerror(r));
+	freeaddrinfo(res);
+	uv_tcp_getsockname(&ag.listener, (struct sockaddr *)&ss, &len);
+	if (ss.ss_family == AF_INET6)
+		uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof(host));
+	else
+		uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof(host));
+	snprintf(bound, sizeof(bound), "%s:%d", host,
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	printf("listening on %s\n", bound);
+	fflush(stdout);
+	LOG_INFO("agent", "node '%s' listening on %s", ag.name, bound);
+
+	uv_timer_init(ag.loop, &ag.tick);
+	ag.tick.data = &ag;
+	uv_timer_start(&ag.tick, tick_cb, 0, TICK_MS);
+	uv_signal_init(ag.loop, &ag.sigint);
+	uv_signal_init(ag.loop, &ag.sigterm);
+	ag.sigint.data = ag.sigterm.data = &ag;
+	uv_signal_start(&ag.sigint, signal_cb, SIGINT);
+	uv_signal_start(&ag.sigterm, signal_cb, SIGTERM);
+	ag.data_version = data_version(&ag);
+
+	uv_run(ag.loop, UV_RUN_DEFAULT);
+
+	while (ag.dialers != NULL) {
+		struct dialer *d = ag.dialers;
+
+		ag.dialers = d->next;
+		free(d);
+	}
+	r = uv_loop_close(ag.loop);
+	sodium_free(ag.sk);
+	sodium_memzero(ag.netkey, sizeof(ag.netkey));
+	LOG_INFO("agent", "stopped");
+	return (r == 0 ? 0 : EXIT_REFUSED);
+}

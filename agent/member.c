@@ -1,0 +1,333 @@
+/*
+ * member.c: membership certificates — sign, verify, and decide whether a
+ * node key belongs to this node's network.  Reads the database, never
+ * writes it; takes the time as an argument; prints nothing.
+ */
+#include "agent/member.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <msgpack.h>
+#include <sodium.h>
+
+#include "agent/cli.h"
+#include "store/db.h"
+#include "store/query.h"
+
+/* Pack the canonical certificate bytes of ${c} into ${sb}. */
+static int
+cert_bytes(const struct member_cert *c, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 6);
+	e |= msgpack_pack_str_with_body(&pk, MEMBER_CERT_CONTEXT,
+	    strlen(MEMBER_CERT_CONTEXT));
+	e |= msgpack_pack_bin_with_body(&pk, c->key, MEMBER_KEY_LEN);
+	e |= msgpack_pack_str_with_body(&pk, c->name, strlen(c->name));
+	e |= msgpack_pack_str_with_body(&pk, c->center, strlen(c->center));
+	e |= msgpack_pack_str_with_body(&pk, c->role, strlen(c->role));
+	e |= msgpack_pack_str_with_body(&pk, c->expires, strlen(c->expires));
+	return (e ? -1 : 0);
+}
+
+/**
+ * member_cert_sign(c, sk, sig):
+ * Sign the canonical bytes of ${c} with the Ed25519 secret key ${sk} into
+ * ${sig}.  Return 0, or -1 if out of memory.
+ */
+int
+member_cert_sign(const struct member_cert *c,
+    const uint8_t sk[static MEMBER_SK_LEN], uint8_t sig[static MEMBER_SIG_LEN])
+{
+	msgpack_sbuffer sb;
+	int rc = -1;
+
+	msgpack_sbuffer_init(&sb);
+	if (cert_bytes(c, &sb))
+		goto done;
+	crypto_sign_detached(sig, NULL, (const uint8_t *)sb.data, sb.size, sk);
+	rc = 0;
+done:
+	msgpack_sbuffer_destroy(&sb);
+	return (rc);
+}
+
+/**
+ * member_cert_verify(c, sig, pk):
+ * Return 0 if ${sig} is a valid signature by ${pk} over the canonical bytes
+ * of ${c}; otherwise (or out of memory) -1.
+ */
+int
+member_cert_verify(const struct member_cert *c,
+    const uint8_t sig[static MEMBER_SIG_LEN],
+    const uint8_t pk[static MEMBER_KEY_LEN])
+{
+	msgpack_sbuffer sb;
+	int rc = -1;
+
+	msgpack_sbuffer_init(&sb);
+	if (cert_bytes(c, &sb))
+		goto done;
+	if (crypto_sign_verify_detached(sig, (const uint8_t *)sb.data,
+	    sb.size, pk) == 0)
+		rc = 0;
+done:
+	msgpack_sbuffer_destroy(&sb);
+	return (rc);
+}
+
+struct load {
+	struct member_rec	*r;
+	int			found;
+};
+
+/* Copy one string field into ${out}; -1 if it is not text or too long. */
+static int
+take(const struct val *v, char *out, size_t len)
+{
+
+	if (v->t != VAL_STR || v->len >= len ||
+	    memchr(v->s, '\0', v->len) != NULL)
+		return (-1);
+	memcpy(out, v->s, v->len);
+	out[v->len] = '\0';
+	return (0);
+}
+
+static int
+load_cb(void *arg, const struct rview *rv)
+{
+	static const struct {
+		const char	*name;
+		size_t		off, len;
+	} map[] = {
+#define M(f)	{ #f, offsetof(struct member_rec, f), \
+		    sizeof(((struct member_rec *)0)->f) }
+		M(key), M(name), M(center), M(role), M(expires), M(cert_by),
+		M(cert), M(addresses)
+#undef M
+	};
+	struct load *l = arg;
+	size_t i, k;
+
+	for (i = 0; i < rv->nf; i++)
+		for (k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+			if (strcmp(rv->f[i].name, map[k].name) != 0)
+				continue;
+			if (take(&rv->f[i].v, (char *)l->r + map[k].off,
+			    map[k].len)) {
+				l->found = -1;
+				return (1);
+			}
+		}
+	l->found = 1;
+	return (1);
+}
+
+/**
+ * member_load(db, key, r):
+ * Copy the live members record of node ${key} (id = ${key}[0:16]) into
+ * ${r}; absent fields are empty strings.  Return 1 if found, 0 if there is
+ * no such live record (or it holds a value that does not fit ${r}), -1 on
+ * a database error.
+ */
+int
+member_load(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+    struct member_rec *r)
+{
+	char err[STORE_ERRLEN];
+	struct load l;
+
+	memset(r, 0, sizeof(*r));
+	l.r = r;
+	l.found = 0;
+	if (query_records(db, schema_coll("members"), key, NULL, 0, false,
+	    load_cb, &l, err) < 0)
+		return (-1);
+	if (l.found != 1) {
+		memset(r, 0, sizeof(*r));
+		return (0);
+	}
+	return (1);
+}
+
+/**
+ * member_date(now_ms, days, out):
+ * Write the UTC date ${days} days after the time ${now_ms} (ms since the
+ * epoch) as YYYY-MM-DD into ${out}.
+ */
+void
+member_date(uint64_t now_ms, uint32_t days,
+    char out[static MEMBER_DATE_LEN + 1])
+{
+	time_t t = (time_t)(now_ms / 1000) + (time_t)days * 86400;
+	struct tm tm;
+
+	/* Past year 9999 (a clock far off): the last date there is. */
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, MEMBER_DATE_LEN + 1,
+	    "%Y-%m-%d", &tm) != MEMBER_DATE_LEN)
+		memcpy(out, "9999-12-31", MEMBER_DATE_LEN + 1);
+}
+
+/*
+ * Check the certificate held in ${r} for node ${key}: complete, signed by
+ * ${issuer} (decoded from cert_by), signature valid.  Return 0 or -1 with
+ * ${why} filled.
+ */
+static int
+rec_cert(const struct member_rec *r, const uint8_t key[MEMBER_KEY_LEN],
+    uint8_t issuer[MEMBER_KEY_LEN], char *why, size_t why_len)
+{
+	struct member_cert c;
+	uint8_t sig[MEMBER_SIG_LEN];
+	char hex[2 * MEMBER_KEY_LEN + 1];
+
+	hex_encode(key, MEMBER_KEY_LEN, hex);
+	if (strcmp(r->key, hex) != 0) {
+		snprintf(why, why_len, "not a member of this network (its "
+		    "members record names another key)");
+		return (-1);
+	}
+	if (!*r->role || !*r->expires || !*r->cert_by || !*r->cert) {
+		snprintf(why, why_len, "not a member of this network (no "
+		    "certificate)");
+		return (-1);
+	}
+	if (hex_decode(r->cert_by, issuer, MEMBER_KEY_LEN) ||
+	    hex_decode(r->cert, sig, MEMBER_SIG_LEN)) {
+		snprintf(why, why_len, "certificate malformed");
+		return (-1);
+	}
+	memcpy(c.key, key, MEMBER_KEY_LEN);
+	c.name = r->name;
+	c.center = r->center;
+	c.role = r->role;
+	c.expires = r->expires;
+	if (member_cert_verify(&c, sig, issuer)) {
+		snprintf(why, why_len, "certificate signature invalid");
+		return (-1);
+	}
+	return (0);
+}
+
+/**
+ * member_check(db, key, now_ms, why, why_len):
+ * Return 0 if node ${key} holds a valid certificate of the network ${db}
+ * belongs to (meta admin_key): its members record names ${key}, has role,
+ * expires, cert_by and cert; the signature verifies under cert_by; cert_by
+ * is the admin key or a member with role admin whose own certificate
+ * verifies under the admin key and has not expired; and expires is not
+ * before the UTC date of ${now_ms}.  Otherwise write a one-line reason
+ * ("certificate expired on 2026-01-31", "not a member of this network",
+ * "certificate signature invalid", ...) into ${why} and return -1.
+ */
+int
+member_check(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+    uint64_t now_ms, char *why, size_t why_len)
+{
+	struct member_rec r, a;
+	uint8_t admin[MEMBER_KEY_LEN], issuer[MEMBER_KEY_LEN];
+	uint8_t top[MEMBER_KEY_LEN];
+	char hex[2 * MEMBER_KEY_LEN + 1], today[MEMBER_DATE_LEN + 1];
+	char sub[256];
+	int rc;
+
+	if (db_meta_get(db, "admin_key", hex, sizeof(hex)) ||
+	    hex_decode(hex, admin, MEMBER_KEY_LEN)) {
+		snprintf(why, why_len, "this node is not in a network");
+		return (-1);
+	}
+	if ((rc = member_load(db, key, &r)) < 0) {
+		snprintf(why, why_len, "reading the members record failed");
+		return (-1);
+	}
+	if (rc == 0) {
+		snprintf(why, why_len, "not a member of this network");
+		return (-1);
+	}
+	if (rec_cert(&r, key, issuer, why, why_len))
+		return (-1);
+	member_date(now_ms, 0, today);
+
+	/* Signed by the network's admin key, or by an admin it certified. */
+	if (sodium_memcmp(issuer, admin, MEMBER_KEY_LEN) != 0) {
+		hex_encode(issuer, MEMBER_KEY_LEN, hex);
+		if ((rc = member_load(db, issuer, &a)) < 0) {
+			snprintf(why, why_len, "reading the members record "
+			    "failed");
+			return (-1);
+		}
+		if (rc == 0 || strcmp(a.role, "admin") != 0 ||
+		    rec_cert(&a, issuer, top, sub, sizeof(sub)) ||
+		    sodium_memcmp(top, admin, MEMBER_KEY_LEN) != 0) {
+			snprintf(why, why_len, "certificate signed by %.16s, "
+			    "which is not an admin of this network", hex);
+			return (-1);
+		}
+		if (strcmp(a.expires, today) < 0) {
+			snprintf(why, why_len, "certificate signed by %.16s, "
+			    "whose admin certificate expired on %s", hex,
+			    a.expires);
+			return (-1);
+		}
+	}
+	if (strcmp(r.expires, today) < 0) {
+		snprintf(why, why_len, "certificate expired on %s", r.expires);
+		return (-1);
+	}
+	return (0);
+}
+
+/**
+ * member_addr_valid(s):
+ * True if ${s} is HOST:PORT: a host name or IPv4 address ([A-Za-z0-9.-],
+ * not starting or ending with '-' or '.'), or an IPv6 address in brackets,
+ * then a decimal port 1-65535 without leading zeros; at most
+ * MEMBER_ADDR_MAX bytes.
+ */
+bool
+member_addr_valid(const char *s)
+{
+	const char *colon, *p;
+	size_t hl;
+	long port = 0;
+
+	if (strlen(s) > MEMBER_ADDR_MAX || (colon = strrchr(s, ':')) == NULL)
+		return (false);
+	/* Port. */
+	p = colon + 1;
+	if (*p < '1' || *p > '9' || strlen(p) > 5)
+		return (false);
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return (false);
+		port = port * 10 + (*p - '0');
+	}
+	if (port > 65535)
+		return (false);
+	/* Host. */
+	hl = (size_t)(colon - s);
+	if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+		if (hl == 2)
+			return (false);
+		for (p = s + 1; p < s + hl - 1; p++)
+			if (!((*p >= '0' && *p <= '9') ||
+			    (*p >= 'a' && *p <= 'f') ||
+			    (*p >= 'A' && *p <= 'F') || *p == ':' || *p == '.'))
+				return (false);
+		return (memchr(s + 1, ':', hl - 2) != NULL);
+	}
+	if (hl == 0 || hl > 253 || s[0] == '-' || s[0] == '.' ||
+	    s[hl - 1] == '-' || s[hl - 1] == '.')
+		return (false);
+	for (p = s; p < colon; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '.'))
+			return (false);
+	return (true);
+}

@@ -1,0 +1,116 @@
+#ifndef AGENT_MEMBER_H
+#define AGENT_MEMBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Membership certificates.  An admin signs, with its node key, the
+ * canonical msgpack bytes
+ *
+ *   ["hamroh/cert/1", key(bin 32), name(str), center(str), role(str),
+ *    expires(str YYYY-MM-DD)]
+ *
+ * (Ed25519, detached).  The certificate lives in the node's record of the
+ * members collection (id = the first 16 bytes of its key) as the fields
+ * key, name, center, role, expires, cert_by (hex admin key) and cert (hex
+ * signature), so it gossips like any other data.  A missing name or
+ * center is the empty string.  No output, no clock: callers pass now_ms.
+ */
+#define MEMBER_KEY_LEN		32	/* Ed25519 public key. */
+#define MEMBER_SK_LEN		64	/* Ed25519 secret key. */
+#define MEMBER_SIG_LEN		64	/* Ed25519 signature. */
+#define MEMBER_CERT_CONTEXT	"hamroh/cert/1"
+#define MEMBER_DATE_LEN		10	/* YYYY-MM-DD */
+#define MEMBER_NETNAME_MAX	64	/* Bytes in a network's name. */
+/* Longest HOST:PORT: "[" + a 253-byte host + "]:65535". */
+#define MEMBER_ADDR_MAX		262
+#define MEMBER_MAX_ADDRS	16	/* Addresses carried by an invite. */
+
+struct db;
+
+/* The signed part of a certificate; strings borrowed, NUL-terminated. */
+struct member_cert {
+	uint8_t		key[MEMBER_KEY_LEN];
+	const char	*name;
+	const char	*center;
+	const char	*role;		/* admin, center or office. */
+	const char	*expires;	/* Last valid day (UTC). */
+};
+
+/*
+ * A members record as stored, copied out of the database.  The buffers
+ * hold the largest value store/schema.c allows for each field; a longer
+ * value (from a newer version) makes member_load() refuse the record.
+ */
+struct member_rec {
+	char	key[2 * MEMBER_KEY_LEN + 1];
+	char	name[101];
+	char	center[201];
+	char	role[8];
+	char	expires[MEMBER_DATE_LEN + 1];
+	char	cert_by[2 * MEMBER_KEY_LEN + 1];
+	char	cert[2 * MEMBER_SIG_LEN + 1];
+	char	addresses[1001];	/* Space-separated HOST:PORT. */
+};
+
+/**
+ * member_cert_sign(c, sk, sig):
+ * Sign the canonical bytes of ${c} with the Ed25519 secret key ${sk} into
+ * ${sig}.  Return 0, or -1 if out of memory.
+ */
+int member_cert_sign(const struct member_cert *,
+    const uint8_t[static MEMBER_SK_LEN], uint8_t[static MEMBER_SIG_LEN])
+    __attribute__((warn_unused_result));
+
+/**
+ * member_cert_verify(c, sig, pk):
+ * Return 0 if ${sig} is a valid signature by ${pk} over the canonical bytes
+ * of ${c}; otherwise (or out of memory) -1.
+ */
+int member_cert_verify(const struct member_cert *,
+    const uint8_t[static MEMBER_SIG_LEN], const uint8_t[static MEMBER_KEY_LEN])
+    __attribute__((warn_unused_result));
+
+/**
+ * member_load(db, key, r):
+ * Copy the live members record of node ${key} (id = ${key}[0:16]) into
+ * ${r}; absent fields are empty strings.  Return 1 if found, 0 if there is
+ * no such live record (or it holds a value that does not fit ${r}), -1 on
+ * a database error.
+ */
+int member_load(struct db *, const uint8_t[static MEMBER_KEY_LEN],
+    struct member_rec *) __attribute__((warn_unused_result));
+
+/**
+ * member_check(db, key, now_ms, why, why_len):
+ * Return 0 if node ${key} holds a valid certificate of the network ${db}
+ * belongs to (meta admin_key): its members record names ${key}, has role,
+ * expires, cert_by and cert; the signature verifies under cert_by; cert_by
+ * is the admin key or a member with role admin whose own certificate
+ * verifies under the admin key and has not expired; and expires is not
+ * before the UTC date of ${now_ms}.  Otherwise write a one-line reason
+ * ("certificate expired on 2026-01-31", "not a member of this network",
+ * "certificate signature invalid", ...) into ${why} and return -1.
+ */
+int member_check(struct db *, const uint8_t[static MEMBER_KEY_LEN], uint64_t,
+    char *, size_t) __attribute__((warn_unused_result));
+
+/**
+ * member_date(now_ms, days, out):
+ * Write the UTC date ${days} days after the time ${now_ms} (ms since the
+ * epoch) as YYYY-MM-DD into ${out}.
+ */
+void member_date(uint64_t, uint32_t, char[static MEMBER_DATE_LEN + 1]);
+
+/**
+ * member_addr_valid(s):
+ * True if ${s} is HOST:PORT: a host name or IPv4 address ([A-Za-z0-9.-],
+ * not starting or ending with '-' or '.'), or an IPv6 address in brackets,
+ * then a decimal port 1-65535 without leading zeros; at most
+ * MEMBER_ADDR_MAX bytes.
+ */
+bool member_addr_valid(const char *);
+
+#endif /* !AGENT_MEMBER_H */

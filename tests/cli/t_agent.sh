@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# timeout: 120
+# Proves the agents sync by themselves: a chain capital - region - district on loopback, where the district reaches the capital only through the region; writes at both ends reach every node, exports end byte-identical, a new write at the capital shows at the district within 2 s, and SIGTERM stops each agent cleanly.
+. "$(dirname "$0")/lib.sh"
+T=$TMPDIR
+
+mknode A Dushanbe
+mknode B Khujand
+mknode C Murghob
+expect_ok on A network create --name tj-legal >/dev/null
+
+# start_agent NODE: run its agent on a free loopback port; sets PORT_<NODE>.
+start_agent() {
+	"$H" --data "$T/$1" agent --listen 127.0.0.1:0 >"$T/$1.out" 2>"$T/$1.log" &
+	echo $! >"$T/$1.pid"
+	wait_for "agent $1 listening" 10 grep -q '^listening on' "$T/$1.out"
+	eval "PORT_$1=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/$1.out")"
+}
+stop_agent() {
+	local pid
+	pid=$(cat "$T/$1.pid")
+	kill -TERM "$pid"
+	wait_for "agent $1 to stop" 10 bash -c "! kill -0 $pid 2>/dev/null"
+	wait "$pid" || die "agent $1 exited with $? (log: $(tail -3 "$T/$1.log"))"
+	grep -q "stopped" "$T/$1.log" || die "agent $1 did not log a clean stop"
+}
+cleanup() {
+	local n
+	for n in A B C; do
+		if [ -f "$T/$n.pid" ]; then kill -9 "$(cat "$T/$n.pid")" 2>/dev/null || true; fi
+	done
+}
+trap cleanup EXIT
+
+start_agent A
+tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center --address "127.0.0.1:$PORT_A")
+expect_ok on B join "$tok" >/dev/null
+start_agent B
+# The district is introduced to the region only.
+tok=$(expect_ok on A invite "$(on C id)" --name C --center Murghob --role office --address "127.0.0.1:$PORT_B")
+expect_ok on B peer add "127.0.0.1:$PORT_A" "$(on A id)" >/dev/null
+expect_ok on C join "$tok" >/dev/null
+expect_ok on C peer rm "127.0.0.1:$PORT_B" >/dev/null
+expect_ok on C peer add "127.0.0.1:$PORT_B" "$(on B id)" >/dev/null
+start_agent C
+
+a1=$(expect_ok on A add directory name="Hotline" kind=hotline country=RU phone=+7495 verified_on=2026-11-01)
+c1=$(expect_ok on C add consultations center=Murghob status=open summary="walk-in at the district")
+has() { on "$1" show "$2" "$3" >/dev/null 2>&1; }
+wait_for "C's consultation at A" 30 has A consultations "$c1"
+wait_for "A's directory entry at C" 30 has C directory "$a1"
+
+# While all are connected, a write at the capital reaches the district fast.
+t0=$(date +%s%N)
+a2=$(expect_ok on A add consultations center=Dushanbe status=open summary="fresh")
+wait_for "A's new consultation at C" 10 has C consultations "$a2"
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "a new write at A reached C in $ms ms"
+[ "$ms" -le 2000 ] || die "a new write took $ms ms to reach C (limit 2000)"
+
+same() { cmp -s <(on A export) <(on "$1" export); }
+wait_for "B's export equal to A's" 20 same B
+wait_for "C's export equal to A's" 20 same C
+for n in A B C; do expect_ok on "$n" verify >/dev/null; done
+for n in C B A; do stop_agent "$n"; done
+echo "t_agent: ok"
