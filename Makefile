@@ -51,7 +51,7 @@ deps:
 	    command -v python3 >/dev/null || ./deploy/install-deps.sh
 
 hamroh: deps $(HAMROH)
-	$(Q)[ "$(VARIANT)" != plain ] || cp $(HAMROH) hamroh
+	$(Q)[ "$(VARIANT)" != plain ] || { cp $(HAMROH) hamroh.tmp && mv -f hamroh.tmp hamroh; }
 
 $(HAMROH): $(MAIN_OBJ) $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -1,52 +1,86 @@
 #!/bin/sh
-# make demo: three offices sync by carrying bundle files (the USB-stick way;
-# the network agent comes next).  Everything happens in a temp dir.
+# make demo: three centers sync by themselves over loopback.  A capital
+# office (the admin), a regional center, and a mountain district office
+# that reaches the capital only through the region.  The capital publishes
+# a guide, the district logs a consultation, and both arrive everywhere.
+# Everything lives in a temp dir and the agents stop at the end.
 set -eu
 H=${HAMROH:-./hamroh}
 D=$(mktemp -d "${TMPDIR:-/tmp}/hamroh-demo.XXXXXX")
-trap 'rm -rf "$D"' EXIT
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$D"
+}
+trap cleanup EXIT INT TERM
 say() { printf '\n== %s\n' "$*"; }
 
-say "three nodes: the capital, a regional center, a mountain district"
-$H --data "$D/capital" init --name capital --center Dushanbe >/dev/null
-$H --data "$D/region" init --name khujand --center Khujand >/dev/null
-$H --data "$D/district" init --name murghob --center Murghob >/dev/null
+# agent NODE: start its agent on a free loopback port, print the port.
+agent() {
+	"$H" --data "$D/$1" agent --listen 127.0.0.1:0 \
+	    >"$D/$1.out" 2>"$D/$1.log" &
+	pids="$pids $!"
+	i=0
+	until grep -q '^listening on' "$D/$1.out" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { cat "$D/$1.log"; exit 1; }
+		sleep 0.1
+	done
+	sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$D/$1.out"
+}
 
-say "the capital publishes a hotline; the district logs a consultation"
-hot=$($H --data "$D/capital" add directory name="Migrant hotline" \
-    kind=hotline country=RU city=Moscow phone=+74951234567 \
-    verified_on=2026-11-01)
-c=$($H --data "$D/district" add consultations center=Murghob \
+# wait_show NODE COLL ID: wait (up to 20 s) until NODE has the record.
+wait_show() {
+	i=0
+	until "$H" --data "$D/$1" show "$2" "$3" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { echo "timed out"; exit 1; }
+		sleep 0.1
+	done
+	echo "  $1 has $2 $3 after $((i / 10)).$((i % 10)) s"
+}
+
+say "three nodes: capital (Dushanbe), region (Khujand), district (Murghob)"
+"$H" --data "$D/capital" init --name capital --center Dushanbe >/dev/null
+"$H" --data "$D/region" init --name region --center Khujand >/dev/null
+"$H" --data "$D/district" init --name district --center Murghob >/dev/null
+"$H" --data "$D/capital" network create --name tj-legal-aid
+
+say "the capital invites the region; the region joins and dials it"
+pc=$(agent capital)
+tok=$("$H" --data "$D/capital" invite "$("$H" --data "$D/region" id)" \
+    --name region --center Khujand --role center --address 127.0.0.1:$pc)
+"$H" --data "$D/region" join "$tok"
+pr=$(agent region)
+
+say "the district joins, and is given the region's address only"
+tok=$("$H" --data "$D/capital" invite "$("$H" --data "$D/district" id)" \
+    --name district --center Murghob --role office)
+"$H" --data "$D/district" join "$tok"
+"$H" --data "$D/district" peer add 127.0.0.1:$pr "$("$H" --data "$D/region" id)"
+agent district >/dev/null
+
+say "the capital publishes a guide; the district logs a consultation"
+printf '# Patent renewal\n\nRenew before the month ends; keep receipts.\n' \
+    >"$D/guide.md"
+g=$("$H" --data "$D/capital" guide publish "$D/guide.md" \
+    title="Patent renewal" language=tg version_label=2026-11)
+c=$("$H" --data "$D/district" add consultations center=Murghob \
     opened_at=2026-11-20 channel=walk_in client_sex=M client_age=34 \
-    destination=RU topic=entry_ban status=open summary="Entry ban check")
-echo "hotline $hot, consultation $c"
+    destination=RU topic=patent status=open summary="Patent renewal")
+wait_show district guides "$g"
+wait_show capital consultations "$c"
 
-say "bundles travel capital -> region -> district and back"
-$H --data "$D/capital" bundle export "$D/c.hb"
-$H --data "$D/region" bundle import "$D/c.hb"
-$H --data "$D/region" bundle export "$D/r.hb"
-$H --data "$D/district" bundle import "$D/r.hb"
-$H --data "$D/district" vector > "$D/district.vec"
-
-say "both sides edit the consultation's status without seeing each other"
-$H --data "$D/district" bundle export "$D/d.hb"
-$H --data "$D/capital" bundle import "$D/d.hb"
-$H --data "$D/district" set consultations "$c" status=referred \
-    referred_to="$hot"
-$H --data "$D/capital" set consultations "$c" status=closed
-
-say "exchange again, only what the other lacks (--since its vector)"
-$H --data "$D/capital" vector > "$D/capital.vec"
-$H --data "$D/district" bundle export "$D/d2.hb" --since "$D/capital.vec"
-$H --data "$D/capital" bundle export "$D/c2.hb" --since "$D/district.vec"
-$H --data "$D/capital" bundle import "$D/d2.hb"
-$H --data "$D/district" bundle import "$D/c2.hb"
-
-say "the conflict is visible on both nodes, never silently dropped"
-$H --data "$D/district" conflicts
-
-say "same state on both: export is byte-identical"
-$H --data "$D/capital" export > "$D/a.jsonl"
-$H --data "$D/district" export > "$D/b.jsonl"
-cmp "$D/a.jsonl" "$D/b.jsonl" && echo "identical ($(wc -l < "$D/a.jsonl") records)"
-$H --data "$D/district" verify
+say "status at the district"
+"$H" --data "$D/district" status
+say "every node holds the same data"
+"$H" --data "$D/district" export >"$D/district.export"
+i=0
+until "$H" --data "$D/capital" export | cmp -s - "$D/district.export"; do
+	i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1
+	"$H" --data "$D/district" export >"$D/district.export"
+done
+echo "  capital and district exports are byte-identical" \
+    "($(wc -l <"$D/district.export") records)"
+say "stopping the agents"
