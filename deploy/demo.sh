@@ -7,10 +7,14 @@
 set -eu
 H=${HAMROH:-./hamroh}
 D=$(mktemp -d "${TMPDIR:-/tmp}/hamroh-demo.XXXXXX")
-pids=""
 cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	# agent() runs in $(...) subshells: the pids are kept in a file.
+	for p in $(cat "$D/pids" 2>/dev/null); do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $(cat "$D/pids" 2>/dev/null); do
+		while kill -0 "$p" 2>/dev/null; do sleep 0.1; done
+	done
 	rm -rf "$D"
 }
 trap cleanup EXIT INT TERM
@@ -20,7 +24,7 @@ say() { printf '\n== %s\n' "$*"; }
 agent() {
 	"$H" --data "$D/$1" agent --listen 127.0.0.1:0 \
 	    >"$D/$1.out" 2>"$D/$1.log" &
-	pids="$pids $!"
+	echo $! >>"$D/pids"
 	i=0
 	until grep -q '^listening on' "$D/$1.out" 2>/dev/null; do
 		i=$((i + 1))
