@@ -152,10 +152,89 @@ cmd_id(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
+struct pstat_ctx {
+	struct cli	*cli;
+	uint64_t	now;
+	int		n;
+};
+
+static void
+ago(uint64_t now, uint64_t t, char *buf, size_t len)
+{
+	uint64_t s;
+
+	if (t == 0) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	s = now > t ? (now - t) / 1000 : 0;
+	if (s < 120)
+		snprintf(buf, len, "%llu s ago", (unsigned long long)s);
+	else if (s < 7200)
+		snprintf(buf, len, "%llu min ago", (unsigned long long)s / 60);
+	else
+		snprintf(buf, len, "%llu h ago", (unsigned long long)s / 3600);
+}
+
+/* The agent writes peer status every 2 s; older rows are stale. */
+#define STATUS_STALE_MS	10000
+
+static int
+pstat_cb(void *arg, const struct peer_status *ps)
+{
+	struct pstat_ctx *x = arg;
+	char hex[2 * COMMIT_KEY_LEN + 1], sync[32], retry[64];
+	const char *state = ps->state;
+	bool stale = x->now - ps->updated > STATUS_STALE_MS;
+
+	hex_encode(ps->key, COMMIT_KEY_LEN, hex);
+	if (stale)
+		state = "agent not running";
+	ago(x->now, ps->last_sync, sync, sizeof(sync));
+	if (x->cli->json) {
+		printf("%s{\"addr\":", x->n++ ? "," : "");
+		json_put_str(stdout, ps->addr, strlen(ps->addr));
+		printf(",\"bytes_in\":%llu,\"bytes_out\":%llu,\"key\":\"%s\","
+		    "\"last_error\":", (unsigned long long)ps->bytes_in,
+		    (unsigned long long)ps->bytes_out, hex);
+		json_put_str(stdout, ps->last_error, strlen(ps->last_error));
+		printf(",\"last_sync_ms\":%llu,\"name\":",
+		    (unsigned long long)ps->last_sync);
+		json_put_str(stdout, ps->name, strlen(ps->name));
+		printf(",\"retry_at_ms\":%llu,\"state\":",
+		    (unsigned long long)ps->retry_at);
+		json_put_str(stdout, state, strlen(state));
+		printf(",\"they_lack\":%llu,\"we_lack\":%llu}",
+		    (unsigned long long)ps->they_lack,
+		    (unsigned long long)ps->we_lack);
+		return (0);
+	}
+	if (x->n++ == 0)
+		printf("peers\n");
+	printf("  %-16s %.16s %s\n", *ps->name ? ps->name : "-", hex,
+	    ps->addr);
+	if (!stale && strcmp(state, "backing off") == 0 && ps->retry_at >
+	    x->now)
+		snprintf(retry, sizeof(retry), " (next try in %llu s)",
+		    (unsigned long long)(ps->retry_at - x->now + 999) / 1000);
+	else
+		retry[0] = '\0';
+	printf("    %s%s; last in sync %s; they lack %llu, we lack %llu "
+	    "commits; %llu B in, %llu B out\n", state, retry, sync,
+	    (unsigned long long)ps->they_lack,
+	    (unsigned long long)ps->we_lack,
+	    (unsigned long long)ps->bytes_in,
+	    (unsigned long long)ps->bytes_out);
+	if (*ps->last_error)
+		printf("    last error: %s\n", ps->last_error);
+	return (0);
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
 	struct db_status s;
+	struct pstat_ctx px;
 	char err[STORE_ERRLEN], hex[2 * COMMIT_KEY_LEN + 1], center[256];
 	uint64_t now = cli_now_ms();
 	int64_t ahead = 0;
@@ -181,8 +260,13 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		    (unsigned long long)s.forks, (unsigned long long)s.held,
 		    hex);
 		json_put_str(stdout, cli->name, strlen(cli->name));
-		printf(",\"origins\":%llu,\"skew_warning\":%s}\n",
-		    (unsigned long long)s.origins,
+		printf(",\"origins\":%llu,\"peers\":[",
+		    (unsigned long long)s.origins);
+		px.cli = cli;
+		px.now = now;
+		px.n = 0;
+		db_peer_status(cli->db, pstat_cb, &px, err);
+		printf("],\"skew_warning\":%s}\n",
 		    ahead > HLC_SKEW_MS ? "true" : "false");
 		return (0);
 	}
@@ -201,6 +285,12 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		    (long long)(ahead / 60000));
 	else
 		printf("clock    ok\n");
+	px.cli = cli;
+	px.now = now;
+	px.n = 0;
+	db_peer_status(cli->db, pstat_cb, &px, err);
+	if (px.n == 0)
+		printf("peers    none yet (start 'hamroh agent')\n");
 	return (0);
 }
 

@@ -41,6 +41,8 @@
 #define WRITE_CHUNK	(256 * 1024)
 #define READ_BUF	(64 * 1024)
 #define MAX_SEEN	4096
+#define STATUS_MS	2000
+#define MSG_NAME_LEN	101
 
 struct agent;
 
@@ -54,6 +56,9 @@ struct dialer {
 	struct conn	*conn;
 	uv_getaddrinfo_t gai;
 	bool		resolving, mark;
+	uint64_t	last_sync;	/* Last seen in sync (ms). */
+	char		last_error[128];
+	char		name[MSG_NAME_LEN];
 };
 
 struct conn {
@@ -67,7 +72,7 @@ struct conn {
 	char		fp[17];		/* Peer key fingerprint. */
 	size_t		wpending;
 	bool		closing, connected, synced, ending;
-	uint64_t	started, last_rx, last_ping;
+	uint64_t	started, last_rx, last_ping, last_sync;
 	uint8_t		rbuf[READ_BUF];
 };
 
@@ -95,7 +100,7 @@ struct agent {
 	struct conn	*conns;
 	struct dialer	*dialers;
 	int64_t		data_version;
-	uint64_t	last_scan;
+	uint64_t	last_scan, last_status;
 	struct seen	seen[MAX_SEEN];
 	size_t		nseen;
 	bool		stopping;
@@ -121,6 +126,7 @@ fingerprint(const uint8_t *key, char fp[17])
 
 static void conn_flush(struct conn *);
 static void conn_close(struct conn *, const char *);
+static void write_status(struct agent *, uint64_t);
 
 static void
 close_cb(uv_handle_t *h)
@@ -145,11 +151,16 @@ conn_close(struct conn *c, const char *why)
 	if (c->closing)
 		return;
 	c->closing = true;
+	c->ag->last_status = 0;		/* Show it at the next tick. */
 	if (c->synced || c->connected)
 		LOG_INFO("session", "peer=%s@%s %s; closing", c->fp, c->addr,
 		    why);
 	if (d != NULL) {
 		d->conn = NULL;
+		snprintf(d->last_error, sizeof(d->last_error), "%s", why);
+		if (c->synced)
+			snprintf(d->name, sizeof(d->name), "%s",
+			    session_peer_name(c->s));
 		/* A session that synced resets the backoff; others grow it. */
 		if (c->synced)
 			d->backoff = 0;
@@ -286,6 +297,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		if (c->d != NULL)
 			c->d->backoff = 0;
 		dedupe(c);
+		write_status(c->ag, now);	/* Show it now. */
 	}
 	ss = session_stats(c->s);
 	LOG_DEBUG("session", "peer=%s@%s in=%llu applied=%llu", c->fp,
@@ -573,6 +585,75 @@ data_version(struct agent *ag)
 }
 
 static void
+status_row(struct agent *ag, struct peer_status *ps, struct conn *c,
+    struct dialer *d, uint64_t now)
+{
+	char err[STORE_ERRLEN];
+
+	ps->updated = now;
+	if (c != NULL && c->synced) {
+		session_lag(c->s, &ps->they_lack, &ps->we_lack);
+		ps->bytes_in = session_stats(c->s)->bytes_in;
+		ps->bytes_out = session_stats(c->s)->bytes_out;
+		if (ps->they_lack == 0 && ps->we_lack == 0)
+			c->last_sync = now;
+		ps->last_sync = c->last_sync;
+		if (d != NULL)
+			d->last_sync = c->last_sync;
+	}
+	if (db_peer_status_put(ag->db, ps, err))
+		LOG_WARN("agent", "cannot record peer status: %s", err);
+}
+
+/* What `hamroh status` shows of each peer. */
+static void
+write_status(struct agent *ag, uint64_t now)
+{
+	struct peer_status ps;
+	struct dialer *d;
+	struct conn *c;
+	char err[STORE_ERRLEN];
+
+	if (db_begin(ag->db, now, err)) {
+		LOG_WARN("agent", "cannot record peer status: %s", err);
+		return;
+	}
+	for (d = ag->dialers; d != NULL; d = d->next) {
+		memset(&ps, 0, sizeof(ps));
+		memcpy(ps.key, d->key, 32);
+		ps.addr = d->addr;
+		ps.name = d->name;
+		ps.last_error = d->last_error;
+		ps.last_sync = d->last_sync;
+		c = d->conn;
+		if (c != NULL && c->synced) {
+			ps.state = "connected";
+			ps.name = session_peer_name(c->s);
+		} else if (c != NULL || d->resolving)
+			ps.state = "connecting";
+		else if (d->backoff > 0) {
+			ps.state = "backing off";
+			ps.retry_at = d->next_try;
+		} else
+			ps.state = "never reached";
+		status_row(ag, &ps, c, d, now);
+	}
+	for (c = ag->conns; c != NULL; c = c->next) {
+		if (c->d != NULL || !c->synced || c->closing)
+			continue;
+		memset(&ps, 0, sizeof(ps));
+		memcpy(ps.key, session_peer(c->s), 32);
+		ps.addr = c->addr;
+		ps.name = session_peer_name(c->s);
+		ps.state = "connected (they dialed)";
+		ps.last_error = "";
+		status_row(ag, &ps, c, NULL, now);
+	}
+	if (db_commit(ag->db, err))
+		LOG_WARN("agent", "cannot record peer status: %s", err);
+}
+
+static void
 stop_now(struct agent *ag)
 {
 	struct conn *c;
@@ -609,6 +690,10 @@ tick_cb(uv_timer_t *t)
 	if (now - ag->last_scan >= PEER_SCAN_MS) {
 		ag->last_scan = now;
 		scan_peers(ag);
+	}
+	if (now - ag->last_status >= STATUS_MS) {
+		ag->last_status = now;
+		write_status(ag, now);
 	}
 	for (d = ag->dialers; d != NULL; d = d->next)
 		if (d->conn == NULL && !d->resolving && now >= d->next_try)

@@ -628,6 +628,33 @@ session_pump(struct session *s)
 	return (r);
 }
 
+void
+session_lag(struct session *s, uint64_t *they_lack, uint64_t *we_lack)
+{
+	struct vecbuf vb;
+	struct pv *p;
+	size_t i, j;
+
+	*they_lack = *we_lack = 0;
+	if (!s->hello || vec_load(s, &vb))
+		return;
+	for (i = 0; i < vb.n; i++) {
+		p = pv_get(s, vb.v[i].origin, false);
+		if (p == NULL || p->have < vb.v[i].seq)
+			*they_lack += vb.v[i].seq - (p ? p->have : 0);
+	}
+	for (j = 0; j < s->npv; j++) {
+		for (i = 0; i < vb.n; i++)
+			if (memcmp(vb.v[i].origin, s->pv[j].key, 32) == 0)
+				break;
+		if (i == vb.n)
+			*we_lack += s->pv[j].have;
+		else if (s->pv[j].have > vb.v[i].seq)
+			*we_lack += s->pv[j].have - vb.v[i].seq;
+	}
+	vec_free(&vb);
+}
+
 bool
 session_idle(struct session *s)
 {

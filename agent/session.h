@@ -106,6 +106,13 @@ const char *session_error(const struct session *);
 /* Counters. */
 const struct session_stats *session_stats(const struct session *);
 
+/*
+ * session_lag(s, they_lack, we_lack):
+ * Commits we hold that the peer lacks, and commits the peer said it holds
+ * that we lack, by the vectors exchanged so far.
+ */
+void session_lag(struct session *, uint64_t *, uint64_t *);
+
 /* Whether the peer lacks nothing we hold (as far as we know). */
 bool session_idle(struct session *);
 

@@ -76,7 +76,11 @@ c=$("$H" --data "$D/district" add consultations center=Murghob \
 wait_show district guides "$g"
 wait_show capital consultations "$c"
 
-say "status at the district"
+say "status at the district (once its agent has recorded the peer in sync)"
+i=0
+until "$H" --data "$D/district" status | grep -q "they lack 0, we lack 0"; do
+	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
+done
 "$H" --data "$D/district" status
 say "every node holds the same data"
 "$H" --data "$D/district" export >"$D/district.export"

@@ -18,7 +18,7 @@
 #include "store/hlc.h"
 #include "store/merge.h"
 
-#define SCHEMA_VERSION	2
+#define SCHEMA_VERSION	3
 #define BUSY_MS		10000
 
 struct orig {
@@ -254,6 +254,14 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	if (v < 2 && exec(db,
 	    "CREATE TABLE peers(addr TEXT PRIMARY KEY, key BLOB,"
 	    " added INTEGER NOT NULL);", err))
+		goto fail;
+	/* 3: what the agent last knew of each peer, for `hamroh status`. */
+	if (v < 3 && exec(db,
+	    "CREATE TABLE peer_status(key BLOB PRIMARY KEY, name TEXT,"
+	    " addr TEXT, state TEXT NOT NULL, retry_at INTEGER,"
+	    " last_sync INTEGER, last_error TEXT, bytes_in INTEGER,"
+	    " bytes_out INTEGER, they_lack INTEGER, we_lack INTEGER,"
+	    " updated INTEGER NOT NULL);", err))
 		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
@@ -1977,4 +1985,76 @@ db_peers(struct db *db, int (*fn)(void *, const char *, const uint8_t *),
 		return (-1);
 	}
 	return (0);
+}
+
+int
+db_peer_status_put(struct db *db, const struct peer_status *ps,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO peer_status"
+	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		errf(err, "peer status", db->h);
+		return (-1);
+	}
+	sqlite3_bind_blob(st, 1, ps->key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ps->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ps->addr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ps->state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (int64_t)ps->retry_at);
+	sqlite3_bind_int64(st, 6, (int64_t)ps->last_sync);
+	sqlite3_bind_text(st, 7, ps->last_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, (int64_t)ps->bytes_in);
+	sqlite3_bind_int64(st, 9, (int64_t)ps->bytes_out);
+	sqlite3_bind_int64(st, 10, (int64_t)ps->they_lack);
+	sqlite3_bind_int64(st, 11, (int64_t)ps->we_lack);
+	sqlite3_bind_int64(st, 12, (int64_t)ps->updated);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "peer status", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+db_peer_status(struct db *db, int (*fn)(void *, const struct peer_status *),
+    void *arg, char err[STORE_ERRLEN])
+{
+	struct peer_status ps;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT key, coalesce(name, ''),"
+	    " coalesce(addr, ''), state, retry_at, last_sync,"
+	    " coalesce(last_error, ''), bytes_in, bytes_out, they_lack,"
+	    " we_lack, updated FROM peer_status ORDER BY name, key", -1, &st,
+	    NULL) != SQLITE_OK) {
+		errf(err, "peer status", db->h);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN)
+			continue;
+		memcpy(ps.key, sqlite3_column_blob(st, 0), COMMIT_KEY_LEN);
+		ps.name = (const char *)sqlite3_column_text(st, 1);
+		ps.addr = (const char *)sqlite3_column_text(st, 2);
+		ps.state = (const char *)sqlite3_column_text(st, 3);
+		ps.retry_at = (uint64_t)sqlite3_column_int64(st, 4);
+		ps.last_sync = (uint64_t)sqlite3_column_int64(st, 5);
+		ps.last_error = (const char *)sqlite3_column_text(st, 6);
+		ps.bytes_in = (uint64_t)sqlite3_column_int64(st, 7);
+		ps.bytes_out = (uint64_t)sqlite3_column_int64(st, 8);
+		ps.they_lack = (uint64_t)sqlite3_column_int64(st, 9);
+		ps.we_lack = (uint64_t)sqlite3_column_int64(st, 10);
+		ps.updated = (uint64_t)sqlite3_column_int64(st, 11);
+		if (fn(arg, &ps))
+			break;
+	}
+	sqlite3_finalize(st);
+	return (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1);
 }

@@ -190,6 +190,18 @@ int db_peer_rm(struct db *, const char *, char[STORE_ERRLEN]);
 int db_peers(struct db *, int (*)(void *, const char *, const uint8_t *),
     void *, char[STORE_ERRLEN]);
 
+/* What the agent last knew of a peer (times in ms; 0 = never). */
+struct peer_status {
+	uint8_t		key[COMMIT_KEY_LEN];
+	const char	*name, *addr, *state, *last_error;
+	uint64_t	retry_at, last_sync, updated;
+	uint64_t	bytes_in, bytes_out, they_lack, we_lack;
+};
+int db_peer_status_put(struct db *, const struct peer_status *,
+    char[STORE_ERRLEN]);
+int db_peer_status(struct db *, int (*)(void *, const struct peer_status *),
+    void *, char[STORE_ERRLEN]);
+
 /* A read transaction around several queries: one consistent snapshot. */
 void db_read_begin(struct db *);
 void db_read_end(struct db *);

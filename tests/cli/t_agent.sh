@@ -61,6 +61,17 @@ echo "a new write at A reached C in $ms ms"
 same() { cmp -s <(on A export) <(on "$1" export); }
 wait_for "B's export equal to A's" 20 same B
 wait_for "C's export equal to A's" 20 same C
+# status shows the peer, connected and in sync, from the agent's own record
+insync() {
+	on "$1" status --json | python3 -c '
+import json, sys
+peers = json.load(sys.stdin)["peers"]
+ok = [p for p in peers if p["state"].startswith("connected") and p["they_lack"] == 0 and p["we_lack"] == 0 and p["last_sync_ms"] > 0]
+sys.exit(0 if ok else 1)'
+}
+wait_for "C's status shows B connected and in sync" 10 insync C
+on C status >"$T/status.C"
+assert_contains "$(cat "$T/status.C")" "they lack 0, we lack 0" "status at C"
 for n in A B C; do expect_ok on "$n" verify >/dev/null; done
 for n in C B A; do stop_agent "$n"; done
 echo "t_agent: ok"
