@@ -252,12 +252,13 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 		goto fail;
 	/* 2: addresses to dial (config lives in SQLite too). */
 	if (v < 2 && exec(db,
-	    "CREATE TABLE peers(addr TEXT PRIMARY KEY, key BLOB,"
+	    "CREATE TABLE IF NOT EXISTS peers(addr TEXT PRIMARY KEY, key BLOB,"
 	    " added INTEGER NOT NULL);", err))
 		goto fail;
 	/* 3: what the agent last knew of each peer, for `hamroh status`. */
 	if (v < 3 && exec(db,
-	    "CREATE TABLE peer_status(key BLOB PRIMARY KEY, name TEXT,"
+	    "CREATE TABLE IF NOT EXISTS peer_status(key BLOB PRIMARY KEY,"
+	    " name TEXT,"
 	    " addr TEXT, state TEXT NOT NULL, retry_at INTEGER,"
 	    " last_sync INTEGER, last_error TEXT, bytes_in INTEGER,"
 	    " bytes_out INTEGER, they_lack INTEGER, we_lack INTEGER,"
