@@ -27,6 +27,7 @@
 #include "agent/member.h"
 #include "agent/session.h"
 #include "store/db.h"
+#include "store/query.h"
 
 #define NETKEY_FILE	"network.key"
 #define DEFAULT_LISTEN	"0.0.0.0:4411"
@@ -544,7 +545,38 @@ peer_cb(void *arg, const char *addr, const uint8_t *key)
 	return (0);
 }
 
-/* Bring the dialers in line with the peers table. */
+/* Members publish where they can be reached: dial those too. */
+static int
+member_addr_cb(void *arg, const struct rview *rv)
+{
+	const char *keyhex = NULL, *addrs = NULL;
+	char buf[1001], *tok, *save;
+	uint8_t key[32];
+	size_t i, alen = 0;
+
+	for (i = 0; i < rv->nf; i++) {
+		if (rv->f[i].v.t != VAL_STR)
+			continue;
+		if (strcmp(rv->f[i].name, "key") == 0)
+			keyhex = rv->f[i].v.s;
+		else if (strcmp(rv->f[i].name, "addresses") == 0) {
+			addrs = rv->f[i].v.s;
+			alen = rv->f[i].v.len;
+		}
+	}
+	if (keyhex == NULL || addrs == NULL || alen >= sizeof(buf) ||
+	    hex_decode(keyhex, key, sizeof(key)))
+		return (0);
+	memcpy(buf, addrs, alen);
+	buf[alen] = '\0';
+	for (tok = strtok_r(buf, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save))
+		if (peer_cb(arg, tok, key))
+			return (-1);
+	return (0);
+}
+
+/* Bring the dialers in line with the peers table and members' addresses. */
 static void
 scan_peers(struct agent *ag)
 {
@@ -555,6 +587,9 @@ scan_peers(struct agent *ag)
 		d->mark = true;
 	if (db_peers(ag->db, peer_cb, ag, err))
 		LOG_WARN("dialer", "cannot read peers: %s", err);
+	if (query_records(ag->db, schema_coll("members"), NULL, NULL, 0,
+	    false, member_addr_cb, ag, err) < 0)
+		LOG_WARN("dialer", "cannot read members: %s", err);
 	for (pp = &ag->dialers; (d = *pp) != NULL;) {
 		if (!d->mark) {
 			pp = &d->next;

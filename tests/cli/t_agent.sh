@@ -73,5 +73,19 @@ wait_for "C's status shows B connected and in sync" 10 insync C
 on C status >"$T/status.C"
 assert_contains "$(cat "$T/status.C")" "they lack 0, we lack 0" "status at C"
 for n in A B C; do expect_ok on "$n" verify >/dev/null; done
+# A member's advertised address is dialed by members never introduced to it:
+# restart the capital advertising itself; the district then dials it directly.
+stop_agent A
+"$H" --data "$T/A" agent --listen "127.0.0.1:$PORT_A" --advertise "127.0.0.1:$PORT_A" \
+    >"$T/A.out" 2>"$T/A.log" &
+echo $! >"$T/A.pid"
+wait_for "agent A listening again" 10 grep -q '^listening on' "$T/A.out"
+direct() {
+	on C status --json | python3 -c '
+import json, sys
+peers = json.load(sys.stdin)["peers"]
+sys.exit(0 if any(p["name"] == "A" and p["state"] == "connected" for p in peers) else 1)'
+}
+wait_for "C dials A at its advertised address" 30 direct
 for n in C B A; do stop_agent "$n"; done
 echo "t_agent: ok"
