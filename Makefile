@@ -69,7 +69,13 @@ $(B)/tests/unit/%.o: CFLAGS += $(shell pkg-config --cflags cmocka)
 $(BENCH_BIN): $(B)/tests/bench/bench.o $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-unit: $(UNIT_BIN)
+TOOLS		:= $(B)/tools/mkcommits
+
+$(B)/tools/%: $(B)/tests/tools/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit: $(UNIT_BIN) $(TOOLS)
 
 # protocol/ and store/ never know about libuv; protocol/ never about SQLite.
 check-layers:

@@ -154,8 +154,11 @@ conn_close(struct conn *c, const char *why)
 	c->closing = true;
 	c->ag->last_status = 0;		/* Show it at the next tick. */
 	if (c->synced || c->connected)
-		LOG_INFO("session", "peer=%s@%s %s; closing", c->fp, c->addr,
-		    why);
+		LOG_INFO("session", "peer=%s@%s %s; closing (sent %llu commits "
+		    "in %llu batches, applied %llu)", c->fp, c->addr, why,
+		    (unsigned long long)session_stats(c->s)->commits_sent,
+		    (unsigned long long)session_stats(c->s)->batches_sent,
+		    (unsigned long long)session_stats(c->s)->commits_applied);
 	if (d != NULL) {
 		d->conn = NULL;
 		snprintf(d->last_error, sizeof(d->last_error), "%s", why);

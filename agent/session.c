@@ -469,6 +469,7 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		r = got_commits(s, &m);
 		break;
 	case MSG_ACK:
+		s->st.acks++;
 		for (r = 0, i = 0; i < m.nvec && r == 0; i++)
 			r = pv_has(s, m.vec[i].origin, m.vec[i].seq);
 		break;
@@ -590,7 +591,8 @@ session_pump(struct session *s)
 		return (s->state == ST_DONE ? -1 : 0);
 	if (vec_load(s, &vb))
 		return (-1);
-	while (r == 0 && s->out_len - s->out_off < SESSION_HIGH_WATER) {
+	while (r == 0 && s->out_len - s->out_off < SESSION_HIGH_WATER &&
+	    s->st.batches_sent - s->st.acks < SESSION_WINDOW) {
 		memset(&b, 0, sizeof(b));
 		b.s = s;
 		msgpack_sbuffer_init(&b.sb);
@@ -619,6 +621,7 @@ session_pump(struct session *s)
 				r = queue_frame(s, &msg, false);
 			msgpack_sbuffer_destroy(&msg);
 			s->st.commits_sent += b.n;
+			s->st.batches_sent++;
 		}
 		msgpack_sbuffer_destroy(&b.sb);
 		if (b.n == 0)

@@ -25,6 +25,12 @@
 #define SESSION_MSG2_LEN	(32 + SESSION_HS_PAYLOAD2 + 16)
 #define SESSION_HIGH_WATER	(2 * 1024 * 1024)
 #define SESSION_BATCH_BYTES	(512 * 1024)
+/*
+ * COMMITS batches sent and not yet acknowledged.  The receiver ACKs each
+ * batch once it committed; a link that dies costs at most this many
+ * batches sent again.
+ */
+#define SESSION_WINDOW		2
 #define SESSION_ERRLEN		640
 
 struct db;
@@ -51,6 +57,7 @@ struct session_cfg {
 struct session_stats {
 	uint64_t	bytes_in, bytes_out;
 	uint64_t	commits_sent, commits_applied, batches_applied;
+	uint64_t	batches_sent, acks;
 	uint64_t	held, forks;
 };
 

@@ -1,0 +1,66 @@
+/*
+ * mkcommits.c: test tool — append N small commits (one consultation each)
+ * to a node, fast, in one SQLite transaction.
+ *
+ *     mkcommits DATA_DIR N
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "agent/cli.h"
+#include "store/db.h"
+
+int
+main(int argc, char **argv)
+{
+	const struct coll_def *c;
+	char path[4096], err[STORE_ERRLEN], s[64];
+	uint8_t sk[64], id[16];
+	struct val v = { VAL_STR, 0, NULL, 0 };
+	struct db *db;
+	long i, n;
+	int fd;
+
+	if (argc != 3 || (n = atol(argv[2])) <= 0) {
+		fprintf(stderr, "usage: mkcommits DATA_DIR N\n");
+		return (2);
+	}
+	if (sodium_init() < 0)
+		return (2);
+	snprintf(path, sizeof(path), "%s/node.key", argv[1]);
+	if ((fd = open(path, O_RDONLY)) == -1 || read(fd, sk, 64) != 64) {
+		fprintf(stderr, "mkcommits: cannot read %s\n", path);
+		return (1);
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/hamroh.db", argv[1]);
+	c = schema_coll("consultations");
+	if (db_open(&db, path, false, err) || db_set_signer(db, sk) ||
+	    db_begin(db, cli_now_ms(), err)) {
+		fprintf(stderr, "mkcommits: %s\n", err);
+		return (1);
+	}
+	for (i = 0; i < n; i++) {
+		randombytes_buf(id, sizeof(id));
+		snprintf(s, sizeof(s), "commit %ld", i);
+		v.s = s;
+		v.len = strlen(s);
+		if (db_put(db, c, id, schema_field(c, "summary", 7), &v, err) ||
+		    db_flush(db, err)) {
+			fprintf(stderr, "mkcommits: %s\n", err);
+			return (1);
+		}
+	}
+	if (db_commit(db, err)) {
+		fprintf(stderr, "mkcommits: %s\n", err);
+		return (1);
+	}
+	db_close(db);
+	sodium_memzero(sk, sizeof(sk));
+	return (0);
+}
