@@ -69,7 +69,7 @@ $(B)/tests/unit/%.o: CFLAGS += $(shell pkg-config --cflags cmocka)
 $(BENCH_BIN): $(B)/tests/bench/bench.o $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-TOOLS		:= $(B)/tools/mkcommits
+TOOLS		:= $(B)/tools/mkcommits $(B)/tools/hostile
 
 $(B)/tools/%: $(B)/tests/tools/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# timeout: 180
+# Proves hostile bytes from an authenticated member end that session only: msgpack bombs (huge declared arrays and maps, deep nesting, trailing bytes, ext and wrong types), an encrypted 512 MiB frame length and random garbage each get the connection closed, while the agent lives on with bounded memory and still syncs with honest peers.
+. "$(dirname "$0")/lib.sh"
+T=$TMPDIR
+
+mknode A Dushanbe
+mknode B Khujand
+expect_ok on A network create --name tj-legal >/dev/null
+"$H" --data "$T/A" agent --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
+APID=$!
+trap 'kill -9 $APID 2>/dev/null || true' EXIT
+wait_for "agent A listening" 10 grep -q '^listening on' "$T/A.out"
+PORT_A=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/A.out")
+tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center)
+expect_ok on B join "$tok" >/dev/null
+A_ID=$(on A id)
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$APID/status"; }
+for c in huge-array huge-map deep trailing ext bad-type oversize garbage; do
+	"$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" "$c" ||
+	    die "case $c: the agent did not end the session (exit $?)"
+	kill -0 "$APID" 2>/dev/null || die "case $c: the agent died (log: $(tail -3 "$T/A.log"))"
+done
+rss=$(rss_kb)
+echo "agent RSS after the hostile cases: $rss kB"
+# An ASan build carries its own shadow memory; the bound is for real builds.
+case $HAMROH_BUILD in
+*/san) limit=262144 ;;
+*) limit=65536 ;;
+esac
+[ "$rss" -lt "$limit" ] || die "agent RSS $rss kB after hostile input (limit $limit kB)"
+# One INFO line per refused session, never a crash.
+n=$(grep -c "closing" "$T/A.log" || true)
+[ "$n" -ge 8 ] || die "expected a closing line per hostile session, got $n"
+
+# And it still serves honest peers.
+expect_ok on B peer add "127.0.0.1:$PORT_A" "$A_ID" >/dev/null
+r=$(expect_ok on A add consultations center=Dushanbe status=open)
+"$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
+BPID=$!
+trap 'kill -9 $APID $BPID 2>/dev/null || true' EXIT
+wait_for "B syncs with A after the attacks" 30 on B show consultations "$r"
+echo "t_hostile: ok"
