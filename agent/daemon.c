@@ -43,6 +43,9 @@
 #define READ_BUF	(64 * 1024)
 #define MAX_SEEN	4096
 #define STATUS_MS	2000
+#define RATE_WINDOW_MS	10000		/* Handshake attempts per address: */
+#define RATE_MAX	30		/* at most this many per window. */
+#define RATE_SLOTS	256
 #define MSG_NAME_LEN	101
 
 struct agent;
@@ -89,6 +92,13 @@ struct seen {
 	uint64_t	ts;
 };
 
+/* Recent inbound attempts from one address. */
+struct rate {
+	char		host[64];
+	uint64_t	since;
+	unsigned	n;
+};
+
 struct agent {
 	uv_loop_t	*loop;
 	struct db	*db;
@@ -104,6 +114,7 @@ struct agent {
 	uint64_t	last_scan, last_status;
 	struct seen	seen[MAX_SEEN];
 	size_t		nseen;
+	struct rate	rate[RATE_SLOTS];
 	bool		stopping;
 	uint64_t	stop_at;
 };
@@ -153,7 +164,8 @@ conn_close(struct conn *c, const char *why)
 		return;
 	c->closing = true;
 	c->ag->last_status = 0;		/* Show it at the next tick. */
-	if (c->synced || c->connected)
+	/* Refused inbound handshakes were logged where they were refused. */
+	if (c->synced || (c->connected && c->d != NULL))
 		LOG_INFO("session", "peer=%s@%s %s; closing (sent %llu commits "
 		    "in %llu batches, applied %llu)", c->fp, c->addr, why,
 		    (unsigned long long)session_stats(c->s)->commits_sent,
@@ -392,6 +404,38 @@ conn_new(struct agent *ag, struct dialer *d)
 	return (c);
 }
 
+/*
+ * Whether ${host} may try another handshake now.  A flood from one
+ * address costs a table lookup and a close, never a DH.
+ */
+static bool
+rate_ok(struct agent *ag, const char *host, uint64_t now)
+{
+	struct rate *r, *oldest = &ag->rate[0];
+	size_t i;
+
+	for (i = 0; i < RATE_SLOTS; i++) {
+		r = &ag->rate[i];
+		if (strcmp(r->host, host) == 0) {
+			if (now - r->since > RATE_WINDOW_MS) {
+				r->since = now;
+				r->n = 0;
+			}
+			if (++r->n == RATE_MAX + 1)
+				LOG_INFO("listener", "%s: over %d handshakes in "
+				    "%d s; refusing it for now", host, RATE_MAX,
+				    RATE_WINDOW_MS / 1000);
+			return (r->n <= RATE_MAX);
+		}
+		if (r->since < oldest->since)
+			oldest = r;
+	}
+	snprintf(oldest->host, sizeof(oldest->host), "%s", host);
+	oldest->since = now;
+	oldest->n = 1;
+	return (true);
+}
+
 static void
 accept_cb(uv_stream_t *srv, int status)
 {
@@ -419,6 +463,10 @@ accept_cb(uv_stream_t *srv, int status)
 			    sizeof(host));
 		snprintf(c->addr, sizeof(c->addr), "%s:%d", host,
 		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+		if (!rate_ok(ag, host, c->started)) {
+			conn_close(c, "rate limited");
+			return;
+		}
 	}
 	snprintf(c->fp, sizeof(c->fp), "?");
 	uv_tcp_nodelay(&c->tcp, 1);
