@@ -16,6 +16,7 @@
 #include "agent/cmds.h"
 #include "agent/json.h"
 #include "store/hlc.h"
+#include "store/query.h"
 
 static void
 mkdirs(const char *dir)
@@ -230,12 +231,24 @@ pstat_cb(void *arg, const struct peer_status *ps)
 	return (0);
 }
 
+static int
+count_conflict(void *arg, const struct cview *cv)
+{
+	long *n = arg;
+
+	(void)cv;
+	(*n)++;
+	return (0);
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
 	struct db_status s;
 	struct pstat_ctx px;
 	char err[STORE_ERRLEN], hex[2 * COMMIT_KEY_LEN + 1], center[256];
+	char role[64];
+	long nconf = 0;
 	uint64_t now = cli_now_ms();
 	int64_t ahead = 0;
 
@@ -248,6 +261,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	hex_encode(db_node_key(cli->db), COMMIT_KEY_LEN, hex);
 	if (db_meta_get(cli->db, "center", center, sizeof(center)))
 		center[0] = '\0';
+	if (db_meta_get(cli->db, "role", role, sizeof(role)))
+		snprintf(role, sizeof(role), "not in a network");
+	if (query_conflicts(cli->db, count_conflict, &nconf, err) < 0)
+		nconf = 0;
 	/* How far ahead of our clock the newest foreign commit is. */
 	if (hlc_ms(s.max_foreign_hlc) > now)
 		ahead = (int64_t)(hlc_ms(s.max_foreign_hlc) - now);
@@ -255,8 +272,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		printf("{\"center\":");
 		json_put_str(stdout, center, strlen(center));
 		printf(",\"clock_ahead_ms\":%lld,\"commits\":%llu,"
-		    "\"forks\":%llu,\"held\":%llu,\"id\":\"%s\",\"name\":",
-		    (long long)ahead, (unsigned long long)s.commits,
+		    "\"conflicts\":%ld,\"forks\":%llu,\"held\":%llu,"
+		    "\"id\":\"%s\",\"name\":", (long long)ahead,
+		    (unsigned long long)s.commits, nconf,
 		    (unsigned long long)s.forks, (unsigned long long)s.held,
 		    hex);
 		json_put_str(stdout, cli->name, strlen(cli->name));
@@ -266,16 +284,20 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		px.now = now;
 		px.n = 0;
 		db_peer_status(cli->db, pstat_cb, &px, err);
-		printf("],\"skew_warning\":%s}\n",
+		printf("],\"role\":");
+		json_put_str(stdout, role, strlen(role));
+		printf(",\"skew_warning\":%s}\n",
 		    ahead > HLC_SKEW_MS ? "true" : "false");
 		return (0);
 	}
-	printf("node     %s (%s)\nid       %s\n", cli->name,
-	    *center ? center : "no center", hex);
+	printf("node     %s (%s), %s\nid       %s\n", cli->name,
+	    *center ? center : "no center", role, hex);
 	printf("commits  %llu from %llu origins\n",
 	    (unsigned long long)s.commits, (unsigned long long)s.origins);
 	printf("held     %llu (waiting for earlier commits of their "
 	    "origin)\n", (unsigned long long)s.held);
+	printf("conflicts %ld%s\n", nconf, nconf ? " (see 'hamroh conflicts')" :
+	    "");
 	printf("forks    %llu%s\n", (unsigned long long)s.forks, s.forks ?
 	    "  WARNING: a node signed two different histories; its key may "
 	    "be copied or a backup was restored" : "");
