@@ -69,6 +69,9 @@ $(B)/tests/unit/%.o: CFLAGS += $(shell pkg-config --cflags cmocka)
 $(BENCH_BIN): $(B)/tests/bench/bench.o $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/cryptobench: $(B)/tests/bench/cryptobench.o $(LIB_OBJ)
+	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 TOOLS		:= $(B)/tools/mkcommits $(B)/tools/hostile
 
 $(B)/tools/%: $(B)/tests/tools/%.o $(LIB_OBJ)
@@ -92,8 +95,10 @@ test: deps check-layers
 	$(Q)tests/run.sh build/plain build/san
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN)
+	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench
 	$(Q)$(BENCH_BIN) --hamroh ./hamroh --input build/bench-100k.jsonl
+	$(Q)tests/bench/netbench.sh ./hamroh build/bench-100k.jsonl
+	$(Q)$(B)/cryptobench
 
 demo: hamroh
 	$(Q)./deploy/demo.sh

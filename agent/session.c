@@ -403,21 +403,32 @@ got_commits(struct session *s, const struct msg *m)
 	size_t i;
 
 	memset(&dc, 0, sizeof(dc));
-	/* One transaction per batch: the vector moves with what committed. */
-	if (db_begin(s->db, s->now_ms, err))
+	/*
+	 * One transaction per batch: the vector moves with what committed.
+	 * A peer's commits need no fsync of their own: after a crash our
+	 * vector shows what is missing and peers send it again.
+	 */
+	db_durable(s->db, false);
+	if (db_begin(s->db, s->now_ms, err)) {
+		db_durable(s->db, true);
 		return (fail(s, err, 0));
+	}
 	for (i = 0; i < m->ncommits; i++) {
 		if (db_apply(s->db, m->commits[i].body, m->commits[i].len,
 		    m->commits[i].sig, &dc, err)) {
 			db_rollback(s->db);
+			db_durable(s->db, true);
 			snprintf(msg, sizeof(msg), "peer sent a bad commit: %s",
 			    err);
 			session_bye(s, "bad commit");
 			return (fail(s, msg, 0));
 		}
 	}
-	if (db_commit(s->db, err))
+	if (db_commit(s->db, err)) {
+		db_durable(s->db, true);
 		return (fail(s, err, 0));
+	}
+	db_durable(s->db, true);
 	s->st.commits_applied += dc.applied + dc.released;
 	s->st.held += dc.held;
 	s->st.forks += dc.fork;

@@ -963,6 +963,14 @@ db_commit(struct db *db, char err[STORE_ERRLEN])
 }
 
 void
+db_durable(struct db *db, bool full)
+{
+
+	sqlite3_exec(db->h, full ? "PRAGMA synchronous=FULL" :
+	    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+}
+
+void
 db_rollback(struct db *db)
 {
 

@@ -65,6 +65,14 @@ int db_commit(struct db *, char[STORE_ERRLEN]);
 void db_rollback(struct db *);
 
 /**
+ * db_durable(db, full):
+ * synchronous=FULL (local commits: the origin holds the only copy) or
+ * NORMAL (commits received from a peer: after a crash the vector shows
+ * what is missing and peers send it again).  Outside a transaction.
+ */
+void db_durable(struct db *, bool);
+
+/**
  * db_put(db, c, id, f, v, err):
  * Buffer a local write of ${v} to field ${f} of record ${id} of ${c}.
  * Must be inside db_begin().  The value was validated by the caller.

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Network figures for make bench, each against its limit measured in the
+# same run:
+#   catch-up   an empty node syncing 100,000 generated consultations from
+#              an agent over loopback, encrypted, vs the same node applying
+#              the same commits from a bundle (no network): target <= 1.3
+#   wire       bytes the sender put on the wire per byte of commit
+#              payload (body + signature): target <= 1.05
+#   reconnect  bytes both ways after the handshake when already in sync
+set -eu
+H=${1:-./hamroh}
+INPUT=${2:-build/bench-100k.jsonl}
+T=$(mktemp -d "${TMPDIR:-/tmp}/hamroh-netbench.XXXXXX")
+pids=""
+trap 'for p in $pids; do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
+now() { date +%s.%N; }
+count() {
+	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute("select count(*) from commits").fetchone()[0])' "$1/hamroh.db"
+}
+agent() {	# agent DIR: start, wait for its port, print it
+	"$H" --data "$1" agent --listen 127.0.0.1:0 >"$1.out" 2>"$1.log" &
+	pids="$pids $!"
+	echo $! >"$1.pid"
+	until grep -q '^listening on' "$1.out" 2>/dev/null; do sleep 0.05; done
+	sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$1.out"
+}
+
+"$H" --data "$T/A" init --name A >/dev/null
+"$H" --data "$T/A" network create --name bench >/dev/null
+"$H" --data "$T/A" import consultations "$INPUT" >/dev/null
+total=$(count "$T/A")
+payload=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select sum(length(body)) + 64 * count(*) from commits").fetchone()[0])' "$T/A/hamroh.db")
+
+# The limit: apply the same commits from a bundle, no network.
+"$H" --data "$T/A" bundle export "$T/all.hb" >/dev/null
+"$H" --data "$T/R" init --name R >/dev/null
+t0=$(now)
+"$H" --data "$T/R" bundle import "$T/all.hb" >/dev/null
+t_apply=$(echo "$(now) - $t0" | bc)
+
+pa=$(agent "$T/A")
+"$H" --data "$T/B" init --name B >/dev/null
+tok=$("$H" --data "$T/A" invite "$("$H" --data "$T/B" id)" --name B \
+    --center x --role office --address 127.0.0.1:$pa)
+"$H" --data "$T/B" join "$tok" >/dev/null
+before=$(count "$T/B")
+t0=$(now)
+agent "$T/B" >/dev/null
+until [ "$(count "$T/B")" -ge $((total + before)) ]; do sleep 0.05; done
+t_sync=$(echo "$(now) - $t0" | bc)
+
+# Bytes A sent B, from A's own record of the session.
+sleep 2.5
+sent=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute("select max(bytes_out) from peer_status").fetchone()[0] or 0)' "$T/A/hamroh.db")
+
+# Reconnect when in sync: restart B, read what the new session moved.
+kill -TERM "$(cat "$T/B.pid")"
+while kill -0 "$(cat "$T/B.pid")" 2>/dev/null; do sleep 0.05; done
+agent "$T/B" >/dev/null
+sleep 3
+recon=$(python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1], timeout=10).execute("select bytes_in, bytes_out from peer_status where state like \"connected%\"").fetchone(); print("%d %d" % (r[0], r[1]) if r else "0 0")' "$T/B/hamroh.db")
+origins=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(distinct origin) from commits").fetchone()[0])' "$T/B/hamroh.db")
+
+printf '%-10s %6d commits %7.2f s over loopback   apply-only %.2f s   ratio %.2f (target <= 1.3)%s\n' \
+    catch-up "$total" "$t_sync" "$t_apply" "$(echo "$t_sync / $t_apply" | bc -l)" \
+    "$(echo "$t_sync / $t_apply <= 1.3" | bc -l | sed 's/^1$//; s/^0$/  BELOW TARGET/')"
+printf '%-10s %10d B sent for %d B of commits   ratio %.3f (target <= 1.05)%s\n' \
+    wire "$sent" "$payload" "$(echo "$sent / $payload" | bc -l)" \
+    "$(echo "$sent / $payload <= 1.05" | bc -l | sed 's/^1$//; s/^0$/  BELOW TARGET/')"
+set -- $recon
+printf '%-10s %d B in, %d B out after the handshake, %d origins (target: one round trip, < 1 KiB for 50 origins)\n' \
+    reconnect "$1" "$2" "$origins"
