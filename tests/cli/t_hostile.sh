@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 180
-# Proves hostile bytes from an authenticated member end that session only: msgpack bombs (huge declared arrays and maps, deep nesting, trailing bytes, ext and wrong types), an encrypted 512 MiB frame length and random garbage each get the connection closed, while the agent lives on with bounded memory and still syncs with honest peers.
+# Proves a stranger's message 1 gets not one byte back, a peer of another protocol version is told why and logged, and hostile bytes from an authenticated member end that session only: msgpack bombs (huge declared arrays and maps, deep nesting, trailing bytes, ext and wrong types), an encrypted 512 MiB frame length and random garbage each get the connection closed, while the agent lives on with bounded memory and still syncs with honest peers.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 
@@ -17,11 +17,13 @@ expect_ok on B join "$tok" >/dev/null
 A_ID=$(on A id)
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$APID/status"; }
-for c in huge-array huge-map deep trailing ext bad-type oversize garbage; do
+for c in stranger version huge-array huge-map deep trailing ext bad-type oversize garbage; do
 	"$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" "$c" ||
 	    die "case $c: the agent did not end the session (exit $?)"
 	kill -0 "$APID" 2>/dev/null || die "case $c: the agent died (log: $(tail -3 "$T/A.log"))"
 done
+grep -q "another protocol version" "$T/A.log" ||
+    die "the version mismatch is not in the agent's log"
 rss=$(rss_kb)
 echo "agent RSS after the hostile cases: $rss kB"
 # An ASan build carries its own shadow memory; the bound is for real builds.

@@ -5,8 +5,10 @@
  *     hostile DATA_DIR PORT CASE
  *
  * CASE: huge-array, huge-map, deep, trailing, ext, bad-type, oversize,
- * garbage.  Exit 0 when the agent closed the connection within 10 s,
- * 1 when it did not, 2 on a setup error.
+ * garbage, version (a HELLO of protocol 2 only), stranger (random bytes
+ * instead of message 1: the agent must close having sent nothing at all).
+ * Exit 0 when the agent closed the connection within 10 s, 1 when it did
+ * not (or, for stranger, sent a byte), 2 on a setup error.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -133,6 +135,28 @@ main(int argc, char **argv)
 		return (2);
 	}
 
+	if (strcmp(cs, "stranger") == 0) {
+		/* Right size, wrong everything: expect silence, then EOF. */
+		randombytes_buf(m1, sizeof(m1));
+		if (writen(fd, m1, sizeof(m1)))
+			return (0);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		for (deadline = 100; deadline > 0; deadline--) {
+			if (poll(&pfd, 1, 100) <= 0)
+				continue;
+			if ((r = read(fd, buf, sizeof(buf))) > 0) {
+				fprintf(stderr, "hostile: a stranger got %zd "
+				    "bytes back\n", r);
+				return (1);
+			}
+			return (0);
+		}
+		fprintf(stderr, "hostile: stranger: the agent kept the "
+		    "connection open\n");
+		return (1);
+	}
+
 	/* An honest handshake, as session.c does it. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -158,12 +182,18 @@ main(int argc, char **argv)
 		return (2);
 	msgpack_sbuffer_init(&sb);
 	msg_hello(&sb, "hostile", NULL, 0, 0);
+	if (strcmp(cs, "version") == 0) {
+		/* [1, ver_min, ver_max, ...]: a peer that speaks only 2. */
+		((uint8_t *)sb.data)[2] = 2;
+		((uint8_t *)sb.data)[3] = 2;
+	}
 	if (send_frame(fd, &enc, (uint8_t *)sb.data, sb.size))
 		return (2);
 	msgpack_sbuffer_destroy(&sb);
-
 	/* Then the case. */
-	if (strcmp(cs, "huge-array") == 0)
+	if (strcmp(cs, "version") == 0)
+		r = 0;		/* The HELLO was the case. */
+	else if (strcmp(cs, "huge-array") == 0)
 		r = send_frame(fd, &enc, huge_array, sizeof(huge_array));
 	else if (strcmp(cs, "huge-map") == 0)
 		r = send_frame(fd, &enc, huge_map, sizeof(huge_map));
