@@ -752,6 +752,19 @@ stop_now(struct agent *ag)
 	uv_close((uv_handle_t *)&ag->sigterm, NULL);
 }
 
+/* Whether a session with ${key} is up (whoever dialed). */
+static bool
+connected_to(struct agent *ag, const uint8_t *key)
+{
+	struct conn *c;
+
+	for (c = ag->conns; c != NULL; c = c->next)
+		if (c->synced && !c->closing &&
+		    memcmp(session_peer(c->s), key, 32) == 0)
+			return (true);
+	return (false);
+}
+
 static void
 tick_cb(uv_timer_t *t)
 {
@@ -782,7 +795,8 @@ tick_cb(uv_timer_t *t)
 		write_status(ag, now);
 	}
 	for (d = ag->dialers; d != NULL; d = d->next)
-		if (d->conn == NULL && !d->resolving && now >= d->next_try)
+		if (d->conn == NULL && !d->resolving && now >= d->next_try &&
+		    !connected_to(ag, d->key))
 			dial(d);
 	for (c = ag->conns; c != NULL; c = next) {
 		next = c->next;
