@@ -23,9 +23,12 @@
 
 enum state { ST_WAIT1, ST_WAIT2, ST_OPEN, ST_DONE };
 
-/* What we know of the peer's log, per origin. */
+/*
+ * What we know of the peer's log, per origin, by key prefix as vectors
+ * carry them (MSG_VEC_KEY_LEN bytes).
+ */
 struct pv {
-	uint8_t		key[COMMIT_KEY_LEN];
+	uint8_t		key[MSG_VEC_KEY_LEN];
 	uint64_t	have;		/* Seq the peer holds (HELLO, ACK). */
 	uint64_t	sent;		/* Seq we sent up to (>= have). */
 };
@@ -191,7 +194,7 @@ pv_get(struct session *s, const uint8_t *key, bool create)
 	size_t i;
 
 	for (i = 0; i < s->npv; i++)
-		if (memcmp(s->pv[i].key, key, COMMIT_KEY_LEN) == 0)
+		if (memcmp(s->pv[i].key, key, MSG_VEC_KEY_LEN) == 0)
 			return (&s->pv[i]);
 	if (!create)
 		return (NULL);
@@ -203,7 +206,7 @@ pv_get(struct session *s, const uint8_t *key, bool create)
 	}
 	p = &s->pv[s->npv++];
 	memset(p, 0, sizeof(*p));
-	memcpy(p->key, key, COMMIT_KEY_LEN);
+	memcpy(p->key, key, MSG_VEC_KEY_LEN);
 	return (p);
 }
 
@@ -659,7 +662,8 @@ session_lag(struct session *s, uint64_t *they_lack, uint64_t *we_lack)
 	}
 	for (j = 0; j < s->npv; j++) {
 		for (i = 0; i < vb.n; i++)
-			if (memcmp(vb.v[i].origin, s->pv[j].key, 32) == 0)
+			if (memcmp(vb.v[i].origin, s->pv[j].key,
+			    MSG_VEC_KEY_LEN) == 0)
 				break;
 		if (i == vb.n)
 			*we_lack += s->pv[j].have;

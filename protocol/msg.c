@@ -19,7 +19,8 @@ pack_vec(msgpack_packer *pk, const struct msg_vec *v, size_t n)
 	e |= msgpack_pack_array(pk, n);
 	for (i = 0; i < n; i++) {
 		e |= msgpack_pack_array(pk, 2);
-		e |= msgpack_pack_bin_with_body(pk, v[i].origin, MSG_KEY_LEN);
+		e |= msgpack_pack_bin_with_body(pk, v[i].origin,
+		    MSG_VEC_KEY_LEN);
 		e |= msgpack_pack_uint64(pk, v[i].seq);
 	}
 	return (e);
@@ -136,7 +137,7 @@ get_vec(struct msg *m, const msgpack_object *o)
 		e = &o->via.array.ptr[i];
 		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
 		    e->via.array.ptr[0].type != MSGPACK_OBJECT_BIN ||
-		    e->via.array.ptr[0].via.bin.size != MSG_KEY_LEN ||
+		    e->via.array.ptr[0].via.bin.size != MSG_VEC_KEY_LEN ||
 		    !is_uint(&e->via.array.ptr[1]))
 			return (PROTO_EMSG);
 		m->vec[i].origin =

@@ -18,7 +18,8 @@
  *   PONG    [5, nonce]
  *   BYE     [6, reason]
  *
- *   vector = [[origin(bin 32), seq], ...]
+ *   vector = [[origin(bin 8), seq], ...]   (the first 8 bytes of each key:
+ *            a vector of 50 offices fits in well under 1 KiB)
  *
  * Decoding walks every header first (mpcheck) so no declared count or
  * length can make msgpack-c allocate beyond the frame, then checks every
@@ -26,6 +27,7 @@
  */
 #define MSG_VERSION		1
 #define MSG_KEY_LEN		32
+#define MSG_VEC_KEY_LEN		8	/* Origins in a vector: a key prefix. */
 #define MSG_SIG_LEN		64
 #define MSG_FEATURE_ZSTD	0x1
 
@@ -39,7 +41,8 @@ enum msg_type {
 };
 
 struct msg_vec {
-	const uint8_t	*origin;	/* MSG_KEY_LEN bytes. */
+	const uint8_t	*origin;	/* Encoder: a whole key; decoded: a
+					   MSG_VEC_KEY_LEN-byte prefix. */
 	uint64_t	seq;
 };
 

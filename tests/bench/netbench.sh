@@ -28,6 +28,13 @@ agent() {	# agent DIR: start, wait for its port, print it
 "$H" --data "$T/A" init --name A >/dev/null
 "$H" --data "$T/A" network create --name bench >/dev/null
 "$H" --data "$T/A" import consultations "$INPUT" >/dev/null
+# Fifty offices' worth of origins, as the reconnect target assumes.
+for i in $(seq 1 48); do
+	"$H" --data "$T/o$i" init --name "o$i" >/dev/null
+	"$H" --data "$T/o$i" bundle export "$T/o$i.hb" >/dev/null
+	"$H" --data "$T/A" bundle import "$T/o$i.hb" >/dev/null
+	rm -rf "$T/o$i" "$T/o$i.hb"
+done
 total=$(count "$T/A")
 payload=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select sum(length(body)) + 64 * count(*) from commits").fetchone()[0])' "$T/A/hamroh.db")
 

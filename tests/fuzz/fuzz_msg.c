@@ -55,7 +55,7 @@ check(const struct msg *m)
 		assert(m->nvec <= MSG_MAX_ORIGINS);
 		assert(m->nvec == 0 || m->vec != NULL);
 		for (i = 0; i < m->nvec; i++)
-			(void)touch(m->vec[i].origin, MSG_KEY_LEN);
+			(void)touch(m->vec[i].origin, MSG_VEC_KEY_LEN);
 		assert(m->ncommits == 0);
 		break;
 	case MSG_COMMITS:
@@ -157,7 +157,7 @@ same(const struct msg *a, const struct msg *b)
 	assert(a->nvec == b->nvec);
 	for (i = 0; i < a->nvec; i++) {
 		assert(memcmp(a->vec[i].origin, b->vec[i].origin,
-		    MSG_KEY_LEN) == 0);
+		    MSG_VEC_KEY_LEN) == 0);
 		assert(a->vec[i].seq == b->vec[i].seq);
 	}
 	assert(a->ncommits == b->ncommits);

@@ -44,7 +44,8 @@ test_roundtrip(void **state)
 	assert_memory_equal(m.text, "khorog", 6);
 	assert_int_equal(m.nvec, 3);
 	for (i = 0; i < 3; i++) {
-		assert_memory_equal(m.vec[i].origin, keys[i], MSG_KEY_LEN);
+		assert_memory_equal(m.vec[i].origin, keys[i],
+		    MSG_VEC_KEY_LEN);
 		assert_int_equal(m.vec[i].seq, v[i].seq);
 	}
 	msg_fini(&m);
