@@ -24,7 +24,7 @@
 #define SESSION_MSG1_LEN	(32 + 48 + SESSION_HS_PAYLOAD1 + 16 + 16)
 #define SESSION_MSG2_LEN	(32 + SESSION_HS_PAYLOAD2 + 16)
 #define SESSION_HIGH_WATER	(2 * 1024 * 1024)
-#define SESSION_BATCH_BYTES	(512 * 1024)
+#define SESSION_BATCH_BYTES	(960 * 1024)
 /*
  * COMMITS batches sent and not yet acknowledged.  The receiver ACKs each
  * batch once it committed; a link that dies costs at most this many
