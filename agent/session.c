@@ -51,6 +51,8 @@ struct session {
 	struct pv	*pv;
 	size_t		npv, apv;
 	bool		hello;		/* Peer's HELLO received. */
+	uint8_t		*part;		/* A large commit arriving in PARTs. */
+	size_t		part_len, part_have;
 	char		name[MSG_NAME_MAX + 1], peer_name[MSG_NAME_MAX + 1];
 	char		err[SESSION_ERRLEN];
 	struct session_stats st;
@@ -396,8 +398,55 @@ got_msg2(struct session *s)
 	return (open_transport(s));
 }
 
+static int apply_batch(struct session *, const struct msg_commit *, size_t);
+
 static int
 got_commits(struct session *s, const struct msg *m)
+{
+
+	return (apply_batch(s, m->commits, m->ncommits));
+}
+
+/*
+ * A commit too large for one frame, in order.  Its size is checked
+ * against the commit limit before it sizes anything.
+ */
+static int
+got_part(struct session *s, const struct msg *m)
+{
+	const struct msg_commit *c = &m->commits[0];
+	struct msg_commit whole;
+	uint8_t *p;
+	int r;
+
+	if (m->offset == 0) {
+		if (m->total > COMMIT_MAX_LEN || m->total <= c->len)
+			return (fail(s, "peer sent a bad commit part", 0));
+		if ((p = realloc(s->part, m->total)) == NULL)
+			return (fail(s, "out of memory", 0));
+		s->part = p;
+		s->part_len = m->total;
+		s->part_have = 0;
+	}
+	if (s->part == NULL || m->total != s->part_len ||
+	    m->offset != s->part_have || c->len > s->part_len - s->part_have)
+		return (fail(s, "peer sent a commit part out of order", 0));
+	memcpy(s->part + s->part_have, c->body, c->len);
+	s->part_have += c->len;
+	if (s->part_have < s->part_len)
+		return (0);
+	whole.body = s->part;
+	whole.len = s->part_len;
+	whole.sig = c->sig;
+	r = apply_batch(s, &whole, 1);
+	free(s->part);
+	s->part = NULL;
+	s->part_len = s->part_have = 0;
+	return (r);
+}
+
+static int
+apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 {
 	struct db_counts dc;
 	char err[STORE_ERRLEN], msg[SESSION_ERRLEN];
@@ -416,9 +465,9 @@ got_commits(struct session *s, const struct msg *m)
 		db_durable(s->db, true);
 		return (fail(s, err, 0));
 	}
-	for (i = 0; i < m->ncommits; i++) {
-		if (db_apply(s->db, m->commits[i].body, m->commits[i].len,
-		    m->commits[i].sig, &dc, err)) {
+	for (i = 0; i < n; i++) {
+		if (db_apply(s->db, cs[i].body, cs[i].len,
+		    cs[i].sig, &dc, err)) {
 			db_rollback(s->db);
 			db_durable(s->db, true);
 			snprintf(msg, sizeof(msg), "peer sent a bad commit: %s",
@@ -437,8 +486,8 @@ got_commits(struct session *s, const struct msg *m)
 	s->st.forks += dc.fork;
 	s->st.batches_applied++;
 	/* What the peer sent, it has: never send it back. */
-	for (i = 0; i < m->ncommits; i++)
-		if (commit_peek(m->commits[i].body, m->commits[i].len, origin,
+	for (i = 0; i < n; i++)
+		if (commit_peek(cs[i].body, cs[i].len, origin,
 		    &seq) == 0 && pv_has(s, origin, seq))
 			return (-1);
 	return (send_vector(s, false));
@@ -495,6 +544,9 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		break;
 	case MSG_PONG:
 		r = 0;
+		break;
+	case MSG_PART:
+		r = got_part(s, &m);
 		break;
 	case MSG_BYE:
 		snprintf(s->err, sizeof(s->err), "peer said goodbye: %.*s",
@@ -566,13 +618,20 @@ session_consumed(struct session *s, size_t n)
 		s->out_off = s->out_len = 0;
 }
 
-/* Collecting one COMMITS batch. */
+/* Collecting one COMMITS batch, or one commit too large for a frame. */
 struct batch {
 	struct session	*s;
 	struct pv	*p;
 	msgpack_sbuffer	sb;
 	size_t		n, bytes;
+	uint8_t		*big, big_sig[MSG_SIG_LEN];
+	size_t		big_len;
 };
+
+/* Room a commit needs in a COMMITS frame besides its body. */
+#define BATCH_OVERHEAD	128
+/* Piece size for a commit sent in PARTs. */
+#define PART_BYTES	(768 * 1024)
 
 static int
 batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
@@ -580,13 +639,25 @@ batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 {
 	struct batch *b = arg;
 
+	/* Too large for any frame: alone, in PARTs. */
+	if (len + BATCH_OVERHEAD > FRAME_MAX_LEN) {
+		if (b->n > 0)
+			return (1);
+		if ((b->big = malloc(len)) == NULL)
+			return (-1);
+		memcpy(b->big, body, len);
+		memcpy(b->big_sig, sig, MSG_SIG_LEN);
+		b->big_len = len;
+		b->p->sent = seq;
+		return (1);
+	}
 	/* Leave room for the framing of the whole message. */
-	if (b->n > 0 && b->bytes + len + 128 > FRAME_MAX_LEN - 64)
+	if (b->n > 0 && b->bytes + len + BATCH_OVERHEAD > FRAME_MAX_LEN)
 		return (1);
 	if (msg_commits_add(&b->sb, body, len, sig))
 		return (-1);
 	b->n++;
-	b->bytes += len + 128;
+	b->bytes += len + BATCH_OVERHEAD;
 	b->p->sent = seq;
 	return (0);
 }
@@ -624,8 +695,25 @@ session_pump(struct session *s)
 				break;
 			}
 		}
-		if (r == 0 && b.n == 0 && b.sb.size > 0)
-			r = fail(s, "a commit is larger than a frame", 0);
+		if (r == 0 && b.big != NULL) {
+			size_t off, k;
+
+			for (off = 0; r == 0 && off < b.big_len; off += k) {
+				k = b.big_len - off < PART_BYTES ?
+				    b.big_len - off : PART_BYTES;
+				msgpack_sbuffer_init(&msg);
+				r = msg_part(&msg, b.big_len, off, b.big + off,
+				    k, b.big_sig) ? fail(s, "out of memory", 0) :
+				    queue_frame(s, &msg, false);
+				msgpack_sbuffer_destroy(&msg);
+			}
+			free(b.big);
+			b.big = NULL;
+			s->st.commits_sent++;
+			s->st.batches_sent++;
+			msgpack_sbuffer_destroy(&b.sb);
+			continue;
+		}
 		if (r == 0 && b.n > 0) {
 			msgpack_sbuffer_init(&msg);
 			if (msg_commits_begin(&msg, b.n) ||
@@ -637,6 +725,7 @@ session_pump(struct session *s)
 			s->st.commits_sent += b.n;
 			s->st.batches_sent++;
 		}
+		free(b.big);
 		msgpack_sbuffer_destroy(&b.sb);
 		if (b.n == 0)
 			break;
@@ -766,5 +855,6 @@ session_free(struct session *s)
 		sodium_free(s->sk);
 	free(s->out);
 	free(s->pv);
+	free(s->part);
 	free(s);
 }

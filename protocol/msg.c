@@ -113,6 +113,23 @@ msg_bye(msgpack_sbuffer *sb, const char *reason)
 	return (e ? -1 : 0);
 }
 
+int
+msg_part(msgpack_sbuffer *sb, uint64_t total, uint64_t offset,
+    const uint8_t *b, size_t len, const uint8_t *sig)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 5);
+	e |= msgpack_pack_uint8(&pk, MSG_PART);
+	e |= msgpack_pack_uint64(&pk, total);
+	e |= msgpack_pack_uint64(&pk, offset);
+	e |= msgpack_pack_bin_with_body(&pk, b, len);
+	e |= msgpack_pack_bin_with_body(&pk, sig, MSG_SIG_LEN);
+	return (e ? -1 : 0);
+}
+
 static bool
 is_uint(const msgpack_object *o)
 {
@@ -227,6 +244,22 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 		if (n != 2)
 			return (PROTO_EMSG);
 		return (get_text(m, &a[1], MSG_REASON_MAX));
+	case MSG_PART:
+		if (n != 5 || !is_uint(&a[1]) || !is_uint(&a[2]) ||
+		    a[3].type != MSGPACK_OBJECT_BIN ||
+		    a[4].type != MSGPACK_OBJECT_BIN ||
+		    a[4].via.bin.size != MSG_SIG_LEN)
+			return (PROTO_EMSG);
+		m->total = a[1].via.u64;
+		m->offset = a[2].via.u64;
+		if ((m->commits = calloc(1, sizeof(*m->commits))) == NULL)
+			return (PROTO_ENOMEM);
+		m->mem = m->commits;
+		m->ncommits = 1;
+		m->commits[0].body = (const uint8_t *)a[3].via.bin.ptr;
+		m->commits[0].len = a[3].via.bin.size;
+		m->commits[0].sig = (const uint8_t *)a[4].via.bin.ptr;
+		return (PROTO_OK);
 	default:
 		return (PROTO_EMSG);
 	}

@@ -17,6 +17,8 @@
  *   PING    [4, nonce]
  *   PONG    [5, nonce]
  *   BYE     [6, reason]
+ *   PART    [7, total, offset, bytes(bin), sig(bin 64)]
+ *           -- one commit too large for a frame, in order, in pieces
  *
  *   vector = [[origin(bin 8), seq], ...]   (the first 8 bytes of each key:
  *            a vector of 50 offices fits in well under 1 KiB)
@@ -37,7 +39,8 @@ enum msg_type {
 	MSG_ACK,
 	MSG_PING,
 	MSG_PONG,
-	MSG_BYE
+	MSG_BYE,
+	MSG_PART
 };
 
 struct msg_vec {
@@ -62,6 +65,8 @@ struct msg {
 	struct msg_vec		*vec;
 	size_t			ncommits;
 	struct msg_commit	*commits;
+	uint64_t		total, offset;	/* PART; its bytes and sig are
+						   commits[0]. */
 	/* Private. */
 	msgpack_zone		*zone;
 	void			*mem;
@@ -86,5 +91,7 @@ int msg_commits_add(msgpack_sbuffer *, const uint8_t *, size_t,
     const uint8_t *);
 int msg_ping(msgpack_sbuffer *, enum msg_type, uint64_t);
 int msg_bye(msgpack_sbuffer *, const char *);
+int msg_part(msgpack_sbuffer *, uint64_t, uint64_t, const uint8_t *, size_t,
+    const uint8_t *);
 
 #endif /* !PROTOCOL_MSG_H */

@@ -79,6 +79,11 @@ check(const struct msg *m)
 		(void)touch(m->text, m->text_len);
 		assert(m->nvec == 0 && m->ncommits == 0);
 		break;
+	case MSG_PART:
+		assert(m->ncommits == 1 && m->nvec == 0);
+		(void)touch(m->commits[0].body, m->commits[0].len);
+		(void)touch(m->commits[0].sig, MSG_SIG_LEN);
+		break;
 	default:
 		assert(!"msg_decode accepted an unknown type");
 	}
@@ -124,6 +129,10 @@ encode(const struct msg *m, msgpack_sbuffer *sb)
 	case MSG_BYE:
 		e = msg_bye(sb, text);
 		break;
+	case MSG_PART:
+		e = msg_part(sb, m->total, m->offset, m->commits[0].body,
+		    m->commits[0].len, m->commits[0].sig);
+		break;
 	default:
 		abort();
 	}
@@ -160,6 +169,7 @@ same(const struct msg *a, const struct msg *b)
 		    MSG_VEC_KEY_LEN) == 0);
 		assert(a->vec[i].seq == b->vec[i].seq);
 	}
+	assert(a->total == b->total && a->offset == b->offset);
 	assert(a->ncommits == b->ncommits);
 	for (i = 0; i < a->ncommits; i++) {
 		assert(a->commits[i].len == b->commits[i].len);

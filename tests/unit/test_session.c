@@ -404,6 +404,46 @@ test_tampered_transport(void **state)
 	node_close(&b);
 }
 
+/* A guide at the 1 MiB limit: its commit is larger than a frame. */
+static void
+test_commit_larger_than_a_frame(void **state)
+{
+	const struct coll_def *g = schema_coll("guides");
+	const struct field_def *body = schema_field(g, "body", 4);
+	struct node a, b;
+	struct session *sa, *sb;
+	char err[STORE_ERRLEN], *text;
+	uint8_t id[16];
+	struct val v = { VAL_STR, 0, NULL, 0 };
+	size_t i;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	write_records(&a, 20, 10, 100);
+	text = malloc(body->max_len);
+	assert_non_null(text);
+	for (i = 0; i < body->max_len; i++)
+		text[i] = (char)('a' + i % 26);
+	v.s = text;
+	v.len = body->max_len;
+	randombytes_buf(id, sizeof(id));
+	assert_int_equal(db_begin(a.db, 200, err), 0);
+	assert_int_equal(db_put(a.db, g, id, body, &v, err), 0);
+	assert_int_equal(db_commit(a.db, err), 0);
+	write_records(&a, 20, 10, 300);		/* And some after it. */
+	free(text);
+	sa = dial(&a, &b, netkey, 1000);
+	sb = answer(&b, 1000);
+	assert_true(shuttle(sa, sb, 65536, 1000) > (long)body->max_len);
+	assert_same(&a, &b);
+	assert_true(session_idle(sa) && session_idle(sb));
+	session_free(sa);
+	session_free(sb);
+	node_close(&a);
+	node_close(&b);
+}
+
 int
 main(void)
 {
@@ -412,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_relay_through_middle),
 		cmocka_unit_test(test_strangers_get_nothing),
 		cmocka_unit_test(test_tampered_transport),
+		cmocka_unit_test(test_commit_larger_than_a_frame),
 	};
 
 	if (sodium_init() < 0)
