@@ -41,7 +41,6 @@
 #define WRITE_HIGH	(1024 * 1024)
 #define WRITE_CHUNK	(256 * 1024)
 #define READ_BUF	(64 * 1024)
-#define MAX_SEEN	4096
 #define STATUS_MS	2000
 #define RATE_WINDOW_MS	10000		/* Handshake attempts per address: */
 #define RATE_MAX	30		/* at most this many per window. */
@@ -87,11 +86,6 @@ struct wreq {
 	uint8_t		data[];
 };
 
-struct seen {
-	uint8_t		key[32];
-	uint64_t	ts;
-};
-
 /* Recent inbound attempts from one address. */
 struct rate {
 	char		host[64];
@@ -112,8 +106,6 @@ struct agent {
 	struct dialer	*dialers;
 	int64_t		data_version;
 	uint64_t	last_scan, last_status;
-	struct seen	seen[MAX_SEEN];
-	size_t		nseen;
 	struct rate	rate[RATE_SLOTS];
 	bool		stopping;
 	uint64_t	stop_at;
@@ -335,31 +327,24 @@ static int
 admit(void *arg, const uint8_t *peer, uint64_t ts)
 {
 	struct agent *ag = arg;
-	char why[256], fp[17];
-	size_t i;
+	char why[STORE_ERRLEN], fp[17];
 
 	fingerprint(peer, fp);
 	if (member_check(ag->db, peer, now_ms(), why, sizeof(why)) != 0) {
 		LOG_INFO("handshake", "peer=%s refused: %s", fp, why);
 		return (-1);
 	}
-	for (i = 0; i < ag->nseen; i++)
-		if (memcmp(ag->seen[i].key, peer, 32) == 0)
-			break;
-	if (i < ag->nseen && ts <= ag->seen[i].ts) {
+	switch (db_hs_fresh(ag->db, peer, ts, why)) {
+	case 0:
+		return (0);
+	case 1:
 		LOG_INFO("handshake", "peer=%s refused: replayed message 1",
 		    fp);
 		return (-1);
+	default:
+		LOG_WARN("handshake", "peer=%s: %s", fp, why);
+		return (-1);
 	}
-	if (i == ag->nseen) {
-		if (ag->nseen == MAX_SEEN)
-			i = randombytes_uniform(MAX_SEEN);
-		else
-			ag->nseen++;
-		memcpy(ag->seen[i].key, peer, 32);
-	}
-	ag->seen[i].ts = ts;
-	return (0);
 }
 
 static struct conn *

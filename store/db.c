@@ -18,7 +18,7 @@
 #include "store/hlc.h"
 #include "store/merge.h"
 
-#define SCHEMA_VERSION	3
+#define SCHEMA_VERSION	4
 #define BUSY_MS		10000
 
 struct orig {
@@ -263,6 +263,11 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    " last_sync INTEGER, last_error TEXT, bytes_in INTEGER,"
 	    " bytes_out INTEGER, they_lack INTEGER, we_lack INTEGER,"
 	    " updated INTEGER NOT NULL);", err))
+		goto fail;
+	/* 4: the newest handshake time accepted from each initiator. */
+	if (v < 4 && exec(db,
+	    "CREATE TABLE IF NOT EXISTS hs_seen(key BLOB PRIMARY KEY,"
+	    " ts INTEGER NOT NULL);", err))
 		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
@@ -2066,4 +2071,31 @@ db_peer_status(struct db *db, int (*fn)(void *, const struct peer_status *),
 	}
 	sqlite3_finalize(st);
 	return (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1);
+}
+
+int
+db_hs_fresh(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t ts,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	/* Insert, or raise the stored time only if ${ts} is newer. */
+	if (sqlite3_prepare_v2(db->h, "INSERT INTO hs_seen(key, ts)"
+	    " VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET ts = excluded.ts"
+	    " WHERE excluded.ts > hs_seen.ts", -1, &st, NULL) != SQLITE_OK) {
+		errf(err, "replay guard", db->h);
+		return (-1);
+	}
+	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)ts);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errf(err, "replay guard", db->h);
+		return (-1);
+	}
+	if (sqlite3_changes(db->h) == 0)
+		r = 1;
+	return (r);
 }

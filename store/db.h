@@ -210,6 +210,15 @@ int db_peer_status_put(struct db *, const struct peer_status *,
 int db_peer_status(struct db *, int (*)(void *, const struct peer_status *),
     void *, char[STORE_ERRLEN]);
 
+/**
+ * db_hs_fresh(db, key, ts, err):
+ * The replay guard: 0 if ${ts} is newer than any handshake time accepted
+ * from ${key} before (and remember it), 1 if not (a replay), -1 on error.
+ * Kept in the database, so a restart does not forget it.
+ */
+int db_hs_fresh(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t,
+    char[STORE_ERRLEN]);
+
 /* A read transaction around several queries: one consistent snapshot. */
 void db_read_begin(struct db *);
 void db_read_end(struct db *);

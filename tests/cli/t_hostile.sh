@@ -22,6 +22,20 @@ for c in stranger version huge-array huge-map deep trailing ext bad-type oversiz
 	    die "case $c: the agent did not end the session (exit $?)"
 	kill -0 "$APID" 2>/dev/null || die "case $c: the agent died (log: $(tail -3 "$T/A.log"))"
 done
+# A genuine message 1 sent again is refused without a byte, even after the
+# agent restarted (the guard is kept in its database).
+(cd "$T" && "$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" record) ||
+    die "an honest handshake was refused"
+(cd "$T" && "$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" replay) ||
+    die "a replayed message 1 was answered"
+kill -TERM "$APID"; wait "$APID" || true
+"$H" --data "$T/A" agent --listen "127.0.0.1:$PORT_A" >"$T/A.out" 2>>"$T/A.log" &
+APID=$!
+wait_for "agent A listening again" 10 grep -q '^listening on' "$T/A.out"
+(cd "$T" && "$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" replay) ||
+    die "a replayed message 1 was answered after a restart"
+grep -q "replayed message 1" "$T/A.log" || die "the replay is not in the log"
+
 grep -q "another protocol version" "$T/A.log" ||
     die "the version mismatch is not in the agent's log"
 rss=$(rss_kb)

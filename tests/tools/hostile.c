@@ -6,7 +6,9 @@
  *
  * CASE: huge-array, huge-map, deep, trailing, ext, bad-type, oversize,
  * garbage, version (a HELLO of protocol 2 only), stranger (random bytes
- * instead of message 1: the agent must close having sent nothing at all).
+ * instead of message 1: the agent must close having sent nothing at all),
+ * replay (a genuine message 1 recorded in FILE by "record FILE" is sent
+ * again: the agent must answer nothing).
  * Exit 0 when the agent closed the connection within 10 s, 1 when it did
  * not (or, for stranger, sent a byte), 2 on a setup error.
  */
@@ -157,6 +159,29 @@ main(int argc, char **argv)
 		return (1);
 	}
 
+	if (strcmp(cs, "replay") == 0) {
+		/* A message 1 some earlier connection really sent. */
+		if (readfile(".", "msg1.rec", m1, sizeof(m1))) {
+			fprintf(stderr, "hostile: no msg1.rec to replay\n");
+			return (2);
+		}
+		if (writen(fd, m1, sizeof(m1)))
+			return (0);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		for (deadline = 100; deadline > 0; deadline--) {
+			if (poll(&pfd, 1, 100) <= 0)
+				continue;
+			if ((r = read(fd, buf, sizeof(buf))) > 0) {
+				fprintf(stderr, "hostile: a replayed message 1 "
+				    "got %zd bytes back\n", r);
+				return (1);
+			}
+			return (0);
+		}
+		return (1);
+	}
+
 	/* An honest handshake, as session.c does it. */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -171,6 +196,14 @@ main(int argc, char **argv)
 	hs_mac1_key(netkey, peer_x, k);
 	hs_mac1(k, m1, HS_MSG1_LEN(SESSION_HS_PAYLOAD1),
 	    m1 + HS_MSG1_LEN(SESSION_HS_PAYLOAD1));
+	if (strcmp(cs, "record") == 0) {
+		/* Keep this genuine message 1 for a replay later. */
+		FILE *f = fopen("msg1.rec", "wb");
+
+		if (f == NULL || fwrite(m1, 1, sizeof(m1), f) != sizeof(m1) ||
+		    fclose(f) != 0)
+			return (2);
+	}
 	if (writen(fd, m1, sizeof(m1)) || readn(fd, m2, sizeof(m2)) ||
 	    hs_read2(&hs, m2, sizeof(m2), p2) != 0 ||
 	    hs_split(&hs, tx, rx, h) != 0) {
@@ -193,6 +226,8 @@ main(int argc, char **argv)
 	/* Then the case. */
 	if (strcmp(cs, "version") == 0)
 		r = 0;		/* The HELLO was the case. */
+	else if (strcmp(cs, "record") == 0)
+		return (0);	/* An honest session; the agent may keep it. */
 	else if (strcmp(cs, "huge-array") == 0)
 		r = send_frame(fd, &enc, huge_array, sizeof(huge_array));
 	else if (strcmp(cs, "huge-map") == 0)
