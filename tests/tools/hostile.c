@@ -89,6 +89,35 @@ send_frame(int fd, struct frame_enc *e, const uint8_t *body, size_t len)
 	return (r);
 }
 
+/*
+ * Send ${m1} and expect the agent to close without a single byte back
+ * within 10 s: 0 if so, 1 if it answered or kept the connection open.
+ */
+static int
+silence(int fd, const uint8_t *m1, size_t len, const char *cs)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	uint8_t buf[256];
+	ssize_t r;
+	int i;
+
+	if (writen(fd, m1, len))
+		return (0);	/* Closed on us already. */
+	for (i = 0; i < 100; i++) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((r = read(fd, buf, sizeof(buf))) > 0) {
+			fprintf(stderr, "hostile: %s: got %zd bytes back\n", cs,
+			    r);
+			return (1);
+		}
+		return (0);
+	}
+	fprintf(stderr, "hostile: %s: the agent kept the connection open\n",
+	    cs);
+	return (1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -140,23 +169,7 @@ main(int argc, char **argv)
 	if (strcmp(cs, "stranger") == 0) {
 		/* Right size, wrong everything: expect silence, then EOF. */
 		randombytes_buf(m1, sizeof(m1));
-		if (writen(fd, m1, sizeof(m1)))
-			return (0);
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		for (deadline = 100; deadline > 0; deadline--) {
-			if (poll(&pfd, 1, 100) <= 0)
-				continue;
-			if ((r = read(fd, buf, sizeof(buf))) > 0) {
-				fprintf(stderr, "hostile: a stranger got %zd "
-				    "bytes back\n", r);
-				return (1);
-			}
-			return (0);
-		}
-		fprintf(stderr, "hostile: stranger: the agent kept the "
-		    "connection open\n");
-		return (1);
+		return (silence(fd, m1, sizeof(m1), cs));
 	}
 
 	if (strcmp(cs, "replay") == 0) {
@@ -165,21 +178,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "hostile: no msg1.rec to replay\n");
 			return (2);
 		}
-		if (writen(fd, m1, sizeof(m1)))
-			return (0);
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		for (deadline = 100; deadline > 0; deadline--) {
-			if (poll(&pfd, 1, 100) <= 0)
-				continue;
-			if ((r = read(fd, buf, sizeof(buf))) > 0) {
-				fprintf(stderr, "hostile: a replayed message 1 "
-				    "got %zd bytes back\n", r);
-				return (1);
-			}
-			return (0);
-		}
-		return (1);
+		return (silence(fd, m1, sizeof(m1), cs));
 	}
 
 	/* An honest handshake, as session.c does it. */

@@ -9,6 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "tests/unit/testnode.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,31 +37,16 @@ static uint8_t netkey[32];
 static void
 node_open(struct node *n)
 {
-	char path[300], err[STORE_ERRLEN];
-	const char *t = getenv("TMPDIR");
 
 	memset(n, 0, sizeof(*n));
-	snprintf(n->dir, sizeof(n->dir), "%s/sess.XXXXXX", t ? t : "/tmp");
-	assert_non_null(mkdtemp(n->dir));
-	snprintf(path, sizeof(path), "%s/hamroh.db", n->dir);
-	assert_int_equal(db_open(&n->db, path, true, err), 0);
-	crypto_sign_keypair(n->pk, n->sk);
-	assert_int_equal(db_set_signer(n->db, n->sk), 0);
+	tnode_open(n->dir, &n->db, n->pk, n->sk, "sess");
 }
 
 static void
 node_close(struct node *n)
 {
-	char path[300];
-	const char *sfx[] = { "", "-wal", "-shm" };
-	size_t i;
 
-	db_close(n->db);
-	for (i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/hamroh.db%s", n->dir, sfx[i]);
-		unlink(path);
-	}
-	rmdir(n->dir);
+	tnode_close(n->dir, n->db);
 }
 
 /* ${n} consultations written at ${x}, ${per} records per commit. */
