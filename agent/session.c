@@ -18,7 +18,6 @@
 #include "store/commit.h"
 #include "store/db.h"
 
-#define PROLOGUE	"hamroh/1"
 #define VERSION		MSG_VERSION
 
 enum state { ST_WAIT1, ST_WAIT2, ST_OPEN, ST_DONE };
@@ -275,7 +274,7 @@ struct session *
 session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 {
 	uint8_t p1[SESSION_HS_PAYLOAD1], e[HS_KEY_LEN], k[HS_KEY_LEN];
-	uint8_t m1[SESSION_MSG1_LEN];
+	uint8_t m1[SESSION_MSG1_LEN], pro[HS_PROLOGUE_LEN];
 	struct session *s;
 	size_t i;
 
@@ -301,8 +300,9 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	}
 	if (!s->initiator) {
 		s->state = ST_WAIT1;
-		hs_init(&s->hs, false, (const uint8_t *)PROLOGUE,
-		    strlen(PROLOGUE), s->sk + 64, NULL, s->netkey);
+		hs_prologue(s->netkey, pro);
+		hs_init(&s->hs, false, pro, sizeof(pro), s->sk + 64, NULL,
+		    s->netkey);
 		return (s);
 	}
 
@@ -312,8 +312,9 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 		snprintf(err, SESSION_ERRLEN, "peer key is not a valid key");
 		goto fail;
 	}
-	hs_init(&s->hs, true, (const uint8_t *)PROLOGUE, strlen(PROLOGUE),
-	    s->sk + 64, s->peer_x, s->netkey);
+	hs_prologue(s->netkey, pro);
+	hs_init(&s->hs, true, pro, sizeof(pro), s->sk + 64, s->peer_x,
+	    s->netkey);
 	/* Payload: who we are (Ed25519), when (against replay), version. */
 	memset(p1, 0, sizeof(p1));
 	memcpy(p1, s->ed_pk, 32);

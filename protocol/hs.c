@@ -362,3 +362,13 @@ hs_x25519_pub(const uint8_t ed_pk[HS_KEY_LEN], uint8_t x_pub[HS_KEY_LEN])
 	return (crypto_sign_ed25519_pk_to_curve25519(x_pub, ed_pk) == 0 ?
 	    PROTO_OK : PROTO_EDH);
 }
+
+void
+hs_prologue(const uint8_t netkey[HS_KEY_LEN], uint8_t out[HS_PROLOGUE_LEN])
+{
+	static const char label[] = "hamroh/network-id";
+
+	memcpy(out, "hamroh/1", 8);
+	crypto_generichash(out + 8, HS_NETID_LEN, (const uint8_t *)label,
+	    sizeof(label) - 1, netkey, HS_KEY_LEN);
+}

@@ -105,6 +105,8 @@ int hs_cipher(const uint8_t[HS_KEY_LEN], uint64_t, const uint8_t *, size_t,
  * sign that a hamroh node is listening.
  */
 #define HS_MAC1_LEN	16
+#define HS_NETID_LEN	16
+#define HS_PROLOGUE_LEN	(8 + HS_NETID_LEN)
 #define HS_MAC1_LABEL	"hamroh/mac1"
 
 /**
@@ -127,6 +129,14 @@ void hs_mac1(const uint8_t[HS_KEY_LEN], const uint8_t *, size_t,
  * 0 if the mac matches (compared in constant time), else PROTO_EMAC1.
  */
 int hs_mac1_check(const uint8_t[HS_KEY_LEN], const uint8_t *, size_t);
+
+/**
+ * hs_prologue(netkey, out):
+ * The handshake prologue: "hamroh/1" followed by the network id, a keyed
+ * BLAKE2b-128 of the label "hamroh/network-id" under the network key (it
+ * names the network without revealing its key).
+ */
+void hs_prologue(const uint8_t[HS_KEY_LEN], uint8_t[HS_PROLOGUE_LEN]);
 
 /**
  * hs_x25519_keys(ed_sk, x_sk, x_pub):

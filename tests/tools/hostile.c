@@ -190,7 +190,12 @@ main(int argc, char **argv)
 		p1[32 + i] = (uint8_t)(now >> (56 - 8 * i));
 	p1[40] = MSG_VERSION;
 	randombytes_buf(e, sizeof(e));
-	hs_init(&hs, true, (const uint8_t *)"hamroh/1", 8, xs, peer_x, netkey);
+	{
+		uint8_t pro[HS_PROLOGUE_LEN];
+
+		hs_prologue(netkey, pro);
+		hs_init(&hs, true, pro, sizeof(pro), xs, peer_x, netkey);
+	}
 	hs_write1(&hs, e, p1, sizeof(p1), m1);
 	hs_mac1_key(netkey, peer_x, k);
 	hs_mac1(k, m1, HS_MSG1_LEN(SESSION_HS_PAYLOAD1),
