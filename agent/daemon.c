@@ -177,6 +177,27 @@ conn_close(struct conn *c, const char *why)
 		d->next_try = now + d->backoff / 2 +
 		    randombytes_uniform((uint32_t)(d->backoff / 2 + 1));
 	}
+	/*
+	 * A peer that dialed us and was then turned away (another protocol
+	 * version, a bad commit) is shown in status too, not only logged.
+	 */
+	if (d == NULL && session_peer(c->s) != NULL &&
+	    session_error(c->s)[0] != '\0') {
+		struct peer_status ps;
+		char err[STORE_ERRLEN];
+
+		memset(&ps, 0, sizeof(ps));
+		memcpy(ps.key, session_peer(c->s), 32);
+		ps.name = session_peer_name(c->s);
+		ps.addr = c->addr;
+		ps.state = "disconnected (they dialed)";
+		ps.last_error = session_error(c->s)[0] ? session_error(c->s) :
+		    why;
+		ps.last_sync = c->last_sync;
+		ps.updated = now;
+		if (db_peer_status_put(c->ag->db, &ps, err))
+			LOG_WARN("agent", "cannot record peer status: %s", err);
+	}
 	uv_close((uv_handle_t *)&c->tcp, close_cb);
 }
 

@@ -16,11 +16,21 @@ tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center
 expect_ok on B join "$tok" >/dev/null
 A_ID=$(on A id)
 
+# Status at A shows why the peer of another version was turned away.
+version_in_status() {
+	on A status --json | python3 -c '
+import json, sys
+peers = json.load(sys.stdin)["peers"]
+sys.exit(0 if any("protocol version" in p["last_error"] for p in peers) else 1)'
+}
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$APID/status"; }
 for c in stranger version huge-array huge-map deep trailing ext bad-type oversize garbage; do
 	"$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" "$c" ||
 	    die "case $c: the agent did not end the session (exit $?)"
 	kill -0 "$APID" 2>/dev/null || die "case $c: the agent died (log: $(tail -3 "$T/A.log"))"
+	if [ "$c" = version ]; then
+		wait_for "status at A showing the version mismatch" 10 version_in_status
+	fi
 done
 # A genuine message 1 sent again is refused without a byte, even after the
 # agent restarted (the guard is kept in its database).
@@ -38,6 +48,7 @@ grep -q "replayed message 1" "$T/A.log" || die "the replay is not in the log"
 
 grep -q "another protocol version" "$T/A.log" ||
     die "the version mismatch is not in the agent's log"
+
 rss=$(rss_kb)
 echo "agent RSS after the hostile cases: $rss kB"
 # An ASan build carries its own shadow memory; the bound is for real builds.
