@@ -339,8 +339,10 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	 */
 	if (ss->commits_applied > applied)
 		for (o = c->ag->conns; o != NULL; o = o->next)
-			if (o != c && o->synced && !o->closing)
+			if (o != c && o->synced && !o->closing) {
+				session_kick(o->s);
 				conn_flush(o);
+			}
 }
 
 /* Responder: is this node a member, and is its message 1 fresh? */
@@ -789,8 +791,10 @@ tick_cb(uv_timer_t *t)
 	if ((dv = data_version(ag)) != ag->data_version) {
 		ag->data_version = dv;
 		for (c = ag->conns; c != NULL; c = c->next)
-			if (c->synced && !c->closing)
+			if (c->synced && !c->closing) {
+				session_kick(c->s);
 				conn_flush(c);
+			}
 	}
 	if (now - ag->last_scan >= PEER_SCAN_MS) {
 		ag->last_scan = now;

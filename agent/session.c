@@ -50,6 +50,8 @@ struct session {
 	struct pv	*pv;
 	size_t		npv, apv;
 	bool		hello;		/* Peer's HELLO received. */
+	bool		quiet;		/* Last pump found nothing to send, and
+					   nothing has changed since. */
 	uint8_t		*part;		/* A large commit arriving in PARTs. */
 	size_t		part_len, part_have;
 	char		name[MSG_NAME_MAX + 1], peer_name[MSG_NAME_MAX + 1];
@@ -527,6 +529,7 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 				return (-1);
 			}
 		s->hello = true;
+		s->quiet = false;
 		r = 0;
 		break;
 	case MSG_COMMITS:
@@ -534,6 +537,7 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		break;
 	case MSG_ACK:
 		s->st.acks++;
+		s->quiet = false;	/* The window opened. */
 		for (r = 0, i = 0; i < m.nvec && r == 0; i++)
 			r = pv_has(s, m.vec[i].origin, m.vec[i].seq);
 		break;
@@ -611,9 +615,17 @@ session_output(struct session *s, const uint8_t **out, size_t *len)
 }
 
 void
+session_kick(struct session *s)
+{
+
+	s->quiet = false;
+}
+
+void
 session_consumed(struct session *s, size_t n)
 {
 
+	s->quiet = false;	/* The high-water mark may have held it. */
 	s->out_off += n;
 	if (s->out_off >= s->out_len)
 		s->out_off = s->out_len = 0;
@@ -675,6 +687,9 @@ session_pump(struct session *s)
 
 	if (s->state != ST_OPEN || !s->hello)
 		return (s->state == ST_DONE ? -1 : 0);
+	/* Called on every read and write: cheap when there is nothing new. */
+	if (s->quiet)
+		return (0);
 	if (vec_load(s, &vb))
 		return (-1);
 	while (r == 0 && s->out_len - s->out_off < SESSION_HIGH_WATER &&
@@ -728,8 +743,10 @@ session_pump(struct session *s)
 		}
 		free(b.big);
 		msgpack_sbuffer_destroy(&b.sb);
-		if (b.n == 0)
+		if (b.n == 0) {
+			s->quiet = true;	/* Until something changes. */
 			break;
+		}
 	}
 	vec_free(&vb);
 	return (r);

@@ -92,6 +92,13 @@ void session_consumed(struct session *, size_t);
  */
 int session_pump(struct session *);
 
+/*
+ * session_kick(s):
+ * The log changed (a local commit, or commits from another peer): the
+ * next session_pump() looks again for what the peer lacks.
+ */
+void session_kick(struct session *);
+
 /* Queue a PING carrying ${nonce} (the peer answers PONG). */
 void session_ping(struct session *, uint64_t);
 

@@ -135,6 +135,9 @@ shuttle(struct session *a, struct session *b, size_t chunk, uint64_t now)
 	bool moved;
 	int round = 0;
 
+	/* As the agent does when the log changed (data_version, relay). */
+	session_kick(a);
+	session_kick(b);
 	do {
 		moved = false;
 		for (k = 0; k < 2; k++) {
