@@ -32,6 +32,16 @@ for c in stranger version huge-array huge-map deep trailing ext bad-type oversiz
 		wait_for "status at A showing the version mismatch" 10 version_in_status
 	fi
 done
+# A node holding the network key but no certificate is refused at the
+# handshake (and told nothing but a closed connection).
+mknode X Nowhere
+cp "$T/A/network.key" "$T/X/network.key"
+if "$HAMROH_BUILD/tools/hostile" "$T/X" "$PORT_A" "$A_ID" record 2>"$T/x.err"; then
+	die "a node without a certificate completed the handshake"
+fi
+grep -q "handshake refused" "$T/x.err" || die "unexpected failure: $(cat "$T/x.err")"
+wait_for "the refusal in A's log" 10 grep -q "refused: not a member" "$T/A.log"
+
 # A genuine message 1 sent again is refused without a byte, even after the
 # agent restarted (the guard is kept in its database).
 (cd "$T" && "$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" record) ||
