@@ -11,15 +11,15 @@ set -eu
 H=${1:-./hamroh}
 INPUT=${2:-build/bench-100k.jsonl}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hamroh-netbench.XXXXXX")
-pids=""
-trap 'for p in $pids; do kill -9 $p 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$T"' EXIT
+# agent() runs in $(...) subshells: the pids it starts are kept in a file.
+trap 'for p in $(cat "$T/pids" 2>/dev/null); do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
 now() { date +%s.%N; }
 count() {
 	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute("select count(*) from commits").fetchone()[0])' "$1/hamroh.db"
 }
 agent() {	# agent DIR: start, wait for its port, print it
 	"$H" --data "$1" agent --listen 127.0.0.1:0 >"$1.out" 2>"$1.log" &
-	pids="$pids $!"
+	echo $! >>"$T/pids"
 	echo $! >"$1.pid"
 	disown $!	# killed on purpose: no job-control noise
 	until grep -q '^listening on' "$1.out" 2>/dev/null; do sleep 0.05; done
