@@ -89,16 +89,13 @@ cli_close(struct cli *cli)
 }
 
 const char *
-cli_opt(int *argc, char **argv, const char *name)
+cli_opt_next(int *argc, char **argv, const char *name)
 {
-	const char *val = NULL;
+	const char *v;
 	size_t nl = strlen(name);
-	int i, j;
+	int i, j, take;
 
 	for (i = 0; i < *argc; i++) {
-		const char *v;
-		int take;
-
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (strcmp(argv[i], name) == 0) {
@@ -113,14 +110,22 @@ cli_opt(int *argc, char **argv, const char *name)
 			take = 1;
 		} else
 			continue;
-		if (val != NULL)
-			cli_fail(EXIT_USAGE, "option %s given twice", name);
-		val = v;
 		for (j = i; j + take < *argc; j++)
 			argv[j] = argv[j + take];
 		*argc -= take;
-		i--;
+		return (v);
 	}
+	return (NULL);
+}
+
+const char *
+cli_opt(int *argc, char **argv, const char *name)
+{
+	const char *val;
+
+	if ((val = cli_opt_next(argc, argv, name)) != NULL &&
+	    cli_opt_next(argc, argv, name) != NULL)
+		cli_fail(EXIT_USAGE, "option %s given twice", name);
 	return (val);
 }
 

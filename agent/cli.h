@@ -51,6 +51,13 @@ void cli_close(struct cli *);
  */
 const char *cli_opt(int *, char **, const char *);
 
+/**
+ * cli_opt_next(argc, argv, name):
+ * For a repeatable option: remove the first "--name VALUE" (or
+ * "--name=VALUE") from ${argv} and return VALUE, or NULL if none is left.
+ */
+const char *cli_opt_next(int *, char **, const char *);
+
 /* Remove flag ${name} from ${argv}; return whether it was there. */
 bool cli_flag(int *, char **, const char *);
 

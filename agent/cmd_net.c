@@ -492,27 +492,10 @@ done:
 static void
 take_addrs(int *argc, char **argv, struct invite *iv)
 {
-	static const char opt[] = "--address";
-	const size_t ol = sizeof(opt) - 1;
 	const char *v;
-	int i, j, take;
 	size_t k;
 
-	for (i = 0; i < *argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], opt) == 0) {
-			if (i + 1 >= *argc)
-				cli_fail(EXIT_USAGE, "invite: option %s needs "
-				    "a value (HOST:PORT)", opt);
-			v = argv[i + 1];
-			take = 2;
-		} else if (strncmp(argv[i], opt, ol) == 0 &&
-		    argv[i][ol] == '=') {
-			v = argv[i] + ol + 1;
-			take = 1;
-		} else
-			continue;
+	while ((v = cli_opt_next(argc, argv, "--address")) != NULL) {
 		check_addr(v, "invite: --address");
 		for (k = 0; k < iv->naddr; k++)
 			if (strcmp(iv->addr[k], v) == 0)
@@ -522,10 +505,6 @@ take_addrs(int *argc, char **argv, struct invite *iv)
 			cli_fail(EXIT_USAGE, "invite: more than %d "
 			    "--address options", MEMBER_MAX_ADDRS);
 		snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1, "%s", v);
-		for (j = i; j + take < *argc; j++)
-			argv[j] = argv[j + take];
-		*argc -= take;
-		i--;
 	}
 }
 

@@ -899,7 +899,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 
 	memset(&ag, 0, sizeof(ag));
 	listen_at = cli_opt(&argc, argv, "--listen");
-	while ((a = cli_opt(&argc, argv, "--advertise")) != NULL) {
+	while ((a = cli_opt_next(&argc, argv, "--advertise")) != NULL) {
 		if (split_addr(a, host, sizeof(host), port, sizeof(port)))
 			cli_fail(EXIT_USAGE, "agent: --advertise %.60s is not "
 			    "HOST:PORT", a);

@@ -76,8 +76,10 @@ for n in A B C; do expect_ok on "$n" verify >/dev/null; done
 # A member's advertised address is dialed by members never introduced to it:
 # restart the capital advertising itself; the district then dials it directly.
 stop_agent A
+# --advertise repeats: a second address (where nothing listens) is
+# published too.
 "$H" --data "$T/A" agent --listen "127.0.0.1:$PORT_A" --advertise "127.0.0.1:$PORT_A" \
-    >"$T/A.out" 2>"$T/A.log" &
+    --advertise "127.0.0.2:$PORT_A" >"$T/A.out" 2>"$T/A.log" &
 echo $! >"$T/A.pid"
 wait_for "agent A listening again" 10 grep -q '^listening on' "$T/A.out"
 direct() {
@@ -87,5 +89,6 @@ peers = json.load(sys.stdin)["peers"]
 sys.exit(0 if any(p["name"] == "A" and p["state"] == "connected" for p in peers) else 1)'
 }
 wait_for "C dials A at its advertised address" 30 direct
+assert_contains "$(on A export members)" "\"addresses\":\"127.0.0.1:$PORT_A 127.0.0.2:$PORT_A\"" "A's published addresses"
 for n in C B A; do stop_agent "$n"; done
 echo "t_agent: ok"
