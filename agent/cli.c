@@ -67,6 +67,7 @@ void
 cli_open(struct cli *cli, bool sign)
 {
 	char path[4096], err[STORE_ERRLEN];
+	const char *lim;
 
 	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
 	if (access(path, F_OK) != 0)
@@ -74,6 +75,10 @@ cli_open(struct cli *cli, bool sign)
 		    "--name NAME' or give --data DIR", cli->dir);
 	if (db_open(&cli->db, path, false, err))
 		cli_fail(EXIT_USAGE, "open %s", err);
+	/* Test-only: the database may not grow past N pages (a full disk). */
+	if ((lim = getenv("HAMROH_MAX_PAGES")) != NULL && *lim &&
+	    db_max_pages(cli->db, strtoull(lim, NULL, 10), err))
+		cli_fail(EXIT_USAGE, "%s", err);
 	if (sign)
 		load_key(cli);
 	if (db_meta_get(cli->db, "name", cli->name, sizeof(cli->name)))

@@ -77,8 +77,12 @@ static void
 errf(char err[STORE_ERRLEN], const char *what, sqlite3 *h)
 {
 
-	snprintf(err, STORE_ERRLEN, "%s: %s", what,
-	    h ? sqlite3_errmsg(h) : "out of memory");
+	if (h != NULL && (sqlite3_extended_errcode(h) & 0xff) == SQLITE_FULL)
+		snprintf(err, STORE_ERRLEN, "%s: the disk is full; free some "
+		    "space and try again (nothing of this was saved)", what);
+	else
+		snprintf(err, STORE_ERRLEN, "%s: %s", what,
+		    h ? sqlite3_errmsg(h) : "out of memory");
 }
 
 static int
@@ -389,6 +393,16 @@ err1:
 err0:
 	/* Failure! */
 	return (-1);
+}
+
+int
+db_max_pages(struct db *db, uint64_t n, char err[STORE_ERRLEN])
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%llu",
+	    (unsigned long long)n);
+	return (exec(db, sql, err));
 }
 
 static void
@@ -1318,17 +1332,18 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 	const char *why;
 	uint8_t hash[COMMIT_HASH_LEN], have[COMMIT_HASH_LEN];
 	uint32_t oidx;
-	int r, ret = -1;
+	int r, ret = DB_ESTORE;
 
 	*seq_out = 0;
 	if (commit_decode(body, len, &cm, &why)) {
 		snprintf(err, STORE_ERRLEN, "malformed commit: %s", why);
-		return (-1);
+		return (DB_EINVALID);
 	}
 	commit_hash(body, len, hash);
 	if (commit_verify(hash, cm.origin, sig)) {
 		snprintf(err, STORE_ERRLEN, "commit %llu has a bad signature",
 		    (unsigned long long)cm.seq);
+		ret = DB_EINVALID;
 		goto done;
 	}
 	/*
@@ -1410,6 +1425,7 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 	if (o->seq > 0 && cm.hlc <= o->hlc) {
 		snprintf(err, STORE_ERRLEN, "commit %llu does not advance its"
 		    " origin's clock", (unsigned long long)cm.seq);
+		ret = DB_EINVALID;
 		goto done;
 	}
 	if (insert_commit(db, oidx, &cm, hash, body, len, sig, err) ||
@@ -1435,10 +1451,10 @@ db_apply(struct db *db, const uint8_t *body, size_t len,
 	size_t hl;
 	uint32_t oidx;
 	uint64_t seq, before;
-	int rc;
+	int rc, ret = DB_ESTORE;
 
-	if (apply_one(db, body, len, sig, res, &oidx, &seq, err))
-		return (-1);
+	if ((rc = apply_one(db, body, len, sig, res, &oidx, &seq, err)) != 0)
+		return (rc);
 	/* Each applied commit may unblock the next held one. */
 	while (seq != 0) {
 		if (prep(db, &st, "SELECT body, sig FROM held WHERE origin = ?"
@@ -1473,8 +1489,10 @@ db_apply(struct db *db, const uint8_t *body, size_t len,
 		}
 		sqlite3_reset(db->s_del_held);
 		before = res->applied;
-		if (apply_one(db, hb, hl, hs, res, &oidx, &seq, err))
+		if ((ret = apply_one(db, hb, hl, hs, res, &oidx, &seq,
+		    err)) != 0)
 			goto fail;
+		ret = DB_ESTORE;
 		if (res->applied > before) {
 			res->applied--;
 			res->released++;
@@ -1488,7 +1506,7 @@ db_apply(struct db *db, const uint8_t *body, size_t len,
 fail:
 	free(hb);
 	sqlite3_finalize(st);
-	return (-1);
+	return (ret);
 }
 
 int

@@ -90,12 +90,23 @@ int db_flush(struct db *, char[STORE_ERRLEN]);
 size_t db_pending_records(const struct db *);
 
 /**
+ * db_max_pages(db, n, err):
+ * Let the database grow to at most ${n} pages (never below its size):
+ * how tests make a disk full.  Return 0, or -1 with ${err} filled.
+ */
+int db_max_pages(struct db *, uint64_t, char[STORE_ERRLEN]);
+
+/**
  * db_apply(db, body, len, sig, res, err):
  * Verify and apply one foreign commit (inside db_begin()), then any held
  * commits it unblocks (counted in ${res}->released).  Return 0 with the
- * outcome in ${res}, or -1 if the commit is invalid (bad signature,
- * malformed) or on a database error, with ${err} filled.
+ * outcome in ${res}; or, with ${err} filled, DB_EINVALID if the commit is
+ * invalid (bad signature, malformed: the sender's fault), DB_ESTORE if
+ * it could not be stored (disk full, I/O error, out of memory: ours, and
+ * the same commit may well apply later).
  */
+#define DB_EINVALID	(-1)
+#define DB_ESTORE	(-2)
 int db_apply(struct db *, const uint8_t *, size_t,
     const uint8_t[COMMIT_SIG_LEN], struct db_counts *, char[STORE_ERRLEN]);
 
