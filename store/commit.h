@@ -31,7 +31,12 @@
 #define COMMIT_FORMAT		1
 #define COMMIT_SIG_CONTEXT	"hamroh/commit/1"	/* 15 bytes + NUL. */
 #define COMMIT_MAX_LEN		(2 * 1024 * 1024)	/* Whole body. */
-#define COMMIT_SOFT_LEN		(512 * 1024)	/* Writers cut here. */
+/*
+ * Writers cut here: a commit crosses a link whole or not at all, and on a
+ * 64 kbit/s link that is up for 20 s at a time 64 KiB (about 20 KiB
+ * compressed) gets through in a few seconds.
+ */
+#define COMMIT_SOFT_LEN		(64 * 1024)
 #define COMMIT_MAX_RECORDS	1000	/* Writers cut here too. */
 #define COMMIT_MAX_SEEN		64	/* Heads named by one change. */
 

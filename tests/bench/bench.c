@@ -17,7 +17,7 @@
  * Figures:
  *   import      N generated consultations in one transaction, in process
  *               (db_begin, db_put per field, db_commit: a signed commit per
- *               1000 records or 512 KiB), vs a raw INSERT of the same rows
+ *               1000 records or 64 KiB), vs a raw INSERT of the same rows
  *               into a plain table.  A second line splits both times into
  *               the rows and the final COMMIT (WAL write, checkpoint).
  *               Context lines: the raw table keyed by id, and the floor
