@@ -106,4 +106,27 @@ demo: hamroh
 clean:
 	rm -rf build hamroh
 
+# Install the hamroh already built (INSTALL_BIN, default ./hamroh) and the
+# systemd unit with its path filled in.  It never compiles, so it cannot
+# disturb a build or test running in this tree: `make && sudo make install`.
+# Packagers: make install PREFIX=/usr DESTDIR=pkgroot.
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+INSTALL_BIN	?= hamroh
+.PHONY: install
+install:
+	$(Q)[ -f "$(INSTALL_BIN)" ] && [ -x "$(INSTALL_BIN)" ] || { echo \
+	    "install: no $(INSTALL_BIN) to install; run 'make' first" >&2; \
+	    exit 1; }
+	$(Q)install -d -m 0755 "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(UNITDIR)"
+	$(call E,INSTALL,$(DESTDIR)$(BINDIR)/hamroh)install -m 0755 \
+	    "$(INSTALL_BIN)" "$(DESTDIR)$(BINDIR)/hamroh"
+	$(call E,INSTALL,$(DESTDIR)$(UNITDIR)/hamroh.service)sed \
+	    's|@BINDIR@|$(BINDIR)|g' deploy/hamroh.service \
+	    >"$(DESTDIR)$(UNITDIR)/hamroh.service.tmp" && \
+	    chmod 0644 "$(DESTDIR)$(UNITDIR)/hamroh.service.tmp" && \
+	    mv -f "$(DESTDIR)$(UNITDIR)/hamroh.service.tmp" \
+	    "$(DESTDIR)$(UNITDIR)/hamroh.service"
+
 -include $(shell find build -name '*.d' 2>/dev/null)

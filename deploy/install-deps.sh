@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev
-libmsgpack-dev libcmocka-dev libzstd-dev python3 bc"
+libmsgpack-dev libcmocka-dev libzstd-dev python3 bc iproute2"
 case "${1:-}" in
 --fuzz)	PKGS="$PKGS clang libclang-rt-14-dev" ;;
 "")	;;
