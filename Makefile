@@ -1,7 +1,7 @@
 # hamroh — one GNU Makefile.  `make` builds ./hamroh; `make test` runs every
 # test plain and under ASan+UBSan; `make bench` prints the benchmarks.
 
-PKGS	:= libsodium sqlite3 libuv msgpack
+PKGS	:= libsodium sqlite3 libuv msgpack libzstd
 CC	?= cc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP \

@@ -108,6 +108,7 @@ struct agent {
 	uint64_t	last_scan, last_status;
 	struct rate	rate[RATE_SLOTS];
 	bool		stopping;
+	bool		no_compress;	/* --no-compress: never offer zstd. */
 	uint64_t	stop_at;
 };
 
@@ -156,12 +157,20 @@ conn_close(struct conn *c, const char *why)
 		return;
 	c->closing = true;
 	c->ag->last_status = 0;		/* Show it at the next tick. */
-	/* Refused inbound handshakes were logged where they were refused. */
+	/*
+	 * Refused inbound handshakes were logged where they were refused.
+	 * The others say what their commits cost on the wire, handshake,
+	 * framing and all (t_catchup reads "sent N commits in M batches").
+	 */
 	if (c->synced || (c->connected && c->d != NULL))
 		LOG_INFO("session", "peer=%s@%s %s; closing (sent %llu commits "
-		    "in %llu batches, applied %llu)", c->fp, c->addr, why,
+		    "in %llu batches, %llu bytes of commits as %llu bytes on "
+		    "the wire, zstd %s; applied %llu)", c->fp, c->addr, why,
 		    (unsigned long long)session_stats(c->s)->commits_sent,
 		    (unsigned long long)session_stats(c->s)->batches_sent,
+		    (unsigned long long)session_stats(c->s)->commit_bytes_out,
+		    (unsigned long long)session_stats(c->s)->bytes_out,
+		    session_zstd(c->s) ? "on" : "off",
 		    (unsigned long long)session_stats(c->s)->commits_applied);
 	if (d != NULL) {
 		d->conn = NULL;
@@ -392,6 +401,7 @@ conn_new(struct agent *ag, struct dialer *d)
 	cfg.admit = admit;
 	cfg.arg = ag;
 	cfg.now_ms = c->started;
+	cfg.compress = !ag->no_compress;
 	if ((c->s = session_new(&cfg, err)) == NULL) {
 		LOG_WARN("session", "cannot start: %s", err);
 		free(c);
@@ -910,6 +920,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	}
 	if (cli_flag(&argc, argv, "--verbose"))
 		log_level = LOG_LVL_DEBUG;
+	ag.no_compress = cli_flag(&argc, argv, "--no-compress");
 	cli_no_more_opts(argc, argv, "agent");
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "agent: unexpected argument '%.40s'",

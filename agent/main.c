@@ -79,7 +79,17 @@ static const struct cmd cmds[] = {
 	{ "vector", cmd_vector, "vector [--json]",
 	  "Print this node's version vector (for bundle --since)." },
 	{ "agent", cmd_agent, "agent [--listen HOST:PORT] [--advertise "
-	  "HOST:PORT]... [--verbose]",
+	  "HOST:PORT]...\n"
+	  "                                 [--no-compress] [--verbose]\n\n"
+	  "  --listen H:P      where to accept peers (port 0 picks one)\n"
+	  "  --advertise H:P   where members can reach this node "
+	  "(repeatable)\n"
+	  "  --no-compress     do not offer zstd: commit batches go "
+	  "uncompressed\n"
+	  "                    (by default they are compressed whenever "
+	  "the peer\n"
+	  "                    offers it too, and that makes them smaller)\n"
+	  "  --verbose         log every message",
 	  "Run the sync daemon in the foreground (default 0.0.0.0:4411; "
 	  "port 0 picks one and prints it)." },
 	{ "status", cmd_status, "status [--json]",

@@ -50,6 +50,9 @@ struct session {
 	struct pv	*pv;
 	size_t		npv, apv;
 	bool		hello;		/* Peer's HELLO received. */
+	bool		compress;	/* We offer zstd, */
+	bool		zpeer;		/* and the peer did: compress. */
+	struct msg_z	*z;		/* zstd contexts (when we offer). */
 	bool		quiet;		/* Last pump found nothing to send, and
 					   nothing has changed since. */
 	uint8_t		*part;		/* A large commit arriving in PARTs. */
@@ -138,6 +141,34 @@ queue_frame(struct session *s, const msgpack_sbuffer *sb, bool final)
 	s->out_len += FRAME_WIRE_LEN(sb->size);
 	s->st.bytes_out += FRAME_WIRE_LEN(sb->size);
 	return (0);
+}
+
+/*
+ * A COMMITS or PART message in ${sb}: as a ZSTD message when both sides
+ * offered zstd and that comes out smaller, else as it is.
+ */
+static int
+queue_batch(struct session *s, const msgpack_sbuffer *sb)
+{
+	msgpack_sbuffer zb;
+	const uint8_t *zp;
+	ssize_t zn;
+	int r;
+
+	if (!s->compress || !s->zpeer)
+		return (queue_frame(s, sb, false));
+	if ((zn = msg_z_compress(s->z, (const uint8_t *)sb->data, sb->size,
+	    &zp)) < 0)
+		return (fail(s, "out of memory", 0));
+	if (zn == 0)
+		return (queue_frame(s, sb, false));
+	msgpack_sbuffer_init(&zb);
+	if (msg_zstd(&zb, sb->size, zp, (size_t)zn))
+		r = fail(s, "out of memory", 0);
+	else if ((r = queue_frame(s, &zb, false)) == 0)
+		s->st.zmsgs_out++;
+	msgpack_sbuffer_destroy(&zb);
+	return (r);
 }
 
 /* Our version vector, as msg_vec entries (keys copied into ${keys}). */
@@ -238,8 +269,8 @@ send_vector(struct session *s, bool hello)
 	if (vec_load(s, &vb))
 		return (-1);
 	msgpack_sbuffer_init(&sb);
-	r = hello ? msg_hello(&sb, s->name, vb.v, vb.n, 0) :
-	    msg_ack(&sb, vb.v, vb.n);
+	r = hello ? msg_hello(&sb, s->name, vb.v, vb.n,
+	    s->compress ? MSG_FEATURE_ZSTD : 0) : msg_ack(&sb, vb.v, vb.n);
 	vec_free(&vb);
 	if (r) {
 		msgpack_sbuffer_destroy(&sb);
@@ -292,6 +323,11 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	s->random = cfg->random;
 	s->arg = cfg->arg;
 	s->now_ms = cfg->now_ms;
+	s->compress = cfg->compress;
+	if (s->compress && (s->z = msg_z_new()) == NULL) {
+		snprintf(err, SESSION_ERRLEN, "out of memory");
+		goto fail;
+	}
 	snprintf(s->name, sizeof(s->name), "%s", cfg->name);
 	memcpy(s->sk, cfg->ed_sk, 64);
 	memcpy(s->ed_pk, cfg->ed_sk + 32, 32);
@@ -496,6 +532,27 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	return (send_vector(s, false));
 }
 
+/*
+ * Replace the ZSTD message ${m} by the COMMITS or PART it holds.  Only a
+ * session that offered zstd, after the HELLOs, accepts one; anything
+ * wrong with it is a malformed message, handled as any other.
+ */
+static int
+unzstd(struct session *s, struct msg *m)
+{
+	struct msg inner;
+	int r;
+
+	if (!s->compress || !s->hello)
+		return (PROTO_EMSG);
+	r = msg_z_decode(s->z, m, &inner);
+	msg_fini(m);
+	*m = inner;		/* Borrows from s->z now; freed below. */
+	if (r == PROTO_OK)
+		s->st.zmsgs_in++;
+	return (r);
+}
+
 static int
 got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 {
@@ -504,7 +561,9 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 	size_t i;
 	int r;
 
-	if ((r = msg_decode(b, len, &m)) != PROTO_OK) {
+	if ((r = msg_decode(b, len, &m)) == PROTO_OK && m.type == MSG_ZSTD)
+		r = unzstd(s, &m);
+	if (r != PROTO_OK) {
 		msg_fini(&m);
 		session_bye(s, "malformed message");
 		return (fail(s, "peer sent a malformed message", r));
@@ -523,6 +582,8 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		}
 		snprintf(s->peer_name, sizeof(s->peer_name), "%.*s",
 		    (int)m.text_len, m.text);
+		/* Other feature bits are for later versions: ignored. */
+		s->zpeer = (m.features & MSG_FEATURE_ZSTD) != 0;
 		for (i = 0; i < m.nvec; i++)
 			if (pv_has(s, m.vec[i].origin, m.vec[i].seq)) {
 				msg_fini(&m);
@@ -636,7 +697,7 @@ struct batch {
 	struct session	*s;
 	struct pv	*p;
 	msgpack_sbuffer	sb;
-	size_t		n, bytes;
+	size_t		n, bytes, payload;
 	uint8_t		*big, big_sig[MSG_SIG_LEN];
 	size_t		big_len;
 };
@@ -670,6 +731,7 @@ batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 	if (msg_commits_add(&b->sb, body, len, sig))
 		return (-1);
 	b->n++;
+	b->payload += len + MSG_SIG_LEN;
 	b->bytes += len + BATCH_OVERHEAD;
 	b->p->sent = seq;
 	return (0);
@@ -720,12 +782,13 @@ session_pump(struct session *s)
 				msgpack_sbuffer_init(&msg);
 				r = msg_part(&msg, b.big_len, off, b.big + off,
 				    k, b.big_sig) ? fail(s, "out of memory", 0) :
-				    queue_frame(s, &msg, false);
+				    queue_batch(s, &msg);
 				msgpack_sbuffer_destroy(&msg);
 			}
 			free(b.big);
 			b.big = NULL;
 			s->st.commits_sent++;
+			s->st.commit_bytes_out += b.big_len + MSG_SIG_LEN;
 			s->st.batches_sent++;
 			msgpack_sbuffer_destroy(&b.sb);
 			continue;
@@ -736,9 +799,10 @@ session_pump(struct session *s)
 			    msgpack_sbuffer_write(&msg, b.sb.data, b.sb.size))
 				r = fail(s, "out of memory", 0);
 			else
-				r = queue_frame(s, &msg, false);
+				r = queue_batch(s, &msg);
 			msgpack_sbuffer_destroy(&msg);
 			s->st.commits_sent += b.n;
+			s->st.commit_bytes_out += b.payload;
 			s->st.batches_sent++;
 		}
 		free(b.big);
@@ -838,6 +902,13 @@ session_peer(const struct session *s)
 	return (s->have_peer ? s->peer_ed : NULL);
 }
 
+bool
+session_zstd(const struct session *s)
+{
+
+	return (s->compress && s->zpeer);
+}
+
 const char *
 session_peer_name(const struct session *s)
 {
@@ -874,5 +945,6 @@ session_free(struct session *s)
 	free(s->out);
 	free(s->pv);
 	free(s->part);
+	msg_z_free(s->z);
 	free(s);
 }

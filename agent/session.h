@@ -10,10 +10,16 @@
  * the handshake (protocol/hs.c) with mac1 and a replay timestamp, then
  * frames (protocol/frame.c) carrying messages (protocol/msg.c):
  *
- *   both:  HELLO(vector)
+ *   both:  HELLO(vector, features)
  *   then:  COMMITS the peer lacks, from the log in seq order per origin,
  *          produced only while the output is below a high-water mark;
  *          ACK(vector) after each applied batch; PING/PONG; BYE.
+ *
+ * When both HELLOs offered zstd (features bit 0; cfg.compress on our
+ * side), each COMMITS or PART message goes as a ZSTD message if that is
+ * smaller; the receiver decompresses it into exactly the message it
+ * wraps and handles it as if it had come plain.  A session that did not
+ * offer zstd refuses a ZSTD message like any malformed one.
  *
  * A received batch is applied in one transaction, so the vector advances
  * only with what committed.  The socket, timers and scheduling are the
@@ -52,13 +58,16 @@ struct session_cfg {
 	void		(*random)(void *, uint8_t *, size_t);
 	void		*arg;
 	uint64_t	now_ms;
+	bool		compress;	/* Offer zstd (HELLO features bit 0). */
 };
 
 struct session_stats {
-	uint64_t	bytes_in, bytes_out;
+	uint64_t	bytes_in, bytes_out;	/* On the wire, all of it. */
 	uint64_t	commits_sent, commits_applied, batches_applied;
 	uint64_t	batches_sent, acks;
 	uint64_t	held, forks;
+	uint64_t	commit_bytes_out;	/* Bodies and signatures sent. */
+	uint64_t	zmsgs_out, zmsgs_in;	/* ZSTD messages. */
 };
 
 /**
@@ -110,6 +119,9 @@ bool session_synced(const struct session *);
 
 /* The peer's Ed25519 id (32 bytes) once known, else NULL. */
 const uint8_t *session_peer(const struct session *);
+
+/* Whether both sides offered zstd, so batches go compressed. */
+bool session_zstd(const struct session *);
 
 /* The peer's name from HELLO ("" before). */
 const char *session_peer_name(const struct session *);

@@ -1,10 +1,13 @@
 /*
- * msg.c: encode and decode session messages.
+ * msg.c: encode and decode session messages, and compress COMMITS and
+ * PART for peers that offered zstd.  No I/O.
  */
 #include "protocol/msg.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <zstd.h>
 
 #include "protocol/limits.h"
 #include "protocol/mpcheck.h"
@@ -127,6 +130,20 @@ msg_part(msgpack_sbuffer *sb, uint64_t total, uint64_t offset,
 	e |= msgpack_pack_uint64(&pk, offset);
 	e |= msgpack_pack_bin_with_body(&pk, b, len);
 	e |= msgpack_pack_bin_with_body(&pk, sig, MSG_SIG_LEN);
+	return (e ? -1 : 0);
+}
+
+int
+msg_zstd(msgpack_sbuffer *sb, uint64_t raw_len, const uint8_t *z, size_t len)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 3);
+	e |= msgpack_pack_uint8(&pk, MSG_ZSTD);
+	e |= msgpack_pack_uint64(&pk, raw_len);
+	e |= msgpack_pack_bin_with_body(&pk, z, len);
 	return (e ? -1 : 0);
 }
 
@@ -260,6 +277,19 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 		m->commits[0].len = a[3].via.bin.size;
 		m->commits[0].sig = (const uint8_t *)a[4].via.bin.ptr;
 		return (PROTO_OK);
+	case MSG_ZSTD:
+		/*
+		 * raw_len sizes the decompression buffer: it meets the frame
+		 * limit here, before anyone allocates or decompresses.
+		 */
+		if (n != 3 || !is_uint(&a[1]) || a[1].via.u64 == 0 ||
+		    a[1].via.u64 > FRAME_MAX_LEN ||
+		    a[2].type != MSGPACK_OBJECT_BIN)
+			return (PROTO_EMSG);
+		m->raw_len = a[1].via.u64;
+		m->zbytes = (const uint8_t *)a[2].via.bin.ptr;
+		m->zlen = a[2].via.bin.size;
+		return (PROTO_OK);
 	default:
 		return (PROTO_EMSG);
 	}
@@ -273,4 +303,137 @@ msg_fini(struct msg *m)
 		msgpack_zone_free(m->zone);
 	free(m->mem);
 	memset(m, 0, sizeof(*m));
+}
+
+/*
+ * Compression (PROTOCOL.md, "Compression").  The contexts are made on
+ * first use, so a session with a peer that never offered zstd costs
+ * nothing; the buffers only ever grow, to at most a frame.
+ */
+struct msg_z {
+	ZSTD_CCtx	*cctx;
+	ZSTD_DCtx	*dctx;
+	uint8_t		*cbuf, *dbuf;
+	size_t		ccap, dcap;
+};
+
+struct msg_z *
+msg_z_new(void)
+{
+
+	return (calloc(1, sizeof(struct msg_z)));
+}
+
+void
+msg_z_free(struct msg_z *z)
+{
+
+	if (z == NULL)
+		return;
+	ZSTD_freeCCtx(z->cctx);
+	ZSTD_freeDCtx(z->dctx);
+	free(z->cbuf);
+	free(z->dbuf);
+	free(z);
+}
+
+/* Make ${*buf} hold at least ${n} bytes; 0 or -1. */
+static int
+grow(uint8_t **buf, size_t *cap, size_t n)
+{
+	uint8_t *p;
+
+	if (n <= *cap)
+		return (0);
+	if ((p = realloc(*buf, n)) == NULL)
+		return (-1);
+	*buf = p;
+	*cap = n;
+	return (0);
+}
+
+ssize_t
+msg_z_compress(struct msg_z *z, const uint8_t *msg, size_t len,
+    const uint8_t **out)
+{
+	size_t want, r;
+
+	*out = NULL;
+	/* The ZSTD message must come out smaller than ${msg}. */
+	if (len <= MSG_ZSTD_OVERHEAD + 1)
+		return (0);
+	want = len - MSG_ZSTD_OVERHEAD - 1;
+	if (z->cctx == NULL) {
+		if ((z->cctx = ZSTD_createCCtx()) == NULL)
+			return (-1);
+		/*
+		 * The content size goes into the frame header (the receiver
+		 * checks it against raw_len); no checksum: the frame's AEAD
+		 * already authenticates every byte.
+		 */
+		if (ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx,
+		    ZSTD_c_compressionLevel, MSG_ZSTD_LEVEL)) ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx,
+		    ZSTD_c_contentSizeFlag, 1))) {
+			ZSTD_freeCCtx(z->cctx);
+			z->cctx = NULL;
+			return (-1);
+		}
+	}
+	/* Room for the worst case, so a full buffer means "no gain". */
+	if (grow(&z->cbuf, &z->ccap, ZSTD_compressBound(len)))
+		return (-1);
+	r = ZSTD_compress2(z->cctx, z->cbuf, z->ccap, msg, len);
+	if (ZSTD_isError(r)) {
+		/* zstd only fails here for want of memory. */
+		ZSTD_CCtx_reset(z->cctx, ZSTD_reset_session_only);
+		return (-1);
+	}
+	if (r > want)
+		return (0);
+	*out = z->cbuf;
+	return ((ssize_t)r);
+}
+
+int
+msg_z_decode(struct msg_z *z, const struct msg *zm, struct msg *m)
+{
+	unsigned long long declared;
+	size_t r;
+	int e;
+
+	memset(m, 0, sizeof(*m));
+	if (zm->type != MSG_ZSTD || zm->raw_len == 0 ||
+	    zm->raw_len > FRAME_MAX_LEN)
+		return (PROTO_EMSG);
+	/*
+	 * Exactly one zstd frame (its magic first: no skippable or legacy
+	 * format), declaring exactly raw_len: a bomb or a lie is refused
+	 * from its header, before any work.  The single-shot decoder then
+	 * writes at most raw_len bytes (a frame that would yield more fails
+	 * with dstSize_tooSmall) and keeps no window of its own, so what a
+	 * frame declares cannot size any allocation.
+	 */
+	if (zm->zlen < 4 || zm->zbytes[0] != 0x28 || zm->zbytes[1] != 0xb5 ||
+	    zm->zbytes[2] != 0x2f || zm->zbytes[3] != 0xfd ||
+	    ZSTD_findFrameCompressedSize(zm->zbytes, zm->zlen) != zm->zlen)
+		return (PROTO_EMSG);
+	declared = ZSTD_getFrameContentSize(zm->zbytes, zm->zlen);
+	if (declared != zm->raw_len)
+		return (PROTO_EMSG);
+	if (z->dctx == NULL && (z->dctx = ZSTD_createDCtx()) == NULL)
+		return (PROTO_ENOMEM);
+	if (grow(&z->dbuf, &z->dcap, (size_t)zm->raw_len))
+		return (PROTO_ENOMEM);
+	r = ZSTD_decompressDCtx(z->dctx, z->dbuf, (size_t)zm->raw_len,
+	    zm->zbytes, zm->zlen);
+	/* Single-shot decoding allocates nothing: any error is the peer's. */
+	if (ZSTD_isError(r) || r != zm->raw_len)
+		return (PROTO_EMSG);
+	/* The same path as a message that came uncompressed. */
+	if ((e = msg_decode(z->dbuf, r, m)) != PROTO_OK)
+		return (e);
+	if (m->type != MSG_COMMITS && m->type != MSG_PART)
+		return (PROTO_EMSG);
+	return (PROTO_OK);
 }

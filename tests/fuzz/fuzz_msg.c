@@ -10,6 +10,13 @@
  * bytes.  HELLO always goes out with MSG_VERSION as both versions, so
  * those two are checked against it; a name or reason holding a NUL
  * cannot go through the encoders' C strings and is not encoded again.
+ *
+ * A ZSTD message is also opened with msg_z_decode(), through one context
+ * reused across inputs as a session reuses it: a refusal must be
+ * PROTO_EMSG or PROTO_ENOMEM; what it accepts must be a COMMITS or PART
+ * within every limit.  Every COMMITS or PART accepted, plain or opened,
+ * is then compressed (msg_z_compress), wrapped (msg_zstd) and opened
+ * again, and must come back field for field, in fewer bytes than plain.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -84,9 +91,17 @@ check(const struct msg *m)
 		(void)touch(m->commits[0].body, m->commits[0].len);
 		(void)touch(m->commits[0].sig, MSG_SIG_LEN);
 		break;
+	case MSG_ZSTD:
+		assert(m->raw_len > 0 && m->raw_len <= FRAME_MAX_LEN);
+		assert(m->zbytes != NULL || m->zlen == 0);
+		(void)touch(m->zbytes, m->zlen);
+		assert(m->nvec == 0 && m->ncommits == 0);
+		break;
 	default:
 		assert(!"msg_decode accepted an unknown type");
 	}
+	if (m->type != MSG_ZSTD)
+		assert(m->raw_len == 0 && m->zlen == 0);
 }
 
 /*
@@ -133,6 +148,9 @@ encode(const struct msg *m, msgpack_sbuffer *sb)
 		e = msg_part(sb, m->total, m->offset, m->commits[0].body,
 		    m->commits[0].len, m->commits[0].sig);
 		break;
+	case MSG_ZSTD:
+		e = msg_zstd(sb, m->raw_len, m->zbytes, m->zlen);
+		break;
 	default:
 		abort();
 	}
@@ -170,6 +188,8 @@ same(const struct msg *a, const struct msg *b)
 		assert(a->vec[i].seq == b->vec[i].seq);
 	}
 	assert(a->total == b->total && a->offset == b->offset);
+	assert(a->raw_len == b->raw_len && a->zlen == b->zlen);
+	assert(a->zlen == 0 || memcmp(a->zbytes, b->zbytes, a->zlen) == 0);
 	assert(a->ncommits == b->ncommits);
 	for (i = 0; i < a->ncommits; i++) {
 		assert(a->commits[i].len == b->commits[i].len);
@@ -181,12 +201,75 @@ same(const struct msg *a, const struct msg *b)
 	}
 }
 
+/*
+ * Contexts reused from input to input, as a session reuses its own: one
+ * opens the input's ZSTD messages, one compresses, one opens ours.
+ */
+static struct msg_z *zin, *zc, *zd;
+
+/* ${m}, a COMMITS or PART, compressed and opened again is ${m}. */
+static void
+ztrip(const struct msg *m)
+{
+	msgpack_sbuffer plain, zs;
+	struct msg zm, back;
+	const uint8_t *zp;
+	ssize_t zn;
+
+	msgpack_sbuffer_init(&plain);
+	msgpack_sbuffer_init(&zs);
+	if (encode(m, &plain) != 0)
+		abort();
+	if ((zn = msg_z_compress(zc, (const uint8_t *)plain.data,
+	    plain.size, &zp)) < 0)
+		abort();		/* Out of memory: not a finding. */
+	if (zn == 0)
+		goto done;		/* No gain: it would go plain. */
+	if (msg_zstd(&zs, plain.size, zp, (size_t)zn))
+		abort();
+	assert(zs.size < plain.size);
+	if (msg_decode((const uint8_t *)zs.data, zs.size, &zm) != PROTO_OK)
+		assert(!"our ZSTD message does not decode");
+	assert(zm.type == MSG_ZSTD && zm.raw_len == plain.size);
+	if (msg_z_decode(zd, &zm, &back) != PROTO_OK)
+		assert(!"our ZSTD message does not open");
+	check(&back);
+	same(m, &back);
+	msg_fini(&back);
+	msg_fini(&zm);
+done:
+	msgpack_sbuffer_destroy(&zs);
+	msgpack_sbuffer_destroy(&plain);
+}
+
+/* Open the ZSTD message ${m}; check and round-trip what it holds. */
+static void
+zopen(const struct msg *m)
+{
+	struct msg in;
+	int r;
+
+	if ((r = msg_z_decode(zin, m, &in)) != PROTO_OK) {
+		assert(r == PROTO_EMSG || r == PROTO_ENOMEM);
+		msg_fini(&in);
+		return;
+	}
+	assert(in.type == MSG_COMMITS || in.type == MSG_PART);
+	check(&in);
+	ztrip(&in);
+	msg_fini(&in);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct msg m, m2;
 	msgpack_sbuffer sb, sb2;
 	int r;
+
+	if (zin == NULL && ((zin = msg_z_new()) == NULL ||
+	    (zc = msg_z_new()) == NULL || (zd = msg_z_new()) == NULL))
+		abort();
 
 	if ((r = msg_decode(data, size, &m)) != PROTO_OK) {
 		assert(r == PROTO_EMSG || r == PROTO_ENOMEM);
@@ -196,6 +279,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return (0);
 	}
 	check(&m);
+	if (m.type == MSG_ZSTD)
+		zopen(&m);
+	else if (m.type == MSG_COMMITS || m.type == MSG_PART)
+		ztrip(&m);
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_sbuffer_init(&sb2);

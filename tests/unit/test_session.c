@@ -1,7 +1,10 @@
 /*
  * test_session.c: sessions driven back to back, no sockets.  Nodes
  * converge through the handshake, HELLO, streamed COMMITS and ACKs, relay
- * third-origin commits, and strangers get zero bytes back.
+ * third-origin commits, and strangers get zero bytes back.  Batches go
+ * zstd-compressed only when both sides offer it, in fewer bytes, and a
+ * peer that does not offer it still syncs; a hand-driven peer shows that
+ * a bad ZSTD message ends the session with BYE.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +21,14 @@
 
 #include <sodium.h>
 
+#include <msgpack.h>
+#include <zstd.h>
+
 #include "agent/session.h"
+#include "protocol/frame.h"
+#include "protocol/hs.h"
+#include "protocol/limits.h"
+#include "protocol/msg.h"
 #include "store/db.h"
 #include "store/query.h"
 
@@ -96,10 +106,11 @@ admit(void *arg, const uint8_t *peer, uint64_t ts)
 }
 
 static struct session *
-dial(struct node *from, struct node *to, const uint8_t *key, uint64_t now)
+dialz(struct node *from, struct node *to, const uint8_t *key, uint64_t now,
+    bool compress)
 {
 	struct session_cfg cfg = { from->db, true, from->sk, to->pk, key,
-	    "from", NULL, NULL, NULL, now };
+	    "from", NULL, NULL, NULL, now, compress };
 	char err[SESSION_ERRLEN];
 	struct session *s;
 
@@ -109,16 +120,31 @@ dial(struct node *from, struct node *to, const uint8_t *key, uint64_t now)
 }
 
 static struct session *
-answer(struct node *to, uint64_t now)
+answerz(struct node *to, uint64_t now, bool compress)
 {
 	struct session_cfg cfg = { to->db, false, to->sk, NULL, netkey,
-	    "to", admit, NULL, to, now };
+	    "to", admit, NULL, to, now, compress };
 	char err[SESSION_ERRLEN];
 	struct session *s;
 
 	s = session_new(&cfg, err);
 	assert_non_null(s);
 	return (s);
+}
+
+/* Sessions as the agent makes them: offering zstd. */
+static struct session *
+dial(struct node *from, struct node *to, const uint8_t *key, uint64_t now)
+{
+
+	return (dialz(from, to, key, now, true));
+}
+
+static struct session *
+answer(struct node *to, uint64_t now)
+{
+
+	return (answerz(to, now, true));
 }
 
 /*
@@ -394,9 +420,13 @@ test_tampered_transport(void **state)
 	node_close(&b);
 }
 
-/* A guide at the 1 MiB limit: its commit is larger than a frame. */
+/*
+ * A guide at the 1 MiB limit: its commit is larger than a frame.  Its
+ * PARTs go compressed when both sides offer zstd (a guide is text: far
+ * fewer bytes than the guide), as they are when not.
+ */
 static void
-test_commit_larger_than_a_frame(void **state)
+large_commit(bool compress)
 {
 	const struct coll_def *g = schema_coll("guides");
 	const struct field_def *body = schema_field(g, "body", 4);
@@ -405,9 +435,9 @@ test_commit_larger_than_a_frame(void **state)
 	char err[STORE_ERRLEN], *text;
 	uint8_t id[16];
 	struct val v = { VAL_STR, 0, NULL, 0 };
+	long sent;
 	size_t i;
 
-	(void)state;
 	node_open(&a);
 	node_open(&b);
 	write_records(&a, 20, 10, 100);
@@ -423,15 +453,390 @@ test_commit_larger_than_a_frame(void **state)
 	assert_int_equal(db_commit(a.db, err), 0);
 	write_records(&a, 20, 10, 300);		/* And some after it. */
 	free(text);
-	sa = dial(&a, &b, netkey, 1000);
-	sb = answer(&b, 1000);
-	assert_true(shuttle(sa, sb, 65536, 1000) > (long)body->max_len);
+	sa = dialz(&a, &b, netkey, 1000, compress);
+	sb = answerz(&b, 1000, compress);
+	sent = shuttle(sa, sb, 65536, 1000);
 	assert_same(&a, &b);
 	assert_true(session_idle(sa) && session_idle(sb));
+	assert_true(session_stats(sa)->commit_bytes_out > body->max_len);
+	if (compress) {
+		/* Two PARTs and the batches around them, all compressed. */
+		assert_true(session_stats(sa)->zmsgs_out >= 4);
+		assert_int_equal(session_stats(sb)->zmsgs_in,
+		    session_stats(sa)->zmsgs_out);
+		assert_true(sent > 0 && sent < (long)body->max_len / 4);
+	} else {
+		assert_int_equal(session_stats(sa)->zmsgs_out, 0);
+		assert_true(sent > (long)body->max_len);
+	}
 	session_free(sa);
 	session_free(sb);
 	node_close(&a);
 	node_close(&b);
+}
+
+static void
+test_commit_larger_than_a_frame(void **state)
+{
+
+	(void)state;
+	large_commit(false);
+	large_commit(true);
+}
+
+/*
+ * One sync of ${a}'s log to a fresh node, ${ca} and ${cb} saying whether
+ * each side offers zstd.  Return the bytes a sent; ${st} gets a's stats.
+ */
+static long
+sync_once(struct node *a, bool ca, bool cb, uint64_t now,
+    struct session_stats *st)
+{
+	struct node b;
+	struct session *sa, *sb;
+	long sent;
+
+	node_open(&b);
+	sa = dialz(a, &b, netkey, now, ca);
+	sb = answerz(&b, now, cb);
+	sent = shuttle(sa, sb, 65536, now);
+	assert_true(sent > 0);
+	assert_same(a, &b);
+	assert_true(session_idle(sa) && session_idle(sb));
+	/* Compressed exactly when both offered it. */
+	assert_true(session_zstd(sa) == (ca && cb));
+	assert_true(session_zstd(sb) == (ca && cb));
+	assert_int_equal(session_stats(sb)->zmsgs_in,
+	    session_stats(sa)->zmsgs_out);
+	if (!(ca && cb))
+		assert_int_equal(session_stats(sa)->zmsgs_out, 0);
+	*st = *session_stats(sa);
+	session_free(sa);
+	session_free(sb);
+	node_close(&b);
+	return (sent);
+}
+
+/*
+ * Consultations, as offices write them: with zstd on both sides the same
+ * commits take far fewer bytes on the wire; with it on one side only
+ * (an older peer, or --no-compress) everything still syncs, plain, byte
+ * for byte as when neither offers it.
+ */
+static void
+test_zstd_batches(void **state)
+{
+	struct session_stats on, off, only_a, only_b;
+	struct node a;
+	long s_on, s_off, s_a, s_b;
+
+	(void)state;
+	node_open(&a);
+	write_records(&a, 3000, 20, 1000);
+	s_on = sync_once(&a, true, true, 10000, &on);
+	s_off = sync_once(&a, false, false, 10001, &off);
+	s_a = sync_once(&a, true, false, 10002, &only_a);
+	s_b = sync_once(&a, false, true, 10003, &only_b);
+	print_message("zstd: %ld bytes on the wire, %ld without, for %llu "
+	    "bytes of commits\n", s_on, s_off,
+	    (unsigned long long)off.commit_bytes_out);
+	/* The same commits went every time. */
+	assert_int_equal(on.commits_sent, 150);
+	assert_int_equal(off.commits_sent, 150);
+	assert_int_equal(on.commit_bytes_out, off.commit_bytes_out);
+	assert_true(on.zmsgs_out >= on.batches_sent);
+	/* Raw commits cost more than themselves on the wire; zstd less. */
+	assert_true(s_off > (long)off.commit_bytes_out);
+	assert_true(s_on < (long)off.commit_bytes_out * 3 / 5);
+	assert_int_equal(s_a, s_off);
+	assert_int_equal(s_b, s_off);
+	node_close(&a);
+}
+
+/*
+ * A peer driven by hand, as tests/tools/hostile.c does over TCP: an
+ * honest handshake and HELLO with the ${features} we choose, then frames
+ * we choose, to a responder session of ${to}'s.
+ */
+struct raw {
+	struct session	*s;
+	struct hs	hs;
+	struct frame_enc enc;
+	struct frame_dec *dec;
+	uint64_t	now;
+};
+
+static int
+raw_send(struct raw *r, const void *body, size_t len)
+{
+	uint8_t *w;
+	int rc;
+
+	assert_non_null(w = malloc(FRAME_WIRE_LEN(len)));
+	assert_int_equal(frame_enc(&r->enc, body, len, false, w), 0);
+	rc = session_input(r->s, w, FRAME_WIRE_LEN(len), r->now);
+	free(w);
+	return (rc);
+}
+
+static void
+raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
+    uint64_t features, uint64_t now)
+{
+	uint8_t xs[32], xp[32], peer_x[32], e[32], k[32];
+	uint8_t pro[HS_PROLOGUE_LEN], p1[SESSION_HS_PAYLOAD1];
+	uint8_t m1[SESSION_MSG1_LEN], p2[SESSION_HS_PAYLOAD2];
+	uint8_t tx[32], rx[32], h[32], hdr[FRAME_HDR_LEN];
+	msgpack_sbuffer sb;
+	const uint8_t *p;
+	size_t n, i;
+
+	memset(r, 0, sizeof(*r));
+	r->now = now;
+	r->s = answerz(to, now, compress);
+	assert_int_equal(hs_x25519_keys(me->sk, xs, xp), 0);
+	assert_int_equal(hs_x25519_pub(to->pk, peer_x), 0);
+	memset(p1, 0, sizeof(p1));
+	memcpy(p1, me->pk, 32);
+	for (i = 0; i < 8; i++)
+		p1[32 + i] = (uint8_t)(now >> (56 - 8 * i));
+	p1[40] = MSG_VERSION;
+	hs_prologue(netkey, pro);
+	hs_init(&r->hs, true, pro, sizeof(pro), xs, peer_x, netkey);
+	randombytes_buf(e, sizeof(e));
+	assert_int_equal(hs_write1(&r->hs, e, p1, sizeof(p1), m1), 0);
+	hs_mac1_key(netkey, peer_x, k);
+	hs_mac1(k, m1, HS_MSG1_LEN(SESSION_HS_PAYLOAD1),
+	    m1 + HS_MSG1_LEN(SESSION_HS_PAYLOAD1));
+	assert_int_equal(session_input(r->s, m1, sizeof(m1), now), 0);
+	session_output(r->s, &p, &n);
+	assert_true(n > SESSION_MSG2_LEN);
+	assert_int_equal(hs_read2(&r->hs, p, SESSION_MSG2_LEN, p2), 0);
+	session_consumed(r->s, SESSION_MSG2_LEN);
+	assert_int_equal(hs_split(&r->hs, tx, rx, h), 0);
+	hs_fini(&r->hs);
+	frame_enc_init(&r->enc, tx, hdr);
+	assert_non_null(r->dec = frame_dec_new(rx));
+	assert_int_equal(session_input(r->s, hdr, sizeof(hdr), now), 0);
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, features), 0);
+	assert_int_equal(raw_send(r, sb.data, sb.size), 0);
+	msgpack_sbuffer_destroy(&sb);
+	assert_true(session_synced(r->s));
+}
+
+/*
+ * Read what the responder sent: count its messages by type (a ZSTD one
+ * is also counted as the message inside), and keep the text of the last
+ * BYE in ${bye}.
+ */
+static void
+raw_read(struct raw *r, size_t count[MSG_ZSTD + 1], char bye[256])
+{
+	struct msg_z *z = msg_z_new();
+	struct msg m, in;
+	const uint8_t *p, *body;
+	size_t n, blen;
+	ssize_t used;
+	bool final;
+
+	assert_non_null(z);
+	memset(count, 0, (MSG_ZSTD + 1) * sizeof(count[0]));
+	bye[0] = '\0';
+	session_output(r->s, &p, &n);
+	while (n > 0) {
+		used = frame_dec_feed(r->dec, p, n, &body, &blen, &final);
+		assert_true(used > 0);
+		session_consumed(r->s, (size_t)used);
+		session_output(r->s, &p, &n);
+		if (body == NULL)
+			continue;
+		assert_int_equal(msg_decode(body, blen, &m), 0);
+		assert_true(m.type >= MSG_HELLO && m.type <= MSG_ZSTD);
+		count[m.type]++;
+		if (m.type == MSG_ZSTD) {
+			assert_int_equal(msg_z_decode(z, &m, &in), 0);
+			count[in.type]++;
+			msg_fini(&in);
+		}
+		if (m.type == MSG_BYE)
+			snprintf(bye, 256, "%.*s", (int)m.text_len, m.text);
+		msg_fini(&m);
+	}
+	msg_z_free(z);
+}
+
+static void
+raw_close(struct raw *r)
+{
+
+	session_free(r->s);
+	frame_dec_free(r->dec);
+}
+
+/* [8, raw_len, zbytes]: a ZSTD message of our own making. */
+static void
+zmsg(msgpack_sbuffer *sb, uint64_t raw_len, const void *content,
+    size_t len)
+{
+	size_t cap = ZSTD_compressBound(len), zn;
+	uint8_t *zb;
+
+	assert_non_null(zb = malloc(cap));
+	zn = ZSTD_compress(zb, cap, content, len, 3);
+	assert_false(ZSTD_isError(zn));
+	msgpack_sbuffer_clear(sb);
+	assert_int_equal(msg_zstd(sb, raw_len, zb, zn), 0);
+	free(zb);
+}
+
+static int
+first_commit_cb(void *arg, const uint8_t *body, size_t len,
+    const uint8_t *sig, uint64_t seq)
+{
+	msgpack_sbuffer *sb = arg;
+
+	(void)seq;
+	assert_int_equal(msg_commits_begin(sb, 1), 0);
+	assert_int_equal(msg_commits_add(sb, body, len, sig), 0);
+	return (1);
+}
+
+/*
+ * What a session does with ZSTD messages from a peer: the one it offered
+ * and that is right is applied; one it never offered, or whose raw_len
+ * lies, is over the frame limit, is garbage or holds anything but
+ * COMMITS or PART, ends the session with BYE "malformed message".  And
+ * it sends ZSTD messages only to a peer whose HELLO offered zstd.
+ */
+static void
+test_zstd_hostile(void **state)
+{
+	struct node a, b, c;
+	struct raw r;
+	msgpack_sbuffer commits, hello, sb, inner;
+	char err[STORE_ERRLEN], bye[256];
+	size_t count[MSG_ZSTD + 1];
+	uint8_t *big;
+	uint64_t now = 1000;
+	struct {
+		const char	*what;
+		bool		offer;
+		const void	*content;
+		size_t		len;
+		uint64_t	raw_len;
+	} bad[6];
+	size_t i;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	node_open(&c);
+	write_records(&a, 10, 10, 100);
+	write_records(&c, 200, 10, 100);
+	msgpack_sbuffer_init(&commits);
+	msgpack_sbuffer_init(&hello);
+	msgpack_sbuffer_init(&sb);
+	msgpack_sbuffer_init(&inner);
+	assert_int_equal(db_commits_from(a.db, a.pk, 0, 1, first_commit_cb,
+	    &commits, err), 1);
+
+	/* The genuine article: applied, and answered with an ACK. */
+	raw_open(&r, &a, &b, true, MSG_FEATURE_ZSTD, now++);
+	zmsg(&sb, commits.size, commits.data, commits.size);
+	assert_int_equal(raw_send(&r, sb.data, sb.size), 0);
+	assert_int_equal(session_stats(r.s)->zmsgs_in, 1);
+	assert_int_equal(session_stats(r.s)->commits_applied, 1);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_ACK], 1);
+	assert_string_equal(bye, "");
+	raw_close(&r);
+
+	assert_int_equal(msg_hello(&hello, "x", NULL, 0, 1), 0);
+	assert_non_null(big = calloc(1, FRAME_MAX_LEN + 1));
+	/* A ZSTD holding a ZSTD. */
+	zmsg(&inner, commits.size, commits.data, commits.size);
+	bad[0].what = "never offered";
+	bad[0].offer = false;
+	bad[0].content = commits.data;
+	bad[0].len = bad[0].raw_len = commits.size;
+	bad[1].what = "raw_len one more";
+	bad[1].offer = true;
+	bad[1].content = commits.data;
+	bad[1].len = commits.size;
+	bad[1].raw_len = commits.size + 1;
+	bad[2].what = "raw_len one less";
+	bad[2].offer = true;
+	bad[2].content = commits.data;
+	bad[2].len = commits.size;
+	bad[2].raw_len = commits.size - 1;
+	bad[3].what = "over the frame limit (a 1 MiB + 1 bomb)";
+	bad[3].offer = true;
+	bad[3].content = big;
+	bad[3].len = bad[3].raw_len = FRAME_MAX_LEN + 1;
+	bad[4].what = "a HELLO inside";
+	bad[4].offer = true;
+	bad[4].content = hello.data;
+	bad[4].len = bad[4].raw_len = hello.size;
+	bad[5].what = "a ZSTD inside";
+	bad[5].offer = true;
+	bad[5].content = inner.data;
+	bad[5].len = bad[5].raw_len = inner.size;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("case: %s\n", bad[i].what);
+		raw_open(&r, &a, &b, bad[i].offer, MSG_FEATURE_ZSTD, now++);
+		zmsg(&sb, bad[i].raw_len, bad[i].content, bad[i].len);
+		assert_int_equal(raw_send(&r, sb.data, sb.size), -1);
+		assert_non_null(strstr(session_error(r.s), "malformed"));
+		assert_int_equal(session_stats(r.s)->commits_applied, 0);
+		raw_read(&r, count, bye);
+		assert_string_equal(bye, "malformed message");
+		raw_close(&r);
+	}
+	/* Garbage where the zstd frame should be. */
+	raw_open(&r, &a, &b, true, MSG_FEATURE_ZSTD, now++);
+	randombytes_buf(big, 4096);
+	msgpack_sbuffer_clear(&sb);
+	assert_int_equal(msg_zstd(&sb, 4096, big, 4096), 0);
+	assert_int_equal(raw_send(&r, sb.data, sb.size), -1);
+	raw_read(&r, count, bye);
+	assert_string_equal(bye, "malformed message");
+	raw_close(&r);
+	free(big);
+
+	/*
+	 * c holds 20 commits: a peer offering zstd gets them compressed,
+	 * one not offering it (an older peer) gets them plain.
+	 */
+	raw_open(&r, &a, &c, true, MSG_FEATURE_ZSTD, now++);
+	assert_int_equal(session_pump(r.s), 0);
+	raw_read(&r, count, bye);
+	assert_true(count[MSG_ZSTD] > 0);
+	assert_int_equal(count[MSG_COMMITS], count[MSG_ZSTD]);
+	assert_true(session_zstd(r.s));
+	raw_close(&r);
+	raw_open(&r, &a, &c, true, 0, now++);
+	assert_int_equal(session_pump(r.s), 0);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_ZSTD], 0);
+	assert_true(count[MSG_COMMITS] > 0);
+	assert_false(session_zstd(r.s));
+	raw_close(&r);
+	/* Unknown feature bits are a later version's: ignored. */
+	raw_open(&r, &a, &c, true, ~(uint64_t)MSG_FEATURE_ZSTD, now++);
+	assert_int_equal(session_pump(r.s), 0);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_ZSTD], 0);
+	assert_true(count[MSG_COMMITS] > 0);
+	raw_close(&r);
+
+	msgpack_sbuffer_destroy(&commits);
+	msgpack_sbuffer_destroy(&hello);
+	msgpack_sbuffer_destroy(&sb);
+	msgpack_sbuffer_destroy(&inner);
+	node_close(&a);
+	node_close(&b);
+	node_close(&c);
 }
 
 int
@@ -443,6 +848,8 @@ main(void)
 		cmocka_unit_test(test_strangers_get_nothing),
 		cmocka_unit_test(test_tampered_transport),
 		cmocka_unit_test(test_commit_larger_than_a_frame),
+		cmocka_unit_test(test_zstd_batches),
+		cmocka_unit_test(test_zstd_hostile),
 	};
 
 	if (sodium_init() < 0)
