@@ -75,7 +75,7 @@ struct conn {
 	char		fp[17];		/* Peer key fingerprint. */
 	size_t		wpending;
 	bool		closing, connected, synced, ending;
-	uint64_t	started, last_rx, last_ping, last_sync;
+	uint64_t	started, last_rx, last_tx, last_ping, last_sync;
 	uint8_t		rbuf[READ_BUF];
 };
 
@@ -256,6 +256,7 @@ conn_flush(struct conn *c)
 		w->len = n;
 		memcpy(w->data, p, n);
 		session_consumed(c->s, n);
+		c->last_tx = now_ms();
 		b = uv_buf_init((char *)w->data, (unsigned int)n);
 		if ((r = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1,
 		    write_cb)) != 0) {
@@ -826,7 +827,14 @@ tick_cb(uv_timer_t *t)
 			conn_close(c, "handshake timed out");
 		else if (now - c->last_rx > DEAD_MS)
 			conn_close(c, "no data for 45 s (dead link)");
-		else if (c->synced && now - c->last_rx > PING_IDLE_MS &&
+		/*
+		 * Ping when we have sent nothing for a while, not when we
+		 * have heard nothing: on a slow link a batch takes minutes
+		 * to arrive, and the receiver's pings are what tell the
+		 * sender, whose own ping waits behind the batch, that the
+		 * link is alive.
+		 */
+		else if (c->synced && now - c->last_tx > PING_IDLE_MS &&
 		    now - c->last_ping > PING_IDLE_MS) {
 			c->last_ping = now;
 			session_ping(c->s, now);
