@@ -237,6 +237,7 @@ conn_flush(struct conn *c)
 	size_t n;
 	int r;
 
+	session_clock(c->s, now_ms());
 	while (!c->closing && c->connected && c->wpending < WRITE_HIGH) {
 		session_output(c->s, &p, &n);
 		if (n == 0 && !c->ending) {

@@ -55,6 +55,8 @@ struct session {
 	struct msg_z	*z;		/* zstd contexts (when we offer). */
 	bool		quiet;		/* Last pump found nothing to send, and
 					   nothing has changed since. */
+	size_t		batch_limit;	/* Bytes of commits per batch. */
+	uint64_t	sent_at[SESSION_WINDOW]; /* Batches in flight. */
 	uint8_t		*part;		/* A large commit arriving in PARTs. */
 	size_t		part_len, part_have;
 	char		name[MSG_NAME_MAX + 1], peer_name[MSG_NAME_MAX + 1];
@@ -65,6 +67,8 @@ struct session {
 	void		*arg;
 	uint64_t	now_ms;
 };
+
+static void adapt_batch(struct session *, uint64_t);
 
 static void
 rnd(struct session *s, uint8_t *buf, size_t len)
@@ -323,6 +327,7 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	s->random = cfg->random;
 	s->arg = cfg->arg;
 	s->now_ms = cfg->now_ms;
+	s->batch_limit = SESSION_BATCH_MIN;
 	s->compress = cfg->compress;
 	if (s->compress && (s->z = msg_z_new()) == NULL) {
 		snprintf(err, SESSION_ERRLEN, "out of memory");
@@ -492,6 +497,7 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	uint8_t origin[COMMIT_KEY_LEN];
 	uint64_t seq;
 	size_t i;
+	int r;
 
 	memset(&dc, 0, sizeof(dc));
 	/*
@@ -505,13 +511,20 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 		return (fail(s, err, 0));
 	}
 	for (i = 0; i < n; i++) {
-		if (db_apply(s->db, cs[i].body, cs[i].len,
-		    cs[i].sig, &dc, err)) {
+		if ((r = db_apply(s->db, cs[i].body, cs[i].len,
+		    cs[i].sig, &dc, err)) != 0) {
 			db_rollback(s->db);
 			db_durable(s->db, true);
-			snprintf(msg, sizeof(msg), "peer sent a bad commit: %s",
-			    err);
-			session_bye(s, "bad commit");
+			/* A full disk is ours: the peer is not to blame. */
+			if (r == DB_ESTORE) {
+				snprintf(msg, sizeof(msg), "cannot store the "
+				    "peer's commits: %s", err);
+				session_bye(s, "receiver cannot store commits");
+			} else {
+				snprintf(msg, sizeof(msg), "peer sent a bad "
+				    "commit: %s", err);
+				session_bye(s, "bad commit");
+			}
 			return (fail(s, msg, 0));
 		}
 	}
@@ -597,6 +610,8 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		r = got_commits(s, &m);
 		break;
 	case MSG_ACK:
+		adapt_batch(s, s->now_ms - s->sent_at[s->st.acks %
+		    SESSION_WINDOW]);
 		s->st.acks++;
 		s->quiet = false;	/* The window opened. */
 		for (r = 0, i = 0; i < m.nvec && r == 0; i++)
@@ -683,6 +698,33 @@ session_kick(struct session *s)
 }
 
 void
+session_clock(struct session *s, uint64_t now_ms)
+{
+
+	s->now_ms = now_ms;
+}
+
+/*
+ * Size batches to the link: a batch that came back acknowledged quickly
+ * doubles the next, a slow one halves it.  On a LAN batches reach the
+ * maximum within a few round trips; on a 64 kbit/s link they stay small
+ * enough that a cut loses a few seconds of transfer, not minutes.
+ */
+static void
+adapt_batch(struct session *s, uint64_t rtt_ms)
+{
+
+	if (rtt_ms < SESSION_BATCH_FAST_MS && s->batch_limit <
+	    SESSION_BATCH_BYTES)
+		s->batch_limit = s->batch_limit * 2 < SESSION_BATCH_BYTES ?
+		    s->batch_limit * 2 : SESSION_BATCH_BYTES;
+	else if (rtt_ms > SESSION_BATCH_SLOW_MS && s->batch_limit >
+	    SESSION_BATCH_MIN)
+		s->batch_limit = s->batch_limit / 2 > SESSION_BATCH_MIN ?
+		    s->batch_limit / 2 : SESSION_BATCH_MIN;
+}
+
+void
 session_consumed(struct session *s, size_t n)
 {
 
@@ -759,7 +801,8 @@ session_pump(struct session *s)
 		memset(&b, 0, sizeof(b));
 		b.s = s;
 		msgpack_sbuffer_init(&b.sb);
-		for (i = 0; i < vb.n && b.bytes < SESSION_BATCH_BYTES; i++) {
+		s->sent_at[s->st.batches_sent % SESSION_WINDOW] = s->now_ms;
+		for (i = 0; i < vb.n && b.bytes < s->batch_limit; i++) {
 			if ((b.p = pv_get(s, vb.v[i].origin, true)) == NULL) {
 				r = fail(s, "out of memory", 0);
 				break;
@@ -767,7 +810,7 @@ session_pump(struct session *s)
 			if (vb.v[i].seq <= b.p->sent)
 				continue;
 			if (db_commits_from(s->db, vb.v[i].origin, b.p->sent,
-			    SESSION_BATCH_BYTES - b.bytes, batch_cb, &b,
+			    s->batch_limit - b.bytes, batch_cb, &b,
 			    err) < 0) {
 				r = fail(s, err, 0);
 				break;

@@ -30,7 +30,15 @@
 #define SESSION_MSG1_LEN	(32 + 48 + SESSION_HS_PAYLOAD1 + 16 + 16)
 #define SESSION_MSG2_LEN	(32 + SESSION_HS_PAYLOAD2 + 16)
 #define SESSION_HIGH_WATER	(2 * 1024 * 1024)
+/*
+ * Batch size: from SESSION_BATCH_MIN, doubled after a batch acknowledged
+ * within SESSION_BATCH_FAST_MS of being queued, halved after one that took
+ * over SESSION_BATCH_SLOW_MS, never above SESSION_BATCH_BYTES.
+ */
 #define SESSION_BATCH_BYTES	(960 * 1024)
+#define SESSION_BATCH_MIN	(16 * 1024)
+#define SESSION_BATCH_FAST_MS	2000
+#define SESSION_BATCH_SLOW_MS	6000
 /*
  * COMMITS batches sent and not yet acknowledged.  The receiver ACKs each
  * batch once it committed; a link that dies costs at most this many
@@ -131,6 +139,9 @@ const char *session_error(const struct session *);
 
 /* Counters. */
 const struct session_stats *session_stats(const struct session *);
+
+/* The time now, for pacing batches (session_input() also sets it). */
+void session_clock(struct session *, uint64_t);
 
 /*
  * session_lag(s, they_lack, we_lack):

@@ -839,6 +839,87 @@ test_zstd_hostile(void **state)
 	node_close(&c);
 }
 
+/*
+ * shuttle() over a link of ${bps} bytes a second: the clock moves on by
+ * each chunk's time on the wire.  Return the clock at the end.
+ */
+static uint64_t
+shuttle_slow(struct session *a, struct session *b, uint64_t bps,
+    uint64_t now)
+{
+	struct session *from, *to;
+	const uint8_t *p;
+	size_t n, k;
+	bool moved;
+	int round = 0;
+
+	session_kick(a);
+	session_kick(b);
+	do {
+		moved = false;
+		for (k = 0; k < 2; k++) {
+			from = k == 0 ? a : b;
+			to = k == 0 ? b : a;
+			session_clock(from, now);
+			assert_int_equal(session_pump(from), 0);
+			session_output(from, &p, &n);
+			if (n == 0)
+				continue;
+			n = n < 1024 ? n : 1024;
+			now += n * 1000 / bps + 1;
+			moved = true;
+			assert_int_equal(session_input(to, p, n, now), 0);
+			session_consumed(from, n);
+		}
+		assert_true(++round < 10000000);
+	} while (moved);
+	return (now);
+}
+
+/* Batches grow on a fast link and stay small on a 64 kbit/s one. */
+static void
+test_batches_follow_the_link(void **state)
+{
+	struct node a, b, c;
+	struct session *sa, *sb;
+	uint64_t fast_avg, slow_avg, now;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	node_open(&c);
+	write_records(&a, 4000, 1, 1000);
+
+	/* Fast: batches double up to the maximum. */
+	sa = dialz(&a, &b, netkey, 10000, false);
+	sb = answerz(&b, 10000, false);
+	assert_true(shuttle(sa, sb, 65536, 10000) > 0);
+	assert_same(&a, &b);
+	fast_avg = session_stats(sa)->commit_bytes_out /
+	    session_stats(sa)->batches_sent;
+	session_free(sa);
+	session_free(sb);
+
+	/* 8000 bytes a second: each batch must come back within seconds. */
+	sa = dialz(&a, &c, netkey, 10000, false);
+	sb = answerz(&c, 10000, false);
+	now = shuttle_slow(sa, sb, 8000, 10000);
+	assert_same(&a, &c);
+	slow_avg = session_stats(sa)->commit_bytes_out /
+	    session_stats(sa)->batches_sent;
+	print_message("4000 commits: %llu B a batch on a fast link, %llu B "
+	    "at 64 kbit/s (%llu s)\n", (unsigned long long)fast_avg,
+	    (unsigned long long)slow_avg,
+	    (unsigned long long)(now - 10000) / 1000);
+	assert_true(fast_avg > 4 * SESSION_BATCH_MIN);
+	assert_true(slow_avg <= 2 * SESSION_BATCH_MIN);
+	session_free(sa);
+	session_free(sb);
+	node_close(&a);
+	node_close(&b);
+	node_close(&c);
+}
+
 int
 main(void)
 {
@@ -850,6 +931,7 @@ main(void)
 		cmocka_unit_test(test_commit_larger_than_a_frame),
 		cmocka_unit_test(test_zstd_batches),
 		cmocka_unit_test(test_zstd_hostile),
+		cmocka_unit_test(test_batches_follow_the_link),
 	};
 
 	if (sodium_init() < 0)
