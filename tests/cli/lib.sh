@@ -163,3 +163,34 @@ xfer() {
 	expect_ok on "$1" bundle export "$f.bundle" --since "$f.vec" >/dev/null
 	expect_ok on "$2" bundle import "$f.bundle" >/dev/null
 }
+
+# start_agent NODE [OPTION...]: run NODE's agent on a free loopback port
+# (the caller's environment applies); sets PORT_<NODE>, keeps the pid in
+# $TMPDIR/NODE.pid and the log in $TMPDIR/NODE.log (appended).  Scripts
+# that start agents should `trap kill_agents EXIT`.
+start_agent() {
+	local node=$1; shift
+	"$H" --data "$TMPDIR/$node" agent --listen 127.0.0.1:0 "$@" \
+	    >"$TMPDIR/$node.out" 2>>"$TMPDIR/$node.log" &
+	echo $! >"$TMPDIR/$node.pid"
+	wait_for "agent $node listening" 10 grep -q '^listening on' "$TMPDIR/$node.out"
+	eval "PORT_$node=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMPDIR/$node.out")"
+}
+
+# stop_agent NODE: SIGTERM, and it must exit 0 within 10 s.
+stop_agent() {
+	local pid
+	pid=$(cat "$TMPDIR/$1.pid")
+	kill -TERM "$pid"
+	wait_for "agent $1 to stop" 10 bash -c "! kill -0 $pid 2>/dev/null"
+	wait "$pid" || die "agent $1 exited with $? (log: $(tail -3 "$TMPDIR/$1.log"))"
+	rm -f "$TMPDIR/$1.pid"
+}
+
+# kill_agents: kill -9 every agent start_agent started and that still runs.
+kill_agents() {
+	local f
+	for f in "$TMPDIR"/*.pid; do
+		[ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null || true
+	done
+}
