@@ -72,7 +72,8 @@ $(BENCH_BIN): $(B)/tests/bench/bench.o $(LIB_OBJ)
 $(B)/cryptobench: $(B)/tests/bench/cryptobench.o $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-TOOLS		:= $(B)/tools/mkcommits $(B)/tools/hostile
+TOOLS		:= $(B)/tools/mkcommits $(B)/tools/hostile \
+		   $(B)/tools/faultproxy
 
 $(B)/tools/%: $(B)/tests/tools/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
