@@ -42,7 +42,7 @@ include tests/fuzz/Makefile.inc
 # Keep objects made only on the way to a test binary.
 .SECONDARY:
 
-.PHONY: all test unit check-layers bench clean deps demo
+.PHONY: all test unit check-layers bench clean deps demo chaos
 all: hamroh
 
 # Install Debian packages first when a needed one is missing.
@@ -73,7 +73,7 @@ $(B)/cryptobench: $(B)/tests/bench/cryptobench.o $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 TOOLS		:= $(B)/tools/mkcommits $(B)/tools/hostile \
-		   $(B)/tools/faultproxy
+		   $(B)/tools/faultproxy $(B)/tools/zsize
 
 $(B)/tools/%: $(B)/tests/tools/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -96,13 +96,28 @@ test: deps check-layers
 	$(Q)tests/run.sh build/plain build/san
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench
+	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench \
+	    $(B)/tools/faultproxy $(B)/tools/zsize $(B)/tools/mkcommits
 	$(Q)$(BENCH_BIN) --hamroh ./hamroh --input build/bench-100k.jsonl
-	$(Q)tests/bench/netbench.sh ./hamroh build/bench-100k.jsonl
+	$(Q)tests/bench/netbench.sh ./hamroh build/bench-100k.jsonl \
+	    $(B)/tools/mkcommits
+	$(Q)python3 tests/bench/fieldbench.py --hamroh ./hamroh \
+	    --proxy $(B)/tools/faultproxy --zsize $(B)/tools/zsize \
+	    --input build/bench-100k.jsonl
 	$(Q)$(B)/cryptobench
 
 demo: hamroh
 	$(Q)./deploy/demo.sh
+
+# The long chaos run: NODES agents behind the fault-injecting proxy for
+# MINUTES (or SECONDS) of faults, then heal and check.  SEED replays one.
+NODES	?= 12
+MINUTES	?= 5
+SECONDS	?= $(shell echo $$(($(MINUTES) * 60)))
+chaos: hamroh $(B)/tools/faultproxy
+	$(Q)python3 tests/chaos/chaos.py --hamroh ./hamroh \
+	    --proxy $(B)/tools/faultproxy --nodes $(NODES) \
+	    --seconds $(SECONDS) $(if $(SEED),--seed $(SEED))
 
 clean:
 	rm -rf build hamroh

@@ -7,9 +7,14 @@
 #   wire       bytes the sender put on the wire per byte of commit
 #              payload (body + signature): target <= 1.05
 #   reconnect  bytes both ways after the handshake when already in sync
+#   zstd       the wire figure again with compression turned off
+#              (agent --no-compress), for the ratio of the two
+#   memory     peak RSS of an agent serving a peer 100,000 commits behind:
+#              target < 64 MiB
 set -eu
 H=${1:-./hamroh}
 INPUT=${2:-build/bench-100k.jsonl}
+MKCOMMITS=${3:-$(dirname "$H")/build/plain/tools/mkcommits}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hamroh-netbench.XXXXXX")
 # agent() runs in $(...) subshells: the pids it starts are kept in a file.
 trap 'for p in $(cat "$T/pids" 2>/dev/null); do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
@@ -17,8 +22,10 @@ now() { date +%s.%N; }
 count() {
 	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute("select count(*) from commits").fetchone()[0])' "$1/hamroh.db"
 }
-agent() {	# agent DIR: start, wait for its port, print it
-	"$H" --data "$1" agent --listen 127.0.0.1:0 >"$1.out" 2>"$1.log" &
+agent() {	# agent DIR [OPTION...]: start, wait for its port, print it
+	local d=$1; shift
+	set -- "$d" "$@"
+	"$H" --data "$1" agent --listen 127.0.0.1:0 "${@:2}" >"$1.out" 2>"$1.log" &
 	echo $! >>"$T/pids"
 	echo $! >"$1.pid"
 	disown $!	# killed on purpose: no job-control noise
@@ -100,6 +107,37 @@ sleep 3
 recon=$(python3 -c 'import sqlite3,sys; r=sqlite3.connect(sys.argv[1], timeout=10).execute("select bytes_in, bytes_out from peer_status where state like \"connected%\"").fetchone(); print("%d %d" % (r[0], r[1]) if r else "0 0")' "$T/B/hamroh.db")
 origins=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(distinct origin) from commits").fetchone()[0])' "$T/B/hamroh.db")
 
+# The same catch-up with compression off: what zstd saves on the wire.
+kill -9 "$(cat "$T/B.pid")"
+while kill -0 "$(cat "$T/B.pid")" 2>/dev/null; do sleep 0.02; done
+rm -rf "$T/B" "$T/B.out" "$T/B.log"
+"$H" --data "$T/B" init --name B >/dev/null
+tok=$("$H" --data "$T/A" invite "$("$H" --data "$T/B" id)" --name B \
+    --center x --role office --address 127.0.0.1:$pa)
+"$H" --data "$T/B" join "$tok" >/dev/null
+agent "$T/B" --no-compress >/dev/null
+until [ "$(count "$T/B")" -ge "$total" ]; do sleep 0.1; done
+kill -TERM "$(cat "$T/B.pid")"
+while kill -0 "$(cat "$T/B.pid")" 2>/dev/null; do sleep 0.05; done
+sleep 2.5
+# From A's log line for that session: "... as N bytes on the wire, zstd off".
+plain=$(sed -n 's/.* as \([0-9]*\) bytes on the wire, zstd off.*/\1/p' "$T/A.log" | tail -n 1)
+[ -n "$plain" ] || { echo "netbench: no uncompressed session in A's log" >&2; exit 1; }
+
+# Memory: an agent serving a peer 100,000 small commits behind.
+"$H" --data "$T/M" init --name M >/dev/null
+"$H" --data "$T/M" network create --name mem >/dev/null
+"$MKCOMMITS" "$T/M" 100000 >/dev/null
+pm=$(agent "$T/M")
+"$H" --data "$T/E" init --name E >/dev/null
+tok=$("$H" --data "$T/M" invite "$("$H" --data "$T/E" id)" --name E \
+    --center x --role office --address 127.0.0.1:$pm)
+"$H" --data "$T/E" join "$tok" >/dev/null
+mtotal=$(count "$T/M")
+agent "$T/E" >/dev/null
+until [ "$(count "$T/E")" -ge "$mtotal" ]; do sleep 0.2; done
+hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$(cat "$T/M.pid")/status")
+
 printf '%-10s %6d commits %7.2f s over loopback   apply-only %.2f s   ratio %.2f (target <= 1.3)%s\n' \
     catch-up "$total" "$t_sync" "$t_apply" "$(echo "$t_sync / $t_apply" | bc -l)" \
     "$(echo "$t_sync / $t_apply <= 1.3" | bc -l | sed 's/^1$//; s/^0$/  BELOW TARGET/')"
@@ -109,3 +147,9 @@ printf '%-10s %10d B sent for %d B of commits   ratio %.3f (target <= 1.05)%s\n'
 set -- $recon
 printf '%-10s %d B in, %d B out after the handshake, %d origins (target: one round trip, < 1 KiB for 50 origins)\n' \
     reconnect "$1" "$2" "$origins"
+printf '%-10s %10d B sent with zstd, %d B without, for %d B of commits: %.3f vs %.3f B per payload byte\n' \
+    zstd "$sent" "$plain" "$payload" "$(echo "$sent / $payload" | bc -l)" \
+    "$(echo "$plain / $payload" | bc -l)"
+printf '%-10s peak RSS %.1f MiB serving a peer %d commits behind (target < 64 MiB)%s\n' \
+    memory "$(echo "$hwm / 1024" | bc -l)" "$mtotal" \
+    "$([ "$hwm" -lt 65536 ] || echo '  OVER TARGET')"
