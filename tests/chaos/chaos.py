@@ -106,6 +106,7 @@ class Run:
         self.killed_imports = []  # [(node, ids)] imports killed mid-way
         self.hot = []             # shared records edited at many nodes
         self.seq = 0
+        self.nimport = 0
         self.kills = 0
         self.stop = threading.Event()
         self.events = {"agent_kill9": 0, "kill9_during_import": 0,
@@ -345,21 +346,25 @@ class Run:
             self.record("add", node, res, coll="directory",
                         id=res.stdout.strip(), fields=fields)
         elif op < 0.96:
+            # self.seq moves under us (the chaos thread writes too).
             self.seq += 1
-            path = os.path.join(self.base, "guide%d.md" % self.seq)
+            k = self.seq
+            path = os.path.join(self.base, "guide%d.md" % k)
             with open(path, "w") as f:
-                f.write("# Guide %d\n\n%s\n" % (self.seq, "Keep receipts. "
+                f.write("# Guide %d\n\n%s\n" % (k, "Keep receipts. "
                                                 * r.randint(10, 2000)))
             res = self.cli(node, "guide", "publish", path,
-                           "title=Guide %d" % self.seq, "language=tg")
+                           "title=Guide %d" % k, "language=tg")
             self.record("add", node, res, coll="guides",
-                        id=res.stdout.strip(),
-                        fields={"title": "Guide %d" % self.seq})
+                        id=res.stdout.strip(), fields={"title": "Guide %d" % k})
         else:
             self.import_at(node, r.randint(20, 200))
 
     def import_file(self, node, n):
-        path = os.path.join(self.base, "import%d.jsonl" % self.seq)
+        # Unique per call: the writer and the chaos thread both import.
+        with self.proxy_lock:
+            self.nimport += 1
+            path = os.path.join(self.base, "import%d.jsonl" % self.nimport)
         ids = []
         with open(path, "w") as f:
             for k in range(n):
