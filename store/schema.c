@@ -89,11 +89,25 @@ static const struct field_def members[] = {
 	END
 };
 
+/*
+ * Center keys for confidential fields (agent/conf.h), each sealed to one
+ * recipient node: id = BLAKE2b-128(keyid || recipient key).
+ */
+static const struct field_def keys[] = {
+	TEXT("center", 200, true),
+	{ "version", FK_INT, 0, 1, INT32_MAX, NULL, true },
+	{ "keyid", FK_TEXT, 16, 0, 0, NULL, true },
+	{ "recipient", FK_TEXT, 64, 0, 0, NULL, true },
+	{ "sealed", FK_TEXT, 120, 0, 0, NULL, false },
+	END
+};
+
 #define NF(a)	(sizeof(a) / sizeof((a)[0]) - 1)
 const struct coll_def schema_colls[] = {
 	{ "consultations", consultations, NF(consultations) },
 	{ "directory", directory, NF(directory) },
 	{ "guides", guides, NF(guides) },
+	{ "keys", keys, NF(keys) },
 	{ "members", members, NF(members) },
 	{ NULL, NULL, 0 }
 };

@@ -1,0 +1,604 @@
+/*
+ * conf.c: confidential fields — per-center keys and the values sealed
+ * with them.  See conf.h for the formats.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "agent/cli.h"
+#include "agent/conf.h"
+#include "store/query.h"
+
+#define AD_CONTEXT	"hamroh/conf/1"
+#define NONCE_LEN	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_LEN		crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define B64		sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define HEADER_LEN	(sizeof(CONF_PREFIX) - 1 + 2 * CONF_KEYID_LEN + 1)
+
+static const char *const secret_fields[] = { "client_name", "client_phone",
+    "summary", NULL };
+
+bool
+conf_secret(const struct coll_def *c, const struct field_def *f)
+{
+	const char *const *p;
+
+	if (strcmp(c->name, "consultations") != 0)
+		return (false);
+	for (p = secret_fields; *p != NULL; p++)
+		if (strcmp(f->name, *p) == 0)
+			return (true);
+	return (false);
+}
+
+bool
+conf_sealed(const char *s, size_t len)
+{
+
+	return (len > HEADER_LEN && memcmp(s, CONF_PREFIX,
+	    sizeof(CONF_PREFIX) - 1) == 0);
+}
+
+static void
+path_of(const struct conf *cf, char *out, size_t len, const char *suffix)
+{
+
+	snprintf(out, len, "%s/%s%s", cf->dir, CONF_FILE, suffix);
+}
+
+/* One line "KEYID VERSION KEYHEX CENTER" into ${k}. */
+static int
+parse_line(char *line, struct conf_key *k)
+{
+	char *id, *ver, *key, *center, *end;
+	unsigned long v;
+
+	if ((id = strtok_r(line, " ", &end)) == NULL ||
+	    (ver = strtok_r(NULL, " ", &end)) == NULL ||
+	    (key = strtok_r(NULL, " ", &end)) == NULL ||
+	    (center = end) == NULL || *center == '\0')
+		return (-1);
+	center[strcspn(center, "\n")] = '\0';
+	errno = 0;
+	v = strtoul(ver, &end, 10);
+	if (errno || *end != '\0' || v == 0 || v > UINT32_MAX ||
+	    strlen(id) != 2 * CONF_KEYID_LEN || hex_decode(id, k->id,
+	    CONF_KEYID_LEN) || strlen(key) != 2 * CONF_KEY_LEN ||
+	    hex_decode(key, k->key, CONF_KEY_LEN) ||
+	    strlen(center) >= sizeof(k->center))
+		return (-1);
+	k->version = (uint32_t)v;
+	snprintf(k->center, sizeof(k->center), "%s", center);
+	return (0);
+}
+
+int
+conf_load(struct conf *cf, const char *dir, char *err, size_t errlen)
+{
+	char path[4096], line[512];
+	struct stat st;
+	FILE *f;
+	int n = 0;
+
+	cf->dir = dir;
+	cf->n = 0;
+	if ((cf->k = sodium_malloc(CONF_MAX_KEYS * sizeof(*cf->k))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	path_of(cf, path, sizeof(path), "");
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return (0);
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
+		snprintf(err, errlen, "%s is readable by others (mode %03o); "
+		    "run 'chmod 600 %s'", path, (unsigned)(st.st_mode & 0777),
+		    path);
+		goto fail;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		if (cf->n == CONF_MAX_KEYS ||
+		    parse_line(line, &cf->k[cf->n]) != 0) {
+			snprintf(err, errlen, "%s: line %d is damaged; restore "
+			    "the file from your key backup", path, n);
+			goto fail;
+		}
+		cf->n++;
+	}
+	sodium_memzero(line, sizeof(line));
+	fclose(f);
+	return (0);
+fail:
+	sodium_memzero(line, sizeof(line));
+	fclose(f);
+	conf_free(cf);
+	return (-1);
+}
+
+void
+conf_free(struct conf *cf)
+{
+
+	sodium_free(cf->k);	/* Wipes. */
+	cf->k = NULL;
+	cf->n = 0;
+}
+
+const struct conf_key *
+conf_current(const struct conf *cf, const char *center)
+{
+	const struct conf_key *best = NULL;
+	size_t i;
+
+	for (i = 0; i < cf->n; i++)
+		if (strcmp(cf->k[i].center, center) == 0 &&
+		    (best == NULL || cf->k[i].version > best->version))
+			best = &cf->k[i];
+	return (best);
+}
+
+static const struct conf_key *
+find_id(const struct conf *cf, const uint8_t id[CONF_KEYID_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < cf->n; i++)
+		if (memcmp(cf->k[i].id, id, CONF_KEYID_LEN) == 0)
+			return (&cf->k[i]);
+	return (NULL);
+}
+
+int
+conf_add(struct conf *cf, const struct conf_key *k, char *err, size_t errlen)
+{
+	char path[4096], tmp[4096], idh[2 * CONF_KEYID_LEN + 1];
+	char keyh[2 * CONF_KEY_LEN + 1];
+	size_t i;
+	FILE *f;
+	int fd;
+
+	if (find_id(cf, k->id) != NULL)
+		return (0);
+	if (cf->n == CONF_MAX_KEYS) {
+		snprintf(err, errlen, "too many center keys (%d)",
+		    CONF_MAX_KEYS);
+		return (-1);
+	}
+	cf->k[cf->n++] = *k;
+	path_of(cf, path, sizeof(path), "");
+	path_of(cf, tmp, sizeof(tmp), ".tmp");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		cf->n--;
+		return (-1);
+	}
+	for (i = 0; i < cf->n; i++) {
+		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
+		hex_encode(cf->k[i].key, CONF_KEY_LEN, keyh);
+		fprintf(f, "%s %u %s %s\n", idh, cf->k[i].version, keyh,
+		    cf->k[i].center);
+	}
+	sodium_memzero(keyh, sizeof(keyh));
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		cf->n--;
+		return (-1);
+	}
+	return (1);
+}
+
+/* "hamroh/conf/1" || id || field: binds a value to its place. */
+static size_t
+make_ad(uint8_t *ad, size_t cap, const uint8_t id[SCHEMA_ID_LEN],
+    const char *field)
+{
+	size_t cl = sizeof(AD_CONTEXT) - 1, fl = strlen(field);
+
+	if (cl + SCHEMA_ID_LEN + fl > cap)
+		fl = cap - cl - SCHEMA_ID_LEN;
+	memcpy(ad, AD_CONTEXT, cl);
+	memcpy(ad + cl, id, SCHEMA_ID_LEN);
+	memcpy(ad + cl + SCHEMA_ID_LEN, field, fl);
+	return (cl + SCHEMA_ID_LEN + fl);
+}
+
+int
+conf_seal(const struct conf_key *k, const uint8_t id[SCHEMA_ID_LEN],
+    const char *field, const char *in, size_t inlen, char **out)
+{
+	uint8_t ad[128], *bin;
+	unsigned long long ctlen;
+	size_t blen = NONCE_LEN + inlen + TAG_LEN, adlen, b64len, off;
+	char *s;
+
+	adlen = make_ad(ad, sizeof(ad), id, field);
+	b64len = sodium_base64_ENCODED_LEN(blen, B64);
+	if ((bin = malloc(blen)) == NULL ||
+	    (s = malloc(HEADER_LEN + b64len)) == NULL) {
+		free(bin);
+		return (-1);
+	}
+	randombytes_buf(bin, NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(bin + NONCE_LEN, &ctlen,
+	    (const uint8_t *)in, inlen, ad, adlen, NULL, bin, k->key);
+	off = (size_t)snprintf(s, HEADER_LEN + 1, "%s", CONF_PREFIX);
+	hex_encode(k->id, CONF_KEYID_LEN, s + off);
+	s[HEADER_LEN - 1] = ':';
+	sodium_bin2base64(s + HEADER_LEN, b64len, bin, blen, B64);
+	free(bin);
+	*out = s;
+	return (0);
+}
+
+int
+conf_open(const struct conf *cf, const uint8_t id[SCHEMA_ID_LEN],
+    const char *field, const char *in, size_t inlen, char **out,
+    size_t *outlen)
+{
+	const size_t pl = sizeof(CONF_PREFIX) - 1;
+	const struct conf_key *k;
+	char idh[2 * CONF_KEYID_LEN + 1];
+	uint8_t kid[CONF_KEYID_LEN], ad[128], *bin = NULL, *pt = NULL;
+	unsigned long long ptlen;
+	size_t blen, adlen;
+	int r = -1;
+
+	if (!conf_sealed(in, inlen) || in[HEADER_LEN - 1] != ':')
+		return (-1);
+	memcpy(idh, in + pl, 2 * CONF_KEYID_LEN);
+	idh[2 * CONF_KEYID_LEN] = '\0';
+	if (hex_decode(idh, kid, CONF_KEYID_LEN))
+		return (-1);
+	if ((k = find_id(cf, kid)) == NULL)
+		return (1);
+	blen = inlen - HEADER_LEN;	/* Base64 is longer than its bytes. */
+	if ((bin = malloc(blen + 1)) == NULL)
+		return (-1);
+	if (sodium_base642bin(bin, blen, in + HEADER_LEN, inlen - HEADER_LEN,
+	    NULL, &blen, NULL, B64) != 0 || blen < NONCE_LEN + TAG_LEN)
+		goto done;
+	if ((pt = malloc(blen - NONCE_LEN - TAG_LEN + 1)) == NULL)
+		goto done;
+	adlen = make_ad(ad, sizeof(ad), id, field);
+	if (crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &ptlen, NULL,
+	    bin + NONCE_LEN, blen - NONCE_LEN, ad, adlen, bin, k->key) != 0)
+		goto done;
+	pt[ptlen] = '\0';
+	*out = (char *)pt;
+	*outlen = (size_t)ptlen;
+	pt = NULL;
+	r = 0;
+done:
+	free(bin);
+	free(pt);
+	return (r);
+}
+
+int
+conf_wrap(const struct conf_key *k, const uint8_t node_pk[32],
+    uint8_t sealed[CONF_SEALED_LEN])
+{
+	uint8_t x[crypto_box_PUBLICKEYBYTES];
+
+	if (crypto_sign_ed25519_pk_to_curve25519(x, node_pk) != 0)
+		return (-1);
+	return (crypto_box_seal(sealed, k->key, CONF_KEY_LEN, x));
+}
+
+int
+conf_unwrap(const uint8_t sealed[CONF_SEALED_LEN], const uint8_t node_pk[32],
+    const uint8_t node_sk[64], uint8_t key[CONF_KEY_LEN])
+{
+	uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
+	int r;
+
+	if (crypto_sign_ed25519_pk_to_curve25519(xpk, node_pk) != 0 ||
+	    crypto_sign_ed25519_sk_to_curve25519(xsk, node_sk) != 0)
+		return (-1);
+	r = crypto_box_seal_open(key, sealed, CONF_SEALED_LEN, xpk, xsk);
+	sodium_memzero(xsk, sizeof(xsk));
+	return (r);
+}
+
+/* ---- For the CLI: one key ring per process, loaded when first needed. */
+
+static struct conf	ring;
+static bool		ring_loaded;
+
+struct conf *
+cli_conf(struct cli *cli)
+{
+	char err[512];
+
+	if (!ring_loaded) {
+		if (conf_load(&ring, cli->dir, err, sizeof(err)))
+			cli_fail(EXIT_USAGE, "%s", err);
+		ring_loaded = true;
+		conf_collect(cli);	/* Keys that arrived as records. */
+	}
+	return (&ring);
+}
+
+void
+cli_reveal(struct cli *cli, const uint8_t id[SCHEMA_ID_LEN],
+    const char *field, size_t field_len, const struct val *in,
+    struct val *out, char **tofree)
+{
+	char name[SCHEMA_NAME_MAX + 1];
+	size_t len;
+
+	*out = *in;
+	*tofree = NULL;
+	if (in->t != VAL_STR || !conf_sealed(in->s, in->len) ||
+	    field_len > SCHEMA_NAME_MAX)
+		return;
+	memcpy(name, field, field_len);
+	name[field_len] = '\0';
+	if (conf_open(cli_conf(cli), id, name, in->s, in->len, tofree,
+	    &len) == 0) {
+		out->s = *tofree;
+		out->len = len;
+	} else {
+		out->s = CONF_HIDDEN;
+		out->len = sizeof(CONF_HIDDEN) - 1;
+	}
+}
+
+int
+cli_seal(struct cli *cli, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], const struct field_def *f,
+    const char *center, struct val *v, char **tofree, char *err,
+    size_t errlen)
+{
+	const struct conf_key *k;
+	char path[4096];
+
+	*tofree = NULL;
+	/* Already sealed: an export re-imported by a node without the key. */
+	if (v->t != VAL_STR || !conf_secret(c, f) || conf_sealed(v->s, v->len))
+		return (0);
+	/* Outside a network nothing leaves the node: kept in clear. */
+	snprintf(path, sizeof(path), "%s/network.key", cli->dir);
+	if (access(path, F_OK) != 0)
+		return (0);
+	if (center == NULL || *center == '\0') {
+		snprintf(err, errlen, "%s is confidential: give center=... so "
+		    "it can be encrypted to that center's key", f->name);
+		return (-1);
+	}
+	if ((k = conf_current(cli_conf(cli), center)) == NULL) {
+		char role[16];
+
+		/* An admin makes a center's key when it first needs one. */
+		if (db_meta_get(cli->db, "role", role, sizeof(role)) == 0 &&
+		    strcmp(role, "admin") == 0) {
+			if (conf_make_key(cli_conf(cli), center, err, errlen))
+				return (-1);
+			k = conf_current(cli_conf(cli), center);
+		}
+	}
+	if (k == NULL) {
+		snprintf(err, errlen, "%s is confidential and this node holds "
+		    "no key of center '%s': only that center's nodes and "
+		    "admins can write it", f->name, center);
+		return (-1);
+	}
+	if (conf_seal(k, id, f->name, v->s, v->len, tofree)) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	v->s = *tofree;
+	v->len = strlen(*tofree);
+	return (0);
+}
+
+static int
+center_cb(void *arg, const struct rview *r)
+{
+	char *center = arg;
+	size_t i;
+
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, "center") == 0 &&
+		    r->f[i].v.t == VAL_STR && r->f[i].v.len <= CONF_CENTER_MAX) {
+			memcpy(center, r->f[i].v.s, r->f[i].v.len);
+			center[r->f[i].v.len] = '\0';
+		}
+	return (0);
+}
+
+void
+cli_record_center(struct cli *cli, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], char center[CONF_CENTER_MAX + 1])
+{
+	char err[STORE_ERRLEN];
+
+	center[0] = '\0';
+	if (query_records(cli->db, c, id, NULL, 0, false, center_cb, center,
+	    err) < 0)
+		cli_fail(EXIT_REFUSED, "%s", err);
+}
+
+int
+conf_make_key(struct conf *cf, const char *center, char *err, size_t errlen)
+{
+	struct conf_key k;
+	const struct conf_key *cur = conf_current(cf, center);
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	randombytes_buf(k.id, sizeof(k.id));
+	crypto_aead_xchacha20poly1305_ietf_keygen(k.key);
+	k.version = cur != NULL ? cur->version + 1 : 1;
+	snprintf(k.center, sizeof(k.center), "%s", center);
+	r = conf_add(cf, &k, err, errlen);
+	sodium_memzero(&k, sizeof(k));
+	return (r < 0 ? -1 : 0);
+}
+
+/* Record id of key ${k} sealed to ${recipient}. */
+static void
+keyrec_id(const struct conf_key *k, const uint8_t recipient[32],
+    uint8_t id[SCHEMA_ID_LEN])
+{
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, NULL, 0, SCHEMA_ID_LEN);
+	crypto_generichash_update(&st, k->id, CONF_KEYID_LEN);
+	crypto_generichash_update(&st, recipient, 32);
+	crypto_generichash_final(&st, id, SCHEMA_ID_LEN);
+}
+
+static int
+put_str(struct db *db, const struct coll_def *c, const uint8_t *id,
+    const char *field, const char *s, char err[STORE_ERRLEN])
+{
+	struct val v = { VAL_STR, 0, s, strlen(s) };
+
+	return (db_put(db, c, id, schema_field(c, field, strlen(field)), &v,
+	    err));
+}
+
+int
+conf_put_record(struct db *db, const struct conf_key *k,
+    const uint8_t recipient[32], char err[STORE_ERRLEN])
+{
+	const struct coll_def *c = schema_coll("keys");
+	uint8_t id[SCHEMA_ID_LEN], sealed[CONF_SEALED_LEN];
+	char idh[2 * CONF_KEYID_LEN + 1], rh[65];
+	char b64[sodium_base64_ENCODED_LEN(CONF_SEALED_LEN, B64)];
+	struct val v = { VAL_INT, 0, NULL, 0 };
+
+	if (conf_wrap(k, recipient, sealed)) {
+		snprintf(err, STORE_ERRLEN, "cannot seal a key to %.16s...",
+		    "that node");
+		return (-1);
+	}
+	keyrec_id(k, recipient, id);
+	hex_encode(k->id, CONF_KEYID_LEN, idh);
+	hex_encode(recipient, 32, rh);
+	sodium_bin2base64(b64, sizeof(b64), sealed, sizeof(sealed), B64);
+	v.i = k->version;
+	return (put_str(db, c, id, "center", k->center, err) ||
+	    db_put(db, c, id, schema_field(c, "version", 7), &v, err) ||
+	    put_str(db, c, id, "keyid", idh, err) ||
+	    put_str(db, c, id, "recipient", rh, err) ||
+	    put_str(db, c, id, "sealed", b64, err) ? -1 : 0);
+}
+
+/* Keys records addressed to this node that the ring lacks: open them. */
+struct unwrap {
+	struct cli	*cli;
+	uint8_t		pk[32], sk[64];
+};
+
+static const char *
+rv_str(const struct rview *r, const char *name, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, name) == 0 && r->f[i].v.t == VAL_STR) {
+			*len = r->f[i].v.len;
+			return (r->f[i].v.s);
+		}
+	return (NULL);
+}
+
+static int
+unwrap_cb(void *arg, const struct rview *r)
+{
+	struct unwrap *u = arg;
+	struct conf_key k;
+	const char *s;
+	char idh[2 * CONF_KEYID_LEN + 1], err[512];
+	uint8_t sealed[CONF_SEALED_LEN];
+	size_t len, bl;
+	size_t i;
+
+	memset(&k, 0, sizeof(k));
+	if ((s = rv_str(r, "keyid", &len)) == NULL ||
+	    len != 2 * CONF_KEYID_LEN)
+		return (0);
+	memcpy(idh, s, len);
+	idh[len] = '\0';
+	if (hex_decode(idh, k.id, CONF_KEYID_LEN) || find_id(&ring, k.id))
+		return (0);
+	if ((s = rv_str(r, "sealed", &len)) == NULL ||
+	    sodium_base642bin(sealed, sizeof(sealed), s, len, NULL, &bl, NULL,
+	    B64) != 0 || bl != sizeof(sealed))
+		return (0);
+	if ((s = rv_str(r, "center", &len)) == NULL || len > CONF_CENTER_MAX)
+		return (0);
+	memcpy(k.center, s, len);
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, "version") == 0 &&
+		    r->f[i].v.t == VAL_INT && r->f[i].v.i > 0)
+			k.version = (uint32_t)r->f[i].v.i;
+	if (k.version == 0)
+		return (0);
+	if (conf_unwrap(sealed, u->pk, u->sk, k.key) == 0 &&
+	    conf_add(&ring, &k, err, sizeof(err)) < 0)
+		cli_fail(EXIT_USAGE, "%s", err);
+	sodium_memzero(&k, sizeof(k));
+	return (0);
+}
+
+void
+conf_collect(struct cli *cli)
+{
+	const struct coll_def *c = schema_coll("keys");
+	struct rview_field filt;
+	struct unwrap *u;
+	char rh[65], err[STORE_ERRLEN];
+
+	if (cli->db == NULL || c == NULL)
+		return;
+	(void)cli_conf(cli);
+	if ((u = sodium_malloc(sizeof(*u))) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	memset(u, 0, sizeof(*u));
+	u->cli = cli;
+	/* The node key pair (the public half is its last 32 bytes). */
+	{
+		char path[4096];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", cli->dir, KEY_FILE);
+		if ((fd = open(path, O_RDONLY)) < 0 ||
+		    read(fd, u->sk, sizeof(u->sk)) != (ssize_t)sizeof(u->sk)) {
+			if (fd >= 0)
+				close(fd);
+			sodium_free(u);
+			return;		/* No key: nothing can be opened. */
+		}
+		close(fd);
+	}
+	memcpy(u->pk, u->sk + 32, 32);
+	hex_encode(u->pk, 32, rh);
+	filt.name = "recipient";
+	filt.v.t = VAL_STR;
+	filt.v.s = rh;
+	filt.v.len = 64;
+	filt.v.i = 0;
+	(void)query_records(cli->db, c, NULL, &filt, 1, false, unwrap_cb, u,
+	    err);
+	sodium_free(u);
+}

@@ -1,0 +1,149 @@
+#ifndef AGENT_CONF_H
+#define AGENT_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "store/schema.h"
+
+/*
+ * Confidential fields.  The personal parts of a consultation (client_name,
+ * client_phone, summary) are encrypted before they are committed, to a key
+ * of the record's center, so offices of other centers relay, merge and
+ * count the record without reading them.  The value stored and gossiped is
+ * the text
+ *
+ *   "enc1:" KEYID ":" base64url-no-padding(nonce[24] || ciphertext)
+ *
+ * with KEYID the key's 16 hex digits, XChaCha20-Poly1305 (IETF) over the
+ * plaintext, and as additional data "hamroh/conf/1" || record id (16) ||
+ * field name, so a ciphertext cannot be moved to another record or field.
+ *
+ * Keys are kept in DIR/center.keys (mode 0600, never in SQLite, never in
+ * a backup), one a line: "KEYID VERSION KEYHEX CENTER".  They reach a node
+ * sealed to its node key (crypto_box_seal to the X25519 form of its
+ * Ed25519 key): in its invite token, and as records of the `keys`
+ * collection that gossip like any other.
+ */
+#define CONF_PREFIX	"enc1:"
+#define CONF_KEYID_LEN	8
+#define CONF_KEY_LEN	32
+#define CONF_SEALED_LEN	(48 + CONF_KEY_LEN)	/* crypto_box_SEALBYTES + key. */
+#define CONF_FILE	"center.keys"
+#define CONF_MAX_KEYS	256
+#define CONF_HIDDEN	"[encrypted]"
+#define CONF_CENTER_MAX	200	/* Bytes in a center's name. */
+
+struct conf_key {
+	uint8_t		id[CONF_KEYID_LEN];
+	uint32_t	version;
+	uint8_t		key[CONF_KEY_LEN];
+	char		center[CONF_CENTER_MAX + 1];
+};
+
+struct conf {
+	const char	*dir;
+	size_t		n;
+	struct conf_key	*k;		/* sodium_malloc()ed: CONF_MAX_KEYS. */
+};
+
+/* Whether field ${f} of collection ${c} is confidential. */
+bool conf_secret(const struct coll_def *, const struct field_def *);
+
+/* Whether ${s} (${len} bytes) is a sealed value. */
+bool conf_sealed(const char *, size_t);
+
+/**
+ * conf_load(cf, dir, err, errlen):
+ * Read DIR/center.keys (absent: no keys).  Refuses a file readable by
+ * others.  Return 0, or -1 with ${err} filled.
+ */
+int conf_load(struct conf *, const char *, char *, size_t);
+
+/* Wipe and free the keys. */
+void conf_free(struct conf *);
+
+/* The newest key of ${center}, or NULL. */
+const struct conf_key *conf_current(const struct conf *, const char *);
+
+/**
+ * conf_add(cf, k, err, errlen):
+ * Add key ${k} (unless its id is held already) and rewrite the file
+ * atomically.  Return 1 if added, 0 if already held, -1 with ${err}.
+ */
+int conf_add(struct conf *, const struct conf_key *, char *, size_t);
+
+/**
+ * conf_seal(k, id, field, in, inlen, out):
+ * Encrypt ${in} under ${k} for field ${field} of record ${id}; ${out}
+ * (malloc()ed, NUL-terminated) holds the text to store.  Return 0, or -1
+ * if out of memory.
+ */
+int conf_seal(const struct conf_key *, const uint8_t[SCHEMA_ID_LEN],
+    const char *, const char *, size_t, char **);
+
+/**
+ * conf_open(cf, id, field, in, inlen, out, outlen):
+ * Decrypt sealed value ${in}.  Return 0 with the plaintext in ${out}
+ * (malloc()ed, NUL-terminated), 1 if no key held opens it, -1 if it is
+ * malformed or out of memory.
+ */
+int conf_open(const struct conf *, const uint8_t[SCHEMA_ID_LEN],
+    const char *, const char *, size_t, char **, size_t *);
+
+/**
+ * conf_wrap(k, node_pk, sealed) / conf_unwrap(sealed, node_pk, node_sk, k):
+ * Seal the key material of ${k} to an Ed25519 node key, and open it with
+ * the node's Ed25519 key pair.  Return 0, or -1.
+ */
+int conf_wrap(const struct conf_key *, const uint8_t[32],
+    uint8_t[CONF_SEALED_LEN]);
+int conf_unwrap(const uint8_t[CONF_SEALED_LEN], const uint8_t[32],
+    const uint8_t[64], uint8_t[CONF_KEY_LEN]);
+
+struct cli;
+
+/* The CLI's key ring, loaded from its data dir when first needed. */
+struct conf *cli_conf(struct cli *);
+
+/**
+ * cli_reveal(cli, id, field, field_len, in, out, tofree):
+ * ${in} as it is to be shown: itself, its plaintext, or "[encrypted]"
+ * when this node holds no key that opens it.  Free ${*tofree} after.
+ */
+void cli_reveal(struct cli *, const uint8_t[SCHEMA_ID_LEN], const char *,
+    size_t, const struct val *, struct val *, char **);
+
+/**
+ * cli_seal(cli, c, id, f, center, v, tofree, err, errlen):
+ * Before ${v} is written to field ${f} of record ${id} of center
+ * ${center}: encrypt it in place if the field is confidential and the
+ * node is in a network.  Return 0 (free ${*tofree} after the write), or
+ * -1 with ${err} filled if it must be encrypted and cannot be.
+ */
+int cli_seal(struct cli *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN], const struct field_def *, const char *,
+    struct val *, char **, char *, size_t);
+
+/* The center record ${id} of ${c} names ("" if none). */
+void cli_record_center(struct cli *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN], char[CONF_CENTER_MAX + 1]);
+
+/* A new key (version: one past the newest) for ${center}, kept. */
+int conf_make_key(struct conf *, const char *, char *, size_t);
+
+/**
+ * conf_put_record(db, k, recipient, err):
+ * Write key ${k} sealed to ${recipient} as a keys record (inside the
+ * caller's db_begin()).  Return 0, or -1 with ${err} filled.
+ */
+struct db;
+int conf_put_record(struct db *, const struct conf_key *, const uint8_t[32],
+    char[STORE_ERRLEN]);
+
+/* Open the keys records sealed to this node that its ring lacks. */
+void conf_collect(struct cli *);
+
+#endif /* !AGENT_CONF_H */
