@@ -11,6 +11,7 @@
 
 #include "agent/cli.h"
 #include "agent/cmds.h"
+#include "agent/conf.h"
 #include "agent/csv.h"
 #include "agent/json.h"
 
@@ -58,8 +59,10 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	const struct field_def *f[SCHEMA_MAX_FIELDS * 2];
 	char why[256], name[48], err[STORE_ERRLEN];
 	uint8_t id[SCHEMA_ID_LEN];
+	char center[CONF_CENTER_MAX + 1], *sealed;
 	bool has_id = false;
 	size_t i;
+	int r;
 
 	if (n > SCHEMA_MAX_FIELDS * 2)
 		imp_fail(im, "too many fields");
@@ -93,10 +96,25 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	}
 	if (!has_id)
 		randombytes_buf(id, sizeof(id));
+	/* Confidential fields are sealed to the record's center. */
+	center[0] = '\0';
+	for (i = 0; i < n; i++)
+		if (f[i] != NULL && strcmp(f[i]->name, "center") == 0 &&
+		    vals[i].t == VAL_STR && vals[i].len <= CONF_CENTER_MAX) {
+			memcpy(center, vals[i].s, vals[i].len);
+			center[vals[i].len] = '\0';
+		}
+	if (center[0] == '\0' && has_id)
+		cli_record_center(im->cli, im->c, id, center);
 	for (i = 0; i < n; i++) {
 		if (f[i] == NULL || (vals[i].t == VAL_NIL && !has_id))
 			continue;
-		if (db_put(im->cli->db, im->c, id, f[i], &vals[i], err))
+		if (cli_seal(im->cli, im->c, id, f[i], center, &vals[i],
+		    &sealed, err, sizeof(err)))
+			imp_fail(im, "%s", err);
+		r = db_put(im->cli->db, im->c, id, f[i], &vals[i], err);
+		free(sealed);
+		if (r)
 			imp_fail(im, "%s", err);
 	}
 	im->n++;
@@ -213,6 +231,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "import %s: %s; nothing was imported",
 		    argv[1], strerror(errno));
 	cli_open(cli, true);
+	(void)cli_conf(cli);	/* Keys first: it runs a query. */
 	/* One transaction; a commit per 1000 records inside it. */
 	if (db_begin(cli->db, cli_now_ms(), err))
 		cli_fail(EXIT_REFUSED, "import %s: %s", argv[1], err);

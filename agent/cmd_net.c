@@ -28,6 +28,7 @@
 
 #include "agent/cli.h"
 #include "agent/cmds.h"
+#include "agent/conf.h"
 #include "agent/json.h"
 #include "agent/member.h"
 #include "protocol/mpcheck.h"
@@ -36,11 +37,15 @@
 #define NET_KEY_FILE	"network.key"
 #define NET_KEY_LEN	32		/* The Noise PSK. */
 #define TOKEN_PREFIX	"hamroh1:"
-#define TOKEN_VERSION	1
+#define TOKEN_VERSION	2		/* 2 adds center keys; 1 is read. */
 #define TOKEN_SIG_CONTEXT "hamroh/invite/1"
-#define TOKEN_DEPTH	2		/* Token array, inner arrays. */
-/* Bytes of msgpack: 16 addresses of 262 bytes and the rest fit in 8 KiB. */
-#define TOKEN_MAX_BIN	8192
+#define TOKEN_DEPTH	3		/* Token, keys, one key. */
+/*
+ * Bytes of msgpack: 16 addresses of 262 bytes, 32 center keys of at most
+ * 300 bytes and the rest fit in 16 KiB.
+ */
+#define TOKEN_MAX_BIN	16384
+#define TOKEN_MAX_KEYS	32
 #define TOKEN_MAX_CHARS	(sizeof(TOKEN_PREFIX) - 1 + \
 	sodium_base64_ENCODED_LEN(TOKEN_MAX_BIN, \
 	sodium_base64_VARIANT_URLSAFE_NO_PADDING))
@@ -59,6 +64,14 @@ struct invite {
 	uint8_t		cert[MEMBER_SIG_LEN];
 	size_t		naddr;
 	char		addr[MEMBER_MAX_ADDRS][MEMBER_ADDR_MAX + 1];
+	unsigned	version;	/* Of the token. */
+	size_t		nkeys;		/* Center keys sealed to the node. */
+	struct {
+		uint8_t		id[CONF_KEYID_LEN];
+		uint32_t	version;
+		char		center[CONF_CENTER_MAX + 1];
+		uint8_t		sealed[CONF_SEALED_LEN];
+	}		keys[TOKEN_MAX_KEYS];
 	uint8_t		sig[MEMBER_SIG_LEN];
 };
 
@@ -277,11 +290,11 @@ pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
 	int e = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, tbs ? 7 : 8);
+	e |= msgpack_pack_array(&pk, (tbs ? 7 : 8) + (iv->version > 1));
 	if (tbs)
 		e |= pack_text(&pk, TOKEN_SIG_CONTEXT);
 	else
-		e |= msgpack_pack_uint8(&pk, TOKEN_VERSION);
+		e |= msgpack_pack_uint8(&pk, (uint8_t)iv->version);
 	e |= pack_text(&pk, iv->net);
 	e |= msgpack_pack_bin_with_body(&pk, iv->netkey, NET_KEY_LEN);
 	e |= msgpack_pack_bin_with_body(&pk, iv->admin, MEMBER_KEY_LEN);
@@ -295,6 +308,17 @@ pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
 	e |= msgpack_pack_array(&pk, iv->naddr);
 	for (i = 0; i < iv->naddr; i++)
 		e |= pack_text(&pk, iv->addr[i]);
+	if (iv->version > 1)
+		e |= msgpack_pack_array(&pk, iv->nkeys);
+	for (i = 0; iv->version > 1 && i < iv->nkeys; i++) {
+		e |= msgpack_pack_array(&pk, 4);
+		e |= msgpack_pack_bin_with_body(&pk, iv->keys[i].id,
+		    CONF_KEYID_LEN);
+		e |= msgpack_pack_uint32(&pk, iv->keys[i].version);
+		e |= pack_text(&pk, iv->keys[i].center);
+		e |= msgpack_pack_bin_with_body(&pk, iv->keys[i].sealed,
+		    CONF_SEALED_LEN);
+	}
 	if (!tbs)
 		e |= msgpack_pack_bin_with_body(&pk, iv->sig, MEMBER_SIG_LEN);
 	return (e ? -1 : 0);
@@ -386,10 +410,43 @@ get_bin(const msgpack_object *o, uint8_t *out, size_t len)
 
 /* The checks after the envelope: fields of a version-1 token. */
 static int
-decode_fields(const msgpack_object *a, struct invite *iv)
+decode_keys(const msgpack_object *o, struct invite *iv)
+{
+	const msgpack_object *k;
+	size_t i;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size > TOKEN_MAX_KEYS)
+		return (-1);
+	iv->nkeys = o->via.array.size;
+	for (i = 0; i < iv->nkeys; i++) {
+		k = &o->via.array.ptr[i];
+		if (k->type != MSGPACK_OBJECT_ARRAY || k->via.array.size != 4 ||
+		    get_bin(&k->via.array.ptr[0], iv->keys[i].id,
+		    CONF_KEYID_LEN) ||
+		    k->via.array.ptr[1].type !=
+		    MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    k->via.array.ptr[1].via.u64 == 0 ||
+		    k->via.array.ptr[1].via.u64 > INT32_MAX ||
+		    get_field(&k->via.array.ptr[2], "center",
+		    iv->keys[i].center, sizeof(iv->keys[i].center)) ||
+		    get_bin(&k->via.array.ptr[3], iv->keys[i].sealed,
+		    CONF_SEALED_LEN))
+			return (-1);
+		iv->keys[i].version = (uint32_t)k->via.array.ptr[1].via.u64;
+	}
+	return (0);
+}
+
+/* Version 1 has 8 elements; version 2 adds the keys before the sig. */
+static int
+decode_fields(const msgpack_object *a, size_t na, struct invite *iv)
 {
 	const msgpack_object *c, *ad;
 	size_t i;
+
+	if (na == 9 && decode_keys(&a[7], iv))
+		return (-1);
 
 	if (get_text(&a[1], iv->net, MEMBER_NETNAME_MAX) || !*iv->net ||
 	    get_bin(&a[2], iv->netkey, NET_KEY_LEN) ||
@@ -398,7 +455,7 @@ decode_fields(const msgpack_object *a, struct invite *iv)
 	    get_bin(&a[5], iv->cert, MEMBER_SIG_LEN) ||
 	    a[6].type != MSGPACK_OBJECT_ARRAY ||
 	    a[6].via.array.size > MEMBER_MAX_ADDRS ||
-	    get_bin(&a[7], iv->sig, MEMBER_SIG_LEN))
+	    get_bin(&a[na - 1], iv->sig, MEMBER_SIG_LEN))
 		return (-1);
 	c = a[4].via.array.ptr;
 	if (get_bin(&c[0], iv->key, MEMBER_KEY_LEN) ||
@@ -465,13 +522,15 @@ decode_token(const char *tok, struct invite *iv, char *why, size_t why_len)
 		snprintf(why, why_len, "the invite is damaged (malformed)");
 		goto done;
 	}
-	if (a[0].via.u64 != TOKEN_VERSION) {
+	if (a[0].via.u64 < 1 || a[0].via.u64 > TOKEN_VERSION) {
 		snprintf(why, why_len, "the invite has version %llu; this "
-		    "hamroh reads version %d (update hamroh)",
+		    "hamroh reads versions 1 to %d (update hamroh)",
 		    (unsigned long long)a[0].via.u64, TOKEN_VERSION);
 		goto done;
 	}
-	if (up.data.via.array.size != 8 || decode_fields(a, iv)) {
+	iv->version = (unsigned)a[0].via.u64;
+	if (up.data.via.array.size != (a[0].via.u64 == 1 ? 8 : 9) ||
+	    decode_fields(a, up.data.via.array.size, iv)) {
 		snprintf(why, why_len, "the invite is damaged (malformed)");
 		goto done;
 	}
@@ -608,6 +667,10 @@ net_create(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "%s: %s; nothing was changed", what,
 		    err);
 	}
+	/* The admin's own center gets its key for confidential fields. */
+	if (*r.center != '\0' && conf_current(cli_conf(cli), r.center) ==
+	    NULL && conf_make_key(cli_conf(cli), r.center, err, sizeof(err)))
+		cli_fail(EXIT_REFUSED, "network create: %s", err);
 	printf("created network '%s'\nadmin %s\n", name, hex);
 	return (0);
 }
@@ -645,6 +708,115 @@ bad:
  * invite NODE_KEY --name N --center C --role R [--expires DAYS]
  *     [--address HOST:PORT]...
  */
+/* Members who must hold a new key of ${center}: its nodes and admins. */
+struct holders {
+	const char	*center;
+	size_t		n;
+	uint8_t		key[64][MEMBER_KEY_LEN];
+};
+
+static int
+holders_cb(void *arg, const struct rview *rv)
+{
+	struct holders *h = arg;
+	const char *key = NULL, *role = "", *center = "";
+	size_t i, cl = 0;
+
+	for (i = 0; i < rv->nf; i++) {
+		if (rv->f[i].v.t != VAL_STR)
+			continue;
+		if (strcmp(rv->f[i].name, "key") == 0 && rv->f[i].v.len == 64)
+			key = rv->f[i].v.s;
+		else if (strcmp(rv->f[i].name, "role") == 0)
+			role = rv->f[i].v.s;
+		else if (strcmp(rv->f[i].name, "center") == 0) {
+			center = rv->f[i].v.s;
+			cl = rv->f[i].v.len;
+		}
+	}
+	if (key == NULL || h->n == 64 || (strncmp(role, ROLE_ADMIN, 5) != 0 &&
+	    (cl != strlen(h->center) || memcmp(center, h->center, cl) != 0)))
+		return (0);
+	{
+		char hex[65];
+
+		memcpy(hex, key, 64);
+		hex[64] = '\0';
+		if (hex_decode(hex, h->key[h->n], MEMBER_KEY_LEN) == 0)
+			h->n++;
+	}
+	return (0);
+}
+
+/*
+ * The center keys an invite carries, sealed to the new node: its
+ * center's (made now if there is none yet) and, for an admin, every key.
+ * Returns whether a key was made (its other holders need it too).
+ */
+static bool
+invite_keys(struct cli *cli, struct invite *iv)
+{
+	struct conf *cf = cli_conf(cli);
+	char err[512];
+	bool made = false, admin = strcmp(iv->m.role, ROLE_ADMIN) == 0;
+	size_t i;
+
+	if (*iv->m.center != '\0' && conf_current(cf, iv->m.center) == NULL) {
+		if (conf_make_key(cf, iv->m.center, err, sizeof(err)))
+			cli_fail(EXIT_REFUSED, "invite: %s", err);
+		made = true;
+	}
+	for (i = 0; i < cf->n && iv->nkeys < TOKEN_MAX_KEYS; i++) {
+		if (!admin && strcmp(cf->k[i].center, iv->m.center) != 0)
+			continue;
+		memcpy(iv->keys[iv->nkeys].id, cf->k[i].id, CONF_KEYID_LEN);
+		iv->keys[iv->nkeys].version = cf->k[i].version;
+		snprintf(iv->keys[iv->nkeys].center, CONF_CENTER_MAX + 1, "%s",
+		    cf->k[i].center);
+		if (conf_wrap(&cf->k[i], iv->key, iv->keys[iv->nkeys].sealed))
+			cli_fail(EXIT_REFUSED, "invite: cannot seal a center "
+			    "key to that node key");
+		iv->nkeys++;
+	}
+	return (made);
+}
+
+/* The same keys as records, and a new key to its center's other holders. */
+static int
+invite_key_records(struct cli *cli, const struct invite *iv, bool made,
+    char err[STORE_ERRLEN])
+{
+	struct conf *cf = cli_conf(cli);
+	const struct conf_key *cur;
+	struct holders *h;
+	size_t i, j;
+	int r = 0;
+
+	for (i = 0; i < cf->n; i++)
+		for (j = 0; j < iv->nkeys; j++)
+			if (memcmp(cf->k[i].id, iv->keys[j].id,
+			    CONF_KEYID_LEN) == 0 &&
+			    conf_put_record(cli->db, &cf->k[i], iv->key, err))
+				return (-1);
+	if (!made || (cur = conf_current(cf, iv->m.center)) == NULL)
+		return (0);
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	h->center = iv->m.center;
+	if (query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
+	    false, holders_cb, h, err) < 0)
+		r = -1;
+	for (i = 0; r == 0 && i < h->n; i++)
+		if (memcmp(h->key[i], iv->key, MEMBER_KEY_LEN) != 0 &&
+		    memcmp(h->key[i], db_node_key(cli->db), MEMBER_KEY_LEN) &&
+		    conf_put_record(cli->db, cur, h->key[i], err))
+			r = -1;
+	free(h);
+	return (r);
+}
+
 int
 cmd_invite(struct cli *cli, int argc, char **argv)
 {
@@ -658,10 +830,12 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	uint8_t *sk;
 	uint32_t days;
 	size_t tl;
+	bool made;
 
 	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
 	memset(iv, 0, sizeof(*iv));
+	iv->version = TOKEN_VERSION;
 	take_addrs(&argc, argv, iv);
 	name = cli_opt(&argc, argv, "--name");
 	center = cli_opt(&argc, argv, "--center");
@@ -721,6 +895,7 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	}
 
 	member_date(cli_now_ms(), days, iv->m.expires);
+	made = invite_keys(cli, iv);
 	invite_cert(iv, &c);
 	sk = load_sk(cli, what);
 	if (member_cert_sign(&c, sk, iv->cert) || invite_sig(iv, sk))
@@ -741,6 +916,7 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    put_cert(cli->db, &c, iv->admin, iv->cert, err) ||
+	    invite_key_records(cli, iv, made, err) ||
 	    db_commit(cli->db, err)) {
 		db_rollback(cli->db);
 		cli_fail(EXIT_REFUSED, "invite: %s; nothing was changed", err);
@@ -749,6 +925,40 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	sodium_free(tok);
 	sodium_free(iv);
 	return (0);
+}
+
+/* The center keys the token carries, opened with this node's key. */
+static int
+join_keys(struct cli *cli, const struct invite *iv, char err[STORE_ERRLEN])
+{
+	struct conf *cf = cli_conf(cli);
+	struct conf_key *k;
+	uint8_t *sk;
+	size_t i;
+	int r = 0;
+
+	if (iv->nkeys == 0)
+		return (0);
+	sk = load_sk(cli, "join");
+	if ((k = sodium_malloc(sizeof(*k))) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	for (i = 0; r == 0 && i < iv->nkeys; i++) {
+		memset(k, 0, sizeof(*k));
+		memcpy(k->id, iv->keys[i].id, CONF_KEYID_LEN);
+		k->version = iv->keys[i].version;
+		snprintf(k->center, sizeof(k->center), "%s",
+		    iv->keys[i].center);
+		if (conf_unwrap(iv->keys[i].sealed, db_node_key(cli->db), sk,
+		    k->key)) {
+			snprintf(err, STORE_ERRLEN, "a center key in the invite "
+			    "is not sealed to this node");
+			r = -1;
+		} else if (conf_add(cf, k, err, STORE_ERRLEN) < 0)
+			r = -1;
+	}
+	sodium_free(k);
+	sodium_free(sk);
+	return (r);
 }
 
 /*
@@ -833,6 +1043,8 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < iv->naddr; i++)
 		if (db_peer_add(cli->db, iv->addr[i], iv->admin, err))
 			goto fail;
+	if (join_keys(cli, iv, err))
+		goto fail;
 	if (db_commit(cli->db, err))
 		goto fail;
 	printf("joined network %s as %s; ", iv->net, iv->m.role);
@@ -1048,4 +1260,86 @@ cmd_peer(struct cli *cli, int argc, char **argv)
 		return (peer_rm(cli, argc - 1, argv + 1));
 	cli_fail(EXIT_USAGE, "peer: give add, list or rm; see 'hamroh peer "
 	    "--help'");
+}
+
+/*
+ * key list [--json] | key rotate CENTER
+ */
+static int
+key_rotate(struct cli *cli, const char *center)
+{
+	struct conf *cf;
+	const struct conf_key *k;
+	struct holders *h;
+	char err[STORE_ERRLEN], meta[256], why[256];
+	size_t i, n = 0;
+
+	check_field("center", "CENTER", center, "key rotate");
+	cli_open(cli, true);
+	if (db_meta_get(cli->db, "role", meta, sizeof(meta)) ||
+	    strcmp(meta, ROLE_ADMIN) != 0)
+		cli_fail(EXIT_REFUSED, "key rotate: only an admin can rotate a "
+		    "center's key");
+	cf = cli_conf(cli);
+	if (conf_make_key(cf, center, err, sizeof(err)))
+		cli_fail(EXIT_REFUSED, "key rotate: %s", err);
+	k = conf_current(cf, center);
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	h->center = center;
+	if (db_begin(cli->db, cli_now_ms(), err) ||
+	    query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
+	    false, holders_cb, h, err) < 0)
+		goto fail;
+	/* To valid members only: an expired or unknown node gets nothing. */
+	for (i = 0; i < h->n; i++) {
+		if (memcmp(h->key[i], db_node_key(cli->db), MEMBER_KEY_LEN) == 0 ||
+		    member_check(cli->db, h->key[i], cli_now_ms(), why,
+		    sizeof(why)) != 0)
+			continue;
+		if (conf_put_record(cli->db, k, h->key[i], err))
+			goto fail;
+		n++;
+	}
+	if (db_commit(cli->db, err))
+		goto fail;
+	free(h);
+	printf("center %s: key version %u, sealed to %zu node%s\n", center,
+	    k->version, n, n == 1 ? "" : "s");
+	return (0);
+fail:
+	db_rollback(cli->db);
+	free(h);
+	cli_fail(EXIT_REFUSED, "key rotate: %s; the new key is kept in %s but "
+	    "was not sent (run rotate again)", err, CONF_FILE);
+}
+
+int
+cmd_key(struct cli *cli, int argc, char **argv)
+{
+	struct conf *cf;
+	char idh[2 * CONF_KEYID_LEN + 1];
+	size_t i;
+
+	cli_no_more_opts(argc, argv, "key");
+	if (argc == 2 && strcmp(argv[0], "rotate") == 0)
+		return (key_rotate(cli, argv[1]));
+	if (argc != 1 || strcmp(argv[0], "list") != 0)
+		cli_fail(EXIT_USAGE, "key: give 'list' or 'rotate CENTER'; see "
+		    "'hamroh key --help'");
+	cli_open(cli, false);
+	cf = cli_conf(cli);
+	for (i = 0; i < cf->n; i++) {
+		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
+		if (cli->json) {
+			printf("{\"center\":");
+			json_put_str(stdout, cf->k[i].center,
+			    strlen(cf->k[i].center));
+			printf(",\"id\":\"%s\",\"version\":%u}\n", idh,
+			    cf->k[i].version);
+		} else
+			printf("%s  v%-3u %s\n", idh, cf->k[i].version,
+			    cf->k[i].center);
+	}
+	return (0);
 }

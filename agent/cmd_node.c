@@ -14,6 +14,7 @@
 
 #include "agent/cli.h"
 #include "agent/cmds.h"
+#include "agent/conf.h"
 #include "agent/json.h"
 #include "store/hlc.h"
 #include "store/query.h"
@@ -409,6 +410,10 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 	}
 	printf("backup written to %s\nIt holds no secret key: restoring it "
 	    "needs this node's %s, or 'hamroh init' of a new node that "
-	    "imports it.\n", argv[0], KEY_FILE);
+	    "imports it.\nNor does it hold the center keys: the "
+	    "confidential fields in it (client name, phone, summary)\n"
+	    "open only with this node's %s, or after a new membership "
+	    "('hamroh invite' on an admin's node).\n", argv[0], KEY_FILE,
+	    CONF_FILE);
 	return (0);
 }

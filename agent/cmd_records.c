@@ -12,10 +12,35 @@
 
 #include "agent/cli.h"
 #include "agent/cmds.h"
+#include "agent/conf.h"
 #include "agent/json.h"
 #include "store/query.h"
 
 #define STALE_DAYS	180	/* Directory entries need re-checking. */
+
+/* Who is looking: values are shown as this node may read them. */
+static struct cli *viewer;
+/* export --sealed: confidential values as stored, the same on every node. */
+static bool as_stored;
+
+/*
+ * The center a write to record ${id} belongs to: center=... among the
+ * fields written, else the record's.
+ */
+static void
+write_center(struct cli *cli, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], int argc, char **argv,
+    char center[CONF_CENTER_MAX + 1])
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "center=", 7) == 0) {
+			snprintf(center, CONF_CENTER_MAX + 1, "%s", argv[i] + 7);
+			return;
+		}
+	cli_record_center(cli, c, id, center);
+}
 
 /* Write fields of ${argv} ("field=value") to record ${id} and commit. */
 static void
@@ -25,18 +50,26 @@ write_fields(struct cli *cli, const struct coll_def *c,
 {
 	const struct field_def *f;
 	struct val v;
-	char err[STORE_ERRLEN];
+	char err[STORE_ERRLEN], center[CONF_CENTER_MAX + 1], *sealed;
 	int i;
 
 	/* Validate everything before writing anything. */
 	for (i = 0; i < argc; i++)
 		cli_field_arg(c, argv[i], &f, &v, what);
+	write_center(cli, c, id, argc, argv, center);
+	(void)cli_conf(cli);	/* Outside db_begin(): it may write a file. */
 	if (db_begin(cli->db, cli_now_ms(), err))
 		cli_fail(EXIT_REFUSED, "%s: %s", what, err);
 	for (i = 0; i < argc; i++) {
 		cli_field_arg(c, argv[i], &f, &v, what);
-		if (db_put(cli->db, c, id, f, &v, err))
+		if (cli_seal(cli, c, id, f, center, &v, &sealed, err,
+		    sizeof(err)))
 			goto fail;
+		if (db_put(cli->db, c, id, f, &v, err)) {
+			free(sealed);
+			goto fail;
+		}
+		free(sealed);
 	}
 	if (db_commit(cli->db, err))
 		goto fail;
@@ -127,6 +160,28 @@ cmd_rm(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
+static void put_human_val(const struct val *);
+
+/* Value ${v} of field ${field} of record ${id}, as ${viewer} may see it. */
+static void
+put_value(const uint8_t *id, const char *field, size_t field_len,
+    const struct val *v, bool json)
+{
+	struct val shown;
+	char *tofree;
+
+	if (as_stored) {
+		shown = *v;
+		tofree = NULL;
+	} else
+		cli_reveal(viewer, id, field, field_len, v, &shown, &tofree);
+	if (json)
+		json_put_val(stdout, &shown);
+	else
+		put_human_val(&shown);
+	free(tofree);
+}
+
 /* One record as one JSON object: all keys sorted. */
 static void
 put_record(const struct rview *r, const char *extra_key, bool extra_val)
@@ -165,7 +220,7 @@ put_record(const struct rview *r, const char *extra_key, bool extra_val)
 		printf("%s", sep);
 		json_put_str(stdout, next, strlen(next));
 		putchar(':');
-		json_put_val(stdout, &r->f[i].v);
+		put_value(r->id, next, strlen(next), &r->f[i].v, true);
 		sep = ",";
 	}
 	puts("}");
@@ -186,12 +241,15 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	const struct coll_def *c, *only = NULL;
 	char err[STORE_ERRLEN];
 
+	as_stored = cli_flag(&argc, argv, "--sealed");
 	cli_no_more_opts(argc, argv, "export");
 	if (argc > 1)
 		cli_fail(EXIT_USAGE, "export: give at most one COLLECTION");
 	if (argc == 1)
 		only = cli_coll(argv[0]);
 	cli_open(cli, false);
+	viewer = cli;
+	(void)cli_conf(cli);	/* Before any query: it runs one. */
 	/* One read transaction: a consistent snapshot of every table. */
 	db_read_begin(cli->db);
 	for (c = schema_colls; c->name != NULL; c++) {
@@ -239,7 +297,8 @@ show_cb(void *arg, const struct rview *r)
 	printf("%-16s %s\n%-16s %s\n", "collection", r->c->name, "id", hex);
 	for (i = 0; i < r->nf; i++) {
 		printf("%-16s ", r->f[i].name);
-		put_human_val(&r->f[i].v);
+		put_value(r->id, r->f[i].name, strlen(r->f[i].name),
+		    &r->f[i].v, false);
 		putchar('\n');
 	}
 	return (0);
@@ -259,6 +318,8 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	c = cli_coll(argv[0]);
 	cli_parse_id(argv[1], id);
 	cli_open(cli, false);
+	viewer = cli;
+	(void)cli_conf(cli);	/* Before any query: it runs one. */
 	if ((n = query_records(cli->db, c, id, NULL, 0, false, show_cb, cli,
 	    err)) < 0)
 		cli_fail(EXIT_REFUSED, "show: %s", err);
@@ -312,7 +373,8 @@ list_cb(void *arg, const struct rview *r)
 				break;
 		printf("  ");
 		if (i < r->nf)
-			put_human_val(&r->f[i].v);
+			put_value(r->id, f->name, strlen(f->name),
+			    &r->f[i].v, false);
 		else
 			printf("-");
 	}
@@ -350,6 +412,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	gmtime_r(&t, &tm);
 	strftime(lc.cutoff, sizeof(lc.cutoff), "%Y-%m-%d", &tm);
 	cli_open(cli, false);
+	viewer = cli;
+	(void)cli_conf(cli);	/* Before any query: it runs one. */
 	if (!cli->json) {
 		printf("id");
 		for (f = c->fields; f->name != NULL; f++)
@@ -362,6 +426,9 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "list: %s", err);
 	return (0);
 }
+
+/* The record cmd_history() shows. */
+static uint8_t hist_id[SCHEMA_ID_LEN];
 
 static int
 history_cb(void *arg, const struct hview *h)
@@ -379,12 +446,12 @@ history_cb(void *arg, const struct hview *h)
 		json_put_str(stdout, node, strlen(node));
 		printf(",\"origin\":\"%s\",\"seq\":%llu,\"time\":\"%s\","
 		    "\"value\":", hex, (unsigned long long)h->seq, tm);
-		json_put_val(stdout, &h->v);
+		put_value(hist_id, h->field, h->field_len, &h->v, true);
 		puts("}");
 		return (0);
 	}
 	printf("%s  %-16s %.*s = ", tm, node, (int)h->field_len, h->field);
-	put_human_val(&h->v);
+	put_value(hist_id, h->field, h->field_len, &h->v, false);
 	putchar('\n');
 	return (0);
 }
@@ -403,6 +470,9 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	c = cli_coll(argv[0]);
 	cli_parse_id(argv[1], id);
 	cli_open(cli, false);
+	viewer = cli;
+	(void)cli_conf(cli);	/* Before any query: it runs one. */
+	memcpy(hist_id, id, SCHEMA_ID_LEN);
 	if ((n = query_history(cli->db, c, id, history_cb, cli, err)) < 0)
 		cli_fail(EXIT_REFUSED, "history: %s", err);
 	if (n == 0)
@@ -430,7 +500,8 @@ conflict_cb(void *arg, const struct cview *cv)
 		query_node_name(cli->db, cv->h[i].origin, node, sizeof(node));
 		if (!cli->json) {
 			printf("  %s  %-16s ", tm, node);
-			put_human_val(&cv->h[i].v);
+			put_value(cv->id, cv->field, strlen(cv->field),
+			    &cv->h[i].v, false);
 			putchar('\n');
 			continue;
 		}
@@ -439,7 +510,8 @@ conflict_cb(void *arg, const struct cview *cv)
 		json_put_str(stdout, node, strlen(node));
 		printf(",\"origin\":\"%s\",\"time\":\"%s\",\"value\":", hex,
 		    tm);
-		json_put_val(stdout, &cv->h[i].v);
+		put_value(cv->id, cv->field, strlen(cv->field),
+		    &cv->h[i].v, true);
 		putchar('}');
 	}
 	if (cli->json) {
@@ -459,6 +531,8 @@ cmd_conflicts(struct cli *cli, int argc, char **argv)
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "conflicts: takes no arguments");
 	cli_open(cli, false);
+	viewer = cli;
+	(void)cli_conf(cli);	/* Before any query: it runs one. */
 	db_read_begin(cli->db);
 	if ((n = query_conflicts(cli->db, conflict_cb, cli, err)) < 0)
 		cli_fail(EXIT_REFUSED, "conflicts: %s", err);

@@ -36,7 +36,10 @@ static const struct cmd cmds[] = {
 	  "Publish a guide from a Markdown file (with ID: a new version)." },
 	{ "import", cmd_import, "import COLLECTION FILE|-",
 	  "Import JSON Lines (or CSV: FILE.csv); all or nothing." },
-	{ "export", cmd_export, "export [COLLECTION]",
+	{ "export", cmd_export, "export [COLLECTION] [--sealed]\n\n"
+	  "  --sealed  confidential fields as stored (encrypted), so the\n"
+	  "            output is the same on every node whatever keys it "
+	  "holds",
 	  "Print every live record as JSON Lines in a fixed order." },
 	{ "history", cmd_history, "history COLLECTION ID [--json]",
 	  "Every change to a record: time, node, field, value." },
@@ -69,6 +72,14 @@ static const struct cmd cmds[] = {
 	  "  TOKEN   the line 'hamroh invite' printed on an admin's node for\n"
 	  "          this node's key ('hamroh id')",
 	  "Join a network: its key, this node's certificate, peers to dial." },
+	{ "key", cmd_key, "key list [--json]\n"
+	  "       hamroh [--data DIR] key rotate CENTER\n\n"
+	  "  list      the center keys this node holds: id, version, center\n"
+	  "            (never the key itself; that stays in center.keys)\n"
+	  "  rotate    admins: a new key version for CENTER, sealed to its\n"
+	  "            members and the admins; new writes use it, records\n"
+	  "            written before stay readable with the old one",
+	  "Keys of the confidential fields (client name, phone, summary)." },
 	{ "peer", cmd_peer, "peer add HOST:PORT [NODE_KEY]\n"
 	  "       hamroh [--data DIR] peer list [--json]\n"
 	  "       hamroh [--data DIR] peer rm HOST:PORT\n\n"
@@ -99,7 +110,9 @@ static const struct cmd cmds[] = {
 	{ "rebuild", cmd_rebuild, "rebuild",
 	  "Re-materialize every collection from the log." },
 	{ "backup", cmd_backup, "backup FILE",
-	  "Consistent copy of the database (without the secret key)." },
+	  "Consistent copy of the database (without the node key or\n"
+	  "the center keys: restoring needs node.key and center.keys, or a\n"
+	  "new membership)." },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -114,7 +127,7 @@ usage(FILE *f)
 	    "          import export  guide publish\n"
 	    "sync:     agent (the daemon)  status  peer  vector\n"
 	    "          bundle export/import (sync by file, e.g. a USB stick)\n"
-	    "network:  network create  invite  join\n"
+	    "network:  network create  invite  join  key\n"
 	    "node:     init  id  verify  rebuild  backup\n"
 	    "\n"
 	    "A first node:  hamroh init --name NAME --center CENTER\n"

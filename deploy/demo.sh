@@ -83,11 +83,11 @@ until "$H" --data "$D/district" status | grep -q "they lack 0, we lack 0"; do
 done
 "$H" --data "$D/district" status
 say "every node holds the same data"
-"$H" --data "$D/district" export >"$D/district.export"
+"$H" --data "$D/district" export --sealed >"$D/district.export"
 i=0
-until "$H" --data "$D/capital" export | cmp -s - "$D/district.export"; do
+until "$H" --data "$D/capital" export --sealed | cmp -s - "$D/district.export"; do
 	i=$((i + 1)); [ $i -lt 100 ] || exit 1; sleep 0.1
-	"$H" --data "$D/district" export >"$D/district.export"
+	"$H" --data "$D/district" export --sealed >"$D/district.export"
 done
 echo "  capital and district exports are byte-identical" \
     "($(wc -l <"$D/district.export") records)"

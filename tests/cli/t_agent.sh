@@ -58,7 +58,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 echo "a new write at A reached C in $ms ms"
 [ "$ms" -le 2000 ] || die "a new write took $ms ms to reach C (limit 2000)"
 
-same() { cmp -s <(on A export) <(on "$1" export); }
+same() { cmp -s <(on A export --sealed) <(on "$1" export --sealed); }
 wait_for "B's export equal to A's" 20 same B
 wait_for "C's export equal to A's" 20 same C
 # status shows the peer, connected and in sync, from the agent's own record

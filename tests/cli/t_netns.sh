@@ -60,10 +60,10 @@ a1=$(expect_ok m 0 add directory name="Migrant hotline" kind=hotline country=RU 
 
 converged() {
 	local i
-	m 0 export >"$T/export.0"
+	m 0 export --sealed >"$T/export.0"
 	grep -q "$c1" "$T/export.0" && grep -q "$a1" "$T/export.0" || return 1
 	for ((i = 1; i < N; i++)); do
-		m "$i" export | cmp -s - "$T/export.0" || { echo "node $i differs"; return 1; }
+		m "$i" export --sealed | cmp -s - "$T/export.0" || { echo "node $i differs"; return 1; }
 	done
 }
 wait_for "every node's export identical with both records" 40 converged

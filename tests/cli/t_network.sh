@@ -207,8 +207,8 @@ assert_contains "$(on B peer list)" "127.0.0.1:4411 $KA A" "B's peer list names 
 xfer B A
 on A export members >"$T/a.members"
 assert_same_file "$T/a.members" "$T/b.members" "members of A and B after bundles both ways"
-on A export >"$T/a.all"
-on B export >"$T/b.all"
+on A export --sealed >"$T/a.all"
+on B export --sealed >"$T/b.all"
 assert_same_file "$T/a.all" "$T/b.all" "exports of A and B after bundles both ways"
 assert_no_conflicts A "after the exchange"
 assert_no_conflicts B "after the exchange"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # timeout: 120
-# Proves no plaintext crosses the wire: every byte two agents exchange is captured by a relay between them, and a marker name, phone and summary written in a consultation never appear in it, while the record does arrive.
+# Proves no plaintext crosses the wire: every byte two agents exchange is captured by a relay between them, and a marker name, phone and summary written in a consultation never appear in it, while the record does arrive and a node of the same center reads it (a node of another center would see "[encrypted]": t_confidential).
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 
 mknode A Dushanbe
-mknode B Khujand
+mknode B Dushanbe
 expect_ok on A network create --name tj-legal >/dev/null
 "$H" --data "$T/A" agent --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
 echo $! >"$T/A.pid"
@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center --address "127.0.0.1:$RELAY")
+tok=$(expect_ok on A invite "$(on B id)" --name B --center Dushanbe --role office --address "127.0.0.1:$RELAY")
 expect_ok on B join "$tok" >/dev/null
 "$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
 echo $! >"$T/B.pid"
