@@ -14,6 +14,7 @@
 #include "agent/conf.h"
 #include "agent/csv.h"
 #include "agent/json.h"
+#include "agent/rules.h"
 
 #define LINE_MAX_LEN	(4 * 1024 * 1024)	/* A guide body, escaped. */
 
@@ -60,9 +61,9 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	char why[256], name[48], err[STORE_ERRLEN];
 	uint8_t id[SCHEMA_ID_LEN];
 	char center[CONF_CENTER_MAX + 1], *sealed;
-	bool has_id = false;
+	bool has_id = false, live;
 	size_t i;
-	int r;
+	int r = 0;
 
 	if (n > SCHEMA_MAX_FIELDS * 2)
 		imp_fail(im, "too many fields");
@@ -96,6 +97,9 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	}
 	if (!has_id)
 		randombytes_buf(id, sizeof(id));
+	else if ((r = db_record(im->cli->db, im->c, id, &live)) < 0)
+		imp_fail(im, "database error");
+	cli_may_write(im->cli, im->c, id, !has_id || r == 0, "import");
 	/* Confidential fields are sealed to the record's center. */
 	center[0] = '\0';
 	for (i = 0; i < n; i++)

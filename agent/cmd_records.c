@@ -14,6 +14,7 @@
 #include "agent/cmds.h"
 #include "agent/conf.h"
 #include "agent/json.h"
+#include "agent/rules.h"
 #include "store/query.h"
 
 #define STALE_DAYS	180	/* Directory entries need re-checking. */
@@ -109,6 +110,7 @@ cmd_add(struct cli *cli, int argc, char **argv)
 	snprintf(what, sizeof(what), "add %s", c->name);
 	cli_open(cli, true);
 	randombytes_buf(id, sizeof(id));
+	cli_may_write(cli, c, id, true, what);
 	write_fields(cli, c, id, argc - 1, argv + 1, what);
 	hex_encode(id, SCHEMA_ID_LEN, hex);
 	printf("%s\n", hex);
@@ -131,6 +133,7 @@ cmd_set(struct cli *cli, int argc, char **argv)
 	snprintf(what, sizeof(what), "set %s", c->name);
 	cli_open(cli, true);
 	need_record(cli, c, id, argv[1], what);
+	cli_may_write(cli, c, id, false, what);
 	write_fields(cli, c, id, argc - 2, argv + 2, what);
 	return (0);
 }
@@ -152,6 +155,7 @@ cmd_rm(struct cli *cli, int argc, char **argv)
 	snprintf(what, sizeof(what), "rm %s", c->name);
 	cli_open(cli, true);
 	need_record(cli, c, id, argv[1], what);
+	cli_may_write(cli, c, id, false, what);
 	/* A delete is the register _deleted = true; it never expires. */
 	f = schema_field(c, SCHEMA_DELETED, strlen(SCHEMA_DELETED));
 	if (db_begin(cli->db, cli_now_ms(), err) ||
@@ -704,6 +708,7 @@ cmd_guide(struct cli *cli, int argc, char **argv)
 		need_record(cli, c, id, idarg, "guide publish");
 	} else
 		randombytes_buf(id, sizeof(id));
+	cli_may_write(cli, c, id, idarg == NULL, "guide publish");
 	if (db_begin(cli->db, cli_now_ms(), err))
 		cli_fail(EXIT_REFUSED, "guide publish: %s", err);
 	for (i = 0; i < (int)nf; i++) {

@@ -337,6 +337,7 @@ class Run:
             self.record("set", node, res, coll="consultations", id=rid,
                         field=field, value=value, origin=node.key)
         elif op < 0.92:
+            node = self.nodes[0]    # the directory is the admins'
             self.seq += 1
             fields = {"name": "hotline %d" % self.seq, "kind": "hotline",
                       "country": r.choice(DESTS), "phone":
@@ -347,6 +348,7 @@ class Run:
             self.record("add", node, res, coll="directory",
                         id=res.stdout.strip(), fields=fields)
         elif op < 0.96:
+            node = self.nodes[0]    # so are the guides
             # self.seq moves under us (the chaos thread writes too).
             self.seq += 1
             k = self.seq

@@ -1,0 +1,49 @@
+/*
+ * rules.c: who may write what (see rules.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/cli.h"
+#include "agent/conf.h"
+#include "agent/rules.h"
+
+enum rules_verdict
+rules_judge(const char *coll, bool creates, const char *role,
+    const char *center, const char *record_center)
+{
+
+	if (strcmp(role, "admin") == 0)
+		return (RULES_OK);
+	if (strcmp(coll, "consultations") != 0)
+		return (RULES_ADMIN_ONLY);
+	if (creates || strcmp(center, record_center) == 0)
+		return (RULES_OK);
+	return (RULES_OTHER_CENTER);
+}
+
+void
+cli_may_write(struct cli *cli, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], bool creates, const char *what)
+{
+	char role[16], center[CONF_CENTER_MAX + 1], rc[CONF_CENTER_MAX + 1];
+
+	if (db_meta_get(cli->db, "role", role, sizeof(role)) != 0)
+		return;		/* In no network. */
+	if (db_meta_get(cli->db, "center", center, sizeof(center)) != 0)
+		center[0] = '\0';
+	rc[0] = '\0';
+	if (!creates && strcmp(c->name, "consultations") == 0)
+		cli_record_center(cli, c, id, rc);
+	switch (rules_judge(c->name, creates, role, center, rc)) {
+	case RULES_OK:
+		return;
+	case RULES_ADMIN_ONLY:
+		cli_fail(EXIT_REFUSED, "%s: only admins write %s; this node's "
+		    "role is %s (nothing was changed)", what, c->name, role);
+	case RULES_OTHER_CENTER:
+		cli_fail(EXIT_REFUSED, "%s: this consultation belongs to center "
+		    "'%s'; only its nodes and admins may change it, and this "
+		    "node is of '%s' (nothing was changed)", what, rc, center);
+	}
+}
