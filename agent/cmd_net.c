@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1341,5 +1342,66 @@ cmd_key(struct cli *cli, int argc, char **argv)
 			printf("%s  v%-3u %s\n", idh, cf->k[i].version,
 			    cf->k[i].center);
 	}
+	return (0);
+}
+
+/*
+ * revoke NODE_KEY --reason TEXT
+ */
+int
+cmd_revoke(struct cli *cli, int argc, char **argv)
+{
+	const char *what = "revoke", *reason;
+	uint8_t key[MEMBER_KEY_LEN], sig[MEMBER_SIG_LEN], *sk;
+	char err[STORE_ERRLEN], meta[256], when[32], hex[2 * MEMBER_KEY_LEN + 1];
+	char sighex[2 * MEMBER_SIG_LEN + 1];
+	struct member_rec r;
+	time_t t;
+	struct tm tm;
+	int rc;
+
+	reason = cli_opt(&argc, argv, "--reason");
+	cli_no_more_opts(argc, argv, what);
+	if (argc != 1 || reason == NULL)
+		cli_fail(EXIT_USAGE, "revoke: give NODE_KEY and --reason TEXT; "
+		    "see 'hamroh revoke --help'");
+	parse_key(argv[0], key, what);
+	check_field("revoked_reason", "--reason", reason, what);
+	if (*reason == '\0')
+		cli_fail(EXIT_USAGE, "revoke: --reason must say why (it is "
+		    "shown wherever the node is refused)");
+	cli_open(cli, true);
+	if (db_meta_get(cli->db, "role", meta, sizeof(meta)) ||
+	    strcmp(meta, ROLE_ADMIN) != 0)
+		cli_fail(EXIT_REFUSED, "revoke: only an admin can revoke a node");
+	if (sodium_memcmp(key, db_node_key(cli->db), MEMBER_KEY_LEN) == 0)
+		cli_fail(EXIT_REFUSED, "revoke: that is this node's own key");
+	if ((rc = member_load(cli->db, key, &r)) < 0)
+		cli_fail(EXIT_REFUSED, "revoke: reading the members record "
+		    "failed");
+	if (rc == 0)
+		cli_fail(EXIT_REFUSED, "revoke: %.16s... is not a member of this "
+		    "network", argv[0]);
+	t = (time_t)(cli_now_ms() / 1000);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+		cli_fail(EXIT_USAGE, "revoke: the clock is out of range");
+	sk = load_sk(cli, what);
+	if (member_revoke_sign(key, when, reason, sk, sig))
+		cli_fail(EXIT_USAGE, "out of memory");
+	sodium_free(sk);
+	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, hex);
+	hex_encode(sig, MEMBER_SIG_LEN, sighex);
+	if (db_begin(cli->db, cli_now_ms(), err) ||
+	    put_text(cli->db, key, "revoked", when, err) ||
+	    put_text(cli->db, key, "revoked_reason", reason, err) ||
+	    put_text(cli->db, key, "revoked_by", hex, err) ||
+	    put_text(cli->db, key, "revoked_sig", sighex, err) ||
+	    db_commit(cli->db, err)) {
+		db_rollback(cli->db);
+		cli_fail(EXIT_REFUSED, "revoke: %s; nothing was changed", err);
+	}
+	printf("revoked %s (%s) on %s: every node refuses it once this "
+	    "reaches it\n", r.name[0] ? r.name : argv[0], reason, when);
 	return (0);
 }

@@ -28,6 +28,7 @@ int cmd_invite(struct cli *, int, char **);
 int cmd_join(struct cli *, int, char **);
 int cmd_peer(struct cli *, int, char **);
 int cmd_key(struct cli *, int, char **);
+int cmd_revoke(struct cli *, int, char **);
 int cmd_agent(struct cli *, int, char **);
 
 #endif /* !AGENT_CMDS_H */

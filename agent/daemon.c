@@ -785,6 +785,31 @@ connected_to(struct agent *ag, const uint8_t *key)
 	return (false);
 }
 
+/*
+ * A peer whose membership ended while connected (revoked, expired) is
+ * dropped: checked every status tick, so within seconds of the record
+ * reaching this node, by whichever path it came.
+ */
+static void
+recheck_peers(struct agent *ag, uint64_t now)
+{
+	struct conn *c;
+	char why[256], msg[200];
+
+	for (c = ag->conns; c != NULL; c = c->next) {
+		if (!c->synced || c->closing || c->ending ||
+		    member_check(ag->db, session_peer(c->s), now, why,
+		    sizeof(why)) == 0)
+			continue;
+		LOG_INFO("session", "peer=%s@%s is no longer a member (%s); "
+		    "closing", c->fp, c->addr, why);
+		snprintf(msg, sizeof(msg), "no longer a member: %.170s", why);
+		session_bye(c->s, msg);
+		c->ending = true;
+		conn_flush(c);
+	}
+}
+
 static void
 tick_cb(uv_timer_t *t)
 {
@@ -814,6 +839,7 @@ tick_cb(uv_timer_t *t)
 	}
 	if (now - ag->last_status >= STATUS_MS) {
 		ag->last_status = now;
+		recheck_peers(ag, now);
 		write_status(ag, now);
 	}
 	for (d = ag->dialers; d != NULL; d = d->next)

@@ -72,6 +72,11 @@ static const struct cmd cmds[] = {
 	  "  TOKEN   the line 'hamroh invite' printed on an admin's node for\n"
 	  "          this node's key ('hamroh id')",
 	  "Join a network: its key, this node's certificate, peers to dial." },
+	{ "revoke", cmd_revoke, "revoke NODE_KEY --reason TEXT\n\n"
+	  "  NODE_KEY  the node's 'hamroh id' (a lost laptop, a closed office)\n"
+	  "  --reason  why, shown wherever it is refused",
+	  "Admins: cut a node off; every node refuses it once this reaches "
+	  "it." },
 	{ "key", cmd_key, "key list [--json]\n"
 	  "       hamroh [--data DIR] key rotate CENTER\n\n"
 	  "  list      the center keys this node holds: id, version, center\n"
@@ -127,7 +132,7 @@ usage(FILE *f)
 	    "          import export  guide publish\n"
 	    "sync:     agent (the daemon)  status  peer  vector\n"
 	    "          bundle export/import (sync by file, e.g. a USB stick)\n"
-	    "network:  network create  invite  join  key\n"
+	    "network:  network create  invite  join  revoke  key\n"
 	    "node:     init  id  verify  rebuild  backup\n"
 	    "\n"
 	    "A first node:  hamroh init --name NAME --center CENTER\n"

@@ -81,6 +81,61 @@ done:
 	return (rc);
 }
 
+static int
+revoke_bytes(const uint8_t key[MEMBER_KEY_LEN], const char *revoked,
+    const char *reason, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 4);
+	e |= msgpack_pack_str_with_body(&pk, MEMBER_REVOKE_CONTEXT,
+	    sizeof(MEMBER_REVOKE_CONTEXT) - 1);
+	e |= msgpack_pack_bin_with_body(&pk, key, MEMBER_KEY_LEN);
+	e |= msgpack_pack_str_with_body(&pk, revoked, strlen(revoked));
+	e |= msgpack_pack_str_with_body(&pk, reason, strlen(reason));
+	return (e ? -1 : 0);
+}
+
+int
+member_revoke_sign(const uint8_t key[static MEMBER_KEY_LEN],
+    const char *revoked, const char *reason,
+    const uint8_t sk[static MEMBER_SK_LEN], uint8_t sig[static MEMBER_SIG_LEN])
+{
+	msgpack_sbuffer sb;
+	int rc = -1;
+
+	msgpack_sbuffer_init(&sb);
+	if (revoke_bytes(key, revoked, reason, &sb) == 0) {
+		crypto_sign_detached(sig, NULL, (const uint8_t *)sb.data,
+		    sb.size, sk);
+		rc = 0;
+	}
+	msgpack_sbuffer_destroy(&sb);
+	return (rc);
+}
+
+static int
+revoke_verify(const struct member_rec *r, const uint8_t key[MEMBER_KEY_LEN],
+    uint8_t by[MEMBER_KEY_LEN])
+{
+	msgpack_sbuffer sb;
+	uint8_t sig[MEMBER_SIG_LEN];
+	int rc = -1;
+
+	if (hex_decode(r->revoked_by, by, MEMBER_KEY_LEN) ||
+	    hex_decode(r->revoked_sig, sig, MEMBER_SIG_LEN))
+		return (-1);
+	msgpack_sbuffer_init(&sb);
+	if (revoke_bytes(key, r->revoked, r->revoked_reason, &sb) == 0 &&
+	    crypto_sign_verify_detached(sig, (const uint8_t *)sb.data,
+	    sb.size, by) == 0)
+		rc = 0;
+	msgpack_sbuffer_destroy(&sb);
+	return (rc);
+}
+
 struct load {
 	struct member_rec	*r;
 	int			found;
@@ -109,7 +164,8 @@ load_cb(void *arg, const struct rview *rv)
 #define M(f)	{ #f, offsetof(struct member_rec, f), \
 		    sizeof(((struct member_rec *)0)->f) }
 		M(key), M(name), M(center), M(role), M(expires), M(cert_by),
-		M(cert), M(addresses)
+		M(cert), M(addresses), M(revoked), M(revoked_reason),
+		M(revoked_by), M(revoked_sig)
 #undef M
 	};
 	struct load *l = arg;
@@ -215,6 +271,43 @@ rec_cert(const struct member_rec *r, const uint8_t key[MEMBER_KEY_LEN],
 	return (0);
 }
 
+/*
+ * Is ${who} the network's admin key ${admin}, or an admin it certified
+ * whose certificate is valid on ${today}?  0, or -1 with ${why} saying
+ * why a ${what} signed by it does not count.
+ */
+static int
+is_admin(struct db *db, const uint8_t who[MEMBER_KEY_LEN],
+    const uint8_t admin[MEMBER_KEY_LEN], const char *today, const char *what,
+    char *why, size_t why_len)
+{
+	struct member_rec a;
+	uint8_t top[MEMBER_KEY_LEN];
+	char hex[2 * MEMBER_KEY_LEN + 1], sub[256];
+	int rc;
+
+	if (sodium_memcmp(who, admin, MEMBER_KEY_LEN) == 0)
+		return (0);
+	hex_encode(who, MEMBER_KEY_LEN, hex);
+	if ((rc = member_load(db, who, &a)) < 0) {
+		snprintf(why, why_len, "reading the members record failed");
+		return (-1);
+	}
+	if (rc == 0 || strcmp(a.role, "admin") != 0 ||
+	    rec_cert(&a, who, top, sub, sizeof(sub)) ||
+	    sodium_memcmp(top, admin, MEMBER_KEY_LEN) != 0) {
+		snprintf(why, why_len, "%s signed by %.16s, which is not an "
+		    "admin of this network", what, hex);
+		return (-1);
+	}
+	if (strcmp(a.expires, today) < 0) {
+		snprintf(why, why_len, "%s signed by %.16s, whose admin "
+		    "certificate expired on %s", what, hex, a.expires);
+		return (-1);
+	}
+	return (0);
+}
+
 /**
  * member_check(db, key, now_ms, why, why_len):
  * Return 0 if node ${key} holds a valid certificate of the network ${db}
@@ -230,9 +323,9 @@ int
 member_check(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
     uint64_t now_ms, char *why, size_t why_len)
 {
-	struct member_rec r, a;
+	struct member_rec r;
 	uint8_t admin[MEMBER_KEY_LEN], issuer[MEMBER_KEY_LEN];
-	uint8_t top[MEMBER_KEY_LEN];
+	uint8_t by[MEMBER_KEY_LEN];
 	char hex[2 * MEMBER_KEY_LEN + 1], today[MEMBER_DATE_LEN + 1];
 	char sub[256];
 	int rc;
@@ -255,26 +348,15 @@ member_check(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 	member_date(now_ms, 0, today);
 
 	/* Signed by the network's admin key, or by an admin it certified. */
-	if (sodium_memcmp(issuer, admin, MEMBER_KEY_LEN) != 0) {
-		hex_encode(issuer, MEMBER_KEY_LEN, hex);
-		if ((rc = member_load(db, issuer, &a)) < 0) {
-			snprintf(why, why_len, "reading the members record "
-			    "failed");
-			return (-1);
-		}
-		if (rc == 0 || strcmp(a.role, "admin") != 0 ||
-		    rec_cert(&a, issuer, top, sub, sizeof(sub)) ||
-		    sodium_memcmp(top, admin, MEMBER_KEY_LEN) != 0) {
-			snprintf(why, why_len, "certificate signed by %.16s, "
-			    "which is not an admin of this network", hex);
-			return (-1);
-		}
-		if (strcmp(a.expires, today) < 0) {
-			snprintf(why, why_len, "certificate signed by %.16s, "
-			    "whose admin certificate expired on %s", hex,
-			    a.expires);
-			return (-1);
-		}
+	if (is_admin(db, issuer, admin, today, "certificate", why, why_len))
+		return (-1);
+	/* Revoked by an admin: refused for good. */
+	if (*r.revoked != '\0' && revoke_verify(&r, key, by) == 0 &&
+	    is_admin(db, by, admin, today, "revocation", sub,
+	    sizeof(sub)) == 0) {
+		snprintf(why, why_len, "revoked on %.10s (%s)", r.revoked,
+		    r.revoked_reason);
+		return (-1);
 	}
 	if (strcmp(r.expires, today) < 0) {
 		snprintf(why, why_len, "certificate expired on %s", r.expires);

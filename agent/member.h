@@ -53,7 +53,29 @@ struct member_rec {
 	char	cert_by[2 * MEMBER_KEY_LEN + 1];
 	char	cert[2 * MEMBER_SIG_LEN + 1];
 	char	addresses[1001];	/* Space-separated HOST:PORT. */
+	char	revoked[21];		/* YYYY-MM-DDTHH:MM:SSZ, or "". */
+	char	revoked_reason[201];
+	char	revoked_by[2 * MEMBER_KEY_LEN + 1];
+	char	revoked_sig[2 * MEMBER_SIG_LEN + 1];
 };
+
+/*
+ * A revocation is an admin's Ed25519 signature over the canonical msgpack
+ * ["hamroh/revoke/1", key(bin 32), revoked(str), reason(str)], kept in the
+ * revoked node's members record (revoked, revoked_reason, revoked_by,
+ * revoked_sig).  member_check() refuses a node whose revocation verifies
+ * under an admin of the network; a revocation that does not verify is
+ * ignored.
+ */
+#define MEMBER_REVOKE_CONTEXT	"hamroh/revoke/1"
+
+/**
+ * member_revoke_sign(key, revoked, reason, sk, sig):
+ * Sign a revocation of node ${key}.  Return 0, or -1 if out of memory.
+ */
+int member_revoke_sign(const uint8_t[static MEMBER_KEY_LEN], const char *,
+    const char *, const uint8_t[static MEMBER_SK_LEN],
+    uint8_t[static MEMBER_SIG_LEN]) __attribute__((warn_unused_result));
 
 /**
  * member_cert_sign(c, sk, sig):

@@ -218,10 +218,13 @@ class Run:
                               "--center", nd.center, "--role",
                               nd.role).strip()
             self.cli_ok(nd, "join", tok)
-        # Shared records: edited later at many nodes at once.
+        # Shared records, of the first region's center: edited later by
+        # its node and the capital's (the nodes allowed to) at once.
         for k in range(6):
-            rid = self.cli_ok(cap, "add", "consultations",
-                              *self.consultation(cap, k)).strip()
+            args = [a if not a.startswith("center=") else
+                    "center=" + self.nodes[1].center
+                    for a in self.consultation(cap, k)]
+            rid = self.cli_ok(cap, "add", "consultations", *args).strip()
             self.hot.append(rid)
         # Agent ports first (agents restart on the same port), then the
         # proxy in front of them, then peers that dial through it.
@@ -327,6 +330,7 @@ class Run:
                         id=res.stdout.strip(), fields=dict(
                             a.split("=", 1) for a in args))
         elif op < 0.8:
+            node = r.choice(self.nodes[:2])  # the center's node, an admin
             rid = r.choice(self.hot)
             field = r.choice(HOT_FIELDS)
             value = ("%s by %s #%d" % (field, node.name, self.seq)
@@ -575,6 +579,39 @@ class Run:
                      " or nothing" % (node.name, have, len(ids)))
         return missing
 
+    def revocation(self):
+        """A lost laptop: the capital revokes the last district office;
+        seconds until every other node holds the revocation and has no
+        session with it."""
+        x, cap = self.nodes[-1], self.nodes[0]
+        t0 = time.time()
+        self.cli_ok(cap, "revoke", x.key, "--reason", "chaos: lost laptop")
+        rid = x.key[:32]
+        while True:
+            done = True
+            for nd in self.nodes:
+                if nd is x:
+                    continue
+                members = self.cli_ok(nd, "export", "members", "--sealed")
+                if not any(json.loads(l)["id"] == rid and
+                           json.loads(l).get("revoked")
+                           for l in members.splitlines()):
+                    done = False
+                    break
+                st = json.loads(self.cli_ok(nd, "status", "--json"))
+                if any(p.get("key") == x.key and
+                       p.get("state", "").startswith("connected")
+                       for p in st["peers"]):
+                    done = False
+                    break
+            if done:
+                return time.time() - t0
+            if time.time() - t0 > 120:
+                raise RuntimeError("the revocation of %s had not reached "
+                                   "and cut off every node after 120 s"
+                                   % x.name)
+            time.sleep(0.2)
+
     def payload_bytes(self):
         db = sqlite3.connect("file:%s?mode=ro" % os.path.join(
             self.nodes[0].dir, "hamroh.db"), uri=True, timeout=30)
@@ -638,6 +675,7 @@ class Run:
             if st.get("held"):
                 fail("%s still holds %d commits back" % (nd.name,
                                                          st["held"]))
+        revoke_s = self.revocation()
         self.stop.set()
         mon.join()
         faults = dict(wire.get("faults", {}))
@@ -660,6 +698,9 @@ class Run:
         print("chaos: peak RSS per agent (MiB): " + ", ".join(
             "%s %.1f" % (nd.name, nd.rss_peak_kb / 1024)
             for nd in self.nodes))
+        print("chaos: revocation of %s: every other node held it and had "
+              "dropped it %.1f s after the admin's revoke" % (
+                  self.nodes[-1].name, revoke_s))
         print("chaos: faults: " + ", ".join(
             "%s %d" % kv for kv in sorted(faults.items())))
         if a.require_every_fault:

@@ -260,6 +260,62 @@ test_check_unknown(void **state)
 	node_close(&a);
 }
 
+/* Write a revocation of ${who} signed by ${by}. */
+static void
+put_revocation(struct node *n, const uint8_t who[MEMBER_KEY_LEN],
+    const uint8_t *by_pk, const uint8_t *by_sk, const char *reason)
+{
+	uint8_t sig[MEMBER_SIG_LEN];
+	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
+	char sigh[2 * MEMBER_SIG_LEN + 1];
+	const char *when = "2025-06-01T10:00:00Z";
+
+	assert_int_equal(member_revoke_sign(who, when, reason, by_sk, sig), 0);
+	hex_encode(by_pk, MEMBER_KEY_LEN, hex);
+	hex_encode(sig, MEMBER_SIG_LEN, sigh);
+	assert_int_equal(db_begin(n->db, NOW_MS, err), 0);
+	put(n->db, who, "revoked", when);
+	put(n->db, who, "revoked_reason", reason);
+	put(n->db, who, "revoked_by", hex);
+	put(n->db, who, "revoked_sig", sigh);
+	assert_int_equal(db_commit(n->db, err), 0);
+}
+
+/* A revocation counts only when an admin signed it, and just as signed. */
+static void
+test_check_revoked(void **state)
+{
+	struct node a;
+	struct key m, x;
+
+	(void)state;
+	node_open(&a);
+	crypto_sign_keypair(m.pk, m.sk);
+	crypto_sign_keypair(x.pk, x.sk);
+	certify(&a, m.pk, "Khorog office", "office", FUTURE, a.pk, a.sk, NULL);
+	certify(&a, x.pk, "Khujand center", "center", FUTURE, a.pk, a.sk, NULL);
+	/* Signed by a member who is no admin: ignored. */
+	put_revocation(&a, m.pk, x.pk, x.sk, "forged");
+	expect_member(&a, m.pk);
+	/* Signed by the admin over another reason than stored: ignored. */
+	put_revocation(&a, m.pk, a.pk, a.sk, "laptop stolen");
+	{
+		char err[STORE_ERRLEN];
+
+		assert_int_equal(db_begin(a.db, NOW_MS, err), 0);
+		put(a.db, m.pk, "revoked_reason", "changed");
+		assert_int_equal(db_commit(a.db, err), 0);
+	}
+	expect_member(&a, m.pk);
+	/* By the admin, intact: refused for good, naming when and why. */
+	put_revocation(&a, m.pk, a.pk, a.sk, "laptop stolen");
+	expect_refused(&a, m.pk, "revoked on 2025-06-01 (laptop stolen)");
+	/* A new certificate does not undo it. */
+	certify(&a, m.pk, "Khorog office", "office", FUTURE, a.pk, a.sk, NULL);
+	expect_refused(&a, m.pk, "revoked on 2025-06-01 (laptop stolen)");
+	node_close(&a);
+}
+
 static void
 test_check_expired(void **state)
 {
@@ -426,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_tampered_fields),
 		cmocka_unit_test(test_check_valid),
 		cmocka_unit_test(test_check_unknown),
+		cmocka_unit_test(test_check_revoked),
 		cmocka_unit_test(test_check_expired),
 		cmocka_unit_test(test_check_issuer),
 		cmocka_unit_test(test_check_key_mismatch),

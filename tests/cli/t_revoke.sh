@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# timeout: 120
+# Proves revocation cuts a lost laptop off: an admin's revoke gossips to every node, each drops its live session with the revoked node within seconds and refuses its handshakes from then on (the time is printed), and a key rotation afterwards seals nothing to it.
+. "$(dirname "$0")/lib.sh"
+T=$TMPDIR
+trap kill_agents EXIT
+
+mknode A Dushanbe
+mknode B Khujand
+mknode C Murghob
+expect_ok on A network create --name tj-legal >/dev/null
+start_agent A
+for n in B C; do
+	case $n in B) c=Khujand r=center ;; C) c=Murghob r=office ;; esac
+	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center $c --role $r --address "127.0.0.1:$PORT_A")
+	expect_ok on $n join "$tok" >/dev/null
+done
+start_agent B
+expect_ok on C peer add "127.0.0.1:$PORT_B" "$(on B id)" >/dev/null
+start_agent C
+KC=$(on C id)
+# connected NODE: NODE has a live session with C.
+connected() { on "$1" status --json | python3 -c '
+import json, sys
+st = json.load(sys.stdin)
+sys.exit(0 if any(p.get("key") == sys.argv[1] and p.get("state", "").startswith("connected") for p in st["peers"]) else 1)' "$KC"; }
+wait_for "A connected with C" 30 connected A
+wait_for "B connected with C" 30 connected B
+
+expect_ok on A revoke "$KC" --reason "laptop stolen in Khorog" >/dev/null
+t0=$(date +%s%N)
+cut() { ! connected A && ! connected B; }
+wait_for "A and B dropping C" 30 cut
+echo "revoked C: A and B refused it $((($(date +%s%N) - t0) / 1000000)) ms after the revoke"
+grep -q "no longer a member (revoked on .*laptop stolen" "$T/A.log" "$T/B.log" ||
+    die "no 'revoked' reason in A's or B's log"
+# C keeps dialing; every handshake is refused, naming the revocation.
+refused() { grep -q "refused: revoked on" "$T/A.log" "$T/B.log"; }
+wait_for "a new handshake of C refused" 30 refused
+
+# A later key rotation of C's center seals nothing to C.
+expect_ok on A key rotate Murghob >/dev/null
+if on A export keys --sealed | grep "\"recipient\":\"$KC\"" | grep -q '"version":2'; then
+	die "the rotated key was sealed to the revoked node"
+fi
+# Only an admin revokes.
+expect_fail "B revoking" on B revoke "$(on A id)" --reason test
+assert_contains "$ERR" "only an admin" "B's refusal"
+echo "t_revoke: ok"
