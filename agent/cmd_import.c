@@ -97,9 +97,12 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	}
 	if (!has_id)
 		randombytes_buf(id, sizeof(id));
-	else if ((r = db_record(im->cli->db, im->c, id, &live)) < 0)
-		imp_fail(im, "database error");
-	cli_may_write(im->cli, im->c, id, !has_id || r == 0, "import");
+	if (cli_in_network(im->cli)) {
+		if (has_id && (r = db_record(im->cli->db, im->c, id,
+		    &live)) < 0)
+			imp_fail(im, "database error");
+		cli_may_write(im->cli, im->c, id, !has_id || r == 0, "import");
+	}
 	/* Confidential fields are sealed to the record's center. */
 	center[0] = '\0';
 	for (i = 0; i < n; i++)

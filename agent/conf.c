@@ -321,6 +321,7 @@ conf_unwrap(const uint8_t sealed[CONF_SEALED_LEN], const uint8_t node_pk[32],
 
 static struct conf	ring;
 static bool		ring_loaded;
+static int		in_network = -1;	/* Once known, per process. */
 
 struct conf *
 cli_conf(struct cli *cli)
@@ -375,8 +376,11 @@ cli_seal(struct cli *cli, const struct coll_def *c,
 	if (v->t != VAL_STR || !conf_secret(c, f) || conf_sealed(v->s, v->len))
 		return (0);
 	/* Outside a network nothing leaves the node: kept in clear. */
-	snprintf(path, sizeof(path), "%s/network.key", cli->dir);
-	if (access(path, F_OK) != 0)
+	if (in_network < 0) {
+		snprintf(path, sizeof(path), "%s/network.key", cli->dir);
+		in_network = access(path, F_OK) == 0;
+	}
+	if (!in_network)
 		return (0);
 	if (center == NULL || *center == '\0') {
 		snprintf(err, errlen, "%s is confidential: give center=... so "

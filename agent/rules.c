@@ -22,16 +22,30 @@ rules_judge(const char *coll, bool creates, const char *role,
 	return (RULES_OTHER_CENTER);
 }
 
+/* This node's role and center, read once per process. */
+static char role[16], center[CONF_CENTER_MAX + 1];
+static int known = -1;
+
+bool
+cli_in_network(struct cli *cli)
+{
+
+	if (known < 0) {
+		known = db_meta_get(cli->db, "role", role, sizeof(role)) == 0;
+		if (db_meta_get(cli->db, "center", center, sizeof(center)))
+			center[0] = '\0';
+	}
+	return (known == 1);
+}
+
 void
 cli_may_write(struct cli *cli, const struct coll_def *c,
     const uint8_t id[SCHEMA_ID_LEN], bool creates, const char *what)
 {
-	char role[16], center[CONF_CENTER_MAX + 1], rc[CONF_CENTER_MAX + 1];
+	char rc[CONF_CENTER_MAX + 1];
 
-	if (db_meta_get(cli->db, "role", role, sizeof(role)) != 0)
+	if (!cli_in_network(cli))
 		return;		/* In no network. */
-	if (db_meta_get(cli->db, "center", center, sizeof(center)) != 0)
-		center[0] = '\0';
 	rc[0] = '\0';
 	if (!creates && strcmp(c->name, "consultations") == 0)
 		cli_record_center(cli, c, id, rc);

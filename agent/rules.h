@@ -32,6 +32,9 @@ enum rules_verdict rules_judge(const char *, bool, const char *, const char *,
 
 struct cli;
 
+/* Whether this node is in a network (has a role). */
+bool cli_in_network(struct cli *);
+
 /**
  * cli_may_write(cli, c, id, creates, what):
  * Exit with one clear line if this node may not write record ${id} of
