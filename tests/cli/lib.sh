@@ -177,13 +177,15 @@ start_agent() {
 	eval "PORT_$node=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMPDIR/$node.out")"
 }
 
-# stop_agent NODE: SIGTERM, and it must exit 0 within 10 s.
+# stop_agent NODE: SIGTERM; it must exit 0 within 10 s, logging a clean stop.
 stop_agent() {
 	local pid
 	pid=$(cat "$TMPDIR/$1.pid")
 	kill -TERM "$pid"
 	wait_for "agent $1 to stop" 10 bash -c "! kill -0 $pid 2>/dev/null"
 	wait "$pid" || die "agent $1 exited with $? (log: $(tail -3 "$TMPDIR/$1.log"))"
+	tail -n 3 "$TMPDIR/$1.log" | grep -q "stopped" ||
+	    die "agent $1 did not log a clean stop"
 	rm -f "$TMPDIR/$1.pid"
 }
 

@@ -9,28 +9,7 @@ mknode B Khujand
 mknode C Murghob
 expect_ok on A network create --name tj-legal >/dev/null
 
-# start_agent NODE: run its agent on a free loopback port; sets PORT_<NODE>.
-start_agent() {
-	"$H" --data "$T/$1" agent --listen 127.0.0.1:0 >"$T/$1.out" 2>"$T/$1.log" &
-	echo $! >"$T/$1.pid"
-	wait_for "agent $1 listening" 10 grep -q '^listening on' "$T/$1.out"
-	eval "PORT_$1=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/$1.out")"
-}
-stop_agent() {
-	local pid
-	pid=$(cat "$T/$1.pid")
-	kill -TERM "$pid"
-	wait_for "agent $1 to stop" 10 bash -c "! kill -0 $pid 2>/dev/null"
-	wait "$pid" || die "agent $1 exited with $? (log: $(tail -3 "$T/$1.log"))"
-	grep -q "stopped" "$T/$1.log" || die "agent $1 did not log a clean stop"
-}
-cleanup() {
-	local n
-	for n in A B C; do
-		if [ -f "$T/$n.pid" ]; then kill -9 "$(cat "$T/$n.pid")" 2>/dev/null || true; fi
-	done
-}
-trap cleanup EXIT
+trap kill_agents EXIT
 
 start_agent A
 tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center --address "127.0.0.1:$PORT_A")
