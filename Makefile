@@ -73,7 +73,7 @@ $(B)/cryptobench: $(B)/tests/bench/cryptobench.o $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 TOOLS		:= $(B)/tools/mkcommits $(B)/tools/hostile \
-		   $(B)/tools/faultproxy $(B)/tools/zsize
+		   $(B)/tools/faultproxy $(B)/tools/zsize $(B)/tools/forge
 
 $(B)/tools/%: $(B)/tests/tools/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
