@@ -61,7 +61,7 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	char why[256], name[48], err[STORE_ERRLEN];
 	uint8_t id[SCHEMA_ID_LEN];
 	char center[CONF_CENTER_MAX + 1], *sealed;
-	bool has_id = false, live;
+	bool has_id = false, live, written;
 	size_t i;
 	int r = 0;
 
@@ -97,20 +97,23 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	}
 	if (!has_id)
 		randombytes_buf(id, sizeof(id));
-	if (cli_in_network(im->cli)) {
-		if (has_id && (r = db_record(im->cli->db, im->c, id,
-		    &live)) < 0)
-			imp_fail(im, "database error");
-		cli_may_write(im->cli, im->c, id, !has_id || r == 0, "import");
-	}
 	/* Confidential fields are sealed to the record's center. */
 	center[0] = '\0';
+	written = false;
 	for (i = 0; i < n; i++)
 		if (f[i] != NULL && strcmp(f[i]->name, "center") == 0 &&
 		    vals[i].t == VAL_STR && vals[i].len <= CONF_CENTER_MAX) {
 			memcpy(center, vals[i].s, vals[i].len);
 			center[vals[i].len] = '\0';
+			written = true;
 		}
+	if (cli_in_network(im->cli)) {
+		if (has_id && (r = db_record(im->cli->db, im->c, id,
+		    &live)) < 0)
+			imp_fail(im, "database error");
+		cli_may_write(im->cli, im->c, id, !has_id || r == 0,
+		    written ? center : NULL, "import");
+	}
 	if (center[0] == '\0' && has_id)
 		cli_record_center(im->cli, im->c, id, center);
 	for (i = 0; i < n; i++) {

@@ -1354,7 +1354,7 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	const char *what = "revoke", *reason;
 	uint8_t key[MEMBER_KEY_LEN], sig[MEMBER_SIG_LEN], *sk;
 	char err[STORE_ERRLEN], meta[256], when[32], hex[2 * MEMBER_KEY_LEN + 1];
-	char sighex[2 * MEMBER_SIG_LEN + 1];
+	char sighex[2 * MEMBER_SIG_LEN + 1], keyhex[2 * MEMBER_KEY_LEN + 1];
 	struct member_rec r;
 	time_t t;
 	struct tm tm;
@@ -1392,7 +1392,10 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	sodium_free(sk);
 	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, hex);
 	hex_encode(sig, MEMBER_SIG_LEN, sighex);
+	hex_encode(key, MEMBER_KEY_LEN, keyhex);
+	/* The key too, so the revocation stands alone in its commit. */
 	if (db_begin(cli->db, cli_now_ms(), err) ||
+	    put_text(cli->db, key, "key", keyhex, err) ||
 	    put_text(cli->db, key, "revoked", when, err) ||
 	    put_text(cli->db, key, "revoked_reason", reason, err) ||
 	    put_text(cli->db, key, "revoked_by", hex, err) ||

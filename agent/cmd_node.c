@@ -285,7 +285,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		px.now = now;
 		px.n = 0;
 		db_peer_status(cli->db, pstat_cb, &px, err);
-		printf("],\"role\":");
+		printf("],\"refused\":%llu,\"role\":",
+		    (unsigned long long)s.refused);
 		json_put_str(stdout, role, strlen(role));
 		printf(",\"skew_warning\":%s}\n",
 		    ahead > HLC_SKEW_MS ? "true" : "false");
@@ -302,6 +303,9 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	printf("forks    %llu%s\n", (unsigned long long)s.forks, s.forks ?
 	    "  WARNING: a node signed two different histories; its key may "
 	    "be copied or a backup was restored" : "");
+	printf("refused  %llu%s\n", (unsigned long long)s.refused, s.refused ?
+	    " changes their origin had no right to make, not applied (see "
+	    "'hamroh audit')" : "");
 	if (ahead > HLC_SKEW_MS)
 		printf("clock    WARNING: a peer's newest change is %lld "
 		    "minutes ahead of this node's clock; check the clocks\n",
@@ -314,6 +318,54 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	db_peer_status(cli->db, pstat_cb, &px, err);
 	if (px.n == 0)
 		printf("peers    none yet (start 'hamroh agent')\n");
+	return (0);
+}
+
+static int
+audit_cb(void *arg, const struct db_refusal *r)
+{
+	struct cli *cli = arg;
+	char node[128], key[2 * COMMIT_KEY_LEN + 1], id[2 * SCHEMA_ID_LEN + 1];
+	char tm[32];
+
+	query_node_name(cli->db, r->origin, node, sizeof(node));
+	hex_encode(r->origin, COMMIT_KEY_LEN, key);
+	hex_encode(r->id, SCHEMA_ID_LEN, id);
+	if (!cli->json) {
+		cli_time(r->hlc, tm);
+		printf("%s  %-16s seq %-6llu %s %s\n    %s\n", tm, node,
+		    (unsigned long long)r->seq, r->coll, id, r->reason);
+		return (0);
+	}
+	printf("{\"collection\":");
+	json_put_str(stdout, r->coll, strlen(r->coll));
+	printf(",\"hlc\":%llu,\"id\":\"%s\",\"name\":",
+	    (unsigned long long)r->hlc, id);
+	json_put_str(stdout, node, strlen(node));
+	printf(",\"origin\":\"%s\",\"reason\":", key);
+	json_put_str(stdout, r->reason, strlen(r->reason));
+	printf(",\"seq\":%llu}\n", (unsigned long long)r->seq);
+	return (0);
+}
+
+int
+cmd_audit(struct cli *cli, int argc, char **argv)
+{
+	struct db_status s;
+	char err[STORE_ERRLEN];
+
+	cli_no_more_opts(argc, argv, "audit");
+	if (argc > 0)
+		cli_fail(EXIT_USAGE, "audit: takes no arguments");
+	cli_open(cli, false);
+	db_read_begin(cli->db);
+	if (db_status(cli->db, &s, err) || db_refusals(cli->db, audit_cb, cli,
+	    err))
+		cli_fail(EXIT_REFUSED, "audit: %s", err);
+	db_read_end(cli->db);
+	if (s.refused == 0 && !cli->json)
+		printf("nothing refused: every change came from a node "
+		    "entitled to make it\n");
 	return (0);
 }
 

@@ -24,6 +24,19 @@ static struct cli *viewer;
 /* export --sealed: confidential values as stored, the same on every node. */
 static bool as_stored;
 
+/* The center=... among the fields of ${argv} (the last), or NULL. */
+static const char *
+argv_center(int argc, char **argv)
+{
+	const char *v = NULL;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "center=", 7) == 0)
+			v = argv[i] + 7;
+	return (v);
+}
+
 /*
  * The center a write to record ${id} belongs to: center=... among the
  * fields written, else the record's.
@@ -33,14 +46,12 @@ write_center(struct cli *cli, const struct coll_def *c,
     const uint8_t id[SCHEMA_ID_LEN], int argc, char **argv,
     char center[CONF_CENTER_MAX + 1])
 {
-	int i;
+	const char *v = argv_center(argc, argv);
 
-	for (i = 0; i < argc; i++)
-		if (strncmp(argv[i], "center=", 7) == 0) {
-			snprintf(center, CONF_CENTER_MAX + 1, "%s", argv[i] + 7);
-			return;
-		}
-	cli_record_center(cli, c, id, center);
+	if (v != NULL)
+		snprintf(center, CONF_CENTER_MAX + 1, "%s", v);
+	else
+		cli_record_center(cli, c, id, center);
 }
 
 /* Write fields of ${argv} ("field=value") to record ${id} and commit. */
@@ -110,7 +121,7 @@ cmd_add(struct cli *cli, int argc, char **argv)
 	snprintf(what, sizeof(what), "add %s", c->name);
 	cli_open(cli, true);
 	randombytes_buf(id, sizeof(id));
-	cli_may_write(cli, c, id, true, what);
+	cli_may_write(cli, c, id, true, argv_center(argc - 1, argv + 1), what);
 	write_fields(cli, c, id, argc - 1, argv + 1, what);
 	hex_encode(id, SCHEMA_ID_LEN, hex);
 	printf("%s\n", hex);
@@ -133,7 +144,8 @@ cmd_set(struct cli *cli, int argc, char **argv)
 	snprintf(what, sizeof(what), "set %s", c->name);
 	cli_open(cli, true);
 	need_record(cli, c, id, argv[1], what);
-	cli_may_write(cli, c, id, false, what);
+	cli_may_write(cli, c, id, false, argv_center(argc - 2, argv + 2),
+	    what);
 	write_fields(cli, c, id, argc - 2, argv + 2, what);
 	return (0);
 }
@@ -155,7 +167,7 @@ cmd_rm(struct cli *cli, int argc, char **argv)
 	snprintf(what, sizeof(what), "rm %s", c->name);
 	cli_open(cli, true);
 	need_record(cli, c, id, argv[1], what);
-	cli_may_write(cli, c, id, false, what);
+	cli_may_write(cli, c, id, false, NULL, what);
 	/* A delete is the register _deleted = true; it never expires. */
 	f = schema_field(c, SCHEMA_DELETED, strlen(SCHEMA_DELETED));
 	if (db_begin(cli->db, cli_now_ms(), err) ||
@@ -708,7 +720,7 @@ cmd_guide(struct cli *cli, int argc, char **argv)
 		need_record(cli, c, id, idarg, "guide publish");
 	} else
 		randombytes_buf(id, sizeof(id));
-	cli_may_write(cli, c, id, idarg == NULL, "guide publish");
+	cli_may_write(cli, c, id, idarg == NULL, NULL, "guide publish");
 	if (db_begin(cli->db, cli_now_ms(), err))
 		cli_fail(EXIT_REFUSED, "guide publish: %s", err);
 	for (i = 0; i < (int)nf; i++) {

@@ -7,6 +7,7 @@ struct cli;
 int cmd_init(struct cli *, int, char **);
 int cmd_id(struct cli *, int, char **);
 int cmd_status(struct cli *, int, char **);
+int cmd_audit(struct cli *, int, char **);
 int cmd_verify(struct cli *, int, char **);
 int cmd_rebuild(struct cli *, int, char **);
 int cmd_backup(struct cli *, int, char **);

@@ -110,6 +110,10 @@ static const struct cmd cmds[] = {
 	  "port 0 picks one and prints it)." },
 	{ "status", cmd_status, "status [--json]",
 	  "Node, counts, held commits, forks, clock skew." },
+	{ "audit", cmd_audit, "audit [--json]",
+	  "Changes refused because their origin had no right to make\n"
+	  "them: who, which commit, which record, why.  They stay in the\n"
+	  "log and are relayed, but no node applies them." },
 	{ "verify", cmd_verify, "verify",
 	  "Check signatures, hash chains and tables against the log." },
 	{ "rebuild", cmd_rebuild, "rebuild",

@@ -15,24 +15,15 @@
 #include "agent/cli.h"
 #include "store/db.h"
 #include "store/query.h"
+#include "store/trust.h"
 
 /* Pack the canonical certificate bytes of ${c} into ${sb}. */
 static int
 cert_bytes(const struct member_cert *c, msgpack_sbuffer *sb)
 {
-	msgpack_packer pk;
-	int e = 0;
 
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, 6);
-	e |= msgpack_pack_str_with_body(&pk, MEMBER_CERT_CONTEXT,
-	    strlen(MEMBER_CERT_CONTEXT));
-	e |= msgpack_pack_bin_with_body(&pk, c->key, MEMBER_KEY_LEN);
-	e |= msgpack_pack_str_with_body(&pk, c->name, strlen(c->name));
-	e |= msgpack_pack_str_with_body(&pk, c->center, strlen(c->center));
-	e |= msgpack_pack_str_with_body(&pk, c->role, strlen(c->role));
-	e |= msgpack_pack_str_with_body(&pk, c->expires, strlen(c->expires));
-	return (e ? -1 : 0);
+	return (trust_cert_bytes(c->key, c->name, c->center, c->role,
+	    c->expires, sb));
 }
 
 /**
@@ -81,23 +72,6 @@ done:
 	return (rc);
 }
 
-static int
-revoke_bytes(const uint8_t key[MEMBER_KEY_LEN], const char *revoked,
-    const char *reason, msgpack_sbuffer *sb)
-{
-	msgpack_packer pk;
-	int e = 0;
-
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, 4);
-	e |= msgpack_pack_str_with_body(&pk, MEMBER_REVOKE_CONTEXT,
-	    sizeof(MEMBER_REVOKE_CONTEXT) - 1);
-	e |= msgpack_pack_bin_with_body(&pk, key, MEMBER_KEY_LEN);
-	e |= msgpack_pack_str_with_body(&pk, revoked, strlen(revoked));
-	e |= msgpack_pack_str_with_body(&pk, reason, strlen(reason));
-	return (e ? -1 : 0);
-}
-
 int
 member_revoke_sign(const uint8_t key[static MEMBER_KEY_LEN],
     const char *revoked, const char *reason,
@@ -107,7 +81,7 @@ member_revoke_sign(const uint8_t key[static MEMBER_KEY_LEN],
 	int rc = -1;
 
 	msgpack_sbuffer_init(&sb);
-	if (revoke_bytes(key, revoked, reason, &sb) == 0) {
+	if (trust_revoke_bytes(key, revoked, reason, &sb) == 0) {
 		crypto_sign_detached(sig, NULL, (const uint8_t *)sb.data,
 		    sb.size, sk);
 		rc = 0;
@@ -128,7 +102,7 @@ revoke_verify(const struct member_rec *r, const uint8_t key[MEMBER_KEY_LEN],
 	    hex_decode(r->revoked_sig, sig, MEMBER_SIG_LEN))
 		return (-1);
 	msgpack_sbuffer_init(&sb);
-	if (revoke_bytes(key, r->revoked, r->revoked_reason, &sb) == 0 &&
+	if (trust_revoke_bytes(key, r->revoked, r->revoked_reason, &sb) == 0 &&
 	    crypto_sign_verify_detached(sig, (const uint8_t *)sb.data,
 	    sb.size, by) == 0)
 		rc = 0;

@@ -21,7 +21,6 @@
 #define MEMBER_KEY_LEN		32	/* Ed25519 public key. */
 #define MEMBER_SK_LEN		64	/* Ed25519 secret key. */
 #define MEMBER_SIG_LEN		64	/* Ed25519 signature. */
-#define MEMBER_CERT_CONTEXT	"hamroh/cert/1"
 #define MEMBER_DATE_LEN		10	/* YYYY-MM-DD */
 #define MEMBER_NETNAME_MAX	64	/* Bytes in a network's name. */
 /* Longest HOST:PORT: "[" + a 253-byte host + "]:65535". */
@@ -67,7 +66,6 @@ struct member_rec {
  * under an admin of the network; a revocation that does not verify is
  * ignored.
  */
-#define MEMBER_REVOKE_CONTEXT	"hamroh/revoke/1"
 
 /**
  * member_revoke_sign(key, revoked, reason, sk, sig):

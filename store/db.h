@@ -179,6 +179,7 @@ const uint8_t *db_node_key(const struct db *);
 /* For status: numbers of commits, held commits, forks; max hlc. */
 struct db_status {
 	uint64_t	commits, held, forks, origins;
+	uint64_t	refused;	/* Record changes judged forbidden. */
 	uint64_t	max_hlc;	/* Of any commit. */
 	uint64_t	max_foreign_hlc;
 };
@@ -186,6 +187,26 @@ int db_status(struct db *, struct db_status *, char[STORE_ERRLEN]);
 
 /* The hlc a local write made now would take (for clock-skew report). */
 uint64_t db_last_hlc(struct db *);
+
+/*
+ * A record change its origin had no right to make (store/trust.h): kept
+ * in the log and relayed, not applied.
+ */
+struct db_refusal {
+	const uint8_t	*origin;	/* COMMIT_KEY_LEN bytes. */
+	uint64_t	seq, hlc;
+	const char	*coll;
+	const uint8_t	*id;		/* SCHEMA_ID_LEN bytes. */
+	const char	*reason;
+};
+
+/**
+ * db_refusals(db, fn, arg, err):
+ * Call ${fn}(arg, r) per refused record change, by origin key, then seq;
+ * stop early when ${fn} returns non-zero.
+ */
+int db_refusals(struct db *, int (*)(void *, const struct db_refusal *),
+    void *, char[STORE_ERRLEN]);
 
 struct rstate;
 

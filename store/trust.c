@@ -1,0 +1,797 @@
+/*
+ * trust.c: facts of membership, standing as of an HLC, and the write rules
+ * (see trust.h).  The facts live in SQLite; standings are cached per
+ * origin and forgotten whenever a fact is added.
+ */
+#include "store/trust.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store/hlc.h"
+
+#define DAY_MS		(86400 * (uint64_t)1000)
+#define CENTER_MAX	200
+#define NOTE_MAX	240
+
+/* One certificate that counts: a member until ${end} (exclusive, ms). */
+struct tcert {
+	uint64_t	end;
+	bool		admin;
+	char		center[CENTER_MAX + 1];
+	char		expires[11];
+};
+
+/* What the facts say of one node. */
+struct tnode {
+	bool		loaded;
+	bool		root;
+	uint64_t	revoked;	/* ms; UINT64_MAX if never. */
+	char		rnote[NOTE_MAX];
+	size_t		n;
+	struct tcert	*c;		/* Sorted by end. */
+};
+
+struct trust {
+	sqlite3		*h;
+	int		enabled;	/* -1: not known yet. */
+	uint8_t		root[TRUST_KEY_LEN];
+	struct tnode	*node;		/* By origin index. */
+	size_t		nnode;
+	char		note[NOTE_MAX];
+};
+
+/* ---- Canonical bytes. ---- */
+
+static int
+pack_str(msgpack_packer *pk, const char *s)
+{
+
+	return (msgpack_pack_str_with_body(pk, s, strlen(s)));
+}
+
+int
+trust_cert_bytes(const uint8_t key[TRUST_KEY_LEN], const char *name,
+    const char *center, const char *role, const char *expires,
+    msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 6);
+	e |= pack_str(&pk, TRUST_CERT_CONTEXT);
+	e |= msgpack_pack_bin_with_body(&pk, key, TRUST_KEY_LEN);
+	e |= pack_str(&pk, name);
+	e |= pack_str(&pk, center);
+	e |= pack_str(&pk, role);
+	e |= pack_str(&pk, expires);
+	return (e ? -1 : 0);
+}
+
+int
+trust_revoke_bytes(const uint8_t key[TRUST_KEY_LEN], const char *when,
+    const char *reason, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 4);
+	e |= pack_str(&pk, TRUST_REVOKE_CONTEXT);
+	e |= msgpack_pack_bin_with_body(&pk, key, TRUST_KEY_LEN);
+	e |= pack_str(&pk, when);
+	e |= pack_str(&pk, reason);
+	return (e ? -1 : 0);
+}
+
+/* ---- Dates. ---- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant). */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + (int64_t)doe - 719468);
+}
+
+/* Read ${n} digits of ${s} into ${out}. */
+static int
+digits(const char *s, size_t n, unsigned *out)
+{
+	size_t i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		*out = *out * 10 + (unsigned)(s[i] - '0');
+	}
+	return (0);
+}
+
+/*
+ * ms since the epoch of "YYYY-MM-DD" (start of the day) or
+ * "YYYY-MM-DDTHH:MM:SSZ"; -1 if malformed or before 1970.
+ */
+static int64_t
+parse_time(const char *s)
+{
+	unsigned y, mo, d, h = 0, mi = 0, se = 0;
+	size_t len = strlen(s);
+	int64_t days;
+
+	if ((len != 10 && len != 20) || digits(s, 4, &y) || s[4] != '-' ||
+	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d) ||
+	    mo < 1 || mo > 12 || d < 1 || d > 31)
+		return (-1);
+	if (len == 20 && (s[10] != 'T' || digits(s + 11, 2, &h) ||
+	    s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    digits(s + 17, 2, &se) || s[19] != 'Z' || h > 23 || mi > 59 ||
+	    se > 60))
+		return (-1);
+	if ((days = days_from_civil(y, mo, d)) < 0)
+		return (-1);
+	return ((days * 86400 + h * 3600 + mi * 60 + se) * 1000);
+}
+
+/* ---- Tables and cache. ---- */
+
+int
+trust_schema(sqlite3 *h, const char *schema, char *err, size_t errlen)
+{
+	char sql[1024], *msg = NULL;
+
+	snprintf(sql, sizeof(sql),
+	    "CREATE TABLE IF NOT EXISTS %s.certs(key BLOB NOT NULL,"
+	    " sig BLOB NOT NULL, by BLOB NOT NULL, name TEXT NOT NULL,"
+	    " center TEXT NOT NULL, role TEXT NOT NULL,"
+	    " expires TEXT NOT NULL, PRIMARY KEY(key, sig)) WITHOUT ROWID;"
+	    "CREATE TABLE IF NOT EXISTS %s.revocations(key BLOB NOT NULL,"
+	    " sig BLOB NOT NULL, by BLOB NOT NULL, at TEXT NOT NULL,"
+	    " reason TEXT NOT NULL, PRIMARY KEY(key, sig)) WITHOUT ROWID;"
+	    "CREATE TABLE IF NOT EXISTS %s.refused(coll TEXT NOT NULL,"
+	    " id BLOB NOT NULL, origin INTEGER NOT NULL,"
+	    " seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
+	    " reason TEXT NOT NULL, PRIMARY KEY(coll, id, origin, seq))"
+	    " WITHOUT ROWID;"
+	    "CREATE INDEX IF NOT EXISTS %s.refused_commit ON refused(origin,"
+	    " seq);", schema, schema, schema, schema);
+	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "create trust tables: %s",
+		    msg ? msg : "out of memory");
+		sqlite3_free(msg);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+trust_open(struct trust **trp, sqlite3 *h)
+{
+	struct trust *tr;
+
+	if ((tr = calloc(1, sizeof(*tr))) == NULL)
+		return (-1);
+	tr->h = h;
+	tr->enabled = -1;
+	*trp = tr;
+	return (0);
+}
+
+void
+trust_reset(struct trust *tr)
+{
+	size_t i;
+
+	if (tr == NULL)
+		return;
+	for (i = 0; i < tr->nnode; i++) {
+		free(tr->node[i].c);
+		tr->node[i].c = NULL;
+		tr->node[i].n = 0;
+		tr->node[i].loaded = false;
+	}
+	tr->enabled = -1;
+}
+
+void
+trust_close(struct trust *tr)
+{
+
+	if (tr == NULL)
+		return;
+	trust_reset(tr);
+	free(tr->node);
+	free(tr);
+}
+
+/* Decode exactly ${n} bytes of hex from ${s} (length ${len}). */
+static int
+unhex(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	size_t got;
+	const char *end;
+
+	if (len != 2 * n || sodium_hex2bin(out, n, s, len, NULL, &got,
+	    &end) != 0 || got != n || end != s + len)
+		return (-1);
+	return (0);
+}
+
+bool
+trust_enabled(struct trust *tr)
+{
+	sqlite3_stmt *st;
+
+	if (tr->enabled >= 0)
+		return (tr->enabled == 1);
+	tr->enabled = 0;
+	if (sqlite3_prepare_v2(tr->h, "SELECT v FROM main.meta WHERE"
+	    " k = 'admin_key'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    unhex((const char *)sqlite3_column_text(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), tr->root,
+	    TRUST_KEY_LEN) == 0)
+		tr->enabled = 1;
+	sqlite3_finalize(st);
+	return (tr->enabled == 1);
+}
+
+/* Run ${sql} with blob ${key} bound; whether it returned a row. */
+static bool
+exists(struct trust *tr, const char *sql, const uint8_t *key,
+    const uint8_t *key2)
+{
+	sqlite3_stmt *st;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(tr->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return (false);
+	sqlite3_bind_blob(st, 1, key, TRUST_KEY_LEN, SQLITE_STATIC);
+	if (key2 != NULL)
+		sqlite3_bind_blob(st, 2, key2, TRUST_KEY_LEN, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return (yes);
+}
+
+/* Does root certify ${k} as an admin? */
+static bool
+root_admin(struct trust *tr, const uint8_t *k)
+{
+
+	return (exists(tr, "SELECT 1 FROM main.certs WHERE key = ?1 AND"
+	    " by = ?2 AND role = 'admin'", k, tr->root));
+}
+
+/* May ${k} sign certificates and revocations of non-admins? */
+static bool
+issuer(struct trust *tr, const uint8_t *k)
+{
+
+	if (sodium_memcmp(k, tr->root, TRUST_KEY_LEN) == 0)
+		return (true);
+	return (root_admin(tr, k) && !exists(tr, "SELECT 1 FROM"
+	    " main.revocations WHERE key = ?1 AND by = ?2", k, tr->root));
+}
+
+static int
+tcert_cmp(const void *a, const void *b)
+{
+	const struct tcert *x = a, *y = b;
+	int c;
+
+	if (x->end != y->end)
+		return (x->end < y->end ? -1 : 1);
+	if (x->admin != y->admin)
+		return (x->admin ? -1 : 1);
+	c = strcmp(x->center, y->center);
+	return (c);
+}
+
+/* Work out what the facts say of ${key}. */
+static int
+load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
+{
+	sqlite3_stmt *st = NULL;
+	struct tcert *c;
+	const char *role, *center, *exp;
+	int64_t t;
+	bool is_admin;
+
+	n->loaded = true;
+	n->root = sodium_memcmp(key, tr->root, TRUST_KEY_LEN) == 0;
+	n->revoked = UINT64_MAX;
+	n->rnote[0] = '\0';
+	n->n = 0;
+	if (n->root)
+		return (0);
+	if (sqlite3_prepare_v2(tr->h, "SELECT by, role, center, expires FROM"
+	    " main.certs WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_blob(st, 1, key, TRUST_KEY_LEN, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != TRUST_KEY_LEN)
+			continue;
+		role = (const char *)sqlite3_column_text(st, 1);
+		center = (const char *)sqlite3_column_text(st, 2);
+		exp = (const char *)sqlite3_column_text(st, 3);
+		if (strlen(center) > CENTER_MAX || strlen(exp) != 10 ||
+		    (t = parse_time(exp)) < 0)
+			continue;
+		if (strcmp(role, "admin") == 0 ? sodium_memcmp(
+		    sqlite3_column_blob(st, 0), tr->root, TRUST_KEY_LEN) != 0 :
+		    !issuer(tr, sqlite3_column_blob(st, 0)))
+			continue;
+		if ((c = realloc(n->c, (n->n + 1) * sizeof(*c))) == NULL)
+			goto fail;
+		n->c = c;
+		c = &n->c[n->n++];
+		c->end = (uint64_t)t + DAY_MS;
+		c->admin = strcmp(role, "admin") == 0;
+		snprintf(c->center, sizeof(c->center), "%s", center);
+		snprintf(c->expires, sizeof(c->expires), "%s", exp);
+	}
+	sqlite3_finalize(st);
+	qsort(n->c, n->n, sizeof(*n->c), tcert_cmp);
+
+	/* Only root revokes an admin. */
+	is_admin = root_admin(tr, key);
+	if (sqlite3_prepare_v2(tr->h, "SELECT by, at, reason FROM"
+	    " main.revocations WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_blob(st, 1, key, TRUST_KEY_LEN, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != TRUST_KEY_LEN ||
+		    (t = parse_time((const char *)sqlite3_column_text(st,
+		    1))) < 0)
+			continue;
+		if (is_admin ? sodium_memcmp(sqlite3_column_blob(st, 0),
+		    tr->root, TRUST_KEY_LEN) != 0 :
+		    !issuer(tr, sqlite3_column_blob(st, 0)))
+			continue;
+		if ((uint64_t)t < n->revoked) {
+			n->revoked = (uint64_t)t;
+			snprintf(n->rnote, sizeof(n->rnote), "%s (%s)",
+			    sqlite3_column_text(st, 1),
+			    sqlite3_column_text(st, 2));
+		}
+	}
+	sqlite3_finalize(st);
+	return (0);
+
+fail:
+	sqlite3_finalize(st);
+	return (-1);
+}
+
+int
+trust_standing(struct trust *tr, uint32_t oidx, const uint8_t *key,
+    uint64_t hlc, struct trust_as_of *out)
+{
+	struct tnode *n;
+	uint64_t ms = hlc_ms(hlc);
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->center = "";
+	out->note = "";
+	if (oidx >= tr->nnode) {
+		if ((n = realloc(tr->node, (oidx + 1) * sizeof(*n))) == NULL)
+			return (-1);
+		memset(n + tr->nnode, 0, (oidx + 1 - tr->nnode) * sizeof(*n));
+		tr->node = n;
+		tr->nnode = oidx + 1;
+	}
+	n = &tr->node[oidx];
+	if (!n->loaded && load_node(tr, n, key)) {
+		n->loaded = false;
+		return (-1);
+	}
+	if (n->root) {
+		out->admin = true;
+		return (0);
+	}
+	if (ms > n->revoked) {
+		out->st = TRUST_REVOKED;
+		out->note = n->rnote;
+		return (0);
+	}
+	for (i = 0; i < n->n; i++)
+		if (n->c[i].end > ms) {
+			out->admin = n->c[i].admin;
+			out->center = n->c[i].center;
+			return (0);
+		}
+	if (n->n == 0)
+		out->st = TRUST_STRANGER;
+	else {
+		out->st = TRUST_EXPIRED;
+		out->note = n->c[n->n - 1].expires;
+	}
+	return (0);
+}
+
+bool
+trust_same(const struct trust_as_of *a, const struct trust_as_of *b)
+{
+
+	if (a->st != b->st)
+		return (false);
+	if (a->st != TRUST_MEMBER)
+		return (strcmp(a->note, b->note) == 0);
+	return (a->admin == b->admin && strcmp(a->center, b->center) == 0);
+}
+
+/* ---- Facts. ---- */
+
+/* The text of field ${name} of ${rc}: NULL if absent, "" if cleared. */
+static const char *
+ftext(const struct rchange *rc, const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nf; i++) {
+		if (rc->f[i].field_len != strlen(name) ||
+		    memcmp(rc->f[i].field, name, rc->f[i].field_len) != 0)
+			continue;
+		if (rc->f[i].v.t == VAL_NIL) {
+			buf[0] = '\0';
+			return (buf);
+		}
+		if (rc->f[i].v.t != VAL_STR || rc->f[i].v.len >= len ||
+		    memchr(rc->f[i].v.s, '\0', rc->f[i].v.len) != NULL)
+			return (NULL);
+		memcpy(buf, rc->f[i].v.s, rc->f[i].v.len);
+		buf[rc->f[i].v.len] = '\0';
+		return (buf);
+	}
+	return (NULL);
+}
+
+static int
+verify(msgpack_sbuffer *sb, const uint8_t *sig, const uint8_t *by)
+{
+
+	return (crypto_sign_verify_detached(sig, (const uint8_t *)sb->data,
+	    sb->size, by));
+}
+
+/*
+ * The key a revocation in ${rc} names: its key field, else the one
+ * certificate whose key starts with the record id.
+ */
+static int
+revoked_key(struct trust *tr, const struct rchange *rc, uint8_t key[32])
+{
+	sqlite3_stmt *st;
+	char buf[65];
+	const char *k;
+	int found = 0;
+
+	if ((k = ftext(rc, "key", buf, sizeof(buf))) != NULL)
+		return (unhex(k, strlen(k), key, TRUST_KEY_LEN));
+	if (sqlite3_prepare_v2(tr->h, "SELECT DISTINCT key FROM main.certs"
+	    " WHERE substr(key, 1, 16) = ?", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_blob(st, 1, rc->id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
+		    found++ == 0)
+			memcpy(key, sqlite3_column_blob(st, 0), TRUST_KEY_LEN);
+	sqlite3_finalize(st);
+	return (found == 1 ? 0 : -1);
+}
+
+struct fact {
+	bool		cert;
+	uint8_t		key[TRUST_KEY_LEN], by[TRUST_KEY_LEN];
+	uint8_t		sig[TRUST_SIG_LEN];
+	char		name[101], center[CENTER_MAX + 1], role[8];
+	char		when[21], reason[201];
+};
+
+/* The certificate in ${rc}, if complete and signed: 1, else 0. */
+static int
+cert_fact(const struct rchange *rc, struct fact *f)
+{
+	msgpack_sbuffer sb;
+	char key[65], by[65], sig[129];
+	int ok;
+
+	memset(f, 0, sizeof(*f));
+	f->cert = true;
+	if (ftext(rc, "cert", sig, sizeof(sig)) == NULL ||
+	    ftext(rc, "cert_by", by, sizeof(by)) == NULL ||
+	    ftext(rc, "key", key, sizeof(key)) == NULL ||
+	    ftext(rc, "role", f->role, sizeof(f->role)) == NULL ||
+	    ftext(rc, "expires", f->when, 11) == NULL ||
+	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
+	    unhex(by, strlen(by), f->by, TRUST_KEY_LEN) ||
+	    unhex(key, strlen(key), f->key, TRUST_KEY_LEN))
+		return (0);
+	if (ftext(rc, "name", f->name, sizeof(f->name)) == NULL)
+		f->name[0] = '\0';
+	if (ftext(rc, "center", f->center, sizeof(f->center)) == NULL)
+		f->center[0] = '\0';
+	msgpack_sbuffer_init(&sb);
+	ok = trust_cert_bytes(f->key, f->name, f->center, f->role, f->when,
+	    &sb) == 0 && verify(&sb, f->sig, f->by) == 0;
+	msgpack_sbuffer_destroy(&sb);
+	return (ok);
+}
+
+/* The revocation in ${rc}, if complete and signed: 1, else 0. */
+static int
+revoke_fact(struct trust *tr, const struct rchange *rc, struct fact *f)
+{
+	msgpack_sbuffer sb;
+	char by[65], sig[129];
+	int ok;
+
+	memset(f, 0, sizeof(*f));
+	if (ftext(rc, "revoked_sig", sig, sizeof(sig)) == NULL ||
+	    ftext(rc, "revoked_by", by, sizeof(by)) == NULL ||
+	    ftext(rc, "revoked", f->when, sizeof(f->when)) == NULL ||
+	    *f->when == '\0' ||
+	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
+	    unhex(by, strlen(by), f->by, TRUST_KEY_LEN) ||
+	    revoked_key(tr, rc, f->key))
+		return (0);
+	if (ftext(rc, "revoked_reason", f->reason, sizeof(f->reason)) == NULL)
+		f->reason[0] = '\0';
+	msgpack_sbuffer_init(&sb);
+	ok = trust_revoke_bytes(f->key, f->when, f->reason, &sb) == 0 &&
+	    verify(&sb, f->sig, f->by) == 0;
+	msgpack_sbuffer_destroy(&sb);
+	return (ok);
+}
+
+/* Whether ${f} is already recorded. */
+static bool
+known(struct trust *tr, const struct fact *f)
+{
+	sqlite3_stmt *st;
+	bool yes = true;
+
+	if (sqlite3_prepare_v2(tr->h, f->cert ? "SELECT 1 FROM main.certs"
+	    " WHERE key = ? AND sig = ?" : "SELECT 1 FROM main.revocations"
+	    " WHERE key = ? AND sig = ?", -1, &st, NULL) != SQLITE_OK)
+		return (true);
+	sqlite3_bind_blob(st, 1, f->key, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return (yes);
+}
+
+static int
+record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(tr->h, f->cert ? "INSERT OR IGNORE INTO"
+	    " main.certs VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)" :
+	    "INSERT OR IGNORE INTO main.revocations VALUES(?1, ?2, ?3, ?4,"
+	    " ?5)", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "record a fact: %s",
+		    sqlite3_errmsg(tr->h));
+		return (-1);
+	}
+	sqlite3_bind_blob(st, 1, f->key, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, f->by, TRUST_KEY_LEN, SQLITE_STATIC);
+	if (f->cert) {
+		sqlite3_bind_text(st, 4, f->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, f->center, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, f->role, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, f->when, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 4, f->when, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, f->reason, -1, SQLITE_STATIC);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "record a fact: %s",
+		    sqlite3_errmsg(tr->h));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+trust_note(struct trust *tr, const struct rchange *rc,
+    int (*fn)(void *, const uint8_t *, bool), void *arg, char *err,
+    size_t errlen)
+{
+	struct fact f[2];
+	size_t n = 0, i;
+	bool all;
+
+	if (rc->coll_len != 7 || memcmp(rc->coll, "members", 7) != 0)
+		return (0);
+	if (cert_fact(rc, &f[n]) && !known(tr, &f[n]))
+		n++;
+	if (revoke_fact(tr, rc, &f[n]) && !known(tr, &f[n]))
+		n++;
+	for (i = 0; i < n; i++) {
+		/* An admin's facts reach the nodes it certified. */
+		all = sodium_memcmp(f[i].by, tr->root, TRUST_KEY_LEN) == 0 &&
+		    ((f[i].cert && strcmp(f[i].role, "admin") == 0) ||
+		    root_admin(tr, f[i].key));
+		if (fn != NULL && fn(arg, f[i].key, all)) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (record(tr, &f[i], err, errlen))
+			return (-1);
+	if (n > 0)
+		trust_reset(tr);
+	return ((int)n);
+}
+
+int
+trust_clear(struct trust *tr, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	trust_reset(tr);
+	if (sqlite3_exec(tr->h, "DELETE FROM main.certs;"
+	    " DELETE FROM main.revocations;", NULL, NULL, &msg) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "clear facts: %s", msg ? msg :
+		    "out of memory");
+		sqlite3_free(msg);
+		return (-1);
+	}
+	return (0);
+}
+
+/* ---- Rules. ---- */
+
+static bool
+is(const struct rchange *rc, const char *coll)
+{
+
+	return (rc->coll_len == strlen(coll) &&
+	    memcmp(rc->coll, coll, rc->coll_len) == 0);
+}
+
+static const struct fchange *
+fchange(const struct rchange *rc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nf; i++)
+		if (rc->f[i].field_len == strlen(name) &&
+		    memcmp(rc->f[i].field, name, rc->f[i].field_len) == 0)
+			return (&rc->f[i]);
+	return (NULL);
+}
+
+static bool
+val_is(const struct val *v, const char *s, size_t len)
+{
+
+	return (v->t == VAL_STR && v->len == len && memcmp(v->s, s, len) == 0);
+}
+
+/* "'text'" of a value, for a reason. */
+static const char *
+quote(const struct val *v, char *buf, size_t len)
+{
+
+	if (v->t != VAL_STR)
+		return ("none");
+	snprintf(buf, len, "'%.*s'", (int)(v->len > 60 ? 60 : v->len), v->s);
+	return (buf);
+}
+
+static enum trust_verdict
+judge_consultation(const struct trust_as_of *as, const uint8_t *origin,
+    uint64_t hlc, const struct rchange *rc, const struct trust_rec *rec,
+    char why[TRUST_WHY_LEN])
+{
+	const struct fchange *cf = fchange(rc, "center");
+	const struct val *owner = NULL;
+	char q[80];
+	int c;
+
+	if (cf != NULL && rec->has_center) {
+		c = hlc < rec->c_hlc ? -1 : hlc > rec->c_hlc ? 1 :
+		    memcmp(origin, rec->c_origin, TRUST_KEY_LEN);
+		if (c < 0)
+			return (TRUST_REDERIVE);
+		if (cf->v.t != VAL_STR || !val_is(rec->center, cf->v.s,
+		    cf->v.len)) {
+			snprintf(why, TRUST_WHY_LEN, "the center of a "
+			    "consultation is fixed when it is created (it is "
+			    "%s)", quote(rec->center, q, sizeof(q)));
+			return (TRUST_REFUSED);
+		}
+	}
+	if (rec->has_center)
+		owner = rec->center;
+	else if (cf != NULL && cf->v.t == VAL_STR)
+		owner = &cf->v;
+	if (as->admin)
+		return (TRUST_OK);
+	if (owner == NULL) {
+		snprintf(why, TRUST_WHY_LEN, "a consultation names its center "
+		    "when it is created; this one has none");
+		return (TRUST_REFUSED);
+	}
+	if (val_is(owner, as->center, strlen(as->center)))
+		return (TRUST_OK);
+	if (!rec->has_center)
+		snprintf(why, TRUST_WHY_LEN, "creates a consultation of "
+		    "center %s, but its origin is of center '%s'",
+		    quote(owner, q, sizeof(q)), as->center);
+	else
+		snprintf(why, TRUST_WHY_LEN, "the consultation belongs to "
+		    "center %s; its origin is of center '%s'",
+		    quote(owner, q, sizeof(q)), as->center);
+	return (TRUST_REFUSED);
+}
+
+enum trust_verdict
+trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
+    uint64_t hlc, const struct coll_def *c, const struct rchange *rc,
+    const struct trust_rec *rec, char why[TRUST_WHY_LEN])
+{
+	struct trust_as_of as;
+
+	if (!trust_enabled(tr))
+		return (TRUST_OK);
+	if (trust_standing(tr, oidx, origin, hlc, &as)) {
+		snprintf(why, TRUST_WHY_LEN, "out of memory");
+		return (TRUST_REFUSED);
+	}
+	switch (as.st) {
+	case TRUST_MEMBER:
+		break;
+	case TRUST_STRANGER:
+		snprintf(why, TRUST_WHY_LEN, "its origin is not a member of "
+		    "this network");
+		return (TRUST_REFUSED);
+	case TRUST_EXPIRED:
+		snprintf(why, TRUST_WHY_LEN, "its origin's certificate "
+		    "expired on %s", as.note);
+		return (TRUST_REFUSED);
+	case TRUST_REVOKED:
+		snprintf(why, TRUST_WHY_LEN, "its origin was revoked on %s",
+		    as.note);
+		return (TRUST_REFUSED);
+	}
+	if (strcmp(c->name, "consultations") == 0)
+		return (judge_consultation(&as, origin, hlc, rc, rec, why));
+	if (as.admin)
+		return (TRUST_OK);
+	if (is(rc, "members") && memcmp(rc->id, origin, SCHEMA_ID_LEN) == 0) {
+		if (fchange(rc, "revoked") == NULL &&
+		    fchange(rc, "revoked_reason") == NULL &&
+		    fchange(rc, "revoked_by") == NULL &&
+		    fchange(rc, "revoked_sig") == NULL)
+			return (TRUST_OK);
+		snprintf(why, TRUST_WHY_LEN, "only admins write revocations");
+		return (TRUST_REFUSED);
+	}
+	snprintf(why, TRUST_WHY_LEN, "only admins write %s%s", c->name,
+	    is(rc, "members") ? " records other than their own" : "");
+	return (TRUST_REFUSED);
+}
