@@ -25,8 +25,9 @@
  *               commit bodies as blobs (a verbatim log and a row per
  *               record, with no CPU spent on either).
  *   import-cli  The same through `hamroh import` (fork/exec, JSON parsing).
- *   apply       Those commits from a bundle into an empty node (bundle_read,
- *               db_apply, one transaction), vs the same raw insert rate.
+ *   apply       Those commits from a bundle into an empty node of the
+ *               writer's network, which judges each (bundle_read, db_apply,
+ *               one transaction), vs the same raw insert rate.
  *   apply-conf  Apply again, of the same records written with their
  *               confidential fields (client_name, client_phone, summary)
  *               sealed to a center key, vs the plain apply: target 0.8.
@@ -538,6 +539,22 @@ node_new(const char *dir)
 	return (db);
 }
 
+/*
+ * Make ${db} a member of the network whose admin key is ${admin}: from
+ * then on it judges every commit it applies (store/trust.h), as every
+ * node in the field does.
+ */
+static void
+node_join(struct db *db, const uint8_t *admin)
+{
+	char err[STORE_ERRLEN], hex[2 * crypto_sign_PUBLICKEYBYTES + 1];
+
+	sodium_bin2hex(hex, sizeof(hex), admin, crypto_sign_PUBLICKEYBYTES);
+	if (db_begin(db, wall_ms(), err) ||
+	    db_meta_set(db, "admin_key", hex, err) || db_commit(db, err))
+		die("join: %s", err);
+}
+
 /* Buffer the fields of ${r} as record ${id}. */
 static void
 put_rec(struct db *db, const uint8_t id[SCHEMA_ID_LEN], const struct rec *r)
@@ -562,7 +579,7 @@ static size_t export_bundle(struct db *, const char *);
 
 static size_t
 sealed_bundle(const char *dir, const struct rec *recs, size_t n,
-    const char *path)
+    const char *path, uint8_t writer[crypto_sign_PUBLICKEYBYTES])
 {
 	struct conf_key k;
 	struct rec r;
@@ -597,6 +614,7 @@ sealed_bundle(const char *dir, const struct rec *recs, size_t n,
 	if (db_commit(db, err))
 		die("db_commit: %s", err);
 	nc = export_bundle(db, path);
+	memcpy(writer, db_node_key(db), crypto_sign_PUBLICKEYBYTES);
 	db_close(db);
 	rmtree(dir);
 	sodium_memzero(&k, sizeof(k));
@@ -1056,6 +1074,7 @@ main(int argc, char **argv)
 			rmtree(dir);
 		}
 		db2 = node_new(dir);
+		node_join(db2, db_node_key(db));
 		sync();
 		t = hamroh_apply(db2, tpath("all.bundle"), ncommits, &tc);
 		if (rep == 0 || t < t_app) {
@@ -1069,12 +1088,14 @@ main(int argc, char **argv)
 
 	/* 2b. The same, with the confidential fields sealed. */
 	{
+		uint8_t writer[crypto_sign_PUBLICKEYBYTES];
 		size_t nsc = sealed_bundle(tpath("sealed-src"), recs, n,
-		    tpath("sealed.bundle"));
+		    tpath("sealed.bundle"), writer);
 
 		for (rep = 0; rep < o.reps; rep++) {
 			snprintf(dir, sizeof(dir), "%s", tpath("apply-sealed"));
 			db2 = node_new(dir);
+			node_join(db2, writer);
 			sync();
 			t = hamroh_apply(db2, tpath("sealed.bundle"), nsc, &tc);
 			if (rep == 0 || t < t_sealed)
