@@ -3,11 +3,14 @@
  * commits, verification and application of foreign commits, held commits
  * and forks, rebuild and verify.
  *
- * Every materialized row is a function of the commits applied: apply_rec()
- * is the one path by which a write reaches a table, for local commits,
- * foreign commits and rebuilds alike.
+ * Every materialized row is a function of the commits applied:
+ * db_apply_state() is the one path by which a write reaches a table, and
+ * judge_rec() (store/judge.c) decides before it whether the write may,
+ * for local commits, foreign commits and replays alike.
  */
 #include "store/db.h"
+
+#include "store/db_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,33 +24,6 @@
 
 #define SCHEMA_VERSION	5
 #define BUSY_MS		10000
-
-struct orig {
-	uint8_t		key[COMMIT_KEY_LEN];
-	uint64_t	seq;		/* Highest seq applied; 0 if none. */
-	uint64_t	hlc;		/* Its hlc. */
-	uint8_t		hash[COMMIT_HASH_LEN];
-	uint64_t	rb_hlc;		/* Progress of a rebuild. */
-};
-
-/* Where apply_rec() writes: the live tables or a verify's scratch copy. */
-struct tgt {
-	const char	*schema;	/* "main" or "temp" */
-	bool		rebuild;	/* Use orig.rb_hlc for "applied". */
-	sqlite3_stmt	*sel[8], *rep[8];
-	int64_t		nrefused;	/* Rows in its refused; -1: count. */
-	sqlite3_stmt	*ref_ins, *ref_has, *ref_del, *ref_list;
-};
-
-/* A replay's target: empty tables, and "applied" follows the replay. */
-#define TGT(schema)	{ schema, true, { NULL }, { NULL }, 0, NULL, NULL, \
-			    NULL, NULL }
-
-/* A record to re-derive from the log: its collection and id. */
-struct rid {
-	size_t		ci;
-	uint8_t		id[SCHEMA_ID_LEN];
-};
 
 /* Storage for buffered values: freed all at once when a commit is sealed. */
 struct chunk {
@@ -66,34 +42,8 @@ struct lchange {
 	size_t			n;	/* Order of arrival. */
 };
 
-struct db {
-	sqlite3		*h;
-	uint8_t		*sk;		/* sodium_malloc'd, or NULL. */
-	uint8_t		pk[COMMIT_KEY_LEN];
-	bool		signer;
-	struct orig	*orig;
-	size_t		norig, aorig;
-	int64_t		data_version;
-	struct tgt	live;
-	struct lchange	*lc;
-	size_t		nlc, alc;
-	struct chunk	*chunks;
-	uint64_t	last_hlc;
-	uint64_t	now_ms;		/* Of the open transaction. */
-	size_t		nrec_pending, bytes_pending;
-	sqlite3_stmt	*s_ins_commit, *s_find_commit, *s_ins_origin;
-	sqlite3_stmt	*s_ins_held, *s_find_held, *s_del_held;
-	sqlite3_stmt	*s_ins_fork;
-	struct trust	*trust;
-	/* Records whose judgement a new fact changed, for db_commit(). */
-	struct rid	*rd;
-	size_t		nrd, ard;
-	bool		full_rederive;	/* The network changed: all of it. */
-	bool		settling;
-};
-
-static void
-errf(char err[STORE_ERRLEN], const char *what, sqlite3 *h)
+void
+db_errf(char err[STORE_ERRLEN], const char *what, sqlite3 *h)
 {
 
 	if (h != NULL && (sqlite3_extended_errcode(h) & 0xff) == SQLITE_FULL)
@@ -104,19 +54,19 @@ errf(char err[STORE_ERRLEN], const char *what, sqlite3 *h)
 		    h ? sqlite3_errmsg(h) : "out of memory");
 }
 
-static int
-exec(struct db *db, const char *sql, char err[STORE_ERRLEN])
+int
+db_exec(struct db *db, const char *sql, char err[STORE_ERRLEN])
 {
 
 	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		errf(err, "database", db->h);
+		db_errf(err, "database", db->h);
 		return (-1);
 	}
 	return (0);
 }
 
-static int
-prep(struct db *db, sqlite3_stmt **st, const char *sql,
+int
+db_prep(struct db *db, sqlite3_stmt **st, const char *sql,
     char err[STORE_ERRLEN])
 {
 
@@ -127,7 +77,7 @@ prep(struct db *db, sqlite3_stmt **st, const char *sql,
 	}
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
 	    NULL) != SQLITE_OK) {
-		errf(err, "database prepare", db->h);
+		db_errf(err, "database prepare", db->h);
 		return (-1);
 	}
 	return (0);
@@ -157,15 +107,11 @@ create_coll_table(struct db *db, const char *schema, const struct coll_def *c,
 	snprintf(sql + off, sizeof(sql) - off, ", _deleted INTEGER,"
 	    " _conflicts INTEGER NOT NULL, _extra INTEGER NOT NULL,"
 	    " _state BLOB NOT NULL)");
-	return (exec(db, sql, err));
+	return (db_exec(db, sql, err));
 }
 
-static int replay(struct db *, struct tgt *, const struct rid *, size_t,
-    char[STORE_ERRLEN]);
 static uint64_t count(struct db *, const char *);
-static int settle(struct db *, char[STORE_ERRLEN]);
 static int load_origins(struct db *, char[STORE_ERRLEN]);
-static void tgt_fini(struct tgt *);
 
 /*
  * The materialized tables are derived data: when the field table in
@@ -223,14 +169,14 @@ layout_sync(struct db *db, char err[STORE_ERRLEN])
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS main.c_%s",
 		    c->name);
-		if (exec(db, sql, err) || create_coll_table(db, "main", c, err))
+		if (db_exec(db, sql, err) || create_coll_table(db, "main", c, err))
 			return (-1);
 	}
-	if (load_origins(db, err) || replay(db, &t, NULL, 0, err)) {
-		tgt_fini(&t);
+	if (load_origins(db, err) || judge_replay(db, &t, NULL, 0, err)) {
+		db_tgt_fini(&t);
 		return (-1);
 	}
-	tgt_fini(&t);
+	db_tgt_fini(&t);
 	return (db_meta_set(db, "layout", layout, err));
 }
 
@@ -243,7 +189,7 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
 	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		errf(err, "read schema version", db->h);
+		db_errf(err, "read schema version", db->h);
 		sqlite3_finalize(st);
 		return (-1);
 	}
@@ -258,9 +204,9 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	/* Up to date: no write lock for a read-only command. */
 	if (v == SCHEMA_VERSION && layout_current(db))
 		return (0);
-	if (exec(db, "BEGIN IMMEDIATE", err))
+	if (db_exec(db, "BEGIN IMMEDIATE", err))
 		return (-1);
-	if (v < 1 && exec(db,
+	if (v < 1 && db_exec(db,
 	    "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
 	    "CREATE TABLE origins(idx INTEGER PRIMARY KEY,"
 	    " key BLOB NOT NULL UNIQUE);"
@@ -279,12 +225,12 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    " UNIQUE(origin, seq, hash_other));", err))
 		goto fail;
 	/* 2: addresses to dial (config lives in SQLite too). */
-	if (v < 2 && exec(db,
+	if (v < 2 && db_exec(db,
 	    "CREATE TABLE IF NOT EXISTS peers(addr TEXT PRIMARY KEY, key BLOB,"
 	    " added INTEGER NOT NULL);", err))
 		goto fail;
 	/* 3: what the agent last knew of each peer, for `hamroh status`. */
-	if (v < 3 && exec(db,
+	if (v < 3 && db_exec(db,
 	    "CREATE TABLE IF NOT EXISTS peer_status(key BLOB PRIMARY KEY,"
 	    " name TEXT,"
 	    " addr TEXT, state TEXT NOT NULL, retry_at INTEGER,"
@@ -293,7 +239,7 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    " updated INTEGER NOT NULL);", err))
 		goto fail;
 	/* 4: the newest handshake time accepted from each initiator. */
-	if (v < 4 && exec(db,
+	if (v < 4 && db_exec(db,
 	    "CREATE TABLE IF NOT EXISTS hs_seen(key BLOB PRIMARY KEY,"
 	    " ts INTEGER NOT NULL);", err))
 		goto fail;
@@ -304,7 +250,7 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	if (layout_sync(db, err))
 		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (exec(db, sql, err) || exec(db, "COMMIT", err))
+	if (db_exec(db, sql, err) || db_exec(db, "COMMIT", err))
 		goto fail;
 	return (0);
 
@@ -361,7 +307,7 @@ load_origins(struct db *db, char err[STORE_ERRLEN])
 	return (0);
 
 fail:
-	errf(err, "load origins", db->h);
+	db_errf(err, "load origins", db->h);
 fail1:
 	sqlite3_finalize(st);
 	return (-1);
@@ -405,11 +351,11 @@ db_open(struct db **dbp, const char *path, bool create,
 		goto err1;
 	}
 	sqlite3_extended_result_codes(db->h, 1);
-	if (exec(db, "PRAGMA journal_mode=WAL", err) ||
-	    exec(db, "PRAGMA synchronous=FULL", err) ||
-	    exec(db, "PRAGMA foreign_keys=OFF", err) ||
-	    exec(db, "PRAGMA temp_store=MEMORY", err) ||
-	    exec(db, "PRAGMA cache_size=-65536", err))
+	if (db_exec(db, "PRAGMA journal_mode=WAL", err) ||
+	    db_exec(db, "PRAGMA synchronous=FULL", err) ||
+	    db_exec(db, "PRAGMA foreign_keys=OFF", err) ||
+	    db_exec(db, "PRAGMA temp_store=MEMORY", err) ||
+	    db_exec(db, "PRAGMA cache_size=-65536", err))
 		goto err1;
 	if (migrate(db, err) || load_origins(db, err))
 		goto err1;
@@ -434,11 +380,11 @@ db_max_pages(struct db *db, uint64_t n, char err[STORE_ERRLEN])
 
 	snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%llu",
 	    (unsigned long long)n);
-	return (exec(db, sql, err));
+	return (db_exec(db, sql, err));
 }
 
-static void
-tgt_fini(struct tgt *t)
+void
+db_tgt_fini(struct tgt *t)
 {
 	size_t i;
 
@@ -498,7 +444,7 @@ db_close(struct db *db)
 		return;
 	lc_clear(db);
 	free(db->lc);
-	tgt_fini(&db->live);
+	db_tgt_fini(&db->live);
 	trust_close(db->trust);
 	free(db->rd);
 	sqlite3_finalize(db->s_ins_commit);
@@ -595,7 +541,7 @@ db_meta_set(struct db *db, const char *k, const char *v,
 
 	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta(k, v)"
 	    " VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK) {
-		errf(err, "meta", db->h);
+		db_errf(err, "meta", db->h);
 		return (-1);
 	}
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
@@ -603,7 +549,7 @@ db_meta_set(struct db *db, const char *k, const char *v,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "meta", db->h);
+		db_errf(err, "meta", db->h);
 		return (-1);
 	}
 	/* Joining a network: what was taken unjudged is judged now. */
@@ -629,14 +575,14 @@ origin_idx(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx,
 			*idx = (uint32_t)(i - 1);
 			return (0);
 		}
-	if (prep(db, &db->s_ins_origin, "INSERT INTO origins(idx, key)"
+	if (db_prep(db, &db->s_ins_origin, "INSERT INTO origins(idx, key)"
 	    " VALUES(?, ?)", err))
 		return (-1);
 	sqlite3_bind_int64(db->s_ins_origin, 1, (int64_t)db->norig);
 	sqlite3_bind_blob(db->s_ins_origin, 2, key, COMMIT_KEY_LEN,
 	    SQLITE_STATIC);
 	if (sqlite3_step(db->s_ins_origin) != SQLITE_DONE) {
-		errf(err, "add origin", db->h);
+		db_errf(err, "add origin", db->h);
 		return (-1);
 	}
 	if (db->norig == db->aorig) {
@@ -662,8 +608,7 @@ struct mctx {
 	const uint8_t		*id;		/* The record being written. */
 };
 
-static bool refused_has(struct db *, struct tgt *, const struct coll_def *,
-    const uint8_t *, uint32_t, uint64_t);
+
 
 static const uint8_t *
 mkey(void *arg, uint32_t oidx)
@@ -681,13 +626,13 @@ mapplied(void *arg, uint64_t hlc, uint32_t oidx)
 
 	/* A refused write was never applied: whoever saw it, it stays out. */
 	return (hlc <= (m->t->rebuild ? o->rb_hlc : o->hlc) &&
-	    !refused_has(m->db, m->t, m->c, m->id, oidx, hlc));
+	    !judge_refused(m->db, m->t, m->c, m->id, oidx, hlc));
 }
 
 /* ---- Materialization. ---- */
 
-static size_t
-coll_index(const struct coll_def *c)
+size_t
+db_coll_index(const struct coll_def *c)
 {
 
 	return ((size_t)(c - schema_colls));
@@ -698,7 +643,7 @@ tgt_prep(struct db *db, struct tgt *t, const struct coll_def *c,
     char err[STORE_ERRLEN])
 {
 	char sql[4096];
-	size_t ci = coll_index(c), off, i;
+	size_t ci = db_coll_index(c), off, i;
 
 	if (t->sel[ci] == NULL) {
 		off = (size_t)snprintf(sql, sizeof(sql), "SELECT _state");
@@ -707,7 +652,7 @@ tgt_prep(struct db *db, struct tgt *t, const struct coll_def *c,
 			    ", %s", c->fields[i].name);
 		snprintf(sql + off, sizeof(sql) - off,
 		    ", _deleted FROM %s.c_%s WHERE id = ?", t->schema, c->name);
-		if (prep(db, &t->sel[ci], sql, err))
+		if (db_prep(db, &t->sel[ci], sql, err))
 			return (-1);
 		off = (size_t)snprintf(sql, sizeof(sql),
 		    "INSERT OR REPLACE INTO %s.c_%s VALUES(?", t->schema,
@@ -716,7 +661,7 @@ tgt_prep(struct db *db, struct tgt *t, const struct coll_def *c,
 			off += (size_t)snprintf(sql + off, sizeof(sql) - off,
 			    ", ?");
 		snprintf(sql + off, sizeof(sql) - off, ")");
-		if (prep(db, &t->rep[ci], sql, err))
+		if (db_prep(db, &t->rep[ci], sql, err))
 			return (-1);
 	}
 	sqlite3_reset(t->sel[ci]);
@@ -749,8 +694,8 @@ col_val(sqlite3_stmt *st, int col, const struct field_def *f, struct val *v)
  * Load the state of record ${id} into ${rs} (empty if the record is new),
  * filling column-stored winners from the columns.
  */
-static int
-load_rec(struct db *db, struct tgt *t, const struct coll_def *c,
+int
+db_load_rec(struct db *db, struct tgt *t, const struct coll_def *c,
     const uint8_t id[SCHEMA_ID_LEN], struct rstate *rs,
     char err[STORE_ERRLEN])
 {
@@ -766,12 +711,12 @@ load_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	memset(rs, 0, sizeof(*rs));
 	if (tgt_prep(db, t, c, err))
 		return (-1);
-	st = t->sel[coll_index(c)];
+	st = t->sel[db_coll_index(c)];
 	sqlite3_bind_blob(st, 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
 		return (0);
 	if (rc != SQLITE_ROW) {
-		errf(err, "read record", db->h);
+		db_errf(err, "read record", db->h);
 		return (-1);
 	}
 	switch (rstate_decode(sqlite3_column_blob(st, 0),
@@ -842,7 +787,7 @@ store_rec(struct db *db, struct tgt *t, const struct coll_def *c,
     char err[STORE_ERRLEN])
 {
 	msgpack_sbuffer sb;
-	sqlite3_stmt *st = t->rep[coll_index(c)];
+	sqlite3_stmt *st = t->rep[db_coll_index(c)];
 	const struct field_def *f;
 	const struct mhead *w;
 	size_t i, extra = 0;
@@ -875,7 +820,7 @@ store_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "write record", db->h);
+		db_errf(err, "write record", db->h);
 		goto fail;
 	}
 	msgpack_sbuffer_destroy(&sb);
@@ -890,8 +835,8 @@ fail:
  * Apply the changes of one record of a commit stamped (hlc, oidx) to its
  * loaded state ${rs}, and write the row.  Frees ${rs}.
  */
-static int
-apply_rec_state(struct db *db, struct tgt *t, const struct coll_def *c,
+int
+db_apply_state(struct db *db, struct tgt *t, const struct coll_def *c,
     const struct rchange *rc, uint64_t hlc, uint32_t oidx, struct rstate *rs,
     char err[STORE_ERRLEN])
 {
@@ -926,575 +871,6 @@ fail:
 	return (-1);
 }
 
-/* ---- Judging (store/trust.h). ---- */
-
-/* Prepare ${head} ${t}'s schema ${tail} into ${st} (once), reset. */
-static int
-tgt_stmt(struct db *db, struct tgt *t, sqlite3_stmt **st, const char *head,
-    const char *tail, char err[STORE_ERRLEN])
-{
-	char buf[512];
-
-	if (*st == NULL) {
-		snprintf(buf, sizeof(buf), "%s%s%s", head, t->schema, tail);
-		if (prep(db, st, buf, err))
-			return (-1);
-	}
-	sqlite3_reset(*st);
-	sqlite3_clear_bindings(*st);
-	return (0);
-}
-
-static int64_t
-refused_count(struct db *db, struct tgt *t)
-{
-	sqlite3_stmt *st;
-	char sql[128];
-
-	if (t->nrefused >= 0)
-		return (t->nrefused);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.refused",
-	    t->schema);
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		t->nrefused = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	/* No table yet, or an error: assume some, and look each time. */
-	return (t->nrefused >= 0 ? t->nrefused : 1);
-}
-
-/* Was the write of (hlc, oidx) to record ${id} of ${c} refused? */
-static bool
-refused_has(struct db *db, struct tgt *t, const struct coll_def *c,
-    const uint8_t *id, uint32_t oidx, uint64_t hlc)
-{
-	char err[STORE_ERRLEN];
-	bool yes;
-
-	if (refused_count(db, t) == 0 || tgt_stmt(db, t, &t->ref_has,
-	    "SELECT 1 FROM ", ".refused WHERE coll = ? AND id = ? AND"
-	    " origin = ? AND hlc = ?", err))
-		return (false);
-	sqlite3_bind_text(t->ref_has, 1, c->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(t->ref_has, 2, id, SCHEMA_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(t->ref_has, 3, oidx);
-	sqlite3_bind_int64(t->ref_has, 4, (int64_t)hlc);
-	yes = sqlite3_step(t->ref_has) == SQLITE_ROW;
-	sqlite3_reset(t->ref_has);
-	return (yes);
-}
-
-/* Keep the refusal of the changes to ${id} made by commit (oidx, seq). */
-static int
-refuse(struct db *db, struct tgt *t, const struct coll_def *c,
-    const uint8_t *id, uint32_t oidx, uint64_t seq, uint64_t hlc,
-    const char *why, char err[STORE_ERRLEN])
-{
-	int rc;
-
-	if (tgt_stmt(db, t, &t->ref_ins, "INSERT OR REPLACE INTO ",
-	    ".refused(coll, id, origin, seq, hlc, reason)"
-	    " VALUES(?, ?, ?, ?, ?, ?)", err))
-		return (-1);
-	sqlite3_bind_text(t->ref_ins, 1, c->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(t->ref_ins, 2, id, SCHEMA_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(t->ref_ins, 3, oidx);
-	sqlite3_bind_int64(t->ref_ins, 4, (int64_t)seq);
-	sqlite3_bind_int64(t->ref_ins, 5, (int64_t)hlc);
-	sqlite3_bind_text(t->ref_ins, 6, why, -1, SQLITE_STATIC);
-	rc = sqlite3_step(t->ref_ins);
-	sqlite3_reset(t->ref_ins);
-	if (rc != SQLITE_DONE) {
-		errf(err, "record a refusal", db->h);
-		return (-1);
-	}
-	t->nrefused = -1;
-	return (0);
-}
-
-/* Re-derive record ${id} of ${c} when the transaction commits. */
-static int
-rd_add(struct db *db, const struct coll_def *c, const uint8_t *id,
-    char err[STORE_ERRLEN])
-{
-	struct rid *r;
-
-	if (db->nrd == db->ard) {
-		db->ard = db->ard ? db->ard * 2 : 64;
-		if ((r = realloc(db->rd, db->ard * sizeof(*r))) == NULL) {
-			snprintf(err, STORE_ERRLEN, "out of memory");
-			return (-1);
-		}
-		db->rd = r;
-	}
-	db->rd[db->nrd].ci = coll_index(c);
-	memcpy(db->rd[db->nrd++].id, id, SCHEMA_ID_LEN);
-	return (0);
-}
-
-/* The collection of ${rc}, or NULL if this version does not know it. */
-static const struct coll_def *
-rc_coll(const struct rchange *rc)
-{
-	char name[SCHEMA_NAME_MAX + 1];
-
-	if (rc->coll_len > SCHEMA_NAME_MAX)
-		return (NULL);
-	memcpy(name, rc->coll, rc->coll_len);
-	name[rc->coll_len] = '\0';
-	return (schema_coll(name));
-}
-
-static int rejudge(struct db *, struct tgt *, const struct coll_def *,
-    const uint8_t *, char[STORE_ERRLEN]);
-
-/*
- * Judge the changes ${rc} of commit (oidx, seq, hlc) to the loaded state
- * ${rs} of their record, then apply them or keep the refusal.  Frees
- * ${rs}.
- */
-static int
-judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
-    const struct rchange *rc, uint32_t oidx, uint64_t seq, uint64_t hlc,
-    struct rstate *rs, char err[STORE_ERRLEN])
-{
-	struct trust_rec tr;
-	const struct freg *r;
-	const struct mhead *w;
-	char why[TRUST_WHY_LEN];
-	bool creates = false;
-	size_t i;
-
-	if (!trust_enabled(db->trust))
-		return (apply_rec_state(db, t, c, rc, hlc, oidx, rs, err));
-	memset(&tr, 0, sizeof(tr));
-	if (strcmp(c->name, "consultations") == 0) {
-		r = rstate_find(rs, "center");
-		if (r != NULL && (w = freg_winner(r)) != NULL &&
-		    w->v.t == VAL_STR) {
-			tr.has_center = true;
-			tr.center = &w->v;
-			/* Heads are sorted: the first is the earliest. */
-			tr.c_hlc = r->h[0].hlc;
-			tr.c_origin = db->orig[r->h[0].oidx].key;
-		}
-		for (i = 0; i < rc->nf && !tr.has_center; i++)
-			if (rc->f[i].field_len == 6 &&
-			    memcmp(rc->f[i].field, "center", 6) == 0)
-				creates = true;
-	}
-	switch (trust_judge(db->trust, oidx, db->orig[oidx].key, hlc, c, rc,
-	    &tr, why)) {
-	case TRUST_OK:
-		break;
-	case TRUST_REDERIVE:
-		if (t == &db->live && !db->settling) {
-			rstate_fini(rs);
-			return (rd_add(db, c, rc->id, err));
-		}
-		/* Replays go in stamp order: an earlier one came first. */
-		snprintf(why, TRUST_WHY_LEN, "judged out of stamp order");
-		/* FALLTHROUGH */
-	case TRUST_REFUSED:
-		rstate_fini(rs);
-		return (refuse(db, t, c, rc->id, oidx, seq, hlc, why, err));
-	}
-	if (apply_rec_state(db, t, c, rc, hlc, oidx, rs, err))
-		return (-1);
-	/* Changes refused for want of a center may stand now. */
-	if (creates && refused_count(db, t) != 0)
-		return (rejudge(db, t, c, rc->id, err));
-	return (0);
-}
-
-/* Apply the changes of one record of commit ${cm} of origin ${oidx}. */
-static int
-apply_rec(struct db *db, struct tgt *t, const struct commit *cm,
-    const struct rchange *rc, uint32_t oidx, char err[STORE_ERRLEN])
-{
-	const struct coll_def *c;
-	struct rstate rs;
-
-	/* A collection from a newer version: kept in the log only. */
-	if ((c = rc_coll(rc)) == NULL)
-		return (0);
-	if (load_rec(db, t, c, rc->id, &rs, err))
-		return (-1);
-	return (judge_rec(db, t, c, rc, oidx, cm->seq, cm->hlc, &rs, err));
-}
-
-/* Read and decode commit (oidx, seq) into ${cm}; 1 if there is none. */
-static int
-read_commit(struct db *db, uint32_t oidx, uint64_t seq, struct commit *cm,
-    uint8_t **body, char err[STORE_ERRLEN])
-{
-	sqlite3_stmt *st;
-	const char *why;
-	size_t len;
-	int rc;
-
-	*body = NULL;
-	if (sqlite3_prepare_v2(db->h, "SELECT body FROM main.commits WHERE"
-	    " origin = ? AND seq = ?", -1, &st, NULL) != SQLITE_OK) {
-		errf(err, "read a commit", db->h);
-		return (-1);
-	}
-	sqlite3_bind_int64(st, 1, oidx);
-	sqlite3_bind_int64(st, 2, (int64_t)seq);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE)
-			return (1);
-		errf(err, "read a commit", db->h);
-		return (-1);
-	}
-	len = (size_t)sqlite3_column_bytes(st, 0);
-	if ((*body = malloc(len + 1)) == NULL) {
-		sqlite3_finalize(st);
-		snprintf(err, STORE_ERRLEN, "out of memory");
-		return (-1);
-	}
-	memcpy(*body, sqlite3_column_blob(st, 0), len);
-	sqlite3_finalize(st);
-	if (commit_decode(*body, len, cm, &why)) {
-		free(*body);
-		*body = NULL;
-		snprintf(err, STORE_ERRLEN, "commit log is corrupt (%s); "
-		    "restore a backup", why);
-		return (-1);
-	}
-	return (0);
-}
-
-/*
- * Judge again the refused changes commit ${cm} of ${oidx} made to record
- * ${id} of ${c}: drop the refusal, then apply or refuse them anew.
- */
-static int
-readmit(struct db *db, struct tgt *t, const struct commit *cm, uint32_t oidx,
-    const struct coll_def *c, const uint8_t *id, char err[STORE_ERRLEN])
-{
-	size_t k;
-	int rc;
-
-	if (tgt_stmt(db, t, &t->ref_del, "DELETE FROM ", ".refused"
-	    " WHERE coll = ? AND id = ? AND origin = ? AND seq = ?", err))
-		return (-1);
-	sqlite3_bind_text(t->ref_del, 1, c->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(t->ref_del, 2, id, SCHEMA_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(t->ref_del, 3, oidx);
-	sqlite3_bind_int64(t->ref_del, 4, (int64_t)cm->seq);
-	rc = sqlite3_step(t->ref_del);
-	sqlite3_reset(t->ref_del);
-	if (rc != SQLITE_DONE) {
-		errf(err, "drop a refusal", db->h);
-		return (-1);
-	}
-	t->nrefused = -1;
-	for (k = 0; k < cm->nrec; k++)
-		if (rc_coll(&cm->rec[k]) == c && memcmp(cm->rec[k].id, id,
-		    SCHEMA_ID_LEN) == 0)
-			return (apply_rec(db, t, cm, &cm->rec[k], oidx, err));
-	return (0);
-}
-
-/* A refused change: which commit, which record. */
-struct refd {
-	uint32_t		oidx;
-	uint64_t		seq;
-	const struct coll_def	*c;
-	uint8_t			id[SCHEMA_ID_LEN];
-};
-
-/* Collect the rows ${st} (origin, seq, coll, id) returns. */
-static int
-refused_rows(struct db *db, sqlite3_stmt *st, struct refd **out, size_t *n,
-    char err[STORE_ERRLEN])
-{
-	struct refd *p;
-	size_t a = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == a) {
-			a = a ? 2 * a : 8;
-			if ((p = realloc(*out, a * sizeof(*p))) == NULL) {
-				sqlite3_reset(st);
-				snprintf(err, STORE_ERRLEN, "out of memory");
-				return (-1);
-			}
-			*out = p;
-		}
-		p = &(*out)[*n];
-		p->oidx = (uint32_t)sqlite3_column_int64(st, 0);
-		p->seq = (uint64_t)sqlite3_column_int64(st, 1);
-		p->c = schema_coll((const char *)sqlite3_column_text(st, 2));
-		if (p->c == NULL || sqlite3_column_bytes(st, 3) !=
-		    SCHEMA_ID_LEN)
-			continue;
-		memcpy(p->id, sqlite3_column_blob(st, 3), SCHEMA_ID_LEN);
-		(*n)++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		errf(err, "read refusals", db->h);
-		return (-1);
-	}
-	return (0);
-}
-
-/* Judge again each refused change in ${w}. */
-static int
-readmit_all(struct db *db, struct tgt *t, const struct refd *w, size_t n,
-    char err[STORE_ERRLEN])
-{
-	struct commit cm;
-	uint8_t *body;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < n; i++) {
-		if ((rc = read_commit(db, w[i].oidx, w[i].seq, &cm, &body,
-		    err)) < 0)
-			return (-1);
-		if (rc == 1)
-			continue;
-		rc = readmit(db, t, &cm, w[i].oidx, w[i].c, w[i].id, err);
-		commit_fini(&cm);
-		free(body);
-		if (rc)
-			return (-1);
-	}
-	return (0);
-}
-
-/*
- * Judge again the refused changes to record ${id} of ${c}: its creation
- * has just arrived.
- */
-static int
-rejudge(struct db *db, struct tgt *t, const struct coll_def *c,
-    const uint8_t *id, char err[STORE_ERRLEN])
-{
-	struct refd *w;
-	size_t n;
-	int ret;
-
-	if (tgt_stmt(db, t, &t->ref_list, "SELECT origin, seq, coll, id"
-	    " FROM ", ".refused WHERE coll = ? AND id = ?", err))
-		return (-1);
-	sqlite3_bind_text(t->ref_list, 1, c->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(t->ref_list, 2, id, SCHEMA_ID_LEN, SQLITE_STATIC);
-	if (refused_rows(db, t->ref_list, &w, &n, err))
-		return (-1);
-	ret = readmit_all(db, t, w, n, err);
-	free(w);
-	return (ret);
-}
-
-/*
- * Commit (oidx, seq) was refused for its origin's standing, which is now
- * a member's: judge its changes again.  Adding changes to the merge is
- * exact in any order, so no replay is needed.
- */
-static int
-admit(struct db *db, uint32_t oidx, uint64_t seq, char err[STORE_ERRLEN])
-{
-	sqlite3_stmt *st;
-	struct refd *w;
-	size_t n;
-	int ret;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT origin, seq, coll, id FROM"
-	    " main.refused WHERE origin = ? AND seq = ?", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		errf(err, "read refusals", db->h);
-		return (-1);
-	}
-	sqlite3_bind_int64(st, 1, oidx);
-	sqlite3_bind_int64(st, 2, (int64_t)seq);
-	ret = refused_rows(db, st, &w, &n, err);
-	sqlite3_finalize(st);
-	if (ret == 0)
-		ret = readmit_all(db, &db->live, w, n, err);
-	free(w);
-	return (ret);
-}
-
-/* One applied commit and how its origin stood before a new fact. */
-struct snap {
-	uint32_t		oidx;
-	uint64_t		seq, hlc;
-	enum trust_standing	st;
-	bool			admin;
-	char			center[201];
-	char			note[240];
-};
-
-struct noting {
-	struct db		*db;
-	uint32_t		cur_oidx;	/* The commit being applied. */
-	uint64_t		cur_seq;
-	struct snap		*s;
-	size_t			ns, as;
-	uint32_t		*done;		/* Origins snapshotted. */
-	size_t			ndone;
-};
-
-static void
-snap_of(struct snap *s, const struct trust_as_of *as)
-{
-
-	s->st = as->st;
-	s->admin = as->admin;
-	snprintf(s->center, sizeof(s->center), "%s", as->center);
-	snprintf(s->note, sizeof(s->note), "%s", as->note);
-}
-
-/* Snapshot how origin ${oidx}'s applied commits stand. */
-static int
-snap_origin(struct noting *nt, uint32_t oidx)
-{
-	struct db *db = nt->db;
-	struct trust_as_of as;
-	sqlite3_stmt *st;
-	struct snap *s;
-	uint32_t *d;
-	size_t i;
-	int ret = -1;
-
-	for (i = 0; i < nt->ndone; i++)
-		if (nt->done[i] == oidx)
-			return (0);
-	if ((d = realloc(nt->done, (nt->ndone + 1) * sizeof(*d))) == NULL)
-		return (-1);
-	nt->done = d;
-	d[nt->ndone++] = oidx;
-	if (sqlite3_prepare_v2(db->h, "SELECT seq, hlc FROM main.commits"
-	    " WHERE origin = ?", -1, &st, NULL) != SQLITE_OK)
-		return (-1);
-	sqlite3_bind_int64(st, 1, oidx);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (oidx == nt->cur_oidx && (uint64_t)sqlite3_column_int64(st,
-		    0) == nt->cur_seq)
-			continue;
-		if (nt->ns == nt->as) {
-			nt->as = nt->as ? 2 * nt->as : 64;
-			if ((s = realloc(nt->s, nt->as * sizeof(*s))) == NULL)
-				goto done;
-			nt->s = s;
-		}
-		s = &nt->s[nt->ns++];
-		s->oidx = oidx;
-		s->seq = (uint64_t)sqlite3_column_int64(st, 0);
-		s->hlc = (uint64_t)sqlite3_column_int64(st, 1);
-		if (trust_standing(db->trust, oidx, db->orig[oidx].key,
-		    s->hlc, &as))
-			goto done;
-		snap_of(s, &as);
-	}
-	ret = 0;
-done:
-	sqlite3_finalize(st);
-	return (ret);
-}
-
-/* trust_note() callback: node ${key} (or all) may stand otherwise now. */
-static int
-noted(void *arg, const uint8_t *key, bool all)
-{
-	struct noting *nt = arg;
-	size_t i;
-
-	for (i = 0; i < nt->db->norig; i++)
-		if ((all || memcmp(nt->db->orig[i].key, key,
-		    COMMIT_KEY_LEN) == 0) && snap_origin(nt, (uint32_t)i))
-			return (-1);
-	return (0);
-}
-
-/*
- * Record the membership facts commit ${cm} of ${oidx} carries.  Applied
- * commits whose origin stands otherwise now have their records queued for
- * re-deriving (db_commit() does it).
- */
-static int
-note_facts(struct db *db, const struct commit *cm, uint32_t oidx,
-    char err[STORE_ERRLEN])
-{
-	struct noting nt;
-	struct trust_as_of as;
-	struct snap now;
-	struct commit old;
-	uint8_t *body;
-	size_t i, k;
-	int ret = -1, rc;
-
-	memset(&nt, 0, sizeof(nt));
-	nt.db = db;
-	nt.cur_oidx = oidx;
-	nt.cur_seq = cm->seq;
-	for (i = 0; i < cm->nrec; i++)
-		if (trust_note(db->trust, &cm->rec[i], noted, &nt, err,
-		    STORE_ERRLEN) < 0)
-			goto done;
-	for (i = 0; i < nt.ns; i++) {
-		if (trust_standing(db->trust, nt.s[i].oidx,
-		    db->orig[nt.s[i].oidx].key, nt.s[i].hlc, &as))
-			goto oom;
-		snap_of(&now, &as);
-		if (now.st == nt.s[i].st && now.admin == nt.s[i].admin &&
-		    strcmp(now.center, nt.s[i].center) == 0 &&
-		    strcmp(now.note, nt.s[i].note) == 0)
-			continue;
-		/* A newcomer's certificate: only changes to add. */
-		if (nt.s[i].st != TRUST_MEMBER && now.st == TRUST_MEMBER) {
-			if (admit(db, nt.s[i].oidx, nt.s[i].seq, err))
-				goto done;
-			continue;
-		}
-		if ((rc = read_commit(db, nt.s[i].oidx, nt.s[i].seq, &old,
-		    &body, err)) < 0)
-			goto done;
-		if (rc == 1)
-			continue;
-		for (k = 0; k < old.nrec; k++)
-			if (rc_coll(&old.rec[k]) != NULL &&
-			    rd_add(db, rc_coll(&old.rec[k]), old.rec[k].id,
-			    err))
-				break;
-		rc = k < old.nrec;
-		commit_fini(&old);
-		free(body);
-		if (rc)
-			goto done;
-	}
-	ret = 0;
-	goto done;
-oom:
-	snprintf(err, STORE_ERRLEN, "out of memory");
-done:
-	free(nt.s);
-	free(nt.done);
-	return (ret);
-}
-
-static int
-apply_commit(struct db *db, struct tgt *t, const struct commit *cm,
-    uint32_t oidx, char err[STORE_ERRLEN])
-{
-	size_t i;
-
-	if (t == &db->live && !db->settling && note_facts(db, cm, oidx, err))
-		return (-1);
-	for (i = 0; i < cm->nrec; i++)
-		if (apply_rec(db, t, cm, &cm->rec[i], oidx, err))
-			return (-1);
-	return (0);
-}
-
 static int
 insert_commit(struct db *db, uint32_t oidx, const struct commit *cm,
     const uint8_t hash[COMMIT_HASH_LEN], const uint8_t *body, size_t len,
@@ -1503,7 +879,7 @@ insert_commit(struct db *db, uint32_t oidx, const struct commit *cm,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (prep(db, &db->s_ins_commit, "INSERT INTO commits(origin, seq,"
+	if (db_prep(db, &db->s_ins_commit, "INSERT INTO commits(origin, seq,"
 	    " hlc, hash, body, sig) VALUES(?, ?, ?, ?, ?, ?)", err))
 		return (-1);
 	st = db->s_ins_commit;
@@ -1516,7 +892,7 @@ insert_commit(struct db *db, uint32_t oidx, const struct commit *cm,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "store commit", db->h);
+		db_errf(err, "store commit", db->h);
 		return (-1);
 	}
 	return (0);
@@ -1542,7 +918,7 @@ db_begin(struct db *db, uint64_t now_ms, char err[STORE_ERRLEN])
 {
 	int64_t dv;
 
-	if (exec(db, "BEGIN IMMEDIATE", err))
+	if (db_exec(db, "BEGIN IMMEDIATE", err))
 		return (-1);
 	db->now_ms = now_ms;
 	/* Another process (CLI or agent) may have committed meanwhile. */
@@ -1562,7 +938,7 @@ int
 db_commit(struct db *db, char err[STORE_ERRLEN])
 {
 
-	if (db_flush(db, err) || settle(db, err) || exec(db, "COMMIT", err)) {
+	if (db_flush(db, err) || judge_settle(db, err) || db_exec(db, "COMMIT", err)) {
 		db_rollback(db);
 		return (-1);
 	}
@@ -1785,7 +1161,7 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 
 	/* What each writer saw: every current head of the field. */
 	for (i = 0; i < nr; i++) {
-		if (load_rec(db, &db->live, rcoll[i], rc[i].id, &rs[i], err))
+		if (db_load_rec(db, &db->live, rcoll[i], rc[i].id, &rs[i], err))
 			goto done;
 		for (j = 0; j < rc[i].nf; j++) {
 			k = (size_t)(&rc[i].f[j] - fc);
@@ -1827,7 +1203,7 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	    sb.size, sig, err))
 		goto done;
 	/* Apply to the states loaded above: each record is read once. */
-	if (note_facts(db, &cm, me, err))
+	if (judge_note_facts(db, &cm, me, err))
 		goto done;
 	for (i = 0; i < nr; i++)
 		if (judge_rec(db, &db->live, rcoll[i], &rc[i], me, cm.seq,
@@ -1866,7 +1242,7 @@ record_fork(struct db *db, uint32_t oidx, uint64_t seq,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (prep(db, &db->s_ins_fork, "INSERT OR IGNORE INTO forks(origin,"
+	if (db_prep(db, &db->s_ins_fork, "INSERT OR IGNORE INTO forks(origin,"
 	    " seq, hash_held, hash_other, body, sig) VALUES(?, ?, ?, ?, ?, ?)",
 	    err))
 		return (-1);
@@ -1880,7 +1256,7 @@ record_fork(struct db *db, uint32_t oidx, uint64_t seq,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "record fork", db->h);
+		db_errf(err, "record fork", db->h);
 		return (-1);
 	}
 	return (0);
@@ -1893,7 +1269,7 @@ find_hash(struct db *db, sqlite3_stmt **st, const char *sql, uint32_t oidx,
 {
 	int rc;
 
-	if (prep(db, st, sql, err))
+	if (db_prep(db, st, sql, err))
 		return (-1);
 	sqlite3_bind_int64(*st, 1, oidx);
 	sqlite3_bind_int64(*st, 2, (int64_t)seq);
@@ -1906,7 +1282,7 @@ find_hash(struct db *db, sqlite3_stmt **st, const char *sql, uint32_t oidx,
 	}
 	sqlite3_reset(*st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		errf(err, "look up commit", db->h);
+		db_errf(err, "look up commit", db->h);
 		return (-1);
 	}
 	return (0);
@@ -1985,7 +1361,7 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 			ret = 0;
 			goto done;
 		}
-		if (prep(db, &db->s_ins_held, "INSERT INTO held(origin, seq,"
+		if (db_prep(db, &db->s_ins_held, "INSERT INTO held(origin, seq,"
 		    " hash, body, sig) VALUES(?, ?, ?, ?, ?)", err))
 			goto done;
 		sqlite3_bind_int64(db->s_ins_held, 1, oidx);
@@ -1999,7 +1375,7 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 		r = sqlite3_step(db->s_ins_held);
 		sqlite3_reset(db->s_ins_held);
 		if (r != SQLITE_DONE) {
-			errf(err, "hold commit", db->h);
+			db_errf(err, "hold commit", db->h);
 			goto done;
 		}
 		res->held++;
@@ -2024,7 +1400,7 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 		goto done;
 	}
 	if (insert_commit(db, oidx, &cm, hash, body, len, sig, err) ||
-	    apply_commit(db, &db->live, &cm, oidx, err))
+	    judge_apply_commit(db, &db->live, &cm, oidx, err))
 		goto done;
 	advance(db, oidx, &cm, hash);
 	res->applied++;
@@ -2052,14 +1428,14 @@ db_apply(struct db *db, const uint8_t *body, size_t len,
 		return (rc);
 	/* Each applied commit may unblock the next held one. */
 	while (seq != 0) {
-		if (prep(db, &st, "SELECT body, sig FROM held WHERE origin = ?"
+		if (db_prep(db, &st, "SELECT body, sig FROM held WHERE origin = ?"
 		    " AND seq = ?", err))
 			goto fail;
 		sqlite3_bind_int64(st, 1, oidx);
 		sqlite3_bind_int64(st, 2, (int64_t)seq + 1);
 		if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 			if (rc != SQLITE_DONE) {
-				errf(err, "read held commit", db->h);
+				db_errf(err, "read held commit", db->h);
 				goto fail;
 			}
 			break;
@@ -2073,13 +1449,13 @@ db_apply(struct db *db, const uint8_t *body, size_t len,
 		memcpy(hb, sqlite3_column_blob(st, 0), hl);
 		memcpy(hs, sqlite3_column_blob(st, 1), COMMIT_SIG_LEN);
 		sqlite3_reset(st);
-		if (prep(db, &db->s_del_held, "DELETE FROM held WHERE"
+		if (db_prep(db, &db->s_del_held, "DELETE FROM held WHERE"
 		    " origin = ? AND seq = ?", err))
 			goto fail;
 		sqlite3_bind_int64(db->s_del_held, 1, oidx);
 		sqlite3_bind_int64(db->s_del_held, 2, (int64_t)seq + 1);
 		if (sqlite3_step(db->s_del_held) != SQLITE_DONE) {
-			errf(err, "release held commit", db->h);
+			db_errf(err, "release held commit", db->h);
 			goto fail;
 		}
 		sqlite3_reset(db->s_del_held);
@@ -2138,7 +1514,7 @@ db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 	if (sqlite3_prepare_v2(db->h, "SELECT o.key, max(c.seq) FROM commits c"
 	    " JOIN origins o ON o.idx = c.origin GROUP BY c.origin"
 	    " ORDER BY o.key", -1, &st, NULL) != SQLITE_OK) {
-		errf(err, "read vector", db->h);
+		db_errf(err, "read vector", db->h);
 		return (-1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -2147,7 +1523,7 @@ db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 			break;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		errf(err, "read vector", db->h);
+		db_errf(err, "read vector", db->h);
 		return (-1);
 	}
 	return (rc == SQLITE_ROW ? -1 : 0);
@@ -2166,7 +1542,7 @@ db_commits_since(struct db *db, uint64_t (*have)(void *, const uint8_t *),
 	    sqlite3_prepare_v2(db->h, "SELECT body, sig FROM commits"
 	    " WHERE origin = ? AND seq > ? ORDER BY seq", -1, &sc, NULL) !=
 	    SQLITE_OK) {
-		errf(err, "read commits", db->h);
+		db_errf(err, "read commits", db->h);
 		goto done;
 	}
 	while ((rc = sqlite3_step(so)) == SQLITE_ROW) {
@@ -2183,7 +1559,7 @@ db_commits_since(struct db *db, uint64_t (*have)(void *, const uint8_t *),
 			break;
 	}
 	if (rc != SQLITE_DONE) {
-		errf(err, "read commits", db->h);
+		db_errf(err, "read commits", db->h);
 		goto done;
 	}
 	r = 0;
@@ -2206,7 +1582,7 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 	if (sqlite3_prepare_v2(db->h, "SELECT c.body, c.sig, c.seq FROM"
 	    " commits c JOIN origins o ON o.idx = c.origin WHERE o.key = ?"
 	    " AND c.seq > ? ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK) {
-		errf(err, "read commits", db->h);
+		db_errf(err, "read commits", db->h);
 		return (-1);
 	}
 	sqlite3_bind_blob(st, 1, origin, COMMIT_KEY_LEN, SQLITE_STATIC);
@@ -2221,210 +1597,11 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 			break;
 	}
 	if (bytes < max_bytes && rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		errf(err, "read commits", db->h);
+		db_errf(err, "read commits", db->h);
 		n = -1;
 	}
 	sqlite3_finalize(st);
 	return (n);
-}
-
-static int
-rid_cmp(const void *a, const void *b)
-{
-	const struct rid *x = a, *y = b;
-
-	if (x->ci != y->ci)
-		return (x->ci < y->ci ? -1 : 1);
-	return (memcmp(x->id, y->id, SCHEMA_ID_LEN));
-}
-
-/* Call ${fn} on each commit of the log, in stamp order (hlc, origin). */
-static int
-each_commit(struct db *db, int (*fn)(struct db *, void *, struct commit *,
-    uint32_t, char[STORE_ERRLEN]), void *arg, char err[STORE_ERRLEN])
-{
-	sqlite3_stmt *st;
-	struct commit cm;
-	const char *why;
-	uint32_t oidx;
-	int rc;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT c.origin, c.body FROM"
-	    " main.commits c JOIN main.origins o ON o.idx = c.origin"
-	    " ORDER BY c.hlc, o.key", -1, &st, NULL) != SQLITE_OK) {
-		errf(err, "read commits", db->h);
-		return (-1);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		oidx = (uint32_t)sqlite3_column_int64(st, 0);
-		if (oidx >= db->norig || commit_decode(sqlite3_column_blob(st,
-		    1), (size_t)sqlite3_column_bytes(st, 1), &cm, &why)) {
-			snprintf(err, STORE_ERRLEN, "commit log is corrupt;"
-			    " restore a backup");
-			sqlite3_finalize(st);
-			return (-1);
-		}
-		rc = fn(db, arg, &cm, oidx, err);
-		commit_fini(&cm);
-		if (rc) {
-			sqlite3_finalize(st);
-			return (-1);
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		errf(err, "read commits", db->h);
-		return (-1);
-	}
-	return (0);
-}
-
-static int
-facts_of(struct db *db, void *arg, struct commit *cm, uint32_t oidx,
-    char err[STORE_ERRLEN])
-{
-	size_t i;
-
-	(void)arg;
-	(void)oidx;
-	for (i = 0; i < cm->nrec; i++)
-		if (trust_note(db->trust, &cm->rec[i], NULL, NULL, err,
-		    STORE_ERRLEN) < 0)
-			return (-1);
-	return (0);
-}
-
-struct replaying {
-	struct tgt		*t;
-	const struct rid	*only;		/* Sorted; NULL: every record. */
-	size_t			nonly;
-};
-
-static int
-replay_one(struct db *db, void *arg, struct commit *cm, uint32_t oidx,
-    char err[STORE_ERRLEN])
-{
-	struct replaying *r = arg;
-	struct rid k;
-	size_t i;
-
-	for (i = 0; i < cm->nrec; i++) {
-		if (r->only != NULL) {
-			if (rc_coll(&cm->rec[i]) == NULL)
-				continue;
-			k.ci = coll_index(rc_coll(&cm->rec[i]));
-			memcpy(k.id, cm->rec[i].id, SCHEMA_ID_LEN);
-			if (bsearch(&k, r->only, r->nonly, sizeof(k),
-			    rid_cmp) == NULL)
-				continue;
-		}
-		if (apply_rec(db, r->t, cm, &cm->rec[i], oidx, err))
-			return (-1);
-	}
-	db->orig[oidx].rb_hlc = cm->hlc;
-	return (0);
-}
-
-/*
- * Replay the log into ${t} in stamp order: every record, whose tables are
- * empty (and with ${t} the live tables, the membership facts are found
- * again first); or only the ${n} records ${only} (sorted), whose rows and
- * refusals are gone.  Stamp order puts a consultation's creation before
- * every change judged against it.
- */
-static int
-replay(struct db *db, struct tgt *t, const struct rid *only, size_t n,
-    char err[STORE_ERRLEN])
-{
-	struct replaying r = { t, only, n };
-	char sql[128];
-	size_t i;
-
-	for (i = 0; i < db->norig; i++)
-		db->orig[i].rb_hlc = 0;
-	if (only == NULL) {
-		snprintf(sql, sizeof(sql), "DELETE FROM %s.refused",
-		    t->schema);
-		if (exec(db, sql, err))
-			return (-1);
-		t->nrefused = 0;
-		if (strcmp(t->schema, "main") == 0 && (trust_clear(db->trust,
-		    err, STORE_ERRLEN) || each_commit(db, facts_of, NULL,
-		    err)))
-			return (-1);
-	}
-	return (each_commit(db, replay_one, &r, err));
-}
-
-/*
- * Before a transaction commits: re-derive the records a new membership
- * fact or an earlier creation put in question, in one pass over the log.
- */
-static int
-settle(struct db *db, char err[STORE_ERRLEN])
-{
-	struct tgt t = TGT("main");
-	const struct coll_def *c;
-	sqlite3_stmt *del = NULL, *dref = NULL;
-	char sql[128];
-	size_t i, j;
-	int ret = -1;
-
-	if (db->full_rederive) {
-		db->full_rederive = false;
-		db->nrd = 0;
-		for (c = schema_colls; c->name != NULL; c++) {
-			snprintf(sql, sizeof(sql), "DELETE FROM main.c_%s",
-			    c->name);
-			if (exec(db, sql, err))
-				return (-1);
-		}
-		db->settling = true;
-		ret = replay(db, &t, NULL, 0, err);
-		db->settling = false;
-		tgt_fini(&t);
-		db->live.nrefused = -1;
-		return (ret);
-	}
-	if (db->nrd == 0)
-		return (0);
-	qsort(db->rd, db->nrd, sizeof(*db->rd), rid_cmp);
-	for (i = j = 0; i < db->nrd; i++)
-		if (j == 0 || rid_cmp(&db->rd[j - 1], &db->rd[i]) != 0)
-			db->rd[j++] = db->rd[i];
-	db->nrd = j;
-	if (prep(db, &dref, "DELETE FROM main.refused WHERE coll = ? AND"
-	    " id = ?", err))
-		goto done;
-	for (i = 0; i < db->nrd; i++) {
-		c = &schema_colls[db->rd[i].ci];
-		snprintf(sql, sizeof(sql), "DELETE FROM main.c_%s WHERE id = ?",
-		    c->name);
-		sqlite3_finalize(del);
-		del = NULL;
-		if (prep(db, &del, sql, err))
-			goto done;
-		sqlite3_bind_blob(del, 1, db->rd[i].id, SCHEMA_ID_LEN,
-		    SQLITE_STATIC);
-		sqlite3_reset(dref);
-		sqlite3_bind_text(dref, 1, c->name, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(dref, 2, db->rd[i].id, SCHEMA_ID_LEN,
-		    SQLITE_STATIC);
-		if (sqlite3_step(del) != SQLITE_DONE ||
-		    sqlite3_step(dref) != SQLITE_DONE) {
-			errf(err, "re-derive a record", db->h);
-			goto done;
-		}
-	}
-	db->live.nrefused = -1;
-	db->settling = true;
-	ret = replay(db, &db->live, db->rd, db->nrd, err);
-	db->settling = false;
-	db->nrd = 0;
-done:
-	sqlite3_finalize(del);
-	sqlite3_finalize(dref);
-	return (ret);
 }
 
 int
@@ -2438,21 +1615,21 @@ db_rebuild(struct db *db, char err[STORE_ERRLEN])
 		return (-1);
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DELETE FROM main.c_%s", c->name);
-		if (exec(db, sql, err))
+		if (db_exec(db, sql, err))
 			goto fail;
 	}
 	db->settling = true;
-	if (replay(db, &t, NULL, 0, err)) {
+	if (judge_replay(db, &t, NULL, 0, err)) {
 		db->settling = false;
 		goto fail;
 	}
 	db->settling = false;
 	db->live.nrefused = -1;
-	tgt_fini(&t);
+	db_tgt_fini(&t);
 	return (db_commit(db, err));
 
 fail:
-	tgt_fini(&t);
+	db_tgt_fini(&t);
 	db_rollback(db);
 	return (-1);
 }
@@ -2492,7 +1669,7 @@ verify_log(struct db *db, FILE *out, char err[STORE_ERRLEN])
 	    " c.body, c.sig, o.key FROM commits c JOIN origins o"
 	    " ON o.idx = c.origin ORDER BY c.origin, c.seq", -1, &st, NULL) !=
 	    SQLITE_OK) {
-		errf(err, "read commits", db->h);
+		db_errf(err, "read commits", db->h);
 		return (-1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2549,7 +1726,7 @@ verify_log(struct db *db, FILE *out, char err[STORE_ERRLEN])
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "read commits", db->h);
+		db_errf(err, "read commits", db->h);
 		return (-1);
 	}
 	return (bad);
@@ -2565,21 +1742,21 @@ db_verify(struct db *db, FILE *out, char err[STORE_ERRLEN])
 	long bad, n;
 	int rc;
 
-	if (exec(db, "BEGIN", err))
+	if (db_exec(db, "BEGIN", err))
 		return (-1);
 	if ((bad = verify_log(db, out, err)) < 0)
 		goto fail;
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.c_%s",
 		    c->name);
-		if (exec(db, sql, err) || create_coll_table(db, "temp", c, err))
+		if (db_exec(db, sql, err) || create_coll_table(db, "temp", c, err))
 			goto fail;
 	}
-	if (exec(db, "DROP TABLE IF EXISTS temp.refused", err) ||
+	if (db_exec(db, "DROP TABLE IF EXISTS temp.refused", err) ||
 	    trust_schema(db->h, "temp", err, STORE_ERRLEN))
 		goto fail;
 	db->settling = true;
-	rc = replay(db, &t, NULL, 0, err);
+	rc = judge_replay(db, &t, NULL, 0, err);
 	db->settling = false;
 	if (rc)
 		goto fail;
@@ -2601,7 +1778,7 @@ db_verify(struct db *db, FILE *out, char err[STORE_ERRLEN])
 		if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) !=
 		    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
 			sqlite3_finalize(st);
-			errf(err, "compare tables", db->h);
+			db_errf(err, "compare tables", db->h);
 			goto fail;
 		}
 		if ((n = sqlite3_column_int64(st, 0)) > 0) {
@@ -2611,19 +1788,19 @@ db_verify(struct db *db, FILE *out, char err[STORE_ERRLEN])
 		}
 		sqlite3_finalize(st);
 	}
-	tgt_fini(&t);
+	db_tgt_fini(&t);
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.c_%s",
 		    c->name);
-		exec(db, sql, err);
+		db_exec(db, sql, err);
 	}
-	exec(db, "DROP TABLE IF EXISTS temp.refused; DROP TABLE IF EXISTS"
+	db_exec(db, "DROP TABLE IF EXISTS temp.refused; DROP TABLE IF EXISTS"
 	    " temp.certs; DROP TABLE IF EXISTS temp.revocations", err);
-	exec(db, "ROLLBACK", err);
+	db_exec(db, "ROLLBACK", err);
 	return (bad);
 
 fail:
-	tgt_fini(&t);
+	db_tgt_fini(&t);
 	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	return (-1);
 }
@@ -2711,7 +1888,7 @@ db_refusals(struct db *db, int (*fn)(void *, const struct db_refusal *),
 	    " r.id, r.reason FROM main.refused r JOIN main.origins o"
 	    " ON o.idx = r.origin ORDER BY o.key, r.seq, r.coll, r.id", -1,
 	    &st, NULL) != SQLITE_OK) {
-		errf(err, "read refusals", db->h);
+		db_errf(err, "read refusals", db->h);
 		return (-1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2729,7 +1906,7 @@ db_refusals(struct db *db, int (*fn)(void *, const struct db_refusal *),
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		errf(err, "read refusals", db->h);
+		db_errf(err, "read refusals", db->h);
 		return (-1);
 	}
 	return (0);
@@ -2741,7 +1918,7 @@ db_load_state(struct db *db, const struct coll_def *c,
     char err[STORE_ERRLEN])
 {
 
-	return (load_rec(db, &db->live, c, id, rs, err));
+	return (db_load_rec(db, &db->live, c, id, rs, err));
 }
 
 void
@@ -2769,7 +1946,7 @@ db_peer_add(struct db *db, const char *addr, const uint8_t *key,
 	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO peers(addr, key,"
 	    " added) VALUES(?, ?, strftime('%s', 'now'))", -1, &st, NULL) !=
 	    SQLITE_OK) {
-		errf(err, "add peer", db->h);
+		db_errf(err, "add peer", db->h);
 		return (-1);
 	}
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
@@ -2778,7 +1955,7 @@ db_peer_add(struct db *db, const char *addr, const uint8_t *key,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "add peer", db->h);
+		db_errf(err, "add peer", db->h);
 		return (-1);
 	}
 	return (0);
@@ -2792,14 +1969,14 @@ db_peer_rm(struct db *db, const char *addr, char err[STORE_ERRLEN])
 
 	if (sqlite3_prepare_v2(db->h, "DELETE FROM peers WHERE addr = ?", -1,
 	    &st, NULL) != SQLITE_OK) {
-		errf(err, "remove peer", db->h);
+		db_errf(err, "remove peer", db->h);
 		return (-1);
 	}
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "remove peer", db->h);
+		db_errf(err, "remove peer", db->h);
 		return (-1);
 	}
 	return (sqlite3_changes(db->h) > 0 ? 1 : 0);
@@ -2814,7 +1991,7 @@ db_peers(struct db *db, int (*fn)(void *, const char *, const uint8_t *),
 
 	if (sqlite3_prepare_v2(db->h, "SELECT addr, key FROM peers ORDER BY"
 	    " addr", -1, &st, NULL) != SQLITE_OK) {
-		errf(err, "list peers", db->h);
+		db_errf(err, "list peers", db->h);
 		return (-1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -2824,7 +2001,7 @@ db_peers(struct db *db, int (*fn)(void *, const char *, const uint8_t *),
 			break;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		errf(err, "list peers", db->h);
+		db_errf(err, "list peers", db->h);
 		return (-1);
 	}
 	return (0);
@@ -2840,7 +2017,7 @@ db_peer_status_put(struct db *db, const struct peer_status *ps,
 	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO peer_status"
 	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
 	    SQLITE_OK) {
-		errf(err, "peer status", db->h);
+		db_errf(err, "peer status", db->h);
 		return (-1);
 	}
 	sqlite3_bind_blob(st, 1, ps->key, COMMIT_KEY_LEN, SQLITE_STATIC);
@@ -2858,7 +2035,7 @@ db_peer_status_put(struct db *db, const struct peer_status *ps,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "peer status", db->h);
+		db_errf(err, "peer status", db->h);
 		return (-1);
 	}
 	return (0);
@@ -2877,7 +2054,7 @@ db_peer_status(struct db *db, int (*fn)(void *, const struct peer_status *),
 	    " coalesce(last_error, ''), bytes_in, bytes_out, they_lack,"
 	    " we_lack, updated FROM peer_status ORDER BY name, key", -1, &st,
 	    NULL) != SQLITE_OK) {
-		errf(err, "peer status", db->h);
+		db_errf(err, "peer status", db->h);
 		return (-1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2913,7 +2090,7 @@ db_hs_fresh(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t ts,
 	if (sqlite3_prepare_v2(db->h, "INSERT INTO hs_seen(key, ts)"
 	    " VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET ts = excluded.ts"
 	    " WHERE excluded.ts > hs_seen.ts", -1, &st, NULL) != SQLITE_OK) {
-		errf(err, "replay guard", db->h);
+		db_errf(err, "replay guard", db->h);
 		return (-1);
 	}
 	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
@@ -2921,7 +2098,7 @@ db_hs_fresh(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t ts,
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		errf(err, "replay guard", db->h);
+		db_errf(err, "replay guard", db->h);
 		return (-1);
 	}
 	if (sqlite3_changes(db->h) == 0)

@@ -1,0 +1,155 @@
+#ifndef STORE_DB_INT_H
+#define STORE_DB_INT_H
+
+/*
+ * The insides of struct db, shared by store/db.c (the database, commits,
+ * materialization) and store/judge.c (judging writes as they are applied,
+ * and replaying the log).  Nothing outside store/ includes this.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store/commit.h"
+#include "store/db.h"
+#include "store/merge.h"
+#include "store/schema.h"
+
+struct chunk;
+struct lchange;
+struct trust;
+
+struct orig {
+	uint8_t		key[COMMIT_KEY_LEN];
+	uint64_t	seq;		/* Highest seq applied; 0 if none. */
+	uint64_t	hlc;		/* Its hlc. */
+	uint8_t		hash[COMMIT_HASH_LEN];
+	uint64_t	rb_hlc;		/* Progress of a rebuild. */
+};
+
+/* Where changes are written: the live tables or a verify's scratch copy. */
+struct tgt {
+	const char	*schema;	/* "main" or "temp" */
+	bool		rebuild;	/* Use orig.rb_hlc for "applied". */
+	sqlite3_stmt	*sel[8], *rep[8];
+	int64_t		nrefused;	/* Rows in its refused; -1: count. */
+	sqlite3_stmt	*ref_ins, *ref_has, *ref_del, *ref_list;
+};
+
+/* A replay's target: empty tables, and "applied" follows the replay. */
+#define TGT(schema)	{ schema, true, { NULL }, { NULL }, 0, NULL, NULL, \
+			    NULL, NULL }
+
+/* A record to re-derive from the log: its collection and id. */
+struct rid {
+	size_t		ci;
+	uint8_t		id[SCHEMA_ID_LEN];
+};
+
+struct db {
+	sqlite3		*h;
+	uint8_t		*sk;		/* sodium_malloc'd, or NULL. */
+	uint8_t		pk[COMMIT_KEY_LEN];
+	bool		signer;
+	struct orig	*orig;
+	size_t		norig, aorig;
+	int64_t		data_version;
+	struct tgt	live;
+	struct lchange	*lc;
+	size_t		nlc, alc;
+	struct chunk	*chunks;
+	uint64_t	last_hlc;
+	uint64_t	now_ms;		/* Of the open transaction. */
+	size_t		nrec_pending, bytes_pending;
+	sqlite3_stmt	*s_ins_commit, *s_find_commit, *s_ins_origin;
+	sqlite3_stmt	*s_ins_held, *s_find_held, *s_del_held;
+	sqlite3_stmt	*s_ins_fork;
+	struct trust	*trust;
+	/* Records whose judgement a new fact changed, for db_commit(). */
+	struct rid	*rd;
+	size_t		nrd, ard;
+	bool		full_rederive;	/* The network changed: all of it. */
+	bool		settling;
+};
+
+/* ---- store/db.c ---- */
+
+/* Fill ${err} with "${what}: " and SQLite's message for ${h}. */
+void db_errf(char[STORE_ERRLEN], const char *, sqlite3 *);
+
+/* Run ${sql} (no rows); -1 with ${err} filled. */
+int db_exec(struct db *, const char *, char[STORE_ERRLEN]);
+
+/* Prepare ${sql} into ${*st} once; later calls reset it. */
+int db_prep(struct db *, sqlite3_stmt **, const char *, char[STORE_ERRLEN]);
+
+/* Index of ${c} in schema_colls. */
+size_t db_coll_index(const struct coll_def *);
+
+/* Finalize ${t}'s statements. */
+void db_tgt_fini(struct tgt *);
+
+/**
+ * db_load_rec(db, t, c, id, rs, err):
+ * Load the state of record ${id} of ${c} in ${t} into ${rs} (empty if the
+ * record is new), values filled in.  Free with rstate_fini().
+ */
+int db_load_rec(struct db *, struct tgt *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN], struct rstate *, char[STORE_ERRLEN]);
+
+/**
+ * db_apply_state(db, t, c, rc, hlc, oidx, rs, err):
+ * Merge the changes ${rc} stamped (hlc, oidx) into ${rs}, the loaded state
+ * of their record, and write its row.  Frees ${rs}.
+ */
+int db_apply_state(struct db *, struct tgt *, const struct coll_def *,
+    const struct rchange *, uint64_t, uint32_t, struct rstate *,
+    char[STORE_ERRLEN]);
+
+/* ---- store/judge.c ---- */
+
+/* Was the write of (hlc, oidx) to record ${id} of ${c} refused in ${t}? */
+bool judge_refused(struct db *, struct tgt *, const struct coll_def *,
+    const uint8_t *, uint32_t, uint64_t);
+
+/**
+ * judge_rec(db, t, c, rc, oidx, seq, hlc, rs, err):
+ * Judge the changes ${rc} of commit (oidx, seq, hlc) to ${rs}, the loaded
+ * state of their record, then apply them or keep the refusal.  Frees
+ * ${rs}.
+ */
+int judge_rec(struct db *, struct tgt *, const struct coll_def *,
+    const struct rchange *, uint32_t, uint64_t, uint64_t, struct rstate *,
+    char[STORE_ERRLEN]);
+
+/**
+ * judge_note_facts(db, cm, oidx, err):
+ * Record the membership facts commit ${cm} of ${oidx} carries, and judge
+ * again the applied commits whose origin stands otherwise now.
+ */
+int judge_note_facts(struct db *, const struct commit *, uint32_t,
+    char[STORE_ERRLEN]);
+
+/* Apply commit ${cm} of ${oidx} to ${t}, judged. */
+int judge_apply_commit(struct db *, struct tgt *, const struct commit *,
+    uint32_t, char[STORE_ERRLEN]);
+
+/**
+ * judge_replay(db, t, only, n, err):
+ * Replay the log into ${t} in stamp order: every record, whose tables are
+ * empty; or only the ${n} records ${only} (sorted), whose rows and
+ * refusals are gone.
+ */
+int judge_replay(struct db *, struct tgt *, const struct rid *, size_t,
+    char[STORE_ERRLEN]);
+
+/**
+ * judge_settle(db, err):
+ * Before a transaction commits: re-derive the records new facts or an
+ * earlier creation put in question.
+ */
+int judge_settle(struct db *, char[STORE_ERRLEN]);
+
+#endif /* !STORE_DB_INT_H */
