@@ -710,45 +710,6 @@ bad:
  *     [--address HOST:PORT]...
  */
 /* Members who must hold a new key of ${center}: its nodes and admins. */
-struct holders {
-	const char	*center;
-	size_t		n;
-	uint8_t		key[64][MEMBER_KEY_LEN];
-};
-
-static int
-holders_cb(void *arg, const struct rview *rv)
-{
-	struct holders *h = arg;
-	const char *key = NULL, *role = "", *center = "";
-	size_t i, cl = 0;
-
-	for (i = 0; i < rv->nf; i++) {
-		if (rv->f[i].v.t != VAL_STR)
-			continue;
-		if (strcmp(rv->f[i].name, "key") == 0 && rv->f[i].v.len == 64)
-			key = rv->f[i].v.s;
-		else if (strcmp(rv->f[i].name, "role") == 0)
-			role = rv->f[i].v.s;
-		else if (strcmp(rv->f[i].name, "center") == 0) {
-			center = rv->f[i].v.s;
-			cl = rv->f[i].v.len;
-		}
-	}
-	if (key == NULL || h->n == 64 || (strncmp(role, ROLE_ADMIN, 5) != 0 &&
-	    (cl != strlen(h->center) || memcmp(center, h->center, cl) != 0)))
-		return (0);
-	{
-		char hex[65];
-
-		memcpy(hex, key, 64);
-		hex[64] = '\0';
-		if (hex_decode(hex, h->key[h->n], MEMBER_KEY_LEN) == 0)
-			h->n++;
-	}
-	return (0);
-}
-
 /*
  * The center keys an invite carries, sealed to the new node: its
  * center's (made now if there is none yet) and, for an admin, every key.
@@ -789,9 +750,7 @@ invite_key_records(struct cli *cli, const struct invite *iv, bool made,
 {
 	struct conf *cf = cli_conf(cli);
 	const struct conf_key *cur;
-	struct holders *h;
-	size_t i, j;
-	int r = 0;
+	size_t i, j, sent;
 
 	for (i = 0; i < cf->n; i++)
 		for (j = 0; j < iv->nkeys; j++)
@@ -801,21 +760,7 @@ invite_key_records(struct cli *cli, const struct invite *iv, bool made,
 				return (-1);
 	if (!made || (cur = conf_current(cf, iv->m.center)) == NULL)
 		return (0);
-	if ((h = calloc(1, sizeof(*h))) == NULL) {
-		snprintf(err, STORE_ERRLEN, "out of memory");
-		return (-1);
-	}
-	h->center = iv->m.center;
-	if (query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
-	    false, holders_cb, h, err) < 0)
-		r = -1;
-	for (i = 0; r == 0 && i < h->n; i++)
-		if (memcmp(h->key[i], iv->key, MEMBER_KEY_LEN) != 0 &&
-		    memcmp(h->key[i], db_node_key(cli->db), MEMBER_KEY_LEN) &&
-		    conf_put_record(cli->db, cur, h->key[i], err))
-			r = -1;
-	free(h);
-	return (r);
+	return (conf_deliver(cli, cur, iv->key, &sent, err));
 }
 
 int
@@ -1271,9 +1216,8 @@ key_rotate(struct cli *cli, const char *center)
 {
 	struct conf *cf;
 	const struct conf_key *k;
-	struct holders *h;
-	char err[STORE_ERRLEN], meta[256], why[256];
-	size_t i, n = 0;
+	char err[STORE_ERRLEN], meta[256];
+	size_t n = 0;
 
 	check_field("center", "CENTER", center, "key rotate");
 	cli_open(cli, true);
@@ -1285,32 +1229,15 @@ key_rotate(struct cli *cli, const char *center)
 	if (conf_make_key(cf, center, err, sizeof(err)))
 		cli_fail(EXIT_REFUSED, "key rotate: %s", err);
 	k = conf_current(cf, center);
-	if ((h = calloc(1, sizeof(*h))) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	h->center = center;
+	/* To valid members only: an expired or revoked node gets nothing. */
 	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
-	    false, holders_cb, h, err) < 0)
+	    conf_deliver(cli, k, NULL, &n, err) || db_commit(cli->db, err))
 		goto fail;
-	/* To valid members only: an expired or unknown node gets nothing. */
-	for (i = 0; i < h->n; i++) {
-		if (memcmp(h->key[i], db_node_key(cli->db), MEMBER_KEY_LEN) == 0 ||
-		    member_check(cli->db, h->key[i], cli_now_ms(), why,
-		    sizeof(why)) != 0)
-			continue;
-		if (conf_put_record(cli->db, k, h->key[i], err))
-			goto fail;
-		n++;
-	}
-	if (db_commit(cli->db, err))
-		goto fail;
-	free(h);
 	printf("center %s: key version %u, sealed to %zu node%s\n", center,
 	    k->version, n, n == 1 ? "" : "s");
 	return (0);
 fail:
 	db_rollback(cli->db);
-	free(h);
 	cli_fail(EXIT_REFUSED, "key rotate: %s; the new key is kept in %s but "
 	    "was not sent (run rotate again)", err, CONF_FILE);
 }

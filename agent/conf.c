@@ -15,6 +15,7 @@
 
 #include "agent/cli.h"
 #include "agent/conf.h"
+#include "agent/member.h"
 #include "store/query.h"
 
 #define AD_CONTEXT	"hamroh/conf/1"
@@ -390,12 +391,19 @@ cli_seal(struct cli *cli, const struct coll_def *c,
 	if ((k = conf_current(cli_conf(cli), center)) == NULL) {
 		char role[16];
 
-		/* An admin makes a center's key when it first needs one. */
+		size_t sent;
+
+		/*
+		 * An admin makes a center's key when it first needs one, and
+		 * sends it to the center's nodes in the same commit.
+		 */
 		if (db_meta_get(cli->db, "role", role, sizeof(role)) == 0 &&
 		    strcmp(role, "admin") == 0) {
 			if (conf_make_key(cli_conf(cli), center, err, errlen))
 				return (-1);
 			k = conf_current(cli_conf(cli), center);
+			if (k != NULL && conf_deliver(cli, k, NULL, &sent, err))
+				return (-1);
 		}
 	}
 	if (k == NULL) {
@@ -505,6 +513,80 @@ conf_put_record(struct db *db, const struct conf_key *k,
 	    put_str(db, c, id, "keyid", idh, err) ||
 	    put_str(db, c, id, "recipient", rh, err) ||
 	    put_str(db, c, id, "sealed", b64, err) ? -1 : 0);
+}
+
+/* Who holds a center's keys: its members and the admins, by key. */
+struct holders {
+	const char	*center;
+	size_t		n, a;
+	uint8_t		(*key)[32];
+};
+
+static int
+holders_cb(void *arg, const struct rview *rv)
+{
+	struct holders *h = arg;
+	const struct val *key = NULL, *role = NULL, *center = NULL;
+	uint8_t (*p)[32];
+	char hex[65];
+	size_t i;
+
+	for (i = 0; i < rv->nf; i++) {
+		if (rv->f[i].v.t != VAL_STR)
+			continue;
+		if (strcmp(rv->f[i].name, "key") == 0 && rv->f[i].v.len == 64)
+			key = &rv->f[i].v;
+		else if (strcmp(rv->f[i].name, "role") == 0)
+			role = &rv->f[i].v;
+		else if (strcmp(rv->f[i].name, "center") == 0)
+			center = &rv->f[i].v;
+	}
+	if (key == NULL)
+		return (0);
+	if (!(role != NULL && role->len == 5 && memcmp(role->s, "admin",
+	    5) == 0) && !(center != NULL && center->len ==
+	    strlen(h->center) && memcmp(center->s, h->center,
+	    center->len) == 0))
+		return (0);
+	if (h->n == h->a) {
+		h->a = h->a ? 2 * h->a : 16;
+		if ((p = realloc(h->key, h->a * sizeof(*p))) == NULL)
+			return (-1);
+		h->key = p;
+	}
+	memcpy(hex, key->s, 64);
+	hex[64] = '\0';
+	if (hex_decode(hex, h->key[h->n], 32) == 0)
+		h->n++;
+	return (0);
+}
+
+int
+conf_deliver(struct cli *cli, const struct conf_key *k, const uint8_t *skip,
+    size_t *sent, char err[STORE_ERRLEN])
+{
+	struct holders h = { k->center, 0, 0, NULL };
+	char why[256];
+	size_t i;
+	int r = 0;
+
+	*sent = 0;
+	if (query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
+	    false, holders_cb, &h, err) < 0)
+		r = -1;
+	for (i = 0; r == 0 && i < h.n; i++) {
+		if (memcmp(h.key[i], db_node_key(cli->db), 32) == 0 ||
+		    (skip != NULL && memcmp(h.key[i], skip, 32) == 0) ||
+		    member_check(cli->db, h.key[i], cli_now_ms(), why,
+		    sizeof(why)) != 0)
+			continue;
+		if (conf_put_record(cli->db, k, h.key[i], err))
+			r = -1;
+		else
+			(*sent)++;
+	}
+	free(h.key);
+	return (r);
 }
 
 /* Keys records addressed to this node that the ring lacks: open them. */

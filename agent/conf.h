@@ -143,6 +143,16 @@ struct db;
 int conf_put_record(struct db *, const struct conf_key *, const uint8_t[32],
     char[STORE_ERRLEN]);
 
+/**
+ * conf_deliver(cli, k, skip, sent, err):
+ * Write key ${k} as keys records sealed to every valid member of its
+ * center and every valid admin, but this node and ${skip} (NULL: none),
+ * inside the caller's db_begin(); ${*sent} says to how many.  Return 0, or
+ * -1 with ${err} filled.
+ */
+int conf_deliver(struct cli *, const struct conf_key *, const uint8_t *,
+    size_t *, char[STORE_ERRLEN]);
+
 /* Open the keys records sealed to this node that its ring lacks. */
 void conf_collect(struct cli *);
 
