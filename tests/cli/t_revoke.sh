@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
-# Proves revocation cuts a lost laptop off: an admin's revoke gossips to every node, each drops its live session with the revoked node within seconds and refuses its handshakes from then on (the time is printed), and a key rotation afterwards seals nothing to it.
+# Proves revocation cuts a lost laptop off: an admin's revoke gossips to every node, each drops its live session with the revoked node within seconds and refuses its handshakes from then on (the time is printed), a key rotation afterwards seals nothing to it, and what it writes after the revocation, even carried on a bundle and relayed, is applied on no node and listed by audit, while what it wrote before stays.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 trap kill_agents EXIT
@@ -26,6 +26,10 @@ st = json.load(sys.stdin)
 sys.exit(0 if any(p.get("key") == sys.argv[1] and p.get("state", "").startswith("connected") for p in st["peers"]) else 1)' "$KC"; }
 wait_for "A connected with C" 30 connected A
 wait_for "B connected with C" 30 connected B
+# has NODE ID: NODE lists consultation ID.
+has() { on "$1" list consultations --json | grep -q "\"id\":\"$2\""; }
+pre=$(expect_ok on C add consultations center=Murghob opened_at=2026-11-20 status=open)
+wait_for "A holding C's consultation" 30 has A "$pre"
 
 expect_ok on A revoke "$KC" --reason "laptop stolen in Khorog" >/dev/null
 t0=$(date +%s%N)
@@ -37,6 +41,22 @@ grep -q "no longer a member (revoked on .*laptop stolen" "$T/A.log" "$T/B.log" |
 # C keeps dialing; every handshake is refused, naming the revocation.
 refused() { grep -q "refused: revoked on" "$T/A.log" "$T/B.log"; }
 wait_for "a new handshake of C refused" 30 refused
+
+# What C writes from now on stands nowhere, however it travels; what it
+# wrote before stays.
+post=$(expect_ok on C add consultations center=Murghob opened_at=2026-11-21 status=open)
+expect_ok on C bundle export "$T/c.bundle" >/dev/null
+expect_ok on B bundle import "$T/c.bundle" >/dev/null
+# audited NODE: NODE lists C's consultation as refused for the revocation.
+audited() { on "$1" audit --json | python3 -c '
+import json, sys
+sys.exit(0 if any(r["origin"] == sys.argv[1] and r["id"] == sys.argv[2] and "revoked on" in r["reason"] for r in map(json.loads, sys.stdin)) else 1)' "$KC" "$post"; }
+audited B || die "B's audit does not list C's consultation written after the revocation"
+wait_for "B relaying C's refused commit to A" 30 audited A
+for n in A B; do
+	has $n "$post" && die "$n applied a consultation C wrote after its revocation"
+	has $n "$pre" || die "$n lost the consultation C wrote before its revocation"
+done
 
 # A later key rotation of C's center seals nothing to C.
 expect_ok on A key rotate Murghob >/dev/null

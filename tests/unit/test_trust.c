@@ -62,6 +62,17 @@ open_node(struct node *n, const uint8_t *root)
 }
 
 static void
+reopen(struct node *n)
+{
+	char path[300], err[STORE_ERRLEN];
+
+	db_close(n->db);
+	snprintf(path, sizeof(path), "%s/hamroh.db", n->dir);
+	assert_int_equal(db_open(&n->db, path, false, err), 0);
+	assert_int_equal(db_set_signer(n->db, n->sk), 0);
+}
+
+static void
 put(struct db *db, const char *coll, const uint8_t *id, const char *field,
     const char *s)
 {
@@ -358,7 +369,24 @@ test_any_order(void **state)
 	begin(&n, T0 + 27 * MIN);
 	put(n.db, "consultations", c1, "status", "referred");
 	commit(&n);
+	/*
+	 * r holds all of it when it revokes m, from a fresh process as the
+	 * CLI's 'revoke' is: its own commit must undo m's later changes.
+	 */
+	sync_from(&r, &n, T0 + 28 * MIN);
+	reopen(&r);
 	revoke_node(&r, &m, rev_ms, T0 + 30 * MIN);
+
+	/*
+	 * Each writer judged its own commits and what it received as it
+	 * went: r undid m's later changes when it revoked m.
+	 */
+	if (db_verify(r.db, stderr, err) != 0 || db_verify(m.db, stderr,
+	    err) != 0 || db_verify(n.db, stderr, err) != 0 ||
+	    db_verify(x.db, stderr, err) != 0)
+		fail_msg("a writer's tables differ from a replay of its log");
+	assert_null(text_of(r.db, "SELECT status FROM c_consultations"
+	    " WHERE id = ?", c2));
 
 	/* The whole history, gathered in one place. */
 	open_node(&all, r.pk);
