@@ -19,6 +19,9 @@
 #include "store/hlc.h"
 #include "store/query.h"
 
+/* Refusals status shows, the newest first; audit shows them all. */
+#define STATUS_REFUSALS	5
+
 static void
 mkdirs(const char *dir)
 {
@@ -242,6 +245,33 @@ count_conflict(void *arg, const struct cview *cv)
 	return (0);
 }
 
+static int
+audit_cb(void *arg, const struct db_refusal *r)
+{
+	struct cli *cli = arg;
+	char node[128], key[2 * COMMIT_KEY_LEN + 1], id[2 * SCHEMA_ID_LEN + 1];
+	char tm[32];
+
+	query_node_name(cli->db, r->origin, node, sizeof(node));
+	hex_encode(r->origin, COMMIT_KEY_LEN, key);
+	hex_encode(r->id, SCHEMA_ID_LEN, id);
+	if (!cli->json) {
+		cli_time(r->hlc, tm);
+		printf("  %s  %-16s seq %-6llu %s %s\n      %s\n", tm, node,
+		    (unsigned long long)r->seq, r->coll, id, r->reason);
+		return (0);
+	}
+	printf("{\"collection\":");
+	json_put_str(stdout, r->coll, strlen(r->coll));
+	printf(",\"hlc\":%llu,\"id\":\"%s\",\"name\":",
+	    (unsigned long long)r->hlc, id);
+	json_put_str(stdout, node, strlen(node));
+	printf(",\"origin\":\"%s\",\"reason\":", key);
+	json_put_str(stdout, r->reason, strlen(r->reason));
+	printf(",\"seq\":%llu}\n", (unsigned long long)r->seq);
+	return (0);
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -303,9 +333,14 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	printf("forks    %llu%s\n", (unsigned long long)s.forks, s.forks ?
 	    "  WARNING: a node signed two different histories; its key may "
 	    "be copied or a backup was restored" : "");
-	printf("refused  %llu%s\n", (unsigned long long)s.refused, s.refused ?
-	    " changes their origin had no right to make, not applied (see "
-	    "'hamroh audit')" : "");
+	printf("refused  %llu%s%s\n", (unsigned long long)s.refused,
+	    s.refused == 1 ? " change" : s.refused ? " changes" : "",
+	    s.refused ? " their origin had no right to make, not applied; "
+	    "the newest:" : "");
+	if (s.refused > 0 && db_refusals(cli->db, STATUS_REFUSALS, audit_cb,
+	    cli, err) == 0 && s.refused > STATUS_REFUSALS)
+		printf("         and %llu more: 'hamroh audit' lists them "
+		    "all\n", (unsigned long long)(s.refused - STATUS_REFUSALS));
 	if (ahead > HLC_SKEW_MS)
 		printf("clock    WARNING: a peer's newest change is %lld "
 		    "minutes ahead of this node's clock; check the clocks\n",
@@ -321,33 +356,6 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
-static int
-audit_cb(void *arg, const struct db_refusal *r)
-{
-	struct cli *cli = arg;
-	char node[128], key[2 * COMMIT_KEY_LEN + 1], id[2 * SCHEMA_ID_LEN + 1];
-	char tm[32];
-
-	query_node_name(cli->db, r->origin, node, sizeof(node));
-	hex_encode(r->origin, COMMIT_KEY_LEN, key);
-	hex_encode(r->id, SCHEMA_ID_LEN, id);
-	if (!cli->json) {
-		cli_time(r->hlc, tm);
-		printf("%s  %-16s seq %-6llu %s %s\n    %s\n", tm, node,
-		    (unsigned long long)r->seq, r->coll, id, r->reason);
-		return (0);
-	}
-	printf("{\"collection\":");
-	json_put_str(stdout, r->coll, strlen(r->coll));
-	printf(",\"hlc\":%llu,\"id\":\"%s\",\"name\":",
-	    (unsigned long long)r->hlc, id);
-	json_put_str(stdout, node, strlen(node));
-	printf(",\"origin\":\"%s\",\"reason\":", key);
-	json_put_str(stdout, r->reason, strlen(r->reason));
-	printf(",\"seq\":%llu}\n", (unsigned long long)r->seq);
-	return (0);
-}
-
 int
 cmd_audit(struct cli *cli, int argc, char **argv)
 {
@@ -359,8 +367,8 @@ cmd_audit(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_USAGE, "audit: takes no arguments");
 	cli_open(cli, false);
 	db_read_begin(cli->db);
-	if (db_status(cli->db, &s, err) || db_refusals(cli->db, audit_cb, cli,
-	    err))
+	if (db_status(cli->db, &s, err) || db_refusals(cli->db, 0, audit_cb,
+	    cli, err))
 		cli_fail(EXIT_REFUSED, "audit: %s", err);
 	db_read_end(cli->db);
 	if (s.refused == 0 && !cli->json)

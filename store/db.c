@@ -1877,20 +1877,26 @@ db_status(struct db *db, struct db_status *s, char err[STORE_ERRLEN])
 }
 
 int
-db_refusals(struct db *db, int (*fn)(void *, const struct db_refusal *),
-    void *arg, char err[STORE_ERRLEN])
+db_refusals(struct db *db, size_t newest,
+    int (*fn)(void *, const struct db_refusal *), void *arg,
+    char err[STORE_ERRLEN])
 {
 	struct db_refusal r;
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT o.key, r.seq, r.hlc, r.coll,"
-	    " r.id, r.reason FROM main.refused r JOIN main.origins o"
-	    " ON o.idx = r.origin ORDER BY o.key, r.seq, r.coll, r.id", -1,
-	    &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->h, newest > 0 ? "SELECT o.key, r.seq,"
+	    " r.hlc, r.coll, r.id, r.reason FROM main.refused r JOIN"
+	    " main.origins o ON o.idx = r.origin ORDER BY r.hlc DESC, o.key"
+	    " LIMIT ?" : "SELECT o.key, r.seq, r.hlc, r.coll, r.id, r.reason"
+	    " FROM main.refused r JOIN main.origins o ON o.idx = r.origin"
+	    " ORDER BY o.key, r.seq, r.coll, r.id", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		db_errf(err, "read refusals", db->h);
 		return (-1);
 	}
+	if (newest > 0)
+		sqlite3_bind_int64(st, 1, (int64_t)newest);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN ||
 		    sqlite3_column_bytes(st, 4) != SCHEMA_ID_LEN)

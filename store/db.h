@@ -201,12 +201,13 @@ struct db_refusal {
 };
 
 /**
- * db_refusals(db, fn, arg, err):
+ * db_refusals(db, newest, fn, arg, err):
  * Call ${fn}(arg, r) per refused record change, by origin key, then seq;
- * stop early when ${fn} returns non-zero.
+ * or with ${newest} > 0, only for that many, the newest (by hlc) first.
+ * Stop early when ${fn} returns non-zero.
  */
-int db_refusals(struct db *, int (*)(void *, const struct db_refusal *),
-    void *, char[STORE_ERRLEN]);
+int db_refusals(struct db *, size_t,
+    int (*)(void *, const struct db_refusal *), void *, char[STORE_ERRLEN]);
 
 struct rstate;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
-# Proves every node judges writes at apply (#5): a center node's guide, refused by its own CLI, forged anyway (tests/tools/forge) and carried in a bundle or relayed over the wire, is stored but not applied at any node and is listed by `hamroh audit`; so is a node's edit of another center's consultation; the forger's later, lawful commits still apply; `status` counts the refusals and `verify` passes everywhere.
+# Proves every node judges writes at apply (#5): a center node's guide, refused by its own CLI, forged anyway (tests/tools/forge) and carried in a bundle or relayed over the wire, is stored but not applied at any node and is listed by `hamroh audit`; so is a node's edit of another center's consultation; the forger's later, lawful commits still apply; `status` counts the refusals and shows the newest, and `verify` passes everywhere.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 trap kill_agents EXIT
@@ -171,6 +171,10 @@ done
 refused=$(status_field A refused)
 [[ $refused =~ ^[0-9]+$ ]] && [ "$refused" -ge 2 ] ||
     die "A's status --json: expected \"refused\" >= 2, got '$refused'"
+# The text form names the newest refusals with their reasons.
+st=$(on A status)
+assert_contains "$st" "refused  $refused changes their origin had no right to make" "A's status"
+assert_contains "$st" "belongs to center 'region2'" "A's status lists the newest refusal"
 for n in A B C; do stop_agent $n; done
 for n in A B C D; do expect_ok on $n verify >/dev/null; done
 echo "t_judge: ok"
