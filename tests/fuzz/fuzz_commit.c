@@ -2,8 +2,8 @@
  * fuzz_commit.c: libFuzzer target for the msgpack decoders of store/ and
  * protocol/.  Compiled against the production sources; no I/O.
  *
- * The first byte b picks mode (b - 1) % 3 + 1 (modulo 256 first), so both
- * the bytes 1, 2, 3 and the digits '1', '2', '3' name modes 1, 2, 3:
+ * The first byte b picks mode (b - 1) % 4 + 1 (modulo 256 first), so both
+ * the bytes 1 to 4 and the digits '1' to '4' name modes 1 to 4:
  *
  *   1  commit_decode() on the rest.  On success the commit is encoded
  *      again and decoded again: both decodes must give the same commit,
@@ -15,6 +15,14 @@
  *   3  mpcheck() on the bytes after the second, whose value is the depth
  *      limit.  When mpcheck() accepts, msgpack_unpack() must succeed and
  *      consume every byte: mpcheck's promise that msgpack-c is then safe.
+ *   4  commit_decode() on the rest, then store/trust.c on what a hostile
+ *      commit can carry: trust_note() on each record change (the facts a
+ *      members change names), a certificate and a revocation of the origin
+ *      whose dates are the commit's first two text values (as if signed by
+ *      the network's admin key), trust_standing() at the commit's HLC and
+ *      trust_judge() of each change, against a record with and without a
+ *      center.  Verdicts must be one of the three, with a reason when
+ *      refused.  The database is SQLite in memory.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -27,6 +35,9 @@
 #include "store/commit.h"
 #include "store/merge.h"
 #include "store/schema.h"
+#include "store/trust.h"
+
+#include <sqlite3.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -238,6 +249,106 @@ fuzz_mpcheck(const uint8_t *buf, size_t len, unsigned depth)
 	msgpack_zone_free(z);
 }
 
+/* The first two text values of ${cm}, or "". */
+static void
+two_texts(const struct commit *cm, char a[32], char b[32])
+{
+	char *out[2] = { a, b };
+	size_t i, j, n = 0;
+	const struct val *v;
+
+	a[0] = b[0] = '\0';
+	for (i = 0; i < cm->nrec && n < 2; i++)
+		for (j = 0; j < cm->rec[i].nf && n < 2; j++) {
+			v = &cm->rec[i].f[j].v;
+			if (v->t != VAL_STR || v->len > 31 ||
+			    memchr(v->s, '\0', v->len) != NULL)
+				continue;
+			memcpy(out[n], v->s, v->len);
+			out[n++][v->len] = '\0';
+		}
+}
+
+static void
+fuzz_trust(const uint8_t *buf, size_t len)
+{
+	static const uint8_t root[32] = { 1 };
+	static const uint8_t zero[64];
+	struct commit cm;
+	struct trust *tr;
+	struct trust_rec rec;
+	struct trust_as_of as;
+	struct val center = { VAL_STR, 0, "north", 5 };
+	const struct coll_def *c;
+	char name[SCHEMA_NAME_MAX + 1], why[TRUST_WHY_LEN], err[256];
+	char exp[32], at[32];
+	const char *reason;
+	sqlite3_stmt *st;
+	sqlite3 *h;
+	size_t i, k;
+	enum trust_verdict v;
+
+	if (commit_decode(buf, len, &cm, &reason))
+		return;
+	assert(sqlite3_open(":memory:", &h) == SQLITE_OK);
+	assert(sqlite3_exec(h, "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);"
+	    "INSERT INTO meta VALUES('admin_key', '01000000000000000000000000"
+	    "00000000000000000000000000000000000000')", NULL, NULL,
+	    NULL) == SQLITE_OK);
+	assert(trust_schema(h, "main", err, sizeof(err)) == 0);
+	assert(trust_open(&tr, h) == 0);
+	for (i = 0; i < cm.nrec; i++)
+		assert(trust_note(tr, &cm.rec[i], NULL, NULL, err,
+		    sizeof(err)) >= 0);
+	two_texts(&cm, exp, at);
+	assert(sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO certs VALUES(?1,"
+	    " ?2, ?3, '', 'north', 'office', ?4)", -1, &st, NULL) ==
+	    SQLITE_OK);
+	sqlite3_bind_blob(st, 1, cm.origin, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, zero, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, root, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, exp, -1, SQLITE_STATIC);
+	assert(sqlite3_step(st) == SQLITE_DONE);
+	sqlite3_finalize(st);
+	assert(sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO revocations"
+	    " VALUES(?1, ?2, ?3, ?4, 'fuzz')", -1, &st, NULL) == SQLITE_OK);
+	sqlite3_bind_blob(st, 1, cm.origin, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, zero, 64, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, root, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+	assert(sqlite3_step(st) == SQLITE_DONE);
+	sqlite3_finalize(st);
+	trust_reset(tr);
+	assert(trust_standing(tr, 0, cm.origin, cm.hlc, &as) == 0);
+	assert(as.st <= TRUST_REVOKED && as.center != NULL &&
+	    as.note != NULL);
+	for (i = 0; i < cm.nrec; i++) {
+		if (cm.rec[i].coll_len > SCHEMA_NAME_MAX)
+			continue;
+		memcpy(name, cm.rec[i].coll, cm.rec[i].coll_len);
+		name[cm.rec[i].coll_len] = '\0';
+		if ((c = schema_coll(name)) == NULL)
+			continue;
+		for (k = 0; k < 2; k++) {
+			memset(&rec, 0, sizeof(rec));
+			rec.has_center = k == 1;
+			rec.center = &center;
+			rec.c_hlc = cm.hlc / 2;
+			rec.c_origin = root;
+			why[0] = '\0';
+			v = trust_judge(tr, 0, cm.origin, cm.hlc, c,
+			    &cm.rec[i], &rec, why);
+			assert(v == TRUST_OK || v == TRUST_REFUSED ||
+			    v == TRUST_REDERIVE);
+			assert(v != TRUST_REFUSED || (why[0] != '\0' &&
+			    memchr(why, '\0', sizeof(why)) != NULL));
+		}
+	}
+	trust_close(tr);
+	sqlite3_close(h);
+	commit_fini(&cm);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -245,13 +356,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return (0);
-	mode = (uint8_t)(data[0] - 1) % 3u + 1;
+	mode = (uint8_t)(data[0] - 1) % 4u + 1;
 	switch (mode) {
 	case 1:
 		fuzz_commit(data + 1, size - 1);
 		break;
 	case 2:
 		fuzz_rstate(data + 1, size - 1);
+		break;
+	case 4:
+		fuzz_trust(data + 1, size - 1);
 		break;
 	default:
 		if (size < 2)
