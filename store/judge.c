@@ -244,7 +244,8 @@ read_commit(struct db *db, uint32_t oidx, uint64_t seq, struct commit *cm,
 		snprintf(err, STORE_ERRLEN, "out of memory");
 		return (-1);
 	}
-	memcpy(*body, sqlite3_column_blob(st, 0), len);
+	if (len > 0)
+		memcpy(*body, sqlite3_column_blob(st, 0), len);
 	sqlite3_finalize(st);
 	if (commit_decode(*body, len, cm, &why)) {
 		free(*body);
@@ -491,17 +492,16 @@ done:
 	return (ret);
 }
 
-/* trust_note() callback: node ${key} (or all) may stand otherwise now. */
+/* trust_note() callback: node ${key} may stand otherwise now. */
 static int
-noted(void *arg, const uint8_t *key, bool all)
+noted(void *arg, const uint8_t *key)
 {
 	struct noting *nt = arg;
 	size_t i;
 
 	for (i = 0; i < nt->db->norig; i++)
-		if ((all || memcmp(nt->db->orig[i].key, key,
-		    COMMIT_KEY_LEN) == 0) && snap_origin(nt, (uint32_t)i))
-			return (-1);
+		if (memcmp(nt->db->orig[i].key, key, COMMIT_KEY_LEN) == 0)
+			return (snap_origin(nt, (uint32_t)i));
 	return (0);
 }
 

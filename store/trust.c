@@ -344,7 +344,8 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 		snprintf(c->expires, sizeof(c->expires), "%s", exp);
 	}
 	sqlite3_finalize(st);
-	qsort(n->c, n->n, sizeof(*n->c), tcert_cmp);
+	if (n->n > 1)
+		qsort(n->c, n->n, sizeof(*n->c), tcert_cmp);
 
 	/* Only root revokes an admin. */
 	is_admin = root_admin(tr, key);
@@ -618,14 +619,32 @@ record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
 	return (0);
 }
 
+/* Call ${fn} on each node ${by} certified. */
+static int
+certified_by(struct trust *tr, const uint8_t *by,
+    int (*fn)(void *, const uint8_t *), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(tr->h, "SELECT DISTINCT key FROM main.certs"
+	    " WHERE by = ?", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_blob(st, 1, by, TRUST_KEY_LEN, SQLITE_STATIC);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN)
+			rc = fn(arg, sqlite3_column_blob(st, 0));
+	sqlite3_finalize(st);
+	return (rc);
+}
+
 int
 trust_note(struct trust *tr, const struct rchange *rc,
-    int (*fn)(void *, const uint8_t *, bool), void *arg, char *err,
-    size_t errlen)
+    int (*fn)(void *, const uint8_t *), void *arg, char *err, size_t errlen)
 {
 	struct fact f[2];
 	size_t n = 0, i;
-	bool all;
+	bool admin;
 
 	if (rc->coll_len != 7 || memcmp(rc->coll, "members", 7) != 0)
 		return (0);
@@ -634,12 +653,13 @@ trust_note(struct trust *tr, const struct rchange *rc,
 		n++;
 	if (revoke_fact(tr, rc, &f[n]) && !known(tr, &f[n]))
 		n++;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && fn != NULL; i++) {
 		/* An admin's facts reach the nodes it certified. */
-		all = sodium_memcmp(f[i].by, tr->root, TRUST_KEY_LEN) == 0 &&
+		admin = sodium_memcmp(f[i].by, tr->root, TRUST_KEY_LEN) == 0 &&
 		    ((f[i].cert && strcmp(f[i].role, "admin") == 0) ||
 		    root_admin(tr, f[i].key));
-		if (fn != NULL && fn(arg, f[i].key, all)) {
+		if (fn(arg, f[i].key) || (admin && certified_by(tr, f[i].key,
+		    fn, arg))) {
 			snprintf(err, errlen, "out of memory");
 			return (-1);
 		}

@@ -106,14 +106,15 @@ void trust_reset(struct trust *);
 bool trust_enabled(struct trust *);
 
 /**
- * trust_note(tr, rc, fn, arg, err):
- * Record the facts that members change ${rc} carries.  For each new one,
- * call ${fn}(arg, key, all) before it is recorded: ${key} is the node
- * whose standing may change, ${all} says every node's may (an admin's
- * certificate or revocation).  Return the number of new facts or -1.
+ * trust_note(tr, rc, fn, arg, err, errlen):
+ * Record the facts that members change ${rc} carries.  Before recording
+ * them, call ${fn}(arg, key) (unless NULL) for each node whose standing a
+ * new fact may change: the node it names and, for an admin's certificate
+ * or revocation, every node that admin certified.  Return the number of
+ * new facts or -1.
  */
 int trust_note(struct trust *, const struct rchange *,
-    int (*)(void *, const uint8_t *, bool), void *, char *, size_t);
+    int (*)(void *, const uint8_t *), void *, char *, size_t);
 
 /* Forget every fact (before a rebuild records them again). */
 int trust_clear(struct trust *, char *, size_t);

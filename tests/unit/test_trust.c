@@ -297,22 +297,129 @@ refusals(struct db *db, const char *like)
 	return (n);
 }
 
+/* Seeded, so a failing order can be replayed: HAMROH_SEED=N. */
+static uint64_t seed, rng;
+
+static uint32_t
+rnd(uint32_t n)
+{
+
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return ((uint32_t)(rng % n));
+}
+
+static void
+history_free(struct history *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n; i++)
+		free(h->w[i].body);
+	free(h->w);
+}
+
+/*
+ * Apply history ${h} to fresh nodes of the network ${root} in ORDERS
+ * orders (the log's, then shuffled), in batches of 1 to 4 commits each in
+ * its own transaction.  Every node must verify and show the same tables
+ * and refusals; ${check}(db, arg) says what they must be, on the first.
+ */
+static void
+each_order(struct history *h, const uint8_t *root,
+    void (*check)(struct db *, void *), void *arg)
+{
+	struct node t;
+	struct wire tmp;
+	char err[STORE_ERRLEN], *want = NULL, *got;
+	size_t i, j, k, order;
+
+	for (order = 0; order < ORDERS; order++) {
+		for (i = h->n - 1; order > 0 && i > 0; i--) {
+			j = rnd((uint32_t)i + 1);
+			tmp = h->w[i];
+			h->w[i] = h->w[j];
+			h->w[j] = tmp;
+		}
+		open_node(&t, root);
+		for (i = 0; i < h->n; i += k) {
+			k = 1 + rnd(4);
+			begin(&t, T0 + 50 * MIN);
+			for (j = i; j < i + k && j < h->n; j++)
+				apply_cb(t.db, h->w[j].body, h->w[j].len,
+				    h->w[j].sig);
+			commit(&t);
+		}
+		if (db_verify(t.db, stderr, err) != 0)
+			fail_msg("order %zu (HAMROH_SEED=%llu): verify found "
+			    "problems", order, (unsigned long long)seed);
+		got = dump(t.db);
+		if (want == NULL) {
+			check(t.db, arg);
+			want = got;
+		} else {
+			if (strcmp(want, got) != 0)
+				fail_msg("order %zu (HAMROH_SEED=%llu) differs:"
+				    "\n%s\nvs\n%s", order,
+				    (unsigned long long)seed, want, got);
+			free(got);
+		}
+		tnode_close(t.dir, t.db);
+	}
+	free(want);
+}
+
+static void
+expect_text(struct db *db, const char *sql, const uint8_t *id,
+    const char *want)
+{
+	char *s = text_of(db, sql, id);
+
+	if (want == NULL) {
+		if (s != NULL)
+			fail_msg("%s: expected nothing, got '%s'", sql, s);
+		return;
+	}
+	if (s == NULL)
+		fail_msg("%s: expected '%s', got nothing", sql, want);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+#define STATUS_OF	"SELECT status FROM c_consultations WHERE id = ?"
+#define TITLE_OF	"SELECT title FROM c_guides WHERE id = ?"
+
+static void
+check_any_order(struct db *db, void *arg)
+{
+	uint8_t (*ids)[16] = arg;
+
+	expect_text(db, STATUS_OF, ids[0], "referred");
+	expect_text(db, "SELECT topic FROM c_consultations WHERE id = ?",
+	    ids[0], "documents");
+	expect_text(db, "SELECT outcome FROM c_consultations WHERE id = ?",
+	    ids[0], NULL);
+	expect_text(db, STATUS_OF, ids[1], NULL);
+	expect_text(db, TITLE_OF, ids[3], NULL);
+	expect_text(db, TITLE_OF, ids[2], "Pocket guide");
+	assert_int_equal(refusals(db, "%belongs to center 'north'%"), 1);
+	assert_int_equal(refusals(db, "only admins write guides"), 1);
+	assert_int_equal(refusals(db, "%revoked on%"), 2);
+}
+
 static void
 test_any_order(void **state)
 {
-	struct node r, m, n, x, all, t;
+	struct node r, m, n, x, all;
 	struct history h = { NULL, 0 };
-	struct wire tmp;
-	uint8_t c1[16], c2[16], g1[16], g2[16];
-	char err[STORE_ERRLEN], *want = NULL, *got, *s;
-	size_t i, j, k, order;
+	uint8_t ids[4][16];
+	uint8_t *c1 = ids[0], *c2 = ids[1], *g1 = ids[2], *g2 = ids[3];
+	char err[STORE_ERRLEN];
 	uint64_t rev_ms;
 
 	(void)state;
-	randombytes_buf(c1, 16);
-	randombytes_buf(c2, 16);
-	randombytes_buf(g1, 16);
-	randombytes_buf(g2, 16);
+	randombytes_buf(ids, sizeof(ids));
 	open_node(&r, NULL);
 	open_node(&m, r.pk);
 	open_node(&n, r.pk);
@@ -385,8 +492,7 @@ test_any_order(void **state)
 	    err) != 0 || db_verify(n.db, stderr, err) != 0 ||
 	    db_verify(x.db, stderr, err) != 0)
 		fail_msg("a writer's tables differ from a replay of its log");
-	assert_null(text_of(r.db, "SELECT status FROM c_consultations"
-	    " WHERE id = ?", c2));
+	expect_text(r.db, STATUS_OF, c2, NULL);
 
 	/* The whole history, gathered in one place. */
 	open_node(&all, r.pk);
@@ -397,65 +503,8 @@ test_any_order(void **state)
 	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
 	assert_int_equal(h.n, 11);
 
-	for (order = 0; order < ORDERS; order++) {
-		/* The first order is the log's; then random ones. */
-		for (i = h.n - 1; order > 0 && i > 0; i--) {
-			j = randombytes_uniform((uint32_t)i + 1);
-			tmp = h.w[i];
-			h.w[i] = h.w[j];
-			h.w[j] = tmp;
-		}
-		open_node(&t, r.pk);
-		/* In batches of 1 to 4 commits, each its own transaction. */
-		for (i = 0; i < h.n; i += k) {
-			k = 1 + randombytes_uniform(4);
-			begin(&t, T0 + 50 * MIN);
-			for (j = i; j < i + k && j < h.n; j++)
-				apply_cb(t.db, h.w[j].body, h.w[j].len,
-				    h.w[j].sig);
-			commit(&t);
-		}
-		if (db_verify(t.db, stderr, err) != 0)
-			fail_msg("order %zu: verify found problems", order);
-		got = dump(t.db);
-		if (want == NULL) {
-			want = got;
-			/* What must hold, checked once on the first order. */
-			s = text_of(t.db, "SELECT status FROM c_consultations"
-			    " WHERE id = ?", c1);
-			assert_string_equal(s, "referred");
-			free(s);
-			s = text_of(t.db, "SELECT topic FROM c_consultations"
-			    " WHERE id = ?", c1);
-			assert_string_equal(s, "documents");
-			free(s);
-			assert_null(text_of(t.db, "SELECT outcome FROM"
-			    " c_consultations WHERE id = ?", c1));
-			assert_null(text_of(t.db, "SELECT status FROM"
-			    " c_consultations WHERE id = ?", c2));
-			assert_null(text_of(t.db, "SELECT title FROM c_guides"
-			    " WHERE id = ?", g2));
-			s = text_of(t.db, "SELECT title FROM c_guides WHERE"
-			    " id = ?", g1);
-			assert_string_equal(s, "Pocket guide");
-			free(s);
-			assert_int_equal(refusals(t.db, "%belongs to center "
-			    "'north'%"), 1);
-			assert_int_equal(refusals(t.db, "only admins write "
-			    "guides"), 1);
-			assert_int_equal(refusals(t.db, "%revoked on%"), 2);
-		} else {
-			if (strcmp(want, got) != 0)
-				fail_msg("order %zu differs:\n%s\nvs\n%s",
-				    order, want, got);
-			free(got);
-		}
-		tnode_close(t.dir, t.db);
-	}
-	free(want);
-	for (i = 0; i < h.n; i++)
-		free(h.w[i].body);
-	free(h.w);
+	each_order(&h, r.pk, check_any_order, ids);
+	history_free(&h);
 	tnode_close(all.dir, all.db);
 	tnode_close(r.dir, r.db);
 	tnode_close(m.dir, m.db);
@@ -463,14 +512,98 @@ test_any_order(void **state)
 	tnode_close(x.dir, x.db);
 }
 
+struct admin_ids {
+	uint8_t		c[16], g[16];
+	bool		recertified;
+};
+
+static void
+check_admin_revoked(struct db *db, void *arg)
+{
+	struct admin_ids *a = arg;
+
+	/* s's guide, made before its revocation, stands either way. */
+	expect_text(db, TITLE_OF, a->g, "Rights abroad");
+	if (a->recertified) {
+		expect_text(db, STATUS_OF, a->c, "open");
+		assert_int_equal(refusals(db, "%"), 0);
+	} else {
+		expect_text(db, STATUS_OF, a->c, NULL);
+		assert_int_equal(refusals(db, "%not a member%"), 1);
+	}
+}
+
+/*
+ * Revoking an admin voids the certificates it signed: the office it
+ * invited stands nowhere until another admin certifies it, and then its
+ * changes are back, in any order of arrival.
+ */
+static void
+test_admin_revoked(void **state)
+{
+	struct node r, s, o, all;
+	struct history h = { NULL, 0 };
+	struct admin_ids a;
+	char err[STORE_ERRLEN];
+
+	(void)state;
+	randombytes_buf(a.c, sizeof(a.c));
+	randombytes_buf(a.g, sizeof(a.g));
+	open_node(&r, NULL);
+	open_node(&s, r.pk);
+	open_node(&o, r.pk);
+	certify(&r, &s, "admin", "capital", T0 + 1 * MIN);
+	sync_from(&s, &r, T0 + 2 * MIN);
+	certify(&s, &o, "office", "north", T0 + 3 * MIN);
+	sync_from(&o, &s, T0 + 4 * MIN);
+	begin(&o, T0 + 10 * MIN);
+	put(o.db, "consultations", a.c, "center", "north");
+	put(o.db, "consultations", a.c, "status", "open");
+	commit(&o);
+	begin(&s, T0 + 11 * MIN);
+	put(s.db, "guides", a.g, "title", "Rights abroad");
+	commit(&s);
+	sync_from(&r, &s, T0 + 12 * MIN);
+	sync_from(&r, &o, T0 + 12 * MIN);
+	revoke_node(&r, &s, T0 + 20 * MIN, T0 + 21 * MIN);
+	if (db_verify(r.db, stderr, err) != 0)
+		fail_msg("r's tables differ from a replay of its log");
+
+	open_node(&all, r.pk);
+	sync_from(&all, &r, T0 + 40 * MIN);
+	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
+	a.recertified = false;
+	each_order(&h, r.pk, check_admin_revoked, &a);
+	history_free(&h);
+
+	/* r certifies o itself: its consultation is back everywhere. */
+	certify(&r, &o, "office", "north", T0 + 30 * MIN);
+	expect_text(r.db, STATUS_OF, a.c, "open");
+	sync_from(&all, &r, T0 + 41 * MIN);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
+	a.recertified = true;
+	each_order(&h, r.pk, check_admin_revoked, &a);
+	history_free(&h);
+	tnode_close(all.dir, all.db);
+	tnode_close(r.dir, r.db);
+	tnode_close(s.dir, s.db);
+	tnode_close(o.dir, o.db);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_any_order),
+		cmocka_unit_test(test_admin_revoked),
 	};
+	const char *e = getenv("HAMROH_SEED");
 
 	if (sodium_init() < 0)
 		return (1);
+	seed = e != NULL ? strtoull(e, NULL, 10) : (uint64_t)time(NULL);
+	rng = seed * 2654435761u + 1;
+	printf("test_trust: HAMROH_SEED=%llu\n", (unsigned long long)seed);
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
