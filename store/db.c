@@ -1159,6 +1159,15 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 		nf++;
 	}
 
+	/*
+	 * Facts this commit carries first: a certificate may admit changes
+	 * to the very records it writes, and their states are read below.
+	 */
+	cm.nrec = nr;
+	cm.rec = rc;
+	if (judge_note_facts(db, &cm, me, err))
+		goto done;
+
 	/* What each writer saw: every current head of the field. */
 	for (i = 0; i < nr; i++) {
 		if (db_load_rec(db, &db->live, rcoll[i], rc[i].id, &rs[i], err))
@@ -1203,8 +1212,6 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	    sb.size, sig, err))
 		goto done;
 	/* Apply to the states loaded above: each record is read once. */
-	if (judge_note_facts(db, &cm, me, err))
-		goto done;
 	for (i = 0; i < nr; i++)
 		if (judge_rec(db, &db->live, rcoll[i], &rc[i], me, cm.seq,
 		    cm.hlc, &rs[i], err))
@@ -1744,7 +1751,8 @@ db_verify(struct db *db, FILE *out, char err[STORE_ERRLEN])
 
 	if (db_exec(db, "BEGIN", err))
 		return (-1);
-	if ((bad = verify_log(db, out, err)) < 0)
+	/* The agent may have added an origin since this handle looked. */
+	if (load_origins(db, err) || (bad = verify_log(db, out, err)) < 0)
 		goto fail;
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.c_%s",

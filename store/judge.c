@@ -98,7 +98,9 @@ refuse(struct db *db, struct tgt *t, const struct coll_def *c,
 		db_errf(err, "record a refusal", db->h);
 		return (-1);
 	}
-	t->nrefused = -1;
+	/* An upper bound will do: it only tells "none" from "some". */
+	if (t->nrefused >= 0)
+		t->nrefused++;
 	return (0);
 }
 
@@ -150,7 +152,6 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 {
 	struct trust_rec tr;
 	const struct freg *r;
-	const struct mhead *w;
 	char why[TRUST_WHY_LEN];
 	bool creates = false;
 	size_t i;
@@ -159,12 +160,15 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 		return (db_apply_state(db, t, c, rc, hlc, oidx, rs, err));
 	memset(&tr, 0, sizeof(tr));
 	if (strcmp(c->name, "consultations") == 0) {
+		/*
+		 * Only writes of the owner's name stand in center, so its
+		 * heads are that creation and writes that repeat it; they
+		 * are sorted, and the first is the creation.
+		 */
 		r = rstate_find(rs, "center");
-		if (r != NULL && (w = freg_winner(r)) != NULL &&
-		    w->v.t == VAL_STR) {
+		if (r != NULL && r->nh > 0 && r->h[0].v.t == VAL_STR) {
 			tr.has_center = true;
-			tr.center = &w->v;
-			/* Heads are sorted: the first is the earliest. */
+			tr.center = &r->h[0].v;
 			tr.c_hlc = r->h[0].hlc;
 			tr.c_origin = db->orig[r->h[0].oidx].key;
 		}
@@ -281,7 +285,6 @@ readmit(struct db *db, struct tgt *t, const struct commit *cm, uint32_t oidx,
 		db_errf(err, "drop a refusal", db->h);
 		return (-1);
 	}
-	t->nrefused = -1;
 	for (k = 0; k < cm->nrec; k++)
 		if (rc_coll(&cm->rec[k]) == c && memcmp(cm->rec[k].id, id,
 		    SCHEMA_ID_LEN) == 0)
@@ -526,8 +529,13 @@ judge_note_facts(struct db *db, const struct commit *cm, uint32_t oidx,
 	nt.db = db;
 	nt.cur_oidx = oidx;
 	nt.cur_seq = cm->seq;
+	/* Every snapshot before any of the commit's facts is kept. */
 	for (i = 0; i < cm->nrec; i++)
-		if (trust_note(db->trust, &cm->rec[i], noted, &nt, err,
+		if (trust_note(db->trust, &cm->rec[i], false, noted, &nt, err,
+		    STORE_ERRLEN) < 0)
+			goto done;
+	for (i = 0; i < cm->nrec; i++)
+		if (trust_note(db->trust, &cm->rec[i], true, NULL, NULL, err,
 		    STORE_ERRLEN) < 0)
 			goto done;
 	for (i = 0; i < nt.ns; i++) {
@@ -645,7 +653,7 @@ facts_of(struct db *db, void *arg, struct commit *cm, uint32_t oidx,
 	(void)arg;
 	(void)oidx;
 	for (i = 0; i < cm->nrec; i++)
-		if (trust_note(db->trust, &cm->rec[i], NULL, NULL, err,
+		if (trust_note(db->trust, &cm->rec[i], true, NULL, NULL, err,
 		    STORE_ERRLEN) < 0)
 			return (-1);
 	return (0);
@@ -773,10 +781,16 @@ judge_settle(struct db *db, char err[STORE_ERRLEN])
 			goto done;
 		}
 	}
+	/*
+	 * "Applied" must mean "replayed so far", as in a full replay: a
+	 * write that names a stamp it cannot have seen yet stays pending.
+	 */
 	db->live.nrefused = -1;
+	t.nrefused = -1;
 	db->settling = true;
-	ret = judge_replay(db, &db->live, db->rd, db->nrd, err);
+	ret = judge_replay(db, &t, db->rd, db->nrd, err);
 	db->settling = false;
+	db_tgt_fini(&t);
 	db->nrd = 0;
 done:
 	sqlite3_finalize(del);

@@ -476,29 +476,21 @@ verify(msgpack_sbuffer *sb, const uint8_t *sig, const uint8_t *by)
 }
 
 /*
- * The key a revocation in ${rc} names: its key field, else the one
- * certificate whose key starts with the record id.
+ * The key a revocation in ${rc} names: its key field, which must belong to
+ * the record (id = the key's first 16 bytes).  Not looked up elsewhere: a
+ * fact must not depend on what else a node holds.
  */
 static int
-revoked_key(struct trust *tr, const struct rchange *rc, uint8_t key[32])
+revoked_key(const struct rchange *rc, uint8_t key[32])
 {
-	sqlite3_stmt *st;
 	char buf[65];
 	const char *k;
-	int found = 0;
 
-	if ((k = ftext(rc, "key", buf, sizeof(buf))) != NULL)
-		return (unhex(k, strlen(k), key, TRUST_KEY_LEN));
-	if (sqlite3_prepare_v2(tr->h, "SELECT DISTINCT key FROM main.certs"
-	    " WHERE substr(key, 1, 16) = ?", -1, &st, NULL) != SQLITE_OK)
+	if ((k = ftext(rc, "key", buf, sizeof(buf))) == NULL ||
+	    unhex(k, strlen(k), key, TRUST_KEY_LEN) ||
+	    memcmp(key, rc->id, SCHEMA_ID_LEN) != 0)
 		return (-1);
-	sqlite3_bind_blob(st, 1, rc->id, SCHEMA_ID_LEN, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
-		    found++ == 0)
-			memcpy(key, sqlite3_column_blob(st, 0), TRUST_KEY_LEN);
-	sqlite3_finalize(st);
-	return (found == 1 ? 0 : -1);
+	return (0);
 }
 
 struct fact {
@@ -541,7 +533,7 @@ cert_fact(const struct rchange *rc, struct fact *f)
 
 /* The revocation in ${rc}, if complete and signed: 1, else 0. */
 static int
-revoke_fact(struct trust *tr, const struct rchange *rc, struct fact *f)
+revoke_fact(const struct rchange *rc, struct fact *f)
 {
 	msgpack_sbuffer sb;
 	char by[65], sig[129];
@@ -554,7 +546,7 @@ revoke_fact(struct trust *tr, const struct rchange *rc, struct fact *f)
 	    *f->when == '\0' ||
 	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
 	    unhex(by, strlen(by), f->by, TRUST_KEY_LEN) ||
-	    revoked_key(tr, rc, f->key))
+	    revoked_key(rc, f->key))
 		return (0);
 	if (ftext(rc, "revoked_reason", f->reason, sizeof(f->reason)) == NULL)
 		f->reason[0] = '\0';
@@ -619,7 +611,7 @@ record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
 	return (0);
 }
 
-/* Call ${fn} on each node ${by} certified. */
+/* Call ${fn} on each node ${by} certified or revoked. */
 static int
 certified_by(struct trust *tr, const uint8_t *by,
     int (*fn)(void *, const uint8_t *), void *arg)
@@ -627,8 +619,9 @@ certified_by(struct trust *tr, const uint8_t *by,
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(tr->h, "SELECT DISTINCT key FROM main.certs"
-	    " WHERE by = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(tr->h, "SELECT key FROM main.certs WHERE"
+	    " by = ?1 UNION SELECT key FROM main.revocations WHERE by = ?1",
+	    -1, &st, NULL) != SQLITE_OK)
 		return (-1);
 	sqlite3_bind_blob(st, 1, by, TRUST_KEY_LEN, SQLITE_STATIC);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
@@ -639,7 +632,7 @@ certified_by(struct trust *tr, const uint8_t *by,
 }
 
 int
-trust_note(struct trust *tr, const struct rchange *rc,
+trust_note(struct trust *tr, const struct rchange *rc, bool keep,
     int (*fn)(void *, const uint8_t *), void *arg, char *err, size_t errlen)
 {
 	struct fact f[2];
@@ -651,7 +644,7 @@ trust_note(struct trust *tr, const struct rchange *rc,
 	(void)trust_enabled(tr);	/* Loads the admin key. */
 	if (cert_fact(rc, &f[n]) && !known(tr, &f[n]))
 		n++;
-	if (revoke_fact(tr, rc, &f[n]) && !known(tr, &f[n]))
+	if (revoke_fact(rc, &f[n]) && !known(tr, &f[n]))
 		n++;
 	for (i = 0; i < n && fn != NULL; i++) {
 		/* An admin's facts reach the nodes it certified. */
@@ -664,10 +657,10 @@ trust_note(struct trust *tr, const struct rchange *rc,
 			return (-1);
 		}
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; keep && i < n; i++)
 		if (record(tr, &f[i], err, errlen))
 			return (-1);
-	if (n > 0)
+	if (keep && n > 0)
 		trust_reset(tr);
 	return ((int)n);
 }
@@ -739,13 +732,18 @@ judge_consultation(const struct trust_as_of *as, const uint8_t *origin,
 	char q[80];
 	int c;
 
+	/* A consultation's center is a name: it is never cleared. */
+	if (cf != NULL && cf->v.t != VAL_STR) {
+		snprintf(why, TRUST_WHY_LEN, "the center of a consultation is "
+		    "fixed when it is created; it cannot be cleared");
+		return (TRUST_REFUSED);
+	}
 	if (cf != NULL && rec->has_center) {
 		c = hlc < rec->c_hlc ? -1 : hlc > rec->c_hlc ? 1 :
 		    memcmp(origin, rec->c_origin, TRUST_KEY_LEN);
 		if (c < 0)
 			return (TRUST_REDERIVE);
-		if (cf->v.t != VAL_STR || !val_is(rec->center, cf->v.s,
-		    cf->v.len)) {
+		if (!val_is(rec->center, cf->v.s, cf->v.len)) {
 			snprintf(why, TRUST_WHY_LEN, "the center of a "
 			    "consultation is fixed when it is created (it is "
 			    "%s)", quote(rec->center, q, sizeof(q)));
@@ -754,7 +752,7 @@ judge_consultation(const struct trust_as_of *as, const uint8_t *origin,
 	}
 	if (rec->has_center)
 		owner = rec->center;
-	else if (cf != NULL && cf->v.t == VAL_STR)
+	else if (cf != NULL)
 		owner = &cf->v;
 	if (as->admin)
 		return (TRUST_OK);

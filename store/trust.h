@@ -106,14 +106,14 @@ void trust_reset(struct trust *);
 bool trust_enabled(struct trust *);
 
 /**
- * trust_note(tr, rc, fn, arg, err, errlen):
- * Record the facts that members change ${rc} carries.  Before recording
- * them, call ${fn}(arg, key) (unless NULL) for each node whose standing a
- * new fact may change: the node it names and, for an admin's certificate
- * or revocation, every node that admin certified.  Return the number of
- * new facts or -1.
+ * trust_note(tr, rc, keep, fn, arg, err, errlen):
+ * Find the facts members change ${rc} carries that are not recorded yet,
+ * and call ${fn}(arg, key) (unless NULL) for each node whose standing one
+ * may change: the node it names and, for an admin's certificate or
+ * revocation, every node that admin certified or revoked.  With ${keep},
+ * record them.  Return the number of new facts or -1.
  */
-int trust_note(struct trust *, const struct rchange *,
+int trust_note(struct trust *, const struct rchange *, bool,
     int (*)(void *, const uint8_t *), void *, char *, size_t);
 
 /* Forget every fact (before a rebuild records them again). */

@@ -22,7 +22,9 @@ tests/tools/faultproxy, and in one run:
 then heals every link and checks, with a deadline, that every node's
 `hamroh export` is byte-identical, that every write the CLI acknowledged is
 present (the runner keeps its own ledger), that `hamroh verify` passes,
-that no agent died unless killed, and that no fork was reported.
+that no node refused a change (every write here is lawful: the judges at
+apply agree with the CLI's rules under every fault), that no agent died
+unless killed, and that no fork was reported.
 
 It prints the convergence time after the heal, bytes on the wire per byte
 of commit payload delivered, peak RSS per agent and the faults injected of
@@ -670,6 +672,11 @@ class Run:
             if r.returncode != 0:
                 fail("%s: verify: %s" % (nd.name, r.stderr.strip()))
             st = json.loads(self.cli_ok(nd, "status", "--json"))
+            # Every write here was lawful: no node may have refused one.
+            if st.get("refused"):
+                fail("%s refused %d changes: %s" % (
+                    nd.name, st["refused"],
+                    self.cli_ok(nd, "audit").strip()[:500]))
             if st.get("forks"):
                 fail("%s reports %d forks" % (nd.name, st["forks"]))
             if st.get("held"):

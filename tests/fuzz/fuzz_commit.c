@@ -298,7 +298,7 @@ fuzz_trust(const uint8_t *buf, size_t len)
 	assert(trust_schema(h, "main", err, sizeof(err)) == 0);
 	assert(trust_open(&tr, h) == 0);
 	for (i = 0; i < cm.nrec; i++)
-		assert(trust_note(tr, &cm.rec[i], NULL, NULL, err,
+		assert(trust_note(tr, &cm.rec[i], true, NULL, NULL, err,
 		    sizeof(err)) >= 0);
 	two_texts(&cm, exp, at);
 	assert(sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO certs VALUES(?1,"

@@ -88,6 +88,21 @@ put(struct db *db, const char *coll, const uint8_t *id, const char *field,
 		fail_msg("put %s.%s: %s", coll, field, err);
 }
 
+/* Clear field ${field}: a nil value. */
+static void
+put_nil(struct db *db, const char *coll, const uint8_t *id,
+    const char *field)
+{
+	const struct coll_def *c = schema_coll(coll);
+	char err[STORE_ERRLEN];
+	struct val v;
+
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_NIL;
+	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &v, err))
+		fail_msg("put %s.%s: %s", coll, field, err);
+}
+
 static void
 begin(struct node *n, uint64_t ms)
 {
@@ -396,6 +411,9 @@ check_any_order(struct db *db, void *arg)
 	uint8_t (*ids)[16] = arg;
 
 	expect_text(db, STATUS_OF, ids[0], "referred");
+	expect_text(db, "SELECT center FROM c_consultations WHERE id = ?",
+	    ids[0], "north");
+	assert_int_equal(refusals(db, "%cannot be cleared%"), 1);
 	expect_text(db, "SELECT topic FROM c_consultations WHERE id = ?",
 	    ids[0], "documents");
 	expect_text(db, "SELECT outcome FROM c_consultations WHERE id = ?",
@@ -413,7 +431,7 @@ test_any_order(void **state)
 {
 	struct node r, m, n, x, all;
 	struct history h = { NULL, 0 };
-	uint8_t ids[4][16];
+	uint8_t ids[5][16];
 	uint8_t *c1 = ids[0], *c2 = ids[1], *g1 = ids[2], *g2 = ids[3];
 	char err[STORE_ERRLEN];
 	uint64_t rev_ms;
@@ -452,6 +470,14 @@ test_any_order(void **state)
 	begin(&m, T0 + 13 * MIN);
 	put(m.db, "guides", g2, "title", "Forged guide");
 	commit(&m);
+
+	/*
+	 * r, an admin that has not seen c1, clears its center: a center is
+	 * never cleared, by anyone, whichever arrives first.
+	 */
+	begin(&r, T0 + 12 * MIN);
+	put_nil(r.db, "consultations", c1, "center");
+	commit(&r);
 
 	/* Allowed: n (north) edits it after m did. */
 	sync_from(&n, &m, T0 + 14 * MIN);
@@ -501,7 +527,7 @@ test_any_order(void **state)
 	sync_from(&all, &n, T0 + 40 * MIN);
 	sync_from(&all, &x, T0 + 40 * MIN);
 	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
-	assert_int_equal(h.n, 11);
+	assert_int_equal(h.n, 12);
 
 	each_order(&h, r.pk, check_any_order, ids);
 	history_free(&h);
@@ -513,7 +539,7 @@ test_any_order(void **state)
 }
 
 struct admin_ids {
-	uint8_t		c[16], g[16];
+	uint8_t		c[16], g[16], q[16];
 	bool		recertified;
 };
 
@@ -524,6 +550,8 @@ check_admin_revoked(struct db *db, void *arg)
 
 	/* s's guide, made before its revocation, stands either way. */
 	expect_text(db, TITLE_OF, a->g, "Rights abroad");
+	/* s's revocation of p went with s: p's later consultation stands. */
+	expect_text(db, STATUS_OF, a->q, "open");
 	if (a->recertified) {
 		expect_text(db, STATUS_OF, a->c, "open");
 		assert_int_equal(refusals(db, "%"), 0);
@@ -541,7 +569,7 @@ check_admin_revoked(struct db *db, void *arg)
 static void
 test_admin_revoked(void **state)
 {
-	struct node r, s, o, all;
+	struct node r, s, o, p, all;
 	struct history h = { NULL, 0 };
 	struct admin_ids a;
 	char err[STORE_ERRLEN];
@@ -549,10 +577,13 @@ test_admin_revoked(void **state)
 	(void)state;
 	randombytes_buf(a.c, sizeof(a.c));
 	randombytes_buf(a.g, sizeof(a.g));
+	randombytes_buf(a.q, sizeof(a.q));
 	open_node(&r, NULL);
 	open_node(&s, r.pk);
 	open_node(&o, r.pk);
+	open_node(&p, r.pk);
 	certify(&r, &s, "admin", "capital", T0 + 1 * MIN);
+	certify(&r, &p, "center", "south", T0 + 1 * MIN + 1000);
 	sync_from(&s, &r, T0 + 2 * MIN);
 	certify(&s, &o, "office", "north", T0 + 3 * MIN);
 	sync_from(&o, &s, T0 + 4 * MIN);
@@ -563,9 +594,19 @@ test_admin_revoked(void **state)
 	begin(&s, T0 + 11 * MIN);
 	put(s.db, "guides", a.g, "title", "Rights abroad");
 	commit(&s);
-	sync_from(&r, &s, T0 + 12 * MIN);
-	sync_from(&r, &o, T0 + 12 * MIN);
+	/* s revokes p, which writes on; r then revokes s. */
+	revoke_node(&s, &p, T0 + 14 * MIN, T0 + 14 * MIN + 1000);
+	sync_from(&p, &r, T0 + 15 * MIN);
+	begin(&p, T0 + 16 * MIN);
+	put(p.db, "consultations", a.q, "center", "south");
+	put(p.db, "consultations", a.q, "status", "open");
+	commit(&p);
+	sync_from(&r, &s, T0 + 17 * MIN);
+	sync_from(&r, &o, T0 + 17 * MIN);
+	sync_from(&r, &p, T0 + 17 * MIN);
+	expect_text(r.db, STATUS_OF, a.q, NULL);
 	revoke_node(&r, &s, T0 + 20 * MIN, T0 + 21 * MIN);
+	expect_text(r.db, STATUS_OF, a.q, "open");
 	if (db_verify(r.db, stderr, err) != 0)
 		fail_msg("r's tables differ from a replay of its log");
 
@@ -589,6 +630,7 @@ test_admin_revoked(void **state)
 	tnode_close(r.dir, r.db);
 	tnode_close(s.dir, s.db);
 	tnode_close(o.dir, o.db);
+	tnode_close(p.dir, p.db);
 }
 
 int
