@@ -31,35 +31,79 @@ cli_fail(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/*
+ * Read the ${len}-byte key file ${name} in the data dir into ${out}.
+ * Return 1, or 0 if it does not exist; fail on anything else.
+ */
+int
+cli_read_keyfile(struct cli *cli, const char *name, uint8_t *out, size_t len,
+    const char *what)
+{
+	char path[4096];
+	struct stat sb;
+	uint8_t extra;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, name);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		cli_fail(EXIT_USAGE, "%s: key file %s: %s", what, path,
+		    strerror(errno));
+	}
+	if (fstat(fd, &sb) == -1)
+		cli_fail(EXIT_USAGE, "%s: key file %s: %s", what, path,
+		    strerror(errno));
+	if (sb.st_mode & 077)
+		cli_fail(EXIT_USAGE, "%s: key file %s has mode %04o; run "
+		    "'chmod 600 %s'", what, name,
+		    (unsigned)(sb.st_mode & 07777), path);
+	n = read(fd, out, len);
+	if (n == (ssize_t)len && read(fd, &extra, 1) != 0)
+		n = -1;
+	close(fd);
+	if (n != (ssize_t)len)
+		cli_fail(EXIT_USAGE, "%s: key file %s is damaged (expected "
+		    "%zu bytes); restore it from your key backup", what, path,
+		    len);
+	return (1);
+}
+
+/* This node's secret key, in locked memory; free with sodium_free(). */
+uint8_t *
+cli_load_sk(struct cli *cli, const char *what)
+{
+	uint8_t *sk;
+
+	if ((sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	if (cli_read_keyfile(cli, KEY_FILE, sk, COMMIT_SK_LEN, what) != 1)
+		cli_fail(EXIT_USAGE, "%s: key file %s/%s is missing", what,
+		    cli->dir, KEY_FILE);
+	/* libsodium's secret key ends with its public half. */
+	if (sodium_memcmp(sk + COMMIT_SK_LEN - COMMIT_KEY_LEN,
+	    db_node_key(cli->db), COMMIT_KEY_LEN) != 0)
+		cli_fail(EXIT_USAGE, "%s: key file %s does not match this "
+		    "node's key; restore it from your key backup", what,
+		    KEY_FILE);
+	return (sk);
+}
+
+/* Load the node key into the database handle: local commits are signed. */
 static void
 load_key(struct cli *cli)
 {
 	uint8_t *sk;
-	char path[4096];
-	struct stat sb;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, KEY_FILE);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1)
-		cli_fail(EXIT_USAGE, "key file %s: %s; is this a hamroh data "
-		    "dir? ('hamroh init' makes one)", path, strerror(errno));
-	if (fstat(fd, &sb) == -1)
-		cli_fail(EXIT_USAGE, "key file %s: %s", path, strerror(errno));
-	if (sb.st_mode & 077)
-		cli_fail(EXIT_USAGE, "key file %s has mode %04o; run 'chmod 600"
-		    " %s'", KEY_FILE, (unsigned)(sb.st_mode & 07777), path);
-	if ((sk = sodium_malloc(COMMIT_SK_LEN + 1)) == NULL)
+	if ((sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
-	n = read(fd, sk, COMMIT_SK_LEN + 1);
-	close(fd);
-	if (n != COMMIT_SK_LEN)
-		cli_fail(EXIT_USAGE, "key file %s is damaged (%zd bytes, "
-		    "expected %d); restore it from your key backup", path, n,
-		    COMMIT_SK_LEN);
+	if (cli_read_keyfile(cli, KEY_FILE, sk, COMMIT_SK_LEN, "open") != 1)
+		cli_fail(EXIT_USAGE, "key file %s/%s is missing; is this a "
+		    "hamroh data dir? ('hamroh init' makes one)", cli->dir,
+		    KEY_FILE);
 	if (db_set_signer(cli->db, sk))
 		cli_fail(EXIT_USAGE, "out of memory");
-	sodium_memzero(sk, COMMIT_SK_LEN);
 	sodium_free(sk);
 }
 

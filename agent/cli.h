@@ -45,6 +45,24 @@ void cli_open(struct cli *, bool);
 void cli_close(struct cli *);
 
 /**
+ * cli_read_keyfile(cli, name, out, len, what):
+ * Read the ${len}-byte key file ${name} of the data dir into ${out}.
+ * Return 1, or 0 if it does not exist; exit with one line, naming
+ * ${what}, if it cannot be read, is readable by others or has another
+ * size.
+ */
+int cli_read_keyfile(struct cli *, const char *, uint8_t *, size_t,
+    const char *);
+
+/**
+ * cli_load_sk(cli, what):
+ * This node's secret key (the database must be open), in locked memory:
+ * free with sodium_free().  Exit with one line if it is missing or is not
+ * this node's.
+ */
+uint8_t *cli_load_sk(struct cli *, const char *);
+
+/**
  * cli_opt(argc, argv, name, val):
  * If option ${name} ("--name", with a value) occurs in ${argv}, remove it
  * (and its value) and return the value; repeated → usage error.

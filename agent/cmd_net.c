@@ -144,65 +144,6 @@ check_addr(const char *a, const char *what)
 }
 
 /*
- * Read the ${len}-byte key file ${name} in the data dir into ${out}.
- * Return 1, or 0 if it does not exist; fail on anything else.
- */
-static int
-read_keyfile(struct cli *cli, const char *name, uint8_t *out, size_t len,
-    const char *what)
-{
-	char path[4096];
-	struct stat sb;
-	uint8_t extra;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, name);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1) {
-		if (errno == ENOENT)
-			return (0);
-		cli_fail(EXIT_USAGE, "%s: key file %s: %s", what, path,
-		    strerror(errno));
-	}
-	if (fstat(fd, &sb) == -1)
-		cli_fail(EXIT_USAGE, "%s: key file %s: %s", what, path,
-		    strerror(errno));
-	if (sb.st_mode & 077)
-		cli_fail(EXIT_USAGE, "%s: key file %s has mode %04o; run "
-		    "'chmod 600 %s'", what, name,
-		    (unsigned)(sb.st_mode & 07777), path);
-	n = read(fd, out, len);
-	if (n == (ssize_t)len && read(fd, &extra, 1) != 0)
-		n = -1;
-	close(fd);
-	if (n != (ssize_t)len)
-		cli_fail(EXIT_USAGE, "%s: key file %s is damaged (expected "
-		    "%zu bytes); restore it from your key backup", what, path,
-		    len);
-	return (1);
-}
-
-/* This node's secret key, in locked memory; free with sodium_free(). */
-static uint8_t *
-load_sk(struct cli *cli, const char *what)
-{
-	uint8_t *sk;
-
-	if ((sk = sodium_malloc(MEMBER_SK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	if (read_keyfile(cli, KEY_FILE, sk, MEMBER_SK_LEN, what) != 1)
-		cli_fail(EXIT_USAGE, "%s: key file %s/%s is missing", what,
-		    cli->dir, KEY_FILE);
-	/* libsodium's secret key ends with its public half. */
-	if (sodium_memcmp(sk + MEMBER_SK_LEN - MEMBER_KEY_LEN,
-	    db_node_key(cli->db), MEMBER_KEY_LEN) != 0)
-		cli_fail(EXIT_USAGE, "%s: key file %s does not match this "
-		    "node's key; restore it from your key backup", what,
-		    KEY_FILE);
-	return (sk);
-}
-
-/*
  * Create DIR/network.key holding ${k}, mode 0600, never over an existing
  * file.  Return 0, or -1 with errno set (nothing left behind).
  */
@@ -644,7 +585,7 @@ net_create(struct cli *cli, int argc, char **argv)
 	c.role = ROLE_ADMIN;
 	member_date(cli_now_ms(), ADMIN_DAYS, r.expires);
 	c.expires = r.expires;
-	sk = load_sk(cli, what);
+	sk = cli_load_sk(cli, what);
 	if (member_cert_sign(&c, sk, sig))
 		cli_fail(EXIT_USAGE, "out of memory");
 	sodium_free(sk);
@@ -814,7 +755,7 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	if (db_meta_get(cli->db, "network_name", iv->net, sizeof(iv->net)) ||
 	    db_meta_get(cli->db, "admin_key", meta, sizeof(meta)) ||
 	    hex_decode(meta, iv->admin, MEMBER_KEY_LEN) ||
-	    read_keyfile(cli, NET_KEY_FILE, iv->netkey, NET_KEY_LEN,
+	    cli_read_keyfile(cli, NET_KEY_FILE, iv->netkey, NET_KEY_LEN,
 	    what) != 1)
 		cli_fail(EXIT_USAGE, "invite: this node's network settings are "
 		    "incomplete (network_name, admin_key, %s)", NET_KEY_FILE);
@@ -843,7 +784,7 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	member_date(cli_now_ms(), days, iv->m.expires);
 	made = invite_keys(cli, iv);
 	invite_cert(iv, &c);
-	sk = load_sk(cli, what);
+	sk = cli_load_sk(cli, what);
 	if (member_cert_sign(&c, sk, iv->cert) || invite_sig(iv, sk))
 		cli_fail(EXIT_USAGE, "out of memory");
 	sodium_free(sk);
@@ -885,7 +826,7 @@ join_keys(struct cli *cli, const struct invite *iv, char err[STORE_ERRLEN])
 
 	if (iv->nkeys == 0)
 		return (0);
-	sk = load_sk(cli, "join");
+	sk = cli_load_sk(cli, "join");
 	if ((k = sodium_malloc(sizeof(*k))) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
 	for (i = 0; r == 0 && i < iv->nkeys; i++) {
@@ -953,7 +894,7 @@ cmd_join(struct cli *cli, int argc, char **argv)
 
 	/* One network per node; joining the same one again is fine. */
 	snprintf(path, sizeof(path), "%s/%s", cli->dir, NET_KEY_FILE);
-	have_key = read_keyfile(cli, NET_KEY_FILE, old, NET_KEY_LEN,
+	have_key = cli_read_keyfile(cli, NET_KEY_FILE, old, NET_KEY_LEN,
 	    what) == 1;
 	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) == 0) {
 		hex_encode(iv->admin, MEMBER_KEY_LEN, theirs);
@@ -1313,7 +1254,7 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
 		cli_fail(EXIT_USAGE, "revoke: the clock is out of range");
-	sk = load_sk(cli, what);
+	sk = cli_load_sk(cli, what);
 	if (member_revoke_sign(key, when, reason, sk, sig))
 		cli_fail(EXIT_USAGE, "out of memory");
 	sodium_free(sk);

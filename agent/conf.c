@@ -663,19 +663,10 @@ conf_collect(struct cli *cli)
 	memset(u, 0, sizeof(*u));
 	u->cli = cli;
 	/* The node key pair (the public half is its last 32 bytes). */
-	{
-		char path[4096];
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/%s", cli->dir, KEY_FILE);
-		if ((fd = open(path, O_RDONLY)) < 0 ||
-		    read(fd, u->sk, sizeof(u->sk)) != (ssize_t)sizeof(u->sk)) {
-			if (fd >= 0)
-				close(fd);
-			sodium_free(u);
-			return;		/* No key: nothing can be opened. */
-		}
-		close(fd);
+	if (db_copy_signer(cli->db, u->sk) != 0 && cli_read_keyfile(cli,
+	    KEY_FILE, u->sk, sizeof(u->sk), "open keys") != 1) {
+		sodium_free(u);
+		return;		/* No key: nothing can be opened. */
 	}
 	memcpy(u->pk, u->sk + 32, 32);
 	hex_encode(u->pk, 32, rh);
