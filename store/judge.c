@@ -8,6 +8,8 @@
  * replay the log in stamp order.  protocol/PROTOCOL.md, "Who may write
  * what", is the specification.  No clock, no output.
  */
+#define _GNU_SOURCE		/* memmem() */
+
 #include "store/db_int.h"
 
 #include <stdio.h>
@@ -15,6 +17,9 @@
 #include <string.h>
 
 #include "store/trust.h"
+
+/* Records a partial replay finds by their id's bytes, before decoding. */
+#define PREFILTER_MAX	16
 
 /* ---- Judging (store/trust.h). ---- */
 
@@ -605,16 +610,19 @@ rid_cmp(const void *a, const void *b)
 
 /* Call ${fn} on each commit of the log, in stamp order (hlc, origin). */
 static int
-each_commit(struct db *db, int (*fn)(struct db *, void *, struct commit *,
-    uint32_t, char[STORE_ERRLEN]), void *arg, char err[STORE_ERRLEN])
+each_commit(struct db *db, const struct rid *only, size_t nonly,
+    int (*fn)(struct db *, void *, struct commit *, uint32_t,
+    char[STORE_ERRLEN]), void *arg, char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
 	struct commit cm;
+	const uint8_t *body;
 	const char *why;
+	size_t len, i;
 	uint32_t oidx;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT c.origin, c.body FROM"
+	if (sqlite3_prepare_v2(db->h, "SELECT c.origin, c.body, c.hlc FROM"
 	    " main.commits c JOIN main.origins o ON o.idx = c.origin"
 	    " ORDER BY c.hlc, o.key", -1, &st, NULL) != SQLITE_OK) {
 		db_errf(err, "read commits", db->h);
@@ -622,8 +630,25 @@ each_commit(struct db *db, int (*fn)(struct db *, void *, struct commit *,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		oidx = (uint32_t)sqlite3_column_int64(st, 0);
-		if (oidx >= db->norig || commit_decode(sqlite3_column_blob(st,
-		    1), (size_t)sqlite3_column_bytes(st, 1), &cm, &why)) {
+		body = sqlite3_column_blob(st, 1);
+		len = (size_t)sqlite3_column_bytes(st, 1);
+		/*
+		 * A few records wanted: a commit whose bytes hold none of
+		 * their ids cannot touch them, and need not be decoded.
+		 */
+		if (only != NULL && nonly <= PREFILTER_MAX && oidx <
+		    db->norig) {
+			for (i = 0; i < nonly; i++)
+				if (body != NULL && memmem(body, len,
+				    only[i].id, SCHEMA_ID_LEN) != NULL)
+					break;
+			if (i == nonly) {
+				db->orig[oidx].rb_hlc =
+				    (uint64_t)sqlite3_column_int64(st, 2);
+				continue;
+			}
+		}
+		if (oidx >= db->norig || commit_decode(body, len, &cm, &why)) {
 			snprintf(err, STORE_ERRLEN, "commit log is corrupt;"
 			    " restore a backup");
 			sqlite3_finalize(st);
@@ -714,11 +739,11 @@ judge_replay(struct db *db, struct tgt *t, const struct rid *only, size_t n,
 			return (-1);
 		t->nrefused = 0;
 		if (strcmp(t->schema, "main") == 0 && (trust_clear(db->trust,
-		    err, STORE_ERRLEN) || each_commit(db, facts_of, NULL,
+		    err, STORE_ERRLEN) || each_commit(db, NULL, 0, facts_of, NULL,
 		    err)))
 			return (-1);
 	}
-	return (each_commit(db, replay_one, &r, err));
+	return (each_commit(db, only, n, replay_one, &r, err));
 }
 
 /*
