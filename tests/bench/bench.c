@@ -31,6 +31,11 @@
  *   apply-conf  Apply again, of the same records written with their
  *               confidential fields (client_name, client_phone, summary)
  *               sealed to a center key, vs the plain apply: target 0.8.
+ *   revoke      On the node the apply filled, an office of the network
+ *               logs 200 consultations; one commit revokes it as of
+ *               before them, and applying that commit undoes them by
+ *               re-deriving them from the whole log: its time, against
+ *               the whole apply's (no target).
  *   apply-cli   The same through `hamroh bundle import`.
  *   add         K single-record transactions (fsync included): p50, p99;
  *               vs the p50 of single-row INSERT transactions, interleaved.
@@ -66,6 +71,7 @@
 #include "agent/json.h"
 #include "store/db.h"
 #include "store/schema.h"
+#include "store/trust.h"
 
 #define DEF_N		100000
 #define DEF_ADDS	300
@@ -744,6 +750,180 @@ hamroh_apply(struct db *db, const char *bundle, size_t ncommits, double *tc)
 	return (t);
 }
 
+/* ---- A lost laptop on a big log. ---- */
+
+#define REVOKE_RECS	200	/* Consultations the office made. */
+
+static void
+put_text(struct db *db, const char *cname, const uint8_t *id,
+    const char *field, const char *v)
+{
+	const struct coll_def *c = schema_coll(cname);
+	struct val val = { VAL_STR, 0, v, strlen(v) };
+	char err[STORE_ERRLEN];
+
+	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &val,
+	    err))
+		die("put %s.%s: %s", cname, field, err);
+}
+
+struct ship {
+	struct db	*to;
+	struct db_counts c;
+};
+
+static int
+ship_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
+    uint64_t seq)
+{
+	struct ship *s = arg;
+	char err[STORE_ERRLEN];
+
+	(void)seq;
+	if (db_apply(s->to, body, len, sig, &s->c, err))
+		die("apply: %s", err);
+	return (0);
+}
+
+/* Apply to ${to} the commits of ${from}'s own origin after ${after}. */
+static double
+ship(struct db *from, uint64_t after, struct db *to)
+{
+	struct ship s = { to, { 0, 0, 0, 0, 0 } };
+	char err[STORE_ERRLEN];
+	double t0 = now_s();
+
+	if (db_begin(to, wall_ms(), err) || db_commits_from(from,
+	    db_node_key(from), after, SIZE_MAX, ship_cb, &s, err) < 0 ||
+	    db_commit(to, err))
+		die("ship: %s", err);
+	return (now_s() - t0);
+}
+
+struct own {
+	const uint8_t	*key;
+	uint64_t	seq;
+};
+
+static int
+own_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct own *o = arg;
+
+	if (memcmp(key, o->key, crypto_sign_PUBLICKEYBYTES) == 0)
+		o->seq = seq;
+	return (0);
+}
+
+/* The seq of ${db}'s own newest commit. */
+static uint64_t
+own_seq(struct db *db)
+{
+	struct own o = { db_node_key(db), 0 };
+	char err[STORE_ERRLEN];
+
+	if (db_vector(db, own_cb, &o, err))
+		die("vector: %s", err);
+	return (o.seq);
+}
+
+/*
+ * The writer ${w}, admin of ${to}'s network, certifies an office, which
+ * makes REVOKE_RECS consultations that ${to} applies; then the writer
+ * revokes it as of a minute before them.  The revocation's commit undoes
+ * them by re-deriving those records from ${to}'s whole log: how long
+ * that takes (to compare with applying the whole log).
+ */
+static double
+revoke_run(struct db *w, struct db *to, size_t n)
+{
+	msgpack_sbuffer sb;
+	struct db *o;
+	uint8_t sk[crypto_sign_SECRETKEYBYTES], sig[crypto_sign_BYTES];
+	uint8_t id[SCHEMA_ID_LEN];
+	char err[STORE_ERRLEN], hex[2 * crypto_sign_BYTES + 1], when[21];
+	const uint8_t *opk;
+	time_t tt = (time_t)(wall_ms() / 1000 - 60);
+	struct tm tm;
+	uint64_t before;
+	double t;
+	size_t i;
+
+	o = node_new(tpath("office"));
+	opk = db_node_key(o);
+	if (db_copy_signer(w, sk))
+		die("the writer has no key");
+	before = own_seq(w);
+
+	/* The certificate, written by the admin as an invite does. */
+	msgpack_sbuffer_init(&sb);
+	if (trust_cert_bytes(opk, "Khorog office", "Khorog", "office",
+	    "2099-12-31", &sb))
+		die("out of memory");
+	crypto_sign_detached(sig, NULL, (uint8_t *)sb.data, sb.size, sk);
+	msgpack_sbuffer_destroy(&sb);
+	if (db_begin(w, wall_ms(), err))
+		die("db_begin: %s", err);
+	sodium_bin2hex(hex, sizeof(hex), opk, crypto_sign_PUBLICKEYBYTES);
+	put_text(w, "members", opk, "key", hex);
+	put_text(w, "members", opk, "name", "Khorog office");
+	put_text(w, "members", opk, "center", "Khorog");
+	put_text(w, "members", opk, "role", "office");
+	put_text(w, "members", opk, "expires", "2099-12-31");
+	sodium_bin2hex(hex, sizeof(hex), db_node_key(w),
+	    crypto_sign_PUBLICKEYBYTES);
+	put_text(w, "members", opk, "cert_by", hex);
+	sodium_bin2hex(hex, sizeof(hex), sig, sizeof(sig));
+	put_text(w, "members", opk, "cert", hex);
+	if (db_commit(w, err))
+		die("db_commit: %s", err);
+	(void)ship(w, before, to);
+	before++;
+
+	/* The office's consultations, all of its own center. */
+	if (db_begin(o, wall_ms(), err))
+		die("db_begin: %s", err);
+	for (i = 0; i < REVOKE_RECS; i++) {
+		randombytes_buf(id, sizeof(id));
+		put_text(o, "consultations", id, "center", "Khorog");
+		put_text(o, "consultations", id, "opened_at", "2026-11-20");
+		put_text(o, "consultations", id, "status", "open");
+	}
+	if (db_commit(o, err))
+		die("db_commit: %s", err);
+	(void)ship(o, 0, to);
+	check_rows(to, n + REVOKE_RECS, "the office's consultations");
+
+	/* The laptop is lost: revoked as of a minute ago. */
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+		die("clock out of range");
+	msgpack_sbuffer_init(&sb);
+	if (trust_revoke_bytes(opk, when, "lost laptop", &sb))
+		die("out of memory");
+	crypto_sign_detached(sig, NULL, (uint8_t *)sb.data, sb.size, sk);
+	msgpack_sbuffer_destroy(&sb);
+	sodium_memzero(sk, sizeof(sk));
+	if (db_begin(w, wall_ms(), err))
+		die("db_begin: %s", err);
+	sodium_bin2hex(hex, sizeof(hex), opk, crypto_sign_PUBLICKEYBYTES);
+	put_text(w, "members", opk, "key", hex);
+	put_text(w, "members", opk, "revoked", when);
+	put_text(w, "members", opk, "revoked_reason", "lost laptop");
+	sodium_bin2hex(hex, sizeof(hex), db_node_key(w),
+	    crypto_sign_PUBLICKEYBYTES);
+	put_text(w, "members", opk, "revoked_by", hex);
+	sodium_bin2hex(hex, sizeof(hex), sig, sizeof(sig));
+	put_text(w, "members", opk, "revoked_sig", hex);
+	if (db_commit(w, err))
+		die("db_commit: %s", err);
+	t = ship(w, before, to);
+	check_rows(to, n, "revocation");
+	db_close(o);
+	rmtree(tpath("office"));
+	return (t);
+}
+
 /* ---- Size. ---- */
 
 static uint64_t
@@ -952,7 +1132,7 @@ main(int argc, char **argv)
 	double t, t_raw = 0, t_keyed = 0, t_imp = 0, t_app = 0, raw_rate, *lh, *lr;
 	double p50, p99, rp50, r_imp, r_app, r_add, r_size;
 	double tc, tc_raw = 0, tc_imp = 0, tc_app = 0, t_floor = 0;
-	double t_sealed = 0;
+	double t_sealed = 0, t_rev;
 	uint64_t b_ham, b_raw;
 	size_t n, k, ncommits, bytes;
 	bool more;
@@ -1083,6 +1263,8 @@ main(int argc, char **argv)
 		}
 	}
 	check_rows(db2, n, "apply");
+	/* 2c. A lost laptop on that log. */
+	t_rev = revoke_run(db, db2, n);
 	db_close(db2);
 	rmtree(tpath("apply"));
 
@@ -1139,6 +1321,12 @@ main(int argc, char **argv)
 	    t_app / t_sealed >= 0.8 ? "" : "  BELOW TARGET");
 	printf("             the same bundle with client_name, client_phone "
 	    "and summary sealed\n");
+	printf("%-11s %4d undone  %6.2f s                 apply of the log "
+	    "%5.2f s  ratio %.2f (no target)\n", "revoke", REVOKE_RECS, t_rev,
+	    t_app, t_rev / t_app);
+	printf("             one commit revokes an office whose %d "
+	    "consultations came after\n             the revocation: they are "
+	    "re-derived from the %zu-record log\n", REVOKE_RECS, n);
 	{
 		char *init[] = { ham, "--data", tpath("cli-apply"), "init",
 		    "--name", "bench", NULL };
