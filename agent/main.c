@@ -136,7 +136,7 @@ usage(FILE *f)
 	    "          import export  guide publish\n"
 	    "sync:     agent (the daemon)  status  peer  vector\n"
 	    "          bundle export/import (sync by file, e.g. a USB stick)\n"
-	    "network:  network create  invite  join  revoke  key\n"
+	    "network:  network create  invite  join  revoke  key  audit\n"
 	    "node:     init  id  verify  rebuild  backup\n"
 	    "\n"
 	    "A first node:  hamroh init --name NAME --center CENTER\n"
