@@ -169,7 +169,8 @@ layout_sync(struct db *db, char err[STORE_ERRLEN])
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS main.c_%s",
 		    c->name);
-		if (db_exec(db, sql, err) || create_coll_table(db, "main", c, err))
+		if (db_exec(db, sql, err) ||
+		    create_coll_table(db, "main", c, err))
 			return (-1);
 	}
 	if (load_origins(db, err) || judge_replay(db, &t, NULL, 0, err)) {
@@ -605,7 +606,7 @@ struct mctx {
 	struct db		*db;
 	struct tgt		*t;
 	const struct coll_def	*c;
-	const uint8_t		*id;		/* The record being written. */
+	const uint8_t		*id;	/* The record being written. */
 };
 
 
@@ -938,7 +939,8 @@ int
 db_commit(struct db *db, char err[STORE_ERRLEN])
 {
 
-	if (db_flush(db, err) || judge_settle(db, err) || db_exec(db, "COMMIT", err)) {
+	if (db_flush(db, err) || judge_settle(db, err) ||
+	    db_exec(db, "COMMIT", err)) {
 		db_rollback(db);
 		return (-1);
 	}
@@ -1435,8 +1437,8 @@ db_apply(struct db *db, const uint8_t *body, size_t len,
 		return (rc);
 	/* Each applied commit may unblock the next held one. */
 	while (seq != 0) {
-		if (db_prep(db, &st, "SELECT body, sig FROM held WHERE origin = ?"
-		    " AND seq = ?", err))
+		if (db_prep(db, &st, "SELECT body, sig FROM held WHERE"
+		    " origin = ? AND seq = ?", err))
 			goto fail;
 		sqlite3_bind_int64(st, 1, oidx);
 		sqlite3_bind_int64(st, 2, (int64_t)seq + 1);
@@ -1757,7 +1759,8 @@ db_verify(struct db *db, FILE *out, char err[STORE_ERRLEN])
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS temp.c_%s",
 		    c->name);
-		if (db_exec(db, sql, err) || create_coll_table(db, "temp", c, err))
+		if (db_exec(db, sql, err) ||
+		    create_coll_table(db, "temp", c, err))
 			goto fail;
 	}
 	if (db_exec(db, "DROP TABLE IF EXISTS temp.refused", err) ||

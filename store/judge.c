@@ -523,8 +523,8 @@ judge_note_facts(struct db *db, const struct commit *cm, uint32_t oidx,
     char err[STORE_ERRLEN])
 {
 	struct noting nt;
-	struct trust_as_of as;
-	struct snap now;
+	struct trust_as_of as, was;
+	const struct coll_def *c;
 	struct commit old;
 	uint8_t *body;
 	size_t i, k;
@@ -547,13 +547,14 @@ judge_note_facts(struct db *db, const struct commit *cm, uint32_t oidx,
 		if (trust_standing(db->trust, nt.s[i].oidx,
 		    db->orig[nt.s[i].oidx].key, nt.s[i].hlc, &as))
 			goto oom;
-		snap_of(&now, &as);
-		if (now.st == nt.s[i].st && now.admin == nt.s[i].admin &&
-		    strcmp(now.center, nt.s[i].center) == 0 &&
-		    strcmp(now.note, nt.s[i].note) == 0)
+		was.st = nt.s[i].st;
+		was.admin = nt.s[i].admin;
+		was.center = nt.s[i].center;
+		was.note = nt.s[i].note;
+		if (trust_same(&was, &as))
 			continue;
 		/* A newcomer's certificate: only changes to add. */
-		if (nt.s[i].st != TRUST_MEMBER && now.st == TRUST_MEMBER) {
+		if (was.st != TRUST_MEMBER && as.st == TRUST_MEMBER) {
 			if (admit(db, nt.s[i].oidx, nt.s[i].seq, err))
 				goto done;
 			continue;
@@ -564,9 +565,8 @@ judge_note_facts(struct db *db, const struct commit *cm, uint32_t oidx,
 		if (rc == 1)
 			continue;
 		for (k = 0; k < old.nrec; k++)
-			if (rc_coll(&old.rec[k]) != NULL &&
-			    rd_add(db, rc_coll(&old.rec[k]), old.rec[k].id,
-			    err))
+			if ((c = rc_coll(&old.rec[k])) != NULL &&
+			    rd_add(db, c, old.rec[k].id, err))
 				break;
 		rc = k < old.nrec;
 		commit_fini(&old);
@@ -590,7 +590,8 @@ judge_apply_commit(struct db *db, struct tgt *t, const struct commit *cm,
 {
 	size_t i;
 
-	if (t == &db->live && !db->settling && judge_note_facts(db, cm, oidx, err))
+	if (t == &db->live && !db->settling && judge_note_facts(db, cm, oidx,
+	    err))
 		return (-1);
 	for (i = 0; i < cm->nrec; i++)
 		if (apply_rec(db, t, cm, &cm->rec[i], oidx, err))
@@ -686,7 +687,7 @@ facts_of(struct db *db, void *arg, struct commit *cm, uint32_t oidx,
 
 struct replaying {
 	struct tgt		*t;
-	const struct rid	*only;		/* Sorted; NULL: every record. */
+	const struct rid	*only;	/* Sorted; NULL: every record. */
 	size_t			nonly;
 };
 
@@ -739,8 +740,8 @@ judge_replay(struct db *db, struct tgt *t, const struct rid *only, size_t n,
 			return (-1);
 		t->nrefused = 0;
 		if (strcmp(t->schema, "main") == 0 && (trust_clear(db->trust,
-		    err, STORE_ERRLEN) || each_commit(db, NULL, 0, facts_of, NULL,
-		    err)))
+		    err, STORE_ERRLEN) || each_commit(db, NULL, 0, facts_of,
+		    NULL, err)))
 			return (-1);
 	}
 	return (each_commit(db, only, n, replay_one, &r, err));

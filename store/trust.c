@@ -443,28 +443,44 @@ trust_same(const struct trust_as_of *a, const struct trust_as_of *b)
 
 /* ---- Facts. ---- */
 
+static bool
+is(const struct rchange *rc, const char *coll)
+{
+
+	return (rc->coll_len == strlen(coll) &&
+	    memcmp(rc->coll, coll, rc->coll_len) == 0);
+}
+
+static const struct fchange *
+fchange(const struct rchange *rc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nf; i++)
+		if (rc->f[i].field_len == strlen(name) &&
+		    memcmp(rc->f[i].field, name, rc->f[i].field_len) == 0)
+			return (&rc->f[i]);
+	return (NULL);
+}
+
 /* The text of field ${name} of ${rc}: NULL if absent, "" if cleared. */
 static const char *
 ftext(const struct rchange *rc, const char *name, char *buf, size_t len)
 {
-	size_t i;
+	const struct fchange *f;
 
-	for (i = 0; i < rc->nf; i++) {
-		if (rc->f[i].field_len != strlen(name) ||
-		    memcmp(rc->f[i].field, name, rc->f[i].field_len) != 0)
-			continue;
-		if (rc->f[i].v.t == VAL_NIL) {
-			buf[0] = '\0';
-			return (buf);
-		}
-		if (rc->f[i].v.t != VAL_STR || rc->f[i].v.len >= len ||
-		    memchr(rc->f[i].v.s, '\0', rc->f[i].v.len) != NULL)
-			return (NULL);
-		memcpy(buf, rc->f[i].v.s, rc->f[i].v.len);
-		buf[rc->f[i].v.len] = '\0';
+	if ((f = fchange(rc, name)) == NULL)
+		return (NULL);
+	if (f->v.t == VAL_NIL) {
+		buf[0] = '\0';
 		return (buf);
 	}
-	return (NULL);
+	if (f->v.t != VAL_STR || f->v.len >= len ||
+	    memchr(f->v.s, '\0', f->v.len) != NULL)
+		return (NULL);
+	memcpy(buf, f->v.s, f->v.len);
+	buf[f->v.len] = '\0';
+	return (buf);
 }
 
 static int
@@ -639,7 +655,7 @@ trust_note(struct trust *tr, const struct rchange *rc, bool keep,
 	size_t n = 0, i;
 	bool admin;
 
-	if (rc->coll_len != 7 || memcmp(rc->coll, "members", 7) != 0)
+	if (!is(rc, "members"))
 		return (0);
 	(void)trust_enabled(tr);	/* Loads the admin key. */
 	if (cert_fact(rc, &f[n]) && !known(tr, &f[n]))
@@ -683,26 +699,6 @@ trust_clear(struct trust *tr, char *err, size_t errlen)
 }
 
 /* ---- Rules. ---- */
-
-static bool
-is(const struct rchange *rc, const char *coll)
-{
-
-	return (rc->coll_len == strlen(coll) &&
-	    memcmp(rc->coll, coll, rc->coll_len) == 0);
-}
-
-static const struct fchange *
-fchange(const struct rchange *rc, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < rc->nf; i++)
-		if (rc->f[i].field_len == strlen(name) &&
-		    memcmp(rc->f[i].field, name, rc->f[i].field_len) == 0)
-			return (&rc->f[i]);
-	return (NULL);
-}
 
 static bool
 val_is(const struct val *v, const char *s, size_t len)
