@@ -11,16 +11,15 @@
  * takes the seen heads from the record's current state, so an edit of an
  * existing record looks like a real edit.  With --bundle, FILE then holds
  * exactly the new commit.  Prints the new commit's seq.  Exit 0 on
- * success, 1 on failure, 2 on a usage error (one line on stderr).
+ * success, 1 on failure, 2 on a usage error (one line on stderr); a data
+ * dir that cannot be opened fails as the CLI does ("hamroh: ...", 2).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -56,27 +55,6 @@ die(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(code);
-}
-
-/* Read DIR/node.key (64 bytes) into locked memory, as the CLI does. */
-static uint8_t *
-load_key(const char *dir)
-{
-	char path[4096];
-	uint8_t *sk;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, KEY_FILE);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1)
-		die(1, "%s: %s", path, strerror(errno));
-	if ((sk = sodium_malloc(COMMIT_SK_LEN + 1)) == NULL)
-		die(1, "out of memory");
-	n = read(fd, sk, COMMIT_SK_LEN + 1);
-	close(fd);
-	if (n != COMMIT_SK_LEN)
-		die(1, "%s: not a node key (%zd bytes)", path, n);
-	return (sk);
 }
 
 static int
@@ -128,8 +106,9 @@ main(int argc, char **argv)
 	const struct coll_def *c;
 	const struct field_def *f;
 	const char *bundle = NULL, *eq;
-	char path[4096], err[STORE_ERRLEN] = "", why[256];
-	uint8_t id[SCHEMA_ID_LEN], *sk;
+	char err[STORE_ERRLEN] = "", why[256];
+	uint8_t id[SCHEMA_ID_LEN];
+	struct cli cli;
 	struct val v;
 	struct db *db;
 	struct own o;
@@ -173,14 +152,11 @@ main(int argc, char **argv)
 	/* A bad --bundle path fails before anything is committed. */
 	if (bundle != NULL && (bf = fopen(bundle, "wb")) == NULL)
 		die(1, "%s: %s", bundle, strerror(errno));
-	sk = load_key(argv[1]);
-	snprintf(path, sizeof(path), "%s/%s", argv[1], DB_FILE);
-	if (db_open(&db, path, false, err))
-		die(1, "%s", err);
-	if (db_set_signer(db, sk))
-		die(1, "out of memory");
-	sodium_memzero(sk, COMMIT_SK_LEN);
-	sodium_free(sk);
+	/* The node's database and key, opened and checked as the CLI does. */
+	memset(&cli, 0, sizeof(cli));
+	cli.dir = argv[1];
+	cli_open(&cli, true);
+	db = cli.db;
 	if (db_begin(db, cli_now_ms(), err))
 		die(1, "%s", err);
 	for (i = 4; i < argc; i++) {
@@ -205,6 +181,6 @@ main(int argc, char **argv)
 	if (bf != NULL)
 		write_bundle(db, o.seq, bf, bundle);
 	printf("%llu\n", (unsigned long long)o.seq);
-	db_close(db);
+	cli_close(&cli);
 	return (0);
 }
