@@ -390,7 +390,6 @@ cli_seal(struct cli *cli, const struct coll_def *c,
 	}
 	if ((k = conf_current(cli_conf(cli), center)) == NULL) {
 		char role[16];
-
 		size_t sent;
 
 		/*
@@ -429,7 +428,8 @@ center_cb(void *arg, const struct rview *r)
 
 	for (i = 0; i < r->nf; i++)
 		if (strcmp(r->f[i].name, "center") == 0 &&
-		    r->f[i].v.t == VAL_STR && r->f[i].v.len <= CONF_CENTER_MAX) {
+		    r->f[i].v.t == VAL_STR &&
+		    r->f[i].v.len <= CONF_CENTER_MAX) {
 			memcpy(center, r->f[i].v.s, r->f[i].v.len);
 			center[r->f[i].v.len] = '\0';
 		}
