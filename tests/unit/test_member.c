@@ -56,16 +56,8 @@ node_close(struct node *n)
 static void
 put(struct db *db, const uint8_t *id, const char *field, const char *s)
 {
-	const struct coll_def *m = schema_coll("members");
-	char err[STORE_ERRLEN];
-	struct val v;
 
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_STR;
-	v.s = s;
-	v.len = strlen(s);
-	assert_int_equal(db_put(db, m, id, schema_field(m, field,
-	    strlen(field)), &v, err), 0);
+	tnode_put(db, "members", id, field, s);
 }
 
 /*

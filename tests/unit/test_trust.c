@@ -73,37 +73,6 @@ reopen(struct node *n)
 }
 
 static void
-put(struct db *db, const char *coll, const uint8_t *id, const char *field,
-    const char *s)
-{
-	const struct coll_def *c = schema_coll(coll);
-	char err[STORE_ERRLEN];
-	struct val v;
-
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_STR;
-	v.s = s;
-	v.len = strlen(s);
-	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &v, err))
-		fail_msg("put %s.%s: %s", coll, field, err);
-}
-
-/* Clear field ${field}: a nil value. */
-static void
-put_nil(struct db *db, const char *coll, const uint8_t *id,
-    const char *field)
-{
-	const struct coll_def *c = schema_coll(coll);
-	char err[STORE_ERRLEN];
-	struct val v;
-
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_NIL;
-	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &v, err))
-		fail_msg("put %s.%s: %s", coll, field, err);
-}
-
-static void
 begin(struct node *n, uint64_t ms)
 {
 	char err[STORE_ERRLEN];
@@ -137,15 +106,15 @@ certify(struct node *admin, const struct node *who, const char *role,
 	msgpack_sbuffer_destroy(&sb);
 	begin(admin, ms);
 	hex_encode(who->pk, 32, hex);
-	put(admin->db, "members", who->pk, "key", hex);
-	put(admin->db, "members", who->pk, "name", "n");
-	put(admin->db, "members", who->pk, "center", center);
-	put(admin->db, "members", who->pk, "role", role);
-	put(admin->db, "members", who->pk, "expires", EXPIRES);
+	tnode_put(admin->db, "members", who->pk, "key", hex);
+	tnode_put(admin->db, "members", who->pk, "name", "n");
+	tnode_put(admin->db, "members", who->pk, "center", center);
+	tnode_put(admin->db, "members", who->pk, "role", role);
+	tnode_put(admin->db, "members", who->pk, "expires", EXPIRES);
 	hex_encode(admin->pk, 32, hex);
-	put(admin->db, "members", who->pk, "cert_by", hex);
+	tnode_put(admin->db, "members", who->pk, "cert_by", hex);
 	hex_encode(sig, 64, hex);
-	put(admin->db, "members", who->pk, "cert", hex);
+	tnode_put(admin->db, "members", who->pk, "cert", hex);
 	commit(admin);
 }
 
@@ -171,13 +140,13 @@ revoke_node(struct node *admin, const struct node *who, uint64_t when_ms,
 	msgpack_sbuffer_destroy(&sb);
 	begin(admin, ms);
 	hex_encode(who->pk, 32, hex);
-	put(admin->db, "members", who->pk, "key", hex);
-	put(admin->db, "members", who->pk, "revoked", when);
-	put(admin->db, "members", who->pk, "revoked_reason", "lost laptop");
+	tnode_put(admin->db, "members", who->pk, "key", hex);
+	tnode_put(admin->db, "members", who->pk, "revoked", when);
+	tnode_put(admin->db, "members", who->pk, "revoked_reason", "lost laptop");
 	hex_encode(admin->pk, 32, hex);
-	put(admin->db, "members", who->pk, "revoked_by", hex);
+	tnode_put(admin->db, "members", who->pk, "revoked_by", hex);
 	hex_encode(sig, 64, hex);
-	put(admin->db, "members", who->pk, "revoked_sig", hex);
+	tnode_put(admin->db, "members", who->pk, "revoked_sig", hex);
 	commit(admin);
 }
 
@@ -448,7 +417,7 @@ test_any_order(void **state)
 	certify(&r, &n, "center", "north", T0 + 2 * MIN);
 	certify(&r, &x, "office", "south", T0 + 3 * MIN);
 	begin(&r, T0 + 4 * MIN);
-	put(r.db, "guides", g1, "title", "Pocket guide");
+	tnode_put(r.db, "guides", g1, "title", "Pocket guide");
 	commit(&r);
 	sync_from(&m, &r, T0 + 5 * MIN);
 	sync_from(&n, &r, T0 + 5 * MIN);
@@ -456,19 +425,19 @@ test_any_order(void **state)
 
 	/* m opens a consultation of north; n and x see it. */
 	begin(&m, T0 + 10 * MIN);
-	put(m.db, "consultations", c1, "center", "north");
-	put(m.db, "consultations", c1, "status", "open");
-	put(m.db, "consultations", c1, "topic", "wages");
+	tnode_put(m.db, "consultations", c1, "center", "north");
+	tnode_put(m.db, "consultations", c1, "status", "open");
+	tnode_put(m.db, "consultations", c1, "topic", "wages");
 	commit(&m);
 	sync_from(&n, &m, T0 + 11 * MIN);
 	sync_from(&x, &m, T0 + 11 * MIN);
 
 	/* Forbidden: x (south) edits it; m publishes a guide. */
 	begin(&x, T0 + 12 * MIN);
-	put(x.db, "consultations", c1, "status", "closed");
+	tnode_put(x.db, "consultations", c1, "status", "closed");
 	commit(&x);
 	begin(&m, T0 + 13 * MIN);
-	put(m.db, "guides", g2, "title", "Forged guide");
+	tnode_put(m.db, "guides", g2, "title", "Forged guide");
 	commit(&m);
 
 	/*
@@ -476,13 +445,13 @@ test_any_order(void **state)
 	 * never cleared, by anyone, whichever arrives first.
 	 */
 	begin(&r, T0 + 12 * MIN);
-	put_nil(r.db, "consultations", c1, "center");
+	tnode_put(r.db, "consultations", c1, "center", NULL);
 	commit(&r);
 
 	/* Allowed: n (north) edits it after m did. */
 	sync_from(&n, &m, T0 + 14 * MIN);
 	begin(&n, T0 + 15 * MIN);
-	put(n.db, "consultations", c1, "topic", "documents");
+	tnode_put(n.db, "consultations", c1, "topic", "documents");
 	commit(&n);
 
 	/*
@@ -493,14 +462,14 @@ test_any_order(void **state)
 	rev_ms = T0 + 20 * MIN;
 	sync_from(&m, &n, T0 + 16 * MIN);
 	begin(&m, T0 + 25 * MIN);
-	put(m.db, "consultations", c1, "outcome", "written after revocation");
-	put(m.db, "consultations", c1, "status", "closed");
-	put(m.db, "consultations", c2, "center", "north");
-	put(m.db, "consultations", c2, "status", "open");
+	tnode_put(m.db, "consultations", c1, "outcome", "written after revocation");
+	tnode_put(m.db, "consultations", c1, "status", "closed");
+	tnode_put(m.db, "consultations", c2, "center", "north");
+	tnode_put(m.db, "consultations", c2, "status", "open");
 	commit(&m);
 	sync_from(&n, &m, T0 + 26 * MIN);
 	begin(&n, T0 + 27 * MIN);
-	put(n.db, "consultations", c1, "status", "referred");
+	tnode_put(n.db, "consultations", c1, "status", "referred");
 	commit(&n);
 	/*
 	 * r holds all of it when it revokes m, from a fresh process as the
@@ -588,18 +557,18 @@ test_admin_revoked(void **state)
 	certify(&s, &o, "office", "north", T0 + 3 * MIN);
 	sync_from(&o, &s, T0 + 4 * MIN);
 	begin(&o, T0 + 10 * MIN);
-	put(o.db, "consultations", a.c, "center", "north");
-	put(o.db, "consultations", a.c, "status", "open");
+	tnode_put(o.db, "consultations", a.c, "center", "north");
+	tnode_put(o.db, "consultations", a.c, "status", "open");
 	commit(&o);
 	begin(&s, T0 + 11 * MIN);
-	put(s.db, "guides", a.g, "title", "Rights abroad");
+	tnode_put(s.db, "guides", a.g, "title", "Rights abroad");
 	commit(&s);
 	/* s revokes p, which writes on; r then revokes s. */
 	revoke_node(&s, &p, T0 + 14 * MIN, T0 + 14 * MIN + 1000);
 	sync_from(&p, &r, T0 + 15 * MIN);
 	begin(&p, T0 + 16 * MIN);
-	put(p.db, "consultations", a.q, "center", "south");
-	put(p.db, "consultations", a.q, "status", "open");
+	tnode_put(p.db, "consultations", a.q, "center", "south");
+	tnode_put(p.db, "consultations", a.q, "status", "open");
 	commit(&p);
 	sync_from(&r, &s, T0 + 17 * MIN);
 	sync_from(&r, &o, T0 + 17 * MIN);

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -41,6 +42,26 @@ tnode_close(const char *dir, struct db *db)
 		unlink(path);
 	}
 	rmdir(dir);
+}
+
+/*
+ * Buffer a local write of text ${s} (NULL: clear the field) to field
+ * ${field} of record ${id} of ${coll}, inside db_begin().
+ */
+static inline void
+tnode_put(struct db *db, const char *coll, const uint8_t *id,
+    const char *field, const char *s)
+{
+	const struct coll_def *c = schema_coll(coll);
+	char err[STORE_ERRLEN];
+	struct val v;
+
+	memset(&v, 0, sizeof(v));
+	v.t = s != NULL ? VAL_STR : VAL_NIL;
+	v.s = s;
+	v.len = s != NULL ? strlen(s) : 0;
+	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &v, err))
+		fail_msg("put %s.%s: %s", coll, field, err);
 }
 
 #endif /* !TESTS_UNIT_TESTNODE_H */
