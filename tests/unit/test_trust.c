@@ -89,17 +89,17 @@ commit(struct node *n)
 		fail_msg("commit: %s", err);
 }
 
-/* ${admin} certifies ${who} as ${role} of ${center}. */
+/* ${admin} certifies ${who} as ${role} of ${center} until ${expires}. */
 static void
-certify(struct node *admin, const struct node *who, const char *role,
-    const char *center, uint64_t ms)
+certify_until(struct node *admin, const struct node *who, const char *role,
+    const char *center, const char *expires, uint64_t ms)
 {
 	msgpack_sbuffer sb;
 	uint8_t sig[64];
 	char hex[129];
 
 	msgpack_sbuffer_init(&sb);
-	assert_int_equal(trust_cert_bytes(who->pk, "n", center, role, EXPIRES,
+	assert_int_equal(trust_cert_bytes(who->pk, "n", center, role, expires,
 	    &sb), 0);
 	crypto_sign_detached(sig, NULL, (uint8_t *)sb.data, sb.size,
 	    admin->sk);
@@ -110,12 +110,21 @@ certify(struct node *admin, const struct node *who, const char *role,
 	tnode_put(admin->db, "members", who->pk, "name", "n");
 	tnode_put(admin->db, "members", who->pk, "center", center);
 	tnode_put(admin->db, "members", who->pk, "role", role);
-	tnode_put(admin->db, "members", who->pk, "expires", EXPIRES);
+	tnode_put(admin->db, "members", who->pk, "expires", expires);
 	hex_encode(admin->pk, 32, hex);
 	tnode_put(admin->db, "members", who->pk, "cert_by", hex);
 	hex_encode(sig, 64, hex);
 	tnode_put(admin->db, "members", who->pk, "cert", hex);
 	commit(admin);
+}
+
+/* ${admin} certifies ${who} as ${role} of ${center} for a year. */
+static void
+certify(struct node *admin, const struct node *who, const char *role,
+    const char *center, uint64_t ms)
+{
+
+	certify_until(admin, who, role, center, EXPIRES, ms);
 }
 
 /* ${admin} revokes ${who} as of ${when_ms}, committing at ${ms}. */
@@ -602,12 +611,83 @@ test_admin_revoked(void **state)
 	tnode_close(p.dir, p.db);
 }
 
+struct renew_ids {
+	uint8_t		c[16];
+	bool		renewed;
+};
+
+static void
+check_renewal(struct db *db, void *arg)
+{
+	struct renew_ids *a = arg;
+
+	if (a->renewed) {
+		expect_text(db, STATUS_OF, a->c, "open");
+		assert_int_equal(refusals(db, "%"), 0);
+	} else {
+		expect_text(db, STATUS_OF, a->c, NULL);
+		assert_int_equal(refusals(db, "its origin's certificate "
+		    "expired on 2026-03-01"), 1);
+	}
+}
+
+/*
+ * A certificate ends with its expiry day: what its node writes later
+ * stands nowhere, until an admin renews it (a new invite), and then it
+ * is back, in any order of arrival.
+ */
+static void
+test_renewal(void **state)
+{
+	struct node r, m, all;
+	struct history h = { NULL, 0 };
+	struct renew_ids a;
+	char err[STORE_ERRLEN];
+
+	(void)state;
+	randombytes_buf(a.c, sizeof(a.c));
+	open_node(&r, NULL);
+	open_node(&m, r.pk);
+	/* T0 is 2026-03-01: m's certificate ends with that day. */
+	certify_until(&r, &m, "office", "north", "2026-03-01", T0 + MIN);
+	sync_from(&m, &r, T0 + 2 * MIN);
+	begin(&m, T0 + 2 * 1440 * MIN);
+	tnode_put(m.db, "consultations", a.c, "center", "north");
+	tnode_put(m.db, "consultations", a.c, "status", "open");
+	commit(&m);
+	sync_from(&r, &m, T0 + 2 * 1440 * MIN + MIN);
+	expect_text(r.db, STATUS_OF, a.c, NULL);
+
+	open_node(&all, r.pk);
+	sync_from(&all, &r, T0 + 3 * 1440 * MIN);
+	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
+	a.renewed = false;
+	each_order(&h, r.pk, check_renewal, &a);
+	history_free(&h);
+
+	certify_until(&r, &m, "office", "north", "2027-03-01",
+	    T0 + 3 * 1440 * MIN);
+	expect_text(r.db, STATUS_OF, a.c, "open");
+	if (db_verify(r.db, stderr, err) != 0)
+		fail_msg("r's tables differ from a replay of its log");
+	sync_from(&all, &r, T0 + 4 * 1440 * MIN);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
+	a.renewed = true;
+	each_order(&h, r.pk, check_renewal, &a);
+	history_free(&h);
+	tnode_close(all.dir, all.db);
+	tnode_close(r.dir, r.db);
+	tnode_close(m.dir, m.db);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_any_order),
 		cmocka_unit_test(test_admin_revoked),
+		cmocka_unit_test(test_renewal),
 	};
 	const char *e = getenv("HAMROH_SEED");
 
