@@ -31,6 +31,17 @@ cli_fail(int code, const char *fmt, ...)
 	exit(code);
 }
 
+void
+cli_warn_commit(struct cli *cli)
+{
+	const char *w;
+
+	if ((w = db_warning(cli->db)) != NULL) {
+		fflush(stdout);
+		fprintf(stderr, "hamroh: warning: %s\n", w);
+	}
+}
+
 /*
  * Read the ${len}-byte key file ${name} in the data dir into ${out}.
  * Return 1, or 0 if it does not exist; fail on anything else.

@@ -41,6 +41,9 @@ void cli_fail(int, const char *, ...)
  */
 void cli_open(struct cli *, bool);
 
+/* After a local commit: print what it kept but warned of (stderr). */
+void cli_warn_commit(struct cli *);
+
 /* Close the node, if open. */
 void cli_close(struct cli *);
 

@@ -256,5 +256,6 @@ cmd_import(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "import %s: %s; nothing was imported",
 		    argv[1], err);
 	printf("imported %ld records into %s\n", im.n, im.c->name);
+	cli_warn_commit(cli);
 	return (0);
 }

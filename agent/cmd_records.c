@@ -85,6 +85,7 @@ write_fields(struct cli *cli, const struct coll_def *c,
 	}
 	if (db_commit(cli->db, err))
 		goto fail;
+	cli_warn_commit(cli);
 	return;
 fail:
 	db_rollback(cli->db);
@@ -172,7 +173,9 @@ cmd_rm(struct cli *cli, int argc, char **argv)
 	f = schema_field(c, SCHEMA_DELETED, strlen(SCHEMA_DELETED));
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    db_put(cli->db, c, id, f, &v, err) || db_commit(cli->db, err))
-		cli_fail(EXIT_REFUSED, "%s: %s", what, err);
+		cli_fail(EXIT_REFUSED, "%s: %s; nothing was changed", what,
+		    err);
+	cli_warn_commit(cli);
 	return (0);
 }
 
@@ -734,6 +737,7 @@ cmd_guide(struct cli *cli, int argc, char **argv)
 		goto fail;
 	hex_encode(id, SCHEMA_ID_LEN, hex);
 	printf("%s\n", hex);
+	cli_warn_commit(cli);
 	free(buf);
 	free(fargs);
 	return (0);

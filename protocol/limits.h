@@ -11,4 +11,15 @@
 #define MSG_NAME_MAX		100		/* A node name in HELLO. */
 #define MSG_REASON_MAX		200		/* A BYE reason. */
 
+/*
+ * How far ahead of a node's own wall clock a received commit may push its
+ * hybrid logical clock: one hour.  A commit stamped further ahead (a peer
+ * whose clock is wrong) is applied, but the receiver's next stamps stay
+ * within this of its own clock, so no peer can make another node's later
+ * writes look as if they were made in the future (past a certificate's
+ * expiry, say).  A node whose own clock is ahead of what its peers last
+ * reported by more than this refuses local writes: its clock is wrong.
+ */
+#define HLC_MAX_AHEAD_MS	(60 * 60 * 1000)
+
 #endif /* !PROTOCOL_LIMITS_H */

@@ -14,15 +14,17 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "protocol/limits.h"
 #include "store/hlc.h"
 #include "store/merge.h"
 #include "store/trust.h"
 
-#define SCHEMA_VERSION	5
+#define SCHEMA_VERSION	6
 #define BUSY_MS		10000
 
 /* Storage for buffered values: freed all at once when a commit is sealed. */
@@ -247,6 +249,16 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	/* 5: membership facts and refused changes (store/trust.h). */
 	if (v < 5 && trust_schema(db->h, "main", err, STORE_ERRLEN))
 		goto fail;
+	/*
+	 * 6: how far each node's clock is off, as measured by a node (our
+	 * own sessions, a peer's report, or a commit stamped ahead).
+	 */
+	if (v < 6 && db_exec(db,
+	    "CREATE TABLE IF NOT EXISTS clock_obs(subject BLOB NOT NULL,"
+	    " observer BLOB NOT NULL, offset_ms INTEGER NOT NULL,"
+	    " at_ms INTEGER NOT NULL, via TEXT NOT NULL,"
+	    " PRIMARY KEY(subject, observer, via));", err))
+		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
 		goto fail;
@@ -268,7 +280,6 @@ load_origins(struct db *db, char err[STORE_ERRLEN])
 	int rc;
 
 	db->norig = 0;
-	db->last_hlc = 0;
 	if (sqlite3_prepare_v2(db->h,
 	    "SELECT o.idx, o.key, c.seq, c.hlc, c.hash FROM origins o"
 	    " LEFT JOIN commits c ON c.origin = o.idx AND c.seq ="
@@ -298,12 +309,20 @@ load_origins(struct db *db, char err[STORE_ERRLEN])
 			if (sqlite3_column_bytes(st, 4) == COMMIT_HASH_LEN)
 				memcpy(o->hash, sqlite3_column_blob(st, 4),
 				    COMMIT_HASH_LEN);
-			if (o->hlc > db->last_hlc)
-				db->last_hlc = o->hlc;
 		}
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	/* Before version 6 there is none: the clock starts from our own. */
+	db->floor_hlc = 0;
+	db->floor_dirty = false;
+	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k ="
+	    " 'hlc_floor'", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		db->floor_hlc = strtoull((const char *)sqlite3_column_text(st,
+		    0), NULL, 10);
 	sqlite3_finalize(st);
 	return (0);
 
@@ -455,6 +474,7 @@ db_close(struct db *db)
 	sqlite3_finalize(db->s_find_held);
 	sqlite3_finalize(db->s_del_held);
 	sqlite3_finalize(db->s_ins_fork);
+	sqlite3_finalize(db->s_clock_note);
 	if (db->h != NULL && !sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db->h);
@@ -486,6 +506,13 @@ db_copy_signer(const struct db *db, uint8_t out[COMMIT_SK_LEN])
 	return (0);
 }
 
+void
+db_keep_refused(struct db *db, bool yes)
+{
+
+	db->keep_refused = yes;
+}
+
 const uint8_t *
 db_node_key(const struct db *db)
 {
@@ -507,11 +534,31 @@ db_origin_key(struct db *db, uint32_t oidx)
 	return (oidx < db->norig ? db->orig[oidx].key : NULL);
 }
 
+/* Our own newest stamp, or 0. */
+static uint64_t
+own_hlc(struct db *db)
+{
+	size_t i;
+
+	for (i = 0; db->signer && i < db->norig; i++)
+		if (memcmp(db->orig[i].key, db->pk, COMMIT_KEY_LEN) == 0)
+			return (db->orig[i].hlc);
+	return (0);
+}
+
 uint64_t
 db_last_hlc(struct db *db)
 {
+	uint64_t own = own_hlc(db);
 
-	return (db->last_hlc);
+	return (own > db->floor_hlc ? own : db->floor_hlc);
+}
+
+const char *
+db_warning(struct db *db)
+{
+
+	return (db->warning[0] != '\0' ? db->warning : NULL);
 }
 
 int
@@ -908,8 +955,242 @@ advance(struct db *db, uint32_t oidx, const struct commit *cm,
 	o->seq = cm->seq;
 	o->hlc = cm->hlc;
 	memcpy(o->hash, hash, COMMIT_HASH_LEN);
-	if (cm->hlc > db->last_hlc)
-		db->last_hlc = cm->hlc;
+}
+
+/*
+ * A foreign commit that stood moves our clock up to its stamp, but never
+ * past our own wall clock + HLC_MAX_AHEAD_MS: a peer whose clock is wrong
+ * must not make our later writes look as if made in the future (past our
+ * certificate's expiry, say).  One whose changes were refused (a stranger,
+ * out of role, revoked) moves nothing.  Merging needs no more: a write
+ * that saw another supersedes it by the seen heads, whatever the stamps.
+ */
+static void
+clock_follow(struct db *db, uint64_t hlc)
+{
+	uint64_t cap = ((db->now_ms + HLC_MAX_AHEAD_MS) & 0xffffffffffffULL) <<
+	    HLC_SHIFT;
+
+	if (hlc > cap)
+		hlc = cap;
+	if (hlc > db->floor_hlc) {
+		db->floor_hlc = hlc;
+		db->floor_dirty = true;
+	}
+}
+
+/* ---- Clocks. ---- */
+
+int
+db_clock_note(struct db *db, const uint8_t subject[COMMIT_KEY_LEN],
+    const uint8_t observer[COMMIT_KEY_LEN], int64_t offset_ms,
+    uint64_t at_ms, const char *via, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* The newest of each kind per pair; an older report changes none. */
+	if (db_prep(db, &db->s_clock_note, "INSERT INTO clock_obs(subject,"
+	    " observer, offset_ms, at_ms, via) VALUES(?, ?, ?, ?, ?)"
+	    " ON CONFLICT(subject, observer, via) DO UPDATE SET"
+	    " offset_ms = excluded.offset_ms, at_ms = excluded.at_ms"
+	    " WHERE excluded.at_ms >= at_ms", err))
+		return (-1);
+	st = db->s_clock_note;
+	sqlite3_bind_blob(st, 1, subject, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, observer, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, offset_ms);
+	sqlite3_bind_int64(st, 4, (int64_t)at_ms);
+	sqlite3_bind_text(st, 5, via, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_errf(err, "note a clock", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+db_clocks(struct db *db, int (*fn)(void *, const struct db_clock *),
+    void *arg, char err[STORE_ERRLEN])
+{
+	struct db_clock c;
+	sqlite3_stmt *st;
+	int rc, r = 0;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT subject, observer, offset_ms,"
+	    " at_ms, via FROM clock_obs ORDER BY subject, at_ms DESC", -1, &st,
+	    NULL) != SQLITE_OK) {
+		db_errf(err, "read clocks", db->h);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN ||
+		    sqlite3_column_bytes(st, 1) != COMMIT_KEY_LEN)
+			continue;
+		c.subject = sqlite3_column_blob(st, 0);
+		c.observer = sqlite3_column_blob(st, 1);
+		c.offset_ms = sqlite3_column_int64(st, 2);
+		c.at_ms = (uint64_t)sqlite3_column_int64(st, 3);
+		c.via = (const char *)sqlite3_column_text(st, 4);
+		if ((r = fn(arg, &c)) != 0)
+			break;
+	}
+	if (r == 0 && rc != SQLITE_DONE) {
+		db_errf(err, "read clocks", db->h);
+		r = -1;
+	}
+	sqlite3_finalize(st);
+	return (r);
+}
+
+/*
+ * A commit stamped ahead of our clock says its origin's clock was at least
+ * that far ahead when it was made (for a node that only sends bundles,
+ * the only sign there is).  A clock that runs behind leaves no such mark:
+ * its commits look like ones that took long to arrive.
+ */
+static int
+clock_seen(struct db *db, const struct commit *cm, char err[STORE_ERRLEN])
+{
+	uint64_t ms = hlc_ms(cm->hlc);
+
+	if (!db->signer || ms <= db->now_ms + HLC_SKEW_MS)
+		return (0);
+	return (db_clock_note(db, cm->origin, db->pk, (int64_t)(ms -
+	    db->now_ms), db->now_ms, "commit", err));
+}
+
+/*
+ * The newest offset (peer − us) one of our own sessions measured, if any
+ * was measured at or before now by our clock (one "from the future" was
+ * taken before the clock was set back, and says nothing of it now).
+ */
+static int
+clock_peer_said(struct db *db, int64_t *off, uint64_t *at, char *name,
+    size_t namelen)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT o.offset_ms, o.at_ms,"
+	    " coalesce((SELECT name FROM peer_status p WHERE p.key ="
+	    " o.subject), '') FROM clock_obs o WHERE o.observer = ? AND"
+	    " o.via = 'session' AND o.at_ms <= ? ORDER BY o.at_ms DESC"
+	    " LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return (0);
+	sqlite3_bind_blob(st, 1, db->pk, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)db->now_ms);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*off = sqlite3_column_int64(st, 0);
+		*at = (uint64_t)sqlite3_column_int64(st, 1);
+		snprintf(name, namelen, "%s", (const char *)
+		    sqlite3_column_text(st, 2));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return (found);
+}
+
+/* "YYYY-MM-DD HH:MM UTC" of ${ms}. */
+static void
+fmt_utc(uint64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, 32, "%llu ms", (unsigned long long)ms);
+}
+
+/* "3 days", "5 hours", "12 minutes": how far apart two clocks are. */
+static void
+fmt_span(uint64_t ms, char out[32])
+{
+	uint64_t m = ms / 60000;
+
+	if (m >= 2 * 24 * 60)
+		snprintf(out, 32, "%llu days", (unsigned long long)(m / 1440));
+	else if (m >= 2 * 60)
+		snprintf(out, 32, "%llu hours", (unsigned long long)(m / 60));
+	else
+		snprintf(out, 32, "%llu minutes", (unsigned long long)m);
+}
+
+/*
+ * A node never acknowledges a write it will not apply.  Before stamping:
+ * a node whose clock is ahead of what a peer last reported by more than
+ * HLC_MAX_AHEAD_MS writes nothing (its stamps would run ahead of the
+ * network's).  Only in a network: alone, there is no one to ask.
+ */
+static int
+clock_check(struct db *db, char err[STORE_ERRLEN])
+{
+	char name[128], who[160], mine[32], theirs[32], span[32];
+	uint64_t at;
+	int64_t off;
+
+	if (!trust_enabled(db->trust) || db->keep_refused ||
+	    !clock_peer_said(db, &off, &at, name, sizeof(name)) ||
+	    off >= -(int64_t)HLC_MAX_AHEAD_MS)
+		return (0);
+	fmt_utc(db->now_ms, mine);
+	fmt_utc(db->now_ms + (uint64_t)off, theirs);
+	if (*name != '\0')
+		snprintf(who, sizeof(who), "the office %s", name);
+	else
+		snprintf(who, sizeof(who), "a peer");
+	fmt_span((uint64_t)-off, span);
+	snprintf(err, STORE_ERRLEN, "this computer's clock says %s, %s ahead"
+	    " of %s (by its clock it is %s); set this computer's date, time"
+	    " and time zone, then try again", mine, span, who, theirs);
+	return (-1);
+}
+
+/*
+ * After judging our own commit: a change our own judge refused would be
+ * acknowledged and then stand nowhere.  Under an expired certificate the
+ * write is kept (it counts again once a renewal arrives: an office
+ * waiting for one must keep logging clients), with a warning; anything
+ * else fails the transaction.
+ */
+static int
+local_verdict(struct db *db, uint32_t me, uint64_t hlc,
+    char err[STORE_ERRLEN])
+{
+	struct trust_as_of as;
+	char when[32];
+
+	if (trust_standing(db->trust, me, db->pk, hlc, &as) != 0) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	fmt_utc(hlc_ms(hlc), when);
+	switch (as.st) {
+	case TRUST_EXPIRED:
+		snprintf(db->warning, sizeof(db->warning), "saved, but this"
+		    " office's certificate expired on %s (this computer's"
+		    " clock says %s), so the change counts nowhere until the"
+		    " coordinating office renews the invite; if the clock is"
+		    " wrong, set it", as.note, when);
+		return (0);
+	case TRUST_REVOKED:
+		snprintf(err, STORE_ERRLEN, "this office was revoked: %s;"
+		    " ask the coordinating office for a new invite", as.note);
+		return (-1);
+	case TRUST_STRANGER:
+		snprintf(err, STORE_ERRLEN, "this office holds no certificate"
+		    " of the network that counts at %s; ask the coordinating"
+		    " office for a new invite", when);
+		return (-1);
+	case TRUST_MEMBER:
+		break;
+	}
+	snprintf(err, STORE_ERRLEN, "refused by this office's own rules: %s",
+	    db->last_why);
+	return (-1);
 }
 
 /* ---- Transactions and local commits. ---- */
@@ -922,6 +1203,7 @@ db_begin(struct db *db, uint64_t now_ms, char err[STORE_ERRLEN])
 	if (db_exec(db, "BEGIN IMMEDIATE", err))
 		return (-1);
 	db->now_ms = now_ms;
+	db->warning[0] = '\0';
 	/* Another process (CLI or agent) may have committed meanwhile. */
 	if ((dv = data_version(db)) != db->data_version) {
 		if (load_origins(db, err)) {
@@ -938,14 +1220,25 @@ db_begin(struct db *db, uint64_t now_ms, char err[STORE_ERRLEN])
 int
 db_commit(struct db *db, char err[STORE_ERRLEN])
 {
+	char v[24];
 
-	if (db_flush(db, err) || judge_settle(db, err) ||
-	    db_exec(db, "COMMIT", err)) {
-		db_rollback(db);
-		return (-1);
+	if (db_flush(db, err) || judge_settle(db, err))
+		goto fail;
+	if (db->floor_dirty) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)
+		    db->floor_hlc);
+		if (db_meta_set(db, "hlc_floor", v, err))
+			goto fail;
+		db->floor_dirty = false;
 	}
+	if (db_exec(db, "COMMIT", err))
+		goto fail;
 	db->data_version = data_version(db);
 	return (0);
+
+fail:
+	db_rollback(db);
+	return (-1);
 }
 
 void
@@ -1108,6 +1401,7 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	const struct freg *r;
 	uint8_t sig[COMMIT_SIG_LEN], hash[COMMIT_HASH_LEN];
 	size_t i, j, k, nr = 0, nf = 0, ns = 0, as = 0;
+	uint64_t nref;
 	uint32_t me;
 	int ret = -1;
 
@@ -1133,10 +1427,12 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	}
 	db->nlc = j;
 
+	if (clock_check(db, err))
+		goto done;
 	memset(&cm, 0, sizeof(cm));
 	memcpy(cm.origin, db->pk, COMMIT_KEY_LEN);
 	cm.seq = db->orig[me].seq + 1;
-	cm.hlc = hlc_next(db->last_hlc, db->now_ms);
+	cm.hlc = hlc_next(db_last_hlc(db), db->now_ms);
 	memcpy(cm.prev, db->orig[me].hash, COMMIT_HASH_LEN);
 	if ((rc = calloc(db->nlc, sizeof(*rc))) == NULL ||
 	    (fc = calloc(db->nlc, sizeof(*fc))) == NULL ||
@@ -1214,10 +1510,14 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	    sb.size, sig, err))
 		goto done;
 	/* Apply to the states loaded above: each record is read once. */
+	nref = db->nrefusals;
 	for (i = 0; i < nr; i++)
 		if (judge_rec(db, &db->live, rcoll[i], &rc[i], me, cm.seq,
 		    cm.hlc, &rs[i], err))
 			goto done;
+	if (db->nrefusals != nref && !db->keep_refused &&
+	    local_verdict(db, me, cm.hlc, err))
+		goto done;
 	advance(db, me, &cm, hash);
 	lc_clear(db);
 	db->nrec_pending = 0;
@@ -1312,6 +1612,7 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 	const char *why;
 	uint8_t hash[COMMIT_HASH_LEN], have[COMMIT_HASH_LEN];
 	uint32_t oidx;
+	uint64_t nref;
 	int r, ret = DB_ESTORE;
 
 	*seq_out = 0;
@@ -1408,9 +1709,13 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 		ret = DB_EINVALID;
 		goto done;
 	}
+	nref = db->nrefusals;
 	if (insert_commit(db, oidx, &cm, hash, body, len, sig, err) ||
-	    judge_apply_commit(db, &db->live, &cm, oidx, err))
+	    judge_apply_commit(db, &db->live, &cm, oidx, err) ||
+	    clock_seen(db, &cm, err))
 		goto done;
+	if (db->nrefusals == nref)
+		clock_follow(db, cm.hlc);
 	advance(db, oidx, &cm, hash);
 	res->applied++;
 	*oidx_out = oidx;
@@ -1876,7 +2181,7 @@ db_status(struct db *db, struct db_status *s, char err[STORE_ERRLEN])
 	s->forks = count(db, "SELECT count(*) FROM forks");
 	s->origins = count(db, "SELECT count(DISTINCT origin) FROM commits");
 	s->refused = count(db, "SELECT count(*) FROM main.refused");
-	s->max_hlc = db->last_hlc;
+	s->max_hlc = db_last_hlc(db);
 	for (i = 0; i < db->norig; i++)
 		if (db->signer && memcmp(db->orig[i].key, db->pk,
 		    COMMIT_KEY_LEN) == 0)

@@ -173,6 +173,14 @@ const uint8_t *db_origin_key(struct db *, uint32_t);
 /* Copy the signing key into ${out} (64 bytes, the caller's locked memory). */
 int db_copy_signer(const struct db *, uint8_t[COMMIT_SK_LEN]);
 
+/*
+ * db_keep_refused(db, yes):
+ * Keep local commits whose changes this node's own judge refuses, instead
+ * of failing them.  Only for tools and tests that build hostile logs (a
+ * "modified binary"); a node never acknowledges a write it will not apply.
+ */
+void db_keep_refused(struct db *, bool);
+
 /* This node's public key, or NULL before db_set_signer(). */
 const uint8_t *db_node_key(const struct db *);
 
@@ -185,8 +193,38 @@ struct db_status {
 };
 int db_status(struct db *, struct db_status *, char[STORE_ERRLEN]);
 
-/* The hlc a local write made now would take (for clock-skew report). */
+/*
+ * The stamp local writes follow: max(our own newest, the newest foreign
+ * stamp that stood, capped at our clock + HLC_MAX_AHEAD_MS on arrival).
+ */
 uint64_t db_last_hlc(struct db *);
+
+/*
+ * What the last local commit kept but warned of (its certificate had
+ * expired), or NULL.  Cleared by db_begin().
+ */
+const char *db_warning(struct db *);
+
+/*
+ * How far a node's clock is off: ${offset_ms} = its clock minus the
+ * observer's, measured at ${at_ms} of the observer's clock, ${via}
+ * "session" (our own handshake), "report" (a peer's session, gossiped)
+ * or "commit" (a commit stamped ahead: a lower bound).  The newest of
+ * each kind per (subject, observer) is kept.
+ */
+struct db_clock {
+	const uint8_t	*subject, *observer;	/* COMMIT_KEY_LEN bytes. */
+	int64_t		offset_ms;
+	uint64_t	at_ms;
+	const char	*via;
+};
+int db_clock_note(struct db *, const uint8_t[COMMIT_KEY_LEN],
+    const uint8_t[COMMIT_KEY_LEN], int64_t, uint64_t, const char *,
+    char[STORE_ERRLEN]);
+
+/* Every observation, by subject, newest first; ${fn} != 0 stops. */
+int db_clocks(struct db *, int (*)(void *, const struct db_clock *), void *,
+    char[STORE_ERRLEN]);
 
 /*
  * A record change its origin had no right to make (store/trust.h): kept

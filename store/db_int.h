@@ -60,12 +60,23 @@ struct db {
 	struct lchange	*lc;
 	size_t		nlc, alc;
 	struct chunk	*chunks;
-	uint64_t	last_hlc;
+	/*
+	 * The clock: local stamps follow max(our own newest, floor_hlc).
+	 * floor_hlc is the newest stamp of a foreign commit that stood,
+	 * capped at the receiver's wall clock + HLC_MAX_AHEAD_MS when it
+	 * arrived (meta hlc_floor).
+	 */
+	uint64_t	floor_hlc;
+	bool		floor_dirty;
+	uint64_t	nrefusals;	/* Changes refused, ever (a counter). */
+	bool		keep_refused;	/* db_keep_refused(). */
+	char		last_why[256];	/* Why the last one was. */
+	char		warning[STORE_ERRLEN];	/* Of the last local commit. */
 	uint64_t	now_ms;		/* Of the open transaction. */
 	size_t		nrec_pending, bytes_pending;
 	sqlite3_stmt	*s_ins_commit, *s_find_commit, *s_ins_origin;
 	sqlite3_stmt	*s_ins_held, *s_find_held, *s_del_held;
-	sqlite3_stmt	*s_ins_fork;
+	sqlite3_stmt	*s_ins_fork, *s_clock_note;
 	struct trust	*trust;
 	/* Records whose judgement a new fact changed, for db_commit(). */
 	struct rid	*rd;

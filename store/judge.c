@@ -106,6 +106,8 @@ refuse(struct db *db, struct tgt *t, const struct coll_def *c,
 	/* An upper bound will do: it only tells "none" from "some". */
 	if (t->nrefused >= 0)
 		t->nrefused++;
+	db->nrefusals++;
+	snprintf(db->last_why, sizeof(db->last_why), "%s", why);
 	return (0);
 }
 

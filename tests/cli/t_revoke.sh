@@ -42,9 +42,16 @@ grep -q "no longer a member (revoked on .*laptop stolen" "$T/A.log" "$T/B.log" |
 refused() { grep -q "refused: revoked on" "$T/A.log" "$T/B.log"; }
 wait_for "a new handshake of C refused" 30 refused
 
-# What C writes from now on stands nowhere, however it travels; what it
-# wrote before stays.
-post=$(expect_ok on C add consultations center=Murghob opened_at=2026-11-21 status=open)
+# C's own CLI refuses to write now, saying why and what to do (a node never
+# acknowledges a write it will not apply).
+expect_fail "C writing after its revocation" on C add consultations center=Murghob opened_at=2026-11-21 status=open
+assert_contains "$ERR" "this office was revoked: " "C's refusal"
+assert_contains "$ERR" "laptop stolen in Khorog" "C's refusal"
+assert_contains "$ERR" "ask the coordinating office for a new invite" "C's refusal"
+# What a modified binary on C writes anyway stands nowhere, however it
+# travels; what C wrote before stays.
+post=$(python3 -c 'import os; print(os.urandom(16).hex())')
+expect_ok "$HAMROH_BUILD/tools/forge" "$T/C" consultations "$post" center=Murghob opened_at=2026-11-21 status=open >/dev/null
 expect_ok on C bundle export "$T/c.bundle" >/dev/null
 expect_ok on B bundle import "$T/c.bundle" >/dev/null
 # audited NODE: NODE lists C's consultation as refused for the revocation.

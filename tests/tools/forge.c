@@ -156,6 +156,7 @@ main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	cli.dir = argv[1];
 	cli_open(&cli, true);
+	db_keep_refused(cli.db, true);	/* A modified binary. */
 	db = cli.db;
 	if (db_begin(db, cli_now_ms(), err))
 		die(1, "%s", err);

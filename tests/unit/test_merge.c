@@ -31,6 +31,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "protocol/limits.h"
+#include "store/hlc.h"
 #include "store/commit.h"
 #include "store/db.h"
 #include "store/merge.h"
@@ -1630,8 +1632,13 @@ test_seen_beats_clock(void **state)
 	send_all(a, b);
 	assert_field(b, id, "status", "s4:open");
 	write1(b, id, "status", vstr("closed"));
-	/* B's stamp passed A's: its clock caught up on receipt. */
-	REQ(db_last_hlc(b->db) > db_last_hlc(a->db));
+	/*
+	 * B's clock followed A's stamp only to its own wall clock +
+	 * HLC_MAX_AHEAD_MS: B's stamp is still days behind A's, and B's
+	 * write wins by what it saw, not by its stamp.
+	 */
+	REQ(hlc_ms(db_last_hlc(b->db)) <= T0_MS + HLC_MAX_AHEAD_MS + 1000);
+	REQ(db_last_hlc(b->db) < db_last_hlc(a->db));
 	exchange(a, b);
 	assert_field(a, id, "status", "s6:closed");
 	assert_field(b, id, "status", "s6:closed");

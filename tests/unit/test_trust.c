@@ -70,6 +70,8 @@ reopen(struct node *n)
 	snprintf(path, sizeof(path), "%s/hamroh.db", n->dir);
 	assert_int_equal(db_open(&n->db, path, false, err), 0);
 	assert_int_equal(db_set_signer(n->db, n->sk), 0);
+	/* Tests build hostile logs with local commits. */
+	db_keep_refused(n->db, true);
 }
 
 static void

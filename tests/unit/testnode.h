@@ -27,6 +27,8 @@ tnode_open(char dir[256], struct db **db, uint8_t pk[32], uint8_t sk[64],
 	assert_int_equal(db_open(db, path, true, err), 0);
 	crypto_sign_keypair(pk, sk);
 	assert_int_equal(db_set_signer(*db, sk), 0);
+	/* Tests build hostile logs with local commits. */
+	db_keep_refused(*db, true);
 }
 
 static inline void
