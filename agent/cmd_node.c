@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -16,11 +17,13 @@
 #include "agent/cmds.h"
 #include "agent/conf.h"
 #include "agent/json.h"
+#include "agent/member.h"
 #include "store/hlc.h"
 #include "store/query.h"
 
 /* Refusals status shows, the newest first; audit shows them all. */
 #define STATUS_REFUSALS	5
+#define CERT_WARN_DAYS	30	/* status warns this long before expiry. */
 
 static void
 mkdirs(const char *dir)
@@ -272,6 +275,131 @@ audit_cb(void *arg, const struct db_refusal *r)
 	return (0);
 }
 
+/* A node whose clock is off by more than HLC_SKEW_MS, as last measured. */
+struct skewed {
+	uint8_t		subject[COMMIT_KEY_LEN], observer[COMMIT_KEY_LEN];
+	int64_t		offset_ms;
+	uint64_t	at_ms;
+	char		via[8];
+};
+
+#define STATUS_SKEWED	32	/* Listed by status; more are counted. */
+
+struct skew_ctx {
+	const uint8_t	*me;
+	uint8_t		last[COMMIT_KEY_LEN];
+	bool		any;
+	struct skewed	s[STATUS_SKEWED];
+	size_t		n, more;
+};
+
+/* The newest observation of each node (they come newest first). */
+static int
+skew_cb(void *arg, const struct db_clock *c)
+{
+	struct skew_ctx *x = arg;
+	struct skewed *k;
+	int64_t off = c->offset_ms;
+
+	if (x->any && memcmp(x->last, c->subject, COMMIT_KEY_LEN) == 0)
+		return (0);
+	x->any = true;
+	memcpy(x->last, c->subject, COMMIT_KEY_LEN);
+	if ((off < 0 ? -off : off) <= HLC_SKEW_MS)
+		return (0);
+	if (x->n == STATUS_SKEWED) {
+		x->more++;
+		return (0);
+	}
+	k = &x->s[x->n++];
+	memcpy(k->subject, c->subject, COMMIT_KEY_LEN);
+	memcpy(k->observer, c->observer, COMMIT_KEY_LEN);
+	k->offset_ms = off;
+	k->at_ms = c->at_ms;
+	snprintf(k->via, sizeof(k->via), "%s", c->via);
+	return (0);
+}
+
+/*
+ * The clocks section of status: every node whose clock was last measured
+ * more than HLC_SKEW_MS off, by whom and how.  A session measures both
+ * ways; a commit stamped ahead shows only a clock that runs ahead (one
+ * that runs behind looks like a bundle that took long to arrive).
+ */
+static void
+status_clocks(struct cli *cli, const struct skew_ctx *x)
+{
+	const struct skewed *k;
+	char name[128], by[128], hex[2 * COMMIT_KEY_LEN + 1], sp[32], tm[32];
+	size_t i;
+
+	for (i = 0; i < x->n; i++) {
+		k = &x->s[i];
+		hex_encode(k->subject, COMMIT_KEY_LEN, hex);
+		query_node_name(cli->db, k->subject, name, sizeof(name));
+		if (x->me != NULL && memcmp(k->observer, x->me,
+		    COMMIT_KEY_LEN) == 0)
+			snprintf(by, sizeof(by), "this node");
+		else
+			query_node_name(cli->db, k->observer, by, sizeof(by));
+		if (cli->json) {
+			printf("%s{\"at_ms\":%llu,\"key\":\"%s\",\"name\":",
+			    i ? "," : "", (unsigned long long)k->at_ms, hex);
+			json_put_str(stdout, name, strlen(name));
+			printf(",\"observer\":");
+			json_put_str(stdout, by, strlen(by));
+			printf(",\"offset_ms\":%lld,\"via\":\"%s\"}",
+			    (long long)k->offset_ms, k->via);
+			continue;
+		}
+		hlc_span((uint64_t)(k->offset_ms < 0 ? -k->offset_ms :
+		    k->offset_ms), sp);
+		cli_time((k->at_ms & 0xffffffffffffULL) << HLC_SHIFT, tm);
+		if (x->me != NULL && memcmp(k->subject, x->me,
+		    COMMIT_KEY_LEN) == 0)
+			printf("         this computer's clock is %s %s"
+			    " (measured by %s, %s); set it\n", sp,
+			    k->offset_ms > 0 ? "ahead" : "behind", by, tm);
+		else
+			printf("         %s (%.16s) is %s%s %s (%s %s, %s)\n",
+			    name, hex, strcmp(k->via, "commit") == 0 ?
+			    "at least " : "", sp, k->offset_ms > 0 ? "ahead" :
+			    "behind", strcmp(k->via, "commit") == 0 ?
+			    "its commits' stamps, seen by" : "measured by", by,
+			    tm);
+	}
+	if (x->more > 0 && !cli->json)
+		printf("         and %zu more\n", x->more);
+}
+
+/*
+ * The days until this node's certificate expires (negative: since), or
+ * INT64_MAX if it holds none.
+ */
+static int64_t
+cert_days(struct cli *cli, uint64_t now, char expires[MEMBER_DATE_LEN + 1])
+{
+	struct member_rec r;
+	struct tm tm;
+	time_t end;
+
+	expires[0] = '\0';
+	if (db_node_key(cli->db) == NULL || member_load(cli->db,
+	    db_node_key(cli->db), &r) != 1 || strlen(r.expires) !=
+	    MEMBER_DATE_LEN)
+		return (INT64_MAX);
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(r.expires, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday) != 3)
+		return (INT64_MAX);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	snprintf(expires, MEMBER_DATE_LEN + 1, "%s", r.expires);
+	/* Valid to the end of its day. */
+	end = timegm(&tm) + 86400;
+	return (((int64_t)end * 1000 - (int64_t)now) / 86400000);
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -279,9 +407,11 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	struct pstat_ctx px;
 	char err[STORE_ERRLEN], hex[2 * COMMIT_KEY_LEN + 1], center[256];
 	char role[64];
+	char expires[MEMBER_DATE_LEN + 1];
 	long nconf = 0;
 	uint64_t now = cli_now_ms();
-	int64_t ahead = 0;
+	int64_t ahead = 0, days;
+	struct skew_ctx sk;
 
 	cli_no_more_opts(argc, argv, "status");
 	if (argc > 0)
@@ -299,12 +429,24 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	/* How far ahead of our clock the newest foreign commit is. */
 	if (hlc_ms(s.max_foreign_hlc) > now)
 		ahead = (int64_t)(hlc_ms(s.max_foreign_hlc) - now);
+	memset(&sk, 0, sizeof(sk));
+	sk.me = db_node_key(cli->db);
+	if (db_clocks(cli->db, skew_cb, &sk, err) < 0)
+		sk.n = 0;
+	days = *role ? cert_days(cli, now, expires) : INT64_MAX;
 	if (cli->json) {
 		printf("{\"center\":");
 		json_put_str(stdout, center, strlen(center));
-		printf(",\"clock_ahead_ms\":%lld,\"commits\":%llu,"
+		printf(",\"cert_expires\":");
+		json_put_str(stdout, expires, strlen(expires));
+		printf(",\"cert_warning\":%s", days <= CERT_WARN_DAYS ?
+		    "true" : "false");
+		printf(",\"clock_ahead_ms\":%lld,\"clocks\":[",
+		    (long long)ahead);
+		status_clocks(cli, &sk);
+		printf("],\"commits\":%llu,"
 		    "\"conflicts\":%ld,\"forks\":%llu,\"held\":%llu,"
-		    "\"id\":\"%s\",\"name\":", (long long)ahead,
+		    "\"id\":\"%s\",\"name\":",
 		    (unsigned long long)s.commits, nconf,
 		    (unsigned long long)s.forks, (unsigned long long)s.held,
 		    hex);
@@ -341,7 +483,19 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    cli, err) == 0 && s.refused > STATUS_REFUSALS)
 		printf("         and %llu more: 'hamroh audit' lists them "
 		    "all\n", (unsigned long long)(s.refused - STATUS_REFUSALS));
-	if (ahead > HLC_SKEW_MS)
+	if (days <= CERT_WARN_DAYS && days >= 0)
+		printf("member   WARNING: this office's certificate expires on"
+		    " %s, in %lld days; ask the coordinating office to renew"
+		    " the invite\n", expires, (long long)days);
+	else if (days < 0)
+		printf("member   WARNING: this office's certificate expired on"
+		    " %s; what it writes counts nowhere until the coordinating"
+		    " office renews the invite\n", expires);
+	if (sk.n > 0) {
+		printf("clock    WARNING: clocks more than %d minutes off:\n",
+		    HLC_SKEW_MS / 60000);
+		status_clocks(cli, &sk);
+	} else if (ahead > HLC_SKEW_MS)
 		printf("clock    WARNING: a peer's newest change is %lld "
 		    "minutes ahead of this node's clock; check the clocks\n",
 		    (long long)(ahead / 60000));

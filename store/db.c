@@ -1105,20 +1105,6 @@ fmt_utc(uint64_t ms, char out[32])
 		snprintf(out, 32, "%llu ms", (unsigned long long)ms);
 }
 
-/* "3 days", "5 hours", "12 minutes": how far apart two clocks are. */
-static void
-fmt_span(uint64_t ms, char out[32])
-{
-	uint64_t m = ms / 60000;
-
-	if (m >= 2 * 24 * 60)
-		snprintf(out, 32, "%llu days", (unsigned long long)(m / 1440));
-	else if (m >= 2 * 60)
-		snprintf(out, 32, "%llu hours", (unsigned long long)(m / 60));
-	else
-		snprintf(out, 32, "%llu minutes", (unsigned long long)m);
-}
-
 /*
  * A node never acknowledges a write it will not apply.  Before stamping:
  * a node whose clock is ahead of what a peer last reported by more than
@@ -1142,7 +1128,7 @@ clock_check(struct db *db, char err[STORE_ERRLEN])
 		snprintf(who, sizeof(who), "the office %s", name);
 	else
 		snprintf(who, sizeof(who), "a peer");
-	fmt_span((uint64_t)-off, span);
+	hlc_span((uint64_t)-off, span);
 	snprintf(err, STORE_ERRLEN, "this computer's clock says %s, %s ahead"
 	    " of %s (by its clock it is %s); set this computer's date, time"
 	    " and time zone, then try again", mine, span, who, theirs);

@@ -22,4 +22,11 @@ uint64_t hlc_next(uint64_t, uint64_t);
  */
 uint64_t hlc_ms(uint64_t);
 
+/**
+ * hlc_span(ms, out):
+ * How far apart two clocks are, for people: "3 days", "5 hours",
+ * "12 minutes" (rounded to the nearest unit).
+ */
+void hlc_span(uint64_t, char[32]);
+
 #endif /* !STORE_HLC_H */
