@@ -189,9 +189,15 @@ bundle_import(struct cli *cli, int argc, char **argv)
 		    (unsigned long long)dc.fork,
 		    (unsigned long long)(dc.applied + dc.released));
 	printf("%ld commits read: %llu applied, %llu already held, %llu "
-	    "held back for a gap, %llu released from earlier gaps\n", n,
+	    "held back for a gap, %llu released from earlier gaps", n,
 	    (unsigned long long)dc.applied, (unsigned long long)dc.duplicate,
 	    (unsigned long long)dc.held, (unsigned long long)dc.released);
+	if (dc.strangers + dc.dropped > 0)
+		printf("; %llu from nodes no certificate names set aside, %llu"
+		    " such dropped (see 'hamroh status')",
+		    (unsigned long long)dc.strangers,
+		    (unsigned long long)dc.dropped);
+	printf("\n");
 	return (0);
 }
 

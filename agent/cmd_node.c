@@ -460,8 +460,12 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		printf("],\"refused\":%llu,\"role\":",
 		    (unsigned long long)s.refused);
 		json_put_str(stdout, role, strlen(role));
-		printf(",\"skew_warning\":%s}\n",
-		    ahead > HLC_SKEW_MS ? "true" : "false");
+		printf(",\"skew_warning\":%s,\"stranger_origins\":%llu,"
+		    "\"strangers\":%llu,\"strangers_dropped\":%llu}\n",
+		    ahead > HLC_SKEW_MS ? "true" : "false",
+		    (unsigned long long)s.stranger_origins,
+		    (unsigned long long)s.strangers,
+		    (unsigned long long)s.dropped);
 		return (0);
 	}
 	printf("node     %s (%s), %s\nid       %s\n", cli->name,
@@ -483,6 +487,12 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    cli, err) == 0 && s.refused > STATUS_REFUSALS)
 		printf("         and %llu more: 'hamroh audit' lists them "
 		    "all\n", (unsigned long long)(s.refused - STATUS_REFUSALS));
+	if (s.strangers + s.dropped > 0)
+		printf("strangers %llu commits of %llu nodes no certificate"
+		    " names, set aside until one does; %llu more dropped\n",
+		    (unsigned long long)s.strangers,
+		    (unsigned long long)s.stranger_origins,
+		    (unsigned long long)s.dropped);
 	if (days <= CERT_WARN_DAYS && days >= 0)
 		printf("member   WARNING: this office's certificate expires on"
 		    " %s, in %lld days; ask the coordinating office to renew"

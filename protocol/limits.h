@@ -22,4 +22,13 @@
  */
 #define HLC_MAX_AHEAD_MS	(60 * 60 * 1000)
 
+/*
+ * Commits of origins that no certificate ever named (strangers) are set
+ * aside, not stored, relayed or counted in the vector, until a certificate
+ * names them; at most this many bytes and origins.  Past either cap a
+ * stranger's commit is dropped and counted (status shows the count).
+ */
+#define QUARANTINE_MAX_BYTES	(8 * 1024 * 1024)
+#define QUARANTINE_MAX_ORIGINS	256
+
 #endif /* !PROTOCOL_LIMITS_H */

@@ -114,6 +114,7 @@ create_coll_table(struct db *db, const char *schema, const struct coll_def *c,
 
 static uint64_t count(struct db *, const char *);
 static int load_origins(struct db *, char[STORE_ERRLEN]);
+static int oindex_put(struct db *, uint32_t);
 
 /*
  * The materialized tables are derived data: when the field table in
@@ -257,7 +258,10 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    "CREATE TABLE IF NOT EXISTS clock_obs(subject BLOB NOT NULL,"
 	    " observer BLOB NOT NULL, offset_ms INTEGER NOT NULL,"
 	    " at_ms INTEGER NOT NULL, via TEXT NOT NULL,"
-	    " PRIMARY KEY(subject, observer, via));", err))
+	    " PRIMARY KEY(subject, observer, via));"
+	    "CREATE TABLE IF NOT EXISTS quarantine(key BLOB NOT NULL,"
+	    " seq INTEGER NOT NULL, body BLOB NOT NULL, sig BLOB NOT NULL,"
+	    " PRIMARY KEY(key, seq)) WITHOUT ROWID;", err))
 		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
@@ -272,6 +276,24 @@ fail:
 	return (-1);
 }
 
+/* A number kept in meta, 0 if unset. */
+static uint64_t
+meta_u64(struct db *db, const char *k)
+{
+	sqlite3_stmt *st;
+	uint64_t v = 0;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = ?", -1,
+	    &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = strtoull((const char *)sqlite3_column_text(st, 0),
+			    NULL, 10);
+	}
+	sqlite3_finalize(st);
+	return (v);
+}
+
 static int
 load_origins(struct db *db, char err[STORE_ERRLEN])
 {
@@ -280,6 +302,9 @@ load_origins(struct db *db, char err[STORE_ERRLEN])
 	int rc;
 
 	db->norig = 0;
+	if (db->oindex != NULL)
+		memset(db->oindex, 0, db->noindex * sizeof(*db->oindex));
+	db->q_bytes = db->q_origins = -1;
 	if (sqlite3_prepare_v2(db->h,
 	    "SELECT o.idx, o.key, c.seq, c.hlc, c.hash FROM origins o"
 	    " LEFT JOIN commits c ON c.origin = o.idx AND c.seq ="
@@ -300,9 +325,12 @@ load_origins(struct db *db, char err[STORE_ERRLEN])
 				goto fail;
 			db->orig = o;
 		}
-		o = &db->orig[db->norig++];
+		o = &db->orig[db->norig];
 		memset(o, 0, sizeof(*o));
 		memcpy(o->key, sqlite3_column_blob(st, 1), COMMIT_KEY_LEN);
+		if (oindex_put(db, (uint32_t)db->norig))
+			goto fail;
+		db->norig++;
 		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
 			o->seq = (uint64_t)sqlite3_column_int64(st, 2);
 			o->hlc = (uint64_t)sqlite3_column_int64(st, 3);
@@ -316,14 +344,10 @@ load_origins(struct db *db, char err[STORE_ERRLEN])
 	sqlite3_finalize(st);
 	st = NULL;
 	/* Before version 6 there is none: the clock starts from our own. */
-	db->floor_hlc = 0;
+	db->floor_hlc = meta_u64(db, "hlc_floor");
 	db->floor_dirty = false;
-	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k ="
-	    " 'hlc_floor'", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		db->floor_hlc = strtoull((const char *)sqlite3_column_text(st,
-		    0), NULL, 10);
-	sqlite3_finalize(st);
+	db->q_dropped = meta_u64(db, "quarantine_dropped");
+	db->q_dirty = false;
 	return (0);
 
 fail:
@@ -481,6 +505,7 @@ db_close(struct db *db)
 	if (db->sk != NULL)
 		sodium_free(db->sk);
 	free(db->orig);
+	free(db->oindex);
 	free(db);
 }
 
@@ -610,19 +635,72 @@ db_meta_set(struct db *db, const char *k, const char *v,
 
 /* ---- Origins. ---- */
 
+/*
+ * The origins by key: open addressing over the first 8 bytes of the key
+ * (uniform: keys are public keys), idx + 1 in each slot, at most half
+ * full, so a hostile log with many origins costs no linear scans.
+ */
+static size_t
+oslot(const uint8_t *key, size_t n)
+{
+	uint64_t h;
+
+	memcpy(&h, key, sizeof(h));
+	return ((size_t)h & (n - 1));
+}
+
+static int
+oindex_put(struct db *db, uint32_t idx)
+{
+	uint32_t *t;
+	size_t i, n;
+
+	if (2 * (db->norig + 1) > db->noindex) {
+		n = db->noindex ? db->noindex * 2 : 64;
+		while (2 * (db->norig + 1) > n)
+			n *= 2;
+		if ((t = calloc(n, sizeof(*t))) == NULL)
+			return (-1);
+		free(db->oindex);
+		db->oindex = t;
+		db->noindex = n;
+		for (i = 0; i < db->norig; i++)
+			if (i != idx && oindex_put(db, (uint32_t)i))
+				return (-1);
+	}
+	for (i = oslot(db->orig[idx].key, db->noindex); db->oindex[i] != 0;
+	    i = (i + 1) & (db->noindex - 1))
+		;
+	db->oindex[i] = idx + 1;
+	return (0);
+}
+
+/* The index of origin ${key}; false if we hold nothing of it. */
+static bool
+origin_find(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx)
+{
+	size_t i;
+
+	if (db->noindex == 0)
+		return (false);
+	for (i = oslot(key, db->noindex); db->oindex[i] != 0;
+	    i = (i + 1) & (db->noindex - 1))
+		if (memcmp(db->orig[db->oindex[i] - 1].key, key,
+		    COMMIT_KEY_LEN) == 0) {
+			*idx = db->oindex[i] - 1;
+			return (true);
+		}
+	return (false);
+}
+
 static int
 origin_idx(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx,
     char err[STORE_ERRLEN])
 {
 	struct orig *o;
-	size_t i;
 
-	/* Few origins (one per office): a scan beats a hash here. */
-	for (i = db->norig; i > 0; i--)
-		if (memcmp(db->orig[i - 1].key, key, COMMIT_KEY_LEN) == 0) {
-			*idx = (uint32_t)(i - 1);
-			return (0);
-		}
+	if (origin_find(db, key, idx))
+		return (0);
 	if (db_prep(db, &db->s_ins_origin, "INSERT INTO origins(idx, key)"
 	    " VALUES(?, ?)", err))
 		return (-1);
@@ -644,6 +722,10 @@ origin_idx(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx,
 	o = &db->orig[db->norig];
 	memset(o, 0, sizeof(*o));
 	memcpy(o->key, key, COMMIT_KEY_LEN);
+	if (oindex_put(db, (uint32_t)db->norig)) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
 	*idx = (uint32_t)db->norig++;
 	return (0);
 }
@@ -1217,6 +1299,13 @@ db_commit(struct db *db, char err[STORE_ERRLEN])
 			goto fail;
 		db->floor_dirty = false;
 	}
+	if (db->q_dirty) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)
+		    db->q_dropped);
+		if (db_meta_set(db, "quarantine_dropped", v, err))
+			goto fail;
+		db->q_dirty = false;
+	}
 	if (db_exec(db, "COMMIT", err))
 		goto fail;
 	db->data_version = data_version(db);
@@ -1583,6 +1672,160 @@ find_hash(struct db *db, sqlite3_stmt **st, const char *sql, uint32_t oidx,
 	return (0);
 }
 
+/* Count what is set aside, once per transaction at most. */
+static int
+quarantine_count(struct db *db, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+
+	if (db->q_bytes >= 0)
+		return (0);
+	if (sqlite3_prepare_v2(db->h, "SELECT coalesce(sum(length(body)), 0),"
+	    " count(DISTINCT key) FROM quarantine", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		db_errf(err, "count strangers' commits", db->h);
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	db->q_bytes = sqlite3_column_int64(st, 0);
+	db->q_origins = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	return (0);
+}
+
+/* Set a stranger's commit aside, or drop it past the caps. */
+static int
+quarantine(struct db *db, const struct commit *cm, const uint8_t *body,
+    size_t len, const uint8_t sig[COMMIT_SIG_LEN], struct db_counts *res,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	bool known;
+	int rc;
+
+	if (quarantine_count(db, err))
+		return (-1);
+	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM quarantine WHERE key = ?",
+	    -1, &st, NULL) != SQLITE_OK) {
+		db_errf(err, "look up a stranger", db->h);
+		return (-1);
+	}
+	sqlite3_bind_blob(st, 1, cm->origin, COMMIT_KEY_LEN, SQLITE_STATIC);
+	known = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (db->q_bytes + (int64_t)len > QUARANTINE_MAX_BYTES ||
+	    (!known && db->q_origins >= QUARANTINE_MAX_ORIGINS)) {
+		res->dropped++;
+		db->q_dropped++;
+		db->q_dirty = true;
+		return (0);
+	}
+	if (sqlite3_prepare_v2(db->h, "INSERT OR IGNORE INTO quarantine(key,"
+	    " seq, body, sig) VALUES(?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		db_errf(err, "set a stranger's commit aside", db->h);
+		return (-1);
+	}
+	sqlite3_bind_blob(st, 1, cm->origin, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)cm->seq);
+	sqlite3_bind_blob(st, 3, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE && sqlite3_changes(db->h) > 0) {
+		db->q_bytes += (int64_t)len;
+		db->q_origins += !known;
+		res->strangers++;
+	} else if (rc == SQLITE_DONE)
+		res->duplicate++;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		db_errf(err, "set a stranger's commit aside", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+static int release_origin(struct db *, const uint8_t *, struct db_counts *,
+    char[STORE_ERRLEN]);
+
+/* Does ${cm} carry changes to the members collection? */
+static bool
+has_members(const struct commit *cm)
+{
+	size_t i;
+
+	for (i = 0; i < cm->nrec; i++)
+		if (cm->rec[i].coll_len == 7 &&
+		    memcmp(cm->rec[i].coll, "members", 7) == 0)
+			return (true);
+	return (false);
+}
+
+/* Does ${cm} carry a certificate of its own origin that names it? */
+static bool
+names_itself(struct db *db, const struct commit *cm)
+{
+	size_t i;
+
+	for (i = 0; i < cm->nrec; i++)
+		if (trust_cert_names(db->trust, &cm->rec[i], cm->origin))
+			return (true);
+	return (false);
+}
+
+/* Do we hold commits of ${oidx} held back for a gap? */
+static bool
+holds_any(struct db *db, uint32_t oidx)
+{
+	sqlite3_stmt *st;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM held WHERE origin = ?",
+	    -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, oidx);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return (yes);
+}
+
+/*
+ * In a network, a commit belongs in the log only if a certificate names
+ * its origin: otherwise anyone could fill every node's log, vector and
+ * HELLO with origins of their own making.  An origin is admitted once a
+ * certificate names it, or by a commit that carries its own (a new
+ * member's join); then the commits set aside go first, in seq order, and
+ * every later commit of it goes the usual way.  Return 1 if ${cm} was set
+ * aside or dropped, 0 if it goes the usual way, or a DB_E* error.
+ */
+static int
+stranger(struct db *db, const struct commit *cm, const uint8_t *body,
+    size_t len, const uint8_t sig[COMMIT_SIG_LEN], struct db_counts *res,
+    char err[STORE_ERRLEN])
+{
+	uint32_t oidx;
+	bool found;
+
+	if (!trust_enabled(db->trust))
+		return (0);
+	if ((found = origin_find(db, cm->origin, &oidx))) {
+		if (db->orig[oidx].named)
+			return (0);
+		if (db->orig[oidx].seq > 0 || holds_any(db, oidx) ||
+		    trust_named(db->trust, cm->origin)) {
+			db->orig[oidx].named = true;
+			return (0);
+		}
+	} else if (trust_named(db->trust, cm->origin))
+		return (0);
+	if (!names_itself(db, cm))
+		return (quarantine(db, cm, body, len, sig, res, err) ?
+		    DB_ESTORE : 1);
+	if (origin_idx(db, cm->origin, &oidx, err))
+		return (DB_ESTORE);
+	db->orig[oidx].named = true;
+	return (release_origin(db, cm->origin, res, err));
+}
+
 /*
  * Verify and apply one commit.  On DB_APPLIED, ${*oidx_out} and ${*seq_out}
  * say which origin advanced, so the caller can release held successors.
@@ -1620,6 +1863,10 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 	 * The log keeps what was signed; commit_decode() checked structure,
 	 * sizes and UTF-8.
 	 */
+	if ((r = stranger(db, &cm, body, len, sig, res, err)) != 0) {
+		ret = r < 0 ? r : 0;
+		goto done;
+	}
 	if (origin_idx(db, cm.origin, &oidx, err))
 		goto done;
 	o = &db->orig[oidx];
@@ -1703,12 +1950,138 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 	if (db->nrefusals == nref)
 		clock_follow(db, cm.hlc);
 	advance(db, oidx, &cm, hash);
+	/* A certificate may name origins whose commits were set aside. */
+	if (db->q_origins != 0 && has_members(&cm))
+		db->q_release = true;
 	res->applied++;
 	*oidx_out = oidx;
 	*seq_out = cm.seq;
 	ret = 0;
 done:
 	commit_fini(&cm);
+	return (ret);
+}
+
+/*
+ * Apply the commits of ${key} that were set aside, in seq order (they were
+ * verified when they came; they are now judged as any other).
+ */
+static int
+release_origin(struct db *db, const uint8_t *key, struct db_counts *res,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	struct qrow {
+		uint8_t	*body;
+		size_t	len;
+		uint8_t	sig[COMMIT_SIG_LEN];
+	} *q = NULL, *nq;
+	size_t n = 0, aq = 0, j;
+	struct db_counts dc;
+	int rc, ret = DB_ESTORE;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT body, sig FROM quarantine"
+	    " WHERE key = ? ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == aq) {
+			aq = aq ? 2 * aq : 8;
+			if ((nq = realloc(q, aq * sizeof(*q))) == NULL)
+				goto oom;
+			q = nq;
+		}
+		q[n].len = (size_t)sqlite3_column_bytes(st, 0);
+		if ((q[n].body = malloc(q[n].len + 1)) == NULL)
+			goto oom;
+		memcpy(q[n].body, sqlite3_column_blob(st, 0), q[n].len);
+		memset(q[n].sig, 0, COMMIT_SIG_LEN);
+		if (sqlite3_column_bytes(st, 1) == COMMIT_SIG_LEN)
+			memcpy(q[n].sig, sqlite3_column_blob(st, 1),
+			    COMMIT_SIG_LEN);
+		n++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (n == 0)
+		return (0);
+	if (rc != SQLITE_DONE || sqlite3_prepare_v2(db->h, "DELETE FROM"
+	    " quarantine WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	st = NULL;
+	db->q_bytes = db->q_origins = -1;
+	for (j = 0; j < n; j++) {
+		memset(&dc, 0, sizeof(dc));
+		if ((rc = db_apply(db, q[j].body, q[j].len, q[j].sig, &dc,
+		    err)) == DB_ESTORE) {
+			ret = rc;
+			goto fail;
+		}
+		res->released += dc.applied + dc.released;
+		res->held += dc.held;
+		res->fork += dc.fork;
+	}
+	ret = 0;
+	goto fail;
+
+oom:
+	snprintf(err, STORE_ERRLEN, "out of memory");
+	goto fail;
+dberr:
+	db_errf(err, "release commits set aside", db->h);
+fail:
+	sqlite3_finalize(st);
+	for (j = 0; j < n; j++)
+		free(q[j].body);
+	free(q);
+	return (ret);
+}
+
+/* Apply the commits set aside of every origin a certificate now names. */
+static int
+release_named(struct db *db, struct db_counts *res, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	uint8_t (*keys)[COMMIT_KEY_LEN] = NULL, (*nk2)[COMMIT_KEY_LEN];
+	size_t nk = 0, ak = 0, i;
+	int rc, ret = 0;
+
+	db->q_release = false;
+	if (sqlite3_prepare_v2(db->h, "SELECT DISTINCT key FROM quarantine",
+	    -1, &st, NULL) != SQLITE_OK) {
+		db_errf(err, "read commits set aside", db->h);
+		return (DB_ESTORE);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN ||
+		    !trust_named(db->trust, sqlite3_column_blob(st, 0)))
+			continue;
+		if (nk == ak) {
+			ak = ak ? 2 * ak : 8;
+			if ((nk2 = realloc(keys, ak * sizeof(*keys))) == NULL) {
+				snprintf(err, STORE_ERRLEN, "out of memory");
+				ret = DB_ESTORE;
+				goto done;
+			}
+			keys = nk2;
+		}
+		memcpy(keys[nk++], sqlite3_column_blob(st, 0), COMMIT_KEY_LEN);
+	}
+	if (rc != SQLITE_DONE) {
+		db_errf(err, "read commits set aside", db->h);
+		ret = DB_ESTORE;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	for (i = 0; ret == 0 && i < nk; i++)
+		ret = release_origin(db, keys[i], res, err);
+done:
+	sqlite3_finalize(st);
+	free(keys);
 	return (ret);
 }
 
@@ -1772,6 +2145,9 @@ db_apply(struct db *db, const uint8_t *body, size_t len,
 		hb = NULL;
 	}
 	sqlite3_finalize(st);
+	/* Last: a certificate in any of them may name strangers. */
+	if (db->q_release)
+		return (release_named(db, res, err));
 	return (0);
 
 fail:
@@ -2167,6 +2543,10 @@ db_status(struct db *db, struct db_status *s, char err[STORE_ERRLEN])
 	s->forks = count(db, "SELECT count(*) FROM forks");
 	s->origins = count(db, "SELECT count(DISTINCT origin) FROM commits");
 	s->refused = count(db, "SELECT count(*) FROM main.refused");
+	s->strangers = count(db, "SELECT count(*) FROM quarantine");
+	s->stranger_origins = count(db, "SELECT count(DISTINCT key) FROM"
+	    " quarantine");
+	s->dropped = db->q_dropped;
 	s->max_hlc = db_last_hlc(db);
 	for (i = 0; i < db->norig; i++)
 		if (db->signer && memcmp(db->orig[i].key, db->pk,

@@ -29,6 +29,8 @@ enum db_apply_res {
 
 struct db_counts {
 	uint64_t	applied, duplicate, held, fork, released;
+	uint64_t	strangers;	/* Set aside: origin never certified. */
+	uint64_t	dropped;	/* A stranger's, past the caps. */
 };
 
 /**
@@ -187,6 +189,8 @@ const uint8_t *db_node_key(const struct db *);
 /* For status: numbers of commits, held commits, forks; max hlc. */
 struct db_status {
 	uint64_t	commits, held, forks, origins;
+	uint64_t	strangers, stranger_origins;	/* Set aside. */
+	uint64_t	dropped;	/* Strangers' commits past the caps. */
 	uint64_t	refused;	/* Record changes judged forbidden. */
 	uint64_t	max_hlc;	/* Of any commit. */
 	uint64_t	max_foreign_hlc;

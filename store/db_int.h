@@ -27,6 +27,7 @@ struct orig {
 	uint64_t	hlc;		/* Its hlc. */
 	uint8_t		hash[COMMIT_HASH_LEN];
 	uint64_t	rb_hlc;		/* Progress of a rebuild. */
+	bool		named;		/* A certificate names it (cached). */
 };
 
 /* Where changes are written: the live tables or a verify's scratch copy. */
@@ -55,6 +56,13 @@ struct db {
 	bool		signer;
 	struct orig	*orig;
 	size_t		norig, aorig;
+	uint32_t	*oindex;	/* Open addressing: idx + 1, or 0. */
+	size_t		noindex;	/* Slots, a power of 2. */
+	/* Strangers' commits set aside (-1: not counted yet). */
+	int64_t		q_bytes, q_origins;
+	uint64_t	q_dropped;	/* meta quarantine_dropped. */
+	bool		q_dirty;
+	bool		q_release;	/* A members change: look again. */
 	int64_t		data_version;
 	struct tgt	live;
 	struct lchange	*lc;

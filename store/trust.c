@@ -286,6 +286,19 @@ issuer(struct trust *tr, const uint8_t *k)
 	    " main.revocations WHERE key = ?1 AND by = ?2", k, tr->root));
 }
 
+bool
+trust_named(struct trust *tr, const uint8_t *k)
+{
+
+	if (!trust_enabled(tr) || sodium_memcmp(k, tr->root,
+	    TRUST_KEY_LEN) == 0)
+		return (true);
+	return (exists(tr, "SELECT 1 FROM main.certs c WHERE c.key = ?1 AND"
+	    " (c.by = ?2 OR EXISTS (SELECT 1 FROM main.certs a WHERE"
+	    " a.key = c.by AND a.by = ?2 AND a.role = 'admin'))", k,
+	    tr->root));
+}
+
 static int
 tcert_cmp(const void *a, const void *b)
 {
@@ -645,6 +658,19 @@ certified_by(struct trust *tr, const uint8_t *by,
 			rc = fn(arg, sqlite3_column_blob(st, 0));
 	sqlite3_finalize(st);
 	return (rc);
+}
+
+bool
+trust_cert_names(struct trust *tr, const struct rchange *rc,
+    const uint8_t *key)
+{
+	struct fact f;
+
+	if (!is(rc, "members") || !trust_enabled(tr) || !cert_fact(rc, &f) ||
+	    sodium_memcmp(f.key, key, TRUST_KEY_LEN) != 0)
+		return (false);
+	return (sodium_memcmp(f.by, tr->root, TRUST_KEY_LEN) == 0 ||
+	    root_admin(tr, f.by));
 }
 
 int

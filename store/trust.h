@@ -116,6 +116,23 @@ bool trust_enabled(struct trust *);
 int trust_note(struct trust *, const struct rchange *, bool,
     int (*)(void *, const uint8_t *), void *, char *, size_t);
 
+/*
+ * trust_named(tr, key):
+ * Whether any certificate that root or an admin root certified signed
+ * names ${key} (or ${key} is root; or there is no network): the node is
+ * or was a member, and its commits belong in the log.  A commit of an
+ * origin never named is a stranger's: it is set aside, not stored.
+ */
+bool trust_named(struct trust *, const uint8_t *);
+
+/*
+ * trust_cert_names(tr, rc, key):
+ * Whether members change ${rc} carries a certificate of ${key} signed by
+ * root or an admin root certified (a new member's first commit does).
+ */
+bool trust_cert_names(struct trust *, const struct rchange *,
+    const uint8_t *);
+
 /* Forget every fact (before a rebuild records them again). */
 int trust_clear(struct trust *, char *, size_t);
 
