@@ -22,7 +22,7 @@
 #include "store/merge.h"
 #include "store/trust.h"
 
-#define SCHEMA_VERSION	5
+#define SCHEMA_VERSION	6
 #define BUSY_MS		10000
 
 /* Storage for buffered values: freed all at once when a commit is sealed. */
@@ -246,6 +246,14 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 		goto fail;
 	/* 5: membership facts and refused changes (store/trust.h). */
 	if (v < 5 && trust_schema(db->h, "main", err, STORE_ERRLEN))
+		goto fail;
+	/*
+	 * 6: revocations name a seq, and facts the commit of their signer
+	 * that carried them: new tables, found again by the full replay
+	 * layout_sync() runs when the layout is forgotten.
+	 */
+	if (v < 6 && (trust_upgrade(db->h, err, STORE_ERRLEN) ||
+	    db_exec(db, "DELETE FROM meta WHERE k = 'layout'", err)))
 		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
