@@ -13,13 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "agent/cli.h"
+#include "agent/conf.h"
 #include "agent/member.h"
 #include "store/db.h"
+#include "store/trust.h"
 
 /* 2025-06-01T12:00:00Z */
 #define NOW_MS		1748779200000ULL
@@ -449,6 +452,578 @@ test_check_no_network(void **state)
 	node_close(&a);
 }
 
+/* ---- Several nodes of one network. ---- */
+
+/* A node of the network whose admin key is ${root}. */
+static void
+node_join(struct node *n, const uint8_t *root)
+{
+	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
+
+	tnode_open(n->dir, &n->db, n->pk, n->sk, "member");
+	hex_encode(root, MEMBER_KEY_LEN, hex);
+	assert_int_equal(db_meta_set(n->db, "admin_key", hex, err), 0);
+}
+
+static int
+apply_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct db_counts res;
+	char err[STORE_ERRLEN];
+
+	memset(&res, 0, sizeof(res));
+	if (db_apply(arg, body, len, sig, &res, err) != 0)
+		fail_msg("apply: %s", err);
+	return (0);
+}
+
+/* ${to} receives everything ${from} holds. */
+static void
+sync_from(struct node *to, struct node *from)
+{
+	char err[STORE_ERRLEN];
+
+	assert_int_equal(db_begin(to->db, NOW_MS, err), 0);
+	assert_int_equal(db_commits_since(from->db, NULL, apply_cb, to->db,
+	    err), 0);
+	assert_int_equal(db_commit(to->db, err), 0);
+}
+
+struct who_got {
+	char		keyid[2 * CONF_KEYID_LEN + 1];
+	char		(*got)[2 * MEMBER_KEY_LEN + 1];
+	size_t		n;
+};
+
+/*
+ * ${admin} delivers a new key of ${center} (conf_deliver(), as 'hamroh
+ * key rotate' does); ${w} lists the recipients.
+ */
+static void
+deliver(struct node *admin, const char *center, struct who_got *w)
+{
+	struct cli cli;
+	struct conf_key k;
+	sqlite3_stmt *st;
+	char err[STORE_ERRLEN];
+	size_t sent;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.dir = admin->dir;
+	cli.db = admin->db;
+	memset(&k, 0, sizeof(k));
+	randombytes_buf(k.id, sizeof(k.id));
+	randombytes_buf(k.key, sizeof(k.key));
+	k.version = 1;
+	snprintf(k.center, sizeof(k.center), "%s", center);
+	assert_int_equal(db_begin(admin->db, NOW_MS, err), 0);
+	if (conf_deliver(&cli, &k, NULL, &sent, err))
+		fail_msg("conf_deliver: %s", err);
+	assert_int_equal(db_commit(admin->db, err), 0);
+	hex_encode(k.id, CONF_KEYID_LEN, w->keyid);
+	free(w->got);
+	w->got = NULL;
+	w->n = 0;
+	assert_int_equal(sqlite3_prepare_v2(db_handle(admin->db), "SELECT"
+	    " recipient FROM c_keys WHERE keyid = ? ORDER BY recipient", -1,
+	    &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, w->keyid, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		assert_non_null(w->got = realloc(w->got, (w->n + 1) *
+		    sizeof(*w->got)));
+		snprintf(w->got[w->n++], sizeof(*w->got), "%s",
+		    (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(w->n, sent);
+}
+
+static bool
+got_key(const struct who_got *w, const uint8_t *key)
+{
+	char hex[2 * MEMBER_KEY_LEN + 1];
+	size_t i;
+
+	hex_encode(key, MEMBER_KEY_LEN, hex);
+	for (i = 0; i < w->n; i++)
+		if (strcmp(w->got[i], hex) == 0)
+			return (true);
+	return (false);
+}
+
+#define STATUS_OF	"SELECT status FROM c_consultations WHERE id = ?"
+
+static bool
+has_status(struct node *n, const uint8_t *id)
+{
+	sqlite3_stmt *st;
+	bool yes;
+
+	assert_int_equal(sqlite3_prepare_v2(db_handle(n->db), STATUS_OF, -1,
+	    &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL;
+	sqlite3_finalize(st);
+	return (yes);
+}
+
+/*
+ * Root certifies admin X, X certifies office M, root revokes X accepting
+ * none of X's commits (its laptop was stolen before root heard from it):
+ * every node refuses M's handshakes, M gets no new center key, and every
+ * judge refuses its writes.  A second revocation accepting X's commit
+ * that certified M brings M back everywhere, in all three.
+ */
+static void
+test_voided_admin(void **state)
+{
+	struct node r, x, m, o, *all[4];
+	struct who_got w = { "", NULL, 0 };
+	uint8_t c[16];
+	char err[STORE_ERRLEN], why[256];
+	size_t i, j;
+
+	(void)state;
+	randombytes_buf(c, sizeof(c));
+	node_open(&r);
+	node_join(&x, r.pk);
+	node_join(&m, r.pk);
+	node_join(&o, r.pk);
+	all[0] = &r, all[1] = &x, all[2] = &m, all[3] = &o;
+	certify(&r, r.pk, "Capital", "admin", FUTURE, r.pk, r.sk, NULL);
+	certify(&r, x.pk, "Deputy", "admin", FUTURE, r.pk, r.sk, NULL);
+	certify(&r, o.pk, "Khujand center", "center", FUTURE, r.pk, r.sk,
+	    NULL);
+	sync_from(&x, &r);
+	certify(&x, m.pk, "Khujand office", "office", FUTURE, x.pk, x.sk,
+	    NULL);
+	sync_from(&m, &x);
+	sync_from(&o, &x);
+	/* Before: M is a member where X's certificate is known. */
+	expect_member(&o, m.pk);
+	expect_member(&x, m.pk);
+	deliver(&x, "Khujand", &w);
+	assert_true(got_key(&w, m.pk));
+
+	put_revocation(&r, x.pk, r.pk, r.sk, "laptop stolen", 0, NULL);
+	for (i = 0; i < 4; i++)
+		for (j = 0; j < 4; j++)
+			if (i != j)
+				sync_from(all[i], all[j]);
+	for (i = 0; i < 4; i++) {
+		if (member_check(all[i]->db, m.pk, NOW_MS, why, sizeof(why)) !=
+		    MEMBER_ENDED)
+			fail_msg("node %zu admits M: %s", i, why);
+		expect_refused(all[i], x.pk, "revoked on");
+		expect_member(all[i], o.pk);
+	}
+	deliver(&r, "Khujand", &w);
+	assert_false(got_key(&w, m.pk));
+	assert_false(got_key(&w, x.pk));
+	assert_true(got_key(&w, o.pk));
+	/* The judge says the same of M's writes. */
+	assert_int_equal(db_begin(m.db, NOW_MS, err), 0);
+	tnode_put(m.db, "consultations", c, "center", "Khujand");
+	tnode_put(m.db, "consultations", c, "status", "open");
+	assert_int_equal(db_commit(m.db, err), 0);
+	sync_from(&r, &m);
+	assert_false(has_status(&r, c));
+
+	/* Root accepts X's first commit after all: M is back, everywhere. */
+	put_revocation(&r, x.pk, r.pk, r.sk, "laptop stolen", 1, NULL);
+	for (i = 1; i < 4; i++)
+		sync_from(all[i], &r);
+	for (i = 0; i < 4; i++)
+		expect_member(all[i], m.pk);
+	assert_true(has_status(&r, c));
+	deliver(&r, "Khujand", &w);
+	assert_true(got_key(&w, m.pk));
+	assert_false(got_key(&w, x.pk));
+	free(w.got);
+	for (i = 0; i < 4; i++)
+		node_close(all[i]);
+}
+
+/* ---- Property: admission, delivery and standing agree. ---- */
+
+#define PN		9	/* 0 root, 1-2 admins, 3-8 the others. */
+#define PEVENTS		16
+#define PROUNDS		10
+#define DAY_MS		(86400 * (uint64_t)1000)
+
+static uint64_t seed, rng;
+
+static uint32_t
+rnd(uint32_t n)
+{
+
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return ((uint32_t)(rng % n));
+}
+
+/* The model's facts, kept by the test from what it signs. */
+struct pcert {
+	int		key, by;
+	const char	*role, *center;
+	int64_t		day;		/* Expiry day, days since 1970. */
+	bool		own;		/* A commit of ${by} carried it, */
+	uint64_t	by_seq;		/* first this one. */
+	uint8_t		sig[MEMBER_SIG_LEN];
+};
+
+struct prev {
+	int		key, by;
+	uint64_t	upto;
+	bool		own;
+	uint64_t	by_seq;
+};
+
+struct pmodel {
+	struct node	n[PN];
+	struct pcert	c[PEVENTS + 4];
+	size_t		nc;
+	struct prev	r[PEVENTS];
+	size_t		nr;
+};
+
+struct held {
+	const uint8_t	*key;
+	uint64_t	seq;
+};
+
+static int
+held_cb(void *arg, const uint8_t *origin, uint64_t seq)
+{
+	struct held *h = arg;
+
+	if (memcmp(origin, h->key, MEMBER_KEY_LEN) == 0)
+		h->seq = seq;
+	return (0);
+}
+
+/* The highest seq of ${who} that ${n} holds. */
+static uint64_t
+held_seq(struct node *n, const uint8_t *who)
+{
+	struct held h = { who, 0 };
+	char err[STORE_ERRLEN];
+
+	assert_int_equal(db_vector(n->db, held_cb, &h, err), 0);
+	return (h.seq);
+}
+
+/* Write certificate ${c} into its members record, in a commit of ${w}. */
+static void
+pcert_write(struct pmodel *pm, int w, struct pcert *c)
+{
+	struct node *wn = &pm->n[w];
+	char err[STORE_ERRLEN], hex[2 * MEMBER_SIG_LEN + 1];
+	char date[MEMBER_DATE_LEN + 1];
+	const uint8_t *key = pm->n[c->key].pk;
+
+	member_date((uint64_t)c->day * DAY_MS, 0, date);
+	assert_int_equal(db_begin(wn->db, NOW_MS, err), 0);
+	hex_encode(key, MEMBER_KEY_LEN, hex);
+	put(wn->db, key, "key", hex);
+	put(wn->db, key, "name", "n");
+	put(wn->db, key, "center", c->center);
+	put(wn->db, key, "role", c->role);
+	put(wn->db, key, "expires", date);
+	hex_encode(pm->n[c->by].pk, MEMBER_KEY_LEN, hex);
+	put(wn->db, key, "cert_by", hex);
+	hex_encode(c->sig, MEMBER_SIG_LEN, hex);
+	put(wn->db, key, "cert", hex);
+	assert_int_equal(db_commit(wn->db, err), 0);
+	if (w == c->by && !c->own) {
+		c->own = true;
+		c->by_seq = held_seq(wn, wn->pk);
+	}
+}
+
+/* ${by} certifies ${key}: a new fact, or one the model holds already. */
+static void
+pcertify(struct pmodel *pm, int by, int key, const char *role,
+    const char *center, int64_t day)
+{
+	struct member_cert mc;
+	struct pcert *c;
+	char date[MEMBER_DATE_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < pm->nc; i++)
+		if (pm->c[i].key == key && pm->c[i].by == by &&
+		    strcmp(pm->c[i].role, role) == 0 &&
+		    strcmp(pm->c[i].center, center) == 0 &&
+		    pm->c[i].day == day)
+			break;
+	if (i == pm->nc) {
+		assert_true(pm->nc < sizeof(pm->c) / sizeof(pm->c[0]));
+		c = &pm->c[pm->nc++];
+		memset(c, 0, sizeof(*c));
+		c->key = key;
+		c->by = by;
+		c->role = role;
+		c->center = center;
+		c->day = day;
+		member_date((uint64_t)day * DAY_MS, 0, date);
+		memcpy(mc.key, pm->n[key].pk, MEMBER_KEY_LEN);
+		mc.name = "n";
+		mc.center = center;
+		mc.role = role;
+		mc.expires = date;
+		assert_int_equal(member_cert_sign(&mc, pm->n[by].sk, c->sig),
+		    0);
+	}
+	pcert_write(pm, by, &pm->c[i]);
+}
+
+/* ${by} revokes ${key}, accepting up to ${upto}, in a commit of its. */
+static void
+prevoke(struct pmodel *pm, int by, int key, uint64_t upto)
+{
+	struct prev *r = &pm->r[pm->nr++];
+
+	put_revocation(&pm->n[by], pm->n[key].pk, pm->n[by].pk,
+	    pm->n[by].sk, "lost", upto, NULL);
+	r->key = key;
+	r->by = by;
+	r->upto = upto;
+	r->own = true;
+	r->by_seq = held_seq(&pm->n[by], pm->n[by].pk);
+}
+
+static bool
+m_root_admin(const struct pmodel *pm, int k)
+{
+	size_t i;
+
+	for (i = 0; i < pm->nc; i++)
+		if (pm->c[i].key == k && pm->c[i].by == 0 &&
+		    strcmp(pm->c[i].role, "admin") == 0)
+			return (true);
+	return (false);
+}
+
+/* An admin may sign a fact its commit ${by_seq} (if ${own}) carried. */
+static bool
+m_issuer(const struct pmodel *pm, int x, bool own, uint64_t by_seq)
+{
+	uint64_t upto = UINT64_MAX;
+	size_t i;
+
+	if (x == 0)
+		return (true);
+	if (!m_root_admin(pm, x))
+		return (false);
+	for (i = 0; i < pm->nr; i++)
+		if (pm->r[i].key == x && pm->r[i].by == 0 &&
+		    (upto == UINT64_MAX || pm->r[i].upto > upto))
+			upto = pm->r[i].upto;
+	return (upto == UINT64_MAX || (own && by_seq <= upto));
+}
+
+/*
+ * The model's answer for node ${k} now (${day}: today's day): the rule of
+ * PROTOCOL.md, written out again without store/trust.c.
+ */
+static int
+m_standing(const struct pmodel *pm, int k, int64_t day, bool *admin,
+    const char **center)
+{
+	const struct pcert *best = NULL, *c;
+	bool named = false, counted = false;
+	size_t i;
+
+	*admin = false;
+	*center = "";
+	if (k == 0) {
+		*admin = true;
+		return (MEMBER_OK);
+	}
+	for (i = 0; i < pm->nr; i++)
+		if (pm->r[i].key == k && (m_root_admin(pm, k) ?
+		    pm->r[i].by == 0 : m_issuer(pm, pm->r[i].by, pm->r[i].own,
+		    pm->r[i].by_seq)))
+			return (MEMBER_ENDED);
+	for (i = 0; i < pm->nc; i++) {
+		c = &pm->c[i];
+		if (c->key != k)
+			continue;
+		named = true;
+		if (strcmp(c->role, "admin") == 0 ? c->by != 0 :
+		    !m_issuer(pm, c->by, c->own, c->by_seq))
+			continue;
+		counted = true;
+		if (c->day < day)
+			continue;
+		if (best == NULL || c->day < best->day || (c->day ==
+		    best->day && ((strcmp(c->role, "admin") == 0) !=
+		    (strcmp(best->role, "admin") == 0) ? strcmp(c->role,
+		    "admin") == 0 : strcmp(c->center, best->center) < 0)))
+			best = c;
+	}
+	if (best != NULL) {
+		*admin = strcmp(best->role, "admin") == 0;
+		*center = best->center;
+		return (MEMBER_OK);
+	}
+	return (named || counted ? MEMBER_ENDED : MEMBER_UNKNOWN);
+}
+
+/*
+ * Random certificates (some by non-admins, some of admins by admins, some
+ * carried again by the nodes they name), revocations of members by admins
+ * and of admins by root accepting a random seq, and random days: for
+ * every node, on two nodes holding it all, member_now() (handshakes),
+ * conf_deliver() (center keys) and trust_standing() (the judge) give the
+ * model's answer.  Seeded: HAMROH_SEED=N replays a failure.
+ */
+static void
+test_oracle_agrees(void **state)
+{
+	static const char *const roles[] = { "office", "center", "office",
+	    "admin" };
+	static const char *const centers[] = { "north", "south" };
+	static const int64_t exp_days[] = { -10, 2, 40, 400 };
+	static const int64_t now_days[] = { 0, 5, 100, 1000 };
+	struct pmodel *pm;
+	struct member_standing ms;
+	struct trust_as_of as;
+	struct trust *tr;
+	struct who_got w[2] = { { "", NULL, 0 }, { "", NULL, 0 } };
+	const char *center;
+	char why[256], off[32];
+	uint64_t now;
+	int64_t today, day;
+	size_t round, e, d, i, k;
+	bool admin;
+	int want, got, by, key;
+
+	(void)state;
+	unsetenv("HAMROH_CLOCK_OFFSET_MS");
+	today = (int64_t)(cli_now_ms() / DAY_MS);
+	assert_non_null(pm = calloc(1, sizeof(*pm)));
+	for (round = 0; round < PROUNDS; round++) {
+		memset(pm, 0, sizeof(*pm));
+		node_open(&pm->n[0]);
+		for (i = 1; i < PN; i++)
+			node_join(&pm->n[i], pm->n[0].pk);
+		/* Root makes its two admins, mostly. */
+		for (i = 1; i <= 2; i++)
+			if (rnd(4) != 0)
+				pcertify(pm, 0, (int)i, "admin", "capital",
+				    today + exp_days[1 + rnd(3)]);
+		for (e = 0; e < PEVENTS; e++) {
+			switch (rnd(5)) {
+			case 0:
+			case 1:
+				by = (int)rnd(4);	/* 3: no admin at all. */
+				key = 3 + (int)rnd(PN - 3);
+				pcertify(pm, by, key, roles[rnd(4)],
+				    centers[rnd(2)], today +
+				    exp_days[rnd(4)]);
+				break;
+			case 2:
+				/* A node carries a certificate of its own. */
+				if (pm->nc == 0)
+					break;
+				i = rnd((uint32_t)pm->nc);
+				pcert_write(pm, pm->c[i].key, &pm->c[i]);
+				break;
+			case 3:
+				if (pm->nr + 1 >= PEVENTS)
+					break;
+				prevoke(pm, (int)rnd(3), 3 + (int)rnd(PN - 3),
+				    rnd(3));
+				break;
+			default:
+				if (pm->nr + 1 >= PEVENTS)
+					break;
+				key = 1 + (int)rnd(2);
+				prevoke(pm, 0, key, rnd((uint32_t)held_seq(
+				    &pm->n[key], pm->n[key].pk) + 1));
+				break;
+			}
+		}
+		/* Root and admin 1 gather every commit. */
+		for (i = 1; i < PN; i++)
+			sync_from(&pm->n[0], &pm->n[i]);
+		for (i = 0; i < PN; i++)
+			if (i != 1)
+				sync_from(&pm->n[1], &pm->n[i]);
+		assert_int_equal(trust_open(&tr, db_handle(pm->n[0].db)), 0);
+		for (d = 0; d < sizeof(now_days) / sizeof(now_days[0]); d++) {
+			/* Noon, so a day's end is never near. */
+			day = today + now_days[d];
+			now = (uint64_t)day * DAY_MS + DAY_MS / 2;
+			unsetenv("HAMROH_CLOCK_OFFSET_MS");
+			snprintf(off, sizeof(off), "%lld", (long long)now -
+			    (long long)cli_now_ms());
+			setenv("HAMROH_CLOCK_OFFSET_MS", off, 1);
+			for (i = 0; i < 2; i++)
+				deliver(&pm->n[0], centers[i], &w[i]);
+			unsetenv("HAMROH_CLOCK_OFFSET_MS");
+			for (k = 0; k < PN; k++) {
+				want = m_standing(pm, (int)k, day, &admin,
+				    &center);
+				for (i = 0; i < 2; i++) {
+					got = member_now(pm->n[i].db,
+					    pm->n[k].pk, now, &ms, why,
+					    sizeof(why));
+					if (got != want || (got == MEMBER_OK &&
+					    (ms.admin != admin ||
+					    strcmp(ms.center, center) != 0)))
+						fail_msg("HAMROH_SEED=%llu round "
+						    "%zu day +%lld node %zu at "
+						    "%zu: member_now %d (%s) "
+						    "admin %d '%s', model %d "
+						    "admin %d '%s'",
+						    (unsigned long long)seed,
+						    round, (long long)
+						    now_days[d], k, i, got,
+						    why, ms.admin, ms.center,
+						    want, admin, center);
+				}
+				assert_int_equal(trust_standing(tr,
+				    (uint32_t)(100 + k), pm->n[k].pk,
+				    TRUST_SEQ_ANY, now << 16, &as), 0);
+				if ((as.st == TRUST_MEMBER) !=
+				    (want == MEMBER_OK) || (want ==
+				    MEMBER_OK && (as.admin != admin ||
+				    strcmp(as.center, center) != 0)))
+					fail_msg("HAMROH_SEED=%llu round %zu: "
+					    "trust_standing of node %zu "
+					    "differs from the model",
+					    (unsigned long long)seed, round,
+					    k);
+				for (i = 0; i < 2 && k != 0; i++)
+					if (got_key(&w[i], pm->n[k].pk) !=
+					    (want == MEMBER_OK && (admin ||
+					    strcmp(center, centers[i]) == 0)))
+						fail_msg("HAMROH_SEED=%llu round "
+						    "%zu day +%lld: node %zu "
+						    "%s the key of %s",
+						    (unsigned long long)seed,
+						    round, (long long)
+						    now_days[d], k,
+						    got_key(&w[i],
+						    pm->n[k].pk) ? "got" :
+						    "did not get",
+						    centers[i]);
+			}
+		}
+		trust_close(tr);
+		for (i = 0; i < PN; i++)
+			node_close(&pm->n[i]);
+	}
+	free(pm);
+	free(w[0].got);
+	free(w[1].got);
+}
+
 static void
 test_date(void **state)
 {
@@ -509,11 +1084,18 @@ main(void)
 		cmocka_unit_test(test_check_issuer),
 		cmocka_unit_test(test_check_key_mismatch),
 		cmocka_unit_test(test_check_no_network),
+		cmocka_unit_test(test_voided_admin),
+		cmocka_unit_test(test_oracle_agrees),
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_addr),
 	};
 
+	const char *e = getenv("HAMROH_SEED");
+
 	if (sodium_init() < 0)
 		return (1);
+	seed = e != NULL ? strtoull(e, NULL, 10) : (uint64_t)time(NULL);
+	rng = seed * 2654435761u + 1;
+	printf("test_member: HAMROH_SEED=%llu\n", (unsigned long long)seed);
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
