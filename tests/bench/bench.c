@@ -830,9 +830,9 @@ own_seq(struct db *db)
 /*
  * The writer ${w}, admin of ${to}'s network, certifies an office, which
  * makes REVOKE_RECS consultations that ${to} applies; then the writer
- * revokes it accepting none of its commits (seq 0).  The revocation's commit undoes
- * them by re-deriving those records from ${to}'s whole log: how long
- * that takes (to compare with applying the whole log).
+ * revokes it accepting none of its commits (seq 0).  The revocation's
+ * commit undoes them by re-deriving those records from ${to}'s whole
+ * log: how long that takes (to compare with applying the whole log).
  */
 static double
 revoke_run(struct db *w, struct db *to, size_t n)
