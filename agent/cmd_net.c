@@ -1213,17 +1213,40 @@ cmd_key(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
+/* The highest seq of one origin this node holds. */
+struct held {
+	const uint8_t	*key;
+	uint64_t	seq;
+};
+
+static int
+held_cb(void *arg, const uint8_t *origin, uint64_t seq)
+{
+	struct held *h = arg;
+
+	if (memcmp(origin, h->key, MEMBER_KEY_LEN) == 0)
+		h->seq = seq;
+	return (0);
+}
+
 /*
  * revoke NODE_KEY --reason TEXT
+ *
+ * The revocation accepts the node's commits this node holds, and no
+ * other, whatever their stamps say: its clock cannot bring later writes
+ * in.  Run again once more of them arrived, it accepts those too.
  */
 int
 cmd_revoke(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "revoke", *reason;
+	const struct coll_def *m = schema_coll("members");
 	uint8_t key[MEMBER_KEY_LEN], sig[MEMBER_SIG_LEN], *sk;
 	char err[STORE_ERRLEN], meta[256], when[32], hex[2 * MEMBER_KEY_LEN + 1];
 	char sighex[2 * MEMBER_SIG_LEN + 1], keyhex[2 * MEMBER_KEY_LEN + 1];
 	struct member_rec r;
+	struct held held;
+	struct val v;
 	time_t t;
 	struct tm tm;
 	int rc;
@@ -1254,13 +1277,20 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
 		cli_fail(EXIT_USAGE, "revoke: the clock is out of range");
+	held.key = key;
+	held.seq = 0;
+	if (db_vector(cli->db, held_cb, &held, err))
+		cli_fail(EXIT_REFUSED, "revoke: %s; nothing was changed", err);
 	sk = cli_load_sk(cli, what);
-	if (member_revoke_sign(key, when, reason, sk, sig))
+	if (member_revoke_sign(key, when, held.seq, reason, sk, sig))
 		cli_fail(EXIT_USAGE, "out of memory");
 	sodium_free(sk);
 	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, hex);
 	hex_encode(sig, MEMBER_SIG_LEN, sighex);
 	hex_encode(key, MEMBER_KEY_LEN, keyhex);
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_INT;
+	v.i = (int64_t)held.seq;
 	/* The key too, so the revocation stands alone in its commit. */
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    put_text(cli->db, key, "key", keyhex, err) ||
@@ -1268,11 +1298,14 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	    put_text(cli->db, key, "revoked_reason", reason, err) ||
 	    put_text(cli->db, key, "revoked_by", hex, err) ||
 	    put_text(cli->db, key, "revoked_sig", sighex, err) ||
-	    db_commit(cli->db, err)) {
+	    db_put(cli->db, m, key, schema_field(m, "revoked_seq", 11), &v,
+	    err) || db_commit(cli->db, err)) {
 		db_rollback(cli->db);
 		cli_fail(EXIT_REFUSED, "revoke: %s; nothing was changed", err);
 	}
-	printf("revoked %s (%s) on %s: every node refuses it once this "
-	    "reaches it\n", r.name[0] ? r.name : argv[0], reason, when);
+	printf("revoked %s (%s) on %s, accepting its changes up to seq %llu "
+	    "(those this node holds): every node refuses it, and its later "
+	    "changes, once this reaches it\n", r.name[0] ? r.name : argv[0],
+	    reason, when, (unsigned long long)held.seq);
 	return (0);
 }

@@ -515,70 +515,56 @@ conf_put_record(struct db *db, const struct conf_key *k,
 	    put_str(db, c, id, "sealed", b64, err) ? -1 : 0);
 }
 
-/* Who holds a center's keys: its members and the admins, by key. */
+/* Every key a certificate names: who might hold a center's keys. */
 struct holders {
-	const char	*center;
 	size_t		n, a;
 	uint8_t		(*key)[32];
 };
 
 static int
-holders_cb(void *arg, const struct rview *rv)
+holders_cb(void *arg, const uint8_t *key)
 {
 	struct holders *h = arg;
-	const struct val *key = NULL, *role = NULL, *center = NULL;
 	uint8_t (*p)[32];
-	char hex[65];
-	size_t i;
 
-	for (i = 0; i < rv->nf; i++) {
-		if (rv->f[i].v.t != VAL_STR)
-			continue;
-		if (strcmp(rv->f[i].name, "key") == 0 && rv->f[i].v.len == 64)
-			key = &rv->f[i].v;
-		else if (strcmp(rv->f[i].name, "role") == 0)
-			role = &rv->f[i].v;
-		else if (strcmp(rv->f[i].name, "center") == 0)
-			center = &rv->f[i].v;
-	}
-	if (key == NULL)
-		return (0);
-	if (!(role != NULL && role->len == 5 && memcmp(role->s, "admin",
-	    5) == 0) && !(center != NULL && center->len ==
-	    strlen(h->center) && memcmp(center->s, h->center,
-	    center->len) == 0))
-		return (0);
 	if (h->n == h->a) {
 		h->a = h->a ? 2 * h->a : 16;
 		if ((p = realloc(h->key, h->a * sizeof(*p))) == NULL)
 			return (-1);
 		h->key = p;
 	}
-	memcpy(hex, key->s, 64);
-	hex[64] = '\0';
-	if (hex_decode(hex, h->key[h->n], 32) == 0)
-		h->n++;
+	memcpy(h->key[h->n++], key, 32);
 	return (0);
 }
 
+/*
+ * A center's key goes to the nodes the judge would let write now
+ * (member_now(), the one oracle): the center's members and the admins.
+ * A node certified by a revoked admin after what its revocation accepts,
+ * an expired or a revoked node gets nothing.
+ */
 int
 conf_deliver(struct cli *cli, const struct conf_key *k, const uint8_t *skip,
     size_t *sent, char err[STORE_ERRLEN])
 {
-	struct holders h = { k->center, 0, 0, NULL };
+	struct holders h = { 0, 0, NULL };
+	struct member_standing ms;
 	char why[256];
+	uint64_t now = cli_now_ms();
 	size_t i;
 	int r = 0;
 
 	*sent = 0;
-	if (query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
-	    false, holders_cb, &h, err) < 0)
+	if (member_each(cli->db, holders_cb, &h) != 0) {
+		snprintf(err, STORE_ERRLEN, "reading the members failed");
 		r = -1;
+	}
 	for (i = 0; r == 0 && i < h.n; i++) {
 		if (memcmp(h.key[i], db_node_key(cli->db), 32) == 0 ||
 		    (skip != NULL && memcmp(h.key[i], skip, 32) == 0) ||
-		    member_check(cli->db, h.key[i], cli_now_ms(), why,
-		    sizeof(why)) != 0)
+		    member_now(cli->db, h.key[i], now, &ms, why,
+		    sizeof(why)) != MEMBER_OK ||
+		    (!ms.admin && strcmp(ms.center, k->center) != 0))
 			continue;
 		if (conf_put_record(cli->db, k, h.key[i], err))
 			r = -1;

@@ -793,24 +793,20 @@ connected_to(struct agent *ag, const uint8_t *key)
 static void
 recheck_peers(struct agent *ag, uint64_t now)
 {
-	struct member_rec r;
 	struct conn *c;
-	char why[256], msg[200], today[MEMBER_DATE_LEN + 1];
+	char why[256], msg[200];
 
-	member_date(now, 0, today);
 	for (c = ag->conns; c != NULL; c = c->next) {
 		if (!c->synced || c->closing || c->ending)
 			continue;
 		/*
-		 * Only a revocation or an expiry ends a session here: a peer
-		 * we dialed may be admitted before its record reaches us (it
-		 * comes in the first batches), and that is no reason to drop.
+		 * Only the end of a membership (revoked, expired, voided with
+		 * its admin) ends a session here: a peer we dialed may be
+		 * admitted before its certificate reaches us (it comes in the
+		 * first batches), and that is no reason to drop.
 		 */
-		if (member_load(ag->db, session_peer(c->s), &r) != 1 ||
-		    (r.revoked[0] == '\0' && (r.expires[0] == '\0' ||
-		    strcmp(r.expires, today) >= 0)) ||
-		    member_check(ag->db, session_peer(c->s), now, why,
-		    sizeof(why)) == 0)
+		if (member_check(ag->db, session_peer(c->s), now, why,
+		    sizeof(why)) != MEMBER_ENDED)
 			continue;
 		LOG_INFO("session", "peer=%s@%s is no longer a member (%s); "
 		    "closing", c->fp, c->addr, why);

@@ -74,7 +74,10 @@ static const struct cmd cmds[] = {
 	  "Join a network: its key, this node's certificate, peers to dial." },
 	{ "revoke", cmd_revoke, "revoke NODE_KEY --reason TEXT\n\n"
 	  "  NODE_KEY  the node's 'hamroh id' (a lost laptop, a closed office)\n"
-	  "  --reason  why, shown wherever it is refused",
+	  "  --reason  why, shown wherever it is refused\n\n"
+	  "The revocation accepts the node's changes this node holds (up to\n"
+	  "their seq) and none after, whatever their stamps; run it again\n"
+	  "once more of them reached this node to accept those too.",
 	  "Admins: cut a node off; every node refuses it once this reaches "
 	  "it." },
 	{ "key", cmd_key, "key list [--json]\n"

@@ -74,38 +74,18 @@ done:
 
 int
 member_revoke_sign(const uint8_t key[static MEMBER_KEY_LEN],
-    const char *revoked, const char *reason,
+    const char *revoked, uint64_t seq, const char *reason,
     const uint8_t sk[static MEMBER_SK_LEN], uint8_t sig[static MEMBER_SIG_LEN])
 {
 	msgpack_sbuffer sb;
 	int rc = -1;
 
 	msgpack_sbuffer_init(&sb);
-	if (trust_revoke_bytes(key, revoked, reason, &sb) == 0) {
+	if (trust_revoke_bytes(key, revoked, seq, reason, &sb) == 0) {
 		crypto_sign_detached(sig, NULL, (const uint8_t *)sb.data,
 		    sb.size, sk);
 		rc = 0;
 	}
-	msgpack_sbuffer_destroy(&sb);
-	return (rc);
-}
-
-static int
-revoke_verify(const struct member_rec *r, const uint8_t key[MEMBER_KEY_LEN],
-    uint8_t by[MEMBER_KEY_LEN])
-{
-	msgpack_sbuffer sb;
-	uint8_t sig[MEMBER_SIG_LEN];
-	int rc = -1;
-
-	if (hex_decode(r->revoked_by, by, MEMBER_KEY_LEN) ||
-	    hex_decode(r->revoked_sig, sig, MEMBER_SIG_LEN))
-		return (-1);
-	msgpack_sbuffer_init(&sb);
-	if (trust_revoke_bytes(key, r->revoked, r->revoked_reason, &sb) == 0 &&
-	    crypto_sign_verify_detached(sig, (const uint8_t *)sb.data,
-	    sb.size, by) == 0)
-		rc = 0;
 	msgpack_sbuffer_destroy(&sb);
 	return (rc);
 }
@@ -205,138 +185,96 @@ member_date(uint64_t now_ms, uint32_t days,
 }
 
 /*
- * Check the certificate held in ${r} for node ${key}: complete, signed by
- * ${issuer} (decoded from cert_by), signature valid.  Return 0 or -1 with
- * ${why} filled.
+ * Membership "now" is what the judge would say of a change ${key} made
+ * now: trust_standing_key() at TRUST_SEQ_ANY, over the facts of the log
+ * (store/trust.h).  Handshakes, dropped sessions and center-key delivery
+ * all ask here, so none of them can admit a node whose writes every node
+ * refuses, nor refuse one whose writes stand.
  */
-static int
-rec_cert(const struct member_rec *r, const uint8_t key[MEMBER_KEY_LEN],
-    uint8_t issuer[MEMBER_KEY_LEN], char *why, size_t why_len)
+int
+member_now(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+    uint64_t now_ms, struct member_standing *ms, char *why, size_t why_len)
 {
-	struct member_cert c;
-	uint8_t sig[MEMBER_SIG_LEN];
+	struct trust *tr;
+	struct trust_as_of as;
 	char hex[2 * MEMBER_KEY_LEN + 1];
-
-	hex_encode(key, MEMBER_KEY_LEN, hex);
-	if (strcmp(r->key, hex) != 0) {
-		snprintf(why, why_len, "not a member of this network (its "
-		    "members record names another key)");
-		return (-1);
-	}
-	if (!*r->role || !*r->expires || !*r->cert_by || !*r->cert) {
-		snprintf(why, why_len, "not a member of this network (no "
-		    "certificate)");
-		return (-1);
-	}
-	if (hex_decode(r->cert_by, issuer, MEMBER_KEY_LEN) ||
-	    hex_decode(r->cert, sig, MEMBER_SIG_LEN)) {
-		snprintf(why, why_len, "certificate malformed");
-		return (-1);
-	}
-	memcpy(c.key, key, MEMBER_KEY_LEN);
-	c.name = r->name;
-	c.center = r->center;
-	c.role = r->role;
-	c.expires = r->expires;
-	if (member_cert_verify(&c, sig, issuer)) {
-		snprintf(why, why_len, "certificate signature invalid");
-		return (-1);
-	}
-	return (0);
-}
-
-/*
- * Is ${who} the network's admin key ${admin}, or an admin it certified
- * whose certificate is valid on ${today}?  0, or -1 with ${why} saying
- * why a ${what} signed by it does not count.
- */
-static int
-is_admin(struct db *db, const uint8_t who[MEMBER_KEY_LEN],
-    const uint8_t admin[MEMBER_KEY_LEN], const char *today, const char *what,
-    char *why, size_t why_len)
-{
-	struct member_rec a;
-	uint8_t top[MEMBER_KEY_LEN];
-	char hex[2 * MEMBER_KEY_LEN + 1], sub[256];
+	bool known;
 	int rc;
 
-	if (sodium_memcmp(who, admin, MEMBER_KEY_LEN) == 0)
-		return (0);
-	hex_encode(who, MEMBER_KEY_LEN, hex);
-	if ((rc = member_load(db, who, &a)) < 0) {
-		snprintf(why, why_len, "reading the members record failed");
-		return (-1);
+	memset(ms, 0, sizeof(*ms));
+	if (db_meta_get(db, "admin_key", hex, sizeof(hex)) ||
+	    strlen(hex) != 2 * MEMBER_KEY_LEN) {
+		snprintf(why, why_len, "this node is not in a network");
+		return (MEMBER_UNKNOWN);
 	}
-	if (rc == 0 || strcmp(a.role, "admin") != 0 ||
-	    rec_cert(&a, who, top, sub, sizeof(sub)) ||
-	    sodium_memcmp(top, admin, MEMBER_KEY_LEN) != 0) {
-		snprintf(why, why_len, "%s signed by %.16s, which is not an "
-		    "admin of this network", what, hex);
-		return (-1);
+	if (trust_open(&tr, db_handle(db))) {
+		snprintf(why, why_len, "out of memory");
+		return (MEMBER_UNKNOWN);
 	}
-	if (strcmp(a.expires, today) < 0) {
-		snprintf(why, why_len, "%s signed by %.16s, whose admin "
-		    "certificate expired on %s", what, hex, a.expires);
-		return (-1);
+	if (!trust_enabled(tr)) {
+		trust_close(tr);
+		snprintf(why, why_len, "this node is not in a network");
+		return (MEMBER_UNKNOWN);
 	}
-	return (0);
+	if (trust_standing_key(tr, key, TRUST_SEQ_ANY, now_ms, &as,
+	    &known)) {
+		trust_close(tr);
+		snprintf(why, why_len, "reading the membership facts failed");
+		return (MEMBER_UNKNOWN);
+	}
+	switch (as.st) {
+	case TRUST_MEMBER:
+		ms->admin = as.admin;
+		snprintf(ms->center, sizeof(ms->center), "%s", as.center);
+		rc = MEMBER_OK;
+		break;
+	case TRUST_STRANGER:
+		if (!known) {
+			snprintf(why, why_len, "not a member of this network");
+			rc = MEMBER_UNKNOWN;
+		} else {
+			snprintf(why, why_len, "not a member of this network "
+			    "(none of its certificates counts: each is signed "
+			    "by a node that is not an admin of this network, "
+			    "or by a revoked admin past what its revocation "
+			    "accepts)");
+			rc = MEMBER_ENDED;
+		}
+		break;
+	case TRUST_EXPIRED:
+		snprintf(why, why_len, "certificate expired on %s", as.note);
+		rc = MEMBER_ENDED;
+		break;
+	case TRUST_REVOKED:
+	default:
+		snprintf(why, why_len, "revoked on %s", as.note);
+		rc = MEMBER_ENDED;
+		break;
+	}
+	trust_close(tr);
+	return (rc);
 }
 
-/**
- * member_check(db, key, now_ms, why, why_len):
- * Return 0 if node ${key} holds a valid certificate of the network ${db}
- * belongs to (meta admin_key): its members record names ${key}, has role,
- * expires, cert_by and cert; the signature verifies under cert_by; cert_by
- * is the admin key or a member with role admin whose own certificate
- * verifies under the admin key and has not expired; and expires is not
- * before the UTC date of ${now_ms}.  Otherwise write a one-line reason
- * ("certificate expired on 2026-01-31", "not a member of this network",
- * "certificate signature invalid", ...) into ${why} and return -1.
- */
 int
 member_check(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
     uint64_t now_ms, char *why, size_t why_len)
 {
-	struct member_rec r;
-	uint8_t admin[MEMBER_KEY_LEN], issuer[MEMBER_KEY_LEN];
-	uint8_t by[MEMBER_KEY_LEN];
-	char hex[2 * MEMBER_KEY_LEN + 1], today[MEMBER_DATE_LEN + 1];
-	char sub[256];
+	struct member_standing ms;
+
+	return (member_now(db, key, now_ms, &ms, why, why_len));
+}
+
+int
+member_each(struct db *db, int (*fn)(void *, const uint8_t *), void *arg)
+{
+	struct trust *tr;
 	int rc;
 
-	if (db_meta_get(db, "admin_key", hex, sizeof(hex)) ||
-	    hex_decode(hex, admin, MEMBER_KEY_LEN)) {
-		snprintf(why, why_len, "this node is not in a network");
+	if (trust_open(&tr, db_handle(db)))
 		return (-1);
-	}
-	if ((rc = member_load(db, key, &r)) < 0) {
-		snprintf(why, why_len, "reading the members record failed");
-		return (-1);
-	}
-	if (rc == 0) {
-		snprintf(why, why_len, "not a member of this network");
-		return (-1);
-	}
-	if (rec_cert(&r, key, issuer, why, why_len))
-		return (-1);
-	member_date(now_ms, 0, today);
-
-	/* Signed by the network's admin key, or by an admin it certified. */
-	if (is_admin(db, issuer, admin, today, "certificate", why, why_len))
-		return (-1);
-	/* Revoked by an admin: refused for good. */
-	if (*r.revoked != '\0' && revoke_verify(&r, key, by) == 0 &&
-	    is_admin(db, by, admin, today, "revocation", sub,
-	    sizeof(sub)) == 0) {
-		snprintf(why, why_len, "revoked on %.10s (%s)", r.revoked,
-		    r.revoked_reason);
-		return (-1);
-	}
-	if (strcmp(r.expires, today) < 0) {
-		snprintf(why, why_len, "certificate expired on %s", r.expires);
-		return (-1);
-	}
-	return (0);
+	rc = trust_each_key(tr, fn, arg);
+	trust_close(tr);
+	return (rc);
 }
 
 /**

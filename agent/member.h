@@ -58,21 +58,32 @@ struct member_rec {
 	char	revoked_sig[2 * MEMBER_SIG_LEN + 1];
 };
 
+/* What member_now() says of a member (role admin, or its center). */
+struct member_standing {
+	bool	admin;
+	char	center[201];
+};
+
+/* member_now() and member_check() return one of these. */
+#define MEMBER_OK	0
+#define MEMBER_UNKNOWN	(-1)	/* No certificate of it known here. */
+#define MEMBER_ENDED	(-2)	/* Revoked, expired, or voided. */
+
 /*
  * A revocation is an admin's Ed25519 signature over the canonical msgpack
- * ["hamroh/revoke/1", key(bin 32), revoked(str), reason(str)], kept in the
- * revoked node's members record (revoked, revoked_reason, revoked_by,
- * revoked_sig).  member_check() refuses a node whose revocation verifies
- * under an admin of the network; a revocation that does not verify is
- * ignored.
+ * ["hamroh/revoke/2", key(bin 32), revoked(str), seq(uint), reason(str)],
+ * kept in the revoked node's members record (revoked, revoked_reason,
+ * revoked_by, revoked_sig, revoked_seq): seq is the last of the node's
+ * commits the admin accepts.  Which revocations count is store/trust.c's
+ * to say, for judging and for member_now() alike.
  */
 
 /**
- * member_revoke_sign(key, revoked, reason, sk, sig):
+ * member_revoke_sign(key, revoked, seq, reason, sk, sig):
  * Sign a revocation of node ${key}.  Return 0, or -1 if out of memory.
  */
 int member_revoke_sign(const uint8_t[static MEMBER_KEY_LEN], const char *,
-    const char *, const uint8_t[static MEMBER_SK_LEN],
+    uint64_t, const char *, const uint8_t[static MEMBER_SK_LEN],
     uint8_t[static MEMBER_SIG_LEN]) __attribute__((warn_unused_result));
 
 /**
@@ -104,18 +115,36 @@ int member_load(struct db *, const uint8_t[static MEMBER_KEY_LEN],
     struct member_rec *) __attribute__((warn_unused_result));
 
 /**
+ * member_now(db, key, now_ms, ms, why, why_len):
+ * Is node ${key} a member of the network ${db} belongs to at ${now_ms}:
+ * would a change it made now stand?  The judge's own answer
+ * (trust_standing_key() at TRUST_SEQ_ANY), from the certificates and
+ * revocations of the log.  Return MEMBER_OK with ${ms} filled (admin, or
+ * its center), or MEMBER_UNKNOWN (no certificate of it is known here, or
+ * this node is in no network) or MEMBER_ENDED (revoked, expired, or every
+ * certificate it has was signed by a node that is no admin, or by a
+ * revoked admin after the seq its revocation accepts), with a one-line
+ * reason in ${why} ("revoked on 2026-11-20T10:00:00Z (laptop stolen)",
+ * "certificate expired on 2026-01-31", "not a member of this network").
+ */
+int member_now(struct db *, const uint8_t[static MEMBER_KEY_LEN], uint64_t,
+    struct member_standing *, char *, size_t)
+    __attribute__((warn_unused_result));
+
+/**
  * member_check(db, key, now_ms, why, why_len):
- * Return 0 if node ${key} holds a valid certificate of the network ${db}
- * belongs to (meta admin_key): its members record names ${key}, has role,
- * expires, cert_by and cert; the signature verifies under cert_by; cert_by
- * is the admin key or a member with role admin whose own certificate
- * verifies under the admin key and has not expired; and expires is not
- * before the UTC date of ${now_ms}.  Otherwise write a one-line reason
- * ("certificate expired on 2026-01-31", "not a member of this network",
- * "certificate signature invalid", ...) into ${why} and return -1.
+ * member_now() without the standing: MEMBER_OK (0) or a negative code.
  */
 int member_check(struct db *, const uint8_t[static MEMBER_KEY_LEN], uint64_t,
     char *, size_t) __attribute__((warn_unused_result));
+
+/**
+ * member_each(db, fn, arg):
+ * Call ${fn}(arg, key) on the network's admin key and each key a
+ * certificate of the log names (whether or not it counts), until one
+ * returns nonzero, which is returned; -1 if out of memory.
+ */
+int member_each(struct db *, int (*)(void *, const uint8_t *), void *);
 
 /**
  * member_date(now_ms, days, out):

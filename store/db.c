@@ -24,7 +24,7 @@
 #include "store/merge.h"
 #include "store/trust.h"
 
-#define SCHEMA_VERSION	6
+#define SCHEMA_VERSION	7
 #define BUSY_MS		10000
 
 /* Storage for buffered values: freed all at once when a commit is sealed. */
@@ -262,6 +262,14 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    "CREATE TABLE IF NOT EXISTS quarantine(key BLOB NOT NULL,"
 	    " seq INTEGER NOT NULL, body BLOB NOT NULL, sig BLOB NOT NULL,"
 	    " PRIMARY KEY(key, seq)) WITHOUT ROWID;", err))
+		goto fail;
+	/*
+	 * 7: revocations name a seq, and facts the commit of their signer
+	 * that carried them: new tables, found again by the full replay
+	 * layout_sync() runs when the layout is forgotten.
+	 */
+	if (v < 7 && (trust_upgrade(db->h, err, STORE_ERRLEN) ||
+	    db_exec(db, "DELETE FROM meta WHERE k = 'layout'", err)))
 		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
@@ -1225,13 +1233,13 @@ clock_check(struct db *db, char err[STORE_ERRLEN])
  * else fails the transaction.
  */
 static int
-local_verdict(struct db *db, uint32_t me, uint64_t hlc,
+local_verdict(struct db *db, uint32_t me, uint64_t seq, uint64_t hlc,
     char err[STORE_ERRLEN])
 {
 	struct trust_as_of as;
 	char when[32];
 
-	if (trust_standing(db->trust, me, db->pk, hlc, &as) != 0) {
+	if (trust_standing(db->trust, me, db->pk, seq, hlc, &as) != 0) {
 		snprintf(err, STORE_ERRLEN, "out of memory");
 		return (-1);
 	}
@@ -1591,7 +1599,7 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 		    cm.hlc, &rs[i], err))
 			goto done;
 	if (db->nrefusals != nref && !db->keep_refused &&
-	    local_verdict(db, me, cm.hlc, err))
+	    local_verdict(db, me, cm.seq, cm.hlc, err))
 		goto done;
 	advance(db, me, &cm, hash);
 	lc_clear(db);

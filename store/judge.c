@@ -184,8 +184,8 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 			    memcmp(rc->f[i].field, "center", 6) == 0)
 				creates = true;
 	}
-	switch (trust_judge(db->trust, oidx, db->orig[oidx].key, hlc, c, rc,
-	    &tr, why)) {
+	switch (trust_judge(db->trust, oidx, db->orig[oidx].key, seq, hlc, c,
+	    rc, &tr, why)) {
 	case TRUST_OK:
 		break;
 	case TRUST_REDERIVE:
@@ -430,6 +430,7 @@ struct snap {
 	uint64_t		seq, hlc;
 	enum trust_standing	st;
 	bool			admin;
+	uint64_t		upto;
 	char			center[201];
 	char			note[240];
 };
@@ -450,6 +451,7 @@ snap_of(struct snap *s, const struct trust_as_of *as)
 
 	s->st = as->st;
 	s->admin = as->admin;
+	s->upto = as->upto;
 	snprintf(s->center, sizeof(s->center), "%s", as->center);
 	snprintf(s->note, sizeof(s->note), "%s", as->note);
 }
@@ -492,7 +494,7 @@ snap_origin(struct noting *nt, uint32_t oidx)
 		s->seq = (uint64_t)sqlite3_column_int64(st, 0);
 		s->hlc = (uint64_t)sqlite3_column_int64(st, 1);
 		if (trust_standing(db->trust, oidx, db->orig[oidx].key,
-		    s->hlc, &as))
+		    s->seq, s->hlc, &as))
 			goto done;
 		snap_of(s, &as);
 	}
@@ -538,19 +540,21 @@ judge_note_facts(struct db *db, const struct commit *cm, uint32_t oidx,
 	nt.cur_seq = cm->seq;
 	/* Every snapshot before any of the commit's facts is kept. */
 	for (i = 0; i < cm->nrec; i++)
-		if (trust_note(db->trust, &cm->rec[i], false, noted, &nt, err,
-		    STORE_ERRLEN) < 0)
+		if (trust_note(db->trust, cm->origin, cm->seq, &cm->rec[i],
+		    false, noted, &nt, err, STORE_ERRLEN) < 0)
 			goto done;
 	for (i = 0; i < cm->nrec; i++)
-		if (trust_note(db->trust, &cm->rec[i], true, NULL, NULL, err,
-		    STORE_ERRLEN) < 0)
+		if (trust_note(db->trust, cm->origin, cm->seq, &cm->rec[i],
+		    true, NULL, NULL, err, STORE_ERRLEN) < 0)
 			goto done;
 	for (i = 0; i < nt.ns; i++) {
 		if (trust_standing(db->trust, nt.s[i].oidx,
-		    db->orig[nt.s[i].oidx].key, nt.s[i].hlc, &as))
+		    db->orig[nt.s[i].oidx].key, nt.s[i].seq, nt.s[i].hlc,
+		    &as))
 			goto oom;
 		was.st = nt.s[i].st;
 		was.admin = nt.s[i].admin;
+		was.upto = nt.s[i].upto;
 		was.center = nt.s[i].center;
 		was.note = nt.s[i].note;
 		if (trust_same(&was, &as))
@@ -681,8 +685,8 @@ facts_of(struct db *db, void *arg, struct commit *cm, uint32_t oidx,
 	(void)arg;
 	(void)oidx;
 	for (i = 0; i < cm->nrec; i++)
-		if (trust_note(db->trust, &cm->rec[i], true, NULL, NULL, err,
-		    STORE_ERRLEN) < 0)
+		if (trust_note(db->trust, cm->origin, cm->seq, &cm->rec[i],
+		    true, NULL, NULL, err, STORE_ERRLEN) < 0)
 			return (-1);
 	return (0);
 }

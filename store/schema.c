@@ -86,11 +86,15 @@ static const struct field_def members[] = {
 	{ "cert_by", FK_TEXT, 64, 0, 0, NULL, false },
 	{ "cert", FK_TEXT, 128, 0, 0, NULL, false },
 	{ "addresses", FK_TEXT, 1000, 0, 0, NULL, false },
-	/* A revocation: when, why, by which admin, its signature. */
+	/*
+	 * A revocation: when, why, by which admin, its signature, and the
+	 * last seq of the node the admin accepts (store/trust.h).
+	 */
 	{ "revoked", FK_TEXT, 20, 0, 0, NULL, false },
 	TEXT("revoked_reason", 200, false),
 	{ "revoked_by", FK_TEXT, 64, 0, 0, NULL, false },
 	{ "revoked_sig", FK_TEXT, 128, 0, 0, NULL, false },
+	{ "revoked_seq", FK_INT, 0, 0, INT64_MAX, NULL, false },
 	END
 };
 

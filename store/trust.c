@@ -29,7 +29,8 @@ struct tcert {
 struct tnode {
 	bool		loaded;
 	bool		root;
-	uint64_t	revoked;	/* ms; UINT64_MAX if never. */
+	bool		named;		/* Some certificate names it. */
+	uint64_t	upto;		/* Accepted seq; UINT64_MAX: never. */
 	char		rnote[NOTE_MAX];
 	size_t		n;
 	struct tcert	*c;		/* Sorted by end. */
@@ -41,7 +42,7 @@ struct trust {
 	uint8_t		root[TRUST_KEY_LEN];
 	struct tnode	*node;		/* By origin index. */
 	size_t		nnode;
-	char		note[NOTE_MAX];
+	struct tnode	scratch;	/* trust_standing_key()'s. */
 };
 
 /* ---- Canonical bytes. ---- */
@@ -74,16 +75,17 @@ trust_cert_bytes(const uint8_t key[TRUST_KEY_LEN], const char *name,
 
 int
 trust_revoke_bytes(const uint8_t key[TRUST_KEY_LEN], const char *when,
-    const char *reason, msgpack_sbuffer *sb)
+    uint64_t seq, const char *reason, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
 	int e = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, 4);
+	e |= msgpack_pack_array(&pk, 5);
 	e |= pack_str(&pk, TRUST_REVOKE_CONTEXT);
 	e |= msgpack_pack_bin_with_body(&pk, key, TRUST_KEY_LEN);
 	e |= pack_str(&pk, when);
+	e |= msgpack_pack_uint64(&pk, seq);
 	e |= pack_str(&pk, reason);
 	return (e ? -1 : 0);
 }
@@ -150,16 +152,23 @@ parse_time(const char *s)
 int
 trust_schema(sqlite3 *h, const char *schema, char *err, size_t errlen)
 {
-	char sql[1024], *msg = NULL;
+	char sql[1280], *msg = NULL;
 
+	/*
+	 * by_seq: the smallest seq of a commit of the signer (origin = by)
+	 * that carried the fact; NULL if none did.  A revoked admin's facts
+	 * count only up to the seq its revocation accepts.
+	 */
 	snprintf(sql, sizeof(sql),
 	    "CREATE TABLE IF NOT EXISTS %s.certs(key BLOB NOT NULL,"
 	    " sig BLOB NOT NULL, by BLOB NOT NULL, name TEXT NOT NULL,"
 	    " center TEXT NOT NULL, role TEXT NOT NULL,"
-	    " expires TEXT NOT NULL, PRIMARY KEY(key, sig)) WITHOUT ROWID;"
+	    " expires TEXT NOT NULL, by_seq INTEGER,"
+	    " PRIMARY KEY(key, sig)) WITHOUT ROWID;"
 	    "CREATE TABLE IF NOT EXISTS %s.revocations(key BLOB NOT NULL,"
 	    " sig BLOB NOT NULL, by BLOB NOT NULL, at TEXT NOT NULL,"
-	    " reason TEXT NOT NULL, PRIMARY KEY(key, sig)) WITHOUT ROWID;"
+	    " seq INTEGER NOT NULL, reason TEXT NOT NULL, by_seq INTEGER,"
+	    " PRIMARY KEY(key, sig)) WITHOUT ROWID;"
 	    "CREATE TABLE IF NOT EXISTS %s.refused(coll TEXT NOT NULL,"
 	    " id BLOB NOT NULL, origin INTEGER NOT NULL,"
 	    " seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
@@ -174,6 +183,22 @@ trust_schema(sqlite3 *h, const char *schema, char *err, size_t errlen)
 		return (-1);
 	}
 	return (0);
+}
+
+int
+trust_upgrade(sqlite3 *h, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(h, "DROP TABLE IF EXISTS main.certs;"
+	    " DROP TABLE IF EXISTS main.revocations;", NULL, NULL, &msg) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "replace trust tables: %s",
+		    msg ? msg : "out of memory");
+		sqlite3_free(msg);
+		return (-1);
+	}
+	return (trust_schema(h, "main", err, errlen));
 }
 
 int
@@ -202,6 +227,8 @@ trust_reset(struct trust *tr)
 		tr->node[i].n = 0;
 		tr->node[i].loaded = false;
 	}
+	free(tr->scratch.c);
+	memset(&tr->scratch, 0, sizeof(tr->scratch));
 	tr->enabled = -1;
 }
 
@@ -275,15 +302,47 @@ root_admin(struct trust *tr, const uint8_t *k)
 	    " by = ?2 AND role = 'admin'", k, tr->root));
 }
 
-/* May ${k} sign certificates and revocations of non-admins? */
-static bool
-issuer(struct trust *tr, const uint8_t *k)
+/*
+ * The last seq of admin ${k} root's revocations accept (the highest):
+ * UINT64_MAX if root never revoked it.  Only root revokes an admin.
+ */
+static uint64_t
+admin_upto(struct trust *tr, const uint8_t *k)
 {
+	sqlite3_stmt *st;
+	uint64_t upto = UINT64_MAX;
+
+	if (sqlite3_prepare_v2(tr->h, "SELECT max(seq) FROM main.revocations"
+	    " WHERE key = ?1 AND by = ?2", -1, &st, NULL) != SQLITE_OK)
+		return (0);
+	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, tr->root, TRUST_KEY_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		upto = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (upto);
+}
+
+/*
+ * May ${k} sign certificates and revocations of non-admins, for a fact
+ * its own commit ${by_seq} first carried (column ${col} of ${st}; NULL if
+ * none did)?  A revoked admin's facts count up to the seq root accepts.
+ */
+static bool
+issuer(struct trust *tr, const uint8_t *k, sqlite3_stmt *st, int col)
+{
+	uint64_t upto;
 
 	if (sodium_memcmp(k, tr->root, TRUST_KEY_LEN) == 0)
 		return (true);
-	return (root_admin(tr, k) && !exists(tr, "SELECT 1 FROM"
-	    " main.revocations WHERE key = ?1 AND by = ?2", k, tr->root));
+	if (!root_admin(tr, k))
+		return (false);
+	if ((upto = admin_upto(tr, k)) == UINT64_MAX)
+		return (true);
+	return (sqlite3_column_type(st, col) != SQLITE_NULL &&
+	    sqlite3_column_int64(st, col) >= 0 &&
+	    (uint64_t)sqlite3_column_int64(st, col) <= upto);
 }
 
 bool
@@ -325,18 +384,21 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 
 	n->loaded = true;
 	n->root = sodium_memcmp(key, tr->root, TRUST_KEY_LEN) == 0;
-	n->revoked = UINT64_MAX;
+	n->named = false;
+	n->upto = UINT64_MAX;
 	n->rnote[0] = '\0';
 	n->n = 0;
 	if (n->root)
 		return (0);
-	if (sqlite3_prepare_v2(tr->h, "SELECT by, role, center, expires FROM"
-	    " main.certs WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(tr->h, "SELECT by, role, center, expires,"
+	    " by_seq FROM main.certs WHERE key = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return (-1);
 	sqlite3_bind_blob(st, 1, key, TRUST_KEY_LEN, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != TRUST_KEY_LEN)
 			continue;
+		n->named = true;
 		role = (const char *)sqlite3_column_text(st, 1);
 		center = (const char *)sqlite3_column_text(st, 2);
 		exp = (const char *)sqlite3_column_text(st, 3);
@@ -345,7 +407,7 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 			continue;
 		if (strcmp(role, "admin") == 0 ? sodium_memcmp(
 		    sqlite3_column_blob(st, 0), tr->root, TRUST_KEY_LEN) != 0 :
-		    !issuer(tr, sqlite3_column_blob(st, 0)))
+		    !issuer(tr, sqlite3_column_blob(st, 0), st, 4))
 			continue;
 		if ((c = realloc(n->c, (n->n + 1) * sizeof(*c))) == NULL)
 			goto fail;
@@ -362,22 +424,31 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 
 	/* Only root revokes an admin. */
 	is_admin = root_admin(tr, key);
-	if (sqlite3_prepare_v2(tr->h, "SELECT by, at, reason FROM"
-	    " main.revocations WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+	/*
+	 * In key, sig order, so that of two revocations accepting the same
+	 * seq every node names the same one.
+	 */
+	if (sqlite3_prepare_v2(tr->h, "SELECT by, at, reason, seq, by_seq"
+	    " FROM main.revocations WHERE key = ? ORDER BY sig", -1, &st,
+	    NULL) != SQLITE_OK)
 		return (-1);
 	sqlite3_bind_blob(st, 1, key, TRUST_KEY_LEN, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != TRUST_KEY_LEN ||
-		    (t = parse_time((const char *)sqlite3_column_text(st,
-		    1))) < 0)
+		    sqlite3_column_int64(st, 3) < 0)
 			continue;
 		if (is_admin ? sodium_memcmp(sqlite3_column_blob(st, 0),
 		    tr->root, TRUST_KEY_LEN) != 0 :
-		    !issuer(tr, sqlite3_column_blob(st, 0)))
+		    !issuer(tr, sqlite3_column_blob(st, 0), st, 4))
 			continue;
-		/* The time is to the second: the whole second is before. */
-		if ((uint64_t)t + 999 < n->revoked) {
-			n->revoked = (uint64_t)t + 999;
+		/*
+		 * The seq alone decides, not the time: a node's clock cannot
+		 * move its writes before its revocation.  A later revocation
+		 * accepting more supersedes one accepting less.
+		 */
+		t = sqlite3_column_int64(st, 3);
+		if (n->upto == UINT64_MAX || (uint64_t)t > n->upto) {
+			n->upto = (uint64_t)t;
 			snprintf(n->rnote, sizeof(n->rnote), "%s (%s)",
 			    sqlite3_column_text(st, 1),
 			    sqlite3_column_text(st, 2));
@@ -391,13 +462,45 @@ fail:
 	return (-1);
 }
 
-int
-trust_standing(struct trust *tr, uint32_t oidx, const uint8_t *key,
-    uint64_t hlc, struct trust_as_of *out)
+/*
+ * The standing of a change in commit ${seq} at ${ms} of the node whose
+ * facts ${n} holds: the one answer judging, admission and key delivery
+ * share.
+ */
+static void
+standing_at(const struct tnode *n, uint64_t seq, uint64_t ms,
+    struct trust_as_of *out)
 {
-	struct tnode *n;
-	uint64_t ms = hlc_ms(hlc);
 	size_t i;
+
+	if (n->root) {
+		out->admin = true;
+		return;
+	}
+	if (seq > n->upto) {
+		out->st = TRUST_REVOKED;
+		out->note = n->rnote;
+		out->upto = n->upto;
+		return;
+	}
+	for (i = 0; i < n->n; i++)
+		if (n->c[i].end > ms) {
+			out->admin = n->c[i].admin;
+			out->center = n->c[i].center;
+			return;
+		}
+	if (n->n == 0)
+		out->st = TRUST_STRANGER;
+	else {
+		out->st = TRUST_EXPIRED;
+		out->note = n->c[n->n - 1].expires;
+	}
+}
+
+/* Start ${out}; whether writes are judged at all. */
+static bool
+standing_init(struct trust *tr, struct trust_as_of *out)
+{
 
 	memset(out, 0, sizeof(*out));
 	out->center = "";
@@ -405,8 +508,65 @@ trust_standing(struct trust *tr, uint32_t oidx, const uint8_t *key,
 	/* In no network, everyone may write everything. */
 	if (!trust_enabled(tr)) {
 		out->admin = true;
-		return (0);
+		return (false);
 	}
+	return (true);
+}
+
+int
+trust_standing_key(struct trust *tr, const uint8_t *key, uint64_t seq,
+    uint64_t ms, struct trust_as_of *out, bool *known)
+{
+	struct tnode *n = &tr->scratch;
+
+	if (known != NULL)
+		*known = false;
+	if (!standing_init(tr, out))
+		return (0);
+	free(n->c);
+	memset(n, 0, sizeof(*n));
+	if (load_node(tr, n, key)) {
+		free(n->c);
+		memset(n, 0, sizeof(*n));
+		return (-1);
+	}
+	if (known != NULL)
+		*known = n->root || n->named;
+	standing_at(n, seq, ms, out);
+	return (0);
+}
+
+int
+trust_each_key(struct trust *tr, int (*fn)(void *, const uint8_t *),
+    void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!trust_enabled(tr))
+		return (0);
+	if ((rc = fn(arg, tr->root)) != 0)
+		return (rc);
+	if (sqlite3_prepare_v2(tr->h, "SELECT DISTINCT key FROM main.certs"
+	    " ORDER BY key", -1, &st, NULL) != SQLITE_OK)
+		return (-1);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
+		    sodium_memcmp(sqlite3_column_blob(st, 0), tr->root,
+		    TRUST_KEY_LEN) != 0)
+			rc = fn(arg, sqlite3_column_blob(st, 0));
+	sqlite3_finalize(st);
+	return (rc);
+}
+
+int
+trust_standing(struct trust *tr, uint32_t oidx, const uint8_t *key,
+    uint64_t seq, uint64_t hlc, struct trust_as_of *out)
+{
+	struct tnode *n;
+
+	if (!standing_init(tr, out))
+		return (0);
 	if (oidx >= tr->nnode) {
 		if ((n = realloc(tr->node, (oidx + 1) * sizeof(*n))) == NULL)
 			return (-1);
@@ -419,27 +579,7 @@ trust_standing(struct trust *tr, uint32_t oidx, const uint8_t *key,
 		n->loaded = false;
 		return (-1);
 	}
-	if (n->root) {
-		out->admin = true;
-		return (0);
-	}
-	if (ms > n->revoked) {
-		out->st = TRUST_REVOKED;
-		out->note = n->rnote;
-		return (0);
-	}
-	for (i = 0; i < n->n; i++)
-		if (n->c[i].end > ms) {
-			out->admin = n->c[i].admin;
-			out->center = n->c[i].center;
-			return (0);
-		}
-	if (n->n == 0)
-		out->st = TRUST_STRANGER;
-	else {
-		out->st = TRUST_EXPIRED;
-		out->note = n->c[n->n - 1].expires;
-	}
+	standing_at(n, seq, hlc_ms(hlc), out);
 	return (0);
 }
 
@@ -450,7 +590,7 @@ trust_same(const struct trust_as_of *a, const struct trust_as_of *b)
 	if (a->st != b->st)
 		return (false);
 	if (a->st != TRUST_MEMBER)
-		return (strcmp(a->note, b->note) == 0);
+		return (a->upto == b->upto && strcmp(a->note, b->note) == 0);
 	return (a->admin == b->admin && strcmp(a->center, b->center) == 0);
 }
 
@@ -528,7 +668,23 @@ struct fact {
 	uint8_t		sig[TRUST_SIG_LEN];
 	char		name[101], center[CENTER_MAX + 1], role[8];
 	char		when[21], reason[201];
+	uint64_t	seq;		/* A revocation's accepted seq. */
+	bool		own;		/* Carried by a commit of its signer, */
+	uint64_t	by_seq;		/* this one. */
 };
+
+/* The integer field ${name} of ${rc}, if it is one and not negative. */
+static int
+fint(const struct rchange *rc, const char *name, uint64_t *out)
+{
+	const struct fchange *f;
+
+	if ((f = fchange(rc, name)) == NULL || f->v.t != VAL_INT ||
+	    f->v.i < 0)
+		return (-1);
+	*out = (uint64_t)f->v.i;
+	return (0);
+}
 
 /* The certificate in ${rc}, if complete and signed: 1, else 0. */
 static int
@@ -572,7 +728,7 @@ revoke_fact(const struct rchange *rc, struct fact *f)
 	if (ftext(rc, "revoked_sig", sig, sizeof(sig)) == NULL ||
 	    ftext(rc, "revoked_by", by, sizeof(by)) == NULL ||
 	    ftext(rc, "revoked", f->when, sizeof(f->when)) == NULL ||
-	    *f->when == '\0' ||
+	    *f->when == '\0' || fint(rc, "revoked_seq", &f->seq) ||
 	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
 	    unhex(by, strlen(by), f->by, TRUST_KEY_LEN) ||
 	    revoked_key(rc, f->key))
@@ -580,26 +736,34 @@ revoke_fact(const struct rchange *rc, struct fact *f)
 	if (ftext(rc, "revoked_reason", f->reason, sizeof(f->reason)) == NULL)
 		f->reason[0] = '\0';
 	msgpack_sbuffer_init(&sb);
-	ok = trust_revoke_bytes(f->key, f->when, f->reason, &sb) == 0 &&
-	    verify(&sb, f->sig, f->by) == 0;
+	ok = trust_revoke_bytes(f->key, f->when, f->seq, f->reason,
+	    &sb) == 0 && verify(&sb, f->sig, f->by) == 0;
 	msgpack_sbuffer_destroy(&sb);
 	return (ok);
 }
 
-/* Whether ${f} is already recorded. */
+/*
+ * Whether ${f} is already recorded, with a commit of its signer at least
+ * as early as this one (if this one is its signer's).
+ */
 static bool
 known(struct trust *tr, const struct fact *f)
 {
 	sqlite3_stmt *st;
 	bool yes = true;
 
-	if (sqlite3_prepare_v2(tr->h, f->cert ? "SELECT 1 FROM main.certs"
-	    " WHERE key = ? AND sig = ?" : "SELECT 1 FROM main.revocations"
-	    " WHERE key = ? AND sig = ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(tr->h, f->cert ? "SELECT by_seq FROM"
+	    " main.certs WHERE key = ? AND sig = ?" : "SELECT by_seq FROM"
+	    " main.revocations WHERE key = ? AND sig = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return (true);
 	sqlite3_bind_blob(st, 1, f->key, TRUST_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		yes = false;
+	else if (f->own && (sqlite3_column_type(st, 0) == SQLITE_NULL ||
+	    (uint64_t)sqlite3_column_int64(st, 0) > f->by_seq))
+		yes = false;
 	sqlite3_finalize(st);
 	return (yes);
 }
@@ -610,10 +774,15 @@ record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(tr->h, f->cert ? "INSERT OR IGNORE INTO"
-	    " main.certs VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)" :
-	    "INSERT OR IGNORE INTO main.revocations VALUES(?1, ?2, ?3, ?4,"
-	    " ?5)", -1, &st, NULL) != SQLITE_OK) {
+	/* A fact's by_seq only ever goes down: the earliest carrier. */
+	if (sqlite3_prepare_v2(tr->h, f->cert ? "INSERT INTO main.certs"
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(key, sig)"
+	    " DO UPDATE SET by_seq = excluded.by_seq WHERE excluded.by_seq"
+	    " IS NOT NULL AND (by_seq IS NULL OR excluded.by_seq < by_seq)" :
+	    "INSERT INTO main.revocations VALUES(?1, ?2, ?3, ?4, ?6, ?5, ?8)"
+	    " ON CONFLICT(key, sig) DO UPDATE SET by_seq = excluded.by_seq"
+	    " WHERE excluded.by_seq IS NOT NULL AND (by_seq IS NULL OR"
+	    " excluded.by_seq < by_seq)", -1, &st, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "record a fact: %s",
 		    sqlite3_errmsg(tr->h));
 		return (-1);
@@ -629,7 +798,10 @@ record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
 	} else {
 		sqlite3_bind_text(st, 4, f->when, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, f->reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, (int64_t)f->seq);
 	}
+	if (f->own)
+		sqlite3_bind_int64(st, 8, (int64_t)f->by_seq);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -673,9 +845,20 @@ trust_cert_names(struct trust *tr, const struct rchange *rc,
 	    root_admin(tr, f.by));
 }
 
+/* Note whether commit (origin, seq) is one of ${f}'s signer. */
+static void
+carrier(struct fact *f, const uint8_t *origin, uint64_t seq)
+{
+
+	f->own = memcmp(origin, f->by, TRUST_KEY_LEN) == 0 &&
+	    seq <= INT64_MAX;
+	f->by_seq = seq;
+}
+
 int
-trust_note(struct trust *tr, const struct rchange *rc, bool keep,
-    int (*fn)(void *, const uint8_t *), void *arg, char *err, size_t errlen)
+trust_note(struct trust *tr, const uint8_t *origin, uint64_t seq,
+    const struct rchange *rc, bool keep, int (*fn)(void *, const uint8_t *),
+    void *arg, char *err, size_t errlen)
 {
 	struct fact f[2];
 	size_t n = 0, i;
@@ -684,10 +867,16 @@ trust_note(struct trust *tr, const struct rchange *rc, bool keep,
 	if (!is(rc, "members"))
 		return (0);
 	(void)trust_enabled(tr);	/* Loads the admin key. */
-	if (cert_fact(rc, &f[n]) && !known(tr, &f[n]))
-		n++;
-	if (revoke_fact(rc, &f[n]) && !known(tr, &f[n]))
-		n++;
+	if (cert_fact(rc, &f[n])) {
+		carrier(&f[n], origin, seq);
+		if (!known(tr, &f[n]))
+			n++;
+	}
+	if (revoke_fact(rc, &f[n])) {
+		carrier(&f[n], origin, seq);
+		if (!known(tr, &f[n]))
+			n++;
+	}
 	for (i = 0; i < n && fn != NULL; i++) {
 		/* An admin's facts reach the nodes it certified. */
 		admin = sodium_memcmp(f[i].by, tr->root, TRUST_KEY_LEN) == 0 &&
@@ -796,16 +985,48 @@ judge_consultation(const struct trust_as_of *as, const uint8_t *origin,
 	return (TRUST_REFUSED);
 }
 
+/*
+ * Does members change ${rc} write a revocation that counts nowhere: one
+ * in the old format (no revoked_seq: signed as "hamroh/revoke/1"), or one
+ * whose signature does not verify?  Refused, so audit shows it, rather
+ * than kept as if it revoked.
+ */
+static bool
+bad_revocation(const struct rchange *rc, char why[TRUST_WHY_LEN])
+{
+	struct fact f;
+	char sig[129];
+	uint64_t seq;
+
+	if (ftext(rc, "revoked_sig", sig, sizeof(sig)) == NULL ||
+	    *sig == '\0')
+		return (false);
+	if (fint(rc, "revoked_seq", &seq)) {
+		snprintf(why, TRUST_WHY_LEN, "its revocation is in an older "
+		    "format (%s, which names no seq): this office runs an "
+		    "older hamroh; upgrade it and revoke again",
+		    TRUST_REVOKE_OLD);
+		return (true);
+	}
+	if (!revoke_fact(rc, &f)) {
+		snprintf(why, TRUST_WHY_LEN, "its revocation is incomplete or "
+		    "its signature does not verify");
+		return (true);
+	}
+	return (false);
+}
+
 enum trust_verdict
 trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
-    uint64_t hlc, const struct coll_def *c, const struct rchange *rc,
-    const struct trust_rec *rec, char why[TRUST_WHY_LEN])
+    uint64_t seq, uint64_t hlc, const struct coll_def *c,
+    const struct rchange *rc, const struct trust_rec *rec,
+    char why[TRUST_WHY_LEN])
 {
 	struct trust_as_of as;
 
 	if (!trust_enabled(tr))
 		return (TRUST_OK);
-	if (trust_standing(tr, oidx, origin, hlc, &as)) {
+	if (trust_standing(tr, oidx, origin, seq, hlc, &as)) {
 		snprintf(why, TRUST_WHY_LEN, "out of memory");
 		return (TRUST_REFUSED);
 	}
@@ -821,12 +1042,15 @@ trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
 		    "expired on %s", as.note);
 		return (TRUST_REFUSED);
 	case TRUST_REVOKED:
-		snprintf(why, TRUST_WHY_LEN, "its origin was revoked on %s",
-		    as.note);
+		snprintf(why, TRUST_WHY_LEN, "its origin was revoked on %s; "
+		    "its changes after seq %llu do not count", as.note,
+		    (unsigned long long)as.upto);
 		return (TRUST_REFUSED);
 	}
 	if (strcmp(c->name, "consultations") == 0)
 		return (judge_consultation(&as, origin, hlc, rc, rec, why));
+	if (is(rc, "members") && bad_revocation(rc, why))
+		return (TRUST_REFUSED);
 	if (as.admin)
 		return (TRUST_OK);
 	if (is(rc, "members") && memcmp(rc->id, origin, SCHEMA_ID_LEN) == 0) {

@@ -16,30 +16,38 @@
  * decides alike whatever order commits reach it in.
  *
  * Facts.  An admin signs certificates (node key, name, center, role,
- * expires) and revocations (node key, when, why); both travel as fields of
- * the members collection.  Every fact whose signature verifies, found in
- * any commit of the log, is kept in the tables certs and revocations: a
- * set that only grows, a function of the set of commits.
+ * expires) and revocations (node key, when, the last seq of the node it
+ * accepts, why); both travel as fields of the members collection.  Every
+ * fact whose signature verifies, found in any commit of the log, is kept
+ * in the tables certs and revocations, with the smallest seq of a commit
+ * of its own signer that carried it: a set that only grows, a function of
+ * the set of commits.
  *
- * Membership as of a commit's HLC, from the facts.  The network's admin
- * key (meta admin_key, "root") is an admin forever.  A certificate counts
- * if root signed it, or (role center or office only) an admin root
- * certified and never revoked; it makes its node a member until the end of
- * its expiry day.  Of several, the one that expires first after the HLC
- * gives role and center.  A revocation counts if root signed it, or (of a
- * node that is not an admin) a counted admin; writes stamped after it are
- * not the node's to make.  Revoking an admin voids the certificates it
- * signed: those nodes need an invite from another admin.
+ * Standing of a change (its origin's seq and HLC), from the facts.  The
+ * network's admin key (meta admin_key, "root") is an admin forever.  An
+ * issuer is root, or an admin root certified that root never revoked; an
+ * admin root revoked is an issuer still for the facts its own commits up
+ * to the seq root accepts of it carry.  A certificate counts if root
+ * signed it, or (role center or office only) an issuer; it makes its node
+ * a member until the end of its expiry day.  Of several, the one that
+ * expires first after the HLC gives role and center.  A revocation counts
+ * if root signed it, or (of a node that is not an admin) an issuer; of
+ * several, the highest accepted seq holds, and the node's changes with a
+ * higher seq are not its to make, whatever their HLC.  Admission and key
+ * delivery ask the same question of "now": any later change.
  *
  * Rules.  guides, directory, keys: admins.  members: admins, and a node
- * its own record except the revocation fields.  consultations: a record
- * belongs to the center its creation names; the creation is the earliest
- * stamped write of center that stands.  Only an admin may create for
- * another center; only the record's center and admins may change it; the
- * center itself never changes.
+ * its own record except the revocation fields; a revocation in the old
+ * format is refused.  consultations: a record belongs to the center its
+ * creation names; the creation is the earliest stamped write of center
+ * that stands.  Only an admin may create for another center; only the
+ * record's center and admins may change it; the center itself never
+ * changes.
  */
 #define TRUST_CERT_CONTEXT	"hamroh/cert/1"
-#define TRUST_REVOKE_CONTEXT	"hamroh/revoke/1"
+#define TRUST_REVOKE_CONTEXT	"hamroh/revoke/2"
+#define TRUST_REVOKE_OLD	"hamroh/revoke/1"	/* Refused. */
+#define TRUST_SEQ_ANY		UINT64_MAX	/* Any change to come. */
 #define TRUST_KEY_LEN		32
 #define TRUST_SIG_LEN		64
 #define TRUST_WHY_LEN		256
@@ -53,12 +61,12 @@ int trust_cert_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
     const char *, const char *, const char *, msgpack_sbuffer *);
 
 /**
- * trust_revoke_bytes(key, when, reason, sb):
+ * trust_revoke_bytes(key, when, seq, reason, sb):
  * Append the canonical bytes a revocation signs to ${sb}:
- * ["hamroh/revoke/1", key(bin 32), when, reason].
+ * ["hamroh/revoke/2", key(bin 32), when, seq, reason].
  */
 int trust_revoke_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
-    const char *, msgpack_sbuffer *);
+    uint64_t, const char *, msgpack_sbuffer *);
 
 /* ---- For store/db.c. ---- */
 
@@ -77,6 +85,7 @@ struct trust_as_of {
 	bool			admin;
 	const char		*center;	/* Borrowed from the cache. */
 	const char		*note;		/* Expiry date or revocation. */
+	uint64_t		upto;		/* TRUST_REVOKED: accepted seq. */
 };
 
 /* What a judge needs of a consultation's current state. */
@@ -96,6 +105,12 @@ enum trust_verdict {
 /* The tables (inside the caller's transaction). */
 int trust_schema(sqlite3 *, const char *, char *, size_t);
 
+/*
+ * Replace facts tables of an older shape (inside the caller's
+ * transaction); the caller then finds the facts again in a full replay.
+ */
+int trust_upgrade(sqlite3 *, char *, size_t);
+
 int trust_open(struct trust **, sqlite3 *);
 void trust_close(struct trust *);
 
@@ -106,15 +121,17 @@ void trust_reset(struct trust *);
 bool trust_enabled(struct trust *);
 
 /**
- * trust_note(tr, rc, keep, fn, arg, err, errlen):
- * Find the facts members change ${rc} carries that are not recorded yet,
- * and call ${fn}(arg, key) (unless NULL) for each node whose standing one
- * may change: the node it names and, for an admin's certificate or
- * revocation, every node that admin certified or revoked.  With ${keep},
- * record them.  Return the number of new facts or -1.
+ * trust_note(tr, origin, seq, rc, keep, fn, arg, err, errlen):
+ * Find the facts members change ${rc} of commit (origin, seq) carries that
+ * are not recorded yet (or that this commit is the first of their signer
+ * to carry), and call ${fn}(arg, key) (unless NULL) for each node whose
+ * standing one may change: the node it names and, for an admin's
+ * certificate or revocation, every node that admin certified or revoked.
+ * With ${keep}, record them.  Return the number of new facts or -1.
  */
-int trust_note(struct trust *, const struct rchange *, bool,
-    int (*)(void *, const uint8_t *), void *, char *, size_t);
+int trust_note(struct trust *, const uint8_t *, uint64_t,
+    const struct rchange *, bool, int (*)(void *, const uint8_t *), void *,
+    char *, size_t);
 
 /*
  * trust_named(tr, key):
@@ -137,22 +154,41 @@ bool trust_cert_names(struct trust *, const struct rchange *,
 int trust_clear(struct trust *, char *, size_t);
 
 /**
- * trust_standing(tr, oidx, key, hlc, out):
- * The standing of node ${key} (origin index ${oidx}) at ${hlc}.
+ * trust_standing(tr, oidx, key, seq, hlc, out):
+ * The standing of the change of node ${key} (origin index ${oidx}) in its
+ * commit ${seq} stamped ${hlc}.
  */
 int trust_standing(struct trust *, uint32_t, const uint8_t *, uint64_t,
-    struct trust_as_of *);
+    uint64_t, struct trust_as_of *);
+
+/**
+ * trust_standing_key(tr, key, seq, ms, out):
+ * The same, for a node known by its key only, at ${ms} (ms since the
+ * epoch): admission and key delivery ask it with TRUST_SEQ_ANY and now.
+ * What ${out} borrows holds until the next call.  ${*known} (unless NULL)
+ * says whether any certificate names ${key} at all.
+ */
+int trust_standing_key(struct trust *, const uint8_t *, uint64_t, uint64_t,
+    struct trust_as_of *, bool *);
+
+/**
+ * trust_each_key(tr, fn, arg):
+ * Call ${fn}(arg, key) on root and each key a certificate names, until
+ * one returns nonzero (returned).
+ */
+int trust_each_key(struct trust *, int (*)(void *, const uint8_t *), void *);
 
 /* Whether two standings judge every write alike. */
 bool trust_same(const struct trust_as_of *, const struct trust_as_of *);
 
 /**
- * trust_judge(tr, oidx, origin, hlc, c, rc, rec, why):
- * May the commit of ${origin} stamped ${hlc} make the changes ${rc} to a
- * record of ${c} whose state is ${rec} (consultations only; else NULL)?
+ * trust_judge(tr, oidx, origin, seq, hlc, c, rc, rec, why):
+ * May the commit ${seq} of ${origin} stamped ${hlc} make the changes ${rc}
+ * to a record of ${c} whose state is ${rec} (consultations only; else
+ * NULL)?
  */
 enum trust_verdict trust_judge(struct trust *, uint32_t, const uint8_t *,
-    uint64_t, const struct coll_def *, const struct rchange *,
+    uint64_t, uint64_t, const struct coll_def *, const struct rchange *,
     const struct trust_rec *, char[TRUST_WHY_LEN]);
 
 #endif /* !STORE_TRUST_H */

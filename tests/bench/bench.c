@@ -830,9 +830,9 @@ own_seq(struct db *db)
 /*
  * The writer ${w}, admin of ${to}'s network, certifies an office, which
  * makes REVOKE_RECS consultations that ${to} applies; then the writer
- * revokes it as of a minute before them.  The revocation's commit undoes
- * them by re-deriving those records from ${to}'s whole log: how long
- * that takes (to compare with applying the whole log).
+ * revokes it accepting none of its commits (seq 0).  The revocation's
+ * commit undoes them by re-deriving those records from ${to}'s whole
+ * log: how long that takes (to compare with applying the whole log).
  */
 static double
 revoke_run(struct db *w, struct db *to, size_t n)
@@ -894,12 +894,12 @@ revoke_run(struct db *w, struct db *to, size_t n)
 	(void)ship(o, 0, to);
 	check_rows(to, n + REVOKE_RECS, "the office's consultations");
 
-	/* The laptop is lost: revoked as of a minute ago. */
+	/* The laptop is lost: revoked, none of its commits accepted. */
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
 		die("clock out of range");
 	msgpack_sbuffer_init(&sb);
-	if (trust_revoke_bytes(opk, when, "lost laptop", &sb))
+	if (trust_revoke_bytes(opk, when, 0, "lost laptop", &sb))
 		die("out of memory");
 	crypto_sign_detached(sig, NULL, (uint8_t *)sb.data, sb.size, sk);
 	msgpack_sbuffer_destroy(&sb);
@@ -915,6 +915,14 @@ revoke_run(struct db *w, struct db *to, size_t n)
 	put_text(w, "members", opk, "revoked_by", hex);
 	sodium_bin2hex(hex, sizeof(hex), sig, sizeof(sig));
 	put_text(w, "members", opk, "revoked_sig", hex);
+	{
+		const struct coll_def *c = schema_coll("members");
+		struct val zero = { VAL_INT, 0, NULL, 0 };
+
+		if (db_put(w, c, opk, schema_field(c, "revoked_seq", 11),
+		    &zero, err))
+			die("put members.revoked_seq: %s", err);
+	}
 	if (db_commit(w, err))
 		die("db_commit: %s", err);
 	t = ship(w, before, to);

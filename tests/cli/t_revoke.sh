@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
-# Proves revocation cuts a lost laptop off: an admin's revoke gossips to every node, each drops its live session with the revoked node within seconds and refuses its handshakes from then on (the time is printed), a key rotation afterwards seals nothing to it, and what it writes after the revocation, even carried on a bundle and relayed, is applied on no node and listed by audit, while what it wrote before stays.
+# Proves revocation cuts a lost laptop off: an admin's revoke gossips to every node, each drops its live session with the revoked node within seconds and refuses its handshakes from then on (the time is printed), a key rotation afterwards seals nothing to it, and what it writes after the revocation, even carried on a bundle and relayed, is applied on no node and listed by audit, while what it wrote before stays.  The revocation names the last seq the admin holds and the seq alone decides: an offline laptop whose clock is set back two days (so it stamps its writes before the revocation) still has them refused and audited everywhere, and revoking again once those writes reached the admin lets in exactly those.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 trap kill_agents EXIT
@@ -73,4 +73,58 @@ fi
 # Only an admin revokes.
 expect_fail "B revoking" on B revoke "$(on A id)" --reason test
 assert_contains "$ERR" "only an admin" "B's refusal"
+
+# 2. A bundle-only office D, whose laptop is stolen while offline: the
+# thief sets its clock back two days, so its stamps fall before the
+# revocation.  The seq decides, not the stamps.
+mknode D Murghob
+tok=$(expect_ok on A invite "$(on D id)" --name D --center Murghob --role office)
+expect_ok on D join "$tok" >/dev/null
+KD=$(on D id)
+d1=$(expect_ok on D add consultations center=Murghob opened_at=2026-11-20 status=open)
+expect_ok on D bundle export "$T/d.bundle" >/dev/null
+expect_ok on A bundle import "$T/d.bundle" >/dev/null
+has A "$d1" || die "A did not take D's first consultation"
+# seq_d NODE: the highest seq of D that NODE holds.
+seq_d() { on "$1" vector | awk -v k="$KD" '$1 == k { s = $2 } END { print s + 0 }'; }
+s1=$(seq_d D)
+assert_eq "$(seq_d A)" "$s1" "what A holds of D"
+out=$(expect_ok on A revoke "$KD" --reason "laptop stolen in Murghob")
+assert_contains "$out" "up to seq $s1 " "the revocation accepting what A holds of D"
+# audited_d NODE ID: NODE lists D's consultation ID as refused, revoked.
+audited_d() { on "$1" audit --json | python3 -c '
+import json, sys
+sys.exit(0 if any(r["origin"] == sys.argv[1] and r["id"] == sys.argv[2] and "revoked on" in r["reason"] and sys.argv[3] in r["reason"] for r in map(json.loads, sys.stdin)) else 1)' "$KD" "$2" "$3"; }
+back() { HAMROH_CLOCK_OFFSET_MS=-172800000 on D "$@"; }
+d2=$(back add consultations center=Murghob opened_at=2026-11-21 status=open)
+d3=$(back add consultations center=Murghob opened_at=2026-11-22 status=open)
+back bundle export "$T/d.bundle" >/dev/null
+# B is the region: D's writes reach it before they reach the admin.
+knows_rev() { on B show members "${KD:0:32}" | grep -q "laptop stolen in Murghob"; }
+wait_for "B holding D's revocation" 30 knows_rev
+expect_ok on B bundle import "$T/d.bundle" >/dev/null
+for n in A B; do
+	wait_for "$n auditing D's writes after seq $s1" 30 audited_d $n "$d3" "after seq $s1 "
+	audited_d $n "$d2" "after seq $s1 " || die "$n does not audit D's second consultation"
+	has $n "$d2" && die "$n applied what D wrote after its revocation with its clock set back"
+	has $n "$d1" || die "$n lost what D wrote before its revocation"
+done
+# The region says it took them in good faith: revoking again, now that
+# A holds them, lets in exactly those.
+s2=$(seq_d D)
+assert_eq "$s2" $((s1 + 2)) "D's seq after two more writes"
+assert_eq "$(seq_d A)" "$s2" "what A holds of D once B relayed it"
+out=$(expect_ok on A revoke "$KD" --reason "laptop stolen in Murghob")
+assert_contains "$out" "up to seq $s2 " "the second revocation accepting what A holds now"
+d4=$(back add consultations center=Murghob opened_at=2026-11-23 status=open)
+back bundle export "$T/d.bundle" >/dev/null
+expect_ok on B bundle import "$T/d.bundle" >/dev/null
+for n in A B; do
+	wait_for "$n taking D's writes up to seq $s2" 30 has $n "$d3"
+	has $n "$d2" || die "$n does not take D's second consultation after the second revocation"
+	wait_for "$n auditing D's write after seq $s2" 30 audited_d $n "$d4" "after seq $s2 "
+	has $n "$d4" && die "$n applied what D wrote after the second revocation"
+done
+expect_ok on A verify >/dev/null
+expect_ok on B verify >/dev/null
 echo "t_revoke: ok"

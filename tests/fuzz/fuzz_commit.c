@@ -17,12 +17,15 @@
  *      consume every byte: mpcheck's promise that msgpack-c is then safe.
  *   4  commit_decode() on the rest, then store/trust.c on what a hostile
  *      commit can carry: trust_note() on each record change (the facts a
- *      members change names), a certificate and a revocation of the origin
- *      whose dates are the commit's first two text values (as if signed by
- *      the network's admin key), trust_standing() at the commit's HLC and
+ *      members change names, carried by the commit's origin and seq), a
+ *      certificate and a revocation of the origin (accepting half its
+ *      seq) whose dates are the commit's first two text values (as if
+ *      signed by the network's admin key), trust_standing() at the
+ *      commit's seq and HLC, trust_standing_key() of the origin now, and
  *      trust_judge() of each change, against a record with and without a
  *      center.  Verdicts must be one of the three, with a reason when
- *      refused.  The database is SQLite in memory.
+ *      refused; the two standings agree on a commit's seq and time.  The
+ *      database is SQLite in memory.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -33,6 +36,7 @@
 
 #include "protocol/mpcheck.h"
 #include "store/commit.h"
+#include "store/hlc.h"
 #include "store/merge.h"
 #include "store/schema.h"
 #include "store/trust.h"
@@ -277,7 +281,7 @@ fuzz_trust(const uint8_t *buf, size_t len)
 	struct commit cm;
 	struct trust *tr;
 	struct trust_rec rec;
-	struct trust_as_of as;
+	struct trust_as_of as, ask;
 	struct val center = { VAL_STR, 0, "north", 5 };
 	const struct coll_def *c;
 	char name[SCHEMA_NAME_MAX + 1], why[TRUST_WHY_LEN], err[256];
@@ -298,11 +302,11 @@ fuzz_trust(const uint8_t *buf, size_t len)
 	assert(trust_schema(h, "main", err, sizeof(err)) == 0);
 	assert(trust_open(&tr, h) == 0);
 	for (i = 0; i < cm.nrec; i++)
-		assert(trust_note(tr, &cm.rec[i], true, NULL, NULL, err,
-		    sizeof(err)) >= 0);
+		assert(trust_note(tr, cm.origin, cm.seq, &cm.rec[i], true, NULL,
+		    NULL, err, sizeof(err)) >= 0);
 	two_texts(&cm, exp, at);
 	assert(sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO certs VALUES(?1,"
-	    " ?2, ?3, '', 'north', 'office', ?4)", -1, &st, NULL) ==
+	    " ?2, ?3, '', 'north', 'office', ?4, NULL)", -1, &st, NULL) ==
 	    SQLITE_OK);
 	sqlite3_bind_blob(st, 1, cm.origin, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, zero, 64, SQLITE_STATIC);
@@ -311,17 +315,26 @@ fuzz_trust(const uint8_t *buf, size_t len)
 	assert(sqlite3_step(st) == SQLITE_DONE);
 	sqlite3_finalize(st);
 	assert(sqlite3_prepare_v2(h, "INSERT OR IGNORE INTO revocations"
-	    " VALUES(?1, ?2, ?3, ?4, 'fuzz')", -1, &st, NULL) == SQLITE_OK);
+	    " VALUES(?1, ?2, ?3, ?4, ?5, 'fuzz', NULL)", -1, &st, NULL) ==
+	    SQLITE_OK);
 	sqlite3_bind_blob(st, 1, cm.origin, 32, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 2, zero, 64, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, root, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, at, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (int64_t)(cm.seq / 2));
 	assert(sqlite3_step(st) == SQLITE_DONE);
 	sqlite3_finalize(st);
 	trust_reset(tr);
-	assert(trust_standing(tr, 0, cm.origin, cm.hlc, &as) == 0);
+	assert(trust_standing(tr, 0, cm.origin, cm.seq, cm.hlc, &as) == 0);
 	assert(as.st <= TRUST_REVOKED && as.center != NULL &&
 	    as.note != NULL);
+	assert(trust_standing_key(tr, cm.origin, cm.seq, hlc_ms(cm.hlc), &ask,
+	    NULL) == 0);
+	assert(trust_same(&as, &ask));
+	assert(trust_standing_key(tr, cm.origin, TRUST_SEQ_ANY, hlc_ms(cm.hlc),
+	    &ask, NULL) == 0);
+	assert(ask.st <= TRUST_REVOKED && ask.center != NULL &&
+	    ask.note != NULL);
 	for (i = 0; i < cm.nrec; i++) {
 		if (cm.rec[i].coll_len > SCHEMA_NAME_MAX)
 			continue;
@@ -336,7 +349,7 @@ fuzz_trust(const uint8_t *buf, size_t len)
 			rec.c_hlc = cm.hlc / 2;
 			rec.c_origin = root;
 			why[0] = '\0';
-			v = trust_judge(tr, 0, cm.origin, cm.hlc, c,
+			v = trust_judge(tr, 0, cm.origin, cm.seq, cm.hlc, c,
 			    &cm.rec[i], &rec, why);
 			assert(v == TRUST_OK || v == TRUST_REFUSED ||
 			    v == TRUST_REDERIVE);

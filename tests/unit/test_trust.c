@@ -129,13 +129,34 @@ certify(struct node *admin, const struct node *who, const char *role,
 	certify_until(admin, who, role, center, EXPIRES, ms);
 }
 
-/* ${admin} revokes ${who} as of ${when_ms}, committing at ${ms}. */
+/* Buffer a write of integer ${i} to field ${field} of a record. */
 static void
-revoke_node(struct node *admin, const struct node *who, uint64_t when_ms,
-    uint64_t ms)
+put_int(struct db *db, const char *coll, const uint8_t *id,
+    const char *field, int64_t i)
+{
+	const struct coll_def *c = schema_coll(coll);
+	char err[STORE_ERRLEN];
+	struct val v;
+
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_INT;
+	v.i = i;
+	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &v, err))
+		fail_msg("put %s.%s: %s", coll, field, err);
+}
+
+/*
+ * ${admin} revokes ${who}, accepting its commits up to seq ${upto}, at
+ * ${ms} (the time it names too); with ${old}, in the format of
+ * "hamroh/revoke/1" (no seq), as an older hamroh would.
+ */
+static void
+revoke_fmt(struct node *admin, const struct node *who, uint64_t upto,
+    uint64_t ms, bool old)
 {
 	msgpack_sbuffer sb;
-	time_t t = (time_t)(when_ms / 1000);
+	msgpack_packer pk;
+	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 	uint8_t sig[64];
 	char when[21], hex[129];
@@ -144,8 +165,17 @@ revoke_node(struct node *admin, const struct node *who, uint64_t when_ms,
 	assert_int_equal(strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
 	    &tm), 20);
 	msgpack_sbuffer_init(&sb);
-	assert_int_equal(trust_revoke_bytes(who->pk, when, "lost laptop",
-	    &sb), 0);
+	if (old) {
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_str_with_body(&pk, TRUST_REVOKE_OLD,
+		    strlen(TRUST_REVOKE_OLD));
+		msgpack_pack_bin_with_body(&pk, who->pk, 32);
+		msgpack_pack_str_with_body(&pk, when, strlen(when));
+		msgpack_pack_str_with_body(&pk, "lost laptop", 11);
+	} else
+		assert_int_equal(trust_revoke_bytes(who->pk, when, upto,
+		    "lost laptop", &sb), 0);
 	crypto_sign_detached(sig, NULL, (uint8_t *)sb.data, sb.size,
 	    admin->sk);
 	msgpack_sbuffer_destroy(&sb);
@@ -158,7 +188,44 @@ revoke_node(struct node *admin, const struct node *who, uint64_t when_ms,
 	tnode_put(admin->db, "members", who->pk, "revoked_by", hex);
 	hex_encode(sig, 64, hex);
 	tnode_put(admin->db, "members", who->pk, "revoked_sig", hex);
+	if (!old)
+		put_int(admin->db, "members", who->pk, "revoked_seq",
+		    (int64_t)upto);
 	commit(admin);
+}
+
+static void
+revoke_node(struct node *admin, const struct node *who, uint64_t upto,
+    uint64_t ms)
+{
+
+	revoke_fmt(admin, who, upto, ms, false);
+}
+
+struct held {
+	const uint8_t	*key;
+	uint64_t	seq;
+};
+
+static int
+held_cb(void *arg, const uint8_t *origin, uint64_t seq)
+{
+	struct held *h = arg;
+
+	if (memcmp(origin, h->key, 32) == 0)
+		h->seq = seq;
+	return (0);
+}
+
+/* The highest seq of ${who} that ${n} holds, as 'hamroh revoke' finds. */
+static uint64_t
+held_seq(struct node *n, const struct node *who)
+{
+	struct held h = { who->pk, 0 };
+	char err[STORE_ERRLEN];
+
+	assert_int_equal(db_vector(n->db, held_cb, &h, err), 0);
+	return (h.seq);
 }
 
 static int
@@ -414,7 +481,7 @@ test_any_order(void **state)
 	uint8_t ids[5][16];
 	uint8_t *c1 = ids[0], *c2 = ids[1], *g1 = ids[2], *g2 = ids[3];
 	char err[STORE_ERRLEN];
-	uint64_t rev_ms;
+	uint64_t rev_upto;
 
 	(void)state;
 	randombytes_buf(ids, sizeof(ids));
@@ -466,11 +533,13 @@ test_any_order(void **state)
 	commit(&n);
 
 	/*
-	 * m is revoked as of minute 20.  Before it hears, at minute 25, it
-	 * edits c1 and opens c2; n sees that edit and writes over it: m's
-	 * write never stood, so n's stands beside m's first status.
+	 * m is revoked, accepting its first two commits.  Before it hears,
+	 * at minute 25, it edits c1 and opens c2; n sees that edit and
+	 * writes over it: m's write never stood, so n's stands beside m's
+	 * first status.
 	 */
-	rev_ms = T0 + 20 * MIN;
+	rev_upto = held_seq(&n, &m);
+	assert_int_equal(rev_upto, 2);
 	sync_from(&m, &n, T0 + 16 * MIN);
 	begin(&m, T0 + 25 * MIN);
 	tnode_put(m.db, "consultations", c1, "outcome", "written after revocation");
@@ -488,7 +557,7 @@ test_any_order(void **state)
 	 */
 	sync_from(&r, &n, T0 + 28 * MIN);
 	reopen(&r);
-	revoke_node(&r, &m, rev_ms, T0 + 30 * MIN);
+	revoke_node(&r, &m, rev_upto, T0 + 30 * MIN);
 
 	/*
 	 * Each writer judged its own commits and what it received as it
@@ -519,8 +588,8 @@ test_any_order(void **state)
 }
 
 struct admin_ids {
-	uint8_t		c[16], g[16], q[16];
-	bool		recertified;
+	uint8_t		c[16], g[16], q[16], w[16];
+	bool		more;		/* Root's second revocation of s. */
 };
 
 static void
@@ -528,43 +597,56 @@ check_admin_revoked(struct db *db, void *arg)
 {
 	struct admin_ids *a = arg;
 
-	/* s's guide, made before its revocation, stands either way. */
+	/* What s's commits up to the seq root accepts carry stands. */
+	expect_text(db, STATUS_OF, a->c, "open");
 	expect_text(db, TITLE_OF, a->g, "Rights abroad");
-	/* s's revocation of p went with s: p's later consultation stands. */
-	expect_text(db, STATUS_OF, a->q, "open");
-	if (a->recertified) {
-		expect_text(db, STATUS_OF, a->c, "open");
-		assert_int_equal(refusals(db, "%"), 0);
+	if (!a->more) {
+		/*
+		 * w's certificate came in s's third commit, past what root
+		 * accepted; w carrying it itself does not make it count.
+		 * s's revocation of p came in its fourth: p's consultation
+		 * stands.  s's own two later commits are refused.
+		 */
+		expect_text(db, STATUS_OF, a->w, NULL);
+		expect_text(db, STATUS_OF, a->q, "open");
+		assert_int_equal(refusals(db, "%not a member%"), 2);
+		assert_int_equal(refusals(db, "%revoked on%after seq 2 %"), 2);
+		assert_int_equal(refusals(db, "%"), 4);
 	} else {
-		expect_text(db, STATUS_OF, a->c, NULL);
-		assert_int_equal(refusals(db, "%not a member%"), 1);
+		/* Root accepts all four: w counts, p's revocation too. */
+		expect_text(db, STATUS_OF, a->w, "open");
+		expect_text(db, STATUS_OF, a->q, NULL);
+		assert_int_equal(refusals(db, "%revoked on%after seq 0 %"), 1);
+		assert_int_equal(refusals(db, "%"), 1);
 	}
 }
 
 /*
- * Revoking an admin voids the certificates it signed: the office it
- * invited stands nowhere until another admin certifies it, and then its
- * changes are back, in any order of arrival.
+ * Revoking an admin keeps what its own commits up to the seq root
+ * accepts carry (certificates, revocations, writes) and voids the rest:
+ * whoever else carries a certificate it signed later, that certificate
+ * does not count.  A second revocation accepting more lets more in.  The
+ * same in any order of arrival.
  */
 static void
 test_admin_revoked(void **state)
 {
-	struct node r, s, o, p, all;
+	struct node r, s, o, p, w, all;
 	struct history h = { NULL, 0 };
 	struct admin_ids a;
-	char err[STORE_ERRLEN];
+	char err[STORE_ERRLEN], hex[129];
 
 	(void)state;
-	randombytes_buf(a.c, sizeof(a.c));
-	randombytes_buf(a.g, sizeof(a.g));
-	randombytes_buf(a.q, sizeof(a.q));
+	randombytes_buf(&a, sizeof(a));
 	open_node(&r, NULL);
 	open_node(&s, r.pk);
 	open_node(&o, r.pk);
 	open_node(&p, r.pk);
+	open_node(&w, r.pk);
 	certify(&r, &s, "admin", "capital", T0 + 1 * MIN);
 	certify(&r, &p, "center", "south", T0 + 1 * MIN + 1000);
 	sync_from(&s, &r, T0 + 2 * MIN);
+	/* s: 1 certifies o; 2 a guide; 3 certifies w; 4 revokes p. */
 	certify(&s, &o, "office", "north", T0 + 3 * MIN);
 	sync_from(&o, &s, T0 + 4 * MIN);
 	begin(&o, T0 + 10 * MIN);
@@ -574,36 +656,64 @@ test_admin_revoked(void **state)
 	begin(&s, T0 + 11 * MIN);
 	tnode_put(s.db, "guides", a.g, "title", "Rights abroad");
 	commit(&s);
-	/* s revokes p, which writes on; r then revokes s. */
-	revoke_node(&s, &p, T0 + 14 * MIN, T0 + 14 * MIN + 1000);
+	certify(&s, &w, "office", "west", T0 + 12 * MIN);
+	revoke_node(&s, &p, 0, T0 + 14 * MIN);
+	assert_int_equal(held_seq(&s, &s), 4);
+	/* w writes its certificate into its own record, as join does. */
+	sync_from(&w, &s, T0 + 15 * MIN);
+	{
+		char *cert = text_of(w.db, "SELECT cert FROM c_members"
+		    " WHERE id = ?", w.pk);
+
+		assert_non_null(cert);
+		begin(&w, T0 + 16 * MIN);
+		hex_encode(w.pk, 32, hex);
+		tnode_put(w.db, "members", w.pk, "key", hex);
+		tnode_put(w.db, "members", w.pk, "name", "n");
+		tnode_put(w.db, "members", w.pk, "center", "west");
+		tnode_put(w.db, "members", w.pk, "role", "office");
+		tnode_put(w.db, "members", w.pk, "expires", EXPIRES);
+		hex_encode(s.pk, 32, hex);
+		tnode_put(w.db, "members", w.pk, "cert_by", hex);
+		tnode_put(w.db, "members", w.pk, "cert", cert);
+		tnode_put(w.db, "consultations", a.w, "center", "west");
+		tnode_put(w.db, "consultations", a.w, "status", "open");
+		commit(&w);
+		free(cert);
+	}
+	/* p, which never heard of s's revocation, writes on. */
 	sync_from(&p, &r, T0 + 15 * MIN);
 	begin(&p, T0 + 16 * MIN);
 	tnode_put(p.db, "consultations", a.q, "center", "south");
 	tnode_put(p.db, "consultations", a.q, "status", "open");
 	commit(&p);
-	sync_from(&r, &s, T0 + 17 * MIN);
 	sync_from(&r, &o, T0 + 17 * MIN);
 	sync_from(&r, &p, T0 + 17 * MIN);
+	sync_from(&r, &w, T0 + 17 * MIN);
 	expect_text(r.db, STATUS_OF, a.q, NULL);
-	revoke_node(&r, &s, T0 + 20 * MIN, T0 + 21 * MIN);
+	expect_text(r.db, STATUS_OF, a.w, "open");
+	/* Root revokes s, accepting only the two commits of s it trusts. */
+	revoke_node(&r, &s, 2, T0 + 21 * MIN);
 	expect_text(r.db, STATUS_OF, a.q, "open");
+	expect_text(r.db, STATUS_OF, a.w, NULL);
 	if (db_verify(r.db, stderr, err) != 0)
 		fail_msg("r's tables differ from a replay of its log");
 
 	open_node(&all, r.pk);
 	sync_from(&all, &r, T0 + 40 * MIN);
 	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
-	a.recertified = false;
+	a.more = false;
 	each_order(&h, r.pk, check_admin_revoked, &a);
 	history_free(&h);
 
-	/* r certifies o itself: its consultation is back everywhere. */
-	certify(&r, &o, "office", "north", T0 + 30 * MIN);
-	expect_text(r.db, STATUS_OF, a.c, "open");
+	/* A second revocation, accepting all four of s's commits. */
+	revoke_node(&r, &s, 4, T0 + 30 * MIN);
+	expect_text(r.db, STATUS_OF, a.w, "open");
+	expect_text(r.db, STATUS_OF, a.q, NULL);
 	sync_from(&all, &r, T0 + 41 * MIN);
 	memset(&h, 0, sizeof(h));
 	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
-	a.recertified = true;
+	a.more = true;
 	each_order(&h, r.pk, check_admin_revoked, &a);
 	history_free(&h);
 	tnode_close(all.dir, all.db);
@@ -611,6 +721,144 @@ test_admin_revoked(void **state)
 	tnode_close(s.dir, s.db);
 	tnode_close(o.dir, o.db);
 	tnode_close(p.dir, p.db);
+	tnode_close(w.dir, w.db);
+}
+
+struct clock_ids {
+	uint8_t		c1[16], c2[16], c3[16];
+	bool		more;
+};
+
+static void
+check_clock_back(struct db *db, void *arg)
+{
+	struct clock_ids *a = arg;
+
+	/* m's third commit wrote c3 and closed c1: neither stands. */
+	expect_text(db, STATUS_OF, a->c1, "open");
+	if (!a->more) {
+		expect_text(db, STATUS_OF, a->c2, NULL);
+		assert_int_equal(refusals(db, "%revoked on%after seq 1 %"), 3);
+	} else {
+		expect_text(db, STATUS_OF, a->c2, "open");
+		assert_int_equal(refusals(db, "%revoked on%after seq 2 %"), 2);
+	}
+	expect_text(db, STATUS_OF, a->c3, NULL);
+	assert_int_equal(refusals(db, "%"), a->more ? 2 : 3);
+}
+
+/*
+ * A revoked laptop whose clock is set back stamps what it writes after
+ * the revocation long before it: the seq alone decides, so none of it
+ * stands, in any order.  Writes that reached a region before the admin
+ * are let in by a second revocation accepting more, and only those.
+ */
+static void
+test_clock_back(void **state)
+{
+	struct node r, m, n, all;
+	struct history h = { NULL, 0 };
+	struct clock_ids a;
+	char err[STORE_ERRLEN];
+
+	(void)state;
+	randombytes_buf(&a, sizeof(a));
+	open_node(&r, NULL);
+	open_node(&m, r.pk);
+	open_node(&n, r.pk);
+	certify(&r, &m, "office", "north", T0 + 1 * MIN);
+	certify(&r, &n, "center", "north", T0 + 2 * MIN);
+	sync_from(&m, &r, T0 + 3 * MIN);
+	begin(&m, T0 + 10 * MIN);
+	tnode_put(m.db, "consultations", a.c1, "center", "north");
+	tnode_put(m.db, "consultations", a.c1, "status", "open");
+	commit(&m);
+	sync_from(&r, &m, T0 + 11 * MIN);
+	sync_from(&n, &m, T0 + 11 * MIN);
+	/* The laptop is stolen; the admin revokes it with what it holds. */
+	revoke_node(&r, &m, held_seq(&r, &m), T0 + 20 * MIN);
+	/*
+	 * The thief sets its clock back a day: every stamp is before the
+	 * revocation's time.  The first write reaches n, not r.
+	 */
+	begin(&m, T0 - 1440 * MIN);
+	tnode_put(m.db, "consultations", a.c2, "center", "north");
+	tnode_put(m.db, "consultations", a.c2, "status", "open");
+	commit(&m);
+	sync_from(&n, &m, T0 - 1439 * MIN);
+	begin(&m, T0 - 1438 * MIN);
+	tnode_put(m.db, "consultations", a.c3, "center", "north");
+	tnode_put(m.db, "consultations", a.c3, "status", "open");
+	tnode_put(m.db, "consultations", a.c1, "status", "closed");
+	commit(&m);
+	assert_true(db_last_hlc(m.db) >> 16 < T0 + 20 * MIN);
+	sync_from(&r, &m, T0 + 22 * MIN);
+	sync_from(&n, &r, T0 + 22 * MIN);
+	expect_text(r.db, STATUS_OF, a.c2, NULL);
+	expect_text(n.db, STATUS_OF, a.c2, NULL);
+	expect_text(n.db, STATUS_OF, a.c1, "open");
+
+	open_node(&all, r.pk);
+	sync_from(&all, &r, T0 + 40 * MIN);
+	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
+	a.more = false;
+	each_order(&h, r.pk, check_clock_back, &a);
+	history_free(&h);
+
+	/*
+	 * The region tells the admin it took m's second commit in good
+	 * faith: a revocation accepting seq 2 lets it in, not the third.
+	 */
+	revoke_node(&r, &m, 2, T0 + 30 * MIN);
+	expect_text(r.db, STATUS_OF, a.c2, "open");
+	expect_text(r.db, STATUS_OF, a.c3, NULL);
+	if (db_verify(r.db, stderr, err) != 0)
+		fail_msg("r's tables differ from a replay of its log");
+	sync_from(&all, &r, T0 + 41 * MIN);
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
+	a.more = true;
+	each_order(&h, r.pk, check_clock_back, &a);
+	history_free(&h);
+	tnode_close(all.dir, all.db);
+	tnode_close(r.dir, r.db);
+	tnode_close(m.dir, m.db);
+	tnode_close(n.dir, n.db);
+}
+
+/*
+ * A revocation in the old format ("hamroh/revoke/1", no seq) counts
+ * nowhere, and says so: the admin's change is refused with a line naming
+ * the older hamroh, and the node it names writes on.
+ */
+static void
+test_old_format(void **state)
+{
+	struct node r, m;
+	uint8_t c[16];
+	char err[STORE_ERRLEN];
+
+	(void)state;
+	randombytes_buf(c, sizeof(c));
+	open_node(&r, NULL);
+	open_node(&m, r.pk);
+	certify(&r, &m, "office", "north", T0 + 1 * MIN);
+	revoke_fmt(&r, &m, 0, T0 + 2 * MIN, true);
+	begin(&m, T0 + 3 * MIN);
+	tnode_put(m.db, "consultations", c, "center", "north");
+	tnode_put(m.db, "consultations", c, "status", "open");
+	commit(&m);
+	sync_from(&r, &m, T0 + 4 * MIN);
+	expect_text(r.db, STATUS_OF, c, "open");
+	assert_int_equal(refusals(r.db, "%older format (hamroh/revoke/1%"
+	    "older hamroh; upgrade it%"), 1);
+	assert_int_equal(refusals(r.db, "%"), 1);
+	expect_text(r.db, "SELECT revoked FROM c_members WHERE id = ?", m.pk,
+	    NULL);
+	if (db_verify(r.db, stderr, err) != 0)
+		fail_msg("r's tables differ from a replay of its log");
+	tnode_close(r.dir, r.db);
+	tnode_close(m.dir, m.db);
 }
 
 struct renew_ids {
@@ -690,6 +938,8 @@ main(void)
 		cmocka_unit_test(test_any_order),
 		cmocka_unit_test(test_admin_revoked),
 		cmocka_unit_test(test_renewal),
+		cmocka_unit_test(test_clock_back),
+		cmocka_unit_test(test_old_format),
 	};
 	const char *e = getenv("HAMROH_SEED");
 
