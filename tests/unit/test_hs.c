@@ -18,7 +18,7 @@
 #include "protocol/hs.h"
 #include "protocol/proto.h"
 
-#define VECTORS	"../shared/testvectors/noise-cacophony-ik-xx.json"
+#define VECTORS	"tests/vectors/noise-cacophony-ik-xx.json"
 #define MAXMSG	8
 #define MAXLEN	512
 
