@@ -124,6 +124,19 @@ int hs_cipher(const uint8_t[HS_KEY_LEN], uint64_t, const uint8_t *, size_t,
  */
 #define HS_MAC1_LEN	16
 #define HS_NETID_LEN	16
+/*
+ * The payloads hamroh sends (agent/session.c; PROTOCOL.md, Handshake).
+ * Message 1: the initiator's Ed25519 id (32 bytes), its handshake counter
+ * (8, big-endian), HS_VERSION, 7 zero bytes.  Message 2: HS_VERSION, 7
+ * zero bytes.  The counter counts up per initiator, persisted before the
+ * message goes out: max(wall clock ms, last sent + 1).  A responder takes
+ * only a counter above the last one it accepted from that key, and below
+ * HS_COUNTER_LIMIT (2^63: it fits SQLite's signed integers).  Version 2
+ * made it a counter (version 1 sent the wall clock) and added rekeying to
+ * the transport frames (protocol/frame.h).
+ */
+#define HS_VERSION		2
+#define HS_COUNTER_LIMIT	(UINT64_C(1) << 63)
 #define HS_PROLOGUE_LEN	(8 + HS_NETID_LEN)
 #define HS_MAC1_LABEL	"hamroh/mac1"
 
