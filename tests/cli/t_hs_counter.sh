@@ -35,6 +35,9 @@ stop_agent B
 old=$PORT_A
 stop_agent A
 start_agent A
+# (A slow start may show the line before its port: read it again whole.)
+wait_for "A's new port" 10 grep -q '^listening on .*:[0-9][0-9]*$' "$T/A.out"
+PORT_A=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/A.out")
 expect_ok on B peer rm "127.0.0.1:$old" >/dev/null
 expect_ok on B peer add "127.0.0.1:$PORT_A" "$(on A id)" >/dev/null
 start_agent B
@@ -44,7 +47,9 @@ if grep -q "replayed message 1" "$T/A.log"; then
 fi
 
 # A node of the previous handshake version (1) is told, and named in one
-# line of A's log and in A's status.
+# line of A's log and in A's status (B's own agent stopped first: its
+# session would write B's status row over).
+stop_agent B
 "$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$(on A id)" old-version ||
     die "a version-1 message 1 was not answered with A's version, then closed"
 line="this office runs an older hamroh; upgrade it"
@@ -53,5 +58,5 @@ wait_for "the version line in A's log" 10 \
 [ "$(grep -c "$line" "$T/A.log")" -eq 1 ] ||
     die "expected one line: $(grep "$line" "$T/A.log")"
 in_status() { on A status | grep -q "$line"; }
-wait_for "the version line in A's status" 10 in_status
+wait_for "the version line in A's status" 20 in_status
 echo "t_hs_counter: ok"
