@@ -6,8 +6,8 @@
  * replayed message 1 gets not one byte and leaves the live session be; a
  * counter of 2^63 or more is refused; a peer of another handshake version
  * is told, and told why; a static key that is not the canonical form of
- * its id is refused; and frames reordered, duplicated or sent back to
- * their sender end the session.
+ * its id is refused; frames reordered, duplicated or sent back to their
+ * sender end the session; and a session lives on across hourly rekeys.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,7 +25,10 @@
 #include <sqlite3.h>
 
 #include "agent/session.h"
+#include "protocol/frame.h"
 #include "protocol/hs.h"
+#include "protocol/limits.h"
+#include "protocol/msg.h"
 #include "store/db.h"
 
 #define YEAR_MS		(UINT64_C(365) * 86400 * 1000)
@@ -635,6 +638,110 @@ test_upgrade_forgets_clock_times(void **state)
 	node_close(&b);
 }
 
+/* Send one message ${sb} from the hand-driven side ${e} into ${s}. */
+static int
+raw_send(struct frame_enc *e, struct session *s, msgpack_sbuffer *sb,
+    uint64_t now)
+{
+	uint8_t w[FRAME_WIRE_LEN(256)];
+	int r;
+
+	assert_true(sb->size <= 256);
+	frame_enc_clock(e, now);
+	assert_int_equal(frame_enc(e, (const uint8_t *)sb->data, sb->size,
+	    false, w), 0);
+	r = session_input(s, w, FRAME_WIRE_LEN(sb->size), now);
+	msgpack_sbuffer_clear(sb);
+	return (r);
+}
+
+/* Decode what ${s} sent; return how many PONGs. */
+static int
+raw_pongs(struct frame_dec *d, struct session *s)
+{
+	const uint8_t *p, *body;
+	size_t n, blen;
+	ssize_t used;
+	struct msg m;
+	bool final;
+	int pongs = 0;
+
+	session_output(s, &p, &n);
+	session_consumed(s, n);
+	while (n > 0) {
+		assert_true((used = frame_dec_feed(d, p, n, &body, &blen,
+		    &final)) > 0);
+		p += used;
+		n -= (size_t)used;
+		if (body == NULL)
+			continue;
+		assert_int_equal(msg_decode(body, blen, &m), 0);
+		pongs += m.type == MSG_PONG;
+		msg_fini(&m);
+	}
+	return (pongs);
+}
+
+/*
+ * A session that stays up for hours: each direction changes its key at
+ * the first frame sent an hour after the last change.  A hand-driven
+ * initiator (it holds the transport keys, so it sees every rekey of the
+ * session's sending side) pings it once an hour; the session answers
+ * every ping across four rekeys each way, and takes the peer's.
+ */
+static void
+test_hourly_rekey(void **state)
+{
+	struct node a, b;
+	struct session *r;
+	struct hs hs;
+	struct frame_enc e;
+	struct frame_dec *d;
+	msgpack_sbuffer sb;
+	uint8_t m1[SESSION_MSG1_LEN], p2[SESSION_HS_PAYLOAD2];
+	uint8_t tx[32], rx[32], h[32], hdr[FRAME_HDR_LEN];
+	const uint8_t *p;
+	uint64_t now = NOW;
+	size_t n;
+	int k;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	craft1(&a, &b, a.pk, NOW, HS_VERSION, NULL, &hs, m1);
+	r = answer(&b, now);
+	assert_int_equal(session_input(r, m1, sizeof(m1), now), 0);
+	session_output(r, &p, &n);
+	assert_int_equal(hs_read2(&hs, p, SESSION_MSG2_LEN, p2), 0);
+	session_consumed(r, SESSION_MSG2_LEN);
+	assert_int_equal(hs_split(&hs, tx, rx, h), 0);
+	frame_enc_init(&e, tx, hdr);
+	assert_non_null(d = frame_dec_new(rx));
+	assert_int_equal(session_input(r, hdr, sizeof(hdr), now), 0);
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, 0), 0);
+	assert_int_equal(raw_send(&e, r, &sb, now), 0);
+	assert_true(session_synced(r));
+	assert_int_equal(raw_pongs(d, r), 0);		/* Its HELLO. */
+	for (k = 1; k <= 4; k++) {
+		now += FRAME_REKEY_MS / 2;
+		assert_int_equal(msg_ping(&sb, MSG_PING, 2 * k), 0);
+		assert_int_equal(raw_send(&e, r, &sb, now), 0);
+		now += FRAME_REKEY_MS / 2;
+		assert_int_equal(msg_ping(&sb, MSG_PING, 2 * k + 1), 0);
+		assert_int_equal(raw_send(&e, r, &sb, now), 0);
+		assert_int_equal(raw_pongs(d, r), 2);
+	}
+	assert_int_equal(frame_dec_rekeys(d), 4);	/* The session's. */
+	assert_int_equal(e.rekeys, 4);			/* Ours, taken. */
+	assert_string_equal(session_error(r), "");
+	msgpack_sbuffer_destroy(&sb);
+	frame_dec_free(d);
+	session_free(r);
+	node_close(&a);
+	node_close(&b);
+}
+
 int
 main(void)
 {
@@ -646,6 +753,7 @@ main(void)
 		cmocka_unit_test(test_static_key_must_match_id),
 		cmocka_unit_test(test_frames_out_of_place),
 		cmocka_unit_test(test_upgrade_forgets_clock_times),
+		cmocka_unit_test(test_hourly_rekey),
 	};
 
 	if (sodium_init() < 0)
