@@ -323,7 +323,12 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	c->last_rx = now;
 	applied = session_stats(c->s)->commits_applied;
 	if (session_input(c->s, c->rbuf, (size_t)n, now) != 0) {
-		/* Refused handshakes have nothing queued: nothing is sent. */
+		/*
+		 * Refused handshakes have nothing queued (but message 2 to a
+		 * node of another version): nothing else is sent.
+		 */
+		if (session_peer(c->s) != NULL)	/* Name who, if known. */
+			fingerprint(session_peer(c->s), c->fp);
 		LOG_INFO("session", "peer=%s@%s %s", c->fp, c->addr,
 		    session_error(c->s));
 		c->ending = true;

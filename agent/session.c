@@ -18,7 +18,9 @@
 #include "store/commit.h"
 #include "store/db.h"
 
-#define VERSION		MSG_VERSION
+#define VERSION		MSG_VERSION	/* HELLO; the handshake: HS_VERSION. */
+
+_Static_assert(DB_HS_LIMIT == HS_COUNTER_LIMIT, "one counter limit");
 
 enum state { ST_WAIT1, ST_WAIT2, ST_OPEN, ST_DONE };
 
@@ -139,6 +141,7 @@ queue_frame(struct session *s, const msgpack_sbuffer *sb, bool final)
 		return (fail(s, "message larger than a frame", 0));
 	if (out_reserve(s, FRAME_WIRE_LEN(sb->size)))
 		return (fail(s, "out of memory", 0));
+	frame_enc_clock(&s->enc, s->now_ms);	/* For the hourly rekey. */
 	if ((r = frame_enc(&s->enc, (const uint8_t *)sb->data, sb->size,
 	    final, s->out + s->out_len)) != PROTO_OK)
 		return (fail(s, "frame", r));
@@ -312,7 +315,9 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 {
 	uint8_t p1[SESSION_HS_PAYLOAD1], e[HS_KEY_LEN], k[HS_KEY_LEN];
 	uint8_t m1[SESSION_MSG1_LEN], pro[HS_PROLOGUE_LEN];
+	char dberr[STORE_ERRLEN];
 	struct session *s;
+	uint64_t ctr;
 	size_t i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
@@ -358,12 +363,20 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	hs_prologue(s->netkey, pro);
 	hs_init(&s->hs, true, pro, sizeof(pro), s->sk + 64, s->peer_x,
 	    s->netkey);
-	/* Payload: who we are (Ed25519), when (against replay), version. */
+	/*
+	 * Payload: who we are (Ed25519), a counter never sent before
+	 * (against replay; stored before message 1 can leave, so a crash
+	 * never sends one twice), the handshake version.
+	 */
+	if (db_hs_next(s->db, s->now_ms, &ctr, dberr) != 0) {
+		snprintf(err, SESSION_ERRLEN, "handshake counter: %s", dberr);
+		goto fail;
+	}
 	memset(p1, 0, sizeof(p1));
 	memcpy(p1, s->ed_pk, 32);
 	for (i = 0; i < 8; i++)
-		p1[32 + i] = (uint8_t)(s->now_ms >> (56 - 8 * i));
-	p1[40] = VERSION;
+		p1[32 + i] = (uint8_t)(ctr >> (56 - 8 * i));
+	p1[40] = HS_VERSION;
 	rnd(s, e, sizeof(e));
 	if (hs_write1(&s->hs, e, p1, sizeof(p1), m1) != PROTO_OK) {
 		snprintf(err, SESSION_ERRLEN, "handshake failed");
@@ -385,17 +398,31 @@ fail:
 	return (NULL);
 }
 
+/* The words for a peer whose handshake version is ${v}, not ours. */
+static const char *
+other_version(unsigned v)
+{
+
+	return (v < HS_VERSION ? "handshake: this office runs an older "
+	    "hamroh; upgrade it" : "handshake: this office runs a newer "
+	    "hamroh; upgrade this one");
+}
+
 /*
  * Responder: message 1.  Anything wrong here ends the session with
- * nothing sent: a stranger learns nothing.
+ * nothing sent: a stranger learns nothing.  The one exception is a node
+ * that holds the network key (mac1 and Noise passed) speaking another
+ * handshake version: it gets message 2 with our version, so that it can
+ * say why in its own log, and the session ends there, with no transport
+ * keys and nothing recorded.
  */
 static int
 got_msg1(struct session *s)
 {
 	uint8_t k[HS_KEY_LEN], p1[SESSION_HS_PAYLOAD1], x[HS_KEY_LEN];
-	uint8_t p2[SESSION_HS_PAYLOAD2] = { VERSION }, e[HS_KEY_LEN];
+	uint8_t p2[SESSION_HS_PAYLOAD2] = { HS_VERSION }, e[HS_KEY_LEN];
 	uint8_t m2[SESSION_MSG2_LEN];
-	uint64_t ts = 0;
+	uint64_t ctr = 0;
 	size_t i;
 	int r;
 
@@ -411,13 +438,18 @@ got_msg1(struct session *s)
 		return (fail(s, "handshake: identity does not match its key",
 		    0));
 	for (i = 0; i < 8; i++)
-		ts = (ts << 8) | p1[32 + i];
+		ctr = (ctr << 8) | p1[32 + i];
 	memcpy(s->peer_ed, p1, 32);
 	memcpy(s->peer_x, x, 32);
 	s->have_peer = true;
-	if (s->admit != NULL && s->admit(s->arg, s->peer_ed, ts) != 0)
-		return (fail(s, "handshake: peer not admitted (not a member, "
-		    "or a replayed message)", 0));
+	if (p1[40] == HS_VERSION) {
+		if (ctr >= HS_COUNTER_LIMIT)
+			return (fail(s, "handshake: message 1 counter out of "
+			    "range", 0));
+		if (s->admit != NULL && s->admit(s->arg, s->peer_ed, ctr) != 0)
+			return (fail(s, "handshake: peer not admitted (not a "
+			    "member, or a replayed message)", 0));
+	}
 	rnd(s, e, sizeof(e));
 	r = hs_write2(&s->hs, e, p2, sizeof(p2), m2);
 	sodium_memzero(e, sizeof(e));
@@ -425,6 +457,8 @@ got_msg1(struct session *s)
 		return (fail(s, "handshake", r));
 	if (queue_raw(s, m2, sizeof(m2)))
 		return (-1);
+	if (p1[40] != HS_VERSION)
+		return (fail(s, other_version(p1[40]), 0));
 	return (open_transport(s));
 }
 
@@ -437,8 +471,8 @@ got_msg2(struct session *s)
 	if ((r = hs_read2(&s->hs, s->hsbuf, SESSION_MSG2_LEN, p2)) !=
 	    PROTO_OK)
 		return (fail(s, "handshake", r));
-	if (p2[0] != VERSION)
-		return (fail(s, "handshake: peer speaks another version", 0));
+	if (p2[0] != HS_VERSION)
+		return (fail(s, other_version(p2[0]), 0));
 	return (open_transport(s));
 }
 

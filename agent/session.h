@@ -7,7 +7,7 @@
 
 /*
  * One sync session with one peer, sans-I/O: bytes in, bytes out.  It runs
- * the handshake (protocol/hs.c) with mac1 and a replay timestamp, then
+ * the handshake (protocol/hs.c) with mac1 and a replay counter, then
  * frames (protocol/frame.c) carrying messages (protocol/msg.c):
  *
  *   both:  HELLO(vector, features)
@@ -25,7 +25,7 @@
  * only with what committed.  The socket, timers and scheduling are the
  * caller's (agent/daemon.c); tests drive two sessions back to back.
  */
-#define SESSION_HS_PAYLOAD1	48	/* Ed25519 id, timestamp, version. */
+#define SESSION_HS_PAYLOAD1	48	/* Ed25519 id, counter, version. */
 #define SESSION_HS_PAYLOAD2	8	/* Version. */
 #define SESSION_MSG1_LEN	(32 + 48 + SESSION_HS_PAYLOAD1 + 16 + 16)
 #define SESSION_MSG2_LEN	(32 + SESSION_HS_PAYLOAD2 + 16)
@@ -58,8 +58,9 @@ struct session_cfg {
 	const uint8_t	*netkey;	/* The network key, the PSK (32). */
 	const char	*name;		/* Ours, sent in HELLO. */
 	/*
-	 * Responder: may ${peer} (Ed25519 id) connect with message-1 time
-	 * ${ts}?  0 yes; -1 no (not a member, or a replayed message 1).
+	 * Responder: may ${peer} (Ed25519 id) connect with message-1
+	 * counter ${ctr} (< HS_COUNTER_LIMIT)?  0 yes; -1 no (not a member,
+	 * or a replayed message 1: not above the last accepted).
 	 */
 	int		(*admit)(void *, const uint8_t *, uint64_t);
 	/* Entropy for ephemeral keys; NULL is randombytes_buf. */

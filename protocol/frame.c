@@ -10,6 +10,7 @@
 
 #define TAG_MSG		crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 #define TAG_FINAL	crypto_secretstream_xchacha20poly1305_TAG_FINAL
+#define TAG_REKEY	crypto_secretstream_xchacha20poly1305_TAG_REKEY
 
 enum dstate { D_HDR, D_LEN, D_BODY, D_END };
 
@@ -23,6 +24,8 @@ struct frame_dec {
 	uint8_t		*buf;		/* Body ciphertext. */
 	uint8_t		*out;		/* Its plaintext: pull is not in place. */
 	size_t		cap;
+	uint32_t	every, since;	/* As in struct frame_enc. */
+	uint64_t	rekeys;
 };
 
 void
@@ -30,20 +33,46 @@ frame_enc_init(struct frame_enc *e, const uint8_t key[FRAME_KEY_LEN],
     uint8_t hdr[FRAME_HDR_LEN])
 {
 
+	memset(e, 0, sizeof(*e));
 	crypto_secretstream_xchacha20poly1305_init_push(&e->st, hdr, key);
-	e->final = false;
+	e->every = FRAME_REKEY_MSGS;
+}
+
+void
+frame_enc_clock(struct frame_enc *e, uint64_t now_ms)
+{
+
+	if (!e->clocked)
+		e->keyed_at = now_ms;
+	e->clocked = true;
+	e->now = now_ms;
+}
+
+void
+frame_enc_rekey_every(struct frame_enc *e, uint32_t n)
+{
+
+	e->every = n > 0 ? n : 1;
 }
 
 int
 frame_enc(struct frame_enc *e, const uint8_t *body, size_t len, bool final,
     uint8_t *out)
 {
-	uint8_t lb[4];
+	uint8_t lb[4], tag = final ? TAG_FINAL : TAG_MSG;
 
 	if (e->final)
 		return (PROTO_ESTATE);
 	if (len > FRAME_MAX_LEN)
 		return (PROTO_ELEN);
+	/* FINAL rekeys too, and nothing follows it. */
+	if (!final && (++e->since >= e->every || (e->clocked &&
+	    e->now - e->keyed_at >= FRAME_REKEY_MS))) {
+		tag = TAG_REKEY;
+		e->since = 0;
+		e->keyed_at = e->now;
+		e->rekeys++;
+	}
 	lb[0] = (uint8_t)(len >> 24);
 	lb[1] = (uint8_t)(len >> 16);
 	lb[2] = (uint8_t)(len >> 8);
@@ -51,8 +80,7 @@ frame_enc(struct frame_enc *e, const uint8_t *body, size_t len, bool final,
 	crypto_secretstream_xchacha20poly1305_push(&e->st, out, NULL, lb, 4,
 	    NULL, 0, TAG_MSG);
 	crypto_secretstream_xchacha20poly1305_push(&e->st, out +
-	    FRAME_LEN_WIRE, NULL, body, len, NULL, 0, final ? TAG_FINAL :
-	    TAG_MSG);
+	    FRAME_LEN_WIRE, NULL, body, len, NULL, 0, tag);
 	e->final = final;
 	return (PROTO_OK);
 }
@@ -67,7 +95,22 @@ frame_dec_new(const uint8_t key[FRAME_KEY_LEN])
 	memcpy(d->key, key, FRAME_KEY_LEN);
 	d->state = D_HDR;
 	d->need = FRAME_HDR_LEN;
+	d->every = FRAME_REKEY_MSGS;
 	return (d);
+}
+
+void
+frame_dec_rekey_every(struct frame_dec *d, uint32_t n)
+{
+
+	d->every = n > 0 ? n : 1;
+}
+
+uint64_t
+frame_dec_rekeys(const struct frame_dec *d)
+{
+
+	return (d->rekeys);
 }
 
 static ssize_t
@@ -138,8 +181,15 @@ frame_dec_feed(struct frame_dec *d, const uint8_t *in, size_t len,
 		case D_BODY:
 			if (crypto_secretstream_xchacha20poly1305_pull(&d->st,
 			    d->out, NULL, &tag, d->buf, d->need, NULL, 0) != 0 ||
-			    (tag != TAG_MSG && tag != TAG_FINAL))
+			    (tag != TAG_MSG && tag != TAG_REKEY &&
+			    tag != TAG_FINAL))
 				return (fail(d, PROTO_EDECRYPT));
+			/* Pulling REKEY changed the key already: count it. */
+			if (tag == TAG_REKEY) {
+				d->since = 0;
+				d->rekeys++;
+			} else if (tag == TAG_MSG && ++d->since >= d->every)
+				return (fail(d, PROTO_EMSG));
 			*out = d->out;
 			*out_len = d->need - FRAME_ABYTES;
 			*final = tag == TAG_FINAL;

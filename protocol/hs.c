@@ -103,6 +103,23 @@ mix_key_and_hash(struct hs *hs, const uint8_t *ikm, size_t len)
 	hs->n = 0;
 }
 
+int
+hs_dh(uint8_t out[HS_KEY_LEN], const uint8_t sk[HS_KEY_LEN],
+    const uint8_t pk[HS_KEY_LEN])
+{
+
+	/*
+	 * libsodium follows RFC 7748 (bit 255 masked, u reduced mod p) and
+	 * returns -1 for a public key on its list of low-order points (in
+	 * any encoding) or an all-zero result.
+	 */
+	if (crypto_scalarmult(out, sk, pk) != 0) {
+		sodium_memzero(out, HS_KEY_LEN);
+		return (PROTO_EDH);
+	}
+	return (PROTO_OK);
+}
+
 /* MixKey(DH(sk, pk)); a low-order ${pk} is refused. */
 static int
 mix_dh(struct hs *hs, const uint8_t sk[HS_KEY_LEN],
@@ -110,13 +127,21 @@ mix_dh(struct hs *hs, const uint8_t sk[HS_KEY_LEN],
 {
 	uint8_t ss[HS_KEY_LEN];
 
-	if (crypto_scalarmult(ss, sk, pk) != 0) {
-		sodium_memzero(ss, sizeof(ss));
+	if (hs_dh(ss, sk, pk) != PROTO_OK)
 		return (PROTO_EDH);
-	}
 	mix_key(hs, ss, sizeof(ss));
 	sodium_memzero(ss, sizeof(ss));
 	return (PROTO_OK);
+}
+
+/* A step failed after the state changed: wipe it, and refuse any more. */
+static int
+dead(struct hs *hs, int err)
+{
+
+	hs_fini(hs);
+	hs->step = HS_DEAD;
+	return (err);
 }
 
 static void
@@ -204,10 +229,10 @@ hs_write1(struct hs *hs, const uint8_t e[HS_KEY_LEN], const uint8_t *payload,
 		return (PROTO_ELEN);
 	write_e(hs, e, out);					/* e */
 	if ((r = mix_dh(hs, hs->e, hs->rs)) != PROTO_OK)	/* es */
-		return (r);
+		return (dead(hs, r));
 	encrypt_and_hash(hs, hs->s_pub, HS_KEY_LEN, out + HS_KEY_LEN); /* s */
 	if ((r = mix_dh(hs, hs->s, hs->rs)) != PROTO_OK)	/* ss */
-		return (r);
+		return (dead(hs, r));
 	encrypt_and_hash(hs, payload, plen, out + 2 * HS_KEY_LEN + HS_TAG_LEN);
 	hs->step = 1;
 	return (PROTO_OK);
@@ -224,15 +249,15 @@ hs_read1(struct hs *hs, const uint8_t *in, size_t len, uint8_t *payload)
 		return (PROTO_ELEN);
 	read_e(hs, in);						/* e */
 	if ((r = mix_dh(hs, hs->s, hs->re)) != PROTO_OK)	/* es */
-		return (r);
+		return (dead(hs, r));
 	if ((r = decrypt_and_hash(hs, in + HS_KEY_LEN,		/* s */
 	    HS_KEY_LEN + HS_TAG_LEN, hs->rs)) != PROTO_OK)
-		return (r);
+		return (dead(hs, r));
 	if ((r = mix_dh(hs, hs->s, hs->rs)) != PROTO_OK)	/* ss */
-		return (r);
+		return (dead(hs, r));
 	if ((r = decrypt_and_hash(hs, in + 2 * HS_KEY_LEN + HS_TAG_LEN,
 	    len - 2 * HS_KEY_LEN - HS_TAG_LEN, payload)) != PROTO_OK)
-		return (r);
+		return (dead(hs, r));
 	hs->step = 1;
 	return (PROTO_OK);
 }
@@ -249,9 +274,9 @@ hs_write2(struct hs *hs, const uint8_t e[HS_KEY_LEN], const uint8_t *payload,
 		return (PROTO_ELEN);
 	write_e(hs, e, out);					/* e */
 	if ((r = mix_dh(hs, hs->e, hs->re)) != PROTO_OK)	/* ee */
-		return (r);
+		return (dead(hs, r));
 	if ((r = mix_dh(hs, hs->e, hs->rs)) != PROTO_OK)	/* se */
-		return (r);
+		return (dead(hs, r));
 	if (hs->has_psk)
 		mix_key_and_hash(hs, hs->psk, HS_KEY_LEN);	/* psk */
 	encrypt_and_hash(hs, payload, plen, out + HS_KEY_LEN);
@@ -270,14 +295,14 @@ hs_read2(struct hs *hs, const uint8_t *in, size_t len, uint8_t *payload)
 		return (PROTO_ELEN);
 	read_e(hs, in);						/* e */
 	if ((r = mix_dh(hs, hs->e, hs->re)) != PROTO_OK)	/* ee */
-		return (r);
+		return (dead(hs, r));
 	if ((r = mix_dh(hs, hs->s, hs->re)) != PROTO_OK)	/* se */
-		return (r);
+		return (dead(hs, r));
 	if (hs->has_psk)
 		mix_key_and_hash(hs, hs->psk, HS_KEY_LEN);	/* psk */
 	if ((r = decrypt_and_hash(hs, in + HS_KEY_LEN, len - HS_KEY_LEN,
 	    payload)) != PROTO_OK)
-		return (r);
+		return (dead(hs, r));
 	hs->step = 2;
 	return (PROTO_OK);
 }

@@ -16,7 +16,10 @@
  *
  * Sans-I/O and deterministic: static keys, ephemeral keys and the PSK come
  * in as arguments; messages are byte arrays in and out.  Secrets live in
- * the struct and are wiped by hs_fini().
+ * the struct and are wiped by hs_fini().  A step that fails once the state
+ * has changed (a DH with a low-order point, a failed decryption) kills the
+ * handshake: its secrets are wiped and every later call returns
+ * PROTO_ESTATE, so nothing half-mixed can be used again.
  */
 #define HS_KEY_LEN	32
 #define HS_HASH_LEN	32
@@ -29,7 +32,7 @@
 
 struct hs {
 	bool		initiator;
-	int		step;		/* Messages done. */
+	int		step;		/* Messages done, or HS_DEAD. */
 	uint8_t		ck[HS_HASH_LEN], h[HS_HASH_LEN], k[HS_KEY_LEN];
 	bool		has_k;
 	uint64_t	n;
@@ -89,6 +92,21 @@ int hs_split(struct hs *, uint8_t[HS_KEY_LEN], uint8_t[HS_KEY_LEN],
 /* Wipe every secret in ${hs}. */
 void hs_fini(struct hs *);
 
+#define HS_DEAD		(-1)
+
+/**
+ * hs_dh(out, sk, pk):
+ * X25519 as the handshake uses it, RFC 7748 section 5: bit 255 of ${pk}
+ * is ignored and a non-canonical u-coordinate (p <= u < 2^255) is taken
+ * modulo p, as RFC 7748 and the Noise specification (section 12.1) say.
+ * A point of low order (the all-zero output of section 6.1, which Noise
+ * allows an implementation to refuse) gives PROTO_EDH.  Noise hashes
+ * public keys as the bytes sent, so a second encoding of a key is another
+ * key to the transcript: substituted into a message it fails decryption.
+ */
+int hs_dh(uint8_t[HS_KEY_LEN], const uint8_t[HS_KEY_LEN],
+    const uint8_t[HS_KEY_LEN]);
+
 /**
  * hs_cipher(k, n, ad, adlen, in, len, out, encrypt):
  * Noise's CipherState: ChaCha20-Poly1305 IETF with nonce 0^32 || LE64(n).
@@ -106,6 +124,19 @@ int hs_cipher(const uint8_t[HS_KEY_LEN], uint64_t, const uint8_t *, size_t,
  */
 #define HS_MAC1_LEN	16
 #define HS_NETID_LEN	16
+/*
+ * The payloads hamroh sends (agent/session.c; PROTOCOL.md, Handshake).
+ * Message 1: the initiator's Ed25519 id (32 bytes), its handshake counter
+ * (8, big-endian), HS_VERSION, 7 zero bytes.  Message 2: HS_VERSION, 7
+ * zero bytes.  The counter counts up per initiator, persisted before the
+ * message goes out: max(wall clock ms, last sent + 1).  A responder takes
+ * only a counter above the last one it accepted from that key, and below
+ * HS_COUNTER_LIMIT (2^63: it fits SQLite's signed integers).  Version 2
+ * made it a counter (version 1 sent the wall clock) and added rekeying to
+ * the transport frames (protocol/frame.h).
+ */
+#define HS_VERSION		2
+#define HS_COUNTER_LIMIT	(UINT64_C(1) << 63)
 #define HS_PROLOGUE_LEN	(8 + HS_NETID_LEN)
 #define HS_MAC1_LABEL	"hamroh/mac1"
 

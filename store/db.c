@@ -24,7 +24,7 @@
 #include "store/merge.h"
 #include "store/trust.h"
 
-#define SCHEMA_VERSION	7
+#define SCHEMA_VERSION	8
 #define BUSY_MS		10000
 
 /* Storage for buffered values: freed all at once when a commit is sealed. */
@@ -270,6 +270,14 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	 */
 	if (v < 7 && (trust_upgrade(db->h, err, STORE_ERRLEN) ||
 	    db_exec(db, "DELETE FROM meta WHERE k = 'layout'", err)))
+		goto fail;
+	/*
+	 * 8: handshake version 2 sends a counter, not the wall clock: the
+	 * times kept from version 1 (one a year ahead would lock its node out
+	 * for a year) are forgotten.  No version-1 message 1 is accepted any
+	 * more, so none can be replayed.
+	 */
+	if (v < 8 && db_exec(db, "DELETE FROM hs_seen;", err))
 		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
@@ -2782,7 +2790,10 @@ db_hs_fresh(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t ts,
 	sqlite3_stmt *st;
 	int rc, r = 0;
 
-	/* Insert, or raise the stored time only if ${ts} is newer. */
+	/* Never stored: it would turn negative, below any later counter. */
+	if (ts >= DB_HS_LIMIT)
+		return (1);
+	/* Insert, or raise the stored counter only if ${ts} is above it. */
 	if (sqlite3_prepare_v2(db->h, "INSERT INTO hs_seen(key, ts)"
 	    " VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET ts = excluded.ts"
 	    " WHERE excluded.ts > hs_seen.ts", -1, &st, NULL) != SQLITE_OK) {
@@ -2800,4 +2811,44 @@ db_hs_fresh(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t ts,
 	if (sqlite3_changes(db->h) == 0)
 		r = 1;
 	return (r);
+}
+
+int
+db_hs_next(struct db *db, uint64_t now_ms, uint64_t *ctr,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (now_ms >= DB_HS_LIMIT) {
+		snprintf(err, STORE_ERRLEN, "the clock is out of range");
+		return (-1);
+	}
+	/*
+	 * One statement, so one atomic write (durable unless the caller
+	 * chose otherwise): max(now, last + 1), never past the limit.
+	 */
+	if (sqlite3_prepare_v2(db->h, "INSERT INTO meta(k, v) VALUES("
+	    "'hs_sent', ?1) ON CONFLICT(k) DO UPDATE SET v = max(?1,"
+	    " CAST(v AS INTEGER) + 1) WHERE CAST(v AS INTEGER) <"
+	    " 9223372036854775807 RETURNING CAST(v AS INTEGER)", -1, &st,
+	    NULL) != SQLITE_OK) {
+		db_errf(err, "handshake counter", db->h);
+		return (-1);
+	}
+	sqlite3_bind_int64(st, 1, (int64_t)now_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*ctr = (uint64_t)sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		snprintf(err, STORE_ERRLEN, "the handshake counter is used up");
+	else
+		db_errf(err, "handshake counter", db->h);
+	/* RETURNING: the change is written once the statement is done. */
+	if (rc == SQLITE_ROW && sqlite3_step(st) != SQLITE_DONE) {
+		db_errf(err, "handshake counter", db->h);
+		rc = SQLITE_ERROR;
+	}
+	sqlite3_finalize(st);
+	return (rc == SQLITE_ROW ? 0 : -1);
 }

@@ -286,13 +286,24 @@ int db_peer_status(struct db *, int (*)(void *, const struct peer_status *),
     void *, char[STORE_ERRLEN]);
 
 /**
- * db_hs_fresh(db, key, ts, err):
- * The replay guard: 0 if ${ts} is newer than any handshake time accepted
- * from ${key} before (and remember it), 1 if not (a replay), -1 on error.
- * Kept in the database, so a restart does not forget it.
+ * db_hs_fresh(db, key, ctr, err):
+ * The replay guard: 0 if the handshake counter ${ctr} is above any
+ * accepted from ${key} before (and remember it), 1 if not (a replay) or
+ * if it is not below DB_HS_LIMIT, -1 on error.  Kept in the database, so
+ * a restart does not forget it.
  */
 int db_hs_fresh(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t,
     char[STORE_ERRLEN]);
+
+/**
+ * db_hs_next(db, now_ms, ctr, err):
+ * This node's next handshake counter, max(${now_ms}, the last one + 1),
+ * stored (with synchronous=FULL, as outside a batch) before it is returned,
+ * so that no crash can make it send one twice.  -1 if it would reach
+ * DB_HS_LIMIT, or on error.
+ */
+int db_hs_next(struct db *, uint64_t, uint64_t *, char[STORE_ERRLEN]);
+#define DB_HS_LIMIT	(UINT64_C(1) << 63)	/* = HS_COUNTER_LIMIT */
 
 /* A read transaction around several queries: one consistent snapshot. */
 void db_read_begin(struct db *);

@@ -17,9 +17,11 @@
  *      into bodies, each a length byte L (L < 0xf0: L bytes, else
  *      (L - 0xef) KiB) then that many bytes or what is left.  They are
  *      framed with frame_enc() under the fixed key, the last FINAL, and
- *      the stream must decode to the same bodies and a clean end.  With
- *      the chosen bit of the stream flipped, the decoder must return
- *      every body before the damaged frame, unchanged, then an error.
+ *      the stream must decode to the same bodies and a clean end.  Both
+ *      ends rekey every 1 + (c >> 5) frames (1 to 8), so rekeys come
+ *      often.  With the chosen bit of the stream flipped, the decoder
+ *      must return every body before the damaged frame, unchanged, then
+ *      an error.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -128,8 +130,9 @@ struct result {
  * with each body.  Checks what holds for any stream.
  */
 static void
-decode(const uint8_t key[FRAME_KEY_LEN], const uint8_t *s, size_t len,
-    uint8_t c, void (*body)(void *, size_t, const uint8_t *, size_t, bool),
+decode(const uint8_t key[FRAME_KEY_LEN], uint32_t every, const uint8_t *s,
+    size_t len, uint8_t c,
+    void (*body)(void *, size_t, const uint8_t *, size_t, bool),
     void *cookie, struct result *res)
 {
 	struct frame_dec *d;
@@ -142,6 +145,8 @@ decode(const uint8_t key[FRAME_KEY_LEN], const uint8_t *s, size_t len,
 	memset(res, 0, sizeof(*res));
 	if ((d = frame_dec_new(key)) == NULL)
 		abort();
+	if (every > 0)
+		frame_dec_rekey_every(d, every);
 	assert(!frame_dec_ended(d));
 	chop_init(&ch, c);
 	while (pos < len) {
@@ -200,7 +205,7 @@ fuzz_stream(const uint8_t *buf, size_t len)
 	if (len < 1)
 		return;
 	fixed_key(key);
-	decode(key, buf + 1, len - 1, buf[0], NULL, NULL, &res);
+	decode(key, 0, buf + 1, len - 1, buf[0], NULL, NULL, &res);
 }
 
 /* The bodies of the round trip. */
@@ -276,6 +281,7 @@ fuzz_roundtrip(const uint8_t *buf, size_t len)
 	if ((s = malloc(slen)) == NULL)
 		abort();
 	frame_enc_init(&e, key, hdr);
+	frame_enc_rekey_every(&e, 1 + (c >> 5));
 	memcpy(s, hdr, FRAME_HDR_LEN);
 	off = FRAME_HDR_LEN;
 	for (i = 0; i < b.n; i++) {
@@ -285,12 +291,13 @@ fuzz_roundtrip(const uint8_t *buf, size_t len)
 		assert(off == b.wire_end[i]);
 	}
 	assert(off == slen);
+	assert(e.rekeys == (b.n - 1) / (1 + (c >> 5)));
 	/* The stream is closed. */
 	assert(frame_enc(&e, in, 0, false, s) == PROTO_ESTATE);
 
 	/* Decode: the same bodies, a clean end. */
 	b.limit = b.n;
-	decode(key, s, slen, c, same_body, &b, &res);
+	decode(key, 1 + (c >> 5), s, slen, c, same_body, &b, &res);
 	assert(res.err == 0);
 	assert(res.nbodies == b.n);
 	assert(res.ended);
@@ -307,7 +314,7 @@ fuzz_roundtrip(const uint8_t *buf, size_t len)
 		;
 	assert(damaged < b.n);
 	b.limit = damaged;
-	decode(key, s, slen, c, same_body, &b, &res);
+	decode(key, 1 + (c >> 5), s, slen, c, same_body, &b, &res);
 	assert(res.err != 0);
 	assert(res.nbodies == damaged);
 	assert(!res.ended);

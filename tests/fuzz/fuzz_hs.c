@@ -9,11 +9,12 @@
  *
  *   1  The rest is message 1 to a fresh responder: hs_read1() must accept
  *      it or return a code a peer can cause (PROTO_ELEN exactly when the
- *      length is out of range), and only an accepted one lets it go on to
- *      hs_write2(); then the initiator, if the message was ours, reads
- *      message 2 and both sides split alike.  hs_mac1_check() sees the
- *      bytes first and must answer, but whatever it says they go on: mac1
- *      is outside Noise, and a peer may know the network key.
+ *      length is out of range; any other leaves the handshake dead), and
+ *      only an accepted one lets it go on to hs_write2(); then the
+ *      initiator, if the message was ours, reads message 2 and both
+ *      sides split alike.  hs_mac1_check() sees the bytes first and
+ *      must answer, but whatever it says they go on: mac1 is outside
+ *      Noise, and a peer may know the network key.
  *   2  The 3 bytes after b choose a bit; the rest, cut to HS_PAYLOAD_MAX,
  *      is the payload of a real message 1, followed by its mac1 under a
  *      fixed network key.  The mac1 must check, and not under the key of
@@ -150,8 +151,11 @@ fuzz_read1(const struct keys *k, const uint8_t *buf, size_t len)
 	if (e != PROTO_OK) {
 		assert(peer_err(e));
 		assert(in_range == (e != PROTO_ELEN));
-		/* Refused: the responder cannot go on. */
+		/* Refused: the responder cannot go on, nor try again once
+		   the message got into its state. */
 		assert(hs_write2(&r, k->re, NULL, 0, m1) == PROTO_ESTATE);
+		if (e != PROTO_ELEN)
+			assert(hs_read1(&r, buf, len, got) == PROTO_ESTATE);
 		hs_fini(&r);
 		return;
 	}

@@ -8,7 +8,9 @@
  * garbage, version (a HELLO of protocol 2 only), stranger (random bytes
  * instead of message 1: the agent must close having sent nothing at all),
  * replay (a genuine message 1 recorded in FILE by "record FILE" is sent
- * again: the agent must answer nothing).
+ * again: the agent must answer nothing), old-version (message 1 of
+ * handshake version 1: the agent must answer message 2 with its own
+ * version, then close without a byte more).
  * Exit 0 when the agent closed the connection within 10 s, 1 when it did
  * not (or, for stranger, sent a byte), 2 on a setup error.
  */
@@ -181,14 +183,14 @@ main(int argc, char **argv)
 		return (silence(fd, m1, sizeof(m1), cs));
 	}
 
-	/* An honest handshake, as session.c does it. */
+	/* An honest handshake, as session.c does it (the clock as counter). */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	memset(p1, 0, sizeof(p1));
 	memcpy(p1, sk + 32, 32);
 	for (i = 0; i < 8; i++)
 		p1[32 + i] = (uint8_t)(now >> (56 - 8 * i));
-	p1[40] = MSG_VERSION;
+	p1[40] = strcmp(cs, "old-version") == 0 ? 1 : HS_VERSION;
 	randombytes_buf(e, sizeof(e));
 	{
 		uint8_t pro[HS_PROLOGUE_LEN];
@@ -207,6 +209,16 @@ main(int argc, char **argv)
 		if (f == NULL || fwrite(m1, 1, sizeof(m1), f) != sizeof(m1) ||
 		    fclose(f) != 0)
 			return (2);
+	}
+	if (strcmp(cs, "old-version") == 0) {
+		if (writen(fd, m1, sizeof(m1)) || readn(fd, m2, sizeof(m2)) ||
+		    hs_read2(&hs, m2, sizeof(m2), p2) != 0 ||
+		    p2[0] != HS_VERSION) {
+			fprintf(stderr, "hostile: %s: no message 2 with the "
+			    "agent's version\n", cs);
+			return (1);
+		}
+		return (silence(fd, NULL, 0, cs));
 	}
 	if (writen(fd, m1, sizeof(m1)) || readn(fd, m2, sizeof(m2)) ||
 	    hs_read2(&hs, m2, sizeof(m2), p2) != 0 ||

@@ -1,7 +1,10 @@
 /*
  * test_hs.c: the handshake reproduces the Cacophony vectors byte for byte
  * (Noise_IK and Noise_IKpsk2, 25519_ChaChaPoly_SHA256), handshake and
- * transport messages alike; and refuses tampered or hostile messages.
+ * transport messages alike; and refuses tampered or hostile messages:
+ * every Wycheproof low-order X25519 point wherever a peer can put it, a
+ * substituted encoding of a key, a reflected message 1 and a spliced
+ * message 2.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +22,8 @@
 #include "protocol/hs.h"
 #include "protocol/proto.h"
 
-#define VECTORS	"../shared/testvectors/noise-cacophony-ik-xx.json"
+#define VECTORS	"tests/vectors/noise-cacophony-ik-xx.json"
+#define WYCHEPROOF "tests/vectors/x25519_wycheproof.txt"
 #define MAXMSG	8
 #define MAXLEN	512
 
@@ -359,6 +364,313 @@ test_mac1_and_node_keys(void **state)
 	assert_memory_equal(h, h2, 32);
 }
 
+/* The Wycheproof X25519 vectors of tests/vectors/x25519_wycheproof.txt. */
+struct xvec {
+	int	id;
+	bool	low, noncanon;	/* LowOrderPublic, NonCanonicalPublic. */
+	uint8_t	sk[32], pk[32], shared[32];
+};
+
+static size_t
+xvecs_load(struct xvec **out)
+{
+	char line[512], res[32], flags[256], sk[65], pk[65], sh[65];
+	struct xvec *v = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	if ((f = fopen(WYCHEPROOF, "r")) == NULL)
+		fail_msg("cannot read %s", WYCHEPROOF);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		assert_non_null(v = realloc(v, (n + 1) * sizeof(*v)));
+		assert_int_equal(sscanf(line, "%d %31s %255s %64s %64s %64s",
+		    &v[n].id, res, flags, sk, pk, sh), 6);
+		v[n].low = strstr(flags, "LowOrderPublic") != NULL;
+		v[n].noncanon = strstr(flags, "NonCanonicalPublic") != NULL;
+		assert_int_equal(sodium_hex2bin(v[n].sk, 32, sk, 64, NULL, NULL,
+		    NULL), 0);
+		assert_int_equal(sodium_hex2bin(v[n].pk, 32, pk, 64, NULL, NULL,
+		    NULL), 0);
+		assert_int_equal(sodium_hex2bin(v[n].shared, 32, sh, 64, NULL,
+		    NULL, NULL), 0);
+		n++;
+	}
+	fclose(f);
+	*out = v;
+	return (n);
+}
+
+/*
+ * The DH the handshake runs: every low-order point refused (they all give
+ * the all-zero secret), every other point, non-canonical ones included,
+ * gives what RFC 7748 says.
+ */
+static void
+test_wycheproof_dh(void **state)
+{
+	struct xvec *v;
+	uint8_t out[32];
+	size_t n, i, low = 0, nc = 0;
+
+	(void)state;
+	n = xvecs_load(&v);
+	for (i = 0; i < n; i++) {
+		if (v[i].low) {
+			assert_int_equal(hs_dh(out, v[i].sk, v[i].pk),
+			    PROTO_EDH);
+			assert_true(sodium_is_zero(v[i].shared, 32));
+			low++;
+			continue;
+		}
+		if (hs_dh(out, v[i].sk, v[i].pk) != PROTO_OK ||
+		    memcmp(out, v[i].shared, 32) != 0)
+			fail_msg("Wycheproof tcId %d: wrong X25519", v[i].id);
+		nc += v[i].noncanon;
+	}
+	/* What the file holds: the selection its header names. */
+	assert_int_equal(low, 31);
+	assert_int_equal(nc, 13);
+	free(v);
+}
+
+/*
+ * Each low-order point where a peer can put it: as the responder's static
+ * key an initiator was given, as the static key an initiator claims in
+ * message 1, and as the ephemeral key of message 1 and of message 2.  The
+ * step fails with PROTO_EDH, and the handshake is dead: no later step, no
+ * split, no session.
+ */
+static void
+test_low_order_everywhere(void **state)
+{
+	struct xvec *v;
+	struct pair p;
+	struct hs i, r;
+	uint8_t m1[HS_MSG1_LEN(0)], m2[HS_MSG2_LEN(0)], pt[16], re[32];
+	uint8_t tx[32], rx[32], h[32];
+	size_t n, k, seen = 0;
+
+	(void)state;
+	n = xvecs_load(&v);
+	pair_new(&p);
+	randombytes_buf(re, sizeof(re));
+	for (k = 0; k < n; k++) {
+		if (!v[k].low)
+			continue;
+		seen++;
+		/* The initiator was told a low-order responder key. */
+		hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, p.is,
+		    v[k].pk, p.psk);
+		assert_int_equal(hs_write1(&i, p.ie, NULL, 0, m1), PROTO_EDH);
+		assert_int_equal(hs_write1(&i, p.ie, NULL, 0, m1),
+		    PROTO_ESTATE);
+		assert_int_equal(hs_split(&i, tx, rx, h), PROTO_ESTATE);
+
+		/* Message 1 whose ephemeral is low-order. */
+		hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, p.is,
+		    p.rs_pub, p.psk);
+		assert_int_equal(hs_write1(&i, p.ie, NULL, 0, m1), PROTO_OK);
+		hs_fini(&i);
+		memcpy(m1, v[k].pk, 32);
+		hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL,
+		    p.psk);
+		assert_int_equal(hs_read1(&r, m1, sizeof(m1), pt), PROTO_EDH);
+		assert_int_equal(hs_write2(&r, re, NULL, 0, m2), PROTO_ESTATE);
+		assert_int_equal(hs_split(&r, tx, rx, h), PROTO_ESTATE);
+
+		/*
+		 * An initiator claiming a low-order static key (its own DHs
+		 * use its real secret, so it can write the message): the
+		 * responder's ss refuses it.
+		 */
+		hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, p.is,
+		    p.rs_pub, p.psk);
+		memcpy(i.s_pub, v[k].pk, 32);
+		assert_int_equal(hs_write1(&i, p.ie, NULL, 0, m1), PROTO_OK);
+		hs_fini(&i);
+		hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL,
+		    p.psk);
+		assert_int_equal(hs_read1(&r, m1, sizeof(m1), pt), PROTO_EDH);
+		assert_int_equal(hs_write2(&r, re, NULL, 0, m2), PROTO_ESTATE);
+
+		/* Message 2 whose ephemeral is low-order. */
+		hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, p.is,
+		    p.rs_pub, p.psk);
+		hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL,
+		    p.psk);
+		assert_int_equal(hs_write1(&i, p.ie, NULL, 0, m1), PROTO_OK);
+		assert_int_equal(hs_read1(&r, m1, sizeof(m1), pt), PROTO_OK);
+		assert_int_equal(hs_write2(&r, re, NULL, 0, m2), PROTO_OK);
+		hs_fini(&r);
+		memcpy(m2, v[k].pk, 32);
+		assert_int_equal(hs_read2(&i, m2, sizeof(m2), pt), PROTO_EDH);
+		assert_int_equal(hs_read2(&i, m2, sizeof(m2), pt),
+		    PROTO_ESTATE);
+		assert_int_equal(hs_split(&i, tx, rx, h), PROTO_ESTATE);
+	}
+	assert_int_equal(seen, 31);
+	free(v);
+}
+
+/*
+ * Non-canonical points, as the Noise specification says (section 12.1:
+ * X25519 of RFC 7748, which takes them modulo p).  An initiator that
+ * sends its static key with bit 255 set completes the Noise handshake
+ * (hamroh's session then refuses it: the key is not the canonical X25519
+ * form of the Ed25519 id it claims; tests/unit/test_wire.c).  But Noise
+ * hashes keys as sent, so another encoding of a genuine key substituted
+ * into a message (bit 255, or a Wycheproof non-canonical point in place
+ * of the ephemeral) fails decryption, never the DH.
+ */
+static void
+test_non_canonical(void **state)
+{
+	struct xvec *v;
+	struct pair p;
+	struct hs i, r;
+	uint8_t m1[HS_MSG1_LEN(0)], m2[HS_MSG2_LEN(0)], pt[16], re[32];
+	uint8_t itx[32], irx[32], ih[32], rtx[32], rrx[32], rh[32];
+	uint8_t alias[32];
+	size_t n, k;
+
+	(void)state;
+	pair_new(&p);
+	randombytes_buf(re, sizeof(re));
+
+	/* An honest non-canonical static key: Noise completes. */
+	hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, p.is, p.rs_pub,
+	    p.psk);
+	hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL, p.psk);
+	memcpy(alias, i.s_pub, 32);
+	alias[31] |= 0x80;
+	memcpy(i.s_pub, alias, 32);
+	assert_int_equal(hs_write1(&i, p.ie, NULL, 0, m1), PROTO_OK);
+	assert_int_equal(hs_read1(&r, m1, sizeof(m1), pt), PROTO_OK);
+	assert_memory_equal(r.rs, alias, 32);	/* As sent: not reduced. */
+	assert_int_equal(hs_write2(&r, re, NULL, 0, m2), PROTO_OK);
+	assert_int_equal(hs_read2(&i, m2, sizeof(m2), pt), PROTO_OK);
+	assert_int_equal(hs_split(&i, itx, irx, ih), PROTO_OK);
+	assert_int_equal(hs_split(&r, rtx, rrx, rh), PROTO_OK);
+	assert_memory_equal(itx, rrx, 32);
+	assert_memory_equal(ih, rh, 32);
+
+	/* Bit 255 set on the genuine ephemeral of message 1, of message 2. */
+	hs_init(&i, true, (const uint8_t *)"hamroh/1", 8, p.is, p.rs_pub,
+	    p.psk);
+	assert_int_equal(hs_write1(&i, p.ie, NULL, 0, m1), PROTO_OK);
+	m1[31] |= 0x80;
+	hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL, p.psk);
+	assert_int_equal(hs_read1(&r, m1, sizeof(m1), pt), PROTO_EDECRYPT);
+	m1[31] &= 0x7f;
+	hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL, p.psk);
+	assert_int_equal(hs_read1(&r, m1, sizeof(m1), pt), PROTO_OK);
+	assert_int_equal(hs_write2(&r, re, NULL, 0, m2), PROTO_OK);
+	m2[31] ^= 0x80;
+	assert_int_equal(hs_read2(&i, m2, sizeof(m2), pt), PROTO_EDECRYPT);
+	hs_fini(&r);
+
+	/* Wycheproof's non-canonical points in place of the ephemeral. */
+	n = xvecs_load(&v);
+	for (k = 0; k < n; k++) {
+		if (!v[k].noncanon)
+			continue;
+		memcpy(m1, p.m1, sizeof(m1));
+		memcpy(m1, v[k].pk, 32);
+		hs_init(&r, false, (const uint8_t *)"hamroh/1", 8, p.rs, NULL,
+		    p.psk);
+		assert_int_equal(hs_read1(&r, m1, sizeof(m1), pt),
+		    v[k].low ? PROTO_EDH : PROTO_EDECRYPT);
+		hs_fini(&r);
+	}
+	free(v);
+}
+
+/*
+ * A node's own message 1 sent back to it (a reflection): it was made for
+ * the peer's key, so mac1 fails; and were mac1 not there, Noise's es and
+ * ss are for the peer's static key, so decryption fails.
+ */
+static void
+test_reflected_msg1(void **state)
+{
+	uint8_t ask[32], apub[32], bsk[32], bpub[32], e[32], net[32];
+	uint8_t m1[HS_MSG1_LEN(8) + HS_MAC1_LEN], k[32], pt[16];
+	struct hs a, back;
+
+	(void)state;
+	randombytes_buf(ask, 32);
+	randombytes_buf(bsk, 32);
+	randombytes_buf(e, 32);
+	randombytes_buf(net, 32);
+	crypto_scalarmult_base(apub, ask);
+	crypto_scalarmult_base(bpub, bsk);
+	/* A dials B. */
+	hs_init(&a, true, (const uint8_t *)"hamroh/1", 8, ask, bpub, net);
+	assert_int_equal(hs_write1(&a, e, (const uint8_t *)"12345678", 8, m1),
+	    PROTO_OK);
+	hs_mac1_key(net, bpub, k);
+	hs_mac1(k, m1, HS_MSG1_LEN(8), m1 + HS_MSG1_LEN(8));
+	/* Reflected to A's own responder. */
+	hs_mac1_key(net, apub, k);
+	assert_int_equal(hs_mac1_check(k, m1, sizeof(m1)), PROTO_EMAC1);
+	hs_init(&back, false, (const uint8_t *)"hamroh/1", 8, ask, NULL, net);
+	assert_int_equal(hs_read1(&back, m1, HS_MSG1_LEN(8), pt),
+	    PROTO_EDECRYPT);
+	assert_int_equal(hs_write2(&back, e, NULL, 0, m1), PROTO_ESTATE);
+	hs_fini(&a);
+}
+
+/*
+ * Message 2 from one handshake delivered into another: two handshakes of
+ * the same initiator with the same responder, and one of another
+ * initiator.  Each message 2 answers one ephemeral (ee, se): every other
+ * handshake fails to decrypt it, and is dead after.
+ */
+static void
+test_spliced_msg2(void **state)
+{
+	struct pair p;
+	struct hs i1, i2, j, r1, r2, rj;
+	uint8_t m1[HS_MSG1_LEN(0)], m2a[HS_MSG2_LEN(0)], m2b[HS_MSG2_LEN(0)];
+	uint8_t m2j[HS_MSG2_LEN(0)], e[32], js[32], pt[16], tx[32], rx[32];
+	uint8_t h[32];
+
+	(void)state;
+	pair_new(&p);
+	randombytes_buf(js, 32);
+#define HS_PAIR(ini, resp, s_, out)					\
+	do {								\
+		randombytes_buf(e, 32);					\
+		hs_init(&(ini), true, (const uint8_t *)"hamroh/1", 8,	\
+		    (s_), p.rs_pub, p.psk);				\
+		hs_init(&(resp), false, (const uint8_t *)"hamroh/1", 8,	\
+		    p.rs, NULL, p.psk);					\
+		assert_int_equal(hs_write1(&(ini), e, NULL, 0, m1),	\
+		    PROTO_OK);						\
+		assert_int_equal(hs_read1(&(resp), m1, sizeof(m1), pt),	\
+		    PROTO_OK);						\
+		randombytes_buf(e, 32);					\
+		assert_int_equal(hs_write2(&(resp), e, NULL, 0, (out)),	\
+		    PROTO_OK);						\
+	} while (0)
+	HS_PAIR(i1, r1, p.is, m2a);
+	HS_PAIR(i2, r2, p.is, m2b);
+	HS_PAIR(j, rj, js, m2j);
+#undef HS_PAIR
+	assert_int_equal(hs_read2(&i1, m2b, sizeof(m2b), pt), PROTO_EDECRYPT);
+	assert_int_equal(hs_read2(&i1, m2a, sizeof(m2a), pt), PROTO_ESTATE);
+	assert_int_equal(hs_read2(&i2, m2j, sizeof(m2j), pt), PROTO_EDECRYPT);
+	assert_int_equal(hs_split(&i2, tx, rx, h), PROTO_ESTATE);
+	/* Its own message 2 still completes each untouched handshake. */
+	assert_int_equal(hs_read2(&j, m2j, sizeof(m2j), pt), PROTO_OK);
+	assert_int_equal(hs_split(&j, tx, rx, h), PROTO_OK);
+	hs_fini(&r1);
+	hs_fini(&r2);
+	hs_fini(&rj);
+}
+
 int
 main(void)
 {
@@ -370,6 +682,11 @@ main(void)
 		cmocka_unit_test(test_low_order_ephemeral),
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_mac1_and_node_keys),
+		cmocka_unit_test(test_wycheproof_dh),
+		cmocka_unit_test(test_low_order_everywhere),
+		cmocka_unit_test(test_non_canonical),
+		cmocka_unit_test(test_reflected_msg1),
+		cmocka_unit_test(test_spliced_msg2),
 	};
 
 	if (sodium_init() < 0)

@@ -600,7 +600,7 @@ raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
 	memcpy(p1, me->pk, 32);
 	for (i = 0; i < 8; i++)
 		p1[32 + i] = (uint8_t)(now >> (56 - 8 * i));
-	p1[40] = MSG_VERSION;
+	p1[40] = HS_VERSION;
 	hs_prologue(netkey, pro);
 	hs_init(&r->hs, true, pro, sizeof(pro), xs, peer_x, netkey);
 	randombytes_buf(e, sizeof(e));
