@@ -600,7 +600,7 @@ raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
 	memcpy(p1, me->pk, 32);
 	for (i = 0; i < 8; i++)
 		p1[32 + i] = (uint8_t)(now >> (56 - 8 * i));
-	p1[40] = MSG_VERSION;
+	p1[40] = SESSION_HS_VERSION;
 	hs_prologue(netkey, pro);
 	hs_init(&r->hs, true, pro, sizeof(pro), xs, peer_x, netkey);
 	randombytes_buf(e, sizeof(e));
@@ -619,7 +619,7 @@ raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
 	assert_non_null(r->dec = frame_dec_new(rx));
 	assert_int_equal(session_input(r->s, hdr, sizeof(hdr), now), 0);
 	msgpack_sbuffer_init(&sb);
-	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, features), 0);
+	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, features, now, false), 0);
 	assert_int_equal(raw_send(r, sb.data, sb.size), 0);
 	msgpack_sbuffer_destroy(&sb);
 	assert_true(session_synced(r->s));
@@ -752,7 +752,7 @@ test_zstd_hostile(void **state)
 	assert_string_equal(bye, "");
 	raw_close(&r);
 
-	assert_int_equal(msg_hello(&hello, "x", NULL, 0, 1), 0);
+	assert_int_equal(msg_hello(&hello, "x", NULL, 0, 1, 0, false), 0);
 	assert_non_null(big = calloc(1, FRAME_MAX_LEN + 1));
 	/* A ZSTD holding a ZSTD. */
 	zmsg(&inner, commits.size, commits.data, commits.size);
