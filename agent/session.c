@@ -40,7 +40,7 @@ enum state { ST_WAIT1, ST_WAIT2, ST_OPEN, ST_DONE };
  * peer can aim its prefixes at one chain.
  */
 struct pv {
-	uint8_t		key[MSG_VEC_KEY_LEN];
+	uint8_t		key[COMMIT_KEY_LEN];	/* Found by its prefix. */
 	uint64_t	have;		/* Seq the peer holds (HELLO, ACK). */
 	uint64_t	sent;		/* Seq we sent up to (>= have). */
 	uint64_t	ours;		/* Seq we hold, at the last look. */
@@ -67,6 +67,8 @@ struct session {
 	uint32_t	*ix;		/* Index into pv + 1; 0: empty. */
 	size_t		nix;		/* Slots, a power of 2, > 2 * npv. */
 	uint8_t		hkey[crypto_shorthash_KEYBYTES];
+	bool		vec_stale;	/* Our log may have changed since the
+					   entries' ours were read. */
 	bool		hello_got;	/* Peer's HELLO (its first part), */
 	bool		hello;		/* and its whole vector, received. */
 	bool		vec_more;	/* A VECTOR part must come next, */
@@ -260,6 +262,7 @@ vec_load(struct session *s, struct vecbuf *vb)
 		vb->pi[i] = (size_t)(p - s->pv);
 	}
 	s->st.origins = s->npv;
+	s->vec_stale = false;
 	return (0);
 }
 
@@ -271,6 +274,24 @@ vec_free(struct vecbuf *vb)
 	free(vb->keys);
 	free(vb->pi);
 	memset(vb, 0, sizeof(*vb));
+}
+
+/*
+ * Make the entries' ours current, reading our vector only if the log
+ * changed since it was last read (session_kick()): with many origins the
+ * read is what costs, not the lookups.
+ */
+static int
+vec_fresh(struct session *s)
+{
+	struct vecbuf vb;
+
+	if (!s->vec_stale)
+		return (0);
+	if (vec_load(s, &vb))
+		return (-1);
+	vec_free(&vb);
+	return (0);
 }
 
 static size_t
@@ -313,8 +334,8 @@ pv_index(struct session *s, size_t k)
 }
 
 /*
- * The entry for ${key}, an origin we hold (from our own vector only),
- * made if new; NULL if out of memory.
+ * The entry for ${key}, the whole key of an origin we hold (from our own
+ * vector only), made if new; NULL if out of memory.
  */
 static struct pv *
 pv_get(struct session *s, const uint8_t *key)
@@ -345,7 +366,7 @@ pv_get(struct session *s, const uint8_t *key)
 	}
 	p = &s->pv[s->npv];
 	memset(p, 0, sizeof(*p));
-	memcpy(p->key, key, MSG_VEC_KEY_LEN);
+	memcpy(p->key, key, COMMIT_KEY_LEN);
 	pv_index(s, s->npv++);
 	return (p);
 }
@@ -456,6 +477,7 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	s->arg = cfg->arg;
 	s->now_ms = cfg->now_ms;
 	s->batch_limit = SESSION_BATCH_MIN;
+	s->vec_stale = true;
 	crypto_shorthash_keygen(s->hkey);
 	s->compress = cfg->compress;
 	if (s->compress && (s->z = msg_z_new()) == NULL) {
@@ -901,6 +923,7 @@ session_kick(struct session *s)
 {
 
 	s->quiet = false;
+	s->vec_stale = true;
 }
 
 void
@@ -989,7 +1012,6 @@ int
 session_pump(struct session *s)
 {
 	msgpack_sbuffer msg;
-	struct vecbuf vb;
 	struct batch b;
 	char err[STORE_ERRLEN];
 	size_t i;
@@ -1001,7 +1023,7 @@ session_pump(struct session *s)
 	/* Called on every read and write: cheap when there is nothing new. */
 	if (s->quiet)
 		return (0);
-	if (vec_load(s, &vb))
+	if (vec_fresh(s))
 		return (-1);
 	while (r == 0 && s->out_len - s->out_off < SESSION_HIGH_WATER &&
 	    s->st.batches_sent - s->st.acks < SESSION_WINDOW) {
@@ -1009,11 +1031,11 @@ session_pump(struct session *s)
 		b.s = s;
 		msgpack_sbuffer_init(&b.sb);
 		s->sent_at[s->st.batches_sent % SESSION_WINDOW] = s->now_ms;
-		for (i = 0; i < vb.n && b.bytes < s->batch_limit; i++) {
-			b.p = &s->pv[vb.pi[i]];
-			if (vb.v[i].seq <= b.p->sent)
+		for (i = 0; i < s->npv && b.bytes < s->batch_limit; i++) {
+			b.p = &s->pv[i];
+			if (b.p->ours <= b.p->sent)
 				continue;
-			if (db_commits_from(s->db, vb.v[i].origin, b.p->sent,
+			if (db_commits_from(s->db, b.p->key, b.p->sent,
 			    s->batch_limit - b.bytes, batch_cb, &b,
 			    err) < 0) {
 				r = fail(s, err, 0);
@@ -1059,7 +1081,6 @@ session_pump(struct session *s)
 			break;
 		}
 	}
-	vec_free(&vb);
 	return (r);
 }
 
@@ -1070,9 +1091,11 @@ session_lag(struct session *s, uint64_t *they_lack, uint64_t *we_lack)
 	struct pv *p;
 	size_t i;
 
+	/* Not a hot path (status, every few seconds): read it anew. */
 	*they_lack = *we_lack = 0;
 	if (!s->hello || vec_load(s, &vb))
 		return;
+	vec_free(&vb);
 	for (i = 0; i < s->npv; i++) {
 		p = &s->pv[i];
 		if (p->have < p->ours)
@@ -1080,7 +1103,6 @@ session_lag(struct session *s, uint64_t *they_lack, uint64_t *we_lack)
 		else
 			*we_lack += p->have - p->ours;
 	}
-	vec_free(&vb);
 }
 
 bool
@@ -1092,9 +1114,9 @@ session_idle(struct session *s)
 
 	if (s->state != ST_OPEN || !s->hello || vec_load(s, &vb))
 		return (false);
-	for (i = 0; i < vb.n && idle; i++)
-		idle = s->pv[vb.pi[i]].have >= vb.v[i].seq;
 	vec_free(&vb);
+	for (i = 0; i < s->npv && idle; i++)
+		idle = s->pv[i].have >= s->pv[i].ours;
 	return (idle && s->out_len == s->out_off);
 }
 
