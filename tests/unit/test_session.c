@@ -637,8 +637,11 @@ raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
 	assert_true(session_synced(r->s));
 }
 
-/* Origins in the last ACK raw_read() saw, with its VECTOR parts. */
-static size_t raw_ack_nvec;
+/*
+ * Origins in the HELLO raw_read() saw, and in the last ACK, each with
+ * the VECTOR parts after it.
+ */
+static size_t raw_hello_nvec, raw_ack_nvec;
 
 /*
  * Read what the responder sent: count its messages by type (a ZSTD one
@@ -651,7 +654,7 @@ raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
 	struct msg_z *z = msg_z_new();
 	struct msg m, in;
 	const uint8_t *p, *body;
-	size_t n, blen;
+	size_t n, blen, *vn = &raw_ack_nvec;
 	ssize_t used;
 	bool final;
 
@@ -659,7 +662,7 @@ raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
 	memset(count, 0, (MSG_VECTOR + 1) * sizeof(count[0]));
 	bye[0] = '\0';
 	session_output(r->s, &p, &n);
-	raw_ack_nvec = 0;
+	raw_ack_nvec = raw_hello_nvec = 0;
 	while (n > 0) {
 		used = frame_dec_feed(r->dec, p, n, &body, &blen, &final);
 		assert_true(used > 0);
@@ -670,10 +673,15 @@ raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
 		assert_int_equal(msg_decode(body, blen, &m), 0);
 		assert_true(m.type >= MSG_HELLO && m.type <= MSG_VECTOR);
 		count[m.type]++;
-		if (m.type == MSG_ACK)
-			raw_ack_nvec = 0;
-		if (m.type == MSG_ACK || m.type == MSG_VECTOR)
-			raw_ack_nvec += m.nvec;
+		if (m.type == MSG_HELLO)
+			vn = &raw_hello_nvec;
+		if (m.type == MSG_ACK) {
+			vn = &raw_ack_nvec;
+			*vn = 0;
+		}
+		if (m.type == MSG_HELLO || m.type == MSG_ACK ||
+		    m.type == MSG_VECTOR)
+			*vn += m.nvec;
 		if (m.type == MSG_ZSTD) {
 			assert_int_equal(msg_z_decode(z, &m, &in), 0);
 			count[in.type]++;
@@ -1185,6 +1193,92 @@ test_vector_over_frames(void **state)
 	node_close(&c);
 }
 
+/* ${n} more origins at ${x}, one commit each, as if relayed from them. */
+static void
+add_origins(struct node *x, size_t n)
+{
+	uint8_t pk[32], sk[64], id[16];
+	char err[STORE_ERRLEN];
+	size_t i;
+
+	db_durable(x->db, false);
+	for (i = 0; i < n; i++) {
+		crypto_sign_keypair(pk, sk);
+		assert_int_equal(db_set_signer(x->db, sk), 0);
+		randombytes_buf(id, sizeof(id));
+		assert_int_equal(db_begin(x->db, 1000 + i, err), 0);
+		tnode_put(x->db, "consultations", id, "status", "open");
+		assert_int_equal(db_commit(x->db, err), 0);
+	}
+	assert_int_equal(db_set_signer(x->db, x->sk), 0);
+	db_durable(x->db, true);
+}
+
+/* A node's vector copied into v and keys (room for all of it). */
+struct vcopy {
+	struct msg_vec	*v;
+	uint8_t		*keys;
+	size_t		n;
+};
+
+static int
+vcopy_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct vcopy *vc = arg;
+
+	memcpy(vc->keys + vc->n * MSG_VEC_KEY_LEN, key, MSG_VEC_KEY_LEN);
+	vc->v[vc->n].origin = vc->keys + vc->n * MSG_VEC_KEY_LEN;
+	vc->v[vc->n++].seq = seq;
+	return (0);
+}
+
+/*
+ * Our own vector, when it outgrows a part, goes as HELLO and VECTOR
+ * parts of MSG_VEC_CHUNK origins, each origin in one of them; and a peer
+ * that answers with the same vector in parts is sent nothing.
+ */
+static void
+test_own_vector_over_frames(void **state)
+{
+	struct node a, c;
+	struct raw r;
+	struct vcopy vc;
+	size_t count[MSG_VECTOR + 1], n = MSG_VEC_CHUNK + 1;
+	char bye[256], err[STORE_ERRLEN];
+	uint64_t they, we;
+
+	(void)state;
+	node_open(&a);
+	node_open(&c);
+	add_origins(&c, n);
+	raw_handshake(&r, &a, &c, false, 1000);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_HELLO], 1);
+	assert_int_equal(count[MSG_VECTOR], 1);
+	assert_int_equal(raw_hello_nvec, n);
+	assert_int_equal(session_stats(r.s)->origins, n);
+
+	assert_non_null(vc.v = calloc(n, sizeof(*vc.v)));
+	assert_non_null(vc.keys = malloc(n * MSG_VEC_KEY_LEN));
+	vc.n = 0;
+	assert_int_equal(db_vector(c.db, vcopy_cb, &vc, err), 0);
+	assert_int_equal(vc.n, n);
+	assert_int_equal(raw_hello_vec(&r, vc.v, n, MSG_VEC_CHUNK, 0), 0);
+	assert_true(session_synced(r.s));
+	assert_int_equal(session_stats(r.s)->vec_ignored, 0);
+	assert_int_equal(session_pump(r.s), 0);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_COMMITS], 0);
+	session_lag(r.s, &they, &we);
+	assert_int_equal(they, 0);
+	assert_int_equal(we, 0);
+	raw_close(&r);
+	free(vc.v);
+	free(vc.keys);
+	node_close(&a);
+	node_close(&c);
+}
+
 /*
  * An ACK tells what moved in the receiver's vector, not all of it: the
  * batch's origin, not the receiver's own, which the HELLO already told.
@@ -1345,6 +1439,7 @@ main(void)
 		cmocka_unit_test(test_unsolicited_ack),
 		cmocka_unit_test(test_unknown_prefixes),
 		cmocka_unit_test(test_vector_over_frames),
+		cmocka_unit_test(test_own_vector_over_frames),
 		cmocka_unit_test(test_ack_tells_what_moved),
 		cmocka_unit_test(test_older_peer),
 		cmocka_unit_test(test_peer_clock),
