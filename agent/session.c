@@ -693,10 +693,15 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	if (send_vector(s, false))
 		return (-1);
 	/* and what the peer sent, it has: never send it back. */
-	for (i = 0; i < n; i++)
-		if (commit_peek(cs[i].body, cs[i].len, origin, &seq) == 0 &&
-		    (p = pv_find(s, origin)) != NULL && seq > p->have)
-			p->have = p->sent = seq > p->sent ? seq : p->sent;
+	for (i = 0; i < n; i++) {
+		if (commit_peek(cs[i].body, cs[i].len, origin, &seq) != 0 ||
+		    (p = pv_find(s, origin)) == NULL)
+			continue;
+		if (seq > p->have)
+			p->have = seq;
+		if (p->have > p->sent)
+			p->sent = p->have;
+	}
 	return (0);
 }
 
