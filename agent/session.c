@@ -791,7 +791,7 @@ got_hello(struct session *s, const struct msg *m)
 	    (int)m->text_len, m->text);
 	/* Other feature bits are for later versions: ignored. */
 	s->zpeer = (m->features & MSG_FEATURE_ZSTD) != 0;
-	/* Its clock when it sent, ours when it came: skew plus transit. */
+	/* Its clock when it sent, ours when it came: skew less transit. */
 	s->clock_known = true;
 	if (m->clock >= s->now_ms)
 		s->clock_off = m->clock - s->now_ms > INT64_MAX ? INT64_MAX :

@@ -142,9 +142,9 @@ const uint8_t *session_peer(const struct session *);
 /*
  * session_peer_clock_offset(s, off_ms):
  * Whether the peer's HELLO told its clock; if so ${off_ms} is its clock
- * when it sent HELLO minus ours when HELLO came, in ms (so the transit
- * time counts against the peer: a few ms on a LAN, seconds on a slow
- * link), else 0.
+ * when it sent HELLO minus ours when HELLO came, in ms, else 0: the
+ * peer's skew less the transit time (a peer whose clock is right looks
+ * behind by a few ms on a LAN, by seconds on a slow link).
  */
 bool session_peer_clock_offset(const struct session *, int64_t *);
 
