@@ -68,11 +68,13 @@ test_escape(void **state)
 static void
 test_log_line(void **state)
 {
-	char path[] = "/tmp/test_log.XXXXXX", buf[512];
+	const char *t = getenv("TMPDIR");
+	char path[300], buf[512];
 	int fd, saved;
 	ssize_t n;
 
 	(void)state;
+	snprintf(path, sizeof(path), "%s/test_log.XXXXXX", t ? t : "/tmp");
 	assert_true((fd = mkstemp(path)) >= 0);
 	fflush(stderr);
 	saved = dup(2);
