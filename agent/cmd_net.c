@@ -31,6 +31,7 @@
 #include "agent/cmds.h"
 #include "agent/conf.h"
 #include "agent/json.h"
+#include "agent/log.h"
 #include "agent/member.h"
 #include "protocol/mpcheck.h"
 #include "store/query.h"
@@ -1014,7 +1015,7 @@ peer_add(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "peer add";
 	struct advert a;
-	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
+	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1], name[512];
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc < 1 || argc > 2)
@@ -1047,7 +1048,8 @@ peer_add(struct cli *cli, int argc, char **argv)
 	hex_encode(a.key, MEMBER_KEY_LEN, hex);
 	if (argc == 1)
 		printf("added peer %s key %s (advertised by member '%s')\n",
-		    a.addr, hex, a.name);
+		    a.addr, hex, log_esc(name, sizeof(name), a.name,
+		    strlen(a.name), 0));
 	else
 		printf("added peer %s key %s\n", a.addr, hex);
 	return (0);
@@ -1063,7 +1065,7 @@ plist_cb(void *arg, const char *addr, const uint8_t *key)
 {
 	struct plist *pl = arg;
 	struct member_rec r;
-	char hex[2 * MEMBER_KEY_LEN + 1];
+	char hex[2 * MEMBER_KEY_LEN + 1], name[512];
 	bool named = false;
 
 	pl->n++;
@@ -1073,7 +1075,8 @@ plist_cb(void *arg, const char *addr, const uint8_t *key)
 		    strcmp(r.key, hex) == 0 && *r.name;
 	}
 	if (!pl->cli->json) {
-		printf("%s %s %s\n", addr, key ? hex : "-", named ? r.name :
+		printf("%s %s %s\n", addr, key ? hex : "-", named ?
+		    log_esc(name, sizeof(name), r.name, strlen(r.name), 0) :
 		    "-");
 		return (0);
 	}

@@ -18,6 +18,7 @@
 #include "agent/conf.h"
 #include "agent/json.h"
 #include "agent/member.h"
+#include "agent/log.h"
 #include "store/hlc.h"
 #include "store/query.h"
 
@@ -187,11 +188,15 @@ ago(uint64_t now, uint64_t t, char *buf, size_t len)
 /* The agent writes peer status every 2 s; older rows are stale. */
 #define STATUS_STALE_MS	10000
 
+/* ${s} from another node, escaped for a terminal (log_esc()). */
+#define ESC(buf, s)	log_esc((buf), sizeof(buf), (s), strlen(s), 0)
+
 static int
 pstat_cb(void *arg, const struct peer_status *ps)
 {
 	struct pstat_ctx *x = arg;
 	char hex[2 * COMMIT_KEY_LEN + 1], sync[32], retry[64];
+	char name[512], addr[512], error[2048];
 	const char *state = ps->state;
 	bool stale = x->now - ps->updated > STATUS_STALE_MS;
 
@@ -219,8 +224,8 @@ pstat_cb(void *arg, const struct peer_status *ps)
 	}
 	if (x->n++ == 0)
 		printf("peers\n");
-	printf("  %-16s %.16s %s\n", *ps->name ? ps->name : "-", hex,
-	    ps->addr);
+	printf("  %-16s %.16s %s\n", *ps->name ? ESC(name, ps->name) : "-",
+	    hex, ESC(addr, ps->addr));
 	if (!stale && strcmp(state, "backing off") == 0 && ps->retry_at >
 	    x->now)
 		snprintf(retry, sizeof(retry), " (next try in %llu s)",
@@ -234,7 +239,7 @@ pstat_cb(void *arg, const struct peer_status *ps)
 	    (unsigned long long)ps->bytes_in,
 	    (unsigned long long)ps->bytes_out);
 	if (*ps->last_error)
-		printf("    last error: %s\n", ps->last_error);
+		printf("    last error: %s\n", ESC(error, ps->last_error));
 	return (0);
 }
 
@@ -253,15 +258,16 @@ audit_cb(void *arg, const struct db_refusal *r)
 {
 	struct cli *cli = arg;
 	char node[128], key[2 * COMMIT_KEY_LEN + 1], id[2 * SCHEMA_ID_LEN + 1];
-	char tm[32];
+	char tm[32], enode[512], reason[2048];
 
 	query_node_name(cli->db, r->origin, node, sizeof(node));
 	hex_encode(r->origin, COMMIT_KEY_LEN, key);
 	hex_encode(r->id, SCHEMA_ID_LEN, id);
 	if (!cli->json) {
 		cli_time(r->hlc, tm);
-		printf("  %s  %-16s seq %-6llu %s %s\n      %s\n", tm, node,
-		    (unsigned long long)r->seq, r->coll, id, r->reason);
+		printf("  %s  %-16s seq %-6llu %s %s\n      %s\n", tm,
+		    ESC(enode, node), (unsigned long long)r->seq, r->coll, id,
+		    ESC(reason, r->reason));
 		return (0);
 	}
 	printf("{\"collection\":");

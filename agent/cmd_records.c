@@ -14,6 +14,7 @@
 #include "agent/cmds.h"
 #include "agent/conf.h"
 #include "agent/json.h"
+#include "agent/log.h"
 #include "agent/rules.h"
 #include "store/query.h"
 
@@ -282,13 +283,19 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
+/*
+ * Text values came from any node: escaped (agent/log.h), on one line
+ * except in show, where a summary or a guide keeps its lines.
+ */
+static int human_flags;
+
 static void
 put_human_val(const struct val *v)
 {
 
 	switch (v->t) {
 	case VAL_STR:
-		fwrite(v->s, 1, v->len, stdout);
+		log_esc_put(stdout, v->s, v->len, human_flags);
 		break;
 	case VAL_INT:
 		printf("%lld", (long long)v->i);
@@ -338,6 +345,7 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	cli_parse_id(argv[1], id);
 	cli_open(cli, false);
 	viewer = cli;
+	human_flags = LOG_ESC_MULTILINE;
 	(void)cli_conf(cli);	/* Before any query: it runs one. */
 	if ((n = query_records(cli->db, c, id, NULL, 0, false, show_cb, cli,
 	    err)) < 0)
@@ -453,7 +461,7 @@ static int
 history_cb(void *arg, const struct hview *h)
 {
 	struct cli *cli = arg;
-	char tm[32], node[128], hex[2 * COMMIT_KEY_LEN + 1];
+	char tm[32], node[128], hex[2 * COMMIT_KEY_LEN + 1], enode[512];
 
 	cli_time(h->hlc, tm);
 	query_node_name(cli->db, h->origin, node, sizeof(node));
@@ -469,7 +477,10 @@ history_cb(void *arg, const struct hview *h)
 		puts("}");
 		return (0);
 	}
-	printf("%s  %-16s %.*s = ", tm, node, (int)h->field_len, h->field);
+	printf("%s  %-16s ", tm, log_esc(enode, sizeof(enode), node,
+	    strlen(node), 0));
+	log_esc_put(stdout, h->field, h->field_len, 0);
+	printf(" = ");
 	put_value(hist_id, h->field, h->field_len, &h->v, false);
 	putchar('\n');
 	return (0);
@@ -504,7 +515,7 @@ static int
 conflict_cb(void *arg, const struct cview *cv)
 {
 	struct cli *cli = arg;
-	char tm[32], node[128], hex[2 * COMMIT_KEY_LEN + 1];
+	char tm[32], node[128], hex[2 * COMMIT_KEY_LEN + 1], enode[512];
 	size_t i;
 
 	hex_encode(cv->id, SCHEMA_ID_LEN, hex);
@@ -518,7 +529,8 @@ conflict_cb(void *arg, const struct cview *cv)
 		cli_time(cv->h[i].hlc, tm);
 		query_node_name(cli->db, cv->h[i].origin, node, sizeof(node));
 		if (!cli->json) {
-			printf("  %s  %-16s ", tm, node);
+			printf("  %s  %-16s ", tm, log_esc(enode,
+			    sizeof(enode), node, strlen(node), 0));
 			put_value(cv->id, cv->field, strlen(cv->field),
 			    &cv->h[i].v, false);
 			putchar('\n');

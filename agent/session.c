@@ -21,17 +21,25 @@
 #define VERSION		MSG_VERSION	/* HELLO; the handshake: HS_VERSION. */
 
 _Static_assert(DB_HS_LIMIT == HS_COUNTER_LIMIT, "one counter limit");
+#define OLDER_PEER	"this office runs an older hamroh; upgrade it"
 
 enum state { ST_WAIT1, ST_WAIT2, ST_OPEN, ST_DONE };
 
 /*
- * What we know of the peer's log, per origin, by key prefix as vectors
- * carry them (MSG_VEC_KEY_LEN bytes).
+ * Per origin we hold, by key prefix as vectors carry them
+ * (MSG_VEC_KEY_LEN bytes): what the peer holds and what we told it.
+ * Entries are made only from our own vector, never from the peer's: an
+ * origin the peer names that we do not hold is ignored, so no vector,
+ * however large, makes us allocate.  They are found through an open
+ * addressing table keyed with SipHash under a per-session key, so no
+ * peer can aim its prefixes at one chain.
  */
 struct pv {
-	uint8_t		key[MSG_VEC_KEY_LEN];
+	uint8_t		key[COMMIT_KEY_LEN];	/* Found by its prefix. */
 	uint64_t	have;		/* Seq the peer holds (HELLO, ACK). */
 	uint64_t	sent;		/* Seq we sent up to (>= have). */
+	uint64_t	ours;		/* Seq we hold, at the last look. */
+	uint64_t	told;		/* Seq our last vector told the peer. */
 };
 
 struct session {
@@ -51,7 +59,17 @@ struct session {
 	size_t		out_off, out_len, out_cap;
 	struct pv	*pv;
 	size_t		npv, apv;
-	bool		hello;		/* Peer's HELLO received. */
+	uint32_t	*ix;		/* Index into pv + 1; 0: empty. */
+	size_t		nix;		/* Slots, a power of 2, > 2 * npv. */
+	uint8_t		hkey[crypto_shorthash_KEYBYTES];
+	bool		vec_stale;	/* Our log may have changed since the
+					   entries' ours were read. */
+	bool		hello_got;	/* Peer's HELLO (its first part), */
+	bool		hello;		/* and its whole vector, received. */
+	bool		vec_more;	/* A VECTOR part must come next, */
+	size_t		vec_total;	/* with this many origins so far. */
+	bool		clock_known;	/* Peer's clock minus ours at its */
+	int64_t		clock_off;	/* HELLO, in ms. */
 	bool		compress;	/* We offer zstd, */
 	bool		zpeer;		/* and the peer did: compress. */
 	struct msg_z	*z;		/* zstd contexts (when we offer). */
@@ -71,6 +89,7 @@ struct session {
 };
 
 static void adapt_batch(struct session *, uint64_t);
+static struct pv *pv_get(struct session *, const uint8_t *);
 
 static void
 rnd(struct session *s, uint8_t *buf, size_t len)
@@ -182,8 +201,11 @@ queue_batch(struct session *s, const msgpack_sbuffer *sb)
 struct vecbuf {
 	struct msg_vec	*v;
 	uint8_t		(*keys)[COMMIT_KEY_LEN];
+	size_t		*pi;		/* Each one's entry in s->pv. */
 	size_t		n, a;
 };
+
+static void vec_free(struct vecbuf *);
 
 static int
 vec_cb(void *arg, const uint8_t *key, uint64_t seq)
@@ -199,6 +221,9 @@ vec_cb(void *arg, const uint8_t *key, uint64_t seq)
 		if ((p = realloc(vb->v, vb->a * sizeof(*vb->v))) == NULL)
 			return (-1);
 		vb->v = p;
+		if ((p = realloc(vb->pi, vb->a * sizeof(*vb->pi))) == NULL)
+			return (-1);
+		vb->pi = p;
 	}
 	memcpy(vb->keys[vb->n], key, COMMIT_KEY_LEN);
 	vb->v[vb->n].seq = seq;
@@ -206,17 +231,34 @@ vec_cb(void *arg, const uint8_t *key, uint64_t seq)
 	return (0);
 }
 
+/*
+ * Load our vector into ${vb}, making an entry for each origin we hold and
+ * noting the seq we hold; s->pv[vb->pi[i]] is origin i's entry, until the
+ * next vec_load().
+ */
 static int
 vec_load(struct session *s, struct vecbuf *vb)
 {
 	char err[STORE_ERRLEN];
+	struct pv *p;
 	size_t i;
 
 	memset(vb, 0, sizeof(*vb));
-	if (db_vector(s->db, vec_cb, vb, err))
+	if (db_vector(s->db, vec_cb, vb, err)) {
+		vec_free(vb);
 		return (fail(s, err, 0));
-	for (i = 0; i < vb->n; i++)
+	}
+	for (i = 0; i < vb->n; i++) {
 		vb->v[i].origin = vb->keys[i];
+		if ((p = pv_get(s, vb->keys[i])) == NULL) {
+			vec_free(vb);
+			return (fail(s, "out of memory", 0));
+		}
+		p->ours = vb->v[i].seq;
+		vb->pi[i] = (size_t)(p - s->pv);
+	}
+	s->st.origins = s->npv;
+	s->vec_stale = false;
 	return (0);
 }
 
@@ -226,65 +268,165 @@ vec_free(struct vecbuf *vb)
 
 	free(vb->v);
 	free(vb->keys);
+	free(vb->pi);
+	memset(vb, 0, sizeof(*vb));
 }
 
-static struct pv *
-pv_get(struct session *s, const uint8_t *key, bool create)
+/*
+ * Make the entries' ours current, reading our vector only if the log
+ * changed since it was last read (session_kick()): with many origins the
+ * read is what costs, not the lookups.
+ */
+static int
+vec_fresh(struct session *s)
 {
-	struct pv *p;
+	struct vecbuf vb;
+
+	if (!s->vec_stale)
+		return (0);
+	if (vec_load(s, &vb))
+		return (-1);
+	vec_free(&vb);
+	return (0);
+}
+
+static size_t
+pv_slot(const struct session *s, const uint8_t *key)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v = 0;
 	size_t i;
 
-	for (i = 0; i < s->npv; i++)
-		if (memcmp(s->pv[i].key, key, MSG_VEC_KEY_LEN) == 0)
-			return (&s->pv[i]);
-	if (!create)
+	crypto_shorthash(h, key, MSG_VEC_KEY_LEN, s->hkey);
+	for (i = 0; i < sizeof(h); i++)
+		v = (v << 8) | h[i];
+	return ((size_t)v & (s->nix - 1));
+}
+
+/* The entry for the origin with prefix ${key}, or NULL. */
+static struct pv *
+pv_find(const struct session *s, const uint8_t *key)
+{
+	size_t i;
+
+	if (s->nix == 0)
 		return (NULL);
+	for (i = pv_slot(s, key); s->ix[i] != 0; i = (i + 1) & (s->nix - 1))
+		if (memcmp(s->pv[s->ix[i] - 1].key, key, MSG_VEC_KEY_LEN) == 0)
+			return (&s->pv[s->ix[i] - 1]);
+	return (NULL);
+}
+
+/* Index pv[${k}] (its key not yet indexed). */
+static void
+pv_index(struct session *s, size_t k)
+{
+	size_t i;
+
+	for (i = pv_slot(s, s->pv[k].key); s->ix[i] != 0;
+	    i = (i + 1) & (s->nix - 1))
+		;
+	s->ix[i] = (uint32_t)(k + 1);
+}
+
+/*
+ * The entry for ${key}, the whole key of an origin we hold (from our own
+ * vector only), made if new; NULL if out of memory.
+ */
+static struct pv *
+pv_get(struct session *s, const uint8_t *key)
+{
+	struct pv *p;
+	uint32_t *ix;
+	size_t k, n;
+
+	if ((p = pv_find(s, key)) != NULL)
+		return (p);
 	if (s->npv == s->apv) {
-		s->apv = s->apv ? 2 * s->apv : 16;
-		if ((p = realloc(s->pv, s->apv * sizeof(*p))) == NULL)
+		n = s->apv ? 2 * s->apv : 16;
+		if ((p = realloc(s->pv, n * sizeof(*p))) == NULL)
 			return (NULL);
 		s->pv = p;
+		s->apv = n;
 	}
-	p = &s->pv[s->npv++];
+	/* At most half full, so chains stay short. */
+	if (2 * (s->npv + 1) >= s->nix) {
+		n = s->nix ? 2 * s->nix : 64;
+		if ((ix = calloc(n, sizeof(*ix))) == NULL)
+			return (NULL);
+		free(s->ix);
+		s->ix = ix;
+		s->nix = n;
+		for (k = 0; k < s->npv; k++)
+			pv_index(s, k);
+	}
+	p = &s->pv[s->npv];
 	memset(p, 0, sizeof(*p));
-	memcpy(p->key, key, MSG_VEC_KEY_LEN);
+	memcpy(p->key, key, COMMIT_KEY_LEN);
+	pv_index(s, s->npv++);
 	return (p);
 }
 
-/* The peer holds ${seq} of ${key}. */
-static int
+/* The peer holds ${seq} of ${key}, if it is an origin we hold. */
+static void
 pv_has(struct session *s, const uint8_t *key, uint64_t seq)
 {
 	struct pv *p;
 
-	if ((p = pv_get(s, key, true)) == NULL)
-		return (fail(s, "out of memory", 0));
+	if ((p = pv_find(s, key)) == NULL) {
+		s->st.vec_ignored++;
+		return;
+	}
 	if (seq > p->have)
 		p->have = seq;
 	if (p->have > p->sent)
 		p->sent = p->have;
-	return (0);
 }
 
+/*
+ * Tell the peer our vector: all of it in HELLO; in an ACK only the
+ * origins that moved since we last told it (it keeps what we told it
+ * before), so an ACK costs what changed, not the size of the network.
+ * Either goes in parts of MSG_VEC_CHUNK origins, HELLO or ACK first and
+ * VECTOR messages after, nothing in between, and never more than
+ * MSG_MAX_ORIGINS in all: what is left out goes in a later ACK.
+ */
 static int
 send_vector(struct session *s, bool hello)
 {
 	msgpack_sbuffer sb;
 	struct vecbuf vb;
-	int r;
+	struct pv *p;
+	size_t i, n, off = 0, k;
+	bool more;
+	int r = 0, e;
 
 	if (vec_load(s, &vb))
 		return (-1);
-	msgpack_sbuffer_init(&sb);
-	r = hello ? msg_hello(&sb, s->name, vb.v, vb.n,
-	    s->compress ? MSG_FEATURE_ZSTD : 0) : msg_ack(&sb, vb.v, vb.n);
-	vec_free(&vb);
-	if (r) {
-		msgpack_sbuffer_destroy(&sb);
-		return (fail(s, "out of memory", 0));
+	for (i = n = 0; i < vb.n && n < MSG_MAX_ORIGINS; i++) {
+		p = &s->pv[vb.pi[i]];
+		if (!hello && p->told >= vb.v[i].seq)
+			continue;
+		p->told = vb.v[i].seq;
+		vb.v[n++] = vb.v[i];
 	}
-	r = queue_frame(s, &sb, false);
-	msgpack_sbuffer_destroy(&sb);
+	do {
+		k = n - off < MSG_VEC_CHUNK ? n - off : MSG_VEC_CHUNK;
+		more = off + k < n;
+		msgpack_sbuffer_init(&sb);
+		if (off > 0)
+			e = msg_vector(&sb, vb.v + off, k, more);
+		else if (hello)
+			e = msg_hello(&sb, s->name, vb.v, k, s->compress ?
+			    MSG_FEATURE_ZSTD : 0, s->now_ms, more);
+		else
+			e = msg_ack(&sb, vb.v, k, more);
+		r = e ? fail(s, "out of memory", 0) : queue_frame(s, &sb,
+		    false);
+		msgpack_sbuffer_destroy(&sb);
+		off += k;
+	} while (r == 0 && off < n);
+	vec_free(&vb);
 	return (r);
 }
 
@@ -333,6 +475,8 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	s->arg = cfg->arg;
 	s->now_ms = cfg->now_ms;
 	s->batch_limit = SESSION_BATCH_MIN;
+	s->vec_stale = true;
+	crypto_shorthash_keygen(s->hkey);
 	s->compress = cfg->compress;
 	if (s->compress && (s->z = msg_z_new()) == NULL) {
 		snprintf(err, SESSION_ERRLEN, "out of memory");
@@ -529,6 +673,7 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	struct db_counts dc;
 	char err[STORE_ERRLEN], msg[SESSION_ERRLEN];
 	uint8_t origin[COMMIT_KEY_LEN];
+	struct pv *p;
 	uint64_t seq;
 	size_t i;
 	int r;
@@ -571,12 +716,20 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	s->st.held += dc.held;
 	s->st.forks += dc.fork;
 	s->st.batches_applied++;
-	/* What the peer sent, it has: never send it back. */
-	for (i = 0; i < n; i++)
-		if (commit_peek(cs[i].body, cs[i].len, origin,
-		    &seq) == 0 && pv_has(s, origin, seq))
-			return (-1);
-	return (send_vector(s, false));
+	/* The ACK; it also makes entries for origins new to us, */
+	if (send_vector(s, false))
+		return (-1);
+	/* and what the peer sent, it has: never send it back. */
+	for (i = 0; i < n; i++) {
+		if (commit_peek(cs[i].body, cs[i].len, origin, &seq) != 0 ||
+		    (p = pv_find(s, origin)) == NULL)
+			continue;
+		if (seq > p->have)
+			p->have = seq;
+		if (p->have > p->sent)
+			p->sent = p->have;
+	}
+	return (0);
 }
 
 /*
@@ -600,12 +753,87 @@ unzstd(struct session *s, struct msg *m)
 	return (r);
 }
 
+/* The peer broke the session's rules: say so, and end it. */
+static int
+protocol_error(struct session *s, const char *what)
+{
+
+	session_bye(s, "protocol error");
+	return (fail(s, what, 0));
+}
+
+/*
+ * One part of the peer's vector (HELLO, ACK or VECTOR; ${first} for HELLO
+ * and ACK).  Origins we do not hold are skipped: nothing is made for
+ * them.  A HELLO's vector, whole, lets us start sending.
+ */
+static int
+got_vector(struct session *s, const struct msg *m, bool first)
+{
+	size_t i;
+	char why[80];
+
+	if (first)
+		s->vec_total = 0;
+	if (m->nvec > MSG_MAX_ORIGINS - s->vec_total) {
+		snprintf(why, sizeof(why), "peer sent a vector of more than "
+		    "%d origins", MSG_MAX_ORIGINS);
+		return (protocol_error(s, why));
+	}
+	s->vec_total += m->nvec;
+	for (i = 0; i < m->nvec; i++)
+		pv_has(s, m->vec[i].origin, m->vec[i].seq);
+	s->vec_more = m->more;
+	if (!s->vec_more && !s->hello) {
+		s->hello = true;
+		s->quiet = false;
+	}
+	return (0);
+}
+
+/* The peer's HELLO: its version, name, features, clock, vector. */
+static int
+got_hello(struct session *s, const struct msg *m)
+{
+	char why[SESSION_ERRLEN];
+
+	if (s->hello_got)
+		return (protocol_error(s, "peer sent a second HELLO"));
+	s->hello_got = true;
+	if (m->ver_max < VERSION) {
+		session_bye(s, OLDER_PEER);
+		snprintf(why, sizeof(why), "%s (it speaks session protocol "
+		    "%llu, this office %d)", OLDER_PEER,
+		    (unsigned long long)m->ver_max, VERSION);
+		return (fail(s, why, 0));
+	}
+	if (m->ver_min > VERSION) {
+		session_bye(s, "protocol version not supported");
+		snprintf(why, sizeof(why), "the peer runs a newer hamroh "
+		    "(session protocol %llu, this office %d); upgrade this "
+		    "office", (unsigned long long)m->ver_min, VERSION);
+		return (fail(s, why, 0));
+	}
+	snprintf(s->peer_name, sizeof(s->peer_name), "%.*s",
+	    (int)m->text_len, m->text);
+	/* Other feature bits are for later versions: ignored. */
+	s->zpeer = (m->features & MSG_FEATURE_ZSTD) != 0;
+	/* Its clock when it sent, ours when it came: skew less transit. */
+	s->clock_known = true;
+	if (m->clock >= s->now_ms)
+		s->clock_off = m->clock - s->now_ms > INT64_MAX ? INT64_MAX :
+		    (int64_t)(m->clock - s->now_ms);
+	else
+		s->clock_off = s->now_ms - m->clock > INT64_MAX ? -INT64_MAX :
+		    -(int64_t)(s->now_ms - m->clock);
+	return (got_vector(s, m, true));
+}
+
 static int
 got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 {
 	msgpack_sbuffer sb;
 	struct msg m;
-	size_t i;
 	int r;
 
 	if ((r = msg_decode(b, len, &m)) == PROTO_OK && m.type == MSG_ZSTD)
@@ -615,41 +843,38 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		session_bye(s, "malformed message");
 		return (fail(s, "peer sent a malformed message", r));
 	}
-	if (!s->hello && m.type != MSG_HELLO && m.type != MSG_BYE) {
+	if (!s->hello_got && m.type != MSG_HELLO && m.type != MSG_BYE) {
 		msg_fini(&m);
 		return (fail(s, "peer spoke before HELLO", 0));
 	}
+	/* A vector in parts: its parts come one after the other. */
+	if (s->vec_more && m.type != MSG_VECTOR && m.type != MSG_BYE) {
+		msg_fini(&m);
+		return (protocol_error(s, "peer broke off its vector"));
+	}
 	switch (m.type) {
 	case MSG_HELLO:
-		if (m.ver_min > VERSION || m.ver_max < VERSION) {
-			msg_fini(&m);
-			session_bye(s, "protocol version not supported");
-			return (fail(s, "peer speaks another protocol version",
-			    0));
-		}
-		snprintf(s->peer_name, sizeof(s->peer_name), "%.*s",
-		    (int)m.text_len, m.text);
-		/* Other feature bits are for later versions: ignored. */
-		s->zpeer = (m.features & MSG_FEATURE_ZSTD) != 0;
-		for (i = 0; i < m.nvec; i++)
-			if (pv_has(s, m.vec[i].origin, m.vec[i].seq)) {
-				msg_fini(&m);
-				return (-1);
-			}
-		s->hello = true;
-		s->quiet = false;
-		r = 0;
+		r = got_hello(s, &m);
+		break;
+	case MSG_VECTOR:
+		r = s->vec_more ? got_vector(s, &m, false) :
+		    protocol_error(s, "peer sent a vector part out of place");
 		break;
 	case MSG_COMMITS:
 		r = got_commits(s, &m);
 		break;
 	case MSG_ACK:
+		/* One ACK per batch we sent, never more. */
+		if (s->st.acks >= s->st.batches_sent) {
+			r = protocol_error(s, "peer acknowledged a batch we "
+			    "did not send");
+			break;
+		}
 		adapt_batch(s, s->now_ms - s->sent_at[s->st.acks %
 		    SESSION_WINDOW]);
 		s->st.acks++;
 		s->quiet = false;	/* The window opened. */
-		for (r = 0, i = 0; i < m.nvec && r == 0; i++)
-			r = pv_has(s, m.vec[i].origin, m.vec[i].seq);
+		r = got_vector(s, &m, true);
 		break;
 	case MSG_PING:
 		msgpack_sbuffer_init(&sb);
@@ -664,6 +889,7 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		r = got_part(s, &m);
 		break;
 	case MSG_BYE:
+		/* Its text is clean (msg_decode()); logs escape it anyway. */
 		snprintf(s->err, sizeof(s->err), "peer said goodbye: %.*s",
 		    (int)m.text_len, m.text);
 		s->state = ST_DONE;
@@ -729,6 +955,7 @@ session_kick(struct session *s)
 {
 
 	s->quiet = false;
+	s->vec_stale = true;
 }
 
 void
@@ -817,18 +1044,18 @@ int
 session_pump(struct session *s)
 {
 	msgpack_sbuffer msg;
-	struct vecbuf vb;
 	struct batch b;
 	char err[STORE_ERRLEN];
 	size_t i;
 	int r = 0;
 
-	if (s->state != ST_OPEN || !s->hello)
+	/* Not before the peer's whole vector, nor in the middle of one. */
+	if (s->state != ST_OPEN || !s->hello || s->vec_more)
 		return (s->state == ST_DONE ? -1 : 0);
 	/* Called on every read and write: cheap when there is nothing new. */
 	if (s->quiet)
 		return (0);
-	if (vec_load(s, &vb))
+	if (vec_fresh(s))
 		return (-1);
 	while (r == 0 && s->out_len - s->out_off < SESSION_HIGH_WATER &&
 	    s->st.batches_sent - s->st.acks < SESSION_WINDOW) {
@@ -836,14 +1063,11 @@ session_pump(struct session *s)
 		b.s = s;
 		msgpack_sbuffer_init(&b.sb);
 		s->sent_at[s->st.batches_sent % SESSION_WINDOW] = s->now_ms;
-		for (i = 0; i < vb.n && b.bytes < s->batch_limit; i++) {
-			if ((b.p = pv_get(s, vb.v[i].origin, true)) == NULL) {
-				r = fail(s, "out of memory", 0);
-				break;
-			}
-			if (vb.v[i].seq <= b.p->sent)
+		for (i = 0; i < s->npv && b.bytes < s->batch_limit; i++) {
+			b.p = &s->pv[i];
+			if (b.p->ours <= b.p->sent)
 				continue;
-			if (db_commits_from(s->db, vb.v[i].origin, b.p->sent,
+			if (db_commits_from(s->db, b.p->key, b.p->sent,
 			    s->batch_limit - b.bytes, batch_cb, &b,
 			    err) < 0) {
 				r = fail(s, err, 0);
@@ -889,7 +1113,6 @@ session_pump(struct session *s)
 			break;
 		}
 	}
-	vec_free(&vb);
 	return (r);
 }
 
@@ -898,44 +1121,34 @@ session_lag(struct session *s, uint64_t *they_lack, uint64_t *we_lack)
 {
 	struct vecbuf vb;
 	struct pv *p;
-	size_t i, j;
+	size_t i;
 
+	/* Not a hot path (status, every few seconds): read it anew. */
 	*they_lack = *we_lack = 0;
 	if (!s->hello || vec_load(s, &vb))
 		return;
-	for (i = 0; i < vb.n; i++) {
-		p = pv_get(s, vb.v[i].origin, false);
-		if (p == NULL || p->have < vb.v[i].seq)
-			*they_lack += vb.v[i].seq - (p ? p->have : 0);
-	}
-	for (j = 0; j < s->npv; j++) {
-		for (i = 0; i < vb.n; i++)
-			if (memcmp(vb.v[i].origin, s->pv[j].key,
-			    MSG_VEC_KEY_LEN) == 0)
-				break;
-		if (i == vb.n)
-			*we_lack += s->pv[j].have;
-		else if (s->pv[j].have > vb.v[i].seq)
-			*we_lack += s->pv[j].have - vb.v[i].seq;
-	}
 	vec_free(&vb);
+	for (i = 0; i < s->npv; i++) {
+		p = &s->pv[i];
+		if (p->have < p->ours)
+			*they_lack += p->ours - p->have;
+		else
+			*we_lack += p->have - p->ours;
+	}
 }
 
 bool
 session_idle(struct session *s)
 {
 	struct vecbuf vb;
-	struct pv *p;
 	bool idle = true;
 	size_t i;
 
 	if (s->state != ST_OPEN || !s->hello || vec_load(s, &vb))
 		return (false);
-	for (i = 0; i < vb.n && idle; i++) {
-		p = pv_get(s, vb.v[i].origin, false);
-		idle = p != NULL && p->have >= vb.v[i].seq;
-	}
 	vec_free(&vb);
+	for (i = 0; i < s->npv && idle; i++)
+		idle = s->pv[i].have >= s->pv[i].ours;
 	return (idle && s->out_len == s->out_off);
 }
 
@@ -980,6 +1193,14 @@ session_peer(const struct session *s)
 }
 
 bool
+session_peer_clock_offset(const struct session *s, int64_t *off_ms)
+{
+
+	*off_ms = s->clock_known ? s->clock_off : 0;
+	return (s->clock_known);
+}
+
+bool
 session_zstd(const struct session *s)
 {
 
@@ -1021,6 +1242,7 @@ session_free(struct session *s)
 		sodium_free(s->sk);
 	free(s->out);
 	free(s->pv);
+	free(s->ix);
 	free(s->part);
 	msg_z_free(s->z);
 	free(s);

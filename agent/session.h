@@ -10,10 +10,17 @@
  * the handshake (protocol/hs.c) with mac1 and a replay counter, then
  * frames (protocol/frame.c) carrying messages (protocol/msg.c):
  *
- *   both:  HELLO(vector, features)
+ *   both:  HELLO(version, vector, features, clock), once, its vector
+ *          continued in VECTOR messages when it outgrows a frame
  *   then:  COMMITS the peer lacks, from the log in seq order per origin,
  *          produced only while the output is below a high-water mark;
- *          ACK(vector) after each applied batch; PING/PONG; BYE.
+ *          ACK(what moved in our vector) after each applied batch, no
+ *          more ACKs than batches; PING/PONG; BYE.
+ *
+ * Whatever the peer sends costs bounded work: one HELLO, vectors capped
+ * at MSG_MAX_ORIGINS in all, looked up by hash, and origins we do not
+ * hold ignored rather than remembered.  Anything else out of order ends
+ * the session with BYE "protocol error".
  *
  * When both HELLOs offered zstd (features bit 0; cfg.compress on our
  * side), each COMMITS or PART message goes as a ZSTD message if that is
@@ -77,6 +84,9 @@ struct session_stats {
 	uint64_t	held, forks;
 	uint64_t	commit_bytes_out;	/* Bodies and signatures sent. */
 	uint64_t	zmsgs_out, zmsgs_in;	/* ZSTD messages. */
+	uint64_t	origins;		/* Origins tracked: ours. */
+	uint64_t	vec_ignored;		/* Peer's vector entries for
+						   origins we do not hold. */
 };
 
 /**
@@ -129,6 +139,15 @@ bool session_synced(const struct session *);
 /* The peer's Ed25519 id (32 bytes) once known, else NULL. */
 const uint8_t *session_peer(const struct session *);
 
+/*
+ * session_peer_clock_offset(s, off_ms):
+ * Whether the peer's HELLO told its clock; if so ${off_ms} is its clock
+ * when it sent HELLO minus ours when HELLO came, in ms, else 0: the
+ * peer's skew less the transit time (a peer whose clock is right looks
+ * behind by a few ms on a LAN, by seconds on a slow link).
+ */
+bool session_peer_clock_offset(const struct session *, int64_t *);
+
 /* Whether both sides offered zstd, so batches go compressed. */
 bool session_zstd(const struct session *);
 
@@ -147,7 +166,8 @@ void session_clock(struct session *, uint64_t);
 /*
  * session_lag(s, they_lack, we_lack):
  * Commits we hold that the peer lacks, and commits the peer said it holds
- * that we lack, by the vectors exchanged so far.
+ * that we lack, by the vectors exchanged so far.  Origins we hold none of
+ * are not counted (their entries are ignored): the peer sends them anyway.
  */
 void session_lag(struct session *, uint64_t *, uint64_t *);
 

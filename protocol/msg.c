@@ -29,35 +29,156 @@ pack_vec(msgpack_packer *pk, const struct msg_vec *v, size_t n)
 	return (e);
 }
 
+size_t
+msg_utf8_char(const uint8_t *p, size_t n, uint32_t *cp)
+{
+	uint32_t c, min;
+	size_t len, i;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return (1);
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		c = p[0] & 0x1f;
+		min = 0x80;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		c = p[0] & 0x0f;
+		min = 0x800;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		c = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return (0);	/* A continuation byte, C0, C1 or F5..FF. */
+	if (n < len)
+		return (0);
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return (0);
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong, a surrogate (CESU, WTF-8), or past Unicode. */
+	if (c < min || (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return (0);
+	*cp = c;
+	return (len);
+}
+
+bool
+msg_is_control(uint32_t cp)
+{
+
+	return (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f));
+}
+
+bool
+msg_text_ok(const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	uint32_t cp;
+	size_t k;
+
+	while (n > 0) {
+		if ((k = msg_utf8_char(p, n, &cp)) == 0 || msg_is_control(cp))
+			return (false);
+		p += k;
+		n -= k;
+	}
+	return (true);
+}
+
+/*
+ * Pack ${s} as a str of at most ${max} bytes that any decoder accepts:
+ * whole characters only, each control character or invalid byte as '?'.
+ * Ours are plain text already; this keeps a long or odd one (a reason
+ * quoting a record) from making the peer refuse the whole message.
+ */
+static int
+pack_text(msgpack_packer *pk, const char *s, size_t max)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t n = strlen(s), len = 0, k;
+	uint32_t cp;
+	char *t;
+	int e;
+
+	if (n > 4 * max)
+		n = 4 * max;	/* Enough to fill max, whatever is cut. */
+	if ((t = malloc(max + 1)) == NULL)
+		return (-1);
+	while (n > 0) {
+		k = msg_utf8_char(p, n, &cp);
+		if (k == 0 || msg_is_control(cp)) {
+			if (len + 1 > max)
+				break;
+			t[len++] = '?';
+			k = k == 0 ? 1 : k;
+		} else {
+			if (len + k > max)
+				break;
+			memcpy(t + len, p, k);
+			len += k;
+		}
+		p += k;
+		n -= k;
+	}
+	e = msgpack_pack_str_with_body(pk, t, len);
+	free(t);
+	return (e);
+}
+
 int
 msg_hello(msgpack_sbuffer *sb, const char *name, const struct msg_vec *v,
-    size_t n, uint64_t features)
+    size_t n, uint64_t features, uint64_t clock, bool more)
 {
 	msgpack_packer pk;
 	int e = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, 6);
+	e |= msgpack_pack_array(&pk, 8);
 	e |= msgpack_pack_uint8(&pk, MSG_HELLO);
 	e |= msgpack_pack_uint8(&pk, MSG_VERSION);
 	e |= msgpack_pack_uint8(&pk, MSG_VERSION);
-	e |= msgpack_pack_str_with_body(&pk, name, strlen(name));
+	e |= pack_text(&pk, name, MSG_NAME_MAX);
 	e |= pack_vec(&pk, v, n);
 	e |= msgpack_pack_uint64(&pk, features);
+	e |= msgpack_pack_uint64(&pk, clock);
+	e |= more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
+	return (e ? -1 : 0);
+}
+
+/* ACK and VECTOR: [type, vector, more]. */
+static int
+pack_vecmsg(msgpack_sbuffer *sb, enum msg_type t, const struct msg_vec *v,
+    size_t n, bool more)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 3);
+	e |= msgpack_pack_uint8(&pk, (uint8_t)t);
+	e |= pack_vec(&pk, v, n);
+	e |= more ? msgpack_pack_true(&pk) : msgpack_pack_false(&pk);
 	return (e ? -1 : 0);
 }
 
 int
-msg_ack(msgpack_sbuffer *sb, const struct msg_vec *v, size_t n)
+msg_ack(msgpack_sbuffer *sb, const struct msg_vec *v, size_t n, bool more)
 {
-	msgpack_packer pk;
-	int e = 0;
 
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, 2);
-	e |= msgpack_pack_uint8(&pk, MSG_ACK);
-	e |= pack_vec(&pk, v, n);
-	return (e ? -1 : 0);
+	return (pack_vecmsg(sb, MSG_ACK, v, n, more));
+}
+
+int
+msg_vector(msgpack_sbuffer *sb, const struct msg_vec *v, size_t n,
+    bool more)
+{
+
+	return (pack_vecmsg(sb, MSG_VECTOR, v, n, more));
 }
 
 int
@@ -104,15 +225,12 @@ int
 msg_bye(msgpack_sbuffer *sb, const char *reason)
 {
 	msgpack_packer pk;
-	size_t len = strlen(reason);
 	int e = 0;
 
-	if (len > MSG_REASON_MAX)
-		len = MSG_REASON_MAX;
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	e |= msgpack_pack_array(&pk, 2);
 	e |= msgpack_pack_uint8(&pk, MSG_BYE);
-	e |= msgpack_pack_str_with_body(&pk, reason, len);
+	e |= pack_text(&pk, reason, MSG_REASON_MAX);
 	return (e ? -1 : 0);
 }
 
@@ -181,11 +299,17 @@ get_vec(struct msg *m, const msgpack_object *o)
 	return (PROTO_OK);
 }
 
+/*
+ * A name or reason: logged and shown, so no newline may forge a line and
+ * no escape sequence may reach a terminal (agent/log.c escapes on output
+ * too, for text that came by other ways).
+ */
 static int
 get_text(struct msg *m, const msgpack_object *o, size_t max)
 {
 
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max)
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max ||
+	    !msg_text_ok(o->via.str.ptr, o->via.str.size))
 		return (PROTO_EMSG);
 	m->text = o->via.str.ptr;
 	m->text_len = o->via.str.size;
@@ -214,18 +338,30 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 	m->type = (enum msg_type)a[0].via.u64;
 	switch (a[0].via.u64) {
 	case MSG_HELLO:
-		if (n != 6 || !is_uint(&a[1]) || !is_uint(&a[2]) ||
-		    !is_uint(&a[5]))
+		/*
+		 * [1, ver_min, ver_max, ...] in every version: a HELLO of
+		 * another is read that far, for the session to say so.
+		 */
+		if (n < 3 || !is_uint(&a[1]) || !is_uint(&a[2]))
 			return (PROTO_EMSG);
 		m->ver_min = a[1].via.u64;
 		m->ver_max = a[2].via.u64;
+		if (m->ver_min > MSG_VERSION || m->ver_max < MSG_VERSION)
+			return (PROTO_OK);
+		if (n != 8 || !is_uint(&a[5]) || !is_uint(&a[6]) ||
+		    a[7].type != MSGPACK_OBJECT_BOOLEAN)
+			return (PROTO_EMSG);
 		m->features = a[5].via.u64;
+		m->clock = a[6].via.u64;
+		m->more = a[7].via.boolean;
 		if (get_text(m, &a[3], MSG_NAME_MAX))
 			return (PROTO_EMSG);
 		return (get_vec(m, &a[4]));
 	case MSG_ACK:
-		if (n != 2)
+	case MSG_VECTOR:
+		if (n != 3 || a[2].type != MSGPACK_OBJECT_BOOLEAN)
 			return (PROTO_EMSG);
+		m->more = a[2].via.boolean;
 		return (get_vec(m, &a[1]));
 	case MSG_COMMITS:
 		if (n != 2 || a[1].type != MSGPACK_OBJECT_ARRAY ||

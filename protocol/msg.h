@@ -12,9 +12,9 @@
  * Session messages, one per frame, each a msgpack array whose first
  * element is the type (see PROTOCOL.md):
  *
- *   HELLO   [1, ver_min, ver_max, name, vector, features]
+ *   HELLO   [1, ver_min, ver_max, name, vector, features, clock, more]
  *   COMMITS [2, [[body(bin), sig(bin 64)], ...]]
- *   ACK     [3, vector]
+ *   ACK     [3, vector, more]
  *   PING    [4, nonce]
  *   PONG    [5, nonce]
  *   BYE     [6, reason]
@@ -25,15 +25,33 @@
  *              zstd frame whose content is exactly raw_len bytes, the
  *              encoding of that message; only to a peer whose HELLO set
  *              MSG_FEATURE_ZSTD and only when we set it too
+ *   VECTOR  [9, vector, more]
+ *           -- the next part of the vector of the HELLO or ACK before it
  *
  *   vector = [[origin(bin 8), seq], ...]   (the first 8 bytes of each key:
  *            a vector of 50 offices fits in well under 1 KiB)
+ *   clock  = the sender's wall clock when it sent HELLO, in ms
+ *   more   = true when a VECTOR message follows with more of the vector
+ *
+ * A vector of up to MSG_MAX_ORIGINS origins does not fit in one frame
+ * (some 20 bytes an origin): it goes as HELLO or ACK with its first
+ * MSG_VEC_CHUNK origins and VECTOR messages with the rest, nothing in
+ * between.  The session (agent/session.c) caps the sum.
+ *
+ * A HELLO whose versions do not include MSG_VERSION is decoded only as
+ * far as ver_min and ver_max (the rest is another version's layout), so
+ * that the session can say which side to upgrade.
+ *
+ * Names and reasons are UTF-8 with no control character (C0, DEL, C1):
+ * a decoder refuses any other, and the encoders make their text so.
  *
  * Decoding walks every header first (mpcheck) so no declared count or
  * length can make msgpack-c allocate beyond the frame, then checks every
  * field's type and limit before anything reads it.
  */
-#define MSG_VERSION		1
+#define MSG_VERSION		2	/* 2: clock, vectors over frames. */
+/* Origins per HELLO, ACK or VECTOR we send: at most 20 bytes each. */
+#define MSG_VEC_CHUNK		32768
 #define MSG_KEY_LEN		32
 #define MSG_VEC_KEY_LEN		8	/* Origins in a vector: a key prefix. */
 #define MSG_SIG_LEN		64
@@ -57,7 +75,8 @@ enum msg_type {
 	MSG_PONG,
 	MSG_BYE,
 	MSG_PART,
-	MSG_ZSTD
+	MSG_ZSTD,
+	MSG_VECTOR
 };
 
 struct msg_vec {
@@ -76,10 +95,12 @@ struct msg_commit {
 struct msg {
 	enum msg_type		type;
 	uint64_t		ver_min, ver_max, features, nonce;
+	uint64_t		clock;		/* HELLO: sender's ms. */
 	const char		*text;		/* HELLO name, BYE reason. */
 	size_t			text_len;
 	size_t			nvec;
 	struct msg_vec		*vec;
+	bool			more;		/* HELLO, ACK, VECTOR. */
 	size_t			ncommits;
 	struct msg_commit	*commits;
 	uint64_t		total, offset;	/* PART; its bytes and sig are
@@ -102,10 +123,17 @@ int msg_decode(const uint8_t *, size_t, struct msg *);
 /* Free what msg_decode() allocated; a no-op on a zeroed ${m}. */
 void msg_fini(struct msg *);
 
-/* Encoders: append one message to ${sb}; 0 or -1 (out of memory). */
+/*
+ * Encoders: append one message to ${sb}; 0 or -1 (out of memory).
+ * msg_hello(sb, name, vec, n, features, clock, more); msg_ack() and
+ * msg_vector() take the vector and more.  A name or reason is sent as
+ * valid text: cut at a character boundary to its limit, each control
+ * character or invalid byte replaced by '?'.
+ */
 int msg_hello(msgpack_sbuffer *, const char *, const struct msg_vec *,
-    size_t, uint64_t);
-int msg_ack(msgpack_sbuffer *, const struct msg_vec *, size_t);
+    size_t, uint64_t, uint64_t, bool);
+int msg_ack(msgpack_sbuffer *, const struct msg_vec *, size_t, bool);
+int msg_vector(msgpack_sbuffer *, const struct msg_vec *, size_t, bool);
 int msg_commits_begin(msgpack_sbuffer *, size_t);
 int msg_commits_add(msgpack_sbuffer *, const uint8_t *, size_t,
     const uint8_t *);
@@ -114,6 +142,21 @@ int msg_bye(msgpack_sbuffer *, const char *);
 int msg_part(msgpack_sbuffer *, uint64_t, uint64_t, const uint8_t *, size_t,
     const uint8_t *);
 int msg_zstd(msgpack_sbuffer *, uint64_t, const uint8_t *, size_t);
+
+/**
+ * msg_utf8_char(p, n, cp):
+ * The length (1 to 4) of the well-formed UTF-8 sequence at the start of
+ * ${p} (${n} > 0 bytes), its code point in ${cp}; 0 if there is none
+ * (a stray or missing continuation byte, an overlong form, a surrogate,
+ * beyond U+10FFFF, or cut short).
+ */
+size_t msg_utf8_char(const uint8_t *, size_t, uint32_t *);
+
+/* Whether ${cp} is a control character: C0, DEL or C1. */
+bool msg_is_control(uint32_t);
+
+/* Whether ${s} (${n} bytes) is UTF-8 with no control character. */
+bool msg_text_ok(const char *, size_t);
 
 /*
  * Compression of COMMITS and PART (PROTOCOL.md, "Compression").  One

@@ -6,6 +6,7 @@
  *
  *   bench [--n N] [--hamroh PATH] [--input FILE] [--gen PATH]
  *         [--dir BASE] [--adds K] [--reps R] [--keep]
+ *         [--vec-known K] [--vector-only]
  *
  * The input is --input FILE (JSON Lines; generated into FILE first if it
  * does not exist, so a Makefile can cache it) or, without it, N records
@@ -13,6 +14,7 @@
  * ../shared/bench/gen_consultations.py, relative to the repository).  The
  * scratch dir is a mkdtemp() under --dir (default $TMPDIR, else /tmp),
  * removed at exit unless --keep.  Timed runs take the best of --reps.
+ * --vector-only prints the vector figure alone (no input, no hamroh).
  *
  * Figures:
  *   import      N generated consultations in one transaction, in process
@@ -40,6 +42,13 @@
  *   add         K single-record transactions (fsync included): p50, p99;
  *               vs the p50 of single-row INSERT transactions, interleaved.
  *   size        Bytes per record of hamroh.db vs the raw table.
+ *   vector      CPU time for a session to take a peer's HELLO carrying
+ *               MSG_MAX_ORIGINS (100,000) origins, in HELLO and VECTOR
+ *               frames (it outgrows one): none of them held by the
+ *               receiver (a hostile vector), then --vec-known of them
+ *               held (their lookups hit and update).  Target < 50 ms;
+ *               the limit is decrypting and decoding the same frames
+ *               alone (ratio: that time over the session's).
  *
  * Every ratio is hamroh's figure over the limit in the direction where 1 is
  * the limit: rates hamroh/raw, latency raw/hamroh, size raw/hamroh.  A
@@ -69,11 +78,18 @@
 #include "agent/cli.h"
 #include "agent/conf.h"
 #include "agent/json.h"
+#include "agent/session.h"
+#include "protocol/frame.h"
+#include "protocol/hs.h"
+#include "protocol/limits.h"
+#include "protocol/msg.h"
 #include "store/db.h"
 #include "store/schema.h"
 #include "store/trust.h"
 
 #define DEF_N		100000
+#define DEF_VEC_KNOWN	100000	/* Origins of the receiver, in "vector". */
+#define VEC_TARGET_MS	50.0
 #define DEF_ADDS	300
 #define DEF_REPS	3	/* Best of: the disk is noisy, fsync more so. */
 #define DEF_GEN		"../shared/bench/gen_consultations.py"
@@ -109,10 +125,10 @@ struct rec {
 };
 
 struct opts {
-	size_t		n, adds;
+	size_t		n, adds, vec_known;
 	int		reps;
 	const char	*hamroh, *input, *gen, *base;
-	bool		keep;
+	bool		keep, vector_only;
 };
 
 static const struct coll_def *coll;
@@ -1026,6 +1042,311 @@ latency(struct db *db, sqlite3 *h, sqlite3_stmt *ins, const struct rec *recs,
 	}
 }
 
+/* ---- A peer's vector: 100,000 origins over several frames. ---- */
+
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+struct vkeys {
+	uint8_t		(*k)[MSG_VEC_KEY_LEN];
+	uint64_t	*seq;
+	size_t		n;
+};
+
+static int
+vkeys_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct vkeys *vk = arg;
+
+	memcpy(vk->k[vk->n], key, MSG_VEC_KEY_LEN);
+	vk->seq[vk->n++] = seq;
+	return (0);
+}
+
+/*
+ * A responder session on ${db} after a handshake with a fresh peer; the
+ * peer's transmit key in ${tx} (what the session decrypts with).
+ */
+static struct session *
+vec_session(struct db *db, const uint8_t *netkey, uint8_t tx[HS_KEY_LEN],
+    uint64_t now)
+{
+	uint8_t sk[64], psk[64], ppk[32], xs[32], xp[32], peer_x[32];
+	uint8_t e[32], k[32], pro[HS_PROLOGUE_LEN], p1[SESSION_HS_PAYLOAD1];
+	uint8_t m1[SESSION_MSG1_LEN], p2[SESSION_HS_PAYLOAD2];
+	uint8_t rx[HS_KEY_LEN], h[HS_HASH_LEN];
+	struct session_cfg cfg;
+	char err[SESSION_ERRLEN];
+	struct session *s;
+	struct hs hs;
+	const uint8_t *out;
+	size_t n, i;
+
+	if (db_copy_signer(db, sk))
+		die("vector: no signer");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.db = db;
+	cfg.ed_sk = sk;
+	cfg.netkey = netkey;
+	cfg.name = "bench";
+	cfg.now_ms = now;
+	if ((s = session_new(&cfg, err)) == NULL)
+		die("session_new: %s", err);
+	crypto_sign_keypair(ppk, psk);
+	if (hs_x25519_keys(psk, xs, xp) || hs_x25519_pub(sk + 32, peer_x))
+		die("vector: keys");
+	memset(p1, 0, sizeof(p1));
+	memcpy(p1, ppk, 32);
+	for (i = 0; i < 8; i++)
+		p1[32 + i] = (uint8_t)(now >> (56 - 8 * i));
+	p1[40] = HS_VERSION;
+	hs_prologue(netkey, pro);
+	hs_init(&hs, true, pro, sizeof(pro), xs, peer_x, netkey);
+	randombytes_buf(e, sizeof(e));
+	if (hs_write1(&hs, e, p1, sizeof(p1), m1))
+		die("vector: message 1");
+	hs_mac1_key(netkey, peer_x, k);
+	hs_mac1(k, m1, HS_MSG1_LEN(SESSION_HS_PAYLOAD1),
+	    m1 + HS_MSG1_LEN(SESSION_HS_PAYLOAD1));
+	if (session_input(s, m1, sizeof(m1), now) != 0)
+		die("vector: message 1 refused: %s", session_error(s));
+	session_output(s, &out, &n);
+	if (n < SESSION_MSG2_LEN || hs_read2(&hs, out, SESSION_MSG2_LEN, p2) ||
+	    hs_split(&hs, tx, rx, h))
+		die("vector: message 2");
+	session_consumed(s, n);		/* Its HELLO: not ours to read. */
+	hs_fini(&hs);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(psk, sizeof(psk));
+	return (s);
+}
+
+/*
+ * The stream a peer sends after the handshake, keyed with ${tx}: the
+ * stream header, then ${v} (${n} origins) as HELLO and VECTOR frames.
+ */
+static uint8_t *
+vec_wire(const uint8_t tx[HS_KEY_LEN], const struct msg_vec *v, size_t n,
+    uint64_t now, size_t *len, size_t *nframes)
+{
+	struct frame_enc enc;
+	msgpack_sbuffer sb;
+	uint8_t *w, hdr[FRAME_HDR_LEN];
+	size_t off = 0, k, cap, wl;
+
+	cap = FRAME_HDR_LEN + (n / MSG_VEC_CHUNK + 1) *
+	    FRAME_WIRE_LEN(FRAME_MAX_LEN);
+	if ((w = malloc(cap)) == NULL)
+		die("out of memory");
+	frame_enc_init(&enc, tx, hdr);
+	memcpy(w, hdr, sizeof(hdr));
+	wl = sizeof(hdr);
+	*nframes = 0;
+	msgpack_sbuffer_init(&sb);
+	do {
+		k = n - off < MSG_VEC_CHUNK ? n - off : MSG_VEC_CHUNK;
+		msgpack_sbuffer_clear(&sb);
+		if ((off == 0 ? msg_hello(&sb, "peer", v, k, 0, now,
+		    off + k < n) : msg_vector(&sb, v + off, k, off + k < n)) ||
+		    sb.size > FRAME_MAX_LEN ||
+		    frame_enc(&enc, (const uint8_t *)sb.data, sb.size, false,
+		    w + wl) != 0)
+			die("vector: encoding");
+		wl += FRAME_WIRE_LEN(sb.size);
+		off += k;
+		(*nframes)++;
+	} while (off < n);
+	msgpack_sbuffer_destroy(&sb);
+	sodium_memzero(&enc, sizeof(enc));
+	*len = wl;
+	return (w);
+}
+
+/* The floor: decrypt and decode ${w} alone; CPU seconds. */
+static double
+vec_floor(const uint8_t tx[HS_KEY_LEN], const uint8_t *w, size_t len)
+{
+	struct frame_dec *dec;
+	const uint8_t *body;
+	struct msg m;
+	size_t blen;
+	ssize_t used;
+	double t;
+	bool final;
+
+	if ((dec = frame_dec_new(tx)) == NULL)
+		die("out of memory");
+	t = cpu_s();
+	while (len > 0) {
+		if ((used = frame_dec_feed(dec, w, len, &body, &blen,
+		    &final)) < 0)
+			die("vector: floor decrypt");
+		w += used;
+		len -= (size_t)used;
+		if (body != NULL) {
+			if (msg_decode(body, blen, &m) != 0)
+				die("vector: floor decode");
+			msg_fini(&m);
+		}
+	}
+	t = cpu_s() - t;
+	frame_dec_free(dec);
+	return (t);
+}
+
+/*
+ * One case: a receiver on ${db} takes ${v}; best CPU time of ${reps},
+ * and the floor's.  ${ignored}: how many entries it must have ignored.
+ */
+static void
+vec_case(struct db *db, const uint8_t *netkey, const struct msg_vec *v,
+    size_t n, size_t ignored, int reps, double *best, double *floor,
+    size_t *nframes)
+{
+	uint8_t tx[HS_KEY_LEN];
+	struct session *s;
+	uint8_t *w;
+	size_t len;
+	double t;
+	int rep;
+
+	for (rep = 0; rep < reps; rep++) {
+		s = vec_session(db, netkey, tx, wall_ms() + (uint64_t)rep);
+		w = vec_wire(tx, v, n, wall_ms(), &len, nframes);
+		t = cpu_s();
+		if (session_input(s, w, len, wall_ms()) != 0)
+			die("vector: refused: %s", session_error(s));
+		t = cpu_s() - t;
+		if (!session_synced(s) ||
+		    session_stats(s)->vec_ignored != ignored)
+			die("vector: the session did not take it (%llu "
+			    "ignored, want %zu)", (unsigned long long)
+			    session_stats(s)->vec_ignored, ignored);
+		if (rep == 0 || t < *best)
+			*best = t;
+		session_free(s);
+		t = vec_floor(tx, w, len);
+		if (rep == 0 || t < *floor)
+			*floor = t;
+		free(w);
+	}
+}
+
+static void
+vec_figure(const char *name, size_t n, size_t nframes, double t,
+    double floor, const char *note)
+{
+	char cnt[32], val[48], lim[48];
+	bool below = t * 1e3 >= VEC_TARGET_MS;
+
+	snprintf(cnt, sizeof(cnt), "%zu origins", n);
+	snprintf(val, sizeof(val), "%.1f ms CPU, %zu frames", t * 1e3,
+	    nframes);
+	snprintf(lim, sizeof(lim), "decrypt+decode %.1f ms", floor * 1e3);
+	printf("%-10s %13s  %-22s %-24s ratio %.2f (target < %.0f ms; %s)%s\n",
+	    name, cnt, val, lim, floor / t, VEC_TARGET_MS, note,
+	    below ? "  BELOW TARGET" : "");
+	if (below)
+		nbelow++;
+}
+
+/*
+ * The receiver holds ${known} origins (plus its own); the peer's vector
+ * names MSG_MAX_ORIGINS, first none of them, then every one it holds.
+ * Return the worse time, in seconds.
+ */
+static double
+vector_bench(const char *dir, size_t known, int reps)
+{
+	const struct coll_def *c = schema_coll("consultations");
+	uint8_t netkey[32], own[crypto_sign_SECRETKEYBYTES];
+	uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+	uint8_t id[SCHEMA_ID_LEN], *keys;
+	struct val val = { VAL_STR, 0, "open", 4 };
+	struct msg_vec *v;
+	struct vkeys vk;
+	struct db *db;
+	char err[STORE_ERRLEN];
+	size_t n = MSG_MAX_ORIGINS, i, nframes = 0;
+	double t_unk = 0, f_unk = 0, t_kn = 0, f_kn = 0, t, ctx;
+
+	if (known > n)
+		known = n;
+	randombytes_buf(netkey, sizeof(netkey));
+	db = node_new(dir);
+	if (db_copy_signer(db, own))
+		die("vector: no signer");
+	/* ${known} other origins, one commit each, and one of our own. */
+	t = now_s();
+	db_durable(db, false);
+	for (i = 0; i <= known; i++) {
+		if (i < known) {
+			crypto_sign_keypair(pk, sk);
+			(void)db_set_signer(db, sk);
+		} else
+			(void)db_set_signer(db, own);
+		randombytes_buf(id, sizeof(id));
+		if (db_begin(db, wall_ms(), err) ||
+		    db_put(db, c, id, schema_field(c, "status", 6), &val,
+		    err) || db_commit(db, err))
+			die("vector: writing origin %zu: %s", i, err);
+	}
+	db_durable(db, true);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(own, sizeof(own));
+	memset(&vk, 0, sizeof(vk));
+	if ((vk.k = calloc(n + 1, MSG_VEC_KEY_LEN)) == NULL ||
+	    (vk.seq = calloc(n + 1, sizeof(*vk.seq))) == NULL ||
+	    (v = calloc(n, sizeof(*v))) == NULL ||
+	    (keys = malloc(n * MSG_VEC_KEY_LEN)) == NULL)
+		die("out of memory");
+	if (db_vector(db, vkeys_cb, &vk, err))
+		die("vector: %s", err);
+	printf("vector     the receiver holds %zu origins (%.1f s to write "
+	    "them)\n", vk.n, now_s() - t);
+	/* Context: what our own vector costs to read (not in the figure). */
+	t = cpu_s();
+	vk.n = 0;
+	if (db_vector(db, vkeys_cb, &vk, err))
+		die("vector: %s", err);
+	ctx = cpu_s() - t;
+
+	/* A hostile vector: 100,000 origins, none of them held. */
+	randombytes_buf(keys, n * MSG_VEC_KEY_LEN);
+	for (i = 0; i < n; i++) {
+		v[i].origin = keys + i * MSG_VEC_KEY_LEN;
+		v[i].seq = 1000;
+	}
+	vec_case(db, netkey, v, n, n, reps, &t_unk, &f_unk, &nframes);
+	vec_figure("vector", n, nframes, t_unk, f_unk, "none held");
+
+	/* Every origin the receiver holds, at its seq; the rest unknown. */
+	for (i = 0; i < vk.n && i < n; i++) {
+		v[i].origin = vk.k[i];
+		v[i].seq = vk.seq[i];
+	}
+	vec_case(db, netkey, v, n, n - (vk.n < n ? vk.n : n), reps, &t_kn,
+	    &f_kn, &nframes);
+	snprintf(err, sizeof(err), "%zu held", vk.n < n ? vk.n : n);
+	vec_figure("vector", n, nframes, t_kn, f_kn, err);
+	printf("             context: reading the receiver's own vector from "
+	    "SQLite takes %.1f ms\n             (once a session, and per "
+	    "batch applied, for its ACK)\n", ctx * 1e3);
+
+	db_close(db);
+	free(vk.k);
+	free(vk.seq);
+	free(v);
+	free(keys);
+	return (t_unk > t_kn ? t_unk : t_kn);
+}
+
 /* ---- Output. ---- */
 
 /* One figure: name, count, value, limit, ratio, target (0: none), note. */
@@ -1074,7 +1395,7 @@ usage(void)
 
 	fprintf(stderr, "usage: bench [--n N] [--hamroh PATH] [--input FILE]"
 	    " [--gen PATH]\n             [--dir BASE] [--adds K] [--reps R]"
-	    " [--keep]\n");
+	    " [--keep]\n             [--vec-known K] [--vector-only]\n");
 	exit(2);
 }
 
@@ -1088,6 +1409,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->n = DEF_N;
 	o->adds = DEF_ADDS;
+	o->vec_known = DEF_VEC_KNOWN;
 	o->reps = DEF_REPS;
 	o->hamroh = "./hamroh";
 	o->gen = DEF_GEN;
@@ -1096,6 +1418,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--keep") == 0) {
 			o->keep = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--vector-only") == 0) {
+			o->vector_only = true;
 			continue;
 		}
 		if (i + 1 >= argc)
@@ -1110,6 +1436,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->base = argv[++i];
 		else if (strcmp(argv[i], "--n") == 0 ||
 		    strcmp(argv[i], "--adds") == 0 ||
+		    strcmp(argv[i], "--vec-known") == 0 ||
 		    strcmp(argv[i], "--reps") == 0) {
 			errno = 0;
 			x = strtoll(argv[i + 1], &end, 10);
@@ -1119,6 +1446,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 				o->n = (size_t)x;
 			else if (strcmp(argv[i], "--adds") == 0)
 				o->adds = (size_t)x;
+			else if (strcmp(argv[i], "--vec-known") == 0)
+				o->vec_known = (size_t)x;
 			else
 				o->reps = (int)x;
 			i++;
@@ -1140,7 +1469,7 @@ main(int argc, char **argv)
 	double t, t_raw = 0, t_keyed = 0, t_imp = 0, t_app = 0, raw_rate, *lh, *lr;
 	double p50, p99, rp50, r_imp, r_app, r_add, r_size;
 	double tc, tc_raw = 0, tc_imp = 0, tc_app = 0, t_floor = 0;
-	double t_sealed = 0, t_rev;
+	double t_sealed = 0, t_rev, t_vec;
 	uint64_t b_ham, b_raw;
 	size_t n, k, ncommits, bytes;
 	bool more;
@@ -1156,6 +1485,19 @@ main(int argc, char **argv)
 		if ((fdef[k] = schema_field(coll, cols[k], strlen(cols[k]))) ==
 		    NULL)
 			die("no field %s.%s", COLL, cols[k]);
+	if (o.vector_only) {
+		if (snprintf(tmpdir, sizeof(tmpdir), "%s/hamroh-bench.XXXXXX",
+		    o.base) >= (int)sizeof(tmpdir) || mkdtemp(tmpdir) == NULL) {
+			tmpdir[0] = '\0';
+			die("mkdtemp in %s: %s", o.base, strerror(errno));
+		}
+		keep_tmp = o.keep;
+		atexit(cleanup);
+		t_vec = vector_bench(tpath("vector"), o.vec_known, o.reps);
+		printf("summary: vector %.1f ms; %s\n", t_vec * 1e3,
+		    nbelow ? "BELOW TARGET" : "all targets met");
+		return (0);
+	}
 	if (realpath(o.hamroh, ham) == NULL || access(ham, X_OK) != 0)
 		die("%s: not an executable (give --hamroh PATH)", o.hamroh);
 
@@ -1374,10 +1716,12 @@ main(int argc, char **argv)
 	    (double)b_ham / (double)b_raw);
 	figure("size", cnt, val, lim, r_size, 0, dir);
 	size_detail(db_handle(db), n);
+	t_vec = vector_bench(tpath("vector"), o.vec_known, o.reps);
 
 	printf("summary: import %.2f, apply %.2f, add %.2f, size %.2f of the"
-	    " limit (%zu commits); %s\n", r_imp, r_app, r_add, r_size,
-	    ncommits, nbelow ? "BELOW TARGET" : "all targets met");
+	    " limit (%zu commits), vector %.1f ms; %s\n", r_imp, r_app, r_add,
+	    r_size, ncommits, t_vec * 1e3, nbelow ? "BELOW TARGET" :
+	    "all targets met");
 
 	db_close(db);
 	sqlite3_finalize(ins);

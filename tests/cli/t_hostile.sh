@@ -21,7 +21,7 @@ version_in_status() {
 	on A status --json | python3 -c '
 import json, sys
 peers = json.load(sys.stdin)["peers"]
-sys.exit(0 if any("protocol version" in p["last_error"] for p in peers) else 1)'
+sys.exit(0 if any("this office runs an older hamroh; upgrade it" in p["last_error"] for p in peers) else 1)'
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$APID/status"; }
 for c in stranger version huge-array huge-map deep trailing ext bad-type oversize garbage; do
@@ -56,7 +56,7 @@ wait_for "agent A listening again" 10 grep -q '^listening on' "$T/A.out"
     die "a replayed message 1 was answered after a restart"
 grep -q "replayed message 1" "$T/A.log" || die "the replay is not in the log"
 
-grep -q "another protocol version" "$T/A.log" ||
+grep -q "this office runs an older hamroh; upgrade it" "$T/A.log" ||
     die "the version mismatch is not in the agent's log"
 
 rss=$(rss_kb)

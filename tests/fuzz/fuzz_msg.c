@@ -8,8 +8,10 @@
  * the msg_*() encoders, and decoded again: both decodes must agree on
  * every field, and encoding the second must give the first encoding's
  * bytes.  HELLO always goes out with MSG_VERSION as both versions, so
- * those two are checked against it; a name or reason holding a NUL
- * cannot go through the encoders' C strings and is not encoded again.
+ * those two are checked against it; a HELLO of another version is
+ * decoded only as far as its versions and is not encoded again.  Names
+ * and reasons must be UTF-8 without control characters (so never hold a
+ * NUL), and so go through the encoders unchanged.
  *
  * A ZSTD message is also opened with msg_z_decode(), through one context
  * reused across inputs as a session reuses it: a refusal must be
@@ -54,11 +56,21 @@ check(const struct msg *m)
 	switch (m->type) {
 	case MSG_HELLO:
 	case MSG_ACK:
+	case MSG_VECTOR:
+		if (m->type == MSG_HELLO && (m->ver_min > MSG_VERSION ||
+		    m->ver_max < MSG_VERSION)) {
+			/* Another version's: nothing else read. */
+			assert(m->text_len == 0 && m->nvec == 0 &&
+			    m->vec == NULL && !m->more && m->clock == 0);
+			break;
+		}
 		if (m->type == MSG_HELLO) {
 			assert(m->text_len <= MSG_NAME_MAX);
 			assert(m->text != NULL || m->text_len == 0);
+			assert(msg_text_ok(m->text, m->text_len));
 			(void)touch(m->text, m->text_len);
-		}
+		} else
+			assert(m->clock == 0);
 		assert(m->nvec <= MSG_MAX_ORIGINS);
 		assert(m->nvec == 0 || m->vec != NULL);
 		for (i = 0; i < m->nvec; i++)
@@ -83,6 +95,7 @@ check(const struct msg *m)
 	case MSG_BYE:
 		assert(m->text_len <= MSG_REASON_MAX);
 		assert(m->text != NULL || m->text_len == 0);
+		assert(msg_text_ok(m->text, m->text_len));
 		(void)touch(m->text, m->text_len);
 		assert(m->nvec == 0 && m->ncommits == 0);
 		break;
@@ -102,11 +115,14 @@ check(const struct msg *m)
 	}
 	if (m->type != MSG_ZSTD)
 		assert(m->raw_len == 0 && m->zlen == 0);
+	if (m->type != MSG_HELLO && m->type != MSG_ACK &&
+	    m->type != MSG_VECTOR)
+		assert(!m->more);
 }
 
 /*
  * Encode ${m} into ${sb} with the msg_*() encoders.  Return 0, or 1 if
- * its text holds a NUL and so cannot be given to them.
+ * it is a HELLO of another version, which they cannot make.
  */
 static int
 encode(const struct msg *m, msgpack_sbuffer *sb)
@@ -116,20 +132,27 @@ encode(const struct msg *m, msgpack_sbuffer *sb)
 	size_t i;
 	int e = 0;
 
+	if (m->type == MSG_HELLO && (m->ver_min > MSG_VERSION ||
+	    m->ver_max < MSG_VERSION))
+		return (1);
 	if (m->type == MSG_HELLO || m->type == MSG_BYE) {
 		assert(m->text_len < sizeof(text));
-		if (m->text_len > 0 && memchr(m->text, '\0', m->text_len))
-			return (1);
+		assert(m->text_len == 0 ||
+		    memchr(m->text, '\0', m->text_len) == NULL);
 		if (m->text_len > 0)
 			memcpy(text, m->text, m->text_len);
 		text[m->text_len] = '\0';
 	}
 	switch (m->type) {
 	case MSG_HELLO:
-		e = msg_hello(sb, text, m->vec, m->nvec, m->features);
+		e = msg_hello(sb, text, m->vec, m->nvec, m->features,
+		    m->clock, m->more);
 		break;
 	case MSG_ACK:
-		e = msg_ack(sb, m->vec, m->nvec);
+		e = msg_ack(sb, m->vec, m->nvec, m->more);
+		break;
+	case MSG_VECTOR:
+		e = msg_vector(sb, m->vec, m->nvec, m->more);
 		break;
 	case MSG_COMMITS:
 		e = msg_commits_begin(sb, m->ncommits);
@@ -175,8 +198,11 @@ same(const struct msg *a, const struct msg *b)
 	if (a->type == MSG_HELLO) {
 		assert(b->ver_min == MSG_VERSION && b->ver_max == MSG_VERSION);
 		assert(a->features == b->features);
+		assert(a->clock == b->clock);
 	} else
-		assert(b->ver_min == 0 && b->ver_max == 0 && b->features == 0);
+		assert(b->ver_min == 0 && b->ver_max == 0 &&
+		    b->features == 0 && b->clock == 0);
+	assert(a->more == b->more);
 	if (a->type == MSG_PING || a->type == MSG_PONG)
 		assert(a->nonce == b->nonce);
 	else

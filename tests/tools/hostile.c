@@ -5,7 +5,8 @@
  *     hostile DATA_DIR PORT CASE
  *
  * CASE: huge-array, huge-map, deep, trailing, ext, bad-type, oversize,
- * garbage, version (a HELLO of protocol 2 only), stranger (random bytes
+ * garbage, version (a HELLO of session protocol 1, as an older hamroh
+ * sends it), stranger (random bytes
  * instead of message 1: the agent must close having sent nothing at all),
  * replay (a genuine message 1 recorded in FILE by "record FILE" is sent
  * again: the agent must answer nothing), old-version (message 1 of
@@ -230,12 +231,14 @@ main(int argc, char **argv)
 	if (writen(fd, hdr, sizeof(hdr)))
 		return (2);
 	msgpack_sbuffer_init(&sb);
-	msg_hello(&sb, "hostile", NULL, 0, 0);
 	if (strcmp(cs, "version") == 0) {
-		/* [1, ver_min, ver_max, ...]: a peer that speaks only 2. */
-		((uint8_t *)sb.data)[2] = 2;
-		((uint8_t *)sb.data)[3] = 2;
-	}
+		/* [1, 1, 1, name, vector, features]: hamroh 1's HELLO. */
+		static const uint8_t v1[] = { 0x96, 0x01, 0x01, 0x01, 0xa3,
+		    'o', 'l', 'd', 0x90, 0x00 };
+
+		msgpack_sbuffer_write(&sb, (const char *)v1, sizeof(v1));
+	} else
+		msg_hello(&sb, "hostile", NULL, 0, 0, now, false);
 	if (send_frame(fd, &enc, (uint8_t *)sb.data, sb.size))
 		return (2);
 	msgpack_sbuffer_destroy(&sb);

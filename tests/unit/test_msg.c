@@ -4,7 +4,10 @@
  * fields) is refused before msgpack-c can allocate for it.  ZSTD
  * messages round-trip through one reused context; a raw_len over the
  * frame limit, a zstd frame that lies about its size (a bomb), garbage,
- * and content that is not a COMMITS or PART message are refused.
+ * and content that is not a COMMITS or PART message are refused.  Names
+ * and reasons with control characters or invalid UTF-8 are refused, and
+ * the encoders never make one; a HELLO of another version is read as far
+ * as its versions; a vector goes on in VECTOR messages.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,12 +41,16 @@ test_roundtrip(void **state)
 		v[i].seq = (uint64_t)1 << (20 * i);
 	}
 	msgpack_sbuffer_init(&sb);
-	assert_int_equal(msg_hello(&sb, "khorog", v, 3, MSG_FEATURE_ZSTD), 0);
+	assert_int_equal(msg_hello(&sb, "khorog", v, 3, MSG_FEATURE_ZSTD,
+	    1798761600123ULL, true), 0);
 	assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
 	    PROTO_OK);
 	assert_int_equal(m.type, MSG_HELLO);
 	assert_int_equal(m.ver_min, MSG_VERSION);
+	assert_int_equal(m.ver_max, MSG_VERSION);
 	assert_int_equal(m.features, MSG_FEATURE_ZSTD);
+	assert_int_equal(m.clock, 1798761600123ULL);
+	assert_true(m.more);
 	assert_int_equal(m.text_len, 6);
 	assert_memory_equal(m.text, "khorog", 6);
 	assert_int_equal(m.nvec, 3);
@@ -87,13 +94,62 @@ test_roundtrip(void **state)
 	msg_fini(&m);
 
 	msgpack_sbuffer_clear(&sb);
-	assert_int_equal(msg_ack(&sb, v, 0), 0);
+	assert_int_equal(msg_ack(&sb, v, 0, false), 0);
 	assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
 	    PROTO_OK);
 	assert_int_equal(m.type, MSG_ACK);
 	assert_int_equal(m.nvec, 0);
+	assert_false(m.more);
+	msg_fini(&m);
+
+	msgpack_sbuffer_clear(&sb);
+	assert_int_equal(msg_vector(&sb, v + 1, 2, true), 0);
+	assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+	    PROTO_OK);
+	assert_int_equal(m.type, MSG_VECTOR);
+	assert_int_equal(m.nvec, 2);
+	assert_memory_equal(m.vec[1].origin, keys[2], MSG_VEC_KEY_LEN);
+	assert_int_equal(m.vec[1].seq, v[2].seq);
+	assert_true(m.more);
 	msg_fini(&m);
 	msgpack_sbuffer_destroy(&sb);
+}
+
+/*
+ * A version-2 HELLO with the name ${name} (${len} bytes) as it is, or a
+ * version-1 one ([1, 1, 1, name, vector, features], as hamroh 1 sent).
+ */
+static void
+hello_raw(msgpack_sbuffer *sb, int ver, const char *name, size_t len)
+{
+	msgpack_packer pk;
+
+	msgpack_sbuffer_clear(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	assert_int_equal(msgpack_pack_array(&pk, ver == 1 ? 6 : 8), 0);
+	assert_int_equal(msgpack_pack_uint8(&pk, MSG_HELLO), 0);
+	assert_int_equal(msgpack_pack_uint8(&pk, (uint8_t)ver), 0);
+	assert_int_equal(msgpack_pack_uint8(&pk, (uint8_t)ver), 0);
+	assert_int_equal(msgpack_pack_str_with_body(&pk, name, len), 0);
+	assert_int_equal(msgpack_pack_array(&pk, 0), 0);
+	assert_int_equal(msgpack_pack_uint8(&pk, 0), 0);
+	if (ver != 1) {
+		assert_int_equal(msgpack_pack_uint64(&pk, 1), 0);
+		assert_int_equal(msgpack_pack_false(&pk), 0);
+	}
+}
+
+/* [6, reason] with ${reason} (${len} bytes) as it is. */
+static void
+bye_raw(msgpack_sbuffer *sb, const char *reason, size_t len)
+{
+	msgpack_packer pk;
+
+	msgpack_sbuffer_clear(sb);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	assert_int_equal(msgpack_pack_array(&pk, 2), 0);
+	assert_int_equal(msgpack_pack_uint8(&pk, MSG_BYE), 0);
+	assert_int_equal(msgpack_pack_str_with_body(&pk, reason, len), 0);
 }
 
 static long
@@ -150,7 +206,7 @@ test_hostile(void **state)
 	msgpack_sbuffer_init(&sb);
 	memset(name, 'n', sizeof(name));
 	name[MSG_NAME_MAX] = '\0';
-	assert_int_equal(msg_hello(&sb, (char *)name, NULL, 0, 0), 0);
+	assert_int_equal(msg_hello(&sb, (char *)name, NULL, 0, 0, 0, false), 0);
 	for (i = 0; i < sb.size; i++) {
 		assert_int_equal(msg_decode((uint8_t *)sb.data, i, &m),
 		    PROTO_EMSG);
@@ -160,16 +216,128 @@ test_hostile(void **state)
 	    PROTO_OK);
 	msg_fini(&m);
 	/* A name over the limit. */
-	msgpack_sbuffer_clear(&sb);
-	name[MSG_NAME_MAX] = 'n';
-	name[MSG_NAME_MAX + 1] = '\0';
-	assert_int_equal(msg_hello(&sb, (char *)name, NULL, 0, 0), 0);
+	hello_raw(&sb, MSG_VERSION, (char *)name, MSG_NAME_MAX + 1);
 	assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
 	    PROTO_EMSG);
 	msg_fini(&m);
 	msgpack_sbuffer_destroy(&sb);
 	/* Nothing above could make us allocate beyond the input. */
 	assert_true(maxrss_kb() - before < 16 * 1024);
+}
+
+/*
+ * Names and reasons reach logs and terminals: a control character (a
+ * newline forges a log line, ESC drives the terminal) or invalid UTF-8
+ * refuses the message; any other text passes, and what our encoders send
+ * always passes.
+ */
+static void
+test_text(void **state)
+{
+	static const struct { const char *s; size_t n; } bad[] = {
+		{ "a\nINFO session forged", 22 }, { "\x1b[2J", 4 },
+		{ "tab\there", 8 }, { "nul\0", 4 }, { "del\x7f", 4 },
+		{ "c1 \xc2\x85", 5 }, { "c1 \xc2\x9b", 5 },
+		{ "\xff", 1 }, { "\xc0\xaf", 2 }, { "\xe0\x80\xaf", 3 },
+		{ "\xed\xa0\x80", 3 }, { "\xf4\x90\x80\x80", 4 },
+		{ "cut \xe2\x82", 6 }, { "\x80", 1 },
+		{ "\xf8\x88\x80\x80\x80", 5 },
+	};
+	static const char *const good[] = { "Хорог", "ofis-1 (Душанбе)",
+	    "mountain district \xe2\x82\xac \xf0\x9f\x8f\x94", "\xc2\xa0nbsp",
+	    "" };
+	msgpack_sbuffer sb;
+	struct msg m;
+	size_t i;
+
+	(void)state;
+	msgpack_sbuffer_init(&sb);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("refused: case %zu\n", i);
+		hello_raw(&sb, MSG_VERSION, bad[i].s, bad[i].n);
+		assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+		    PROTO_EMSG);
+		msg_fini(&m);
+		bye_raw(&sb, bad[i].s, bad[i].n);
+		assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+		    PROTO_EMSG);
+		msg_fini(&m);
+		/* Our encoders make it acceptable: '?' for each bad one. */
+		if (memchr(bad[i].s, '\0', bad[i].n) != NULL)
+			continue;
+		msgpack_sbuffer_clear(&sb);
+		assert_int_equal(msg_bye(&sb, bad[i].s), 0);
+		assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+		    PROTO_OK);
+		assert_non_null(memchr(m.text, '?', m.text_len));
+		msg_fini(&m);
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		hello_raw(&sb, MSG_VERSION, good[i], strlen(good[i]));
+		assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+		    PROTO_OK);
+		assert_int_equal(m.text_len, strlen(good[i]));
+		msg_fini(&m);
+		bye_raw(&sb, good[i], strlen(good[i]));
+		assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+		    PROTO_OK);
+		msg_fini(&m);
+	}
+	/* A long reason is cut between characters, never inside one. */
+	{
+		char longr[2 * MSG_REASON_MAX + 1];
+
+		/* "x", then Ж (2 bytes) after Ж: the limit cuts one. */
+		longr[0] = 'x';
+		for (i = 1; i + 2 <= 2 * MSG_REASON_MAX; i += 2)
+			memcpy(longr + i, "\xd0\x96", 2);
+		longr[i] = '\0';
+		msgpack_sbuffer_clear(&sb);
+		assert_int_equal(msg_bye(&sb, longr), 0);
+		assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+		    PROTO_OK);
+		assert_int_equal(m.text_len, MSG_REASON_MAX - 1);
+		assert_true(msg_text_ok(m.text, m.text_len));
+		msg_fini(&m);
+	}
+	msgpack_sbuffer_destroy(&sb);
+}
+
+/*
+ * A HELLO of version 1 (hamroh before vectors over frames) is read as
+ * far as its versions, whatever follows, so the session can say which
+ * side to upgrade; one of our version must have every field.
+ */
+static void
+test_other_version(void **state)
+{
+	static const uint8_t v9[] = { 0x94, 0x01, 0x09, 0x09, 0xc0 };
+	static const uint8_t short2[] = { 0x96, 0x01, 0x02, 0x02, 0xa1, 'x',
+	    0x90, 0x00 };
+	static const uint8_t nover[] = { 0x92, 0x01, 0x01 };
+	msgpack_sbuffer sb;
+	struct msg m;
+
+	(void)state;
+	msgpack_sbuffer_init(&sb);
+	hello_raw(&sb, 1, "old-office", 10);
+	assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+	    PROTO_OK);
+	assert_int_equal(m.type, MSG_HELLO);
+	assert_int_equal(m.ver_min, 1);
+	assert_int_equal(m.ver_max, 1);
+	assert_int_equal(m.nvec, 0);
+	assert_int_equal(m.text_len, 0);
+	msg_fini(&m);
+	assert_int_equal(msg_decode(v9, sizeof(v9), &m), PROTO_OK);
+	assert_int_equal(m.ver_min, 9);
+	msg_fini(&m);
+	/* Version 2 in the old layout: malformed. */
+	assert_int_equal(msg_decode(short2, sizeof(short2), &m), PROTO_EMSG);
+	msg_fini(&m);
+	assert_int_equal(msg_decode(nover, sizeof(nover), &m), PROTO_EMSG);
+	msg_fini(&m);
+	msgpack_sbuffer_destroy(&sb);
 }
 
 /* A COMMITS message of ${n} commits like an office's: compressible. */
@@ -578,7 +746,7 @@ test_zstd_hostile(void **state)
 
 	/* Good zstd, but what it holds is not a COMMITS or PART. */
 	msgpack_sbuffer_clear(&plain);
-	assert_int_equal(msg_hello(&plain, "x", NULL, 0, 1), 0);
+	assert_int_equal(msg_hello(&plain, "x", NULL, 0, 1, 0, false), 0);
 	zb = zframe(plain.data, plain.size, true, &zlen);
 	assert_zrefused(z, plain.size, zb, zlen);
 	free(zb);
@@ -606,6 +774,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_other_version),
 		cmocka_unit_test(test_zstd_roundtrip),
 		cmocka_unit_test(test_zstd_hostile),
 	};

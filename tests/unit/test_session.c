@@ -4,7 +4,12 @@
  * third-origin commits, and strangers get zero bytes back.  Batches go
  * zstd-compressed only when both sides offer it, in fewer bytes, and a
  * peer that does not offer it still syncs; a hand-driven peer shows that
- * a bad ZSTD message ends the session with BYE.
+ * a bad ZSTD message ends the session with BYE.  It also shows that any
+ * peer's input costs bounded work: one HELLO, ACKs only for batches
+ * sent, vectors of up to 100,000 origins over several frames (and not
+ * one more), unknown origins never stored, ACKs carrying only what
+ * moved; an older peer is told to upgrade; HELLO's clock gives the
+ * peer's offset.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -579,15 +584,15 @@ raw_send(struct raw *r, const void *body, size_t len)
 	return (rc);
 }
 
+/* The handshake with ${to} as ${me}; no HELLO yet. */
 static void
-raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
-    uint64_t features, uint64_t now)
+raw_handshake(struct raw *r, struct node *me, struct node *to, bool compress,
+    uint64_t now)
 {
 	uint8_t xs[32], xp[32], peer_x[32], e[32], k[32];
 	uint8_t pro[HS_PROLOGUE_LEN], p1[SESSION_HS_PAYLOAD1];
 	uint8_t m1[SESSION_MSG1_LEN], p2[SESSION_HS_PAYLOAD2];
 	uint8_t tx[32], rx[32], h[32], hdr[FRAME_HDR_LEN];
-	msgpack_sbuffer sb;
 	const uint8_t *p;
 	size_t n, i;
 
@@ -618,12 +623,30 @@ raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
 	frame_enc_init(&r->enc, tx, hdr);
 	assert_non_null(r->dec = frame_dec_new(rx));
 	assert_int_equal(session_input(r->s, hdr, sizeof(hdr), now), 0);
+	assert_false(session_synced(r->s));
+}
+
+/* The handshake, then our HELLO with an empty vector. */
+static void
+raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
+    uint64_t features, uint64_t now)
+{
+	msgpack_sbuffer sb;
+
+	raw_handshake(r, me, to, compress, now);
 	msgpack_sbuffer_init(&sb);
-	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, features), 0);
+	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, features, now, false),
+	    0);
 	assert_int_equal(raw_send(r, sb.data, sb.size), 0);
 	msgpack_sbuffer_destroy(&sb);
 	assert_true(session_synced(r->s));
 }
+
+/*
+ * Origins in the HELLO raw_read() saw, and in the last ACK, each with
+ * the VECTOR parts after it.
+ */
+static size_t raw_hello_nvec, raw_ack_nvec;
 
 /*
  * Read what the responder sent: count its messages by type (a ZSTD one
@@ -631,19 +654,20 @@ raw_open(struct raw *r, struct node *me, struct node *to, bool compress,
  * BYE in ${bye}.
  */
 static void
-raw_read(struct raw *r, size_t count[MSG_ZSTD + 1], char bye[256])
+raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
 {
 	struct msg_z *z = msg_z_new();
 	struct msg m, in;
 	const uint8_t *p, *body;
-	size_t n, blen;
+	size_t n, blen, *vn = &raw_ack_nvec;
 	ssize_t used;
 	bool final;
 
 	assert_non_null(z);
-	memset(count, 0, (MSG_ZSTD + 1) * sizeof(count[0]));
+	memset(count, 0, (MSG_VECTOR + 1) * sizeof(count[0]));
 	bye[0] = '\0';
 	session_output(r->s, &p, &n);
+	raw_ack_nvec = raw_hello_nvec = 0;
 	while (n > 0) {
 		used = frame_dec_feed(r->dec, p, n, &body, &blen, &final);
 		assert_true(used > 0);
@@ -652,8 +676,17 @@ raw_read(struct raw *r, size_t count[MSG_ZSTD + 1], char bye[256])
 		if (body == NULL)
 			continue;
 		assert_int_equal(msg_decode(body, blen, &m), 0);
-		assert_true(m.type >= MSG_HELLO && m.type <= MSG_ZSTD);
+		assert_true(m.type >= MSG_HELLO && m.type <= MSG_VECTOR);
 		count[m.type]++;
+		if (m.type == MSG_HELLO)
+			vn = &raw_hello_nvec;
+		if (m.type == MSG_ACK) {
+			vn = &raw_ack_nvec;
+			*vn = 0;
+		}
+		if (m.type == MSG_HELLO || m.type == MSG_ACK ||
+		    m.type == MSG_VECTOR)
+			*vn += m.nvec;
 		if (m.type == MSG_ZSTD) {
 			assert_int_equal(msg_z_decode(z, &m, &in), 0);
 			count[in.type]++;
@@ -716,7 +749,7 @@ test_zstd_hostile(void **state)
 	struct raw r;
 	msgpack_sbuffer commits, hello, sb, inner;
 	char err[STORE_ERRLEN], bye[256];
-	size_t count[MSG_ZSTD + 1];
+	size_t count[MSG_VECTOR + 1];
 	uint8_t *big;
 	uint64_t now = 1000;
 	struct {
@@ -752,7 +785,7 @@ test_zstd_hostile(void **state)
 	assert_string_equal(bye, "");
 	raw_close(&r);
 
-	assert_int_equal(msg_hello(&hello, "x", NULL, 0, 1), 0);
+	assert_int_equal(msg_hello(&hello, "x", NULL, 0, 1, 0, false), 0);
 	assert_non_null(big = calloc(1, FRAME_MAX_LEN + 1));
 	/* A ZSTD holding a ZSTD. */
 	zmsg(&inner, commits.size, commits.data, commits.size);
@@ -920,6 +953,481 @@ test_batches_follow_the_link(void **state)
 	node_close(&c);
 }
 
+/* Send ${sb}'s message; the session must end with BYE ${bye}. */
+static void
+raw_refused(struct raw *r, const msgpack_sbuffer *sb, const char *err,
+    const char *bye)
+{
+	size_t count[MSG_VECTOR + 1];
+	char got[256];
+
+	assert_int_equal(raw_send(r, sb->data, sb->size), -1);
+	print_message("refused: %s\n", session_error(r->s));
+	assert_non_null(strstr(session_error(r->s), err));
+	raw_read(r, count, got);
+	assert_string_equal(got, bye);
+}
+
+/* One HELLO per session: a second one (a repeated 80,000-origin vector
+ * made PONGs wait 26 s) ends it as a protocol error. */
+static void
+test_hello_once(void **state)
+{
+	struct node a, b;
+	struct raw r;
+	msgpack_sbuffer sb;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	msgpack_sbuffer_init(&sb);
+	raw_open(&r, &a, &b, false, 0, 1000);
+	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, 0, 1000, false), 0);
+	raw_refused(&r, &sb, "second HELLO", "protocol error");
+	raw_close(&r);
+	msgpack_sbuffer_destroy(&sb);
+	node_close(&a);
+	node_close(&b);
+}
+
+/*
+ * An ACK is an answer to a batch: one that answers nothing is refused,
+ * and acks never pass batches_sent (batches_sent - acks, the window, used
+ * to wrap around to 2^64 and open it wide).
+ */
+static void
+test_unsolicited_ack(void **state)
+{
+	struct node a, b, c;
+	struct raw r;
+	msgpack_sbuffer sb;
+	size_t count[MSG_VECTOR + 1];
+	char bye[256];
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	node_open(&c);
+	write_records(&c, 10, 10, 100);		/* One commit: one batch. */
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(msg_ack(&sb, NULL, 0, false), 0);
+
+	/* b has sent nothing: an ACK is refused outright. */
+	raw_open(&r, &a, &b, false, 0, 1000);
+	raw_refused(&r, &sb, "acknowledged a batch", "protocol error");
+	assert_int_equal(session_stats(r.s)->acks, 0);
+	assert_int_equal(session_stats(r.s)->batches_sent, 0);
+	raw_close(&r);
+
+	/* c sent one batch: one ACK is fine, a second is refused. */
+	raw_open(&r, &a, &c, false, 0, 1001);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_COMMITS], 1);
+	assert_int_equal(session_stats(r.s)->batches_sent, 1);
+	assert_int_equal(raw_send(&r, sb.data, sb.size), 0);
+	assert_int_equal(session_stats(r.s)->acks, 1);
+	raw_refused(&r, &sb, "acknowledged a batch", "protocol error");
+	assert_int_equal(session_stats(r.s)->acks, 1);
+	raw_close(&r);
+
+	msgpack_sbuffer_destroy(&sb);
+	node_close(&a);
+	node_close(&b);
+	node_close(&c);
+}
+
+/* ${n} vector entries: random origins, seq 7; ${keys} holds the bytes. */
+static struct msg_vec *
+random_vec(size_t n, uint8_t **keys)
+{
+	struct msg_vec *v;
+	size_t i;
+
+	assert_non_null(v = calloc(n + 1, sizeof(*v)));
+	assert_non_null(*keys = malloc(n * MSG_VEC_KEY_LEN + 1));
+	randombytes_buf(*keys, n * MSG_VEC_KEY_LEN);
+	for (i = 0; i < n; i++) {
+		v[i].origin = *keys + i * MSG_VEC_KEY_LEN;
+		v[i].seq = 7;
+	}
+	return (v);
+}
+
+/*
+ * Send ${v} (${n} entries) as HELLO then VECTOR parts of ${chunk}; stop
+ * after ${parts} messages if not 0.  Return what the last send returned.
+ */
+static int
+raw_hello_vec(struct raw *r, const struct msg_vec *v, size_t n,
+    size_t chunk, size_t parts)
+{
+	msgpack_sbuffer sb;
+	size_t off = 0, k, sent = 0;
+	int rc;
+
+	msgpack_sbuffer_init(&sb);
+	do {
+		k = n - off < chunk ? n - off : chunk;
+		msgpack_sbuffer_clear(&sb);
+		if (off == 0)
+			assert_int_equal(msg_hello(&sb, "raw", v, k, 0, r->now,
+			    off + k < n), 0);
+		else
+			assert_int_equal(msg_vector(&sb, v + off, k,
+			    off + k < n), 0);
+		assert_true(sb.size <= FRAME_MAX_LEN);
+		rc = raw_send(r, sb.data, sb.size);
+		off += k;
+	} while (rc == 0 && off < n && (parts == 0 || ++sent < parts));
+	msgpack_sbuffer_destroy(&sb);
+	return (rc);
+}
+
+/*
+ * A HELLO naming origins the receiver does not hold makes no entry for
+ * them (each used to cost an entry, and every later lookup a scan of
+ * them all): the receiver tracks its own origins only.
+ */
+static void
+test_unknown_prefixes(void **state)
+{
+	struct node a, b;
+	struct raw r;
+	struct msg_vec *v;
+	uint8_t *keys;
+	uint64_t they, we;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	write_records(&b, 5, 1, 100);		/* b holds its own origin. */
+	v = random_vec(5000, &keys);
+	raw_handshake(&r, &a, &b, false, 1000);
+	assert_int_equal(raw_hello_vec(&r, v, 5000, 5000, 0), 0);
+	assert_true(session_synced(r.s));
+	assert_int_equal(session_stats(r.s)->origins, 1);
+	assert_int_equal(session_stats(r.s)->vec_ignored, 5000);
+	session_lag(r.s, &they, &we);
+	assert_int_equal(they, 5);
+	assert_int_equal(we, 0);
+	assert_int_equal(session_stats(r.s)->origins, 1);
+	raw_close(&r);
+	free(v);
+	free(keys);
+	node_close(&a);
+	node_close(&b);
+}
+
+/*
+ * A vector of MSG_MAX_ORIGINS (100,000) origins outgrows a frame: it
+ * comes as HELLO and VECTOR parts and is taken whole; the session starts
+ * only once the last part is in, and an origin named in the last part
+ * counts.  One origin more, or another message between the parts, or a
+ * VECTOR part with no vector open, ends the session.
+ */
+static void
+test_vector_over_frames(void **state)
+{
+	struct node a, c;
+	struct raw r;
+	struct msg_vec *v;
+	msgpack_sbuffer sb;
+	uint8_t *keys;
+	size_t count[MSG_VECTOR + 1], n = MSG_MAX_ORIGINS;
+	uint64_t they, we;
+	char bye[256];
+
+	(void)state;
+	node_open(&a);
+	node_open(&c);
+	write_records(&c, 20, 10, 100);		/* c: 2 commits. */
+	v = random_vec(n + 1, &keys);
+	msgpack_sbuffer_init(&sb);
+	/* The last entry: c's own origin, held up to seq 2. */
+	memcpy(keys + (n - 1) * MSG_VEC_KEY_LEN, c.pk, MSG_VEC_KEY_LEN);
+	v[n - 1].seq = 2;
+
+	raw_handshake(&r, &a, &c, false, 1000);
+	assert_int_equal(raw_hello_vec(&r, v, n, MSG_VEC_CHUNK, 3), 0);
+	assert_false(session_synced(r.s));	/* A part to come. */
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_COMMITS], 0);
+	raw_close(&r);
+
+	raw_handshake(&r, &a, &c, false, 1001);
+	assert_int_equal(raw_hello_vec(&r, v, n, MSG_VEC_CHUNK, 0), 0);
+	assert_true(session_synced(r.s));
+	assert_int_equal(session_stats(r.s)->vec_ignored, n - 1);
+	assert_int_equal(session_stats(r.s)->origins, 1);
+	/* The peer holds all of c's: nothing to send. */
+	assert_int_equal(session_pump(r.s), 0);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_COMMITS], 0);
+	assert_string_equal(bye, "");
+	session_lag(r.s, &they, &we);
+	assert_int_equal(they, 0);
+	assert_true(session_idle(r.s));
+	raw_close(&r);
+
+	/* One more origin than the cap, in the last part. */
+	raw_handshake(&r, &a, &c, false, 1002);
+	assert_int_equal(raw_hello_vec(&r, v, n + 1, MSG_VEC_CHUNK, 0), -1);
+	assert_non_null(strstr(session_error(r.s), "more than 100000"));
+	raw_read(&r, count, bye);
+	assert_string_equal(bye, "protocol error");
+	raw_close(&r);
+
+	/* A PING between the parts. */
+	raw_handshake(&r, &a, &c, false, 1003);
+	assert_int_equal(raw_hello_vec(&r, v, n, MSG_VEC_CHUNK, 1), 0);
+	assert_int_equal(msg_ping(&sb, MSG_PING, 1), 0);
+	raw_refused(&r, &sb, "broke off its vector", "protocol error");
+	raw_close(&r);
+
+	/* A VECTOR part after a whole vector. */
+	raw_open(&r, &a, &c, false, 0, 1004);
+	msgpack_sbuffer_clear(&sb);
+	assert_int_equal(msg_vector(&sb, v, 10, false), 0);
+	raw_refused(&r, &sb, "out of place", "protocol error");
+	raw_close(&r);
+
+	msgpack_sbuffer_destroy(&sb);
+	free(v);
+	free(keys);
+	node_close(&a);
+	node_close(&c);
+}
+
+/* ${n} more origins at ${x}, one commit each, as if relayed from them. */
+static void
+add_origins(struct node *x, size_t n)
+{
+	uint8_t pk[32], sk[64], id[16];
+	char err[STORE_ERRLEN];
+	size_t i;
+
+	db_durable(x->db, false);
+	for (i = 0; i < n; i++) {
+		crypto_sign_keypair(pk, sk);
+		assert_int_equal(db_set_signer(x->db, sk), 0);
+		randombytes_buf(id, sizeof(id));
+		assert_int_equal(db_begin(x->db, 1000 + i, err), 0);
+		tnode_put(x->db, "consultations", id, "status", "open");
+		assert_int_equal(db_commit(x->db, err), 0);
+	}
+	assert_int_equal(db_set_signer(x->db, x->sk), 0);
+	db_durable(x->db, true);
+}
+
+/* A node's vector copied into v and keys (room for all of it). */
+struct vcopy {
+	struct msg_vec	*v;
+	uint8_t		*keys;
+	size_t		n;
+};
+
+static int
+vcopy_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct vcopy *vc = arg;
+
+	memcpy(vc->keys + vc->n * MSG_VEC_KEY_LEN, key, MSG_VEC_KEY_LEN);
+	vc->v[vc->n].origin = vc->keys + vc->n * MSG_VEC_KEY_LEN;
+	vc->v[vc->n++].seq = seq;
+	return (0);
+}
+
+/*
+ * Our own vector, when it outgrows a part, goes as HELLO and VECTOR
+ * parts of MSG_VEC_CHUNK origins, each origin in one of them; and a peer
+ * that answers with the same vector in parts is sent nothing.
+ */
+static void
+test_own_vector_over_frames(void **state)
+{
+	struct node a, c;
+	struct raw r;
+	struct vcopy vc;
+	size_t count[MSG_VECTOR + 1], n = MSG_VEC_CHUNK + 1;
+	char bye[256], err[STORE_ERRLEN];
+	uint64_t they, we;
+
+	(void)state;
+	node_open(&a);
+	node_open(&c);
+	add_origins(&c, n);
+	raw_handshake(&r, &a, &c, false, 1000);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_HELLO], 1);
+	assert_int_equal(count[MSG_VECTOR], 1);
+	assert_int_equal(raw_hello_nvec, n);
+	assert_int_equal(session_stats(r.s)->origins, n);
+
+	assert_non_null(vc.v = calloc(n, sizeof(*vc.v)));
+	assert_non_null(vc.keys = malloc(n * MSG_VEC_KEY_LEN));
+	vc.n = 0;
+	assert_int_equal(db_vector(c.db, vcopy_cb, &vc, err), 0);
+	assert_int_equal(vc.n, n);
+	assert_int_equal(raw_hello_vec(&r, vc.v, n, MSG_VEC_CHUNK, 0), 0);
+	assert_true(session_synced(r.s));
+	assert_int_equal(session_stats(r.s)->vec_ignored, 0);
+	assert_int_equal(session_pump(r.s), 0);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_COMMITS], 0);
+	session_lag(r.s, &they, &we);
+	assert_int_equal(they, 0);
+	assert_int_equal(we, 0);
+	raw_close(&r);
+	free(vc.v);
+	free(vc.keys);
+	node_close(&a);
+	node_close(&c);
+}
+
+/*
+ * An ACK tells what moved in the receiver's vector, not all of it: the
+ * batch's origin, not the receiver's own, which the HELLO already told.
+ */
+static void
+test_ack_tells_what_moved(void **state)
+{
+	struct node a, b;
+	struct raw r;
+	msgpack_sbuffer commits;
+	char err[STORE_ERRLEN], bye[256];
+	size_t count[MSG_VECTOR + 1];
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	write_records(&a, 3, 3, 100);
+	write_records(&b, 3, 3, 100);
+	msgpack_sbuffer_init(&commits);
+	assert_int_equal(db_commits_from(a.db, a.pk, 0, 1, first_commit_cb,
+	    &commits, err), 1);
+	raw_open(&r, &a, &b, false, 0, 1000);
+	raw_read(&r, count, bye);		/* b's commit, for us. */
+	assert_int_equal(raw_send(&r, commits.data, commits.size), 0);
+	raw_read(&r, count, bye);
+	assert_int_equal(count[MSG_ACK], 1);
+	assert_int_equal(raw_ack_nvec, 1);
+	assert_int_equal(session_stats(r.s)->origins, 2);
+	raw_close(&r);
+	msgpack_sbuffer_destroy(&commits);
+	node_close(&a);
+	node_close(&b);
+}
+
+/*
+ * hamroh 1's HELLO ([1, 1, 1, name, vector, features]) gets one clear
+ * line and a BYE saying the same, not "malformed"; a newer peer is told
+ * its version is not supported.
+ */
+static void
+test_older_peer(void **state)
+{
+	static const uint8_t v1[] = { 0x96, 0x01, 0x01, 0x01, 0xa3, 'o', 'l',
+	    'd', 0x90, 0x00 };
+	static const uint8_t v3[] = { 0x98, 0x01, 0x03, 0x04, 0xa3, 'n', 'e',
+	    'w', 0x90, 0x00, 0x00, 0xc2 };
+	struct node a, b;
+	struct raw r;
+	msgpack_sbuffer sb;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	msgpack_sbuffer_init(&sb);
+	raw_handshake(&r, &a, &b, false, 1000);
+	msgpack_sbuffer_write(&sb, (const char *)v1, sizeof(v1));
+	raw_refused(&r, &sb, "this office runs an older hamroh; upgrade it",
+	    "this office runs an older hamroh; upgrade it");
+	assert_false(session_synced(r.s));
+	raw_close(&r);
+	raw_handshake(&r, &a, &b, false, 1001);
+	msgpack_sbuffer_clear(&sb);
+	msgpack_sbuffer_write(&sb, (const char *)v3, sizeof(v3));
+	raw_refused(&r, &sb, "newer hamroh", "protocol version not supported");
+	raw_close(&r);
+	msgpack_sbuffer_destroy(&sb);
+	node_close(&a);
+	node_close(&b);
+}
+
+/*
+ * HELLO carries the sender's clock: the receiver knows how far the
+ * peer's clock is from its own (less transit), ahead or behind, and that
+ * it knows it only after HELLO.  Two real sessions agree, each from its
+ * own side.
+ */
+static void
+test_peer_clock(void **state)
+{
+	struct node a, b;
+	struct raw r;
+	const uint64_t T0 = 1900000000000ULL;
+	struct session *sa, *sb;
+	msgpack_sbuffer hello;
+	const uint8_t *p;
+	size_t n, i;
+	int64_t off;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	msgpack_sbuffer_init(&hello);
+	/* The peer's clock 2 years ahead, then 30 days behind. */
+	raw_handshake(&r, &a, &b, false, 1800000000000ULL);
+	assert_false(session_peer_clock_offset(r.s, &off));
+	assert_int_equal(off, 0);
+	assert_int_equal(msg_hello(&hello, "raw", NULL, 0, 0,
+	    1800000000000ULL + 63072000000ULL, false), 0);
+	assert_int_equal(raw_send(&r, hello.data, hello.size), 0);
+	assert_true(session_peer_clock_offset(r.s, &off));
+	assert_int_equal(off, 63072000000LL);
+	raw_close(&r);
+	raw_handshake(&r, &a, &b, false, 1800000000001ULL);
+	msgpack_sbuffer_clear(&hello);
+	assert_int_equal(msg_hello(&hello, "raw", NULL, 0, 0,
+	    1800000000001ULL - 2592000000ULL, false), 0);
+	assert_int_equal(raw_send(&r, hello.data, hello.size), 0);
+	assert_true(session_peer_clock_offset(r.s, &off));
+	assert_int_equal(off, -2592000000LL);
+	raw_close(&r);
+	/* A clock at 2^64 - 1 is far ahead, not behind. */
+	raw_handshake(&r, &a, &b, false, 1800000000002ULL);
+	msgpack_sbuffer_clear(&hello);
+	assert_int_equal(msg_hello(&hello, "raw", NULL, 0, 0, UINT64_MAX,
+	    false), 0);
+	assert_int_equal(raw_send(&r, hello.data, hello.size), 0);
+	assert_true(session_peer_clock_offset(r.s, &off));
+	assert_true(off > 0);
+	raw_close(&r);
+
+	/* Real sessions, each on its own clock: a's is 5 s behind b's. */
+	sa = dial(&a, &b, netkey, T0);
+	sb = answer(&b, T0 + 5000);
+	for (i = 0; i < 10; i++) {
+		struct session *from = i % 2 ? sb : sa, *to = i % 2 ? sa : sb;
+
+		session_output(from, &p, &n);
+		if (n > 0)
+			assert_int_equal(session_input(to, p, n, to == sa ? T0 :
+			    T0 + 5000), 0);
+		session_consumed(from, n);
+	}
+	assert_true(session_synced(sa) && session_synced(sb));
+	assert_true(session_peer_clock_offset(sb, &off));
+	assert_int_equal(off, -5000);
+	assert_true(session_peer_clock_offset(sa, &off));
+	assert_int_equal(off, 5000);
+	session_free(sa);
+	session_free(sb);
+	msgpack_sbuffer_destroy(&hello);
+	node_close(&a);
+	node_close(&b);
+}
+
 int
 main(void)
 {
@@ -932,6 +1440,14 @@ main(void)
 		cmocka_unit_test(test_zstd_batches),
 		cmocka_unit_test(test_zstd_hostile),
 		cmocka_unit_test(test_batches_follow_the_link),
+		cmocka_unit_test(test_hello_once),
+		cmocka_unit_test(test_unsolicited_ack),
+		cmocka_unit_test(test_unknown_prefixes),
+		cmocka_unit_test(test_vector_over_frames),
+		cmocka_unit_test(test_own_vector_over_frames),
+		cmocka_unit_test(test_ack_tells_what_moved),
+		cmocka_unit_test(test_older_peer),
+		cmocka_unit_test(test_peer_clock),
 	};
 
 	if (sodium_init() < 0)

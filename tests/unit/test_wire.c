@@ -719,7 +719,7 @@ test_hourly_rekey(void **state)
 	assert_non_null(d = frame_dec_new(rx));
 	assert_int_equal(session_input(r, hdr, sizeof(hdr), now), 0);
 	msgpack_sbuffer_init(&sb);
-	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, 0), 0);
+	assert_int_equal(msg_hello(&sb, "raw", NULL, 0, 0, now, false), 0);
 	assert_int_equal(raw_send(&e, r, &sb, now), 0);
 	assert_true(session_synced(r));
 	assert_int_equal(raw_pongs(d, r), 0);		/* Its HELLO. */
