@@ -6,7 +6,9 @@
  * does all protocol work on bytes; this file owns sockets, timers and
  * signals.  Writes are one allocation each, and a session is asked for
  * more output only while less than WRITE_HIGH bytes are in flight, so
- * memory does not grow with how far behind a peer is.
+ * memory does not grow with how far behind a peer is.  A peer that dials
+ * in costs a descriptor and about 1 KiB until its message 1 is in, and
+ * preauth.c bounds how many such connections there are.
  */
 #include <errno.h>
 #include <fcntl.h>
