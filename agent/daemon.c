@@ -6,7 +6,9 @@
  * does all protocol work on bytes; this file owns sockets, timers and
  * signals.  Writes are one allocation each, and a session is asked for
  * more output only while less than WRITE_HIGH bytes are in flight, so
- * memory does not grow with how far behind a peer is.
+ * memory does not grow with how far behind a peer is.  A peer that dials
+ * in costs a descriptor and about 1 KiB until its message 1 is in, and
+ * preauth.c bounds how many such connections there are.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +28,7 @@
 #include "agent/cmds.h"
 #include "agent/log.h"
 #include "agent/member.h"
+#include "agent/preauth.h"
 #include "agent/session.h"
 #include "store/db.h"
 #include "store/query.h"
@@ -46,6 +50,8 @@
 #define RATE_MAX	30		/* at most this many per window. */
 #define RATE_SLOTS	256
 #define MSG_NAME_LEN	101
+#define PREAUTH_LOG_MS	10000		/* Dropped connections: one line per. */
+#define RELISTEN_MS	1000		/* Listener closed for want of fds. */
 
 struct agent;
 
@@ -76,7 +82,16 @@ struct conn {
 	size_t		wpending;
 	bool		closing, connected, synced, ending;
 	uint64_t	started, last_rx, last_tx, last_ping, last_sync;
-	uint8_t		rbuf[READ_BUF];
+	/*
+	 * A peer that dialed us gets no session and no read buffer until
+	 * its message 1 is in: until then it is in ag->pre (preauth) and
+	 * what it sends goes to m1, which holds message 1 and mac1 only.
+	 */
+	bool		preauth;
+	uint8_t		net[PREAUTH_KEY_LEN];
+	uint8_t		m1[SESSION_MSG1_LEN];
+	size_t		m1len;
+	uint8_t		*rbuf;		/* READ_BUF bytes, once a session runs. */
 };
 
 struct wreq {
@@ -107,6 +122,17 @@ struct agent {
 	int64_t		data_version;
 	uint64_t	last_scan, last_status;
 	struct rate	rate[RATE_SLOTS];
+	/*
+	 * Connections before authentication, and the descriptors left for
+	 * peers (preauth_limits()): nconns counts every connection open.
+	 */
+	struct preauth	pre;
+	size_t		nconns, max_conns;
+	uint64_t	pre_dropped, pre_timed_out, pre_refused, pre_logged;
+	int		reserve_fd;	/* Freed when accept() runs out. */
+	struct sockaddr_storage bound;	/* For reopening the listener. */
+	bool		relisten;	/* Listener closed, reopen at: */
+	uint64_t	relisten_at;
 	bool		stopping;
 	bool		no_compress;	/* --no-compress: never offer zstd. */
 	uint64_t	stop_at;
@@ -144,6 +170,7 @@ close_cb(uv_handle_t *h)
 			break;
 		}
 	session_free(c->s);
+	free(c->rbuf);
 	free(c);
 }
 
@@ -156,6 +183,11 @@ conn_close(struct conn *c, const char *why)
 	if (c->closing)
 		return;
 	c->closing = true;
+	c->ag->nconns--;
+	if (c->preauth) {
+		preauth_remove(&c->ag->pre, c);
+		c->preauth = false;
+	}
 	c->ag->last_status = 0;		/* Show it at the next tick. */
 	/*
 	 * Refused inbound handshakes were logged where they were refused.
@@ -190,7 +222,7 @@ conn_close(struct conn *c, const char *why)
 	 * A peer that dialed us and was then turned away (another protocol
 	 * version, a bad commit) is shown in status too, not only logged.
 	 */
-	if (d == NULL && session_peer(c->s) != NULL &&
+	if (d == NULL && c->s != NULL && session_peer(c->s) != NULL &&
 	    session_error(c->s)[0] != '\0') {
 		struct peer_status ps;
 		char err[STORE_ERRLEN];
@@ -302,7 +334,37 @@ alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	struct conn *c = h->data;
 
 	(void)hint;
-	*b = uv_buf_init((char *)c->rbuf, sizeof(c->rbuf));
+	/* Before message 1: its bytes and not one more. */
+	if (c->s == NULL) {
+		*b = uv_buf_init((char *)c->m1 + c->m1len,
+		    (unsigned int)(sizeof(c->m1) - c->m1len));
+		return;
+	}
+	/* An empty buffer makes read_cb see UV_ENOBUFS: it closes. */
+	if (c->rbuf == NULL && (c->rbuf = malloc(READ_BUF)) == NULL) {
+		*b = uv_buf_init(NULL, 0);
+		return;
+	}
+	*b = uv_buf_init((char *)c->rbuf, READ_BUF);
+}
+
+static int conn_session(struct conn *);
+
+/*
+ * An inbound connection's message 1 (and mac1) is in: it leaves the
+ * table of connections before authentication and gets its session.
+ */
+static int
+msg1_in(struct conn *c)
+{
+
+	preauth_remove(&c->ag->pre, c);
+	c->preauth = false;
+	if (conn_session(c) != 0) {
+		conn_close(c, "cannot start a session");
+		return (-1);
+	}
+	return (0);
 }
 
 static void
@@ -310,6 +372,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 {
 	struct conn *c = st->data, *o;
 	const struct session_stats *ss;
+	const uint8_t *in = c->rbuf;
 	uint64_t now = now_ms(), applied;
 
 	(void)b;
@@ -321,8 +384,15 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	c->last_rx = now;
+	if (c->s == NULL) {
+		c->m1len += (size_t)n;
+		if (c->m1len < sizeof(c->m1) || msg1_in(c) != 0)
+			return;
+		in = c->m1;
+		n = (ssize_t)sizeof(c->m1);
+	}
 	applied = session_stats(c->s)->commits_applied;
-	if (session_input(c->s, c->rbuf, (size_t)n, now) != 0) {
+	if (session_input(c->s, in, (size_t)n, now) != 0) {
 		/*
 		 * Refused handshakes have nothing queued (but message 2 to a
 		 * node of another version): nothing else is sent.
@@ -386,11 +456,35 @@ admit(void *arg, const uint8_t *peer, uint64_t ts)
 	}
 }
 
+/* ${c}'s session: at once for a dial, after message 1 for a peer's. */
+static int
+conn_session(struct conn *c)
+{
+	struct agent *ag = c->ag;
+	struct session_cfg cfg;
+	char err[SESSION_ERRLEN];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.db = ag->db;
+	cfg.initiator = c->d != NULL;
+	cfg.ed_sk = ag->sk;
+	cfg.peer = c->d != NULL ? c->d->key : NULL;
+	cfg.netkey = ag->netkey;
+	cfg.name = ag->name;
+	cfg.admit = admit;
+	cfg.arg = ag;
+	cfg.now_ms = c->d != NULL ? c->started : now_ms();
+	cfg.compress = !ag->no_compress;
+	if ((c->s = session_new(&cfg, err)) == NULL) {
+		LOG_WARN("session", "cannot start: %s", err);
+		return (-1);
+	}
+	return (0);
+}
+
 static struct conn *
 conn_new(struct agent *ag, struct dialer *d)
 {
-	struct session_cfg cfg;
-	char err[SESSION_ERRLEN];
 	struct conn *c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
@@ -398,19 +492,7 @@ conn_new(struct agent *ag, struct dialer *d)
 	c->ag = ag;
 	c->d = d;
 	c->started = c->last_rx = now_ms();
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.db = ag->db;
-	cfg.initiator = d != NULL;
-	cfg.ed_sk = ag->sk;
-	cfg.peer = d != NULL ? d->key : NULL;
-	cfg.netkey = ag->netkey;
-	cfg.name = ag->name;
-	cfg.admit = admit;
-	cfg.arg = ag;
-	cfg.now_ms = c->started;
-	cfg.compress = !ag->no_compress;
-	if ((c->s = session_new(&cfg, err)) == NULL) {
-		LOG_WARN("session", "cannot start: %s", err);
+	if (d != NULL && conn_session(c) != 0) {
 		free(c);
 		return (NULL);
 	}
@@ -422,6 +504,7 @@ conn_new(struct agent *ag, struct dialer *d)
 	c->tcp.data = c;
 	c->next = ag->conns;
 	ag->conns = c;
+	ag->nconns++;
 	if (d != NULL) {
 		fingerprint(d->key, c->fp);
 		snprintf(c->addr, sizeof(c->addr), "%s", d->addr);
@@ -461,15 +544,86 @@ rate_ok(struct agent *ag, const char *host, uint64_t now)
 	return (true);
 }
 
+/* Drop ${v}, a connection before authentication, to make room. */
+static void
+preauth_drop(struct agent *ag, struct conn *v, const char *why)
+{
+
+	ag->pre_dropped++;
+	conn_close(v, why);
+}
+
+static void accept_cb(uv_stream_t *, int);
+
+static void
+listener_closed_cb(uv_handle_t *h)
+{
+	struct agent *ag = h->data;
+
+	ag->relisten = true;
+	ag->relisten_at = now_ms() + RELISTEN_MS;
+}
+
+/* The listener again, on the address it had (port 0 stays its port). */
+static void
+relisten(struct agent *ag)
+{
+	int r;
+
+	ag->relisten = false;
+	uv_tcp_init(ag->loop, &ag->listener);
+	ag->listener.data = ag;
+	if ((r = uv_tcp_bind(&ag->listener, (struct sockaddr *)&ag->bound,
+	    0)) != 0 || (r = uv_listen((uv_stream_t *)&ag->listener, 64,
+	    accept_cb)) != 0) {
+		LOG_WARN("listener", "cannot listen again: %s; retrying",
+		    uv_strerror(r));
+		uv_close((uv_handle_t *)&ag->listener, listener_closed_cb);
+		return;
+	}
+	LOG_INFO("listener", "listening again");
+}
+
+/*
+ * accept() failed for want of a descriptor, and libuv's own reserve
+ * descriptor, with which it drops waiting connections, is spent too.
+ * libuv calls again at once for as long as connections wait: free a
+ * descriptor, so that the next accept() takes one of them, or the loop
+ * would spin.  The oldest connection before authentication goes first,
+ * then our reserve descriptor (reopened at the next tick); with neither,
+ * the listener closes for a second.
+ */
+static void
+out_of_fds(struct agent *ag, int status)
+{
+	struct conn *v;
+
+	if ((v = preauth_victim(&ag->pre)) != NULL)
+		preauth_drop(ag, v, "out of file descriptors");
+	else if (ag->reserve_fd != -1) {
+		close(ag->reserve_fd);
+		ag->reserve_fd = -1;
+	} else if (!uv_is_closing((uv_handle_t *)&ag->listener)) {
+		LOG_WARN("listener", "accept: %s, with no connection to drop; "
+		    "not listening for %d s", uv_strerror(status),
+		    RELISTEN_MS / 1000);
+		uv_close((uv_handle_t *)&ag->listener, listener_closed_cb);
+	}
+}
+
 static void
 accept_cb(uv_stream_t *srv, int status)
 {
 	struct agent *ag = srv->data;
 	struct sockaddr_storage ss;
-	struct conn *c;
+	struct conn *c, *v;
 	int len = sizeof(ss);
 	char host[64];
 
+	if (status == UV_EMFILE || status == UV_ENFILE) {
+		out_of_fds(ag, status);
+		return;
+	}
 	if (status < 0 || ag->stopping)
 		return;
 	if ((c = conn_new(ag, NULL)) == NULL)
@@ -479,6 +633,7 @@ accept_cb(uv_stream_t *srv, int status)
 		return;
 	}
 	c->connected = true;
+	memset(&ss, 0, sizeof(ss));
 	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET6)
 			uv_ip6_name((struct sockaddr_in6 *)&ss, host,
@@ -492,7 +647,26 @@ accept_cb(uv_stream_t *srv, int status)
 			conn_close(c, "rate limited");
 			return;
 		}
+		preauth_key((struct sockaddr *)&ss, c->net);
 	}
+	/*
+	 * Every connection holds a descriptor: past the agent's share for
+	 * peers, the oldest connection before authentication makes room,
+	 * and if there is none (members' sessions hold them all), this one
+	 * is turned away.  Then the table's own caps.
+	 */
+	if (ag->nconns > ag->max_conns) {
+		if ((v = preauth_victim(&ag->pre)) == NULL) {
+			ag->pre_refused++;
+			conn_close(c, "out of file descriptors for peers");
+			return;
+		}
+		preauth_drop(ag, v, "out of file descriptors for peers");
+	}
+	if ((v = preauth_add(&ag->pre, c->net, c)) != NULL)
+		preauth_drop(ag, v, "too many connections before "
+		    "authentication");
+	c->preauth = true;
 	snprintf(c->fp, sizeof(c->fp), "?");
 	uv_tcp_nodelay(&c->tcp, 1);
 	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
@@ -771,7 +945,9 @@ stop_now(struct agent *ag)
 
 	for (c = ag->conns; c != NULL; c = c->next)
 		conn_close(c, "agent stopping");
-	uv_close((uv_handle_t *)&ag->listener, NULL);
+	if (!uv_is_closing((uv_handle_t *)&ag->listener))
+		uv_close((uv_handle_t *)&ag->listener, NULL);
+	ag->relisten = false;
 	uv_close((uv_handle_t *)&ag->tick, NULL);
 	uv_close((uv_handle_t *)&ag->sigint, NULL);
 	uv_close((uv_handle_t *)&ag->sigterm, NULL);
@@ -822,6 +998,37 @@ recheck_peers(struct agent *ag, uint64_t now)
 	}
 }
 
+/*
+ * Connections before authentication: say what was dropped, one line per
+ * PREAUTH_LOG_MS however many; take back the reserve descriptor and the
+ * listener once descriptors are free again.
+ */
+static void
+preauth_tick(struct agent *ag, uint64_t now)
+{
+	struct conn *v;
+	char net[PREAUTH_NET_STRLEN] = "none";
+
+	if (ag->reserve_fd == -1)
+		ag->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (ag->relisten && now >= ag->relisten_at)
+		relisten(ag);
+	if (now - ag->pre_logged < PREAUTH_LOG_MS ||
+	    ag->pre_dropped + ag->pre_timed_out + ag->pre_refused == 0)
+		return;
+	if ((v = preauth_victim(&ag->pre)) != NULL)
+		preauth_net_str(v->net, net);
+	LOG_INFO("listener", "connections before authentication: %llu "
+	    "dropped to make room, %llu without message 1 within %d s, %llu "
+	    "turned away (%zu held of %zu, %d per /24 or /64; busiest "
+	    "network %s)", (unsigned long long)ag->pre_dropped,
+	    (unsigned long long)ag->pre_timed_out, HS_MSG1_TIMEOUT_MS / 1000,
+	    (unsigned long long)ag->pre_refused, ag->pre.n, ag->pre.max,
+	    HS_PREAUTH_PER_NET, net);
+	ag->pre_logged = now;
+	ag->pre_dropped = ag->pre_timed_out = ag->pre_refused = 0;
+}
+
 static void
 tick_cb(uv_timer_t *t)
 {
@@ -858,11 +1065,15 @@ tick_cb(uv_timer_t *t)
 		if (d->conn == NULL && !d->resolving && now >= d->next_try &&
 		    !connected_to(ag, d->key))
 			dial(d);
+	preauth_tick(ag, now);
 	for (c = ag->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->closing)
 			continue;
-		if (!c->synced && now - c->started > HS_TIMEOUT)
+		if (c->preauth && now - c->started > HS_MSG1_TIMEOUT_MS) {
+			ag->pre_timed_out++;
+			conn_close(c, "no message 1 within 3 s");
+		} else if (!c->synced && now - c->started > HS_TIMEOUT)
 			conn_close(c, "handshake timed out");
 		else if (now - c->last_rx > DEAD_MS)
 			conn_close(c, "no data for 45 s (dead link)");
@@ -951,10 +1162,13 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	const char *listen_at, *a;
 	char host[256], port[16], adv[1000] = "", bound[300];
 	struct addrinfo hints, *res;
+	struct rlimit rl;
+	uint64_t nofile = UINT64_MAX;
 	int len = sizeof(ss), r;
-	size_t off = 0;
+	size_t off = 0, pre_max;
 
 	memset(&ag, 0, sizeof(ag));
+	ag.reserve_fd = -1;
 	listen_at = cli_opt(&argc, argv, "--listen");
 	while ((a = cli_opt_next(&argc, argv, "--advertise")) != NULL) {
 		if (split_addr(a, host, sizeof(host), port, sizeof(port)))
@@ -990,6 +1204,17 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 
 	/* Peers' I/O must never kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Peers' connections may take what descriptors the process has, less
+	 * PREAUTH_FD_RESERVE for our own files; half at most before
+	 * authentication.  One descriptor is set aside for when accept()
+	 * runs out all the same (out_of_fds()).
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		nofile = (uint64_t)rl.rlim_cur;
+	preauth_limits(nofile, &ag.max_conns, &pre_max);
+	preauth_init(&ag.pre, pre_max);
+	ag.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ag.loop = uv_default_loop();
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -1006,6 +1231,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 		    "agent running?", listen_at, uv_strerror(r));
 	freeaddrinfo(res);
 	uv_tcp_getsockname(&ag.listener, (struct sockaddr *)&ss, &len);
+	memcpy(&ag.bound, &ss, sizeof(ss));
 	if (ss.ss_family == AF_INET6)
 		uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof(host));
 	else
@@ -1015,6 +1241,10 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	printf("listening on %s\n", bound);
 	fflush(stdout);
 	LOG_INFO("agent", "node '%s' listening on %s", ag.name, bound);
+	LOG_INFO("listener", "up to %zu connections with peers, %zu of them "
+	    "before authentication (%d per /24 or /64), message 1 within %d s",
+	    ag.max_conns, ag.pre.max, HS_PREAUTH_PER_NET,
+	    HS_MSG1_TIMEOUT_MS / 1000);
 
 	uv_timer_init(ag.loop, &ag.tick);
 	ag.tick.data = &ag;
@@ -1035,6 +1265,8 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 		free(d);
 	}
 	r = uv_loop_close(ag.loop);
+	if (ag.reserve_fd != -1)
+		close(ag.reserve_fd);
 	sodium_free(ag.sk);
 	sodium_memzero(ag.netkey, sizeof(ag.netkey));
 	LOG_INFO("agent", "stopped");
