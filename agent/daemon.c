@@ -30,7 +30,9 @@
 #include "agent/member.h"
 #include "agent/preauth.h"
 #include "agent/session.h"
+#include "protocol/limits.h"
 #include "store/db.h"
+#include "store/hlc.h"
 #include "store/query.h"
 
 #define NETKEY_FILE	"network.key"
@@ -135,6 +137,7 @@ struct agent {
 	uint64_t	relisten_at;
 	bool		stopping;
 	bool		no_compress;	/* --no-compress: never offer zstd. */
+	bool		clock_report;	/* A measure to publish, perhaps. */
 	uint64_t	stop_at;
 };
 
@@ -367,6 +370,8 @@ msg1_in(struct conn *c)
 	return (0);
 }
 
+static void clock_measured(struct conn *, uint64_t);
+
 static void
 read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 {
@@ -407,6 +412,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	if (!c->synced && session_synced(c->s)) {
 		c->synced = true;
 		fingerprint(session_peer(c->s), c->fp);
+		clock_measured(c, now);
 		LOG_INFO("session", "peer=%s@%s (%s) up", c->fp, c->addr,
 		    session_peer_name(c->s));
 		if (c->d != NULL)
@@ -938,6 +944,110 @@ write_status(struct agent *ag, uint64_t now)
 		LOG_WARN("agent", "cannot record peer status: %s", err);
 }
 
+/* What a report of clocks says, to the minute: it changes rarely. */
+struct clock_rep {
+	const uint8_t	*me;
+	char		text[1400], sig[1400];
+	size_t		n, len, slen;
+	uint8_t		last[32];
+	bool		any;
+};
+
+static int
+clock_rep_cb(void *arg, const struct db_clock *c)
+{
+	struct clock_rep *r = arg;
+	char hex[65];
+	int64_t off = c->offset_ms;
+	int k, ks;
+
+	/*
+	 * Ours (a session's, or a commit's lower bound), of each node the
+	 * newest, only those more than 5 minutes off.
+	 */
+	if (memcmp(c->observer, r->me, 32) != 0 ||
+	    strcmp(c->via, "report") == 0 || (r->any &&
+	    memcmp(r->last, c->subject, 32) == 0))
+		return (0);
+	r->any = true;
+	memcpy(r->last, c->subject, 32);
+	if ((off < 0 ? -off : off) <= HLC_SKEW_MS || r->n == 16)
+		return (0);
+	sodium_bin2hex(hex, sizeof(hex), c->subject, 32);
+	k = snprintf(r->text + r->len, sizeof(r->text) - r->len, "%s%s=%lld@"
+	    "%llu", r->n ? " " : "", hex, (long long)off,
+	    (unsigned long long)c->at_ms);
+	ks = snprintf(r->sig + r->slen, sizeof(r->sig) - r->slen, "%s=%lld ",
+	    hex, (long long)(off / 60000));
+	if (k < 0 || (size_t)k >= sizeof(r->text) - r->len || ks < 0 ||
+	    (size_t)ks >= sizeof(r->sig) - r->slen)
+		return (1);
+	r->len += (size_t)k;
+	r->slen += (size_t)ks;
+	r->n++;
+	return (0);
+}
+
+/*
+ * Publish in our own members record the clocks our sessions measured
+ * more than 5 minutes off (field clocks), when that changed by a minute or
+ * more, so that every node sees an office that talks only to its region.
+ */
+static void
+clock_publish(struct agent *ag, uint64_t now)
+{
+	const struct coll_def *m = schema_coll("members");
+	const struct field_def *f = schema_field(m, "clocks", 6);
+	struct clock_rep r;
+	char err[STORE_ERRLEN], old[1400];
+	struct val v;
+
+	ag->clock_report = false;
+	memset(&r, 0, sizeof(r));
+	r.me = ag->pk;
+	if (db_clocks(ag->db, clock_rep_cb, &r, err) < 0)
+		return;
+	if (db_meta_get(ag->db, "clock_report", old, sizeof(old)) != 0)
+		old[0] = '\0';
+	if (strcmp(old, r.sig) == 0)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.t = r.n > 0 ? VAL_STR : VAL_NIL;
+	v.s = r.text;
+	v.len = r.len;
+	if (db_begin(ag->db, now, err) ||
+	    db_put(ag->db, m, ag->pk, f, &v, err) ||
+	    db_meta_set(ag->db, "clock_report", r.sig, err) ||
+	    db_commit(ag->db, err)) {
+		db_rollback(ag->db);
+		LOG_INFO("agent", "cannot publish the clocks measured: %s",
+		    err);
+	}
+}
+
+/* A session measured the peer's clock against ours: keep it. */
+static void
+clock_measured(struct conn *c, uint64_t now)
+{
+	char err[STORE_ERRLEN], sp[32];
+	int64_t off;
+
+	if (!session_peer_clock_offset(c->s, &off))
+		return;
+	if (db_clock_note(c->ag->db, session_peer(c->s), c->ag->pk, off, now,
+	    "session", err)) {
+		LOG_WARN("agent", "cannot keep a clock measure: %s", err);
+		return;
+	}
+	if ((off < 0 ? -off : off) > HLC_SKEW_MS) {
+		hlc_span((uint64_t)(off < 0 ? -off : off), sp);
+		LOG_WARN("session", "peer=%s@%s clock is %s %s of ours; one of"
+		    " the two clocks is wrong", c->fp, c->addr, sp,
+		    off > 0 ? "ahead" : "behind");
+	}
+	c->ag->clock_report = true;
+}
+
 static void
 stop_now(struct agent *ag)
 {
@@ -1055,6 +1165,10 @@ tick_cb(uv_timer_t *t)
 	if (now - ag->last_scan >= PEER_SCAN_MS) {
 		ag->last_scan = now;
 		scan_peers(ag);
+	}
+	if (now - ag->last_status >= STATUS_MS || ag->clock_report) {
+		/* A bundle import may have shown a clock too. */
+		clock_publish(ag, now);
 	}
 	if (now - ag->last_status >= STATUS_MS) {
 		ag->last_status = now;

@@ -1161,34 +1161,104 @@ clock_seen(struct db *db, const struct commit *cm, char err[STORE_ERRLEN])
 }
 
 /*
- * The newest offset (peer − us) one of our own sessions measured, if any
- * was measured at or before now by our clock (one "from the future" was
- * taken before the clock was set back, and says nothing of it now).
+ * A node's own members record may carry the clocks its sessions measured
+ * off (field clocks: KEY=OFFSET@AT ...): kept as its reports, so an office
+ * that talks only to its region is seen by every node.  Anything that does
+ * not parse is skipped.
  */
+static int
+clock_reports(struct db *db, const struct commit *cm, char err[STORE_ERRLEN])
+{
+	const struct fchange *f;
+	const char *p, *e;
+	char ent[128], *eq, *at, *end;
+	uint8_t subj[COMMIT_KEY_LEN];
+	long long off;
+	unsigned long long ms;
+	size_t i, j, k, n;
+
+	for (i = 0; i < cm->nrec; i++) {
+		if (cm->rec[i].coll_len != 7 || memcmp(cm->rec[i].coll,
+		    "members", 7) != 0 || memcmp(cm->rec[i].id, cm->origin,
+		    SCHEMA_ID_LEN) != 0)
+			continue;
+		for (j = 0; j < cm->rec[i].nf; j++) {
+			f = &cm->rec[i].f[j];
+			if (f->field_len != 6 || memcmp(f->field, "clocks", 6) ||
+			    f->v.t != VAL_STR)
+				continue;
+			for (p = f->v.s, e = p + f->v.len, k = 0; p < e &&
+			    k < 16; p += n + 1, k++) {
+				for (n = 0; p + n < e && p[n] != ' '; n++)
+					;
+				if (n == 0 || n >= sizeof(ent))
+					continue;
+				memcpy(ent, p, n);
+				ent[n] = '\0';
+				if ((eq = strchr(ent, '=')) == NULL ||
+				    (at = strchr(eq, '@')) == NULL ||
+				    eq - ent != 2 * COMMIT_KEY_LEN)
+					continue;
+				*eq = *at = '\0';
+				if (sodium_hex2bin(subj, sizeof(subj), ent,
+				    (size_t)(eq - ent), NULL, NULL, NULL) != 0)
+					continue;
+				off = strtoll(eq + 1, &end, 10);
+				if (*end != '\0' || end == eq + 1)
+					continue;
+				ms = strtoull(at + 1, &end, 10);
+				if (*end != '\0' || end == at + 1 ||
+				    ms > 0xffffffffffffULL)
+					continue;
+				if (db_clock_note(db, subj, cm->origin, off,
+				    ms, "report", err))
+					return (-1);
+			}
+		}
+	}
+	return (0);
+}
+
+/*
+ * Whether our clock runs ahead of our peers' by more than HLC_MAX_AHEAD_MS:
+ * of the peers our own sessions measured in the last 30 days (at or before
+ * now by our clock: a measure "from the future" was taken before the clock
+ * was set back, and says nothing of it now), more than half saw us that
+ * far ahead.  One peer whose own clock is behind cannot stop a node that
+ * talks to others too.  The newest such measure is returned.
+ */
+#define CLOCK_VOTE_MS	(30ULL * 86400 * 1000)
+
 static int
 clock_peer_said(struct db *db, int64_t *off, uint64_t *at, char *name,
     size_t namelen)
 {
 	sqlite3_stmt *st;
-	int found = 0;
+	long ahead = 0, all = 0;
 
 	if (sqlite3_prepare_v2(db->h, "SELECT o.offset_ms, o.at_ms,"
 	    " coalesce((SELECT name FROM peer_status p WHERE p.key ="
 	    " o.subject), '') FROM clock_obs o WHERE o.observer = ? AND"
-	    " o.via = 'session' AND o.at_ms <= ? ORDER BY o.at_ms DESC"
-	    " LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	    " o.via = 'session' AND o.at_ms <= ? AND o.at_ms >= ?"
+	    " ORDER BY o.at_ms DESC", -1, &st, NULL) != SQLITE_OK)
 		return (0);
 	sqlite3_bind_blob(st, 1, db->pk, COMMIT_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)db->now_ms);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*off = sqlite3_column_int64(st, 0);
-		*at = (uint64_t)sqlite3_column_int64(st, 1);
-		snprintf(name, namelen, "%s", (const char *)
-		    sqlite3_column_text(st, 2));
-		found = 1;
+	sqlite3_bind_int64(st, 3, (int64_t)(db->now_ms > CLOCK_VOTE_MS ?
+	    db->now_ms - CLOCK_VOTE_MS : 0));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		all++;
+		if (sqlite3_column_int64(st, 0) >= -(int64_t)HLC_MAX_AHEAD_MS)
+			continue;
+		if (ahead++ == 0) {
+			*off = sqlite3_column_int64(st, 0);
+			*at = (uint64_t)sqlite3_column_int64(st, 1);
+			snprintf(name, namelen, "%s", (const char *)
+			    sqlite3_column_text(st, 2));
+		}
 	}
 	sqlite3_finalize(st);
-	return (found);
+	return (2 * ahead > all);
 }
 
 /* "YYYY-MM-DD HH:MM UTC" of ${ms}. */
@@ -1213,8 +1283,8 @@ static int
 clock_check(struct db *db, char err[STORE_ERRLEN])
 {
 	char name[128], who[160], mine[32], theirs[32], span[32];
-	uint64_t at;
-	int64_t off;
+	uint64_t at = 0;
+	int64_t off = 0;
 
 	if (!trust_enabled(db->trust) || db->keep_refused ||
 	    !clock_peer_said(db, &off, &at, name, sizeof(name)) ||
@@ -1963,8 +2033,11 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 	    judge_apply_commit(db, &db->live, &cm, oidx, err) ||
 	    clock_seen(db, &cm, err))
 		goto done;
-	if (db->nrefusals == nref)
+	if (db->nrefusals == nref) {
 		clock_follow(db, cm.hlc);
+		if (clock_reports(db, &cm, err))
+			goto done;
+	}
 	advance(db, oidx, &cm, hash);
 	/* A certificate may name origins whose commits were set aside. */
 	if (db->q_origins != 0 && has_members(&cm))

@@ -95,6 +95,12 @@ static const struct field_def members[] = {
 	{ "revoked_by", FK_TEXT, 64, 0, 0, NULL, false },
 	{ "revoked_sig", FK_TEXT, 128, 0, 0, NULL, false },
 	{ "revoked_seq", FK_INT, 0, 0, INT64_MAX, NULL, false },
+	/*
+	 * Clocks this node's sessions measured more than 5 minutes off:
+	 * space-separated KEY=OFFSET@AT (64 hex, signed ms, ms of its
+	 * clock), so every node sees them (store/db.c).
+	 */
+	{ "clocks", FK_TEXT, 1400, 0, 0, NULL, false },
 	END
 };
 

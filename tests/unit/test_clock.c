@@ -161,7 +161,7 @@ test_peer_says_ahead(void **state)
 {
 	struct node a, p;
 	char err[STORE_ERRLEN], hex[65];
-	uint8_t id[SCHEMA_ID_LEN];
+	uint8_t id[SCHEMA_ID_LEN], other[32];
 	size_t i;
 
 	(void)state;
@@ -185,6 +185,14 @@ test_peer_says_ahead(void **state)
 	assert_non_null(strstr(err, "this computer's clock says"));
 	assert_non_null(strstr(err, "2 hours ahead"));
 	assert_null(strchr(err, '\n'));
+
+	/* Another peer sees A's clock right: one against one is no majority. */
+	randombytes_buf(other, sizeof(other));
+	assert_int_equal(db_begin(a.db, T0_MS + 2000, err), 0);
+	assert_int_equal(db_clock_note(a.db, other, a.pk, 1000, T0_MS + 2000,
+	    "session", err), 0);
+	assert_int_equal(db_commit(a.db, err), 0);
+	write_at(&a, T0_MS + 3000, "open");
 
 	/* The clock set back before that measurement: it says nothing now. */
 	write_at(&a, T0_MS - 3 * 3600 * 1000, "open");
