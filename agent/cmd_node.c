@@ -19,6 +19,7 @@
 #include "agent/json.h"
 #include "agent/member.h"
 #include "agent/log.h"
+#include "protocol/limits.h"
 #include "store/hlc.h"
 #include "store/query.h"
 
@@ -493,12 +494,17 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    cli, err) == 0 && s.refused > STATUS_REFUSALS)
 		printf("         and %llu more: 'hamroh audit' lists them "
 		    "all\n", (unsigned long long)(s.refused - STATUS_REFUSALS));
-	if (s.strangers + s.dropped > 0)
-		printf("strangers %llu commits of %llu nodes no certificate"
-		    " names, set aside until one does; %llu more dropped\n",
+	if (s.strangers > 0)
+		printf("strangers %llu changes of %llu nodes no certificate"
+		    " names, set aside until one does\n",
 		    (unsigned long long)s.strangers,
-		    (unsigned long long)s.stranger_origins,
-		    (unsigned long long)s.dropped);
+		    (unsigned long long)s.stranger_origins);
+	if (s.dropped > 0)
+		printf("dropped  %llu changes: of strangers past what is set"
+		    " aside (%d nodes, %d MiB), or of revoked nodes more than"
+		    " %d past their cut-off\n", (unsigned long long)s.dropped,
+		    QUARANTINE_MAX_ORIGINS, QUARANTINE_MAX_BYTES >> 20,
+		    FORMER_MAX_PAST);
 	if (days <= CERT_WARN_DAYS && days >= 0)
 		printf("member   WARNING: this office's certificate expires on"
 		    " %s, in %lld days; ask the coordinating office to renew"

@@ -48,4 +48,12 @@
 #define QUARANTINE_MAX_BYTES	(8 * 1024 * 1024)
 #define QUARANTINE_MAX_ORIGINS	256
 
+/*
+ * A revoked node's commits past the seq its revocation accepts are stored,
+ * relayed, refused and audited, so every node judges alike; past this many
+ * more, they are dropped and counted instead (a stolen laptop cannot fill
+ * every node's disk).
+ */
+#define FORMER_MAX_PAST		1000
+
 #endif /* !PROTOCOL_LIMITS_H */

@@ -1912,6 +1912,19 @@ stranger(struct db *db, const struct commit *cm, const uint8_t *body,
 	return (release_origin(db, cm->origin, res, err));
 }
 
+/* A revoked node's commit more than FORMER_MAX_PAST past its cut-off. */
+static bool
+past_cutoff(struct db *db, uint32_t oidx, const struct commit *cm)
+{
+	struct trust_as_of as;
+
+	if (!trust_enabled(db->trust) || trust_standing(db->trust, oidx,
+	    cm->origin, cm->seq, cm->hlc, &as) != 0)
+		return (false);
+	return (as.st == TRUST_REVOKED && as.upto < cm->seq &&
+	    cm->seq - as.upto > FORMER_MAX_PAST);
+}
+
 /*
  * Verify and apply one commit.  On DB_APPLIED, ${*oidx_out} and ${*seq_out}
  * say which origin advanced, so the caller can release held successors.
@@ -1971,6 +1984,13 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 		    err))
 			goto done;
 		res->fork++;
+		ret = 0;
+		goto done;
+	}
+	if (past_cutoff(db, oidx, &cm)) {
+		res->dropped++;
+		db->q_dropped++;
+		db->q_dirty = true;
 		ret = 0;
 		goto done;
 	}

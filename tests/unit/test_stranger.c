@@ -18,6 +18,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
+#include "agent/member.h"
 #include "protocol/limits.h"
 #include "store/db.h"
 #include "store/schema.h"
@@ -246,6 +247,71 @@ test_caps(void **state)
 	tnode_close(b.dir, b.db);
 }
 
+/* ${by} revokes ${who}, accepting its commits up to ${upto}. */
+static void
+revoke_upto(struct node *by, const struct node *who, uint64_t upto)
+{
+	const struct coll_def *c = schema_coll("members");
+	const char *when = "2026-11-18T10:00:00Z";
+	uint8_t sig[64];
+	char err[STORE_ERRLEN], h[129];
+	struct val v;
+
+	assert_int_equal(member_revoke_sign(who->pk, when, upto, "lost",
+	    by->sk, sig), 0);
+	assert_int_equal(db_begin(by->db, T0_MS, err), 0);
+	tnode_put(by->db, "members", who->pk, "revoked", when);
+	tnode_put(by->db, "members", who->pk, "revoked_reason", "lost");
+	hex(by->pk, 32, h);
+	tnode_put(by->db, "members", who->pk, "revoked_by", h);
+	hex(sig, 64, h);
+	tnode_put(by->db, "members", who->pk, "revoked_sig", h);
+	hex(who->pk, 32, h);
+	tnode_put(by->db, "members", who->pk, "key", h);
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_INT;
+	v.i = (int64_t)upto;
+	assert_int_equal(db_put(by->db, c, who->pk, schema_field(c,
+	    "revoked_seq", 11), &v, err), 0);
+	if (db_commit(by->db, err))
+		fail_msg("commit: %s", err);
+}
+
+/*
+ * A revoked node's commits are kept, refused and audited up to
+ * FORMER_MAX_PAST past what its revocation accepts; the rest are dropped.
+ */
+static void
+test_former_member_cap(void **state)
+{
+	struct node r, b, s;
+	struct db_counts dc;
+	struct db_status st;
+	char err[STORE_ERRLEN];
+	int i, extra = 3;
+
+	(void)state;
+	nopen(&r, "str-root4", NULL);
+	nopen(&b, "str-b4", r.pk);
+	nopen(&s, "str-s4", NULL);
+	certify(&r, &r, &s);
+	revoke_upto(&r, &s, 1);
+	carry(&r, &b, &dc);
+	for (i = 0; i < 1 + FORMER_MAX_PAST + extra; i++)
+		write1(&s, "after");
+	carry(&s, &b, &dc);
+	assert_int_equal(dc.applied, 1 + FORMER_MAX_PAST);
+	assert_int_equal(dc.dropped, extra);
+	assert_int_equal(vseq(&b, s.pk), 1 + FORMER_MAX_PAST);
+	assert_int_equal(db_status(b.db, &st, err), 0);
+	assert_int_equal(st.dropped, extra);
+	/* Each kept and refused (the first, an office's, for its role). */
+	assert_int_equal(st.refused, 1 + FORMER_MAX_PAST);
+	tnode_close(r.dir, r.db);
+	tnode_close(b.dir, b.db);
+	tnode_close(s.dir, s.db);
+}
+
 int
 main(void)
 {
@@ -253,6 +319,7 @@ main(void)
 		cmocka_unit_test(test_set_aside_then_named),
 		cmocka_unit_test(test_first_commit_names_itself),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_former_member_cap),
 	};
 
 	if (sodium_init() < 0)
