@@ -83,6 +83,7 @@
 #include "protocol/hs.h"
 #include "protocol/limits.h"
 #include "protocol/msg.h"
+#include "store/commit.h"
 #include "store/db.h"
 #include "store/schema.h"
 #include "store/trust.h"
@@ -805,7 +806,7 @@ ship_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 static double
 ship(struct db *from, uint64_t after, struct db *to)
 {
-	struct ship s = { to, { 0, 0, 0, 0, 0 } };
+	struct ship s = { to, { 0 } };
 	char err[STORE_ERRLEN];
 	double t0 = now_s();
 
@@ -945,6 +946,86 @@ revoke_run(struct db *w, struct db *to, size_t n)
 	check_rows(to, n, "revocation");
 	db_close(o);
 	rmtree(tpath("office"));
+	return (t);
+}
+
+/* ---- Strangers: commits of origins no certificate names. ---- */
+
+#define STRANGERS	20000	/* Each its own made-up origin. */
+
+static int
+count_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+
+	(void)key;
+	(void)seq;
+	(*(size_t *)arg)++;
+	return (0);
+}
+
+/*
+ * A hostile bundle of ${STRANGERS} one-record commits, each signed by an
+ * origin of its own making, applied in one transaction to ${to} (a node
+ * of the network, holding the whole log): every one must be set aside or
+ * dropped, and ${to}'s vector must not grow.  Return the seconds.
+ */
+static double
+strangers_run(struct db *to, size_t *aside, size_t *dropped)
+{
+	struct fchange f = { "name", 4, { VAL_STR, 0, "spam", 4 }, 0, NULL };
+	struct rchange rc = { "directory", 9, { 0 }, 1, &f };
+	struct commit cm;
+	struct db_counts dc;
+	msgpack_sbuffer *sb;
+	uint8_t (*sig)[COMMIT_SIG_LEN], pk[32], sk[64], hash[COMMIT_HASH_LEN];
+	char err[STORE_ERRLEN];
+	size_t i, before = 0, after = 0;
+	double t0, t;
+
+	if ((sb = calloc(STRANGERS, sizeof(*sb))) == NULL ||
+	    (sig = calloc(STRANGERS, sizeof(*sig))) == NULL)
+		die("out of memory");
+	for (i = 0; i < STRANGERS; i++) {
+		crypto_sign_keypair(pk, sk);
+		memset(&cm, 0, sizeof(cm));
+		memcpy(cm.origin, pk, sizeof(pk));
+		cm.seq = 1;
+		cm.hlc = wall_ms() << 16;
+		randombytes_buf(rc.id, sizeof(rc.id));
+		cm.nrec = 1;
+		cm.rec = &rc;
+		msgpack_sbuffer_init(&sb[i]);
+		if (commit_encode(&cm, &sb[i]))
+			die("out of memory");
+		commit_hash((const uint8_t *)sb[i].data, sb[i].size, hash);
+		commit_sign(hash, sk, sig[i]);
+	}
+	sodium_memzero(sk, sizeof(sk));
+	if (db_vector(to, count_cb, &before, err))
+		die("vector: %s", err);
+	memset(&dc, 0, sizeof(dc));
+	t0 = now_s();
+	if (db_begin(to, wall_ms(), err))
+		die("db_begin: %s", err);
+	for (i = 0; i < STRANGERS; i++)
+		if (db_apply(to, (const uint8_t *)sb[i].data, sb[i].size,
+		    sig[i], &dc, err))
+			die("apply a stranger's commit: %s", err);
+	if (db_commit(to, err))
+		die("db_commit: %s", err);
+	t = now_s() - t0;
+	if (db_vector(to, count_cb, &after, err))
+		die("vector: %s", err);
+	if (after != before || dc.applied != 0 ||
+	    dc.strangers + dc.dropped != STRANGERS)
+		die("strangers: %llu applied, vector %zu -> %zu origins",
+		    (unsigned long long)dc.applied, before, after);
+	*aside = (size_t)dc.strangers;
+	*dropped = (size_t)dc.dropped;
+	for (i = 0; i < STRANGERS; i++)
+		msgpack_sbuffer_destroy(&sb[i]);
+	free(sb);
+	free(sig);
 	return (t);
 }
 
@@ -1469,7 +1550,8 @@ main(int argc, char **argv)
 	double t, t_raw = 0, t_keyed = 0, t_imp = 0, t_app = 0, raw_rate, *lh, *lr;
 	double p50, p99, rp50, r_imp, r_app, r_add, r_size;
 	double tc, tc_raw = 0, tc_imp = 0, tc_app = 0, t_floor = 0;
-	double t_sealed = 0, t_rev, t_vec;
+	double t_sealed = 0, t_rev, t_vec, t_str;
+	size_t str_aside, str_dropped;
 	uint64_t b_ham, b_raw;
 	size_t n, k, ncommits, bytes;
 	bool more;
@@ -1615,6 +1697,7 @@ main(int argc, char **argv)
 	check_rows(db2, n, "apply");
 	/* 2c. A lost laptop on that log. */
 	t_rev = revoke_run(db, db2, n);
+	t_str = strangers_run(db2, &str_aside, &str_dropped);
 	db_close(db2);
 	rmtree(tpath("apply"));
 
@@ -1677,6 +1760,12 @@ main(int argc, char **argv)
 	printf("             one commit revokes an office whose %d "
 	    "consultations came after\n             the revocation: they are "
 	    "re-derived from the %zu-record log\n", REVOKE_RECS, n);
+	rate_figure("strangers", STRANGERS, t_str, raw_rate, 0,
+	    "hostile: no target");
+	printf("             %d commits of as many made-up origins, one "
+	    "transaction: %zu set aside,\n             %zu dropped past the "
+	    "caps; the vector did not grow\n", STRANGERS, str_aside,
+	    str_dropped);
 	{
 		char *init[] = { ham, "--data", tpath("cli-apply"), "init",
 		    "--name", "bench", NULL };
