@@ -806,7 +806,7 @@ ship_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 static double
 ship(struct db *from, uint64_t after, struct db *to)
 {
-	struct ship s = { to, { 0, 0, 0, 0, 0 } };
+	struct ship s = { .to = to };	/* The counts zeroed, however many. */
 	char err[STORE_ERRLEN];
 	double t0 = now_s();
 
