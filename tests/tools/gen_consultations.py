@@ -136,9 +136,10 @@ STEMS = ("Раҳим Назар Карим Шариф Сафар Бобо Сат
          "Ҳасан Давлат Саид Хол Раҷаб Собир Ашур Юсуф Ҷӯра Ғаффор Ҳаким "
          "Амин Нур Шукур Қурбон").split()
 # Russians living in Tajikistan, and spouses: a few of the clients.
-RUSSIANS = [("Иван", "Петров"), ("Сергей", "Кузнецов"), ("Андрей", "Смирнов"),
-            ("Ольга", "Смирнова"), ("Наталья", "Иванова"),
-            ("Елена", "Попова"), ("Дмитрий", "Волков"), ("Татьяна", "Орлова")]
+RU_MEN = ["Иван Петров", "Сергей Кузнецов", "Андрей Смирнов",
+          "Дмитрий Волков", "Александр Морозов"]
+RU_WOMEN = ["Ольга Смирнова", "Наталья Иванова", "Елена Попова",
+            "Татьяна Орлова", "Светлана Козлова"]
 
 TG_TO_RU = str.maketrans({"ҳ": "х", "Ҳ": "Х", "қ": "к", "Қ": "К",
                           "ҷ": "дж", "Ҷ": "Дж", "ғ": "г", "Ғ": "Г",
@@ -262,7 +263,8 @@ def staff(center, k):
     """Lawyer ${k} of ${center}: an initial and a family name."""
     b = stream("lawyer", center, k, n=4)
     woman = b[0] % 3 == 0
-    given = (WOMEN if woman else MEN)[b[1] % 20]
+    names = WOMEN if woman else MEN
+    given = names[b[1] % len(names)]
     return "%s. %s" % (given[0], family(STEMS[b[2] % len(STEMS)], woman,
                                         b[3] % 3))
 
@@ -276,12 +278,11 @@ def more(r, b, day, sex, dest, lang):
     r["channel"] = pick(T_CHANNEL, b, 0)
     woman = sex == "F" or (sex == "X" and b[2] & 1)
     if b[3] < 10:
-        given, fam = RUSSIANS[b[4] % len(RUSSIANS)]
-        if woman != (fam[-1] == "а"):
-            given, fam = RUSSIANS[(b[4] + 3) % len(RUSSIANS)]
-        name = "%s %s" % (given, fam)
+        names = RU_WOMEN if woman else RU_MEN
+        name = names[b[4] % len(names)]
     else:
-        given = (WOMEN if woman else MEN)[u16(b, 4) % (20 if woman else 25)]
+        names = WOMEN if woman else MEN
+        given = names[u16(b, 4) % len(names)]
         fam = family(STEMS[u16(b, 6) % len(STEMS)], woman, b[8] % 3)
         name = "%s %s" % (given, fam)
         # As the name was written down: Tajik, Russian or passport Latin.
