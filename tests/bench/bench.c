@@ -11,7 +11,8 @@
  * The input is --input FILE (JSON Lines; generated into FILE first if it
  * does not exist, so a Makefile can cache it) or, without it, N records
  * generated into the scratch dir by `python3 GEN N` (--gen, default
- * ../shared/bench/gen_consultations.py, relative to the repository).  The
+ * tests/tools/gen_consultations.py: run from the repository's root, as
+ * `make bench` does, or give --gen).  The
  * scratch dir is a mkdtemp() under --dir (default $TMPDIR, else /tmp),
  * removed at exit unless --keep.  Timed runs take the best of --reps.
  * --vector-only prints the vector figure alone (no input, no hamroh).
@@ -93,7 +94,7 @@
 #define VEC_TARGET_MS	50.0
 #define DEF_ADDS	300
 #define DEF_REPS	3	/* Best of: the disk is noisy, fsync more so. */
-#define DEF_GEN		"../shared/bench/gen_consultations.py"
+#define DEF_GEN		"tests/tools/gen_consultations.py"
 #define LINE_MAX_LEN	(4 * 1024 * 1024)
 #define COLL		"consultations"
 #define NCOL		10
@@ -806,7 +807,7 @@ ship_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 static double
 ship(struct db *from, uint64_t after, struct db *to)
 {
-	struct ship s = { to, { 0 } };
+	struct ship s = { .to = to };	/* The counts zeroed, however many. */
 	char err[STORE_ERRLEN];
 	double t0 = now_s();
 

@@ -36,9 +36,11 @@ _show() {
 	printf '%s' "$s"
 }
 
-# gen ARGS...: the shared deterministic consultation generator.
+# gen ARGS...: invented consultations, deterministic for a seed
+# (tests/tools/gen_consultations.py: N [--seed S] [--format csv]
+# [--all-fields], or N --seed S --edits M --side a|b).
 gen() {
-	python3 "$HAMROH_REPO/../shared/bench/gen_consultations.py" "$@"
+	python3 "$HAMROH_REPO/tests/tools/gen_consultations.py" "$@"
 }
 
 # py SUBCOMMAND ARGS...: JSON helpers in helpers.py (see that file).
