@@ -481,7 +481,7 @@ cli_seal(struct cli *cli, const struct coll_def *c,
 	}
 	if (!in_network)
 		return (0);
-	/* Sealed already (an export --sealed re-imported), or it only looks so. */
+	/* Sealed already (an export --sealed re-imported), or looks so. */
 	if (conf_sealed(v->s, v->len) && keep_sealed(cli, id, f->name, center,
 	    v))
 		return (0);

@@ -132,9 +132,10 @@ void cli_reveal(struct cli *, const uint8_t[SCHEMA_ID_LEN], const char *,
  * ${center}: encrypt it in place if the field is confidential and the
  * node is in a network.  A value that looks sealed is kept as it is only
  * if it has the exact syntax and a key this node holds opens it, or (a
- * key this node lacks) a keys record names its key as one of ${center}'s;
- * otherwise it is sealed like any other text.  Return 0 (free ${*tofree} after the write), or
- * -1 with ${err} filled if it must be encrypted and cannot be.
+ * key this node lacks) its id is one of ${center}'s (bound to it, or named
+ * by a keys record); otherwise it is sealed like any other text.  Return
+ * 0 (free ${*tofree} after the write), or -1 with ${err} filled if it
+ * must be encrypted and cannot be.
  */
 int cli_seal(struct cli *, const struct coll_def *,
     const uint8_t[SCHEMA_ID_LEN], const struct field_def *, const char *,

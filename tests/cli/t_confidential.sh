@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
-# Proves consultations' personal fields are sealed to their center: in a chain capital(Dushanbe) - region(Khujand) - district(Dushanbe), a name, phone and summary written at the capital never appear in the region's database, export or traffic, the region shows "[encrypted]" yet still counts the record, and the district (same center, key from its invite) reads them.
+# Proves consultations' personal fields are sealed to their center: in a chain capital(Dushanbe) - region(Khujand) - district(Dushanbe), a name, phone and summary written at the capital never appear in the region's database, export or traffic, the region shows "[encrypted]" yet still counts the record, and the district (same center, key from its invite) reads them. Sealing cannot be skipped: values that only look sealed (bad syntax, unknown keyid, another center's key) are sealed like any text and never reach M in clear, while a genuine export --sealed re-imported at C is kept byte for byte; a confidential field forged in clear or sealed to another center's key (tests/tools/forge) is refused and audited at every node, and every node verifies.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 cleanup() {

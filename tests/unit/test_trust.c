@@ -942,7 +942,8 @@ struct sealed_ids {
 	char		v[6][96];
 };
 
-#define NAME_OF		"SELECT client_name FROM c_consultations WHERE id = ?"
+#define NAME_OF		"SELECT client_name FROM c_consultations" \
+			    " WHERE id = ?"
 #define SUMMARY_OF	"SELECT summary FROM c_consultations WHERE id = ?"
 
 static void
