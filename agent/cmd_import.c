@@ -92,7 +92,14 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 			imp_fail(im, "field '%s' must be %s", keyname(name, keys[i], klen[i]),
 			    f[i]->kind == FK_INT ? "a whole number" :
 			    "true or false");
-		if (schema_check(f[i], &vals[i], why, sizeof(why)))
+		/* A sealed value (export --sealed) is longer than its text. */
+		if (conf_secret(im->c, f[i]) && vals[i].t == VAL_STR &&
+		    conf_well_sealed(vals[i].s, vals[i].len)) {
+			if (vals[i].len > conf_sealed_max(f[i]->max_len))
+				imp_fail(im, "field '%s' is longer than a "
+				    "sealed value of it can be",
+				    keyname(name, keys[i], klen[i]));
+		} else if (schema_check(f[i], &vals[i], why, sizeof(why)))
 			imp_fail(im, "field '%s' %s", keyname(name, keys[i], klen[i]), why);
 	}
 	if (!has_id)

@@ -17,6 +17,7 @@
 #include "agent/conf.h"
 #include "agent/member.h"
 #include "store/query.h"
+#include "store/trust.h"
 
 #define AD_CONTEXT	"hamroh/conf/1"
 #define NONCE_LEN	crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
@@ -24,20 +25,14 @@
 #define B64		sodium_base64_VARIANT_URLSAFE_NO_PADDING
 #define HEADER_LEN	(sizeof(CONF_PREFIX) - 1 + 2 * CONF_KEYID_LEN + 1)
 
-static const char *const secret_fields[] = { "client_name", "client_phone",
-    "summary", NULL };
+static const char *rv_str(const struct rview *, const char *, size_t *);
 
 bool
 conf_secret(const struct coll_def *c, const struct field_def *f)
 {
-	const char *const *p;
 
-	if (strcmp(c->name, "consultations") != 0)
-		return (false);
-	for (p = secret_fields; *p != NULL; p++)
-		if (strcmp(f->name, *p) == 0)
-			return (true);
-	return (false);
+	return (strcmp(c->name, "consultations") == 0 &&
+	    trust_secret(f->name, strlen(f->name)));
 }
 
 bool
@@ -363,6 +358,110 @@ cli_reveal(struct cli *cli, const uint8_t id[SCHEMA_ID_LEN],
 	}
 }
 
+/* Whether ${s} has exactly the syntax conf_seal() writes. */
+bool
+conf_well_sealed(const char *s, size_t len)
+{
+
+	return (trust_sealed(s, len));
+}
+
+size_t
+conf_sealed_max(size_t max)
+{
+
+	return (HEADER_LEN + sodium_base64_ENCODED_LEN(NONCE_LEN + max +
+	    TAG_LEN, B64));
+}
+
+/* Filter keys records by keyid and center: 1 for a match. */
+struct keyref {
+	const char	*center;
+	bool		found;
+};
+
+static int
+keyref_cb(void *arg, const struct rview *r)
+{
+	struct keyref *kr = arg;
+	const char *s;
+	size_t len;
+
+	if ((s = rv_str(r, "center", &len)) != NULL &&
+	    len == strlen(kr->center) && memcmp(s, kr->center, len) == 0) {
+		kr->found = true;
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * Whether a keys record that stands names key ${kid} as one of
+ * ${center}'s: what every node's judge asks of a sealed value (the keyid
+ * and center of a keys record are in clear, so a node knows them even
+ * for keys it cannot open).
+ */
+static bool
+key_recorded(struct cli *cli, const uint8_t kid[CONF_KEYID_LEN],
+    const char *center)
+{
+	const struct coll_def *c = schema_coll("keys");
+	struct rview_field filt;
+	struct keyref kr = { center, false };
+	char idh[2 * CONF_KEYID_LEN + 1], err[STORE_ERRLEN];
+
+	hex_encode(kid, CONF_KEYID_LEN, idh);
+	filt.name = "keyid";
+	filt.v.t = VAL_STR;
+	filt.v.s = idh;
+	filt.v.len = 2 * CONF_KEYID_LEN;
+	filt.v.i = 0;
+	if (c == NULL || query_records(cli->db, c, NULL, &filt, 1, false,
+	    keyref_cb, &kr, err) < 0)
+		return (false);
+	return (kr.found);
+}
+
+/*
+ * A value written as already sealed ("enc1:..."), e.g. from an export
+ * --sealed, is kept as it is only if it is a sealed value of this place
+ * for the record's center: it has the exact syntax, and either a key this
+ * node holds opens it (that key of ${center}), or this node holds no key
+ * of that id and the id is one of ${center}'s (bound to it, or named by a
+ * keys record: a node without the key cannot tell more, and every judge
+ * asks just that).  Anything else is text like any other, and sealed.
+ */
+static bool
+keep_sealed(struct cli *cli, const uint8_t id[SCHEMA_ID_LEN],
+    const char *field, const char *center, const struct val *v)
+{
+	const size_t pl = sizeof(CONF_PREFIX) - 1;
+	const struct conf_key *k;
+	char idh[2 * CONF_KEYID_LEN + 1], *pt;
+	uint8_t kid[CONF_KEYID_LEN];
+	size_t ptlen;
+	int r;
+
+	if (center == NULL || *center == '\0' ||
+	    !conf_well_sealed(v->s, v->len))
+		return (false);
+	memcpy(idh, v->s + pl, 2 * CONF_KEYID_LEN);
+	idh[2 * CONF_KEYID_LEN] = '\0';
+	if (hex_decode(idh, kid, CONF_KEYID_LEN))
+		return (false);
+	if ((k = find_id(cli_conf(cli), kid)) == NULL)
+		return (trust_keyid_bound(kid, center, strlen(center)) ||
+		    key_recorded(cli, kid, center));
+	if (strcmp(k->center, center) != 0)
+		return (false);
+	if ((r = conf_open(cli_conf(cli), id, field, v->s, v->len, &pt,
+	    &ptlen)) == 0) {
+		sodium_memzero(pt, ptlen);
+		free(pt);
+	}
+	return (r == 0);
+}
+
 int
 cli_seal(struct cli *cli, const struct coll_def *c,
     const uint8_t id[SCHEMA_ID_LEN], const struct field_def *f,
@@ -373,8 +472,7 @@ cli_seal(struct cli *cli, const struct coll_def *c,
 	char path[4096];
 
 	*tofree = NULL;
-	/* Already sealed: an export re-imported by a node without the key. */
-	if (v->t != VAL_STR || !conf_secret(c, f) || conf_sealed(v->s, v->len))
+	if (v->t != VAL_STR || !conf_secret(c, f))
 		return (0);
 	/* Outside a network nothing leaves the node: kept in clear. */
 	if (in_network < 0) {
@@ -382,6 +480,10 @@ cli_seal(struct cli *cli, const struct coll_def *c,
 		in_network = access(path, F_OK) == 0;
 	}
 	if (!in_network)
+		return (0);
+	/* Sealed already (an export --sealed re-imported), or looks so. */
+	if (conf_sealed(v->s, v->len) && keep_sealed(cli, id, f->name, center,
+	    v))
 		return (0);
 	if (center == NULL || *center == '\0') {
 		snprintf(err, errlen, "%s is confidential: give center=... so "
@@ -456,7 +558,16 @@ conf_make_key(struct conf *cf, const char *center, char *err, size_t errlen)
 	int r;
 
 	memset(&k, 0, sizeof(k));
-	randombytes_buf(k.id, sizeof(k.id));
+	/*
+	 * The id's first bytes are bound to the center (store/trust.h), so
+	 * every judge knows it for one of the center's keys without having
+	 * seen a keys record of it; the rest is random, and unique here.
+	 */
+	do {
+		trust_keyid_prefix(center, strlen(center), k.id);
+		randombytes_buf(k.id + TRUST_KEYID_BOUND,
+		    sizeof(k.id) - TRUST_KEYID_BOUND);
+	} while (find_id(cf, k.id) != NULL);
 	crypto_aead_xchacha20poly1305_ietf_keygen(k.key);
 	k.version = cur != NULL ? cur->version + 1 : 1;
 	snprintf(k.center, sizeof(k.center), "%s", center);

@@ -52,8 +52,18 @@ struct conf {
 /* Whether field ${f} of collection ${c} is confidential. */
 bool conf_secret(const struct coll_def *, const struct field_def *);
 
-/* Whether ${s} (${len} bytes) is a sealed value. */
+/* Whether ${s} (${len} bytes) is a sealed value, to be shown as one. */
 bool conf_sealed(const char *, size_t);
+
+/*
+ * Whether ${s} has exactly the syntax of a sealed value (lowercase hex
+ * keyid, canonical base64url of at least a nonce and a tag): the test
+ * every judge applies (store/trust.h, trust_sealed()).
+ */
+bool conf_well_sealed(const char *, size_t);
+
+/* The longest sealed value of a text of at most ${max} bytes. */
+size_t conf_sealed_max(size_t);
 
 /**
  * conf_load(cf, dir, err, errlen):
@@ -120,8 +130,12 @@ void cli_reveal(struct cli *, const uint8_t[SCHEMA_ID_LEN], const char *,
  * cli_seal(cli, c, id, f, center, v, tofree, err, errlen):
  * Before ${v} is written to field ${f} of record ${id} of center
  * ${center}: encrypt it in place if the field is confidential and the
- * node is in a network.  Return 0 (free ${*tofree} after the write), or
- * -1 with ${err} filled if it must be encrypted and cannot be.
+ * node is in a network.  A value that looks sealed is kept as it is only
+ * if it has the exact syntax and a key this node holds opens it, or (a
+ * key this node lacks) its id is one of ${center}'s (bound to it, or named
+ * by a keys record); otherwise it is sealed like any other text.  Return
+ * 0 (free ${*tofree} after the write), or -1 with ${err} filled if it
+ * must be encrypted and cannot be.
  */
 int cli_seal(struct cli *, const struct coll_def *,
     const uint8_t[SCHEMA_ID_LEN], const struct field_def *, const char *,

@@ -146,6 +146,8 @@ rc_coll(const struct rchange *rc)
 
 static int rejudge(struct db *, struct tgt *, const struct coll_def *,
     const uint8_t *, char[STORE_ERRLEN]);
+static int rejudge_key(struct db *, struct tgt *, const struct rchange *,
+    char[STORE_ERRLEN]);
 
 /*
  * Judge the changes ${rc} of commit (oidx, seq, hlc) to the loaded state
@@ -166,6 +168,7 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	if (!trust_enabled(db->trust))
 		return (db_apply_state(db, t, c, rc, hlc, oidx, rs, err));
 	memset(&tr, 0, sizeof(tr));
+	tr.schema = t->schema;
 	if (strcmp(c->name, "consultations") == 0) {
 		/*
 		 * Only writes of the owner's name stand in center, so its
@@ -205,6 +208,9 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	/* Changes refused for want of a center may stand now. */
 	if (creates && refused_count(db, t) != 0)
 		return (rejudge(db, t, c, rc->id, err));
+	/* Or for want of a key: sealed to one this keys record names. */
+	if (strcmp(c->name, "keys") == 0 && refused_count(db, t) != 0)
+		return (rejudge_key(db, t, rc, err));
 	return (0);
 }
 
@@ -391,6 +397,50 @@ rejudge(struct db *db, struct tgt *t, const struct coll_def *c,
 	if (refused_rows(db, t->ref_list, &w, &n, err))
 		return (-1);
 	ret = readmit_all(db, t, w, n, err);
+	free(w);
+	return (ret);
+}
+
+/*
+ * Judge again the consultations' changes refused as sealed to the key
+ * keys change ${rc} names (store/trust.c, judge_sealed()): a keys record
+ * of it stands now, perhaps of the record's center.
+ */
+static int
+rejudge_key(struct db *db, struct tgt *t, const struct rchange *rc,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	struct refd *w;
+	char sql[192], pat[64];
+	size_t i, k, n;
+	int ret;
+
+	for (i = 0; i < rc->nf; i++)
+		if (rc->f[i].field_len == 5 &&
+		    memcmp(rc->f[i].field, "keyid", 5) == 0)
+			break;
+	if (i == rc->nf || rc->f[i].v.t != VAL_STR ||
+	    rc->f[i].v.len != TRUST_KEYID_HEX)
+		return (0);
+	for (k = 0; k < TRUST_KEYID_HEX; k++)
+		if (strchr("0123456789abcdef", rc->f[i].v.s[k]) == NULL ||
+		    rc->f[i].v.s[k] == '\0')
+			return (0);
+	snprintf(pat, sizeof(pat), "%%sealed to key %.*s,%%",
+	    TRUST_KEYID_HEX, rc->f[i].v.s);
+	snprintf(sql, sizeof(sql), "SELECT origin, seq, coll, id FROM"
+	    " %s.refused WHERE coll = 'consultations' AND reason LIKE ?",
+	    t->schema);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_errf(err, "read refusals", db->h);
+		return (-1);
+	}
+	sqlite3_bind_text(st, 1, pat, -1, SQLITE_STATIC);
+	ret = refused_rows(db, st, &w, &n, err);
+	sqlite3_finalize(st);
+	if (ret == 0)
+		ret = readmit_all(db, t, w, n, err);
 	free(w);
 	return (ret);
 }

@@ -1016,6 +1016,175 @@ bad_revocation(const struct rchange *rc, char why[TRUST_WHY_LEN])
 	return (false);
 }
 
+/* ---- Confidential fields. ---- */
+
+static const char *const secret_fields[] = { "client_name", "client_phone",
+    "summary", NULL };
+
+bool
+trust_secret(const char *name, size_t len)
+{
+	const char *const *p;
+
+	for (p = secret_fields; *p != NULL; p++)
+		if (strlen(*p) == len && memcmp(*p, name, len) == 0)
+			return (true);
+	return (false);
+}
+
+/* The 6 bits base64url gives ${ch}, or -1. */
+static int
+b64url(unsigned char ch)
+{
+
+	if (ch >= 'A' && ch <= 'Z')
+		return (ch - 'A');
+	if (ch >= 'a' && ch <= 'z')
+		return (ch - 'a' + 26);
+	if (ch >= '0' && ch <= '9')
+		return (ch - '0' + 52);
+	return (ch == '-' ? 62 : ch == '_' ? 63 : -1);
+}
+
+/*
+ * Strict, so that no text but what conf_seal() makes passes: lowercase
+ * hex, canonical base64url (no padding, unused bits zero), and at least
+ * a nonce and a tag.
+ */
+bool
+trust_sealed(const char *s, size_t len)
+{
+	const size_t pl = sizeof(TRUST_SEALED_PREFIX) - 1;
+	const size_t hl = pl + TRUST_KEYID_HEX + 1;
+	size_t i, n;
+	int b = 0;
+
+	if (len < hl || memcmp(s, TRUST_SEALED_PREFIX, pl) != 0 ||
+	    s[hl - 1] != ':')
+		return (false);
+	for (i = pl; i < hl - 1; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return (false);
+	n = len - hl;
+	if (n % 4 == 1 || n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0) < 24 + 16)
+		return (false);
+	for (i = hl; i < len; i++)
+		if ((b = b64url((unsigned char)s[i])) < 0)
+			return (false);
+	/* The bits past the last whole byte are zero. */
+	return (n % 4 == 0 || (b & (n % 4 == 2 ? 15 : 3)) == 0);
+}
+
+void
+trust_keyid_prefix(const char *center, size_t len,
+    uint8_t out[TRUST_KEYID_BOUND])
+{
+	crypto_generichash_state st;
+	uint8_t h[16];
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)TRUST_KEYID_CONTEXT,
+	    sizeof(TRUST_KEYID_CONTEXT) - 1);
+	crypto_generichash_update(&st, (const uint8_t *)center, len);
+	crypto_generichash_final(&st, h, sizeof(h));
+	memcpy(out, h, TRUST_KEYID_BOUND);
+}
+
+bool
+trust_keyid_bound(const uint8_t *id, const char *center, size_t len)
+{
+	uint8_t p[TRUST_KEYID_BOUND];
+
+	trust_keyid_prefix(center, len, p);
+	return (memcmp(id, p, TRUST_KEYID_BOUND) == 0);
+}
+
+/*
+ * Is ${keyid} (16 lowercase hex digits) a key of center ${center}?  Its
+ * id is bound to the center, or (a key made before ids were) a keys
+ * record that stands in the tables judged into names it with that
+ * center: the keyid and center of a keys record are in clear, so every
+ * node knows them, even for keys it cannot open.
+ */
+static bool
+key_of(struct trust *tr, const char *schema, const char *keyid,
+    const struct val *center)
+{
+	sqlite3_stmt *st;
+	uint8_t id[TRUST_KEYID_HEX / 2];
+	char sql[160];
+	bool yes;
+
+	if (unhex(keyid, TRUST_KEYID_HEX, id, sizeof(id)) == 0 &&
+	    trust_keyid_bound(id, center->s, center->len))
+		return (true);
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s.c_keys WHERE keyid = ?"
+	    " AND center = ? LIMIT 1", schema != NULL ? schema : "main");
+	if (sqlite3_prepare_v2(tr->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return (false);
+	sqlite3_bind_text(st, 1, keyid, TRUST_KEYID_HEX, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, center->s, (int)center->len, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return (yes);
+}
+
+/*
+ * May change ${rc} to a consultation whose state is ${rec} write what it
+ * writes to its confidential fields?  Each must be cleared or sealed (the
+ * syntax of trust_sealed()) to a key of the record's center.  A refusal
+ * for an unknown key names it ("sealed to key KEYID,"): store/judge.c
+ * judges such changes again when a keys record of that key stands.  No
+ * one, not even an admin, writes one in clear in a network.
+ */
+static enum trust_verdict
+judge_sealed(struct trust *tr, const struct rchange *rc,
+    const struct trust_rec *rec, char why[TRUST_WHY_LEN])
+{
+	const struct fchange *cf = fchange(rc, "center");
+	const struct val *owner = NULL, *v;
+	const char *keyid;
+	size_t i;
+	int fl;
+
+	if (rec->has_center)
+		owner = rec->center;
+	else if (cf != NULL && cf->v.t == VAL_STR)
+		owner = &cf->v;
+	for (i = 0; i < rc->nf; i++) {
+		v = &rc->f[i].v;
+		if (!trust_secret(rc->f[i].field, rc->f[i].field_len) ||
+		    v->t == VAL_NIL)
+			continue;
+		fl = (int)rc->f[i].field_len;
+		if (v->t != VAL_STR || !trust_sealed(v->s, v->len)) {
+			snprintf(why, TRUST_WHY_LEN, "its %.*s is not sealed: "
+			    "confidential fields are written only encrypted "
+			    "to a key of the record's center", fl,
+			    rc->f[i].field);
+			return (TRUST_REFUSED);
+		}
+		keyid = v->s + sizeof(TRUST_SEALED_PREFIX) - 1;
+		if (owner == NULL) {
+			snprintf(why, TRUST_WHY_LEN, "its %.*s is sealed, but "
+			    "the consultation names no center", fl,
+			    rc->f[i].field);
+			return (TRUST_REFUSED);
+		}
+		if (!key_of(tr, rec->schema, keyid, owner)) {
+			snprintf(why, TRUST_WHY_LEN, "its %.*s is sealed to "
+			    "key %.*s, which is not a key of center '%.*s'",
+			    fl, rc->f[i].field, TRUST_KEYID_HEX, keyid,
+			    (int)(owner->len > 60 ? 60 : owner->len),
+			    owner->s);
+			return (TRUST_REFUSED);
+		}
+	}
+	return (TRUST_OK);
+}
+
 enum trust_verdict
 trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
     uint64_t seq, uint64_t hlc, const struct coll_def *c,
@@ -1047,8 +1216,14 @@ trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
 		    (unsigned long long)as.upto);
 		return (TRUST_REFUSED);
 	}
-	if (strcmp(c->name, "consultations") == 0)
-		return (judge_consultation(&as, origin, hlc, rc, rec, why));
+	if (strcmp(c->name, "consultations") == 0) {
+		enum trust_verdict v;
+
+		if ((v = judge_consultation(&as, origin, hlc, rc, rec,
+		    why)) != TRUST_OK)
+			return (v);
+		return (judge_sealed(tr, rc, rec, why));
+	}
 	if (is(rc, "members") && bad_revocation(rc, why))
 		return (TRUST_REFUSED);
 	if (as.admin)

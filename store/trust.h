@@ -94,6 +94,7 @@ struct trust_rec {
 	const struct val	*center;	/* The creation's value. */
 	uint64_t		c_hlc;		/* The creation's stamp. */
 	const uint8_t		*c_origin;
+	const char		*schema;	/* Of the tables judged into. */
 };
 
 enum trust_verdict {
@@ -180,6 +181,41 @@ int trust_each_key(struct trust *, int (*)(void *, const uint8_t *), void *);
 
 /* Whether two standings judge every write alike. */
 bool trust_same(const struct trust_as_of *, const struct trust_as_of *);
+
+/*
+ * Confidential fields (client_name, client_phone, summary of a
+ * consultation) are stored sealed to a key of the record's center
+ * (agent/conf.h): "enc1:" KEYID (16 lowercase hex) ":" base64url without
+ * padding of nonce[24] || ciphertext (at least its 16-byte tag).
+ */
+#define TRUST_SEALED_PREFIX	"enc1:"
+#define TRUST_KEYID_HEX		16
+
+/*
+ * A key of a center has an 8-byte id whose first TRUST_KEYID_BOUND bytes
+ * are those of BLAKE2b-128("hamroh/keyid/1" || center): any node can tell
+ * which center a key is of without holding it or a keys record of it.
+ * (Keys made before this rule have random ids; they count for the center
+ * a keys record that stands names them with.)
+ */
+#define TRUST_KEYID_CONTEXT	"hamroh/keyid/1"
+#define TRUST_KEYID_BOUND	4
+
+/* The first TRUST_KEYID_BOUND bytes of the ids of center ${c}'s keys. */
+void trust_keyid_prefix(const char *, size_t, uint8_t[TRUST_KEYID_BOUND]);
+
+/* Whether key id ${id} (8 bytes) is bound to center ${c} (${len} bytes). */
+bool trust_keyid_bound(const uint8_t *, const char *, size_t);
+
+/**
+ * trust_sealed(s, len):
+ * Whether ${s} (${len} bytes) has exactly the sealed syntax.  Says nothing
+ * of whether a key opens it.
+ */
+bool trust_sealed(const char *, size_t);
+
+/* Whether field ${name} (${len} bytes) of a consultation is confidential. */
+bool trust_secret(const char *, size_t);
 
 /**
  * trust_judge(tr, oidx, origin, seq, hlc, c, rc, rec, why):

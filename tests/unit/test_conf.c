@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "agent/conf.h"
+#include "store/trust.h"
 
 static const uint8_t rec[SCHEMA_ID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
     11, 12, 13, 14, 15, 16 };
@@ -171,6 +172,108 @@ test_wrap_unwrap(void **state)
 	rmdir_all(d);
 }
 
+/*
+ * What passes for sealed (and is kept, or accepted by a judge) is exactly
+ * what conf_seal() writes: "enc1:0000000000000000:Zarina" and every
+ * near miss is text, to be sealed like any other.
+ */
+static void
+test_strict_syntax(void **state)
+{
+	static const char *const fakes[] = {
+		"enc1:0000000000000000:Zarina",
+		"enc1:0000000000000000:",
+		"Enc1:0000000000000000:"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"enc1:00000000000000000"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"enc1:0000000000000000;"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		/* Uppercase hex: conf_seal() writes lowercase. */
+		"enc1:000000000000000A:"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		/* 53 characters: 39 bytes, less than a nonce and a tag. */
+		"enc1:0000000000000000:"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		/* 57 characters: 4n + 1 is no base64 length. */
+		"enc1:0000000000000000:"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		/* Padding, standard alphabet, spaces. */
+		"enc1:0000000000000000:"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+		"enc1:0000000000000000:"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",
+		"enc1:0000000000000000:"
+		    "Zarina Qodirova AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		/* 54 characters whose last one has unused bits set. */
+		"enc1:0000000000000000:"
+		    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB",
+		NULL
+	};
+	struct conf cf;
+	char *d = tmpdir(), err[256], *sealed;
+	const char *const *p;
+	size_t i, n;
+
+	(void)state;
+	for (p = fakes; *p != NULL; p++) {
+		if (conf_well_sealed(*p, strlen(*p)))
+			fail_msg("taken for sealed: %s", *p);
+		assert_false(trust_sealed(*p, strlen(*p)));
+	}
+	/* 54 characters, unused bits zero: the syntax (keyid aside). */
+	assert_true(conf_well_sealed("enc1:0000000000000000:"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 76));
+	assert_int_equal(conf_load(&cf, d, err, sizeof(err)), 0);
+	assert_int_equal(conf_make_key(&cf, "Dushanbe", err, sizeof(err)), 0);
+	/* Every length conf_seal() writes, up to the longest it may. */
+	for (n = 0; n <= 200; n++) {
+		char in[201];
+
+		for (i = 0; i < n; i++)
+			in[i] = (char)('a' + i % 26);
+		assert_int_equal(conf_seal(conf_current(&cf, "Dushanbe"), rec,
+		    "client_name", in, n, &sealed), 0);
+		if (!conf_well_sealed(sealed, strlen(sealed)))
+			fail_msg("conf_seal() of %zu bytes is not sealed: %s",
+			    n, sealed);
+		assert_true(strlen(sealed) <= conf_sealed_max(n));
+		assert_true(strlen(sealed) <= conf_sealed_max(200));
+		free(sealed);
+	}
+	conf_free(&cf);
+	rmdir_all(d);
+}
+
+/* A center's key ids tell every node which center they are of. */
+static void
+test_keyid_bound(void **state)
+{
+	struct conf cf;
+	char *d = tmpdir(), err[256];
+	const struct conf_key *k1, *k2;
+	uint8_t fake[CONF_KEYID_LEN] = { 0 };
+
+	(void)state;
+	assert_int_equal(conf_load(&cf, d, err, sizeof(err)), 0);
+	assert_int_equal(conf_make_key(&cf, "Dushanbe", err, sizeof(err)), 0);
+	assert_int_equal(conf_make_key(&cf, "Dushanbe", err, sizeof(err)), 0);
+	assert_int_equal(conf_make_key(&cf, "Khujand", err, sizeof(err)), 0);
+	assert_int_equal(cf.n, 3);
+	k1 = &cf.k[0];
+	k2 = &cf.k[1];
+	assert_true(trust_keyid_bound(k1->id, "Dushanbe", 8));
+	assert_true(trust_keyid_bound(k2->id, "Dushanbe", 8));
+	assert_memory_not_equal(k1->id, k2->id, CONF_KEYID_LEN);
+	assert_false(trust_keyid_bound(k1->id, "Khujand", 7));
+	assert_false(trust_keyid_bound(k1->id, "Dushanbe ", 9));
+	assert_true(trust_keyid_bound(cf.k[2].id, "Khujand", 7));
+	assert_false(trust_keyid_bound(cf.k[2].id, "Dushanbe", 8));
+	assert_false(trust_keyid_bound(fake, "Dushanbe", 8));
+	conf_free(&cf);
+	rmdir_all(d);
+}
+
 int
 main(void)
 {
@@ -178,6 +281,8 @@ main(void)
 		cmocka_unit_test(test_seal_open),
 		cmocka_unit_test(test_no_key),
 		cmocka_unit_test(test_wrap_unwrap),
+		cmocka_unit_test(test_strict_syntax),
+		cmocka_unit_test(test_keyid_bound),
 	};
 
 	if (sodium_init() < 0)

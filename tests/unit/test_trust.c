@@ -931,6 +931,132 @@ test_renewal(void **state)
 	tnode_close(m.dir, m.db);
 }
 
+/*
+ * Confidential fields: a consultation's client_name, client_phone and
+ * summary stand only sealed to a key of the record's center, a key whose
+ * id is bound to it or (made before ids were) named by a keys record,
+ * whichever arrives first.
+ */
+struct sealed_ids {
+	uint8_t		c[6][16];
+	char		v[6][96];
+};
+
+#define NAME_OF		"SELECT client_name FROM c_consultations" \
+			    " WHERE id = ?"
+#define SUMMARY_OF	"SELECT summary FROM c_consultations WHERE id = ?"
+
+static void
+check_sealed(struct db *db, void *arg)
+{
+	struct sealed_ids *a = arg;
+
+	expect_text(db, NAME_OF, a->c[0], a->v[0]);
+	expect_text(db, STATUS_OF, a->c[1], NULL);
+	expect_text(db, STATUS_OF, a->c[2], NULL);
+	expect_text(db, SUMMARY_OF, a->c[3], a->v[3]);
+	expect_text(db, STATUS_OF, a->c[4], NULL);
+	expect_text(db, NAME_OF, a->c[5], NULL);
+	expect_text(db, STATUS_OF, a->c[5], "closed");
+	assert_int_equal(refusals(db, "%client_name is not sealed%"), 1);
+	assert_int_equal(refusals(db, "%phone is not sealed%"), 1);
+	assert_int_equal(refusals(db, "%not a key of center 'north'%"), 2);
+}
+
+/* "enc1:" hex(id) ":" and 54 base64url characters: the syntax. */
+static void
+sealed_with(char out[96], const uint8_t id[8])
+{
+	char hex[17];
+
+	hex_encode(id, 8, hex);
+	snprintf(out, 96, "enc1:%s:%s", hex,
+	    "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbg");
+}
+
+static void
+test_sealed(void **state)
+{
+	struct node r, m, all;
+	struct history h = { NULL, 0 };
+	struct sealed_ids a;
+	uint8_t north[8], south[8], legacy[8], unknown[8], kid[16];
+	char err[STORE_ERRLEN], hex[65];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		randombytes_buf(a.c[i], 16);
+	randombytes_buf(north, 8);
+	memcpy(south, north, 8);
+	trust_keyid_prefix("north", 5, north);
+	trust_keyid_prefix("south", 5, south);
+	randombytes_buf(legacy, 8);
+	randombytes_buf(unknown, 8);
+	assert_false(trust_keyid_bound(legacy, "north", 5));
+	assert_false(trust_keyid_bound(unknown, "north", 5));
+	sealed_with(a.v[0], north);
+	snprintf(a.v[1], 96, "Zarina Qodirova");
+	sealed_with(a.v[2], south);
+	sealed_with(a.v[3], legacy);
+	sealed_with(a.v[4], unknown);
+	open_node(&r, NULL);
+	open_node(&m, r.pk);
+	certify(&r, &m, "office", "north", T0 + 1 * MIN);
+	sync_from(&m, &r, T0 + 2 * MIN);
+
+	/* m, an office of north, logs six consultations. */
+	begin(&m, T0 + 10 * MIN);
+	for (i = 0; i < 5; i++) {
+		tnode_put(m.db, "consultations", a.c[i], "center", "north");
+		tnode_put(m.db, "consultations", a.c[i], "status", "open");
+	}
+	tnode_put(m.db, "consultations", a.c[0], "client_name", a.v[0]);
+	tnode_put(m.db, "consultations", a.c[1], "client_name", a.v[1]);
+	tnode_put(m.db, "consultations", a.c[2], "client_name", a.v[2]);
+	tnode_put(m.db, "consultations", a.c[3], "summary", a.v[3]);
+	tnode_put(m.db, "consultations", a.c[4], "summary", a.v[4]);
+	commit(&m);
+	/* A clear phone in a later edit: refused, the record stands. */
+	begin(&m, T0 + 11 * MIN);
+	tnode_put(m.db, "consultations", a.c[5], "center", "north");
+	tnode_put(m.db, "consultations", a.c[5], "status", "closed");
+	commit(&m);
+	begin(&m, T0 + 12 * MIN);
+	tnode_put(m.db, "consultations", a.c[5], "client_phone", "+992 93");
+	commit(&m);
+	/* Cleared is never refused. */
+	begin(&m, T0 + 13 * MIN);
+	tnode_put(m.db, "consultations", a.c[5], "client_name", NULL);
+	commit(&m);
+
+	/* r names the legacy key as north's in a keys record, after. */
+	begin(&r, T0 + 20 * MIN);
+	hex_encode(legacy, 8, hex);
+	memcpy(kid, legacy, 8);
+	memset(kid + 8, 0, 8);
+	tnode_put(r.db, "keys", kid, "center", "north");
+	tnode_put(r.db, "keys", kid, "keyid", hex);
+	hex_encode(m.pk, 32, hex);
+	tnode_put(r.db, "keys", kid, "recipient", hex);
+	tnode_put(r.db, "keys", kid, "sealed", "x");
+	commit(&r);
+	sync_from(&m, &r, T0 + 21 * MIN);
+	if (db_verify(m.db, stderr, err) != 0)
+		fail_msg("m's tables differ from a replay of its log");
+	check_sealed(m.db, &a);
+
+	open_node(&all, r.pk);
+	sync_from(&all, &r, T0 + 40 * MIN);
+	sync_from(&all, &m, T0 + 40 * MIN);
+	assert_int_equal(db_commits_since(all.db, NULL, keep_cb, &h, err), 0);
+	each_order(&h, r.pk, check_sealed, &a);
+	history_free(&h);
+	tnode_close(all.dir, all.db);
+	tnode_close(r.dir, r.db);
+	tnode_close(m.dir, m.db);
+}
+
 int
 main(void)
 {
@@ -940,6 +1066,7 @@ main(void)
 		cmocka_unit_test(test_renewal),
 		cmocka_unit_test(test_clock_back),
 		cmocka_unit_test(test_old_format),
+		cmocka_unit_test(test_sealed),
 	};
 	const char *e = getenv("HAMROH_SEED");
 
