@@ -247,8 +247,11 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    "CREATE TABLE IF NOT EXISTS hs_seen(key BLOB PRIMARY KEY,"
 	    " ts INTEGER NOT NULL);", err))
 		goto fail;
-	/* 5: membership facts and refused changes (store/trust.h). */
-	if (v < 5 && trust_schema(db->h, "main", err, STORE_ERRLEN))
+	/*
+	 * 5: membership facts and refused changes (store/trust.h); tables
+	 * added since (successors) are made when the layout changes too.
+	 */
+	if (trust_schema(db->h, "main", err, STORE_ERRLEN))
 		goto fail;
 	/*
 	 * 6: how far each node's clock is off, as measured by a node (our

@@ -95,6 +95,15 @@ static const struct field_def members[] = {
 	{ "revoked_by", FK_TEXT, 64, 0, 0, NULL, false },
 	{ "revoked_sig", FK_TEXT, 128, 0, 0, NULL, false },
 	{ "revoked_seq", FK_INT, 0, 0, INT64_MAX, NULL, false },
+	/*
+	 * A successor statement, in the new key's record: the old key it
+	 * continues, that key's last seq, its signature, and the old key's
+	 * certificate (store/trust.h, Successors).
+	 */
+	{ "successor_of", FK_TEXT, 64, 0, 0, NULL, false },
+	{ "successor_seq", FK_INT, 0, 0, INT64_MAX, NULL, false },
+	{ "successor_sig", FK_TEXT, 128, 0, 0, NULL, false },
+	{ "successor_cert", FK_TEXT, 128, 0, 0, NULL, false },
 	END
 };
 
