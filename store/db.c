@@ -2060,6 +2060,21 @@ fail:
 	return (ret);
 }
 
+/* Does the commit ${body} carry a statement that names its origin? */
+static bool
+first_names(struct db *db, const uint8_t *body, size_t len)
+{
+	struct commit cm;
+	const char *why;
+	bool yes;
+
+	if (body == NULL || commit_decode(body, len, &cm, &why))
+		return (false);
+	yes = names_itself(db, &cm);
+	commit_fini(&cm);
+	return (yes);
+}
+
 /* Apply the commits set aside of every origin a certificate now names. */
 static int
 release_named(struct db *db, struct db_counts *res, char err[STORE_ERRLEN])
@@ -2070,14 +2085,21 @@ release_named(struct db *db, struct db_counts *res, char err[STORE_ERRLEN])
 	int rc, ret = 0;
 
 	db->q_release = false;
-	if (sqlite3_prepare_v2(db->h, "SELECT DISTINCT key FROM quarantine",
-	    -1, &st, NULL) != SQLITE_OK) {
+	/*
+	 * With each origin's first commit set aside: a successor's carries
+	 * a statement that names it once its predecessor is named.
+	 */
+	if (sqlite3_prepare_v2(db->h, "SELECT key, body FROM quarantine q"
+	    " WHERE seq = (SELECT min(seq) FROM quarantine WHERE"
+	    " key = q.key)", -1, &st, NULL) != SQLITE_OK) {
 		db_errf(err, "read commits set aside", db->h);
 		return (DB_ESTORE);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN ||
-		    !trust_named(db->trust, sqlite3_column_blob(st, 0)))
+		    (!trust_named(db->trust, sqlite3_column_blob(st, 0)) &&
+		    !first_names(db, sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1))))
 			continue;
 		if (nk == ak) {
 			ak = ak ? 2 * ak : 8;
