@@ -2221,6 +2221,15 @@ db_record(struct db *db, const struct coll_def *c,
 
 /* ---- Log scans: vector, streaming, rebuild, verify. ---- */
 
+/*
+ * An origin retired by a join that continued under a successor key
+ * (meta 'retired:' || its hex): its commits hold what was logged before
+ * the network, confidential fields in clear, and never leave this node:
+ * not in the vector, not sent, not bundled.
+ */
+#define NOT_RETIRED	"NOT EXISTS (SELECT 1 FROM meta WHERE" \
+			" k = 'retired:' || lower(hex(o.key)))"
+
 int
 db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
     void *arg, char err[STORE_ERRLEN])
@@ -2229,8 +2238,8 @@ db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "SELECT o.key, max(c.seq) FROM commits c"
-	    " JOIN origins o ON o.idx = c.origin GROUP BY c.origin"
-	    " ORDER BY o.key", -1, &st, NULL) != SQLITE_OK) {
+	    " JOIN origins o ON o.idx = c.origin WHERE " NOT_RETIRED
+	    " GROUP BY c.origin ORDER BY o.key", -1, &st, NULL) != SQLITE_OK) {
 		db_errf(err, "read vector", db->h);
 		return (-1);
 	}
@@ -2254,8 +2263,9 @@ db_commits_since(struct db *db, uint64_t (*have)(void *, const uint8_t *),
 	sqlite3_stmt *so = NULL, *sc = NULL;
 	int rc, r = -1;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT idx, key FROM origins"
-	    " ORDER BY idx", -1, &so, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db->h, "SELECT idx, key FROM origins o"
+	    " WHERE " NOT_RETIRED " ORDER BY idx", -1, &so, NULL) !=
+	    SQLITE_OK ||
 	    sqlite3_prepare_v2(db->h, "SELECT body, sig FROM commits"
 	    " WHERE origin = ? AND seq > ? ORDER BY seq", -1, &sc, NULL) !=
 	    SQLITE_OK) {
@@ -2298,7 +2308,8 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 
 	if (sqlite3_prepare_v2(db->h, "SELECT c.body, c.sig, c.seq FROM"
 	    " commits c JOIN origins o ON o.idx = c.origin WHERE o.key = ?"
-	    " AND c.seq > ? ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK) {
+	    " AND c.seq > ? AND " NOT_RETIRED " ORDER BY c.seq", -1, &st,
+	    NULL) != SQLITE_OK) {
 		db_errf(err, "read commits", db->h);
 		return (-1);
 	}
