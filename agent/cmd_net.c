@@ -628,15 +628,16 @@ recopies_free(struct recopies *x)
 }
 
 /*
- * Write again, under the new origin, every live consultation of center
- * ${center} (every one if ${admin}), sealing its confidential fields.
+ * Write again, under the new origin, every live record of ${c} this node
+ * may write: a consultation of center ${center}, or any if ${admin} (the
+ * only writer of guides and the directory), sealing confidential fields.
  * Return how many, or -1 with ${err} filled.
  */
 static long
-recommit(struct cli *cli, const char *center, bool admin,
-    char err[STORE_ERRLEN])
+recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
+    bool admin, char err[STORE_ERRLEN])
 {
-	const struct coll_def *c = schema_coll("consultations");
+	bool consult = strcmp(c->name, "consultations") == 0;
 	const struct field_def *f;
 	const struct conf_key *k;
 	struct recopies x = { NULL, 0 };
@@ -647,6 +648,8 @@ recommit(struct cli *cli, const char *center, bool admin,
 	size_t i, j;
 	long n = 0;
 
+	if (!consult && !admin)
+		return (0);
 	if (query_records(cli->db, c, NULL, NULL, 0, false, recopy_cb, &x,
 	    err) < 0) {
 		recopies_free(&x);
@@ -654,16 +657,19 @@ recommit(struct cli *cli, const char *center, bool admin,
 	}
 	for (i = 0; i < x.n; i++) {
 		r = &x.r[i];
-		for (rc = NULL, j = 0; j < r->nf; j++)
+		for (rc = "", j = 0; consult && j < r->nf; j++)
 			if (strcmp(r->name[j], "center") == 0 &&
 			    r->v[j].t == VAL_STR)
 				rc = r->s[j];
 		/* Another center's record stays here, in the old history. */
-		if (rc == NULL || (!admin && strcmp(rc, center) != 0))
+		if (consult && (*rc == '\0' || (!admin &&
+		    strcmp(rc, center) != 0)))
 			continue;
 		/* An admin makes a center's key when it first needs one. */
-		if ((k = conf_current(cli_conf(cli), rc)) == NULL && admin &&
-		    conf_make_key(cli_conf(cli), rc, err, STORE_ERRLEN) == 0)
+		k = NULL;
+		if (consult && (k = conf_current(cli_conf(cli), rc)) == NULL &&
+		    admin && conf_make_key(cli_conf(cli), rc, err,
+		    STORE_ERRLEN) == 0)
 			k = conf_current(cli_conf(cli), rc);
 		for (j = 0; j < r->nf; j++) {
 			if ((f = schema_field(c, r->name[j],
@@ -700,6 +706,25 @@ recommit(struct cli *cli, const char *center, bool admin,
 		n++;
 	}
 	recopies_free(&x);
+	return (n);
+}
+
+/* recommit_coll() over every collection of records (not members, keys). */
+static long
+recommit(struct cli *cli, const char *center, bool admin,
+    char err[STORE_ERRLEN])
+{
+	static const char *const colls[] = { "consultations", "guides",
+	    "directory" };
+	long n = 0, k;
+	size_t i;
+
+	for (i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
+		if ((k = recommit_coll(cli, schema_coll(colls[i]), center,
+		    admin, err)) < 0)
+			return (-1);
+		n += k;
+	}
 	return (n);
 }
 
