@@ -597,8 +597,8 @@ cap(struct tnode *n, uint64_t upto, const char *note, const char *rel,
 		snprintf(n->rnote, sizeof(n->rnote), "%.160s, as %s %.16s...",
 		    note, rel, hex);
 	else
-		snprintf(n->rnote, sizeof(n->rnote), "its successor "
-		    "statement (%s %.16s... continues it)", rel, hex);
+		snprintf(n->rnote, sizeof(n->rnote), TRUST_CONTINUED
+		    " (%s %.16s... continues it)", rel, hex);
 }
 
 /* Work out what the facts say of ${key} (see trust.h, Successors). */
@@ -1379,9 +1379,16 @@ trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
 		    "expired on %s", as.note);
 		return (TRUST_REFUSED);
 	case TRUST_REVOKED:
-		snprintf(why, TRUST_WHY_LEN, "its origin was revoked on %s; "
-		    "its changes after seq %llu do not count", as.note,
-		    (unsigned long long)as.upto);
+		if (strncmp(as.note, TRUST_CONTINUED, strlen(TRUST_CONTINUED))
+		    == 0)
+			snprintf(why, TRUST_WHY_LEN, "its origin was continued "
+			    "under a new key (%s); its changes after seq %llu "
+			    "do not count", as.note,
+			    (unsigned long long)as.upto);
+		else
+			snprintf(why, TRUST_WHY_LEN, "its origin was revoked "
+			    "on %s; its changes after seq %llu do not count",
+			    as.note, (unsigned long long)as.upto);
 		return (TRUST_REFUSED);
 	}
 	if (strcmp(c->name, "consultations") == 0)

@@ -49,6 +49,8 @@
 #define TRUST_REVOKE_OLD	"hamroh/revoke/1"	/* Refused. */
 #define TRUST_SUCC_CONTEXT	"hamroh/successor/1"
 #define TRUST_LINEAGE_MAX	8	/* Keys of one lineage looked at. */
+/* How a continued key's note starts (struct trust_as_of). */
+#define TRUST_CONTINUED		"its successor statement"
 #define TRUST_SEQ_ANY		UINT64_MAX	/* Any change to come. */
 #define TRUST_KEY_LEN		32
 #define TRUST_SIG_LEN		64

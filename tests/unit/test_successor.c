@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "agent/cli.h"
+#include "agent/member.h"
 #include "store/db.h"
 #include "store/trust.h"
 
@@ -291,6 +292,21 @@ text_of(struct db *db, const char *sql, const uint8_t *id)
 	return (s);
 }
 
+static long
+refusals(struct db *db, const char *like)
+{
+	sqlite3_stmt *st;
+	long n;
+
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), "SELECT count(*)"
+	    " FROM refused WHERE reason LIKE ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (n);
+}
+
 #define STATUS_OF	"SELECT status FROM c_consultations WHERE id = ?"
 
 static void
@@ -315,7 +331,7 @@ expect_status(struct db *db, const uint8_t *id, const char *want)
  */
 struct net {
 	struct node	r, o, n;
-	uint8_t		c1[16], c2[16];
+	uint8_t		c1[16], c2[16], c3[16];
 	uint64_t	oseq;
 };
 
@@ -328,6 +344,7 @@ net_open(struct net *t, bool carry)
 	open_node(&t->n, t->r.pk);
 	randombytes_buf(t->c1, 16);
 	randombytes_buf(t->c2, 16);
+	randombytes_buf(t->c3, 16);
 	certify(&t->r, &t->o, "office", "north", T0 + MIN);
 	sync_from(&t->o, &t->r, T0 + 2 * MIN);
 	consult(&t->o, t->c1, "north", "open", T0 + 3 * MIN);
@@ -354,7 +371,7 @@ static void
 test_standing(void **state)
 {
 	struct net t;
-	char c[64];
+	char c[64], why[256];
 	bool admin, named;
 	uint64_t upto;
 	int carry;
@@ -374,6 +391,17 @@ test_standing(void **state)
 		assert_int_equal(standing(t.r.db, t.o.pk, NULL, NULL, &upto,
 		    NULL), TRUST_REVOKED);
 		assert_int_equal(upto, t.oseq);
+		/* What O writes after it was continued counts nowhere. */
+		consult(&t.o, t.c3, "north", "closed", T0 + 8 * MIN);
+		sync_from(&t.r, &t.o, T0 + 9 * MIN);
+		expect_status(t.r.db, t.c3, NULL);
+		assert_int_equal(refusals(t.r.db,
+		    "%continued under a new key%"), 1);
+		assert_int_equal(member_check(t.r.db, t.o.pk, T0 + 60 * MIN,
+		    why, sizeof(why)), MEMBER_ENDED);
+		assert_non_null(strstr(why, "continued under a new key"));
+		assert_int_equal(member_check(t.r.db, t.n.pk, T0 + 60 * MIN,
+		    why, sizeof(why)), MEMBER_OK);
 		/* The successor's own node judges alike. */
 		assert_int_equal(standing(t.n.db, t.n.pk, c, NULL, NULL,
 		    NULL), TRUST_MEMBER);
