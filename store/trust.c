@@ -188,13 +188,15 @@ trust_schema(sqlite3 *h, const char *schema, char *err, size_t errlen)
 	    "CREATE TABLE IF NOT EXISTS %s.successors(old BLOB NOT NULL,"
 	    " new BLOB NOT NULL, seq INTEGER NOT NULL, sig BLOB NOT NULL,"
 	    " PRIMARY KEY(old, sig)) WITHOUT ROWID;"
+	    "CREATE INDEX IF NOT EXISTS %s.successors_new ON"
+	    " successors(new);"
 	    "CREATE TABLE IF NOT EXISTS %s.refused(coll TEXT NOT NULL,"
 	    " id BLOB NOT NULL, origin INTEGER NOT NULL,"
 	    " seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
 	    " reason TEXT NOT NULL, PRIMARY KEY(coll, id, origin, seq))"
 	    " WITHOUT ROWID;"
 	    "CREATE INDEX IF NOT EXISTS %s.refused_commit ON refused(origin,"
-	    " seq);", schema, schema, schema, schema, schema);
+	    " seq);", schema, schema, schema, schema, schema, schema);
 	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "create trust tables: %s",
 		    msg ? msg : "out of memory");
