@@ -105,6 +105,10 @@ stop_agent M
 stop_agent A
 stop_agent B
 expect_ok on M bundle export "$T/m.bundle" >/dev/null
+for n in A B M; do
+	expect_ok on $n verify >/dev/null
+	[ "$(status_field $n refused)" = 0 ] || die "$n refused changes: $(on $n audit 2>&1 | tail -3)"
+done
 # B's markers are nowhere but on B; A's nowhere but on A.
 for m in "$bname" "$bphone" "$iname" "$isum"; do
 	for f in "$T"/A/hamroh.db* "$T"/M/hamroh.db* "$T/a.bundle" "$T/b.bundle" "$T/m.bundle"; do
