@@ -34,6 +34,7 @@ id_i=$(on B list consultations --json | grep -F "$iname" |
     sed 's/.*"id":"\([0-9a-f]*\)".*/\1/')
 [ -n "$id_i" ] || die "the imported record has no id"
 oldB=$(on B id)
+cp "$T/B/node.key" "$T/oldB.key"
 tok=$(expect_ok on A invite "$oldB" --name B --center Dushanbe --role office)
 out=$(expect_ok on B join "$tok")
 assert_contains "$out" "2 committed again" "join re-commits both records"
@@ -124,4 +125,16 @@ for m in "$aname" "$asum"; do
 done
 # The method finds plaintext where it is: on the node that logged it.
 grep -aqF "$bname" "$T"/B/hamroh.db* || die "the search cannot find B's own plaintext"
+
+# A join stopped between its commit and moving node.key.new in place: the
+# next command finishes the move, and never signs with the retired key.
+mv "$T/B/node.key" "$T/B/node.key.new"
+cp "$T/oldB.key" "$T/B/node.key"
+chmod 600 "$T/B/node.key"
+[ "$(on B id)" = "$newB" ] || die "B did not take its new key back from node.key.new"
+[ ! -e "$T/B/node.key.new" ] || die "node.key.new left behind after the move"
+seqB() { on B vector | sed -n "s/^$newB //p"; }
+before=$(seqB)
+expect_ok on B add consultations center=Dushanbe "${c[@]}" >/dev/null
+[ "$(seqB)" = $((before + 1)) ] || die "B's new write is not under its new origin: $(on B vector)"
 echo "t_successor: ok"
