@@ -866,8 +866,9 @@ revoked_key(const struct rchange *rc, uint8_t key[32])
 
 struct fact {
 	bool		cert;
-	bool		succ;		/* A successor statement: key is new, */
-	uint8_t		old[TRUST_KEY_LEN];	/* this the old key. */
+	/* A successor statement: key is the new key, old the old one. */
+	bool		succ;
+	uint8_t		old[TRUST_KEY_LEN];
 	uint8_t		key[TRUST_KEY_LEN], by[TRUST_KEY_LEN];
 	uint8_t		sig[TRUST_SIG_LEN];
 	char		name[101], center[CENTER_MAX + 1], role[8];
