@@ -79,6 +79,11 @@ done
 assert_contains "$(on A show consultations "$id_b" --json)" "$bphone" "A reads B's phone"
 assert_contains "$(on B show consultations "$id_a" --json)" "$aname" "B (Dushanbe) reads A's record"
 
+# Key delivery follows the successor: a rotated key reaches B's new key.
+expect_ok on A key rotate Dushanbe >/dev/null
+has_v2() { on B key list | grep -q "v2 *Dushanbe"; }
+wait_for "B holding version 2 of Dushanbe's key" 60 has_v2
+
 # Now B dials A with its new key too, and A admits it.
 stop_agent B
 expect_ok on B peer add "127.0.0.1:$PORT_A" "$newA" >/dev/null
