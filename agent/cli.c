@@ -101,6 +101,41 @@ cli_load_sk(struct cli *cli, const char *what)
 	return (sk);
 }
 
+/*
+ * A join or network create that continued under a new key (PROTOCOL.md,
+ * Successors) commits, then moves node.key.new over node.key: if it
+ * stopped in between, the database names the new key (meta key) and
+ * node.key.new holds it.  Finish the move, so that the node never signs
+ * again with its retired key.
+ */
+static void
+finish_successor(struct cli *cli, uint8_t *sk)
+{
+	char want[2 * COMMIT_KEY_LEN + 1], have[2 * COMMIT_KEY_LEN + 1];
+	char from[4096], to[4096];
+
+	if (db_meta_get(cli->db, "key", want, sizeof(want)) != 0)
+		return;
+	hex_encode(sk + COMMIT_SK_LEN - COMMIT_KEY_LEN, COMMIT_KEY_LEN, have);
+	if (strcmp(want, have) == 0 || cli_read_keyfile(cli, KEY_FILE ".new",
+	    sk, COMMIT_SK_LEN, "open") != 1)
+		return;
+	hex_encode(sk + COMMIT_SK_LEN - COMMIT_KEY_LEN, COMMIT_KEY_LEN, have);
+	if (strcmp(want, have) != 0) {
+		/* Not that: node.key as it was (the caller reads it again). */
+		if (cli_read_keyfile(cli, KEY_FILE, sk, COMMIT_SK_LEN,
+		    "open") != 1)
+			cli_fail(EXIT_USAGE, "key file %s/%s is missing",
+			    cli->dir, KEY_FILE);
+		return;
+	}
+	snprintf(from, sizeof(from), "%s/%s.new", cli->dir, KEY_FILE);
+	snprintf(to, sizeof(to), "%s/%s", cli->dir, KEY_FILE);
+	if (rename(from, to) != 0)
+		cli_fail(EXIT_USAGE, "move %s to %s: %s", from, to,
+		    strerror(errno));
+}
+
 /* Load the node key into the database handle: local commits are signed. */
 static void
 load_key(struct cli *cli)
@@ -113,6 +148,7 @@ load_key(struct cli *cli)
 		cli_fail(EXIT_USAGE, "key file %s/%s is missing; is this a "
 		    "hamroh data dir? ('hamroh init' makes one)", cli->dir,
 		    KEY_FILE);
+	finish_successor(cli, sk);
 	if (db_set_signer(cli->db, sk))
 		cli_fail(EXIT_USAGE, "out of memory");
 	sodium_free(sk);

@@ -26,6 +26,7 @@
 
 #include <msgpack.h>
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include "agent/cli.h"
 #include "agent/cmds.h"
@@ -35,6 +36,7 @@
 #include "agent/member.h"
 #include "protocol/mpcheck.h"
 #include "store/query.h"
+#include "store/trust.h"
 
 #define NET_KEY_FILE	"network.key"
 #define NET_KEY_LEN	32		/* The Noise PSK. */
@@ -534,6 +536,328 @@ rec_self(struct cli *cli, struct member_rec *r, const char *what)
 }
 
 /*
+ * Continuing under a successor key (PROTOCOL.md, Successors).  A node that
+ * logged records before it joined holds them in commits of its own origin,
+ * signed with confidential fields in clear: those commits must never
+ * leave it.  So join makes a fresh node key, the successor of the old one
+ * (the statement, signed by the old key, and the old key's certificate go
+ * in the new key's members record, its first commit), re-commits every
+ * live consultation of this node's center (all of them for an admin) with
+ * its confidential fields sealed to the center's key from the invite, and
+ * retires every origin the log held before: their commits stay here, for
+ * this node's own history, and are never offered, sent or bundled.
+ */
+
+/* Whether this node holds records an origin of its log made before. */
+static bool
+has_history(struct cli *cli)
+{
+	sqlite3_stmt *st;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(db_handle(cli->db), "SELECT EXISTS(SELECT 1"
+	    " FROM c_consultations) OR EXISTS(SELECT 1 FROM c_guides) OR"
+	    " EXISTS(SELECT 1 FROM c_directory) OR (SELECT count(*) FROM"
+	    " origins) > 1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return (yes);
+}
+
+/* One record to commit again: its fields, copied. */
+struct recopy {
+	uint8_t		id[SCHEMA_ID_LEN];
+	size_t		nf;
+	char		*name[64];
+	struct val	v[64];
+	char		*s[64];
+};
+
+struct recopies {
+	struct recopy	*r;
+	size_t		n;
+};
+
+static int
+recopy_cb(void *arg, const struct rview *rv)
+{
+	struct recopies *x = arg;
+	struct recopy *r, *nr;
+	size_t i;
+
+	if ((nr = realloc(x->r, (x->n + 1) * sizeof(*nr))) == NULL)
+		return (-1);
+	x->r = nr;
+	r = &x->r[x->n++];
+	memset(r, 0, sizeof(*r));
+	memcpy(r->id, rv->id, SCHEMA_ID_LEN);
+	for (i = 0; i < rv->nf && r->nf < 64; i++) {
+		r->v[r->nf] = rv->f[i].v;
+		if ((r->name[r->nf] = strdup(rv->f[i].name)) == NULL)
+			return (-1);
+		if (rv->f[i].v.t == VAL_STR) {
+			if ((r->s[r->nf] = malloc(rv->f[i].v.len + 1)) == NULL)
+				return (-1);
+			memcpy(r->s[r->nf], rv->f[i].v.s, rv->f[i].v.len);
+			r->s[r->nf][rv->f[i].v.len] = '\0';
+			r->v[r->nf].s = r->s[r->nf];
+		}
+		r->nf++;
+	}
+	return (0);
+}
+
+static void
+recopies_free(struct recopies *x)
+{
+	size_t i, j;
+
+	for (i = 0; i < x->n; i++)
+		for (j = 0; j < x->r[i].nf; j++) {
+			free(x->r[i].name[j]);
+			if (x->r[i].s[j] != NULL) {
+				sodium_memzero(x->r[i].s[j],
+				    strlen(x->r[i].s[j]));
+				free(x->r[i].s[j]);
+			}
+		}
+	free(x->r);
+	x->r = NULL;
+	x->n = 0;
+}
+
+/*
+ * Write again, under the new origin, every live record of ${c} this node
+ * may write: a consultation of center ${center}, or any if ${admin} (the
+ * only writer of guides and the directory), sealing confidential fields.
+ * Return how many, or -1 with ${err} filled.
+ */
+static long
+recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
+    bool admin, char err[STORE_ERRLEN])
+{
+	bool consult = strcmp(c->name, "consultations") == 0;
+	const struct field_def *f;
+	const struct conf_key *k;
+	struct recopies x = { NULL, 0 };
+	struct recopy *r;
+	struct val v;
+	const char *rc;
+	char *sealed;
+	size_t i, j;
+	long n = 0;
+
+	if (!consult && !admin)
+		return (0);
+	if (query_records(cli->db, c, NULL, NULL, 0, false, recopy_cb, &x,
+	    err) < 0) {
+		recopies_free(&x);
+		return (-1);
+	}
+	for (i = 0; i < x.n; i++) {
+		r = &x.r[i];
+		for (rc = "", j = 0; consult && j < r->nf; j++)
+			if (strcmp(r->name[j], "center") == 0 &&
+			    r->v[j].t == VAL_STR)
+				rc = r->s[j];
+		/* Another center's record stays here, in the old history. */
+		if (consult && (*rc == '\0' || (!admin &&
+		    strcmp(rc, center) != 0)))
+			continue;
+		/* An admin makes a center's key when it first needs one. */
+		k = NULL;
+		if (consult && (k = conf_current(cli_conf(cli), rc)) == NULL &&
+		    admin && conf_make_key(cli_conf(cli), rc, err,
+		    STORE_ERRLEN) == 0)
+			k = conf_current(cli_conf(cli), rc);
+		for (j = 0; j < r->nf; j++) {
+			if ((f = schema_field(c, r->name[j],
+			    strlen(r->name[j]))) == NULL)
+				continue;
+			v = r->v[j];
+			sealed = NULL;
+			if (v.t == VAL_STR && conf_secret(c, f) &&
+			    !conf_sealed(v.s, v.len)) {
+				if (k == NULL) {
+					snprintf(err, STORE_ERRLEN, "no key of "
+					    "center '%.60s' to seal its "
+					    "consultations with", rc);
+					recopies_free(&x);
+					return (-1);
+				}
+				if (conf_seal(k, r->id, f->name, v.s, v.len,
+				    &sealed)) {
+					snprintf(err, STORE_ERRLEN,
+					    "out of memory");
+					recopies_free(&x);
+					return (-1);
+				}
+				v.s = sealed;
+				v.len = strlen(sealed);
+			}
+			if (db_put(cli->db, c, r->id, f, &v, err)) {
+				free(sealed);
+				recopies_free(&x);
+				return (-1);
+			}
+			free(sealed);
+		}
+		n++;
+	}
+	recopies_free(&x);
+	return (n);
+}
+
+/* recommit_coll() over every collection of records (not members, keys). */
+static long
+recommit(struct cli *cli, const char *center, bool admin,
+    char err[STORE_ERRLEN])
+{
+	static const char *const colls[] = { "consultations", "guides",
+	    "directory" };
+	long n = 0, k;
+	size_t i;
+
+	for (i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
+		if ((k = recommit_coll(cli, schema_coll(colls[i]), center,
+		    admin, err)) < 0)
+			return (-1);
+		n += k;
+	}
+	return (n);
+}
+
+static int
+retire_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct db *db = arg;
+	char k[16 + 2 * MEMBER_KEY_LEN + 1];
+	char err[STORE_ERRLEN];
+
+	(void)seq;
+	memcpy(k, "retired:", 8);
+	hex_encode(key, MEMBER_KEY_LEN, k + 8);
+	return (db_meta_set(db, k, "1", err) ? -1 : 0);
+}
+
+/* The highest seq of one origin this node holds. */
+struct lastseq {
+	const uint8_t	*key;
+	uint64_t	seq;
+};
+
+static int
+seq_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct lastseq *h = arg;
+
+	if (memcmp(key, h->key, MEMBER_KEY_LEN) == 0)
+		h->seq = seq;
+	return (0);
+}
+
+/*
+ * Inside the caller's transaction: continue under the fresh key ${newsk}
+ * (written to node.key by the caller once the transaction holds).  ${c}
+ * is the old key's certificate, signed ${csig} by ${by}; its name, center,
+ * role and expires describe the new key too.  ${*n} says how many records
+ * were committed again.
+ */
+static int
+continue_as(struct cli *cli, const struct member_cert *c,
+    const uint8_t *by, const uint8_t *csig, uint8_t *newsk, long *n,
+    char err[STORE_ERRLEN])
+{
+	const uint8_t *np;
+	msgpack_sbuffer sb;
+	struct lastseq h;
+	uint8_t old[MEMBER_KEY_LEN], np_[MEMBER_KEY_LEN];
+	uint8_t sig[MEMBER_SIG_LEN], *sk;
+	char hex[2 * MEMBER_SIG_LEN + 1];
+	struct val v;
+	const struct coll_def *m = schema_coll("members");
+
+	memcpy(old, db_node_key(cli->db), MEMBER_KEY_LEN);
+	h.key = old;
+	h.seq = 0;
+	if (db_vector(cli->db, seq_cb, &h, err))
+		return (-1);
+	/* The old key signs the statement; its secret is then wiped. */
+	memcpy(np_, newsk + COMMIT_SK_LEN - COMMIT_KEY_LEN, MEMBER_KEY_LEN);
+	msgpack_sbuffer_init(&sb);
+	if (trust_succ_bytes(old, np_, h.seq, &sb)) {
+		msgpack_sbuffer_destroy(&sb);
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	sk = cli_load_sk(cli, "join");
+	crypto_sign_detached(sig, NULL, (const uint8_t *)sb.data, sb.size,
+	    sk);
+	sodium_free(sk);
+	msgpack_sbuffer_destroy(&sb);
+	/* Every origin held so far is history that stays here. */
+	if (db_vector(cli->db, retire_cb, cli->db, err))
+		return (-1);
+	if (db_set_signer(cli->db, newsk)) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	np = db_node_key(cli->db);
+	hex_encode(np, MEMBER_KEY_LEN, hex);
+	if (db_meta_set(cli->db, "key", hex, err) ||
+	    put_text(cli->db, np, "key", hex, err) ||
+	    put_text(cli->db, np, "name", c->name, err) ||
+	    put_text(cli->db, np, "center", c->center, err) ||
+	    put_text(cli->db, np, "role", c->role, err) ||
+	    put_text(cli->db, np, "expires", c->expires, err))
+		return (-1);
+	hex_encode(by, MEMBER_KEY_LEN, hex);
+	if (put_text(cli->db, np, "cert_by", hex, err))
+		return (-1);
+	hex_encode(csig, MEMBER_SIG_LEN, hex);
+	if (put_text(cli->db, np, "successor_cert", hex, err))
+		return (-1);
+	hex_encode(old, MEMBER_KEY_LEN, hex);
+	if (put_text(cli->db, np, "successor_of", hex, err))
+		return (-1);
+	hex_encode(sig, MEMBER_SIG_LEN, hex);
+	if (put_text(cli->db, np, "successor_sig", hex, err))
+		return (-1);
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_INT;
+	v.i = (int64_t)h.seq;
+	if (db_put(cli->db, m, np, schema_field(m, "successor_seq", 13), &v,
+	    err))
+		return (-1);
+	/* The statement goes first, alone: it names the new origin. */
+	if (db_flush(cli->db, err))
+		return (-1);
+	if ((*n = recommit(cli, c->center, strcmp(c->role, ROLE_ADMIN) == 0,
+	    err)) < 0)
+		return (-1);
+	return (0);
+}
+
+/* Write ${sk} to DIR/node.key.new, synced; 0 or -1 with errno. */
+static int
+write_newkey(const char *path, const uint8_t *sk)
+{
+	int fd;
+
+	unlink(path);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+	    0600)) == -1)
+		return (-1);
+	if (write(fd, sk, COMMIT_SK_LEN) != COMMIT_SK_LEN || fsync(fd)) {
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	return (close(fd));
+}
+
+/*
  * network create --name NAME
  */
 static int
@@ -543,10 +867,14 @@ net_create(struct cli *cli, int argc, char **argv)
 	struct member_cert c;
 	struct member_rec r;
 	char path[4096], err[STORE_ERRLEN], cur[MEMBER_NETNAME_MAX + 1];
-	char hex[2 * MEMBER_KEY_LEN + 1];
-	uint8_t sig[MEMBER_SIG_LEN], *sk, *nk;
+	char sigh[2 * MEMBER_SIG_LEN + 1];
+	char hex[2 * MEMBER_KEY_LEN + 1], kpath[4096], npath[4096];
+	uint8_t sig[MEMBER_SIG_LEN], osig[MEMBER_SIG_LEN], *sk, *nk;
+	uint8_t *newsk = NULL, np[MEMBER_KEY_LEN];
+	struct member_cert oc;
 	const char *name;
 	struct stat sb;
+	long nre = 0;
 
 	name = cli_opt(&argc, argv, "--name");
 	cli_no_more_opts(argc, argv, what);
@@ -586,10 +914,28 @@ net_create(struct cli *cli, int argc, char **argv)
 	c.role = ROLE_ADMIN;
 	member_date(cli_now_ms(), ADMIN_DAYS, r.expires);
 	c.expires = r.expires;
-	sk = cli_load_sk(cli, what);
-	if (member_cert_sign(&c, sk, sig))
-		cli_fail(EXIT_USAGE, "out of memory");
-	sodium_free(sk);
+	/*
+	 * Records logged before: the network's key is a fresh one, the
+	 * successor of this node's old key (PROTOCOL.md, Successors), which
+	 * it certifies as an admin so that its history here still stands.
+	 */
+	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
+	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
+	if (has_history(cli)) {
+		if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+			cli_fail(EXIT_USAGE, "out of memory");
+		crypto_sign_keypair(np, newsk);
+		oc = c;
+		memcpy(c.key, np, MEMBER_KEY_LEN);
+		if (member_cert_sign(&oc, newsk, osig) ||
+		    member_cert_sign(&c, newsk, sig))
+			cli_fail(EXIT_USAGE, "out of memory");
+	} else {
+		sk = cli_load_sk(cli, what);
+		if (member_cert_sign(&c, sk, sig))
+			cli_fail(EXIT_USAGE, "out of memory");
+		sodium_free(sk);
+	}
 
 	if ((nk = sodium_malloc(NET_KEY_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
@@ -599,16 +945,42 @@ net_create(struct cli *cli, int argc, char **argv)
 		    what, path, strerror(errno));
 	sodium_free(nk);
 	hex_encode(c.key, MEMBER_KEY_LEN, hex);
+	hex_encode(sig, MEMBER_SIG_LEN, sigh);
+	err[0] = '\0';
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    db_meta_set(cli->db, "network_name", name, err) ||
 	    db_meta_set(cli->db, "admin_key", hex, err) ||
-	    db_meta_set(cli->db, "role", ROLE_ADMIN, err) ||
-	    put_cert(cli->db, &c, c.key, sig, err) ||
-	    db_commit(cli->db, err)) {
+	    db_meta_set(cli->db, "role", ROLE_ADMIN, err))
+		goto fail;
+	if (newsk == NULL) {
+		if (put_cert(cli->db, &c, c.key, sig, err))
+			goto fail;
+	} else if (put_text(cli->db, c.key, "cert", sigh, err) ||
+	    continue_as(cli, &oc, c.key, osig, newsk, &nre, err))
+		goto fail;
+	else if (write_newkey(npath, newsk)) {
+		snprintf(err, STORE_ERRLEN, "write %s.new: %s", KEY_FILE,
+		    strerror(errno));
+		goto fail;
+	}
+	if (db_commit(cli->db, err)) {
+fail:
 		db_rollback(cli->db);
 		unlink(path);
+		if (newsk != NULL)
+			unlink(npath);
 		cli_fail(EXIT_REFUSED, "%s: %s; nothing was changed", what,
 		    err);
+	}
+	if (newsk != NULL) {
+		if (rename(npath, kpath) != 0)
+			cli_fail(EXIT_REFUSED, "%s: created, but moving %s to "
+			    "%s failed: %s; move it by hand before anything "
+			    "else", what, npath, kpath, strerror(errno));
+		sodium_free(newsk);
+		printf("records logged before: %ld committed again, sealed, "
+		    "under this node's new key (the old key's commits stay "
+		    "on this node only)\n", nre);
 	}
 	/* The admin's own center gets its key for confidential fields. */
 	if (*r.center != '\0' && conf_current(cli_conf(cli), r.center) ==
@@ -861,8 +1233,10 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	char err[STORE_ERRLEN], why[256], path[4096];
 	char cur[MEMBER_NETNAME_MAX + 1], meta[256];
 	char mine[2 * MEMBER_KEY_LEN + 1], theirs[2 * MEMBER_KEY_LEN + 1];
-	uint8_t old[NET_KEY_LEN];
-	bool have_key, created = false;
+	char kpath[4096], npath[4096];
+	uint8_t old[NET_KEY_LEN], np[MEMBER_KEY_LEN], *newsk = NULL;
+	bool have_key, created = false, succ = false;
+	long nre = 0;
 	size_t i;
 
 	cli_no_more_opts(argc, argv, what);
@@ -919,22 +1293,64 @@ cmd_join(struct cli *cli, int argc, char **argv)
 		created = true;
 	}
 
+	/*
+	 * Records logged before the network: continue under a successor
+	 * key, so that no commit of the old origin ever leaves this node.
+	 */
+	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
+	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
+	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) != 0 &&
+	    has_history(cli)) {
+		succ = true;
+		if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+			cli_fail(EXIT_USAGE, "out of memory");
+	}
 	hex_encode(iv->admin, MEMBER_KEY_LEN, theirs);
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    db_meta_set(cli->db, "network_name", iv->net, err) ||
 	    db_meta_set(cli->db, "admin_key", theirs, err) ||
 	    db_meta_set(cli->db, "role", iv->m.role, err) ||
 	    db_meta_set(cli->db, "name", iv->m.name, err) ||
-	    db_meta_set(cli->db, "center", iv->m.center, err) ||
-	    put_cert(cli->db, &c, iv->admin, iv->cert, err))
+	    db_meta_set(cli->db, "center", iv->m.center, err))
 		goto fail;
 	for (i = 0; i < iv->naddr; i++)
 		if (db_peer_add(cli->db, iv->addr[i], iv->admin, err))
 			goto fail;
+	/* The center keys are sealed to the old key: opened first. */
 	if (join_keys(cli, iv, err))
+		goto fail;
+	if (succ) {
+		crypto_sign_keypair(np, newsk);
+		if (continue_as(cli, &c, iv->admin, iv->cert, newsk, &nre,
+		    err))
+			goto fail;
+		/* Written before the commit, in place only after it. */
+		if (write_newkey(npath, newsk)) {
+			snprintf(err, STORE_ERRLEN, "write %s.new: %s",
+			    KEY_FILE, strerror(errno));
+			goto fail;
+		}
+	} else if (put_cert(cli->db, &c, iv->admin, iv->cert, err))
 		goto fail;
 	if (db_commit(cli->db, err))
 		goto fail;
+	if (succ) {
+		/* The old secret key is gone from this node from here on. */
+		if (rename(npath, kpath) != 0)
+			cli_fail(EXIT_REFUSED, "join: joined, but moving %s to "
+			    "%s failed: %s; move it by hand before anything "
+			    "else", npath, kpath, strerror(errno));
+		sodium_free(newsk);
+		hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, mine);
+		printf("records logged before joining: %ld committed again, "
+		    "sealed, under this node's new key %s (the old key's "
+		    "commits stay on this node only)\n", nre, mine);
+		/* PROTOCOL.md, Successors: who knows the new key, when. */
+		printf("the admin's node learns the new key from this node's "
+		    "commits: until then it refuses this node's dial, so let "
+		    "it dial this node once, or carry a bundle to it ('hamroh "
+		    "bundle export FILE')\n");
+	}
 	printf("joined network %s as %s; ", iv->net, iv->m.role);
 	if (iv->naddr == 0)
 		printf("no address to dial yet: add one with 'hamroh peer add "
@@ -952,6 +1368,8 @@ fail:
 	db_rollback(cli->db);
 	if (created)
 		unlink(path);
+	if (succ)
+		unlink(npath);
 	cli_fail(EXIT_REFUSED, "join: %s; nothing was changed", err);
 }
 

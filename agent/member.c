@@ -247,7 +247,13 @@ member_now(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 		break;
 	case TRUST_REVOKED:
 	default:
-		snprintf(why, why_len, "revoked on %s", as.note);
+		/* A key continued by a successor: the node uses the new one. */
+		if (strncmp(as.note, TRUST_CONTINUED,
+		    strlen(TRUST_CONTINUED)) == 0)
+			snprintf(why, why_len, "continued under a new key, "
+			    "which it must use (%s)", as.note);
+		else
+			snprintf(why, why_len, "revoked on %s", as.note);
 		rc = MEMBER_ENDED;
 		break;
 	}

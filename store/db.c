@@ -247,8 +247,11 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    "CREATE TABLE IF NOT EXISTS hs_seen(key BLOB PRIMARY KEY,"
 	    " ts INTEGER NOT NULL);", err))
 		goto fail;
-	/* 5: membership facts and refused changes (store/trust.h). */
-	if (v < 5 && trust_schema(db->h, "main", err, STORE_ERRLEN))
+	/*
+	 * 5: membership facts and refused changes (store/trust.h); tables
+	 * added since (successors) are made when the layout changes too.
+	 */
+	if (trust_schema(db->h, "main", err, STORE_ERRLEN))
 		goto fail;
 	/*
 	 * 6: how far each node's clock is off, as measured by a node (our
@@ -2150,6 +2153,21 @@ fail:
 	return (ret);
 }
 
+/* Does the commit ${body} carry a statement that names its origin? */
+static bool
+first_names(struct db *db, const uint8_t *body, size_t len)
+{
+	struct commit cm;
+	const char *why;
+	bool yes;
+
+	if (body == NULL || commit_decode(body, len, &cm, &why))
+		return (false);
+	yes = names_itself(db, &cm);
+	commit_fini(&cm);
+	return (yes);
+}
+
 /* Apply the commits set aside of every origin a certificate now names. */
 static int
 release_named(struct db *db, struct db_counts *res, char err[STORE_ERRLEN])
@@ -2160,14 +2178,21 @@ release_named(struct db *db, struct db_counts *res, char err[STORE_ERRLEN])
 	int rc, ret = 0;
 
 	db->q_release = false;
-	if (sqlite3_prepare_v2(db->h, "SELECT DISTINCT key FROM quarantine",
-	    -1, &st, NULL) != SQLITE_OK) {
+	/*
+	 * With each origin's first commit set aside: a successor's carries
+	 * a statement that names it once its predecessor is named.
+	 */
+	if (sqlite3_prepare_v2(db->h, "SELECT key, body FROM quarantine q"
+	    " WHERE seq = (SELECT min(seq) FROM quarantine WHERE"
+	    " key = q.key)", -1, &st, NULL) != SQLITE_OK) {
 		db_errf(err, "read commits set aside", db->h);
 		return (DB_ESTORE);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN ||
-		    !trust_named(db->trust, sqlite3_column_blob(st, 0)))
+		    (!trust_named(db->trust, sqlite3_column_blob(st, 0)) &&
+		    !first_names(db, sqlite3_column_blob(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1))))
 			continue;
 		if (nk == ak) {
 			ak = ak ? 2 * ak : 8;
@@ -2289,6 +2314,15 @@ db_record(struct db *db, const struct coll_def *c,
 
 /* ---- Log scans: vector, streaming, rebuild, verify. ---- */
 
+/*
+ * An origin retired by a join that continued under a successor key
+ * (meta 'retired:' || its hex): its commits hold what was logged before
+ * the network, confidential fields in clear, and never leave this node:
+ * not in the vector, not sent, not bundled.
+ */
+#define NOT_RETIRED	"NOT EXISTS (SELECT 1 FROM meta WHERE" \
+			" k = 'retired:' || lower(hex(o.key)))"
+
 int
 db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
     void *arg, char err[STORE_ERRLEN])
@@ -2297,8 +2331,8 @@ db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "SELECT o.key, max(c.seq) FROM commits c"
-	    " JOIN origins o ON o.idx = c.origin GROUP BY c.origin"
-	    " ORDER BY o.key", -1, &st, NULL) != SQLITE_OK) {
+	    " JOIN origins o ON o.idx = c.origin WHERE " NOT_RETIRED
+	    " GROUP BY c.origin ORDER BY o.key", -1, &st, NULL) != SQLITE_OK) {
 		db_errf(err, "read vector", db->h);
 		return (-1);
 	}
@@ -2322,8 +2356,9 @@ db_commits_since(struct db *db, uint64_t (*have)(void *, const uint8_t *),
 	sqlite3_stmt *so = NULL, *sc = NULL;
 	int rc, r = -1;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT idx, key FROM origins"
-	    " ORDER BY idx", -1, &so, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(db->h, "SELECT idx, key FROM origins o"
+	    " WHERE " NOT_RETIRED " ORDER BY idx", -1, &so, NULL) !=
+	    SQLITE_OK ||
 	    sqlite3_prepare_v2(db->h, "SELECT body, sig FROM commits"
 	    " WHERE origin = ? AND seq > ? ORDER BY seq", -1, &sc, NULL) !=
 	    SQLITE_OK) {
@@ -2366,7 +2401,8 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 
 	if (sqlite3_prepare_v2(db->h, "SELECT c.body, c.sig, c.seq FROM"
 	    " commits c JOIN origins o ON o.idx = c.origin WHERE o.key = ?"
-	    " AND c.seq > ? ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK) {
+	    " AND c.seq > ? AND " NOT_RETIRED " ORDER BY c.seq", -1, &st,
+	    NULL) != SQLITE_OK) {
 		db_errf(err, "read commits", db->h);
 		return (-1);
 	}

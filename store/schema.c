@@ -101,6 +101,15 @@ static const struct field_def members[] = {
 	 * clock), so every node sees them (store/db.c).
 	 */
 	{ "clocks", FK_TEXT, 1400, 0, 0, NULL, false },
+	/*
+	 * A successor statement, in the new key's record: the old key it
+	 * continues, that key's last seq, its signature, and the old key's
+	 * certificate (store/trust.h, Successors).
+	 */
+	{ "successor_of", FK_TEXT, 64, 0, 0, NULL, false },
+	{ "successor_seq", FK_INT, 0, 0, INT64_MAX, NULL, false },
+	{ "successor_sig", FK_TEXT, 128, 0, 0, NULL, false },
+	{ "successor_cert", FK_TEXT, 128, 0, 0, NULL, false },
 	END
 };
 

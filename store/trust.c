@@ -90,6 +90,22 @@ trust_revoke_bytes(const uint8_t key[TRUST_KEY_LEN], const char *when,
 	return (e ? -1 : 0);
 }
 
+int
+trust_succ_bytes(const uint8_t old[TRUST_KEY_LEN],
+    const uint8_t new[TRUST_KEY_LEN], uint64_t seq, msgpack_sbuffer *sb)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 4);
+	e |= pack_str(&pk, TRUST_SUCC_CONTEXT);
+	e |= msgpack_pack_bin_with_body(&pk, old, TRUST_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, new, TRUST_KEY_LEN);
+	e |= msgpack_pack_uint64(&pk, seq);
+	return (e ? -1 : 0);
+}
+
 /* ---- Dates. ---- */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant). */
@@ -152,7 +168,7 @@ parse_time(const char *s)
 int
 trust_schema(sqlite3 *h, const char *schema, char *err, size_t errlen)
 {
-	char sql[1280], *msg = NULL;
+	char sql[1600], *msg = NULL;
 
 	/*
 	 * by_seq: the smallest seq of a commit of the signer (origin = by)
@@ -169,13 +185,18 @@ trust_schema(sqlite3 *h, const char *schema, char *err, size_t errlen)
 	    " sig BLOB NOT NULL, by BLOB NOT NULL, at TEXT NOT NULL,"
 	    " seq INTEGER NOT NULL, reason TEXT NOT NULL, by_seq INTEGER,"
 	    " PRIMARY KEY(key, sig)) WITHOUT ROWID;"
+	    "CREATE TABLE IF NOT EXISTS %s.successors(old BLOB NOT NULL,"
+	    " new BLOB NOT NULL, seq INTEGER NOT NULL, sig BLOB NOT NULL,"
+	    " PRIMARY KEY(old, sig)) WITHOUT ROWID;"
+	    "CREATE INDEX IF NOT EXISTS %s.successors_new ON"
+	    " successors(new);"
 	    "CREATE TABLE IF NOT EXISTS %s.refused(coll TEXT NOT NULL,"
 	    " id BLOB NOT NULL, origin INTEGER NOT NULL,"
 	    " seq INTEGER NOT NULL, hlc INTEGER NOT NULL,"
 	    " reason TEXT NOT NULL, PRIMARY KEY(coll, id, origin, seq))"
 	    " WITHOUT ROWID;"
 	    "CREATE INDEX IF NOT EXISTS %s.refused_commit ON refused(origin,"
-	    " seq);", schema, schema, schema, schema);
+	    " seq);", schema, schema, schema, schema, schema, schema);
 	if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "create trust tables: %s",
 		    msg ? msg : "out of memory");
@@ -345,17 +366,115 @@ issuer(struct trust *tr, const uint8_t *k, sqlite3_stmt *st, int col)
 	    (uint64_t)sqlite3_column_int64(st, col) <= upto);
 }
 
-bool
-trust_named(struct trust *tr, const uint8_t *k)
+/*
+ * The successor of ${k} that counts (the statement with the lowest seq,
+ * then the lowest new key): 1 with ${next} and ${seq} filled, else 0.
+ */
+static int
+succ_of(struct trust *tr, const uint8_t *k, uint8_t next[TRUST_KEY_LEN],
+    uint64_t *seq)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(tr->h, "SELECT new, seq FROM main.successors"
+	    " WHERE old = ?1 ORDER BY seq, new LIMIT 1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return (0);
+	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
+	    sqlite3_column_int64(st, 1) >= 0) {
+		memcpy(next, sqlite3_column_blob(st, 0), TRUST_KEY_LEN);
+		*seq = (uint64_t)sqlite3_column_int64(st, 1);
+		r = 1;
+	}
+	sqlite3_finalize(st);
+	return (r);
+}
+
+/*
+ * The predecessor of ${k}: the old key (the lowest, if several) whose
+ * successor that counts is ${k}.  1 with ${prev} filled, else 0.
+ */
+static int
+pred_of(struct trust *tr, const uint8_t *k, uint8_t prev[TRUST_KEY_LEN])
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(tr->h, "SELECT s.old FROM main.successors s"
+	    " WHERE s.new = ?1 AND NOT EXISTS (SELECT 1 FROM"
+	    " main.successors t WHERE t.old = s.old AND (t.seq < s.seq OR"
+	    " (t.seq = s.seq AND t.new < s.new))) ORDER BY s.old LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
+		return (0);
+	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN) {
+		memcpy(prev, sqlite3_column_blob(st, 0), TRUST_KEY_LEN);
+		r = 1;
+	}
+	sqlite3_finalize(st);
+	return (r);
+}
+
+/* Whether ${k} is in the first ${n} keys of ${l}. */
+static bool
+in_keys(uint8_t (*l)[TRUST_KEY_LEN], size_t n, const uint8_t *k)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(l[i], k, TRUST_KEY_LEN) == 0)
+			return (true);
+	return (false);
+}
+
+/*
+ * ${k} and its predecessors, nearest first, into ${l}
+ * (TRUST_LINEAGE_MAX at most; a cycle ends it).  Return how many.
+ */
+static size_t
+preds(struct trust *tr, const uint8_t *k,
+    uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN])
+{
+	uint8_t p[TRUST_KEY_LEN];
+	size_t n = 1;
+
+	memcpy(l[0], k, TRUST_KEY_LEN);
+	while (n < TRUST_LINEAGE_MAX && pred_of(tr, l[n - 1], p) &&
+	    !in_keys(l, n, p))
+		memcpy(l[n++], p, TRUST_KEY_LEN);
+	return (n);
+}
+
+/* Does a certificate that root or an admin root certified name ${k}? */
+static bool
+cert_named(struct trust *tr, const uint8_t *k)
 {
 
-	if (!trust_enabled(tr) || sodium_memcmp(k, tr->root,
-	    TRUST_KEY_LEN) == 0)
-		return (true);
 	return (exists(tr, "SELECT 1 FROM main.certs c WHERE c.key = ?1 AND"
 	    " (c.by = ?2 OR EXISTS (SELECT 1 FROM main.certs a WHERE"
 	    " a.key = c.by AND a.by = ?2 AND a.role = 'admin'))", k,
 	    tr->root));
+}
+
+bool
+trust_named(struct trust *tr, const uint8_t *k)
+{
+	uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	size_t n, i;
+
+	if (!trust_enabled(tr) || sodium_memcmp(k, tr->root,
+	    TRUST_KEY_LEN) == 0)
+		return (true);
+	/* A successor is named by its predecessors' certificates. */
+	n = preds(tr, k, l);
+	for (i = 0; i < n; i++)
+		if (cert_named(tr, l[i]))
+			return (true);
+	return (false);
 }
 
 static int
@@ -372,29 +491,20 @@ tcert_cmp(const void *a, const void *b)
 	return (c);
 }
 
-/* Work out what the facts say of ${key}. */
+/* Add the certificates of ${k} that count to ${n}. */
 static int
-load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
+load_certs(struct trust *tr, struct tnode *n, const uint8_t *k)
 {
 	sqlite3_stmt *st = NULL;
 	struct tcert *c;
 	const char *role, *center, *exp;
 	int64_t t;
-	bool is_admin;
 
-	n->loaded = true;
-	n->root = sodium_memcmp(key, tr->root, TRUST_KEY_LEN) == 0;
-	n->named = false;
-	n->upto = UINT64_MAX;
-	n->rnote[0] = '\0';
-	n->n = 0;
-	if (n->root)
-		return (0);
 	if (sqlite3_prepare_v2(tr->h, "SELECT by, role, center, expires,"
 	    " by_seq FROM main.certs WHERE key = ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return (-1);
-	sqlite3_bind_blob(st, 1, key, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != TRUST_KEY_LEN)
 			continue;
@@ -409,8 +519,10 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 		    sqlite3_column_blob(st, 0), tr->root, TRUST_KEY_LEN) != 0 :
 		    !issuer(tr, sqlite3_column_blob(st, 0), st, 4))
 			continue;
-		if ((c = realloc(n->c, (n->n + 1) * sizeof(*c))) == NULL)
-			goto fail;
+		if ((c = realloc(n->c, (n->n + 1) * sizeof(*c))) == NULL) {
+			sqlite3_finalize(st);
+			return (-1);
+		}
 		n->c = c;
 		c = &n->c[n->n++];
 		c->end = (uint64_t)t + DAY_MS;
@@ -419,11 +531,25 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 		snprintf(c->expires, sizeof(c->expires), "%s", exp);
 	}
 	sqlite3_finalize(st);
-	if (n->n > 1)
-		qsort(n->c, n->n, sizeof(*n->c), tcert_cmp);
+	return (0);
+}
 
+/*
+ * The seq of ${k} the revocations of ${k} that count accept (the highest;
+ * UINT64_MAX if none), and what ${note} says of it.
+ */
+static int
+load_revoked(struct trust *tr, const uint8_t *k, uint64_t *upto,
+    char note[NOTE_MAX])
+{
+	sqlite3_stmt *st;
+	int64_t t;
+	bool is_admin;
+
+	*upto = UINT64_MAX;
+	note[0] = '\0';
 	/* Only root revokes an admin. */
-	is_admin = root_admin(tr, key);
+	is_admin = root_admin(tr, k);
 	/*
 	 * In key, sig order, so that of two revocations accepting the same
 	 * seq every node names the same one.
@@ -432,7 +558,7 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 	    " FROM main.revocations WHERE key = ? ORDER BY sig", -1, &st,
 	    NULL) != SQLITE_OK)
 		return (-1);
-	sqlite3_bind_blob(st, 1, key, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != TRUST_KEY_LEN ||
 		    sqlite3_column_int64(st, 3) < 0)
@@ -447,19 +573,94 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 		 * accepting more supersedes one accepting less.
 		 */
 		t = sqlite3_column_int64(st, 3);
-		if (n->upto == UINT64_MAX || (uint64_t)t > n->upto) {
-			n->upto = (uint64_t)t;
-			snprintf(n->rnote, sizeof(n->rnote), "%s (%s)",
+		if (*upto == UINT64_MAX || (uint64_t)t > *upto) {
+			*upto = (uint64_t)t;
+			snprintf(note, NOTE_MAX, "%s (%s)",
 			    sqlite3_column_text(st, 1),
 			    sqlite3_column_text(st, 2));
 		}
 	}
 	sqlite3_finalize(st);
 	return (0);
+}
 
-fail:
-	sqlite3_finalize(st);
-	return (-1);
+/* Lower ${n}'s accepted seq to ${upto}, saying why. */
+static void
+cap(struct tnode *n, uint64_t upto, const char *note, const char *rel,
+    const uint8_t *k)
+{
+	char hex[2 * TRUST_KEY_LEN + 1];
+
+	if (n->upto != UINT64_MAX && n->upto < upto)
+		return;
+	n->upto = upto;
+	sodium_bin2hex(hex, sizeof(hex), k, TRUST_KEY_LEN);
+	if (note != NULL)
+		snprintf(n->rnote, sizeof(n->rnote), "%.160s, as %s %.16s...",
+		    note, rel, hex);
+	else
+		snprintf(n->rnote, sizeof(n->rnote), TRUST_CONTINUED
+		    " (%s %.16s... continues it)", rel, hex);
+}
+
+/* Work out what the facts say of ${key} (see trust.h, Successors). */
+static int
+load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
+{
+	uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	uint8_t s[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	char note[NOTE_MAX];
+	uint64_t upto, seq, first = 0;
+	size_t np, ns, i;
+
+	n->loaded = true;
+	n->root = sodium_memcmp(key, tr->root, TRUST_KEY_LEN) == 0;
+	n->named = false;
+	n->upto = UINT64_MAX;
+	n->rnote[0] = '\0';
+	n->n = 0;
+	if (n->root)
+		return (0);
+	/* A successor stands with its predecessors' certificates. */
+	np = preds(tr, key, l);
+	for (i = 0; i < np; i++)
+		if (load_certs(tr, n, l[i]))
+			return (-1);
+	if (n->n > 1)
+		qsort(n->c, n->n, sizeof(*n->c), tcert_cmp);
+	if (load_revoked(tr, key, &n->upto, n->rnote))
+		return (-1);
+
+	/* Continued: none of its changes after the seq it was left at. */
+	memcpy(s[0], key, TRUST_KEY_LEN);
+	for (ns = 1; ns < TRUST_LINEAGE_MAX; ns++) {
+		if (!succ_of(tr, s[ns - 1], s[ns], &seq) ||
+		    in_keys(s, ns, s[ns]))
+			break;
+		if (ns == 1) {
+			first = seq;
+			cap(n, seq, NULL, "successor", s[1]);
+		}
+	}
+	/* A revocation of any key of the lineage revokes the lineage. */
+	for (i = 1; i < np; i++) {
+		if (load_revoked(tr, l[i], &upto, note))
+			return (-1);
+		if (upto != UINT64_MAX) {
+			cap(n, 0, note, "a successor of the revoked", l[i]);
+			break;
+		}
+	}
+	for (i = 1; i < ns; i++) {
+		if (load_revoked(tr, s[i], &upto, note))
+			return (-1);
+		if (upto != UINT64_MAX) {
+			cap(n, first, note, "a predecessor of the revoked",
+			    s[i]);
+			break;
+		}
+	}
+	return (0);
 }
 
 /*
@@ -547,8 +748,9 @@ trust_each_key(struct trust *tr, int (*fn)(void *, const uint8_t *),
 		return (0);
 	if ((rc = fn(arg, tr->root)) != 0)
 		return (rc);
-	if (sqlite3_prepare_v2(tr->h, "SELECT DISTINCT key FROM main.certs"
-	    " ORDER BY key", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(tr->h, "SELECT key FROM main.certs UNION"
+	    " SELECT new FROM main.successors ORDER BY 1", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return (-1);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
 		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
@@ -664,6 +866,9 @@ revoked_key(const struct rchange *rc, uint8_t key[32])
 
 struct fact {
 	bool		cert;
+	/* A successor statement: key is the new key, old the old one. */
+	bool		succ;
+	uint8_t		old[TRUST_KEY_LEN];
 	uint8_t		key[TRUST_KEY_LEN], by[TRUST_KEY_LEN];
 	uint8_t		sig[TRUST_SIG_LEN];
 	char		name[101], center[CENTER_MAX + 1], role[8];
@@ -743,6 +948,70 @@ revoke_fact(const struct rchange *rc, struct fact *f)
 }
 
 /*
+ * The successor statement in ${rc}, if complete and signed by the old key
+ * it names (not the new one): 1, else 0.  It belongs to the new key's
+ * record, as a revocation to the revoked key's.
+ */
+static int
+succ_fact(const struct rchange *rc, struct fact *f)
+{
+	msgpack_sbuffer sb;
+	char old[65], sig[129];
+	int ok;
+
+	memset(f, 0, sizeof(*f));
+	f->succ = true;
+	if (ftext(rc, "successor_of", old, sizeof(old)) == NULL ||
+	    ftext(rc, "successor_sig", sig, sizeof(sig)) == NULL ||
+	    fint(rc, "successor_seq", &f->seq) ||
+	    unhex(old, strlen(old), f->old, TRUST_KEY_LEN) ||
+	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
+	    revoked_key(rc, f->key) ||
+	    sodium_memcmp(f->old, f->key, TRUST_KEY_LEN) == 0)
+		return (0);
+	memcpy(f->by, f->old, TRUST_KEY_LEN);
+	msgpack_sbuffer_init(&sb);
+	ok = trust_succ_bytes(f->old, f->key, f->seq, &sb) == 0 &&
+	    verify(&sb, f->sig, f->old) == 0;
+	msgpack_sbuffer_destroy(&sb);
+	return (ok);
+}
+
+/*
+ * The certificate of the old key a successor's record carries
+ * (successor_cert, over the record's name, center, role, expires and
+ * cert_by), if there is one and it verifies: 1, else 0.
+ */
+static int
+pred_cert_fact(const struct rchange *rc, struct fact *f)
+{
+	msgpack_sbuffer sb;
+	char old[65], by[65], sig[129];
+	int ok;
+
+	memset(f, 0, sizeof(*f));
+	f->cert = true;
+	if (ftext(rc, "successor_cert", sig, sizeof(sig)) == NULL ||
+	    ftext(rc, "successor_of", old, sizeof(old)) == NULL ||
+	    ftext(rc, "cert_by", by, sizeof(by)) == NULL ||
+	    ftext(rc, "role", f->role, sizeof(f->role)) == NULL ||
+	    ftext(rc, "expires", f->when, 11) == NULL ||
+	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
+	    unhex(by, strlen(by), f->by, TRUST_KEY_LEN) ||
+	    unhex(old, strlen(old), f->key, TRUST_KEY_LEN))
+		return (0);
+	if (ftext(rc, "name", f->name, sizeof(f->name)) == NULL)
+		f->name[0] = '\0';
+	if (ftext(rc, "center", f->center, sizeof(f->center)) == NULL)
+		f->center[0] = '\0';
+	msgpack_sbuffer_init(&sb);
+	ok = trust_cert_bytes(f->key, f->name, f->center, f->role, f->when,
+	    &sb) == 0 && verify(&sb, f->sig, f->by) == 0;
+	msgpack_sbuffer_destroy(&sb);
+	return (ok);
+}
+
+/*
  * Whether ${f} is already recorded, with a commit of its signer at least
  * as early as this one (if this one is its signer's).
  */
@@ -752,6 +1021,16 @@ known(struct trust *tr, const struct fact *f)
 	sqlite3_stmt *st;
 	bool yes = true;
 
+	if (f->succ) {
+		if (sqlite3_prepare_v2(tr->h, "SELECT 1 FROM main.successors"
+		    " WHERE old = ? AND sig = ?", -1, &st, NULL) != SQLITE_OK)
+			return (true);
+		sqlite3_bind_blob(st, 1, f->old, TRUST_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		return (yes);
+	}
 	if (sqlite3_prepare_v2(tr->h, f->cert ? "SELECT by_seq FROM"
 	    " main.certs WHERE key = ? AND sig = ?" : "SELECT by_seq FROM"
 	    " main.revocations WHERE key = ? AND sig = ?", -1, &st, NULL) !=
@@ -774,6 +1053,20 @@ record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
 	sqlite3_stmt *st;
 	int rc;
 
+	if (f->succ) {
+		if (sqlite3_prepare_v2(tr->h, "INSERT OR IGNORE INTO"
+		    " main.successors VALUES(?, ?, ?, ?)", -1, &st, NULL) !=
+		    SQLITE_OK) {
+			snprintf(err, errlen, "record a fact: %s",
+			    sqlite3_errmsg(tr->h));
+			return (-1);
+		}
+		sqlite3_bind_blob(st, 1, f->old, TRUST_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, f->key, TRUST_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (int64_t)f->seq);
+		sqlite3_bind_blob(st, 4, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
+		goto step;
+	}
 	/* A fact's by_seq only ever goes down: the earliest carrier. */
 	if (sqlite3_prepare_v2(tr->h, f->cert ? "INSERT INTO main.certs"
 	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(key, sig)"
@@ -802,6 +1095,7 @@ record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
 	}
 	if (f->own)
 		sqlite3_bind_int64(st, 8, (int64_t)f->by_seq);
+step:
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -836,13 +1130,44 @@ bool
 trust_cert_names(struct trust *tr, const struct rchange *rc,
     const uint8_t *key)
 {
-	struct fact f;
+	struct fact f, p;
 
-	if (!is(rc, "members") || !trust_enabled(tr) || !cert_fact(rc, &f) ||
-	    sodium_memcmp(f.key, key, TRUST_KEY_LEN) != 0)
+	if (!is(rc, "members") || !trust_enabled(tr))
 		return (false);
-	return (sodium_memcmp(f.by, tr->root, TRUST_KEY_LEN) == 0 ||
-	    root_admin(tr, f.by));
+	if (cert_fact(rc, &f) && sodium_memcmp(f.key, key,
+	    TRUST_KEY_LEN) == 0)
+		return (sodium_memcmp(f.by, tr->root, TRUST_KEY_LEN) == 0 ||
+		    root_admin(tr, f.by));
+	/* A successor's first commit: its predecessor is named. */
+	if (!succ_fact(rc, &f) || sodium_memcmp(f.key, key, TRUST_KEY_LEN))
+		return (false);
+	if (pred_cert_fact(rc, &p) && (sodium_memcmp(p.by, tr->root,
+	    TRUST_KEY_LEN) == 0 || root_admin(tr, p.by)))
+		return (true);
+	return (trust_named(tr, f.old));
+}
+
+/* Call ${fn} on the other keys of ${k}'s lineage. */
+static int
+lineage_each(struct trust *tr, const uint8_t *k,
+    int (*fn)(void *, const uint8_t *), void *arg)
+{
+	uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	uint64_t seq;
+	size_t n, i;
+
+	n = preds(tr, k, l);
+	for (i = 1; i < n; i++)
+		if (fn(arg, l[i]))
+			return (-1);
+	memcpy(l[0], k, TRUST_KEY_LEN);
+	for (n = 1; n < TRUST_LINEAGE_MAX; n++) {
+		if (!succ_of(tr, l[n - 1], l[n], &seq) || in_keys(l, n, l[n]))
+			break;
+		if (fn(arg, l[n]))
+			return (-1);
+	}
+	return (0);
 }
 
 /* Note whether commit (origin, seq) is one of ${f}'s signer. */
@@ -860,7 +1185,7 @@ trust_note(struct trust *tr, const uint8_t *origin, uint64_t seq,
     const struct rchange *rc, bool keep, int (*fn)(void *, const uint8_t *),
     void *arg, char *err, size_t errlen)
 {
-	struct fact f[2];
+	struct fact f[4];
 	size_t n = 0, i;
 	bool admin;
 
@@ -877,7 +1202,21 @@ trust_note(struct trust *tr, const uint8_t *origin, uint64_t seq,
 		if (!known(tr, &f[n]))
 			n++;
 	}
+	if (succ_fact(rc, &f[n]) && !known(tr, &f[n]))
+		n++;
+	if (pred_cert_fact(rc, &f[n])) {
+		carrier(&f[n], origin, seq);
+		if (!known(tr, &f[n]))
+			n++;
+	}
 	for (i = 0; i < n && fn != NULL; i++) {
+		/* Every key of the lineage may stand otherwise now. */
+		if ((f[i].succ && (fn(arg, f[i].old) ||
+		    lineage_each(tr, f[i].old, fn, arg))) ||
+		    lineage_each(tr, f[i].key, fn, arg)) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
 		/* An admin's facts reach the nodes it certified. */
 		admin = sodium_memcmp(f[i].by, tr->root, TRUST_KEY_LEN) == 0 &&
 		    ((f[i].cert && strcmp(f[i].role, "admin") == 0) ||
@@ -903,7 +1242,8 @@ trust_clear(struct trust *tr, char *err, size_t errlen)
 
 	trust_reset(tr);
 	if (sqlite3_exec(tr->h, "DELETE FROM main.certs;"
-	    " DELETE FROM main.revocations;", NULL, NULL, &msg) !=
+	    " DELETE FROM main.revocations; DELETE FROM main.successors;",
+	    NULL, NULL, &msg) !=
 	    SQLITE_OK) {
 		snprintf(err, errlen, "clear facts: %s", msg ? msg :
 		    "out of memory");
@@ -1211,9 +1551,16 @@ trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
 		    "expired on %s", as.note);
 		return (TRUST_REFUSED);
 	case TRUST_REVOKED:
-		snprintf(why, TRUST_WHY_LEN, "its origin was revoked on %s; "
-		    "its changes after seq %llu do not count", as.note,
-		    (unsigned long long)as.upto);
+		if (strncmp(as.note, TRUST_CONTINUED, strlen(TRUST_CONTINUED))
+		    == 0)
+			snprintf(why, TRUST_WHY_LEN, "its origin was continued "
+			    "under a new key (%s); its changes after seq %llu "
+			    "do not count", as.note,
+			    (unsigned long long)as.upto);
+		else
+			snprintf(why, TRUST_WHY_LEN, "its origin was revoked "
+			    "on %s; its changes after seq %llu do not count",
+			    as.note, (unsigned long long)as.upto);
 		return (TRUST_REFUSED);
 	}
 	if (strcmp(c->name, "consultations") == 0) {

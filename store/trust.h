@@ -47,6 +47,10 @@
 #define TRUST_CERT_CONTEXT	"hamroh/cert/1"
 #define TRUST_REVOKE_CONTEXT	"hamroh/revoke/2"
 #define TRUST_REVOKE_OLD	"hamroh/revoke/1"	/* Refused. */
+#define TRUST_SUCC_CONTEXT	"hamroh/successor/1"
+#define TRUST_LINEAGE_MAX	8	/* Keys of one lineage looked at. */
+/* How a continued key's note starts (struct trust_as_of). */
+#define TRUST_CONTINUED		"its successor statement"
 #define TRUST_SEQ_ANY		UINT64_MAX	/* Any change to come. */
 #define TRUST_KEY_LEN		32
 #define TRUST_SIG_LEN		64
@@ -67,6 +71,33 @@ int trust_cert_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
  */
 int trust_revoke_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
     uint64_t, const char *, msgpack_sbuffer *);
+
+/**
+ * trust_succ_bytes(old, new, seq, sb):
+ * Append the canonical bytes a successor statement signs (by ${old}) to
+ * ${sb}: ["hamroh/successor/1", old(bin 32), new(bin 32), seq]: the node
+ * of key ${new} continues the origin ${old}, whose last commit is ${seq}.
+ *
+ * Successors.  The statement travels in the members record of the new key
+ * (id = its first 16 bytes, key = its hex), as the fields successor_of
+ * (old, hex), successor_seq and successor_sig; successor_cert may carry a
+ * certificate of the old key over the record's own name, center, role,
+ * expires and cert_by, so that the new key's first commit names it as a
+ * join's carries its certificate.  A statement counts if the old key
+ * signed it and names another key; of several of one old key, the one
+ * with the lowest seq (then the lowest new key) counts, so an origin has
+ * at most one successor.  A lineage is a key, its predecessors and its
+ * successors (at most TRUST_LINEAGE_MAX deep each way).  A key stands
+ * with the certificates of its predecessors as well as its own; a key
+ * with a successor makes no change after the seq its statement names (it
+ * is continued: admission and key delivery refuse it); a revocation of
+ * any key of a lineage revokes every key of it: the key it names keeps
+ * the changes up to its accepted seq, a predecessor those up to the seq
+ * it was continued from, a successor none (a revocation refuses every
+ * successor it does not name, and it names none).
+ */
+int trust_succ_bytes(const uint8_t[TRUST_KEY_LEN],
+    const uint8_t[TRUST_KEY_LEN], uint64_t, msgpack_sbuffer *);
 
 /* ---- For store/db.c. ---- */
 
@@ -137,7 +168,8 @@ int trust_note(struct trust *, const uint8_t *, uint64_t,
 /*
  * trust_named(tr, key):
  * Whether any certificate that root or an admin root certified signed
- * names ${key} (or ${key} is root; or there is no network): the node is
+ * names ${key} or one of its predecessors by a successor statement that
+ * counts (or ${key} is root; or there is no network): the node is
  * or was a member, and its commits belong in the log.  A commit of an
  * origin never named is a stranger's: it is set aside, not stored.
  */
@@ -146,7 +178,9 @@ bool trust_named(struct trust *, const uint8_t *);
 /*
  * trust_cert_names(tr, rc, key):
  * Whether members change ${rc} carries a certificate of ${key} signed by
- * root or an admin root certified (a new member's first commit does).
+ * root or an admin root certified (a new member's first commit does), or
+ * a successor statement naming ${key} as the successor of a key such a
+ * certificate names (one in the tables, or one ${rc} carries).
  */
 bool trust_cert_names(struct trust *, const struct rchange *,
     const uint8_t *);
@@ -174,8 +208,8 @@ int trust_standing_key(struct trust *, const uint8_t *, uint64_t, uint64_t,
 
 /**
  * trust_each_key(tr, fn, arg):
- * Call ${fn}(arg, key) on root and each key a certificate names, until
- * one returns nonzero (returned).
+ * Call ${fn}(arg, key) on root and each key a certificate or a successor
+ * statement names, until one returns nonzero (returned).
  */
 int trust_each_key(struct trust *, int (*)(void *, const uint8_t *), void *);
 

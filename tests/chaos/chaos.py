@@ -14,7 +14,8 @@ tests/tools/faultproxy, and in one run:
     a CLI import is running on that node, and kill -9s one import itself
     (which must then be all or nothing);
   - runs two nodes with their wall clock 3 days ahead and 3 days behind
-    (HAMROH_CLOCK_OFFSET_MS, a test-only hook);
+    (HAMROH_CLOCK_OFFSET_MS, a test-only hook); once its peers have seen
+    it, the one ahead may not write (each refusal names the clock);
   - fills the disk of one node (HAMROH_MAX_PAGES, a test-only hook that
     caps SQLite's max_page_count): its writes must fail with a clear error
     and nothing may be corrupted; then space is freed and it catches up;
@@ -114,7 +115,7 @@ class Run:
         self.stop = threading.Event()
         self.events = {"agent_kill9": 0, "kill9_during_import": 0,
                        "import_kill9": 0, "disk_full_writes_refused": 0,
-                       "clock_offset_nodes": 0}
+                       "clock_offset_nodes": 0, "clock_refused_writes": 0}
 
     # ---- processes ----
 
@@ -312,6 +313,16 @@ class Run:
         err = r.stderr.strip()
         if node.disk_full and "disk is full" in err:
             self.full_errors += 1
+        elif "this computer's clock says" in err and \
+                node.env.get("HAMROH_CLOCK_OFFSET_MS", "0")[0] not in "-0":
+            # The office whose clock is days ahead, once its peers have
+            # told it so: refused, naming the clock (#10).
+            if "set this computer's date" not in err:
+                fail("%s: a clock refusal must say what to do: %r" % (
+                    node.name, err))
+            if self.events["clock_refused_writes"] == 0:
+                log("%s refused a write: %s" % (node.name, err))
+            self.events["clock_refused_writes"] += 1
         elif not node.disk_full:
             # A refused write is fine (it is not in the ledger) but must
             # be rare and explained: show it.
@@ -629,7 +640,9 @@ class Run:
             "chaos SEED=%d NODES=%d SECONDS=%d" % (
                 a.seed, a.nodes, len(self.edges), a.seconds, a.seed,
                 a.nodes, a.seconds))
-        for k, off in ((1, 3), (2, -3)):
+        # The disk-full and revoked node (the last) runs behind: an office
+        # ahead of its peers by more than an hour may not write at all.
+        for k, off in ((2, 3), (1, -3)):
             if k < len(self.nodes):
                 nd = self.nodes[-k]
                 nd.env["HAMROH_CLOCK_OFFSET_MS"] = str(off * DAY_MS)
@@ -713,7 +726,8 @@ class Run:
         if a.require_every_fault:
             for k in ("close", "reset", "blackhole", "corrupt", "truncate",
                       "agent_kill9", "kill9_during_import", "import_kill9",
-                      "disk_full_writes_refused", "clock_offset_nodes"):
+                      "disk_full_writes_refused", "clock_offset_nodes",
+                      "clock_refused_writes"):
                 if not faults.get(k):
                     fail("no fault of kind '%s' was injected; lengthen the "
                          "run or change the seed" % k)

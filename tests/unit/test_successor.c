@@ -1,0 +1,563 @@
+/*
+ * test_successor.c: one origin continuing another (store/trust.h,
+ * Successors).  A successor stands as its predecessor did (role, center,
+ * expiry), for judging, admission and key delivery alike; its predecessor
+ * makes no change after the seq it was continued from; a revocation of
+ * either key revokes the lineage; a statement not signed by the old key
+ * counts for nothing; and any order of arrival gives the same tables.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "tests/unit/testnode.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "agent/cli.h"
+#include "agent/member.h"
+#include "store/db.h"
+#include "store/trust.h"
+
+/* 2026-03-01T00:00:00Z, and one minute. */
+#define T0		1772323200000ULL
+#define MIN		60000ULL
+#define EXPIRES		"2027-03-01"
+#define ORDERS		30
+
+struct node {
+	char		dir[256];
+	struct db	*db;
+	uint8_t		pk[32], sk[64];
+};
+
+struct wire {
+	uint8_t		*body;
+	size_t		len;
+	uint8_t		sig[COMMIT_SIG_LEN];
+};
+
+struct history {
+	struct wire	*w;
+	size_t		n;
+};
+
+static void
+open_node(struct node *n, const uint8_t *root)
+{
+	char err[STORE_ERRLEN], hex[65];
+
+	tnode_open(n->dir, &n->db, n->pk, n->sk, "succ");
+	hex_encode(root != NULL ? root : n->pk, 32, hex);
+	assert_int_equal(db_begin(n->db, T0, err), 0);
+	assert_int_equal(db_meta_set(n->db, "admin_key", hex, err), 0);
+	assert_int_equal(db_commit(n->db, err), 0);
+}
+
+static void
+begin(struct node *n, uint64_t ms)
+{
+	char err[STORE_ERRLEN];
+
+	assert_int_equal(db_begin(n->db, ms, err), 0);
+}
+
+static void
+commit(struct node *n)
+{
+	char err[STORE_ERRLEN];
+
+	if (db_commit(n->db, err))
+		fail_msg("commit: %s", err);
+}
+
+/* ${admin}'s certificate of ${who}: its signature, hex, into ${hex}. */
+static void
+cert_sig(const struct node *admin, const uint8_t *who, const char *role,
+    const char *center, char hex[129])
+{
+	msgpack_sbuffer sb;
+	uint8_t sig[64];
+
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(trust_cert_bytes(who, "n", center, role, EXPIRES,
+	    &sb), 0);
+	crypto_sign_detached(sig, NULL, (uint8_t *)sb.data, sb.size,
+	    admin->sk);
+	msgpack_sbuffer_destroy(&sb);
+	hex_encode(sig, 64, hex);
+}
+
+/* ${admin} certifies ${who} as ${role} of ${center}. */
+static void
+certify(struct node *admin, const struct node *who, const char *role,
+    const char *center, uint64_t ms)
+{
+	char hex[129];
+
+	begin(admin, ms);
+	hex_encode(who->pk, 32, hex);
+	tnode_put(admin->db, "members", who->pk, "key", hex);
+	tnode_put(admin->db, "members", who->pk, "name", "n");
+	tnode_put(admin->db, "members", who->pk, "center", center);
+	tnode_put(admin->db, "members", who->pk, "role", role);
+	tnode_put(admin->db, "members", who->pk, "expires", EXPIRES);
+	hex_encode(admin->pk, 32, hex);
+	tnode_put(admin->db, "members", who->pk, "cert_by", hex);
+	cert_sig(admin, who->pk, role, center, hex);
+	tnode_put(admin->db, "members", who->pk, "cert", hex);
+	commit(admin);
+}
+
+static void
+put_int(struct db *db, const char *coll, const uint8_t *id,
+    const char *field, int64_t i)
+{
+	const struct coll_def *c = schema_coll(coll);
+	char err[STORE_ERRLEN];
+	struct val v;
+
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_INT;
+	v.i = i;
+	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &v, err))
+		fail_msg("put %s.%s: %s", coll, field, err);
+}
+
+/*
+ * ${nw} writes its own members record saying it continues ${old} from
+ * seq ${seq}, the statement signed with ${signer_sk}; with ${admin}, the
+ * old key's certificate (office of ${center}) is carried along.
+ */
+static void
+succeed(struct node *nw, const struct node *old, const uint8_t *signer_sk,
+    uint64_t seq, const struct node *admin, const char *center, uint64_t ms)
+{
+	msgpack_sbuffer sb;
+	uint8_t sig[64];
+	char hex[129];
+
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(trust_succ_bytes(old->pk, nw->pk, seq, &sb), 0);
+	crypto_sign_detached(sig, NULL, (uint8_t *)sb.data, sb.size,
+	    signer_sk);
+	msgpack_sbuffer_destroy(&sb);
+	begin(nw, ms);
+	hex_encode(nw->pk, 32, hex);
+	tnode_put(nw->db, "members", nw->pk, "key", hex);
+	tnode_put(nw->db, "members", nw->pk, "name", "n");
+	tnode_put(nw->db, "members", nw->pk, "center", center);
+	hex_encode(old->pk, 32, hex);
+	tnode_put(nw->db, "members", nw->pk, "successor_of", hex);
+	put_int(nw->db, "members", nw->pk, "successor_seq", (int64_t)seq);
+	hex_encode(sig, 64, hex);
+	tnode_put(nw->db, "members", nw->pk, "successor_sig", hex);
+	if (admin != NULL) {
+		tnode_put(nw->db, "members", nw->pk, "role", "office");
+		tnode_put(nw->db, "members", nw->pk, "expires", EXPIRES);
+		hex_encode(admin->pk, 32, hex);
+		tnode_put(nw->db, "members", nw->pk, "cert_by", hex);
+		cert_sig(admin, old->pk, "office", center, hex);
+		tnode_put(nw->db, "members", nw->pk, "successor_cert", hex);
+	}
+	commit(nw);
+}
+
+/* ${n} writes a consultation ${id} of ${center} with ${status}. */
+static void
+consult(struct node *n, const uint8_t *id, const char *center,
+    const char *status, uint64_t ms)
+{
+
+	begin(n, ms);
+	tnode_put(n->db, "consultations", id, "center", center);
+	tnode_put(n->db, "consultations", id, "status", status);
+	tnode_put(n->db, "consultations", id, "topic", "wages");
+	commit(n);
+}
+
+static void
+revoke_node(struct node *admin, const struct node *who, uint64_t upto,
+    uint64_t ms)
+{
+	msgpack_sbuffer sb;
+	uint8_t sig[64];
+	char hex[129];
+	const char *when = "2026-03-01T02:00:00Z";
+
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(trust_revoke_bytes(who->pk, when, upto,
+	    "lost laptop", &sb), 0);
+	crypto_sign_detached(sig, NULL, (uint8_t *)sb.data, sb.size,
+	    admin->sk);
+	msgpack_sbuffer_destroy(&sb);
+	begin(admin, ms);
+	hex_encode(who->pk, 32, hex);
+	tnode_put(admin->db, "members", who->pk, "key", hex);
+	tnode_put(admin->db, "members", who->pk, "revoked", when);
+	tnode_put(admin->db, "members", who->pk, "revoked_reason",
+	    "lost laptop");
+	hex_encode(admin->pk, 32, hex);
+	tnode_put(admin->db, "members", who->pk, "revoked_by", hex);
+	hex_encode(sig, 64, hex);
+	tnode_put(admin->db, "members", who->pk, "revoked_sig", hex);
+	put_int(admin->db, "members", who->pk, "revoked_seq", (int64_t)upto);
+	commit(admin);
+}
+
+static int
+apply_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct db *to = arg;
+	struct db_counts res;
+	char err[STORE_ERRLEN];
+
+	memset(&res, 0, sizeof(res));
+	if (db_apply(to, body, len, sig, &res, err) != 0)
+		fail_msg("apply: %s", err);
+	return (0);
+}
+
+static void
+sync_from(struct node *to, struct node *from, uint64_t ms)
+{
+	char err[STORE_ERRLEN];
+
+	begin(to, ms);
+	assert_int_equal(db_commits_since(from->db, NULL, apply_cb, to->db,
+	    err), 0);
+	commit(to);
+}
+
+static int
+keep_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct history *h = arg;
+	struct wire *w;
+
+	assert_non_null(w = realloc(h->w, (h->n + 1) * sizeof(*w)));
+	h->w = w;
+	w = &h->w[h->n++];
+	assert_non_null(w->body = malloc(len));
+	memcpy(w->body, body, len);
+	w->len = len;
+	memcpy(w->sig, sig, COMMIT_SIG_LEN);
+	return (0);
+}
+
+/* ${db}'s standing of ${key} now (any change to come), and whether named. */
+static enum trust_standing
+standing(struct db *db, const uint8_t *key, char center[64], bool *admin,
+    uint64_t *upto, bool *named)
+{
+	struct trust *tr;
+	struct trust_as_of as;
+
+	assert_int_equal(trust_open(&tr, db_handle(db)), 0);
+	assert_int_equal(trust_standing_key(tr, key, TRUST_SEQ_ANY,
+	    T0 + 60 * MIN, &as, NULL), 0);
+	if (center != NULL)
+		snprintf(center, 64, "%s", as.center);
+	if (admin != NULL)
+		*admin = as.admin;
+	if (upto != NULL)
+		*upto = as.upto;
+	if (named != NULL)
+		*named = trust_named(tr, key);
+	trust_close(tr);
+	return (as.st);
+}
+
+static char *
+text_of(struct db *db, const char *sql, const uint8_t *id)
+{
+	sqlite3_stmt *st;
+	char *s = NULL;
+
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, id, 16, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		s = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return (s);
+}
+
+static long
+refusals(struct db *db, const char *like)
+{
+	sqlite3_stmt *st;
+	long n;
+
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), "SELECT count(*)"
+	    " FROM refused WHERE reason LIKE ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (n);
+}
+
+#define STATUS_OF	"SELECT status FROM c_consultations WHERE id = ?"
+
+static void
+expect_status(struct db *db, const uint8_t *id, const char *want)
+{
+	char *s = text_of(db, STATUS_OF, id);
+
+	if (want == NULL) {
+		if (s != NULL)
+			fail_msg("expected no consultation, got '%s'", s);
+		return;
+	}
+	if (s == NULL)
+		fail_msg("expected status '%s', got none", want);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/*
+ * The network: root R certifies office O (center north); O writes a
+ * consultation, then N continues O from O's seq and writes another.
+ */
+struct net {
+	struct node	r, o, n;
+	uint8_t		c1[16], c2[16], c3[16];
+	uint64_t	oseq;
+};
+
+static void
+net_open(struct net *t, bool carry)
+{
+
+	open_node(&t->r, NULL);
+	open_node(&t->o, t->r.pk);
+	open_node(&t->n, t->r.pk);
+	randombytes_buf(t->c1, 16);
+	randombytes_buf(t->c2, 16);
+	randombytes_buf(t->c3, 16);
+	certify(&t->r, &t->o, "office", "north", T0 + MIN);
+	sync_from(&t->o, &t->r, T0 + 2 * MIN);
+	consult(&t->o, t->c1, "north", "open", T0 + 3 * MIN);
+	sync_from(&t->r, &t->o, T0 + 4 * MIN);
+	sync_from(&t->n, &t->o, T0 + 4 * MIN);
+	/* O's own commits: its init-less test node wrote just the one. */
+	t->oseq = 1;
+	succeed(&t->n, &t->o, t->o.sk, t->oseq, carry ? &t->r : NULL,
+	    "north", T0 + 5 * MIN);
+	consult(&t->n, t->c2, "north", "referred", T0 + 6 * MIN);
+}
+
+static void
+net_close(struct net *t)
+{
+
+	tnode_close(t->r.dir, t->r.db);
+	tnode_close(t->o.dir, t->o.db);
+	tnode_close(t->n.dir, t->n.db);
+}
+
+/* A successor stands as its predecessor; the predecessor is continued. */
+static void
+test_standing(void **state)
+{
+	struct net t;
+	char c[64], why[256];
+	bool admin, named;
+	uint64_t upto;
+	int carry;
+
+	(void)state;
+	for (carry = 0; carry < 2; carry++) {
+		net_open(&t, carry);
+		sync_from(&t.r, &t.n, T0 + 7 * MIN);
+		assert_int_equal(standing(t.r.db, t.n.pk, c, &admin, NULL,
+		    &named), TRUST_MEMBER);
+		assert_string_equal(c, "north");
+		assert_false(admin);
+		assert_true(named);
+		expect_status(t.r.db, t.c2, "referred");
+		expect_status(t.r.db, t.c1, "open");
+		/* O makes no change after the seq it was continued from. */
+		assert_int_equal(standing(t.r.db, t.o.pk, NULL, NULL, &upto,
+		    NULL), TRUST_REVOKED);
+		assert_int_equal(upto, t.oseq);
+		/* What O writes after it was continued counts nowhere. */
+		consult(&t.o, t.c3, "north", "closed", T0 + 8 * MIN);
+		sync_from(&t.r, &t.o, T0 + 9 * MIN);
+		expect_status(t.r.db, t.c3, NULL);
+		assert_int_equal(refusals(t.r.db,
+		    "%continued under a new key%"), 1);
+		assert_int_equal(member_check(t.r.db, t.o.pk, T0 + 60 * MIN,
+		    why, sizeof(why)), MEMBER_ENDED);
+		assert_non_null(strstr(why, "continued under a new key"));
+		assert_int_equal(member_check(t.r.db, t.n.pk, T0 + 60 * MIN,
+		    why, sizeof(why)), MEMBER_OK);
+		/* The successor's own node judges alike. */
+		assert_int_equal(standing(t.n.db, t.n.pk, c, NULL, NULL,
+		    NULL), TRUST_MEMBER);
+		assert_string_equal(c, "north");
+		net_close(&t);
+	}
+}
+
+/* Revoking the old key revokes its successor; revoking the new, the old. */
+static void
+test_revoke_lineage(void **state)
+{
+	struct net t;
+	uint64_t upto;
+
+	(void)state;
+	net_open(&t, true);
+	sync_from(&t.r, &t.n, T0 + 7 * MIN);
+	revoke_node(&t.r, &t.o, t.oseq, T0 + 8 * MIN);
+	assert_int_equal(standing(t.r.db, t.n.pk, NULL, NULL, &upto, NULL),
+	    TRUST_REVOKED);
+	assert_int_equal(upto, 0);
+	/* The successor's write is refused, the predecessor's stands. */
+	expect_status(t.r.db, t.c2, NULL);
+	expect_status(t.r.db, t.c1, "open");
+	net_close(&t);
+
+	net_open(&t, true);
+	sync_from(&t.r, &t.n, T0 + 7 * MIN);
+	revoke_node(&t.r, &t.n, 0, T0 + 8 * MIN);
+	assert_int_equal(standing(t.r.db, t.n.pk, NULL, NULL, &upto, NULL),
+	    TRUST_REVOKED);
+	assert_int_equal(standing(t.r.db, t.o.pk, NULL, NULL, &upto, NULL),
+	    TRUST_REVOKED);
+	assert_int_equal(upto, t.oseq);
+	expect_status(t.r.db, t.c2, NULL);
+	expect_status(t.r.db, t.c1, "open");
+	net_close(&t);
+}
+
+/* A statement not signed by the old key counts for nothing. */
+static void
+test_forged(void **state)
+{
+	struct node r, o, n;
+	uint8_t c2[16];
+	bool named;
+
+	(void)state;
+	open_node(&r, NULL);
+	open_node(&o, r.pk);
+	open_node(&n, r.pk);
+	randombytes_buf(c2, 16);
+	certify(&r, &o, "office", "north", T0 + MIN);
+	/* Signed by the new key itself, then by root: neither is O. */
+	succeed(&n, &o, n.sk, 1, NULL, "north", T0 + 5 * MIN);
+	consult(&n, c2, "north", "open", T0 + 6 * MIN);
+	succeed(&n, &o, r.sk, 1, NULL, "north", T0 + 7 * MIN);
+	sync_from(&r, &n, T0 + 8 * MIN);
+	assert_int_equal(standing(r.db, n.pk, NULL, NULL, NULL, &named),
+	    TRUST_STRANGER);
+	assert_false(named);
+	expect_status(r.db, c2, NULL);
+	assert_int_equal(standing(r.db, o.pk, NULL, NULL, NULL, NULL),
+	    TRUST_MEMBER);
+	tnode_close(r.dir, r.db);
+	tnode_close(o.dir, o.db);
+	tnode_close(n.dir, n.db);
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+rnd(uint32_t n)
+{
+
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return ((uint32_t)(rng % n));
+}
+
+/*
+ * Every order of arrival of the same commits (with and without the
+ * revocation of the old key) ends in the same standing and tables.
+ */
+static void
+test_any_order(void **state)
+{
+	struct net t;
+	struct history h = { NULL, 0 };
+	struct node x;
+	struct wire tmp;
+	char err[STORE_ERRLEN], c[64];
+	size_t i, j, k, order;
+	int rev;
+
+	(void)state;
+	for (rev = 0; rev < 2; rev++) {
+		net_open(&t, rev == 0);
+		sync_from(&t.r, &t.n, T0 + 7 * MIN);
+		if (rev)
+			revoke_node(&t.r, &t.o, t.oseq, T0 + 8 * MIN);
+		h.n = 0;
+		assert_int_equal(db_commits_since(t.r.db, NULL, keep_cb, &h,
+		    err), 0);
+		for (order = 0; order < ORDERS; order++) {
+			for (i = h.n - 1; order > 0 && i > 0; i--) {
+				j = rnd((uint32_t)i + 1);
+				tmp = h.w[i];
+				h.w[i] = h.w[j];
+				h.w[j] = tmp;
+			}
+			open_node(&x, t.r.pk);
+			for (i = 0; i < h.n; i += k) {
+				k = 1 + rnd(3);
+				begin(&x, T0 + 50 * MIN);
+				for (j = i; j < i + k && j < h.n; j++)
+					apply_cb(x.db, h.w[j].body, h.w[j].len,
+					    h.w[j].sig);
+				commit(&x);
+			}
+			if (db_verify(x.db, stderr, err) != 0)
+				fail_msg("order %zu: verify found problems",
+				    order);
+			expect_status(x.db, t.c1, "open");
+			if (rev) {
+				assert_int_equal(standing(x.db, t.n.pk, NULL,
+				    NULL, NULL, NULL), TRUST_REVOKED);
+				expect_status(x.db, t.c2, NULL);
+			} else {
+				assert_int_equal(standing(x.db, t.n.pk, c,
+				    NULL, NULL, NULL), TRUST_MEMBER);
+				assert_string_equal(c, "north");
+				expect_status(x.db, t.c2, "referred");
+			}
+			tnode_close(x.dir, x.db);
+		}
+		for (i = 0; i < h.n; i++)
+			free(h.w[i].body);
+		net_close(&t);
+	}
+	free(h.w);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_standing),
+		cmocka_unit_test(test_revoke_lineage),
+		cmocka_unit_test(test_forged),
+		cmocka_unit_test(test_any_order),
+	};
+
+	if (sodium_init() < 0)
+		return (1);
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
