@@ -494,6 +494,11 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	    cli, err) == 0 && s.refused > STATUS_REFUSALS)
 		printf("         and %llu more: 'hamroh audit' lists them "
 		    "all\n", (unsigned long long)(s.refused - STATUS_REFUSALS));
+	if (s.refused_history > 0)
+		printf("history  %llu changes this node held from before it"
+		    " joined were in clear: they stay here only, and the network"
+		    " has them sealed ('hamroh audit' lists them)\n",
+		    (unsigned long long)s.refused_history);
 	if (s.strangers > 0)
 		printf("strangers %llu changes of %llu nodes no certificate"
 		    " names, set aside until one does\n",

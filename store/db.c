@@ -2687,7 +2687,15 @@ db_status(struct db *db, struct db_status *s, char err[STORE_ERRLEN])
 	s->held = count(db, "SELECT count(*) FROM held");
 	s->forks = count(db, "SELECT count(*) FROM forks");
 	s->origins = count(db, "SELECT count(DISTINCT origin) FROM commits");
-	s->refused = count(db, "SELECT count(*) FROM main.refused");
+	/*
+	 * A retired origin's refusals are this node's own history from
+	 * before it joined (its clear values, sent nowhere): audit lists
+	 * them, status counts them apart.
+	 */
+	s->refused = count(db, "SELECT count(*) FROM main.refused r JOIN"
+	    " main.origins o ON o.idx = r.origin WHERE " NOT_RETIRED);
+	s->refused_history = count(db, "SELECT count(*) FROM main.refused") -
+	    s->refused;
 	s->strangers = count(db, "SELECT count(*) FROM quarantine");
 	s->stranger_origins = count(db, "SELECT count(DISTINCT key) FROM"
 	    " quarantine");
@@ -2714,8 +2722,8 @@ db_refusals(struct db *db, size_t newest,
 
 	if (sqlite3_prepare_v2(db->h, newest > 0 ? "SELECT o.key, r.seq,"
 	    " r.hlc, r.coll, r.id, r.reason FROM main.refused r JOIN"
-	    " main.origins o ON o.idx = r.origin ORDER BY r.hlc DESC, o.key"
-	    " LIMIT ?" : "SELECT o.key, r.seq, r.hlc, r.coll, r.id, r.reason"
+	    " main.origins o ON o.idx = r.origin WHERE " NOT_RETIRED
+	    " ORDER BY r.hlc DESC, o.key LIMIT ?" : "SELECT o.key, r.seq, r.hlc, r.coll, r.id, r.reason"
 	    " FROM main.refused r JOIN main.origins o ON o.idx = r.origin"
 	    " ORDER BY o.key, r.seq, r.coll, r.id", -1, &st, NULL) !=
 	    SQLITE_OK) {

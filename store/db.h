@@ -192,6 +192,7 @@ struct db_status {
 	uint64_t	strangers, stranger_origins;	/* Set aside. */
 	uint64_t	dropped;	/* Strangers' commits past the caps. */
 	uint64_t	refused;	/* Record changes judged forbidden. */
+	uint64_t	refused_history;	/* Of retired origins. */
 	uint64_t	max_hlc;	/* Of any commit. */
 	uint64_t	max_foreign_hlc;
 };

@@ -1479,6 +1479,32 @@ key_of(struct trust *tr, const char *schema, const char *keyid,
  * judges such changes again when a keys record of that key stands.  No
  * one, not even an admin, writes one in clear in a network.
  */
+/*
+ * A confidential field written in clear is refused before anything else:
+ * that needs no center and no key, so it is refused alike whatever else
+ * the node holds (an earlier creation included).
+ */
+static enum trust_verdict
+judge_clear(const struct rchange *rc, char why[TRUST_WHY_LEN])
+{
+	const struct val *v;
+	size_t i;
+
+	for (i = 0; i < rc->nf; i++) {
+		v = &rc->f[i].v;
+		if (!trust_secret(rc->f[i].field, rc->f[i].field_len) ||
+		    v->t == VAL_NIL || (v->t == VAL_STR &&
+		    trust_sealed(v->s, v->len)))
+			continue;
+		snprintf(why, TRUST_WHY_LEN, "its %.*s is not sealed: "
+		    "confidential fields are written only encrypted to a key "
+		    "of the record's center", (int)rc->f[i].field_len,
+		    rc->f[i].field);
+		return (TRUST_REFUSED);
+	}
+	return (TRUST_OK);
+}
+
 static enum trust_verdict
 judge_sealed(struct trust *tr, const struct rchange *rc,
     const struct trust_rec *rec, char why[TRUST_WHY_LEN])
@@ -1566,7 +1592,8 @@ trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
 	if (strcmp(c->name, "consultations") == 0) {
 		enum trust_verdict v;
 
-		if ((v = judge_consultation(&as, origin, hlc, rc, rec,
+		if ((v = judge_clear(rc, why)) != TRUST_OK ||
+		    (v = judge_consultation(&as, origin, hlc, rc, rec,
 		    why)) != TRUST_OK)
 			return (v);
 		return (judge_sealed(tr, rc, rec, why));

@@ -106,6 +106,13 @@ done
 case $(on B vector) in *"$oldA"*) die "B holds commits of A's old origin" ;; esac
 case $(on M vector) in *"$newA"*) ;; *) die "M's vector lacks A's new origin" ;; esac
 [ "$(status_field A refused)" = 0 ] || die "A refused changes: $(on A audit 2>&1 | tail -3)"
+# What A's own judge refused is its history's clear values, for that reason
+# alone (not "out of stamp order": the sealed copy came later).
+on A audit --json | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+bad = [r for r in rows if r["origin"] != sys.argv[1] or "is not sealed" not in r["reason"]]
+sys.exit("A refused other than its history's clear values: %r" % bad if bad else 0)' "$oldA"
 
 stop_agent M
 stop_agent A
