@@ -112,7 +112,7 @@ on A audit --json | python3 -c '
 import json, sys
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 bad = [r for r in rows if r["origin"] != sys.argv[1] or "is not sealed" not in r["reason"]]
-sys.exit("A refused other than its history's clear values: %r" % bad if bad else 0)' "$oldA"
+sys.exit("A refused other than the clear values of its history: %r" % bad if bad else 0)' "$oldA"
 
 stop_agent M
 stop_agent A
