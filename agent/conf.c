@@ -474,6 +474,17 @@ cli_seal(struct cli *cli, const struct coll_def *c,
 	*tofree = NULL;
 	if (v->t != VAL_STR || !conf_secret(c, f))
 		return (0);
+	/*
+	 * What a node without the key shows in place of the value: an
+	 * export read back there would write it over the real one.
+	 */
+	if (v->len == sizeof(CONF_HIDDEN) - 1 && memcmp(v->s, CONF_HIDDEN,
+	    v->len) == 0) {
+		snprintf(err, errlen, "%s is '%s', what a node without the "
+		    "center's key shows, not its value: leave the field out, or "
+		    "use an 'export --sealed'", f->name, CONF_HIDDEN);
+		return (-1);
+	}
 	/* Outside a network nothing leaves the node: kept in clear. */
 	if (in_network < 0) {
 		snprintf(path, sizeof(path), "%s/network.key", cli->dir);

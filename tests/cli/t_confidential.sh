@@ -163,4 +163,10 @@ done
 [ -s "$T/MA.bin" ] && [ -s "$T/CM.bin" ] || die "nothing captured on M's links"
 for n in A C; do stop_agent $n; done
 for n in A M C; do expect_ok on $n verify >/dev/null; done
+# "[encrypted]" is what a node without the key shows, never a value: an
+# export read back must not write it over the real one.
+before=$(on C export consultations --sealed)
+expect_fail "C writing [encrypted] as a name" on C set consultations "$id" "client_name=[encrypted]"
+assert_contains "$ERR" "what a node without the center's key shows" "C's refusal"
+assert_eq "$(on C export consultations --sealed)" "$before" "C's data after the refusal"
 echo "t_confidential: ok"
