@@ -891,9 +891,14 @@ fint(const struct rchange *rc, const char *name, uint64_t *out)
 	return (0);
 }
 
-/* The certificate in ${rc}, if complete and signed: 1, else 0. */
+/*
+ * A certificate in ${rc}, its signature in field ${sigf} and the key it
+ * names in field ${keyf}, over the record's name, center, role, expires
+ * and cert_by: 1 if complete and signed, else 0.
+ */
 static int
-cert_fact(const struct rchange *rc, struct fact *f)
+cert_in(const struct rchange *rc, const char *sigf, const char *keyf,
+    struct fact *f)
 {
 	msgpack_sbuffer sb;
 	char key[65], by[65], sig[129];
@@ -901,9 +906,9 @@ cert_fact(const struct rchange *rc, struct fact *f)
 
 	memset(f, 0, sizeof(*f));
 	f->cert = true;
-	if (ftext(rc, "cert", sig, sizeof(sig)) == NULL ||
+	if (ftext(rc, sigf, sig, sizeof(sig)) == NULL ||
 	    ftext(rc, "cert_by", by, sizeof(by)) == NULL ||
-	    ftext(rc, "key", key, sizeof(key)) == NULL ||
+	    ftext(rc, keyf, key, sizeof(key)) == NULL ||
 	    ftext(rc, "role", f->role, sizeof(f->role)) == NULL ||
 	    ftext(rc, "expires", f->when, 11) == NULL ||
 	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
@@ -919,6 +924,14 @@ cert_fact(const struct rchange *rc, struct fact *f)
 	    &sb) == 0 && verify(&sb, f->sig, f->by) == 0;
 	msgpack_sbuffer_destroy(&sb);
 	return (ok);
+}
+
+/* The certificate in ${rc}, if complete and signed: 1, else 0. */
+static int
+cert_fact(const struct rchange *rc, struct fact *f)
+{
+
+	return (cert_in(rc, "cert", "key", f));
 }
 
 /* The revocation in ${rc}, if complete and signed: 1, else 0. */
@@ -985,30 +998,8 @@ succ_fact(const struct rchange *rc, struct fact *f)
 static int
 pred_cert_fact(const struct rchange *rc, struct fact *f)
 {
-	msgpack_sbuffer sb;
-	char old[65], by[65], sig[129];
-	int ok;
 
-	memset(f, 0, sizeof(*f));
-	f->cert = true;
-	if (ftext(rc, "successor_cert", sig, sizeof(sig)) == NULL ||
-	    ftext(rc, "successor_of", old, sizeof(old)) == NULL ||
-	    ftext(rc, "cert_by", by, sizeof(by)) == NULL ||
-	    ftext(rc, "role", f->role, sizeof(f->role)) == NULL ||
-	    ftext(rc, "expires", f->when, 11) == NULL ||
-	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
-	    unhex(by, strlen(by), f->by, TRUST_KEY_LEN) ||
-	    unhex(old, strlen(old), f->key, TRUST_KEY_LEN))
-		return (0);
-	if (ftext(rc, "name", f->name, sizeof(f->name)) == NULL)
-		f->name[0] = '\0';
-	if (ftext(rc, "center", f->center, sizeof(f->center)) == NULL)
-		f->center[0] = '\0';
-	msgpack_sbuffer_init(&sb);
-	ok = trust_cert_bytes(f->key, f->name, f->center, f->role, f->when,
-	    &sb) == 0 && verify(&sb, f->sig, f->by) == 0;
-	msgpack_sbuffer_destroy(&sb);
-	return (ok);
+	return (cert_in(rc, "successor_cert", "successor_of", f));
 }
 
 /*
