@@ -742,17 +742,17 @@ retire_cb(void *arg, const uint8_t *key, uint64_t seq)
 }
 
 /* The highest seq of one origin this node holds. */
-struct lastseq {
+struct held {
 	const uint8_t	*key;
 	uint64_t	seq;
 };
 
 static int
-seq_cb(void *arg, const uint8_t *key, uint64_t seq)
+held_cb(void *arg, const uint8_t *origin, uint64_t seq)
 {
-	struct lastseq *h = arg;
+	struct held *h = arg;
 
-	if (memcmp(key, h->key, MEMBER_KEY_LEN) == 0)
+	if (memcmp(origin, h->key, MEMBER_KEY_LEN) == 0)
 		h->seq = seq;
 	return (0);
 }
@@ -771,7 +771,7 @@ continue_as(struct cli *cli, const struct member_cert *c,
 {
 	const uint8_t *np;
 	msgpack_sbuffer sb;
-	struct lastseq h;
+	struct held h;
 	uint8_t old[MEMBER_KEY_LEN], np_[MEMBER_KEY_LEN];
 	uint8_t sig[MEMBER_SIG_LEN], *sk;
 	char hex[2 * MEMBER_SIG_LEN + 1];
@@ -781,7 +781,7 @@ continue_as(struct cli *cli, const struct member_cert *c,
 	memcpy(old, db_node_key(cli->db), MEMBER_KEY_LEN);
 	h.key = old;
 	h.seq = 0;
-	if (db_vector(cli->db, seq_cb, &h, err))
+	if (db_vector(cli->db, held_cb, &h, err))
 		return (-1);
 	/* The old key signs the statement; its secret is then wiped. */
 	memcpy(np_, newsk + COMMIT_SK_LEN - COMMIT_KEY_LEN, MEMBER_KEY_LEN);
@@ -1631,22 +1631,6 @@ cmd_key(struct cli *cli, int argc, char **argv)
 			printf("%s  v%-3u %s\n", idh, cf->k[i].version,
 			    cf->k[i].center);
 	}
-	return (0);
-}
-
-/* The highest seq of one origin this node holds. */
-struct held {
-	const uint8_t	*key;
-	uint64_t	seq;
-};
-
-static int
-held_cb(void *arg, const uint8_t *origin, uint64_t seq)
-{
-	struct held *h = arg;
-
-	if (memcmp(origin, h->key, MEMBER_KEY_LEN) == 0)
-		h->seq = seq;
 	return (0);
 }
 
