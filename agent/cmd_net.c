@@ -741,22 +741,6 @@ retire_cb(void *arg, const uint8_t *key, uint64_t seq)
 	return (db_meta_set(db, k, "1", err) ? -1 : 0);
 }
 
-/* The highest seq of one origin this node holds. */
-struct held {
-	const uint8_t	*key;
-	uint64_t	seq;
-};
-
-static int
-held_cb(void *arg, const uint8_t *origin, uint64_t seq)
-{
-	struct held *h = arg;
-
-	if (memcmp(origin, h->key, MEMBER_KEY_LEN) == 0)
-		h->seq = seq;
-	return (0);
-}
-
 /*
  * Inside the caller's transaction: continue under the fresh key ${newsk}
  * (written to node.key by the caller once the transaction holds).  ${c}
@@ -771,7 +755,7 @@ continue_as(struct cli *cli, const struct member_cert *c,
 {
 	const uint8_t *np;
 	msgpack_sbuffer sb;
-	struct held h;
+	uint64_t upto;
 	uint8_t old[MEMBER_KEY_LEN], np_[MEMBER_KEY_LEN];
 	uint8_t sig[MEMBER_SIG_LEN], *sk;
 	char hex[2 * MEMBER_SIG_LEN + 1];
@@ -779,14 +763,12 @@ continue_as(struct cli *cli, const struct member_cert *c,
 	const struct coll_def *m = schema_coll("members");
 
 	memcpy(old, db_node_key(cli->db), MEMBER_KEY_LEN);
-	h.key = old;
-	h.seq = 0;
-	if (db_vector(cli->db, held_cb, &h, err))
+	if (db_held_seq(cli->db, old, &upto, err))
 		return (-1);
 	/* The old key signs the statement; its secret is then wiped. */
 	memcpy(np_, newsk + COMMIT_SK_LEN - COMMIT_KEY_LEN, MEMBER_KEY_LEN);
 	msgpack_sbuffer_init(&sb);
-	if (trust_succ_bytes(old, np_, h.seq, &sb)) {
+	if (trust_succ_bytes(old, np_, upto, &sb)) {
 		msgpack_sbuffer_destroy(&sb);
 		snprintf(err, STORE_ERRLEN, "out of memory");
 		return (-1);
@@ -826,7 +808,7 @@ continue_as(struct cli *cli, const struct member_cert *c,
 		return (-1);
 	memset(&v, 0, sizeof(v));
 	v.t = VAL_INT;
-	v.i = (int64_t)h.seq;
+	v.i = (int64_t)upto;
 	if (db_put(cli->db, m, np, schema_field(m, "successor_seq", 13), &v,
 	    err))
 		return (-1);
@@ -1650,7 +1632,7 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	char err[STORE_ERRLEN], meta[256], when[32], hex[2 * MEMBER_KEY_LEN + 1];
 	char sighex[2 * MEMBER_SIG_LEN + 1], keyhex[2 * MEMBER_KEY_LEN + 1];
 	struct member_rec r;
-	struct held held;
+	uint64_t upto;
 	struct val v;
 	time_t t;
 	struct tm tm;
@@ -1682,12 +1664,10 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	if (gmtime_r(&t, &tm) == NULL ||
 	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
 		cli_fail(EXIT_USAGE, "revoke: the clock is out of range");
-	held.key = key;
-	held.seq = 0;
-	if (db_vector(cli->db, held_cb, &held, err))
+	if (db_held_seq(cli->db, key, &upto, err))
 		cli_fail(EXIT_REFUSED, "revoke: %s; nothing was changed", err);
 	sk = cli_load_sk(cli, what);
-	if (member_revoke_sign(key, when, held.seq, reason, sk, sig))
+	if (member_revoke_sign(key, when, upto, reason, sk, sig))
 		cli_fail(EXIT_USAGE, "out of memory");
 	sodium_free(sk);
 	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, hex);
@@ -1695,7 +1675,7 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	hex_encode(key, MEMBER_KEY_LEN, keyhex);
 	memset(&v, 0, sizeof(v));
 	v.t = VAL_INT;
-	v.i = (int64_t)held.seq;
+	v.i = (int64_t)upto;
 	/* The key too, so the revocation stands alone in its commit. */
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    put_text(cli->db, key, "key", keyhex, err) ||
@@ -1711,6 +1691,6 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	printf("revoked %s (%s) on %s, accepting its changes up to seq %llu "
 	    "(those this node holds): every node refuses it, and its later "
 	    "changes, once this reaches it\n", r.name[0] ? r.name : argv[0],
-	    reason, when, (unsigned long long)held.seq);
+	    reason, when, (unsigned long long)upto);
 	return (0);
 }

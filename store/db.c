@@ -2349,6 +2349,28 @@ db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 }
 
 int
+db_held_seq(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t *seq,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT max(c.seq) FROM commits c"
+	    " JOIN origins o ON o.idx = c.origin WHERE o.key = ? AND "
+	    NOT_RETIRED, -1, &st, NULL) != SQLITE_OK) {
+		db_errf(err, "read vector", db->h);
+		return (-1);
+	}
+	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		db_errf(err, "read vector", db->h);
+	sqlite3_finalize(st);
+	return (rc == SQLITE_ROW ? 0 : -1);
+}
+
+int
 db_commits_since(struct db *db, uint64_t (*have)(void *, const uint8_t *),
     int (*fn)(void *, const uint8_t *, size_t, const uint8_t *), void *arg,
     char err[STORE_ERRLEN])

@@ -123,6 +123,9 @@ int db_record(struct db *, const struct coll_def *,
 /* Version vector: calls ${fn} per origin with the highest seq held. */
 int db_vector(struct db *, int (*)(void *, const uint8_t *, uint64_t),
     void *, char[STORE_ERRLEN]);
+/* The highest seq of origin ${key} held (as in the vector), 0 if none. */
+int db_held_seq(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t *,
+    char[STORE_ERRLEN]);
 
 /**
  * db_commits_since(db, have, fn, arg, err):

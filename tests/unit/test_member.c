@@ -692,30 +692,15 @@ struct pmodel {
 	size_t		nr;
 };
 
-struct held {
-	const uint8_t	*key;
-	uint64_t	seq;
-};
-
-static int
-held_cb(void *arg, const uint8_t *origin, uint64_t seq)
-{
-	struct held *h = arg;
-
-	if (memcmp(origin, h->key, MEMBER_KEY_LEN) == 0)
-		h->seq = seq;
-	return (0);
-}
-
 /* The highest seq of ${who} that ${n} holds. */
 static uint64_t
 held_seq(struct node *n, const uint8_t *who)
 {
-	struct held h = { who, 0 };
+	uint64_t seq;
 	char err[STORE_ERRLEN];
 
-	assert_int_equal(db_vector(n->db, held_cb, &h, err), 0);
-	return (h.seq);
+	assert_int_equal(db_held_seq(n->db, who, &seq, err), 0);
+	return (seq);
 }
 
 /* Write certificate ${c} into its members record, in a commit of ${w}. */

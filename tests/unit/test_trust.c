@@ -202,30 +202,15 @@ revoke_node(struct node *admin, const struct node *who, uint64_t upto,
 	revoke_fmt(admin, who, upto, ms, false);
 }
 
-struct held {
-	const uint8_t	*key;
-	uint64_t	seq;
-};
-
-static int
-held_cb(void *arg, const uint8_t *origin, uint64_t seq)
-{
-	struct held *h = arg;
-
-	if (memcmp(origin, h->key, 32) == 0)
-		h->seq = seq;
-	return (0);
-}
-
 /* The highest seq of ${who} that ${n} holds, as 'hamroh revoke' finds. */
 static uint64_t
 held_seq(struct node *n, const struct node *who)
 {
-	struct held h = { who->pk, 0 };
+	uint64_t seq;
 	char err[STORE_ERRLEN];
 
-	assert_int_equal(db_vector(n->db, held_cb, &h, err), 0);
-	return (h.seq);
+	assert_int_equal(db_held_seq(n->db, who->pk, &seq, err), 0);
+	return (seq);
 }
 
 static int
