@@ -1346,10 +1346,9 @@ cmd_join(struct cli *cli, int argc, char **argv)
 		    "sealed, under this node's new key %s (the old key's "
 		    "commits stay on this node only)\n", nre, mine);
 		/* PROTOCOL.md, Successors: who knows the new key, when. */
-		printf("the admin's node learns the new key from this node's "
-		    "commits: until then it refuses this node's dial, so let "
-		    "it dial this node once, or carry a bundle to it ('hamroh "
-		    "bundle export FILE')\n");
+		printf("peers that know only the old key admit the new one by "
+		    "the statement its handshake carries; bundle-only offices "
+		    "learn it from the first bundle\n");
 	}
 	printf("joined network %s as %s; ", iv->net, iv->m.role);
 	if (iv->naddr == 0)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
-# Proves records logged before a network never leave their node in clear: the admin adds a consultation before 'network create', an office adds and imports some before 'join'; each continues under a successor key, so the other nodes hold those records sealed (readable on the admin, "[encrypted]" on another center), no plaintext name, phone or summary is in any other node's files or in a bundle, no commit of an old origin reaches anyone, the office still reads its records in clear, and its sessions use its new key.
+# Proves records logged before a network never leave their node in clear: the admin adds a consultation before 'network create', an office adds and imports some before 'join'; each continues under a successor key, so the other nodes hold those records sealed, a node whose key changed syncs on its first dial with a peer that holds only its old key's membership, (readable on the admin, "[encrypted]" on another center), no plaintext name, phone or summary is in any other node's files or in a bundle, no commit of an old origin reaches anyone, the office still reads its records in clear, and its sessions use its new key.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 trap kill_agents EXIT
@@ -114,11 +114,33 @@ rows = [json.loads(l) for l in sys.stdin if l.strip()]
 bad = [r for r in rows if r["origin"] != sys.argv[1] or "is not sealed" not in r["reason"]]
 sys.exit("A refused other than the clear values of its history: %r" % bad if bad else 0)' "$oldA"
 
+# A successor's first dial: O logs a record, joins (its key changes), and
+# dials A, which never saw O's statement (no bundle, A never dials O): its
+# handshake carries the statement, so A admits the new key at once.
+mknode O Dushanbe
+oname="Odina Marker-FirstDial"
+id_o=$(expect_ok on O add consultations center=Dushanbe "${c[@]}" \
+    client_name="$oname")
+tok=$(expect_ok on A invite "$(on O id)" --name O --center Dushanbe --role office)
+expect_ok on O join "$tok" >/dev/null
+newO=$(on O id)
+expect_ok on O peer add "127.0.0.1:$PORT_A" "$newA" >/dev/null
+start_agent O
+o_at_a() { on A show consultations "$id_o" --json | grep -qF "$oname"; }
+wait_for "O's record at A after O's first dial" 30 o_at_a
+if grep -q "peer=${newO:0:16} refused" "$T/A.log"; then
+	grep "${newO:0:16}" "$T/A.log" | tail -3
+	die "A refused O's first dial under its new key"
+fi
+grep -q "session peer=${newO:0:16}@.* up" "$T/A.log" ||
+    die "no session with O's new key in A's log"
+stop_agent O
+
 stop_agent M
 stop_agent A
 stop_agent B
 expect_ok on M bundle export "$T/m.bundle" >/dev/null
-for n in A B M; do
+for n in A B M O; do
 	expect_ok on $n verify >/dev/null
 	[ "$(status_field $n refused)" = 0 ] || die "$n refused changes: $(on $n audit 2>&1 | tail -3)"
 done

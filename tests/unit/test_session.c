@@ -90,10 +90,14 @@ write_records(struct node *x, size_t n, size_t per, uint64_t now)
 }
 
 static int
-admit(void *arg, const uint8_t *peer, uint64_t ts)
+admit(void *arg, const uint8_t *peer, uint64_t ts, const uint8_t *succ,
+    size_t nsucc)
 {
 	struct node *n = arg;
 	size_t i;
+
+	(void)succ;
+	(void)nsucc;
 
 	for (i = 0; i < n->nseen; i++)
 		if (memcmp(n->seen[i], peer, 32) == 0)
@@ -115,7 +119,7 @@ dialz(struct node *from, struct node *to, const uint8_t *key, uint64_t now,
     bool compress)
 {
 	struct session_cfg cfg = { from->db, true, from->sk, to->pk, key,
-	    "from", NULL, NULL, NULL, now, compress };
+	    "from", NULL, NULL, NULL, now, compress, NULL, 0 };
 	char err[SESSION_ERRLEN];
 	struct session *s;
 
@@ -128,7 +132,7 @@ static struct session *
 answerz(struct node *to, uint64_t now, bool compress)
 {
 	struct session_cfg cfg = { to->db, false, to->sk, NULL, netkey,
-	    "to", admit, NULL, to, now, compress };
+	    "to", admit, NULL, to, now, compress, NULL, 0 };
 	char err[SESSION_ERRLEN];
 	struct session *s;
 
