@@ -629,14 +629,98 @@ recopies_free(struct recopies *x)
 }
 
 /*
+ * Consultations of other centers that a member (not an admin) logged
+ * before it joined.  They are not committed again: only an admin may
+ * create a record of another center, so every node's judge would refuse
+ * the copy, sealed or not, and in the node's own tables its clear history
+ * is refused as soon as it is in a network.  So they go, in clear, to a
+ * file in the data dir (mode 0600, as node.key), JSON Lines that 'hamroh
+ * import' takes on an admin's node; nothing of them leaves the node.
+ */
+#define LEFT_FILE	"other-centers.jsonl"
+
+struct left {
+	long	n;
+	char	centers[128];	/* The first few, comma-separated. */
+	char	path[4096];
+	FILE	*f;
+};
+
+/* One record as a line of ${l}'s file, as 'hamroh import' takes it. */
+static int
+left_write(struct left *l, const struct coll_def *c, const struct recopy *r)
+{
+	char hex[2 * SCHEMA_ID_LEN + 1];
+	size_t j;
+	int fd;
+
+	if (l->f == NULL && ((fd = open(l->path, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW, 0600)) == -1 || (l->f = fdopen(fd, "w")) == NULL))
+		return (-1);
+	hex_encode(r->id, SCHEMA_ID_LEN, hex);
+	fprintf(l->f, "{\"id\":\"%s\"", hex);
+	for (j = 0; j < r->nf; j++) {
+		if (schema_field(c, r->name[j], strlen(r->name[j])) == NULL)
+			continue;
+		fputc(',', l->f);
+		json_put_str(l->f, r->name[j], strlen(r->name[j]));
+		fputc(':', l->f);
+		json_put_val(l->f, &r->v[j]);
+	}
+	fputs("}\n", l->f);
+	return (ferror(l->f) ? -1 : 0);
+}
+
+/* Close ${l}'s file, synced; 0 or -1. */
+static int
+left_close(struct left *l)
+{
+	int r;
+
+	if (l->f == NULL)
+		return (0);
+	r = fflush(l->f) || fsync(fileno(l->f)) ? -1 : 0;
+	if (fclose(l->f))
+		r = -1;
+	l->f = NULL;
+	return (r);
+}
+
+/* Count one left behind, of center ${rc}. */
+static void
+left_add(struct left *l, const char *rc)
+{
+	size_t len = strlen(l->centers), rl;
+	const char *p;
+
+	l->n++;
+	if (*rc == '\0')
+		rc = "(no center)";
+	rl = strlen(rc);
+	for (p = l->centers; (p = strstr(p, rc)) != NULL; p++)
+		if ((p == l->centers || p[-1] == ' ') &&
+		    (p[rl] == ',' || p[rl] == '\0'))
+			return;
+	if (len + rl + 6 >= sizeof(l->centers)) {
+		if (strstr(l->centers, "...") == NULL && len + 5 <
+		    sizeof(l->centers))
+			strcat(l->centers, ", ...");
+		return;
+	}
+	snprintf(l->centers + len, sizeof(l->centers) - len, "%s%s",
+	    len ? ", " : "", rc);
+}
+
+/*
  * Write again, under the new origin, every live record of ${c} this node
  * may write: a consultation of center ${center}, or any if ${admin} (the
  * only writer of guides and the directory), sealing confidential fields.
- * Return how many, or -1 with ${err} filled.
+ * Consultations of other centers are counted in ${left}.  Return how
+ * many were written, or -1 with ${err} filled.
  */
 static long
 recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
-    bool admin, char err[STORE_ERRLEN])
+    bool admin, struct left *left, char err[STORE_ERRLEN])
 {
 	bool consult = strcmp(c->name, "consultations") == 0;
 	const struct field_def *f;
@@ -664,8 +748,16 @@ recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
 				rc = r->s[j];
 		/* Another center's record stays here, in the old history. */
 		if (consult && (*rc == '\0' || (!admin &&
-		    strcmp(rc, center) != 0)))
+		    strcmp(rc, center) != 0))) {
+			left_add(left, rc);
+			if (left_write(left, c, r)) {
+				snprintf(err, STORE_ERRLEN, "write %.200s: %s",
+				    left->path, strerror(errno));
+				recopies_free(&x);
+				return (-1);
+			}
 			continue;
+		}
 		/* An admin makes a center's key when it first needs one. */
 		k = NULL;
 		if (consult && (k = conf_current(cli_conf(cli), rc)) == NULL &&
@@ -712,7 +804,7 @@ recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
 
 /* recommit_coll() over every collection of records (not members, keys). */
 static long
-recommit(struct cli *cli, const char *center, bool admin,
+recommit(struct cli *cli, const char *center, bool admin, struct left *left,
     char err[STORE_ERRLEN])
 {
 	static const char *const colls[] = { "consultations", "guides",
@@ -722,7 +814,7 @@ recommit(struct cli *cli, const char *center, bool admin,
 
 	for (i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
 		if ((k = recommit_coll(cli, schema_coll(colls[i]), center,
-		    admin, err)) < 0)
+		    admin, left, err)) < 0)
 			return (-1);
 		n += k;
 	}
@@ -840,7 +932,7 @@ succeed(struct cli *cli, const struct member_cert *c, const uint8_t *by,
 static int
 continue_as(struct cli *cli, const struct member_cert *c,
     const uint8_t *by, const uint8_t *csig, uint8_t *newsk, long *n,
-    char err[STORE_ERRLEN])
+    struct left *left, char err[STORE_ERRLEN])
 {
 	struct held h;
 
@@ -851,7 +943,7 @@ continue_as(struct cli *cli, const struct member_cert *c,
 	if (succeed(cli, c, by, csig, newsk, h.seq, true, err))
 		return (-1);
 	if ((*n = recommit(cli, c->center, strcmp(c->role, ROLE_ADMIN) == 0,
-	    err)) < 0)
+	    left, err)) < 0)
 		return (-1);
 	return (0);
 }
@@ -892,6 +984,7 @@ net_create(struct cli *cli, int argc, char **argv)
 	const char *name;
 	struct stat sb;
 	long nre = 0;
+	struct left left = { 0, "", "", NULL };
 
 	name = cli_opt(&argc, argv, "--name");
 	cli_no_more_opts(argc, argv, what);
@@ -973,7 +1066,7 @@ net_create(struct cli *cli, int argc, char **argv)
 		if (put_cert(cli->db, &c, c.key, sig, err))
 			goto fail;
 	} else if (put_text(cli->db, c.key, "cert", sigh, err) ||
-	    continue_as(cli, &oc, c.key, osig, newsk, &nre, err))
+	    continue_as(cli, &oc, c.key, osig, newsk, &nre, &left, err))
 		goto fail;
 	else if (write_newkey(npath, newsk)) {
 		snprintf(err, STORE_ERRLEN, "write %s.new: %s", KEY_FILE,
@@ -1254,6 +1347,7 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	uint8_t old[NET_KEY_LEN], np[MEMBER_KEY_LEN], *newsk = NULL;
 	bool have_key, created = false, succ = false;
 	long nre = 0;
+	struct left left = { 0, "", "", NULL };
 	size_t i;
 
 	cli_no_more_opts(argc, argv, what);
@@ -1338,9 +1432,16 @@ cmd_join(struct cli *cli, int argc, char **argv)
 		goto fail;
 	if (succ) {
 		crypto_sign_keypair(np, newsk);
+		snprintf(left.path, sizeof(left.path), "%s/%s", cli->dir,
+		    LEFT_FILE);
 		if (continue_as(cli, &c, iv->admin, iv->cert, newsk, &nre,
-		    err))
+		    &left, err))
 			goto fail;
+		if (left_close(&left)) {
+			snprintf(err, STORE_ERRLEN, "write %.200s: %s",
+			    left.path, strerror(errno));
+			goto fail;
+		}
 		/* Written before the commit, in place only after it. */
 		if (write_newkey(npath, newsk)) {
 			snprintf(err, STORE_ERRLEN, "write %s.new: %s",
@@ -1362,6 +1463,16 @@ cmd_join(struct cli *cli, int argc, char **argv)
 		printf("records logged before joining: %ld committed again, "
 		    "sealed, under this node's new key %s (the old key's "
 		    "commits stay on this node only)\n", nre, mine);
+		if (left.n > 0)
+			printf("%ld consultation%s of another center (%s) "
+			    "logged before joining %s not sent: only an admin "
+			    "may log another center's, so every node would "
+			    "refuse %s; %s in clear in %s, for an admin's node "
+			    "to import ('hamroh import consultations FILE')\n",
+			    left.n, left.n == 1 ? "" : "s", left.centers,
+			    left.n == 1 ? "is" : "are", left.n == 1 ? "it" :
+			    "them", left.n == 1 ? "it is" : "they are",
+			    left.path);
 		/* PROTOCOL.md, Successors: who knows the new key, when. */
 		printf("peers that know only the old key admit the new one by "
 		    "the statement its handshake carries; bundle-only offices "
@@ -1386,6 +1497,10 @@ fail:
 		unlink(path);
 	if (succ)
 		unlink(npath);
+	if (left.n > 0) {
+		left_close(&left);
+		unlink(left.path);
+	}
 	cli_fail(EXIT_REFUSED, "join: %s; nothing was changed", err);
 }
 
