@@ -1939,16 +1939,23 @@ restore_undo(struct cli *cli)
 	}
 }
 
-/* Whether the restored log holds any center-key record. */
+/*
+ * Whether the restored node needs center.keys: it held a center key if
+ * it is a member of a center (its invite carried one), or if its log
+ * holds a center-key record or a sealed value.
+ */
 static bool
-has_keys(struct cli *cli)
+needs_keys(struct cli *cli)
 {
 	sqlite3_stmt *st;
 	bool yes = false;
 
 	if (sqlite3_prepare_v2(db_handle(cli->db), "SELECT EXISTS(SELECT 1"
-	    " FROM c_keys)", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
+	    " FROM c_keys) OR EXISTS(SELECT 1 FROM c_consultations WHERE"
+	    " client_name LIKE 'enc1:%' OR client_phone LIKE 'enc1:%' OR"
+	    " summary LIKE 'enc1:%') OR (SELECT v FROM meta WHERE k ="
+	    " 'role') IN ('center', 'office')", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		yes = sqlite3_column_int(st, 0) != 0;
 	sqlite3_finalize(st);
 	return (yes);
@@ -1995,7 +2002,7 @@ restore_check(struct cli *cli, const char *file)
 			why = "network.key is missing: the backup's node is "
 			    "in a network; copy its network.key into it";
 		snprintf(path, sizeof(path), "%s/%s", cli->dir, CONF_FILE);
-		if (why == NULL && has_keys(cli) && stat(path, &sb) != 0)
+		if (why == NULL && needs_keys(cli) && stat(path, &sb) != 0)
 			why = "center.keys is missing: copy the node's "
 			    "center.keys into it (without it, names, phones "
 			    "and summaries do not open)";
