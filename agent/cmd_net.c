@@ -15,6 +15,7 @@
  * is refused as a whole instead of joining with a wrong key or address.
  * The token carries the network key: it is a secret, like network.key.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -628,14 +629,98 @@ recopies_free(struct recopies *x)
 }
 
 /*
+ * Consultations of other centers that a member (not an admin) logged
+ * before it joined.  They are not committed again: only an admin may
+ * create a record of another center, so every node's judge would refuse
+ * the copy, sealed or not, and in the node's own tables its clear history
+ * is refused as soon as it is in a network.  So they go, in clear, to a
+ * file in the data dir (mode 0600, as node.key), JSON Lines that 'hamroh
+ * import' takes on an admin's node; nothing of them leaves the node.
+ */
+#define LEFT_FILE	"other-centers.jsonl"
+
+struct left {
+	long	n;
+	char	centers[128];	/* The first few, comma-separated. */
+	char	path[4096];
+	FILE	*f;
+};
+
+/* One record as a line of ${l}'s file, as 'hamroh import' takes it. */
+static int
+left_write(struct left *l, const struct coll_def *c, const struct recopy *r)
+{
+	char hex[2 * SCHEMA_ID_LEN + 1];
+	size_t j;
+	int fd;
+
+	if (l->f == NULL && ((fd = open(l->path, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW, 0600)) == -1 || (l->f = fdopen(fd, "w")) == NULL))
+		return (-1);
+	hex_encode(r->id, SCHEMA_ID_LEN, hex);
+	fprintf(l->f, "{\"id\":\"%s\"", hex);
+	for (j = 0; j < r->nf; j++) {
+		if (schema_field(c, r->name[j], strlen(r->name[j])) == NULL)
+			continue;
+		fputc(',', l->f);
+		json_put_str(l->f, r->name[j], strlen(r->name[j]));
+		fputc(':', l->f);
+		json_put_val(l->f, &r->v[j]);
+	}
+	fputs("}\n", l->f);
+	return (ferror(l->f) ? -1 : 0);
+}
+
+/* Close ${l}'s file, synced; 0 or -1. */
+static int
+left_close(struct left *l)
+{
+	int r;
+
+	if (l->f == NULL)
+		return (0);
+	r = fflush(l->f) || fsync(fileno(l->f)) ? -1 : 0;
+	if (fclose(l->f))
+		r = -1;
+	l->f = NULL;
+	return (r);
+}
+
+/* Count one left behind, of center ${rc}. */
+static void
+left_add(struct left *l, const char *rc)
+{
+	size_t len = strlen(l->centers), rl;
+	const char *p;
+
+	l->n++;
+	if (*rc == '\0')
+		rc = "(no center)";
+	rl = strlen(rc);
+	for (p = l->centers; (p = strstr(p, rc)) != NULL; p++)
+		if ((p == l->centers || p[-1] == ' ') &&
+		    (p[rl] == ',' || p[rl] == '\0'))
+			return;
+	if (len + rl + 6 >= sizeof(l->centers)) {
+		if (strstr(l->centers, "...") == NULL && len + 5 <
+		    sizeof(l->centers))
+			strcat(l->centers, ", ...");
+		return;
+	}
+	snprintf(l->centers + len, sizeof(l->centers) - len, "%s%s",
+	    len ? ", " : "", rc);
+}
+
+/*
  * Write again, under the new origin, every live record of ${c} this node
  * may write: a consultation of center ${center}, or any if ${admin} (the
  * only writer of guides and the directory), sealing confidential fields.
- * Return how many, or -1 with ${err} filled.
+ * Consultations of other centers are counted in ${left}.  Return how
+ * many were written, or -1 with ${err} filled.
  */
 static long
 recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
-    bool admin, char err[STORE_ERRLEN])
+    bool admin, struct left *left, char err[STORE_ERRLEN])
 {
 	bool consult = strcmp(c->name, "consultations") == 0;
 	const struct field_def *f;
@@ -663,8 +748,16 @@ recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
 				rc = r->s[j];
 		/* Another center's record stays here, in the old history. */
 		if (consult && (*rc == '\0' || (!admin &&
-		    strcmp(rc, center) != 0)))
+		    strcmp(rc, center) != 0))) {
+			left_add(left, rc);
+			if (left_write(left, c, r)) {
+				snprintf(err, STORE_ERRLEN, "write %.200s: %s",
+				    left->path, strerror(errno));
+				recopies_free(&x);
+				return (-1);
+			}
 			continue;
+		}
 		/* An admin makes a center's key when it first needs one. */
 		k = NULL;
 		if (consult && (k = conf_current(cli_conf(cli), rc)) == NULL &&
@@ -711,7 +804,7 @@ recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
 
 /* recommit_coll() over every collection of records (not members, keys). */
 static long
-recommit(struct cli *cli, const char *center, bool admin,
+recommit(struct cli *cli, const char *center, bool admin, struct left *left,
     char err[STORE_ERRLEN])
 {
 	static const char *const colls[] = { "consultations", "guides",
@@ -721,7 +814,7 @@ recommit(struct cli *cli, const char *center, bool admin,
 
 	for (i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
 		if ((k = recommit_coll(cli, schema_coll(colls[i]), center,
-		    admin, err)) < 0)
+		    admin, left, err)) < 0)
 			return (-1);
 		n += k;
 	}
@@ -743,19 +836,19 @@ retire_cb(void *arg, const uint8_t *key, uint64_t seq)
 
 /*
  * Inside the caller's transaction: continue under the fresh key ${newsk}
- * (written to node.key by the caller once the transaction holds).  ${c}
- * is the old key's certificate, signed ${csig} by ${by}; its name, center,
- * role and expires describe the new key too.  ${*n} says how many records
- * were committed again.
+ * (written to node.key by the caller once the transaction holds), from
+ * seq ${seq} of the old key.  ${c} describes the new key (the old key's
+ * name, center, role and expires); ${csig}, unless NULL, is the old key's
+ * certificate over them, signed by ${by}.  With ${retire}, every origin
+ * held so far becomes history that never leaves this node.
  */
 static int
-continue_as(struct cli *cli, const struct member_cert *c,
-    const uint8_t *by, const uint8_t *csig, uint8_t *newsk, long *n,
+succeed(struct cli *cli, const struct member_cert *c, const uint8_t *by,
+    const uint8_t *csig, uint8_t *newsk, uint64_t seq, bool retire,
     char err[STORE_ERRLEN])
 {
 	const uint8_t *np;
 	msgpack_sbuffer sb;
-	uint64_t upto;
 	uint8_t old[MEMBER_KEY_LEN], np_[MEMBER_KEY_LEN];
 	uint8_t sig[MEMBER_SIG_LEN], *sk;
 	char hex[2 * MEMBER_SIG_LEN + 1];
@@ -763,23 +856,20 @@ continue_as(struct cli *cli, const struct member_cert *c,
 	const struct coll_def *m = schema_coll("members");
 
 	memcpy(old, db_node_key(cli->db), MEMBER_KEY_LEN);
-	if (db_held_seq(cli->db, old, &upto, err))
-		return (-1);
 	/* The old key signs the statement; its secret is then wiped. */
 	memcpy(np_, newsk + COMMIT_SK_LEN - COMMIT_KEY_LEN, MEMBER_KEY_LEN);
 	msgpack_sbuffer_init(&sb);
-	if (trust_succ_bytes(old, np_, upto, &sb)) {
+	if (trust_succ_bytes(old, np_, seq, &sb)) {
 		msgpack_sbuffer_destroy(&sb);
 		snprintf(err, STORE_ERRLEN, "out of memory");
 		return (-1);
 	}
-	sk = cli_load_sk(cli, "join");
+	sk = cli_load_sk(cli, "successor statement");
 	crypto_sign_detached(sig, NULL, (const uint8_t *)sb.data, sb.size,
 	    sk);
 	sodium_free(sk);
 	msgpack_sbuffer_destroy(&sb);
-	/* Every origin held so far is history that stays here. */
-	if (db_vector(cli->db, retire_cb, cli->db, err))
+	if (retire && db_vector(cli->db, retire_cb, cli->db, err))
 		return (-1);
 	if (db_set_signer(cli->db, newsk)) {
 		snprintf(err, STORE_ERRLEN, "out of memory");
@@ -794,12 +884,14 @@ continue_as(struct cli *cli, const struct member_cert *c,
 	    put_text(cli->db, np, "role", c->role, err) ||
 	    put_text(cli->db, np, "expires", c->expires, err))
 		return (-1);
-	hex_encode(by, MEMBER_KEY_LEN, hex);
-	if (put_text(cli->db, np, "cert_by", hex, err))
-		return (-1);
-	hex_encode(csig, MEMBER_SIG_LEN, hex);
-	if (put_text(cli->db, np, "successor_cert", hex, err))
-		return (-1);
+	if (csig != NULL) {
+		hex_encode(by, MEMBER_KEY_LEN, hex);
+		if (put_text(cli->db, np, "cert_by", hex, err))
+			return (-1);
+		hex_encode(csig, MEMBER_SIG_LEN, hex);
+		if (put_text(cli->db, np, "successor_cert", hex, err))
+			return (-1);
+	}
 	hex_encode(old, MEMBER_KEY_LEN, hex);
 	if (put_text(cli->db, np, "successor_of", hex, err))
 		return (-1);
@@ -808,15 +900,32 @@ continue_as(struct cli *cli, const struct member_cert *c,
 		return (-1);
 	memset(&v, 0, sizeof(v));
 	v.t = VAL_INT;
-	v.i = (int64_t)upto;
+	v.i = (int64_t)seq;
 	if (db_put(cli->db, m, np, schema_field(m, "successor_seq", 13), &v,
 	    err))
 		return (-1);
 	/* The statement goes first, alone: it names the new origin. */
-	if (db_flush(cli->db, err))
+	return (db_flush(cli->db, err));
+}
+
+/*
+ * join's and network create's: continue under ${newsk} from the old key's
+ * last commit, retire the old history, and commit again what this node
+ * may write, sealed.  ${*n} says how many records were committed again.
+ */
+static int
+continue_as(struct cli *cli, const struct member_cert *c,
+    const uint8_t *by, const uint8_t *csig, uint8_t *newsk, long *n,
+    struct left *left, char err[STORE_ERRLEN])
+{
+	uint64_t upto;
+
+	if (db_held_seq(cli->db, db_node_key(cli->db), &upto, err))
+		return (-1);
+	if (succeed(cli, c, by, csig, newsk, upto, true, err))
 		return (-1);
 	if ((*n = recommit(cli, c->center, strcmp(c->role, ROLE_ADMIN) == 0,
-	    err)) < 0)
+	    left, err)) < 0)
 		return (-1);
 	return (0);
 }
@@ -857,6 +966,7 @@ net_create(struct cli *cli, int argc, char **argv)
 	const char *name;
 	struct stat sb;
 	long nre = 0;
+	struct left left = { 0, "", "", NULL };
 
 	name = cli_opt(&argc, argv, "--name");
 	cli_no_more_opts(argc, argv, what);
@@ -938,7 +1048,7 @@ net_create(struct cli *cli, int argc, char **argv)
 		if (put_cert(cli->db, &c, c.key, sig, err))
 			goto fail;
 	} else if (put_text(cli->db, c.key, "cert", sigh, err) ||
-	    continue_as(cli, &oc, c.key, osig, newsk, &nre, err))
+	    continue_as(cli, &oc, c.key, osig, newsk, &nre, &left, err))
 		goto fail;
 	else if (write_newkey(npath, newsk)) {
 		snprintf(err, STORE_ERRLEN, "write %s.new: %s", KEY_FILE,
@@ -1219,6 +1329,7 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	uint8_t old[NET_KEY_LEN], np[MEMBER_KEY_LEN], *newsk = NULL;
 	bool have_key, created = false, succ = false;
 	long nre = 0;
+	struct left left = { 0, "", "", NULL };
 	size_t i;
 
 	cli_no_more_opts(argc, argv, what);
@@ -1303,9 +1414,16 @@ cmd_join(struct cli *cli, int argc, char **argv)
 		goto fail;
 	if (succ) {
 		crypto_sign_keypair(np, newsk);
+		snprintf(left.path, sizeof(left.path), "%s/%s", cli->dir,
+		    LEFT_FILE);
 		if (continue_as(cli, &c, iv->admin, iv->cert, newsk, &nre,
-		    err))
+		    &left, err))
 			goto fail;
+		if (left_close(&left)) {
+			snprintf(err, STORE_ERRLEN, "write %.200s: %s",
+			    left.path, strerror(errno));
+			goto fail;
+		}
 		/* Written before the commit, in place only after it. */
 		if (write_newkey(npath, newsk)) {
 			snprintf(err, STORE_ERRLEN, "write %s.new: %s",
@@ -1327,11 +1445,20 @@ cmd_join(struct cli *cli, int argc, char **argv)
 		printf("records logged before joining: %ld committed again, "
 		    "sealed, under this node's new key %s (the old key's "
 		    "commits stay on this node only)\n", nre, mine);
+		if (left.n > 0)
+			printf("%ld consultation%s of another center (%s) "
+			    "logged before joining %s not sent: only an admin "
+			    "may log another center's, so every node would "
+			    "refuse %s; %s in clear in %s, for an admin's node "
+			    "to import ('hamroh import consultations FILE')\n",
+			    left.n, left.n == 1 ? "" : "s", left.centers,
+			    left.n == 1 ? "is" : "are", left.n == 1 ? "it" :
+			    "them", left.n == 1 ? "it is" : "they are",
+			    left.path);
 		/* PROTOCOL.md, Successors: who knows the new key, when. */
-		printf("the admin's node learns the new key from this node's "
-		    "commits: until then it refuses this node's dial, so let "
-		    "it dial this node once, or carry a bundle to it ('hamroh "
-		    "bundle export FILE')\n");
+		printf("peers that know only the old key admit the new one by "
+		    "the statement its handshake carries; bundle-only offices "
+		    "learn it from the first bundle\n");
 	}
 	printf("joined network %s as %s; ", iv->net, iv->m.role);
 	if (iv->naddr == 0)
@@ -1352,6 +1479,10 @@ fail:
 		unlink(path);
 	if (succ)
 		unlink(npath);
+	if (left.n > 0) {
+		left_close(&left);
+		unlink(left.path);
+	}
 	cli_fail(EXIT_REFUSED, "join: %s; nothing was changed", err);
 }
 
@@ -1693,4 +1824,249 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	    "changes, once this reaches it\n", r.name[0] ? r.name : argv[0],
 	    reason, when, (unsigned long long)upto);
 	return (0);
+}
+
+/*
+ * restore BACKUP (PROTOCOL.md, Successors): a node from its backup and
+ * its key files, which can never fork.  The old origin may have made
+ * commits after the backup, and its computer may even still run: were
+ * the restored node to sign as it, its next commit would fork the origin.
+ * So it continues under a fresh key through an open successor statement
+ * (TRUST_SUCC_OPEN): the new key takes the old one's standing (no admin
+ * needed) and the old key's commits, those after the backup too, stand.
+ */
+static const char *const restore_keys[] = { KEY_FILE, NET_KEY_FILE,
+    CONF_FILE };
+
+#define RESTORE_HINT	"a new dir that holds only the key files node.key, " \
+	"network.key and center.keys"
+
+/* Fail unless ${cli}->dir holds the key files and nothing else. */
+static void
+restore_dir_check(struct cli *cli)
+{
+	struct dirent *e;
+	size_t i;
+	DIR *d;
+
+	if ((d = opendir(cli->dir)) == NULL)
+		cli_fail(EXIT_USAGE, "restore: %s: %s; restore into "
+		    RESTORE_HINT, cli->dir, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		for (i = 0; i < sizeof(restore_keys) / sizeof(*restore_keys);
+		    i++)
+			if (strcmp(e->d_name, restore_keys[i]) == 0)
+				break;
+		if (i == sizeof(restore_keys) / sizeof(*restore_keys)) {
+			cli_fail(EXIT_REFUSED, "restore: %s is not empty (it "
+			    "holds %.60s); nothing was changed: restore into "
+			    RESTORE_HINT, cli->dir, e->d_name);
+		}
+	}
+	closedir(d);
+}
+
+/* Copy ${from} to ${to} (made, 0600); fail unless it is an SQLite file. */
+static void
+restore_copy(const char *from, const char *to)
+{
+	static const char magic[16] = "SQLite format 3";
+	char buf[65536];
+	ssize_t n;
+	int in, out;
+
+	if ((in = open(from, O_RDONLY)) == -1)
+		cli_fail(EXIT_USAGE, "restore: %s: %s", from, strerror(errno));
+	if (read(in, buf, sizeof(magic)) != (ssize_t)sizeof(magic) ||
+	    memcmp(buf, magic, sizeof(magic)) != 0)
+		cli_fail(EXIT_REFUSED, "restore: %s is not a hamroh backup "
+		    "(give a file 'hamroh backup' wrote); nothing was changed",
+		    from);
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+	    0600)) == -1)
+		cli_fail(EXIT_USAGE, "restore: %s: %s", to, strerror(errno));
+	if (write(out, buf, sizeof(magic)) != (ssize_t)sizeof(magic))
+		goto fail;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			goto fail;
+	if (n < 0 || fsync(out) || close(out))
+		goto fail;
+	close(in);
+	return;
+fail:
+	unlink(to);
+	cli_fail(EXIT_USAGE, "restore: copy %s to %s: %s", from, to,
+	    strerror(errno));
+}
+
+/* Remove the database restore made; the dir is as it was. */
+static void
+restore_undo(struct cli *cli)
+{
+	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
+	char path[4096];
+	size_t i;
+
+	if (cli->db != NULL)
+		cli_close(cli);
+	for (i = 0; i < sizeof(sfx) / sizeof(*sfx); i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", cli->dir, DB_FILE,
+		    sfx[i]);
+		unlink(path);
+	}
+}
+
+/*
+ * Whether the restored node needs center.keys: it held a center key if
+ * it is a member of a center (its invite carried one), or if its log
+ * holds a center-key record or a sealed value.
+ */
+static bool
+needs_keys(struct cli *cli)
+{
+	sqlite3_stmt *st;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(db_handle(cli->db), "SELECT EXISTS(SELECT 1"
+	    " FROM c_keys) OR EXISTS(SELECT 1 FROM c_consultations WHERE"
+	    " client_name LIKE 'enc1:%' OR client_phone LIKE 'enc1:%' OR"
+	    " summary LIKE 'enc1:%') OR (SELECT v FROM meta WHERE k ="
+	    " 'role') IN ('center', 'office')", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return (yes);
+}
+
+/* The checks once the backup is in place: a node, these keys its own. */
+static void
+restore_check(struct cli *cli, const char *file)
+{
+	char path[4096], key[2 * MEMBER_KEY_LEN + 1];
+	char mine[2 * MEMBER_KEY_LEN + 1], net[MEMBER_NETNAME_MAX + 1];
+	uint8_t nk[NET_KEY_LEN], *sk;
+	struct stat sb;
+	const char *why = NULL;
+	char err[STORE_ERRLEN];
+
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
+	if (db_open(&cli->db, path, false, err) ||
+	    db_meta_get(cli->db, "key", key, sizeof(key)) ||
+	    strlen(key) != 2 * MEMBER_KEY_LEN) {
+		restore_undo(cli);
+		cli_fail(EXIT_REFUSED, "restore: %s is not a hamroh backup "
+		    "(give a file 'hamroh backup' wrote); nothing was changed",
+		    file);
+	}
+	if ((sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	if (cli_read_keyfile(cli, KEY_FILE, sk, COMMIT_SK_LEN, "restore") !=
+	    1)
+		why = "node.key is missing: copy the node's node.key into it";
+	else {
+		hex_encode(sk + COMMIT_SK_LEN - COMMIT_KEY_LEN, COMMIT_KEY_LEN,
+		    mine);
+		if (strcmp(mine, key) != 0)
+			why = "node.key is not the key of the node this backup "
+			    "is of: copy the node.key it used when the backup "
+			    "was made";
+	}
+	sodium_free(sk);
+	if (why == NULL && db_meta_get(cli->db, "network_name", net,
+	    sizeof(net)) == 0) {
+		if (cli_read_keyfile(cli, NET_KEY_FILE, nk, NET_KEY_LEN,
+		    "restore") != 1)
+			why = "network.key is missing: the backup's node is "
+			    "in a network; copy its network.key into it";
+		snprintf(path, sizeof(path), "%s/%s", cli->dir, CONF_FILE);
+		if (why == NULL && needs_keys(cli) && stat(path, &sb) != 0)
+			why = "center.keys is missing: copy the node's "
+			    "center.keys into it (without it, names, phones "
+			    "and summaries do not open)";
+		sodium_memzero(nk, sizeof(nk));
+	}
+	if (why != NULL) {
+		restore_undo(cli);
+		cli_fail(EXIT_REFUSED, "restore: in %s, %s; nothing was changed",
+		    cli->dir, why);
+	}
+	cli_close(cli);
+}
+
+int
+cmd_restore(struct cli *cli, int argc, char **argv)
+{
+	struct member_rec r;
+	struct member_cert c;
+	uint8_t np[MEMBER_KEY_LEN], old[MEMBER_KEY_LEN], by[MEMBER_KEY_LEN];
+	uint8_t csig[MEMBER_SIG_LEN], *newsk;
+	char path[4096], kpath[4096], npath[4096], err[STORE_ERRLEN];
+	char hex[2 * MEMBER_KEY_LEN + 1];
+	bool cert;
+
+	cli_no_more_opts(argc, argv, "restore");
+	if (argc != 1)
+		cli_fail(EXIT_USAGE, "restore: give one BACKUP (a file "
+		    "'hamroh backup' wrote)");
+	restore_dir_check(cli);
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
+	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
+	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
+	restore_copy(argv[0], path);
+	restore_check(cli, argv[0]);
+
+	cli_open(cli, true);
+	memcpy(old, db_node_key(cli->db), MEMBER_KEY_LEN);
+	/* The new key is described as the old one is. */
+	memset(&r, 0, sizeof(r));
+	if (member_load(cli->db, old, &r) < 0) {
+		restore_undo(cli);
+		cli_fail(EXIT_REFUSED, "restore: reading this node's members "
+		    "record failed; nothing was changed");
+	}
+	memset(&c, 0, sizeof(c));
+	c.name = r.name;
+	c.center = r.center;
+	c.role = r.role;
+	c.expires = r.expires;
+	cert = hex_decode(r.cert, csig, MEMBER_SIG_LEN) == 0 &&
+	    hex_decode(r.cert_by, by, MEMBER_KEY_LEN) == 0;
+	if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	crypto_sign_keypair(np, newsk);
+	if (db_begin(cli->db, cli_now_ms(), err) ||
+	    succeed(cli, &c, by, cert ? csig : NULL, newsk, TRUST_SUCC_OPEN,
+	    false, err))
+		goto fail;
+	if (write_newkey(npath, newsk)) {
+		snprintf(err, STORE_ERRLEN, "write %s.new: %s", KEY_FILE,
+		    strerror(errno));
+		goto fail;
+	}
+	if (db_commit(cli->db, err)) {
+		unlink(npath);
+		goto fail;
+	}
+	sodium_free(newsk);
+	if (rename(npath, kpath) != 0)
+		cli_fail(EXIT_REFUSED, "restore: restored, but moving %s to "
+		    "%s failed: %s; move it by hand before anything else",
+		    npath, kpath, strerror(errno));
+	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, hex);
+	printf("restored %s into %s\n", argv[0], cli->dir);
+	printf("this node continues under the new key %s, the successor of "
+	    "the one it was restored from (never signing as that one, so "
+	    "it never forks); peers admit it as the old key, and what the "
+	    "old key wrote after the backup reaches it when it syncs\n",
+	    hex);
+	return (0);
+
+fail:
+	db_rollback(cli->db);
+	sodium_free(newsk);
+	restore_undo(cli);
+	cli_fail(EXIT_REFUSED, "restore: %s; nothing was changed", err);
 }

@@ -635,8 +635,9 @@ cmd_rebuild(struct cli *cli, int argc, char **argv)
 int
 cmd_backup(struct cli *cli, int argc, char **argv)
 {
-	char err[STORE_ERRLEN];
+	char err[STORE_ERRLEN], name[128], path[4096];
 	struct stat sb;
+	bool net, conf;
 
 	cli_no_more_opts(argc, argv, "backup");
 	if (argc != 1)
@@ -649,12 +650,15 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 		unlink(argv[0]);
 		cli_fail(EXIT_REFUSED, "backup: %s", err);
 	}
-	printf("backup written to %s\nIt holds no secret key: restoring it "
-	    "needs this node's %s, or 'hamroh init' of a new node that "
-	    "imports it.\nNor does it hold the center keys: the "
-	    "confidential fields in it (client name, phone, summary)\n"
-	    "open only with this node's %s, or after a new membership "
-	    "('hamroh invite' on an admin's node).\n", argv[0], KEY_FILE,
-	    CONF_FILE);
+	/* One line: the files a restore needs, which the backup lacks. */
+	net = db_meta_get(cli->db, "network_name", name, sizeof(name)) == 0;
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, CONF_FILE);
+	conf = stat(path, &sb) == 0;
+	printf("backup written to %s\n", argv[0]);
+	printf("a restore ('hamroh --data NEW_DIR restore %s') needs it and "
+	    "this node's %s%s%s from %s, which it does not hold: keep "
+	    "copies of them apart, as secrets\n", argv[0], KEY_FILE,
+	    net ? (conf ? ", network.key" : " and network.key") : "",
+	    conf ? " and " CONF_FILE : "", cli->dir);
 	return (0);
 }

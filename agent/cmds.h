@@ -11,6 +11,7 @@ int cmd_audit(struct cli *, int, char **);
 int cmd_verify(struct cli *, int, char **);
 int cmd_rebuild(struct cli *, int, char **);
 int cmd_backup(struct cli *, int, char **);
+int cmd_restore(struct cli *, int, char **);
 int cmd_vector(struct cli *, int, char **);
 int cmd_add(struct cli *, int, char **);
 int cmd_set(struct cli *, int, char **);

@@ -32,6 +32,7 @@
 #include "agent/session.h"
 #include "protocol/limits.h"
 #include "store/db.h"
+#include "store/trust.h"
 #include "store/hlc.h"
 #include "store/query.h"
 
@@ -137,6 +138,9 @@ struct agent {
 	uint64_t	relisten_at;
 	bool		stopping;
 	bool		no_compress;	/* --no-compress: never offer zstd. */
+	/* Our successor statements, sent after each message 1. */
+	uint8_t		succ[SESSION_SUCC_MAX * SESSION_SUCC_LEN];
+	size_t		nsucc;
 	bool		clock_report;	/* A measure to publish, perhaps. */
 	uint64_t	stop_at;
 };
@@ -437,15 +441,82 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 			}
 }
 
+/*
+ * Successor statements on the wire (SESSION_SUCC_LEN each: old key, seq
+ * u64be, signature) to and from the form the membership oracle takes.
+ */
+static void
+succ_pack(const struct trust_stmt *st, size_t n, uint8_t *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++, out += SESSION_SUCC_LEN) {
+		memcpy(out, st[i].old, 32);
+		for (j = 0; j < 8; j++)
+			out[32 + j] = (uint8_t)(st[i].seq >> (56 - 8 * j));
+		memcpy(out + 40, st[i].sig, 64);
+	}
+}
+
+static void
+succ_unpack(const uint8_t *in, size_t n, struct trust_stmt *st)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++, in += SESSION_SUCC_LEN) {
+		memcpy(st[i].old, in, 32);
+		for (st[i].seq = 0, j = 0; j < 8; j++)
+			st[i].seq = (st[i].seq << 8) | in[32 + j];
+		memcpy(st[i].sig, in + 40, 64);
+	}
+}
+
+/*
+ * Is ${peer} a member, with the successor statements it sent taken as
+ * facts (a node that continued another key is known by them before its
+ * statement reaches us)?  member_now_as()'s code.
+ */
+static int
+peer_check(struct db *db, const uint8_t *peer, const uint8_t *succ,
+    size_t nsucc, uint64_t now, char *why, size_t len)
+{
+	struct trust_stmt st[SESSION_SUCC_MAX];
+	struct member_standing ms;
+
+	succ_unpack(succ, nsucc, st);
+	return (member_now_as(db, peer, st, nsucc, now, &ms, why, len));
+}
+
+/*
+ * The statements of our own lineage, sent after every message 1, so that
+ * a peer that knows only a key we continued admits us on our first dial.
+ */
+static void
+own_lineage(struct agent *ag)
+{
+	struct trust_stmt st[SESSION_SUCC_MAX];
+	int n;
+
+	if ((n = member_lineage(ag->db, ag->pk, st, SESSION_SUCC_MAX)) < 0) {
+		LOG_WARN("agent", "cannot read this node's successor "
+		    "statements: peers that do not hold them yet refuse it");
+		n = 0;
+	}
+	ag->nsucc = (size_t)n;
+	succ_pack(st, ag->nsucc, ag->succ);
+}
+
 /* Responder: is this node a member, and is its message 1 fresh? */
 static int
-admit(void *arg, const uint8_t *peer, uint64_t ts)
+admit(void *arg, const uint8_t *peer, uint64_t ts, const uint8_t *succ,
+    size_t nsucc)
 {
 	struct agent *ag = arg;
 	char why[STORE_ERRLEN], fp[17];
 
 	fingerprint(peer, fp);
-	if (member_check(ag->db, peer, now_ms(), why, sizeof(why)) != 0) {
+	if (peer_check(ag->db, peer, succ, nsucc, now_ms(), why,
+	    sizeof(why)) != 0) {
 		LOG_INFO("handshake", "peer=%s refused: %s", fp, why);
 		return (-1);
 	}
@@ -478,6 +549,8 @@ conn_session(struct conn *c)
 	cfg.netkey = ag->netkey;
 	cfg.name = ag->name;
 	cfg.admit = admit;
+	cfg.succ = ag->succ;
+	cfg.nsucc = ag->nsucc;
 	cfg.arg = ag;
 	cfg.now_ms = c->d != NULL ? c->started : now_ms();
 	cfg.compress = !ag->no_compress;
@@ -1084,8 +1157,10 @@ connected_to(struct agent *ag, const uint8_t *key)
 static void
 recheck_peers(struct agent *ag, uint64_t now)
 {
+	const uint8_t *succ;
 	struct conn *c;
 	char why[256], msg[200];
+	size_t n;
 
 	for (c = ag->conns; c != NULL; c = c->next) {
 		if (!c->synced || c->closing || c->ending)
@@ -1096,7 +1171,8 @@ recheck_peers(struct agent *ag, uint64_t now)
 		 * admitted before its certificate reaches us (it comes in the
 		 * first batches), and that is no reason to drop.
 		 */
-		if (member_check(ag->db, session_peer(c->s), now, why,
+		n = session_peer_succ(c->s, &succ);
+		if (peer_check(ag->db, session_peer(c->s), succ, n, now, why,
 		    sizeof(why)) != MEMBER_ENDED)
 			continue;
 		LOG_INFO("session", "peer=%s@%s is no longer a member (%s); "
@@ -1312,6 +1388,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	if ((ag.sk = sodium_malloc(64)) == NULL ||
 	    db_copy_signer(ag.db, ag.sk))
 		cli_fail(EXIT_USAGE, "agent: out of memory");
+	own_lineage(&ag);
 	snprintf(ag.name, sizeof(ag.name), "%s", cli->name);
 	if (adv[0])
 		advertise(cli, &ag, adv);

@@ -122,9 +122,16 @@ static const struct cmd cmds[] = {
 	{ "rebuild", cmd_rebuild, "rebuild",
 	  "Re-materialize every collection from the log." },
 	{ "backup", cmd_backup, "backup FILE",
-	  "Consistent copy of the database (without the node key or\n"
-	  "the center keys: restoring needs node.key and center.keys, or a\n"
-	  "new membership)." },
+	  "Consistent copy of the database (without the key files: a\n"
+	  "restore needs node.key, network.key and center.keys)." },
+	{ "restore", cmd_restore, "restore BACKUP\n\n"
+	  "  BACKUP  a file 'hamroh backup' wrote\n\n"
+	  "Into --data DIR holding only the node's key files (node.key,\n"
+	  "network.key, center.keys).  The restored node continues under a\n"
+	  "new key, the successor of the old one, so it never forks the\n"
+	  "old node's history and needs no admin; what the old node wrote\n"
+	  "after the backup still counts and reaches it.",
+	  "A working node from a backup and its key files." },
 	{ NULL, NULL, NULL, NULL }
 };
 
@@ -140,7 +147,7 @@ usage(FILE *f)
 	    "sync:     agent (the daemon)  status  peer  vector\n"
 	    "          bundle export/import (sync by file, e.g. a USB stick)\n"
 	    "network:  network create  invite  join  revoke  key  audit\n"
-	    "node:     init  id  verify  rebuild  backup\n"
+	    "node:     init  id  verify  rebuild  backup  restore\n"
 	    "\n"
 	    "A first node:  hamroh init --name NAME --center CENTER\n"
 	    "Listings take --json (JSON Lines).  DIR defaults to "

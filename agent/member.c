@@ -195,6 +195,17 @@ int
 member_now(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
     uint64_t now_ms, struct member_standing *ms, char *why, size_t why_len)
 {
+
+	return (member_now_as(db, key, NULL, 0, now_ms, ms, why, why_len));
+}
+
+int
+member_now_as(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+    const struct trust_stmt *sts, size_t nst, uint64_t now_ms,
+    struct member_standing *ms, char *why, size_t why_len)
+{
+	const uint8_t *next = key;
+	size_t i;
 	struct trust *tr;
 	struct trust_as_of as;
 	char hex[2 * MEMBER_KEY_LEN + 1];
@@ -216,6 +227,15 @@ member_now(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 		snprintf(why, why_len, "this node is not in a network");
 		return (MEMBER_UNKNOWN);
 	}
+	/* Its statements, as if the log held them: the one oracle judges. */
+	for (i = 0; i < nst; next = sts[i++].old)
+		if (trust_assume(tr, sts[i].old, next, sts[i].seq,
+		    sts[i].sig)) {
+			trust_close(tr);
+			snprintf(why, why_len, "a successor statement it "
+			    "sent does not verify");
+			return (MEMBER_UNKNOWN);
+		}
 	if (trust_standing_key(tr, key, TRUST_SEQ_ANY, now_ms, &as,
 	    &known)) {
 		trust_close(tr);
@@ -268,6 +288,20 @@ member_check(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 	struct member_standing ms;
 
 	return (member_now(db, key, now_ms, &ms, why, why_len));
+}
+
+int
+member_lineage(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+    struct trust_stmt *out, size_t max)
+{
+	struct trust *tr;
+	int n;
+
+	if (trust_open(&tr, db_handle(db)))
+		return (-1);
+	n = trust_enabled(tr) ? trust_lineage(tr, key, out, max) : 0;
+	trust_close(tr);
+	return (n);
 }
 
 int

@@ -131,6 +131,27 @@ int member_now(struct db *, const uint8_t[static MEMBER_KEY_LEN], uint64_t,
     struct member_standing *, char *, size_t)
     __attribute__((warn_unused_result));
 
+struct trust_stmt;
+
+/**
+ * member_now_as(db, key, sts, nst, now_ms, ms, why, why_len):
+ * member_now() with the ${nst} successor statements ${sts} taken as facts
+ * (store/trust.h, trust_assume()): sts[0] is ${key}'s, sts[i + 1] that of
+ * sts[i].old.  The handshake of a node whose statement has not reached
+ * this one yet.  A statement that does not verify: MEMBER_UNKNOWN.
+ */
+int member_now_as(struct db *, const uint8_t[static MEMBER_KEY_LEN],
+    const struct trust_stmt *, size_t, uint64_t, struct member_standing *,
+    char *, size_t) __attribute__((warn_unused_result));
+
+/**
+ * member_lineage(db, key, out, max):
+ * The statements of ${key}'s lineage this node holds, as member_now_as()
+ * takes them (at most ${max}).  Return how many, or -1.
+ */
+int member_lineage(struct db *, const uint8_t[static MEMBER_KEY_LEN],
+    struct trust_stmt *, size_t);
+
 /**
  * member_check(db, key, now_ms, why, why_len):
  * member_now() without the standing: MEMBER_OK (0) or a negative code.

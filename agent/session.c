@@ -23,7 +23,11 @@
 _Static_assert(DB_HS_LIMIT == HS_COUNTER_LIMIT, "one counter limit");
 #define OLDER_PEER	"this office runs an older hamroh; upgrade it"
 
-enum state { ST_WAIT1, ST_WAIT2, ST_OPEN, ST_DONE };
+/* ST_WAIT1X: message 1 is in, its successor statements are to come. */
+enum state { ST_WAIT1, ST_WAIT1X, ST_WAIT2, ST_OPEN, ST_DONE };
+
+#define HSBUF_LEN	(SESSION_SUCCS_LEN(SESSION_SUCC_MAX) > \
+    SESSION_MSG1_LEN ? SESSION_SUCCS_LEN(SESSION_SUCC_MAX) : SESSION_MSG1_LEN)
 
 /*
  * Per origin we hold, by key prefix as vectors carry them
@@ -51,8 +55,11 @@ struct session {
 	uint8_t		peer_ed[32], peer_x[32];
 	bool		have_peer;
 	struct hs	hs;
-	uint8_t		hsbuf[SESSION_MSG1_LEN];
+	uint8_t		hsbuf[HSBUF_LEN];
 	size_t		hslen;
+	uint64_t	ctr;		/* The peer's message-1 counter. */
+	uint8_t		succ[SESSION_SUCC_MAX * SESSION_SUCC_LEN];
+	size_t		nsucc;		/* Ours to send, or the peer's. */
 	struct frame_enc enc;
 	struct frame_dec *dec;
 	uint8_t		*out;
@@ -82,7 +89,8 @@ struct session {
 	char		name[MSG_NAME_MAX + 1], peer_name[MSG_NAME_MAX + 1];
 	char		err[SESSION_ERRLEN];
 	struct session_stats st;
-	int		(*admit)(void *, const uint8_t *, uint64_t);
+	int		(*admit)(void *, const uint8_t *, uint64_t,
+			    const uint8_t *, size_t);
 	void		(*random)(void *, uint8_t *, size_t);
 	void		*arg;
 	uint64_t	now_ms;
@@ -457,6 +465,7 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 {
 	uint8_t p1[SESSION_HS_PAYLOAD1], e[HS_KEY_LEN], k[HS_KEY_LEN];
 	uint8_t m1[SESSION_MSG1_LEN], pro[HS_PROLOGUE_LEN];
+	uint8_t mx[SESSION_SUCCS_LEN(SESSION_SUCC_MAX)];
 	char dberr[STORE_ERRLEN];
 	struct session *s;
 	uint64_t ctr;
@@ -500,6 +509,13 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 
 	memcpy(s->peer_ed, cfg->peer, 32);
 	s->have_peer = true;
+	if (cfg->nsucc > SESSION_SUCC_MAX) {
+		snprintf(err, SESSION_ERRLEN, "too many successor statements");
+		goto fail;
+	}
+	s->nsucc = cfg->nsucc;
+	if (s->nsucc > 0)
+		memcpy(s->succ, cfg->succ, s->nsucc * SESSION_SUCC_LEN);
 	if (hs_x25519_pub(s->peer_ed, s->peer_x) != PROTO_OK) {
 		snprintf(err, SESSION_ERRLEN, "peer key is not a valid key");
 		goto fail;
@@ -521,6 +537,7 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	for (i = 0; i < 8; i++)
 		p1[32 + i] = (uint8_t)(ctr >> (56 - 8 * i));
 	p1[40] = HS_VERSION;
+	p1[41] = (uint8_t)s->nsucc;
 	rnd(s, e, sizeof(e));
 	if (hs_write1(&s->hs, e, p1, sizeof(p1), m1) != PROTO_OK) {
 		snprintf(err, SESSION_ERRLEN, "handshake failed");
@@ -533,6 +550,16 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	s->state = ST_WAIT2;
 	if (queue_raw(s, m1, sizeof(m1))) {
 		snprintf(err, SESSION_ERRLEN, "%s", s->err);
+		goto fail;
+	}
+	/*
+	 * Then our successor statements, if we continue another key: a
+	 * peer that holds only the old key's membership admits us by them.
+	 */
+	if (s->nsucc > 0 && (hs_write1_more(&s->hs, s->succ, s->nsucc *
+	    SESSION_SUCC_LEN, mx) != PROTO_OK || queue_raw(s, mx,
+	    SESSION_SUCCS_LEN(s->nsucc)))) {
+		snprintf(err, SESSION_ERRLEN, "handshake failed");
 		goto fail;
 	}
 	return (s);
@@ -560,12 +587,12 @@ other_version(unsigned v)
  * say why in its own log, and the session ends there, with no transport
  * keys and nothing recorded.
  */
+static int answer_msg1(struct session *, unsigned);
+
 static int
 got_msg1(struct session *s)
 {
 	uint8_t k[HS_KEY_LEN], p1[SESSION_HS_PAYLOAD1], x[HS_KEY_LEN];
-	uint8_t p2[SESSION_HS_PAYLOAD2] = { HS_VERSION }, e[HS_KEY_LEN];
-	uint8_t m2[SESSION_MSG2_LEN];
 	uint64_t ctr = 0;
 	size_t i;
 	int r;
@@ -586,14 +613,47 @@ got_msg1(struct session *s)
 	memcpy(s->peer_ed, p1, 32);
 	memcpy(s->peer_x, x, 32);
 	s->have_peer = true;
-	if (p1[40] == HS_VERSION) {
-		if (ctr >= HS_COUNTER_LIMIT)
-			return (fail(s, "handshake: message 1 counter out of "
-			    "range", 0));
-		if (s->admit != NULL && s->admit(s->arg, s->peer_ed, ctr) != 0)
-			return (fail(s, "handshake: peer not admitted (not a "
-			    "member, or a replayed message)", 0));
+	s->ctr = ctr;
+	if (p1[40] != HS_VERSION)
+		return (answer_msg1(s, p1[40]));
+	if (ctr >= HS_COUNTER_LIMIT)
+		return (fail(s, "handshake: message 1 counter out of range",
+		    0));
+	if (p1[41] > SESSION_SUCC_MAX)
+		return (fail(s, "handshake: too many successor statements",
+		    0));
+	if ((s->nsucc = p1[41]) > 0) {
+		s->state = ST_WAIT1X;
+		s->hslen = 0;
+		return (0);
 	}
+	return (answer_msg1(s, p1[40]));
+}
+
+/* Responder: the successor statements after message 1. */
+static int
+got_msg1x(struct session *s)
+{
+	int r;
+
+	if ((r = hs_read1_more(&s->hs, s->hsbuf, SESSION_SUCCS_LEN(s->nsucc),
+	    s->succ)) != PROTO_OK)
+		return (fail(s, "handshake", r));
+	return (answer_msg1(s, HS_VERSION));
+}
+
+/* Responder: admit the peer of handshake version ${v}, or not; message 2. */
+static int
+answer_msg1(struct session *s, unsigned v)
+{
+	uint8_t p2[SESSION_HS_PAYLOAD2] = { HS_VERSION }, e[HS_KEY_LEN];
+	uint8_t m2[SESSION_MSG2_LEN];
+	int r;
+
+	if (v == HS_VERSION && s->admit != NULL && s->admit(s->arg,
+	    s->peer_ed, s->ctr, s->succ, s->nsucc) != 0)
+		return (fail(s, "handshake: peer not admitted (not a member, "
+		    "or a replayed message)", 0));
 	rnd(s, e, sizeof(e));
 	r = hs_write2(&s->hs, e, p2, sizeof(p2), m2);
 	sodium_memzero(e, sizeof(e));
@@ -601,8 +661,8 @@ got_msg1(struct session *s)
 		return (fail(s, "handshake", r));
 	if (queue_raw(s, m2, sizeof(m2)))
 		return (-1);
-	if (p1[40] != HS_VERSION)
-		return (fail(s, other_version(p1[40]), 0));
+	if (v != HS_VERSION)
+		return (fail(s, other_version(v), 0));
 	return (open_transport(s));
 }
 
@@ -915,8 +975,10 @@ session_input(struct session *s, const uint8_t *in, size_t len,
 
 	s->now_ms = now_ms;
 	s->st.bytes_in += len;
-	while (len > 0 && (s->state == ST_WAIT1 || s->state == ST_WAIT2)) {
+	while (len > 0 && (s->state == ST_WAIT1 || s->state == ST_WAIT1X ||
+	    s->state == ST_WAIT2)) {
 		need = s->state == ST_WAIT1 ? SESSION_MSG1_LEN :
+		    s->state == ST_WAIT1X ? SESSION_SUCCS_LEN(s->nsucc) :
 		    SESSION_MSG2_LEN;
 		take = need - s->hslen < len ? need - s->hslen : len;
 		memcpy(s->hsbuf + s->hslen, in, take);
@@ -925,7 +987,8 @@ session_input(struct session *s, const uint8_t *in, size_t len,
 		len -= take;
 		if (s->hslen < need)
 			return (0);
-		if ((s->state == ST_WAIT1 ? got_msg1(s) : got_msg2(s)) != 0)
+		if ((s->state == ST_WAIT1 ? got_msg1(s) :
+		    s->state == ST_WAIT1X ? got_msg1x(s) : got_msg2(s)) != 0)
 			return (-1);
 	}
 	while (len > 0 && s->state == ST_OPEN) {
@@ -1190,6 +1253,14 @@ session_peer(const struct session *s)
 {
 
 	return (s->have_peer ? s->peer_ed : NULL);
+}
+
+size_t
+session_peer_succ(const struct session *s, const uint8_t **succ)
+{
+
+	*succ = s->succ;
+	return (s->initiator ? 0 : s->nsucc);
 }
 
 bool

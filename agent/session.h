@@ -32,10 +32,18 @@
  * only with what committed.  The socket, timers and scheduling are the
  * caller's (agent/daemon.c); tests drive two sessions back to back.
  */
-#define SESSION_HS_PAYLOAD1	48	/* Ed25519 id, counter, version. */
+#define SESSION_HS_PAYLOAD1	48	/* Ed25519 id, counter, version, n. */
 #define SESSION_HS_PAYLOAD2	8	/* Version. */
 #define SESSION_MSG1_LEN	(32 + 48 + SESSION_HS_PAYLOAD1 + 16 + 16)
 #define SESSION_MSG2_LEN	(32 + SESSION_HS_PAYLOAD2 + 16)
+/*
+ * After message 1, its n successor statements (PROTOCOL.md, Handshake):
+ * each the old key (32), the seq it continues from (u64be), the old key's
+ * signature (64), encrypted in one piece (+ 16).
+ */
+#define SESSION_SUCC_LEN	104
+#define SESSION_SUCC_MAX	7
+#define SESSION_SUCCS_LEN(n)	((n) * SESSION_SUCC_LEN + 16)
 #define SESSION_HIGH_WATER	(2 * 1024 * 1024)
 /*
  * Batch size: from SESSION_BATCH_MIN, doubled after a batch acknowledged
@@ -66,15 +74,21 @@ struct session_cfg {
 	const char	*name;		/* Ours, sent in HELLO. */
 	/*
 	 * Responder: may ${peer} (Ed25519 id) connect with message-1
-	 * counter ${ctr} (< HS_COUNTER_LIMIT)?  0 yes; -1 no (not a member,
-	 * or a replayed message 1: not above the last accepted).
+	 * counter ${ctr} (< HS_COUNTER_LIMIT), given the ${n} successor
+	 * statements it sent (SESSION_SUCC_LEN bytes each)?  0 yes; -1 no
+	 * (not a member, or a replayed message 1: not above the last
+	 * accepted).
 	 */
-	int		(*admit)(void *, const uint8_t *, uint64_t);
+	int		(*admit)(void *, const uint8_t *, uint64_t,
+			    const uint8_t *, size_t);
 	/* Entropy for ephemeral keys; NULL is randombytes_buf. */
 	void		(*random)(void *, uint8_t *, size_t);
 	void		*arg;
 	uint64_t	now_ms;
 	bool		compress;	/* Offer zstd (HELLO features bit 0). */
+	/* Initiator: our successor statements to send, packed, and n. */
+	const uint8_t	*succ;
+	size_t		nsucc;
 };
 
 struct session_stats {
@@ -138,6 +152,9 @@ bool session_synced(const struct session *);
 
 /* The peer's Ed25519 id (32 bytes) once known, else NULL. */
 const uint8_t *session_peer(const struct session *);
+
+/* The successor statements the peer sent after message 1 (n returned). */
+size_t session_peer_succ(const struct session *, const uint8_t **);
 
 /*
  * session_peer_clock_offset(s, off_ms):

@@ -263,6 +263,33 @@ hs_read1(struct hs *hs, const uint8_t *in, size_t len, uint8_t *payload)
 }
 
 int
+hs_write1_more(struct hs *hs, const uint8_t *payload, size_t plen,
+    uint8_t *out)
+{
+
+	if (!hs->initiator || hs->step != 1)
+		return (PROTO_ESTATE);
+	if (plen > HS_PAYLOAD_MAX)
+		return (PROTO_ELEN);
+	encrypt_and_hash(hs, payload, plen, out);
+	return (PROTO_OK);
+}
+
+int
+hs_read1_more(struct hs *hs, const uint8_t *in, size_t len, uint8_t *payload)
+{
+	int r;
+
+	if (hs->initiator || hs->step != 1)
+		return (PROTO_ESTATE);
+	if (len < HS_TAG_LEN || len > HS_PAYLOAD_MAX + HS_TAG_LEN)
+		return (PROTO_ELEN);
+	if ((r = decrypt_and_hash(hs, in, len, payload)) != PROTO_OK)
+		return (dead(hs, r));
+	return (PROTO_OK);
+}
+
+int
 hs_write2(struct hs *hs, const uint8_t e[HS_KEY_LEN], const uint8_t *payload,
     size_t plen, uint8_t *out)
 {

@@ -69,6 +69,17 @@ int hs_write1(struct hs *, const uint8_t[HS_KEY_LEN], const uint8_t *,
 int hs_read1(struct hs *, const uint8_t *, size_t, uint8_t *);
 
 /**
+ * hs_write1_more(hs, payload, plen, out) / hs_read1_more(hs, in, len,
+ * payload):
+ * Outside Noise: more of message 1's payload, after message 1, as one
+ * more EncryptAndHash under the same key (the next nonce), so message 2
+ * and the transport keys bind it as they bind message 1.  ${out} gets
+ * ${plen} + HS_TAG_LEN bytes; the reader's ${payload} len - HS_TAG_LEN.
+ */
+int hs_write1_more(struct hs *, const uint8_t *, size_t, uint8_t *);
+int hs_read1_more(struct hs *, const uint8_t *, size_t, uint8_t *);
+
+/**
  * hs_write2(hs, e, payload, plen, out):
  * Responder: write message 2 (HS_MSG2_LEN(${plen}) bytes).
  */
@@ -127,15 +138,17 @@ int hs_cipher(const uint8_t[HS_KEY_LEN], uint64_t, const uint8_t *, size_t,
 /*
  * The payloads hamroh sends (agent/session.c; PROTOCOL.md, Handshake).
  * Message 1: the initiator's Ed25519 id (32 bytes), its handshake counter
- * (8, big-endian), HS_VERSION, 7 zero bytes.  Message 2: HS_VERSION, 7
- * zero bytes.  The counter counts up per initiator, persisted before the
+ * (8, big-endian), HS_VERSION, the number of successor statements that
+ * follow message 1 (hs_write1_more()), 6 zero bytes.  Message 2:
+ * HS_VERSION, 7 zero bytes.  The counter counts up per initiator, persisted before the
  * message goes out: max(wall clock ms, last sent + 1).  A responder takes
  * only a counter above the last one it accepted from that key, and below
  * HS_COUNTER_LIMIT (2^63: it fits SQLite's signed integers).  Version 2
  * made it a counter (version 1 sent the wall clock) and added rekeying to
- * the transport frames (protocol/frame.h).
+ * the transport frames (protocol/frame.h); version 3 the successor
+ * statements after message 1.
  */
-#define HS_VERSION		2
+#define HS_VERSION		3
 #define HS_COUNTER_LIMIT	(UINT64_C(1) << 63)
 #define HS_PROLOGUE_LEN	(8 + HS_NETID_LEN)
 #define HS_MAC1_LABEL	"hamroh/mac1"

@@ -43,6 +43,12 @@ struct trust {
 	struct tnode	*node;		/* By origin index. */
 	size_t		nnode;
 	struct tnode	scratch;	/* trust_standing_key()'s. */
+	/* Statements taken as facts for one question (trust_assume()). */
+	struct {
+		uint8_t		old[TRUST_KEY_LEN], new_[TRUST_KEY_LEN];
+		uint64_t	seq;
+	}		as[TRUST_LINEAGE_MAX];
+	size_t		nas;
 };
 
 /* ---- Canonical bytes. ---- */
@@ -375,6 +381,7 @@ succ_of(struct trust *tr, const uint8_t *k, uint8_t next[TRUST_KEY_LEN],
     uint64_t *seq)
 {
 	sqlite3_stmt *st;
+	size_t i;
 	int r = 0;
 
 	if (sqlite3_prepare_v2(tr->h, "SELECT new, seq FROM main.successors"
@@ -390,7 +397,27 @@ succ_of(struct trust *tr, const uint8_t *k, uint8_t next[TRUST_KEY_LEN],
 		r = 1;
 	}
 	sqlite3_finalize(st);
+	/* Assumed statements compete by the same order. */
+	for (i = 0; i < tr->nas; i++)
+		if (memcmp(tr->as[i].old, k, TRUST_KEY_LEN) == 0 && (!r ||
+		    tr->as[i].seq < *seq || (tr->as[i].seq == *seq &&
+		    memcmp(tr->as[i].new_, next, TRUST_KEY_LEN) < 0))) {
+			memcpy(next, tr->as[i].new_, TRUST_KEY_LEN);
+			*seq = tr->as[i].seq;
+			r = 1;
+		}
 	return (r);
+}
+
+/* Whether the successor of ${old} that counts is ${k}. */
+static bool
+succ_is(struct trust *tr, const uint8_t *old, const uint8_t *k)
+{
+	uint8_t next[TRUST_KEY_LEN];
+	uint64_t seq;
+
+	return (succ_of(tr, old, next, &seq) &&
+	    memcmp(next, k, TRUST_KEY_LEN) == 0);
 }
 
 /*
@@ -401,21 +428,34 @@ static int
 pred_of(struct trust *tr, const uint8_t *k, uint8_t prev[TRUST_KEY_LEN])
 {
 	sqlite3_stmt *st;
+	size_t i;
 	int r = 0;
 
-	if (sqlite3_prepare_v2(tr->h, "SELECT s.old FROM main.successors s"
-	    " WHERE s.new = ?1 AND NOT EXISTS (SELECT 1 FROM"
-	    " main.successors t WHERE t.old = s.old AND (t.seq < s.seq OR"
-	    " (t.seq = s.seq AND t.new < s.new))) ORDER BY s.old LIMIT 1",
+	if (sqlite3_prepare_v2(tr->h, tr->nas == 0 ? "SELECT s.old FROM"
+	    " main.successors s WHERE s.new = ?1 AND NOT EXISTS (SELECT 1"
+	    " FROM main.successors t WHERE t.old = s.old AND (t.seq < s.seq"
+	    " OR (t.seq = s.seq AND t.new < s.new))) ORDER BY s.old LIMIT 1" :
+	    "SELECT old FROM main.successors WHERE new = ?1 ORDER BY old",
 	    -1, &st, NULL) != SQLITE_OK)
 		return (0);
 	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN) {
-		memcpy(prev, sqlite3_column_blob(st, 0), TRUST_KEY_LEN);
-		r = 1;
-	}
+	/* With assumptions, which statement counts is succ_of()'s to say. */
+	while (!r && sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
+		    (tr->nas == 0 || succ_is(tr, sqlite3_column_blob(st, 0),
+		    k))) {
+			memcpy(prev, sqlite3_column_blob(st, 0),
+			    TRUST_KEY_LEN);
+			r = 1;
+		}
 	sqlite3_finalize(st);
+	for (i = 0; i < tr->nas; i++)
+		if (memcmp(tr->as[i].new_, k, TRUST_KEY_LEN) == 0 &&
+		    (!r || memcmp(tr->as[i].old, prev, TRUST_KEY_LEN) < 0) &&
+		    succ_is(tr, tr->as[i].old, k)) {
+			memcpy(prev, tr->as[i].old, TRUST_KEY_LEN);
+			r = 1;
+		}
 	return (r);
 }
 
@@ -637,9 +677,11 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 		if (!succ_of(tr, s[ns - 1], s[ns], &seq) ||
 		    in_keys(s, ns, s[ns]))
 			break;
+		/* An open statement (a restore) leaves the old key as is. */
 		if (ns == 1) {
 			first = seq;
-			cap(n, seq, NULL, "successor", s[1]);
+			if (seq != TRUST_SUCC_OPEN)
+				cap(n, seq, NULL, "successor", s[1]);
 		}
 	}
 	/* A revocation of any key of the lineage revokes the lineage. */
@@ -735,6 +777,62 @@ trust_standing_key(struct trust *tr, const uint8_t *key, uint64_t seq,
 		*known = n->root || n->named;
 	standing_at(n, seq, ms, out);
 	return (0);
+}
+
+static int verify(msgpack_sbuffer *, const uint8_t *, const uint8_t *);
+
+int
+trust_assume(struct trust *tr, const uint8_t *old, const uint8_t *new_,
+    uint64_t seq, const uint8_t *sig)
+{
+	msgpack_sbuffer sb;
+	int ok;
+
+	if (tr->nas == TRUST_LINEAGE_MAX || seq > TRUST_SUCC_OPEN ||
+	    sodium_memcmp(old, new_, TRUST_KEY_LEN) == 0)
+		return (-1);
+	msgpack_sbuffer_init(&sb);
+	ok = trust_succ_bytes(old, new_, seq, &sb) == 0 &&
+	    verify(&sb, sig, old) == 0;
+	msgpack_sbuffer_destroy(&sb);
+	if (!ok)
+		return (-1);
+	memcpy(tr->as[tr->nas].old, old, TRUST_KEY_LEN);
+	memcpy(tr->as[tr->nas].new_, new_, TRUST_KEY_LEN);
+	tr->as[tr->nas++].seq = seq;
+	trust_reset(tr);
+	return (0);
+}
+
+int
+trust_lineage(struct trust *tr, const uint8_t *key,
+    struct trust_stmt *out, size_t max)
+{
+	uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	sqlite3_stmt *st;
+	size_t n, i, k = 0;
+
+	n = preds(tr, key, l);
+	if (sqlite3_prepare_v2(tr->h, "SELECT seq, sig FROM main.successors"
+	    " WHERE old = ?1 AND new = ?2 ORDER BY seq, sig LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		return (-1);
+	for (i = 1; i < n && k < max; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_blob(st, 1, l[i], TRUST_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, l[i - 1], TRUST_KEY_LEN,
+		    SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW ||
+		    sqlite3_column_bytes(st, 1) != TRUST_SIG_LEN ||
+		    sqlite3_column_int64(st, 0) < 0)
+			break;
+		memcpy(out[k].old, l[i], TRUST_KEY_LEN);
+		out[k].seq = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(out[k].sig, sqlite3_column_blob(st, 1), TRUST_SIG_LEN);
+		k++;
+	}
+	sqlite3_finalize(st);
+	return ((int)k);
 }
 
 int

@@ -213,6 +213,39 @@ int trust_standing_key(struct trust *, const uint8_t *, uint64_t, uint64_t,
  */
 int trust_each_key(struct trust *, int (*)(void *, const uint8_t *), void *);
 
+/*
+ * A successor statement in short: the old key, the seq it continues from,
+ * the old key's signature; the new key is the one it is the statement of.
+ * TRUST_SUCC_OPEN as the seq (a restore) leaves the old key as it was: the
+ * new key takes its standing and the old key keeps making changes.
+ */
+#define TRUST_SUCC_OPEN		((uint64_t)INT64_MAX)
+struct trust_stmt {
+	uint8_t		old[TRUST_KEY_LEN];
+	uint64_t	seq;
+	uint8_t		sig[TRUST_SIG_LEN];
+};
+
+/**
+ * trust_assume(tr, old, new, seq, sig):
+ * Take the successor statement (${old}, ${new}, ${seq}) signed ${sig} as
+ * a fact for the questions ${tr} is asked from now on, as if a commit of
+ * the log carried it (the handshake of a node whose statement has not
+ * reached this one yet).  Never recorded.  0, or -1 if it does not verify
+ * (or TRUST_LINEAGE_MAX are assumed already).
+ */
+int trust_assume(struct trust *, const uint8_t *, const uint8_t *, uint64_t,
+    const uint8_t *);
+
+/**
+ * trust_lineage(tr, key, out, max):
+ * The statements that count of ${key}'s predecessors, nearest first:
+ * out[0] is the statement of ${key}, out[1] that of out[0].old, and so
+ * on.  Return how many (at most ${max}), or -1.
+ */
+int trust_lineage(struct trust *, const uint8_t *, struct trust_stmt *,
+    size_t);
+
 /* Whether two standings judge every write alike. */
 bool trust_same(const struct trust_as_of *, const struct trust_as_of *);
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
-# Proves records logged before a network never leave their node in clear: the admin adds a consultation before 'network create', an office adds and imports some before 'join'; each continues under a successor key, so the other nodes hold those records sealed (readable on the admin, "[encrypted]" on another center), no plaintext name, phone or summary is in any other node's files or in a bundle, no commit of an old origin reaches anyone, the office still reads its records in clear, and its sessions use its new key.
+# Proves records logged before a network never leave their node in clear: the admin adds a consultation before 'network create', an office adds and imports some before 'join'; each continues under a successor key, so the other nodes hold those records sealed, a node whose key changed syncs on its first dial with a peer that holds only its old key's membership, an office's records of another center stay on it alone (join says so and keeps them in a file for an admin to import), (readable on the admin, "[encrypted]" on another center), no plaintext name, phone or summary is in any other node's files or in a bundle, no commit of an old origin reaches anyone, the office still reads its records in clear, and its sessions use its new key.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 trap kill_agents EXIT
@@ -114,11 +114,46 @@ rows = [json.loads(l) for l in sys.stdin if l.strip()]
 bad = [r for r in rows if r["origin"] != sys.argv[1] or "is not sealed" not in r["reason"]]
 sys.exit("A refused other than the clear values of its history: %r" % bad if bad else 0)' "$oldA"
 
+# A successor's first dial: O logs a record, joins (its key changes), and
+# dials A, which never saw O's statement (no bundle, A never dials O): its
+# handshake carries the statement, so A admits the new key at once.
+mknode O Dushanbe
+oname="Odina Marker-FirstDial"
+id_o=$(expect_ok on O add consultations center=Dushanbe "${c[@]}" \
+    client_name="$oname")
+# O also logged a consultation of another center (Khujand): an office may
+# not log another center's, so join leaves it on O alone, and says so.
+xname="Xurshed Marker-OtherCenter" xphone="+992 93 777 8899" xsum="Other center summary Marker-X"
+id_x=$(expect_ok on O add consultations center=Khujand "${c[@]}" \
+    client_name="$xname" client_phone="$xphone" summary="$xsum")
+tok=$(expect_ok on A invite "$(on O id)" --name O --center Dushanbe --role office)
+out=$(expect_ok on O join "$tok")
+assert_contains "$out" "1 committed again" "join re-commits O's own center's record"
+assert_contains "$out" "1 consultation of another center (Khujand)" "join says what it leaves behind"
+grep -qF "$xname" "$T/O/other-centers.jsonl" || die "join did not keep O's other center's record for an admin"
+[ "$(stat -c %a "$T/O/other-centers.jsonl")" = 600 ] || die "other-centers.jsonl is not mode 600"
+newO=$(on O id)
+expect_ok on O peer add "127.0.0.1:$PORT_A" "$newA" >/dev/null
+start_agent O
+o_at_a() { on A show consultations "$id_o" --json | grep -qF "$oname"; }
+wait_for "O's record at A after O's first dial" 30 o_at_a
+if grep -q "peer=${newO:0:16} refused" "$T/A.log"; then
+	grep "${newO:0:16}" "$T/A.log" | tail -3
+	die "A refused O's first dial under its new key"
+fi
+grep -q "session peer=${newO:0:16}@.* up" "$T/A.log" ||
+    die "no session with O's new key in A's log"
+wait_for "O's record at M" 60 on M show consultations "$id_o"
+stop_agent O
+expect_ok on O bundle export "$T/o.bundle" >/dev/null
+! on A show consultations "$id_x" >/dev/null 2>&1 ||
+    die "O's other center's record reached A"
+
 stop_agent M
 stop_agent A
 stop_agent B
 expect_ok on M bundle export "$T/m.bundle" >/dev/null
-for n in A B M; do
+for n in A B M O; do
 	expect_ok on $n verify >/dev/null
 	[ "$(status_field $n refused)" = 0 ] || die "$n refused changes: $(on $n audit 2>&1 | tail -3)"
 done
@@ -135,6 +170,13 @@ for m in "$aname" "$asum"; do
 		if grep -aqF "$m" "$f"; then die "'$m' in plaintext in $f"; fi
 	done
 done
+for m in "$oname" "$xname" "$xphone" "$xsum"; do
+	for f in "$T"/A/hamroh.db* "$T"/M/hamroh.db* "$T"/B/hamroh.db* "$T/o.bundle"; do
+		[ -f "$f" ] || continue
+		if grep -aqF "$m" "$f"; then die "'$m' in plaintext in $f"; fi
+	done
+done
+grep -aqF "$xphone" "$T"/O/hamroh.db* || die "the search cannot find O's own plaintext"
 # The method finds plaintext where it is: on the node that logged it.
 grep -aqF "$bname" "$T"/B/hamroh.db* || die "the search cannot find B's own plaintext"
 

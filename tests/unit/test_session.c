@@ -45,6 +45,8 @@ struct node {
 	uint64_t	last_ts[8];	/* as the agent keeps it. */
 	size_t		nseen;
 	int		admitted, refused;
+	uint8_t		succ[2 * SESSION_SUCC_LEN];	/* What admit() */
+	size_t		nsucc;				/* was given. */
 };
 
 static uint8_t netkey[32];
@@ -90,11 +92,16 @@ write_records(struct node *x, size_t n, size_t per, uint64_t now)
 }
 
 static int
-admit(void *arg, const uint8_t *peer, uint64_t ts)
+admit(void *arg, const uint8_t *peer, uint64_t ts, const uint8_t *succ,
+    size_t nsucc)
 {
 	struct node *n = arg;
 	size_t i;
 
+	assert_true(nsucc <= 2);
+	n->nsucc = nsucc;
+	if (nsucc > 0)
+		memcpy(n->succ, succ, nsucc * SESSION_SUCC_LEN);
 	for (i = 0; i < n->nseen; i++)
 		if (memcmp(n->seen[i], peer, 32) == 0)
 			break;
@@ -115,7 +122,7 @@ dialz(struct node *from, struct node *to, const uint8_t *key, uint64_t now,
     bool compress)
 {
 	struct session_cfg cfg = { from->db, true, from->sk, to->pk, key,
-	    "from", NULL, NULL, NULL, now, compress };
+	    "from", NULL, NULL, NULL, now, compress, NULL, 0 };
 	char err[SESSION_ERRLEN];
 	struct session *s;
 
@@ -128,7 +135,7 @@ static struct session *
 answerz(struct node *to, uint64_t now, bool compress)
 {
 	struct session_cfg cfg = { to->db, false, to->sk, NULL, netkey,
-	    "to", admit, NULL, to, now, compress };
+	    "to", admit, NULL, to, now, compress, NULL, 0 };
 	char err[SESSION_ERRLEN];
 	struct session *s;
 
@@ -280,6 +287,70 @@ test_two_nodes_converge(void **state)
 	session_bye(sa, "shutting down");
 	assert_int_equal(shuttle(sa, sb, 65536, 20000), -1);
 	assert_non_null(strstr(session_error(sb), "shutting down"));
+	session_free(sa);
+	session_free(sb);
+	node_close(&a);
+	node_close(&b);
+}
+
+/*
+ * Successor statements after message 1 (handshake version 3): the
+ * responder's admit() gets them byte for byte, however the bytes are cut;
+ * one byte changed kills the handshake with nothing sent back.
+ */
+static void
+test_successor_statements(void **state)
+{
+	uint8_t st[2 * SESSION_SUCC_LEN];
+	struct session_cfg cfg;
+	struct node a, b;
+	struct session *sa, *sb;
+	char err[SESSION_ERRLEN];
+	const uint8_t *p;
+	uint8_t *m;
+	size_t n;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	randombytes_buf(st, sizeof(st));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.db = a.db;
+	cfg.initiator = true;
+	cfg.ed_sk = a.sk;
+	cfg.peer = b.pk;
+	cfg.netkey = netkey;
+	cfg.name = "from";
+	cfg.now_ms = 10000;
+	cfg.succ = st;
+	cfg.nsucc = 2;
+	assert_non_null(sa = session_new(&cfg, err));
+	sb = answer(&b, 10000);
+	session_output(sa, &p, &n);
+	assert_int_equal(n, SESSION_MSG1_LEN + SESSION_SUCCS_LEN(2));
+	assert_true(shuttle(sa, sb, 7, 10000) > 0);
+	assert_true(session_synced(sa) && session_synced(sb));
+	assert_int_equal(b.nsucc, 2);
+	assert_memory_equal(b.succ, st, sizeof(st));
+	assert_int_equal(session_peer_succ(sb, &p), 2);
+	assert_memory_equal(p, st, sizeof(st));
+	session_free(sa);
+	session_free(sb);
+
+	/* Tampered: refused before admit(), nothing queued. */
+	b.admitted = 0;
+	cfg.now_ms = 20000;
+	assert_non_null(sa = session_new(&cfg, err));
+	sb = answer(&b, 20000);
+	session_output(sa, &p, &n);
+	assert_non_null(m = malloc(n));
+	memcpy(m, p, n);
+	m[SESSION_MSG1_LEN + 5] ^= 1;
+	assert_int_equal(session_input(sb, m, n, 20000), -1);
+	assert_int_equal(b.admitted, 0);
+	session_output(sb, &p, &n);
+	assert_int_equal(n, 0);
+	free(m);
 	session_free(sa);
 	session_free(sb);
 	node_close(&a);
@@ -1433,6 +1504,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_nodes_converge),
+		cmocka_unit_test(test_successor_statements),
 		cmocka_unit_test(test_relay_through_middle),
 		cmocka_unit_test(test_strangers_get_nothing),
 		cmocka_unit_test(test_tampered_transport),

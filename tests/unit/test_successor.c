@@ -442,6 +442,104 @@ test_revoke_lineage(void **state)
 	net_close(&t);
 }
 
+/* ${old}'s statement that ${nw} continues it from ${seq}, as msg1 sends it. */
+static void
+stmt_of(const struct node *old, const struct node *nw, uint64_t seq,
+    struct trust_stmt *st)
+{
+	msgpack_sbuffer sb;
+
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(trust_succ_bytes(old->pk, nw->pk, seq, &sb), 0);
+	crypto_sign_detached(st->sig, NULL, (uint8_t *)sb.data, sb.size,
+	    old->sk);
+	msgpack_sbuffer_destroy(&sb);
+	memcpy(st->old, old->pk, 32);
+	st->seq = seq;
+}
+
+/*
+ * A statement the handshake carries, taken as a fact for admission only:
+ * the answer is the one the node gets once the statement is in its log.
+ */
+static void
+test_assumed(void **state)
+{
+	struct member_standing ms;
+	struct trust_stmt st;
+	struct net t;
+	char why[256];
+	uint64_t now = T0 + 60 * MIN;
+
+	(void)state;
+	net_open(&t, false);
+	stmt_of(&t.o, &t.n, t.oseq, &st);
+	/* R has not seen N's statement: N is unknown, but by it a member. */
+	assert_int_equal(member_check(t.r.db, t.n.pk, now, why, sizeof(why)),
+	    MEMBER_UNKNOWN);
+	assert_int_equal(member_now_as(t.r.db, t.n.pk, &st, 1, now, &ms, why,
+	    sizeof(why)), MEMBER_OK);
+	assert_string_equal(ms.center, "north");
+	/* Nothing was recorded. */
+	assert_int_equal(member_check(t.r.db, t.n.pk, now, why, sizeof(why)),
+	    MEMBER_UNKNOWN);
+	/* A statement that does not verify, or of another new key: no. */
+	st.sig[0] ^= 1;
+	assert_int_equal(member_now_as(t.r.db, t.n.pk, &st, 1, now, &ms, why,
+	    sizeof(why)), MEMBER_UNKNOWN);
+	st.sig[0] ^= 1;
+	assert_int_equal(member_now_as(t.r.db, t.o.pk, &st, 1, now, &ms, why,
+	    sizeof(why)), MEMBER_UNKNOWN);
+	/* Once the old key is revoked, the lineage is refused by it too. */
+	revoke_node(&t.r, &t.o, t.oseq, T0 + 8 * MIN);
+	assert_int_equal(member_now_as(t.r.db, t.n.pk, &st, 1, now, &ms, why,
+	    sizeof(why)), MEMBER_ENDED);
+	sync_from(&t.r, &t.n, T0 + 9 * MIN);
+	assert_int_equal(member_check(t.r.db, t.n.pk, now, why, sizeof(why)),
+	    MEMBER_ENDED);
+	net_close(&t);
+}
+
+/* An open statement (a restore): the old key keeps its standing. */
+static void
+test_open(void **state)
+{
+	struct node r, o, n;
+	uint8_t c1[16], c2[16], c3[16];
+	char c[64], why[256];
+
+	(void)state;
+	open_node(&r, NULL);
+	open_node(&o, r.pk);
+	open_node(&n, r.pk);
+	randombytes_buf(c1, 16);
+	randombytes_buf(c2, 16);
+	randombytes_buf(c3, 16);
+	certify(&r, &o, "office", "north", T0 + MIN);
+	sync_from(&o, &r, T0 + 2 * MIN);
+	sync_from(&n, &r, T0 + 2 * MIN);
+	consult(&o, c1, "north", "open", T0 + 3 * MIN);
+	succeed(&n, &o, o.sk, TRUST_SUCC_OPEN, &r, "north", T0 + 4 * MIN);
+	consult(&n, c2, "north", "referred", T0 + 5 * MIN);
+	/* The old node, still running, writes after the restore. */
+	consult(&o, c3, "north", "closed", T0 + 6 * MIN);
+	sync_from(&r, &n, T0 + 7 * MIN);
+	sync_from(&r, &o, T0 + 7 * MIN);
+	expect_status(r.db, c1, "open");
+	expect_status(r.db, c2, "referred");
+	expect_status(r.db, c3, "closed");
+	assert_int_equal(standing(r.db, n.pk, c, NULL, NULL, NULL),
+	    TRUST_MEMBER);
+	assert_string_equal(c, "north");
+	assert_int_equal(member_check(r.db, o.pk, T0 + 60 * MIN, why,
+	    sizeof(why)), MEMBER_OK);
+	assert_int_equal(member_check(r.db, n.pk, T0 + 60 * MIN, why,
+	    sizeof(why)), MEMBER_OK);
+	tnode_close(r.dir, r.db);
+	tnode_close(o.dir, o.db);
+	tnode_close(n.dir, n.db);
+}
+
 /* A statement not signed by the old key counts for nothing. */
 static void
 test_forged(void **state)
@@ -554,6 +652,8 @@ main(void)
 		cmocka_unit_test(test_standing),
 		cmocka_unit_test(test_revoke_lineage),
 		cmocka_unit_test(test_forged),
+		cmocka_unit_test(test_assumed),
+		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_any_order),
 	};
 

@@ -73,13 +73,16 @@ node_restart(struct node *n)
 
 /* As agent/daemon.c admits (every node here is taken for a member). */
 static int
-admit(void *arg, const uint8_t *peer, uint64_t ctr)
+admit(void *arg, const uint8_t *peer, uint64_t ctr, const uint8_t *succ,
+    size_t nsucc)
 {
 	struct node *n = arg;
 	char err[STORE_ERRLEN];
 	int r;
 
 	(void)peer;
+	(void)succ;
+	(void)nsucc;
 	n->last_ctr = ctr;
 	assert_true(ctr < HS_COUNTER_LIMIT);
 	if ((r = db_hs_fresh(n->db, peer, ctr, err)) < 0)
