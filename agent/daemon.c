@@ -161,6 +161,7 @@ fingerprint(const uint8_t *key, char fp[17])
 static void conn_flush(struct conn *);
 static void conn_close(struct conn *, const char *);
 static void write_status(struct agent *, uint64_t);
+static bool connected_to(struct agent *, const uint8_t *);
 
 static void
 close_cb(uv_handle_t *h)
@@ -223,10 +224,13 @@ conn_close(struct conn *c, const char *why)
 	}
 	/*
 	 * A peer that dialed us and was then turned away (another protocol
-	 * version, a bad commit) is shown in status too, not only logged.
+	 * version, a bad commit) is shown in status too, not only logged;
+	 * but not over the row of a live session with the same key: a
+	 * refused message 1 may be a replay of that peer's, from anyone.
 	 */
 	if (d == NULL && c->s != NULL && session_peer(c->s) != NULL &&
-	    session_error(c->s)[0] != '\0') {
+	    session_error(c->s)[0] != '\0' &&
+	    !connected_to(c->ag, session_peer(c->s))) {
 		struct peer_status ps;
 		char err[STORE_ERRLEN];
 
