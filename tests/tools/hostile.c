@@ -2,14 +2,15 @@
  * hostile.c: test tool — a member that completes the handshake honestly,
  * then sends one hostile frame, and reports whether the agent hung up.
  *
- *     hostile DATA_DIR PORT CASE
+ *     hostile DATA_DIR PORT PEER_ID CASE
  *
  * CASE: huge-array, huge-map, deep, trailing, ext, bad-type, oversize,
  * garbage, version (a HELLO of session protocol 1, as an older hamroh
  * sends it), stranger (random bytes
  * instead of message 1: the agent must close having sent nothing at all),
- * replay (a genuine message 1 recorded in FILE by "record FILE" is sent
- * again: the agent must answer nothing), old-version (message 1 of
+ * replay (the genuine message 1 in ./msg1.rec, kept there by "record" or
+ * cut from a recording of the wire, is sent again: the agent must answer
+ * nothing), old-version (message 1 of
  * handshake version 1: the agent must answer message 2 with its own
  * version, then close without a byte more).
  * Exit 0 when the agent closed the connection within 10 s, 1 when it did
