@@ -199,7 +199,8 @@ pstat_cb(void *arg, const struct peer_status *ps)
 	char hex[2 * COMMIT_KEY_LEN + 1], sync[32], retry[64];
 	char name[512], addr[512], error[2048];
 	const char *state = ps->state;
-	bool stale = x->now - ps->updated > STATUS_STALE_MS;
+	/* (The agent may have written the row since ${now} was read.) */
+	bool stale = ps->updated + STATUS_STALE_MS < x->now;
 
 	hex_encode(ps->key, COMMIT_KEY_LEN, hex);
 	if (stale)

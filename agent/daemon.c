@@ -91,6 +91,7 @@ struct conn {
 	 * what it sends goes to m1, which holds message 1 and mac1 only.
 	 */
 	bool		preauth;
+	bool		over_budget;	/* Refused at message 1: no fds. */
 	uint8_t		net[PREAUTH_KEY_LEN];
 	uint8_t		m1[SESSION_MSG1_LEN];
 	size_t		m1len;
@@ -127,11 +128,15 @@ struct agent {
 	struct rate	rate[RATE_SLOTS];
 	/*
 	 * Connections before authentication, and the descriptors left for
-	 * peers (preauth_limits()): nconns counts every connection open.
+	 * peers (preauth_limits()): nconns counts every connection open;
+	 * those past message 1 are nconns - pre.n, within
+	 * preauth_session_cap() of the npeers dialers we have.
 	 */
 	struct preauth	pre;
-	size_t		nconns, max_conns;
+	size_t		nconns, max_conns, npeers;
+	uint64_t	nofile;
 	uint64_t	pre_dropped, pre_timed_out, pre_refused, pre_logged;
+	uint64_t	budget_refused, budget_logged;
 	int		reserve_fd;	/* Freed when accept() runs out. */
 	struct sockaddr_storage bound;	/* For reopening the listener. */
 	bool		relisten;	/* Listener closed, reopen at: */
@@ -165,6 +170,7 @@ fingerprint(const uint8_t *key, char fp[17])
 static void conn_flush(struct conn *);
 static void conn_close(struct conn *, const char *);
 static void write_status(struct agent *, uint64_t);
+static bool connected_to(struct agent *, const uint8_t *);
 
 static void
 close_cb(uv_handle_t *h)
@@ -227,10 +233,13 @@ conn_close(struct conn *c, const char *why)
 	}
 	/*
 	 * A peer that dialed us and was then turned away (another protocol
-	 * version, a bad commit) is shown in status too, not only logged.
+	 * version, a bad commit) is shown in status too, not only logged;
+	 * but not over the row of a live session with the same key: a
+	 * refused message 1 may be a replay of that peer's, from anyone.
 	 */
 	if (d == NULL && c->s != NULL && session_peer(c->s) != NULL &&
-	    session_error(c->s)[0] != '\0') {
+	    session_error(c->s)[0] != '\0' && !c->over_budget &&
+	    !connected_to(c->ag, session_peer(c->s))) {
 		struct peer_status ps;
 		char err[STORE_ERRLEN];
 
@@ -408,8 +417,9 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		 */
 		if (session_peer(c->s) != NULL)	/* Name who, if known. */
 			fingerprint(session_peer(c->s), c->fp);
-		LOG_INFO("session", "peer=%s@%s %s", c->fp, c->addr,
-		    session_error(c->s));
+		if (!c->over_budget)	/* Those are counted (budget_log()). */
+			LOG_INFO("session", "peer=%s@%s %s", c->fp, c->addr,
+			    session_error(c->s));
 		c->ending = true;
 		uv_read_stop(st);
 	}
@@ -506,18 +516,55 @@ own_lineage(struct agent *ag)
 	succ_pack(st, ag->nsucc, ag->succ);
 }
 
-/* Responder: is this node a member, and is its message 1 fresh? */
+
+/* Whether ${key} is a peer we dial (the peers table, members' addresses). */
+static bool
+our_peer(struct agent *ag, const uint8_t *key)
+{
+	struct dialer *d;
+
+	for (d = ag->dialers; d != NULL; d = d->next)
+		if (memcmp(d->key, key, 32) == 0)
+			return (true);
+	return (false);
+}
+
+/*
+ * Whether the descriptor budget has room for ${more} connections past
+ * message 1 with a peer we dial (${ours}) or another member.  An inbound
+ * connection is counted from its message 1 on: its own check asks for 0.
+ */
+static bool
+budget_room(struct agent *ag, bool ours, size_t more)
+{
+
+	return (ag->nconns - ag->pre.n + more <= preauth_session_cap(
+	    ag->max_conns, ag->pre.max, ag->npeers, ours));
+}
+
+/* Responder: is this node a member, is there room, is message 1 fresh? */
 static int
 admit(void *arg, const uint8_t *peer, uint64_t ts, const uint8_t *succ,
     size_t nsucc)
 {
-	struct agent *ag = arg;
+	struct conn *c = arg;
+	struct agent *ag = c->ag;
 	char why[STORE_ERRLEN], fp[17];
 
 	fingerprint(peer, fp);
 	if (peer_check(ag->db, peer, succ, nsucc, now_ms(), why,
 	    sizeof(why)) != 0) {
 		LOG_INFO("handshake", "peer=%s refused: %s", fp, why);
+		return (-1);
+	}
+	/*
+	 * Out of descriptors for members' sessions: refused before message
+	 * 2, counted and logged once per PREAUTH_LOG_MS (budget_log()); a
+	 * line or a status row per connection would cost more than it.
+	 */
+	if (!budget_room(ag, our_peer(ag, peer), 0)) {
+		ag->budget_refused++;
+		c->over_budget = true;
 		return (-1);
 	}
 	switch (db_hs_fresh(ag->db, peer, ts, why)) {
@@ -551,7 +598,7 @@ conn_session(struct conn *c)
 	cfg.admit = admit;
 	cfg.succ = ag->succ;
 	cfg.nsucc = ag->nsucc;
-	cfg.arg = ag;
+	cfg.arg = c;
 	cfg.now_ms = c->d != NULL ? c->started : now_ms();
 	cfg.compress = !ag->no_compress;
 	if ((c->s = session_new(&cfg, err)) == NULL) {
@@ -919,8 +966,10 @@ scan_peers(struct agent *ag)
 	if (query_records(ag->db, schema_coll("members"), NULL, NULL, 0,
 	    false, member_addr_cb, ag, err) < 0)
 		LOG_WARN("dialer", "cannot read members: %s", err);
+	ag->npeers = 0;
 	for (pp = &ag->dialers; (d = *pp) != NULL;) {
 		if (!d->mark) {
+			ag->npeers++;
 			pp = &d->next;
 			continue;
 		}
@@ -1215,6 +1264,33 @@ preauth_tick(struct agent *ag, uint64_t now)
 	ag->pre_dropped = ag->pre_timed_out = ag->pre_refused = 0;
 }
 
+/*
+ * Members' sessions refused for the descriptor budget (admit()): one line
+ * per PREAUTH_LOG_MS however many, saying what to raise.
+ */
+static void
+budget_log(struct agent *ag, uint64_t now)
+{
+	size_t ours, others;
+
+	if (ag->budget_refused == 0 || now - ag->budget_logged < PREAUTH_LOG_MS)
+		return;
+	ours = preauth_session_cap(ag->max_conns, ag->pre.max, ag->npeers,
+	    true);
+	others = preauth_session_cap(ag->max_conns, ag->pre.max, ag->npeers,
+	    false);
+	LOG_WARN("listener", "descriptor budget: refused %llu members' "
+	    "sessions since the last such line; holding %zu connections past "
+	    "message 1 of at most %zu (%zu kept for peers this node dials: "
+	    "%zu) and up to %zu before authentication, in %llu file "
+	    "descriptors; raise LimitNOFILE (ulimit -n) to hold more",
+	    (unsigned long long)ag->budget_refused, ag->nconns - ag->pre.n,
+	    ours, ours - others, ag->npeers, ag->pre.max,
+	    (unsigned long long)ag->nofile);
+	ag->budget_logged = now;
+	ag->budget_refused = 0;
+}
+
 static void
 tick_cb(uv_timer_t *t)
 {
@@ -1253,9 +1329,10 @@ tick_cb(uv_timer_t *t)
 	}
 	for (d = ag->dialers; d != NULL; d = d->next)
 		if (d->conn == NULL && !d->resolving && now >= d->next_try &&
-		    !connected_to(ag, d->key))
+		    !connected_to(ag, d->key) && budget_room(ag, true, 1))
 			dial(d);
 	preauth_tick(ag, now);
+	budget_log(ag, now);
 	for (c = ag->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->closing)
@@ -1398,11 +1475,13 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	/*
 	 * Peers' connections may take what descriptors the process has, less
 	 * PREAUTH_FD_RESERVE for our own files; half at most before
-	 * authentication.  One descriptor is set aside for when accept()
-	 * runs out all the same (out_of_fds()).
+	 * authentication, and the rest past message 1, some of those kept
+	 * for the peers we dial (preauth_session_cap()).  One descriptor is
+	 * set aside for when accept() runs out all the same (out_of_fds()).
 	 */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		nofile = (uint64_t)rl.rlim_cur;
+	ag.nofile = nofile;
 	preauth_limits(nofile, &ag.max_conns, &pre_max);
 	preauth_init(&ag.pre, pre_max);
 	ag.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -1433,9 +1512,11 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	fflush(stdout);
 	LOG_INFO("agent", "node '%s' listening on %s", ag.name, bound);
 	LOG_INFO("listener", "up to %zu connections with peers, %zu of them "
-	    "before authentication (%d per /24 or /64), message 1 within %d s",
+	    "before authentication (%d per /24 or /64), message 1 within %d s, "
+	    "%zu past message 1 (members' sessions, handshakes, dials)",
 	    ag.max_conns, ag.pre.max, HS_PREAUTH_PER_NET,
-	    HS_MSG1_TIMEOUT_MS / 1000);
+	    HS_MSG1_TIMEOUT_MS / 1000, preauth_session_cap(ag.max_conns,
+	    ag.pre.max, 0, true));
 
 	uv_timer_init(ag.loop, &ag.tick);
 	ag.tick.data = &ag;

@@ -23,6 +23,16 @@ preauth_limits(uint64_t nofile, size_t *conns, size_t *max)
 	*max = *conns / 2 > HS_PREAUTH_MAX ? HS_PREAUTH_MAX : *conns / 2;
 }
 
+size_t
+preauth_session_cap(size_t conns, size_t pre_max, size_t peers, bool ours)
+{
+	size_t s, kept;
+
+	s = conns > pre_max + 1 ? conns - pre_max : 1;
+	kept = peers < s / 2 ? peers : s / 2;
+	return (ours ? s : s - kept);
+}
+
 void
 preauth_init(struct preauth *t, size_t max)
 {

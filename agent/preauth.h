@@ -62,6 +62,18 @@ struct preauth {
 void preauth_limits(uint64_t, size_t *, size_t *);
 
 /**
+ * preauth_session_cap(conns, max, peers, ours):
+ * Of ${conns} peer connections, ${max} of them kept for connections before
+ * authentication, how many past message 1 (handshakes, sessions, dials)
+ * the agent may hold: all the rest for a peer of its own (${ours}: one it
+ * dials, of which it has ${peers}), and for any other member the rest less
+ * one per such peer, up to half.  So members who dial in cannot take the
+ * descriptors an office needs to reach the peers it was given, and
+ * neither kind can take those of connections before authentication.
+ */
+size_t preauth_session_cap(size_t, size_t, size_t, bool);
+
+/**
  * preauth_init(t, max):
  * An empty table holding at most ${max} connections (1 to HS_PREAUTH_MAX).
  */

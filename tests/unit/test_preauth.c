@@ -290,6 +290,21 @@ test_limits(void **state)
 	preauth_limits(0, &conns, &max);
 	assert_int_equal(conns, 2);
 	assert_int_equal(max, 1);
+	/*
+	 * Past message 1: the rest of the share, 160 under 256; a member
+	 * that is not one of our 3 peers gets 3 fewer, and never takes more
+	 * than half for our peers however many we have.
+	 */
+	preauth_limits(256, &conns, &max);
+	assert_int_equal(preauth_session_cap(conns, max, 3, true), 160);
+	assert_int_equal(preauth_session_cap(conns, max, 3, false), 157);
+	assert_int_equal(preauth_session_cap(conns, max, 0, false), 160);
+	assert_int_equal(preauth_session_cap(conns, max, 1000, false), 80);
+	assert_int_equal(preauth_session_cap(conns, max, 1000, true), 160);
+	/* Whatever the numbers, at least one. */
+	assert_int_equal(preauth_session_cap(2, 1, 5, true), 1);
+	assert_int_equal(preauth_session_cap(2, 1, 5, false), 1);
+	assert_int_equal(preauth_session_cap(0, 0, 0, false), 1);
 	/* The table takes what it is given, within 1..HS_PREAUTH_MAX. */
 	preauth_init(&t, 0);
 	assert_int_equal(t.max, 1);
