@@ -489,6 +489,103 @@ test_commit_larger_than_a_frame(void **state)
 	large_commit(true);
 }
 
+/* One guide at the 1 MiB limit written at ${x}: larger than a frame. */
+static void
+write_big(struct node *x, uint64_t now)
+{
+	const struct coll_def *g = schema_coll("guides");
+	const struct field_def *body = schema_field(g, "body", 4);
+	char err[STORE_ERRLEN], *text;
+	uint8_t id[16];
+	struct val v = { VAL_STR, 0, NULL, 0 };
+	size_t i;
+
+	assert_non_null(text = malloc(body->max_len));
+	for (i = 0; i < body->max_len; i++)
+		text[i] = (char)('a' + (i * 7 + now) % 26);
+	v.s = text;
+	v.len = body->max_len;
+	randombytes_buf(id, sizeof(id));
+	assert_int_equal(db_begin(x->db, now, err), 0);
+	assert_int_equal(db_put(x->db, g, id, body, &v, err), 0);
+	assert_int_equal(db_commit(x->db, err), 0);
+	free(text);
+}
+
+static int
+carry_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct db_counts dc;
+	char err[STORE_ERRLEN];
+
+	memset(&dc, 0, sizeof(dc));
+	assert_int_equal(db_apply(arg, body, len, sig, &dc, err), 0);
+	return (0);
+}
+
+/* Give ${to} every commit ${from} holds, in one transaction. */
+static void
+carry(struct node *from, struct node *to, uint64_t now)
+{
+	char err[STORE_ERRLEN];
+
+	assert_int_equal(db_begin(to->db, now, err), 0);
+	assert_int_equal(db_commits_since(from->db, NULL, carry_cb, to->db,
+	    err), 0);
+	assert_int_equal(db_commit(to->db, err), 0);
+}
+
+/*
+ * Small commits of several origins around commits too large for a frame,
+ * all due in the same pass: a large commit ends the pass (what is in the
+ * batch goes first), so none of the small ones is marked sent without
+ * being sent and no large one displaces another.  One session delivers
+ * every commit, nothing is held for a gap.
+ */
+static void
+test_large_commits_among_small(void **state)
+{
+	struct node a, b, x0, x1, x2, x3;
+	struct node *x[4] = { &x0, &x1, &x2, &x3 };
+	struct db_status sa_, sb_;
+	struct session *sa, *sb;
+	char err[STORE_ERRLEN];
+	size_t i;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	for (i = 0; i < 4; i++)
+		node_open(x[i]);
+	write_big(x[0], 100);			/* Large, then small. */
+	write_records(x[0], 3, 1, 110);
+	write_big(x[1], 200);			/* Large alone. */
+	write_records(x[2], 5, 1, 300);	/* Small alone. */
+	write_records(x[3], 3, 1, 400);	/* Small, large, small. */
+	write_big(x[3], 410);
+	write_records(x[3], 2, 1, 420);
+	for (i = 0; i < 4; i++)
+		carry(x[i], &a, 500);
+	write_records(&a, 4, 2, 600);
+	sa = dial(&a, &b, netkey, 1000);
+	sb = answer(&b, 1000);
+	assert_true(shuttle(sa, sb, 65536, 1000) > 0);
+	assert_int_equal(db_status(a.db, &sa_, err), 0);
+	assert_int_equal(db_status(b.db, &sb_, err), 0);
+	assert_int_equal(sa_.commits, 1 + 3 + 1 + 5 + 6 + 2);
+	assert_int_equal(sb_.held, 0);
+	assert_int_equal(sb_.commits, sa_.commits);
+	assert_int_equal(session_stats(sa)->commits_sent, sa_.commits);
+	assert_same(&a, &b);
+	assert_true(session_idle(sa) && session_idle(sb));
+	session_free(sa);
+	session_free(sb);
+	for (i = 0; i < 4; i++)
+		node_close(x[i]);
+	node_close(&a);
+	node_close(&b);
+}
+
 /*
  * One sync of ${a}'s log to a fresh node, ${ca} and ${cb} saying whether
  * each side offers zstd.  Return the bytes a sent; ${st} gets a's stats.
@@ -1437,6 +1534,7 @@ main(void)
 		cmocka_unit_test(test_strangers_get_nothing),
 		cmocka_unit_test(test_tampered_transport),
 		cmocka_unit_test(test_commit_larger_than_a_frame),
+		cmocka_unit_test(test_large_commits_among_small),
 		cmocka_unit_test(test_zstd_batches),
 		cmocka_unit_test(test_zstd_hostile),
 		cmocka_unit_test(test_batches_follow_the_link),
