@@ -2397,7 +2397,7 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 	sqlite3_stmt *st = NULL;
 	size_t bytes = 0;
 	long n = 0;
-	int rc = SQLITE_DONE;
+	int rc = SQLITE_DONE, r;
 
 	if (sqlite3_prepare_v2(db->h, "SELECT c.body, c.sig, c.seq FROM"
 	    " commits c JOIN origins o ON o.idx = c.origin WHERE o.key = ?"
@@ -2411,10 +2411,17 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 	while (bytes < max_bytes && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bytes += (size_t)sqlite3_column_bytes(st, 0);
 		n++;
-		if (fn(arg, sqlite3_column_blob(st, 0),
+		if ((r = fn(arg, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0),
 		    sqlite3_column_blob(st, 1),
-		    (uint64_t)sqlite3_column_int64(st, 2)))
+		    (uint64_t)sqlite3_column_int64(st, 2))) < 0) {
+			/* Not "nothing more": the caller must not stop quietly. */
+			snprintf(err, STORE_ERRLEN, "reading the commits of an"
+			    " origin failed");
+			sqlite3_finalize(st);
+			return (-1);
+		}
+		if (r > 0)
 			break;
 	}
 	if (bytes < max_bytes && rc != SQLITE_DONE && rc != SQLITE_ROW) {

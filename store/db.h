@@ -139,7 +139,9 @@ int db_commits_since(struct db *, uint64_t (*)(void *, const uint8_t *),
  * Call ${fn}(arg, body, len, sig, seq) for the commits of ${origin} with
  * seq > ${after}, in seq order, stopping once ${max_bytes} of bodies have
  * been passed (at least one commit is, if any exists) or when ${fn}
- * returns non-zero.  Return the number of commits passed, or -1.
+ * returns non-zero.  Return the number of commits passed, or -1 on a
+ * database error or when ${fn} returned < 0 (it failed: ${err} then says
+ * only that, and ${fn} knows why).
  */
 long db_commits_from(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t,
     size_t, int (*)(void *, const uint8_t *, size_t, const uint8_t *,
