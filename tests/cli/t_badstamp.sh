@@ -7,13 +7,7 @@ T=$TMPDIR
 FORGE=$HAMROH_BUILD/tools/forge
 [ -x "$FORGE" ] || die "no forge tool at $FORGE ('make unit' builds it)"
 
-seq_of() {
-	on "$1" vector | awk -v o="$2" '$1 == o { s = $2 } END { print s + 0 }'
-}
-has() {
-	on "$1" export consultations >"$T/has.exp"
-	[ "$(py field "$T/has.exp" "$2" id)" = "$2" ]
-}
+has() { has_consultation "$@"; }
 add() { expect_ok on "$1" add consultations center=Khorog status=open outcome="$2"; }
 
 mknode X Khorog
