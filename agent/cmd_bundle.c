@@ -192,6 +192,9 @@ bundle_import(struct cli *cli, int argc, char **argv)
 	    "held back for a gap, %llu released from earlier gaps", n,
 	    (unsigned long long)dc.applied, (unsigned long long)dc.duplicate,
 	    (unsigned long long)dc.held, (unsigned long long)dc.released);
+	if (dc.refused > 0)
+		printf("; %llu of them refused as a whole, bad on their own"
+		    " (see 'hamroh audit')", (unsigned long long)dc.refused);
 	if (dc.strangers + dc.dropped > 0)
 		printf("; %llu from nodes no certificate names set aside, %llu"
 		    " such dropped (see 'hamroh status')",

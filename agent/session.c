@@ -1058,12 +1058,18 @@ session_consumed(struct session *s, size_t n)
 		s->out_off = s->out_len = 0;
 }
 
-/* Collecting one COMMITS batch, or one commit too large for a frame. */
+/*
+ * Collecting one COMMITS batch, or one commit too large for a frame: never
+ * both.  A commit marks its origin's sent seq only once it is in the
+ * batch that goes out.
+ */
 struct batch {
 	struct session	*s;
 	struct pv	*p;
 	msgpack_sbuffer	sb;
 	size_t		n, bytes, payload;
+	bool		full;		/* Nothing more goes in this one. */
+	const char	*why;		/* What made batch_cb() fail. */
 	uint8_t		*big, big_sig[MSG_SIG_LEN];
 	size_t		big_len;
 };
@@ -1079,12 +1085,19 @@ batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 {
 	struct batch *b = arg;
 
-	/* Too large for any frame: alone, in PARTs. */
+	/*
+	 * Too large for any frame: alone, in PARTs, and it ends the pass.
+	 * When commits are in the batch already, they go first, and the
+	 * next pass starts with this one.
+	 */
 	if (len + BATCH_OVERHEAD > FRAME_MAX_LEN) {
+		b->full = true;
 		if (b->n > 0)
 			return (1);
-		if ((b->big = malloc(len)) == NULL)
+		if ((b->big = malloc(len)) == NULL) {
+			b->why = "out of memory";
 			return (-1);
+		}
 		memcpy(b->big, body, len);
 		memcpy(b->big_sig, sig, MSG_SIG_LEN);
 		b->big_len = len;
@@ -1094,8 +1107,10 @@ batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 	/* Leave room for the framing of the whole message. */
 	if (b->n > 0 && b->bytes + len + BATCH_OVERHEAD > FRAME_MAX_LEN)
 		return (1);
-	if (msg_commits_add(&b->sb, body, len, sig))
+	if (msg_commits_add(&b->sb, body, len, sig)) {
+		b->why = "out of memory";
 		return (-1);
+	}
 	b->n++;
 	b->payload += len + MSG_SIG_LEN;
 	b->bytes += len + BATCH_OVERHEAD;
@@ -1103,13 +1118,56 @@ batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 	return (0);
 }
 
+/* Queue the COMMITS message of ${b}: one batch. */
+static int
+send_commits(struct session *s, const struct batch *b)
+{
+	msgpack_sbuffer msg;
+	int r;
+
+	msgpack_sbuffer_init(&msg);
+	if (msg_commits_begin(&msg, b->n) ||
+	    msgpack_sbuffer_write(&msg, b->sb.data, b->sb.size))
+		r = fail(s, "out of memory", 0);
+	else
+		r = queue_batch(s, &msg);
+	msgpack_sbuffer_destroy(&msg);
+	s->st.commits_sent += b->n;
+	s->st.commit_bytes_out += b->payload;
+	s->st.batches_sent++;
+	return (r);
+}
+
+/* Queue the large commit of ${b} as PARTs: one batch. */
+static int
+send_parts(struct session *s, const struct batch *b)
+{
+	msgpack_sbuffer msg;
+	size_t off, k;
+	int r = 0;
+
+	for (off = 0; r == 0 && off < b->big_len; off += k) {
+		k = b->big_len - off < PART_BYTES ? b->big_len - off :
+		    PART_BYTES;
+		msgpack_sbuffer_init(&msg);
+		r = msg_part(&msg, b->big_len, off, b->big + off, k,
+		    b->big_sig) ? fail(s, "out of memory", 0) :
+		    queue_batch(s, &msg);
+		msgpack_sbuffer_destroy(&msg);
+	}
+	s->st.commits_sent++;
+	s->st.commit_bytes_out += b->big_len + MSG_SIG_LEN;
+	s->st.batches_sent++;
+	return (r);
+}
+
 int
 session_pump(struct session *s)
 {
-	msgpack_sbuffer msg;
 	struct batch b;
-	char err[STORE_ERRLEN];
+	char err[STORE_ERRLEN], msg[SESSION_ERRLEN];
 	size_t i;
+	bool found;
 	int r = 0;
 
 	/* Not before the peer's whole vector, nor in the middle of one. */
@@ -1126,52 +1184,30 @@ session_pump(struct session *s)
 		b.s = s;
 		msgpack_sbuffer_init(&b.sb);
 		s->sent_at[s->st.batches_sent % SESSION_WINDOW] = s->now_ms;
-		for (i = 0; i < s->npv && b.bytes < s->batch_limit; i++) {
+		for (i = 0; i < s->npv && b.bytes < s->batch_limit &&
+		    !b.full; i++) {
 			b.p = &s->pv[i];
 			if (b.p->ours <= b.p->sent)
 				continue;
+			err[0] = '\0';
 			if (db_commits_from(s->db, b.p->key, b.p->sent,
 			    s->batch_limit - b.bytes, batch_cb, &b,
 			    err) < 0) {
-				r = fail(s, err, 0);
+				snprintf(msg, sizeof(msg), "cannot read the "
+				    "commits to send: %s", b.why != NULL ?
+				    b.why : err);
+				r = fail(s, msg, 0);
 				break;
 			}
 		}
-		if (r == 0 && b.big != NULL) {
-			size_t off, k;
-
-			for (off = 0; r == 0 && off < b.big_len; off += k) {
-				k = b.big_len - off < PART_BYTES ?
-				    b.big_len - off : PART_BYTES;
-				msgpack_sbuffer_init(&msg);
-				r = msg_part(&msg, b.big_len, off, b.big + off,
-				    k, b.big_sig) ? fail(s, "out of memory", 0) :
-				    queue_batch(s, &msg);
-				msgpack_sbuffer_destroy(&msg);
-			}
-			free(b.big);
-			b.big = NULL;
-			s->st.commits_sent++;
-			s->st.commit_bytes_out += b.big_len + MSG_SIG_LEN;
-			s->st.batches_sent++;
-			msgpack_sbuffer_destroy(&b.sb);
-			continue;
-		}
-		if (r == 0 && b.n > 0) {
-			msgpack_sbuffer_init(&msg);
-			if (msg_commits_begin(&msg, b.n) ||
-			    msgpack_sbuffer_write(&msg, b.sb.data, b.sb.size))
-				r = fail(s, "out of memory", 0);
-			else
-				r = queue_batch(s, &msg);
-			msgpack_sbuffer_destroy(&msg);
-			s->st.commits_sent += b.n;
-			s->st.commit_bytes_out += b.payload;
-			s->st.batches_sent++;
-		}
+		found = b.n > 0 || b.big != NULL;
+		if (r == 0 && b.n > 0)
+			r = send_commits(s, &b);
+		else if (r == 0 && b.big != NULL)
+			r = send_parts(s, &b);
 		free(b.big);
 		msgpack_sbuffer_destroy(&b.sb);
-		if (b.n == 0) {
+		if (r == 0 && !found) {
 			s->quiet = true;	/* Until something changes. */
 			break;
 		}

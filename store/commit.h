@@ -61,6 +61,14 @@ struct rchange {
 	struct fchange	*f;
 };
 
+/*
+ * A commit bad on its own, though validly signed: its origin's fault, not
+ * its sender's.  It is stored and relayed like any; none of its changes
+ * count (store/judge.c).  Stamped no later than an earlier commit of its
+ * origin:
+ */
+#define COMMIT_REFUSED_CLOCK	1
+
 struct commit {
 	uint8_t		origin[COMMIT_KEY_LEN];
 	uint64_t	seq;
@@ -68,6 +76,11 @@ struct commit {
 	uint8_t		prev[COMMIT_HASH_LEN];
 	size_t		nrec;
 	struct rchange	*rec;
+	/*
+	 * Not in the body: COMMIT_REFUSED_* when the store refuses the
+	 * commit as a whole (0 from commit_decode()).
+	 */
+	unsigned	refused;
 	/* Private: storage of a decoded commit. */
 	msgpack_zone	*zone;
 	void		*mem;

@@ -24,7 +24,7 @@
 #include "store/merge.h"
 #include "store/trust.h"
 
-#define SCHEMA_VERSION	8
+#define SCHEMA_VERSION	9
 #define BUSY_MS		10000
 
 /* Storage for buffered values: freed all at once when a commit is sealed. */
@@ -184,6 +184,20 @@ layout_sync(struct db *db, char err[STORE_ERRLEN])
 	return (db_meta_set(db, "layout", layout, err));
 }
 
+/* Has ${table} a column ${col}?  (Migrations may run again.) */
+static bool
+has_column(struct db *db, const char *table, const char *col)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+	bool yes;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", col, table);
+	yes = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return (yes);
+}
+
 static int
 migrate(struct db *db, char err[STORE_ERRLEN])
 {
@@ -282,6 +296,14 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	 */
 	if (v < 8 && db_exec(db, "DELETE FROM hs_seen;", err))
 		goto fail;
+	/*
+	 * 9: a commit refused as a whole (COMMIT_REFUSED_*) is stored, and
+	 * its verdict with it, for replays.  No earlier version stored one.
+	 */
+	if (v < 9 && !has_column(db, "commits", "refused") && db_exec(db,
+	    "ALTER TABLE commits ADD COLUMN refused INTEGER NOT NULL"
+	    " DEFAULT 0;", err))
+		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
 		goto fail;
@@ -324,8 +346,14 @@ load_origins(struct db *db, char err[STORE_ERRLEN])
 	if (db->oindex != NULL)
 		memset(db->oindex, 0, db->noindex * sizeof(*db->oindex));
 	db->q_bytes = db->q_origins = -1;
+	/*
+	 * The stamp to beat is the newest of a commit not refused for its
+	 * stamp: the highest of all, as those refused are no later.
+	 */
 	if (sqlite3_prepare_v2(db->h,
-	    "SELECT o.idx, o.key, c.seq, c.hlc, c.hash FROM origins o"
+	    "SELECT o.idx, o.key, c.seq, (SELECT hlc FROM commits WHERE"
+	    " origin = o.idx AND refused = 0 ORDER BY seq DESC LIMIT 1),"
+	    " c.hash FROM origins o"
 	    " LEFT JOIN commits c ON c.origin = o.idx AND c.seq ="
 	    " (SELECT max(seq) FROM commits WHERE origin = o.idx)"
 	    " ORDER BY o.idx", -1, &st, NULL) != SQLITE_OK)
@@ -1029,7 +1057,8 @@ insert_commit(struct db *db, uint32_t oidx, const struct commit *cm,
 	int rc;
 
 	if (db_prep(db, &db->s_ins_commit, "INSERT INTO commits(origin, seq,"
-	    " hlc, hash, body, sig) VALUES(?, ?, ?, ?, ?, ?)", err))
+	    " hlc, hash, body, sig, refused) VALUES(?, ?, ?, ?, ?, ?, ?)",
+	    err))
 		return (-1);
 	st = db->s_ins_commit;
 	sqlite3_bind_int64(st, 1, oidx);
@@ -1038,6 +1067,7 @@ insert_commit(struct db *db, uint32_t oidx, const struct commit *cm,
 	sqlite3_bind_blob(st, 4, hash, COMMIT_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, (int)cm->refused);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -1054,7 +1084,9 @@ advance(struct db *db, uint32_t oidx, const struct commit *cm,
 	struct orig *o = &db->orig[oidx];
 
 	o->seq = cm->seq;
-	o->hlc = cm->hlc;
+	/* The stamp to beat stays the highest: a refused one is lower. */
+	if (!cm->refused)
+		o->hlc = cm->hlc;
 	memcpy(o->hash, hash, COMMIT_HASH_LEN);
 }
 
@@ -2045,26 +2077,35 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 		ret = 0;
 		goto done;
 	}
-	if (o->seq > 0 && cm.hlc <= o->hlc) {
-		snprintf(err, STORE_ERRLEN, "commit %llu does not advance its"
-		    " origin's clock", (unsigned long long)cm.seq);
-		ret = DB_EINVALID;
-		goto done;
-	}
+	/*
+	 * Stamps go up per origin.  One that does not is its origin's
+	 * fault, not its sender's (a relay passes it on, or it comes out
+	 * of a gap long after): it is bad on its own and refused on its
+	 * own.  Stored and relayed like any, so the log stays gap-free and
+	 * every node decides alike; none of its changes count, and they
+	 * are kept as refused (store/judge.c).
+	 */
+	if (o->seq > 0 && cm.hlc <= o->hlc)
+		cm.refused = COMMIT_REFUSED_CLOCK;
 	nref = db->nrefusals;
 	if (insert_commit(db, oidx, &cm, hash, body, len, sig, err) ||
-	    judge_apply_commit(db, &db->live, &cm, oidx, err) ||
-	    clock_seen(db, &cm, err))
+	    judge_apply_commit(db, &db->live, &cm, oidx, err))
 		goto done;
-	if (db->nrefusals == nref) {
-		clock_follow(db, cm.hlc);
-		if (clock_reports(db, &cm, err))
+	if (cm.refused) {
+		res->refused++;
+	} else {
+		if (clock_seen(db, &cm, err))
 			goto done;
+		if (db->nrefusals == nref) {
+			clock_follow(db, cm.hlc);
+			if (clock_reports(db, &cm, err))
+				goto done;
+		}
+		/* A certificate may name origins set aside. */
+		if (db->q_origins != 0 && has_members(&cm))
+			db->q_release = true;
 	}
 	advance(db, oidx, &cm, hash);
-	/* A certificate may name origins whose commits were set aside. */
-	if (db->q_origins != 0 && has_members(&cm))
-		db->q_release = true;
 	res->applied++;
 	*oidx_out = oidx;
 	*seq_out = cm.seq;
@@ -2136,6 +2177,7 @@ release_origin(struct db *db, const uint8_t *key, struct db_counts *res,
 		res->released += dc.applied + dc.released;
 		res->held += dc.held;
 		res->fork += dc.fork;
+		res->refused += dc.refused;
 	}
 	ret = 0;
 	goto fail;
@@ -2419,7 +2461,7 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 	sqlite3_stmt *st = NULL;
 	size_t bytes = 0;
 	long n = 0;
-	int rc = SQLITE_DONE;
+	int rc = SQLITE_DONE, r;
 
 	if (sqlite3_prepare_v2(db->h, "SELECT c.body, c.sig, c.seq FROM"
 	    " commits c JOIN origins o ON o.idx = c.origin WHERE o.key = ?"
@@ -2433,10 +2475,17 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 	while (bytes < max_bytes && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bytes += (size_t)sqlite3_column_bytes(st, 0);
 		n++;
-		if (fn(arg, sqlite3_column_blob(st, 0),
+		if ((r = fn(arg, sqlite3_column_blob(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0),
 		    sqlite3_column_blob(st, 1),
-		    (uint64_t)sqlite3_column_int64(st, 2)))
+		    (uint64_t)sqlite3_column_int64(st, 2))) < 0) {
+			/* Not "nothing more": the caller must not stop quietly. */
+			snprintf(err, STORE_ERRLEN, "reading the commits of an"
+			    " origin failed");
+			sqlite3_finalize(st);
+			return (-1);
+		}
+		if (r > 0)
 			break;
 	}
 	if (bytes < max_bytes && rc != SQLITE_DONE && rc != SQLITE_ROW) {
@@ -2452,10 +2501,22 @@ db_rebuild(struct db *db, char err[STORE_ERRLEN])
 {
 	const struct coll_def *c;
 	struct tgt t = TGT("main");
-	char sql[128];
+	char sql[384];
 
 	if (db_begin(db, 0, err))
 		return (-1);
+	/*
+	 * The verdicts on stamps, found again from the log: each commit
+	 * stamped no later than one before it of its origin.
+	 */
+	snprintf(sql, sizeof(sql), "UPDATE commits SET refused = CASE refused"
+	    " WHEN 0 THEN %d ELSE 0 END WHERE n IN (SELECT n FROM (SELECT n,"
+	    " refused, hlc <= coalesce(max(hlc) OVER (PARTITION BY origin"
+	    " ORDER BY seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),"
+	    " -1) AS back FROM commits) WHERE back != (refused = %d))",
+	    COMMIT_REFUSED_CLOCK, COMMIT_REFUSED_CLOCK);
+	if (db_exec(db, sql, err) || load_origins(db, err))
+		goto fail;
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "DELETE FROM main.c_%s", c->name);
 		if (db_exec(db, sql, err))
@@ -2506,10 +2567,11 @@ verify_log(struct db *db, FILE *out, char err[STORE_ERRLEN])
 	uint64_t seq = 0, hlc = 0;
 	size_t len;
 	long bad = 0;
+	bool back;
 	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "SELECT c.origin, c.seq, c.hlc, c.hash,"
-	    " c.body, c.sig, o.key FROM commits c JOIN origins o"
+	    " c.body, c.sig, o.key, c.refused FROM commits c JOIN origins o"
 	    " ON o.idx = c.origin ORDER BY c.origin, c.seq", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		db_errf(err, "read commits", db->h);
@@ -2556,14 +2618,24 @@ verify_log(struct db *db, FILE *out, char err[STORE_ERRLEN])
 		if (sqlite3_column_bytes(st, 3) != COMMIT_HASH_LEN ||
 		    memcmp(sqlite3_column_blob(st, 3), hash,
 		    COMMIT_HASH_LEN) != 0 || (uint64_t)sqlite3_column_int64(st,
-		    2) != cm.hlc || (seq > 0 && cm.hlc <= hlc)) {
+		    2) != cm.hlc) {
 			fprintf(out, "origin %s seq %llu: stored hash or clock"
 			    " does not match the body\n", k,
 			    (unsigned long long)cm.seq);
 			bad++;
 		}
+		/* Refused for its stamp exactly when it does not go up. */
+		back = seq > 0 && cm.hlc <= hlc;
+		if (back != (sqlite3_column_int(st, 7) ==
+		    COMMIT_REFUSED_CLOCK)) {
+			fprintf(out, "origin %s seq %llu: stored verdict on its"
+			    " stamp does not match the log; run 'hamroh"
+			    " rebuild'\n", k, (unsigned long long)cm.seq);
+			bad++;
+		}
 		seq = cm.seq;
-		hlc = cm.hlc;
+		if (!back)
+			hlc = cm.hlc;
 		memcpy(prev, hash, COMMIT_HASH_LEN);
 		commit_fini(&cm);
 	}

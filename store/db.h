@@ -31,6 +31,8 @@ struct db_counts {
 	uint64_t	applied, duplicate, held, fork, released;
 	uint64_t	strangers;	/* Set aside: origin never certified. */
 	uint64_t	dropped;	/* A stranger's, past the caps. */
+	uint64_t	refused;	/* Of those applied: stored, but refused
+					   as a whole (COMMIT_REFUSED_*). */
 };
 
 /**
@@ -103,9 +105,11 @@ int db_max_pages(struct db *, uint64_t, char[STORE_ERRLEN]);
  * Verify and apply one foreign commit (inside db_begin()), then any held
  * commits it unblocks (counted in ${res}->released).  Return 0 with the
  * outcome in ${res}; or, with ${err} filled, DB_EINVALID if the commit is
- * invalid (bad signature, malformed: the sender's fault), DB_ESTORE if
- * it could not be stored (disk full, I/O error, out of memory: ours, and
- * the same commit may well apply later).
+ * invalid (bad signature, malformed: the sender's fault, as no node
+ * stores and relays such a commit), DB_ESTORE if it could not be stored
+ * (disk full, I/O error, out of memory: ours, and the same commit may
+ * well apply later).  A validly signed commit bad on its own is its
+ * origin's fault: stored, refused as a whole (${res}->refused), 0.
  */
 #define DB_EINVALID	(-1)
 #define DB_ESTORE	(-2)
@@ -142,7 +146,9 @@ int db_commits_since(struct db *, uint64_t (*)(void *, const uint8_t *),
  * Call ${fn}(arg, body, len, sig, seq) for the commits of ${origin} with
  * seq > ${after}, in seq order, stopping once ${max_bytes} of bodies have
  * been passed (at least one commit is, if any exists) or when ${fn}
- * returns non-zero.  Return the number of commits passed, or -1.
+ * returns non-zero.  Return the number of commits passed, or -1 on a
+ * database error or when ${fn} returned < 0 (it failed: ${err} then says
+ * only that, and ${fn} knows why).
  */
 long db_commits_from(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t,
     size_t, int (*)(void *, const uint8_t *, size_t, const uint8_t *,

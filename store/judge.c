@@ -214,6 +214,22 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	return (0);
 }
 
+/* Why commit ${cm}, refused as a whole, is. */
+static const char *
+refused_why(const struct commit *cm)
+{
+
+	switch (cm->refused) {
+	case COMMIT_REFUSED_CLOCK:
+		return ("its commit is stamped no later than an earlier"
+		    " commit of the same node (its clock went back, or its"
+		    " software is broken): none of that commit's changes"
+		    " count");
+	default:
+		return ("its commit is refused as a whole");
+	}
+}
+
 /* Apply the changes of one record of commit ${cm} of origin ${oidx}. */
 static int
 apply_rec(struct db *db, struct tgt *t, const struct commit *cm,
@@ -225,6 +241,10 @@ apply_rec(struct db *db, struct tgt *t, const struct commit *cm,
 	/* A collection from a newer version: kept in the log only. */
 	if ((c = rc_coll(rc)) == NULL)
 		return (0);
+	/* Bad on its own: every change is refused, whoever made it. */
+	if (cm->refused)
+		return (refuse(db, t, c, rc->id, oidx, cm->seq, cm->hlc,
+		    refused_why(cm), err));
 	if (db_load_rec(db, t, c, rc->id, &rs, err))
 		return (-1);
 	return (judge_rec(db, t, c, rc, oidx, cm->seq, cm->hlc, &rs, err));
@@ -237,12 +257,13 @@ read_commit(struct db *db, uint32_t oidx, uint64_t seq, struct commit *cm,
 {
 	sqlite3_stmt *st;
 	const char *why;
+	unsigned refused;
 	size_t len;
 	int rc;
 
 	*body = NULL;
-	if (sqlite3_prepare_v2(db->h, "SELECT body FROM main.commits WHERE"
-	    " origin = ? AND seq = ?", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->h, "SELECT body, refused FROM main.commits"
+	    " WHERE origin = ? AND seq = ?", -1, &st, NULL) != SQLITE_OK) {
 		db_errf(err, "read a commit", db->h);
 		return (-1);
 	}
@@ -263,6 +284,7 @@ read_commit(struct db *db, uint32_t oidx, uint64_t seq, struct commit *cm,
 	}
 	if (len > 0)
 		memcpy(*body, sqlite3_column_blob(st, 0), len);
+	refused = (unsigned)sqlite3_column_int(st, 1);
 	sqlite3_finalize(st);
 	if (commit_decode(*body, len, cm, &why)) {
 		free(*body);
@@ -271,6 +293,7 @@ read_commit(struct db *db, uint32_t oidx, uint64_t seq, struct commit *cm,
 		    "restore a backup", why);
 		return (-1);
 	}
+	cm->refused = refused;
 	return (0);
 }
 
@@ -646,8 +669,9 @@ judge_apply_commit(struct db *db, struct tgt *t, const struct commit *cm,
 {
 	size_t i;
 
-	if (t == &db->live && !db->settling && judge_note_facts(db, cm, oidx,
-	    err))
+	/* A commit refused as a whole carries no fact either. */
+	if (!cm->refused && t == &db->live && !db->settling &&
+	    judge_note_facts(db, cm, oidx, err))
 		return (-1);
 	for (i = 0; i < cm->nrec; i++)
 		if (apply_rec(db, t, cm, &cm->rec[i], oidx, err))
@@ -679,9 +703,10 @@ each_commit(struct db *db, const struct rid *only, size_t nonly,
 	uint32_t oidx;
 	int rc;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT c.origin, c.body, c.hlc FROM"
-	    " main.commits c JOIN main.origins o ON o.idx = c.origin"
-	    " ORDER BY c.hlc, o.key", -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db->h, "SELECT c.origin, c.body, c.hlc,"
+	    " c.refused FROM main.commits c JOIN main.origins o ON"
+	    " o.idx = c.origin ORDER BY c.hlc, o.key", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		db_errf(err, "read commits", db->h);
 		return (-1);
 	}
@@ -711,6 +736,7 @@ each_commit(struct db *db, const struct rid *only, size_t nonly,
 			sqlite3_finalize(st);
 			return (-1);
 		}
+		cm.refused = (unsigned)sqlite3_column_int(st, 3);
 		rc = fn(db, arg, &cm, oidx, err);
 		commit_fini(&cm);
 		if (rc) {
@@ -734,7 +760,7 @@ facts_of(struct db *db, void *arg, struct commit *cm, uint32_t oidx,
 
 	(void)arg;
 	(void)oidx;
-	for (i = 0; i < cm->nrec; i++)
+	for (i = 0; i < cm->nrec && !cm->refused; i++)
 		if (trust_note(db->trust, cm->origin, cm->seq, &cm->rec[i],
 		    true, NULL, NULL, err, STORE_ERRLEN) < 0)
 			return (-1);

@@ -143,6 +143,19 @@ lines() {
 	wc -l <"$1" | tr -d ' '
 }
 
+# seq_of NODE ORIGIN: ORIGIN's seq in NODE's vector (0 if absent).
+seq_of() {
+	local v
+	v=$(on "$1" vector) || die "vector on $1 failed"
+	echo "$v" | awk -v o="$2" '$1 == o { s = $2 } END { print s + 0 }'
+}
+
+# has_consultation NODE ID: the consultation is in NODE's export.
+has_consultation() {
+	on "$1" export consultations >"$TMPDIR/.has.exp"
+	[ "$(py field "$TMPDIR/.has.exp" "$2" id)" = "$2" ]
+}
+
 # status_field NODE KEY: one key of `status --json`.
 status_field() {
 	on "$1" status --json | py get "$2"

@@ -4,13 +4,6 @@
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 
-# seq_of NODE ORIGIN: ORIGIN's seq in NODE's vector (0 if absent).
-seq_of() {
-	local v
-	v=$(on "$1" vector) || die "vector on $1 failed"
-	echo "$v" | awk -v o="$2" '$1 == o { s = $2 } END { print s + 0 }'
-}
-
 # lenient_import NODE FILE: bundle import that may exit 0 or 1; a failure must
 # still be one clean error line.
 lenient_import() {
@@ -23,11 +16,7 @@ lenient_import() {
 	esac
 }
 
-# has NODE ID: the record is in NODE's export.
-has() {
-	on "$1" export consultations >"$T/has.exp"
-	[ "$(py field "$T/has.exp" "$2" id)" = "$2" ]
-}
+has() { has_consultation "$@"; }
 
 add() { expect_ok on "$1" add consultations center=Khorog status=open summary="$2"; }
 

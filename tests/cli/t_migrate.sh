@@ -24,7 +24,7 @@ EOF
 on A export >"$T/after"
 assert_same_file "$T/after" "$T/before" "export after migrating from version 1"
 ver=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$T/A/hamroh.db")
-assert_eq "$ver" 8 "schema version after open"
+assert_eq "$ver" 9 "schema version after open"
 expect_ok on A verify >/dev/null
 
 # A database from a newer hamroh is refused, untouched.

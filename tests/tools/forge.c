@@ -4,13 +4,17 @@
  * with the node's own key like any commit of that node.
  *
  *     forge DIR COLLECTION ID_HEX FIELD=VALUE [FIELD=VALUE...] [--bundle FILE]
+ *         [--stamp-back]
  *
  * Values are parsed as the field's kind says (int, bool, else text; an
  * empty value clears the field) and checked against the schema, but never
  * sealed: forge confidential fields only to test exactly that.  db_flush()
  * takes the seen heads from the record's current state, so an edit of an
  * existing record looks like a real edit.  With --bundle, FILE then holds
- * exactly the new commit.  Prints the new commit's seq.  Exit 0 on
+ * exactly the new commit.  With --stamp-back, the commit is stamped one
+ * below the node's previous commit, as a node whose clock went back and
+ * that ignores its own log would sign it; the node stores it as any node
+ * does (refused as a whole).  Prints the new commit's seq.  Exit 0 on
  * success, 1 on failure, 2 on a usage error (one line on stderr); a data
  * dir that cannot be opened fails as the CLI does ("hamroh: ...", 2).
  */
@@ -25,6 +29,7 @@
 
 #include "agent/bundle.h"
 #include "agent/cli.h"
+#include "store/commit.h"
 #include "store/db.h"
 #include "store/schema.h"
 
@@ -79,6 +84,88 @@ add_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 	return (bundle_w_add(x->w, body, len, sig));
 }
 
+/* A commit of this node read back: body, signature, stamp. */
+struct got {
+	msgpack_sbuffer	sb;
+	uint8_t		sig[COMMIT_SIG_LEN];
+	long		n;
+};
+
+static int
+got_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
+    uint64_t seq)
+{
+	struct got *g = arg;
+
+	(void)seq;
+	msgpack_sbuffer_clear(&g->sb);
+	if (msgpack_sbuffer_write(&g->sb, (const char *)body, len))
+		return (-1);
+	memcpy(g->sig, sig, COMMIT_SIG_LEN);
+	g->n++;
+	return (1);
+}
+
+/* Decode this node's commit ${seq} (in ${g}) into ${cm}. */
+static void
+read_own(struct db *db, uint64_t seq, struct got *g, struct commit *cm)
+{
+	char err[STORE_ERRLEN] = "";
+	const char *why;
+
+	g->n = 0;
+	if (db_commits_from(db, db_node_key(db), seq - 1, 1, got_cb, g,
+	    err) < 0 || g->n != 1)
+		die(1, "cannot read back commit %llu: %s",
+		    (unsigned long long)seq, err[0] ? err : "not found");
+	if (commit_decode((const uint8_t *)g->sb.data, g->sb.size, cm, &why))
+		die(1, "commit %llu: %s", (unsigned long long)seq, why);
+}
+
+/*
+ * Replace this node's commit ${seq}, made in the open transaction, by the
+ * same stamped one below commit ${seq} - 1, signed again; stored as a
+ * peer's commit would be.
+ */
+static void
+stamp_back(struct db *db, uint64_t seq)
+{
+	struct got prev, cur;
+	struct commit pc, cm;
+	struct db_counts dc;
+	msgpack_sbuffer sb;
+	uint8_t sk[COMMIT_SK_LEN], hash[COMMIT_HASH_LEN], sig[COMMIT_SIG_LEN];
+	char err[STORE_ERRLEN];
+
+	if (seq < 2) {
+		db_rollback(db);
+		die(2, "--stamp-back: the node has no earlier commit");
+	}
+	msgpack_sbuffer_init(&prev.sb);
+	msgpack_sbuffer_init(&cur.sb);
+	msgpack_sbuffer_init(&sb);
+	read_own(db, seq - 1, &prev, &pc);
+	read_own(db, seq, &cur, &cm);
+	cm.hlc = pc.hlc - 1;
+	if (commit_encode(&cm, &sb) || db_copy_signer(db, sk))
+		die(1, "out of memory");
+	commit_hash((const uint8_t *)sb.data, sb.size, hash);
+	commit_sign(hash, sk, sig);
+	sodium_memzero(sk, sizeof(sk));
+	commit_fini(&pc);
+	commit_fini(&cm);
+	db_rollback(db);
+	memset(&dc, 0, sizeof(dc));
+	if (db_begin(db, cli_now_ms(), err) || db_apply(db,
+	    (const uint8_t *)sb.data, sb.size, sig, &dc, err) ||
+	    dc.applied != 1)
+		die(1, "cannot store the commit stamped back%s%s",
+		    err[0] ? ": " : "", err);
+	msgpack_sbuffer_destroy(&prev.sb);
+	msgpack_sbuffer_destroy(&cur.sb);
+	msgpack_sbuffer_destroy(&sb);
+}
+
 /* Write the commit of seq ${seq} by this node, alone, to ${f} (${path}). */
 static void
 write_bundle(struct db *db, uint64_t seq, FILE *f, const char *path)
@@ -113,11 +200,14 @@ main(int argc, char **argv)
 	struct db *db;
 	struct own o;
 	FILE *bf = NULL;
+	bool back = false;
 	int i, n;
 
-	/* Take --bundle FILE out of the arguments. */
+	/* Take --bundle FILE and --stamp-back out of the arguments. */
 	for (i = n = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--bundle") != 0)
+		if (strcmp(argv[i], "--stamp-back") == 0)
+			back = true;
+		else if (strcmp(argv[i], "--bundle") != 0)
 			argv[n++] = argv[i];
 		else if (++i < argc && bundle == NULL)
 			bundle = argv[i];
@@ -126,7 +216,7 @@ main(int argc, char **argv)
 	}
 	if (n < 5)
 		die(2, "usage: forge DIR COLLECTION ID_HEX FIELD=VALUE... "
-		    "[--bundle FILE]");
+		    "[--bundle FILE] [--stamp-back]");
 	argc = n;
 	if (sodium_init() < 0)
 		die(1, "sodium_init failed");
@@ -177,6 +267,8 @@ main(int argc, char **argv)
 		db_rollback(db);
 		die(1, "cannot make the commit%s%s", err[0] ? ": " : "", err);
 	}
+	if (back)
+		stamp_back(db, o.seq);
 	if (db_commit(db, err))
 		die(1, "%s", err);
 	if (bf != NULL)

@@ -34,6 +34,7 @@
 #include "protocol/hs.h"
 #include "protocol/limits.h"
 #include "protocol/msg.h"
+#include "store/commit.h"
 #include "store/db.h"
 #include "store/query.h"
 
@@ -558,6 +559,310 @@ test_commit_larger_than_a_frame(void **state)
 	(void)state;
 	large_commit(false);
 	large_commit(true);
+}
+
+/* One guide at the 1 MiB limit written at ${x}: larger than a frame. */
+static void
+write_big(struct node *x, uint64_t now)
+{
+	const struct coll_def *g = schema_coll("guides");
+	const struct field_def *body = schema_field(g, "body", 4);
+	char err[STORE_ERRLEN], *text;
+	uint8_t id[16];
+	struct val v = { VAL_STR, 0, NULL, 0 };
+	size_t i;
+
+	assert_non_null(text = malloc(body->max_len));
+	for (i = 0; i < body->max_len; i++)
+		text[i] = (char)('a' + (i * 7 + now) % 26);
+	v.s = text;
+	v.len = body->max_len;
+	randombytes_buf(id, sizeof(id));
+	assert_int_equal(db_begin(x->db, now, err), 0);
+	assert_int_equal(db_put(x->db, g, id, body, &v, err), 0);
+	assert_int_equal(db_commit(x->db, err), 0);
+	free(text);
+}
+
+static int
+carry_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct db_counts dc;
+	char err[STORE_ERRLEN];
+
+	memset(&dc, 0, sizeof(dc));
+	assert_int_equal(db_apply(arg, body, len, sig, &dc, err), 0);
+	return (0);
+}
+
+/* Give ${to} every commit ${from} holds, in one transaction. */
+static void
+carry(struct node *from, struct node *to, uint64_t now)
+{
+	char err[STORE_ERRLEN];
+
+	assert_int_equal(db_begin(to->db, now, err), 0);
+	assert_int_equal(db_commits_since(from->db, NULL, carry_cb, to->db,
+	    err), 0);
+	assert_int_equal(db_commit(to->db, err), 0);
+}
+
+/*
+ * Small commits of several origins around commits too large for a frame,
+ * all due in the same pass: a large commit ends the pass (what is in the
+ * batch goes first), so none of the small ones is marked sent without
+ * being sent and no large one displaces another.  One session delivers
+ * every commit, nothing is held for a gap.
+ */
+static void
+test_large_commits_among_small(void **state)
+{
+	struct node a, b, x0, x1, x2, x3;
+	struct node *x[4] = { &x0, &x1, &x2, &x3 };
+	struct db_status sa_, sb_;
+	struct session *sa, *sb;
+	char err[STORE_ERRLEN];
+	size_t i;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	for (i = 0; i < 4; i++)
+		node_open(x[i]);
+	write_big(x[0], 100);			/* Large, then small. */
+	write_records(x[0], 3, 1, 110);
+	write_big(x[1], 200);			/* Large alone. */
+	write_records(x[2], 5, 1, 300);	/* Small alone. */
+	write_records(x[3], 3, 1, 400);	/* Small, large, small. */
+	write_big(x[3], 410);
+	write_records(x[3], 2, 1, 420);
+	for (i = 0; i < 4; i++)
+		carry(x[i], &a, 500);
+	write_records(&a, 4, 2, 600);
+	sa = dial(&a, &b, netkey, 1000);
+	sb = answer(&b, 1000);
+	assert_true(shuttle(sa, sb, 65536, 1000) > 0);
+	assert_int_equal(db_status(a.db, &sa_, err), 0);
+	assert_int_equal(db_status(b.db, &sb_, err), 0);
+	assert_int_equal(sa_.commits, 1 + 3 + 1 + 5 + 6 + 2);
+	assert_int_equal(sb_.held, 0);
+	assert_int_equal(sb_.commits, sa_.commits);
+	assert_int_equal(session_stats(sa)->commits_sent, sa_.commits);
+	assert_same(&a, &b);
+	assert_true(session_idle(sa) && session_idle(sb));
+	session_free(sa);
+	session_free(sb);
+	for (i = 0; i < 4; i++)
+		node_close(x[i]);
+	node_close(&a);
+	node_close(&b);
+}
+
+/*
+ * Commit ${seq} of ${x} stamped ${hlc}, after ${prev}, setting outcome
+ * of consultation ${id}: built by hand, as a broken or hostile node
+ * could sign anything.  Its hash goes to ${hash}.
+ */
+static void
+hand_commit(const struct node *x, uint64_t seq, uint64_t hlc,
+    const uint8_t prev[COMMIT_HASH_LEN], const uint8_t id[SCHEMA_ID_LEN],
+    msgpack_sbuffer *sb, uint8_t sig[COMMIT_SIG_LEN],
+    uint8_t hash[COMMIT_HASH_LEN])
+{
+	struct fchange f;
+	struct rchange r;
+	struct commit c;
+
+	memset(&c, 0, sizeof(c));
+	memset(&f, 0, sizeof(f));
+	memset(&r, 0, sizeof(r));
+	memcpy(c.origin, x->pk, COMMIT_KEY_LEN);
+	c.seq = seq;
+	c.hlc = hlc;
+	memcpy(c.prev, prev, COMMIT_HASH_LEN);
+	f.field = "outcome";
+	f.field_len = 7;
+	f.v.t = VAL_STR;
+	f.v.s = "by hand";
+	f.v.len = 7;
+	r.coll = "consultations";
+	r.coll_len = 13;
+	memcpy(r.id, id, SCHEMA_ID_LEN);
+	r.nf = 1;
+	r.f = &f;
+	c.nrec = 1;
+	c.rec = &r;
+	msgpack_sbuffer_init(sb);
+	assert_int_equal(commit_encode(&c, sb), 0);
+	commit_hash((const uint8_t *)sb->data, sb->size, hash);
+	commit_sign(hash, x->sk, sig);
+}
+
+static int
+refusal_cb(void *arg, const struct db_refusal *r)
+{
+	struct db_refusal *out = arg;
+
+	*out = *r;
+	out->reason = NULL;
+	assert_non_null(strstr(r->reason, "stamped no later"));
+	return (0);
+}
+
+static int
+seq_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct node *x = arg;
+
+	if (memcmp(key, x->pk, 32) == 0)
+		x->admitted = (int)seq;	/* A spare int: the seq we hold. */
+	return (0);
+}
+
+/* The seq of ${x}'s commits ${n} holds. */
+static uint64_t
+held_seq(struct node *n, struct node *x)
+{
+	char err[STORE_ERRLEN];
+
+	x->admitted = 0;
+	assert_int_equal(db_vector(n->db, seq_cb, x, err), 0);
+	return ((uint64_t)x->admitted);
+}
+
+/* Whether ${n} shows consultation ${id}. */
+static bool
+shows(struct node *n, const uint8_t id[SCHEMA_ID_LEN])
+{
+	char err[STORE_ERRLEN];
+	FILE *f = fopen("/dev/null", "w");
+	bool yes;
+
+	assert_non_null(f);
+	yes = query_records(n->db, schema_coll("consultations"), id, NULL,
+	    0, false, dump_cb, f, err) == 1;
+	fclose(f);
+	return (yes);
+}
+
+/* Apply commit ${body} to ${n} alone; its counts in ${dc}. */
+static void
+apply1(struct node *n, const msgpack_sbuffer *body, const uint8_t *sig,
+    struct db_counts *dc)
+{
+	char err[STORE_ERRLEN];
+
+	memset(dc, 0, sizeof(*dc));
+	assert_int_equal(db_begin(n->db, 1000, err), 0);
+	assert_int_equal(db_apply(n->db, (const uint8_t *)body->data,
+	    body->size, sig, dc, err), 0);
+	assert_int_equal(db_commit(n->db, err), 0);
+}
+
+/*
+ * A commit stamped before its predecessor is its origin's fault, not the
+ * sender's.  b holds x's commits 3 (stamped back) and 4 for a gap; a
+ * relay brings 1 and 2 with its own.  Commit 3 is refused on its own:
+ * stored, in the vector, relayed, its change not applied and listed as
+ * refused against x; the rest of the batch, 4 included, applies, and the
+ * session goes on.  A third node, a rebuild and verify agree.
+ */
+static void
+test_bad_commit_refused_alone(void **state)
+{
+	static const uint8_t zero[COMMIT_HASH_LEN];
+	static const uint64_t hlc[6] = { 100 << 16, 300 << 16, 200 << 16,
+	    400 << 16, 350 << 16, 380 << 16 };
+	struct node a, b, c, x;
+	struct session *sa, *sb;
+	struct db_counts dc;
+	struct db_status st;
+	struct db_refusal ref;
+	msgpack_sbuffer sb_[6];
+	uint8_t sig[6][COMMIT_SIG_LEN], h[6][COMMIT_HASH_LEN];
+	uint8_t id[6][SCHEMA_ID_LEN];
+	char err[STORE_ERRLEN], path[300];
+	FILE *devnull = fopen("/dev/null", "w");
+	size_t i;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	node_open(&c);
+	node_open(&x);
+	for (i = 0; i < 6; i++) {
+		randombytes_buf(id[i], SCHEMA_ID_LEN);
+		hand_commit(&x, i + 1, hlc[i], i ? h[i - 1] : zero, id[i],
+		    &sb_[i], sig[i], h[i]);
+	}
+	/* b: 3 and 4, held for the gap. */
+	apply1(&b, &sb_[2], sig[2], &dc);
+	assert_int_equal(dc.held, 1);
+	apply1(&b, &sb_[3], sig[3], &dc);
+	assert_int_equal(dc.held, 1);
+	/* a: 1 and 2, and writes of its own. */
+	apply1(&a, &sb_[0], sig[0], &dc);
+	apply1(&a, &sb_[1], sig[1], &dc);
+	write_records(&a, 30, 3, 2000);
+
+	sa = dial(&a, &b, netkey, 5000);
+	sb = answer(&b, 5000);
+	assert_true(shuttle(sa, sb, 65536, 5000) > 0);
+	assert_string_equal(session_error(sb), "");
+	assert_string_equal(session_error(sa), "");
+	assert_true(session_idle(sa) && session_idle(sb));
+	assert_int_equal(held_seq(&b, &x), 4);
+	assert_int_equal(db_status(b.db, &st, err), 0);
+	assert_int_equal(st.held, 0);
+	assert_int_equal(st.commits, 4 + 10);
+	assert_int_equal(st.refused, 1);
+	memset(&ref, 0, sizeof(ref));
+	assert_int_equal(db_refusals(b.db, 0, refusal_cb, &ref, err), 0);
+	assert_int_equal(ref.seq, 3);
+	assert_true(shows(&b, id[0]) && shows(&b, id[1]) && shows(&b, id[3]));
+	assert_false(shows(&b, id[2]));
+	assert_int_equal(db_verify(b.db, devnull, err), 0);
+	session_free(sa);
+	session_free(sb);
+
+	/* Relayed on: a third node decides alike; so does a rebuild. */
+	sa = dial(&b, &c, netkey, 6000);
+	sb = answer(&c, 6000);
+	assert_true(shuttle(sa, sb, 65536, 6000) > 0);
+	assert_true(session_idle(sa) && session_idle(sb));
+	assert_int_equal(held_seq(&c, &x), 4);
+	assert_same(&b, &c);
+	assert_int_equal(db_status(c.db, &st, err), 0);
+	assert_int_equal(st.refused, 1);
+	assert_int_equal(db_rebuild(c.db, err), 0);
+	assert_same(&b, &c);
+	assert_int_equal(db_verify(c.db, devnull, err), 0);
+	session_free(sa);
+	session_free(sb);
+
+	/*
+	 * The stamp to beat stays x's best (400), not the last one's: 5
+	 * (350) is refused, and so is 6 (380) after a restart, which finds
+	 * the stamp to beat in the log.
+	 */
+	apply1(&c, &sb_[4], sig[4], &dc);
+	assert_int_equal(dc.refused, 1);
+	snprintf(path, sizeof(path), "%s/hamroh.db", c.dir);
+	db_close(c.db);
+	assert_int_equal(db_open(&c.db, path, false, err), 0);
+	apply1(&c, &sb_[5], sig[5], &dc);
+	assert_int_equal(dc.applied, 1);
+	assert_int_equal(dc.refused, 1);
+	assert_false(shows(&c, id[4]) || shows(&c, id[5]));
+	assert_int_equal(held_seq(&c, &x), 6);
+	assert_int_equal(db_verify(c.db, devnull, err), 0);
+	for (i = 0; i < 6; i++)
+		msgpack_sbuffer_destroy(&sb_[i]);
+	fclose(devnull);
+	node_close(&a);
+	node_close(&b);
+	node_close(&c);
+	node_close(&x);
 }
 
 /*
@@ -1509,6 +1814,8 @@ main(void)
 		cmocka_unit_test(test_strangers_get_nothing),
 		cmocka_unit_test(test_tampered_transport),
 		cmocka_unit_test(test_commit_larger_than_a_frame),
+		cmocka_unit_test(test_large_commits_among_small),
+		cmocka_unit_test(test_bad_commit_refused_alone),
 		cmocka_unit_test(test_zstd_batches),
 		cmocka_unit_test(test_zstd_hostile),
 		cmocka_unit_test(test_batches_follow_the_link),

@@ -1,6 +1,7 @@
 /*
  * test_store.c: commits from a newer version (unknown fields and
- * collections) are kept, shown and relayed; invalid commits are refused.
+ * collections) are kept, shown and relayed; invalid commits are refused;
+ * a failing reader of the log is an error, not the end of it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -234,12 +235,53 @@ test_invalid_commits_refused(void **state)
 	node_close(&b);
 }
 
+static int
+fail_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
+    uint64_t seq)
+{
+	int *calls = arg;
+
+	(void)body; (void)len; (void)sig; (void)seq;
+	return (++*calls == 2 ? -1 : 0);
+}
+
+/*
+ * A reader of commits that fails (out of memory) makes db_commits_from()
+ * fail too: it must not pass for "nothing more to send".
+ */
+static void
+test_commits_from_reader_fails(void **state)
+{
+	const struct coll_def *c = schema_coll("consultations");
+	struct node a;
+	struct val v = { VAL_STR, 0, "open", 4 };
+	uint8_t id[SCHEMA_ID_LEN];
+	char err[STORE_ERRLEN];
+	int calls = 0, i;
+
+	(void)state;
+	node_open(&a);
+	for (i = 0; i < 3; i++) {
+		randombytes_buf(id, sizeof(id));
+		assert_int_equal(db_begin(a.db, 1000 + (uint64_t)i, err), 0);
+		assert_int_equal(db_put(a.db, c, id, schema_field(c, "status",
+		    6), &v, err), 0);
+		assert_int_equal(db_commit(a.db, err), 0);
+	}
+	assert_int_equal(db_commits_from(a.db, a.pk, 0, SIZE_MAX, fail_cb,
+	    &calls, err), -1);
+	assert_int_equal(calls, 2);
+	assert_true(strlen(err) > 0);
+	node_close(&a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unknown_fields_kept),
 		cmocka_unit_test(test_invalid_commits_refused),
+		cmocka_unit_test(test_commits_from_reader_fails),
 	};
 
 	if (sodium_init() < 0)
