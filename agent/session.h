@@ -67,7 +67,8 @@ struct session_cfg {
 	/*
 	 * Responder: may ${peer} (Ed25519 id) connect with message-1
 	 * counter ${ctr} (< HS_COUNTER_LIMIT)?  0 yes; -1 no (not a member,
-	 * or a replayed message 1: not above the last accepted).
+	 * or a replayed message 1: not above the last accepted); 1 cannot
+	 * tell now, the database is busy (the session stalls).
 	 */
 	int		(*admit)(void *, const uint8_t *, uint64_t);
 	/* Entropy for ephemeral keys; NULL is randombytes_buf. */
@@ -103,6 +104,18 @@ struct session *session_new(const struct session_cfg *,
  * responder that refused message 1 has queued nothing at all.
  */
 int session_input(struct session *, const uint8_t *, size_t, uint64_t);
+
+/**
+ * session_stalled(s) / session_retry(s, now_ms):
+ * Whether a step found the database busy (another process holds it
+ * locked: a CLI import): nothing of that step was stored, and it and the
+ * input after it wait, in order, for session_retry(), which tries again
+ * and returns as session_input() does.  The caller stops reading while
+ * stalled (what came already is kept) and retries from a timer: the loop
+ * never waits for the lock.  Output may still be sent meanwhile.
+ */
+bool session_stalled(const struct session *);
+int session_retry(struct session *, uint64_t);
 
 /**
  * session_output(s, out, len) / session_consumed(s, n):
