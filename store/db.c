@@ -613,8 +613,13 @@ db_checkpoint(struct db *db, uint64_t *frames, char err[STORE_ERRLEN])
 	int log = 0, done = 0;
 
 	*frames = 0;
-	if (sqlite3_wal_checkpoint_v2(db->h, "main",
-	    SQLITE_CHECKPOINT_PASSIVE, &log, &done) != SQLITE_OK) {
+	switch (sqlite3_wal_checkpoint_v2(db->h, "main",
+	    SQLITE_CHECKPOINT_PASSIVE, &log, &done)) {
+	case SQLITE_OK:
+		break;
+	case SQLITE_BUSY:	/* Another connection checkpoints: enough. */
+		return (0);
+	default:
 		db_errf(err, "checkpoint", db->h);
 		return (-1);
 	}
