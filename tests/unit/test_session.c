@@ -9,7 +9,8 @@
  * sent, vectors of up to 100,000 origins over several frames (and not
  * one more), unknown origins never stored, ACKs carrying only what
  * moved; an older peer is told to upgrade; HELLO's clock gives the
- * peer's offset.
+ * peer's offset.  A receiver whose database another process holds locked
+ * stalls, keeping what came, and applies all of it once the lock is gone.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@
 #include <sodium.h>
 
 #include <msgpack.h>
+#include <sqlite3.h>
 #include <zstd.h>
 
 #include "agent/session.h"
@@ -280,6 +282,54 @@ test_two_nodes_converge(void **state)
 	session_bye(sa, "shutting down");
 	assert_int_equal(shuttle(sa, sb, 65536, 20000), -1);
 	assert_non_null(strstr(session_error(sb), "shutting down"));
+	session_free(sa);
+	session_free(sb);
+	node_close(&a);
+	node_close(&b);
+}
+
+/*
+ * Another process holds B's database (a CLI import): B, on a connection
+ * that never waits (the agent's), stalls at A's first batch instead of
+ * failing, keeps what else comes, and once the lock is gone applies it
+ * all, in order, and converges; nobody is blamed.
+ */
+static void
+test_busy_database_stalls(void **state)
+{
+	struct node a, b;
+	struct session *sa, *sb;
+	char path[300];
+	sqlite3 *other;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	write_records(&a, 3000, 250, 1000);
+	db_nowait(b.db);
+	snprintf(path, sizeof(path), "%s/hamroh.db", b.dir);
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sa = dial(&a, &b, netkey, 10000);
+	sb = answer(&b, 10000);
+	assert_true(shuttle(sa, sb, 4096, 10000) > 0);
+	assert_true(session_stalled(sb));
+	assert_false(session_stalled(sa));
+	assert_int_equal(session_stats(sb)->commits_applied, 0);
+	/* Still locked: still waiting, nothing lost, the session lives. */
+	assert_int_equal(session_retry(sb, 10100), 0);
+	assert_true(session_stalled(sb));
+	assert_string_equal(session_error(sb), "");
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(session_retry(sb, 10200), 0);
+	assert_false(session_stalled(sb));
+	assert_true(shuttle(sa, sb, 4096, 10300) >= 0);
+	assert_int_equal(session_stats(sb)->commits_applied, 12);
+	assert_same(&a, &b);
+	assert_true(session_idle(sa) && session_idle(sb));
 	session_free(sa);
 	session_free(sb);
 	node_close(&a);
@@ -1433,6 +1483,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_nodes_converge),
+		cmocka_unit_test(test_busy_database_stalls),
 		cmocka_unit_test(test_relay_through_middle),
 		cmocka_unit_test(test_strangers_get_nothing),
 		cmocka_unit_test(test_tampered_transport),
