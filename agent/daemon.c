@@ -102,7 +102,8 @@ struct conn {
 	bool		closing, connected, synced, ending;
 	bool		reading;	/* uv_read_start() in force. */
 	bool		read_done;	/* The session ended on input. */
-	bool		flooded;	/* Not read: owed too much (logged). */
+	bool		flooded;	/* Not read: owed too much, */
+	bool		flood_told;	/* which is logged once. */
 	bool		clock_later;	/* A measure to keep, db was busy. */
 	uint64_t	started, last_rx, last_tx, last_ping, last_sync;
 	/*
@@ -419,11 +420,13 @@ conn_owed(struct conn *c)
 }
 
 /*
- * Read the peer or not: not while its session waits for the database
- * (session_stalled(): the retry timer goes on), nor while more than
+ * Read the peer or not: not while its session can take no more input
+ * (its handshake waits for the database, or it holds SESSION_QUEUE_MAX
+ * behind a batch that does: session_wants_input()), nor while more than
  * INPUT_PAUSE_HIGH bytes owed to it wait — until they are down to
  * INPUT_PAUSE_LOW — so a peer that sends and never reads costs bounded
- * memory.  Called after reads, writes and retries.
+ * memory.  A stalled session gets the retry timer going.  Called after
+ * reads, writes and retries.
  */
 static void
 conn_pace(struct conn *c)
@@ -436,12 +439,14 @@ conn_pace(struct conn *c)
 		return;
 	if (!c->flooded && owed > INPUT_PAUSE_HIGH) {
 		c->flooded = true;
-		LOG_INFO("session", "peer=%s@%s reads nothing of what it is "
-		    "sent (%zu bytes wait); not reading it until it does",
-		    c->fp, c->addr, owed);
+		if (!c->flood_told)
+			LOG_INFO("session", "peer=%s@%s reads nothing of what "
+			    "it is sent (%zu bytes wait); not reading it until "
+			    "it does", c->fp, c->addr, owed);
+		c->flood_told = true;
 	} else if (c->flooded && owed < INPUT_PAUSE_LOW)
 		c->flooded = false;
-	want = !stalled && !c->flooded;
+	want = (c->s == NULL || session_wants_input(c->s)) && !c->flooded;
 	if (stalled && !uv_is_active((uv_handle_t *)&ag->retry))
 		uv_timer_start(&ag->retry, retry_cb, BUSY_RETRY_MS,
 		    BUSY_RETRY_MS);
@@ -522,8 +527,9 @@ retry_cb(uv_timer_t *t)
 		next = c->next;
 		if (c->closing || c->s == NULL || !session_stalled(c->s))
 			continue;
-		/* We chose not to read: the link is not dead for that. */
-		c->last_rx = now;
+		/* We may have chosen not to read: the link is not dead. */
+		if (!c->reading)
+			c->last_rx = now;
 		applied = session_stats(c->s)->commits_applied;
 		conn_took(c, session_retry(c->s, now), applied, now);
 		if (!c->closing && session_stalled(c->s))

@@ -27,16 +27,19 @@ enum state { ST_WAIT1, ST_WAIT2, ST_OPEN, ST_DONE };
 
 /*
  * What waits for the database, which another process (a CLI import)
- * holds locked: the step is tried again by session_retry(), and until it
- * succeeds the input after it waits too, in order (session_stalled()).
+ * holds locked: the step is tried again by session_retry().  Until then
+ * what comes after it waits too, in order: raw bytes while the handshake
+ * or our HELLO waits; after a batch or its ACK, messages that store
+ * something (COMMITS, PART, BYE, ...) are queued, while those that store
+ * nothing (ACK, VECTOR, PING, PONG) are handled at once, so that we go on
+ * sending to the peer meanwhile.
  */
 enum stall {
 	STALL_NONE,
 	STALL_MSG1,		/* Admitting the peer's message 1. */
-	STALL_BATCH,		/* A received batch, copied into pend. */
 	STALL_HELLO,		/* Our HELLO (reading our vector). */
-	STALL_ACK,		/* The ACK of a batch that committed. */
-	STALL_READ		/* Pumping (reading the log). */
+	STALL_BATCH,		/* A received batch, copied into pend. */
+	STALL_ACK		/* The ACK of a batch that committed. */
 };
 
 /*
@@ -100,8 +103,11 @@ struct session {
 	size_t		npend;
 	uint8_t		*pend_buf;	/* its bytes, */
 	bool		pend_final;	/* and the frame was the last. */
-	uint8_t		*pin;		/* Input that came after it. */
+	uint8_t		*pin;		/* Raw input after it (MSG1, HELLO), */
 	size_t		pin_len;
+	uint8_t		*q;		/* or messages: [len 4][final 1][body]. */
+	size_t		q_len, q_cap;
+	bool		read_busy;	/* Pumping met a busy database. */
 	struct session_stats st;
 	int		(*admit)(void *, const uint8_t *, uint64_t);
 	void		(*random)(void *, uint8_t *, size_t);
@@ -1028,6 +1034,74 @@ keep_input(struct session *s, const uint8_t *in, size_t len)
 	return (0);
 }
 
+/* Hold the message ${b} behind a stalled batch or ACK, in order. */
+static int
+queue_msg(struct session *s, const uint8_t *b, size_t len, bool final)
+{
+	size_t need = s->q_len + 5 + len, cap;
+	uint8_t *p;
+
+	if (need > s->q_cap) {
+		for (cap = s->q_cap ? s->q_cap : 4096; cap < need;)
+			cap *= 2;
+		if ((p = realloc(s->q, cap)) == NULL)
+			return (fail(s, "out of memory", 0));
+		s->q = p;
+		s->q_cap = cap;
+	}
+	p = s->q + s->q_len;
+	p[0] = (uint8_t)(len >> 24);
+	p[1] = (uint8_t)(len >> 16);
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	p[4] = final;
+	memcpy(p + 5, b, len);
+	s->q_len = need;
+	return (0);
+}
+
+/*
+ * Whether the message ${b} may be handled ahead of a stalled batch: it
+ * stores nothing.  The rest of a vector in parts is handled as it comes,
+ * whatever it is (anything but VECTOR is an error then).
+ */
+static bool
+may_pass(struct session *s, const uint8_t *b, size_t len)
+{
+	struct msg m;
+	bool pass;
+
+	if (s->vec_more)
+		return (true);
+	pass = msg_decode(b, len, &m) == PROTO_OK && (m.type == MSG_ACK ||
+	    m.type == MSG_VECTOR || m.type == MSG_PING || m.type == MSG_PONG);
+	msg_fini(&m);
+	return (pass);
+}
+
+/* The messages held behind a stall, in order, until one stalls again. */
+static int
+drain_queue(struct session *s)
+{
+	size_t off = 0, len;
+	const uint8_t *p;
+	int r;
+
+	while (off < s->q_len && s->stall == STALL_NONE &&
+	    s->state == ST_OPEN) {
+		p = s->q + off;
+		len = (size_t)p[0] << 24 | (size_t)p[1] << 16 |
+		    (size_t)p[2] << 8 | p[3];
+		off += 5 + len;
+		/* A batch that stalls again is copied: the entry is done. */
+		if ((r = got_message(s, p + 5, len, p[4] != 0)) < 0)
+			return (-1);
+	}
+	memmove(s->q, s->q + off, s->q_len - off);
+	s->q_len -= off;
+	return (0);
+}
+
 static int
 input(struct session *s, const uint8_t *in, size_t len)
 {
@@ -1037,7 +1111,7 @@ input(struct session *s, const uint8_t *in, size_t len)
 	bool final;
 	int r;
 
-	if (s->stall != STALL_NONE)
+	if (s->stall == STALL_MSG1 || s->stall == STALL_HELLO)
 		return (keep_input(s, in, len));
 	while (len > 0 && (s->state == ST_WAIT1 || s->state == ST_WAIT2)) {
 		need = s->state == ST_WAIT1 ? SESSION_MSG1_LEN :
@@ -1060,12 +1134,16 @@ input(struct session *s, const uint8_t *in, size_t len)
 			return (fail(s, "transport", (int)used));
 		in += used;
 		len -= (size_t)used;
-		if (body != NULL && (r = got_message(s, body, blen,
-		    final)) != 0) {
-			if (r > 0)
-				return (keep_input(s, in, len));
-			return (-1);
+		if (body == NULL)
+			continue;
+		if (s->stall != STALL_NONE && !may_pass(s, body, blen)) {
+			if (queue_msg(s, body, blen, final))
+				return (-1);
+			continue;
 		}
+		/* A batch that stalls (> 0) holds what follows back. */
+		if (got_message(s, body, blen, final) < 0)
+			return (-1);
 	}
 	return (0);
 }
@@ -1086,7 +1164,15 @@ bool
 session_stalled(const struct session *s)
 {
 
-	return (s->stall != STALL_NONE);
+	return (s->stall != STALL_NONE || s->read_busy);
+}
+
+bool
+session_wants_input(const struct session *s)
+{
+
+	return (s->stall != STALL_MSG1 && s->stall != STALL_HELLO &&
+	    s->q_len < SESSION_QUEUE_MAX);
 }
 
 int
@@ -1099,9 +1185,9 @@ session_retry(struct session *s, uint64_t now_ms)
 
 	s->now_ms = now_ms;
 	s->stall = STALL_NONE;
+	s->read_busy = false;
 	switch (was) {
 	case STALL_NONE:
-	case STALL_READ:
 		break;
 	case STALL_MSG1:
 		r = got_msg1(s);
@@ -1125,13 +1211,19 @@ session_retry(struct session *s, uint64_t now_ms)
 	if (s->stall != STALL_NONE)
 		return (0);
 	/* Then what came after it, which may stall again. */
-	in = s->pin;
-	len = s->pin_len;
-	s->pin = NULL;
-	s->pin_len = 0;
-	r = input(s, in, len);
-	free(in);
-	if (r != 0 || s->state == ST_DONE)
+	if (drain_queue(s) != 0)
+		return (-1);
+	if (s->stall == STALL_NONE && s->pin != NULL) {
+		in = s->pin;
+		len = s->pin_len;
+		s->pin = NULL;
+		s->pin_len = 0;
+		r = input(s, in, len);
+		free(in);
+		if (r != 0)
+			return (-1);
+	}
+	if (s->state == ST_DONE)
 		return (-1);
 	return (session_pump(s));
 }
@@ -1248,12 +1340,12 @@ session_pump(struct session *s)
 	if (s->state != ST_OPEN || !s->hello || s->vec_more)
 		return (s->state == ST_DONE ? -1 : 0);
 	/* Called on every read and write: cheap when there is nothing new. */
-	if (s->quiet || s->stall != STALL_NONE)
+	if (s->quiet || s->read_busy)
 		return (0);
 	if ((r = vec_fresh(s)) != 0) {
 		if (r < 0)
 			return (-1);
-		s->stall = STALL_READ;
+		s->read_busy = true;
 		return (0);
 	}
 	while (r == 0 && !busy &&
@@ -1318,7 +1410,7 @@ session_pump(struct session *s)
 		}
 	}
 	if (busy)
-		s->stall = STALL_READ;
+		s->read_busy = true;
 	return (r);
 }
 
@@ -1453,6 +1545,7 @@ session_free(struct session *s)
 	free(s->pend);
 	free(s->pend_buf);
 	free(s->pin);
+	free(s->q);
 	msg_z_free(s->z);
 	free(s);
 }

@@ -37,6 +37,7 @@
 #define SESSION_MSG1_LEN	(32 + 48 + SESSION_HS_PAYLOAD1 + 16 + 16)
 #define SESSION_MSG2_LEN	(32 + SESSION_HS_PAYLOAD2 + 16)
 #define SESSION_HIGH_WATER	(2 * 1024 * 1024)
+#define SESSION_QUEUE_MAX	(4 * 1024 * 1024)	/* Held, stalled. */
 /*
  * Batch size: from SESSION_BATCH_MIN, doubled after a batch acknowledged
  * within SESSION_BATCH_FAST_MS of being queued, halved after one that took
@@ -106,16 +107,19 @@ struct session *session_new(const struct session_cfg *,
 int session_input(struct session *, const uint8_t *, size_t, uint64_t);
 
 /**
- * session_stalled(s) / session_retry(s, now_ms):
+ * session_stalled(s) / session_retry(s, now_ms) / session_wants_input(s):
  * Whether a step found the database busy (another process holds it
- * locked: a CLI import): nothing of that step was stored, and it and the
- * input after it wait, in order, for session_retry(), which tries again
- * and returns as session_input() does.  The caller stops reading while
- * stalled (what came already is kept) and retries from a timer: the loop
- * never waits for the lock.  Output may still be sent meanwhile.
+ * locked: a CLI import): nothing of that step was stored, and it waits
+ * for session_retry(), which tries again and returns as session_input()
+ * does; the caller retries from a timer, so the loop never waits for the
+ * lock.  Input that comes meanwhile is kept and handled in order; what
+ * stores nothing (ACKs, PINGs) is handled at once, so the session goes
+ * on sending.  The caller stops reading while session_wants_input() is
+ * false: a handshake or HELLO waits, or SESSION_QUEUE_MAX bytes are held.
  */
 bool session_stalled(const struct session *);
 int session_retry(struct session *, uint64_t);
+bool session_wants_input(const struct session *);
 
 /**
  * session_output(s, out, len) / session_consumed(s, n):

@@ -50,6 +50,7 @@ struct node {
 };
 
 static uint8_t netkey[32];
+static int admit_busy;		/* admit() says "busy" this many times. */
 
 static void
 node_open(struct node *n)
@@ -97,6 +98,10 @@ admit(void *arg, const uint8_t *peer, uint64_t ts)
 	struct node *n = arg;
 	size_t i;
 
+	if (admit_busy > 0) {
+		admit_busy--;
+		return (1);
+	}
 	for (i = 0; i < n->nseen; i++)
 		if (memcmp(n->seen[i], peer, 32) == 0)
 			break;
@@ -290,9 +295,10 @@ test_two_nodes_converge(void **state)
 
 /*
  * Another process holds B's database (a CLI import): B, on a connection
- * that never waits (the agent's), stalls at A's first batch instead of
- * failing, keeps what else comes, and once the lock is gone applies it
- * all, in order, and converges; nobody is blamed.
+ * that never waits (the agent's), stalls at message 1 and at A's first
+ * batch instead of failing, keeps what else comes, goes on sending its own
+ * commits meanwhile, and once the lock is gone applies it all, in order,
+ * and converges; nobody is blamed.
  */
 static void
 test_busy_database_stalls(void **state)
@@ -306,15 +312,32 @@ test_busy_database_stalls(void **state)
 	node_open(&a);
 	node_open(&b);
 	write_records(&a, 3000, 250, 1000);
+	write_records(&b, 40, 1, 5000);
 	db_nowait(b.db);
 	snprintf(path, sizeof(path), "%s/hamroh.db", b.dir);
 	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);
+	/* The database is busy when message 1 is to be admitted, twice. */
+	admit_busy = 2;
 	sa = dial(&a, &b, netkey, 10000);
 	sb = answer(&b, 10000);
 	assert_true(shuttle(sa, sb, 4096, 10000) > 0);
+	assert_true(session_stalled(sb) && !session_synced(sb));
+	assert_int_equal(session_retry(sb, 10010), 0);
 	assert_true(session_stalled(sb));
+	assert_int_equal(b.admitted, 0);
+	assert_int_equal(session_retry(sb, 10020), 0);
+	assert_false(session_stalled(sb));
+	assert_int_equal(b.admitted, 1);
+	/*
+	 * Then A's first batch meets the lock, while B goes on sending its
+	 * own commits: A's ACKs pass the batch that waits.
+	 */
+	assert_true(shuttle(sa, sb, 4096, 10030) > 0);
+	assert_true(session_synced(sb));
+	assert_true(session_stalled(sb));
+	assert_int_equal(session_stats(sa)->commits_applied, 40);
 	assert_false(session_stalled(sa));
 	assert_int_equal(session_stats(sb)->commits_applied, 0);
 	/* Still locked: still waiting, nothing lost, the session lives. */
