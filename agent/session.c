@@ -1097,8 +1097,10 @@ drain_queue(struct session *s)
 		if ((r = got_message(s, p + 5, len, p[4] != 0)) < 0)
 			return (-1);
 	}
-	memmove(s->q, s->q + off, s->q_len - off);
-	s->q_len -= off;
+	if (off > 0) {
+		memmove(s->q, s->q + off, s->q_len - off);
+		s->q_len -= off;
+	}
 	return (0);
 }
 
