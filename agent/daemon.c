@@ -291,7 +291,6 @@ write_cb(uv_write_t *req, int status)
 		return;
 	}
 	conn_flush(c);
-	conn_pace(c);
 }
 
 /* Drain the session's output into the socket, under the high-water mark. */
@@ -338,6 +337,7 @@ conn_flush(struct conn *c)
 	if (c->ending && !c->closing && c->wpending == 0)
 		conn_close(c, session_error(c->s)[0] ? session_error(c->s) :
 		    "session ended");
+	conn_pace(c);
 }
 
 /* After a session synced: one session per peer pair. */
@@ -426,7 +426,7 @@ conn_owed(struct conn *c)
  * INPUT_PAUSE_HIGH bytes owed to it wait — until they are down to
  * INPUT_PAUSE_LOW — so a peer that sends and never reads costs bounded
  * memory.  A stalled session gets the retry timer going.  Called after
- * reads, writes and retries.
+ * each flush (reads, writes, retries, ticks).
  */
 static void
 conn_pace(struct conn *c)
@@ -501,7 +501,6 @@ conn_took(struct conn *c, int rc, uint64_t applied, uint64_t now)
 	    c->addr, (unsigned long long)ss->bytes_in,
 	    (unsigned long long)ss->commits_applied);
 	conn_flush(c);
-	conn_pace(c);
 	/*
 	 * Our own connection's commits do not move data_version: relay what
 	 * this peer brought to every other peer now.
