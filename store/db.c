@@ -593,8 +593,7 @@ db_nowait(struct db *db)
 bool
 db_busy(struct db *db)
 {
-	bool busy = db->busy ||
-	    (sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_BUSY;
+	bool busy = db->busy;	/* busy_cb() saw a lock held elsewhere. */
 
 	db->busy = false;
 	return (busy);
