@@ -101,6 +101,7 @@ bench: deps
 	$(Q)$(BENCH_BIN) --hamroh ./hamroh --input build/bench-100k.jsonl
 	$(Q)tests/bench/netbench.sh ./hamroh build/bench-100k.jsonl \
 	    $(B)/tools/mkcommits
+	$(Q)tests/bench/loopbench.sh ./hamroh build/bench-100k.jsonl
 	$(Q)python3 tests/bench/fieldbench.py --hamroh ./hamroh \
 	    --proxy $(B)/tools/faultproxy --zsize $(B)/tools/zsize \
 	    --input build/bench-100k.jsonl

@@ -8,7 +8,18 @@
  * more output only while less than WRITE_HIGH bytes are in flight, so
  * memory does not grow with how far behind a peer is.  A peer that dials
  * in costs a descriptor and about 1 KiB until its message 1 is in, and
- * preauth.c bounds how many such connections there are.
+ * preauth.c bounds how many such connections there are.  A peer is not
+ * read while more than INPUT_PAUSE_HIGH bytes owed to it wait (it sends
+ * and does not read), nor while its session waits for the database.
+ *
+ * The loop's rule: one step takes at most LOOP_STEP_MAX_MS and never
+ * waits for a lock.  The loop's database connection fails at once when
+ * another process holds the lock (db_nowait()); a session that met it
+ * stalls and is retried every BUSY_RETRY_MS, and status writes wait for
+ * the next tick.  Checkpoints, which fsync, run on a worker with their
+ * own connection (agent/work.h), as must anything else that may be slow.
+ * A 10 ms timer measures the loop: SIGUSR1 logs the longest gap between
+ * its ticks since the last SIGUSR1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +41,7 @@
 #include "agent/member.h"
 #include "agent/preauth.h"
 #include "agent/session.h"
+#include "agent/work.h"
 #include "protocol/limits.h"
 #include "store/db.h"
 #include "store/trust.h"
@@ -55,6 +67,11 @@
 #define MSG_NAME_LEN	101
 #define PREAUTH_LOG_MS	10000		/* Dropped connections: one line per. */
 #define RELISTEN_MS	1000		/* Listener closed for want of fds. */
+#define LOOP_STEP_MAX_MS 50		/* The loop's rule, per step. */
+#define WATCH_MS	10		/* The loop's pulse, measured. */
+#define WATCH_LOG_MS	10000		/* Steps over the rule: one line per. */
+#define BUSY_RETRY_MS	25		/* Database busy: try again after. */
+#define CKPT_PAGES	1000		/* WAL pages: checkpoint off the loop. */
 
 struct agent;
 
@@ -84,6 +101,11 @@ struct conn {
 	char		fp[17];		/* Peer key fingerprint. */
 	size_t		wpending;
 	bool		closing, connected, synced, ending;
+	bool		reading;	/* uv_read_start() in force. */
+	bool		read_done;	/* The session ended on input. */
+	bool		flooded;	/* Not read: owed too much, */
+	bool		flood_told;	/* which is logged once. */
+	bool		clock_later;	/* A measure to keep, db was busy. */
 	uint64_t	started, last_rx, last_tx, last_ping, last_sync;
 	/*
 	 * A peer that dialed us gets no session and no read buffer until
@@ -120,7 +142,14 @@ struct agent {
 	char		name[128];
 	uv_tcp_t	listener;
 	uv_timer_t	tick;
-	uv_signal_t	sigint, sigterm;
+	uv_timer_t	retry;		/* Sessions stalled on a busy db. */
+	uv_timer_t	watch;		/* The loop's pulse. */
+	uv_signal_t	sigint, sigterm, sigusr1;
+	uint64_t	watch_last, watch_max, watch_logged;	/* ns, ns, ms */
+	uint64_t	watch_over;	/* Longest step over the rule (ns). */
+	struct work_pool *work;
+	bool		ckpt_running;
+	uint64_t	ckpt_pages;	/* WAL size the last one was for. */
 	struct conn	*conns;
 	struct dialer	*dialers;
 	int64_t		data_version;
@@ -169,6 +198,7 @@ fingerprint(const uint8_t *key, char fp[17])
 
 static void conn_flush(struct conn *);
 static void conn_close(struct conn *, const char *);
+static void conn_pace(struct conn *);
 static void write_status(struct agent *, uint64_t);
 static bool connected_to(struct agent *, const uint8_t *);
 
@@ -252,7 +282,8 @@ conn_close(struct conn *c, const char *why)
 		    why;
 		ps.last_sync = c->last_sync;
 		ps.updated = now;
-		if (db_peer_status_put(c->ag->db, &ps, err))
+		if (db_peer_status_put(c->ag->db, &ps, err) &&
+		    !db_busy(c->ag->db))
 			LOG_WARN("agent", "cannot record peer status: %s", err);
 	}
 	uv_close((uv_handle_t *)&c->tcp, close_cb);
@@ -319,6 +350,7 @@ conn_flush(struct conn *c)
 	if (c->ending && !c->closing && c->wpending == 0)
 		conn_close(c, session_error(c->s)[0] ? session_error(c->s) :
 		    "session ended");
+	conn_pace(c);
 }
 
 /* After a session synced: one session per peer pair. */
@@ -384,33 +416,74 @@ msg1_in(struct conn *c)
 }
 
 static void clock_measured(struct conn *, uint64_t);
+static void alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
+static void read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
+static void retry_cb(uv_timer_t *);
 
-static void
-read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+/* Bytes owed to the peer: in the session's output and handed to libuv. */
+static size_t
+conn_owed(struct conn *c)
 {
-	struct conn *c = st->data, *o;
-	const struct session_stats *ss;
-	const uint8_t *in = c->rbuf;
-	uint64_t now = now_ms(), applied;
+	const uint8_t *p;
+	size_t n = 0;
 
-	(void)b;
-	if (n == 0 || c->closing)
+	if (c->s != NULL)
+		session_output(c->s, &p, &n);
+	return (n + c->wpending);
+}
+
+/*
+ * Read the peer or not: not while its session can take no more input
+ * (its handshake waits for the database, or it holds SESSION_QUEUE_MAX
+ * behind a batch that does: session_wants_input()), nor while more than
+ * INPUT_PAUSE_HIGH bytes owed to it wait — until they are down to
+ * INPUT_PAUSE_LOW — so a peer that sends and never reads costs bounded
+ * memory.  A stalled session gets the retry timer going.  Called after
+ * each flush (reads, writes, retries, ticks).
+ */
+static void
+conn_pace(struct conn *c)
+{
+	struct agent *ag = c->ag;
+	size_t owed = conn_owed(c);
+	bool stalled = c->s != NULL && session_stalled(c->s), want;
+
+	if (c->closing || !c->connected || c->read_done)
 		return;
-	if (n < 0) {
-		conn_close(c, n == UV_EOF ? "connection closed by peer" :
-		    uv_strerror((int)n));
+	if (!c->flooded && owed > INPUT_PAUSE_HIGH) {
+		c->flooded = true;
+		if (!c->flood_told)
+			LOG_INFO("session", "peer=%s@%s reads nothing of what "
+			    "it is sent (%zu bytes wait); not reading it until "
+			    "it does", c->fp, c->addr, owed);
+		c->flood_told = true;
+	} else if (c->flooded && owed < INPUT_PAUSE_LOW)
+		c->flooded = false;
+	want = (c->s == NULL || session_wants_input(c->s)) && !c->flooded;
+	if (stalled && !uv_is_active((uv_handle_t *)&ag->retry))
+		uv_timer_start(&ag->retry, retry_cb, BUSY_RETRY_MS,
+		    BUSY_RETRY_MS);
+	if (want == c->reading)
 		return;
-	}
-	c->last_rx = now;
-	if (c->s == NULL) {
-		c->m1len += (size_t)n;
-		if (c->m1len < sizeof(c->m1) || msg1_in(c) != 0)
-			return;
-		in = c->m1;
-		n = (ssize_t)sizeof(c->m1);
-	}
-	applied = session_stats(c->s)->commits_applied;
-	if (session_input(c->s, in, (size_t)n, now) != 0) {
+	c->reading = want;
+	if (want)
+		uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+	else
+		uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+/*
+ * After the session took input (read, or retried): ${rc} is what
+ * session_input() or session_retry() returned, ${applied} the commits it
+ * had applied before.
+ */
+static void
+conn_took(struct conn *c, int rc, uint64_t applied, uint64_t now)
+{
+	const struct session_stats *ss;
+	struct conn *o;
+
+	if (rc != 0) {
 		/*
 		 * Refused handshakes have nothing queued (but message 2 to a
 		 * node of another version): nothing else is sent.
@@ -421,7 +494,10 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 			LOG_INFO("session", "peer=%s@%s %s", c->fp, c->addr,
 			    session_error(c->s));
 		c->ending = true;
-		uv_read_stop(st);
+		c->read_done = true;
+		if (c->reading)
+			uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = false;
 	}
 	if (!c->synced && session_synced(c->s)) {
 		c->synced = true;
@@ -449,6 +525,58 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 				session_kick(o->s);
 				conn_flush(o);
 			}
+}
+
+/* Sessions that waited for the database: try again. */
+static void
+retry_cb(uv_timer_t *t)
+{
+	struct agent *ag = t->data;
+	struct conn *c, *next;
+	uint64_t now = now_ms(), applied;
+	bool more = false;
+
+	for (c = ag->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->closing || c->s == NULL || !session_stalled(c->s))
+			continue;
+		/* We may have chosen not to read: the link is not dead. */
+		if (!c->reading)
+			c->last_rx = now;
+		applied = session_stats(c->s)->commits_applied;
+		conn_took(c, session_retry(c->s, now), applied, now);
+		if (!c->closing && session_stalled(c->s))
+			more = true;
+	}
+	if (!more)
+		uv_timer_stop(t);
+}
+
+static void
+read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
+{
+	struct conn *c = st->data;
+	const uint8_t *in = c->rbuf;
+	uint64_t now = now_ms(), applied;
+
+	(void)b;
+	if (n == 0 || c->closing)
+		return;
+	if (n < 0) {
+		conn_close(c, n == UV_EOF ? "connection closed by peer" :
+		    uv_strerror((int)n));
+		return;
+	}
+	c->last_rx = now;
+	if (c->s == NULL) {
+		c->m1len += (size_t)n;
+		if (c->m1len < sizeof(c->m1) || msg1_in(c) != 0)
+			return;
+		in = c->m1;
+		n = (ssize_t)sizeof(c->m1);
+	}
+	applied = session_stats(c->s)->commits_applied;
+	conn_took(c, session_input(c->s, in, (size_t)n, now), applied, now);
 }
 
 /*
@@ -552,8 +680,11 @@ admit(void *arg, const uint8_t *peer, uint64_t ts, const uint8_t *succ,
 	char why[STORE_ERRLEN], fp[17];
 
 	fingerprint(peer, fp);
+	(void)db_busy(ag->db);
 	if (peer_check(ag->db, peer, succ, nsucc, now_ms(), why,
 	    sizeof(why)) != 0) {
+		if (db_busy(ag->db))
+			return (1);	/* Ask again: the session stalls. */
 		LOG_INFO("handshake", "peer=%s refused: %s", fp, why);
 		return (-1);
 	}
@@ -575,6 +706,8 @@ admit(void *arg, const uint8_t *peer, uint64_t ts, const uint8_t *succ,
 		    fp);
 		return (-1);
 	default:
+		if (db_busy(ag->db))
+			return (1);
 		LOG_WARN("handshake", "peer=%s: %s", fp, why);
 		return (-1);
 	}
@@ -601,8 +734,13 @@ conn_session(struct conn *c)
 	cfg.arg = c;
 	cfg.now_ms = c->d != NULL ? c->started : now_ms();
 	cfg.compress = !ag->no_compress;
+	(void)db_busy(ag->db);
 	if ((c->s = session_new(&cfg, err)) == NULL) {
-		LOG_WARN("session", "cannot start: %s", err);
+		/* A dialer tries again at the next tick. */
+		if (db_busy(ag->db))
+			LOG_DEBUG("session", "cannot start yet: %s", err);
+		else
+			LOG_WARN("session", "cannot start: %s", err);
 		return (-1);
 	}
 	return (0);
@@ -795,6 +933,7 @@ accept_cb(uv_stream_t *srv, int status)
 	c->preauth = true;
 	snprintf(c->fp, sizeof(c->fp), "?");
 	uv_tcp_nodelay(&c->tcp, 1);
+	c->reading = true;
 	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
 }
 
@@ -812,6 +951,7 @@ connect_cb(uv_connect_t *req, int status)
 	}
 	c->connected = true;
 	uv_tcp_nodelay(&c->tcp, 1);
+	c->reading = true;
 	uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
 	conn_flush(c);
 }
@@ -1027,8 +1167,16 @@ write_status(struct agent *ag, uint64_t now)
 	struct conn *c;
 	char err[STORE_ERRLEN];
 
+	/*
+	 * Status is shown, not kept: no fsync for it on the loop.  While
+	 * another process holds the database, the next tick writes it.
+	 */
+	(void)db_busy(ag->db);
+	db_durable(ag->db, false);
 	if (db_begin(ag->db, now, err)) {
-		LOG_WARN("agent", "cannot record peer status: %s", err);
+		db_durable(ag->db, true);
+		if (!db_busy(ag->db))
+			LOG_WARN("agent", "cannot record peer status: %s", err);
 		return;
 	}
 	for (d = ag->dialers; d != NULL; d = d->next) {
@@ -1062,8 +1210,9 @@ write_status(struct agent *ag, uint64_t now)
 		ps.last_error = "";
 		status_row(ag, &ps, c, NULL, now);
 	}
-	if (db_commit(ag->db, err))
+	if (db_commit(ag->db, err) && !db_busy(ag->db))
 		LOG_WARN("agent", "cannot record peer status: %s", err);
+	db_durable(ag->db, true);
 }
 
 /* What a report of clocks says, to the minute: it changes rarely. */
@@ -1137,13 +1286,17 @@ clock_publish(struct agent *ag, uint64_t now)
 	v.t = r.n > 0 ? VAL_STR : VAL_NIL;
 	v.s = r.text;
 	v.len = r.len;
+	(void)db_busy(ag->db);
 	if (db_begin(ag->db, now, err) ||
 	    db_put(ag->db, m, ag->pk, f, &v, err) ||
 	    db_meta_set(ag->db, "clock_report", r.sig, err) ||
 	    db_commit(ag->db, err)) {
 		db_rollback(ag->db);
-		LOG_INFO("agent", "cannot publish the clocks measured: %s",
-		    err);
+		if (db_busy(ag->db))
+			ag->clock_report = true;	/* The next tick. */
+		else
+			LOG_INFO("agent", "cannot publish the clocks "
+			    "measured: %s", err);
 	}
 }
 
@@ -1154,11 +1307,17 @@ clock_measured(struct conn *c, uint64_t now)
 	char err[STORE_ERRLEN], sp[32];
 	int64_t off;
 
+	c->clock_later = false;
 	if (!session_peer_clock_offset(c->s, &off))
 		return;
+	(void)db_busy(c->ag->db);
 	if (db_clock_note(c->ag->db, session_peer(c->s), c->ag->pk, off, now,
 	    "session", err)) {
-		LOG_WARN("agent", "cannot keep a clock measure: %s", err);
+		if (db_busy(c->ag->db))
+			c->clock_later = true;	/* Kept at a later tick. */
+		else
+			LOG_WARN("agent", "cannot keep a clock measure: %s",
+			    err);
 		return;
 	}
 	if ((off < 0 ? -off : off) > HLC_SKEW_MS) {
@@ -1168,6 +1327,98 @@ clock_measured(struct conn *c, uint64_t now)
 		    off > 0 ? "ahead" : "behind");
 	}
 	c->ag->clock_report = true;
+}
+
+/* A checkpoint: on a worker, on its own connection (agent/work.h). */
+struct ckpt {
+	struct agent	*ag;
+	uint64_t	frames;
+};
+
+static int
+ckpt_run(struct db *db, void *arg, char err[STORE_ERRLEN])
+{
+	struct ckpt *k = arg;
+
+	return (db_checkpoint(db, &k->frames, err));
+}
+
+static void
+ckpt_done(void *arg, int rc, const char *err)
+{
+	struct ckpt *k = arg;
+
+	k->ag->ckpt_running = false;
+	if (rc != 0)
+		LOG_WARN("agent", "WAL checkpoint: %s", err);
+	else
+		LOG_DEBUG("agent", "WAL checkpoint: %llu frames",
+		    (unsigned long long)k->frames);
+	free(k);
+}
+
+/*
+ * The loop's connection never checkpoints (db_nowait()): once its commits
+ * have made the WAL CKPT_PAGES long, a job does it, one at a time, and
+ * again only after the WAL changed.
+ */
+static void
+ckpt_maybe(struct agent *ag)
+{
+	uint64_t pages = db_wal_pages(ag->db);
+	struct ckpt *k;
+
+	if (ag->ckpt_running || ag->stopping || pages < CKPT_PAGES ||
+	    pages == ag->ckpt_pages)
+		return;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return;
+	k->ag = ag;
+	if (work_queue(ag->work, ckpt_run, ckpt_done, k) != 0) {
+		free(k);
+		return;
+	}
+	ag->ckpt_running = true;
+	ag->ckpt_pages = pages;
+}
+
+/*
+ * The loop's pulse: a WATCH_MS timer whose late ticks say how long the
+ * step before them took.  A step over the rule is logged, one line per
+ * WATCH_LOG_MS; SIGUSR1 logs the longest gap since the last SIGUSR1.
+ */
+static void
+watch_cb(uv_timer_t *t)
+{
+	struct agent *ag = t->data;
+	uint64_t hr = uv_hrtime(), gap = hr - ag->watch_last, now;
+
+	ag->watch_last = hr;
+	if (gap > ag->watch_max)
+		ag->watch_max = gap;
+	if (gap <= (uint64_t)(WATCH_MS + LOOP_STEP_MAX_MS) * 1000000)
+		return;
+	if (gap > ag->watch_over)
+		ag->watch_over = gap;
+	now = now_ms();
+	if (now - ag->watch_logged < WATCH_LOG_MS)
+		return;
+	LOG_INFO("agent", "loop: a step took %llu ms, over the %d ms rule",
+	    (unsigned long long)(ag->watch_over / 1000000) - WATCH_MS,
+	    LOOP_STEP_MAX_MS);
+	ag->watch_logged = now;
+	ag->watch_over = 0;
+}
+
+static void
+usr1_cb(uv_signal_t *sig, int signum)
+{
+	struct agent *ag = sig->data;
+
+	(void)signum;
+	LOG_INFO("agent", "loop: longest gap between %d ms ticks %.1f ms "
+	    "since the last report", WATCH_MS, (double)ag->watch_max / 1e6);
+	ag->watch_max = 0;
 }
 
 static void
@@ -1181,8 +1432,11 @@ stop_now(struct agent *ag)
 		uv_close((uv_handle_t *)&ag->listener, NULL);
 	ag->relisten = false;
 	uv_close((uv_handle_t *)&ag->tick, NULL);
+	uv_close((uv_handle_t *)&ag->retry, NULL);
+	uv_close((uv_handle_t *)&ag->watch, NULL);
 	uv_close((uv_handle_t *)&ag->sigint, NULL);
 	uv_close((uv_handle_t *)&ag->sigterm, NULL);
+	uv_close((uv_handle_t *)&ag->sigusr1, NULL);
 }
 
 /* Whether a session with ${key} is up (whoever dialed). */
@@ -1333,10 +1587,13 @@ tick_cb(uv_timer_t *t)
 			dial(d);
 	preauth_tick(ag, now);
 	budget_log(ag, now);
+	ckpt_maybe(ag);
 	for (c = ag->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->closing)
 			continue;
+		if (c->clock_later)
+			clock_measured(c, now);
 		if (c->preauth && now - c->started > HS_MSG1_TIMEOUT_MS) {
 			ag->pre_timed_out++;
 			conn_close(c, "no message 1 within 3 s");
@@ -1427,7 +1684,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	struct agent ag;
 	struct sockaddr_storage ss;
 	const char *listen_at, *a;
-	char host[256], port[16], adv[1000] = "", bound[300];
+	char host[256], port[16], adv[1000] = "", bound[300], path[4096];
 	struct addrinfo hints, *res;
 	struct rlimit rl;
 	uint64_t nofile = UINT64_MAX;
@@ -1518,17 +1775,29 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	    HS_MSG1_TIMEOUT_MS / 1000, preauth_session_cap(ag.max_conns,
 	    ag.pre.max, 0, true));
 
+	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
+	if ((ag.work = work_pool_new(ag.loop, path)) == NULL)
+		cli_fail(EXIT_USAGE, "agent: out of memory");
 	uv_timer_init(ag.loop, &ag.tick);
-	ag.tick.data = &ag;
+	uv_timer_init(ag.loop, &ag.retry);
+	uv_timer_init(ag.loop, &ag.watch);
+	ag.tick.data = ag.retry.data = ag.watch.data = &ag;
 	uv_timer_start(&ag.tick, tick_cb, 0, TICK_MS);
+	ag.watch_last = uv_hrtime();
+	uv_timer_start(&ag.watch, watch_cb, WATCH_MS, WATCH_MS);
 	uv_signal_init(ag.loop, &ag.sigint);
 	uv_signal_init(ag.loop, &ag.sigterm);
-	ag.sigint.data = ag.sigterm.data = &ag;
+	uv_signal_init(ag.loop, &ag.sigusr1);
+	ag.sigint.data = ag.sigterm.data = ag.sigusr1.data = &ag;
 	uv_signal_start(&ag.sigint, signal_cb, SIGINT);
 	uv_signal_start(&ag.sigterm, signal_cb, SIGTERM);
+	uv_signal_start(&ag.sigusr1, usr1_cb, SIGUSR1);
 	ag.data_version = data_version(&ag);
+	/* From here on the loop never waits for a lock (see the top). */
+	db_nowait(ag.db);
 
 	uv_run(ag.loop, UV_RUN_DEFAULT);
+	work_pool_free(ag.work);
 
 	while (ag.dialers != NULL) {
 		struct dialer *d = ag.dialers;

@@ -30,6 +30,23 @@ enum state { ST_WAIT1, ST_WAIT1X, ST_WAIT2, ST_OPEN, ST_DONE };
     SESSION_MSG1_LEN ? SESSION_SUCCS_LEN(SESSION_SUCC_MAX) : SESSION_MSG1_LEN)
 
 /*
+ * What waits for the database, which another process (a CLI import)
+ * holds locked: the step is tried again by session_retry().  Until then
+ * what comes after it waits too, in order: raw bytes while the handshake
+ * or our HELLO waits; after a batch or its ACK, messages that store
+ * something (COMMITS, PART, BYE, ...) are queued, while those that store
+ * nothing (ACK, VECTOR, PING, PONG) are handled at once, so that we go on
+ * sending to the peer meanwhile.
+ */
+enum stall {
+	STALL_NONE,
+	STALL_MSG1,		/* Admitting the peer's message 1. */
+	STALL_HELLO,		/* Our HELLO (reading our vector). */
+	STALL_BATCH,		/* A received batch, copied into pend. */
+	STALL_ACK		/* The ACK of a batch that committed. */
+};
+
+/*
  * Per origin we hold, by key prefix as vectors carry them
  * (MSG_VEC_KEY_LEN bytes): what the peer holds and what we told it.
  * Entries are made only from our own vector, never from the peer's: an
@@ -88,6 +105,16 @@ struct session {
 	size_t		part_len, part_have;
 	char		name[MSG_NAME_MAX + 1], peer_name[MSG_NAME_MAX + 1];
 	char		err[SESSION_ERRLEN];
+	enum stall	stall;
+	struct msg_commit *pend;	/* STALL_BATCH: the batch, */
+	size_t		npend;
+	uint8_t		*pend_buf;	/* its bytes, */
+	bool		pend_final;	/* and the frame was the last. */
+	uint8_t		*pin;		/* Raw input after it (MSG1, HELLO), */
+	size_t		pin_len;
+	uint8_t		*q;		/* or messages: [len 4][final 1][body]. */
+	size_t		q_len, q_cap;
+	bool		read_busy;	/* Pumping met a busy database. */
 	struct session_stats st;
 	int		(*admit)(void *, const uint8_t *, uint64_t,
 			    const uint8_t *, size_t);
@@ -254,6 +281,9 @@ vec_load(struct session *s, struct vecbuf *vb)
 	memset(vb, 0, sizeof(*vb));
 	if (db_vector(s->db, vec_cb, vb, err)) {
 		vec_free(vb);
+		/* Another process holds the database: later. */
+		if (db_busy(s->db))
+			return (1);
 		return (fail(s, err, 0));
 	}
 	for (i = 0; i < vb->n; i++) {
@@ -283,17 +313,18 @@ vec_free(struct vecbuf *vb)
 /*
  * Make the entries' ours current, reading our vector only if the log
  * changed since it was last read (session_kick()): with many origins the
- * read is what costs, not the lookups.
+ * read is what costs, not the lookups.  1: the database was busy.
  */
 static int
 vec_fresh(struct session *s)
 {
 	struct vecbuf vb;
+	int r;
 
 	if (!s->vec_stale)
 		return (0);
-	if (vec_load(s, &vb))
-		return (-1);
+	if ((r = vec_load(s, &vb)) != 0)
+		return (r);
 	vec_free(&vb);
 	return (0);
 }
@@ -409,8 +440,8 @@ send_vector(struct session *s, bool hello)
 	bool more;
 	int r = 0, e;
 
-	if (vec_load(s, &vb))
-		return (-1);
+	if ((r = vec_load(s, &vb)) != 0)
+		return (r);
 	for (i = n = 0; i < vb.n && n < MSG_MAX_ORIGINS; i++) {
 		p = &s->pv[vb.pi[i]];
 		if (!hello && p->told >= vb.v[i].seq)
@@ -438,7 +469,7 @@ send_vector(struct session *s, bool hello)
 	return (r);
 }
 
-/* Handshake done: key both directions and say HELLO. */
+/* Handshake done: key both directions and say HELLO (or stall). */
 static int
 open_transport(struct session *s)
 {
@@ -457,7 +488,9 @@ open_transport(struct session *s)
 	s->state = ST_OPEN;
 	if (queue_raw(s, hdr, sizeof(hdr)))
 		return (-1);
-	return (send_vector(s, true));
+	if ((r = send_vector(s, true)) > 0)
+		s->stall = STALL_HELLO;
+	return (r);
 }
 
 struct session *
@@ -650,10 +683,19 @@ answer_msg1(struct session *s, unsigned v)
 	uint8_t m2[SESSION_MSG2_LEN];
 	int r;
 
-	if (v == HS_VERSION && s->admit != NULL && s->admit(s->arg,
-	    s->peer_ed, s->ctr, s->succ, s->nsucc) != 0)
+	if (v == HS_VERSION && s->admit != NULL && (r = s->admit(s->arg,
+	    s->peer_ed, s->ctr, s->succ, s->nsucc)) != 0) {
+		/*
+		 * The database was busy: message 1 (and its statements) is
+		 * read, nothing is answered yet; session_retry() asks again.
+		 */
+		if (r > 0) {
+			s->stall = STALL_MSG1;
+			return (1);
+		}
 		return (fail(s, "handshake: peer not admitted (not a member, "
 		    "or a replayed message)", 0));
+	}
 	rnd(s, e, sizeof(e));
 	r = hs_write2(&s->hs, e, p2, sizeof(p2), m2);
 	sodium_memzero(e, sizeof(e));
@@ -727,6 +769,53 @@ got_part(struct session *s, const struct msg *m)
 	return (r);
 }
 
+/*
+ * Keep a copy of the batch ${cs} (${n} commits) for session_retry(): the
+ * database was busy.  Return 1 (stalled), or -1 if out of memory.
+ */
+static int
+stash_batch(struct session *s, const struct msg_commit *cs, size_t n)
+{
+	size_t i, len = 0;
+	uint8_t *p;
+
+	s->stall = STALL_BATCH;
+	if (cs == s->pend)		/* Tried again: it is ours already. */
+		return (1);
+	for (i = 0; i < n; i++)
+		len += cs[i].len + MSG_SIG_LEN;
+	if ((s->pend = calloc(n ? n : 1, sizeof(*s->pend))) == NULL ||
+	    (s->pend_buf = malloc(len ? len : 1)) == NULL)
+		return (fail(s, "out of memory", 0));
+	for (i = 0, p = s->pend_buf; i < n; i++) {
+		memcpy(p, cs[i].body, cs[i].len);
+		s->pend[i].body = p;
+		s->pend[i].len = cs[i].len;
+		p += cs[i].len;
+		memcpy(p, cs[i].sig, MSG_SIG_LEN);
+		s->pend[i].sig = p;
+		p += MSG_SIG_LEN;
+	}
+	s->npend = n;
+	return (1);
+}
+
+static void
+pend_free(struct session *s)
+{
+
+	free(s->pend);
+	free(s->pend_buf);
+	s->pend = NULL;
+	s->pend_buf = NULL;
+	s->npend = 0;
+}
+
+/*
+ * Apply a received batch in one transaction.  Return 0; 1 when the
+ * database is busy (another process writes: nothing was stored, and the
+ * batch waits for session_retry()); -1 when the session is over.
+ */
 static int
 apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 {
@@ -745,8 +834,11 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	 * vector shows what is missing and peers send it again.
 	 */
 	db_durable(s->db, false);
+	(void)db_busy(s->db);
 	if (db_begin(s->db, s->now_ms, err)) {
 		db_durable(s->db, true);
+		if (db_busy(s->db))
+			return (stash_batch(s, cs, n));
 		return (fail(s, err, 0));
 	}
 	for (i = 0; i < n; i++) {
@@ -754,6 +846,8 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 		    cs[i].sig, &dc, err)) != 0) {
 			db_rollback(s->db);
 			db_durable(s->db, true);
+			if (r == DB_ESTORE && db_busy(s->db))
+				return (stash_batch(s, cs, n));
 			/* A full disk is ours: the peer is not to blame. */
 			if (r == DB_ESTORE) {
 				snprintf(msg, sizeof(msg), "cannot store the "
@@ -769,6 +863,8 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	}
 	if (db_commit(s->db, err)) {
 		db_durable(s->db, true);
+		if (db_busy(s->db))
+			return (stash_batch(s, cs, n));
 		return (fail(s, err, 0));
 	}
 	db_durable(s->db, true);
@@ -777,8 +873,12 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	s->st.forks += dc.fork;
 	s->st.batches_applied++;
 	/* The ACK; it also makes entries for origins new to us, */
-	if (send_vector(s, false))
-		return (-1);
+	if ((r = send_vector(s, false)) != 0) {
+		if (r < 0)
+			return (-1);
+		s->stall = STALL_ACK;	/* Committed; the ACK waits. */
+		return (1);
+	}
 	/* and what the peer sent, it has: never send it back. */
 	for (i = 0; i < n; i++) {
 		if (commit_peek(cs[i].body, cs[i].len, origin, &seq) != 0 ||
@@ -959,22 +1059,110 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		r = fail(s, "unknown message", 0);
 	}
 	msg_fini(&m);
-	if (r == 0 && final)
+	if (r > 0)
+		s->pend_final = final;
+	else if (r == 0 && final)
 		return (fail(s, "peer closed the stream", 0));
 	return (r);
 }
 
-int
-session_input(struct session *s, const uint8_t *in, size_t len,
-    uint64_t now_ms)
+/* Keep ${len} bytes of input that came after a stalled step, in order. */
+static int
+keep_input(struct session *s, const uint8_t *in, size_t len)
+{
+	uint8_t *p;
+
+	if (len == 0)
+		return (0);
+	if ((p = realloc(s->pin, s->pin_len + len)) == NULL)
+		return (fail(s, "out of memory", 0));
+	memcpy(p + s->pin_len, in, len);
+	s->pin = p;
+	s->pin_len += len;
+	return (0);
+}
+
+/* Hold the message ${b} behind a stalled batch or ACK, in order. */
+static int
+queue_msg(struct session *s, const uint8_t *b, size_t len, bool final)
+{
+	size_t need = s->q_len + 5 + len, cap;
+	uint8_t *p;
+
+	if (need > s->q_cap) {
+		for (cap = s->q_cap ? s->q_cap : 4096; cap < need;)
+			cap *= 2;
+		if ((p = realloc(s->q, cap)) == NULL)
+			return (fail(s, "out of memory", 0));
+		s->q = p;
+		s->q_cap = cap;
+	}
+	p = s->q + s->q_len;
+	p[0] = (uint8_t)(len >> 24);
+	p[1] = (uint8_t)(len >> 16);
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	p[4] = final;
+	memcpy(p + 5, b, len);
+	s->q_len = need;
+	return (0);
+}
+
+/*
+ * Whether the message ${b} may be handled ahead of a stalled batch: it
+ * stores nothing.  The rest of a vector in parts is handled as it comes,
+ * whatever it is (anything but VECTOR is an error then).
+ */
+static bool
+may_pass(struct session *s, const uint8_t *b, size_t len)
+{
+	struct msg m;
+	bool pass;
+
+	if (s->vec_more)
+		return (true);
+	pass = msg_decode(b, len, &m) == PROTO_OK && (m.type == MSG_ACK ||
+	    m.type == MSG_VECTOR || m.type == MSG_PING || m.type == MSG_PONG);
+	msg_fini(&m);
+	return (pass);
+}
+
+/* The messages held behind a stall, in order, until one stalls again. */
+static int
+drain_queue(struct session *s)
+{
+	size_t off = 0, len;
+	const uint8_t *p;
+	int r;
+
+	while (off < s->q_len && s->stall == STALL_NONE &&
+	    s->state == ST_OPEN) {
+		p = s->q + off;
+		len = (size_t)p[0] << 24 | (size_t)p[1] << 16 |
+		    (size_t)p[2] << 8 | p[3];
+		off += 5 + len;
+		/* A batch that stalls again is copied: the entry is done. */
+		if ((r = got_message(s, p + 5, len, p[4] != 0)) < 0)
+			return (-1);
+	}
+	if (off > 0) {
+		memmove(s->q, s->q + off, s->q_len - off);
+		s->q_len -= off;
+	}
+	return (0);
+}
+
+static int
+input(struct session *s, const uint8_t *in, size_t len)
 {
 	const uint8_t *body;
 	size_t need, take, blen;
 	ssize_t used;
 	bool final;
+	int r;
 
-	s->now_ms = now_ms;
-	s->st.bytes_in += len;
+	if (s->stall == STALL_MSG1 || s->stall == STALL_HELLO)
+		return (keep_input(s, in, len));
 	while (len > 0 && (s->state == ST_WAIT1 || s->state == ST_WAIT1X ||
 	    s->state == ST_WAIT2)) {
 		need = s->state == ST_WAIT1 ? SESSION_MSG1_LEN :
@@ -987,8 +1175,10 @@ session_input(struct session *s, const uint8_t *in, size_t len,
 		len -= take;
 		if (s->hslen < need)
 			return (0);
-		if ((s->state == ST_WAIT1 ? got_msg1(s) :
-		    s->state == ST_WAIT1X ? got_msg1x(s) : got_msg2(s)) != 0)
+		if ((r = s->state == ST_WAIT1 ? got_msg1(s) :
+		    s->state == ST_WAIT1X ? got_msg1x(s) : got_msg2(s)) > 0)
+			return (keep_input(s, in, len));
+		if (r < 0)
 			return (-1);
 	}
 	while (len > 0 && s->state == ST_OPEN) {
@@ -997,7 +1187,93 @@ session_input(struct session *s, const uint8_t *in, size_t len,
 			return (fail(s, "transport", (int)used));
 		in += used;
 		len -= (size_t)used;
-		if (body != NULL && got_message(s, body, blen, final) != 0)
+		if (body == NULL)
+			continue;
+		if (s->stall != STALL_NONE && !may_pass(s, body, blen)) {
+			if (queue_msg(s, body, blen, final))
+				return (-1);
+			continue;
+		}
+		/* A batch that stalls (> 0) holds what follows back. */
+		if (got_message(s, body, blen, final) < 0)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+session_input(struct session *s, const uint8_t *in, size_t len,
+    uint64_t now_ms)
+{
+
+	s->now_ms = now_ms;
+	s->st.bytes_in += len;
+	if (input(s, in, len) != 0 || s->state == ST_DONE)
+		return (-1);
+	return (session_pump(s));
+}
+
+bool
+session_stalled(const struct session *s)
+{
+
+	return (s->stall != STALL_NONE || s->read_busy);
+}
+
+bool
+session_wants_input(const struct session *s)
+{
+
+	return (s->stall != STALL_MSG1 && s->stall != STALL_HELLO &&
+	    s->q_len < SESSION_QUEUE_MAX);
+}
+
+int
+session_retry(struct session *s, uint64_t now_ms)
+{
+	enum stall was = s->stall;
+	uint8_t *in;
+	size_t len;
+	int r = 0;
+
+	s->now_ms = now_ms;
+	s->stall = STALL_NONE;
+	s->read_busy = false;
+	switch (was) {
+	case STALL_NONE:
+		break;
+	case STALL_MSG1:	/* Message 1 is read: admit it again. */
+		r = answer_msg1(s, HS_VERSION);
+		break;
+	case STALL_HELLO:
+	case STALL_ACK:
+		if ((r = send_vector(s, was == STALL_HELLO)) > 0)
+			s->stall = was;
+		break;
+	case STALL_BATCH:
+		if ((r = apply_batch(s, s->pend, s->npend)) == 0) {
+			pend_free(s);
+			if (s->pend_final)
+				r = fail(s, "peer closed the stream", 0);
+		} else if (r < 0)
+			pend_free(s);
+		break;
+	}
+	if (r < 0 || s->state == ST_DONE)
+		return (-1);
+	if (s->stall != STALL_NONE)
+		return (0);
+	/* Then what came after it, which may stall again. */
+	if (drain_queue(s) != 0)
+		return (-1);
+	if (s->stall == STALL_NONE && s->pin != NULL) {
+		in = s->pin;
+		len = s->pin_len;
+		s->pin = NULL;
+		s->pin_len = 0;
+		r = input(s, in, len);
+		free(in);
+		if (r != 0)
 			return (-1);
 	}
 	if (s->state == ST_DONE)
@@ -1166,6 +1442,7 @@ session_pump(struct session *s)
 {
 	struct batch b;
 	char err[STORE_ERRLEN], msg[SESSION_ERRLEN];
+	bool busy = false;
 	size_t i;
 	bool found;
 	int r = 0;
@@ -1174,11 +1451,16 @@ session_pump(struct session *s)
 	if (s->state != ST_OPEN || !s->hello || s->vec_more)
 		return (s->state == ST_DONE ? -1 : 0);
 	/* Called on every read and write: cheap when there is nothing new. */
-	if (s->quiet)
+	if (s->quiet || s->read_busy)
 		return (0);
-	if (vec_fresh(s))
-		return (-1);
-	while (r == 0 && s->out_len - s->out_off < SESSION_HIGH_WATER &&
+	if ((r = vec_fresh(s)) != 0) {
+		if (r < 0)
+			return (-1);
+		s->read_busy = true;
+		return (0);
+	}
+	while (r == 0 && !busy &&
+	    s->out_len - s->out_off < SESSION_HIGH_WATER &&
 	    s->st.batches_sent - s->st.acks < SESSION_WINDOW) {
 		memset(&b, 0, sizeof(b));
 		b.s = s;
@@ -1193,6 +1475,11 @@ session_pump(struct session *s)
 			if (db_commits_from(s->db, b.p->key, b.p->sent,
 			    s->batch_limit - b.bytes, batch_cb, &b,
 			    err) < 0) {
+				/* Busy: send what is in, read on later. */
+				if (db_busy(s->db)) {
+					busy = true;
+					break;
+				}
 				snprintf(msg, sizeof(msg), "cannot read the "
 				    "commits to send: %s", b.why != NULL ?
 				    b.why : err);
@@ -1207,11 +1494,13 @@ session_pump(struct session *s)
 			r = send_parts(s, &b);
 		free(b.big);
 		msgpack_sbuffer_destroy(&b.sb);
-		if (r == 0 && !found) {
+		if (r == 0 && !found && !busy) {
 			s->quiet = true;	/* Until something changes. */
 			break;
 		}
 	}
+	if (busy)
+		s->read_busy = true;
 	return (r);
 }
 
@@ -1351,6 +1640,10 @@ session_free(struct session *s)
 	free(s->pv);
 	free(s->ix);
 	free(s->part);
+	free(s->pend);
+	free(s->pend_buf);
+	free(s->pin);
+	free(s->q);
 	msg_z_free(s->z);
 	free(s);
 }

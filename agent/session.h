@@ -45,6 +45,7 @@
 #define SESSION_SUCC_MAX	7
 #define SESSION_SUCCS_LEN(n)	((n) * SESSION_SUCC_LEN + 16)
 #define SESSION_HIGH_WATER	(2 * 1024 * 1024)
+#define SESSION_QUEUE_MAX	(4 * 1024 * 1024)	/* Held, stalled. */
 /*
  * Batch size: from SESSION_BATCH_MIN, doubled after a batch acknowledged
  * within SESSION_BATCH_FAST_MS of being queued, halved after one that took
@@ -77,7 +78,8 @@ struct session_cfg {
 	 * counter ${ctr} (< HS_COUNTER_LIMIT), given the ${n} successor
 	 * statements it sent (SESSION_SUCC_LEN bytes each)?  0 yes; -1 no
 	 * (not a member, or a replayed message 1: not above the last
-	 * accepted).
+	 * accepted); 1 cannot tell now, the database is busy (the session
+	 * stalls).
 	 */
 	int		(*admit)(void *, const uint8_t *, uint64_t,
 			    const uint8_t *, size_t);
@@ -117,6 +119,21 @@ struct session *session_new(const struct session_cfg *,
  * responder that refused message 1 has queued nothing at all.
  */
 int session_input(struct session *, const uint8_t *, size_t, uint64_t);
+
+/**
+ * session_stalled(s) / session_retry(s, now_ms) / session_wants_input(s):
+ * Whether a step found the database busy (another process holds it
+ * locked: a CLI import): nothing of that step was stored, and it waits
+ * for session_retry(), which tries again and returns as session_input()
+ * does; the caller retries from a timer, so the loop never waits for the
+ * lock.  Input that comes meanwhile is kept and handled in order; what
+ * stores nothing (ACKs, PINGs) is handled at once, so the session goes
+ * on sending.  The caller stops reading while session_wants_input() is
+ * false: a handshake or HELLO waits, or SESSION_QUEUE_MAX bytes are held.
+ */
+bool session_stalled(const struct session *);
+int session_retry(struct session *, uint64_t);
+bool session_wants_input(const struct session *);
 
 /**
  * session_output(s, out, len) / session_consumed(s, n):

@@ -14,6 +14,17 @@
 #define FRAME_REKEY_MS		(60 * 60 * 1000)
 #define HS_TIMEOUT_MS		10000		/* Whole handshake. */
 /*
+ * Inbound back-pressure: a node stops reading a peer while more than
+ * INPUT_PAUSE_HIGH bytes it owes that peer are queued (handed to the
+ * socket or not), and reads again below INPUT_PAUSE_LOW.  A peer that
+ * sends and never reads (a flood of PINGs) then costs at most this much
+ * memory.  It is well above what an honest session ever queues (two
+ * batches in flight, a vector of MSG_MAX_ORIGINS, the socket's share),
+ * so two honest peers never both stop reading each other.
+ */
+#define INPUT_PAUSE_HIGH	(8 * 1024 * 1024)
+#define INPUT_PAUSE_LOW		(4 * 1024 * 1024)
+/*
  * Before authentication (accepted, message 1 not yet in): message 1 in
  * full within HS_MSG1_TIMEOUT_MS of accept, at most HS_PREAUTH_PER_NET
  * such connections from one IPv4 /24 or IPv6 /64, at most HS_PREAUTH_MAX

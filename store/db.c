@@ -585,6 +585,75 @@ db_keep_refused(struct db *db, bool yes)
 	db->keep_refused = yes;
 }
 
+/* The loop's busy handler: note the lock, and do not wait for it. */
+static int
+busy_cb(void *arg, int tries)
+{
+	struct db *db = arg;
+
+	(void)tries;
+	db->busy = true;
+	return (0);
+}
+
+/* After each commit on a db_nowait() connection: the WAL's size. */
+static int
+wal_cb(void *arg, sqlite3 *h, const char *name, int pages)
+{
+	struct db *db = arg;
+
+	(void)h;
+	(void)name;
+	db->wal_pages = pages > 0 ? (uint64_t)pages : 0;
+	return (SQLITE_OK);
+}
+
+void
+db_nowait(struct db *db)
+{
+
+	sqlite3_busy_handler(db->h, busy_cb, db);
+	/* Replaces the hook wal_autocheckpoint installs: after the pragma. */
+	sqlite3_exec(db->h, "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+	sqlite3_wal_hook(db->h, wal_cb, db);
+}
+
+bool
+db_busy(struct db *db)
+{
+	bool busy = db->busy;	/* busy_cb() saw a lock held elsewhere. */
+
+	db->busy = false;
+	return (busy);
+}
+
+uint64_t
+db_wal_pages(const struct db *db)
+{
+
+	return (db->wal_pages);
+}
+
+int
+db_checkpoint(struct db *db, uint64_t *frames, char err[STORE_ERRLEN])
+{
+	int log = 0, done = 0;
+
+	*frames = 0;
+	switch (sqlite3_wal_checkpoint_v2(db->h, "main",
+	    SQLITE_CHECKPOINT_PASSIVE, &log, &done)) {
+	case SQLITE_OK:
+		break;
+	case SQLITE_BUSY:	/* Another connection checkpoints: enough. */
+		return (0);
+	default:
+		db_errf(err, "checkpoint", db->h);
+		return (-1);
+	}
+	*frames = done > 0 ? (uint64_t)done : 0;
+	return (0);
+}
+
 const uint8_t *
 db_node_key(const struct db *db)
 {

@@ -192,6 +192,36 @@ int db_copy_signer(const struct db *, uint8_t[COMMIT_SK_LEN]);
  */
 void db_keep_refused(struct db *, bool);
 
+/**
+ * db_nowait(db):
+ * For the agent's event loop, whose one step must stay short: ${db} never
+ * waits for a lock another connection holds (a CLI import, say) — the
+ * operation fails at once and db_busy() says so — and never checkpoints
+ * the WAL itself (wal_autocheckpoint=0): db_wal_pages() tells how large
+ * its commits made the WAL, and db_checkpoint() on another connection,
+ * off the loop, moves it into the database.
+ */
+void db_nowait(struct db *);
+
+/**
+ * db_busy(db):
+ * Whether an operation on ${db} found a lock busy since the last call:
+ * one that failed then may well succeed later, and nothing of it was
+ * stored.  Reading it clears it.
+ */
+bool db_busy(struct db *);
+
+/* Pages in the WAL after ${db}'s last commit (db_nowait() only). */
+uint64_t db_wal_pages(const struct db *);
+
+/**
+ * db_checkpoint(db, frames, err):
+ * A passive WAL checkpoint on ${db}: copies what no reader still needs
+ * into the database and syncs it, waiting for no lock.  ${*frames} is
+ * the number of WAL frames checkpointed.  Return 0, or -1 with ${err}.
+ */
+int db_checkpoint(struct db *, uint64_t *, char[STORE_ERRLEN]);
+
 /* This node's public key, or NULL before db_set_signer(). */
 const uint8_t *db_node_key(const struct db *);
 

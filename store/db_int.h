@@ -91,6 +91,8 @@ struct db {
 	size_t		nrd, ard;
 	bool		full_rederive;	/* The network changed: all of it. */
 	bool		settling;
+	bool		busy;		/* A lock was busy: db_busy(). */
+	uint64_t	wal_pages;	/* After our last commit: db_nowait(). */
 };
 
 /* ---- store/db.c ---- */

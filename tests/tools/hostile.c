@@ -30,6 +30,15 @@
  *         refused=R closed=C" (sessions completed, handshakes the agent
  *         turned away, sessions it closed since) after each change.  Runs
  *         until killed.
+ *
+ * A peer that never reads (t_pingflood):
+ *
+ *     hostile DATA_DIR PORT PEER_ID pingflood N
+ *
+ * sends N PINGs and never reads a byte.  It prints "flooded K" once all
+ * K = N are written, or once the agent has taken none for 3 s (it stopped
+ * reading), then keeps the connection open, reading nothing, until it is
+ * killed (10 minutes at most).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,6 +118,46 @@ send_frame(int fd, struct frame_enc *e, const uint8_t *body, size_t len)
 	r = writen(fd, w, FRAME_WIRE_LEN(len));
 	free(w);
 	return (r);
+}
+
+/*
+ * Write ${n} PING frames, never reading; print how many went before the
+ * agent stopped taking them, then wait for the end of the connection.
+ */
+static int
+pingflood(int fd, struct frame_enc *e, long n)
+{
+	struct timeval tv = { 3, 0 };
+	msgpack_sbuffer sb;
+	uint8_t *chunk, *w;
+	size_t plen, per = 1000;
+	long sent = 0, k;
+
+	msgpack_sbuffer_init(&sb);
+	if (msg_ping(&sb, MSG_PING, 1))
+		return (2);
+	plen = FRAME_WIRE_LEN(sb.size);
+	if ((chunk = malloc(per * plen)) == NULL)
+		return (2);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (sent < n) {
+		k = n - sent < (long)per ? n - sent : (long)per;
+		for (w = chunk; w < chunk + k * plen; w += plen)
+			if (frame_enc(e, (uint8_t *)sb.data, sb.size, false,
+			    w) != 0)
+				return (2);
+		if (writen(fd, chunk, (size_t)k * plen))
+			break;		/* Not taken for 3 s (or closed). */
+		sent += k;
+	}
+	free(chunk);
+	msgpack_sbuffer_destroy(&sb);
+	printf("flooded %ld\n", sent);
+	fflush(stdout);
+	/* Hold the connection open, reading nothing, until killed. */
+	for (k = 0; k < 600; k++)
+		sleep(1);
+	return (0);
 }
 
 /*
@@ -372,8 +422,10 @@ main(int argc, char **argv)
 		}
 		return (0);
 	}
+	/* hold takes N and STATUS_FILE, pingflood an optional N. */
 	if ((strcmp(cs, "hold") == 0) != (argc == 7) ||
-	    (strcmp(cs, "hold") != 0 && argc != 5)) {
+	    (strcmp(cs, "hold") != 0 && argc != 5 &&
+	    !(strcmp(cs, "pingflood") == 0 && argc == 6))) {
 		fprintf(stderr, "usage: hostile DATA_DIR PORT PEER_ID CASE\n");
 		return (2);
 	}
@@ -453,6 +505,8 @@ main(int argc, char **argv)
 		r = 0;		/* The HELLO was the case. */
 	else if (strcmp(cs, "record") == 0)
 		return (0);	/* An honest session; the agent may keep it. */
+	else if (strcmp(cs, "pingflood") == 0)
+		return (pingflood(fd, &enc, argc > 5 ? atol(argv[5]) : 100000));
 	else if (strcmp(cs, "huge-array") == 0)
 		r = send_frame(fd, &enc, huge_array, sizeof(huge_array));
 	else if (strcmp(cs, "huge-map") == 0)

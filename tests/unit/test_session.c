@@ -9,7 +9,8 @@
  * sent, vectors of up to 100,000 origins over several frames (and not
  * one more), unknown origins never stored, ACKs carrying only what
  * moved; an older peer is told to upgrade; HELLO's clock gives the
- * peer's offset.
+ * peer's offset.  A receiver whose database another process holds locked
+ * stalls, keeping what came, and applies all of it once the lock is gone.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,6 +28,7 @@
 #include <sodium.h>
 
 #include <msgpack.h>
+#include <sqlite3.h>
 #include <zstd.h>
 
 #include "agent/session.h"
@@ -51,6 +53,7 @@ struct node {
 };
 
 static uint8_t netkey[32];
+static int admit_busy;		/* admit() says "busy" this many times. */
 
 static void
 node_open(struct node *n)
@@ -99,6 +102,10 @@ admit(void *arg, const uint8_t *peer, uint64_t ts, const uint8_t *succ,
 	struct node *n = arg;
 	size_t i;
 
+	if (admit_busy > 0) {
+		admit_busy--;
+		return (1);
+	}
 	assert_true(nsucc <= 2);
 	n->nsucc = nsucc;
 	if (nsucc > 0)
@@ -352,6 +359,72 @@ test_successor_statements(void **state)
 	session_output(sb, &p, &n);
 	assert_int_equal(n, 0);
 	free(m);
+	session_free(sa);
+	session_free(sb);
+	node_close(&a);
+	node_close(&b);
+}
+
+/*
+ * Another process holds B's database (a CLI import): B, on a connection
+ * that never waits (the agent's), stalls at message 1 and at A's first
+ * batch instead of failing, keeps what else comes, goes on sending its own
+ * commits meanwhile, and once the lock is gone applies it all, in order,
+ * and converges; nobody is blamed.
+ */
+static void
+test_busy_database_stalls(void **state)
+{
+	struct node a, b;
+	struct session *sa, *sb;
+	char path[300];
+	sqlite3 *other;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	write_records(&a, 3000, 250, 1000);
+	write_records(&b, 40, 1, 5000);
+	db_nowait(b.db);
+	snprintf(path, sizeof(path), "%s/hamroh.db", b.dir);
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	/* The database is busy when message 1 is to be admitted, twice. */
+	admit_busy = 2;
+	sa = dial(&a, &b, netkey, 10000);
+	sb = answer(&b, 10000);
+	assert_true(shuttle(sa, sb, 4096, 10000) > 0);
+	assert_true(session_stalled(sb) && !session_synced(sb));
+	assert_int_equal(session_retry(sb, 10010), 0);
+	assert_true(session_stalled(sb));
+	assert_int_equal(b.admitted, 0);
+	assert_int_equal(session_retry(sb, 10020), 0);
+	assert_false(session_stalled(sb));
+	assert_int_equal(b.admitted, 1);
+	/*
+	 * Then A's first batch meets the lock, while B goes on sending its
+	 * own commits: A's ACKs pass the batch that waits.
+	 */
+	assert_true(shuttle(sa, sb, 4096, 10030) > 0);
+	assert_true(session_synced(sb));
+	assert_true(session_stalled(sb));
+	assert_int_equal(session_stats(sa)->commits_applied, 40);
+	assert_false(session_stalled(sa));
+	assert_int_equal(session_stats(sb)->commits_applied, 0);
+	/* Still locked: still waiting, nothing lost, the session lives. */
+	assert_int_equal(session_retry(sb, 10100), 0);
+	assert_true(session_stalled(sb));
+	assert_string_equal(session_error(sb), "");
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(session_retry(sb, 10200), 0);
+	assert_false(session_stalled(sb));
+	assert_true(shuttle(sa, sb, 4096, 10300) >= 0);
+	assert_int_equal(session_stats(sb)->commits_applied, 12);
+	assert_same(&a, &b);
+	assert_true(session_idle(sa) && session_idle(sb));
 	session_free(sa);
 	session_free(sb);
 	node_close(&a);
@@ -1810,6 +1883,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_nodes_converge),
 		cmocka_unit_test(test_successor_statements),
+		cmocka_unit_test(test_busy_database_stalls),
 		cmocka_unit_test(test_relay_through_middle),
 		cmocka_unit_test(test_strangers_get_nothing),
 		cmocka_unit_test(test_tampered_transport),
