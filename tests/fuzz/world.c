@@ -45,36 +45,41 @@ commit(struct db *db)
 		die("commit", err);
 }
 
-/* Buffer a write of text ${s} to ${field} of record ${id} of ${coll}. */
+/* Buffer a write of ${v} to ${field} of record ${id} of ${coll}. */
+static void
+put_val(struct db *db, const char *coll, const uint8_t *id,
+    const char *field, const struct val *v)
+{
+	const struct coll_def *c = schema_coll(coll);
+	char err[STORE_ERRLEN];
+
+	if (db_put(db, c, id, schema_field(c, field, strlen(field)), v, err))
+		die(field, err);
+}
+
 static void
 put(struct db *db, const char *coll, const uint8_t *id, const char *field,
     const char *s)
 {
-	const struct coll_def *c = schema_coll(coll);
-	char err[STORE_ERRLEN];
 	struct val v;
 
 	memset(&v, 0, sizeof(v));
 	v.t = VAL_STR;
 	v.s = s;
 	v.len = strlen(s);
-	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &v, err))
-		die(field, err);
+	put_val(db, coll, id, field, &v);
 }
 
 static void
 put_int(struct db *db, const char *coll, const uint8_t *id,
     const char *field, int64_t i)
 {
-	const struct coll_def *c = schema_coll(coll);
-	char err[STORE_ERRLEN];
 	struct val v;
 
 	memset(&v, 0, sizeof(v));
 	v.t = VAL_INT;
 	v.i = i;
-	if (db_put(db, c, id, schema_field(c, field, strlen(field)), &v, err))
-		die(field, err);
+	put_val(db, coll, id, field, &v);
 }
 
 /* Record id ${n} of origin ${o}. */
