@@ -165,7 +165,9 @@ get_text(const msgpack_object *o, char *out, size_t max)
 	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max ||
 	    !invite_name_ok(o->via.str.ptr, o->via.str.size))
 		return (-1);
-	memcpy(out, o->via.str.ptr, o->via.str.size);
+	/* msgpack-c gives an empty str a NULL pointer: no memcpy(). */
+	if (o->via.str.size > 0)
+		memcpy(out, o->via.str.ptr, o->via.str.size);
 	out[o->via.str.size] = '\0';
 	return (0);
 }
