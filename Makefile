@@ -1,5 +1,7 @@
-# hamroh — one GNU Makefile.  `make` builds ./hamroh; `make test` runs every
-# test plain and under ASan+UBSan; `make bench` prints the benchmarks.
+# hamroh — one GNU Makefile.  `make` builds ./hamroh; `make test` runs the
+# suite (unit tests and fuzz replays in both builds, CLI and agent tests
+# under ASan+UBSan); `make test-plain` all of it on the plain build only;
+# `make bench` prints the benchmarks.
 
 PKGS	:= libsodium sqlite3 libuv msgpack libzstd
 CC	?= cc
@@ -42,7 +44,8 @@ include tests/fuzz/Makefile.inc
 # Keep objects made only on the way to a test binary.
 .SECONDARY:
 
-.PHONY: all test unit check-layers bench clean deps demo chaos
+.PHONY: all test test-plain unit check-layers check-alone bench clean deps \
+    demo chaos
 all: hamroh
 
 # Install Debian packages first when a needed one is missing.
@@ -88,12 +91,35 @@ check-layers:
 	    2>/dev/null); if [ -n "$$bad" ]; then \
 	    echo "check-layers: forbidden include in: $$bad" >&2; exit 1; fi
 
-# The whole suite, plain then under ASan+UBSan; ends with "N passed, N failed".
-test: deps check-layers
-	$(Q)$(MAKE) --no-print-directory hamroh unit fuzz-replay
-	$(Q)$(MAKE) --no-print-directory SAN=address,undefined \
+# A clean clone has nothing beside it: no file may reach for the shared
+# folder some machines keep next to the repository, nor name the
+# directory the repository sits in.
+check-alone:
+	@up='$(abspath ..)/'; bad=$$( { git ls-files -z 2>/dev/null || \
+	    find . \( -path ./build -o -path ./.git \) -prune -o -type f \
+	    -print0; } | xargs -0 grep -lI -e '\.\./shared' \
+	    $$([ "$$up" = // ] || echo "-e $$up") -- 2>/dev/null); \
+	if [ -n "$$bad" ]; then echo "check-alone: files that reach" \
+	    "outside the repository:" $$bad >&2; exit 1; fi
+
+# Builds use every core unless the caller chose with -j.
+JOBS	= $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || \
+	  echo 2))
+
+# The suite; ends with "N passed, N failed".  Unit tests and fuzz replays
+# run in both builds; CLI and agent tests once, under ASan+UBSan, except
+# those marked "# plain:" (what only a plain build shows: a memory bound,
+# or a test the sanitized build skips), which the plain pass runs too.
+test: deps check-layers check-alone
+	$(Q)$(MAKE) --no-print-directory $(JOBS) hamroh unit fuzz-replay
+	$(Q)$(MAKE) --no-print-directory $(JOBS) SAN=address,undefined \
 	    build/san/hamroh unit fuzz-replay
-	$(Q)tests/run.sh build/plain build/san
+	$(Q)tests/run.sh build/plain:units build/san
+
+# Every test on the plain build (no sanitizers): unit, fuzz replays, CLI.
+test-plain: deps check-layers check-alone
+	$(Q)$(MAKE) --no-print-directory $(JOBS) hamroh unit fuzz-replay
+	$(Q)tests/run.sh build/plain
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench \

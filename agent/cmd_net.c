@@ -1,19 +1,6 @@
 /*
  * cmd_net.c: joining a network — network create, invite, join, peer.
- *
- * An invite token is one copy-pasteable line:
- *
- *   "hamroh1:" base64url-no-padding(msgpack
- *     [1, network_name(str), network_key(bin 32), admin_key(bin 32),
- *      [key(bin 32), name, center, role, expires], cert(bin 64),
- *      [address(str)...], token_sig(bin 64)])
- *
- * cert signs the certificate (agent/member.h); token_sig is the admin's
- * Ed25519 signature over msgpack ["hamroh/invite/1", the six elements
- * between the version and token_sig], so a token damaged in transit (or
- * edited: the network key and addresses are not part of the certificate)
- * is refused as a whole instead of joining with a wrong key or address.
- * The token carries the network key: it is a secret, like network.key.
+ * The invite token itself is agent/invite.c's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,74 +19,19 @@
 #include "agent/cli.h"
 #include "agent/cmds.h"
 #include "agent/conf.h"
+#include "agent/invite.h"
 #include "agent/json.h"
 #include "agent/log.h"
 #include "agent/member.h"
-#include "protocol/mpcheck.h"
 #include "store/query.h"
 #include "store/trust.h"
 
 #define NET_KEY_FILE	"network.key"
-#define NET_KEY_LEN	32		/* The Noise PSK. */
-#define TOKEN_PREFIX	"hamroh1:"
-#define TOKEN_VERSION	2		/* 2 adds center keys; 1 is read. */
-#define TOKEN_SIG_CONTEXT "hamroh/invite/1"
-#define TOKEN_DEPTH	3		/* Token, keys, one key. */
-/*
- * Bytes of msgpack: 16 addresses of 262 bytes, 32 center keys of at most
- * 300 bytes and the rest fit in 16 KiB.
- */
-#define TOKEN_MAX_BIN	16384
-#define TOKEN_MAX_KEYS	32
-#define TOKEN_MAX_CHARS	(sizeof(TOKEN_PREFIX) - 1 + \
-	sodium_base64_ENCODED_LEN(TOKEN_MAX_BIN, \
-	sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+#define NET_KEY_LEN	INVITE_NETKEY_LEN	/* The Noise PSK. */
 #define INVITE_DAYS	365		/* Default certificate life. */
 #define INVITE_DAYS_MAX	36500
 #define ADMIN_DAYS	3653		/* First admin's: ten years. */
 #define ROLE_ADMIN	"admin"
-
-/* Everything an invite token carries.  Holds the network key. */
-struct invite {
-	char		net[MEMBER_NETNAME_MAX + 1];
-	uint8_t		netkey[NET_KEY_LEN];
-	uint8_t		admin[MEMBER_KEY_LEN];
-	uint8_t		key[MEMBER_KEY_LEN];
-	struct member_rec m;	/* name, center, role, expires. */
-	uint8_t		cert[MEMBER_SIG_LEN];
-	size_t		naddr;
-	char		addr[MEMBER_MAX_ADDRS][MEMBER_ADDR_MAX + 1];
-	unsigned	version;	/* Of the token. */
-	size_t		nkeys;		/* Center keys sealed to the node. */
-	struct {
-		uint8_t		id[CONF_KEYID_LEN];
-		uint32_t	version;
-		char		center[CONF_CENTER_MAX + 1];
-		uint8_t		sealed[CONF_SEALED_LEN];
-	}		keys[TOKEN_MAX_KEYS];
-	uint8_t		sig[MEMBER_SIG_LEN];
-};
-
-/* A name shown to people: UTF-8 text without control characters. */
-static bool
-name_ok(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return (false);
-	return (schema_utf8_valid(s, len));
-}
-
-/* True if ${pk} is a usable Ed25519 public key (not of small order). */
-static bool
-key_ok(const uint8_t pk[MEMBER_KEY_LEN])
-{
-	uint8_t x[crypto_scalarmult_curve25519_BYTES];
-
-	return (crypto_sign_ed25519_pk_to_curve25519(x, pk) == 0);
-}
 
 /* Parse a NODE_KEY argument or fail, naming ${what}. */
 static void
@@ -109,7 +41,7 @@ parse_key(const char *s, uint8_t pk[MEMBER_KEY_LEN], const char *what)
 	if (hex_decode(s, pk, MEMBER_KEY_LEN))
 		cli_fail(EXIT_USAGE, "%s: '%.70s' is not a node key (64 hex "
 		    "digits, as printed by 'hamroh id' on that node)", what, s);
-	if (!key_ok(pk))
+	if (!invite_key_ok(pk))
 		cli_fail(EXIT_USAGE, "%s: %.16s... is not a valid node key; "
 		    "copy it again from 'hamroh id' on that node", what, s);
 }
@@ -132,7 +64,7 @@ check_field(const char *field, const char *opt, const char *s,
 	if (schema_check(schema_field(m, field, strlen(field)), &v, why,
 	    sizeof(why)))
 		cli_fail(EXIT_USAGE, "%s: %s %s", what, opt, why);
-	if (!name_ok(s, v.len))
+	if (!invite_name_ok(s, v.len))
 		cli_fail(EXIT_USAGE, "%s: %s must not contain control "
 		    "characters", what, opt);
 }
@@ -215,282 +147,6 @@ put_cert(struct db *db, const struct member_cert *c,
 	    put_text(db, c->key, "cert", sigh, err))
 		return (-1);
 	return (0);
-}
-
-static int
-pack_text(msgpack_packer *pk, const char *s)
-{
-
-	return (msgpack_pack_str_with_body(pk, s, strlen(s)));
-}
-
-/*
- * Pack invite ${iv}: the token body, or with ${tbs} the bytes token_sig
- * signs.
- */
-static int
-pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
-{
-	msgpack_packer pk;
-	size_t i;
-	int e = 0;
-
-	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, (tbs ? 7 : 8) + (iv->version > 1));
-	if (tbs)
-		e |= pack_text(&pk, TOKEN_SIG_CONTEXT);
-	else
-		e |= msgpack_pack_uint8(&pk, (uint8_t)iv->version);
-	e |= pack_text(&pk, iv->net);
-	e |= msgpack_pack_bin_with_body(&pk, iv->netkey, NET_KEY_LEN);
-	e |= msgpack_pack_bin_with_body(&pk, iv->admin, MEMBER_KEY_LEN);
-	e |= msgpack_pack_array(&pk, 5);
-	e |= msgpack_pack_bin_with_body(&pk, iv->key, MEMBER_KEY_LEN);
-	e |= pack_text(&pk, iv->m.name);
-	e |= pack_text(&pk, iv->m.center);
-	e |= pack_text(&pk, iv->m.role);
-	e |= pack_text(&pk, iv->m.expires);
-	e |= msgpack_pack_bin_with_body(&pk, iv->cert, MEMBER_SIG_LEN);
-	e |= msgpack_pack_array(&pk, iv->naddr);
-	for (i = 0; i < iv->naddr; i++)
-		e |= pack_text(&pk, iv->addr[i]);
-	if (iv->version > 1)
-		e |= msgpack_pack_array(&pk, iv->nkeys);
-	for (i = 0; iv->version > 1 && i < iv->nkeys; i++) {
-		e |= msgpack_pack_array(&pk, 4);
-		e |= msgpack_pack_bin_with_body(&pk, iv->keys[i].id,
-		    CONF_KEYID_LEN);
-		e |= msgpack_pack_uint32(&pk, iv->keys[i].version);
-		e |= pack_text(&pk, iv->keys[i].center);
-		e |= msgpack_pack_bin_with_body(&pk, iv->keys[i].sealed,
-		    CONF_SEALED_LEN);
-	}
-	if (!tbs)
-		e |= msgpack_pack_bin_with_body(&pk, iv->sig, MEMBER_SIG_LEN);
-	return (e ? -1 : 0);
-}
-
-/* Wipe and free ${sb}: it held the network key. */
-static void
-sbuf_wipe(msgpack_sbuffer *sb)
-{
-
-	if (sb->data != NULL)
-		sodium_memzero(sb->data, sb->alloc);
-	msgpack_sbuffer_destroy(sb);
-}
-
-/* Sign or verify ${iv}->sig over the token's contents under ${iv}->admin. */
-static int
-invite_sig(struct invite *iv, const uint8_t *sk)
-{
-	msgpack_sbuffer sb;
-	int rc = -1;
-
-	msgpack_sbuffer_init(&sb);
-	if (pack_invite(&sb, iv, true))
-		goto done;
-	if (sk != NULL) {
-		crypto_sign_detached(iv->sig, NULL, (const uint8_t *)sb.data,
-		    sb.size, sk);
-		rc = 0;
-	} else if (crypto_sign_verify_detached(iv->sig,
-	    (const uint8_t *)sb.data, sb.size, iv->admin) == 0)
-		rc = 0;
-done:
-	sbuf_wipe(&sb);
-	return (rc);
-}
-
-static void
-invite_cert(const struct invite *iv, struct member_cert *c)
-{
-
-	memcpy(c->key, iv->key, MEMBER_KEY_LEN);
-	c->name = iv->m.name;
-	c->center = iv->m.center;
-	c->role = iv->m.role;
-	c->expires = iv->m.expires;
-}
-
-/* Copy str ${o} (at most ${max} bytes, a name) into ${out}. */
-static int
-get_text(const msgpack_object *o, char *out, size_t max)
-{
-
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max ||
-	    !name_ok(o->via.str.ptr, o->via.str.size))
-		return (-1);
-	memcpy(out, o->via.str.ptr, o->via.str.size);
-	out[o->via.str.size] = '\0';
-	return (0);
-}
-
-/* Copy str ${o} into members field ${field} of size ${size}, checked. */
-static int
-get_field(const msgpack_object *o, const char *field, char *out, size_t size)
-{
-	const struct coll_def *m = schema_coll("members");
-	struct val v;
-	char why[256];
-
-	if (get_text(o, out, size - 1))
-		return (-1);
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_STR;
-	v.s = out;
-	v.len = strlen(out);
-	return (schema_check(schema_field(m, field, strlen(field)), &v, why,
-	    sizeof(why)));
-}
-
-static int
-get_bin(const msgpack_object *o, uint8_t *out, size_t len)
-{
-
-	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
-		return (-1);
-	memcpy(out, o->via.bin.ptr, len);
-	return (0);
-}
-
-/* The checks after the envelope: fields of a version-1 token. */
-static int
-decode_keys(const msgpack_object *o, struct invite *iv)
-{
-	const msgpack_object *k;
-	size_t i;
-
-	if (o->type != MSGPACK_OBJECT_ARRAY ||
-	    o->via.array.size > TOKEN_MAX_KEYS)
-		return (-1);
-	iv->nkeys = o->via.array.size;
-	for (i = 0; i < iv->nkeys; i++) {
-		k = &o->via.array.ptr[i];
-		if (k->type != MSGPACK_OBJECT_ARRAY || k->via.array.size != 4 ||
-		    get_bin(&k->via.array.ptr[0], iv->keys[i].id,
-		    CONF_KEYID_LEN) ||
-		    k->via.array.ptr[1].type !=
-		    MSGPACK_OBJECT_POSITIVE_INTEGER ||
-		    k->via.array.ptr[1].via.u64 == 0 ||
-		    k->via.array.ptr[1].via.u64 > INT32_MAX ||
-		    get_field(&k->via.array.ptr[2], "center",
-		    iv->keys[i].center, sizeof(iv->keys[i].center)) ||
-		    get_bin(&k->via.array.ptr[3], iv->keys[i].sealed,
-		    CONF_SEALED_LEN))
-			return (-1);
-		iv->keys[i].version = (uint32_t)k->via.array.ptr[1].via.u64;
-	}
-	return (0);
-}
-
-/* Version 1 has 8 elements; version 2 adds the keys before the sig. */
-static int
-decode_fields(const msgpack_object *a, size_t na, struct invite *iv)
-{
-	const msgpack_object *c, *ad;
-	size_t i;
-
-	if (na == 9 && decode_keys(&a[7], iv))
-		return (-1);
-
-	if (get_text(&a[1], iv->net, MEMBER_NETNAME_MAX) || !*iv->net ||
-	    get_bin(&a[2], iv->netkey, NET_KEY_LEN) ||
-	    get_bin(&a[3], iv->admin, MEMBER_KEY_LEN) ||
-	    a[4].type != MSGPACK_OBJECT_ARRAY || a[4].via.array.size != 5 ||
-	    get_bin(&a[5], iv->cert, MEMBER_SIG_LEN) ||
-	    a[6].type != MSGPACK_OBJECT_ARRAY ||
-	    a[6].via.array.size > MEMBER_MAX_ADDRS ||
-	    get_bin(&a[na - 1], iv->sig, MEMBER_SIG_LEN))
-		return (-1);
-	c = a[4].via.array.ptr;
-	if (get_bin(&c[0], iv->key, MEMBER_KEY_LEN) ||
-	    get_field(&c[1], "name", iv->m.name, sizeof(iv->m.name)) ||
-	    !*iv->m.name ||
-	    get_field(&c[2], "center", iv->m.center, sizeof(iv->m.center)) ||
-	    get_field(&c[3], "role", iv->m.role, sizeof(iv->m.role)) ||
-	    get_field(&c[4], "expires", iv->m.expires,
-	    sizeof(iv->m.expires)))
-		return (-1);
-	ad = a[6].via.array.ptr;
-	iv->naddr = a[6].via.array.size;
-	for (i = 0; i < iv->naddr; i++)
-		if (get_text(&ad[i], iv->addr[i], MEMBER_ADDR_MAX) ||
-		    !member_addr_valid(iv->addr[i]))
-			return (-1);
-	return (0);
-}
-
-/*
- * Decode token ${tok} into ${iv}, strictly: prefix, base64url without
- * padding, one msgpack object with exact types and sizes and nothing
- * after it, a valid admin key and token signature.  Return 0, or -1 with
- * the reason in ${why}.
- */
-static int
-decode_token(const char *tok, struct invite *iv, char *why, size_t why_len)
-{
-	const size_t pl = sizeof(TOKEN_PREFIX) - 1;
-	msgpack_unpacked up;
-	const msgpack_object *a;
-	const char *end;
-	uint8_t *bin;
-	size_t len, blen, off = 0;
-	int rc = -1;
-
-	len = strlen(tok);
-	if (len < pl || memcmp(tok, TOKEN_PREFIX, pl) != 0) {
-		snprintf(why, why_len, "this is not a hamroh invite (an invite "
-		    "starts with '%s')", TOKEN_PREFIX);
-		return (-1);
-	}
-	if (len > TOKEN_MAX_CHARS) {
-		snprintf(why, why_len, "the invite is %zu characters (limit "
-		    "%zu)", len, (size_t)TOKEN_MAX_CHARS);
-		return (-1);
-	}
-	if ((bin = sodium_malloc(TOKEN_MAX_BIN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	msgpack_unpacked_init(&up);
-	if (sodium_base642bin(bin, TOKEN_MAX_BIN, tok + pl, len - pl, NULL,
-	    &blen, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    end != tok + len) {
-		snprintf(why, why_len, "the invite is damaged (not base64url)");
-		goto done;
-	}
-	if (mpcheck(bin, blen, TOKEN_DEPTH) != 0 ||
-	    msgpack_unpack_next(&up, (const char *)bin, blen, &off) !=
-	    MSGPACK_UNPACK_SUCCESS || off != blen ||
-	    up.data.type != MSGPACK_OBJECT_ARRAY ||
-	    up.data.via.array.size < 1 ||
-	    (a = up.data.via.array.ptr)[0].type !=
-	    MSGPACK_OBJECT_POSITIVE_INTEGER) {
-		snprintf(why, why_len, "the invite is damaged (malformed)");
-		goto done;
-	}
-	if (a[0].via.u64 < 1 || a[0].via.u64 > TOKEN_VERSION) {
-		snprintf(why, why_len, "the invite has version %llu; this "
-		    "hamroh reads versions 1 to %d (update hamroh)",
-		    (unsigned long long)a[0].via.u64, TOKEN_VERSION);
-		goto done;
-	}
-	iv->version = (unsigned)a[0].via.u64;
-	if (up.data.via.array.size != (a[0].via.u64 == 1 ? 8 : 9) ||
-	    decode_fields(a, up.data.via.array.size, iv)) {
-		snprintf(why, why_len, "the invite is damaged (malformed)");
-		goto done;
-	}
-	if (!key_ok(iv->admin) || invite_sig(iv, NULL) != 0) {
-		snprintf(why, why_len, "the invite is damaged (its signature "
-		    "does not match its contents)");
-		goto done;
-	}
-	rc = 0;
-done:
-	msgpack_unpacked_destroy(&up);
-	sodium_memzero(bin, TOKEN_MAX_BIN);
-	sodium_free(bin);
-	return (rc);
 }
 
 /* Remove every "--address X" from ${argv} into ${iv}->addr. */
@@ -977,7 +633,7 @@ net_create(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_USAGE, "%s: --name NAME is required (what "
 		    "members will call the network)", what);
 	if (*name == '\0' || strlen(name) > MEMBER_NETNAME_MAX ||
-	    !name_ok(name, strlen(name)))
+	    !invite_name_ok(name, strlen(name)))
 		cli_fail(EXIT_USAGE, "%s: --name must be 1 to %d bytes of "
 		    "text without control characters", what,
 		    MEMBER_NETNAME_MAX);
@@ -1134,7 +790,7 @@ invite_keys(struct cli *cli, struct invite *iv)
 			cli_fail(EXIT_REFUSED, "invite: %s", err);
 		made = true;
 	}
-	for (i = 0; i < cf->n && iv->nkeys < TOKEN_MAX_KEYS; i++) {
+	for (i = 0; i < cf->n && iv->nkeys < INVITE_MAX_KEYS; i++) {
 		if (!admin && strcmp(cf->k[i].center, iv->m.center) != 0)
 			continue;
 		memcpy(iv->keys[iv->nkeys].id, cf->k[i].id, CONF_KEYID_LEN);
@@ -1177,17 +833,15 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	struct invite *iv;
 	struct member_cert c;
 	struct member_rec self;
-	msgpack_sbuffer sb;
 	char err[STORE_ERRLEN], why[256], meta[256], *tok;
 	uint8_t *sk;
 	uint32_t days;
-	size_t tl;
 	bool made;
 
 	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
 	memset(iv, 0, sizeof(*iv));
-	iv->version = TOKEN_VERSION;
+	iv->version = INVITE_VERSION;
 	take_addrs(&argc, argv, iv);
 	name = cli_opt(&argc, argv, "--name");
 	center = cli_opt(&argc, argv, "--center");
@@ -1253,18 +907,8 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	if (member_cert_sign(&c, sk, iv->cert) || invite_sig(iv, sk))
 		cli_fail(EXIT_USAGE, "out of memory");
 	sodium_free(sk);
-	msgpack_sbuffer_init(&sb);
-	if (pack_invite(&sb, iv, false) || sb.size > TOKEN_MAX_BIN)
+	if (invite_encode(iv, &tok))
 		cli_fail(EXIT_USAGE, "invite: the token would be too long");
-	tl = sizeof(TOKEN_PREFIX) - 1 + sodium_base64_ENCODED_LEN(sb.size,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	if ((tok = sodium_malloc(tl)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	memcpy(tok, TOKEN_PREFIX, sizeof(TOKEN_PREFIX) - 1);
-	sodium_bin2base64(tok + sizeof(TOKEN_PREFIX) - 1,
-	    tl - (sizeof(TOKEN_PREFIX) - 1), (const uint8_t *)sb.data,
-	    sb.size, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	sbuf_wipe(&sb);
 
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    put_cert(cli->db, &c, iv->admin, iv->cert, err) ||
@@ -1339,7 +983,7 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
 	memset(iv, 0, sizeof(*iv));
-	if (decode_token(argv[0], iv, why, sizeof(why)))
+	if (invite_decode(argv[0], iv, why, sizeof(why)))
 		cli_fail(EXIT_REFUSED, "join: %s; nothing was changed (copy "
 		    "the whole line 'hamroh invite' printed)", why);
 	cli_open(cli, true);
@@ -1518,7 +1162,7 @@ advert_cb(void *arg, const struct rview *rv)
 		return (0);
 	memcpy(hk, key->v.s, key->v.len);
 	hk[key->v.len] = '\0';
-	if (hex_decode(hk, k, MEMBER_KEY_LEN) || !key_ok(k) ||
+	if (hex_decode(hk, k, MEMBER_KEY_LEN) || !invite_key_ok(k) ||
 	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
 		return (0);
 	memcpy(buf, addrs->v.s, addrs->v.len);

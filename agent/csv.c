@@ -164,8 +164,9 @@ skip_bom(struct csv *c)
  * unquoted and NUL-terminated, and ${lens} at their lengths (all valid
  * until the next call on ${c}), and return 1.  Return 0 at end of file.
  * Otherwise write a one-line reason such as "unterminated quoted field",
- * "stray quote in unquoted field at column 7" or "record longer than N
- * bytes" into ${err} and return -1; every later call fails too.
+ * "stray quote in unquoted field at column 7", "NUL byte at column 3" or
+ * "record longer than N bytes" into ${err} and return -1; every later
+ * call fails too.
  */
 int
 csv_next(struct csv *c, char ***fields, size_t **lens, size_t *n,
@@ -193,6 +194,14 @@ csv_next(struct csv *c, char ***fields, size_t **lens, size_t *n,
 		return (0);
 
 	for (;; ch = next(c)) {
+		/*
+		 * A field is handed on NUL-terminated and import copies
+		 * header names as C strings: a NUL inside would cut one
+		 * short of its length.  No text file holds one.
+		 */
+		if (ch == '\0')
+			return (fail(c, "NUL byte at column %zu (is this a "
+			    "CSV text file?)", c->col));
 		switch (st) {
 		case FIELD:
 			if (ch == '"') {

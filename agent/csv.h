@@ -9,7 +9,8 @@
  * optionally in double quotes (a doubled quote inside is one quote; commas
  * and line breaks inside are data), records ended by LF or CRLF, a UTF-8
  * byte order mark at the start of the file skipped.  Lines that are
- * entirely empty are not records.
+ * entirely empty are not records.  A NUL byte, quoted or not, is refused:
+ * fields are C strings.
  */
 
 struct csv;				/* Opaque. */
@@ -29,8 +30,9 @@ struct csv *csv_new(FILE *, size_t);
  * unquoted and NUL-terminated, and ${lens} at their lengths (all valid
  * until the next call on ${c}), and return 1.  Return 0 at end of file.
  * Otherwise write a one-line reason such as "unterminated quoted field",
- * "stray quote in unquoted field at column 7" or "record longer than N
- * bytes" into ${err} and return -1; every later call fails too.
+ * "stray quote in unquoted field at column 7", "NUL byte at column 3" or
+ * "record longer than N bytes" into ${err} and return -1; every later
+ * call fails too.
  */
 int csv_next(struct csv *, char ***, size_t **, size_t *, char *, size_t)
     __attribute__((warn_unused_result));

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Runs every unit test binary and CLI test script against each build dir.
 #
-#   tests/run.sh BUILD_DIR...          e.g. tests/run.sh build/plain build/san
+#   tests/run.sh BUILD_DIR[:units]...  e.g. tests/run.sh build/plain:units build/san
 #
-# For each BUILD_DIR: BUILD_DIR/tests/fuzz_replay_* (each fuzz target over its
-# corpus in tests/fuzz/corpus/), BUILD_DIR/tests/test_* (cmocka executables, run from the
-# repo root) and tests/cli/t_*.sh (run from their own scratch dir), each under
-# `timeout` (300 s, or `# timeout: N` in a script's first 5 lines), each with a
-# fresh TMPDIR that is removed afterwards.  Output is shown only on failure.
+# For each BUILD_DIR: BUILD_DIR/tests/test_* (cmocka executables, run from the
+# repo root), BUILD_DIR/tests/fuzz_replay_* (each fuzz target over its corpus
+# in tests/fuzz/corpus/) and tests/cli/t_*.sh (run from their own scratch
+# dir), each under `timeout` (300 s, or `# timeout: N` in a script's first 5
+# lines), each with a fresh TMPDIR that is removed afterwards.  With :units,
+# of the CLI scripts only those with a `# plain: WHY` line in their first 5
+# lines run (what only a build without sanitizers shows), as `make test` does
+# for build/plain.  Output is shown only on failure.
 # Env: TESTS=pattern runs only tests whose name contains pattern;
 #      HAMROH_KEEP_FAILED=1 keeps the TMPDIR of failed tests.
 # Last line: "N passed, M failed[, K skipped]"; exit 0 iff M == 0.
 set -u -o pipefail
 
 if [ $# -eq 0 ]; then
-	echo "usage: tests/run.sh BUILD_DIR..." >&2
+	echo "usage: tests/run.sh BUILD_DIR[:units]..." >&2
 	exit 2
 fi
 
@@ -37,6 +40,10 @@ script_timeout() {	# "# timeout: N" in the first 5 lines of $1, else default
 	local t
 	t=$(head -n 5 "$1" | sed -n 's/^#[[:space:]]*timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p' | head -n 1)
 	echo "${t:-$default_timeout}"
+}
+
+plain_too() {	# a "# plain: WHY" line in the first 5 lines of $1
+	head -n 5 "$1" | grep -q '^#[[:space:]]*plain:'
 }
 
 # run_test LABEL TIMEOUT CWD CMD...: run one test in a fresh TMPDIR and report.
@@ -86,6 +93,8 @@ run_test() {
 selected() { [ -z "$pattern" ] || [[ $1 == *"$pattern"* ]]; }
 
 for arg in "$@"; do
+	units=
+	case $arg in *:units) units=1 arg=${arg%:units} ;; esac
 	build=${arg%/}
 	bname=$(basename "$build")
 	if [ ! -d "$build" ]; then
@@ -121,6 +130,7 @@ for arg in "$@"; do
 			[ -f "$script" ] || continue
 			name=$(basename "$script" .sh)
 			selected "$name" || continue
+			[ -z "$units" ] || plain_too "$script" || continue
 			run_test "$bname/$name" "$(script_timeout "$script")" TMP \
 			    bash "$script"
 		done

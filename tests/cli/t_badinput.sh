@@ -53,6 +53,13 @@ printf 'center,bogus\nDushanbe,1\n' >"$T/bad.csv"
 refused "CSV with an unknown column" on A import consultations "$T/bad.csv"
 gen 10 --seed 28 --format csv | sed '5s/,[0-9][0-9],/,old,/' >"$T/age.csv"
 refused "CSV with a non-integer client_age" on A import consultations "$T/age.csv"
+# A NUL byte: import copies header names as C strings (found by fuzz_csv).
+printf 'center,sum\0mary\nDushanbe,x\n' >"$T/nulhdr.csv"
+refused "CSV with a NUL byte in its header" on A import consultations "$T/nulhdr.csv"
+assert_contains "$ERR" "NUL byte" "error for a NUL byte in a CSV header"
+printf 'center,summary\nDushanbe,"a\0b"\n' >"$T/nul.csv"
+refused "CSV with a NUL byte in a quoted field" on A import consultations "$T/nul.csv"
+assert_contains "$ERR" "line 2" "error for a NUL byte on line 2"
 
 # --- add / set --------------------------------------------------------------
 refused "invalid UTF-8 in add" on A add consultations "summary=$(printf 'bad \xff byte')"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 300
+# plain: its 64 MiB bound on the sender's peak RSS holds only without ASan's shadow memory
 # Proves a catch-up survives kill -9 of the receiver: a node 100,000 commits behind is killed mid-transfer, restarted, resumes where its vector stands, ends identical, the sender sent no batch twice beyond its window of unacknowledged ones, and its peak RSS stayed under 64 MiB.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR

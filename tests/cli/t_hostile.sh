@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 180
+# plain: its 64 MiB bound on the agent's RSS holds only without ASan's shadow memory
 # Proves a stranger's message 1 gets not one byte back, a peer of another protocol version is told why and logged, and hostile bytes from an authenticated member end that session only: msgpack bombs (huge declared arrays and maps, deep nesting, trailing bytes, ext and wrong types), an encrypted 512 MiB frame length and random garbage each get the connection closed, while the agent lives on with bounded memory and still syncs with honest peers.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR

@@ -11,7 +11,8 @@
  * handed once to LLVMFuzzerTestOneInput() in a child process of its own:
  * a crash, a sanitizer report or a leak (LeakSanitizer checks when the
  * child exits) is then pinned on the file, whose name is printed, and the
- * other inputs still run.  (A death callback would not do: gcc links
+ * other inputs still run.  A target's LLVMFuzzerInitialize(), if it has
+ * one, runs once in the parent first, so the children share its work.  (A death callback would not do: gcc links
  * ASan and UBSan as two runtimes, and only one of them would call it.)
  * Prints "replayed N inputs"; exits 0 if every input ran and returned,
  * 1 if one failed or a PATH is missing, unreadable or an empty directory,
@@ -29,6 +30,8 @@
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+/* Optional, as in libFuzzer: run once, before any input. */
+int LLVMFuzzerInitialize(int *, char ***) __attribute__((weak));
 
 static size_t nrun, nfailed;		/* Inputs run; of those, failed. */
 
@@ -186,6 +189,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: %s FILE_OR_DIR...\n", argv[0]);
 		return (2);
 	}
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 
 	for (i = 1; i < argc; i++) {
 		if (stat(argv[i], &sb) != 0) {
