@@ -121,17 +121,23 @@ test-plain: deps check-layers check-alone
 	$(Q)$(MAKE) --no-print-directory $(JOBS) hamroh unit fuzz-replay
 	$(Q)tests/run.sh build/plain
 
+# BENCH_ONLY=FIGURE (apply, catchup, ...: tests/bench/README) runs one.
 bench: deps
+	$(Q)case "$(BENCH_ONLY)" in ""|import|import-cli|apply|apply-conf|\
+	    revoke|strangers|apply-cli|add|size|vector|catchup|loop-stall) ;; *) echo \
+	    "make bench: no figure '$(BENCH_ONLY)'; see tests/bench/README" \
+	    >&2; exit 1 ;; esac
 	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench \
 	    $(B)/tools/faultproxy $(B)/tools/zsize $(B)/tools/mkcommits
 	$(Q)$(BENCH_BIN) --hamroh ./hamroh --input build/bench-100k.jsonl
 	$(Q)tests/bench/netbench.sh ./hamroh build/bench-100k.jsonl \
 	    $(B)/tools/mkcommits
-	$(Q)tests/bench/loopbench.sh ./hamroh build/bench-100k.jsonl
-	$(Q)python3 tests/bench/fieldbench.py --hamroh ./hamroh \
-	    --proxy $(B)/tools/faultproxy --zsize $(B)/tools/zsize \
-	    --input build/bench-100k.jsonl
-	$(Q)$(B)/cryptobench
+	$(Q)[ -n "$(BENCH_ONLY)" ] && [ "$(BENCH_ONLY)" != loop-stall ] || \
+	    tests/bench/loopbench.sh ./hamroh build/bench-100k.jsonl
+	$(Q)[ -n "$(BENCH_ONLY)" ] || python3 tests/bench/fieldbench.py \
+	    --hamroh ./hamroh --proxy $(B)/tools/faultproxy \
+	    --zsize $(B)/tools/zsize --input build/bench-100k.jsonl
+	$(Q)[ -n "$(BENCH_ONLY)" ] || $(B)/cryptobench
 
 demo: hamroh
 	$(Q)./deploy/demo.sh

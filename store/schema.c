@@ -156,8 +156,12 @@ schema_field(const struct coll_def *c, const char *name, size_t len)
 {
 	const struct field_def *f;
 
+	if (len == 0)
+		return (NULL);
+	/* The first byte first: this runs for every field of every record. */
 	for (f = c->fields; f->name != NULL; f++)
-		if (strlen(f->name) == len && memcmp(f->name, name, len) == 0)
+		if (f->name[0] == name[0] && strlen(f->name) == len &&
+		    memcmp(f->name, name, len) == 0)
 			return (f);
 	if (len == strlen(SCHEMA_DELETED) &&
 	    memcmp(name, SCHEMA_DELETED, len) == 0)
