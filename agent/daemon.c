@@ -396,7 +396,9 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		in = c->m1;
 		n = (ssize_t)sizeof(c->m1);
 	}
-	applied = session_stats(c->s)->commits_applied;
+	/* Commits applied, and forks learned (a proof to pass on too). */
+	applied = session_stats(c->s)->commits_applied +
+	    session_stats(c->s)->forks;
 	if (session_input(c->s, in, (size_t)n, now) != 0) {
 		/*
 		 * Refused handshakes have nothing queued (but message 2 to a
@@ -429,7 +431,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	 * Our own connection's commits do not move data_version: relay what
 	 * this peer brought to every other peer now.
 	 */
-	if (ss->commits_applied > applied)
+	if (ss->commits_applied + ss->forks > applied)
 		for (o = c->ag->conns; o != NULL; o = o->next)
 			if (o != c && o->synced && !o->closing) {
 				session_kick(o->s);
