@@ -175,7 +175,7 @@ write_netkey(const char *path, const uint8_t k[NET_KEY_LEN])
 }
 
 /* Buffer a write of text ${s} (empty: clear) to a members field. */
-static int
+int
 put_text(struct db *db, const uint8_t id[MEMBER_KEY_LEN], const char *field,
     const char *s, char err[STORE_ERRLEN])
 {
@@ -840,7 +840,7 @@ continue_as(struct cli *cli, const struct member_cert *c,
 }
 
 /* Write ${sk} to DIR/node.key.new, synced; 0 or -1 with errno. */
-static int
+int
 write_newkey(const char *path, const uint8_t *sk)
 {
 	int fd;

@@ -1,6 +1,10 @@
 #ifndef AGENT_CMDS_H
 #define AGENT_CMDS_H
 
+#include <stdint.h>
+
+#include "store/db.h"
+
 struct cli;
 
 /* Each command gets the arguments after its name, global options removed. */
@@ -31,5 +35,16 @@ int cmd_peer(struct cli *, int, char **);
 int cmd_key(struct cli *, int, char **);
 int cmd_revoke(struct cli *, int, char **);
 int cmd_agent(struct cli *, int, char **);
+int cmd_fork(struct cli *, int, char **);
+
+/*
+ * Shared by the commands that continue under a successor key (cmd_net.c,
+ * cmd_fork.c): buffer a write of text (empty: clear) to a field of the
+ * members record ${id}; write a secret key to a new file, synced (0, or
+ * -1 with errno).
+ */
+int put_text(struct db *, const uint8_t[COMMIT_KEY_LEN], const char *,
+    const char *, char[STORE_ERRLEN]);
+int write_newkey(const char *, const uint8_t *);
 
 #endif /* !AGENT_CMDS_H */

@@ -379,6 +379,9 @@ readmit_all(struct db *db, struct tgt *t, const struct refd *w, size_t n,
 	int rc;
 
 	for (i = 0; i < n; i++) {
+		/* A fork's change is refused again whatever stands now. */
+		if (FORK_FROZEN(db, w[i].oidx, w[i].seq))
+			continue;
 		if ((rc = read_commit(db, w[i].oidx, w[i].seq, &cm, &body,
 		    err)) < 0)
 			return (-1);
