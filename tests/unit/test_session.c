@@ -654,7 +654,7 @@ static size_t raw_hello_nvec, raw_ack_nvec;
  * BYE in ${bye}.
  */
 static void
-raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
+raw_read(struct raw *r, size_t count[MSG_FORK + 1], char bye[256])
 {
 	struct msg_z *z = msg_z_new();
 	struct msg m, in;
@@ -664,7 +664,7 @@ raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
 	bool final;
 
 	assert_non_null(z);
-	memset(count, 0, (MSG_VECTOR + 1) * sizeof(count[0]));
+	memset(count, 0, (MSG_FORK + 1) * sizeof(count[0]));
 	bye[0] = '\0';
 	session_output(r->s, &p, &n);
 	raw_ack_nvec = raw_hello_nvec = 0;
@@ -676,7 +676,7 @@ raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
 		if (body == NULL)
 			continue;
 		assert_int_equal(msg_decode(body, blen, &m), 0);
-		assert_true(m.type >= MSG_HELLO && m.type <= MSG_VECTOR);
+		assert_true(m.type >= MSG_HELLO && m.type <= MSG_FORK);
 		count[m.type]++;
 		if (m.type == MSG_HELLO)
 			vn = &raw_hello_nvec;
@@ -749,7 +749,7 @@ test_zstd_hostile(void **state)
 	struct raw r;
 	msgpack_sbuffer commits, hello, sb, inner;
 	char err[STORE_ERRLEN], bye[256];
-	size_t count[MSG_VECTOR + 1];
+	size_t count[MSG_FORK + 1];
 	uint8_t *big;
 	uint64_t now = 1000;
 	struct {
@@ -958,7 +958,7 @@ static void
 raw_refused(struct raw *r, const msgpack_sbuffer *sb, const char *err,
     const char *bye)
 {
-	size_t count[MSG_VECTOR + 1];
+	size_t count[MSG_FORK + 1];
 	char got[256];
 
 	assert_int_equal(raw_send(r, sb->data, sb->size), -1);
@@ -1001,7 +1001,7 @@ test_unsolicited_ack(void **state)
 	struct node a, b, c;
 	struct raw r;
 	msgpack_sbuffer sb;
-	size_t count[MSG_VECTOR + 1];
+	size_t count[MSG_FORK + 1];
 	char bye[256];
 
 	(void)state;
@@ -1133,7 +1133,7 @@ test_vector_over_frames(void **state)
 	struct msg_vec *v;
 	msgpack_sbuffer sb;
 	uint8_t *keys;
-	size_t count[MSG_VECTOR + 1], n = MSG_MAX_ORIGINS;
+	size_t count[MSG_FORK + 1], n = MSG_MAX_ORIGINS;
 	uint64_t they, we;
 	char bye[256];
 
@@ -1248,7 +1248,7 @@ test_own_vector_over_frames(void **state)
 	struct node a, c;
 	struct raw r;
 	struct vcopy vc;
-	size_t count[MSG_VECTOR + 1], n = MSG_VEC_CHUNK + 1;
+	size_t count[MSG_FORK + 1], n = MSG_VEC_CHUNK + 1;
 	char bye[256], err[STORE_ERRLEN];
 	uint64_t they, we;
 
@@ -1295,7 +1295,7 @@ test_ack_tells_what_moved(void **state)
 	struct raw r;
 	msgpack_sbuffer commits;
 	char err[STORE_ERRLEN], bye[256];
-	size_t count[MSG_VECTOR + 1];
+	size_t count[MSG_FORK + 1];
 
 	(void)state;
 	node_open(&a);
@@ -1328,8 +1328,11 @@ test_older_peer(void **state)
 {
 	static const uint8_t v1[] = { 0x96, 0x01, 0x01, 0x01, 0xa3, 'o', 'l',
 	    'd', 0x90, 0x00 };
-	static const uint8_t v3[] = { 0x98, 0x01, 0x03, 0x04, 0xa3, 'n', 'e',
+	static const uint8_t v3[] = { 0x98, 0x01, 0x04, 0x05, 0xa3, 'n', 'e',
 	    'w', 0x90, 0x00, 0x00, 0xc2 };
+	/* Version 2: no FORK, so it would keep a fork apart: refused. */
+	static const uint8_t v2[] = { 0x98, 0x01, 0x02, 0x02, 0xa3, 'o', 'l',
+	    'd', 0x90, 0x00, 0x00, 0xc2 };
 	struct node a, b;
 	struct raw r;
 	msgpack_sbuffer sb;
@@ -1344,7 +1347,13 @@ test_older_peer(void **state)
 	    "this office runs an older hamroh; upgrade it");
 	assert_false(session_synced(r.s));
 	raw_close(&r);
-	raw_handshake(&r, &a, &b, false, 1001);
+	raw_handshake(&r, &a, &b, false, 1002);
+	msgpack_sbuffer_clear(&sb);
+	msgpack_sbuffer_write(&sb, (const char *)v2, sizeof(v2));
+	raw_refused(&r, &sb, "session protocol 2, this office 3",
+	    "this office runs an older hamroh; upgrade it");
+	raw_close(&r);
+	raw_handshake(&r, &a, &b, false, 1003);
 	msgpack_sbuffer_clear(&sb);
 	msgpack_sbuffer_write(&sb, (const char *)v3, sizeof(v3));
 	raw_refused(&r, &sb, "newer hamroh", "protocol version not supported");
