@@ -25,22 +25,6 @@
 #include "store/schema.h"
 #include "store/trust.h"
 
-/* The seq this node's own key signed twice, 0 if none. */
-struct own_fork {
-	const uint8_t	*me;
-	uint64_t	seq;
-};
-
-static int
-own_fork_cb(void *arg, const uint8_t *origin, uint64_t seq)
-{
-	struct own_fork *o = arg;
-
-	if (memcmp(origin, o->me, COMMIT_KEY_LEN) == 0)
-		o->seq = seq;
-	return (0);
-}
-
 /* One field value of the branch: the last it wrote. */
 struct bval {
 	const struct coll_def	*c;
@@ -263,7 +247,7 @@ static int
 fork_recommit(struct cli *cli, int argc, char **argv)
 {
 	const char *want = NULL;
-	struct own_fork of;
+	struct held of;	/* The seq this node's own key signed twice. */
 	struct member_rec r;
 	struct branch b;
 	char err[STORE_ERRLEN], hash[2 * COMMIT_HASH_LEN + 1];
@@ -277,15 +261,15 @@ fork_recommit(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_USAGE, "fork recommit: takes no arguments but "
 		    "--branch HASH (see 'hamroh fork list')");
 	cli_open(cli, true);
-	of.me = db_node_key(cli->db);
+	of.key = db_node_key(cli->db);
 	of.seq = 0;
-	if (db_forks(cli->db, own_fork_cb, &of, err) < 0)
+	if (db_forks(cli->db, held_cb, &of, err) < 0)
 		cli_fail(EXIT_REFUSED, "fork recommit: %s", err);
 	if (of.seq == 0)
 		cli_fail(EXIT_REFUSED, "fork recommit: this office's key "
 		    "signed one history only; nothing to do (run it on the "
 		    "office 'hamroh status' names under forks)");
-	if (member_load(cli->db, of.me, &r) != 1 || r.cert[0] == '\0')
+	if (member_load(cli->db, of.key, &r) != 1 || r.cert[0] == '\0')
 		cli_fail(EXIT_REFUSED, "fork recommit: this office holds no "
 		    "certificate of its own; ask the coordinating office for "
 		    "a new invite");

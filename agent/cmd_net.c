@@ -741,13 +741,7 @@ retire_cb(void *arg, const uint8_t *key, uint64_t seq)
 	return (db_meta_set(db, k, "1", err) ? -1 : 0);
 }
 
-/* The highest seq of one origin this node holds. */
-struct held {
-	const uint8_t	*key;
-	uint64_t	seq;
-};
-
-static int
+int
 held_cb(void *arg, const uint8_t *origin, uint64_t seq)
 {
 	struct held *h = arg;

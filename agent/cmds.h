@@ -47,4 +47,14 @@ int put_text(struct db *, const uint8_t[COMMIT_KEY_LEN], const char *,
     const char *, char[STORE_ERRLEN]);
 int write_newkey(const char *, const uint8_t *);
 
+/*
+ * The seq of one origin, ${key}, in a listing by origin (db_vector(): the
+ * highest held; db_forks(): the seq signed twice); 0 if it is not there.
+ */
+struct held {
+	const uint8_t	*key;
+	uint64_t	seq;
+};
+int held_cb(void *, const uint8_t *, uint64_t);
+
 #endif /* !AGENT_CMDS_H */
