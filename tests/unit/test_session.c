@@ -1363,6 +1363,81 @@ test_older_peer(void **state)
 	node_close(&b);
 }
 
+/* Two commits of one origin, as its log holds them. */
+struct two {
+	uint8_t		*body[2], sig[2][MSG_SIG_LEN];
+	size_t		len[2], n;
+};
+
+static int
+two_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct two *t = arg;
+
+	if (t->n == 2)
+		return (0);
+	assert_non_null(t->body[t->n] = malloc(len));
+	memcpy(t->body[t->n], body, len);
+	memcpy(t->sig[t->n], sig, MSG_SIG_LEN);
+	t->len[t->n++] = len;
+	return (0);
+}
+
+static int
+count_fork(void *arg, const uint8_t *origin, uint64_t seq)
+{
+
+	(void)origin;
+	(void)seq;
+	(void)arg;
+	fail_msg("a fork was recorded from a bad proof");
+	return (1);
+}
+
+/*
+ * A FORK whose two commits can be one history (the same commit twice, or
+ * one and the next that extends it), or whose signature fails, is the
+ * sender's fault: BYE "bad fork proof", nothing recorded.
+ */
+static void
+test_bad_fork_proof(void **state)
+{
+	struct node a, b;
+	struct raw r;
+	struct two t;
+	msgpack_sbuffer sb;
+	char err[STORE_ERRLEN];
+	size_t k;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	write_records(&a, 2, 1, 1000);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(db_commits_since(a.db, NULL, two_cb, &t, err), 0);
+	assert_int_equal(t.n, 2);
+	msgpack_sbuffer_init(&sb);
+	for (k = 0; k < 3; k++) {
+		raw_handshake(&r, &b, &a, false, 2000 + k);
+		assert_int_equal(raw_hello_vec(&r, NULL, 0, 1, 0), 0);
+		msgpack_sbuffer_clear(&sb);
+		if (k == 2)
+			t.sig[1][0] ^= 1;
+		assert_int_equal(msg_fork(&sb, t.body[0], t.len[0], t.sig[0],
+		    t.body[k == 0 ? 0 : 1], t.len[k == 0 ? 0 : 1],
+		    t.sig[k == 0 ? 0 : 1]), 0);
+		raw_refused(&r, &sb, k == 2 ? "bad signature" :
+		    "can both be one history", "bad fork proof");
+		raw_close(&r);
+	}
+	assert_int_equal(db_forks(a.db, count_fork, &k, err), 0);
+	msgpack_sbuffer_destroy(&sb);
+	for (k = 0; k < 2; k++)
+		free(t.body[k]);
+	node_close(&a);
+	node_close(&b);
+}
+
 /*
  * HELLO carries the sender's clock: the receiver knows how far the
  * peer's clock is from its own (less transit), ahead or behind, and that
@@ -1456,6 +1531,7 @@ main(void)
 		cmocka_unit_test(test_own_vector_over_frames),
 		cmocka_unit_test(test_ack_tells_what_moved),
 		cmocka_unit_test(test_older_peer),
+		cmocka_unit_test(test_bad_fork_proof),
 		cmocka_unit_test(test_peer_clock),
 	};
 
