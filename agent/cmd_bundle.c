@@ -184,8 +184,9 @@ bundle_import(struct cli *cli, int argc, char **argv)
 		    "imported", argv[0], err);
 	if (dc.fork > 0)
 		cli_fail(EXIT_REFUSED, "bundle import: %s: %llu commits "
-		    "refused as forks (a node signed two histories; see "
-		    "'hamroh status'); %llu others applied", argv[0],
+		    "of another branch kept as forks (a node signed two "
+		    "histories: its changes from the fork on count nowhere; "
+		    "see 'hamroh status'); %llu others applied", argv[0],
 		    (unsigned long long)dc.fork,
 		    (unsigned long long)(dc.applied + dc.released));
 	printf("%ld commits read: %llu applied, %llu already held, %llu "

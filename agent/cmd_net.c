@@ -108,7 +108,7 @@ write_netkey(const char *path, const uint8_t k[NET_KEY_LEN])
 }
 
 /* Buffer a write of text ${s} (empty: clear) to a members field. */
-static int
+int
 put_text(struct db *db, const uint8_t id[MEMBER_KEY_LEN], const char *field,
     const char *s, char err[STORE_ERRLEN])
 {
@@ -490,6 +490,16 @@ retire_cb(void *arg, const uint8_t *key, uint64_t seq)
 	return (db_meta_set(db, k, "1", err) ? -1 : 0);
 }
 
+int
+held_cb(void *arg, const uint8_t *origin, uint64_t seq)
+{
+	struct held *h = arg;
+
+	if (memcmp(origin, h->key, MEMBER_KEY_LEN) == 0)
+		h->seq = seq;
+	return (0);
+}
+
 /*
  * Inside the caller's transaction: continue under the fresh key ${newsk}
  * (written to node.key by the caller once the transaction holds), from
@@ -565,6 +575,29 @@ succeed(struct cli *cli, const struct member_cert *c, const uint8_t *by,
 }
 
 /*
+ * succeed() for a node that stays what its members record ${r} says (no
+ * history retired): restore's open statement, fork recommit's.
+ */
+int
+succeed_rec(struct cli *cli, const struct member_rec *r, uint8_t *newsk,
+    uint64_t seq, char err[STORE_ERRLEN])
+{
+	struct member_cert c;
+	uint8_t by[MEMBER_KEY_LEN], csig[MEMBER_SIG_LEN];
+	bool cert;
+
+	memset(&c, 0, sizeof(c));
+	c.name = r->name;
+	c.center = r->center;
+	c.role = r->role;
+	c.expires = r->expires;
+	cert = hex_decode(r->cert, csig, MEMBER_SIG_LEN) == 0 &&
+	    hex_decode(r->cert_by, by, MEMBER_KEY_LEN) == 0;
+	return (succeed(cli, &c, by, cert ? csig : NULL, newsk, seq, false,
+	    err));
+}
+
+/*
  * join's and network create's: continue under ${newsk} from the old key's
  * last commit, retire the old history, and commit again what this node
  * may write, sealed.  ${*n} says how many records were committed again.
@@ -587,7 +620,7 @@ continue_as(struct cli *cli, const struct member_cert *c,
 }
 
 /* Write ${sk} to DIR/node.key.new, synced; 0 or -1 with errno. */
-static int
+int
 write_newkey(const char *path, const uint8_t *sk)
 {
 	int fd;
@@ -1644,12 +1677,9 @@ int
 cmd_restore(struct cli *cli, int argc, char **argv)
 {
 	struct member_rec r;
-	struct member_cert c;
-	uint8_t np[MEMBER_KEY_LEN], old[MEMBER_KEY_LEN], by[MEMBER_KEY_LEN];
-	uint8_t csig[MEMBER_SIG_LEN], *newsk;
+	uint8_t np[MEMBER_KEY_LEN], old[MEMBER_KEY_LEN], *newsk;
 	char path[4096], kpath[4096], npath[4096], err[STORE_ERRLEN];
 	char hex[2 * MEMBER_KEY_LEN + 1];
-	bool cert;
 
 	cli_no_more_opts(argc, argv, "restore");
 	if (argc != 1)
@@ -1671,19 +1701,11 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "restore: reading this node's members "
 		    "record failed; nothing was changed");
 	}
-	memset(&c, 0, sizeof(c));
-	c.name = r.name;
-	c.center = r.center;
-	c.role = r.role;
-	c.expires = r.expires;
-	cert = hex_decode(r.cert, csig, MEMBER_SIG_LEN) == 0 &&
-	    hex_decode(r.cert_by, by, MEMBER_KEY_LEN) == 0;
 	if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
 	crypto_sign_keypair(np, newsk);
 	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    succeed(cli, &c, by, cert ? csig : NULL, newsk, TRUST_SUCC_OPEN,
-	    false, err))
+	    succeed_rec(cli, &r, newsk, TRUST_SUCC_OPEN, err))
 		goto fail;
 	if (write_newkey(npath, newsk)) {
 		snprintf(err, STORE_ERRLEN, "write %s.new: %s", KEY_FILE,

@@ -283,6 +283,49 @@ audit_cb(void *arg, const struct db_refusal *r)
 	return (0);
 }
 
+/*
+ * Each origin that signed two histories (store/fork.c), in plain words
+ * and what to do; in JSON, objects of a list.
+ */
+struct forks_ctx {
+	struct cli	*cli;
+	const char	*indent;
+	size_t		n;
+};
+
+static int
+fork_line(void *arg, const uint8_t *origin, uint64_t seq)
+{
+	struct forks_ctx *fx = arg;
+	struct cli *cli = fx->cli;
+	char node[128], enode[512], key[2 * COMMIT_KEY_LEN + 1];
+	bool me;
+
+	query_node_name(cli->db, origin, node, sizeof(node));
+	hex_encode(origin, COMMIT_KEY_LEN, key);
+	me = db_node_key(cli->db) != NULL && memcmp(origin,
+	    db_node_key(cli->db), COMMIT_KEY_LEN) == 0;
+	if (cli->json) {
+		printf("%s{\"key\":\"%s\",\"name\":", fx->n++ ? "," : "",
+		    key);
+		json_put_str(stdout, node, strlen(node));
+		printf(",\"seq\":%llu,\"self\":%s}", (unsigned long long)seq,
+		    me ? "true" : "false");
+		return (0);
+	}
+	fx->n++;
+	printf("%s%s%s%s signed two different histories from seq %llu (a "
+	    "copy of its data directory or a restored backup wrote too): "
+	    "both are kept, and its changes from seq %llu on count on no "
+	    "node.\n%s  What to do: %s 'hamroh fork list' and 'hamroh "
+	    "fork recommit' on the copy whose writes are to stand (key "
+	    "%.16s), and stop the other copy for good.\n",
+	    fx->indent, me ? "THIS OFFICE " : "office ", me ? "" : ESC(enode,
+	    node), me ? "" : " ", (unsigned long long)seq, (unsigned long long)seq,
+	    fx->indent, me ? "run" : "on that office, run", key);
+	return (0);
+}
+
 /* A node whose clock is off by more than HLC_SKEW_MS, as last measured. */
 struct skewed {
 	uint8_t		subject[COMMIT_KEY_LEN], observer[COMMIT_KEY_LEN];
@@ -420,6 +463,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	uint64_t now = cli_now_ms();
 	int64_t ahead = 0, days;
 	struct skew_ctx sk;
+	struct forks_ctx fx;
 
 	cli_no_more_opts(argc, argv, "status");
 	if (argc > 0)
@@ -452,12 +496,15 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		printf(",\"clock_ahead_ms\":%lld,\"clocks\":[",
 		    (long long)ahead);
 		status_clocks(cli, &sk);
-		printf("],\"commits\":%llu,"
-		    "\"conflicts\":%ld,\"forks\":%llu,\"held\":%llu,"
-		    "\"id\":\"%s\",\"name\":",
-		    (unsigned long long)s.commits, nconf,
-		    (unsigned long long)s.forks, (unsigned long long)s.held,
-		    hex);
+		printf("],\"commits\":%llu,\"conflicts\":%ld,\"forked\":[",
+		    (unsigned long long)s.commits, nconf);
+		fx.cli = cli;
+		fx.indent = "";
+		fx.n = 0;
+		db_forks(cli->db, fork_line, &fx, err);
+		printf("],\"forks\":%llu,\"held\":%llu,\"id\":\"%s\","
+		    "\"name\":", (unsigned long long)s.forks,
+		    (unsigned long long)s.held, hex);
 		json_put_str(stdout, cli->name, strlen(cli->name));
 		printf(",\"origins\":%llu,\"peers\":[",
 		    (unsigned long long)s.origins);
@@ -485,8 +532,12 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	printf("conflicts %ld%s\n", nconf, nconf ? " (see 'hamroh conflicts')" :
 	    "");
 	printf("forks    %llu%s\n", (unsigned long long)s.forks, s.forks ?
-	    "  WARNING: a node signed two different histories; its key may "
-	    "be copied or a backup was restored" : "");
+	    "  WARNING:" : "");
+	fx.cli = cli;
+	fx.indent = "         ";
+	fx.n = 0;
+	if (s.forks > 0)
+		db_forks(cli->db, fork_line, &fx, err);
 	printf("refused  %llu%s%s\n", (unsigned long long)s.refused,
 	    s.refused == 1 ? " change" : s.refused ? " changes" : "",
 	    s.refused ? " their origin had no right to make, not applied; "
@@ -542,6 +593,7 @@ int
 cmd_audit(struct cli *cli, int argc, char **argv)
 {
 	struct db_status s;
+	struct forks_ctx fx = { cli, "", 0 };
 	char err[STORE_ERRLEN];
 
 	cli_no_more_opts(argc, argv, "audit");
@@ -549,8 +601,12 @@ cmd_audit(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_USAGE, "audit: takes no arguments");
 	cli_open(cli, false);
 	db_read_begin(cli->db);
-	if (db_status(cli->db, &s, err) || db_refusals(cli->db, 0, audit_cb,
-	    cli, err))
+	if (db_status(cli->db, &s, err))
+		cli_fail(EXIT_REFUSED, "audit: %s", err);
+	/* A fork first: it says why many of the changes below count not. */
+	if (!cli->json && db_forks(cli->db, fork_line, &fx, err) < 0)
+		cli_fail(EXIT_REFUSED, "audit: %s", err);
+	if (db_refusals(cli->db, 0, audit_cb, cli, err))
 		cli_fail(EXIT_REFUSED, "audit: %s", err);
 	db_read_end(cli->db);
 	if (s.refused == 0 && !cli->json)

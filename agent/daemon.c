@@ -472,10 +472,19 @@ conn_pace(struct conn *c)
 		uv_read_stop((uv_stream_t *)&c->tcp);
 }
 
+/* What ${c}'s peer brought so far: commits applied, forks learned. */
+static uint64_t
+took(const struct conn *c)
+{
+	const struct session_stats *ss = session_stats(c->s);
+
+	return (ss->commits_applied + ss->forks);
+}
+
 /*
  * After the session took input (read, or retried): ${rc} is what
- * session_input() or session_retry() returned, ${applied} the commits it
- * had applied before.
+ * session_input() or session_retry() returned, ${applied} what took()
+ * said before (commits applied, and forks learned: a proof to pass on).
  */
 static void
 conn_took(struct conn *c, int rc, uint64_t applied, uint64_t now)
@@ -519,7 +528,7 @@ conn_took(struct conn *c, int rc, uint64_t applied, uint64_t now)
 	 * Our own connection's commits do not move data_version: relay what
 	 * this peer brought to every other peer now.
 	 */
-	if (ss->commits_applied > applied)
+	if (took(c) > applied)
 		for (o = c->ag->conns; o != NULL; o = o->next)
 			if (o != c && o->synced && !o->closing) {
 				session_kick(o->s);
@@ -543,7 +552,7 @@ retry_cb(uv_timer_t *t)
 		/* We may have chosen not to read: the link is not dead. */
 		if (!c->reading)
 			c->last_rx = now;
-		applied = session_stats(c->s)->commits_applied;
+		applied = took(c);
 		conn_took(c, session_retry(c->s, now), applied, now);
 		if (!c->closing && session_stalled(c->s))
 			more = true;
@@ -575,7 +584,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		in = c->m1;
 		n = (ssize_t)sizeof(c->m1);
 	}
-	applied = session_stats(c->s)->commits_applied;
+	applied = took(c);
 	conn_took(c, session_input(c->s, in, (size_t)n, now), applied, now);
 }
 

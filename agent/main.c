@@ -95,6 +95,17 @@ static const struct cmd cmds[] = {
 	  "            out when a member advertises HOST:PORT\n"
 	  "  list      prints address, key (or -), member name (or -)",
 	  "Addresses the agent dials, with the node key expected there." },
+	{ "fork", cmd_fork, "fork list\n"
+	  "fork recommit [--branch HASH]\n\n"
+	  "  list       each office that signed two histories (a copied data\n"
+	  "             dir, a restored backup), and this copy's branch if it\n"
+	  "             is this office\n"
+	  "  recommit   on the forked office, the copy whose writes are to\n"
+	  "             stand: continue under a new key and commit again\n"
+	  "             what this copy wrote past the fork\n"
+	  "  --branch   the branch's hash (a prefix) as 'fork list' prints\n"
+	  "             it: refuse if this copy's branch is another",
+	  "Forks: list them; keep one copy's writes under a new key." },
 	{ "vector", cmd_vector, "vector [--json]",
 	  "Print this node's version vector (for bundle --since)." },
 	{ "agent", cmd_agent, "agent [--listen HOST:PORT] [--advertise "

@@ -61,6 +61,8 @@ struct pv {
 	uint64_t	sent;		/* Seq we sent up to (>= have). */
 	uint64_t	ours;		/* Seq we hold, at the last look. */
 	uint64_t	told;		/* Seq our last vector told the peer. */
+	uint64_t	fork_told;	/* Seq of the fork proof the peer has
+					   (ours sent, or its own); 0: none. */
 };
 
 struct session {
@@ -989,6 +991,101 @@ got_hello(struct session *s, const struct msg *m)
 	return (got_vector(s, m, true));
 }
 
+/*
+ * A fork proof (store/fork.c): the peer has it, so we never send it one
+ * as high; if it taught us a lower one, or we made one lower from our
+ * log, the next pump sends ours back, and the agent kicks the others.
+ */
+static int
+got_fork(struct session *s, const struct msg *m)
+{
+	const struct msg_commit *c = m->commits;
+	char err[STORE_ERRLEN], msg[SESSION_ERRLEN];
+	uint8_t origin[COMMIT_KEY_LEN];
+	uint64_t seq, cseq;
+	struct pv *p;
+	bool learned;
+	int r;
+
+	if (db_begin(s->db, s->now_ms, err))
+		return (fail(s, err, 0));
+	if ((r = db_fork_proof(s->db, c[0].body, c[0].len, c[0].sig,
+	    c[1].body, c[1].len, c[1].sig, &seq, &learned, err)) != 0) {
+		db_rollback(s->db);
+		if (r == DB_ESTORE)
+			return (fail(s, err, 0));
+		session_bye(s, "bad fork proof");
+		snprintf(msg, sizeof(msg), "peer sent a bad fork proof: %s",
+		    err);
+		return (fail(s, msg, 0));
+	}
+	if (db_commit(s->db, err))
+		return (fail(s, err, 0));
+	if (commit_peek(c[0].body, c[0].len, origin, &cseq) == 0 &&
+	    (p = pv_find(s, origin)) != NULL && (p->fork_told == 0 ||
+	    seq < p->fork_told))
+		p->fork_told = seq;
+	if (learned)
+		s->st.forks++;
+	s->quiet = false;
+	return (0);
+}
+
+/* Send the peer each fork proof lower than it has, of what it holds. */
+struct forks_out {
+	struct session	*s;
+	struct pv	*p;
+	uint64_t	seq;
+};
+
+static int
+fork_out(void *arg, const struct db_fork *f)
+{
+	struct forks_out *fo = arg;
+	msgpack_sbuffer sb;
+	int r = 0;
+
+	msgpack_sbuffer_init(&sb);
+	if (msg_fork(&sb, f->a, f->alen, f->asig, f->b, f->blen, f->bsig))
+		r = -1;
+	/* Two commits near the limit do not fit a frame: not sent. */
+	else if (sb.size <= FRAME_MAX_LEN)
+		r = queue_frame(fo->s, &sb, false);
+	msgpack_sbuffer_destroy(&sb);
+	fo->p->fork_told = f->seq;
+	return (r);
+}
+
+static int
+fork_each(void *arg, const uint8_t *origin, uint64_t seq)
+{
+	struct forks_out *fo = arg;
+	char err[STORE_ERRLEN];
+
+	/* Only to a peer whose vector names the origin. */
+	if ((fo->p = pv_find(fo->s, origin)) == NULL || fo->p->have == 0 ||
+	    (fo->p->fork_told != 0 && fo->p->fork_told <= seq))
+		return (0);
+	fo->seq = seq;
+	return (db_fork_get(fo->s->db, origin, fork_out, fo, err) < 0 ? -1 :
+	    0);
+}
+
+/* 0, 1 when the database was busy (nothing lost: asked again), or -1. */
+static int
+send_forks(struct session *s)
+{
+	struct forks_out fo = { s, NULL, 0 };
+	char err[STORE_ERRLEN] = "";
+
+	if (db_forks(s->db, fork_each, &fo, err) != 0) {
+		if (db_busy(s->db))
+			return (1);	/* Read again from the retry timer. */
+		return (fail(s, err[0] ? err : "out of memory", 0));
+	}
+	return (0);
+}
+
 static int
 got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 {
@@ -1047,6 +1144,9 @@ got_message(struct session *s, const uint8_t *b, size_t len, bool final)
 		break;
 	case MSG_PART:
 		r = got_part(s, &m);
+		break;
+	case MSG_FORK:
+		r = got_fork(s, &m);
 		break;
 	case MSG_BYE:
 		/* Its text is clean (msg_decode()); logs escape it anyway. */
@@ -1453,7 +1553,7 @@ session_pump(struct session *s)
 	/* Called on every read and write: cheap when there is nothing new. */
 	if (s->quiet || s->read_busy)
 		return (0);
-	if ((r = vec_fresh(s)) != 0) {
+	if ((r = vec_fresh(s)) != 0 || (r = send_forks(s)) != 0) {
 		if (r < 0)
 			return (-1);
 		s->read_busy = true;

@@ -265,6 +265,23 @@ msg_zstd(msgpack_sbuffer *sb, uint64_t raw_len, const uint8_t *z, size_t len)
 	return (e ? -1 : 0);
 }
 
+int
+msg_fork(msgpack_sbuffer *sb, const uint8_t *a, size_t alen,
+    const uint8_t *asig, const uint8_t *b, size_t blen, const uint8_t *bsig)
+{
+	msgpack_packer pk;
+	int e = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	e |= msgpack_pack_array(&pk, 2);
+	e |= msgpack_pack_uint8(&pk, MSG_FORK);
+	e |= msgpack_pack_array(&pk, 2);
+	if (e == 0 && (msg_commits_add(sb, a, alen, asig) ||
+	    msg_commits_add(sb, b, blen, bsig)))
+		return (-1);
+	return (e ? -1 : 0);
+}
+
 static bool
 is_uint(const msgpack_object *o)
 {
@@ -364,8 +381,11 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 		m->more = a[2].via.boolean;
 		return (get_vec(m, &a[1]));
 	case MSG_COMMITS:
+	case MSG_FORK:
+		/* A fork proof is a list of exactly two commits. */
 		if (n != 2 || a[1].type != MSGPACK_OBJECT_ARRAY ||
-		    a[1].via.array.size > MSG_MAX_COMMITS)
+		    a[1].via.array.size > MSG_MAX_COMMITS ||
+		    (m->type == MSG_FORK && a[1].via.array.size != 2))
 			return (PROTO_EMSG);
 		m->ncommits = a[1].via.array.size;
 		if ((m->commits = calloc(m->ncommits + 1,

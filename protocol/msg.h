@@ -27,6 +27,9 @@
  *              MSG_FEATURE_ZSTD and only when we set it too
  *   VECTOR  [9, vector, more]
  *           -- the next part of the vector of the HELLO or ACK before it
+ *   FORK    [10, [[body(bin), sig(bin 64)], [body(bin), sig(bin 64)]]]
+ *           -- a fork proof: two commits one origin signed that cannot
+ *              both be its history (store/fork.c)
  *
  *   vector = [[origin(bin 8), seq], ...]   (the first 8 bytes of each key:
  *            a vector of 50 offices fits in well under 1 KiB)
@@ -49,7 +52,8 @@
  * length can make msgpack-c allocate beyond the frame, then checks every
  * field's type and limit before anything reads it.
  */
-#define MSG_VERSION		2	/* 2: clock, vectors over frames. */
+#define MSG_VERSION		3	/* 3: FORK; 2: clock, vectors over
+					   frames. */
 /* Origins per HELLO, ACK or VECTOR we send: at most 20 bytes each. */
 #define MSG_VEC_CHUNK		32768
 #define MSG_KEY_LEN		32
@@ -76,7 +80,8 @@ enum msg_type {
 	MSG_BYE,
 	MSG_PART,
 	MSG_ZSTD,
-	MSG_VECTOR
+	MSG_VECTOR,
+	MSG_FORK
 };
 
 struct msg_vec {
@@ -142,6 +147,9 @@ int msg_bye(msgpack_sbuffer *, const char *);
 int msg_part(msgpack_sbuffer *, uint64_t, uint64_t, const uint8_t *, size_t,
     const uint8_t *);
 int msg_zstd(msgpack_sbuffer *, uint64_t, const uint8_t *, size_t);
+/* msg_fork(sb, a, alen, asig, b, blen, bsig): a fork proof. */
+int msg_fork(msgpack_sbuffer *, const uint8_t *, size_t, const uint8_t *,
+    const uint8_t *, size_t, const uint8_t *);
 
 /**
  * msg_utf8_char(p, n, cp):

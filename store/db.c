@@ -24,7 +24,7 @@
 #include "store/merge.h"
 #include "store/trust.h"
 
-#define SCHEMA_VERSION	9
+#define SCHEMA_VERSION	10
 #define BUSY_MS		10000
 
 /* Storage for buffered values: freed all at once when a commit is sealed. */
@@ -304,6 +304,16 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	    "ALTER TABLE commits ADD COLUMN refused INTEGER NOT NULL"
 	    " DEFAULT 0;", err))
 		goto fail;
+	/*
+	 * 10: the lowest fork proof of each origin that signed two histories
+	 * (store/fork.c).  The forks recorded before are the other branch's
+	 * commits only: a peer sends them again, and they prove it then.
+	 */
+	if (v < 10 && db_exec(db,
+	    "CREATE TABLE IF NOT EXISTS fork_proof(origin BLOB PRIMARY KEY,"
+	    " seq INTEGER NOT NULL, a_body BLOB NOT NULL, a_sig BLOB NOT NULL,"
+	    " b_body BLOB NOT NULL, b_sig BLOB NOT NULL) WITHOUT ROWID;", err))
+		goto fail;
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
 		goto fail;
@@ -395,6 +405,10 @@ load_origins(struct db *db, char err[STORE_ERRLEN])
 	db->floor_dirty = false;
 	db->q_dropped = meta_u64(db, "quarantine_dropped");
 	db->q_dirty = false;
+	/* Before version 9 (a migration's layout replay) there is none. */
+	if (count(db, "SELECT count(*) FROM sqlite_master WHERE name ="
+	    " 'fork_proof'") > 0 && fork_load(db, err))
+		goto fail1;
 	return (0);
 
 fail:
@@ -546,6 +560,7 @@ db_close(struct db *db)
 	sqlite3_finalize(db->s_del_held);
 	sqlite3_finalize(db->s_ins_fork);
 	sqlite3_finalize(db->s_clock_note);
+	sqlite3_finalize(db->s_forks);
 	if (db->h != NULL && !sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(db->h);
@@ -807,6 +822,14 @@ origin_find(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx)
 			return (true);
 		}
 	return (false);
+}
+
+bool
+db_origin_find(struct db *db, const uint8_t key[COMMIT_KEY_LEN],
+    uint32_t *idx)
+{
+
+	return (origin_find(db, key, idx));
 }
 
 static int
@@ -1679,6 +1702,16 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	msgpack_sbuffer_init(&sb);
 	if (origin_idx(db, db->pk, &me, err))
 		goto done;
+	/* Acknowledge no write that counts nowhere (store/fork.c). */
+	if (FORK_FROZEN(db, me, db->orig[me].seq + 1) && !db->keep_refused) {
+		snprintf(err, STORE_ERRLEN, "this office's key signed two "
+		    "different histories from seq %llu (a copy of this data "
+		    "directory, or a restored backup, wrote too), so nothing "
+		    "it writes counts any more: run 'hamroh fork recommit' "
+		    "on one copy and stop the other (see 'hamroh status')",
+		    (unsigned long long)db->orig[me].fork_seq);
+		goto done;
+	}
 
 	/* Group by record, then by field; the last write of a field wins. */
 	if (lc_group(db))
@@ -1833,7 +1866,8 @@ record_fork(struct db *db, uint32_t oidx, uint64_t seq,
 		db_errf(err, "record fork", db->h);
 		return (-1);
 	}
-	return (0);
+	/* Both branches stay; neither is the origin's history from here. */
+	return (fork_found(db, oidx, body, len, sig, err));
 }
 
 /* Hash of a stored commit (origin, seq) in ${table}; 1 found, 0 not. */
@@ -2848,7 +2882,7 @@ db_status(struct db *db, struct db_status *s, char err[STORE_ERRLEN])
 	memset(s, 0, sizeof(*s));
 	s->commits = count(db, "SELECT count(*) FROM commits");
 	s->held = count(db, "SELECT count(*) FROM held");
-	s->forks = count(db, "SELECT count(*) FROM forks");
+	s->forks = count(db, "SELECT count(*) FROM fork_proof");
 	s->origins = count(db, "SELECT count(DISTINCT origin) FROM commits");
 	/*
 	 * A retired origin's refusals are this node's own history from

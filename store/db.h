@@ -124,6 +124,42 @@ int db_apply(struct db *, const uint8_t *, size_t,
 int db_record(struct db *, const struct coll_def *,
     const uint8_t[SCHEMA_ID_LEN], bool *);
 
+/*
+ * Forks (store/fork.c): an origin that signed two different commits for
+ * one seq is frozen below the lowest such seq a fork proof shows; its
+ * commits from there on are kept and relayed, applied nowhere.
+ */
+struct db_fork {
+	const uint8_t	*a, *asig, *b, *bsig;	/* Two signed commits. */
+	size_t		alen, blen;
+	uint64_t	seq;			/* The seq signed twice. */
+};
+
+/**
+ * db_fork_proof(db, a, alen, asig, b, blen, bsig, seq, learned, err):
+ * A peer's fork proof (inside db_begin()): two commits of one origin, the
+ * same seq with two hashes, or seq s and s + 1 where the second's prev is
+ * not the first's hash.  ${*seq} is the seq it shows signed twice;
+ * ${*learned} whether this node's proof of that origin is lower now (keep
+ * it, from it or from the log).  A proof of an origin we hold nothing of
+ * is ignored.  Return 0, DB_EINVALID (not a proof: the sender's fault),
+ * or DB_ESTORE.
+ */
+int db_fork_proof(struct db *, const uint8_t *, size_t,
+    const uint8_t[COMMIT_SIG_LEN], const uint8_t *, size_t,
+    const uint8_t[COMMIT_SIG_LEN], uint64_t *, bool *, char[STORE_ERRLEN]);
+
+/* Call ${fn}(arg, origin, seq) per origin that forked; 1 if it stopped. */
+int db_forks(struct db *, int (*)(void *, const uint8_t *, uint64_t),
+    void *, char[STORE_ERRLEN]);
+
+/*
+ * The fork proof of ${origin}: ${fn}(arg, proof) (borrowed for the call),
+ * then 1; 0 if there is none; -1 on error or if ${fn} failed.
+ */
+int db_fork_get(struct db *, const uint8_t[COMMIT_KEY_LEN],
+    int (*)(void *, const struct db_fork *), void *, char[STORE_ERRLEN]);
+
 /* Version vector: calls ${fn} per origin with the highest seq held. */
 int db_vector(struct db *, int (*)(void *, const uint8_t *, uint64_t),
     void *, char[STORE_ERRLEN]);

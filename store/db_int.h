@@ -28,6 +28,8 @@ struct orig {
 	uint8_t		hash[COMMIT_HASH_LEN];
 	uint64_t	rb_hlc;		/* Progress of a rebuild. */
 	bool		named;		/* A certificate names it (cached). */
+	uint64_t	fork_seq;	/* Lowest seq it signed twice (a fork
+					   proof holds it); 0: none. */
 };
 
 /* Where changes are written: the live tables or a verify's scratch copy. */
@@ -84,7 +86,7 @@ struct db {
 	size_t		nrec_pending, bytes_pending;
 	sqlite3_stmt	*s_ins_commit, *s_find_commit, *s_ins_origin;
 	sqlite3_stmt	*s_ins_held, *s_find_held, *s_del_held;
-	sqlite3_stmt	*s_ins_fork, *s_clock_note;
+	sqlite3_stmt	*s_ins_fork, *s_clock_note, *s_forks;
 	struct trust	*trust;
 	/* Records whose judgement a new fact changed, for db_commit(). */
 	struct rid	*rd;
@@ -129,7 +131,35 @@ int db_apply_state(struct db *, struct tgt *, const struct coll_def *,
     const struct rchange *, uint64_t, uint32_t, struct rstate *,
     char[STORE_ERRLEN]);
 
+/* The index of origin ${key}; false if we hold nothing of it. */
+bool db_origin_find(struct db *, const uint8_t[COMMIT_KEY_LEN], uint32_t *);
+
+/* ---- store/fork.c ---- */
+
+/* Whether changes of commit (oidx, seq) fall in a fork: not applied. */
+#define FORK_FROZEN(db, oidx, seq) ((db)->orig[(oidx)].fork_seq != 0 && \
+	    (seq) >= (db)->orig[(oidx)].fork_seq)
+
+/* Load each origin's fork_seq (after the origins). */
+int fork_load(struct db *, char[STORE_ERRLEN]);
+
+/**
+ * fork_found(db, oidx, body, len, sig, err):
+ * Foreign commit ${body} of ${oidx} conflicts with the log or a held
+ * commit: keep the lowest fork proof it makes, and judge again what the
+ * origin's commits from that seq on touched.
+ */
+int fork_found(struct db *, uint32_t, const uint8_t *, size_t,
+    const uint8_t[COMMIT_SIG_LEN], char[STORE_ERRLEN]);
+
+/* Why a change of ${oidx} in its fork counts nowhere. */
+void fork_why(struct db *, uint32_t, char[256]);
+
 /* ---- store/judge.c ---- */
+
+/* Re-derive the record change ${rc} names when the transaction commits. */
+int judge_rederive(struct db *, const struct rchange *, char[STORE_ERRLEN]);
+
 
 /* Was the write of (hlc, oidx) to record ${id} of ${c} refused in ${t}? */
 bool judge_refused(struct db *, struct tgt *, const struct coll_def *,

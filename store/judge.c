@@ -144,6 +144,16 @@ rc_coll(const struct rchange *rc)
 	return (schema_coll(name));
 }
 
+int
+judge_rederive(struct db *db, const struct rchange *rc, char err[STORE_ERRLEN])
+{
+	const struct coll_def *c;
+
+	if ((c = rc_coll(rc)) == NULL)
+		return (0);
+	return (rd_add(db, c, rc->id, err));
+}
+
 static int rejudge(struct db *, struct tgt *, const struct coll_def *,
     const uint8_t *, char[STORE_ERRLEN]);
 static int rejudge_key(struct db *, struct tgt *, const struct rchange *,
@@ -165,6 +175,12 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	bool creates = false;
 	size_t i;
 
+	/* In or out of a network: a fork is no one's history (fork.c). */
+	if (FORK_FROZEN(db, oidx, seq)) {
+		fork_why(db, oidx, why);
+		rstate_fini(rs);
+		return (refuse(db, t, c, rc->id, oidx, seq, hlc, why, err));
+	}
 	if (!trust_enabled(db->trust))
 		return (db_apply_state(db, t, c, rc, hlc, oidx, rs, err));
 	memset(&tr, 0, sizeof(tr));
@@ -386,6 +402,9 @@ readmit_all(struct db *db, struct tgt *t, const struct refd *w, size_t n,
 	int rc;
 
 	for (i = 0; i < n; i++) {
+		/* A fork's change is refused again whatever stands now. */
+		if (FORK_FROZEN(db, w[i].oidx, w[i].seq))
+			continue;
 		if ((rc = read_commit(db, w[i].oidx, w[i].seq, &cm, &body,
 		    err)) < 0)
 			return (-1);
@@ -607,6 +626,9 @@ judge_note_facts(struct db *db, const struct commit *cm, uint32_t oidx,
 	size_t i, k;
 	int ret = -1, rc;
 
+	/* A fork's facts count nowhere, as its changes do not. */
+	if (FORK_FROZEN(db, oidx, cm->seq))
+		return (0);
 	memset(&nt, 0, sizeof(nt));
 	nt.db = db;
 	nt.cur_oidx = oidx;
@@ -759,7 +781,8 @@ facts_of(struct db *db, void *arg, struct commit *cm, uint32_t oidx,
 	size_t i;
 
 	(void)arg;
-	(void)oidx;
+	if (FORK_FROZEN(db, oidx, cm->seq))
+		return (0);
 	for (i = 0; i < cm->nrec && !cm->refused; i++)
 		if (trust_note(db->trust, cm->origin, cm->seq, &cm->rec[i],
 		    true, NULL, NULL, err, STORE_ERRLEN) < 0)

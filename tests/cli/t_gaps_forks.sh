@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves commits arriving after a gap are held (not applied) until the gap is filled, and a fork (same origin and seq, different commit) is refused and shown in status.
+# Proves commits arriving after a gap are held (not applied) until the gap is filled, and a fork (same origin and seq, different commit) freezes its origin at the last seq both branches share, whichever branch came first: neither branch is applied, both are kept, status shows it, the exports agree.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
@@ -74,20 +74,37 @@ expect_ok on A2 bundle export "$T/bA2.bundle" --since "$T/vB0" >/dev/null
 
 expect_ok on B bundle import "$T/bA.bundle" >/dev/null
 on B export >"$T/b.before"
+has B "$r5" || die "A's record 5 missing on B before the fork"
 lenient_import B "$T/bA2.bundle"
 forks=$(status_field B forks)
 [ "$forks" -ge 1 ] || die "after a divergent commit from A's copy: expected status forks >= 1 on B, got $forks"
-has B "$r5" || die "A's record 5 missing on B after the fork was refused"
+# A is frozen at the seq before: neither record 5 counts.
+! has B "$r5" || die "A's record 5 still applied on B after the fork"
 ! has B "$r6" || die "the copy's divergent record 6 was applied on B"
-on B export >"$T/b.after"
-assert_same_file "$T/b.after" "$T/b.before" "B's export after refusing the fork"
+has B "$r4" || die "A's record 4, from before the fork, missing on B"
 expect_ok on B verify >/dev/null
+
+# The other order gives the same state: C sees the copy's branch first.
+mknode C Khorog
+expect_ok on C bundle import "$T/b1.bundle" >/dev/null
+expect_ok on C bundle import "$T/b23.bundle" >/dev/null
+expect_ok on C bundle import "$T/b4.bundle" >/dev/null
+expect_ok on C bundle import "$T/bA2.bundle" >/dev/null
+has C "$r6" || die "the copy's record 6 missing on C before C saw the fork"
+lenient_import C "$T/bA.bundle"
+[ "$(status_field C forks)" -ge 1 ] || die "C shows no fork"
+on B export consultations >"$T/b.after"
+on C export consultations >"$T/c.after"
+assert_same_file "$T/c.after" "$T/b.after" "C's export (copy first) vs B's (A first)"
+expect_ok on C verify >/dev/null
 
 # the origin itself notices a fork of its own log too
 lenient_import A "$T/bA2.bundle"
 forks=$(status_field A forks)
 [ "$forks" -ge 1 ] || die "A imported a divergent commit under its own key: expected status forks >= 1, got $forks"
-has A "$r5" || die "A's own record 5 missing after seeing the fork"
+! has A "$r5" || die "A's own record 5 still applied after seeing the fork"
 ! has A "$r6" || die "the copy's divergent record 6 was applied on A"
+on A export consultations >"$T/a.after"
+assert_same_file "$T/a.after" "$T/b.after" "A's export vs B's after the fork"
 expect_ok on A verify >/dev/null
 echo "t_gaps_forks: ok"

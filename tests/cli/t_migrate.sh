@@ -14,7 +14,7 @@ db = sqlite3.connect(sys.argv[1])
 db.execute("DROP TABLE peers")
 db.execute("DROP TABLE peer_status")
 db.execute("DROP TABLE IF EXISTS hs_seen")
-for t in ("refused", "certs", "revocations", "clock_obs"):
+for t in ("refused", "certs", "revocations", "clock_obs", "fork_proof"):
     db.execute("DROP TABLE IF EXISTS " + t)
 db.execute("DELETE FROM c_consultations")
 db.execute("UPDATE meta SET v = 'an older layout' WHERE k = 'layout'")
@@ -24,7 +24,7 @@ EOF
 on A export >"$T/after"
 assert_same_file "$T/after" "$T/before" "export after migrating from version 1"
 ver=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$T/A/hamroh.db")
-assert_eq "$ver" 9 "schema version after open"
+assert_eq "$ver" 10 "schema version after open"
 expect_ok on A verify >/dev/null
 
 # A database from a newer hamroh is refused, untouched.

@@ -78,6 +78,8 @@ check(const struct msg *m)
 		assert(m->ncommits == 0);
 		break;
 	case MSG_COMMITS:
+	case MSG_FORK:
+		assert(m->type != MSG_FORK || m->ncommits == 2);
 		assert(m->ncommits <= MSG_MAX_COMMITS);
 		assert(m->ncommits == 0 || m->commits != NULL);
 		for (i = 0; i < m->ncommits; i++) {
@@ -173,6 +175,11 @@ encode(const struct msg *m, msgpack_sbuffer *sb)
 		break;
 	case MSG_ZSTD:
 		e = msg_zstd(sb, m->raw_len, m->zbytes, m->zlen);
+		break;
+	case MSG_FORK:
+		e = msg_fork(sb, m->commits[0].body, m->commits[0].len,
+		    m->commits[0].sig, m->commits[1].body, m->commits[1].len,
+		    m->commits[1].sig);
 		break;
 	default:
 		abort();

@@ -49,7 +49,7 @@
 #ifndef MAXRECS
 #define MAXRECS		8
 #endif
-#define MAXNODES	(NNODES > 4 ? NNODES : 4)
+#define MAXNODES	(NNODES > 8 ? NNODES : 8)
 #define NHISTORIES	1000
 #define VERIFY_EVERY	50	/* db_verify() on every 50th history. */
 #define SEED_BASE	0x68616d726f68ULL	/* "hamroh" */
@@ -549,7 +549,10 @@ deliver(struct node *n, const struct cmlist *l, const size_t *idx,
 			c = &l->v[idx[i]];
 			memset(&dc, 0, sizeof(dc));
 			OK(db_apply(n->db, c->body, c->len, c->sig, &dc, err));
-			REQ(dc.applied + dc.duplicate + dc.held + dc.fork == 1);
+			/* A held commit it releases may fork: both count. */
+			REQ(dc.applied + dc.duplicate + dc.held == 1 ||
+			    (dc.applied + dc.duplicate + dc.held == 0 &&
+			    dc.fork == 1) || (dc.applied == 1 && dc.fork > 0));
 			tot->applied += dc.applied;
 			tot->duplicate += dc.duplicate;
 			tot->held += dc.held;
@@ -2132,11 +2135,30 @@ test_gap_held_then_released(void **state)
 	buf_free(&eb);
 }
 
+/* A node's store export and its verify, which must find nothing. */
+static void
+export_verified(struct node *n, struct buf *b)
+{
+	char err[STORE_ERRLEN];
+	FILE *f;
+	long bad;
+
+	if ((f = tmpfile()) == NULL)
+		die("tmpfile: %s", strerror(errno));
+	bad = db_verify(n->db, f, err);
+	fclose(f);
+	if (bad != 0)
+		die("db_verify: %ld problems: %s", bad, bad < 0 ? err : "");
+	b->n = 0;
+	store_export(n, b);
+}
+
 /*
  * A2 is a copy of A's key on another database (a restored backup, a
  * cloned disk): its commits 1 and 2 differ from A's.  Whoever holds one
- * line refuses the other as a fork, held or applied, and keeps showing
- * what it had.  A tampered commit is refused outright.
+ * line and meets the other keeps both, and applies neither from the
+ * first seq signed twice (here 1: nothing of A counts).  A tampered
+ * commit is refused outright.
  */
 static void
 test_fork_detected(void **state)
@@ -2144,7 +2166,7 @@ test_fork_detected(void **state)
 	struct node *a = &nodes[0], *a2 = &nodes[1], *b = &nodes[2];
 	struct node *c = &nodes[3];
 	struct cmlist la = { NULL, 0, 0 }, l2 = { NULL, 0, 0 };
-	struct buf ea = { NULL, 0, 0 }, eb = { NULL, 0, 0 };
+	struct buf eb = { NULL, 0, 0 };
 	struct db_counts dc;
 	struct cm bad;
 	char err[STORE_ERRLEN];
@@ -2167,29 +2189,28 @@ test_fork_detected(void **state)
 	collect(a2, &l2);
 	REQ(la.n == 2 && l2.n == 2);
 
-	/* B holds A's 1: A2's 1 and 2 are forks; then A's 2 applies. */
+	/* B holds A's 1: A2's 1 and 2 are forks; then A's 2 is kept. */
 	REQ(counts_are(apply1(b, &la.v[0]), 1, 0, 0, 0, 0));
+	assert_field(b, id, "status", "s4:open");
 	REQ(counts_are(apply1(b, &l2.v[0]), 0, 0, 0, 1, 0));
 	REQ(counts_are(apply1(b, &l2.v[1]), 0, 0, 0, 1, 0));
 	REQ(counts_are(apply1(b, &l2.v[0]), 0, 0, 0, 1, 0));
 	REQ(counts_are(apply1(b, &la.v[1]), 1, 0, 0, 0, 0));
 	REQ(counts_are(apply1(b, &l2.v[1]), 0, 0, 0, 1, 0));
-	REQ(status(b).forks == 2 && status(b).commits == 2);
-	assert_field(b, id, "status", "s8:referred");
-	check_node(a, &ea);
-	check_node(b, &eb);
-	REQ(strcmp(buf_str(&ea), buf_str(&eb)) == 0);
+	REQ(status(b).forks == 1 && status(b).commits == 2);
+	export_verified(b, &eb);
+	REQ(eb.n == 0);			/* Seq 1 was signed twice. */
 
 	/* C holds A2's 2 (a gap): A's 2 forks with the held one. */
 	REQ(counts_are(apply1(c, &l2.v[1]), 0, 0, 1, 0, 0));
 	REQ(counts_are(apply1(c, &la.v[1]), 0, 0, 0, 1, 0));
 	REQ(status(c).forks == 1 && status(c).held == 1);
-	/* A's 1 applies, but held A2's 2 does not extend it: a fork too. */
+	/* A's 1 is kept, but held A2's 2 does not extend it: a fork too. */
 	dc = apply1(c, &la.v[0]);
 	REQ(dc.applied == 1 && dc.released == 0 && dc.fork == 1);
 	REQ(status(c).held == 0 && status(c).commits == 1);
-	assert_field(c, id, "status", "s4:open");
-	check_node(c, NULL);
+	export_verified(c, &eb);
+	REQ(eb.n == 0);
 
 	/* Tampering: a flipped signature or body bit is refused. */
 	bad = la.v[1];
@@ -2210,12 +2231,254 @@ test_fork_detected(void **state)
 	free(bad.body);
 	REQ(status(c).commits == 1);
 	REQ(counts_are(apply1(c, &la.v[1]), 1, 0, 0, 0, 0));
-	assert_field(c, id, "status", "s8:referred");
+	export_verified(c, &eb);
+	REQ(eb.n == 0);
 
 	cmlist_free(&la);
 	cmlist_free(&l2);
-	buf_free(&ea);
 	buf_free(&eb);
+}
+
+/* ---- Forks converge. ---- */
+
+struct vecl {
+	uint8_t		key[64][COMMIT_KEY_LEN];
+	uint64_t	seq[64];
+	size_t		n;
+};
+
+static int
+vecl_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct vecl *v = arg;
+
+	REQ(v->n < 64);
+	memcpy(v->key[v->n], key, COMMIT_KEY_LEN);
+	v->seq[v->n++] = seq;
+	return (0);
+}
+
+struct vsync {
+	struct vecl	v;
+	struct cmlist	l;
+};
+
+static int
+vsync_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct vsync *vs = arg;
+
+	cmlist_push(&vs->l, body, len, sig);
+	return (0);
+}
+
+static uint64_t
+vecl_have(void *arg, const uint8_t *key)
+{
+	struct vecl *v = &((struct vsync *)arg)->v;
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (memcmp(v->key[i], key, COMMIT_KEY_LEN) == 0)
+			return (v->seq[i]);
+	return (0);
+}
+
+/* What a session from ${from} sends ${to}: above ${to}'s vector. */
+static void
+sync_vec(struct node *from, struct node *to)
+{
+	static struct vsync vs;
+	char err[STORE_ERRLEN];
+
+	memset(&vs, 0, sizeof(vs));
+	OK(db_vector(to->db, vecl_cb, &vs.v, err));
+	OK(db_commits_since(from->db, vecl_have, vsync_cb, &vs, err));
+	(void)deliver_all(to, &vs.l);
+	cmlist_free(&vs.l);
+}
+
+struct proofs {
+	struct node	*to;
+	int		learned;
+};
+
+static int
+proof_cb(void *arg, const struct db_fork *f)
+{
+	struct proofs *p = arg;
+	char err[STORE_ERRLEN];
+	uint64_t seq;
+	bool learned;
+
+	OK(db_begin(p->to->db, tick(p->to), err));
+	OK(db_fork_proof(p->to->db, f->a, f->alen, f->asig, f->b, f->blen,
+	    f->bsig, &seq, &learned, err));
+	OK(db_commit(p->to->db, err));
+	REQ(seq == f->seq);
+	p->learned += learned;
+	return (0);
+}
+
+static struct node *proofs_from;
+
+static int
+fork_each_cb(void *arg, const uint8_t *origin, uint64_t seq)
+{
+	char err[STORE_ERRLEN];
+
+	(void)seq;
+	REQ(db_fork_get(proofs_from->db, origin, proof_cb, arg, err) == 1);
+	return (0);
+}
+
+/* Send ${to} the fork proofs ${from} holds; how many taught it. */
+static int
+send_proofs(struct node *from, struct node *to)
+{
+	struct proofs p = { to, 0 };
+	char err[STORE_ERRLEN];
+
+	proofs_from = from;
+	OK(db_forks(from->db, fork_each_cb, &p, err));
+	return (p.learned);
+}
+
+/* Deliver ${l} to ${n} in the order of ${idx}, a permutation. */
+static void
+deliver_perm(struct node *n, const struct cmlist *l)
+{
+	size_t *idx, i, j, t;
+	struct db_counts tot;
+
+	if ((idx = calloc(l->n + 1, sizeof(*idx))) == NULL)
+		die("out of memory");
+	for (i = 0; i < l->n; i++)
+		idx[i] = i;
+	for (i = l->n; i > 1; i--) {
+		j = (size_t)rnd_below(i);
+		t = idx[i - 1];
+		idx[i - 1] = idx[j];
+		idx[j] = t;
+	}
+	memset(&tot, 0, sizeof(tot));
+	deliver(n, l, idx, l->n, &tot);
+	free(idx);
+}
+
+/*
+ * A and its copy A2 share seqs 1 and 2, then write branches of 3 and 2
+ * commits; P writes over what A's branch wrote, having seen it.  Nodes
+ * that get every commit in any order, and the two that meet only by
+ * vectors (each holding one branch, so only the longer branch's tip
+ * crosses) and swap fork proofs, all end with the same state: A frozen
+ * at seq 2, both branches kept, P's writes standing.  A itself learns it
+ * and refuses to write.
+ */
+static void
+test_fork_converges(void **state)
+{
+	struct node *a = &nodes[0], *a2 = &nodes[1], *p = &nodes[2];
+	struct node *x = &nodes[3], *y = &nodes[4], *z = &nodes[5];
+	struct cmlist la = { NULL, 0, 0 }, l2 = { NULL, 0, 0 };
+	struct cmlist all = { NULL, 0, 0 };
+	struct buf e0 = { NULL, 0, 0 }, e = { NULL, 0, 0 };
+	char err[STORE_ERRLEN];
+	uint8_t r1[SCHEMA_ID_LEN], r2[SCHEMA_ID_LEN], r3[SCHEMA_ID_LEN];
+	size_t i, k, round;
+
+	(void)state;
+	rnd_seed(11);
+	node_open(a, NULL, T0_MS);
+	node_open(a2, a->sk, T0_MS);
+	node_open(p, NULL, T0_MS + 500);
+	rnd_bytes(r1, SCHEMA_ID_LEN);
+	rnd_bytes(r2, SCHEMA_ID_LEN);
+	rnd_bytes(r3, SCHEMA_ID_LEN);
+	write1(a, r1, "status", vstr("open"));
+	write1(a, r1, "topic", vstr("patent"));
+	sync_vec(a, a2);
+	a2->now = a->now;
+	/* The branches. */
+	write1(a, r1, "status", vstr("closed"));
+	write1(a, r2, "status", vstr("open"));
+	write1(a, r1, "summary", vstr("branch A"));
+	write1(a2, r1, "status", vstr("referred"));
+	write1(a2, r3, "status", vstr("open"));
+	/* P saw A's branch and wrote over it, and wrote its own. */
+	sync_vec(a, p);
+	write1(p, r1, "status", vstr("referred"));
+	write1(p, r2, "topic", vstr("family"));
+	collect(a, &la);
+	collect(a2, &l2);
+	REQ(la.n == 5 && l2.n == 4);
+
+	/* Every commit, in two random orders, to fresh nodes. */
+	for (k = 0; k < 2; k++) {
+		struct node *n = k == 0 ? z : x;
+
+		node_open(n, NULL, T0_MS);
+		all.n = 0;
+		collect(a, &all);
+		collect(a2, &all);
+		collect(p, &all);
+		deliver_perm(n, &all);
+		REQ(status(n).forks == 1);
+		export_verified(n, k == 0 ? &e0 : &e);
+		if (k == 1 && strcmp(buf_str(&e0), buf_str(&e)) != 0)
+			die_diff("two orders of the same commits",
+			    buf_str(&e0), buf_str(&e));
+		if (k == 0)
+			continue;
+		node_close(n);
+	}
+	/* A stands to seq 2, P's writes stand, nothing of either branch. */
+	assert_field(z, r1, "topic", "s6:patent");
+	assert_field(z, r2, "topic", "s6:family");
+	assert_field(z, r1, "status", "s8:referred");
+
+	/*
+	 * By vectors only: X holds A's branch and P, Y holds A2's; Y gets
+	 * A's tip only (seq 5), proves seq 4, and the proof walks to 3.
+	 */
+	node_open(x, NULL, T0_MS);
+	node_open(y, NULL, T0_MS);
+	sync_vec(a, x);
+	sync_vec(p, x);
+	sync_vec(a2, y);
+	assert_field(y, r3, "status", "s4:open");
+	for (round = 0; round < 8; round++) {
+		sync_vec(x, y);
+		sync_vec(y, x);
+		if (send_proofs(x, y) + send_proofs(y, x) == 0 && round > 0)
+			break;
+	}
+	REQ(round < 8);
+	for (i = 0; i < 2; i++) {
+		export_verified(i == 0 ? x : y, &e);
+		if (strcmp(buf_str(&e0), buf_str(&e)) != 0)
+			die_diff("a node that met the fork by vectors",
+			    buf_str(&e0), buf_str(&e));
+	}
+
+	/* The forked node learns it too, and writes no more. */
+	send_proofs(y, a);
+	sync_vec(y, a);
+	sync_vec(x, a);
+	REQ(status(a).forks == 1);
+	export_verified(a, &e);
+	if (strcmp(buf_str(&e0), buf_str(&e)) != 0)
+		die_diff("the forked node", buf_str(&e0), buf_str(&e));
+	OK(db_begin(a->db, tick(a), err));
+	put(a, r1, "status", &(struct val){ VAL_STR, 0, "open", 4 });
+	REQ(db_commit(a->db, err) != 0);
+	REQ(strstr(err, "two different histories") != NULL);
+
+	cmlist_free(&la);
+	cmlist_free(&l2);
+	cmlist_free(&all);
+	buf_free(&e0);
+	buf_free(&e);
 }
 
 int
@@ -2234,6 +2497,7 @@ main(void)
 		cmocka_unit_test_teardown(test_gap_held_then_released,
 		    teardown),
 		cmocka_unit_test_teardown(test_fork_detected, teardown),
+		cmocka_unit_test_teardown(test_fork_converges, teardown),
 		cmocka_unit_test_teardown(test_random_histories, teardown),
 	};
 

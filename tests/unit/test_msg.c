@@ -312,7 +312,7 @@ static void
 test_other_version(void **state)
 {
 	static const uint8_t v9[] = { 0x94, 0x01, 0x09, 0x09, 0xc0 };
-	static const uint8_t short2[] = { 0x96, 0x01, 0x02, 0x02, 0xa1, 'x',
+	static const uint8_t short2[] = { 0x96, 0x01, 0x03, 0x03, 0xa1, 'x',
 	    0x90, 0x00 };
 	static const uint8_t nover[] = { 0x92, 0x01, 0x01 };
 	msgpack_sbuffer sb;
@@ -332,7 +332,7 @@ test_other_version(void **state)
 	assert_int_equal(msg_decode(v9, sizeof(v9), &m), PROTO_OK);
 	assert_int_equal(m.ver_min, 9);
 	msg_fini(&m);
-	/* Version 2 in the old layout: malformed. */
+	/* Our version in the old layout: malformed. */
 	assert_int_equal(msg_decode(short2, sizeof(short2), &m), PROTO_EMSG);
 	msg_fini(&m);
 	assert_int_equal(msg_decode(nover, sizeof(nover), &m), PROTO_EMSG);
@@ -768,6 +768,53 @@ test_zstd_hostile(void **state)
 	msg_z_free(z);
 }
 
+/* FORK carries exactly two commits; one or three is malformed. */
+static void
+test_fork_msg(void **state)
+{
+	uint8_t a[40], b[50], sa[MSG_SIG_LEN], sb2[MSG_SIG_LEN];
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct msg m;
+	size_t n;
+
+	(void)state;
+	randombytes_buf(a, sizeof(a));
+	randombytes_buf(b, sizeof(b));
+	randombytes_buf(sa, sizeof(sa));
+	randombytes_buf(sb2, sizeof(sb2));
+	msgpack_sbuffer_init(&sb);
+	assert_int_equal(msg_fork(&sb, a, sizeof(a), sa, b, sizeof(b), sb2),
+	    0);
+	assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+	    PROTO_OK);
+	assert_int_equal(m.type, MSG_FORK);
+	assert_int_equal(m.ncommits, 2);
+	assert_int_equal(m.commits[0].len, sizeof(a));
+	assert_memory_equal(m.commits[0].body, a, sizeof(a));
+	assert_memory_equal(m.commits[1].body, b, sizeof(b));
+	assert_memory_equal(m.commits[1].sig, sb2, MSG_SIG_LEN);
+	msg_fini(&m);
+	for (n = 1; n <= 3; n += 2) {
+		msgpack_sbuffer_clear(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		assert_int_equal(msgpack_pack_array(&pk, 2), 0);
+		assert_int_equal(msgpack_pack_uint8(&pk, MSG_FORK), 0);
+		assert_int_equal(msgpack_pack_array(&pk, n), 0);
+		assert_int_equal(msg_commits_add(&sb, a, sizeof(a), sa), 0);
+		if (n == 3) {
+			assert_int_equal(msg_commits_add(&sb, a, sizeof(a),
+			    sa), 0);
+			assert_int_equal(msg_commits_add(&sb, b, sizeof(b),
+			    sb2), 0);
+		}
+		assert_int_equal(msg_decode((uint8_t *)sb.data, sb.size, &m),
+		    PROTO_EMSG);
+		msg_fini(&m);
+	}
+	msgpack_sbuffer_destroy(&sb);
+}
+
 int
 main(void)
 {
@@ -778,6 +825,7 @@ main(void)
 		cmocka_unit_test(test_other_version),
 		cmocka_unit_test(test_zstd_roundtrip),
 		cmocka_unit_test(test_zstd_hostile),
+		cmocka_unit_test(test_fork_msg),
 	};
 
 	if (sodium_init() < 0)

@@ -1103,7 +1103,7 @@ static size_t raw_hello_nvec, raw_ack_nvec;
  * BYE in ${bye}.
  */
 static void
-raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
+raw_read(struct raw *r, size_t count[MSG_FORK + 1], char bye[256])
 {
 	struct msg_z *z = msg_z_new();
 	struct msg m, in;
@@ -1113,7 +1113,7 @@ raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
 	bool final;
 
 	assert_non_null(z);
-	memset(count, 0, (MSG_VECTOR + 1) * sizeof(count[0]));
+	memset(count, 0, (MSG_FORK + 1) * sizeof(count[0]));
 	bye[0] = '\0';
 	session_output(r->s, &p, &n);
 	raw_ack_nvec = raw_hello_nvec = 0;
@@ -1125,7 +1125,7 @@ raw_read(struct raw *r, size_t count[MSG_VECTOR + 1], char bye[256])
 		if (body == NULL)
 			continue;
 		assert_int_equal(msg_decode(body, blen, &m), 0);
-		assert_true(m.type >= MSG_HELLO && m.type <= MSG_VECTOR);
+		assert_true(m.type >= MSG_HELLO && m.type <= MSG_FORK);
 		count[m.type]++;
 		if (m.type == MSG_HELLO)
 			vn = &raw_hello_nvec;
@@ -1198,7 +1198,7 @@ test_zstd_hostile(void **state)
 	struct raw r;
 	msgpack_sbuffer commits, hello, sb, inner;
 	char err[STORE_ERRLEN], bye[256];
-	size_t count[MSG_VECTOR + 1];
+	size_t count[MSG_FORK + 1];
 	uint8_t *big;
 	uint64_t now = 1000;
 	struct {
@@ -1407,7 +1407,7 @@ static void
 raw_refused(struct raw *r, const msgpack_sbuffer *sb, const char *err,
     const char *bye)
 {
-	size_t count[MSG_VECTOR + 1];
+	size_t count[MSG_FORK + 1];
 	char got[256];
 
 	assert_int_equal(raw_send(r, sb->data, sb->size), -1);
@@ -1450,7 +1450,7 @@ test_unsolicited_ack(void **state)
 	struct node a, b, c;
 	struct raw r;
 	msgpack_sbuffer sb;
-	size_t count[MSG_VECTOR + 1];
+	size_t count[MSG_FORK + 1];
 	char bye[256];
 
 	(void)state;
@@ -1582,7 +1582,7 @@ test_vector_over_frames(void **state)
 	struct msg_vec *v;
 	msgpack_sbuffer sb;
 	uint8_t *keys;
-	size_t count[MSG_VECTOR + 1], n = MSG_MAX_ORIGINS;
+	size_t count[MSG_FORK + 1], n = MSG_MAX_ORIGINS;
 	uint64_t they, we;
 	char bye[256];
 
@@ -1697,7 +1697,7 @@ test_own_vector_over_frames(void **state)
 	struct node a, c;
 	struct raw r;
 	struct vcopy vc;
-	size_t count[MSG_VECTOR + 1], n = MSG_VEC_CHUNK + 1;
+	size_t count[MSG_FORK + 1], n = MSG_VEC_CHUNK + 1;
 	char bye[256], err[STORE_ERRLEN];
 	uint64_t they, we;
 
@@ -1744,7 +1744,7 @@ test_ack_tells_what_moved(void **state)
 	struct raw r;
 	msgpack_sbuffer commits;
 	char err[STORE_ERRLEN], bye[256];
-	size_t count[MSG_VECTOR + 1];
+	size_t count[MSG_FORK + 1];
 
 	(void)state;
 	node_open(&a);
@@ -1777,8 +1777,11 @@ test_older_peer(void **state)
 {
 	static const uint8_t v1[] = { 0x96, 0x01, 0x01, 0x01, 0xa3, 'o', 'l',
 	    'd', 0x90, 0x00 };
-	static const uint8_t v3[] = { 0x98, 0x01, 0x03, 0x04, 0xa3, 'n', 'e',
+	static const uint8_t v3[] = { 0x98, 0x01, 0x04, 0x05, 0xa3, 'n', 'e',
 	    'w', 0x90, 0x00, 0x00, 0xc2 };
+	/* Version 2: no FORK, so it would keep a fork apart: refused. */
+	static const uint8_t v2[] = { 0x98, 0x01, 0x02, 0x02, 0xa3, 'o', 'l',
+	    'd', 0x90, 0x00, 0x00, 0xc2 };
 	struct node a, b;
 	struct raw r;
 	msgpack_sbuffer sb;
@@ -1793,12 +1796,93 @@ test_older_peer(void **state)
 	    "this office runs an older hamroh; upgrade it");
 	assert_false(session_synced(r.s));
 	raw_close(&r);
-	raw_handshake(&r, &a, &b, false, 1001);
+	raw_handshake(&r, &a, &b, false, 1002);
+	msgpack_sbuffer_clear(&sb);
+	msgpack_sbuffer_write(&sb, (const char *)v2, sizeof(v2));
+	raw_refused(&r, &sb, "session protocol 2, this office 3",
+	    "this office runs an older hamroh; upgrade it");
+	raw_close(&r);
+	raw_handshake(&r, &a, &b, false, 1003);
 	msgpack_sbuffer_clear(&sb);
 	msgpack_sbuffer_write(&sb, (const char *)v3, sizeof(v3));
 	raw_refused(&r, &sb, "newer hamroh", "protocol version not supported");
 	raw_close(&r);
 	msgpack_sbuffer_destroy(&sb);
+	node_close(&a);
+	node_close(&b);
+}
+
+/* Two commits of one origin, as its log holds them. */
+struct two {
+	uint8_t		*body[2], sig[2][MSG_SIG_LEN];
+	size_t		len[2], n;
+};
+
+static int
+two_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
+{
+	struct two *t = arg;
+
+	if (t->n == 2)
+		return (0);
+	assert_non_null(t->body[t->n] = malloc(len));
+	memcpy(t->body[t->n], body, len);
+	memcpy(t->sig[t->n], sig, MSG_SIG_LEN);
+	t->len[t->n++] = len;
+	return (0);
+}
+
+static int
+count_fork(void *arg, const uint8_t *origin, uint64_t seq)
+{
+
+	(void)origin;
+	(void)seq;
+	(void)arg;
+	fail_msg("a fork was recorded from a bad proof");
+	return (1);
+}
+
+/*
+ * A FORK whose two commits can be one history (the same commit twice, or
+ * one and the next that extends it), or whose signature fails, is the
+ * sender's fault: BYE "bad fork proof", nothing recorded.
+ */
+static void
+test_bad_fork_proof(void **state)
+{
+	struct node a, b;
+	struct raw r;
+	struct two t;
+	msgpack_sbuffer sb;
+	char err[STORE_ERRLEN];
+	size_t k;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	write_records(&a, 2, 1, 1000);
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(db_commits_since(a.db, NULL, two_cb, &t, err), 0);
+	assert_int_equal(t.n, 2);
+	msgpack_sbuffer_init(&sb);
+	for (k = 0; k < 3; k++) {
+		raw_handshake(&r, &b, &a, false, 2000 + k);
+		assert_int_equal(raw_hello_vec(&r, NULL, 0, 1, 0), 0);
+		msgpack_sbuffer_clear(&sb);
+		if (k == 2)
+			t.sig[1][0] ^= 1;
+		assert_int_equal(msg_fork(&sb, t.body[0], t.len[0], t.sig[0],
+		    t.body[k == 0 ? 0 : 1], t.len[k == 0 ? 0 : 1],
+		    t.sig[k == 0 ? 0 : 1]), 0);
+		raw_refused(&r, &sb, k == 2 ? "bad signature" :
+		    "can both be one history", "bad fork proof");
+		raw_close(&r);
+	}
+	assert_int_equal(db_forks(a.db, count_fork, &k, err), 0);
+	msgpack_sbuffer_destroy(&sb);
+	for (k = 0; k < 2; k++)
+		free(t.body[k]);
 	node_close(&a);
 	node_close(&b);
 }
@@ -1900,6 +1984,7 @@ main(void)
 		cmocka_unit_test(test_own_vector_over_frames),
 		cmocka_unit_test(test_ack_tells_what_moved),
 		cmocka_unit_test(test_older_peer),
+		cmocka_unit_test(test_bad_fork_proof),
 		cmocka_unit_test(test_peer_clock),
 	};
 
