@@ -2418,7 +2418,7 @@ test_fork_converges(void **state)
 		struct node *n = k == 0 ? z : x;
 
 		node_open(n, NULL, T0_MS);
-		all.n = 0;
+		cmlist_free(&all);
 		collect(a, &all);
 		collect(a2, &all);
 		collect(p, &all);
