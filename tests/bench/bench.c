@@ -1468,13 +1468,13 @@ figure(const char *name, const char *cnt, const char *val, const char *lim,
 }
 
 static void
-rate_figure(const char *name, size_t n, double secs, double raw_rate,
-    double target, const char *note)
+rate_figure(const char *name, size_t n, const char *what, double secs,
+    double raw_rate, double target, const char *note)
 {
 	char cnt[32], val[48], lim[48];
 
-	snprintf(cnt, sizeof(cnt), "%zu rows", n);
-	snprintf(val, sizeof(val), "%.0f rows/s", (double)n / secs);
+	snprintf(cnt, sizeof(cnt), "%zu %s", n, what);
+	snprintf(val, sizeof(val), "%.0f %s/s", (double)n / secs, what);
 	snprintf(lim, sizeof(lim), "raw %.0f rows/s", raw_rate);
 	figure(name, cnt, val, lim, (double)n / secs / raw_rate, target, note);
 }
@@ -1775,7 +1775,7 @@ main(int argc, char **argv)
 	r_imp = (double)n / t_imp / raw_rate;
 	r_app = t_app > 0 ? t_floor / t_app : 0;
 	if (want("import")) {
-		rate_figure("import", n, t_imp, raw_rate, 0.5, NULL);
+		rate_figure("import", n, "rows", t_imp, raw_rate, 0.5, NULL);
 		phases(t_imp, tc_imp, t_raw, tc_raw);
 		printf("             context: raw with id PRIMARY KEY %.0f rows/s;"
 		    " import is %.2f of that\n", (double)n / t_keyed,
@@ -1794,7 +1794,7 @@ main(int argc, char **argv)
 		run(init, NULL);
 		sync();
 		t = run(imp, NULL);
-		rate_figure("import-cli", n, t, raw_rate, 0,
+		rate_figure("import-cli", n, "rows", t, raw_rate, 0,
 		    "secondary: exec + JSON parsing");
 		rmtree(tpath("cli-import"));
 	}
@@ -1836,8 +1836,8 @@ main(int argc, char **argv)
 		    REVOKE_RECS, n);
 	}
 	if (want("strangers")) {
-		rate_figure("strangers", STRANGERS, t_str, raw_rate, 0,
-		    "hostile: no target");
+		rate_figure("strangers", STRANGERS, "commits", t_str,
+		    raw_rate, 0, "hostile: no target");
 		printf("             %d commits of as many made-up origins, one "
 		    "transaction: %zu set aside,\n             %zu dropped past"
 		    " the caps; the vector did not grow\n", STRANGERS,
@@ -1852,7 +1852,7 @@ main(int argc, char **argv)
 		run(init, NULL);
 		sync();
 		t = run(app, NULL);
-		rate_figure("apply-cli", n, t, raw_rate, 0,
+		rate_figure("apply-cli", n, "rows", t, raw_rate, 0,
 		    "secondary: exec");
 		rmtree(tpath("cli-apply"));
 	}
