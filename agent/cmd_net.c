@@ -619,22 +619,16 @@ continue_as(struct cli *cli, const struct member_cert *c,
 	return (0);
 }
 
-/* Write ${sk} to DIR/node.key.new, synced; 0 or -1 with errno. */
+/*
+ * Write ${sk} to DIR/node.key.new, synced, over what a failed run left
+ * there; 0 or -1 with errno.
+ */
 int
 write_newkey(const char *path, const uint8_t *sk)
 {
-	int fd;
 
 	unlink(path);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-	    0600)) == -1)
-		return (-1);
-	if (write(fd, sk, COMMIT_SK_LEN) != COMMIT_SK_LEN || fsync(fd)) {
-		close(fd);
-		unlink(path);
-		return (-1);
-	}
-	return (close(fd));
+	return (write_key(path, sk));
 }
 
 /*

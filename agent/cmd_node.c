@@ -47,7 +47,7 @@ mkdirs(const char *dir)
 		cli_fail(EXIT_USAGE, "mkdir %s: %s", p, strerror(errno));
 }
 
-static int
+int
 write_key(const char *path, const uint8_t *sk)
 {
 	int fd;
