@@ -190,16 +190,6 @@ get_field(const msgpack_object *o, const char *field, char *out, size_t size)
 	    sizeof(why)));
 }
 
-static int
-get_bin(const msgpack_object *o, uint8_t *out, size_t len)
-{
-
-	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
-		return (-1);
-	memcpy(out, o->via.bin.ptr, len);
-	return (0);
-}
-
 /* The checks after the envelope: fields of a version-1 token. */
 static int
 decode_keys(const msgpack_object *o, struct invite *iv)
@@ -214,7 +204,7 @@ decode_keys(const msgpack_object *o, struct invite *iv)
 	for (i = 0; i < iv->nkeys; i++) {
 		k = &o->via.array.ptr[i];
 		if (k->type != MSGPACK_OBJECT_ARRAY || k->via.array.size != 4 ||
-		    get_bin(&k->via.array.ptr[0], iv->keys[i].id,
+		    mp_get_bin(&k->via.array.ptr[0], iv->keys[i].id,
 		    CONF_KEYID_LEN) ||
 		    k->via.array.ptr[1].type !=
 		    MSGPACK_OBJECT_POSITIVE_INTEGER ||
@@ -222,7 +212,7 @@ decode_keys(const msgpack_object *o, struct invite *iv)
 		    k->via.array.ptr[1].via.u64 > INT32_MAX ||
 		    get_field(&k->via.array.ptr[2], "center",
 		    iv->keys[i].center, sizeof(iv->keys[i].center)) ||
-		    get_bin(&k->via.array.ptr[3], iv->keys[i].sealed,
+		    mp_get_bin(&k->via.array.ptr[3], iv->keys[i].sealed,
 		    CONF_SEALED_LEN))
 			return (-1);
 		iv->keys[i].version = (uint32_t)k->via.array.ptr[1].via.u64;
@@ -241,16 +231,16 @@ decode_fields(const msgpack_object *a, size_t na, struct invite *iv)
 		return (-1);
 
 	if (get_text(&a[1], iv->net, MEMBER_NETNAME_MAX) || !*iv->net ||
-	    get_bin(&a[2], iv->netkey, INVITE_NETKEY_LEN) ||
-	    get_bin(&a[3], iv->admin, MEMBER_KEY_LEN) ||
+	    mp_get_bin(&a[2], iv->netkey, INVITE_NETKEY_LEN) ||
+	    mp_get_bin(&a[3], iv->admin, MEMBER_KEY_LEN) ||
 	    a[4].type != MSGPACK_OBJECT_ARRAY || a[4].via.array.size != 5 ||
-	    get_bin(&a[5], iv->cert, MEMBER_SIG_LEN) ||
+	    mp_get_bin(&a[5], iv->cert, MEMBER_SIG_LEN) ||
 	    a[6].type != MSGPACK_OBJECT_ARRAY ||
 	    a[6].via.array.size > MEMBER_MAX_ADDRS ||
-	    get_bin(&a[na - 1], iv->sig, MEMBER_SIG_LEN))
+	    mp_get_bin(&a[na - 1], iv->sig, MEMBER_SIG_LEN))
 		return (-1);
 	c = a[4].via.array.ptr;
-	if (get_bin(&c[0], iv->key, MEMBER_KEY_LEN) ||
+	if (mp_get_bin(&c[0], iv->key, MEMBER_KEY_LEN) ||
 	    get_field(&c[1], "name", iv->m.name, sizeof(iv->m.name)) ||
 	    !*iv->m.name ||
 	    get_field(&c[2], "center", iv->m.center, sizeof(iv->m.center)) ||

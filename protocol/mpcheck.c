@@ -3,6 +3,8 @@
  */
 #include "protocol/mpcheck.h"
 
+#include <string.h>
+
 static uint64_t
 be(const uint8_t *p, size_t n)
 {
@@ -93,4 +95,14 @@ mpcheck(const uint8_t *buf, size_t len, unsigned max_depth)
 		}
 	}
 	return (off == len ? 0 : -1);
+}
+
+int
+mp_get_bin(const msgpack_object *o, uint8_t *out, size_t len)
+{
+
+	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
+		return (-1);
+	memcpy(out, o->via.bin.ptr, len);
+	return (0);
 }

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <msgpack.h>
+
 /*
  * msgpack-c 4.0.0 trusts declared lengths: an array header announcing 2^32
  * elements makes it reserve gigabytes before a single element arrives, and
@@ -20,5 +22,12 @@
  * and no trailing bytes; otherwise -1.
  */
 int mpcheck(const uint8_t *, size_t, unsigned);
+
+/**
+ * mp_get_bin(o, out, len):
+ * Copy the bin ${o} into ${out} if it is exactly ${len} bytes long: 0;
+ * otherwise -1 and ${out} untouched.
+ */
+int mp_get_bin(const msgpack_object *, uint8_t *, size_t);
 
 #endif /* !PROTOCOL_MPCHECK_H */

@@ -90,16 +90,6 @@ get_u64(const msgpack_object *o, uint64_t *x)
 }
 
 static int
-get_bin(const msgpack_object *o, uint8_t *out, size_t len)
-{
-
-	if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
-		return (-1);
-	memcpy(out, o->via.bin.ptr, len);
-	return (0);
-}
-
-static int
 get_val(const msgpack_object *o, struct val *v)
 {
 
@@ -161,9 +151,9 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 	a = root.via.array.ptr;
 	if (get_u64(&a[0], &fmt) || fmt != COMMIT_FORMAT)
 		FAIL("unknown commit format");
-	if (get_bin(&a[1], c->origin, COMMIT_KEY_LEN) ||
+	if (mp_get_bin(&a[1], c->origin, COMMIT_KEY_LEN) ||
 	    get_u64(&a[2], &c->seq) || get_u64(&a[3], &c->hlc) ||
-	    get_bin(&a[4], c->prev, COMMIT_HASH_LEN) ||
+	    mp_get_bin(&a[4], c->prev, COMMIT_HASH_LEN) ||
 	    a[5].type != MSGPACK_OBJECT_ARRAY)
 		FAIL("bad commit header");
 	if (c->seq == 0 || c->seq > INT64_MAX || c->hlc > INT64_MAX)
@@ -202,7 +192,7 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 		ra = a[5].via.array.ptr[i].via.array.ptr;
 		r = &c->rec[i];
 		if (ra[0].type != MSGPACK_OBJECT_STR ||
-		    get_bin(&ra[1], r->id, SCHEMA_ID_LEN))
+		    mp_get_bin(&ra[1], r->id, SCHEMA_ID_LEN))
 			FAIL("bad record header in commit");
 		r->coll = ra[0].via.str.ptr;
 		r->coll_len = ra[0].via.str.size;
@@ -242,8 +232,9 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 					    sa->via.array.size != 2 ||
 					    get_u64(&sa->via.array.ptr[0],
 					    &st->hlc) ||
-					    get_bin(&sa->via.array.ptr[1],
-					    st->origin, COMMIT_KEY_LEN))
+					    mp_get_bin(
+					    &sa->via.array.ptr[1], st->origin,
+					    COMMIT_KEY_LEN))
 						FAIL("bad seen stamp in commit");
 					st++;
 				}
