@@ -192,6 +192,32 @@ start_agent() {
 	eval "PORT_$node=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMPDIR/$node.out")"
 }
 
+# start_agent_nofile NODE N [ARGS...]: start_agent with N file descriptors
+# in all, as under `ulimit -n N` (checked in /proc), and with the
+# VAR=VALUE words of the array AGENT_ENV, if set, in the agent's
+# environment only.
+start_agent_nofile() {
+	local node=$1 n=$2 pid; shift 2
+	env ${AGENT_ENV+"${AGENT_ENV[@]}"} \
+	    bash -c 'ulimit -n "$1" && shift && exec "$@"' agent "$n" \
+	    "$H" --data "$TMPDIR/$node" agent --listen 127.0.0.1:0 "$@" \
+	    >"$TMPDIR/$node.out" 2>>"$TMPDIR/$node.log" &
+	pid=$!
+	echo $pid >"$TMPDIR/$node.pid"
+	wait_for "agent $node listening" 10 grep -q '^listening on' "$TMPDIR/$node.out"
+	eval "PORT_$node=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMPDIR/$node.out")"
+	grep -Eq "^Max open files +$n +$n " "/proc/$pid/limits" ||
+	    die "agent $node does not run under RLIMIT_NOFILE $n: $(grep 'open files' "/proc/$pid/limits")"
+}
+
+# Helper processes a test starts in the background: their pids in $pids,
+# stopped by stop_helpers (the test's EXIT trap calls it).
+pids=
+stop_helpers() {
+	[ -z "$pids" ] || { kill $pids; wait $pids; } 2>/dev/null || true
+	pids=
+}
+
 # stop_agent NODE: SIGTERM; it must exit 0 within 10 s, logging a clean stop.
 stop_agent() {
 	local pid

@@ -27,20 +27,9 @@ done
 PORT_B=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 expect_ok on A peer add "127.0.0.1:$PORT_B" "$B_ID" >/dev/null
 
-pids=
-stop_helpers() {
-	[ -z "$pids" ] || { kill $pids; wait $pids; } 2>/dev/null || true
-	pids=
-}
 trap 'kill_agents; stop_helpers' EXIT
-bash -c 'ulimit -n 256 && exec "$@"' agent "$H" --data "$T/A" agent \
-    --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
-APID=$!
-echo $APID >"$T/A.pid"
-wait_for "agent A listening" 10 grep -q '^listening on' "$T/A.out"
-PORT_A=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/A.out")
-grep -Eq '^Max open files +256 +256 ' "/proc/$APID/limits" ||
-    die "agent A does not run under RLIMIT_NOFILE 256"
+start_agent_nofile A 256
+APID=$(cat "$T/A.pid")
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$APID/status"; }
 nfds() { find "/proc/$APID/fd" -mindepth 1 2>/dev/null | wc -l; }

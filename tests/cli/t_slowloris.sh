@@ -20,24 +20,13 @@ ${CC:-cc} -shared -fPIC -o "$T/emfile.so" \
     "$HAMROH_REPO/tests/tools/emfile_preload.c" -ldl ||
     die "cannot build tests/tools/emfile_preload.c"
 
-pids=
-stop_helpers() {
-	[ -z "$pids" ] || { kill $pids; wait $pids; } 2>/dev/null || true
-	pids=
-}
 trap 'kill_agents; stop_helpers' EXIT
 # A gets 256 file descriptors in all, as under `ulimit -n 256`.  (An ASan
 # runtime must come first among libraries; with a preload it cannot.)
-LD_PRELOAD=$T/emfile.so HAMROH_EMFILE=$T/emfile \
-    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
-    bash -c 'ulimit -n 256 && exec "$@"' agent "$H" --data "$T/A" agent \
-    --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
-APID=$!
-echo $APID >"$T/A.pid"
-wait_for "agent A listening" 10 grep -q '^listening on' "$T/A.out"
-PORT_A=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/A.out")
-grep -Eq '^Max open files +256 +256 ' "/proc/$APID/limits" ||
-    die "agent A does not run under RLIMIT_NOFILE 256: $(grep 'open files' "/proc/$APID/limits")"
+AGENT_ENV=(LD_PRELOAD="$T/emfile.so" HAMROH_EMFILE="$T/emfile"
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
+start_agent_nofile A 256
+APID=$(cat "$T/A.pid")
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$APID/status"; }
 nfds() { find "/proc/$APID/fd" -mindepth 1 2>/dev/null | wc -l; }
