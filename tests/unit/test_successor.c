@@ -368,18 +368,6 @@ test_forged(void **state)
 	tnode_close(n.dir, n.db);
 }
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint32_t
-rnd(uint32_t n)
-{
-
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return ((uint32_t)(rng % n));
-}
-
 /*
  * Every order of arrival of the same commits (with and without the
  * revocation of the old key) ends in the same standing and tables.

@@ -112,17 +112,7 @@ dump(struct db *db)
 }
 
 /* Seeded, so a failing order can be replayed: HAMROH_SEED=N. */
-static uint64_t seed, rng;
-
-static uint32_t
-rnd(uint32_t n)
-{
-
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return ((uint32_t)(rng % n));
-}
+static uint64_t seed;
 
 static void
 history_free(struct history *h)

@@ -265,4 +265,17 @@ refusals(struct db *db, const char *like)
 	return (n);
 }
 
+/* A xorshift for orders of arrival; a test may seed rng first. */
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static inline uint32_t
+rnd(uint32_t n)
+{
+
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return ((uint32_t)(rng % n));
+}
+
 #endif /* !TESTS_UNIT_TRUSTNET_H */
