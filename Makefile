@@ -30,7 +30,7 @@ endif
 
 STORE_SRC	:= $(wildcard store/*.c)
 PROTO_SRC	:= $(wildcard protocol/*.c)
-AGENT_SRC	:= $(filter-out agent/main.c,$(wildcard agent/*.c))
+AGENT_SRC	:= $(filter-out agent/main.c,$(wildcard agent/*.c agent/*/*.c))
 LIB_OBJ		:= $(patsubst %.c,$(B)/%.o,$(STORE_SRC) $(PROTO_SRC) $(AGENT_SRC))
 MAIN_OBJ	:= $(B)/agent/main.o
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
