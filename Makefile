@@ -124,7 +124,7 @@ test-plain: deps check-layers check-alone
 # BENCH_ONLY=FIGURE (apply, catchup, ...: tests/bench/README) runs one.
 bench: deps
 	$(Q)case "$(BENCH_ONLY)" in ""|import|import-cli|apply|apply-conf|\
-	    revoke|strangers|apply-cli|add|size|vector|catchup|loop-stall) ;; *) echo \
+	    revoke|strangers|apply-cli|add|size|vector|catchup|loop-stall|loop-apply) ;; *) echo \
 	    "make bench: no figure '$(BENCH_ONLY)'; see tests/bench/README" \
 	    >&2; exit 1 ;; esac
 	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench \
@@ -132,8 +132,8 @@ bench: deps
 	$(Q)$(BENCH_BIN) --hamroh ./hamroh --input build/bench-100k.jsonl
 	$(Q)tests/bench/netbench.sh ./hamroh build/bench-100k.jsonl \
 	    $(B)/tools/mkcommits
-	$(Q)[ -n "$(BENCH_ONLY)" ] && [ "$(BENCH_ONLY)" != loop-stall ] || \
-	    tests/bench/loopbench.sh ./hamroh build/bench-100k.jsonl
+	$(Q)case "$(BENCH_ONLY)" in ""|loop-stall|loop-apply) \
+	    tests/bench/loopbench.sh ./hamroh build/bench-100k.jsonl ;; esac
 	$(Q)[ -n "$(BENCH_ONLY)" ] || python3 tests/bench/fieldbench.py \
 	    --hamroh ./hamroh --proxy $(B)/tools/faultproxy \
 	    --zsize $(B)/tools/zsize --input build/bench-100k.jsonl

@@ -480,14 +480,10 @@ recommit(struct cli *cli, const char *center, bool admin, struct left *left,
 static int
 retire_cb(void *arg, const uint8_t *key, uint64_t seq)
 {
-	struct db *db = arg;
-	char k[16 + 2 * MEMBER_KEY_LEN + 1];
 	char err[STORE_ERRLEN];
 
 	(void)seq;
-	memcpy(k, "retired:", 8);
-	hex_encode(key, MEMBER_KEY_LEN, k + 8);
-	return (db_meta_set(db, k, "1", err) ? -1 : 0);
+	return (db_retire(arg, key, err) ? -1 : 0);
 }
 
 int

@@ -109,7 +109,9 @@ struct session {
 	char		err[SESSION_ERRLEN];
 	enum stall	stall;
 	struct msg_commit *pend;	/* STALL_BATCH: the batch, */
-	size_t		npend;
+	size_t		npend, pend_off;	/* pend_off of it applied, */
+	bool		yield;		/* stashed as the step ran long, */
+	bool		stepped;	/* This step applied a part already. */
 	uint8_t		*pend_buf;	/* its bytes, */
 	bool		pend_final;	/* and the frame was the last. */
 	uint8_t		*pin;		/* Raw input after it (MSG1, HELLO), */
@@ -121,6 +123,7 @@ struct session {
 	int		(*admit)(void *, const uint8_t *, uint64_t,
 			    const uint8_t *, size_t);
 	void		(*random)(void *, uint8_t *, size_t);
+	bool		(*step_over)(void *);
 	void		*arg;
 	uint64_t	now_ms;
 };
@@ -409,19 +412,18 @@ pv_get(struct session *s, const uint8_t *key)
 }
 
 /* The peer holds ${seq} of ${key}, if it is an origin we hold. */
-static void
+static bool
 pv_has(struct session *s, const uint8_t *key, uint64_t seq)
 {
 	struct pv *p;
 
-	if ((p = pv_find(s, key)) == NULL) {
-		s->st.vec_ignored++;
-		return;
-	}
+	if ((p = pv_find(s, key)) == NULL)
+		return (false);
 	if (seq > p->have)
 		p->have = seq;
 	if (p->have > p->sent)
 		p->sent = p->have;
+	return (true);
 }
 
 /*
@@ -517,6 +519,7 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	s->admit = cfg->admit;
 	s->random = cfg->random;
 	s->arg = cfg->arg;
+	s->step_over = cfg->step_over;
 	s->now_ms = cfg->now_ms;
 	s->batch_limit = SESSION_BATCH_MIN;
 	s->vec_stale = true;
@@ -772,8 +775,9 @@ got_part(struct session *s, const struct msg *m)
 }
 
 /*
- * Keep a copy of the batch ${cs} (${n} commits) for session_retry(): the
- * database was busy.  Return 1 (stalled), or -1 if out of memory.
+ * Keep what is left of a batch, ${cs} (${n} commits), for session_retry():
+ * the database was busy, or (s->yield) this step of the caller's loop ran
+ * long enough.  Return 1 (stalled), or -1 if out of memory.
  */
 static int
 stash_batch(struct session *s, const struct msg_commit *cs, size_t n)
@@ -782,8 +786,10 @@ stash_batch(struct session *s, const struct msg_commit *cs, size_t n)
 	uint8_t *p;
 
 	s->stall = STALL_BATCH;
-	if (cs == s->pend)		/* Tried again: it is ours already. */
+	if (s->pend != NULL) {	/* Tried again: it is ours already. */
+		s->pend_off = s->npend - n;
 		return (1);
+	}
 	for (i = 0; i < n; i++)
 		len += cs[i].len + MSG_SIG_LEN;
 	if ((s->pend = calloc(n ? n : 1, sizeof(*s->pend))) == NULL ||
@@ -799,6 +805,7 @@ stash_batch(struct session *s, const struct msg_commit *cs, size_t n)
 		p += MSG_SIG_LEN;
 	}
 	s->npend = n;
+	s->pend_off = 0;
 	return (1);
 }
 
@@ -810,28 +817,53 @@ pend_free(struct session *s)
 	free(s->pend_buf);
 	s->pend = NULL;
 	s->pend_buf = NULL;
-	s->npend = 0;
+	s->npend = s->pend_off = 0;
+}
+
+/* What the peer sent, it has: never send it back. */
+static void
+peer_sent(struct session *s, const struct msg_commit *cs, size_t n)
+{
+	uint8_t origin[COMMIT_KEY_LEN];
+	uint64_t seq;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (commit_peek(cs[i].body, cs[i].len, origin, &seq) == 0)
+			(void)pv_has(s, origin, seq);
+}
+
+/* Whether the caller's loop step has run long enough (cfg.step_over). */
+static bool
+over(struct session *s)
+{
+
+	return (s->step_over != NULL && s->step_over(s->arg));
 }
 
 /*
- * Apply a received batch in one transaction.  Return 0; 1 when the
- * database is busy (another process writes: nothing was stored, and the
- * batch waits for session_retry()); -1 when the session is over.
+ * Apply a received batch, in one transaction unless the caller's loop step
+ * runs long (cfg.step_over): then what is applied so far commits, and the
+ * rest waits for session_retry() (session_yielded()), so a batch of
+ * thousands of commits never holds the loop.  Return 0; 1 when the rest
+ * waits, the step over or the database busy (another process writes:
+ * nothing of this part was stored); -1 when the session is over.
  */
 static int
 apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 {
 	struct db_counts dc;
 	char err[STORE_ERRLEN], msg[SESSION_ERRLEN];
-	uint8_t origin[COMMIT_KEY_LEN];
-	struct pv *p;
-	uint64_t seq;
 	size_t i;
 	int r;
 
 	memset(&dc, 0, sizeof(dc));
+	if (s->stepped && over(s)) {	/* Another batch came first. */
+		s->yield = true;
+		return (stash_batch(s, cs, n));
+	}
 	/*
-	 * One transaction per batch: the vector moves with what committed.
+	 * One transaction per part: the vector moves with what committed.
 	 * A peer's commits need no fsync of their own: after a crash our
 	 * vector shows what is missing and peers send it again.
 	 */
@@ -844,6 +876,9 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 		return (fail(s, err, 0));
 	}
 	for (i = 0; i < n; i++) {
+		/* At least one commit a step, so every step moves. */
+		if (i > 0 && over(s))
+			break;
 		if ((r = db_apply(s->db, cs[i].body, cs[i].len,
 		    cs[i].sig, &dc, err)) != 0) {
 			db_rollback(s->db);
@@ -870,27 +905,29 @@ apply_batch(struct session *s, const struct msg_commit *cs, size_t n)
 		return (fail(s, err, 0));
 	}
 	db_durable(s->db, true);
+	s->stepped = true;
 	s->st.commits_applied += dc.applied + dc.released;
 	s->st.held += dc.held;
 	s->st.forks += dc.fork;
+	if (i < n) {
+		/* Entries for origins new to us; the peer has what it sent. */
+		s->vec_stale = true;
+		if (vec_fresh(s) < 0)
+			return (-1);
+		peer_sent(s, cs, i);
+		s->yield = true;
+		return (stash_batch(s, cs + i, n - i));
+	}
 	s->st.batches_applied++;
-	/* The ACK; it also makes entries for origins new to us, */
+	/* The ACK; it also makes entries for origins new to us. */
 	if ((r = send_vector(s, false)) != 0) {
 		if (r < 0)
 			return (-1);
 		s->stall = STALL_ACK;	/* Committed; the ACK waits. */
 		return (1);
 	}
-	/* and what the peer sent, it has: never send it back. */
-	for (i = 0; i < n; i++) {
-		if (commit_peek(cs[i].body, cs[i].len, origin, &seq) != 0 ||
-		    (p = pv_find(s, origin)) == NULL)
-			continue;
-		if (seq > p->have)
-			p->have = seq;
-		if (p->have > p->sent)
-			p->sent = p->have;
-	}
+	/* New origins have entries only now: what the peer sent, it has. */
+	peer_sent(s, cs, n);
 	return (0);
 }
 
@@ -944,7 +981,8 @@ got_vector(struct session *s, const struct msg *m, bool first)
 	}
 	s->vec_total += m->nvec;
 	for (i = 0; i < m->nvec; i++)
-		pv_has(s, m->vec[i].origin, m->vec[i].seq);
+		if (!pv_has(s, m->vec[i].origin, m->vec[i].seq))
+			s->st.vec_ignored++;
 	s->vec_more = m->more;
 	if (!s->vec_more && !s->hello) {
 		s->hello = true;
@@ -1308,6 +1346,7 @@ session_input(struct session *s, const uint8_t *in, size_t len,
 
 	s->now_ms = now_ms;
 	s->st.bytes_in += len;
+	s->stepped = false;
 	if (input(s, in, len) != 0 || s->state == ST_DONE)
 		return (-1);
 	return (session_pump(s));
@@ -1318,6 +1357,13 @@ session_stalled(const struct session *s)
 {
 
 	return (s->stall != STALL_NONE || s->read_busy);
+}
+
+bool
+session_yielded(const struct session *s)
+{
+
+	return (s->stall == STALL_BATCH && s->yield);
 }
 
 bool
@@ -1339,6 +1385,8 @@ session_retry(struct session *s, uint64_t now_ms)
 	s->now_ms = now_ms;
 	s->stall = STALL_NONE;
 	s->read_busy = false;
+	s->yield = false;
+	s->stepped = false;
 	switch (was) {
 	case STALL_NONE:
 		break;
@@ -1351,7 +1399,8 @@ session_retry(struct session *s, uint64_t now_ms)
 			s->stall = was;
 		break;
 	case STALL_BATCH:
-		if ((r = apply_batch(s, s->pend, s->npend)) == 0) {
+		if ((r = apply_batch(s, s->pend + s->pend_off,
+		    s->npend - s->pend_off)) == 0) {
 			pend_free(s);
 			if (s->pend_final)
 				r = fail(s, "peer closed the stream", 0);

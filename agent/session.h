@@ -28,8 +28,9 @@
  * wraps and handles it as if it had come plain.  A session that did not
  * offer zstd refuses a ZSTD message like any malformed one.
  *
- * A received batch is applied in one transaction, so the vector advances
- * only with what committed.  The socket, timers and scheduling are the
+ * A received batch is applied in one transaction (in parts, each its own,
+ * when the caller's loop step runs long), so the vector advances only
+ * with what committed.  The socket, timers and scheduling are the
  * caller's (agent/daemon.c); tests drive two sessions back to back.
  */
 #define SESSION_HS_PAYLOAD1	48	/* Ed25519 id, counter, version, n. */
@@ -85,6 +86,13 @@ struct session_cfg {
 			    const uint8_t *, size_t);
 	/* Entropy for ephemeral keys; NULL is randombytes_buf. */
 	void		(*random)(void *, uint8_t *, size_t);
+	/*
+	 * Whether the caller's loop has spent long enough on this step
+	 * (NULL: never).  A received batch is then applied in parts, each
+	 * committed, the rest waiting for session_retry() at the loop's
+	 * next turn (session_yielded()).
+	 */
+	bool		(*step_over)(void *);
 	void		*arg;
 	uint64_t	now_ms;
 	bool		compress;	/* Offer zstd (HELLO features bit 0). */
@@ -132,6 +140,11 @@ int session_input(struct session *, const uint8_t *, size_t, uint64_t);
  * false: a handshake or HELLO waits, or SESSION_QUEUE_MAX bytes are held.
  */
 bool session_stalled(const struct session *);
+/*
+ * Stalled only because the step ran long (cfg.step_over), not for the
+ * database: retry at the loop's next turn, not after a delay.
+ */
+bool session_yielded(const struct session *);
 int session_retry(struct session *, uint64_t);
 bool session_wants_input(const struct session *);
 

@@ -160,9 +160,18 @@ int db_forks(struct db *, int (*)(void *, const uint8_t *, uint64_t),
 int db_fork_get(struct db *, const uint8_t[COMMIT_KEY_LEN],
     int (*)(void *, const struct db_fork *), void *, char[STORE_ERRLEN]);
 
-/* Version vector: calls ${fn} per origin with the highest seq held. */
+/*
+ * Version vector: calls ${fn} per origin with the highest seq held, in
+ * key order, from memory (origins db_retire() retired are left out).
+ */
 int db_vector(struct db *, int (*)(void *, const uint8_t *, uint64_t),
     void *, char[STORE_ERRLEN]);
+
+/*
+ * Inside a transaction: origin ${key}'s commits become history that never
+ * leaves this node (not in the vector, not sent, not bundled).
+ */
+int db_retire(struct db *, const uint8_t[COMMIT_KEY_LEN], char[STORE_ERRLEN]);
 /* The highest seq of origin ${key} held (as in the vector), 0 if none. */
 int db_held_seq(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t *,
     char[STORE_ERRLEN]);
@@ -373,13 +382,16 @@ int db_hs_fresh(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t,
 
 /**
  * db_hs_next(db, now_ms, ctr, err):
- * This node's next handshake counter, max(${now_ms}, the last one + 1),
- * stored (with synchronous=FULL, as outside a batch) before it is returned,
- * so that no crash can make it send one twice.  -1 if it would reach
- * DB_HS_LIMIT, or on error.
+ * This node's next handshake counter, max(${now_ms}, the last one + 1).
+ * Before one is returned, a bound above it is stored (meta hs_sent, with
+ * synchronous=FULL as outside a batch), DB_HS_RESERVE_MS ahead so that
+ * most calls write nothing; a restart starts above the bound, so no crash
+ * can make it send one twice.  -1 if it would reach DB_HS_LIMIT, or on
+ * error.
  */
 int db_hs_next(struct db *, uint64_t, uint64_t *, char[STORE_ERRLEN]);
 #define DB_HS_LIMIT	(UINT64_C(1) << 63)	/* = HS_COUNTER_LIMIT */
+#define DB_HS_RESERVE_MS (UINT64_C(10) * 60 * 1000)
 
 /* A read transaction around several queries: one consistent snapshot. */
 void db_read_begin(struct db *);

@@ -30,6 +30,7 @@ struct orig {
 	bool		named;		/* A certificate names it (cached). */
 	uint64_t	fork_seq;	/* Lowest seq it signed twice (a fork
 					   proof holds it); 0: none. */
+	bool		retired;	/* db_retire(): history kept here. */
 };
 
 /* Where changes are written: the live tables or a verify's scratch copy. */
@@ -59,6 +60,10 @@ struct db {
 	struct orig	*orig;
 	size_t		norig, aorig;
 	uint32_t	*oindex;	/* Open addressing: idx + 1, or 0. */
+	uint64_t	hs_last;	/* db_hs_next(): the last handed out, */
+	uint64_t	hs_bound;	/* below the bound this process stored. */
+	uint32_t	*okeyed;	/* Indexes in key order (db_vector()), */
+	size_t		nkeyed;		/* of the first nkeyed origins. */
 	size_t		noindex;	/* Slots, a power of 2. */
 	/* Strangers' commits set aside (-1: not counted yet). */
 	int64_t		q_bytes, q_origins;

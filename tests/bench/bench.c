@@ -1434,9 +1434,10 @@ vector_bench(const char *dir, size_t known, int reps)
 	    &f_kn, &nframes);
 	snprintf(err, sizeof(err), "%zu held", vk.n < n ? vk.n : n);
 	vec_figure("vector", n, nframes, t_kn, f_kn, err);
-	printf("             context: reading the receiver's own vector from "
-	    "SQLite takes %.1f ms\n             (once a session, and per "
-	    "batch applied, for its ACK)\n", ctx * 1e3);
+	printf("             context: reading the receiver's own vector (its "
+	    "origins cache) takes %.1f ms\n             (once a session, and "
+	    "per batch applied, for its ACK: inside one loop step)\n",
+	    ctx * 1e3);
 
 	db_close(db);
 	free(vk.k);

@@ -129,8 +129,9 @@ static struct session *
 dialz(struct node *from, struct node *to, const uint8_t *key, uint64_t now,
     bool compress)
 {
-	struct session_cfg cfg = { from->db, true, from->sk, to->pk, key,
-	    "from", NULL, NULL, NULL, now, compress, NULL, 0 };
+	struct session_cfg cfg = { .db = from->db, .initiator = true,
+	    .ed_sk = from->sk, .peer = to->pk, .netkey = key, .name = "from",
+	    .now_ms = now, .compress = compress };
 	char err[SESSION_ERRLEN];
 	struct session *s;
 
@@ -142,8 +143,9 @@ dialz(struct node *from, struct node *to, const uint8_t *key, uint64_t now,
 static struct session *
 answerz(struct node *to, uint64_t now, bool compress)
 {
-	struct session_cfg cfg = { to->db, false, to->sk, NULL, netkey,
-	    "to", admit, NULL, to, now, compress, NULL, 0 };
+	struct session_cfg cfg = { .db = to->db, .ed_sk = to->sk,
+	    .netkey = netkey, .name = "to", .admit = admit, .arg = to,
+	    .now_ms = now, .compress = compress };
 	char err[SESSION_ERRLEN];
 	struct session *s;
 
@@ -830,6 +832,90 @@ apply1(struct node *n, const msgpack_sbuffer *body, const uint8_t *sig,
 	assert_int_equal(db_apply(n->db, (const uint8_t *)body->data,
 	    body->size, sig, dc, err), 0);
 	assert_int_equal(db_commit(n->db, err), 0);
+}
+
+/* cfg.step_over for test_batch_in_steps: every step is over at once. */
+static int steps_asked;
+
+static bool
+always_over(void *arg)
+{
+
+	(void)arg;
+	steps_asked++;
+	return (true);
+}
+
+/*
+ * The loop's rule, one step <= 50 ms, holds while a batch of thousands of
+ * commits comes in: when the caller's step is over (cfg.step_over), what
+ * is applied commits and the rest waits for session_retry(), one commit
+ * at least per step.  Here every step is over: B applies A's batches one
+ * commit per retry, its vector moving with each, the ACK only after the
+ * whole batch, and the nodes converge with nothing lost or sent twice.
+ */
+static void
+test_batch_in_steps(void **state)
+{
+	struct session_cfg cfg;
+	struct node a, b;
+	struct session *sa, *sb;
+	char err[SESSION_ERRLEN];
+	uint64_t seq, applied, now = 10000;
+	int retries = 0;
+
+	(void)state;
+	node_open(&a);
+	node_open(&b);
+	write_records(&a, 300, 1, 1000);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.db = b.db;
+	cfg.ed_sk = b.sk;
+	cfg.netkey = netkey;
+	cfg.name = "to";
+	cfg.admit = admit;
+	cfg.step_over = always_over;
+	cfg.arg = &b;
+	cfg.now_ms = now;
+	cfg.compress = true;
+	sa = dial(&a, &b, netkey, now);
+	assert_non_null(sb = session_new(&cfg, err));
+	assert_true(shuttle(sa, sb, 4096, now) > 0);
+	/* The first batch: one commit applied, the rest waits. */
+	assert_true(session_synced(sb));
+	assert_true(session_stalled(sb) && session_yielded(sb));
+	assert_int_equal(session_stats(sb)->commits_applied, 1);
+	assert_int_equal(session_stats(sb)->batches_applied, 0);
+	assert_int_equal(held_seq(&b, &a), 1);
+	assert_true(steps_asked >= 1);
+	while (session_stats(sb)->commits_applied < 300) {
+		applied = session_stats(sb)->commits_applied;
+		if (session_stalled(sb)) {
+			assert_true(session_yielded(sb));
+			assert_int_equal(session_retry(sb, ++now), 0);
+			retries++;
+			/* One commit a step: no more, and never none. */
+			assert_int_equal(session_stats(sb)->commits_applied,
+			    applied + 1);
+			seq = held_seq(&b, &a);
+			assert_int_equal(seq, applied + 1);
+		} else
+			assert_true(shuttle(sa, sb, 4096, ++now) >= 0);
+		assert_true(retries < 1000);
+	}
+	assert_true(retries >= 299 - 2 * SESSION_WINDOW);
+	assert_true(shuttle(sa, sb, 4096, ++now) >= 0);
+	assert_false(session_stalled(sb));
+	assert_int_equal(session_stats(sb)->commits_applied, 300);
+	assert_int_equal(session_stats(sb)->batches_applied,
+	    session_stats(sa)->batches_sent);
+	assert_int_equal(session_stats(sa)->commits_sent, 300);
+	assert_same(&a, &b);
+	assert_true(session_idle(sa) && session_idle(sb));
+	session_free(sa);
+	session_free(sb);
+	node_close(&a);
+	node_close(&b);
 }
 
 /*
@@ -1968,6 +2054,7 @@ main(void)
 		cmocka_unit_test(test_two_nodes_converge),
 		cmocka_unit_test(test_successor_statements),
 		cmocka_unit_test(test_busy_database_stalls),
+		cmocka_unit_test(test_batch_in_steps),
 		cmocka_unit_test(test_relay_through_middle),
 		cmocka_unit_test(test_strangers_get_nothing),
 		cmocka_unit_test(test_tampered_transport),
