@@ -2482,16 +2482,13 @@ db_record(struct db *db, const struct coll_def *c,
 
 /* ---- Log scans: vector, streaming, rebuild, verify. ---- */
 
-/* Order origin indexes by key, for db_vector(). */
-static const struct db *keyed_db;
-
+/* Order origins by key, for db_vector(). */
 static int
 keyed_cmp(const void *a, const void *b)
 {
-	const struct orig *o = keyed_db->orig;
 
-	return (memcmp(o[*(const uint32_t *)a].key, o[*(const uint32_t *)b].key,
-	    COMMIT_KEY_LEN));
+	return (memcmp((*(const struct orig *const *)a)->key,
+	    (*(const struct orig *const *)b)->key, COMMIT_KEY_LEN));
 }
 
 /*
@@ -2504,8 +2501,7 @@ int
 db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
     void *arg, char err[STORE_ERRLEN])
 {
-	const struct orig *o;
-	uint32_t *k;
+	const struct orig *o, **k;
 	size_t i;
 
 	/* Outside a transaction another process may have written. */
@@ -2519,13 +2515,12 @@ db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 		}
 		db->okeyed = k;
 		for (i = 0; i < db->norig; i++)
-			k[i] = (uint32_t)i;
-		keyed_db = db;
+			k[i] = &db->orig[i];
 		qsort(k, db->norig, sizeof(*k), keyed_cmp);
 		db->nkeyed = db->norig;
 	}
 	for (i = 0; i < db->nkeyed; i++) {
-		o = &db->orig[db->okeyed[i]];
+		o = db->okeyed[i];
 		if (o->seq > 0 && !o->retired && fn(arg, o->key, o->seq))
 			return (-1);
 	}

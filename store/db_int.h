@@ -62,8 +62,12 @@ struct db {
 	uint32_t	*oindex;	/* Open addressing: idx + 1, or 0. */
 	uint64_t	hs_last;	/* db_hs_next(): the last handed out, */
 	uint64_t	hs_bound;	/* below the bound this process stored. */
-	uint32_t	*okeyed;	/* Indexes in key order (db_vector()), */
-	size_t		nkeyed;		/* of the first nkeyed origins. */
+	/*
+	 * The first nkeyed origins in key order (db_vector()): made again
+	 * when origins are added, so a realloc of orig never leaves it stale.
+	 */
+	const struct orig **okeyed;
+	size_t		nkeyed;
 	size_t		noindex;	/* Slots, a power of 2. */
 	/* Strangers' commits set aside (-1: not counted yet). */
 	int64_t		q_bytes, q_origins;
