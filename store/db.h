@@ -223,6 +223,12 @@ int db_backup(struct db *, const char *, char[STORE_ERRLEN]);
 /* The underlying handle, for read-only queries (query.c). */
 struct sqlite3 *db_handle(struct db *);
 
+/*
+ * SQLite's PRAGMA data_version: changes when another connection committed
+ * since; -1 on error.
+ */
+int64_t db_data_version(struct db *);
+
 /* Origin key bytes of origin index ${oidx} (loaded), or NULL. */
 const uint8_t *db_origin_key(struct db *, uint32_t);
 

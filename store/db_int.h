@@ -106,7 +106,7 @@ struct db {
 	uint64_t	wal_pages;	/* After our last commit: db_nowait(). */
 };
 
-/* ---- store/db.c ---- */
+/* ---- store/sql.c ---- */
 
 /* Fill ${err} with "${what}: " and SQLite's message for ${h}. */
 void db_errf(char[STORE_ERRLEN], const char *, sqlite3 *);
@@ -117,11 +117,90 @@ int db_exec(struct db *, const char *, char[STORE_ERRLEN]);
 /* Prepare ${sql} into ${*st} once; later calls reset it. */
 int db_prep(struct db *, sqlite3_stmt **, const char *, char[STORE_ERRLEN]);
 
+/* Meta key ${k} as a number; 0 if absent. */
+uint64_t db_meta_u64(struct db *, const char *);
+
+/* The one number query ${sql} returns; 0 on error. */
+uint64_t db_count(struct db *, const char *);
+
+/* ---- store/origin.c ---- */
+
+/* Whether changes of commit (oidx, seq) fall in a fork: not applied. */
+#define FORK_FROZEN(db, oidx, seq) ((db)->orig[(oidx)].fork_seq != 0 && \
+	    (seq) >= (db)->orig[(oidx)].fork_seq)
+
+/* SQL: whether origin o (of table origins) is retired (db_retire()). */
+#define RETIRED		"EXISTS (SELECT 1 FROM meta WHERE" \
+			" k = 'retired:' || lower(hex(o.key)))"
+#define NOT_RETIRED	"NOT " RETIRED
+
+/* Load the origins cache (and each origin's fork_seq) from the log. */
+int origin_load(struct db *, char[STORE_ERRLEN]);
+
+/* Load the cache again if another process wrote since (data_version). */
+int db_refresh(struct db *, char[STORE_ERRLEN]);
+
+/* The index of origin ${key}; false if we hold nothing of it. */
+bool db_origin_find(struct db *, const uint8_t[COMMIT_KEY_LEN], uint32_t *);
+
+/* The index of origin ${key}, added to origins if new. */
+int origin_idx(struct db *, const uint8_t[COMMIT_KEY_LEN], uint32_t *,
+    char[STORE_ERRLEN]);
+
+/* Write commit ${cm} of ${oidx} (hash, body, signature) to the log. */
+int origin_log_commit(struct db *, uint32_t, const struct commit *,
+    const uint8_t[COMMIT_HASH_LEN], const uint8_t *, size_t,
+    const uint8_t[COMMIT_SIG_LEN], char[STORE_ERRLEN]);
+
+/* Move the cache of ${oidx} to commit ${cm}, just logged. */
+void origin_advance(struct db *, uint32_t, const struct commit *,
+    const uint8_t[COMMIT_HASH_LEN]);
+
+/* Why a change of ${oidx} in its fork counts nowhere. */
+void origin_fork_why(struct db *, uint32_t, char[256]);
+
+/* ---- store/clock.c ---- */
+
+/* A foreign commit stamped ${hlc} stood: raise the clock's floor. */
+void clock_follow(struct db *, uint64_t);
+
+/* Note the stamp of commit ${cm} against our wall clock. */
+int clock_seen(struct db *, const struct commit *, char[STORE_ERRLEN]);
+
+/* Keep the clock reports commit ${cm} carries. */
+int clock_reports(struct db *, const struct commit *, char[STORE_ERRLEN]);
+
+/* Fail a local commit when our wall clock disagrees with the peers'. */
+int clock_check(struct db *, char[STORE_ERRLEN]);
+
+/* ${ms} since the epoch, as UTC text. */
+void clock_fmt_utc(uint64_t, char[32]);
+
+/* ---- store/rows.c ---- */
+
 /* Index of ${c} in schema_colls. */
 size_t db_coll_index(const struct coll_def *);
 
+/* The SQL type of field ${f}'s column. */
+const char *rows_coltype(const struct field_def *);
+
+/* Create the table of collection ${c} in ${schema}. */
+int rows_create_table(struct db *, const char *, const struct coll_def *,
+    char[STORE_ERRLEN]);
+
 /* Finalize ${t}'s statements. */
 void db_tgt_fini(struct tgt *);
+
+/* Prepare ${head} ${t}'s schema ${tail} into ${st} (once), reset. */
+int rows_tgt_stmt(struct db *, struct tgt *, sqlite3_stmt **, const char *,
+    const char *, char[STORE_ERRLEN]);
+
+/* Rows in ${t}'s refused table (cached; 1 if it cannot tell). */
+int64_t rows_refused_count(struct db *, struct tgt *);
+
+/* Was the write of (hlc, oidx) to record ${id} of ${c} refused in ${t}? */
+bool rows_refused(struct db *, struct tgt *, const struct coll_def *,
+    const uint8_t *, uint32_t, uint64_t);
 
 /**
  * db_load_rec(db, t, c, id, rs, err):
@@ -139,30 +218,6 @@ int db_load_rec(struct db *, struct tgt *, const struct coll_def *,
 int db_apply_state(struct db *, struct tgt *, const struct coll_def *,
     const struct rchange *, uint64_t, uint32_t, struct rstate *,
     char[STORE_ERRLEN]);
-
-/* The index of origin ${key}; false if we hold nothing of it. */
-bool db_origin_find(struct db *, const uint8_t[COMMIT_KEY_LEN], uint32_t *);
-
-/* ---- store/fork.c ---- */
-
-/* Whether changes of commit (oidx, seq) fall in a fork: not applied. */
-#define FORK_FROZEN(db, oidx, seq) ((db)->orig[(oidx)].fork_seq != 0 && \
-	    (seq) >= (db)->orig[(oidx)].fork_seq)
-
-/* Load each origin's fork_seq (after the origins). */
-int fork_load(struct db *, char[STORE_ERRLEN]);
-
-/**
- * fork_found(db, oidx, body, len, sig, err):
- * Foreign commit ${body} of ${oidx} conflicts with the log or a held
- * commit: keep the lowest fork proof it makes, and judge again what the
- * origin's commits from that seq on touched.
- */
-int fork_found(struct db *, uint32_t, const uint8_t *, size_t,
-    const uint8_t[COMMIT_SIG_LEN], char[STORE_ERRLEN]);
-
-/* Why a change of ${oidx} in its fork counts nowhere. */
-void fork_why(struct db *, uint32_t, char[256]);
 
 /* ---- store/judge.c ---- */
 
@@ -211,5 +266,21 @@ int judge_replay(struct db *, struct tgt *, const struct rid *, size_t,
  * earlier creation put in question.
  */
 int judge_settle(struct db *, char[STORE_ERRLEN]);
+
+/* ---- store/fork.c ---- */
+
+/**
+ * fork_found(db, oidx, body, len, sig, err):
+ * Foreign commit ${body} of ${oidx} conflicts with the log or a held
+ * commit: keep the lowest fork proof it makes, and judge again what the
+ * origin's commits from that seq on touched.
+ */
+int fork_found(struct db *, uint32_t, const uint8_t *, size_t,
+    const uint8_t[COMMIT_SIG_LEN], char[STORE_ERRLEN]);
+
+/* ---- store/local.c ---- */
+
+/* Drop the buffered local writes and the storage of their values. */
+void local_clear(struct db *);
 
 #endif /* !STORE_DB_INT_H */

@@ -147,31 +147,6 @@ proves(const struct fcm *a, const struct fcm *b)
 	return (0);
 }
 
-int
-fork_load(struct db *db, char err[STORE_ERRLEN])
-{
-	sqlite3_stmt *st;
-	uint32_t oidx;
-	int rc;
-
-	if (sqlite3_prepare_v2(db->h, "SELECT origin, seq FROM fork_proof",
-	    -1, &st, NULL) != SQLITE_OK) {
-		db_errf(err, "read fork proofs", db->h);
-		return (-1);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (sqlite3_column_bytes(st, 0) == COMMIT_KEY_LEN &&
-		    db_origin_find(db, sqlite3_column_blob(st, 0), &oidx))
-			db->orig[oidx].fork_seq =
-			    (uint64_t)sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "read fork proofs", db->h);
-		return (-1);
-	}
-	return (0);
-}
-
 /*
  * The origin is frozen below ${seq} now: judge again what its commits
  * from ${seq} on touched.  A members change among them may have carried
@@ -405,16 +380,4 @@ db_fork_get(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 	    sqlite3_column_bytes(st, 3) == COMMIT_SIG_LEN ? fn(arg, &p) : 0;
 	sqlite3_finalize(st);
 	return (rc < 0 ? -1 : 1);
-}
-
-void
-fork_why(struct db *db, uint32_t oidx, char why[256])
-{
-
-	snprintf(why, 256, "its origin signed two different commits as seq "
-	    "%llu (a fork: a copy of its data directory or a restored backup "
-	    "wrote too); its changes from seq %llu on count nowhere until it "
-	    "commits them again ('hamroh fork recommit')",
-	    (unsigned long long)db->orig[oidx].fork_seq,
-	    (unsigned long long)db->orig[oidx].fork_seq);
 }

@@ -23,62 +23,6 @@
 
 /* ---- Judging (store/trust.h). ---- */
 
-/* Prepare ${head} ${t}'s schema ${tail} into ${st} (once), reset. */
-static int
-tgt_stmt(struct db *db, struct tgt *t, sqlite3_stmt **st, const char *head,
-    const char *tail, char err[STORE_ERRLEN])
-{
-	char buf[512];
-
-	if (*st == NULL) {
-		snprintf(buf, sizeof(buf), "%s%s%s", head, t->schema, tail);
-		if (db_prep(db, st, buf, err))
-			return (-1);
-	}
-	sqlite3_reset(*st);
-	sqlite3_clear_bindings(*st);
-	return (0);
-}
-
-static int64_t
-refused_count(struct db *db, struct tgt *t)
-{
-	sqlite3_stmt *st;
-	char sql[128];
-
-	if (t->nrefused >= 0)
-		return (t->nrefused);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s.refused",
-	    t->schema);
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		t->nrefused = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	/* No table yet, or an error: assume some, and look each time. */
-	return (t->nrefused >= 0 ? t->nrefused : 1);
-}
-
-/* Was the write of (hlc, oidx) to record ${id} of ${c} refused? */
-bool
-judge_refused(struct db *db, struct tgt *t, const struct coll_def *c,
-    const uint8_t *id, uint32_t oidx, uint64_t hlc)
-{
-	char err[STORE_ERRLEN];
-	bool yes;
-
-	if (refused_count(db, t) == 0 || tgt_stmt(db, t, &t->ref_has,
-	    "SELECT 1 FROM ", ".refused WHERE coll = ? AND id = ? AND"
-	    " origin = ? AND hlc = ?", err))
-		return (false);
-	sqlite3_bind_text(t->ref_has, 1, c->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(t->ref_has, 2, id, SCHEMA_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(t->ref_has, 3, oidx);
-	sqlite3_bind_int64(t->ref_has, 4, (int64_t)hlc);
-	yes = sqlite3_step(t->ref_has) == SQLITE_ROW;
-	sqlite3_reset(t->ref_has);
-	return (yes);
-}
-
 /* Keep the refusal of the changes to ${id} made by commit (oidx, seq). */
 static int
 refuse(struct db *db, struct tgt *t, const struct coll_def *c,
@@ -87,7 +31,7 @@ refuse(struct db *db, struct tgt *t, const struct coll_def *c,
 {
 	int rc;
 
-	if (tgt_stmt(db, t, &t->ref_ins, "INSERT OR REPLACE INTO ",
+	if (rows_tgt_stmt(db, t, &t->ref_ins, "INSERT OR REPLACE INTO ",
 	    ".refused(coll, id, origin, seq, hlc, reason)"
 	    " VALUES(?, ?, ?, ?, ?, ?)", err))
 		return (-1);
@@ -177,7 +121,7 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 
 	/* In or out of a network: a fork is no one's history (fork.c). */
 	if (FORK_FROZEN(db, oidx, seq)) {
-		fork_why(db, oidx, why);
+		origin_fork_why(db, oidx, why);
 		rstate_fini(rs);
 		return (refuse(db, t, c, rc->id, oidx, seq, hlc, why, err));
 	}
@@ -222,10 +166,10 @@ judge_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	if (db_apply_state(db, t, c, rc, hlc, oidx, rs, err))
 		return (-1);
 	/* Changes refused for want of a center may stand now. */
-	if (creates && refused_count(db, t) != 0)
+	if (creates && rows_refused_count(db, t) != 0)
 		return (rejudge(db, t, c, rc->id, err));
 	/* Or for want of a key: sealed to one this keys record names. */
-	if (strcmp(c->name, "keys") == 0 && refused_count(db, t) != 0)
+	if (strcmp(c->name, "keys") == 0 && rows_refused_count(db, t) != 0)
 		return (rejudge_key(db, t, rc, err));
 	return (0);
 }
@@ -324,7 +268,7 @@ readmit(struct db *db, struct tgt *t, const struct commit *cm, uint32_t oidx,
 	size_t k;
 	int rc;
 
-	if (tgt_stmt(db, t, &t->ref_del, "DELETE FROM ", ".refused"
+	if (rows_tgt_stmt(db, t, &t->ref_del, "DELETE FROM ", ".refused"
 	    " WHERE coll = ? AND id = ? AND origin = ? AND seq = ?", err))
 		return (-1);
 	sqlite3_bind_text(t->ref_del, 1, c->name, -1, SQLITE_STATIC);
@@ -431,7 +375,7 @@ rejudge(struct db *db, struct tgt *t, const struct coll_def *c,
 	size_t n;
 	int ret;
 
-	if (tgt_stmt(db, t, &t->ref_list, "SELECT origin, seq, coll, id"
+	if (rows_tgt_stmt(db, t, &t->ref_list, "SELECT origin, seq, coll, id"
 	    " FROM ", ".refused WHERE coll = ? AND id = ?", err))
 		return (-1);
 	sqlite3_bind_text(t->ref_list, 1, c->name, -1, SQLITE_STATIC);

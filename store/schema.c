@@ -98,7 +98,7 @@ static const struct field_def members[] = {
 	/*
 	 * Clocks this node's sessions measured more than 5 minutes off:
 	 * space-separated KEY=OFFSET@AT (64 hex, signed ms, ms of its
-	 * clock), so every node sees them (store/db.c).
+	 * clock), so every node sees them (store/clock.c).
 	 */
 	{ "clocks", FK_TEXT, 1400, 0, 0, NULL, false },
 	/*

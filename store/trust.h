@@ -99,7 +99,7 @@ int trust_revoke_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
 int trust_succ_bytes(const uint8_t[TRUST_KEY_LEN],
     const uint8_t[TRUST_KEY_LEN], uint64_t, msgpack_sbuffer *);
 
-/* ---- For store/db.c. ---- */
+/* ---- For the store: judge.c, foreign.c, local.c and the rest. ---- */
 
 struct trust;
 

@@ -11,7 +11,7 @@
  * test (a center, Dushanbe), the peer that talks to it (an office of
  * Khujand), a third origin the peer relays (a center, Kulob), and one
  * node revoked after its first commit; a stranger was never certified.
- * Each origin's commits are made by a real store (store/db.c) in an
+ * Each origin's commits are made by a real store (store/db.h) in an
  * in-memory SQLite database.  The node's template database holds the
  * root's commits, its own two, the peer's first two, the third origin's
  * first and third (held: the second is missing) and the revoked node's

@@ -1,0 +1,143 @@
+/*
+ * sql.c: SQL helpers every other file of store/ uses: errors, running and
+ * caching statements, meta keys, counts, the data version.
+ */
+#include "store/db_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/trust.h"
+
+void
+db_errf(char err[STORE_ERRLEN], const char *what, sqlite3 *h)
+{
+
+	if (h != NULL && (sqlite3_extended_errcode(h) & 0xff) == SQLITE_FULL)
+		snprintf(err, STORE_ERRLEN, "%s: the disk is full; free some "
+		    "space and try again (nothing of this was saved)", what);
+	else
+		snprintf(err, STORE_ERRLEN, "%s: %s", what,
+		    h ? sqlite3_errmsg(h) : "out of memory");
+}
+
+int
+db_exec(struct db *db, const char *sql, char err[STORE_ERRLEN])
+{
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		db_errf(err, "database", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+db_prep(struct db *db, sqlite3_stmt **st, const char *sql,
+    char err[STORE_ERRLEN])
+{
+
+	if (*st != NULL) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+		return (0);
+	}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	    NULL) != SQLITE_OK) {
+		db_errf(err, "database prepare", db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+/* A number kept in meta, 0 if unset. */
+uint64_t
+db_meta_u64(struct db *db, const char *k)
+{
+	sqlite3_stmt *st;
+	uint64_t v = 0;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = ?", -1,
+	    &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = strtoull((const char *)sqlite3_column_text(st, 0),
+			    NULL, 10);
+	}
+	sqlite3_finalize(st);
+	return (v);
+}
+
+int64_t
+db_data_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+int
+db_meta_get(struct db *db, const char *k, char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT v FROM meta WHERE k = ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return (-1);
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st,
+		    0));
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return (r);
+}
+
+int
+db_meta_set(struct db *db, const char *k, const char *v,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta(k, v)"
+	    " VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		db_errf(err, "meta", db->h);
+		return (-1);
+	}
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		db_errf(err, "meta", db->h);
+		return (-1);
+	}
+	/* Joining a network: what was taken unjudged is judged now. */
+	if (strcmp(k, "admin_key") == 0) {
+		trust_reset(db->trust);
+		db->full_rederive = true;
+	}
+	return (0);
+}
+
+uint64_t
+db_count(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	uint64_t n = 0;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (n);
+}
