@@ -2,9 +2,36 @@
 #define STORE_DB_INT_H
 
 /*
- * The insides of struct db, shared by store/db.c (the database, commits,
- * materialization) and store/judge.c (judging writes as they are applied,
- * and replaying the log).  Nothing outside store/ includes this.
+ * db_int.h: store/'s internal interface: the insides of struct db, and
+ * the functions the files implementing store/db.h call in one another.
+ * Nothing outside store/ includes this (deploy/layers; tests reach the
+ * raw handle through store/db_test.h only).
+ *
+ * Who owns what, lowest first.  A file calls only files below it, never
+ * one above: the calls form a DAG, so each part can be read, and
+ * changed, knowing only what is under it.
+ *
+ *   sql.c      errors, statements, meta keys, counts, data_version
+ *   origin.c   the origins cache (struct orig, oindex, okeyed), the log's
+ *              rows (origin_log_commit), fork_seq, db_refresh,
+ *              db_vector, db_retire                      -> sql
+ *   clock.c    the HLC: own stamps, floor_hlc, clock reports  -> sql
+ *   scan.c, status.c, peers.c, backup.c
+ *              reads of the log and counts; the agent's tables -> sql
+ *   rows.c     materialization (struct tgt, db_load_rec,
+ *              db_apply_state) and each target's refused table
+ *                                                        -> origin, sql
+ *   judge.c    who may write what; replays              -> rows, origin
+ *   fork.c     fork proofs; re-judging a forked origin   -> judge
+ *   foreign.c  db_apply: strangers, held commits         -> fork, clock
+ *   local.c    db_put, db_flush: the local commit        -> judge, clock
+ *   txn.c      db_begin, db_commit, db_rollback          -> local, judge
+ *   open.c, verify.c
+ *              opening and migrating; rebuild and verify
+ *                                              -> txn, local, judge
+ *
+ * store/trust.c, merge.c, commit.c, schema.c and hlc.c are modules of
+ * their own, under all of these, and do not include this header.
  */
 #include <stdbool.h>
 #include <stddef.h>
