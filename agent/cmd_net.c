@@ -14,7 +14,6 @@
 
 #include <msgpack.h>
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include "agent/cli.h"
 #include "agent/cmds.h"
@@ -204,23 +203,6 @@ rec_self(struct cli *cli, struct member_rec *r, const char *what)
  * retires every origin the log held before: their commits stay here, for
  * this node's own history, and are never offered, sent or bundled.
  */
-
-/* Whether this node holds records an origin of its log made before. */
-static bool
-has_history(struct cli *cli)
-{
-	sqlite3_stmt *st;
-	bool yes = false;
-
-	if (sqlite3_prepare_v2(db_handle(cli->db), "SELECT EXISTS(SELECT 1"
-	    " FROM c_consultations) OR EXISTS(SELECT 1 FROM c_guides) OR"
-	    " EXISTS(SELECT 1 FROM c_directory) OR (SELECT count(*) FROM"
-	    " origins) > 1", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		yes = sqlite3_column_int(st, 0) != 0;
-	sqlite3_finalize(st);
-	return (yes);
-}
 
 /* One record to commit again: its fields, copied. */
 struct recopy {
@@ -692,7 +674,7 @@ net_create(struct cli *cli, int argc, char **argv)
 	 */
 	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
 	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
-	if (has_history(cli)) {
+	if (query_has_history(cli->db)) {
 		if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
 			cli_fail(EXIT_USAGE, "out of memory");
 		crypto_sign_keypair(np, newsk);
@@ -1060,7 +1042,7 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
 	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
 	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) != 0 &&
-	    has_history(cli)) {
+	    query_has_history(cli->db)) {
 		succ = true;
 		if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
 			cli_fail(EXIT_USAGE, "out of memory");
@@ -1586,28 +1568,6 @@ restore_undo(struct cli *cli)
 	}
 }
 
-/*
- * Whether the restored node needs center.keys: it held a center key if
- * it is a member of a center (its invite carried one), or if its log
- * holds a center-key record or a sealed value.
- */
-static bool
-needs_keys(struct cli *cli)
-{
-	sqlite3_stmt *st;
-	bool yes = false;
-
-	if (sqlite3_prepare_v2(db_handle(cli->db), "SELECT EXISTS(SELECT 1"
-	    " FROM c_keys) OR EXISTS(SELECT 1 FROM c_consultations WHERE"
-	    " client_name LIKE 'enc1:%' OR client_phone LIKE 'enc1:%' OR"
-	    " summary LIKE 'enc1:%') OR (SELECT v FROM meta WHERE k ="
-	    " 'role') IN ('center', 'office')", -1, &st, NULL) ==
-	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		yes = sqlite3_column_int(st, 0) != 0;
-	sqlite3_finalize(st);
-	return (yes);
-}
-
 /* The checks once the backup is in place: a node, these keys its own. */
 static void
 restore_check(struct cli *cli, const char *file)
@@ -1649,7 +1609,7 @@ restore_check(struct cli *cli, const char *file)
 			why = "network.key is missing: the backup's node is "
 			    "in a network; copy its network.key into it";
 		snprintf(path, sizeof(path), "%s/%s", cli->dir, CONF_FILE);
-		if (why == NULL && needs_keys(cli) && stat(path, &sb) != 0)
+		if (why == NULL && query_uses_keys(cli->db) && stat(path, &sb) != 0)
 			why = "center.keys is missing: copy the node's "
 			    "center.keys into it (without it, names, phones "
 			    "and summaries do not open)";

@@ -32,7 +32,6 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
 #include <uv.h>
 
 #include "agent/cli.h"
@@ -1192,19 +1191,6 @@ scan_peers(struct agent *ag)
 	}
 }
 
-static int64_t
-data_version(struct agent *ag)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db_handle(ag->db), "PRAGMA data_version", -1,
-	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (v);
-}
-
 static void
 status_row(struct agent *ag, struct peer_status *ps, struct conn *c,
     struct dialer *d, uint64_t now)
@@ -1629,7 +1615,7 @@ tick_cb(uv_timer_t *t)
 		return;
 	}
 	/* The CLI (or a session) committed: push to everyone who lacks it. */
-	if ((dv = data_version(ag)) != ag->data_version) {
+	if ((dv = db_data_version(ag->db)) != ag->data_version) {
 		ag->data_version = dv;
 		for (c = ag->conns; c != NULL; c = c->next)
 			if (c->synced && !c->closing) {
@@ -1863,7 +1849,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	uv_signal_start(&ag.sigint, signal_cb, SIGINT);
 	uv_signal_start(&ag.sigterm, signal_cb, SIGTERM);
 	uv_signal_start(&ag.sigusr1, usr1_cb, SIGUSR1);
-	ag.data_version = data_version(&ag);
+	ag.data_version = db_data_version(ag.db);
 	/* From here on the loop never waits for a lock (see the top). */
 	db_nowait(ag.db);
 

@@ -218,7 +218,7 @@ member_now_as(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 		snprintf(why, why_len, "this node is not in a network");
 		return (MEMBER_UNKNOWN);
 	}
-	if (trust_open(&tr, db_handle(db))) {
+	if (db_trust_open(db, &tr)) {
 		snprintf(why, why_len, "out of memory");
 		return (MEMBER_UNKNOWN);
 	}
@@ -297,7 +297,7 @@ member_lineage(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 	struct trust *tr;
 	int n;
 
-	if (trust_open(&tr, db_handle(db)))
+	if (db_trust_open(db, &tr))
 		return (-1);
 	n = trust_enabled(tr) ? trust_lineage(tr, key, out, max) : 0;
 	trust_close(tr);
@@ -310,7 +310,7 @@ member_each(struct db *db, int (*fn)(void *, const uint8_t *), void *arg)
 	struct trust *tr;
 	int rc;
 
-	if (trust_open(&tr, db_handle(db)))
+	if (db_trust_open(db, &tr))
 		return (-1);
 	rc = trust_each_key(tr, fn, arg);
 	trust_close(tr);

@@ -18,6 +18,7 @@
 #define DB_FILE		"hamroh.db"
 
 struct db;
+struct trust;
 
 /* Outcome of applying one foreign commit. */
 enum db_apply_res {
@@ -220,8 +221,8 @@ long db_verify(struct db *, FILE *, char[STORE_ERRLEN]);
  */
 int db_backup(struct db *, const char *, char[STORE_ERRLEN]);
 
-/* The underlying handle, for read-only queries (query.c). */
-struct sqlite3 *db_handle(struct db *);
+/* The trust oracle (store/trust.h) over ${db}'s log; trust_close() it. */
+int db_trust_open(struct db *, struct trust **);
 
 /*
  * SQLite's PRAGMA data_version: changes when another connection committed

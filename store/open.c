@@ -3,6 +3,7 @@
  * migration, the WAL and busy handling, the signer, and small accessors.
  */
 #include "store/db_int.h"
+#include "store/db_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -424,6 +425,13 @@ db_handle(struct db *db)
 {
 
 	return (db->h);
+}
+
+int
+db_trust_open(struct db *db, struct trust **tr)
+{
+
+	return (trust_open(tr, db->h));
 }
 
 const char *

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE		/* memmem() */
 #include "store/query.h"
 
+#include "store/db_int.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +26,7 @@ errq(char err[STORE_ERRLEN], struct db *db)
 {
 
 	snprintf(err, STORE_ERRLEN, "query: %s",
-	    sqlite3_errmsg(db_handle(db)));
+	    sqlite3_errmsg(db->h));
 }
 
 long
@@ -60,7 +62,7 @@ query_records(struct db *db, const struct coll_def *c, const uint8_t *id,
 		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
 		    " AND %s IS ?", filter[i].name);
 	snprintf(sql + off, sizeof(sql) - off, " ORDER BY id");
-	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) !=
 	    SQLITE_OK)
 		goto fail;
 	i = 1;
@@ -153,7 +155,7 @@ query_history(struct db *db, const struct coll_def *c,
 	long n = 0;
 	int rc;
 
-	if (sqlite3_prepare_v2(db_handle(db), "SELECT body FROM commits"
+	if (sqlite3_prepare_v2(db->h, "SELECT body FROM commits"
 	    " ORDER BY hlc, n", -1, &st, NULL) != SQLITE_OK) {
 		errq(err, db);
 		return (-1);
@@ -215,7 +217,7 @@ query_conflicts(struct db *db, int (*fn)(void *, const struct cview *),
 	for (c = schema_colls; c->name != NULL; c++) {
 		snprintf(sql, sizeof(sql), "SELECT id FROM main.c_%s"
 		    " WHERE _conflicts > 0 ORDER BY id", c->name);
-		if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) !=
+		if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) !=
 		    SQLITE_OK) {
 			errq(err, db);
 			return (-1);
@@ -290,7 +292,7 @@ query_stats(struct db *db, const struct coll_def *c, const char *const *by,
 	snprintf(sql + off, sizeof(sql) - off, "count(*) FROM main.c_%s"
 	    " WHERE _deleted IS NOT 1 GROUP BY %s ORDER BY %s", c->name, grp,
 	    grp);
-	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) !=
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) !=
 	    SQLITE_OK) {
 		errq(err, db);
 		return (-1);
@@ -340,7 +342,7 @@ query_node_name(struct db *db, const uint8_t key[COMMIT_KEY_LEN], char *out,
 	}
 	hex[2 * COMMIT_KEY_LEN] = '\0';
 	snprintf(out, len, "%.16s", hex);
-	if (sqlite3_prepare_v2(db_handle(db), "SELECT name FROM main.c_members"
+	if (sqlite3_prepare_v2(db->h, "SELECT name FROM main.c_members"
 	    " WHERE key = ? AND name IS NOT NULL LIMIT 1", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return;
@@ -348,4 +350,37 @@ query_node_name(struct db *db, const uint8_t key[COMMIT_KEY_LEN], char *out,
 	if (sqlite3_step(st) == SQLITE_ROW)
 		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
+}
+
+bool
+query_has_history(struct db *db)
+{
+	sqlite3_stmt *st;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT EXISTS(SELECT 1"
+	    " FROM c_consultations) OR EXISTS(SELECT 1 FROM c_guides) OR"
+	    " EXISTS(SELECT 1 FROM c_directory) OR (SELECT count(*) FROM"
+	    " origins) > 1", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return (yes);
+}
+
+bool
+query_uses_keys(struct db *db)
+{
+	sqlite3_stmt *st;
+	bool yes = false;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT EXISTS(SELECT 1"
+	    " FROM c_keys) OR EXISTS(SELECT 1 FROM c_consultations WHERE"
+	    " client_name LIKE 'enc1:%' OR client_phone LIKE 'enc1:%' OR"
+	    " summary LIKE 'enc1:%') OR (SELECT v FROM meta WHERE k ="
+	    " 'role') IN ('center', 'office')", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		yes = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return (yes);
 }

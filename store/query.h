@@ -98,4 +98,14 @@ long query_stats(struct db *, const struct coll_def *, const char *const *,
 void query_node_name(struct db *, const uint8_t[COMMIT_KEY_LEN], char *,
     size_t);
 
+/* Whether this node holds records an origin of its log made before. */
+bool query_has_history(struct db *);
+
+/*
+ * Whether a restored node needs center.keys: it held a center key if it
+ * is a member of a center (its invite carried one), or if its log holds
+ * a center-key record or a sealed value.
+ */
+bool query_uses_keys(struct db *);
+
 #endif /* !STORE_QUERY_H */

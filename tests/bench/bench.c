@@ -90,6 +90,7 @@
 #include "protocol/msg.h"
 #include "store/commit.h"
 #include "store/db.h"
+#include "store/db_test.h"
 #include "store/schema.h"
 #include "store/trust.h"
 

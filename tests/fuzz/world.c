@@ -13,6 +13,7 @@
 #include "agent/cli.h"
 #include "protocol/hs.h"
 #include "protocol/proto.h"
+#include "store/db_test.h"
 #include "store/trust.h"
 
 #define EXPIRES		"2027-03-01"

@@ -22,6 +22,7 @@
 #include "agent/conf.h"
 #include "agent/member.h"
 #include "store/db.h"
+#include "store/db_test.h"
 #include "store/trust.h"
 
 /* 2025-06-01T12:00:00Z */

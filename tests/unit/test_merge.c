@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "protocol/limits.h"
+#include "store/db_test.h"
 #include "store/hlc.h"
 #include "store/commit.h"
 #include "store/db.h"

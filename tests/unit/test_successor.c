@@ -26,6 +26,7 @@
 #include "agent/cli.h"
 #include "agent/member.h"
 #include "store/db.h"
+#include "store/db_test.h"
 #include "store/trust.h"
 
 #define ORDERS		30

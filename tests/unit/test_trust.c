@@ -24,6 +24,7 @@
 
 #include "agent/cli.h"
 #include "store/db.h"
+#include "store/db_test.h"
 #include "store/trust.h"
 
 #define ORDERS		40

@@ -30,6 +30,7 @@
 #include "protocol/limits.h"
 #include "protocol/msg.h"
 #include "store/db.h"
+#include "store/db_test.h"
 
 #define YEAR_MS		(UINT64_C(365) * 86400 * 1000)
 #define NOW		UINT64_C(1795000000000)		/* Late 2026. */

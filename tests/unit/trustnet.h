@@ -19,6 +19,7 @@
 
 #include "agent/cli.h"
 #include "store/db.h"
+#include "store/db_test.h"
 #include "store/trust.h"
 
 /* 2026-03-01T00:00:00Z, and one minute. */
