@@ -65,7 +65,7 @@ bundle_w_add(struct bundle_w *w, const uint8_t *body, size_t len,
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	if (msgpack_pack_array(&pk, 2) ||
 	    msgpack_pack_bin_with_body(&pk, body, len) ||
-	    msgpack_pack_bin_with_body(&pk, sig, COMMIT_SIG_LEN)) {
+	    msgpack_pack_bin_with_body(&pk, sig, NODE_SIG_LEN)) {
 		errno = ENOMEM;
 		goto done;
 	}
@@ -139,7 +139,7 @@ bundle_read(FILE *f, int (*fn)(void *, const uint8_t *, size_t,
 		    up.data.via.array.size != 2 ||
 		    (a = up.data.via.array.ptr)[0].type != MSGPACK_OBJECT_BIN ||
 		    a[1].type != MSGPACK_OBJECT_BIN ||
-		    a[1].via.bin.size != COMMIT_SIG_LEN) {
+		    a[1].via.bin.size != NODE_SIG_LEN) {
 			snprintf(err, BUNDLE_ERRLEN, "commit %ld is malformed; "
 			    "the bundle is damaged", n + 1);
 			goto fail;

@@ -87,14 +87,14 @@ cli_load_sk(struct cli *cli, const char *what)
 {
 	uint8_t *sk;
 
-	if ((sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
-	if (cli_read_keyfile(cli, KEY_FILE, sk, COMMIT_SK_LEN, what) != 1)
+	if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN, what) != 1)
 		cli_fail(EXIT_USAGE, "%s: key file %s/%s is missing", what,
 		    cli->dir, KEY_FILE);
 	/* libsodium's secret key ends with its public half. */
-	if (sodium_memcmp(sk + COMMIT_SK_LEN - COMMIT_KEY_LEN,
-	    db_node_key(cli->db), COMMIT_KEY_LEN) != 0)
+	if (sodium_memcmp(sk + NODE_SK_LEN - NODE_KEY_LEN,
+	    db_node_key(cli->db), NODE_KEY_LEN) != 0)
 		cli_fail(EXIT_USAGE, "%s: key file %s does not match this "
 		    "node's key; restore it from your key backup", what,
 		    KEY_FILE);
@@ -111,19 +111,19 @@ cli_load_sk(struct cli *cli, const char *what)
 static void
 finish_successor(struct cli *cli, uint8_t *sk)
 {
-	char want[2 * COMMIT_KEY_LEN + 1], have[2 * COMMIT_KEY_LEN + 1];
+	char want[2 * NODE_KEY_LEN + 1], have[2 * NODE_KEY_LEN + 1];
 	char from[4096], to[4096];
 
 	if (db_meta_get(cli->db, "key", want, sizeof(want)) != 0)
 		return;
-	hex_encode(sk + COMMIT_SK_LEN - COMMIT_KEY_LEN, COMMIT_KEY_LEN, have);
+	hex_encode(sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN, have);
 	if (strcmp(want, have) == 0 || cli_read_keyfile(cli, KEY_FILE ".new",
-	    sk, COMMIT_SK_LEN, "open") != 1)
+	    sk, NODE_SK_LEN, "open") != 1)
 		return;
-	hex_encode(sk + COMMIT_SK_LEN - COMMIT_KEY_LEN, COMMIT_KEY_LEN, have);
+	hex_encode(sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN, have);
 	if (strcmp(want, have) != 0) {
 		/* Not that: node.key as it was (the caller reads it again). */
-		if (cli_read_keyfile(cli, KEY_FILE, sk, COMMIT_SK_LEN,
+		if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN,
 		    "open") != 1)
 			cli_fail(EXIT_USAGE, "key file %s/%s is missing",
 			    cli->dir, KEY_FILE);
@@ -142,9 +142,9 @@ load_key(struct cli *cli)
 {
 	uint8_t *sk;
 
-	if ((sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
-	if (cli_read_keyfile(cli, KEY_FILE, sk, COMMIT_SK_LEN, "open") != 1)
+	if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN, "open") != 1)
 		cli_fail(EXIT_USAGE, "key file %s/%s is missing; is this a "
 		    "hamroh data dir? ('hamroh init' makes one)", cli->dir,
 		    KEY_FILE);

@@ -16,7 +16,7 @@
 
 struct vec {
 	size_t		n, a;
-	uint8_t		(*key)[COMMIT_KEY_LEN];
+	uint8_t		(*key)[NODE_KEY_LEN];
 	uint64_t	*seq;
 };
 
@@ -24,7 +24,7 @@ struct vec {
 static void
 vec_read(const char *path, struct vec *v)
 {
-	char line[256], hex[2 * COMMIT_KEY_LEN + 2], *end;
+	char line[256], hex[2 * NODE_KEY_LEN + 2], *end;
 	unsigned long long seq;
 	size_t lineno = 0;
 	FILE *f;
@@ -38,19 +38,19 @@ vec_read(const char *path, struct vec *v)
 		lineno++;
 		if (line[0] == '\n')
 			continue;
-		if (strlen(line) < 2 * COMMIT_KEY_LEN + 2 ||
-		    line[2 * COMMIT_KEY_LEN] != ' ')
+		if (strlen(line) < 2 * NODE_KEY_LEN + 2 ||
+		    line[2 * NODE_KEY_LEN] != ' ')
 			goto bad;
-		memcpy(hex, line, 2 * COMMIT_KEY_LEN);
-		hex[2 * COMMIT_KEY_LEN] = '\0';
+		memcpy(hex, line, 2 * NODE_KEY_LEN);
+		hex[2 * NODE_KEY_LEN] = '\0';
 		errno = 0;
-		seq = strtoull(line + 2 * COMMIT_KEY_LEN + 1, &end, 10);
-		if (errno || end == line + 2 * COMMIT_KEY_LEN + 1 ||
+		seq = strtoull(line + 2 * NODE_KEY_LEN + 1, &end, 10);
+		if (errno || end == line + 2 * NODE_KEY_LEN + 1 ||
 		    (*end != '\n' && *end != '\0') || v->n == VECTOR_MAX)
 			goto bad;
 		if (v->n == v->a) {
 			v->a = v->a ? 2 * v->a : 16;
-			if ((p = realloc(v->key, v->a * COMMIT_KEY_LEN)) ==
+			if ((p = realloc(v->key, v->a * NODE_KEY_LEN)) ==
 			    NULL)
 				cli_fail(EXIT_USAGE, "out of memory");
 			v->key = p;
@@ -59,7 +59,7 @@ vec_read(const char *path, struct vec *v)
 				cli_fail(EXIT_USAGE, "out of memory");
 			v->seq = p;
 		}
-		if (hex_decode(hex, v->key[v->n], COMMIT_KEY_LEN))
+		if (hex_decode(hex, v->key[v->n], NODE_KEY_LEN))
 			goto bad;
 		v->seq[v->n++] = seq;
 	}
@@ -83,7 +83,7 @@ vec_have(void *arg, const uint8_t *key)
 	size_t i;
 
 	for (i = 0; i < x->v->n; i++)
-		if (memcmp(x->v->key[i], key, COMMIT_KEY_LEN) == 0)
+		if (memcmp(x->v->key[i], key, NODE_KEY_LEN) == 0)
 			return (x->v->seq[i]);
 	return (0);
 }

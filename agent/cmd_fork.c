@@ -154,11 +154,11 @@ static int
 list_cb(void *arg, const uint8_t *origin, uint64_t seq)
 {
 	struct cli *cli = arg;
-	char key[2 * COMMIT_KEY_LEN + 1], hash[2 * COMMIT_HASH_LEN + 1];
+	char key[2 * NODE_KEY_LEN + 1], hash[2 * COMMIT_HASH_LEN + 1];
 	struct branch b;
 
-	hex_encode(origin, COMMIT_KEY_LEN, key);
-	if (memcmp(origin, db_node_key(cli->db), COMMIT_KEY_LEN) != 0) {
+	hex_encode(origin, NODE_KEY_LEN, key);
+	if (memcmp(origin, db_node_key(cli->db), NODE_KEY_LEN) != 0) {
 		printf("%s seq %llu: another office; on it, 'hamroh fork "
 		    "recommit' keeps its branch\n", key,
 		    (unsigned long long)seq);
@@ -193,8 +193,8 @@ fork_recommit(struct cli *cli, int argc, char **argv)
 	struct member_rec r;
 	struct branch b;
 	char err[STORE_ERRLEN], hash[2 * COMMIT_HASH_LEN + 1];
-	char kpath[4096], npath[4096], hex[2 * COMMIT_KEY_LEN + 1];
-	uint8_t np[COMMIT_KEY_LEN], *newsk;
+	char kpath[4096], npath[4096], hex[2 * NODE_KEY_LEN + 1];
+	uint8_t np[NODE_KEY_LEN], *newsk;
 	size_t i;
 
 	want = cli_opt(&argc, argv, "--branch");
@@ -229,7 +229,7 @@ fork_recommit(struct cli *cli, int argc, char **argv)
 
 	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
 	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
-	if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+	if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
 	crypto_sign_keypair(np, newsk);
 	if (db_begin(cli->db, cli_now_ms(), err) ||
@@ -252,7 +252,7 @@ fork_recommit(struct cli *cli, int argc, char **argv)
 		    "%s failed: %s; move it by hand before anything else",
 		    npath, kpath, strerror(errno));
 	sodium_free(newsk);
-	hex_encode(np, COMMIT_KEY_LEN, hex);
+	hex_encode(np, NODE_KEY_LEN, hex);
 	printf("branch %.16s: %zu field values of %llu commits committed "
 	    "again under this node's new key %s, the successor of the old "
 	    "one from seq %llu; stop the other copy for good\n", hash, b.n,

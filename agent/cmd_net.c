@@ -26,7 +26,6 @@
 #include "store/trust.h"
 
 #define NET_KEY_FILE	"network.key"
-#define NET_KEY_LEN	INVITE_NETKEY_LEN	/* The Noise PSK. */
 #define INVITE_DAYS	365		/* Default certificate life. */
 #define INVITE_DAYS_MAX	36500
 #define ADMIN_DAYS	3653		/* First admin's: ten years. */
@@ -34,10 +33,10 @@
 
 /* Parse a NODE_KEY argument or fail, naming ${what}. */
 static void
-parse_key(const char *s, uint8_t pk[MEMBER_KEY_LEN], const char *what)
+parse_key(const char *s, uint8_t pk[NODE_KEY_LEN], const char *what)
 {
 
-	if (hex_decode(s, pk, MEMBER_KEY_LEN))
+	if (hex_decode(s, pk, NODE_KEY_LEN))
 		cli_fail(EXIT_USAGE, "%s: '%.70s' is not a node key (64 hex "
 		    "digits, as printed by 'hamroh id' on that node)", what, s);
 	if (!invite_key_ok(pk))
@@ -83,14 +82,14 @@ check_addr(const char *a, const char *what)
  * file.  Return 0, or -1 with errno set (nothing left behind).
  */
 static int
-write_netkey(const char *path, const uint8_t k[NET_KEY_LEN])
+write_netkey(const char *path, const uint8_t k[HS_PSK_LEN])
 {
 	int fd, e;
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
 	    0600)) == -1)
 		return (-1);
-	if (write(fd, k, NET_KEY_LEN) != NET_KEY_LEN || fsync(fd) != 0) {
+	if (write(fd, k, HS_PSK_LEN) != HS_PSK_LEN || fsync(fd) != 0) {
 		e = errno ? errno : EIO;
 		close(fd);
 		unlink(path);
@@ -108,7 +107,7 @@ write_netkey(const char *path, const uint8_t k[NET_KEY_LEN])
 
 /* Buffer a write of text ${s} (empty: clear) to a members field. */
 int
-put_text(struct db *db, const uint8_t id[MEMBER_KEY_LEN], const char *field,
+put_text(struct db *db, const uint8_t id[NODE_KEY_LEN], const char *field,
     const char *s, char err[STORE_ERRLEN])
 {
 	const struct coll_def *m = schema_coll("members");
@@ -128,15 +127,15 @@ put_text(struct db *db, const uint8_t id[MEMBER_KEY_LEN], const char *field,
 /* Buffer the writes that put certificate ${c} into its members record. */
 static int
 put_cert(struct db *db, const struct member_cert *c,
-    const uint8_t by[MEMBER_KEY_LEN], const uint8_t sig[MEMBER_SIG_LEN],
+    const uint8_t by[NODE_KEY_LEN], const uint8_t sig[NODE_SIG_LEN],
     char err[STORE_ERRLEN])
 {
-	char key[2 * MEMBER_KEY_LEN + 1], byh[2 * MEMBER_KEY_LEN + 1];
-	char sigh[2 * MEMBER_SIG_LEN + 1];
+	char key[2 * NODE_KEY_LEN + 1], byh[2 * NODE_KEY_LEN + 1];
+	char sigh[2 * NODE_SIG_LEN + 1];
 
-	hex_encode(c->key, MEMBER_KEY_LEN, key);
-	hex_encode(by, MEMBER_KEY_LEN, byh);
-	hex_encode(sig, MEMBER_SIG_LEN, sigh);
+	hex_encode(c->key, NODE_KEY_LEN, key);
+	hex_encode(by, NODE_KEY_LEN, byh);
+	hex_encode(sig, NODE_SIG_LEN, sigh);
 	if (put_text(db, c->key, "key", key, err) ||
 	    put_text(db, c->key, "name", c->name, err) ||
 	    put_text(db, c->key, "center", c->center, err) ||
@@ -473,7 +472,7 @@ held_cb(void *arg, const uint8_t *origin, uint64_t seq)
 {
 	struct held *h = arg;
 
-	if (memcmp(origin, h->key, MEMBER_KEY_LEN) == 0)
+	if (memcmp(origin, h->key, NODE_KEY_LEN) == 0)
 		h->seq = seq;
 	return (0);
 }
@@ -493,15 +492,15 @@ succeed(struct cli *cli, const struct member_cert *c, const uint8_t *by,
 {
 	const uint8_t *np;
 	msgpack_sbuffer sb;
-	uint8_t old[MEMBER_KEY_LEN], np_[MEMBER_KEY_LEN];
-	uint8_t sig[MEMBER_SIG_LEN], *sk;
-	char hex[2 * MEMBER_SIG_LEN + 1];
+	uint8_t old[NODE_KEY_LEN], np_[NODE_KEY_LEN];
+	uint8_t sig[NODE_SIG_LEN], *sk;
+	char hex[2 * NODE_SIG_LEN + 1];
 	struct val v;
 	const struct coll_def *m = schema_coll("members");
 
-	memcpy(old, db_node_key(cli->db), MEMBER_KEY_LEN);
+	memcpy(old, db_node_key(cli->db), NODE_KEY_LEN);
 	/* The old key signs the statement; its secret is then wiped. */
-	memcpy(np_, newsk + COMMIT_SK_LEN - COMMIT_KEY_LEN, MEMBER_KEY_LEN);
+	memcpy(np_, newsk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN);
 	msgpack_sbuffer_init(&sb);
 	if (trust_succ_bytes(old, np_, seq, &sb)) {
 		msgpack_sbuffer_destroy(&sb);
@@ -520,7 +519,7 @@ succeed(struct cli *cli, const struct member_cert *c, const uint8_t *by,
 		return (-1);
 	}
 	np = db_node_key(cli->db);
-	hex_encode(np, MEMBER_KEY_LEN, hex);
+	hex_encode(np, NODE_KEY_LEN, hex);
 	if (db_meta_set(cli->db, "key", hex, err) ||
 	    put_text(cli->db, np, "key", hex, err) ||
 	    put_text(cli->db, np, "name", c->name, err) ||
@@ -529,17 +528,17 @@ succeed(struct cli *cli, const struct member_cert *c, const uint8_t *by,
 	    put_text(cli->db, np, "expires", c->expires, err))
 		return (-1);
 	if (csig != NULL) {
-		hex_encode(by, MEMBER_KEY_LEN, hex);
+		hex_encode(by, NODE_KEY_LEN, hex);
 		if (put_text(cli->db, np, "cert_by", hex, err))
 			return (-1);
-		hex_encode(csig, MEMBER_SIG_LEN, hex);
+		hex_encode(csig, NODE_SIG_LEN, hex);
 		if (put_text(cli->db, np, "successor_cert", hex, err))
 			return (-1);
 	}
-	hex_encode(old, MEMBER_KEY_LEN, hex);
+	hex_encode(old, NODE_KEY_LEN, hex);
 	if (put_text(cli->db, np, "successor_of", hex, err))
 		return (-1);
-	hex_encode(sig, MEMBER_SIG_LEN, hex);
+	hex_encode(sig, NODE_SIG_LEN, hex);
 	if (put_text(cli->db, np, "successor_sig", hex, err))
 		return (-1);
 	memset(&v, 0, sizeof(v));
@@ -561,7 +560,7 @@ succeed_rec(struct cli *cli, const struct member_rec *r, uint8_t *newsk,
     uint64_t seq, char err[STORE_ERRLEN])
 {
 	struct member_cert c;
-	uint8_t by[MEMBER_KEY_LEN], csig[MEMBER_SIG_LEN];
+	uint8_t by[NODE_KEY_LEN], csig[NODE_SIG_LEN];
 	bool cert;
 
 	memset(&c, 0, sizeof(c));
@@ -569,8 +568,8 @@ succeed_rec(struct cli *cli, const struct member_rec *r, uint8_t *newsk,
 	c.center = r->center;
 	c.role = r->role;
 	c.expires = r->expires;
-	cert = hex_decode(r->cert, csig, MEMBER_SIG_LEN) == 0 &&
-	    hex_decode(r->cert_by, by, MEMBER_KEY_LEN) == 0;
+	cert = hex_decode(r->cert, csig, NODE_SIG_LEN) == 0 &&
+	    hex_decode(r->cert_by, by, NODE_KEY_LEN) == 0;
 	return (succeed(cli, &c, by, cert ? csig : NULL, newsk, seq, false,
 	    err));
 }
@@ -619,10 +618,10 @@ net_create(struct cli *cli, int argc, char **argv)
 	struct member_cert c;
 	struct member_rec r;
 	char path[4096], err[STORE_ERRLEN], cur[MEMBER_NETNAME_MAX + 1];
-	char sigh[2 * MEMBER_SIG_LEN + 1];
-	char hex[2 * MEMBER_KEY_LEN + 1], kpath[4096], npath[4096];
-	uint8_t sig[MEMBER_SIG_LEN], osig[MEMBER_SIG_LEN], *sk, *nk;
-	uint8_t *newsk = NULL, np[MEMBER_KEY_LEN];
+	char sigh[2 * NODE_SIG_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1], kpath[4096], npath[4096];
+	uint8_t sig[NODE_SIG_LEN], osig[NODE_SIG_LEN], *sk, *nk;
+	uint8_t *newsk = NULL, np[NODE_KEY_LEN];
 	struct member_cert oc;
 	const char *name;
 	struct stat sb;
@@ -661,7 +660,7 @@ net_create(struct cli *cli, int argc, char **argv)
 	if (*r.center == '\0' && db_meta_get(cli->db, "center", r.center,
 	    sizeof(r.center)))
 		r.center[0] = '\0';
-	memcpy(c.key, db_node_key(cli->db), MEMBER_KEY_LEN);
+	memcpy(c.key, db_node_key(cli->db), NODE_KEY_LEN);
 	c.name = r.name;
 	c.center = r.center;
 	c.role = ROLE_ADMIN;
@@ -675,11 +674,11 @@ net_create(struct cli *cli, int argc, char **argv)
 	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
 	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
 	if (query_has_history(cli->db)) {
-		if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+		if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
 			cli_fail(EXIT_USAGE, "out of memory");
 		crypto_sign_keypair(np, newsk);
 		oc = c;
-		memcpy(c.key, np, MEMBER_KEY_LEN);
+		memcpy(c.key, np, NODE_KEY_LEN);
 		if (member_cert_sign(&oc, newsk, osig) ||
 		    member_cert_sign(&c, newsk, sig))
 			cli_fail(EXIT_USAGE, "out of memory");
@@ -690,15 +689,15 @@ net_create(struct cli *cli, int argc, char **argv)
 		sodium_free(sk);
 	}
 
-	if ((nk = sodium_malloc(NET_KEY_LEN)) == NULL)
+	if ((nk = sodium_malloc(HS_PSK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
-	randombytes_buf(nk, NET_KEY_LEN);
+	randombytes_buf(nk, HS_PSK_LEN);
 	if (write_netkey(path, nk))
 		cli_fail(EXIT_REFUSED, "%s: write %s: %s; nothing was changed",
 		    what, path, strerror(errno));
 	sodium_free(nk);
-	hex_encode(c.key, MEMBER_KEY_LEN, hex);
-	hex_encode(sig, MEMBER_SIG_LEN, sigh);
+	hex_encode(c.key, NODE_KEY_LEN, hex);
+	hex_encode(sig, NODE_SIG_LEN, sigh);
 	err[0] = '\0';
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    db_meta_set(cli->db, "network_name", name, err) ||
@@ -878,8 +877,8 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 		    "node's role is %s", meta);
 	if (db_meta_get(cli->db, "network_name", iv->net, sizeof(iv->net)) ||
 	    db_meta_get(cli->db, "admin_key", meta, sizeof(meta)) ||
-	    hex_decode(meta, iv->admin, MEMBER_KEY_LEN) ||
-	    cli_read_keyfile(cli, NET_KEY_FILE, iv->netkey, NET_KEY_LEN,
+	    hex_decode(meta, iv->admin, NODE_KEY_LEN) ||
+	    cli_read_keyfile(cli, NET_KEY_FILE, iv->netkey, HS_PSK_LEN,
 	    what) != 1)
 		cli_fail(EXIT_USAGE, "invite: this node's network settings are "
 		    "incomplete (network_name, admin_key, %s)", NET_KEY_FILE);
@@ -888,11 +887,11 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	 * the token before it knows any member, so only the network's own
 	 * admin key can sign invites that join can check.
 	 */
-	if (sodium_memcmp(iv->admin, db_node_key(cli->db), MEMBER_KEY_LEN))
+	if (sodium_memcmp(iv->admin, db_node_key(cli->db), NODE_KEY_LEN))
 		cli_fail(EXIT_REFUSED, "invite: this node is an admin, but "
 		    "invites must be signed by the network's first admin "
 		    "(%.16s...); ask that node", meta);
-	if (sodium_memcmp(iv->key, db_node_key(cli->db), MEMBER_KEY_LEN) == 0)
+	if (sodium_memcmp(iv->key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
 		cli_fail(EXIT_REFUSED, "invite: %.16s... is this node's own "
 		    "key; give the new node's key ('hamroh id' on it)",
 		    argv[0]);
@@ -973,9 +972,9 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	struct member_cert c;
 	char err[STORE_ERRLEN], why[256], path[4096];
 	char cur[MEMBER_NETNAME_MAX + 1], meta[256];
-	char mine[2 * MEMBER_KEY_LEN + 1], theirs[2 * MEMBER_KEY_LEN + 1];
+	char mine[2 * NODE_KEY_LEN + 1], theirs[2 * NODE_KEY_LEN + 1];
 	char kpath[4096], npath[4096];
-	uint8_t old[NET_KEY_LEN], np[MEMBER_KEY_LEN], *newsk = NULL;
+	uint8_t old[HS_PSK_LEN], np[NODE_KEY_LEN], *newsk = NULL;
 	bool have_key, created = false, succ = false;
 	long nre = 0;
 	struct left left = { 0, "", "", NULL };
@@ -992,9 +991,9 @@ cmd_join(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "join: %s; nothing was changed (copy "
 		    "the whole line 'hamroh invite' printed)", why);
 	cli_open(cli, true);
-	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, mine);
-	hex_encode(iv->key, MEMBER_KEY_LEN, theirs);
-	if (sodium_memcmp(iv->key, db_node_key(cli->db), MEMBER_KEY_LEN))
+	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, mine);
+	hex_encode(iv->key, NODE_KEY_LEN, theirs);
+	if (sodium_memcmp(iv->key, db_node_key(cli->db), NODE_KEY_LEN))
 		cli_fail(EXIT_REFUSED, "join: this invite is for node "
 		    "%.16s..., not this node (%.16s...); ask the admin for an "
 		    "invite for 'hamroh id'", theirs, mine);
@@ -1011,19 +1010,19 @@ cmd_join(struct cli *cli, int argc, char **argv)
 
 	/* One network per node; joining the same one again is fine. */
 	snprintf(path, sizeof(path), "%s/%s", cli->dir, NET_KEY_FILE);
-	have_key = cli_read_keyfile(cli, NET_KEY_FILE, old, NET_KEY_LEN,
+	have_key = cli_read_keyfile(cli, NET_KEY_FILE, old, HS_PSK_LEN,
 	    what) == 1;
 	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) == 0) {
-		hex_encode(iv->admin, MEMBER_KEY_LEN, theirs);
+		hex_encode(iv->admin, NODE_KEY_LEN, theirs);
 		if (strcmp(cur, iv->net) != 0 || db_meta_get(cli->db,
 		    "admin_key", meta, sizeof(meta)) || strcmp(meta, theirs) ||
-		    !have_key || sodium_memcmp(old, iv->netkey, NET_KEY_LEN))
+		    !have_key || sodium_memcmp(old, iv->netkey, HS_PSK_LEN))
 			cli_fail(EXIT_REFUSED, "join: this node is already in "
 			    "network '%s'; nothing was changed (a node "
 			    "belongs to one network: join from a new data "
 			    "dir)", cur);
 	}
-	if (have_key && sodium_memcmp(old, iv->netkey, NET_KEY_LEN))
+	if (have_key && sodium_memcmp(old, iv->netkey, HS_PSK_LEN))
 		cli_fail(EXIT_REFUSED, "join: %s holds another network's key; "
 		    "nothing was changed (move it away only if no network "
 		    "uses it)", path);
@@ -1044,10 +1043,10 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) != 0 &&
 	    query_has_history(cli->db)) {
 		succ = true;
-		if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+		if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
 			cli_fail(EXIT_USAGE, "out of memory");
 	}
-	hex_encode(iv->admin, MEMBER_KEY_LEN, theirs);
+	hex_encode(iv->admin, NODE_KEY_LEN, theirs);
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    db_meta_set(cli->db, "network_name", iv->net, err) ||
 	    db_meta_set(cli->db, "admin_key", theirs, err) ||
@@ -1090,7 +1089,7 @@ cmd_join(struct cli *cli, int argc, char **argv)
 			    "%s failed: %s; move it by hand before anything "
 			    "else", npath, kpath, strerror(errno));
 		sodium_free(newsk);
-		hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, mine);
+		hex_encode(db_node_key(cli->db), NODE_KEY_LEN, mine);
 		printf("records logged before joining: %ld committed again, "
 		    "sealed, under this node's new key %s (the old key's "
 		    "commits stay on this node only)\n", nre, mine);
@@ -1137,7 +1136,7 @@ fail:
 
 struct advert {
 	const char	*addr;
-	uint8_t		key[MEMBER_KEY_LEN];
+	uint8_t		key[NODE_KEY_LEN];
 	char		name[101];
 	int		n;		/* Keys advertising addr. */
 };
@@ -1148,8 +1147,8 @@ advert_cb(void *arg, const struct rview *rv)
 {
 	struct advert *a = arg;
 	const struct rview_field *addrs = NULL, *key = NULL, *name = NULL;
-	char buf[1001], hk[2 * MEMBER_KEY_LEN + 1], *p, *save = NULL;
-	uint8_t k[MEMBER_KEY_LEN];
+	char buf[1001], hk[2 * NODE_KEY_LEN + 1], *p, *save = NULL;
+	uint8_t k[NODE_KEY_LEN];
 	size_t i;
 
 	for (i = 0; i < rv->nf; i++) {
@@ -1167,7 +1166,7 @@ advert_cb(void *arg, const struct rview *rv)
 		return (0);
 	memcpy(hk, key->v.s, key->v.len);
 	hk[key->v.len] = '\0';
-	if (hex_decode(hk, k, MEMBER_KEY_LEN) || !invite_key_ok(k) ||
+	if (hex_decode(hk, k, NODE_KEY_LEN) || !invite_key_ok(k) ||
 	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
 		return (0);
 	memcpy(buf, addrs->v.s, addrs->v.len);
@@ -1176,9 +1175,9 @@ advert_cb(void *arg, const struct rview *rv)
 	    p = strtok_r(NULL, " ", &save)) {
 		if (strcmp(p, a->addr) != 0)
 			continue;
-		if (a->n > 0 && memcmp(a->key, k, MEMBER_KEY_LEN) == 0)
+		if (a->n > 0 && memcmp(a->key, k, NODE_KEY_LEN) == 0)
 			break;
-		memcpy(a->key, k, MEMBER_KEY_LEN);
+		memcpy(a->key, k, NODE_KEY_LEN);
 		if (name != NULL && name->v.len < sizeof(a->name))
 			snprintf(a->name, sizeof(a->name), "%.*s",
 			    (int)name->v.len, name->v.s);
@@ -1195,7 +1194,7 @@ peer_add(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "peer add";
 	struct advert a;
-	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1], name[512];
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1], name[512];
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc < 1 || argc > 2)
@@ -1220,12 +1219,12 @@ peer_add(struct cli *cli, int argc, char **argv)
 			    "advertise %s; give the node key: hamroh peer add "
 			    "%s KEY (the node's 'hamroh id')", a.addr, a.addr);
 	}
-	if (sodium_memcmp(a.key, db_node_key(cli->db), MEMBER_KEY_LEN) == 0)
+	if (sodium_memcmp(a.key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
 		cli_fail(EXIT_REFUSED, "peer add: that is this node's own key; "
 		    "give the key of the node at %s", a.addr);
 	if (db_peer_add(cli->db, a.addr, a.key, err))
 		cli_fail(EXIT_REFUSED, "peer add: %s", err);
-	hex_encode(a.key, MEMBER_KEY_LEN, hex);
+	hex_encode(a.key, NODE_KEY_LEN, hex);
 	if (argc == 1)
 		printf("added peer %s key %s (advertised by member '%s')\n",
 		    a.addr, hex, log_esc(name, sizeof(name), a.name,
@@ -1245,12 +1244,12 @@ plist_cb(void *arg, const char *addr, const uint8_t *key)
 {
 	struct plist *pl = arg;
 	struct member_rec r;
-	char hex[2 * MEMBER_KEY_LEN + 1], name[512];
+	char hex[2 * NODE_KEY_LEN + 1], name[512];
 	bool named = false;
 
 	pl->n++;
 	if (key != NULL) {
-		hex_encode(key, MEMBER_KEY_LEN, hex);
+		hex_encode(key, NODE_KEY_LEN, hex);
 		named = member_load(pl->cli->db, key, &r) == 1 &&
 		    strcmp(r.key, hex) == 0 && *r.name;
 	}
@@ -1408,9 +1407,9 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "revoke", *reason;
 	const struct coll_def *m = schema_coll("members");
-	uint8_t key[MEMBER_KEY_LEN], sig[MEMBER_SIG_LEN], *sk;
-	char err[STORE_ERRLEN], meta[256], when[32], hex[2 * MEMBER_KEY_LEN + 1];
-	char sighex[2 * MEMBER_SIG_LEN + 1], keyhex[2 * MEMBER_KEY_LEN + 1];
+	uint8_t key[NODE_KEY_LEN], sig[NODE_SIG_LEN], *sk;
+	char err[STORE_ERRLEN], meta[256], when[32], hex[2 * NODE_KEY_LEN + 1];
+	char sighex[2 * NODE_SIG_LEN + 1], keyhex[2 * NODE_KEY_LEN + 1];
 	struct member_rec r;
 	uint64_t upto;
 	struct val v;
@@ -1432,7 +1431,7 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	if (db_meta_get(cli->db, "role", meta, sizeof(meta)) ||
 	    strcmp(meta, ROLE_ADMIN) != 0)
 		cli_fail(EXIT_REFUSED, "revoke: only an admin can revoke a node");
-	if (sodium_memcmp(key, db_node_key(cli->db), MEMBER_KEY_LEN) == 0)
+	if (sodium_memcmp(key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
 		cli_fail(EXIT_REFUSED, "revoke: that is this node's own key");
 	if ((rc = member_load(cli->db, key, &r)) < 0)
 		cli_fail(EXIT_REFUSED, "revoke: reading the members record "
@@ -1450,9 +1449,9 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	if (member_revoke_sign(key, when, upto, reason, sk, sig))
 		cli_fail(EXIT_USAGE, "out of memory");
 	sodium_free(sk);
-	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, hex);
-	hex_encode(sig, MEMBER_SIG_LEN, sighex);
-	hex_encode(key, MEMBER_KEY_LEN, keyhex);
+	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
+	hex_encode(sig, NODE_SIG_LEN, sighex);
+	hex_encode(key, NODE_KEY_LEN, keyhex);
 	memset(&v, 0, sizeof(v));
 	v.t = VAL_INT;
 	v.i = (int64_t)upto;
@@ -1572,9 +1571,9 @@ restore_undo(struct cli *cli)
 static void
 restore_check(struct cli *cli, const char *file)
 {
-	char path[4096], key[2 * MEMBER_KEY_LEN + 1];
-	char mine[2 * MEMBER_KEY_LEN + 1], net[MEMBER_NETNAME_MAX + 1];
-	uint8_t nk[NET_KEY_LEN], *sk;
+	char path[4096], key[2 * NODE_KEY_LEN + 1];
+	char mine[2 * NODE_KEY_LEN + 1], net[MEMBER_NETNAME_MAX + 1];
+	uint8_t nk[HS_PSK_LEN], *sk;
 	struct stat sb;
 	const char *why = NULL;
 	char err[STORE_ERRLEN];
@@ -1582,19 +1581,19 @@ restore_check(struct cli *cli, const char *file)
 	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
 	if (db_open(&cli->db, path, false, err) ||
 	    db_meta_get(cli->db, "key", key, sizeof(key)) ||
-	    strlen(key) != 2 * MEMBER_KEY_LEN) {
+	    strlen(key) != 2 * NODE_KEY_LEN) {
 		restore_undo(cli);
 		cli_fail(EXIT_REFUSED, "restore: %s is not a hamroh backup "
 		    "(give a file 'hamroh backup' wrote); nothing was changed",
 		    file);
 	}
-	if ((sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
-	if (cli_read_keyfile(cli, KEY_FILE, sk, COMMIT_SK_LEN, "restore") !=
+	if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN, "restore") !=
 	    1)
 		why = "node.key is missing: copy the node's node.key into it";
 	else {
-		hex_encode(sk + COMMIT_SK_LEN - COMMIT_KEY_LEN, COMMIT_KEY_LEN,
+		hex_encode(sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN,
 		    mine);
 		if (strcmp(mine, key) != 0)
 			why = "node.key is not the key of the node this backup "
@@ -1604,7 +1603,7 @@ restore_check(struct cli *cli, const char *file)
 	sodium_free(sk);
 	if (why == NULL && db_meta_get(cli->db, "network_name", net,
 	    sizeof(net)) == 0) {
-		if (cli_read_keyfile(cli, NET_KEY_FILE, nk, NET_KEY_LEN,
+		if (cli_read_keyfile(cli, NET_KEY_FILE, nk, HS_PSK_LEN,
 		    "restore") != 1)
 			why = "network.key is missing: the backup's node is "
 			    "in a network; copy its network.key into it";
@@ -1627,9 +1626,9 @@ int
 cmd_restore(struct cli *cli, int argc, char **argv)
 {
 	struct member_rec r;
-	uint8_t np[MEMBER_KEY_LEN], old[MEMBER_KEY_LEN], *newsk;
+	uint8_t np[NODE_KEY_LEN], old[NODE_KEY_LEN], *newsk;
 	char path[4096], kpath[4096], npath[4096], err[STORE_ERRLEN];
-	char hex[2 * MEMBER_KEY_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1];
 
 	cli_no_more_opts(argc, argv, "restore");
 	if (argc != 1)
@@ -1643,7 +1642,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 	restore_check(cli, argv[0]);
 
 	cli_open(cli, true);
-	memcpy(old, db_node_key(cli->db), MEMBER_KEY_LEN);
+	memcpy(old, db_node_key(cli->db), NODE_KEY_LEN);
 	/* The new key is described as the old one is. */
 	memset(&r, 0, sizeof(r));
 	if (member_load(cli->db, old, &r) < 0) {
@@ -1651,7 +1650,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "restore: reading this node's members "
 		    "record failed; nothing was changed");
 	}
-	if ((newsk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+	if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
 	crypto_sign_keypair(np, newsk);
 	if (db_begin(cli->db, cli_now_ms(), err) ||
@@ -1671,7 +1670,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "restore: restored, but moving %s to "
 		    "%s failed: %s; move it by hand before anything else",
 		    npath, kpath, strerror(errno));
-	hex_encode(db_node_key(cli->db), MEMBER_KEY_LEN, hex);
+	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
 	printf("restored %s into %s\n", argv[0], cli->dir);
 	printf("this node continues under the new key %s, the successor of "
 	    "the one it was restored from (never signing as that one, so "

@@ -54,7 +54,7 @@ write_key(const char *path, const uint8_t *sk)
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
 		return (-1);
-	if (write(fd, sk, COMMIT_SK_LEN) != COMMIT_SK_LEN || fsync(fd)) {
+	if (write(fd, sk, NODE_SK_LEN) != NODE_SK_LEN || fsync(fd)) {
 		close(fd);
 		unlink(path);
 		return (-1);
@@ -68,8 +68,8 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	const struct coll_def *m = schema_coll("members");
 	const char *name, *center;
 	char kpath[4096], dpath[4096], err[STORE_ERRLEN], why[256];
-	char hex[2 * COMMIT_KEY_LEN + 1];
-	uint8_t pk[COMMIT_KEY_LEN], *sk;
+	char hex[2 * NODE_KEY_LEN + 1];
+	uint8_t pk[NODE_KEY_LEN], *sk;
 	struct val v;
 	struct stat sb;
 
@@ -101,7 +101,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 	if (stat(kpath, &sb) == 0 || stat(dpath, &sb) == 0)
 		cli_fail(EXIT_REFUSED, "init: %s already holds a node; "
 		    "nothing was changed (use another --data DIR)", cli->dir);
-	if ((sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
 		cli_fail(EXIT_USAGE, "out of memory");
 	crypto_sign_keypair(pk, sk);
 	if (write_key(kpath, sk))
@@ -112,7 +112,7 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		goto fail;
 	sodium_free(sk);
 	sk = NULL;
-	hex_encode(pk, COMMIT_KEY_LEN, hex);
+	hex_encode(pk, NODE_KEY_LEN, hex);
 	if (db_begin(cli->db, cli_now_ms(), err) ||
 	    db_meta_set(cli->db, "name", name, err) ||
 	    db_meta_set(cli->db, "center", center ? center : "", err) ||
@@ -151,13 +151,13 @@ fail:
 int
 cmd_id(struct cli *cli, int argc, char **argv)
 {
-	char hex[2 * COMMIT_KEY_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1];
 
 	cli_no_more_opts(argc, argv, "id");
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "id: takes no arguments");
 	cli_open(cli, true);
-	hex_encode(db_node_key(cli->db), COMMIT_KEY_LEN, hex);
+	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
 	printf("%s\n", hex);
 	return (0);
 }
@@ -196,13 +196,13 @@ static int
 pstat_cb(void *arg, const struct peer_status *ps)
 {
 	struct pstat_ctx *x = arg;
-	char hex[2 * COMMIT_KEY_LEN + 1], sync[32], retry[64];
+	char hex[2 * NODE_KEY_LEN + 1], sync[32], retry[64];
 	char name[512], addr[512], error[2048];
 	const char *state = ps->state;
 	/* (The agent may have written the row since ${now} was read.) */
 	bool stale = ps->updated + STATUS_STALE_MS < x->now;
 
-	hex_encode(ps->key, COMMIT_KEY_LEN, hex);
+	hex_encode(ps->key, NODE_KEY_LEN, hex);
 	if (stale)
 		state = "agent not running";
 	ago(x->now, ps->last_sync, sync, sizeof(sync));
@@ -259,11 +259,11 @@ static int
 audit_cb(void *arg, const struct db_refusal *r)
 {
 	struct cli *cli = arg;
-	char node[128], key[2 * COMMIT_KEY_LEN + 1], id[2 * SCHEMA_ID_LEN + 1];
+	char node[128], key[2 * NODE_KEY_LEN + 1], id[2 * SCHEMA_ID_LEN + 1];
 	char tm[32], enode[512], reason[2048];
 
 	query_node_name(cli->db, r->origin, node, sizeof(node));
-	hex_encode(r->origin, COMMIT_KEY_LEN, key);
+	hex_encode(r->origin, NODE_KEY_LEN, key);
 	hex_encode(r->id, SCHEMA_ID_LEN, id);
 	if (!cli->json) {
 		cli_time(r->hlc, tm);
@@ -298,13 +298,13 @@ fork_line(void *arg, const uint8_t *origin, uint64_t seq)
 {
 	struct forks_ctx *fx = arg;
 	struct cli *cli = fx->cli;
-	char node[128], enode[512], key[2 * COMMIT_KEY_LEN + 1];
+	char node[128], enode[512], key[2 * NODE_KEY_LEN + 1];
 	bool me;
 
 	query_node_name(cli->db, origin, node, sizeof(node));
-	hex_encode(origin, COMMIT_KEY_LEN, key);
+	hex_encode(origin, NODE_KEY_LEN, key);
 	me = db_node_key(cli->db) != NULL && memcmp(origin,
-	    db_node_key(cli->db), COMMIT_KEY_LEN) == 0;
+	    db_node_key(cli->db), NODE_KEY_LEN) == 0;
 	if (cli->json) {
 		printf("%s{\"key\":\"%s\",\"name\":", fx->n++ ? "," : "",
 		    key);
@@ -328,7 +328,7 @@ fork_line(void *arg, const uint8_t *origin, uint64_t seq)
 
 /* A node whose clock is off by more than HLC_SKEW_MS, as last measured. */
 struct skewed {
-	uint8_t		subject[COMMIT_KEY_LEN], observer[COMMIT_KEY_LEN];
+	uint8_t		subject[NODE_KEY_LEN], observer[NODE_KEY_LEN];
 	int64_t		offset_ms;
 	uint64_t	at_ms;
 	char		via[8];
@@ -338,7 +338,7 @@ struct skewed {
 
 struct skew_ctx {
 	const uint8_t	*me;
-	uint8_t		last[COMMIT_KEY_LEN];
+	uint8_t		last[NODE_KEY_LEN];
 	bool		any;
 	struct skewed	s[STATUS_SKEWED];
 	size_t		n, more;
@@ -352,10 +352,10 @@ skew_cb(void *arg, const struct db_clock *c)
 	struct skewed *k;
 	int64_t off = c->offset_ms;
 
-	if (x->any && memcmp(x->last, c->subject, COMMIT_KEY_LEN) == 0)
+	if (x->any && memcmp(x->last, c->subject, NODE_KEY_LEN) == 0)
 		return (0);
 	x->any = true;
-	memcpy(x->last, c->subject, COMMIT_KEY_LEN);
+	memcpy(x->last, c->subject, NODE_KEY_LEN);
 	if ((off < 0 ? -off : off) <= HLC_SKEW_MS)
 		return (0);
 	if (x->n == STATUS_SKEWED) {
@@ -363,8 +363,8 @@ skew_cb(void *arg, const struct db_clock *c)
 		return (0);
 	}
 	k = &x->s[x->n++];
-	memcpy(k->subject, c->subject, COMMIT_KEY_LEN);
-	memcpy(k->observer, c->observer, COMMIT_KEY_LEN);
+	memcpy(k->subject, c->subject, NODE_KEY_LEN);
+	memcpy(k->observer, c->observer, NODE_KEY_LEN);
 	k->offset_ms = off;
 	k->at_ms = c->at_ms;
 	snprintf(k->via, sizeof(k->via), "%s", c->via);
@@ -381,15 +381,15 @@ static void
 status_clocks(struct cli *cli, const struct skew_ctx *x)
 {
 	const struct skewed *k;
-	char name[128], by[128], hex[2 * COMMIT_KEY_LEN + 1], sp[32], tm[32];
+	char name[128], by[128], hex[2 * NODE_KEY_LEN + 1], sp[32], tm[32];
 	size_t i;
 
 	for (i = 0; i < x->n; i++) {
 		k = &x->s[i];
-		hex_encode(k->subject, COMMIT_KEY_LEN, hex);
+		hex_encode(k->subject, NODE_KEY_LEN, hex);
 		query_node_name(cli->db, k->subject, name, sizeof(name));
 		if (x->me != NULL && memcmp(k->observer, x->me,
-		    COMMIT_KEY_LEN) == 0)
+		    NODE_KEY_LEN) == 0)
 			snprintf(by, sizeof(by), "this node");
 		else
 			query_node_name(cli->db, k->observer, by, sizeof(by));
@@ -407,7 +407,7 @@ status_clocks(struct cli *cli, const struct skew_ctx *x)
 		    k->offset_ms), sp);
 		cli_time((k->at_ms & 0xffffffffffffULL) << HLC_SHIFT, tm);
 		if (x->me != NULL && memcmp(k->subject, x->me,
-		    COMMIT_KEY_LEN) == 0)
+		    NODE_KEY_LEN) == 0)
 			printf("         this computer's clock is %s %s"
 			    " (measured by %s, %s); set it\n", sp,
 			    k->offset_ms > 0 ? "ahead" : "behind", by, tm);
@@ -456,7 +456,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 {
 	struct db_status s;
 	struct pstat_ctx px;
-	char err[STORE_ERRLEN], hex[2 * COMMIT_KEY_LEN + 1], center[256];
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1], center[256];
 	char role[64];
 	char expires[MEMBER_DATE_LEN + 1];
 	long nconf = 0;
@@ -471,7 +471,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	cli_open(cli, true);
 	if (db_status(cli->db, &s, err))
 		cli_fail(EXIT_REFUSED, "status: %s", err);
-	hex_encode(db_node_key(cli->db), COMMIT_KEY_LEN, hex);
+	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
 	if (db_meta_get(cli->db, "center", center, sizeof(center)))
 		center[0] = '\0';
 	if (db_meta_get(cli->db, "role", role, sizeof(role)))
@@ -619,9 +619,9 @@ static int
 vec_line(void *arg, const uint8_t *key, uint64_t seq)
 {
 	bool *first = arg;
-	char hex[2 * COMMIT_KEY_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1];
 
-	hex_encode(key, COMMIT_KEY_LEN, hex);
+	hex_encode(key, NODE_KEY_LEN, hex);
 	if (first == NULL)
 		printf("%s %llu\n", hex, (unsigned long long)seq);
 	else {

@@ -461,11 +461,11 @@ static int
 history_cb(void *arg, const struct hview *h)
 {
 	struct cli *cli = arg;
-	char tm[32], node[128], hex[2 * COMMIT_KEY_LEN + 1], enode[512];
+	char tm[32], node[128], hex[2 * NODE_KEY_LEN + 1], enode[512];
 
 	cli_time(h->hlc, tm);
 	query_node_name(cli->db, h->origin, node, sizeof(node));
-	hex_encode(h->origin, COMMIT_KEY_LEN, hex);
+	hex_encode(h->origin, NODE_KEY_LEN, hex);
 	if (cli->json) {
 		printf("{\"field\":");
 		json_put_str(stdout, h->field, h->field_len);
@@ -515,7 +515,7 @@ static int
 conflict_cb(void *arg, const struct cview *cv)
 {
 	struct cli *cli = arg;
-	char tm[32], node[128], hex[2 * COMMIT_KEY_LEN + 1], enode[512];
+	char tm[32], node[128], hex[2 * NODE_KEY_LEN + 1], enode[512];
 	size_t i;
 
 	hex_encode(cv->id, SCHEMA_ID_LEN, hex);
@@ -536,7 +536,7 @@ conflict_cb(void *arg, const struct cview *cv)
 			putchar('\n');
 			continue;
 		}
-		hex_encode(cv->h[i].origin, COMMIT_KEY_LEN, hex);
+		hex_encode(cv->h[i].origin, NODE_KEY_LEN, hex);
 		printf("%s{\"node\":", i ? "," : "");
 		json_put_str(stdout, node, strlen(node));
 		printf(",\"origin\":\"%s\",\"time\":\"%s\",\"value\":", hex,

@@ -44,7 +44,7 @@ int cmd_fork(struct cli *, int, char **);
  * members record ${id}; write a secret key to a new file, synced (0, or
  * -1 with errno).
  */
-int put_text(struct db *, const uint8_t[COMMIT_KEY_LEN], const char *,
+int put_text(struct db *, const uint8_t[NODE_KEY_LEN], const char *,
     const char *, char[STORE_ERRLEN]);
 /* A new key file ${path} (never one that exists), synced: 0 or -1. */
 int write_key(const char *, const uint8_t *);

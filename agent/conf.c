@@ -288,7 +288,7 @@ done:
 }
 
 int
-conf_wrap(const struct conf_key *k, const uint8_t node_pk[32],
+conf_wrap(const struct conf_key *k, const uint8_t node_pk[NODE_KEY_LEN],
     uint8_t sealed[CONF_SEALED_LEN])
 {
 	uint8_t x[crypto_box_PUBLICKEYBYTES];
@@ -299,8 +299,9 @@ conf_wrap(const struct conf_key *k, const uint8_t node_pk[32],
 }
 
 int
-conf_unwrap(const uint8_t sealed[CONF_SEALED_LEN], const uint8_t node_pk[32],
-    const uint8_t node_sk[64], uint8_t key[CONF_KEY_LEN])
+conf_unwrap(const uint8_t sealed[CONF_SEALED_LEN],
+    const uint8_t node_pk[NODE_KEY_LEN], const uint8_t node_sk[NODE_SK_LEN],
+    uint8_t key[CONF_KEY_LEN])
 {
 	uint8_t xpk[crypto_box_PUBLICKEYBYTES], xsk[crypto_box_SECRETKEYBYTES];
 	int r;
@@ -589,14 +590,14 @@ conf_make_key(struct conf *cf, const char *center, char *err, size_t errlen)
 
 /* Record id of key ${k} sealed to ${recipient}. */
 static void
-keyrec_id(const struct conf_key *k, const uint8_t recipient[32],
+keyrec_id(const struct conf_key *k, const uint8_t recipient[NODE_KEY_LEN],
     uint8_t id[SCHEMA_ID_LEN])
 {
 	crypto_generichash_state st;
 
 	crypto_generichash_init(&st, NULL, 0, SCHEMA_ID_LEN);
 	crypto_generichash_update(&st, k->id, CONF_KEYID_LEN);
-	crypto_generichash_update(&st, recipient, 32);
+	crypto_generichash_update(&st, recipient, NODE_KEY_LEN);
 	crypto_generichash_final(&st, id, SCHEMA_ID_LEN);
 }
 
@@ -612,7 +613,7 @@ put_str(struct db *db, const struct coll_def *c, const uint8_t *id,
 
 int
 conf_put_record(struct db *db, const struct conf_key *k,
-    const uint8_t recipient[32], char err[STORE_ERRLEN])
+    const uint8_t recipient[NODE_KEY_LEN], char err[STORE_ERRLEN])
 {
 	const struct coll_def *c = schema_coll("keys");
 	uint8_t id[SCHEMA_ID_LEN], sealed[CONF_SEALED_LEN];
@@ -640,14 +641,14 @@ conf_put_record(struct db *db, const struct conf_key *k,
 /* Every key a certificate names: who might hold a center's keys. */
 struct holders {
 	size_t		n, a;
-	uint8_t		(*key)[32];
+	uint8_t		(*key)[NODE_KEY_LEN];
 };
 
 static int
 holders_cb(void *arg, const uint8_t *key)
 {
 	struct holders *h = arg;
-	uint8_t (*p)[32];
+	uint8_t (*p)[NODE_KEY_LEN];
 
 	if (h->n == h->a) {
 		h->a = h->a ? 2 * h->a : 16;
@@ -655,7 +656,7 @@ holders_cb(void *arg, const uint8_t *key)
 			return (-1);
 		h->key = p;
 	}
-	memcpy(h->key[h->n++], key, 32);
+	memcpy(h->key[h->n++], key, NODE_KEY_LEN);
 	return (0);
 }
 
@@ -682,8 +683,9 @@ conf_deliver(struct cli *cli, const struct conf_key *k, const uint8_t *skip,
 		r = -1;
 	}
 	for (i = 0; r == 0 && i < h.n; i++) {
-		if (memcmp(h.key[i], db_node_key(cli->db), 32) == 0 ||
-		    (skip != NULL && memcmp(h.key[i], skip, 32) == 0) ||
+		if (memcmp(h.key[i], db_node_key(cli->db), NODE_KEY_LEN) == 0 ||
+		    (skip != NULL && memcmp(h.key[i], skip, NODE_KEY_LEN) ==
+		    0) ||
 		    member_now(cli->db, h.key[i], now, &ms, why,
 		    sizeof(why)) != MEMBER_OK ||
 		    (!ms.admin && strcmp(ms.center, k->center) != 0))
@@ -700,7 +702,7 @@ conf_deliver(struct cli *cli, const struct conf_key *k, const uint8_t *skip,
 /* Keys records addressed to this node that the ring lacks: open them. */
 struct unwrap {
 	struct cli	*cli;
-	uint8_t		pk[32], sk[64];
+	uint8_t		pk[NODE_KEY_LEN], sk[NODE_SK_LEN];
 };
 
 static const char *
@@ -776,7 +778,7 @@ conf_collect(struct cli *cli)
 		sodium_free(u);
 		return;		/* No key: nothing can be opened. */
 	}
-	memcpy(u->pk, u->sk + 32, 32);
+	memcpy(u->pk, u->sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN);
 	hex_encode(u->pk, 32, rh);
 	filt.name = "recipient";
 	filt.v.t = VAL_STR;

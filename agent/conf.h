@@ -108,10 +108,10 @@ int conf_open(const struct conf *, const uint8_t[SCHEMA_ID_LEN],
  * Seal the key material of ${k} to an Ed25519 node key, and open it with
  * the node's Ed25519 key pair.  Return 0, or -1.
  */
-int conf_wrap(const struct conf_key *, const uint8_t[32],
+int conf_wrap(const struct conf_key *, const uint8_t[NODE_KEY_LEN],
     uint8_t[CONF_SEALED_LEN]);
-int conf_unwrap(const uint8_t[CONF_SEALED_LEN], const uint8_t[32],
-    const uint8_t[64], uint8_t[CONF_KEY_LEN]);
+int conf_unwrap(const uint8_t[CONF_SEALED_LEN], const uint8_t[NODE_KEY_LEN],
+    const uint8_t[NODE_SK_LEN], uint8_t[CONF_KEY_LEN]);
 
 struct cli;
 
@@ -154,8 +154,8 @@ int conf_make_key(struct conf *, const char *, char *, size_t);
  * caller's db_begin()).  Return 0, or -1 with ${err} filled.
  */
 struct db;
-int conf_put_record(struct db *, const struct conf_key *, const uint8_t[32],
-    char[STORE_ERRLEN]);
+int conf_put_record(struct db *, const struct conf_key *,
+    const uint8_t[NODE_KEY_LEN], char[STORE_ERRLEN]);
 
 /**
  * conf_deliver(cli, k, skip, sent, err):

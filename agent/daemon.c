@@ -87,7 +87,7 @@ struct dialer {
 	struct dialer	*next;
 	struct agent	*ag;
 	char		addr[300];
-	uint8_t		key[32];
+	uint8_t		key[NODE_KEY_LEN];
 	uint64_t	next_try, backoff;
 	struct conn	*conn;
 	uv_getaddrinfo_t gai;
@@ -145,7 +145,7 @@ struct agent {
 	uv_loop_t	*loop;
 	struct db	*db;
 	uint8_t		*sk;
-	uint8_t		pk[32], netkey[32];
+	uint8_t		pk[NODE_KEY_LEN], netkey[HS_PSK_LEN];
 	char		name[128];
 	uv_tcp_t	listener;
 	uv_timer_t	tick;
@@ -282,7 +282,7 @@ conn_close(struct conn *c, const char *why)
 		char err[STORE_ERRLEN];
 
 		memset(&ps, 0, sizeof(ps));
-		memcpy(ps.key, session_peer(c->s), 32);
+		memcpy(ps.key, session_peer(c->s), NODE_KEY_LEN);
 		ps.name = session_peer_name(c->s);
 		ps.addr = c->addr;
 		ps.state = "disconnected (they dialed)";
@@ -372,11 +372,11 @@ dedupe(struct conn *c)
 
 	for (o = ag->conns; o != NULL; o = o->next) {
 		if (o == c || o->closing || !o->synced ||
-		    memcmp(session_peer(o->s), peer, 32) != 0)
+		    memcmp(session_peer(o->s), peer, NODE_KEY_LEN) != 0)
 			continue;
 		/* Keep the connection dialed by the smaller key. */
 		c_mine = c->d != NULL;
-		keep_c = (memcmp(ag->pk, peer, 32) < 0) == c_mine;
+		keep_c = (memcmp(ag->pk, peer, NODE_KEY_LEN) < 0) == c_mine;
 		session_bye(keep_c ? o->s : c->s, "duplicate session");
 		(keep_c ? o : c)->ending = true;
 		conn_flush(keep_c ? o : c);
@@ -645,10 +645,11 @@ succ_pack(const struct trust_stmt *st, size_t n, uint8_t *out)
 	size_t i, j;
 
 	for (i = 0; i < n; i++, out += SESSION_SUCC_LEN) {
-		memcpy(out, st[i].old, 32);
+		memcpy(out, st[i].old, NODE_KEY_LEN);
 		for (j = 0; j < 8; j++)
-			out[32 + j] = (uint8_t)(st[i].seq >> (56 - 8 * j));
-		memcpy(out + 40, st[i].sig, 64);
+			out[NODE_KEY_LEN + j] = (uint8_t)(st[i].seq >>
+			    (56 - 8 * j));
+		memcpy(out + NODE_KEY_LEN + 8, st[i].sig, NODE_SIG_LEN);
 	}
 }
 
@@ -658,10 +659,10 @@ succ_unpack(const uint8_t *in, size_t n, struct trust_stmt *st)
 	size_t i, j;
 
 	for (i = 0; i < n; i++, in += SESSION_SUCC_LEN) {
-		memcpy(st[i].old, in, 32);
+		memcpy(st[i].old, in, NODE_KEY_LEN);
 		for (st[i].seq = 0, j = 0; j < 8; j++)
-			st[i].seq = (st[i].seq << 8) | in[32 + j];
-		memcpy(st[i].sig, in + 40, 64);
+			st[i].seq = (st[i].seq << 8) | in[NODE_KEY_LEN + j];
+		memcpy(st[i].sig, in + NODE_KEY_LEN + 8, NODE_SIG_LEN);
 	}
 }
 
@@ -708,7 +709,7 @@ our_peer(struct agent *ag, const uint8_t *key)
 	struct dialer *d;
 
 	for (d = ag->dialers; d != NULL; d = d->next)
-		if (memcmp(d->key, key, 32) == 0)
+		if (memcmp(d->key, key, NODE_KEY_LEN) == 0)
 			return (true);
 	return (false);
 }
@@ -1111,8 +1112,8 @@ peer_cb(void *arg, const char *addr, const uint8_t *key)
 	if (key == NULL || memcmp(key, ag->pk, 32) == 0)
 		return (0);
 	for (d = ag->dialers; d != NULL; d = d->next)
-		if (strcmp(d->addr, addr) == 0 && memcmp(d->key, key, 32) ==
-		    0) {
+		if (strcmp(d->addr, addr) == 0 &&
+		    memcmp(d->key, key, NODE_KEY_LEN) == 0) {
 			d->mark = false;
 			return (0);
 		}
@@ -1120,7 +1121,7 @@ peer_cb(void *arg, const char *addr, const uint8_t *key)
 		return (-1);
 	d->ag = ag;
 	snprintf(d->addr, sizeof(d->addr), "%s", addr);
-	memcpy(d->key, key, 32);
+	memcpy(d->key, key, NODE_KEY_LEN);
 	d->next = ag->dialers;
 	ag->dialers = d;
 	fingerprint(key, fp);
@@ -1134,7 +1135,7 @@ member_addr_cb(void *arg, const struct rview *rv)
 {
 	const char *keyhex = NULL, *addrs = NULL;
 	char buf[1001], *tok, *save;
-	uint8_t key[32];
+	uint8_t key[NODE_KEY_LEN];
 	size_t i, alen = 0;
 
 	for (i = 0; i < rv->nf; i++) {
@@ -1235,7 +1236,7 @@ write_status(struct agent *ag, uint64_t now)
 	}
 	for (d = ag->dialers; d != NULL; d = d->next) {
 		memset(&ps, 0, sizeof(ps));
-		memcpy(ps.key, d->key, 32);
+		memcpy(ps.key, d->key, NODE_KEY_LEN);
 		ps.addr = d->addr;
 		ps.name = d->name;
 		ps.last_error = d->last_error;
@@ -1257,7 +1258,7 @@ write_status(struct agent *ag, uint64_t now)
 		if (c->d != NULL || !c->synced || c->closing)
 			continue;
 		memset(&ps, 0, sizeof(ps));
-		memcpy(ps.key, session_peer(c->s), 32);
+		memcpy(ps.key, session_peer(c->s), NODE_KEY_LEN);
 		ps.addr = c->addr;
 		ps.name = session_peer_name(c->s);
 		ps.state = "connected (they dialed)";
@@ -1274,7 +1275,7 @@ struct clock_rep {
 	const uint8_t	*me;
 	char		text[1400], sig[1400];
 	size_t		n, len, slen;
-	uint8_t		last[32];
+	uint8_t		last[NODE_KEY_LEN];
 	bool		any;
 };
 
@@ -1290,12 +1291,12 @@ clock_rep_cb(void *arg, const struct db_clock *c)
 	 * Ours (a session's, or a commit's lower bound), of each node the
 	 * newest, only those more than 5 minutes off.
 	 */
-	if (memcmp(c->observer, r->me, 32) != 0 ||
+	if (memcmp(c->observer, r->me, NODE_KEY_LEN) != 0 ||
 	    strcmp(c->via, "report") == 0 || (r->any &&
-	    memcmp(r->last, c->subject, 32) == 0))
+	    memcmp(r->last, c->subject, NODE_KEY_LEN) == 0))
 		return (0);
 	r->any = true;
-	memcpy(r->last, c->subject, 32);
+	memcpy(r->last, c->subject, NODE_KEY_LEN);
 	if ((off < 0 ? -off : off) <= HLC_SKEW_MS || r->n == 16)
 		return (0);
 	sodium_bin2hex(hex, sizeof(hex), c->subject, 32);
@@ -1502,7 +1503,7 @@ connected_to(struct agent *ag, const uint8_t *key)
 
 	for (c = ag->conns; c != NULL; c = c->next)
 		if (c->synced && !c->closing &&
-		    memcmp(session_peer(c->s), key, 32) == 0)
+		    memcmp(session_peer(c->s), key, NODE_KEY_LEN) == 0)
 			return (true);
 	return (false);
 }
@@ -1697,7 +1698,7 @@ signal_cb(uv_signal_t *sig, int signum)
 }
 
 static void
-read_netkey(struct cli *cli, uint8_t key[32])
+read_netkey(struct cli *cli, uint8_t key[HS_PSK_LEN])
 {
 	char path[4096];
 	struct stat sb;
@@ -1712,7 +1713,7 @@ read_netkey(struct cli *cli, uint8_t key[32])
 		cli_fail(EXIT_USAGE, "agent: key file %s has mode %04o; run "
 		    "'chmod 600 %s'", NETKEY_FILE,
 		    (unsigned)(sb.st_mode & 07777), path);
-	if (read(fd, key, 32) != 32)
+	if (read(fd, key, HS_PSK_LEN) != HS_PSK_LEN)
 		cli_fail(EXIT_USAGE, "agent: %s is damaged; restore it or "
 		    "join the network again", path);
 	close(fd);
@@ -1773,7 +1774,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	cli_open(cli, true);
 	read_netkey(cli, ag.netkey);
 	ag.db = cli->db;
-	memcpy(ag.pk, db_node_key(ag.db), 32);
+	memcpy(ag.pk, db_node_key(ag.db), NODE_KEY_LEN);
 	if ((ag.sk = sodium_malloc(64)) == NULL ||
 	    db_copy_signer(ag.db, ag.sk))
 		cli_fail(EXIT_USAGE, "agent: out of memory");

@@ -29,7 +29,7 @@ invite_name_ok(const char *s, size_t len)
 }
 
 bool
-invite_key_ok(const uint8_t pk[MEMBER_KEY_LEN])
+invite_key_ok(const uint8_t pk[NODE_KEY_LEN])
 {
 	uint8_t x[crypto_scalarmult_curve25519_BYTES];
 
@@ -61,15 +61,15 @@ pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
 	else
 		e |= msgpack_pack_uint8(&pk, (uint8_t)iv->version);
 	e |= pack_text(&pk, iv->net);
-	e |= msgpack_pack_bin_with_body(&pk, iv->netkey, INVITE_NETKEY_LEN);
-	e |= msgpack_pack_bin_with_body(&pk, iv->admin, MEMBER_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, iv->netkey, HS_PSK_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, iv->admin, NODE_KEY_LEN);
 	e |= msgpack_pack_array(&pk, 5);
-	e |= msgpack_pack_bin_with_body(&pk, iv->key, MEMBER_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, iv->key, NODE_KEY_LEN);
 	e |= pack_text(&pk, iv->m.name);
 	e |= pack_text(&pk, iv->m.center);
 	e |= pack_text(&pk, iv->m.role);
 	e |= pack_text(&pk, iv->m.expires);
-	e |= msgpack_pack_bin_with_body(&pk, iv->cert, MEMBER_SIG_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, iv->cert, NODE_SIG_LEN);
 	e |= msgpack_pack_array(&pk, iv->naddr);
 	for (i = 0; i < iv->naddr; i++)
 		e |= pack_text(&pk, iv->addr[i]);
@@ -85,7 +85,7 @@ pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
 		    CONF_SEALED_LEN);
 	}
 	if (!tbs)
-		e |= msgpack_pack_bin_with_body(&pk, iv->sig, MEMBER_SIG_LEN);
+		e |= msgpack_pack_bin_with_body(&pk, iv->sig, NODE_SIG_LEN);
 	return (e ? -1 : 0);
 }
 
@@ -124,7 +124,7 @@ void
 invite_cert(const struct invite *iv, struct member_cert *c)
 {
 
-	memcpy(c->key, iv->key, MEMBER_KEY_LEN);
+	memcpy(c->key, iv->key, NODE_KEY_LEN);
 	c->name = iv->m.name;
 	c->center = iv->m.center;
 	c->role = iv->m.role;
@@ -231,16 +231,16 @@ decode_fields(const msgpack_object *a, size_t na, struct invite *iv)
 		return (-1);
 
 	if (get_text(&a[1], iv->net, MEMBER_NETNAME_MAX) || !*iv->net ||
-	    mp_get_bin(&a[2], iv->netkey, INVITE_NETKEY_LEN) ||
-	    mp_get_bin(&a[3], iv->admin, MEMBER_KEY_LEN) ||
+	    mp_get_bin(&a[2], iv->netkey, HS_PSK_LEN) ||
+	    mp_get_bin(&a[3], iv->admin, NODE_KEY_LEN) ||
 	    a[4].type != MSGPACK_OBJECT_ARRAY || a[4].via.array.size != 5 ||
-	    mp_get_bin(&a[5], iv->cert, MEMBER_SIG_LEN) ||
+	    mp_get_bin(&a[5], iv->cert, NODE_SIG_LEN) ||
 	    a[6].type != MSGPACK_OBJECT_ARRAY ||
 	    a[6].via.array.size > MEMBER_MAX_ADDRS ||
-	    mp_get_bin(&a[na - 1], iv->sig, MEMBER_SIG_LEN))
+	    mp_get_bin(&a[na - 1], iv->sig, NODE_SIG_LEN))
 		return (-1);
 	c = a[4].via.array.ptr;
-	if (mp_get_bin(&c[0], iv->key, MEMBER_KEY_LEN) ||
+	if (mp_get_bin(&c[0], iv->key, NODE_KEY_LEN) ||
 	    get_field(&c[1], "name", iv->m.name, sizeof(iv->m.name)) ||
 	    !*iv->m.name ||
 	    get_field(&c[2], "center", iv->m.center, sizeof(iv->m.center)) ||

@@ -29,7 +29,6 @@
  */
 #define INVITE_PREFIX		"hamroh1:"
 #define INVITE_VERSION		2	/* 2 adds center keys; 1 is read. */
-#define INVITE_NETKEY_LEN	32	/* The Noise PSK. */
 /*
  * Bytes of msgpack: 16 addresses of 262 bytes, 32 center keys of at most
  * 300 bytes and the rest fit in 16 KiB.
@@ -40,11 +39,11 @@
 /* Everything an invite token carries.  Holds the network key. */
 struct invite {
 	char		net[MEMBER_NETNAME_MAX + 1];
-	uint8_t		netkey[INVITE_NETKEY_LEN];
-	uint8_t		admin[MEMBER_KEY_LEN];
-	uint8_t		key[MEMBER_KEY_LEN];
+	uint8_t		netkey[HS_PSK_LEN];
+	uint8_t		admin[NODE_KEY_LEN];
+	uint8_t		key[NODE_KEY_LEN];
 	struct member_rec m;	/* name, center, role, expires. */
-	uint8_t		cert[MEMBER_SIG_LEN];
+	uint8_t		cert[NODE_SIG_LEN];
 	size_t		naddr;
 	char		addr[MEMBER_MAX_ADDRS][MEMBER_ADDR_MAX + 1];
 	unsigned	version;	/* Of the token. */
@@ -55,14 +54,14 @@ struct invite {
 		char		center[CONF_CENTER_MAX + 1];
 		uint8_t		sealed[CONF_SEALED_LEN];
 	}		keys[INVITE_MAX_KEYS];
-	uint8_t		sig[MEMBER_SIG_LEN];
+	uint8_t		sig[NODE_SIG_LEN];
 };
 
 /* A name shown to people: UTF-8 text without control characters. */
 bool invite_name_ok(const char *, size_t);
 
 /* True if ${pk} is a usable Ed25519 public key (not of small order). */
-bool invite_key_ok(const uint8_t[MEMBER_KEY_LEN]);
+bool invite_key_ok(const uint8_t[NODE_KEY_LEN]);
 
 /* The certificate ${iv} carries, borrowing its strings. */
 void invite_cert(const struct invite *, struct member_cert *);

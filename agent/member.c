@@ -33,7 +33,7 @@ cert_bytes(const struct member_cert *c, msgpack_sbuffer *sb)
  */
 int
 member_cert_sign(const struct member_cert *c,
-    const uint8_t sk[static MEMBER_SK_LEN], uint8_t sig[static MEMBER_SIG_LEN])
+    const uint8_t sk[static NODE_SK_LEN], uint8_t sig[static NODE_SIG_LEN])
 {
 	msgpack_sbuffer sb;
 	int rc = -1;
@@ -55,8 +55,8 @@ done:
  */
 int
 member_cert_verify(const struct member_cert *c,
-    const uint8_t sig[static MEMBER_SIG_LEN],
-    const uint8_t pk[static MEMBER_KEY_LEN])
+    const uint8_t sig[static NODE_SIG_LEN],
+    const uint8_t pk[static NODE_KEY_LEN])
 {
 	msgpack_sbuffer sb;
 	int rc = -1;
@@ -73,9 +73,9 @@ done:
 }
 
 int
-member_revoke_sign(const uint8_t key[static MEMBER_KEY_LEN],
+member_revoke_sign(const uint8_t key[static NODE_KEY_LEN],
     const char *revoked, uint64_t seq, const char *reason,
-    const uint8_t sk[static MEMBER_SK_LEN], uint8_t sig[static MEMBER_SIG_LEN])
+    const uint8_t sk[static NODE_SK_LEN], uint8_t sig[static NODE_SIG_LEN])
 {
 	msgpack_sbuffer sb;
 	int rc = -1;
@@ -147,7 +147,7 @@ load_cb(void *arg, const struct rview *rv)
  * a database error.
  */
 int
-member_load(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+member_load(struct db *db, const uint8_t key[static NODE_KEY_LEN],
     struct member_rec *r)
 {
 	char err[STORE_ERRLEN];
@@ -192,7 +192,7 @@ member_date(uint64_t now_ms, uint32_t days,
  * refuses, nor refuse one whose writes stand.
  */
 int
-member_now(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+member_now(struct db *db, const uint8_t key[static NODE_KEY_LEN],
     uint64_t now_ms, struct member_standing *ms, char *why, size_t why_len)
 {
 
@@ -200,7 +200,7 @@ member_now(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 }
 
 int
-member_now_as(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+member_now_as(struct db *db, const uint8_t key[static NODE_KEY_LEN],
     const struct trust_stmt *sts, size_t nst, uint64_t now_ms,
     struct member_standing *ms, char *why, size_t why_len)
 {
@@ -208,13 +208,13 @@ member_now_as(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 	size_t i;
 	struct trust *tr;
 	struct trust_as_of as;
-	char hex[2 * MEMBER_KEY_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1];
 	bool known;
 	int rc;
 
 	memset(ms, 0, sizeof(*ms));
 	if (db_meta_get(db, "admin_key", hex, sizeof(hex)) ||
-	    strlen(hex) != 2 * MEMBER_KEY_LEN) {
+	    strlen(hex) != 2 * NODE_KEY_LEN) {
 		snprintf(why, why_len, "this node is not in a network");
 		return (MEMBER_UNKNOWN);
 	}
@@ -282,7 +282,7 @@ member_now_as(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 }
 
 int
-member_check(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+member_check(struct db *db, const uint8_t key[static NODE_KEY_LEN],
     uint64_t now_ms, char *why, size_t why_len)
 {
 	struct member_standing ms;
@@ -291,7 +291,7 @@ member_check(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
 }
 
 int
-member_lineage(struct db *db, const uint8_t key[static MEMBER_KEY_LEN],
+member_lineage(struct db *db, const uint8_t key[static NODE_KEY_LEN],
     struct trust_stmt *out, size_t max)
 {
 	struct trust *tr;

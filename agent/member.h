@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocol/limits.h"
+
 /*
  * Membership certificates.  An admin signs, with its node key, the
  * canonical msgpack bytes
@@ -18,9 +20,6 @@
  * signature), so it gossips like any other data.  A missing name or
  * center is the empty string.  No output, no clock: callers pass now_ms.
  */
-#define MEMBER_KEY_LEN		32	/* Ed25519 public key. */
-#define MEMBER_SK_LEN		64	/* Ed25519 secret key. */
-#define MEMBER_SIG_LEN		64	/* Ed25519 signature. */
 #define MEMBER_DATE_LEN		10	/* YYYY-MM-DD */
 #define MEMBER_NETNAME_MAX	64	/* Bytes in a network's name. */
 /* Longest HOST:PORT: "[" + a 253-byte host + "]:65535". */
@@ -31,7 +30,7 @@ struct db;
 
 /* The signed part of a certificate; strings borrowed, NUL-terminated. */
 struct member_cert {
-	uint8_t		key[MEMBER_KEY_LEN];
+	uint8_t		key[NODE_KEY_LEN];
 	const char	*name;
 	const char	*center;
 	const char	*role;		/* admin, center or office. */
@@ -44,18 +43,18 @@ struct member_cert {
  * value (from a newer version) makes member_load() refuse the record.
  */
 struct member_rec {
-	char	key[2 * MEMBER_KEY_LEN + 1];
+	char	key[2 * NODE_KEY_LEN + 1];
 	char	name[101];
 	char	center[201];
 	char	role[8];
 	char	expires[MEMBER_DATE_LEN + 1];
-	char	cert_by[2 * MEMBER_KEY_LEN + 1];
-	char	cert[2 * MEMBER_SIG_LEN + 1];
+	char	cert_by[2 * NODE_KEY_LEN + 1];
+	char	cert[2 * NODE_SIG_LEN + 1];
 	char	addresses[1001];	/* Space-separated HOST:PORT. */
 	char	revoked[21];		/* YYYY-MM-DDTHH:MM:SSZ, or "". */
 	char	revoked_reason[201];
-	char	revoked_by[2 * MEMBER_KEY_LEN + 1];
-	char	revoked_sig[2 * MEMBER_SIG_LEN + 1];
+	char	revoked_by[2 * NODE_KEY_LEN + 1];
+	char	revoked_sig[2 * NODE_SIG_LEN + 1];
 };
 
 /* What member_now() says of a member (role admin, or its center). */
@@ -82,9 +81,9 @@ struct member_standing {
  * member_revoke_sign(key, revoked, seq, reason, sk, sig):
  * Sign a revocation of node ${key}.  Return 0, or -1 if out of memory.
  */
-int member_revoke_sign(const uint8_t[static MEMBER_KEY_LEN], const char *,
-    uint64_t, const char *, const uint8_t[static MEMBER_SK_LEN],
-    uint8_t[static MEMBER_SIG_LEN]) __attribute__((warn_unused_result));
+int member_revoke_sign(const uint8_t[static NODE_KEY_LEN], const char *,
+    uint64_t, const char *, const uint8_t[static NODE_SK_LEN],
+    uint8_t[static NODE_SIG_LEN]) __attribute__((warn_unused_result));
 
 /**
  * member_cert_sign(c, sk, sig):
@@ -92,7 +91,7 @@ int member_revoke_sign(const uint8_t[static MEMBER_KEY_LEN], const char *,
  * ${sig}.  Return 0, or -1 if out of memory.
  */
 int member_cert_sign(const struct member_cert *,
-    const uint8_t[static MEMBER_SK_LEN], uint8_t[static MEMBER_SIG_LEN])
+    const uint8_t[static NODE_SK_LEN], uint8_t[static NODE_SIG_LEN])
     __attribute__((warn_unused_result));
 
 /**
@@ -101,7 +100,7 @@ int member_cert_sign(const struct member_cert *,
  * of ${c}; otherwise (or out of memory) -1.
  */
 int member_cert_verify(const struct member_cert *,
-    const uint8_t[static MEMBER_SIG_LEN], const uint8_t[static MEMBER_KEY_LEN])
+    const uint8_t[static NODE_SIG_LEN], const uint8_t[static NODE_KEY_LEN])
     __attribute__((warn_unused_result));
 
 /**
@@ -111,7 +110,7 @@ int member_cert_verify(const struct member_cert *,
  * no such live record (or it holds a value that does not fit ${r}), -1 on
  * a database error.
  */
-int member_load(struct db *, const uint8_t[static MEMBER_KEY_LEN],
+int member_load(struct db *, const uint8_t[static NODE_KEY_LEN],
     struct member_rec *) __attribute__((warn_unused_result));
 
 /**
@@ -127,7 +126,7 @@ int member_load(struct db *, const uint8_t[static MEMBER_KEY_LEN],
  * reason in ${why} ("revoked on 2026-11-20T10:00:00Z (laptop stolen)",
  * "certificate expired on 2026-01-31", "not a member of this network").
  */
-int member_now(struct db *, const uint8_t[static MEMBER_KEY_LEN], uint64_t,
+int member_now(struct db *, const uint8_t[static NODE_KEY_LEN], uint64_t,
     struct member_standing *, char *, size_t)
     __attribute__((warn_unused_result));
 
@@ -140,7 +139,7 @@ struct trust_stmt;
  * sts[i].old.  The handshake of a node whose statement has not reached
  * this one yet.  A statement that does not verify: MEMBER_UNKNOWN.
  */
-int member_now_as(struct db *, const uint8_t[static MEMBER_KEY_LEN],
+int member_now_as(struct db *, const uint8_t[static NODE_KEY_LEN],
     const struct trust_stmt *, size_t, uint64_t, struct member_standing *,
     char *, size_t) __attribute__((warn_unused_result));
 
@@ -149,14 +148,14 @@ int member_now_as(struct db *, const uint8_t[static MEMBER_KEY_LEN],
  * The statements of ${key}'s lineage this node holds, as member_now_as()
  * takes them (at most ${max}).  Return how many, or -1.
  */
-int member_lineage(struct db *, const uint8_t[static MEMBER_KEY_LEN],
+int member_lineage(struct db *, const uint8_t[static NODE_KEY_LEN],
     struct trust_stmt *, size_t);
 
 /**
  * member_check(db, key, now_ms, why, why_len):
  * member_now() without the standing: MEMBER_OK (0) or a negative code.
  */
-int member_check(struct db *, const uint8_t[static MEMBER_KEY_LEN], uint64_t,
+int member_check(struct db *, const uint8_t[static NODE_KEY_LEN], uint64_t,
     char *, size_t) __attribute__((warn_unused_result));
 
 /**

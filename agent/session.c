@@ -56,7 +56,7 @@ enum stall {
  * peer can aim its prefixes at one chain.
  */
 struct pv {
-	uint8_t		key[COMMIT_KEY_LEN];	/* Found by its prefix. */
+	uint8_t		key[NODE_KEY_LEN];	/* Found by its prefix. */
 	uint64_t	have;		/* Seq the peer holds (HELLO, ACK). */
 	uint64_t	sent;		/* Seq we sent up to (>= have). */
 	uint64_t	ours;		/* Seq we hold, at the last look. */
@@ -70,8 +70,9 @@ struct session {
 	bool		initiator;
 	enum state	state;
 	uint8_t		*sk;		/* sodium_malloc: Ed25519 64, X25519 32. */
-	uint8_t		ed_pk[32], x_pub[32], netkey[32];
-	uint8_t		peer_ed[32], peer_x[32];
+	uint8_t		ed_pk[NODE_KEY_LEN], x_pub[HS_KEY_LEN];
+	uint8_t		netkey[HS_PSK_LEN];
+	uint8_t		peer_ed[NODE_KEY_LEN], peer_x[HS_KEY_LEN];
 	bool		have_peer;
 	struct hs	hs;
 	uint8_t		hsbuf[HSBUF_LEN];
@@ -240,7 +241,7 @@ queue_batch(struct session *s, const msgpack_sbuffer *sb)
 /* Our version vector, as msg_vec entries (keys copied into ${keys}). */
 struct vecbuf {
 	struct msg_vec	*v;
-	uint8_t		(*keys)[COMMIT_KEY_LEN];
+	uint8_t		(*keys)[NODE_KEY_LEN];
 	size_t		*pi;		/* Each one's entry in s->pv. */
 	size_t		n, a;
 };
@@ -255,7 +256,7 @@ vec_cb(void *arg, const uint8_t *key, uint64_t seq)
 
 	if (vb->n == vb->a) {
 		vb->a = vb->a ? 2 * vb->a : 16;
-		if ((p = realloc(vb->keys, vb->a * COMMIT_KEY_LEN)) == NULL)
+		if ((p = realloc(vb->keys, vb->a * NODE_KEY_LEN)) == NULL)
 			return (-1);
 		vb->keys = p;
 		if ((p = realloc(vb->v, vb->a * sizeof(*vb->v))) == NULL)
@@ -265,7 +266,7 @@ vec_cb(void *arg, const uint8_t *key, uint64_t seq)
 			return (-1);
 		vb->pi = p;
 	}
-	memcpy(vb->keys[vb->n], key, COMMIT_KEY_LEN);
+	memcpy(vb->keys[vb->n], key, NODE_KEY_LEN);
 	vb->v[vb->n].seq = seq;
 	vb->n++;
 	return (0);
@@ -406,7 +407,7 @@ pv_get(struct session *s, const uint8_t *key)
 	}
 	p = &s->pv[s->npv];
 	memset(p, 0, sizeof(*p));
-	memcpy(p->key, key, COMMIT_KEY_LEN);
+	memcpy(p->key, key, NODE_KEY_LEN);
 	pv_index(s, s->npv++);
 	return (p);
 }
@@ -509,7 +510,7 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 	size_t i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->sk = sodium_malloc(64 + 32)) == NULL) {
+	    (s->sk = sodium_malloc(NODE_SK_LEN + HS_KEY_LEN)) == NULL) {
 		snprintf(err, SESSION_ERRLEN, "out of memory");
 		free(s);
 		return (NULL);
@@ -530,10 +531,10 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 		goto fail;
 	}
 	snprintf(s->name, sizeof(s->name), "%s", cfg->name);
-	memcpy(s->sk, cfg->ed_sk, 64);
-	memcpy(s->ed_pk, cfg->ed_sk + 32, 32);
-	memcpy(s->netkey, cfg->netkey, 32);
-	if (hs_x25519_keys(s->sk, s->sk + 64, s->x_pub) != PROTO_OK) {
+	memcpy(s->sk, cfg->ed_sk, NODE_SK_LEN);
+	memcpy(s->ed_pk, cfg->ed_sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN);
+	memcpy(s->netkey, cfg->netkey, HS_PSK_LEN);
+	if (hs_x25519_keys(s->sk, s->sk + NODE_SK_LEN, s->x_pub) != PROTO_OK) {
 		snprintf(err, SESSION_ERRLEN, "bad node key");
 		goto fail;
 	}
@@ -545,7 +546,7 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 		return (s);
 	}
 
-	memcpy(s->peer_ed, cfg->peer, 32);
+	memcpy(s->peer_ed, cfg->peer, NODE_KEY_LEN);
 	s->have_peer = true;
 	if (cfg->nsucc > SESSION_SUCC_MAX) {
 		snprintf(err, SESSION_ERRLEN, "too many successor statements");
@@ -559,7 +560,7 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 		goto fail;
 	}
 	hs_prologue(s->netkey, pro);
-	hs_init(&s->hs, true, pro, sizeof(pro), s->sk + 64, s->peer_x,
+	hs_init(&s->hs, true, pro, sizeof(pro), s->sk + NODE_SK_LEN, s->peer_x,
 	    s->netkey);
 	/*
 	 * Payload: who we are (Ed25519), a counter never sent before
@@ -571,9 +572,9 @@ session_new(const struct session_cfg *cfg, char err[SESSION_ERRLEN])
 		goto fail;
 	}
 	memset(p1, 0, sizeof(p1));
-	memcpy(p1, s->ed_pk, 32);
+	memcpy(p1, s->ed_pk, NODE_KEY_LEN);
 	for (i = 0; i < 8; i++)
-		p1[32 + i] = (uint8_t)(ctr >> (56 - 8 * i));
+		p1[NODE_KEY_LEN + i] = (uint8_t)(ctr >> (56 - 8 * i));
 	p1[40] = HS_VERSION;
 	p1[41] = (uint8_t)s->nsucc;
 	rnd(s, e, sizeof(e));
@@ -647,9 +648,9 @@ got_msg1(struct session *s)
 		return (fail(s, "handshake: identity does not match its key",
 		    0));
 	for (i = 0; i < 8; i++)
-		ctr = (ctr << 8) | p1[32 + i];
-	memcpy(s->peer_ed, p1, 32);
-	memcpy(s->peer_x, x, 32);
+		ctr = (ctr << 8) | p1[NODE_KEY_LEN + i];
+	memcpy(s->peer_ed, p1, NODE_KEY_LEN);
+	memcpy(s->peer_x, x, HS_KEY_LEN);
 	s->have_peer = true;
 	s->ctr = ctr;
 	if (p1[40] != HS_VERSION)
@@ -791,7 +792,7 @@ stash_batch(struct session *s, const struct msg_commit *cs, size_t n)
 		return (1);
 	}
 	for (i = 0; i < n; i++)
-		len += cs[i].len + MSG_SIG_LEN;
+		len += cs[i].len + NODE_SIG_LEN;
 	if ((s->pend = calloc(n ? n : 1, sizeof(*s->pend))) == NULL ||
 	    (s->pend_buf = malloc(len ? len : 1)) == NULL)
 		return (fail(s, "out of memory", 0));
@@ -800,9 +801,9 @@ stash_batch(struct session *s, const struct msg_commit *cs, size_t n)
 		s->pend[i].body = p;
 		s->pend[i].len = cs[i].len;
 		p += cs[i].len;
-		memcpy(p, cs[i].sig, MSG_SIG_LEN);
+		memcpy(p, cs[i].sig, NODE_SIG_LEN);
 		s->pend[i].sig = p;
-		p += MSG_SIG_LEN;
+		p += NODE_SIG_LEN;
 	}
 	s->npend = n;
 	s->pend_off = 0;
@@ -824,7 +825,7 @@ pend_free(struct session *s)
 static void
 peer_sent(struct session *s, const struct msg_commit *cs, size_t n)
 {
-	uint8_t origin[COMMIT_KEY_LEN];
+	uint8_t origin[NODE_KEY_LEN];
 	uint64_t seq;
 	size_t i;
 
@@ -1039,7 +1040,7 @@ got_fork(struct session *s, const struct msg *m)
 {
 	const struct msg_commit *c = m->commits;
 	char err[STORE_ERRLEN], msg[SESSION_ERRLEN];
-	uint8_t origin[COMMIT_KEY_LEN];
+	uint8_t origin[NODE_KEY_LEN];
 	uint64_t seq, cseq;
 	struct pv *p;
 	bool learned;
@@ -1495,7 +1496,7 @@ struct batch {
 	size_t		n, bytes, payload;
 	bool		full;		/* Nothing more goes in this one. */
 	const char	*why;		/* What made batch_cb() fail. */
-	uint8_t		*big, big_sig[MSG_SIG_LEN];
+	uint8_t		*big, big_sig[NODE_SIG_LEN];
 	size_t		big_len;
 };
 
@@ -1524,7 +1525,7 @@ batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 			return (-1);
 		}
 		memcpy(b->big, body, len);
-		memcpy(b->big_sig, sig, MSG_SIG_LEN);
+		memcpy(b->big_sig, sig, NODE_SIG_LEN);
 		b->big_len = len;
 		b->p->sent = seq;
 		return (1);
@@ -1537,7 +1538,7 @@ batch_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 		return (-1);
 	}
 	b->n++;
-	b->payload += len + MSG_SIG_LEN;
+	b->payload += len + NODE_SIG_LEN;
 	b->bytes += len + BATCH_OVERHEAD;
 	b->p->sent = seq;
 	return (0);
@@ -1581,7 +1582,7 @@ send_parts(struct session *s, const struct batch *b)
 		msgpack_sbuffer_destroy(&msg);
 	}
 	s->st.commits_sent++;
-	s->st.commit_bytes_out += b->big_len + MSG_SIG_LEN;
+	s->st.commit_bytes_out += b->big_len + NODE_SIG_LEN;
 	s->st.batches_sent++;
 	return (r);
 }

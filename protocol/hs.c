@@ -185,7 +185,7 @@ hs_init(struct hs *hs, bool initiator, const uint8_t *prologue, size_t plen,
 	memcpy(hs->s, s, HS_KEY_LEN);
 	crypto_scalarmult_base(hs->s_pub, hs->s);
 	if ((hs->has_psk = psk != NULL))
-		memcpy(hs->psk, psk, HS_KEY_LEN);
+		memcpy(hs->psk, psk, HS_PSK_LEN);
 	/* Pre-message "<- s". */
 	if (initiator) {
 		memcpy(hs->rs, rs, HS_KEY_LEN);
@@ -305,7 +305,7 @@ hs_write2(struct hs *hs, const uint8_t e[HS_KEY_LEN], const uint8_t *payload,
 	if ((r = mix_dh(hs, hs->e, hs->rs)) != PROTO_OK)	/* se */
 		return (dead(hs, r));
 	if (hs->has_psk)
-		mix_key_and_hash(hs, hs->psk, HS_KEY_LEN);	/* psk */
+		mix_key_and_hash(hs, hs->psk, HS_PSK_LEN);	/* psk */
 	encrypt_and_hash(hs, payload, plen, out + HS_KEY_LEN);
 	hs->step = 2;
 	return (PROTO_OK);
@@ -326,7 +326,7 @@ hs_read2(struct hs *hs, const uint8_t *in, size_t len, uint8_t *payload)
 	if ((r = mix_dh(hs, hs->s, hs->re)) != PROTO_OK)	/* se */
 		return (dead(hs, r));
 	if (hs->has_psk)
-		mix_key_and_hash(hs, hs->psk, HS_KEY_LEN);	/* psk */
+		mix_key_and_hash(hs, hs->psk, HS_PSK_LEN);	/* psk */
 	if ((r = decrypt_and_hash(hs, in + HS_KEY_LEN, len - HS_KEY_LEN,
 	    payload)) != PROTO_OK)
 		return (dead(hs, r));
@@ -397,7 +397,7 @@ hs_mac1_check(const uint8_t key[HS_KEY_LEN], const uint8_t *msg, size_t len)
 }
 
 int
-hs_x25519_keys(const uint8_t ed_sk[64], uint8_t x_sk[HS_KEY_LEN],
+hs_x25519_keys(const uint8_t ed_sk[NODE_SK_LEN], uint8_t x_sk[HS_KEY_LEN],
     uint8_t x_pub[HS_KEY_LEN])
 {
 

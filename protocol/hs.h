@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocol/limits.h"
+
 /*
  * The handshake: Noise_IKpsk2_25519_ChaChaPoly_SHA256 (Noise spec rev 34),
  * built from libsodium alone.
@@ -39,7 +41,7 @@ struct hs {
 	uint8_t		s[HS_KEY_LEN], s_pub[HS_KEY_LEN];
 	uint8_t		e[HS_KEY_LEN], e_pub[HS_KEY_LEN];
 	uint8_t		rs[HS_KEY_LEN], re[HS_KEY_LEN];
-	uint8_t		psk[HS_KEY_LEN];
+	uint8_t		psk[HS_PSK_LEN];
 	bool		has_psk;
 };
 

@@ -3,6 +3,17 @@
 
 /* Every limit of the wire protocol, in one place. */
 
+/*
+ * A node is its Ed25519 key pair: the public key names it (an origin in
+ * the log, a member, a peer), the secret key signs its commits and
+ * statements.  Each length has this one name everywhere.
+ */
+#define NODE_KEY_LEN		32	/* Ed25519 public key. */
+#define NODE_SK_LEN		64	/* Ed25519 secret key (seed || pk). */
+#define NODE_SIG_LEN		64	/* Ed25519 signature. */
+/* The network key: the handshake's Noise PSK (network.key, invites). */
+#define HS_PSK_LEN		32
+
 #define FRAME_MAX_LEN		(1024 * 1024)	/* Plaintext of one frame. */
 /*
  * Each direction's transport key changes (secretstream TAG_REKEY on a

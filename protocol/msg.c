@@ -204,7 +204,7 @@ msg_commits_add(msgpack_sbuffer *sb, const uint8_t *body, size_t len,
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	e |= msgpack_pack_array(&pk, 2);
 	e |= msgpack_pack_bin_with_body(&pk, body, len);
-	e |= msgpack_pack_bin_with_body(&pk, sig, MSG_SIG_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, sig, NODE_SIG_LEN);
 	return (e ? -1 : 0);
 }
 
@@ -247,7 +247,7 @@ msg_part(msgpack_sbuffer *sb, uint64_t total, uint64_t offset,
 	e |= msgpack_pack_uint64(&pk, total);
 	e |= msgpack_pack_uint64(&pk, offset);
 	e |= msgpack_pack_bin_with_body(&pk, b, len);
-	e |= msgpack_pack_bin_with_body(&pk, sig, MSG_SIG_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, sig, NODE_SIG_LEN);
 	return (e ? -1 : 0);
 }
 
@@ -398,7 +398,7 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 			    c->via.array.size != 2 ||
 			    c->via.array.ptr[0].type != MSGPACK_OBJECT_BIN ||
 			    c->via.array.ptr[1].type != MSGPACK_OBJECT_BIN ||
-			    c->via.array.ptr[1].via.bin.size != MSG_SIG_LEN)
+			    c->via.array.ptr[1].via.bin.size != NODE_SIG_LEN)
 				return (PROTO_EMSG);
 			m->commits[i].body =
 			    (const uint8_t *)c->via.array.ptr[0].via.bin.ptr;
@@ -421,7 +421,7 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 		if (n != 5 || !is_uint(&a[1]) || !is_uint(&a[2]) ||
 		    a[3].type != MSGPACK_OBJECT_BIN ||
 		    a[4].type != MSGPACK_OBJECT_BIN ||
-		    a[4].via.bin.size != MSG_SIG_LEN)
+		    a[4].via.bin.size != NODE_SIG_LEN)
 			return (PROTO_EMSG);
 		m->total = a[1].via.u64;
 		m->offset = a[2].via.u64;

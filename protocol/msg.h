@@ -8,6 +8,8 @@
 
 #include <msgpack.h>
 
+#include "protocol/limits.h"
+
 /*
  * Session messages, one per frame, each a msgpack array whose first
  * element is the type (see PROTOCOL.md):
@@ -56,9 +58,7 @@
 					   frames. */
 /* Origins per HELLO, ACK or VECTOR we send: at most 20 bytes each. */
 #define MSG_VEC_CHUNK		32768
-#define MSG_KEY_LEN		32
 #define MSG_VEC_KEY_LEN		8	/* Origins in a vector: a key prefix. */
-#define MSG_SIG_LEN		64
 #define MSG_FEATURE_ZSTD	0x1	/* HELLO features bit 0. */
 /*
  * zstd level for batches.  [measured, zstd 1.5.4] Level 3 (zstd's
@@ -93,7 +93,7 @@ struct msg_vec {
 struct msg_commit {
 	const uint8_t	*body;
 	size_t		len;
-	const uint8_t	*sig;		/* MSG_SIG_LEN bytes. */
+	const uint8_t	*sig;		/* NODE_SIG_LEN bytes. */
 };
 
 /* A decoded message; pointers borrow from the frame and the zone. */

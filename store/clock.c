@@ -22,7 +22,7 @@ own_hlc(struct db *db)
 	size_t i;
 
 	for (i = 0; db->signer && i < db->norig; i++)
-		if (memcmp(db->orig[i].key, db->pk, COMMIT_KEY_LEN) == 0)
+		if (memcmp(db->orig[i].key, db->pk, NODE_KEY_LEN) == 0)
 			return (db->orig[i].hlc);
 	return (0);
 }
@@ -60,8 +60,8 @@ clock_follow(struct db *db, uint64_t hlc)
 /* ---- Clocks. ---- */
 
 int
-db_clock_note(struct db *db, const uint8_t subject[COMMIT_KEY_LEN],
-    const uint8_t observer[COMMIT_KEY_LEN], int64_t offset_ms,
+db_clock_note(struct db *db, const uint8_t subject[NODE_KEY_LEN],
+    const uint8_t observer[NODE_KEY_LEN], int64_t offset_ms,
     uint64_t at_ms, const char *via, char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
@@ -75,8 +75,8 @@ db_clock_note(struct db *db, const uint8_t subject[COMMIT_KEY_LEN],
 	    " WHERE excluded.at_ms >= at_ms", err))
 		return (-1);
 	st = db->s_clock_note;
-	sqlite3_bind_blob(st, 1, subject, COMMIT_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, observer, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, subject, NODE_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, observer, NODE_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, offset_ms);
 	sqlite3_bind_int64(st, 4, (int64_t)at_ms);
 	sqlite3_bind_text(st, 5, via, -1, SQLITE_STATIC);
@@ -104,8 +104,8 @@ db_clocks(struct db *db, int (*fn)(void *, const struct db_clock *),
 		return (-1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN ||
-		    sqlite3_column_bytes(st, 1) != COMMIT_KEY_LEN)
+		if (sqlite3_column_bytes(st, 0) != NODE_KEY_LEN ||
+		    sqlite3_column_bytes(st, 1) != NODE_KEY_LEN)
 			continue;
 		c.subject = sqlite3_column_blob(st, 0);
 		c.observer = sqlite3_column_blob(st, 1);
@@ -152,7 +152,7 @@ clock_reports(struct db *db, const struct commit *cm, char err[STORE_ERRLEN])
 	const struct fchange *f;
 	const char *p, *e;
 	char ent[128], *eq, *at, *end;
-	uint8_t subj[COMMIT_KEY_LEN];
+	uint8_t subj[NODE_KEY_LEN];
 	long long off;
 	unsigned long long ms;
 	size_t i, j, k, n;
@@ -177,7 +177,7 @@ clock_reports(struct db *db, const struct commit *cm, char err[STORE_ERRLEN])
 				ent[n] = '\0';
 				if ((eq = strchr(ent, '=')) == NULL ||
 				    (at = strchr(eq, '@')) == NULL ||
-				    eq - ent != 2 * COMMIT_KEY_LEN)
+				    eq - ent != 2 * NODE_KEY_LEN)
 					continue;
 				*eq = *at = '\0';
 				if (sodium_hex2bin(subj, sizeof(subj), ent,
@@ -222,7 +222,7 @@ clock_peer_said(struct db *db, int64_t *off, uint64_t *at, char *name,
 	    " o.via = 'session' AND o.at_ms <= ? AND o.at_ms >= ?"
 	    " ORDER BY o.at_ms DESC", -1, &st, NULL) != SQLITE_OK)
 		return (0);
-	sqlite3_bind_blob(st, 1, db->pk, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, db->pk, NODE_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)db->now_ms);
 	sqlite3_bind_int64(st, 3, (int64_t)(db->now_ms > CLOCK_VOTE_MS ?
 	    db->now_ms - CLOCK_VOTE_MS : 0));

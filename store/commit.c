@@ -19,7 +19,7 @@ stamp_cmp(const struct stamp *a, const struct stamp *b)
 
 	if (a->hlc != b->hlc)
 		return (a->hlc < b->hlc ? -1 : 1);
-	return (memcmp(a->origin, b->origin, COMMIT_KEY_LEN));
+	return (memcmp(a->origin, b->origin, NODE_KEY_LEN));
 }
 
 int
@@ -50,7 +50,7 @@ commit_encode(const struct commit *c, msgpack_sbuffer *sb)
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	e |= msgpack_pack_array(&pk, 6);
 	e |= msgpack_pack_uint8(&pk, COMMIT_FORMAT);
-	e |= msgpack_pack_bin_with_body(&pk, c->origin, COMMIT_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, c->origin, NODE_KEY_LEN);
 	e |= msgpack_pack_uint64(&pk, c->seq);
 	e |= msgpack_pack_uint64(&pk, c->hlc);
 	e |= msgpack_pack_bin_with_body(&pk, c->prev, COMMIT_HASH_LEN);
@@ -72,7 +72,7 @@ commit_encode(const struct commit *c, msgpack_sbuffer *sb)
 				e |= msgpack_pack_array(&pk, 2);
 				e |= msgpack_pack_uint64(&pk, f->seen[k].hlc);
 				e |= msgpack_pack_bin_with_body(&pk,
-				    f->seen[k].origin, COMMIT_KEY_LEN);
+				    f->seen[k].origin, NODE_KEY_LEN);
 			}
 		}
 	}
@@ -151,7 +151,7 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 	a = root.via.array.ptr;
 	if (get_u64(&a[0], &fmt) || fmt != COMMIT_FORMAT)
 		FAIL("unknown commit format");
-	if (mp_get_bin(&a[1], c->origin, COMMIT_KEY_LEN) ||
+	if (mp_get_bin(&a[1], c->origin, NODE_KEY_LEN) ||
 	    get_u64(&a[2], &c->seq) || get_u64(&a[3], &c->hlc) ||
 	    mp_get_bin(&a[4], c->prev, COMMIT_HASH_LEN) ||
 	    a[5].type != MSGPACK_OBJECT_ARRAY)
@@ -234,7 +234,7 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 					    &st->hlc) ||
 					    mp_get_bin(
 					    &sa->via.array.ptr[1], st->origin,
-					    COMMIT_KEY_LEN))
+					    NODE_KEY_LEN))
 						FAIL("bad seen stamp in commit");
 					st++;
 				}
@@ -249,16 +249,16 @@ err:
 }
 
 int
-commit_peek(const uint8_t *b, size_t len, uint8_t origin[COMMIT_KEY_LEN],
+commit_peek(const uint8_t *b, size_t len, uint8_t origin[NODE_KEY_LEN],
     uint64_t *seq)
 {
-	size_t n, i, off = 4 + COMMIT_KEY_LEN;
+	size_t n, i, off = 4 + NODE_KEY_LEN;
 
 	/* [1, bin 32, seq, ...]: fixarray 6, fixint 1, bin8 of 32. */
 	if (len < off + 1 || b[0] != 0x96 || b[1] != COMMIT_FORMAT ||
-	    b[2] != 0xc4 || b[3] != COMMIT_KEY_LEN)
+	    b[2] != 0xc4 || b[3] != NODE_KEY_LEN)
 		return (-1);
-	memcpy(origin, b + 4, COMMIT_KEY_LEN);
+	memcpy(origin, b + 4, NODE_KEY_LEN);
 	if (b[off] < 0x80) {
 		*seq = b[off];
 		return (0);
@@ -302,7 +302,7 @@ sig_msg(const uint8_t hash[COMMIT_HASH_LEN],
 
 void
 commit_sign(const uint8_t hash[COMMIT_HASH_LEN],
-    const uint8_t sk[COMMIT_SK_LEN], uint8_t sig[COMMIT_SIG_LEN])
+    const uint8_t sk[NODE_SK_LEN], uint8_t sig[NODE_SIG_LEN])
 {
 	uint8_t m[sizeof(COMMIT_SIG_CONTEXT) + COMMIT_HASH_LEN];
 
@@ -312,7 +312,7 @@ commit_sign(const uint8_t hash[COMMIT_HASH_LEN],
 
 int
 commit_verify(const uint8_t hash[COMMIT_HASH_LEN],
-    const uint8_t origin[COMMIT_KEY_LEN], const uint8_t sig[COMMIT_SIG_LEN])
+    const uint8_t origin[NODE_KEY_LEN], const uint8_t sig[NODE_SIG_LEN])
 {
 	uint8_t m[sizeof(COMMIT_SIG_CONTEXT) + COMMIT_HASH_LEN];
 

@@ -7,6 +7,7 @@
 
 #include <msgpack.h>
 
+#include "protocol/limits.h"
 #include "store/schema.h"
 
 /*
@@ -24,9 +25,6 @@
  * batch twice more with SHA-512.  The body and the signature are stored
  * and relayed verbatim.  Pure: no I/O.
  */
-#define COMMIT_KEY_LEN		32
-#define COMMIT_SIG_LEN		64
-#define COMMIT_SK_LEN		64
 #define COMMIT_HASH_LEN		32
 #define COMMIT_FORMAT		1
 #define COMMIT_SIG_CONTEXT	"hamroh/commit/1"	/* 15 bytes + NUL. */
@@ -42,7 +40,7 @@
 
 struct stamp {
 	uint64_t	hlc;
-	uint8_t		origin[COMMIT_KEY_LEN];
+	uint8_t		origin[NODE_KEY_LEN];
 };
 
 struct fchange {
@@ -70,7 +68,7 @@ struct rchange {
 #define COMMIT_REFUSED_CLOCK	1
 
 struct commit {
-	uint8_t		origin[COMMIT_KEY_LEN];
+	uint8_t		origin[NODE_KEY_LEN];
 	uint64_t	seq;
 	uint64_t	hlc;
 	uint8_t		prev[COMMIT_HASH_LEN];
@@ -106,7 +104,7 @@ int commit_decode(const uint8_t *, size_t, struct commit *, const char **);
  * Read just the origin and seq of an encoded commit, without decoding the
  * rest.  Return 0, or -1 if the header is not a commit's.
  */
-int commit_peek(const uint8_t *, size_t, uint8_t[COMMIT_KEY_LEN],
+int commit_peek(const uint8_t *, size_t, uint8_t[NODE_KEY_LEN],
     uint64_t *);
 
 /**
@@ -120,8 +118,8 @@ void commit_fini(struct commit *);
  * Sign the commit whose commit_hash() is ${hash} with the Ed25519 secret
  * key ${sk}.
  */
-void commit_sign(const uint8_t[COMMIT_HASH_LEN], const uint8_t[COMMIT_SK_LEN],
-    uint8_t[COMMIT_SIG_LEN]);
+void commit_sign(const uint8_t[COMMIT_HASH_LEN], const uint8_t[NODE_SK_LEN],
+    uint8_t[NODE_SIG_LEN]);
 
 /**
  * commit_verify(hash, origin, sig):
@@ -129,7 +127,7 @@ void commit_sign(const uint8_t[COMMIT_HASH_LEN], const uint8_t[COMMIT_SK_LEN],
  * commit_hash() is ${hash}, else -1.
  */
 int commit_verify(const uint8_t[COMMIT_HASH_LEN],
-    const uint8_t[COMMIT_KEY_LEN], const uint8_t[COMMIT_SIG_LEN]);
+    const uint8_t[NODE_KEY_LEN], const uint8_t[NODE_SIG_LEN]);
 
 /**
  * commit_hash(body, len, out):

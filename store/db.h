@@ -54,7 +54,7 @@ void db_close(struct db *);
  * Local commits are signed with ${sk} (copied into locked memory); the
  * origin is its public half.
  */
-int db_set_signer(struct db *, const uint8_t[COMMIT_SK_LEN]);
+int db_set_signer(struct db *, const uint8_t[NODE_SK_LEN]);
 
 /* Meta values (name, center, key, ...): text, NULL if unset. */
 int db_meta_get(struct db *, const char *, char *, size_t);
@@ -115,7 +115,7 @@ int db_max_pages(struct db *, uint64_t, char[STORE_ERRLEN]);
 #define DB_EINVALID	(-1)
 #define DB_ESTORE	(-2)
 int db_apply(struct db *, const uint8_t *, size_t,
-    const uint8_t[COMMIT_SIG_LEN], struct db_counts *, char[STORE_ERRLEN]);
+    const uint8_t[NODE_SIG_LEN], struct db_counts *, char[STORE_ERRLEN]);
 
 /**
  * db_record(db, c, id, live):
@@ -147,8 +147,8 @@ struct db_fork {
  * or DB_ESTORE.
  */
 int db_fork_proof(struct db *, const uint8_t *, size_t,
-    const uint8_t[COMMIT_SIG_LEN], const uint8_t *, size_t,
-    const uint8_t[COMMIT_SIG_LEN], uint64_t *, bool *, char[STORE_ERRLEN]);
+    const uint8_t[NODE_SIG_LEN], const uint8_t *, size_t,
+    const uint8_t[NODE_SIG_LEN], uint64_t *, bool *, char[STORE_ERRLEN]);
 
 /* Call ${fn}(arg, origin, seq) per origin that forked; 1 if it stopped. */
 int db_forks(struct db *, int (*)(void *, const uint8_t *, uint64_t),
@@ -158,7 +158,7 @@ int db_forks(struct db *, int (*)(void *, const uint8_t *, uint64_t),
  * The fork proof of ${origin}: ${fn}(arg, proof) (borrowed for the call),
  * then 1; 0 if there is none; -1 on error or if ${fn} failed.
  */
-int db_fork_get(struct db *, const uint8_t[COMMIT_KEY_LEN],
+int db_fork_get(struct db *, const uint8_t[NODE_KEY_LEN],
     int (*)(void *, const struct db_fork *), void *, char[STORE_ERRLEN]);
 
 /*
@@ -172,9 +172,9 @@ int db_vector(struct db *, int (*)(void *, const uint8_t *, uint64_t),
  * Inside a transaction: origin ${key}'s commits become history that never
  * leaves this node (not in the vector, not sent, not bundled).
  */
-int db_retire(struct db *, const uint8_t[COMMIT_KEY_LEN], char[STORE_ERRLEN]);
+int db_retire(struct db *, const uint8_t[NODE_KEY_LEN], char[STORE_ERRLEN]);
 /* The highest seq of origin ${key} held (as in the vector), 0 if none. */
-int db_held_seq(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t *,
+int db_held_seq(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t *,
     char[STORE_ERRLEN]);
 
 /**
@@ -196,7 +196,7 @@ int db_commits_since(struct db *, uint64_t (*)(void *, const uint8_t *),
  * database error or when ${fn} returned < 0 (it failed: ${err} then says
  * only that, and ${fn} knows why).
  */
-long db_commits_from(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t,
+long db_commits_from(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
     size_t, int (*)(void *, const uint8_t *, size_t, const uint8_t *,
     uint64_t), void *, char[STORE_ERRLEN]);
 
@@ -234,7 +234,7 @@ int64_t db_data_version(struct db *);
 const uint8_t *db_origin_key(struct db *, uint32_t);
 
 /* Copy the signing key into ${out} (64 bytes, the caller's locked memory). */
-int db_copy_signer(const struct db *, uint8_t[COMMIT_SK_LEN]);
+int db_copy_signer(const struct db *, uint8_t[NODE_SK_LEN]);
 
 /*
  * db_keep_refused(db, yes):
@@ -309,13 +309,13 @@ const char *db_warning(struct db *);
  * each kind per (subject, observer) is kept.
  */
 struct db_clock {
-	const uint8_t	*subject, *observer;	/* COMMIT_KEY_LEN bytes. */
+	const uint8_t	*subject, *observer;	/* NODE_KEY_LEN bytes. */
 	int64_t		offset_ms;
 	uint64_t	at_ms;
 	const char	*via;
 };
-int db_clock_note(struct db *, const uint8_t[COMMIT_KEY_LEN],
-    const uint8_t[COMMIT_KEY_LEN], int64_t, uint64_t, const char *,
+int db_clock_note(struct db *, const uint8_t[NODE_KEY_LEN],
+    const uint8_t[NODE_KEY_LEN], int64_t, uint64_t, const char *,
     char[STORE_ERRLEN]);
 
 /* Every observation, by subject, newest first; ${fn} != 0 stops. */
@@ -327,7 +327,7 @@ int db_clocks(struct db *, int (*)(void *, const struct db_clock *), void *,
  * in the log and relayed, not applied.
  */
 struct db_refusal {
-	const uint8_t	*origin;	/* COMMIT_KEY_LEN bytes. */
+	const uint8_t	*origin;	/* NODE_KEY_LEN bytes. */
 	uint64_t	seq, hlc;
 	const char	*coll;
 	const uint8_t	*id;		/* SCHEMA_ID_LEN bytes. */
@@ -367,7 +367,7 @@ int db_peers(struct db *, int (*)(void *, const char *, const uint8_t *),
 
 /* What the agent last knew of a peer (times in ms; 0 = never). */
 struct peer_status {
-	uint8_t		key[COMMIT_KEY_LEN];
+	uint8_t		key[NODE_KEY_LEN];
 	const char	*name, *addr, *state, *last_error;
 	uint64_t	retry_at, last_sync, updated;
 	uint64_t	bytes_in, bytes_out, they_lack, we_lack;
@@ -384,7 +384,7 @@ int db_peer_status(struct db *, int (*)(void *, const struct peer_status *),
  * if it is not below DB_HS_LIMIT, -1 on error.  Kept in the database, so
  * a restart does not forget it.
  */
-int db_hs_fresh(struct db *, const uint8_t[COMMIT_KEY_LEN], uint64_t,
+int db_hs_fresh(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
     char[STORE_ERRLEN]);
 
 /**

@@ -49,7 +49,7 @@ struct lchange;
 struct trust;
 
 struct orig {
-	uint8_t		key[COMMIT_KEY_LEN];
+	uint8_t		key[NODE_KEY_LEN];
 	uint64_t	seq;		/* Highest seq applied; 0 if none. */
 	uint64_t	hlc;		/* Its hlc. */
 	uint8_t		hash[COMMIT_HASH_LEN];
@@ -82,7 +82,7 @@ struct rid {
 struct db {
 	sqlite3		*h;
 	uint8_t		*sk;		/* sodium_malloc'd, or NULL. */
-	uint8_t		pk[COMMIT_KEY_LEN];
+	uint8_t		pk[NODE_KEY_LEN];
 	bool		signer;
 	struct orig	*orig;
 	size_t		norig, aorig;
@@ -168,16 +168,16 @@ int origin_load(struct db *, char[STORE_ERRLEN]);
 int db_refresh(struct db *, char[STORE_ERRLEN]);
 
 /* The index of origin ${key}; false if we hold nothing of it. */
-bool db_origin_find(struct db *, const uint8_t[COMMIT_KEY_LEN], uint32_t *);
+bool db_origin_find(struct db *, const uint8_t[NODE_KEY_LEN], uint32_t *);
 
 /* The index of origin ${key}, added to origins if new. */
-int origin_idx(struct db *, const uint8_t[COMMIT_KEY_LEN], uint32_t *,
+int origin_idx(struct db *, const uint8_t[NODE_KEY_LEN], uint32_t *,
     char[STORE_ERRLEN]);
 
 /* Write commit ${cm} of ${oidx} (hash, body, signature) to the log. */
 int origin_log_commit(struct db *, uint32_t, const struct commit *,
     const uint8_t[COMMIT_HASH_LEN], const uint8_t *, size_t,
-    const uint8_t[COMMIT_SIG_LEN], char[STORE_ERRLEN]);
+    const uint8_t[NODE_SIG_LEN], char[STORE_ERRLEN]);
 
 /* Move the cache of ${oidx} to commit ${cm}, just logged. */
 void origin_advance(struct db *, uint32_t, const struct commit *,
@@ -303,7 +303,7 @@ int judge_settle(struct db *, char[STORE_ERRLEN]);
  * origin's commits from that seq on touched.
  */
 int fork_found(struct db *, uint32_t, const uint8_t *, size_t,
-    const uint8_t[COMMIT_SIG_LEN], char[STORE_ERRLEN]);
+    const uint8_t[NODE_SIG_LEN], char[STORE_ERRLEN]);
 
 /* ---- store/local.c ---- */
 

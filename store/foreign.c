@@ -19,7 +19,7 @@
 static int
 record_fork(struct db *db, uint32_t oidx, uint64_t seq,
     const uint8_t held[COMMIT_HASH_LEN], const uint8_t other[COMMIT_HASH_LEN],
-    const uint8_t *body, size_t len, const uint8_t sig[COMMIT_SIG_LEN],
+    const uint8_t *body, size_t len, const uint8_t sig[NODE_SIG_LEN],
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
@@ -35,7 +35,7 @@ record_fork(struct db *db, uint32_t oidx, uint64_t seq,
 	sqlite3_bind_blob(st, 3, held, COMMIT_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, other, COMMIT_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, sig, NODE_SIG_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -96,7 +96,7 @@ quarantine_count(struct db *db, char err[STORE_ERRLEN])
 /* Set a stranger's commit aside, or drop it past the caps. */
 static int
 quarantine(struct db *db, const struct commit *cm, const uint8_t *body,
-    size_t len, const uint8_t sig[COMMIT_SIG_LEN], struct db_counts *res,
+    size_t len, const uint8_t sig[NODE_SIG_LEN], struct db_counts *res,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
@@ -110,7 +110,7 @@ quarantine(struct db *db, const struct commit *cm, const uint8_t *body,
 		db_errf(err, "look up a stranger", db->h);
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, cm->origin, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, cm->origin, NODE_KEY_LEN, SQLITE_STATIC);
 	known = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	if (db->q_bytes + (int64_t)len > QUARANTINE_MAX_BYTES ||
@@ -125,10 +125,10 @@ quarantine(struct db *db, const struct commit *cm, const uint8_t *body,
 		db_errf(err, "set a stranger's commit aside", db->h);
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, cm->origin, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, cm->origin, NODE_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)cm->seq);
 	sqlite3_bind_blob(st, 3, body, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, sig, NODE_SIG_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE && sqlite3_changes(db->h) > 0) {
 		db->q_bytes += (int64_t)len;
@@ -199,7 +199,7 @@ holds_any(struct db *db, uint32_t oidx)
  */
 static int
 stranger(struct db *db, const struct commit *cm, const uint8_t *body,
-    size_t len, const uint8_t sig[COMMIT_SIG_LEN], struct db_counts *res,
+    size_t len, const uint8_t sig[NODE_SIG_LEN], struct db_counts *res,
     char err[STORE_ERRLEN])
 {
 	uint32_t oidx;
@@ -245,7 +245,7 @@ past_cutoff(struct db *db, uint32_t oidx, const struct commit *cm)
  */
 static int
 apply_one(struct db *db, const uint8_t *body, size_t len,
-    const uint8_t sig[COMMIT_SIG_LEN], struct db_counts *res,
+    const uint8_t sig[NODE_SIG_LEN], struct db_counts *res,
     uint32_t *oidx_out, uint64_t *seq_out, char err[STORE_ERRLEN])
 {
 	static const uint8_t zero[COMMIT_HASH_LEN];
@@ -333,7 +333,7 @@ apply_one(struct db *db, const uint8_t *body, size_t len,
 		    SQLITE_STATIC);
 		sqlite3_bind_blob(db->s_ins_held, 4, body, (int)len,
 		    SQLITE_STATIC);
-		sqlite3_bind_blob(db->s_ins_held, 5, sig, COMMIT_SIG_LEN,
+		sqlite3_bind_blob(db->s_ins_held, 5, sig, NODE_SIG_LEN,
 		    SQLITE_STATIC);
 		r = sqlite3_step(db->s_ins_held);
 		sqlite3_reset(db->s_ins_held);
@@ -406,7 +406,7 @@ release_origin(struct db *db, const uint8_t *key, struct db_counts *res,
 	struct qrow {
 		uint8_t	*body;
 		size_t	len;
-		uint8_t	sig[COMMIT_SIG_LEN];
+		uint8_t	sig[NODE_SIG_LEN];
 	} *q = NULL, *nq;
 	size_t n = 0, aq = 0, j;
 	struct db_counts dc;
@@ -415,7 +415,7 @@ release_origin(struct db *db, const uint8_t *key, struct db_counts *res,
 	if (sqlite3_prepare_v2(db->h, "SELECT body, sig FROM quarantine"
 	    " WHERE key = ? ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
 		goto dberr;
-	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, key, NODE_KEY_LEN, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == aq) {
 			aq = aq ? 2 * aq : 8;
@@ -427,10 +427,10 @@ release_origin(struct db *db, const uint8_t *key, struct db_counts *res,
 		if ((q[n].body = malloc(q[n].len + 1)) == NULL)
 			goto oom;
 		memcpy(q[n].body, sqlite3_column_blob(st, 0), q[n].len);
-		memset(q[n].sig, 0, COMMIT_SIG_LEN);
-		if (sqlite3_column_bytes(st, 1) == COMMIT_SIG_LEN)
+		memset(q[n].sig, 0, NODE_SIG_LEN);
+		if (sqlite3_column_bytes(st, 1) == NODE_SIG_LEN)
 			memcpy(q[n].sig, sqlite3_column_blob(st, 1),
-			    COMMIT_SIG_LEN);
+			    NODE_SIG_LEN);
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -440,7 +440,7 @@ release_origin(struct db *db, const uint8_t *key, struct db_counts *res,
 	if (rc != SQLITE_DONE || sqlite3_prepare_v2(db->h, "DELETE FROM"
 	    " quarantine WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
 		goto dberr;
-	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, key, NODE_KEY_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto dberr;
 	sqlite3_finalize(st);
@@ -494,7 +494,7 @@ static int
 release_named(struct db *db, struct db_counts *res, char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st = NULL;
-	uint8_t (*keys)[COMMIT_KEY_LEN] = NULL, (*nk2)[COMMIT_KEY_LEN];
+	uint8_t (*keys)[NODE_KEY_LEN] = NULL, (*nk2)[NODE_KEY_LEN];
 	size_t nk = 0, ak = 0, i;
 	int rc, ret = 0;
 
@@ -510,7 +510,7 @@ release_named(struct db *db, struct db_counts *res, char err[STORE_ERRLEN])
 		return (DB_ESTORE);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN ||
+		if (sqlite3_column_bytes(st, 0) != NODE_KEY_LEN ||
 		    (!trust_named(db->trust, sqlite3_column_blob(st, 0)) &&
 		    !first_names(db, sqlite3_column_blob(st, 1),
 		    (size_t)sqlite3_column_bytes(st, 1))))
@@ -524,7 +524,7 @@ release_named(struct db *db, struct db_counts *res, char err[STORE_ERRLEN])
 			}
 			keys = nk2;
 		}
-		memcpy(keys[nk++], sqlite3_column_blob(st, 0), COMMIT_KEY_LEN);
+		memcpy(keys[nk++], sqlite3_column_blob(st, 0), NODE_KEY_LEN);
 	}
 	if (rc != SQLITE_DONE) {
 		db_errf(err, "read commits set aside", db->h);
@@ -542,11 +542,11 @@ done:
 
 int
 db_apply(struct db *db, const uint8_t *body, size_t len,
-    const uint8_t sig[COMMIT_SIG_LEN], struct db_counts *res,
+    const uint8_t sig[NODE_SIG_LEN], struct db_counts *res,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st = NULL;
-	uint8_t *hb = NULL, hs[COMMIT_SIG_LEN];
+	uint8_t *hb = NULL, hs[NODE_SIG_LEN];
 	size_t hl;
 	uint32_t oidx;
 	uint64_t seq, before;
@@ -570,12 +570,12 @@ db_apply(struct db *db, const uint8_t *body, size_t len,
 		}
 		hl = (size_t)sqlite3_column_bytes(st, 0);
 		if ((hb = malloc(hl + 1)) == NULL ||
-		    sqlite3_column_bytes(st, 1) != COMMIT_SIG_LEN) {
+		    sqlite3_column_bytes(st, 1) != NODE_SIG_LEN) {
 			snprintf(err, STORE_ERRLEN, "held commit unreadable");
 			goto fail;
 		}
 		memcpy(hb, sqlite3_column_blob(st, 0), hl);
-		memcpy(hs, sqlite3_column_blob(st, 1), COMMIT_SIG_LEN);
+		memcpy(hs, sqlite3_column_blob(st, 1), NODE_SIG_LEN);
 		sqlite3_reset(st);
 		if (db_prep(db, &db->s_del_held, "DELETE FROM held WHERE"
 		    " origin = ? AND seq = ?", err))

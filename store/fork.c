@@ -33,7 +33,7 @@ struct fcm {
 	uint8_t		hash[COMMIT_HASH_LEN];
 	struct commit	cm;
 	uint8_t		*own;		/* Read from the log: ours to free. */
-	uint8_t		own_sig[COMMIT_SIG_LEN];
+	uint8_t		own_sig[NODE_SIG_LEN];
 };
 
 static void
@@ -108,8 +108,8 @@ fcm_read(struct db *db, const char *table, uint32_t oidx, uint64_t seq,
 		return (-1);
 	}
 	memcpy(f->own, sqlite3_column_blob(st, 0), len);
-	if (sqlite3_column_bytes(st, 1) == COMMIT_SIG_LEN)
-		memcpy(f->own_sig, sqlite3_column_blob(st, 1), COMMIT_SIG_LEN);
+	if (sqlite3_column_bytes(st, 1) == NODE_SIG_LEN)
+		memcpy(f->own_sig, sqlite3_column_blob(st, 1), NODE_SIG_LEN);
 	if (sqlite3_column_bytes(st, 2) == COMMIT_HASH_LEN)
 		memcpy(f->hash, sqlite3_column_blob(st, 2), COMMIT_HASH_LEN);
 	sqlite3_finalize(st);
@@ -133,7 +133,7 @@ static uint64_t
 proves(const struct fcm *a, const struct fcm *b)
 {
 
-	if (memcmp(a->cm.origin, b->cm.origin, COMMIT_KEY_LEN) != 0)
+	if (memcmp(a->cm.origin, b->cm.origin, NODE_KEY_LEN) != 0)
 		return (0);
 	if (a->cm.seq == b->cm.seq)
 		return (sodium_memcmp(a->hash, b->hash, COMMIT_HASH_LEN) ?
@@ -209,13 +209,13 @@ keep(struct db *db, uint32_t oidx, uint64_t seq, const struct fcm *a,
 		db_errf(err, "record a fork", db->h);
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, db->orig[oidx].key, COMMIT_KEY_LEN,
+	sqlite3_bind_blob(st, 1, db->orig[oidx].key, NODE_KEY_LEN,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)seq);
 	sqlite3_bind_blob(st, 3, a->body, (int)a->len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, a->sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, a->sig, NODE_SIG_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, b->body, (int)b->len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, b->sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, b->sig, NODE_SIG_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -264,7 +264,7 @@ against_ours(struct db *db, uint32_t oidx, const struct fcm *c,
 
 int
 fork_found(struct db *db, uint32_t oidx, const uint8_t *body, size_t len,
-    const uint8_t sig[COMMIT_SIG_LEN], char err[STORE_ERRLEN])
+    const uint8_t sig[NODE_SIG_LEN], char err[STORE_ERRLEN])
 {
 	struct fcm c;
 	bool learned = false;
@@ -280,8 +280,8 @@ fork_found(struct db *db, uint32_t oidx, const uint8_t *body, size_t len,
 
 int
 db_fork_proof(struct db *db, const uint8_t *a, size_t alen,
-    const uint8_t asig[COMMIT_SIG_LEN], const uint8_t *b, size_t blen,
-    const uint8_t bsig[COMMIT_SIG_LEN], uint64_t *seq, bool *learned,
+    const uint8_t asig[NODE_SIG_LEN], const uint8_t *b, size_t blen,
+    const uint8_t bsig[NODE_SIG_LEN], uint64_t *seq, bool *learned,
     char err[STORE_ERRLEN])
 {
 	struct fcm fa, fb;
@@ -332,7 +332,7 @@ db_forks(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 		return (-1);
 	st = db->s_forks;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (sqlite3_column_bytes(st, 0) == COMMIT_KEY_LEN &&
+		if (sqlite3_column_bytes(st, 0) == NODE_KEY_LEN &&
 		    fn(arg, sqlite3_column_blob(st, 0),
 		    (uint64_t)sqlite3_column_int64(st, 1)) != 0) {
 			sqlite3_reset(st);
@@ -347,7 +347,7 @@ db_forks(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 }
 
 int
-db_fork_get(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
+db_fork_get(struct db *db, const uint8_t origin[NODE_KEY_LEN],
     int (*fn)(void *, const struct db_fork *), void *arg,
     char err[STORE_ERRLEN])
 {
@@ -361,7 +361,7 @@ db_fork_get(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 		db_errf(err, "read a fork proof", db->h);
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, origin, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, origin, NODE_KEY_LEN, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		sqlite3_finalize(st);
 		if (rc == SQLITE_DONE)
@@ -376,8 +376,8 @@ db_fork_get(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 	p.blen = (size_t)sqlite3_column_bytes(st, 2);
 	p.bsig = sqlite3_column_blob(st, 3);
 	p.seq = (uint64_t)sqlite3_column_int64(st, 4);
-	rc = sqlite3_column_bytes(st, 1) == COMMIT_SIG_LEN &&
-	    sqlite3_column_bytes(st, 3) == COMMIT_SIG_LEN ? fn(arg, &p) : 0;
+	rc = sqlite3_column_bytes(st, 1) == NODE_SIG_LEN &&
+	    sqlite3_column_bytes(st, 3) == NODE_SIG_LEN ? fn(arg, &p) : 0;
 	sqlite3_finalize(st);
 	return (rc < 0 ? -1 : 1);
 }

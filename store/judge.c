@@ -548,7 +548,7 @@ noted(void *arg, const uint8_t *key)
 	size_t i;
 
 	for (i = 0; i < nt->db->norig; i++)
-		if (memcmp(nt->db->orig[i].key, key, COMMIT_KEY_LEN) == 0)
+		if (memcmp(nt->db->orig[i].key, key, NODE_KEY_LEN) == 0)
 			return (snap_origin(nt, (uint32_t)i));
 	return (0);
 }

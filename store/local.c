@@ -233,7 +233,7 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	struct stamp *seen = NULL, *sp;
 	size_t *soff = NULL;
 	const struct freg *r;
-	uint8_t sig[COMMIT_SIG_LEN], hash[COMMIT_HASH_LEN];
+	uint8_t sig[NODE_SIG_LEN], hash[COMMIT_HASH_LEN];
 	size_t i, j, k, nr = 0, nf = 0, ns = 0, as = 0;
 	uint64_t nref;
 	uint32_t me;
@@ -274,7 +274,7 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	if (clock_check(db, err))
 		goto done;
 	memset(&cm, 0, sizeof(cm));
-	memcpy(cm.origin, db->pk, COMMIT_KEY_LEN);
+	memcpy(cm.origin, db->pk, NODE_KEY_LEN);
 	cm.seq = db->orig[me].seq + 1;
 	cm.hlc = hlc_next(db_last_hlc(db), db->now_ms);
 	memcpy(cm.prev, db->orig[me].hash, COMMIT_HASH_LEN);
@@ -329,7 +329,7 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 			for (k = 0; k < r->nh && k < COMMIT_MAX_SEEN; k++) {
 				seen[ns].hlc = r->h[k].hlc;
 				memcpy(seen[ns].origin, db->orig[r->h[k].oidx].key,
-				    COMMIT_KEY_LEN);
+				    NODE_KEY_LEN);
 				ns++;
 			}
 			rc[i].f[j].nseen = k;

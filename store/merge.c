@@ -19,7 +19,7 @@ head_cmp(const struct merge_ctx *ctx, uint64_t ah, uint32_t ao, uint64_t bh,
 	if (ao == bo)
 		return (0);
 	return (memcmp(ctx->key(ctx->arg, ao), ctx->key(ctx->arg, bo),
-	    COMMIT_KEY_LEN));
+	    NODE_KEY_LEN));
 }
 
 static void

@@ -316,24 +316,24 @@ db_close(struct db *db)
 }
 
 int
-db_set_signer(struct db *db, const uint8_t sk[COMMIT_SK_LEN])
+db_set_signer(struct db *db, const uint8_t sk[NODE_SK_LEN])
 {
 
-	if (db->sk == NULL && (db->sk = sodium_malloc(COMMIT_SK_LEN)) == NULL)
+	if (db->sk == NULL && (db->sk = sodium_malloc(NODE_SK_LEN)) == NULL)
 		return (-1);
-	memcpy(db->sk, sk, COMMIT_SK_LEN);
+	memcpy(db->sk, sk, NODE_SK_LEN);
 	crypto_sign_ed25519_sk_to_pk(db->pk, db->sk);
 	db->signer = true;
 	return (0);
 }
 
 int
-db_copy_signer(const struct db *db, uint8_t out[COMMIT_SK_LEN])
+db_copy_signer(const struct db *db, uint8_t out[NODE_SK_LEN])
 {
 
 	if (!db->signer)
 		return (-1);
-	memcpy(out, db->sk, COMMIT_SK_LEN);
+	memcpy(out, db->sk, NODE_SK_LEN);
 	return (0);
 }
 

@@ -47,7 +47,7 @@ origin_load(struct db *db, char err[STORE_ERRLEN])
 		goto fail;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_int64(st, 0) != (int64_t)db->norig ||
-		    sqlite3_column_bytes(st, 1) != COMMIT_KEY_LEN) {
+		    sqlite3_column_bytes(st, 1) != NODE_KEY_LEN) {
 			snprintf(err, STORE_ERRLEN, "origins table is corrupt;"
 			    " restore a backup");
 			goto fail1;
@@ -61,7 +61,7 @@ origin_load(struct db *db, char err[STORE_ERRLEN])
 		}
 		o = &db->orig[db->norig];
 		memset(o, 0, sizeof(*o));
-		memcpy(o->key, sqlite3_column_blob(st, 1), COMMIT_KEY_LEN);
+		memcpy(o->key, sqlite3_column_blob(st, 1), NODE_KEY_LEN);
 		if (oindex_put(db, (uint32_t)db->norig))
 			goto fail;
 		db->norig++;
@@ -147,7 +147,7 @@ oindex_put(struct db *db, uint32_t idx)
 
 /* The index of origin ${key}; false if we hold nothing of it. */
 static bool
-origin_find(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx)
+origin_find(struct db *db, const uint8_t key[NODE_KEY_LEN], uint32_t *idx)
 {
 	size_t i;
 
@@ -156,7 +156,7 @@ origin_find(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx)
 	for (i = oslot(key, db->noindex); db->oindex[i] != 0;
 	    i = (i + 1) & (db->noindex - 1))
 		if (memcmp(db->orig[db->oindex[i] - 1].key, key,
-		    COMMIT_KEY_LEN) == 0) {
+		    NODE_KEY_LEN) == 0) {
 			*idx = db->oindex[i] - 1;
 			return (true);
 		}
@@ -164,7 +164,7 @@ origin_find(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx)
 }
 
 bool
-db_origin_find(struct db *db, const uint8_t key[COMMIT_KEY_LEN],
+db_origin_find(struct db *db, const uint8_t key[NODE_KEY_LEN],
     uint32_t *idx)
 {
 
@@ -172,7 +172,7 @@ db_origin_find(struct db *db, const uint8_t key[COMMIT_KEY_LEN],
 }
 
 int
-origin_idx(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx,
+origin_idx(struct db *db, const uint8_t key[NODE_KEY_LEN], uint32_t *idx,
     char err[STORE_ERRLEN])
 {
 	struct orig *o;
@@ -183,7 +183,7 @@ origin_idx(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx,
 	    " VALUES(?, ?)", err))
 		return (-1);
 	sqlite3_bind_int64(db->s_ins_origin, 1, (int64_t)db->norig);
-	sqlite3_bind_blob(db->s_ins_origin, 2, key, COMMIT_KEY_LEN,
+	sqlite3_bind_blob(db->s_ins_origin, 2, key, NODE_KEY_LEN,
 	    SQLITE_STATIC);
 	if (sqlite3_step(db->s_ins_origin) != SQLITE_DONE) {
 		db_errf(err, "add origin", db->h);
@@ -199,7 +199,7 @@ origin_idx(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx,
 	}
 	o = &db->orig[db->norig];
 	memset(o, 0, sizeof(*o));
-	memcpy(o->key, key, COMMIT_KEY_LEN);
+	memcpy(o->key, key, NODE_KEY_LEN);
 	if (oindex_put(db, (uint32_t)db->norig)) {
 		snprintf(err, STORE_ERRLEN, "out of memory");
 		return (-1);
@@ -211,7 +211,7 @@ origin_idx(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint32_t *idx,
 int
 origin_log_commit(struct db *db, uint32_t oidx, const struct commit *cm,
     const uint8_t hash[COMMIT_HASH_LEN], const uint8_t *body, size_t len,
-    const uint8_t sig[COMMIT_SIG_LEN], char err[STORE_ERRLEN])
+    const uint8_t sig[NODE_SIG_LEN], char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -226,7 +226,7 @@ origin_log_commit(struct db *db, uint32_t oidx, const struct commit *cm,
 	sqlite3_bind_int64(st, 3, (int64_t)cm->hlc);
 	sqlite3_bind_blob(st, 4, hash, COMMIT_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, sig, COMMIT_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, sig, NODE_SIG_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, (int)cm->refused);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -274,7 +274,7 @@ keyed_cmp(const void *a, const void *b)
 {
 
 	return (memcmp((*(const struct orig *const *)a)->key,
-	    (*(const struct orig *const *)b)->key, COMMIT_KEY_LEN));
+	    (*(const struct orig *const *)b)->key, NODE_KEY_LEN));
 }
 
 /*
@@ -314,15 +314,15 @@ db_vector(struct db *db, int (*fn)(void *, const uint8_t *, uint64_t),
 }
 
 int
-db_retire(struct db *db, const uint8_t key[COMMIT_KEY_LEN],
+db_retire(struct db *db, const uint8_t key[NODE_KEY_LEN],
     char err[STORE_ERRLEN])
 {
-	char k[8 + 2 * COMMIT_KEY_LEN + 1];
+	char k[8 + 2 * NODE_KEY_LEN + 1];
 	uint32_t oidx;
 	size_t i;
 
 	memcpy(k, "retired:", 8);
-	for (i = 0; i < COMMIT_KEY_LEN; i++)
+	for (i = 0; i < NODE_KEY_LEN; i++)
 		snprintf(k + 8 + 2 * i, 3, "%02x", key[i]);
 	if (db_meta_set(db, k, "1", err))
 		return (-1);
@@ -346,7 +346,7 @@ origin_load_forks(struct db *db, char err[STORE_ERRLEN])
 		return (-1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (sqlite3_column_bytes(st, 0) == COMMIT_KEY_LEN &&
+		if (sqlite3_column_bytes(st, 0) == NODE_KEY_LEN &&
 		    db_origin_find(db, sqlite3_column_blob(st, 0), &oidx))
 			db->orig[oidx].fork_seq =
 			    (uint64_t)sqlite3_column_int64(st, 1);

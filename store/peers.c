@@ -23,7 +23,7 @@ db_peer_add(struct db *db, const char *addr, const uint8_t *key,
 	}
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	if (key != NULL)
-		sqlite3_bind_blob(st, 2, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, key, NODE_KEY_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -68,7 +68,7 @@ db_peers(struct db *db, int (*fn)(void *, const char *, const uint8_t *),
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(arg, (const char *)sqlite3_column_text(st, 0),
-		    sqlite3_column_bytes(st, 1) == COMMIT_KEY_LEN ?
+		    sqlite3_column_bytes(st, 1) == NODE_KEY_LEN ?
 		    sqlite3_column_blob(st, 1) : NULL))
 			break;
 	sqlite3_finalize(st);
@@ -92,7 +92,7 @@ db_peer_status_put(struct db *db, const struct peer_status *ps,
 		db_errf(err, "peer status", db->h);
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, ps->key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, ps->key, NODE_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ps->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ps->addr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, ps->state, -1, SQLITE_STATIC);
@@ -130,9 +130,9 @@ db_peer_status(struct db *db, int (*fn)(void *, const struct peer_status *),
 		return (-1);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN)
+		if (sqlite3_column_bytes(st, 0) != NODE_KEY_LEN)
 			continue;
-		memcpy(ps.key, sqlite3_column_blob(st, 0), COMMIT_KEY_LEN);
+		memcpy(ps.key, sqlite3_column_blob(st, 0), NODE_KEY_LEN);
 		ps.name = (const char *)sqlite3_column_text(st, 1);
 		ps.addr = (const char *)sqlite3_column_text(st, 2);
 		ps.state = (const char *)sqlite3_column_text(st, 3);
@@ -152,7 +152,7 @@ db_peer_status(struct db *db, int (*fn)(void *, const struct peer_status *),
 }
 
 int
-db_hs_fresh(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t ts,
+db_hs_fresh(struct db *db, const uint8_t key[NODE_KEY_LEN], uint64_t ts,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
@@ -168,7 +168,7 @@ db_hs_fresh(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t ts,
 		db_errf(err, "replay guard", db->h);
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, key, NODE_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)ts);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);

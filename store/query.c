@@ -328,19 +328,19 @@ query_stats(struct db *db, const struct coll_def *c, const char *const *by,
 }
 
 void
-query_node_name(struct db *db, const uint8_t key[COMMIT_KEY_LEN], char *out,
+query_node_name(struct db *db, const uint8_t key[NODE_KEY_LEN], char *out,
     size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
-	char hex[2 * COMMIT_KEY_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1];
 	sqlite3_stmt *st;
 	size_t i;
 
-	for (i = 0; i < COMMIT_KEY_LEN; i++) {
+	for (i = 0; i < NODE_KEY_LEN; i++) {
 		hex[2 * i] = hx[key[i] >> 4];
 		hex[2 * i + 1] = hx[key[i] & 15];
 	}
-	hex[2 * COMMIT_KEY_LEN] = '\0';
+	hex[2 * NODE_KEY_LEN] = '\0';
 	snprintf(out, len, "%.16s", hex);
 	if (sqlite3_prepare_v2(db->h, "SELECT name FROM main.c_members"
 	    " WHERE key = ? AND name IS NOT NULL LIMIT 1", -1, &st, NULL) !=

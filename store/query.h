@@ -95,7 +95,7 @@ long query_stats(struct db *, const struct coll_def *, const char *const *,
  * The name the node ${key} gave itself (members record), or its key's
  * first 8 bytes in hex when unknown.
  */
-void query_node_name(struct db *, const uint8_t[COMMIT_KEY_LEN], char *,
+void query_node_name(struct db *, const uint8_t[NODE_KEY_LEN], char *,
     size_t);
 
 /* Whether this node holds records an origin of its log made before. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 int
-db_held_seq(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t *seq,
+db_held_seq(struct db *db, const uint8_t key[NODE_KEY_LEN], uint64_t *seq,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
@@ -18,7 +18,7 @@ db_held_seq(struct db *db, const uint8_t key[COMMIT_KEY_LEN], uint64_t *seq,
 		db_errf(err, "read vector", db->h);
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, key, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, key, NODE_KEY_LEN, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		*seq = (uint64_t)sqlite3_column_int64(st, 0);
 	else
@@ -69,7 +69,7 @@ done:
 }
 
 long
-db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
+db_commits_from(struct db *db, const uint8_t origin[NODE_KEY_LEN],
     uint64_t after, size_t max_bytes, int (*fn)(void *, const uint8_t *,
     size_t, const uint8_t *, uint64_t), void *arg, char err[STORE_ERRLEN])
 {
@@ -85,7 +85,7 @@ db_commits_from(struct db *db, const uint8_t origin[COMMIT_KEY_LEN],
 		db_errf(err, "read commits", db->h);
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, origin, COMMIT_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, origin, NODE_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)after);
 	while (bytes < max_bytes && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bytes += (size_t)sqlite3_column_bytes(st, 0);

@@ -33,7 +33,7 @@ db_status(struct db *db, struct db_status *s, char err[STORE_ERRLEN])
 	s->max_hlc = db_last_hlc(db);
 	for (i = 0; i < db->norig; i++)
 		if (db->signer && memcmp(db->orig[i].key, db->pk,
-		    COMMIT_KEY_LEN) == 0)
+		    NODE_KEY_LEN) == 0)
 			me = (uint32_t)i;
 	for (i = 0; i < db->norig; i++)
 		if (i != me && db->orig[i].hlc > s->max_foreign_hlc)
@@ -63,7 +63,7 @@ db_refusals(struct db *db, size_t newest,
 	if (newest > 0)
 		sqlite3_bind_int64(st, 1, (int64_t)newest);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != COMMIT_KEY_LEN ||
+		if (sqlite3_column_bytes(st, 0) != NODE_KEY_LEN ||
 		    sqlite3_column_bytes(st, 4) != SCHEMA_ID_LEN)
 			continue;
 		r.origin = sqlite3_column_blob(st, 0);

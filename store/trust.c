@@ -39,13 +39,13 @@ struct tnode {
 struct trust {
 	sqlite3		*h;
 	int		enabled;	/* -1: not known yet. */
-	uint8_t		root[TRUST_KEY_LEN];
+	uint8_t		root[NODE_KEY_LEN];
 	struct tnode	*node;		/* By origin index. */
 	size_t		nnode;
 	struct tnode	scratch;	/* trust_standing_key()'s. */
 	/* Statements taken as facts for one question (trust_assume()). */
 	struct {
-		uint8_t		old[TRUST_KEY_LEN], new_[TRUST_KEY_LEN];
+		uint8_t		old[NODE_KEY_LEN], new_[NODE_KEY_LEN];
 		uint64_t	seq;
 	}		as[TRUST_LINEAGE_MAX];
 	size_t		nas;
@@ -61,7 +61,7 @@ pack_str(msgpack_packer *pk, const char *s)
 }
 
 int
-trust_cert_bytes(const uint8_t key[TRUST_KEY_LEN], const char *name,
+trust_cert_bytes(const uint8_t key[NODE_KEY_LEN], const char *name,
     const char *center, const char *role, const char *expires,
     msgpack_sbuffer *sb)
 {
@@ -71,7 +71,7 @@ trust_cert_bytes(const uint8_t key[TRUST_KEY_LEN], const char *name,
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	e |= msgpack_pack_array(&pk, 6);
 	e |= pack_str(&pk, TRUST_CERT_CONTEXT);
-	e |= msgpack_pack_bin_with_body(&pk, key, TRUST_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, key, NODE_KEY_LEN);
 	e |= pack_str(&pk, name);
 	e |= pack_str(&pk, center);
 	e |= pack_str(&pk, role);
@@ -80,7 +80,7 @@ trust_cert_bytes(const uint8_t key[TRUST_KEY_LEN], const char *name,
 }
 
 int
-trust_revoke_bytes(const uint8_t key[TRUST_KEY_LEN], const char *when,
+trust_revoke_bytes(const uint8_t key[NODE_KEY_LEN], const char *when,
     uint64_t seq, const char *reason, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
@@ -89,7 +89,7 @@ trust_revoke_bytes(const uint8_t key[TRUST_KEY_LEN], const char *when,
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	e |= msgpack_pack_array(&pk, 5);
 	e |= pack_str(&pk, TRUST_REVOKE_CONTEXT);
-	e |= msgpack_pack_bin_with_body(&pk, key, TRUST_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, key, NODE_KEY_LEN);
 	e |= pack_str(&pk, when);
 	e |= msgpack_pack_uint64(&pk, seq);
 	e |= pack_str(&pk, reason);
@@ -97,8 +97,8 @@ trust_revoke_bytes(const uint8_t key[TRUST_KEY_LEN], const char *when,
 }
 
 int
-trust_succ_bytes(const uint8_t old[TRUST_KEY_LEN],
-    const uint8_t new[TRUST_KEY_LEN], uint64_t seq, msgpack_sbuffer *sb)
+trust_succ_bytes(const uint8_t old[NODE_KEY_LEN],
+    const uint8_t new[NODE_KEY_LEN], uint64_t seq, msgpack_sbuffer *sb)
 {
 	msgpack_packer pk;
 	int e = 0;
@@ -106,8 +106,8 @@ trust_succ_bytes(const uint8_t old[TRUST_KEY_LEN],
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	e |= msgpack_pack_array(&pk, 4);
 	e |= pack_str(&pk, TRUST_SUCC_CONTEXT);
-	e |= msgpack_pack_bin_with_body(&pk, old, TRUST_KEY_LEN);
-	e |= msgpack_pack_bin_with_body(&pk, new, TRUST_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, old, NODE_KEY_LEN);
+	e |= msgpack_pack_bin_with_body(&pk, new, NODE_KEY_LEN);
 	e |= msgpack_pack_uint64(&pk, seq);
 	return (e ? -1 : 0);
 }
@@ -296,7 +296,7 @@ trust_enabled(struct trust *tr)
 	    sqlite3_step(st) == SQLITE_ROW &&
 	    unhex((const char *)sqlite3_column_text(st, 0),
 	    (size_t)sqlite3_column_bytes(st, 0), tr->root,
-	    TRUST_KEY_LEN) == 0)
+	    NODE_KEY_LEN) == 0)
 		tr->enabled = 1;
 	sqlite3_finalize(st);
 	return (tr->enabled == 1);
@@ -312,9 +312,9 @@ exists(struct trust *tr, const char *sql, const uint8_t *key,
 
 	if (sqlite3_prepare_v2(tr->h, sql, -1, &st, NULL) != SQLITE_OK)
 		return (false);
-	sqlite3_bind_blob(st, 1, key, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, key, NODE_KEY_LEN, SQLITE_STATIC);
 	if (key2 != NULL)
-		sqlite3_bind_blob(st, 2, key2, TRUST_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, key2, NODE_KEY_LEN, SQLITE_STATIC);
 	yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return (yes);
@@ -342,8 +342,8 @@ admin_upto(struct trust *tr, const uint8_t *k)
 	if (sqlite3_prepare_v2(tr->h, "SELECT max(seq) FROM main.revocations"
 	    " WHERE key = ?1 AND by = ?2", -1, &st, NULL) != SQLITE_OK)
 		return (0);
-	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, tr->root, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, k, NODE_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, tr->root, NODE_KEY_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL)
 		upto = (uint64_t)sqlite3_column_int64(st, 0);
@@ -361,7 +361,7 @@ issuer(struct trust *tr, const uint8_t *k, sqlite3_stmt *st, int col)
 {
 	uint64_t upto;
 
-	if (sodium_memcmp(k, tr->root, TRUST_KEY_LEN) == 0)
+	if (sodium_memcmp(k, tr->root, NODE_KEY_LEN) == 0)
 		return (true);
 	if (!root_admin(tr, k))
 		return (false);
@@ -377,7 +377,7 @@ issuer(struct trust *tr, const uint8_t *k, sqlite3_stmt *st, int col)
  * then the lowest new key): 1 with ${next} and ${seq} filled, else 0.
  */
 static int
-succ_of(struct trust *tr, const uint8_t *k, uint8_t next[TRUST_KEY_LEN],
+succ_of(struct trust *tr, const uint8_t *k, uint8_t next[NODE_KEY_LEN],
     uint64_t *seq)
 {
 	sqlite3_stmt *st;
@@ -388,21 +388,21 @@ succ_of(struct trust *tr, const uint8_t *k, uint8_t next[TRUST_KEY_LEN],
 	    " WHERE old = ?1 ORDER BY seq, new LIMIT 1", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return (0);
-	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, k, NODE_KEY_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
+	    sqlite3_column_bytes(st, 0) == NODE_KEY_LEN &&
 	    sqlite3_column_int64(st, 1) >= 0) {
-		memcpy(next, sqlite3_column_blob(st, 0), TRUST_KEY_LEN);
+		memcpy(next, sqlite3_column_blob(st, 0), NODE_KEY_LEN);
 		*seq = (uint64_t)sqlite3_column_int64(st, 1);
 		r = 1;
 	}
 	sqlite3_finalize(st);
 	/* Assumed statements compete by the same order. */
 	for (i = 0; i < tr->nas; i++)
-		if (memcmp(tr->as[i].old, k, TRUST_KEY_LEN) == 0 && (!r ||
+		if (memcmp(tr->as[i].old, k, NODE_KEY_LEN) == 0 && (!r ||
 		    tr->as[i].seq < *seq || (tr->as[i].seq == *seq &&
-		    memcmp(tr->as[i].new_, next, TRUST_KEY_LEN) < 0))) {
-			memcpy(next, tr->as[i].new_, TRUST_KEY_LEN);
+		    memcmp(tr->as[i].new_, next, NODE_KEY_LEN) < 0))) {
+			memcpy(next, tr->as[i].new_, NODE_KEY_LEN);
 			*seq = tr->as[i].seq;
 			r = 1;
 		}
@@ -413,11 +413,11 @@ succ_of(struct trust *tr, const uint8_t *k, uint8_t next[TRUST_KEY_LEN],
 static bool
 succ_is(struct trust *tr, const uint8_t *old, const uint8_t *k)
 {
-	uint8_t next[TRUST_KEY_LEN];
+	uint8_t next[NODE_KEY_LEN];
 	uint64_t seq;
 
 	return (succ_of(tr, old, next, &seq) &&
-	    memcmp(next, k, TRUST_KEY_LEN) == 0);
+	    memcmp(next, k, NODE_KEY_LEN) == 0);
 }
 
 /*
@@ -425,7 +425,7 @@ succ_is(struct trust *tr, const uint8_t *old, const uint8_t *k)
  * successor that counts is ${k}.  1 with ${prev} filled, else 0.
  */
 static int
-pred_of(struct trust *tr, const uint8_t *k, uint8_t prev[TRUST_KEY_LEN])
+pred_of(struct trust *tr, const uint8_t *k, uint8_t prev[NODE_KEY_LEN])
 {
 	sqlite3_stmt *st;
 	size_t i;
@@ -438,22 +438,22 @@ pred_of(struct trust *tr, const uint8_t *k, uint8_t prev[TRUST_KEY_LEN])
 	    "SELECT old FROM main.successors WHERE new = ?1 ORDER BY old",
 	    -1, &st, NULL) != SQLITE_OK)
 		return (0);
-	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, k, NODE_KEY_LEN, SQLITE_STATIC);
 	/* With assumptions, which statement counts is succ_of()'s to say. */
 	while (!r && sqlite3_step(st) == SQLITE_ROW)
-		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
+		if (sqlite3_column_bytes(st, 0) == NODE_KEY_LEN &&
 		    (tr->nas == 0 || succ_is(tr, sqlite3_column_blob(st, 0),
 		    k))) {
 			memcpy(prev, sqlite3_column_blob(st, 0),
-			    TRUST_KEY_LEN);
+			    NODE_KEY_LEN);
 			r = 1;
 		}
 	sqlite3_finalize(st);
 	for (i = 0; i < tr->nas; i++)
-		if (memcmp(tr->as[i].new_, k, TRUST_KEY_LEN) == 0 &&
-		    (!r || memcmp(tr->as[i].old, prev, TRUST_KEY_LEN) < 0) &&
+		if (memcmp(tr->as[i].new_, k, NODE_KEY_LEN) == 0 &&
+		    (!r || memcmp(tr->as[i].old, prev, NODE_KEY_LEN) < 0) &&
 		    succ_is(tr, tr->as[i].old, k)) {
-			memcpy(prev, tr->as[i].old, TRUST_KEY_LEN);
+			memcpy(prev, tr->as[i].old, NODE_KEY_LEN);
 			r = 1;
 		}
 	return (r);
@@ -461,12 +461,12 @@ pred_of(struct trust *tr, const uint8_t *k, uint8_t prev[TRUST_KEY_LEN])
 
 /* Whether ${k} is in the first ${n} keys of ${l}. */
 static bool
-in_keys(uint8_t (*l)[TRUST_KEY_LEN], size_t n, const uint8_t *k)
+in_keys(uint8_t (*l)[NODE_KEY_LEN], size_t n, const uint8_t *k)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (memcmp(l[i], k, TRUST_KEY_LEN) == 0)
+		if (memcmp(l[i], k, NODE_KEY_LEN) == 0)
 			return (true);
 	return (false);
 }
@@ -477,15 +477,15 @@ in_keys(uint8_t (*l)[TRUST_KEY_LEN], size_t n, const uint8_t *k)
  */
 static size_t
 preds(struct trust *tr, const uint8_t *k,
-    uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN])
+    uint8_t l[TRUST_LINEAGE_MAX][NODE_KEY_LEN])
 {
-	uint8_t p[TRUST_KEY_LEN];
+	uint8_t p[NODE_KEY_LEN];
 	size_t n = 1;
 
-	memcpy(l[0], k, TRUST_KEY_LEN);
+	memcpy(l[0], k, NODE_KEY_LEN);
 	while (n < TRUST_LINEAGE_MAX && pred_of(tr, l[n - 1], p) &&
 	    !in_keys(l, n, p))
-		memcpy(l[n++], p, TRUST_KEY_LEN);
+		memcpy(l[n++], p, NODE_KEY_LEN);
 	return (n);
 }
 
@@ -503,11 +503,11 @@ cert_named(struct trust *tr, const uint8_t *k)
 bool
 trust_named(struct trust *tr, const uint8_t *k)
 {
-	uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	uint8_t l[TRUST_LINEAGE_MAX][NODE_KEY_LEN];
 	size_t n, i;
 
 	if (!trust_enabled(tr) || sodium_memcmp(k, tr->root,
-	    TRUST_KEY_LEN) == 0)
+	    NODE_KEY_LEN) == 0)
 		return (true);
 	/* A successor is named by its predecessors' certificates. */
 	n = preds(tr, k, l);
@@ -544,9 +544,9 @@ load_certs(struct trust *tr, struct tnode *n, const uint8_t *k)
 	    " by_seq FROM main.certs WHERE key = ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return (-1);
-	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, k, NODE_KEY_LEN, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != TRUST_KEY_LEN)
+		if (sqlite3_column_bytes(st, 0) != NODE_KEY_LEN)
 			continue;
 		n->named = true;
 		role = (const char *)sqlite3_column_text(st, 1);
@@ -556,7 +556,7 @@ load_certs(struct trust *tr, struct tnode *n, const uint8_t *k)
 		    (t = parse_time(exp)) < 0)
 			continue;
 		if (strcmp(role, "admin") == 0 ? sodium_memcmp(
-		    sqlite3_column_blob(st, 0), tr->root, TRUST_KEY_LEN) != 0 :
+		    sqlite3_column_blob(st, 0), tr->root, NODE_KEY_LEN) != 0 :
 		    !issuer(tr, sqlite3_column_blob(st, 0), st, 4))
 			continue;
 		if ((c = realloc(n->c, (n->n + 1) * sizeof(*c))) == NULL) {
@@ -598,13 +598,13 @@ load_revoked(struct trust *tr, const uint8_t *k, uint64_t *upto,
 	    " FROM main.revocations WHERE key = ? ORDER BY sig", -1, &st,
 	    NULL) != SQLITE_OK)
 		return (-1);
-	sqlite3_bind_blob(st, 1, k, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, k, NODE_KEY_LEN, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != TRUST_KEY_LEN ||
+		if (sqlite3_column_bytes(st, 0) != NODE_KEY_LEN ||
 		    sqlite3_column_int64(st, 3) < 0)
 			continue;
 		if (is_admin ? sodium_memcmp(sqlite3_column_blob(st, 0),
-		    tr->root, TRUST_KEY_LEN) != 0 :
+		    tr->root, NODE_KEY_LEN) != 0 :
 		    !issuer(tr, sqlite3_column_blob(st, 0), st, 4))
 			continue;
 		/*
@@ -629,12 +629,12 @@ static void
 cap(struct tnode *n, uint64_t upto, const char *note, const char *rel,
     const uint8_t *k)
 {
-	char hex[2 * TRUST_KEY_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1];
 
 	if (n->upto != UINT64_MAX && n->upto < upto)
 		return;
 	n->upto = upto;
-	sodium_bin2hex(hex, sizeof(hex), k, TRUST_KEY_LEN);
+	sodium_bin2hex(hex, sizeof(hex), k, NODE_KEY_LEN);
 	if (note != NULL)
 		snprintf(n->rnote, sizeof(n->rnote), "%.160s, as %s %.16s...",
 		    note, rel, hex);
@@ -647,14 +647,14 @@ cap(struct tnode *n, uint64_t upto, const char *note, const char *rel,
 static int
 load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 {
-	uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
-	uint8_t s[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	uint8_t l[TRUST_LINEAGE_MAX][NODE_KEY_LEN];
+	uint8_t s[TRUST_LINEAGE_MAX][NODE_KEY_LEN];
 	char note[NOTE_MAX];
 	uint64_t upto, seq, first = 0;
 	size_t np, ns, i;
 
 	n->loaded = true;
-	n->root = sodium_memcmp(key, tr->root, TRUST_KEY_LEN) == 0;
+	n->root = sodium_memcmp(key, tr->root, NODE_KEY_LEN) == 0;
 	n->named = false;
 	n->upto = UINT64_MAX;
 	n->rnote[0] = '\0';
@@ -672,7 +672,7 @@ load_node(struct trust *tr, struct tnode *n, const uint8_t *key)
 		return (-1);
 
 	/* Continued: none of its changes after the seq it was left at. */
-	memcpy(s[0], key, TRUST_KEY_LEN);
+	memcpy(s[0], key, NODE_KEY_LEN);
 	for (ns = 1; ns < TRUST_LINEAGE_MAX; ns++) {
 		if (!succ_of(tr, s[ns - 1], s[ns], &seq) ||
 		    in_keys(s, ns, s[ns]))
@@ -789,7 +789,7 @@ trust_assume(struct trust *tr, const uint8_t *old, const uint8_t *new_,
 	int ok;
 
 	if (tr->nas == TRUST_LINEAGE_MAX || seq > TRUST_SUCC_OPEN ||
-	    sodium_memcmp(old, new_, TRUST_KEY_LEN) == 0)
+	    sodium_memcmp(old, new_, NODE_KEY_LEN) == 0)
 		return (-1);
 	msgpack_sbuffer_init(&sb);
 	ok = trust_succ_bytes(old, new_, seq, &sb) == 0 &&
@@ -797,8 +797,8 @@ trust_assume(struct trust *tr, const uint8_t *old, const uint8_t *new_,
 	msgpack_sbuffer_destroy(&sb);
 	if (!ok)
 		return (-1);
-	memcpy(tr->as[tr->nas].old, old, TRUST_KEY_LEN);
-	memcpy(tr->as[tr->nas].new_, new_, TRUST_KEY_LEN);
+	memcpy(tr->as[tr->nas].old, old, NODE_KEY_LEN);
+	memcpy(tr->as[tr->nas].new_, new_, NODE_KEY_LEN);
 	tr->as[tr->nas++].seq = seq;
 	trust_reset(tr);
 	return (0);
@@ -808,7 +808,7 @@ int
 trust_lineage(struct trust *tr, const uint8_t *key,
     struct trust_stmt *out, size_t max)
 {
-	uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	uint8_t l[TRUST_LINEAGE_MAX][NODE_KEY_LEN];
 	sqlite3_stmt *st;
 	size_t n, i, k = 0;
 
@@ -819,16 +819,16 @@ trust_lineage(struct trust *tr, const uint8_t *key,
 		return (-1);
 	for (i = 1; i < n && k < max; i++) {
 		sqlite3_reset(st);
-		sqlite3_bind_blob(st, 1, l[i], TRUST_KEY_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, l[i - 1], TRUST_KEY_LEN,
+		sqlite3_bind_blob(st, 1, l[i], NODE_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, l[i - 1], NODE_KEY_LEN,
 		    SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_ROW ||
-		    sqlite3_column_bytes(st, 1) != TRUST_SIG_LEN ||
+		    sqlite3_column_bytes(st, 1) != NODE_SIG_LEN ||
 		    sqlite3_column_int64(st, 0) < 0)
 			break;
-		memcpy(out[k].old, l[i], TRUST_KEY_LEN);
+		memcpy(out[k].old, l[i], NODE_KEY_LEN);
 		out[k].seq = (uint64_t)sqlite3_column_int64(st, 0);
-		memcpy(out[k].sig, sqlite3_column_blob(st, 1), TRUST_SIG_LEN);
+		memcpy(out[k].sig, sqlite3_column_blob(st, 1), NODE_SIG_LEN);
 		k++;
 	}
 	sqlite3_finalize(st);
@@ -851,9 +851,9 @@ trust_each_key(struct trust *tr, int (*fn)(void *, const uint8_t *),
 	    SQLITE_OK)
 		return (-1);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN &&
+		if (sqlite3_column_bytes(st, 0) == NODE_KEY_LEN &&
 		    sodium_memcmp(sqlite3_column_blob(st, 0), tr->root,
-		    TRUST_KEY_LEN) != 0)
+		    NODE_KEY_LEN) != 0)
 			rc = fn(arg, sqlite3_column_blob(st, 0));
 	sqlite3_finalize(st);
 	return (rc);
@@ -950,13 +950,13 @@ verify(msgpack_sbuffer *sb, const uint8_t *sig, const uint8_t *by)
  * fact must not depend on what else a node holds.
  */
 static int
-revoked_key(const struct rchange *rc, uint8_t key[32])
+revoked_key(const struct rchange *rc, uint8_t key[NODE_KEY_LEN])
 {
 	char buf[65];
 	const char *k;
 
 	if ((k = ftext(rc, "key", buf, sizeof(buf))) == NULL ||
-	    unhex(k, strlen(k), key, TRUST_KEY_LEN) ||
+	    unhex(k, strlen(k), key, NODE_KEY_LEN) ||
 	    memcmp(key, rc->id, SCHEMA_ID_LEN) != 0)
 		return (-1);
 	return (0);
@@ -966,9 +966,9 @@ struct fact {
 	bool		cert;
 	/* A successor statement: key is the new key, old the old one. */
 	bool		succ;
-	uint8_t		old[TRUST_KEY_LEN];
-	uint8_t		key[TRUST_KEY_LEN], by[TRUST_KEY_LEN];
-	uint8_t		sig[TRUST_SIG_LEN];
+	uint8_t		old[NODE_KEY_LEN];
+	uint8_t		key[NODE_KEY_LEN], by[NODE_KEY_LEN];
+	uint8_t		sig[NODE_SIG_LEN];
 	char		name[101], center[CENTER_MAX + 1], role[8];
 	char		when[21], reason[201];
 	uint64_t	seq;		/* A revocation's accepted seq. */
@@ -1009,9 +1009,9 @@ cert_in(const struct rchange *rc, const char *sigf, const char *keyf,
 	    ftext(rc, keyf, key, sizeof(key)) == NULL ||
 	    ftext(rc, "role", f->role, sizeof(f->role)) == NULL ||
 	    ftext(rc, "expires", f->when, 11) == NULL ||
-	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
-	    unhex(by, strlen(by), f->by, TRUST_KEY_LEN) ||
-	    unhex(key, strlen(key), f->key, TRUST_KEY_LEN))
+	    unhex(sig, strlen(sig), f->sig, NODE_SIG_LEN) ||
+	    unhex(by, strlen(by), f->by, NODE_KEY_LEN) ||
+	    unhex(key, strlen(key), f->key, NODE_KEY_LEN))
 		return (0);
 	if (ftext(rc, "name", f->name, sizeof(f->name)) == NULL)
 		f->name[0] = '\0';
@@ -1045,8 +1045,8 @@ revoke_fact(const struct rchange *rc, struct fact *f)
 	    ftext(rc, "revoked_by", by, sizeof(by)) == NULL ||
 	    ftext(rc, "revoked", f->when, sizeof(f->when)) == NULL ||
 	    *f->when == '\0' || fint(rc, "revoked_seq", &f->seq) ||
-	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
-	    unhex(by, strlen(by), f->by, TRUST_KEY_LEN) ||
+	    unhex(sig, strlen(sig), f->sig, NODE_SIG_LEN) ||
+	    unhex(by, strlen(by), f->by, NODE_KEY_LEN) ||
 	    revoked_key(rc, f->key))
 		return (0);
 	if (ftext(rc, "revoked_reason", f->reason, sizeof(f->reason)) == NULL)
@@ -1075,12 +1075,12 @@ succ_fact(const struct rchange *rc, struct fact *f)
 	if (ftext(rc, "successor_of", old, sizeof(old)) == NULL ||
 	    ftext(rc, "successor_sig", sig, sizeof(sig)) == NULL ||
 	    fint(rc, "successor_seq", &f->seq) ||
-	    unhex(old, strlen(old), f->old, TRUST_KEY_LEN) ||
-	    unhex(sig, strlen(sig), f->sig, TRUST_SIG_LEN) ||
+	    unhex(old, strlen(old), f->old, NODE_KEY_LEN) ||
+	    unhex(sig, strlen(sig), f->sig, NODE_SIG_LEN) ||
 	    revoked_key(rc, f->key) ||
-	    sodium_memcmp(f->old, f->key, TRUST_KEY_LEN) == 0)
+	    sodium_memcmp(f->old, f->key, NODE_KEY_LEN) == 0)
 		return (0);
-	memcpy(f->by, f->old, TRUST_KEY_LEN);
+	memcpy(f->by, f->old, NODE_KEY_LEN);
 	msgpack_sbuffer_init(&sb);
 	ok = trust_succ_bytes(f->old, f->key, f->seq, &sb) == 0 &&
 	    verify(&sb, f->sig, f->old) == 0;
@@ -1114,8 +1114,8 @@ known(struct trust *tr, const struct fact *f)
 		if (sqlite3_prepare_v2(tr->h, "SELECT 1 FROM main.successors"
 		    " WHERE old = ? AND sig = ?", -1, &st, NULL) != SQLITE_OK)
 			return (true);
-		sqlite3_bind_blob(st, 1, f->old, TRUST_KEY_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 1, f->old, NODE_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, f->sig, NODE_SIG_LEN, SQLITE_STATIC);
 		yes = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 		return (yes);
@@ -1125,8 +1125,8 @@ known(struct trust *tr, const struct fact *f)
 	    " main.revocations WHERE key = ? AND sig = ?", -1, &st, NULL) !=
 	    SQLITE_OK)
 		return (true);
-	sqlite3_bind_blob(st, 1, f->key, TRUST_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, f->key, NODE_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, f->sig, NODE_SIG_LEN, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		yes = false;
 	else if (f->own && (sqlite3_column_type(st, 0) == SQLITE_NULL ||
@@ -1150,10 +1150,10 @@ record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
 			    sqlite3_errmsg(tr->h));
 			return (-1);
 		}
-		sqlite3_bind_blob(st, 1, f->old, TRUST_KEY_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, f->key, TRUST_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 1, f->old, NODE_KEY_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, f->key, NODE_KEY_LEN, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (int64_t)f->seq);
-		sqlite3_bind_blob(st, 4, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, f->sig, NODE_SIG_LEN, SQLITE_STATIC);
 		goto step;
 	}
 	/* A fact's by_seq only ever goes down: the earliest carrier. */
@@ -1169,9 +1169,9 @@ record(struct trust *tr, const struct fact *f, char *err, size_t errlen)
 		    sqlite3_errmsg(tr->h));
 		return (-1);
 	}
-	sqlite3_bind_blob(st, 1, f->key, TRUST_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 2, f->sig, TRUST_SIG_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, f->by, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, f->key, NODE_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, f->sig, NODE_SIG_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, f->by, NODE_KEY_LEN, SQLITE_STATIC);
 	if (f->cert) {
 		sqlite3_bind_text(st, 4, f->name, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 5, f->center, -1, SQLITE_STATIC);
@@ -1207,9 +1207,9 @@ certified_by(struct trust *tr, const uint8_t *by,
 	    " by = ?1 UNION SELECT key FROM main.revocations WHERE by = ?1",
 	    -1, &st, NULL) != SQLITE_OK)
 		return (-1);
-	sqlite3_bind_blob(st, 1, by, TRUST_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 1, by, NODE_KEY_LEN, SQLITE_STATIC);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
-		if (sqlite3_column_bytes(st, 0) == TRUST_KEY_LEN)
+		if (sqlite3_column_bytes(st, 0) == NODE_KEY_LEN)
 			rc = fn(arg, sqlite3_column_blob(st, 0));
 	sqlite3_finalize(st);
 	return (rc);
@@ -1224,14 +1224,14 @@ trust_cert_names(struct trust *tr, const struct rchange *rc,
 	if (!is(rc, "members") || !trust_enabled(tr))
 		return (false);
 	if (cert_fact(rc, &f) && sodium_memcmp(f.key, key,
-	    TRUST_KEY_LEN) == 0)
-		return (sodium_memcmp(f.by, tr->root, TRUST_KEY_LEN) == 0 ||
+	    NODE_KEY_LEN) == 0)
+		return (sodium_memcmp(f.by, tr->root, NODE_KEY_LEN) == 0 ||
 		    root_admin(tr, f.by));
 	/* A successor's first commit: its predecessor is named. */
-	if (!succ_fact(rc, &f) || sodium_memcmp(f.key, key, TRUST_KEY_LEN))
+	if (!succ_fact(rc, &f) || sodium_memcmp(f.key, key, NODE_KEY_LEN))
 		return (false);
 	if (pred_cert_fact(rc, &p) && (sodium_memcmp(p.by, tr->root,
-	    TRUST_KEY_LEN) == 0 || root_admin(tr, p.by)))
+	    NODE_KEY_LEN) == 0 || root_admin(tr, p.by)))
 		return (true);
 	return (trust_named(tr, f.old));
 }
@@ -1241,7 +1241,7 @@ static int
 lineage_each(struct trust *tr, const uint8_t *k,
     int (*fn)(void *, const uint8_t *), void *arg)
 {
-	uint8_t l[TRUST_LINEAGE_MAX][TRUST_KEY_LEN];
+	uint8_t l[TRUST_LINEAGE_MAX][NODE_KEY_LEN];
 	uint64_t seq;
 	size_t n, i;
 
@@ -1249,7 +1249,7 @@ lineage_each(struct trust *tr, const uint8_t *k,
 	for (i = 1; i < n; i++)
 		if (fn(arg, l[i]))
 			return (-1);
-	memcpy(l[0], k, TRUST_KEY_LEN);
+	memcpy(l[0], k, NODE_KEY_LEN);
 	for (n = 1; n < TRUST_LINEAGE_MAX; n++) {
 		if (!succ_of(tr, l[n - 1], l[n], &seq) || in_keys(l, n, l[n]))
 			break;
@@ -1264,7 +1264,7 @@ static void
 carrier(struct fact *f, const uint8_t *origin, uint64_t seq)
 {
 
-	f->own = memcmp(origin, f->by, TRUST_KEY_LEN) == 0 &&
+	f->own = memcmp(origin, f->by, NODE_KEY_LEN) == 0 &&
 	    seq <= INT64_MAX;
 	f->by_seq = seq;
 }
@@ -1307,7 +1307,7 @@ trust_note(struct trust *tr, const uint8_t *origin, uint64_t seq,
 			return (-1);
 		}
 		/* An admin's facts reach the nodes it certified. */
-		admin = sodium_memcmp(f[i].by, tr->root, TRUST_KEY_LEN) == 0 &&
+		admin = sodium_memcmp(f[i].by, tr->root, NODE_KEY_LEN) == 0 &&
 		    ((f[i].cert && strcmp(f[i].role, "admin") == 0) ||
 		    root_admin(tr, f[i].key));
 		if (fn(arg, f[i].key) || (admin && certified_by(tr, f[i].key,
@@ -1380,7 +1380,7 @@ judge_consultation(const struct trust_as_of *as, const uint8_t *origin,
 	}
 	if (cf != NULL && rec->has_center) {
 		c = hlc < rec->c_hlc ? -1 : hlc > rec->c_hlc ? 1 :
-		    memcmp(origin, rec->c_origin, TRUST_KEY_LEN);
+		    memcmp(origin, rec->c_origin, NODE_KEY_LEN);
 		if (c < 0)
 			return (TRUST_REDERIVE);
 		if (!val_is(rec->center, cf->v.s, cf->v.len)) {

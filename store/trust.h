@@ -52,8 +52,6 @@
 /* How a continued key's note starts (struct trust_as_of). */
 #define TRUST_CONTINUED		"its successor statement"
 #define TRUST_SEQ_ANY		UINT64_MAX	/* Any change to come. */
-#define TRUST_KEY_LEN		32
-#define TRUST_SIG_LEN		64
 #define TRUST_WHY_LEN		256
 
 /**
@@ -61,7 +59,7 @@
  * Append the canonical bytes a certificate signs to ${sb}:
  * ["hamroh/cert/1", key(bin 32), name, center, role, expires].
  */
-int trust_cert_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
+int trust_cert_bytes(const uint8_t[NODE_KEY_LEN], const char *,
     const char *, const char *, const char *, msgpack_sbuffer *);
 
 /**
@@ -69,7 +67,7 @@ int trust_cert_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
  * Append the canonical bytes a revocation signs to ${sb}:
  * ["hamroh/revoke/2", key(bin 32), when, seq, reason].
  */
-int trust_revoke_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
+int trust_revoke_bytes(const uint8_t[NODE_KEY_LEN], const char *,
     uint64_t, const char *, msgpack_sbuffer *);
 
 /**
@@ -96,8 +94,8 @@ int trust_revoke_bytes(const uint8_t[TRUST_KEY_LEN], const char *,
  * it was continued from, a successor none (a revocation refuses every
  * successor it does not name, and it names none).
  */
-int trust_succ_bytes(const uint8_t[TRUST_KEY_LEN],
-    const uint8_t[TRUST_KEY_LEN], uint64_t, msgpack_sbuffer *);
+int trust_succ_bytes(const uint8_t[NODE_KEY_LEN],
+    const uint8_t[NODE_KEY_LEN], uint64_t, msgpack_sbuffer *);
 
 /* ---- For the store: judge.c, foreign.c, local.c and the rest. ---- */
 
@@ -221,9 +219,9 @@ int trust_each_key(struct trust *, int (*)(void *, const uint8_t *), void *);
  */
 #define TRUST_SUCC_OPEN		((uint64_t)INT64_MAX)
 struct trust_stmt {
-	uint8_t		old[TRUST_KEY_LEN];
+	uint8_t		old[NODE_KEY_LEN];
 	uint64_t	seq;
-	uint8_t		sig[TRUST_SIG_LEN];
+	uint8_t		sig[NODE_SIG_LEN];
 };
 
 /**

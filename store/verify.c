@@ -102,7 +102,7 @@ verify_log(struct db *db, FILE *out, char err[STORE_ERRLEN])
 		body = sqlite3_column_blob(st, 4);
 		len = (size_t)sqlite3_column_bytes(st, 4);
 		commit_hash(body, len, hash);
-		if (sqlite3_column_bytes(st, 5) != COMMIT_SIG_LEN ||
+		if (sqlite3_column_bytes(st, 5) != NODE_SIG_LEN ||
 		    commit_verify(hash, sqlite3_column_blob(st, 6),
 		    sqlite3_column_blob(st, 5))) {
 			fprintf(out, "origin %s seq %lld: bad signature\n", k,
@@ -118,7 +118,7 @@ verify_log(struct db *db, FILE *out, char err[STORE_ERRLEN])
 		if (cm.seq != seq + 1 || cm.seq !=
 		    (uint64_t)sqlite3_column_int64(st, 1) ||
 		    memcmp(cm.origin, sqlite3_column_blob(st, 6),
-		    COMMIT_KEY_LEN) != 0) {
+		    NODE_KEY_LEN) != 0) {
 			fprintf(out, "origin %s seq %llu: sequence broken\n",
 			    k, (unsigned long long)cm.seq);
 			bad++;

@@ -996,7 +996,7 @@ strangers_run(struct db *to, size_t *aside, size_t *dropped)
 	struct commit cm;
 	struct db_counts dc;
 	msgpack_sbuffer *sb;
-	uint8_t (*sig)[COMMIT_SIG_LEN], pk[32], sk[64], hash[COMMIT_HASH_LEN];
+	uint8_t (*sig)[NODE_SIG_LEN], pk[32], sk[64], hash[COMMIT_HASH_LEN];
 	char err[STORE_ERRLEN];
 	size_t i, before = 0, after = 0;
 	double t0, t;

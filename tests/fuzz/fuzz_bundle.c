@@ -41,7 +41,7 @@ each(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 	x->calls++;
 	/* Touch every byte we were given: ASan checks the bounds. */
 	commit_hash(body, len, h);
-	commit_hash(sig, COMMIT_SIG_LEN, h);
+	commit_hash(sig, NODE_SIG_LEN, h);
 	if (commit_decode(body, len, &c, &why) == 0) {
 		x->decoded++;
 		commit_fini(&c);

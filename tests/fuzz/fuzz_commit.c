@@ -71,7 +71,7 @@ commit_same(const struct commit *a, const struct commit *b)
 	const struct fchange *fa, *fb;
 	size_t i, j, k;
 
-	assert(memcmp(a->origin, b->origin, COMMIT_KEY_LEN) == 0);
+	assert(memcmp(a->origin, b->origin, NODE_KEY_LEN) == 0);
 	assert(a->seq == b->seq);
 	assert(a->hlc == b->hlc);
 	assert(memcmp(a->prev, b->prev, COMMIT_HASH_LEN) == 0);

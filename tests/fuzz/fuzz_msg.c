@@ -86,7 +86,7 @@ check(const struct msg *m)
 			assert(m->commits[i].body != NULL ||
 			    m->commits[i].len == 0);
 			(void)touch(m->commits[i].body, m->commits[i].len);
-			(void)touch(m->commits[i].sig, MSG_SIG_LEN);
+			(void)touch(m->commits[i].sig, NODE_SIG_LEN);
 		}
 		assert(m->nvec == 0);
 		break;
@@ -104,7 +104,7 @@ check(const struct msg *m)
 	case MSG_PART:
 		assert(m->ncommits == 1 && m->nvec == 0);
 		(void)touch(m->commits[0].body, m->commits[0].len);
-		(void)touch(m->commits[0].sig, MSG_SIG_LEN);
+		(void)touch(m->commits[0].sig, NODE_SIG_LEN);
 		break;
 	case MSG_ZSTD:
 		assert(m->raw_len > 0 && m->raw_len <= FRAME_MAX_LEN);
@@ -230,7 +230,7 @@ same(const struct msg *a, const struct msg *b)
 		    memcmp(a->commits[i].body, b->commits[i].body,
 		    a->commits[i].len) == 0);
 		assert(memcmp(a->commits[i].sig, b->commits[i].sig,
-		    MSG_SIG_LEN) == 0);
+		    NODE_SIG_LEN) == 0);
 	}
 }
 

@@ -134,10 +134,10 @@ drain(struct run *r)
 
 /* Sign ${body} into ${sig} if a world key made it; else leave ${sig}. */
 static void
-resign(const uint8_t *body, size_t len, uint8_t sig[COMMIT_SIG_LEN])
+resign(const uint8_t *body, size_t len, uint8_t sig[NODE_SIG_LEN])
 {
 	const struct wkeys *k;
-	uint8_t origin[COMMIT_KEY_LEN], h[COMMIT_HASH_LEN];
+	uint8_t origin[NODE_KEY_LEN], h[COMMIT_HASH_LEN];
 	uint64_t seq;
 
 	if (commit_peek(body, len, origin, &seq) != 0 ||
@@ -152,7 +152,7 @@ resign(const uint8_t *body, size_t len, uint8_t sig[COMMIT_SIG_LEN])
  * sign the whole on its last piece.
  */
 static void
-part_sig(struct run *r, const struct msg *m, uint8_t sig[COMMIT_SIG_LEN])
+part_sig(struct run *r, const struct msg *m, uint8_t sig[NODE_SIG_LEN])
 {
 	const struct msg_commit *c = &m->commits[0];
 
@@ -185,7 +185,7 @@ fix(struct run *r, const uint8_t *body, size_t *len, bool z,
     msgpack_sbuffer *sb)
 {
 	msgpack_sbuffer plain;
-	uint8_t sig[COMMIT_SIG_LEN];
+	uint8_t sig[NODE_SIG_LEN];
 	const uint8_t *zp;
 	struct msg m;
 	ssize_t zn;

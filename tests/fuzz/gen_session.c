@@ -219,7 +219,7 @@ scripted(void)
 	msgpack_sbuffer sb;
 	struct msg_vec v[W_NKEYS];
 	const struct wcommit *c[16];
-	uint8_t zsig[COMMIT_SIG_LEN];
+	uint8_t zsig[NODE_SIG_LEN];
 	struct wcommit badsig;
 	size_t i, off, k;
 

@@ -206,7 +206,7 @@ take_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 		die("take", "out of memory");
 	memcpy(c->body, body, len);
 	c->len = len;
-	memcpy(c->sig, sig, COMMIT_SIG_LEN);
+	memcpy(c->sig, sig, NODE_SIG_LEN);
 	return (0);
 }
 

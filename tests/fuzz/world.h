@@ -44,7 +44,7 @@ struct wkeys {
 struct wcommit {
 	uint8_t	*body;
 	size_t	len;
-	uint8_t	sig[COMMIT_SIG_LEN];
+	uint8_t	sig[NODE_SIG_LEN];
 };
 
 struct world {

@@ -67,7 +67,7 @@ own_cb(void *arg, const uint8_t *origin, uint64_t seq)
 {
 	struct own *o = arg;
 
-	if (memcmp(origin, o->key, COMMIT_KEY_LEN) == 0)
+	if (memcmp(origin, o->key, NODE_KEY_LEN) == 0)
 		o->seq = seq;
 	return (0);
 }
@@ -87,7 +87,7 @@ add_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 /* A commit of this node read back: body, signature, stamp. */
 struct got {
 	msgpack_sbuffer	sb;
-	uint8_t		sig[COMMIT_SIG_LEN];
+	uint8_t		sig[NODE_SIG_LEN];
 	long		n;
 };
 
@@ -101,7 +101,7 @@ got_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig,
 	msgpack_sbuffer_clear(&g->sb);
 	if (msgpack_sbuffer_write(&g->sb, (const char *)body, len))
 		return (-1);
-	memcpy(g->sig, sig, COMMIT_SIG_LEN);
+	memcpy(g->sig, sig, NODE_SIG_LEN);
 	g->n++;
 	return (1);
 }
@@ -134,7 +134,7 @@ stamp_back(struct db *db, uint64_t seq)
 	struct commit pc, cm;
 	struct db_counts dc;
 	msgpack_sbuffer sb;
-	uint8_t sk[COMMIT_SK_LEN], hash[COMMIT_HASH_LEN], sig[COMMIT_SIG_LEN];
+	uint8_t sk[NODE_SK_LEN], hash[COMMIT_HASH_LEN], sig[NODE_SIG_LEN];
 	char err[STORE_ERRLEN];
 
 	if (seq < 2) {

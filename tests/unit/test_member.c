@@ -32,21 +32,21 @@
 struct node {
 	char		dir[256];
 	struct db	*db;
-	uint8_t		pk[MEMBER_KEY_LEN], sk[MEMBER_SK_LEN];
+	uint8_t		pk[NODE_KEY_LEN], sk[NODE_SK_LEN];
 };
 
 struct key {
-	uint8_t		pk[MEMBER_KEY_LEN], sk[MEMBER_SK_LEN];
+	uint8_t		pk[NODE_KEY_LEN], sk[NODE_SK_LEN];
 };
 
 static void
 node_open(struct node *n)
 {
-	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
 
 	tnode_open(n->dir, &n->db, n->pk, n->sk, "member");
 	/* This node is the network's admin. */
-	hex_encode(n->pk, MEMBER_KEY_LEN, hex);
+	hex_encode(n->pk, NODE_KEY_LEN, hex);
 	assert_int_equal(db_meta_set(n->db, "admin_key", hex, err), 0);
 }
 
@@ -70,31 +70,31 @@ put(struct db *db, const uint8_t *id, const char *field, const char *s)
  * ${keyfield} if not NULL.
  */
 static void
-certify(struct node *n, const uint8_t who[MEMBER_KEY_LEN], const char *name,
+certify(struct node *n, const uint8_t who[NODE_KEY_LEN], const char *name,
     const char *role, const char *expires, const uint8_t *by_pk,
     const uint8_t *by_sk, const char *keyfield)
 {
 	struct member_cert c;
-	uint8_t sig[MEMBER_SIG_LEN];
-	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
-	char sigh[2 * MEMBER_SIG_LEN + 1];
+	uint8_t sig[NODE_SIG_LEN];
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
+	char sigh[2 * NODE_SIG_LEN + 1];
 
-	memcpy(c.key, who, MEMBER_KEY_LEN);
+	memcpy(c.key, who, NODE_KEY_LEN);
 	c.name = name;
 	c.center = "Khujand";
 	c.role = role;
 	c.expires = expires;
 	assert_int_equal(member_cert_sign(&c, by_sk, sig), 0);
 	assert_int_equal(db_begin(n->db, NOW_MS, err), 0);
-	hex_encode(who, MEMBER_KEY_LEN, hex);
+	hex_encode(who, NODE_KEY_LEN, hex);
 	put(n->db, who, "key", keyfield ? keyfield : hex);
 	put(n->db, who, "name", name);
 	put(n->db, who, "center", "Khujand");
 	put(n->db, who, "role", role);
 	put(n->db, who, "expires", expires);
-	hex_encode(by_pk, MEMBER_KEY_LEN, hex);
+	hex_encode(by_pk, NODE_KEY_LEN, hex);
 	put(n->db, who, "cert_by", hex);
-	hex_encode(sig, MEMBER_SIG_LEN, sigh);
+	hex_encode(sig, NODE_SIG_LEN, sigh);
 	put(n->db, who, "cert", sigh);
 	assert_int_equal(db_commit(n->db, err), 0);
 }
@@ -126,13 +126,13 @@ test_sign_verify(void **state)
 {
 	struct key a, m, other;
 	struct member_cert c;
-	uint8_t sig[MEMBER_SIG_LEN];
+	uint8_t sig[NODE_SIG_LEN];
 
 	(void)state;
 	crypto_sign_keypair(a.pk, a.sk);
 	crypto_sign_keypair(m.pk, m.sk);
 	crypto_sign_keypair(other.pk, other.sk);
-	memcpy(c.key, m.pk, MEMBER_KEY_LEN);
+	memcpy(c.key, m.pk, NODE_KEY_LEN);
 	c.name = "Khujand office";
 	c.center = "Khujand";
 	c.role = "center";
@@ -148,10 +148,10 @@ test_sign_verify(void **state)
 	sig[17] ^= 0x01;
 	/* Deterministic: the same fields give the same signature. */
 	{
-		uint8_t sig2[MEMBER_SIG_LEN];
+		uint8_t sig2[NODE_SIG_LEN];
 
 		assert_int_equal(member_cert_sign(&c, a.sk, sig2), 0);
-		assert_memory_equal(sig, sig2, MEMBER_SIG_LEN);
+		assert_memory_equal(sig, sig2, NODE_SIG_LEN);
 	}
 }
 
@@ -160,12 +160,12 @@ test_tampered_fields(void **state)
 {
 	struct key a, m;
 	struct member_cert c, t;
-	uint8_t sig[MEMBER_SIG_LEN];
+	uint8_t sig[NODE_SIG_LEN];
 
 	(void)state;
 	crypto_sign_keypair(a.pk, a.sk);
 	crypto_sign_keypair(m.pk, m.sk);
-	memcpy(c.key, m.pk, MEMBER_KEY_LEN);
+	memcpy(c.key, m.pk, NODE_KEY_LEN);
 	c.name = "Khujand office";
 	c.center = "Khujand";
 	c.role = "center";
@@ -222,7 +222,7 @@ test_check_unknown(void **state)
 {
 	struct node a;
 	struct key m;
-	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
 
 	(void)state;
 	node_open(&a);
@@ -233,7 +233,7 @@ test_check_unknown(void **state)
 
 	/* A node that described itself (init) but holds no certificate. */
 	assert_int_equal(db_begin(a.db, NOW_MS, err), 0);
-	hex_encode(m.pk, MEMBER_KEY_LEN, hex);
+	hex_encode(m.pk, NODE_KEY_LEN, hex);
 	put(a.db, m.pk, "key", hex);
 	put(a.db, m.pk, "name", "Stranger");
 	assert_int_equal(db_commit(a.db, err), 0);
@@ -267,27 +267,27 @@ test_check_unknown(void **state)
  * to ${upto}, on ${n}; the stored reason is ${stored} (NULL: as signed).
  */
 static void
-put_revocation(struct node *n, const uint8_t who[MEMBER_KEY_LEN],
+put_revocation(struct node *n, const uint8_t who[NODE_KEY_LEN],
     const uint8_t *by_pk, const uint8_t *by_sk, const char *reason,
     uint64_t upto, const char *stored)
 {
 	const struct coll_def *c = schema_coll("members");
-	uint8_t sig[MEMBER_SIG_LEN];
-	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
-	char sigh[2 * MEMBER_SIG_LEN + 1];
+	uint8_t sig[NODE_SIG_LEN];
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
+	char sigh[2 * NODE_SIG_LEN + 1];
 	const char *when = "2025-06-01T10:00:00Z";
 	struct val v;
 
 	assert_int_equal(member_revoke_sign(who, when, upto, reason, by_sk,
 	    sig), 0);
-	hex_encode(by_pk, MEMBER_KEY_LEN, hex);
-	hex_encode(sig, MEMBER_SIG_LEN, sigh);
+	hex_encode(by_pk, NODE_KEY_LEN, hex);
+	hex_encode(sig, NODE_SIG_LEN, sigh);
 	assert_int_equal(db_begin(n->db, NOW_MS, err), 0);
 	put(n->db, who, "revoked", when);
 	put(n->db, who, "revoked_reason", stored ? stored : reason);
 	put(n->db, who, "revoked_by", hex);
 	put(n->db, who, "revoked_sig", sigh);
-	hex_encode(who, MEMBER_KEY_LEN, hex);
+	hex_encode(who, NODE_KEY_LEN, hex);
 	put(n->db, who, "key", hex);
 	memset(&v, 0, sizeof(v));
 	v.t = VAL_INT;
@@ -407,7 +407,7 @@ test_check_key_mismatch(void **state)
 {
 	struct node a;
 	struct key m, other;
-	char hex[2 * MEMBER_KEY_LEN + 1], err[STORE_ERRLEN];
+	char hex[2 * NODE_KEY_LEN + 1], err[STORE_ERRLEN];
 
 	(void)state;
 	node_open(&a);
@@ -417,7 +417,7 @@ test_check_key_mismatch(void **state)
 	 * Record id is m's prefix, but its key field names another key: the
 	 * signature over m's key does not verify for it, so no fact.
 	 */
-	hex_encode(other.pk, MEMBER_KEY_LEN, hex);
+	hex_encode(other.pk, NODE_KEY_LEN, hex);
 	certify(&a, m.pk, "M", "center", FUTURE, a.pk, a.sk, hex);
 	expect_refused(&a, m.pk, "not a member of this network");
 	expect_refused(&a, other.pk, "not a member of this network");
@@ -459,10 +459,10 @@ test_check_no_network(void **state)
 static void
 node_join(struct node *n, const uint8_t *root)
 {
-	char err[STORE_ERRLEN], hex[2 * MEMBER_KEY_LEN + 1];
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
 
 	tnode_open(n->dir, &n->db, n->pk, n->sk, "member");
-	hex_encode(root, MEMBER_KEY_LEN, hex);
+	hex_encode(root, NODE_KEY_LEN, hex);
 	assert_int_equal(db_meta_set(n->db, "admin_key", hex, err), 0);
 }
 
@@ -492,7 +492,7 @@ sync_from(struct node *to, struct node *from)
 
 struct who_got {
 	char		keyid[2 * CONF_KEYID_LEN + 1];
-	char		(*got)[2 * MEMBER_KEY_LEN + 1];
+	char		(*got)[2 * NODE_KEY_LEN + 1];
 	size_t		n;
 };
 
@@ -542,10 +542,10 @@ deliver(struct node *admin, const char *center, struct who_got *w)
 static bool
 got_key(const struct who_got *w, const uint8_t *key)
 {
-	char hex[2 * MEMBER_KEY_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1];
 	size_t i;
 
-	hex_encode(key, MEMBER_KEY_LEN, hex);
+	hex_encode(key, NODE_KEY_LEN, hex);
 	for (i = 0; i < w->n; i++)
 		if (strcmp(w->got[i], hex) == 0)
 			return (true);
@@ -672,7 +672,7 @@ struct pcert {
 	int64_t		day;		/* Expiry day, days since 1970. */
 	bool		own;		/* A commit of ${by} carried it, */
 	uint64_t	by_seq;		/* first this one. */
-	uint8_t		sig[MEMBER_SIG_LEN];
+	uint8_t		sig[NODE_SIG_LEN];
 	unsigned	writers;	/* Nodes whose commits carry it. */
 	bool		known;		/* In a commit that is in the log. */
 };
@@ -709,21 +709,21 @@ static void
 pcert_write(struct pmodel *pm, int w, struct pcert *c)
 {
 	struct node *wn = &pm->n[w];
-	char err[STORE_ERRLEN], hex[2 * MEMBER_SIG_LEN + 1];
+	char err[STORE_ERRLEN], hex[2 * NODE_SIG_LEN + 1];
 	char date[MEMBER_DATE_LEN + 1];
 	const uint8_t *key = pm->n[c->key].pk;
 
 	member_date((uint64_t)c->day * DAY_MS, 0, date);
 	assert_int_equal(db_begin(wn->db, NOW_MS, err), 0);
-	hex_encode(key, MEMBER_KEY_LEN, hex);
+	hex_encode(key, NODE_KEY_LEN, hex);
 	put(wn->db, key, "key", hex);
 	put(wn->db, key, "name", "n");
 	put(wn->db, key, "center", c->center);
 	put(wn->db, key, "role", c->role);
 	put(wn->db, key, "expires", date);
-	hex_encode(pm->n[c->by].pk, MEMBER_KEY_LEN, hex);
+	hex_encode(pm->n[c->by].pk, NODE_KEY_LEN, hex);
 	put(wn->db, key, "cert_by", hex);
-	hex_encode(c->sig, MEMBER_SIG_LEN, hex);
+	hex_encode(c->sig, NODE_SIG_LEN, hex);
 	put(wn->db, key, "cert", hex);
 	assert_int_equal(db_commit(wn->db, err), 0);
 	c->writers |= 1u << w;
@@ -759,7 +759,7 @@ pcertify(struct pmodel *pm, int by, int key, const char *role,
 		c->center = center;
 		c->day = day;
 		member_date((uint64_t)day * DAY_MS, 0, date);
-		memcpy(mc.key, pm->n[key].pk, MEMBER_KEY_LEN);
+		memcpy(mc.key, pm->n[key].pk, NODE_KEY_LEN);
 		mc.name = "n";
 		mc.center = center;
 		mc.role = role;

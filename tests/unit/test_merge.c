@@ -276,7 +276,7 @@ val_eq(const struct val *a, const struct val *b)
 struct cm {
 	uint8_t	*body;
 	size_t	len;
-	uint8_t	sig[COMMIT_SIG_LEN];
+	uint8_t	sig[NODE_SIG_LEN];
 };
 
 struct cmlist {
@@ -302,7 +302,7 @@ cmlist_push(struct cmlist *l, const uint8_t *body, size_t len,
 		die("out of memory");
 	memcpy(l->v[l->n].body, body, len);
 	l->v[l->n].len = len;
-	memcpy(l->v[l->n].sig, sig, COMMIT_SIG_LEN);
+	memcpy(l->v[l->n].sig, sig, NODE_SIG_LEN);
 	l->n++;
 }
 
@@ -330,8 +330,8 @@ collect_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
 struct node {
 	char		dir[PATH_MAX];
 	struct db	*db;
-	uint8_t		pk[COMMIT_KEY_LEN];
-	uint8_t		sk[COMMIT_SK_LEN];
+	uint8_t		pk[NODE_KEY_LEN];
+	uint8_t		sk[NODE_SK_LEN];
 	uint64_t	now;		/* Its idea of the time (ms). */
 	bool		jitter;		/* Let the clock wander. */
 };
@@ -378,7 +378,7 @@ node_open(struct node *n, const uint8_t *sk, uint64_t now)
 		rnd_bytes(seed, sizeof(seed));
 		REQ(crypto_sign_seed_keypair(n->pk, n->sk, seed) == 0);
 	} else {
-		memcpy(n->sk, sk, COMMIT_SK_LEN);
+		memcpy(n->sk, sk, NODE_SK_LEN);
 		REQ(crypto_sign_ed25519_sk_to_pk(n->pk, n->sk) == 0);
 	}
 	snprintf(path, sizeof(path), "%s/%s", n->dir, DB_FILE);
@@ -643,7 +643,7 @@ conflict_cb(void *arg, const struct cview *cv)
 		if (cv->h[i].origin == NULL)
 			buf_printf(b, "?");
 		else
-			buf_hex(b, cv->h[i].origin, COMMIT_KEY_LEN);
+			buf_hex(b, cv->h[i].origin, NODE_KEY_LEN);
 		buf_printf(b, "=");
 		buf_val(b, &cv->h[i].v);
 	}
@@ -709,7 +709,7 @@ stamp_order(uint64_t ah, const uint8_t *ao, uint64_t bh, const uint8_t *bo)
 
 	if (ah != bh)
 		return (ah < bh ? -1 : 1);
-	return (memcmp(ao, bo, COMMIT_KEY_LEN));
+	return (memcmp(ao, bo, NODE_KEY_LEN));
 }
 
 /* Register (collection, id, field), then stamp. */
@@ -815,7 +815,7 @@ model_build(struct model *m, struct node *n)
 					    m->w[a].hlc && memcmp(
 					    m->w[b].seen[s].origin,
 					    m->w[a].origin,
-					    COMMIT_KEY_LEN) == 0) {
+					    NODE_KEY_LEN) == 0) {
 						m->w[a].head = false;
 						break;
 					}
@@ -931,7 +931,7 @@ model_export(const struct model *m, struct buf *b)
 				continue;
 			buf_printf(b, " %llu/",
 			    (unsigned long long)m->w[i - 1].hlc);
-			buf_hex(b, m->w[i - 1].origin, COMMIT_KEY_LEN);
+			buf_hex(b, m->w[i - 1].origin, NODE_KEY_LEN);
 			buf_printf(b, "=");
 			buf_val(b, m->w[i - 1].v);
 		}
@@ -943,7 +943,7 @@ static bool
 stamp_is(const struct stamp *s, uint64_t hlc, const uint8_t *origin)
 {
 
-	return (s->hlc == hlc && memcmp(s->origin, origin, COMMIT_KEY_LEN) ==
+	return (s->hlc == hlc && memcmp(s->origin, origin, NODE_KEY_LEN) ==
 	    0);
 }
 
@@ -988,7 +988,7 @@ check_state(struct node *n, const struct model *m)
 				REQ(key != NULL);
 				REQ(r->h[j].hlc == m->w[i].hlc);
 				REQ(memcmp(key, m->w[i].origin,
-				    COMMIT_KEY_LEN) == 0);
+				    NODE_KEY_LEN) == 0);
 				REQ(r->h[j].has_v);
 				REQ(val_eq(&r->h[j].v, m->w[i].v));
 				j++;
@@ -1199,7 +1199,7 @@ local_txn(struct node *n, uint8_t ids[][SCHEMA_ID_LEN], size_t nrec)
 				break;
 		REQ(lo < m.nw);
 		win = model_reg(&m, lo, &hi, &nh);
-		if (nh != 1 || memcmp(win->origin, n->pk, COMMIT_KEY_LEN) ||
+		if (nh != 1 || memcmp(win->origin, n->pk, NODE_KEY_LEN) ||
 		    !val_eq(win->v, &lw[i].v))
 			die("a local write of %s did not supersede every head"
 			    " it saw (%zu heads)", lw[i].field, nh);
@@ -1215,7 +1215,7 @@ local_txn(struct node *n, uint8_t ids[][SCHEMA_ID_LEN], size_t nrec)
 struct vec {
 	struct cmlist	*l;
 	size_t		n;
-	uint8_t		key[MAXNODES][COMMIT_KEY_LEN];
+	uint8_t		key[MAXNODES][NODE_KEY_LEN];
 	uint64_t	seq[MAXNODES];
 	const uint8_t	*only;		/* This origin alone. */
 };
@@ -1226,7 +1226,7 @@ vec_cb(void *arg, const uint8_t *key, uint64_t seq)
 	struct vec *v = arg;
 
 	REQ(v->n < MAXNODES);
-	memcpy(v->key[v->n], key, COMMIT_KEY_LEN);
+	memcpy(v->key[v->n], key, NODE_KEY_LEN);
 	v->seq[v->n++] = seq;
 	return (0);
 }
@@ -1237,10 +1237,10 @@ vec_have(void *arg, const uint8_t *origin)
 	struct vec *v = arg;
 	size_t i;
 
-	if (v->only != NULL && memcmp(origin, v->only, COMMIT_KEY_LEN) != 0)
+	if (v->only != NULL && memcmp(origin, v->only, NODE_KEY_LEN) != 0)
 		return (INT64_MAX);
 	for (i = 0; i < v->n; i++)
-		if (memcmp(v->key[i], origin, COMMIT_KEY_LEN) == 0)
+		if (memcmp(v->key[i], origin, NODE_KEY_LEN) == 0)
 			return (v->seq[i]);
 	return (0);
 }
@@ -1663,7 +1663,7 @@ struct conf_get {
 	struct cview_head h[2];
 	char		s[2][64];
 	char		field[SCHEMA_NAME_MAX + 1];
-	uint8_t		origin[2][COMMIT_KEY_LEN];
+	uint8_t		origin[2][NODE_KEY_LEN];
 	size_t		nh;
 };
 
@@ -1678,7 +1678,7 @@ conf_get_cb(void *arg, const struct cview *cv)
 	g->nh = cv->nh;
 	for (i = 0; i < cv->nh && i < 2; i++) {
 		g->h[i] = cv->h[i];
-		memcpy(g->origin[i], cv->h[i].origin, COMMIT_KEY_LEN);
+		memcpy(g->origin[i], cv->h[i].origin, NODE_KEY_LEN);
 		g->h[i].origin = g->origin[i];
 		if (cv->h[i].v.t == VAL_STR) {
 			snprintf(g->s[i], sizeof(g->s[i]), "%.*s",
@@ -1735,9 +1735,9 @@ test_concurrent_conflict_and_resolve(void **state)
 	REQ(strcmp(ga.field, "status") == 0 && strcmp(gb.field, "status") == 0);
 	REQ(ga.nh == 2 && gb.nh == 2);
 	/* Winner first: B's, whose clock is later; the same on both. */
-	REQ(memcmp(ga.origin[0], b->pk, COMMIT_KEY_LEN) == 0);
-	REQ(memcmp(ga.origin[1], a->pk, COMMIT_KEY_LEN) == 0);
-	REQ(memcmp(gb.origin[0], b->pk, COMMIT_KEY_LEN) == 0);
+	REQ(memcmp(ga.origin[0], b->pk, NODE_KEY_LEN) == 0);
+	REQ(memcmp(ga.origin[1], a->pk, NODE_KEY_LEN) == 0);
+	REQ(memcmp(gb.origin[0], b->pk, NODE_KEY_LEN) == 0);
 	REQ(ga.h[0].hlc == gb.h[0].hlc && ga.h[1].hlc == gb.h[1].hlc);
 	REQ(ga.h[0].hlc > ga.h[1].hlc);
 	REQ(strcmp(ga.s[0], "closed") == 0 && strcmp(ga.s[1], "referred") ==
@@ -1929,8 +1929,8 @@ counts_are(struct db_counts dc, uint64_t applied, uint64_t duplicate,
 
 /* An origin of a newer hamroh, whose commits we make by hand. */
 struct crafter {
-	uint8_t		pk[COMMIT_KEY_LEN];
-	uint8_t		sk[COMMIT_SK_LEN];
+	uint8_t		pk[NODE_KEY_LEN];
+	uint8_t		sk[NODE_SK_LEN];
 	uint64_t	seq;
 	uint8_t		prev[COMMIT_HASH_LEN];
 };
@@ -1957,14 +1957,14 @@ craft(struct crafter *o, uint64_t hlc, const struct cf *ch, size_t n,
 	struct fchange fc[8];
 	struct commit cm;
 	msgpack_sbuffer sb;
-	uint8_t sig[COMMIT_SIG_LEN];
+	uint8_t sig[NODE_SIG_LEN];
 	size_t i;
 
 	REQ(n > 0 && n <= 8);
 	memset(&cm, 0, sizeof(cm));
 	memset(rc, 0, sizeof(rc));
 	memset(fc, 0, sizeof(fc));
-	memcpy(cm.origin, o->pk, COMMIT_KEY_LEN);
+	memcpy(cm.origin, o->pk, NODE_KEY_LEN);
 	cm.seq = ++o->seq;
 	cm.hlc = hlc;
 	memcpy(cm.prev, o->prev, COMMIT_HASH_LEN);
@@ -2053,9 +2053,9 @@ test_unknown_fields_relayed(void **state)
 	/* B edits a known field; D, having seen both, settles priority. */
 	write1(b, id, "status", vstr("closed"));
 	seen[0].hlc = (T0_MS - 1000) << 16;
-	memcpy(seen[0].origin, d.pk, COMMIT_KEY_LEN);
+	memcpy(seen[0].origin, d.pk, NODE_KEY_LEN);
 	seen[1].hlc = (T0_MS - 500) << 16;
-	memcpy(seen[1].origin, e.pk, COMMIT_KEY_LEN);
+	memcpy(seen[1].origin, e.pk, NODE_KEY_LEN);
 	cmlist_free(&l);
 	craft(&d, T0_MS << 16, d2, NELEM(d2), &l);
 	REQ(counts_are(deliver_all(b, &l), 1, 0, 0, 0, 0));
@@ -2179,7 +2179,7 @@ test_fork_detected(void **state)
 	node_open(a2, a->sk, T0_MS);
 	node_open(b, NULL, T0_MS);
 	node_open(c, NULL, T0_MS);
-	REQ(memcmp(a->pk, a2->pk, COMMIT_KEY_LEN) == 0);
+	REQ(memcmp(a->pk, a2->pk, NODE_KEY_LEN) == 0);
 	rnd_bytes(id, SCHEMA_ID_LEN);
 
 	write1(a, id, "status", vstr("open"));
@@ -2243,7 +2243,7 @@ test_fork_detected(void **state)
 /* ---- Forks converge. ---- */
 
 struct vecl {
-	uint8_t		key[64][COMMIT_KEY_LEN];
+	uint8_t		key[64][NODE_KEY_LEN];
 	uint64_t	seq[64];
 	size_t		n;
 };
@@ -2254,7 +2254,7 @@ vecl_cb(void *arg, const uint8_t *key, uint64_t seq)
 	struct vecl *v = arg;
 
 	REQ(v->n < 64);
-	memcpy(v->key[v->n], key, COMMIT_KEY_LEN);
+	memcpy(v->key[v->n], key, NODE_KEY_LEN);
 	v->seq[v->n++] = seq;
 	return (0);
 }
@@ -2280,7 +2280,7 @@ vecl_have(void *arg, const uint8_t *key)
 	size_t i;
 
 	for (i = 0; i < v->n; i++)
-		if (memcmp(v->key[i], key, COMMIT_KEY_LEN) == 0)
+		if (memcmp(v->key[i], key, NODE_KEY_LEN) == 0)
 			return (v->seq[i]);
 	return (0);
 }

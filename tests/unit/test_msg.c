@@ -28,7 +28,7 @@
 static void
 test_roundtrip(void **state)
 {
-	uint8_t keys[3][MSG_KEY_LEN], body[300], sig[MSG_SIG_LEN];
+	uint8_t keys[3][NODE_KEY_LEN], body[300], sig[NODE_SIG_LEN];
 	struct msg_vec v[3];
 	msgpack_sbuffer sb;
 	struct msg m;
@@ -36,7 +36,7 @@ test_roundtrip(void **state)
 
 	(void)state;
 	for (i = 0; i < 3; i++) {
-		randombytes_buf(keys[i], MSG_KEY_LEN);
+		randombytes_buf(keys[i], NODE_KEY_LEN);
 		v[i].origin = keys[i];
 		v[i].seq = (uint64_t)1 << (20 * i);
 	}
@@ -73,7 +73,7 @@ test_roundtrip(void **state)
 	assert_int_equal(m.ncommits, 2);
 	assert_int_equal(m.commits[0].len, sizeof(body));
 	assert_memory_equal(m.commits[0].body, body, sizeof(body));
-	assert_memory_equal(m.commits[1].sig, sig, MSG_SIG_LEN);
+	assert_memory_equal(m.commits[1].sig, sig, NODE_SIG_LEN);
 	assert_int_equal(m.commits[1].len, 7);
 	msg_fini(&m);
 
@@ -344,7 +344,7 @@ test_other_version(void **state)
 static void
 commits_msg(msgpack_sbuffer *sb, size_t n, size_t seed)
 {
-	uint8_t body[400], sig[MSG_SIG_LEN];
+	uint8_t body[400], sig[NODE_SIG_LEN];
 	size_t i;
 
 	msgpack_sbuffer_clear(sb);
@@ -391,7 +391,7 @@ assert_same_msg(const struct msg *a, const struct msg *b)
 		assert_memory_equal(a->commits[i].body, b->commits[i].body,
 		    a->commits[i].len);
 		assert_memory_equal(a->commits[i].sig, b->commits[i].sig,
-		    MSG_SIG_LEN);
+		    NODE_SIG_LEN);
 	}
 }
 
@@ -408,7 +408,7 @@ test_zstd_roundtrip(void **state)
 	struct msg_z *z, *zr;
 	msgpack_sbuffer plain, zs;
 	struct msg pm, zm, m;
-	uint8_t piece[300000], sig[MSG_SIG_LEN];
+	uint8_t piece[300000], sig[NODE_SIG_LEN];
 	ssize_t zn;
 	size_t i;
 
@@ -457,7 +457,7 @@ test_zstd_roundtrip(void **state)
 	assert_int_equal(m.offset, sizeof(piece));
 	assert_int_equal(m.commits[0].len, sizeof(piece));
 	assert_memory_equal(m.commits[0].body, piece, sizeof(piece));
-	assert_memory_equal(m.commits[0].sig, sig, MSG_SIG_LEN);
+	assert_memory_equal(m.commits[0].sig, sig, NODE_SIG_LEN);
 	msg_fini(&m);
 	msg_fini(&zm);
 
@@ -772,7 +772,7 @@ test_zstd_hostile(void **state)
 static void
 test_fork_msg(void **state)
 {
-	uint8_t a[40], b[50], sa[MSG_SIG_LEN], sb2[MSG_SIG_LEN];
+	uint8_t a[40], b[50], sa[NODE_SIG_LEN], sb2[NODE_SIG_LEN];
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	struct msg m;
@@ -793,7 +793,7 @@ test_fork_msg(void **state)
 	assert_int_equal(m.commits[0].len, sizeof(a));
 	assert_memory_equal(m.commits[0].body, a, sizeof(a));
 	assert_memory_equal(m.commits[1].body, b, sizeof(b));
-	assert_memory_equal(m.commits[1].sig, sb2, MSG_SIG_LEN);
+	assert_memory_equal(m.commits[1].sig, sb2, NODE_SIG_LEN);
 	msg_fini(&m);
 	for (n = 1; n <= 3; n += 2) {
 		msgpack_sbuffer_clear(&sb);

@@ -741,7 +741,7 @@ test_large_commits_among_small(void **state)
 static void
 hand_commit(const struct node *x, uint64_t seq, uint64_t hlc,
     const uint8_t prev[COMMIT_HASH_LEN], const uint8_t id[SCHEMA_ID_LEN],
-    msgpack_sbuffer *sb, uint8_t sig[COMMIT_SIG_LEN],
+    msgpack_sbuffer *sb, uint8_t sig[NODE_SIG_LEN],
     uint8_t hash[COMMIT_HASH_LEN])
 {
 	struct fchange f;
@@ -751,7 +751,7 @@ hand_commit(const struct node *x, uint64_t seq, uint64_t hlc,
 	memset(&c, 0, sizeof(c));
 	memset(&f, 0, sizeof(f));
 	memset(&r, 0, sizeof(r));
-	memcpy(c.origin, x->pk, COMMIT_KEY_LEN);
+	memcpy(c.origin, x->pk, NODE_KEY_LEN);
 	c.seq = seq;
 	c.hlc = hlc;
 	memcpy(c.prev, prev, COMMIT_HASH_LEN);
@@ -938,7 +938,7 @@ test_bad_commit_refused_alone(void **state)
 	struct db_status st;
 	struct db_refusal ref;
 	msgpack_sbuffer sb_[6];
-	uint8_t sig[6][COMMIT_SIG_LEN], h[6][COMMIT_HASH_LEN];
+	uint8_t sig[6][NODE_SIG_LEN], h[6][COMMIT_HASH_LEN];
 	uint8_t id[6][SCHEMA_ID_LEN];
 	char err[STORE_ERRLEN], path[300];
 	FILE *devnull = fopen("/dev/null", "w");
@@ -1900,7 +1900,7 @@ test_older_peer(void **state)
 
 /* Two commits of one origin, as its log holds them. */
 struct two {
-	uint8_t		*body[2], sig[2][MSG_SIG_LEN];
+	uint8_t		*body[2], sig[2][NODE_SIG_LEN];
 	size_t		len[2], n;
 };
 
@@ -1913,7 +1913,7 @@ two_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
 		return (0);
 	assert_non_null(t->body[t->n] = malloc(len));
 	memcpy(t->body[t->n], body, len);
-	memcpy(t->sig[t->n], sig, MSG_SIG_LEN);
+	memcpy(t->sig[t->n], sig, NODE_SIG_LEN);
 	t->len[t->n++] = len;
 	return (0);
 }

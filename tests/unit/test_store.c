@@ -26,7 +26,7 @@
 struct node {
 	char		dir[256];
 	struct db	*db;
-	uint8_t		pk[COMMIT_KEY_LEN], sk[COMMIT_SK_LEN];
+	uint8_t		pk[NODE_KEY_LEN], sk[NODE_SK_LEN];
 };
 
 static void
@@ -47,7 +47,7 @@ node_close(struct node *n)
 static void
 future_commit(const struct node *from, uint64_t seq, uint64_t hlc,
     const uint8_t prev[COMMIT_HASH_LEN], const uint8_t id[SCHEMA_ID_LEN],
-    msgpack_sbuffer *sb, uint8_t sig[COMMIT_SIG_LEN])
+    msgpack_sbuffer *sb, uint8_t sig[NODE_SIG_LEN])
 {
 	struct fchange f[3];
 	struct rchange r[2];
@@ -56,7 +56,7 @@ future_commit(const struct node *from, uint64_t seq, uint64_t hlc,
 	memset(&c, 0, sizeof(c));
 	memset(f, 0, sizeof(f));
 	memset(r, 0, sizeof(r));
-	memcpy(c.origin, from->pk, COMMIT_KEY_LEN);
+	memcpy(c.origin, from->pk, NODE_KEY_LEN);
 	c.seq = seq;
 	c.hlc = hlc;
 	memcpy(c.prev, prev, COMMIT_HASH_LEN);
@@ -130,7 +130,7 @@ test_unknown_fields_kept(void **state)
 	struct node a, b;
 	struct db_counts dc;
 	msgpack_sbuffer sb;
-	uint8_t sig[COMMIT_SIG_LEN], id[SCHEMA_ID_LEN];
+	uint8_t sig[NODE_SIG_LEN], id[SCHEMA_ID_LEN];
 	char err[STORE_ERRLEN];
 	int found = 0;
 	size_t n = 0;
@@ -192,7 +192,7 @@ test_invalid_commits_refused(void **state)
 	struct node a, b;
 	struct db_counts dc;
 	msgpack_sbuffer sb;
-	uint8_t sig[COMMIT_SIG_LEN], id[SCHEMA_ID_LEN];
+	uint8_t sig[NODE_SIG_LEN], id[SCHEMA_ID_LEN];
 	char err[STORE_ERRLEN];
 	size_t n = 0;
 

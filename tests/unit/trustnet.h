@@ -37,7 +37,7 @@ struct node {
 struct wire {
 	uint8_t		*body;
 	size_t		len;
-	uint8_t		sig[COMMIT_SIG_LEN];
+	uint8_t		sig[NODE_SIG_LEN];
 };
 
 struct history {
@@ -231,7 +231,7 @@ keep_cb(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
 	assert_non_null(w->body = malloc(len));
 	memcpy(w->body, body, len);
 	w->len = len;
-	memcpy(w->sig, sig, COMMIT_SIG_LEN);
+	memcpy(w->sig, sig, NODE_SIG_LEN);
 	return (0);
 }
 
