@@ -138,7 +138,7 @@ bundle_read(FILE *f, int (*fn)(void *, const uint8_t *, size_t,
 		    up.data.type != MSGPACK_OBJECT_ARRAY ||
 		    up.data.via.array.size != 2 ||
 		    (a = up.data.via.array.ptr)[0].type != MSGPACK_OBJECT_BIN ||
-		    a[1].type != MSGPACK_OBJECT_BIN ||
+		    !mp_is_bin(&a[1]) ||
 		    a[1].via.bin.size != NODE_SIG_LEN) {
 			snprintf(err, BUNDLE_ERRLEN, "commit %ld is malformed; "
 			    "the bundle is damaged", n + 1);

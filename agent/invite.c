@@ -162,14 +162,9 @@ static int
 get_text(const msgpack_object *o, char *out, size_t max)
 {
 
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max ||
-	    !invite_name_ok(o->via.str.ptr, o->via.str.size))
+	if (!mp_is_str(o) || !invite_name_ok(o->via.str.ptr, o->via.str.size))
 		return (-1);
-	/* msgpack-c gives an empty str a NULL pointer: no memcpy(). */
-	if (o->via.str.size > 0)
-		memcpy(out, o->via.str.ptr, o->via.str.size);
-	out[o->via.str.size] = '\0';
-	return (0);
+	return (mp_get_text(o, out, max));
 }
 
 /* Copy str ${o} into members field ${field} of size ${size}, checked. */
@@ -206,8 +201,7 @@ decode_keys(const msgpack_object *o, struct invite *iv)
 		if (k->type != MSGPACK_OBJECT_ARRAY || k->via.array.size != 4 ||
 		    mp_get_bin(&k->via.array.ptr[0], iv->keys[i].id,
 		    CONF_KEYID_LEN) ||
-		    k->via.array.ptr[1].type !=
-		    MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    !mp_is_uint(&k->via.array.ptr[1]) ||
 		    k->via.array.ptr[1].via.u64 == 0 ||
 		    k->via.array.ptr[1].via.u64 > INT32_MAX ||
 		    get_field(&k->via.array.ptr[2], "center",

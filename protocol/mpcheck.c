@@ -106,3 +106,47 @@ mp_get_bin(const msgpack_object *o, uint8_t *out, size_t len)
 	memcpy(out, o->via.bin.ptr, len);
 	return (0);
 }
+
+bool
+mp_is_uint(const msgpack_object *o)
+{
+
+	return (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
+}
+
+bool
+mp_is_bin(const msgpack_object *o)
+{
+
+	return (o->type == MSGPACK_OBJECT_BIN);
+}
+
+bool
+mp_is_str(const msgpack_object *o)
+{
+
+	return (o->type == MSGPACK_OBJECT_STR);
+}
+
+int
+mp_get_u64(const msgpack_object *o, uint64_t *x)
+{
+
+	if (!mp_is_uint(o))
+		return (-1);
+	*x = o->via.u64;
+	return (0);
+}
+
+int
+mp_get_text(const msgpack_object *o, char *out, size_t max)
+{
+
+	if (!mp_is_str(o) || o->via.str.size > max)
+		return (-1);
+	/* msgpack-c gives an empty str a NULL pointer: no memcpy(). */
+	if (o->via.str.size > 0)
+		memcpy(out, o->via.str.ptr, o->via.str.size);
+	out[o->via.str.size] = '\0';
+	return (0);
+}

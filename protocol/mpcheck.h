@@ -1,6 +1,7 @@
 #ifndef PROTOCOL_MPCHECK_H
 #define PROTOCOL_MPCHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,24 @@ int mpcheck(const uint8_t *, size_t, unsigned);
  * otherwise -1 and ${out} untouched.
  */
 int mp_get_bin(const msgpack_object *, uint8_t *, size_t);
+
+/* Whether ${o} is a positive integer (msgpack-c's "uint"). */
+bool mp_is_uint(const msgpack_object *);
+
+/* Whether ${o} is a bin, of any length. */
+bool mp_is_bin(const msgpack_object *);
+
+/* Whether ${o} is a str, of any length. */
+bool mp_is_str(const msgpack_object *);
+
+/* ${*x} = the positive integer ${o}: 0; otherwise -1, ${x} untouched. */
+int mp_get_u64(const msgpack_object *, uint64_t *);
+
+/**
+ * mp_get_text(o, out, max):
+ * Copy the str ${o} into ${out} NUL-terminated if it is at most ${max}
+ * bytes long (${out} holds max + 1): 0; otherwise -1, ${out} untouched.
+ */
+int mp_get_text(const msgpack_object *, char *, size_t);
 
 #endif /* !PROTOCOL_MPCHECK_H */

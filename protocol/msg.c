@@ -282,13 +282,6 @@ msg_fork(msgpack_sbuffer *sb, const uint8_t *a, size_t alen,
 	return (e ? -1 : 0);
 }
 
-static bool
-is_uint(const msgpack_object *o)
-{
-
-	return (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER);
-}
-
 static int
 get_vec(struct msg *m, const msgpack_object *o)
 {
@@ -305,9 +298,9 @@ get_vec(struct msg *m, const msgpack_object *o)
 	for (i = 0; i < m->nvec; i++) {
 		e = &o->via.array.ptr[i];
 		if (e->type != MSGPACK_OBJECT_ARRAY || e->via.array.size != 2 ||
-		    e->via.array.ptr[0].type != MSGPACK_OBJECT_BIN ||
+		    !mp_is_bin(&e->via.array.ptr[0]) ||
 		    e->via.array.ptr[0].via.bin.size != MSG_VEC_KEY_LEN ||
-		    !is_uint(&e->via.array.ptr[1]))
+		    !mp_is_uint(&e->via.array.ptr[1]))
 			return (PROTO_EMSG);
 		m->vec[i].origin =
 		    (const uint8_t *)e->via.array.ptr[0].via.bin.ptr;
@@ -325,7 +318,7 @@ static int
 get_text(struct msg *m, const msgpack_object *o, size_t max)
 {
 
-	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > max ||
+	if (!mp_is_str(o) || o->via.str.size > max ||
 	    !msg_text_ok(o->via.str.ptr, o->via.str.size))
 		return (PROTO_EMSG);
 	m->text = o->via.str.ptr;
@@ -350,7 +343,7 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 		return (PROTO_EMSG);
 	a = root.via.array.ptr;
 	n = root.via.array.size;
-	if (!is_uint(&a[0]))
+	if (!mp_is_uint(&a[0]))
 		return (PROTO_EMSG);
 	m->type = (enum msg_type)a[0].via.u64;
 	switch (a[0].via.u64) {
@@ -359,13 +352,13 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 		 * [1, ver_min, ver_max, ...] in every version: a HELLO of
 		 * another is read that far, for the session to say so.
 		 */
-		if (n < 3 || !is_uint(&a[1]) || !is_uint(&a[2]))
+		if (n < 3 || !mp_is_uint(&a[1]) || !mp_is_uint(&a[2]))
 			return (PROTO_EMSG);
 		m->ver_min = a[1].via.u64;
 		m->ver_max = a[2].via.u64;
 		if (m->ver_min > MSG_VERSION || m->ver_max < MSG_VERSION)
 			return (PROTO_OK);
-		if (n != 8 || !is_uint(&a[5]) || !is_uint(&a[6]) ||
+		if (n != 8 || !mp_is_uint(&a[5]) || !mp_is_uint(&a[6]) ||
 		    a[7].type != MSGPACK_OBJECT_BOOLEAN)
 			return (PROTO_EMSG);
 		m->features = a[5].via.u64;
@@ -396,8 +389,8 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 			c = &a[1].via.array.ptr[i];
 			if (c->type != MSGPACK_OBJECT_ARRAY ||
 			    c->via.array.size != 2 ||
-			    c->via.array.ptr[0].type != MSGPACK_OBJECT_BIN ||
-			    c->via.array.ptr[1].type != MSGPACK_OBJECT_BIN ||
+			    !mp_is_bin(&c->via.array.ptr[0]) ||
+			    !mp_is_bin(&c->via.array.ptr[1]) ||
 			    c->via.array.ptr[1].via.bin.size != NODE_SIG_LEN)
 				return (PROTO_EMSG);
 			m->commits[i].body =
@@ -409,7 +402,7 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 		return (PROTO_OK);
 	case MSG_PING:
 	case MSG_PONG:
-		if (n != 2 || !is_uint(&a[1]))
+		if (n != 2 || !mp_is_uint(&a[1]))
 			return (PROTO_EMSG);
 		m->nonce = a[1].via.u64;
 		return (PROTO_OK);
@@ -418,9 +411,9 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 			return (PROTO_EMSG);
 		return (get_text(m, &a[1], MSG_REASON_MAX));
 	case MSG_PART:
-		if (n != 5 || !is_uint(&a[1]) || !is_uint(&a[2]) ||
-		    a[3].type != MSGPACK_OBJECT_BIN ||
-		    a[4].type != MSGPACK_OBJECT_BIN ||
+		if (n != 5 || !mp_is_uint(&a[1]) || !mp_is_uint(&a[2]) ||
+		    !mp_is_bin(&a[3]) ||
+		    !mp_is_bin(&a[4]) ||
 		    a[4].via.bin.size != NODE_SIG_LEN)
 			return (PROTO_EMSG);
 		m->total = a[1].via.u64;
@@ -438,9 +431,9 @@ msg_decode(const uint8_t *buf, size_t len, struct msg *m)
 		 * raw_len sizes the decompression buffer: it meets the frame
 		 * limit here, before anyone allocates or decompresses.
 		 */
-		if (n != 3 || !is_uint(&a[1]) || a[1].via.u64 == 0 ||
+		if (n != 3 || !mp_is_uint(&a[1]) || a[1].via.u64 == 0 ||
 		    a[1].via.u64 > FRAME_MAX_LEN ||
-		    a[2].type != MSGPACK_OBJECT_BIN)
+		    !mp_is_bin(&a[2]))
 			return (PROTO_EMSG);
 		m->raw_len = a[1].via.u64;
 		m->zbytes = (const uint8_t *)a[2].via.bin.ptr;

@@ -65,7 +65,6 @@ db_clock_note(struct db *db, const uint8_t subject[NODE_KEY_LEN],
     uint64_t at_ms, const char *via, char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	/* The newest of each kind per pair; an older report changes none. */
 	if (db_prep(db, &db->s_clock_note, "INSERT INTO clock_obs(subject,"
@@ -80,12 +79,8 @@ db_clock_note(struct db *db, const uint8_t subject[NODE_KEY_LEN],
 	sqlite3_bind_int64(st, 3, offset_ms);
 	sqlite3_bind_int64(st, 4, (int64_t)at_ms);
 	sqlite3_bind_text(st, 5, via, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "note a clock", db->h);
+	if (db_step(db, st, "note a clock", err))
 		return (-1);
-	}
 	return (0);
 }
 

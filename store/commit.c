@@ -80,16 +80,6 @@ commit_encode(const struct commit *c, msgpack_sbuffer *sb)
 }
 
 static int
-get_u64(const msgpack_object *o, uint64_t *x)
-{
-
-	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-		return (-1);
-	*x = o->via.u64;
-	return (0);
-}
-
-static int
 get_val(const msgpack_object *o, struct val *v)
 {
 
@@ -149,10 +139,10 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 	if (root.type != MSGPACK_OBJECT_ARRAY || root.via.array.size != 6)
 		FAIL("commit is not a 6-element array");
 	a = root.via.array.ptr;
-	if (get_u64(&a[0], &fmt) || fmt != COMMIT_FORMAT)
+	if (mp_get_u64(&a[0], &fmt) || fmt != COMMIT_FORMAT)
 		FAIL("unknown commit format");
 	if (mp_get_bin(&a[1], c->origin, NODE_KEY_LEN) ||
-	    get_u64(&a[2], &c->seq) || get_u64(&a[3], &c->hlc) ||
+	    mp_get_u64(&a[2], &c->seq) || mp_get_u64(&a[3], &c->hlc) ||
 	    mp_get_bin(&a[4], c->prev, COMMIT_HASH_LEN) ||
 	    a[5].type != MSGPACK_OBJECT_ARRAY)
 		FAIL("bad commit header");
@@ -191,7 +181,7 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 	for (i = 0; i < c->nrec; i++) {
 		ra = a[5].via.array.ptr[i].via.array.ptr;
 		r = &c->rec[i];
-		if (ra[0].type != MSGPACK_OBJECT_STR ||
+		if (!mp_is_str(&ra[0]) ||
 		    mp_get_bin(&ra[1], r->id, SCHEMA_ID_LEN))
 			FAIL("bad record header in commit");
 		r->coll = ra[0].via.str.ptr;
@@ -210,7 +200,7 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 			ra = a[5].via.array.ptr[i].via.array.ptr;
 			for (j = 0; j < r->nf; j++) {
 				fa = ra[2].via.array.ptr[j].via.array.ptr;
-				if (fa[0].type != MSGPACK_OBJECT_STR ||
+				if (!mp_is_str(&fa[0]) ||
 				    get_val(&fa[1], &r->f[j].v))
 					FAIL("bad field change in commit");
 				r->f[j].field = fa[0].via.str.ptr;
@@ -230,7 +220,7 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 					sa = &fa[2].via.array.ptr[k];
 					if (sa->type != MSGPACK_OBJECT_ARRAY ||
 					    sa->via.array.size != 2 ||
-					    get_u64(&sa->via.array.ptr[0],
+					    mp_get_u64(&sa->via.array.ptr[0],
 					    &st->hlc) ||
 					    mp_get_bin(
 					    &sa->via.array.ptr[1], st->origin,

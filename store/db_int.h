@@ -144,6 +144,15 @@ int db_exec(struct db *, const char *, char[STORE_ERRLEN]);
 /* Prepare ${sql} into ${*st} once; later calls reset it. */
 int db_prep(struct db *, sqlite3_stmt **, const char *, char[STORE_ERRLEN]);
 
+/*
+ * Step ${st}, a statement that returns no rows, then reset it (db_step(),
+ * for one db_prep() keeps) or finalize it (db_step_fin()); -1 with ${err}
+ * "${what}: " and SQLite's message unless it ran to SQLITE_DONE.
+ */
+int db_step(struct db *, sqlite3_stmt *, const char *, char[STORE_ERRLEN]);
+int db_step_fin(struct db *, sqlite3_stmt *, const char *,
+    char[STORE_ERRLEN]);
+
 /* Meta key ${k} as a number; 0 if absent. */
 uint64_t db_meta_u64(struct db *, const char *);
 

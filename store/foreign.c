@@ -23,7 +23,6 @@ record_fork(struct db *db, uint32_t oidx, uint64_t seq,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (db_prep(db, &db->s_ins_fork, "INSERT OR IGNORE INTO forks(origin,"
 	    " seq, hash_held, hash_other, body, sig) VALUES(?, ?, ?, ?, ?, ?)",
@@ -36,12 +35,8 @@ record_fork(struct db *db, uint32_t oidx, uint64_t seq,
 	sqlite3_bind_blob(st, 4, other, COMMIT_HASH_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, sig, NODE_SIG_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "record fork", db->h);
+	if (db_step(db, st, "record fork", err))
 		return (-1);
-	}
 	/* Both branches stay; neither is the origin's history from here. */
 	return (fork_found(db, oidx, body, len, sig, err));
 }

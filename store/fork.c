@@ -199,7 +199,6 @@ keep(struct db *db, uint32_t oidx, uint64_t seq, const struct fcm *a,
     const struct fcm *b, bool *learned, char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (db->orig[oidx].fork_seq != 0 && db->orig[oidx].fork_seq <= seq)
 		return (0);
@@ -216,12 +215,8 @@ keep(struct db *db, uint32_t oidx, uint64_t seq, const struct fcm *a,
 	sqlite3_bind_blob(st, 4, a->sig, NODE_SIG_LEN, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 5, b->body, (int)b->len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, b->sig, NODE_SIG_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "record a fork", db->h);
+	if (db_step_fin(db, st, "record a fork", err))
 		return (-1);
-	}
 	db->orig[oidx].fork_seq = seq;
 	*learned = true;
 	return (unapply_from(db, oidx, seq, err));

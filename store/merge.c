@@ -380,9 +380,7 @@ rstate_decode(const uint8_t *buf, size_t len, struct rstate *st,
 		return (-1);
 	if (rd_unpack(&rd, &root, z) || root.type != MSGPACK_OBJECT_ARRAY)
 		goto err;
-	if (root.via.array.size == 2 && root.via.array.ptr[0].type ==
-	    MSGPACK_OBJECT_POSITIVE_INTEGER && root.via.array.ptr[1].type ==
-	    MSGPACK_OBJECT_POSITIVE_INTEGER) {
+	if (root.via.array.size == 2 && mp_is_uint(&root.via.array.ptr[0]) && mp_is_uint(&root.via.array.ptr[1])) {
 		*u_hlc = root.via.array.ptr[0].via.u64;
 		*u_oidx = (uint32_t)root.via.array.ptr[1].via.u64;
 		msgpack_zone_free(z);
@@ -392,7 +390,7 @@ rstate_decode(const uint8_t *buf, size_t len, struct rstate *st,
 		fo = &root.via.array.ptr[i];
 		if (fo->type != MSGPACK_OBJECT_ARRAY ||
 		    fo->via.array.size != 3 ||
-		    fo->via.array.ptr[0].type != MSGPACK_OBJECT_STR ||
+		    !mp_is_str(&fo->via.array.ptr[0]) ||
 		    fo->via.array.ptr[1].type != MSGPACK_OBJECT_ARRAY ||
 		    fo->via.array.ptr[2].type != MSGPACK_OBJECT_ARRAY)
 			goto err;
@@ -413,10 +411,8 @@ rstate_decode(const uint8_t *buf, size_t len, struct rstate *st,
 			ho = &fo->via.array.ptr[1].via.array.ptr[j];
 			if (ho->type != MSGPACK_OBJECT_ARRAY ||
 			    ho->via.array.size < 2 ||
-			    ho->via.array.ptr[0].type !=
-			    MSGPACK_OBJECT_POSITIVE_INTEGER ||
-			    ho->via.array.ptr[1].type !=
-			    MSGPACK_OBJECT_POSITIVE_INTEGER)
+			    !mp_is_uint(&ho->via.array.ptr[0]) ||
+			    !mp_is_uint(&ho->via.array.ptr[1]))
 				goto err;
 			h = &r->h[r->nh++];
 			memset(h, 0, sizeof(*h));
@@ -453,10 +449,8 @@ rstate_decode(const uint8_t *buf, size_t len, struct rstate *st,
 			ho = &fo->via.array.ptr[2].via.array.ptr[j];
 			if (ho->type != MSGPACK_OBJECT_ARRAY ||
 			    ho->via.array.size != 2 ||
-			    ho->via.array.ptr[0].type !=
-			    MSGPACK_OBJECT_POSITIVE_INTEGER ||
-			    ho->via.array.ptr[1].type !=
-			    MSGPACK_OBJECT_POSITIVE_INTEGER)
+			    !mp_is_uint(&ho->via.array.ptr[0]) ||
+			    !mp_is_uint(&ho->via.array.ptr[1]))
 				goto err;
 			r->p[r->np].hlc = ho->via.array.ptr[0].via.u64;
 			r->p[r->np].oidx =

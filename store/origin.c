@@ -214,7 +214,6 @@ origin_log_commit(struct db *db, uint32_t oidx, const struct commit *cm,
     const uint8_t sig[NODE_SIG_LEN], char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (db_prep(db, &db->s_ins_commit, "INSERT INTO commits(origin, seq,"
 	    " hlc, hash, body, sig, refused) VALUES(?, ?, ?, ?, ?, ?, ?)",
@@ -228,12 +227,8 @@ origin_log_commit(struct db *db, uint32_t oidx, const struct commit *cm,
 	sqlite3_bind_blob(st, 5, body, (int)len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 6, sig, NODE_SIG_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, (int)cm->refused);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "store commit", db->h);
+	if (db_step(db, st, "store commit", err))
 		return (-1);
-	}
 	return (0);
 }
 

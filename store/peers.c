@@ -13,7 +13,6 @@ db_peer_add(struct db *db, const char *addr, const uint8_t *key,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO peers(addr, key,"
 	    " added) VALUES(?, ?, strftime('%s', 'now'))", -1, &st, NULL) !=
@@ -24,12 +23,8 @@ db_peer_add(struct db *db, const char *addr, const uint8_t *key,
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
 	if (key != NULL)
 		sqlite3_bind_blob(st, 2, key, NODE_KEY_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "add peer", db->h);
+	if (db_step_fin(db, st, "add peer", err))
 		return (-1);
-	}
 	return (0);
 }
 
@@ -37,7 +32,6 @@ int
 db_peer_rm(struct db *db, const char *addr, char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "DELETE FROM peers WHERE addr = ?", -1,
 	    &st, NULL) != SQLITE_OK) {
@@ -45,12 +39,8 @@ db_peer_rm(struct db *db, const char *addr, char err[STORE_ERRLEN])
 		return (-1);
 	}
 	sqlite3_bind_text(st, 1, addr, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "remove peer", db->h);
+	if (db_step_fin(db, st, "remove peer", err))
 		return (-1);
-	}
 	return (sqlite3_changes(db->h) > 0 ? 1 : 0);
 }
 
@@ -84,7 +74,6 @@ db_peer_status_put(struct db *db, const struct peer_status *ps,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO peer_status"
 	    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) !=
@@ -104,12 +93,8 @@ db_peer_status_put(struct db *db, const struct peer_status *ps,
 	sqlite3_bind_int64(st, 10, (int64_t)ps->they_lack);
 	sqlite3_bind_int64(st, 11, (int64_t)ps->we_lack);
 	sqlite3_bind_int64(st, 12, (int64_t)ps->updated);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "peer status", db->h);
+	if (db_step_fin(db, st, "peer status", err))
 		return (-1);
-	}
 	return (0);
 }
 
@@ -156,7 +141,7 @@ db_hs_fresh(struct db *db, const uint8_t key[NODE_KEY_LEN], uint64_t ts,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc, r = 0;
+	int r = 0;
 
 	/* Never stored: it would turn negative, below any later counter. */
 	if (ts >= DB_HS_LIMIT)
@@ -170,12 +155,8 @@ db_hs_fresh(struct db *db, const uint8_t key[NODE_KEY_LEN], uint64_t ts,
 	}
 	sqlite3_bind_blob(st, 1, key, NODE_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)ts);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "replay guard", db->h);
+	if (db_step_fin(db, st, "replay guard", err))
 		return (-1);
-	}
 	if (sqlite3_changes(db->h) == 0)
 		r = 1;
 	return (r);

@@ -242,7 +242,6 @@ store_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	const struct field_def *f;
 	const struct mhead *w;
 	size_t i, extra = 0;
-	int rc;
 
 	msgpack_sbuffer_init(&sb);
 	if (rstate_encode(rs, c, &sb)) {
@@ -268,12 +267,8 @@ store_rec(struct db *db, struct tgt *t, const struct coll_def *c,
 	sqlite3_bind_int64(st, (int)c->nfields + 4, (int64_t)extra);
 	sqlite3_bind_blob(st, (int)c->nfields + 5, sb.data, (int)sb.size,
 	    SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "write record", db->h);
+	if (db_step(db, st, "write record", err))
 		goto fail;
-	}
 	msgpack_sbuffer_destroy(&sb);
 	return (0);
 

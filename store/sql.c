@@ -51,6 +51,36 @@ db_prep(struct db *db, sqlite3_stmt **st, const char *sql,
 	return (0);
 }
 
+int
+db_step(struct db *db, sqlite3_stmt *st, const char *what,
+    char err[STORE_ERRLEN])
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_errf(err, what, db->h);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+db_step_fin(struct db *db, sqlite3_stmt *st, const char *what,
+    char err[STORE_ERRLEN])
+{
+	int rc;
+
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		db_errf(err, what, db->h);
+		return (-1);
+	}
+	return (0);
+}
+
 /* A number kept in meta, 0 if unset. */
 uint64_t
 db_meta_u64(struct db *db, const char *k)
@@ -106,7 +136,6 @@ db_meta_set(struct db *db, const char *k, const char *v,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	if (sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO meta(k, v)"
 	    " VALUES(?, ?)", -1, &st, NULL) != SQLITE_OK) {
@@ -115,12 +144,8 @@ db_meta_set(struct db *db, const char *k, const char *v,
 	}
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, v, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, "meta", db->h);
+	if (db_step_fin(db, st, "meta", err))
 		return (-1);
-	}
 	/* Joining a network: what was taken unjudged is judged now. */
 	if (strcmp(k, "admin_key") == 0) {
 		trust_reset(db->trust);
