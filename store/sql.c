@@ -51,14 +51,18 @@ db_prep(struct db *db, sqlite3_stmt **st, const char *sql,
 	return (0);
 }
 
-int
-db_step(struct db *db, sqlite3_stmt *st, const char *what,
+/* Step ${st} to SQLITE_DONE, then reset it or (${fin}) finalize it. */
+static int
+step_done(struct db *db, sqlite3_stmt *st, bool fin, const char *what,
     char err[STORE_ERRLEN])
 {
 	int rc;
 
 	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	if (fin)
+		sqlite3_finalize(st);
+	else
+		sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		db_errf(err, what, db->h);
 		return (-1);
@@ -67,18 +71,19 @@ db_step(struct db *db, sqlite3_stmt *st, const char *what,
 }
 
 int
+db_step(struct db *db, sqlite3_stmt *st, const char *what,
+    char err[STORE_ERRLEN])
+{
+
+	return (step_done(db, st, false, what, err));
+}
+
+int
 db_step_fin(struct db *db, sqlite3_stmt *st, const char *what,
     char err[STORE_ERRLEN])
 {
-	int rc;
 
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		db_errf(err, what, db->h);
-		return (-1);
-	}
-	return (0);
+	return (step_done(db, st, true, what, err));
 }
 
 /* A number kept in meta, 0 if unset. */
