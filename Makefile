@@ -53,7 +53,7 @@ deps:
 	$(Q)pkg-config --exists $(PKGS) cmocka 2>/dev/null && \
 	    command -v python3 >/dev/null || ./deploy/install-deps.sh
 
-hamroh: deps $(HAMROH)
+hamroh: deps check-layers $(HAMROH)
 	$(Q)[ "$(VARIANT)" != plain ] || { cp $(HAMROH) hamroh.tmp && mv -f hamroh.tmp hamroh; }
 
 $(HAMROH): $(MAIN_OBJ) $(LIB_OBJ)
@@ -84,12 +84,10 @@ $(B)/tools/%: $(B)/tests/tools/%.o $(LIB_OBJ)
 
 unit: $(UNIT_BIN) $(TOOLS)
 
-# protocol/ and store/ never know about libuv; protocol/ never about SQLite.
+# Which folder may include what: the table deploy/layers, checked by
+# deploy/check-layers (one line a forbidden #include).
 check-layers:
-	@bad=$$(grep -l '#include <uv.h>' protocol/*.[ch] store/*.[ch] \
-	    2>/dev/null; grep -l '#include <sqlite3.h>' protocol/*.[ch] \
-	    2>/dev/null); if [ -n "$$bad" ]; then \
-	    echo "check-layers: forbidden include in: $$bad" >&2; exit 1; fi
+	$(Q)./deploy/check-layers
 
 # A clean clone has nothing beside it: no file may reach for the shared
 # folder some machines keep next to the repository, nor name the
