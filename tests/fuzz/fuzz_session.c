@@ -1,6 +1,6 @@
 /*
  * fuzz_session.c: libFuzzer target for a whole sync session
- * (agent/session.c) over a real store (store/db.c), as a peer that holds
+ * (agent/sync/session.c) over a real store (store/db.c), as a peer that holds
  * the network key and a certificate can drive it.  Compiled against the
  * production sources with no hook in them: the target is the peer.
  *

@@ -1,5 +1,5 @@
 /*
- * test_work.c: jobs off the loop (agent/work.c).  A job runs on a worker
+ * test_work.c: jobs off the loop (agent/daemon/work.c).  A job runs on a worker
  * with a connection of its own and its result comes back on the loop; the
  * next job reuses that connection; a job whose connection cannot be opened
  * reports the error without running; a checkpoint job moves what another
@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 #include <uv.h>
 
-#include "agent/work.h"
+#include "agent/daemon/work.h"
 #include "store/db.h"
 
 struct jobarg {

@@ -17,7 +17,7 @@
  * another process holds the lock (db_nowait()); a session that met it
  * stalls and is retried every BUSY_RETRY_MS, and status writes wait for
  * the next tick.  Checkpoints, which fsync, run on a worker with their
- * own connection (agent/work.h), as must anything else that may be slow.
+ * own connection (agent/daemon/work.h), as must anything else that may be slow.
  * A 10 ms timer measures the loop: SIGUSR1 logs the longest gap between
  * its ticks since the last SIGUSR1.
  */
@@ -35,13 +35,13 @@
 #include <sqlite3.h>
 #include <uv.h>
 
-#include "agent/cli.h"
-#include "agent/cmds.h"
-#include "agent/log.h"
-#include "agent/member.h"
-#include "agent/preauth.h"
-#include "agent/session.h"
-#include "agent/work.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
+#include "agent/daemon/log.h"
+#include "agent/access/member.h"
+#include "agent/daemon/preauth.h"
+#include "agent/sync/session.h"
+#include "agent/daemon/work.h"
 #include "protocol/limits.h"
 #include "store/db.h"
 #include "store/trust.h"
@@ -1397,7 +1397,7 @@ clock_measured(struct conn *c, uint64_t now)
 	c->ag->clock_report = true;
 }
 
-/* A checkpoint: on a worker, on its own connection (agent/work.h). */
+/* A checkpoint: on a worker, on its own connection (agent/daemon/work.h). */
 struct ckpt {
 	struct agent	*ag;
 	uint64_t	frames;
