@@ -30,9 +30,9 @@ endif
 
 STORE_SRC	:= $(wildcard store/*.c)
 PROTO_SRC	:= $(wildcard protocol/*.c)
-AGENT_SRC	:= $(filter-out agent/main.c,$(wildcard agent/*.c agent/*/*.c))
+AGENT_SRC	:= $(filter-out agent/cli/main.c,$(wildcard agent/*.c agent/*/*.c))
 LIB_OBJ		:= $(patsubst %.c,$(B)/%.o,$(STORE_SRC) $(PROTO_SRC) $(AGENT_SRC))
-MAIN_OBJ	:= $(B)/agent/main.o
+MAIN_OBJ	:= $(B)/agent/cli/main.o
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	:= $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 BENCH_BIN	:= $(B)/bench

@@ -138,7 +138,7 @@ int hs_cipher(const uint8_t[HS_KEY_LEN], uint64_t, const uint8_t *, size_t,
 #define HS_MAC1_LEN	16
 #define HS_NETID_LEN	16
 /*
- * The payloads hamroh sends (agent/session.c; PROTOCOL.md, Handshake).
+ * The payloads hamroh sends (agent/sync/session.c; PROTOCOL.md, Handshake).
  * Message 1: the initiator's Ed25519 id (32 bytes), its handshake counter
  * (8, big-endian), HS_VERSION, the number of successor statements that
  * follow message 1 (hs_write1_more()), 6 zero bytes.  Message 2:

@@ -311,7 +311,7 @@ get_vec(struct msg *m, const msgpack_object *o)
 
 /*
  * A name or reason: logged and shown, so no newline may forge a line and
- * no escape sequence may reach a terminal (agent/log.c escapes on output
+ * no escape sequence may reach a terminal (agent/daemon/log.c escapes on output
  * too, for text that came by other ways).
  */
 static int

@@ -41,7 +41,7 @@
  * A vector of up to MSG_MAX_ORIGINS origins does not fit in one frame
  * (some 20 bytes an origin): it goes as HELLO or ACK with its first
  * MSG_VEC_CHUNK origins and VECTOR messages with the rest, nothing in
- * between.  The session (agent/session.c) caps the sum.
+ * between.  The session (agent/sync/session.c) caps the sum.
  *
  * A HELLO whose versions do not include MSG_VERSION is decoded only as
  * far as ver_min and ver_max (the rest is another version's layout), so

@@ -263,16 +263,31 @@ void db_nowait(struct db *);
  */
 bool db_busy(struct db *);
 
+/*
+ * While ${held}, db_begin() on ${db} fails at once as on a lock held
+ * elsewhere (db_busy() says so): the agent holds its own commits off while
+ * a restarting db_checkpoint() runs on another connection, which else
+ * fights them for the lock (db_nowait() only).
+ */
+void db_hold(struct db *, bool);
+
 /* Pages in the WAL after ${db}'s last commit (db_nowait() only). */
 uint64_t db_wal_pages(const struct db *);
 
 /**
- * db_checkpoint(db, frames, err):
- * A passive WAL checkpoint on ${db}: copies what no reader still needs
- * into the database and syncs it, waiting for no lock.  ${*frames} is
- * the number of WAL frames checkpointed.  Return 0, or -1 with ${err}.
+ * db_checkpoint(db, restart, frames, err):
+ * A WAL checkpoint on ${db}: copies what no reader still needs into the
+ * database and syncs it.  A passive one waits for no lock; under a steady
+ * stream of commits it never catches up with the end of the WAL, which
+ * then grows for as long as the stream lasts.  With ${restart} it holds
+ * off writers (they find the database busy) until it has copied all and
+ * the readers of older frames are done, so the next commit writes the WAL
+ * from its start again; this connection makes that commit, so the fsync
+ * of the WAL's new header is not the other connection's.
+ * ${*frames} is the number of WAL frames checkpointed.  Return 0, or -1
+ * with ${err}.
  */
-int db_checkpoint(struct db *, uint64_t *, char[STORE_ERRLEN]);
+int db_checkpoint(struct db *, bool, uint64_t *, char[STORE_ERRLEN]);
 
 /* This node's public key, or NULL before db_set_signer(). */
 const uint8_t *db_node_key(const struct db *);

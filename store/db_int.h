@@ -130,6 +130,7 @@ struct db {
 	bool		full_rederive;	/* The network changed: all of it. */
 	bool		settling;
 	bool		busy;		/* A lock was busy: db_busy(). */
+	bool		held;		/* db_hold(): commits held off. */
 	uint64_t	wal_pages;	/* After our last commit: db_nowait(). */
 };
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -386,6 +387,13 @@ db_busy(struct db *db)
 	return (busy);
 }
 
+void
+db_hold(struct db *db, bool held)
+{
+
+	db->held = held;
+}
+
 uint64_t
 db_wal_pages(const struct db *db)
 {
@@ -394,13 +402,16 @@ db_wal_pages(const struct db *db)
 }
 
 int
-db_checkpoint(struct db *db, uint64_t *frames, char err[STORE_ERRLEN])
+db_checkpoint(struct db *db, bool restart, uint64_t *frames,
+    char err[STORE_ERRLEN])
 {
 	int log = 0, done = 0;
+	char v[24];
 
 	*frames = 0;
-	switch (sqlite3_wal_checkpoint_v2(db->h, "main",
-	    SQLITE_CHECKPOINT_PASSIVE, &log, &done)) {
+	switch (sqlite3_wal_checkpoint_v2(db->h, "main", restart ?
+	    SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, &log,
+	    &done)) {
 	case SQLITE_OK:
 		break;
 	case SQLITE_BUSY:	/* Another connection checkpoints: enough. */
@@ -410,6 +421,16 @@ db_checkpoint(struct db *db, uint64_t *frames, char err[STORE_ERRLEN])
 		return (-1);
 	}
 	*frames = done > 0 ? (uint64_t)done : 0;
+	/*
+	 * The next commit writes the WAL from its start, and syncs its
+	 * header first: that fsync is this connection's to make, not the
+	 * agent loop's.
+	 */
+	if (restart && log > 0 && done == log) {
+		snprintf(v, sizeof(v), "%lld", (long long)time(NULL));
+		if (db_meta_set(db, "wal_restarted", v, err))
+			return (-1);
+	}
 	return (0);
 }
 

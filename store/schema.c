@@ -114,7 +114,7 @@ static const struct field_def members[] = {
 };
 
 /*
- * Center keys for confidential fields (agent/conf.h), each sealed to one
+ * Center keys for confidential fields (agent/access/confidential.h), each sealed to one
  * recipient node: id = BLAKE2b-128(keyid || recipient key).
  */
 static const struct field_def keys[] = {

@@ -250,7 +250,7 @@ bool trust_same(const struct trust_as_of *, const struct trust_as_of *);
 /*
  * Confidential fields (client_name, client_phone, summary of a
  * consultation) are stored sealed to a key of the record's center
- * (agent/conf.h): "enc1:" KEYID (16 lowercase hex) ":" base64url without
+ * (agent/access/confidential.h): "enc1:" KEYID (16 lowercase hex) ":" base64url without
  * padding of nonce[24] || ciphertext (at least its 16-byte tag).
  */
 #define TRUST_SEALED_PREFIX	"enc1:"

@@ -15,6 +15,11 @@ int
 db_begin(struct db *db, uint64_t now_ms, char err[STORE_ERRLEN])
 {
 
+	if (db->held) {		/* db_hold(): as if another process wrote. */
+		db->busy = true;
+		snprintf(err, STORE_ERRLEN, "database is locked (checkpoint)");
+		return (-1);
+	}
 	if (db_exec(db, "BEGIN IMMEDIATE", err))
 		return (-1);
 	db->now_ms = now_ms;

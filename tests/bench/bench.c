@@ -79,11 +79,11 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "agent/bundle.h"
-#include "agent/cli.h"
-#include "agent/conf.h"
-#include "agent/json.h"
-#include "agent/session.h"
+#include "agent/codec/bundle.h"
+#include "agent/cli/cli.h"
+#include "agent/access/confidential.h"
+#include "agent/codec/json.h"
+#include "agent/sync/session.h"
 #include "protocol/frame.h"
 #include "protocol/hs.h"
 #include "protocol/limits.h"

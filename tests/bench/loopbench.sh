@@ -11,9 +11,14 @@
 #               still be served: a record it logs during the import and
 #               the whole import cross over, with no session closed.
 #   loop-apply  the same on the peer, B, while it applies those 100,000
-#               commits as they come in batches of up to 960 KiB: target
-#               <= 50 ms + the timer's 10 ms (a batch is applied in parts
-#               of about 20 ms, the loop turning between them).
+#               records' commits as they come in batches of up to 960 KiB
+#               (in parts of about 10 ms of applying, the loop turning
+#               between them): the longest gap, target <= 250 ms; the
+#               share of ticks late by a step over the 50 ms rule, target
+#               <= 1%; and how large its WAL grew (the file keeps its
+#               largest size), target <= 128 MiB.  The steps over the rule
+#               are COMMITs whose writes waited for the disk: see
+#               tests/bench/README.
 set -eu
 H=${1:-./hamroh}
 INPUT=${2:-build/bench-100k.jsonl}
@@ -38,6 +43,9 @@ gap() {		# gap NODE: its longest gap since its last report, in ms
 	kill -USR1 "$(cat "$T/$1.pid")"
 	until [ "$(grep -c 'loop: longest gap' "$T/$1.log" || true)" -gt "$n" ]; do sleep 0.05; done
 	sed -n 's/.*loop: longest gap between 10 ms ticks \([0-9.]*\) ms.*/\1/p' "$T/$1.log" | tail -n 1
+}
+late() {	# late NODE: "N M", ticks late by a step over the rule, of all, at its last report
+	sed -n 's/.*; \([0-9]*\) of \([0-9]*\) ticks late.*/\1 \2/p' "$T/$1.log" | tail -n 1
 }
 
 "$H" --data "$T/A" init --name A >/dev/null
@@ -71,5 +79,10 @@ gb=$(gap B)
 printf '%-10s longest gap between 10 ms ticks %.1f ms while a %d-record import ran beside the agent (target <= 250 ms)%s; peer served: %s\n' \
     loop-stall "$g" "$(wc -l <"$INPUT")" \
     "$(echo "$g <= 250" | bc -l | sed 's/^1$//; s/^0$/  OVER TARGET/')" "$served"
-printf '%-10s longest gap between 10 ms ticks %.1f ms at the peer while it applied those commits (target <= 60 ms)%s\n' \
-    loop-apply "$gb" "$(echo "$gb <= 60" | bc -l | sed 's/^1$//; s/^0$/  OVER TARGET/')"
+read -r nl nt <<<"$(late B)"
+wal=$(( $(stat -c %s "$T/B/hamroh.db-wal" 2>/dev/null || echo 0) / 1048576 ))
+pct=$(echo "scale=2; 100 * $nl / ($nt + ($nt == 0))" | bc -l)
+printf '%-10s longest gap between 10 ms ticks %.1f ms at the peer while it applied those commits (target <= 250 ms)%s; %d of %d ticks late by a step over the 50 ms rule (%.2f%%, target <= 1%%)%s; its WAL reached %d MiB (target <= 128)%s\n' \
+    loop-apply "$gb" "$(echo "$gb <= 250" | bc -l | sed 's/^1$//; s/^0$/  OVER TARGET/')" \
+    "$nl" "$nt" "$pct" "$(echo "$pct <= 1" | bc -l | sed 's/^1$//; s/^0$/  OVER TARGET/')" \
+    "$wal" "$([ "$wal" -le 128 ] || echo '  OVER TARGET')"

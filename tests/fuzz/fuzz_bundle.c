@@ -1,5 +1,5 @@
 /*
- * fuzz_bundle.c: libFuzzer target for bundle files (agent/bundle.c), with
+ * fuzz_bundle.c: libFuzzer target for bundle files (agent/codec/bundle.c), with
  * every commit body it yields fed on to commit_decode() (store/commit.c).
  * Compiled against the production sources; reads only the input.
  *
@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "agent/bundle.h"
+#include "agent/codec/bundle.h"
 #include "store/commit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -1,5 +1,5 @@
 /*
- * fuzz_csv.c: libFuzzer target for the CSV reader of agent/csv.c, what
+ * fuzz_csv.c: libFuzzer target for the CSV reader of agent/codec/csv.c, what
  * `hamroh import` reads from a spreadsheet's file.  Compiled against the
  * production sources; the input is read through fmemopen(), as a file.
  *
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/csv.h"
+#include "agent/codec/csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

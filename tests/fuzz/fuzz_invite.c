@@ -1,6 +1,6 @@
 /*
  * fuzz_invite.c: libFuzzer target for the invite-token decoder of
- * agent/invite.c, what `hamroh join TOKEN` reads from a line pasted by a
+ * agent/codec/invite.c, what `hamroh join TOKEN` reads from a line pasted by a
  * person.  Compiled against the production sources; no I/O.
  *
  * The input, cut at its first NUL as a command-line argument is, goes to
@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "agent/invite.h"
+#include "agent/codec/invite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

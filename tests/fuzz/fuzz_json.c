@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/csv.h"
-#include "agent/json.h"
+#include "agent/codec/csv.h"
+#include "agent/codec/json.h"
 #include "store/schema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -1,8 +1,8 @@
 /*
  * fuzz_session.c: libFuzzer target for a whole sync session
- * (agent/session.c) over a real store (store/db.h), as a peer that holds
- * the network key and a certificate can drive it.  Compiled against the
- * production sources with no hook in them: the target is the peer.
+ * (agent/sync/session.c) over a real store (store/db.h), as a peer that
+ * holds the network key and a certificate can drive it.  Compiled against
+ * the production sources with no hook in them: the target is the peer.
  *
  * The node under test is the world of tests/fuzz/world.h: a copy of its
  * template database in memory for each input, a session of its own with

@@ -10,7 +10,7 @@
 #include <msgpack.h>
 #include <sqlite3.h>
 
-#include "agent/cli.h"
+#include "agent/cli/cli.h"
 #include "protocol/hs.h"
 #include "protocol/proto.h"
 #include "store/db_test.h"

@@ -26,7 +26,7 @@
 
 #include <sodium.h>
 
-#include "agent/session.h"
+#include "agent/sync/session.h"
 #include "protocol/frame.h"
 #include "store/db.h"
 

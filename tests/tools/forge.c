@@ -1,6 +1,6 @@
 /*
  * forge.c: test tool — a modified binary.  Makes a local write that the
- * CLI would refuse (agent/rules.c), straight through the store API, signed
+ * CLI would refuse (agent/access/rules.c), straight through the store API, signed
  * with the node's own key like any commit of that node.
  *
  *     forge DIR COLLECTION ID_HEX FIELD=VALUE [FIELD=VALUE...] [--bundle FILE]
@@ -27,8 +27,8 @@
 
 #include <sodium.h>
 
-#include "agent/bundle.h"
-#include "agent/cli.h"
+#include "agent/codec/bundle.h"
+#include "agent/cli/cli.h"
 #include "store/commit.h"
 #include "store/db.h"
 #include "store/schema.h"

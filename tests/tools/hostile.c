@@ -56,7 +56,7 @@
 
 #include <sodium.h>
 
-#include "agent/session.h"
+#include "agent/sync/session.h"
 #include "protocol/frame.h"
 #include "protocol/hs.h"
 #include "protocol/msg.h"

@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "agent/cli.h"
+#include "agent/cli/cli.h"
 #include "store/db.h"
 
 int

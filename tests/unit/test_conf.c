@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "agent/conf.h"
+#include "agent/access/confidential.h"
 #include "store/trust.h"
 
 static const uint8_t rec[SCHEMA_ID_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,

@@ -1,6 +1,6 @@
 /*
- * test_json.c: agent/json.c (JSON Lines in, JSON out, line reader) and
- * agent/csv.c.
+ * test_json.c: agent/codec/json.c (JSON Lines in, JSON out, line reader) and
+ * agent/codec/csv.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/csv.h"
-#include "agent/json.h"
+#include "agent/codec/csv.h"
+#include "agent/codec/json.h"
 
 /* A FILE reading the ${len} bytes at ${s}; fmemopen() wants len > 0. */
 static FILE *

@@ -1,6 +1,6 @@
 /*
  * test_log.c: text from other nodes is escaped wherever it is printed
- * (agent/log.c): control characters, separators, bidi controls and
+ * (agent/daemon/log.c): control characters, separators, bidi controls and
  * invalid UTF-8 come out as visible escapes, everything else as it is;
  * a log line stays one line.
  */
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/log.h"
+#include "agent/daemon/log.h"
 
 static void
 check(const char *in, size_t len, int flags, const char *want)

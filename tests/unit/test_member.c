@@ -18,9 +18,9 @@
 
 #include <sodium.h>
 
-#include "agent/cli.h"
-#include "agent/conf.h"
-#include "agent/member.h"
+#include "agent/cli/cli.h"
+#include "agent/access/confidential.h"
+#include "agent/access/member.h"
 #include "store/db.h"
 #include "store/db_test.h"
 #include "store/trust.h"

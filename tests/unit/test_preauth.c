@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include "agent/preauth.h"
+#include "agent/daemon/preauth.h"
 
 /* The network key of a numeric address, v4 or v6. */
 static void

@@ -31,7 +31,7 @@
 #include <sqlite3.h>
 #include <zstd.h>
 
-#include "agent/session.h"
+#include "agent/sync/session.h"
 #include "protocol/frame.h"
 #include "protocol/hs.h"
 #include "protocol/limits.h"

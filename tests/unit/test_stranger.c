@@ -18,7 +18,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "agent/member.h"
+#include "agent/access/member.h"
 #include "protocol/limits.h"
 #include "store/db.h"
 #include "store/schema.h"

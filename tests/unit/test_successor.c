@@ -23,8 +23,8 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "agent/cli.h"
-#include "agent/member.h"
+#include "agent/cli/cli.h"
+#include "agent/access/member.h"
 #include "store/db.h"
 #include "store/db_test.h"
 #include "store/trust.h"

@@ -22,7 +22,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "agent/cli.h"
+#include "agent/cli/cli.h"
 #include "store/db.h"
 #include "store/db_test.h"
 #include "store/trust.h"

@@ -24,7 +24,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
-#include "agent/session.h"
+#include "agent/sync/session.h"
 #include "protocol/frame.h"
 #include "protocol/hs.h"
 #include "protocol/limits.h"
@@ -72,7 +72,7 @@ node_restart(struct node *n)
 	assert_int_equal(db_set_signer(n->db, n->sk), 0);
 }
 
-/* As agent/daemon.c admits (every node here is taken for a member). */
+/* As agent/daemon/daemon.c admits (every node here is taken for a member). */
 static int
 admit(void *arg, const uint8_t *peer, uint64_t ctr, const uint8_t *succ,
     size_t nsucc)

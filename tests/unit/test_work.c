@@ -1,5 +1,5 @@
 /*
- * test_work.c: jobs off the loop (agent/work.c).  A job runs on a worker
+ * test_work.c: jobs off the loop (agent/daemon/work.c).  A job runs on a worker
  * with a connection of its own and its result comes back on the loop; the
  * next job reuses that connection; a job whose connection cannot be opened
  * reports the error without running; a checkpoint job moves what another
@@ -21,7 +21,7 @@
 #include <sqlite3.h>
 #include <uv.h>
 
-#include "agent/work.h"
+#include "agent/daemon/work.h"
 #include "store/db.h"
 
 struct jobarg {
@@ -50,7 +50,7 @@ ckpt_job(struct db *db, void *arg, char err[STORE_ERRLEN])
 	struct jobarg *j = arg;
 
 	j->ran++;
-	return (db_checkpoint(db, &j->frames, err));
+	return (db_checkpoint(db, false, &j->frames, err));
 }
 
 static void
@@ -156,12 +156,77 @@ test_nowait(void **state)
 	tnode_close(dir, db);
 }
 
+/* Frames in ${path}'s WAL now (a passive checkpoint's count). */
+static int
+wal_frames(const char *path)
+{
+	sqlite3 *h;
+	int log = -1, done = -1;
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "SELECT count(*) FROM meta", NULL,
+	    NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_wal_checkpoint_v2(h, "main",
+	    SQLITE_CHECKPOINT_PASSIVE, &log, &done), SQLITE_OK);
+	sqlite3_close(h);
+	return (log);
+}
+
+/*
+ * A restarting checkpoint: while the loop's connection is held (db_hold())
+ * its commits fail as on a lock held elsewhere; the checkpoint's own
+ * connection then makes the commit that starts the WAL over (and syncs
+ * its header), so the WAL holds one transaction, not the loop's many.
+ */
+static void
+test_restart(void **state)
+{
+	char dir[256], path[300], err[STORE_ERRLEN], v[16];
+	uint8_t pk[32], sk[64];
+	struct db *db, *other;
+	uint64_t frames;
+	int i, before;
+
+	(void)state;
+	tnode_open(dir, &db, pk, sk, "work");
+	snprintf(path, sizeof(path), "%s/hamroh.db", dir);
+	db_nowait(db);
+	for (i = 0; i < 40; i++) {
+		snprintf(v, sizeof(v), "%d", i);
+		assert_int_equal(db_begin(db, 1000, err), 0);
+		assert_int_equal(db_meta_set(db, "restart", v, err), 0);
+		assert_int_equal(db_commit(db, err), 0);
+	}
+	before = wal_frames(path);
+	assert_true(before >= 40);
+
+	db_hold(db, true);
+	assert_int_equal(db_begin(db, 1000, err), -1);
+	assert_true(db_busy(db));
+	assert_int_equal(db_open(&other, path, false, err), 0);
+	assert_int_equal(db_checkpoint(other, true, &frames, err), 0);
+	assert_int_equal((int)frames, before);
+	/* Started over by the checkpoint's connection: one small commit. */
+	assert_true(wal_frames(path) > 0);
+	assert_true(wal_frames(path) < 8);
+	db_close(other);
+
+	db_hold(db, false);
+	assert_int_equal(db_begin(db, 1000, err), 0);
+	assert_int_equal(db_meta_set(db, "restart", "done", err), 0);
+	assert_int_equal(db_commit(db, err), 0);
+	assert_false(db_busy(db));
+	assert_true(db_wal_pages(db) < 16);
+	tnode_close(dir, db);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jobs),
 		cmocka_unit_test(test_nowait),
+		cmocka_unit_test(test_restart),
 	};
 
 	if (sodium_init() < 0)

@@ -10,12 +10,12 @@
 
 #include <sodium.h>
 
-#include "agent/cli.h"
-#include "agent/cmds.h"
-#include "agent/conf.h"
-#include "agent/json.h"
-#include "agent/log.h"
-#include "agent/rules.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
+#include "agent/access/confidential.h"
+#include "agent/codec/json.h"
+#include "agent/daemon/log.h"
+#include "agent/access/rules.h"
 #include "store/query.h"
 
 #define STALE_DAYS	180	/* Directory entries need re-checking. */
@@ -284,7 +284,7 @@ cmd_export(struct cli *cli, int argc, char **argv)
 }
 
 /*
- * Text values came from any node: escaped (agent/log.h), on one line
+ * Text values came from any node: escaped (agent/daemon/log.h), on one line
  * except in show, where a summary or a guide keeps its lines.
  */
 static int human_flags;

@@ -3,7 +3,7 @@
  * deterministic JSON output for import and export.  No allocation grows
  * with anything but the input line, which the line reader bounds.
  */
-#include "agent/json.h"
+#include "agent/codec/json.h"
 
 #include <assert.h>
 #include <inttypes.h>

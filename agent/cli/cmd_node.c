@@ -13,12 +13,12 @@
 
 #include <sodium.h>
 
-#include "agent/cli.h"
-#include "agent/cmds.h"
-#include "agent/conf.h"
-#include "agent/json.h"
-#include "agent/member.h"
-#include "agent/log.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
+#include "agent/access/confidential.h"
+#include "agent/codec/json.h"
+#include "agent/access/member.h"
+#include "agent/daemon/log.h"
 #include "protocol/limits.h"
 #include "store/hlc.h"
 #include "store/query.h"

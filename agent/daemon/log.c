@@ -2,7 +2,7 @@
  * log.c: one line per event on stderr, and the escaping of text that
  * came from other nodes.
  */
-#include "agent/log.h"
+#include "agent/daemon/log.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -9,12 +9,12 @@
 
 #include <sodium.h>
 
-#include "agent/cli.h"
-#include "agent/cmds.h"
-#include "agent/conf.h"
-#include "agent/csv.h"
-#include "agent/json.h"
-#include "agent/rules.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
+#include "agent/access/confidential.h"
+#include "agent/codec/csv.h"
+#include "agent/codec/json.h"
+#include "agent/access/rules.h"
 
 #define LINE_MAX_LEN	(4 * 1024 * 1024)	/* A guide body, escaped. */
 

@@ -17,9 +17,9 @@
 
 #include <sodium.h>
 
-#include "agent/cli.h"
-#include "agent/cmds.h"
-#include "agent/member.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
+#include "agent/access/member.h"
 #include "store/commit.h"
 #include "store/db.h"
 #include "store/schema.h"

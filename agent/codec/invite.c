@@ -1,7 +1,7 @@
 /*
- * invite.c: the invite token, encoded and decoded (agent/invite.h).
+ * invite.c: the invite token, encoded and decoded (agent/codec/invite.h).
  */
-#include "agent/invite.h"
+#include "agent/codec/invite.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * conf.c: confidential fields — per-center keys and the values sealed
- * with them.  See conf.h for the formats.
+ * confidential.c: confidential fields — per-center keys and the values sealed
+ * with them.  See confidential.h for the formats.
  */
 #include <sys/stat.h>
 
@@ -13,9 +13,9 @@
 
 #include <sodium.h>
 
-#include "agent/cli.h"
-#include "agent/conf.h"
-#include "agent/member.h"
+#include "agent/cli/cli.h"
+#include "agent/access/confidential.h"
+#include "agent/access/member.h"
 #include "store/query.h"
 #include "store/trust.h"
 

@@ -3,7 +3,7 @@
  * one after another, each followed by a NUL, in one buffer bounded by the
  * caller's limit; so is the field count, since every field costs a byte.
  */
-#include "agent/csv.h"
+#include "agent/codec/csv.h"
 
 #include <errno.h>
 #include <stdarg.h>

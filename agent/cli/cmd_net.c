@@ -1,6 +1,6 @@
 /*
  * cmd_net.c: joining a network — network create, invite, join, peer.
- * The invite token itself is agent/invite.c's.
+ * The invite token itself is agent/codec/invite.c's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,13 +15,13 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "agent/cli.h"
-#include "agent/cmds.h"
-#include "agent/conf.h"
-#include "agent/invite.h"
-#include "agent/json.h"
-#include "agent/log.h"
-#include "agent/member.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
+#include "agent/access/confidential.h"
+#include "agent/codec/invite.h"
+#include "agent/codec/json.h"
+#include "agent/daemon/log.h"
+#include "agent/access/member.h"
 #include "store/query.h"
 #include "store/trust.h"
 

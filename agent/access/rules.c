@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/cli.h"
-#include "agent/conf.h"
-#include "agent/rules.h"
+#include "agent/cli/cli.h"
+#include "agent/access/confidential.h"
+#include "agent/access/rules.h"
 
 enum rules_verdict
 rules_judge(const char *coll, bool creates, const char *role,

@@ -3,7 +3,7 @@
  * At most HS_PREAUTH_MAX entries, so every lookup is a scan of a few
  * dozen: cheaper than any index would be to keep.
  */
-#include "agent/preauth.h"
+#include "agent/daemon/preauth.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,7 +1,7 @@
 /*
  * bundle.c: the bundle file format.
  */
-#include "agent/bundle.h"
+#include "agent/codec/bundle.h"
 
 #include <errno.h>
 #include <stdlib.h>

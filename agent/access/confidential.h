@@ -1,5 +1,5 @@
-#ifndef AGENT_CONF_H
-#define AGENT_CONF_H
+#ifndef AGENT_CONFIDENTIAL_H
+#define AGENT_CONFIDENTIAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -170,4 +170,4 @@ int conf_deliver(struct cli *, const struct conf_key *, const uint8_t *,
 /* Open the keys records sealed to this node that its ring lacks. */
 void conf_collect(struct cli *);
 
-#endif /* !AGENT_CONF_H */
+#endif /* !AGENT_CONFIDENTIAL_H */

@@ -8,8 +8,8 @@
 
 #include <sodium.h>
 
-#include "agent/cli.h"
-#include "agent/cmds.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
 
 struct cmd {
 	const char	*name;

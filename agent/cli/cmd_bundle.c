@@ -8,9 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agent/bundle.h"
-#include "agent/cli.h"
-#include "agent/cmds.h"
+#include "agent/codec/bundle.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
 
 #define VECTOR_MAX	100000	/* Origins in a vector file. */
 

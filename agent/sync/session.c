@@ -2,7 +2,7 @@
  * session.c: the sync session, sans-I/O.  Handshake, then frames of
  * messages; commits stream from the log under a high-water mark.
  */
-#include "agent/session.h"
+#include "agent/sync/session.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,8 +7,8 @@
 
 #include <msgpack.h>
 
-#include "agent/conf.h"
-#include "agent/member.h"
+#include "agent/access/confidential.h"
+#include "agent/access/member.h"
 
 /*
  * The invite token: one copy-pasteable line,
@@ -19,7 +19,7 @@
  *      [address(str)...], (version 2:) [[keyid(bin 8), key_version,
  *      center, sealed(bin)]...], token_sig(bin 64)])
  *
- * cert signs the certificate (agent/member.h); token_sig is the admin's
+ * cert signs the certificate (agent/access/member.h); token_sig is the admin's
  * Ed25519 signature over msgpack ["hamroh/invite/1", the elements between
  * the version and token_sig], so a token damaged in transit (or edited:
  * the network key and addresses are not part of the certificate) is

@@ -17,7 +17,7 @@
  * another process holds the lock (db_nowait()); a session that met it
  * stalls and is retried every BUSY_RETRY_MS, and status writes wait for
  * the next tick.  Checkpoints, which fsync, run on a worker with their
- * own connection (agent/work.h), as must anything else that may be slow.
+ * own connection (agent/daemon/work.h), as must anything else that may be slow.
  * A 10 ms timer measures the loop: SIGUSR1 logs the longest gap between
  * its ticks since the last SIGUSR1.
  */
@@ -34,13 +34,13 @@
 #include <sodium.h>
 #include <uv.h>
 
-#include "agent/cli.h"
-#include "agent/cmds.h"
-#include "agent/log.h"
-#include "agent/member.h"
-#include "agent/preauth.h"
-#include "agent/session.h"
-#include "agent/work.h"
+#include "agent/cli/cli.h"
+#include "agent/cli/cmds.h"
+#include "agent/daemon/log.h"
+#include "agent/access/member.h"
+#include "agent/daemon/preauth.h"
+#include "agent/sync/session.h"
+#include "agent/daemon/work.h"
 #include "protocol/limits.h"
 #include "store/db.h"
 #include "store/trust.h"
@@ -79,6 +79,15 @@
 #define WATCH_LOG_MS	10000		/* Steps over the rule: one line per. */
 #define BUSY_RETRY_MS	25		/* Database busy: try again after. */
 #define CKPT_PAGES	1000		/* WAL pages: checkpoint off the loop. */
+/*
+ * WAL pages (of 4 KiB) past which the checkpoint restarts the WAL, our
+ * commits held off meanwhile (db_hold()).  Passive checkpoints never
+ * catch up with a stream of a peer's commits, and the WAL grew for as
+ * long as it lasted: to 410 MB for 100,000 records.  A restart that had
+ * to win the lock from the loop's commits waited seconds, the WAL still
+ * growing; held off, they wait 100-200 ms.
+ */
+#define CKPT_RESTART_PAGES 8192
 
 struct agent;
 
@@ -154,6 +163,7 @@ struct agent {
 	uv_timer_t	watch;		/* The loop's pulse. */
 	uv_signal_t	sigint, sigterm, sigusr1;
 	uint64_t	watch_last, watch_max, watch_logged;	/* ns, ns, ms */
+	uint64_t	watch_n, watch_nover;	/* Ticks, late by a step over. */
 	uint64_t	watch_over;	/* Longest step over the rule (ns). */
 	struct work_pool *work;
 	bool		ckpt_running;
@@ -1384,9 +1394,10 @@ clock_measured(struct conn *c, uint64_t now)
 	c->ag->clock_report = true;
 }
 
-/* A checkpoint: on a worker, on its own connection (agent/work.h). */
+/* A checkpoint: on a worker, on its own connection (agent/daemon/work.h). */
 struct ckpt {
 	struct agent	*ag;
+	bool		restart;
 	uint64_t	frames;
 };
 
@@ -1395,7 +1406,7 @@ ckpt_run(struct db *db, void *arg, char err[STORE_ERRLEN])
 {
 	struct ckpt *k = arg;
 
-	return (db_checkpoint(db, &k->frames, err));
+	return (db_checkpoint(db, k->restart, &k->frames, err));
 }
 
 static void
@@ -1404,10 +1415,17 @@ ckpt_done(void *arg, int rc, const char *err)
 	struct ckpt *k = arg;
 
 	k->ag->ckpt_running = false;
+	if (k->restart) {
+		db_hold(k->ag->db, false);
+		if (!k->ag->stopping)	/* What waited for it goes on. */
+			uv_timer_start(&k->ag->retry, retry_cb, 0,
+			    BUSY_RETRY_MS);
+	}
 	if (rc != 0)
 		LOG_WARN("agent", "WAL checkpoint: %s", err);
 	else
-		LOG_DEBUG("agent", "WAL checkpoint: %llu frames",
+		LOG_DEBUG("agent", "WAL checkpoint%s: %llu frames",
+		    k->restart ? " (restart)" : "",
 		    (unsigned long long)k->frames);
 	free(k);
 }
@@ -1429,12 +1447,16 @@ ckpt_maybe(struct agent *ag)
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return;
 	k->ag = ag;
+	k->restart = pages >= CKPT_RESTART_PAGES;
 	if (work_queue(ag->work, ckpt_run, ckpt_done, k) != 0) {
 		free(k);
 		return;
 	}
 	ag->ckpt_running = true;
 	ag->ckpt_pages = pages;
+	/* Our commits would fight it for the lock: they wait (retry_cb()). */
+	if (k->restart)
+		db_hold(ag->db, true);
 }
 
 /*
@@ -1449,10 +1471,12 @@ watch_cb(uv_timer_t *t)
 	uint64_t hr = uv_hrtime(), gap = hr - ag->watch_last, now;
 
 	ag->watch_last = hr;
+	ag->watch_n++;
 	if (gap > ag->watch_max)
 		ag->watch_max = gap;
 	if (gap <= (uint64_t)(WATCH_MS + LOOP_STEP_MAX_MS) * 1000000)
 		return;
+	ag->watch_nover++;
 	if (gap > ag->watch_over)
 		ag->watch_over = gap;
 	now = now_ms();
@@ -1472,8 +1496,11 @@ usr1_cb(uv_signal_t *sig, int signum)
 
 	(void)signum;
 	LOG_INFO("agent", "loop: longest gap between %d ms ticks %.1f ms "
-	    "since the last report", WATCH_MS, (double)ag->watch_max / 1e6);
-	ag->watch_max = 0;
+	    "since the last report; %llu of %llu ticks late by a step over "
+	    "the %d ms rule", WATCH_MS, (double)ag->watch_max / 1e6,
+	    (unsigned long long)ag->watch_nover,
+	    (unsigned long long)ag->watch_n, LOOP_STEP_MAX_MS);
+	ag->watch_max = ag->watch_n = ag->watch_nover = 0;
 }
 
 static void

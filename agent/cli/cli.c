@@ -1,7 +1,7 @@
 /*
  * cli.c: helpers shared by the CLI commands.
  */
-#include "agent/cli.h"
+#include "agent/cli/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>

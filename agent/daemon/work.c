@@ -1,6 +1,6 @@
 /*
  * work.c: jobs on libuv's worker threads, each with a database connection
- * of its own, their results handed back to the loop (agent/work.h).
+ * of its own, their results handed back to the loop (agent/daemon/work.h).
  *
  * A connection is used by one thread at a time: the loop thread takes an
  * idle one from the list (or none: the worker opens one) before queueing,
@@ -8,7 +8,7 @@
  * loop thread.  The handover goes through libuv's queue, so the list
  * needs no lock of its own.
  */
-#include "agent/work.h"
+#include "agent/daemon/work.h"
 
 #include <stdio.h>
 #include <stdlib.h>

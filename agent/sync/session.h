@@ -31,7 +31,7 @@
  * A received batch is applied in one transaction (in parts, each its own,
  * when the caller's loop step runs long), so the vector advances only
  * with what committed.  The socket, timers and scheduling are the
- * caller's (agent/daemon.c); tests drive two sessions back to back.
+ * caller's (agent/daemon/daemon.c); tests drive two sessions back to back.
  */
 #define SESSION_HS_PAYLOAD1	48	/* Ed25519 id, counter, version, n. */
 #define SESSION_HS_PAYLOAD2	8	/* Version. */

@@ -3,7 +3,7 @@
  * node key belongs to this node's network.  Reads the database, never
  * writes it; takes the time as an argument; prints nothing.
  */
-#include "agent/member.h"
+#include "agent/access/member.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +12,7 @@
 #include <msgpack.h>
 #include <sodium.h>
 
-#include "agent/cli.h"
+#include "agent/cli/cli.h"
 #include "store/db.h"
 #include "store/query.h"
 #include "store/trust.h"
