@@ -384,6 +384,19 @@ reveal_init(struct reveal *rv, struct ops *o, bool sealed, ops_record_fn fn,
 	return (0);
 }
 
+/* The record a show or history names: its collection, and its id. */
+static const struct coll_def *
+coll_id(const struct ops_read_args *a, uint8_t id[SCHEMA_ID_LEN],
+    struct ops_err *e)
+{
+	const struct coll_def *c;
+
+	memset(e, 0, sizeof(*e));
+	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e))
+		return (NULL);
+	return (c);
+}
+
 int
 ops_show(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
     void *arg, struct ops_err *e)
@@ -394,8 +407,7 @@ ops_show(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	char err[STORE_ERRLEN];
 	long n;
 
-	memset(e, 0, sizeof(*e));
-	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e) ||
+	if ((c = coll_id(a, id, e)) == NULL ||
 	    reveal_init(&rv, o, a->sealed, fn, arg, e))
 		return (-1);
 	if ((n = query_records(o->db, c, id, NULL, 0, false, reveal_cb, &rv,
@@ -502,8 +514,7 @@ ops_history(struct ops *o, const struct ops_read_args *a, ops_history_fn fn,
 	char err[STORE_ERRLEN];
 	long n;
 
-	memset(e, 0, sizeof(*e));
-	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e))
+	if ((c = coll_id(a, id, e)) == NULL)
 		return (-1);
 	hs.o = o;
 	hs.id = id;

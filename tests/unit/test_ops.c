@@ -83,6 +83,17 @@ add(struct tops *t, const char *status, const char *age, char hex[33])
 	}
 }
 
+/* Add ${n} consultations, the first ${nopen} open, the others closed. */
+static void
+add_many(struct tops *t, int n, int nopen)
+{
+	char hex[33];
+	int i;
+
+	for (i = 0; i < n; i++)
+		add(t, i < nopen ? "open" : "closed", "30", hex);
+}
+
 /* Record callbacks: count, keep the last one's field, stop after N. */
 struct rec_count {
 	long	n;
@@ -174,13 +185,10 @@ test_list_filters(void **state)
 	struct rec_count rc;
 	struct ops_err e;
 	struct tops t;
-	char hex[33];
-	int i;
 
 	(void)state;
 	tops_open(&t);
-	for (i = 0; i < 7; i++)
-		add(&t, i < 4 ? "open" : "closed", "30", hex);
+	add_many(&t, 7, 4);
 	assert_int_equal(count(&t, NULL, 0), 7);
 	assert_int_equal(count(&t, &open, 1), 4);
 	assert_int_equal(count(&t, &closed, 1), 3);
@@ -204,17 +212,14 @@ test_list_filters(void **state)
 static void
 test_export_streams(void **state)
 {
+	struct tops t;
 	struct ops_read_args a;
 	struct rec_count rc;
 	struct ops_err e;
-	struct tops t;
-	char hex[33];
-	int i;
 
 	(void)state;
 	tops_open(&t);
-	for (i = 0; i < 25; i++)
-		add(&t, "open", "30", hex);
+	add_many(&t, 25, 25);
 	memset(&a, 0, sizeof(a));
 	memset(&rc, 0, sizeof(rc));
 	assert_int_equal(ops_export(&t.o, &a, count_cb, &rc, &e), 0);
@@ -471,13 +476,10 @@ test_stats(void **state)
 	struct stat_rows s;
 	struct ops_err e;
 	struct tops t;
-	char hex[33];
-	int i;
 
 	(void)state;
 	tops_open(&t);
-	for (i = 0; i < 5; i++)
-		add(&t, i < 3 ? "open" : "closed", "30", hex);
+	add_many(&t, 5, 3);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(ops_stats(&t.o, &a, stats_cb, &s, &e), 0);
 	assert_int_equal(s.rows, 2);
