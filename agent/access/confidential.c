@@ -700,7 +700,7 @@ conf_deliver_db(struct db *db, const struct conf_key *k, const uint8_t *skip,
 struct unwrap {
 	struct conf	*cf;
 	uint8_t		pk[32], sk[64];
-	char		err[512];	/* The ring could not keep a key. */
+	char		err[512];	/* A key the ring cannot keep. */
 	bool		failed;
 };
 

@@ -495,7 +495,8 @@ struct stats_ctx {
 	struct cli	*cli;
 	const char	**by;
 	size_t		nby;
-	size_t		order[SCHEMA_MAX_FIELDS + 1];	/* JSON key order. */
+	/* JSON key order. */
+	size_t		order[SCHEMA_MAX_FIELDS + 1];
 };
 
 static int

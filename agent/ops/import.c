@@ -12,12 +12,13 @@
 #include "agent/codec/json.h"
 #include "agent/ops/ops_int.h"
 
-#define LINE_MAX_LEN	(4 * 1024 * 1024)	/* A guide body, escaped. */
+/* The longest line: a guide body, escaped. */
+#define LINE_MAX_LEN	(4 * 1024 * 1024)
 
 struct imp {
 	struct ops		*o;
 	const struct coll_def	*c;
-	struct rules_node	node;	/* This node's standing, read once. */
+	struct rules_node	node;	/* Read once. */
 	size_t			line;
 	long			n;
 	struct ops_err		*e;

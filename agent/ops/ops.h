@@ -26,12 +26,12 @@
 /* What went wrong, for the caller; the CLI maps it to its exit code. */
 enum ops_code {
 	OPS_OK = 0,
-	OPS_USAGE,	/* The request is malformed (no such collection...). */
+	OPS_USAGE,	/* A malformed request (no such collection...). */
 	OPS_BAD_INPUT,	/* A value or file is refused: nothing changed. */
 	OPS_NOT_FOUND,	/* No such record. */
 	OPS_DENIED,	/* The rules refuse this office the write. */
 	OPS_BUSY,	/* Another writer holds the database. */
-	OPS_STORE,	/* The store failed or refused (disk full, clock...). */
+	OPS_STORE,	/* The store failed or refused (disk full...). */
 	OPS_IO,		/* A file the caller gave cannot be read. */
 	OPS_ENV,	/* The node's own files (keys) are missing or bad. */
 	OPS_NOMEM	/* Out of memory. */
@@ -52,9 +52,9 @@ struct ops_err {
 	enum ops_code	code;
 	enum ops_msg	key;
 	char		arg[OPS_NARGS][OPS_ARG_MAX];	/* {1}..{4}. */
-	enum ops_msg	tail;	/* What it meant for the data, or NONE. */
-	size_t		line;	/* Import: the line at fault, or 0. */
-	char		cause[STORE_ERRLEN];	/* Internal detail, or "". */
+	enum ops_msg	tail;	/* What it meant for the data. */
+	size_t		line;	/* Import: the line at fault. */
+	char		cause[STORE_ERRLEN];	/* Internal detail. */
 };
 
 /* The open node the operations act on. */
@@ -63,8 +63,8 @@ struct ops {
 	const char	*dir;		/* Data dir: key files. */
 	uint64_t	(*clock)(void *);	/* Wall-clock ms. */
 	void		*clock_arg;
-	const char	*actor;		/* Staff account acting; NULL: the node. */
-	struct conf	ring;		/* The center keys, once loaded. */
+	const char	*actor;		/* Staff account, or NULL. */
+	struct conf	ring;		/* The center keys. */
 	bool		ring_loaded;
 };
 
@@ -150,7 +150,7 @@ struct ops_guide_args {
 	size_t			nfields;
 	const char		*body;
 	size_t			body_len;
-	const char		*body_name;	/* The file, for messages. */
+	const char		*body_name;	/* For messages. */
 };
 
 /* guide publish: a new guide, or a new version of guide ${id}. */
@@ -166,11 +166,11 @@ const char *ops_warning(struct ops *);
 /* ---- Reads.  Values are as this node may read them (revealed). */
 
 struct ops_read_args {
-	const char		*coll;	/* NULL: export every collection. */
+	const char		*coll;	/* export: NULL for all. */
 	const char		*id;	/* show, history. */
 	const struct ops_field	*filters;	/* list: field=value. */
 	size_t			nfilters;
-	bool			sealed;	/* export: values as stored. */
+	bool			sealed;	/* Values as stored. */
 };
 
 /*

@@ -32,8 +32,9 @@ ops_need_record(struct ops *o, const struct coll_def *c,
 	if ((r = db_record(o->db, c, id, &live)) < 0)
 		return (ops_fail(e, OPS_STORE, OPS_MSG_STORE_READ, 0));
 	if (r == 0 || !live)
-		return (ops_fail(e, OPS_NOT_FOUND, r ? OPS_MSG_NO_RECORD_DELETED :
-		    OPS_MSG_NO_RECORD, 2, c->name, ids));
+		return (ops_fail(e, OPS_NOT_FOUND, r ?
+		    OPS_MSG_NO_RECORD_DELETED : OPS_MSG_NO_RECORD, 2, c->name,
+		    ids));
 	return (0);
 }
 
@@ -312,8 +313,8 @@ struct reveal {
 	struct conf	*cf;		/* NULL: values as stored. */
 	ops_record_fn	fn;
 	void		*arg;
-	char		cutoff[11];	/* Directory: verified before = stale. */
-	bool		stopped;	/* The caller's callback said stop. */
+	char		cutoff[11];	/* Directory: older is stale. */
+	bool		stopped;	/* The callback said stop. */
 	bool		failed;		/* Out of memory: ${e}. */
 	struct ops_err	*e;
 };
