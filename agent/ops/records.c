@@ -315,8 +315,7 @@ struct reveal {
 	void		*arg;
 	char		cutoff[11];	/* Directory: older is stale. */
 	bool		stopped;	/* The callback said stop. */
-	bool		failed;		/* Out of memory: ${e}. */
-	struct ops_err	*e;
+	bool		failed;		/* Out of memory. */
 };
 
 static bool
@@ -333,20 +332,29 @@ is_stale(const struct reveal *rv, const struct rview *r)
 	return (true);
 }
 
+#define REVEAL_CAP	(SCHEMA_MAX_FIELDS + 2)
+
 static int
 reveal_cb(void *arg, const struct rview *r)
 {
 	struct reveal *rv = arg;
-	struct rview_field f[SCHEMA_MAX_FIELDS + 2];
-	char *tofree[SCHEMA_MAX_FIELDS + 2];
+	struct rview_field fs[REVEAL_CAP], *f = fs;
+	char *ts[REVEAL_CAP], **tofree = ts;
 	struct rview shown = *r;
 	size_t i;
 	int ret;
 
-	if (rv->cf == NULL || r->nf > SCHEMA_MAX_FIELDS + 2) {
+	if (rv->cf == NULL) {
 		ret = rv->fn(rv->arg, r, is_stale(rv, r));
 		rv->stopped |= ret != 0;
 		return (ret);
+	}
+	/* A newer version's fields too (kept and shown): on the heap. */
+	if (r->nf > REVEAL_CAP && ((f = calloc(r->nf, sizeof(*f))) == NULL ||
+	    (tofree = calloc(r->nf, sizeof(*tofree))) == NULL)) {
+		free(f != fs ? f : NULL);
+		rv->failed = true;
+		return (1);
 	}
 	for (i = 0; i < r->nf; i++) {
 		f[i].name = r->f[i].name;
@@ -360,8 +368,20 @@ reveal_cb(void *arg, const struct rview *r)
 			sodium_memzero(tofree[i], strlen(tofree[i]));
 			free(tofree[i]);
 		}
+	if (f != fs) {
+		free(f);
+		free(tofree);
+	}
 	rv->stopped |= ret != 0;
 	return (ret);
+}
+
+/* After a query through reveal_cb(): out of memory is an error. */
+static int
+reveal_done(const struct reveal *rv, struct ops_err *e)
+{
+
+	return (rv->failed ? ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0) : 0);
 }
 
 static int
@@ -375,7 +395,6 @@ reveal_init(struct reveal *rv, struct ops *o, bool sealed, ops_record_fn fn,
 	rv->o = o;
 	rv->fn = fn;
 	rv->arg = arg;
-	rv->e = e;
 	t = (time_t)(ops_now(o) / 1000) - (time_t)OPS_STALE_DAYS * 86400;
 	gmtime_r(&t, &tm);
 	strftime(rv->cutoff, sizeof(rv->cutoff), "%Y-%m-%d", &tm);
@@ -414,6 +433,8 @@ ops_show(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	if ((n = query_records(o->db, c, id, NULL, 0, false, reveal_cb, &rv,
 	    err)) < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (reveal_done(&rv, e))
+		return (-1);
 	if (n == 0)
 		return (ops_fail(e, OPS_NOT_FOUND, OPS_MSG_NO_LIVE_RECORD, 2,
 		    c->name, a->id));
@@ -446,7 +467,7 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	if (query_records(o->db, c, NULL, filt, a->nfilters, false, reveal_cb,
 	    &rv, err) < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
-	return (0);
+	return (reveal_done(&rv, e));
 }
 
 int
@@ -465,7 +486,8 @@ ops_export(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 		return (-1);
 	/* One read transaction: a consistent snapshot of every table. */
 	db_read_begin(o->db);
-	for (c = schema_colls; c->name != NULL && !rv.stopped; c++) {
+	for (c = schema_colls; c->name != NULL && !rv.stopped && !rv.failed;
+	    c++) {
 		if (only != NULL && c != only)
 			continue;
 		if (query_records(o->db, c, NULL, NULL, 0, false, reveal_cb,
@@ -475,7 +497,7 @@ ops_export(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 		}
 	}
 	db_read_end(o->db);
-	return (r);
+	return (r != 0 ? r : reveal_done(&rv, e));
 }
 
 struct hist {
