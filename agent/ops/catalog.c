@@ -20,8 +20,10 @@ static const char *const en[OPS_MSG_COUNT] = {
 };
 
 /*
- * The languages.  Another is a catalog_LANG.def of MSG() lines (a key it
- * lacks is shown in English) and one line here.
+ * The languages.  Another (Tajik, Russian: with the web UI) is a
+ * catalog_LANG.def of MSG() lines beside catalog.def, a table read from
+ * it as en[] is from catalog.def, and one line here.  A key it lacks is
+ * shown in English; a key catalog.def lacks does not compile.
  */
 static const struct lang {
 	const char		*code;
