@@ -13,7 +13,6 @@
 
 #include <sodium.h>
 
-#include "agent/cli/cli.h"
 #include "agent/access/confidential.h"
 #include "agent/access/member.h"
 #include "store/query.h"
@@ -26,6 +25,25 @@
 #define HEADER_LEN	(sizeof(CONF_PREFIX) - 1 + 2 * CONF_KEYID_LEN + 1)
 
 static const char *rv_str(const struct rview *, const char *, size_t *);
+
+/* Hex as the key file and keys records write it (lowercase). */
+static void
+hex_enc(const uint8_t *b, size_t len, char *out)
+{
+
+	sodium_bin2hex(out, 2 * len + 1, b, len);
+}
+
+static int
+hex_dec(const char *s, uint8_t *out, size_t len)
+{
+	size_t bl;
+
+	if (strlen(s) != 2 * len || sodium_hex2bin(out, len, s, 2 * len, NULL,
+	    &bl, NULL) != 0 || bl != len)
+		return (-1);
+	return (0);
+}
 
 bool
 conf_secret(const struct coll_def *c, const struct field_def *f)
@@ -66,9 +84,9 @@ parse_line(char *line, struct conf_key *k)
 	errno = 0;
 	v = strtoul(ver, &end, 10);
 	if (errno || *end != '\0' || v == 0 || v > UINT32_MAX ||
-	    strlen(id) != 2 * CONF_KEYID_LEN || hex_decode(id, k->id,
+	    strlen(id) != 2 * CONF_KEYID_LEN || hex_dec(id, k->id,
 	    CONF_KEYID_LEN) || strlen(key) != 2 * CONF_KEY_LEN ||
-	    hex_decode(key, k->key, CONF_KEY_LEN) ||
+	    hex_dec(key, k->key, CONF_KEY_LEN) ||
 	    strlen(center) >= sizeof(k->center))
 		return (-1);
 	k->version = (uint32_t)v;
@@ -184,8 +202,8 @@ conf_add(struct conf *cf, const struct conf_key *k, char *err, size_t errlen)
 		return (-1);
 	}
 	for (i = 0; i < cf->n; i++) {
-		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
-		hex_encode(cf->k[i].key, CONF_KEY_LEN, keyh);
+		hex_enc(cf->k[i].id, CONF_KEYID_LEN, idh);
+		hex_enc(cf->k[i].key, CONF_KEY_LEN, keyh);
 		fprintf(f, "%s %u %s %s\n", idh, cf->k[i].version, keyh,
 		    cf->k[i].center);
 	}
@@ -235,7 +253,7 @@ conf_seal(const struct conf_key *k, const uint8_t id[SCHEMA_ID_LEN],
 	crypto_aead_xchacha20poly1305_ietf_encrypt(bin + NONCE_LEN, &ctlen,
 	    (const uint8_t *)in, inlen, ad, adlen, NULL, bin, k->key);
 	off = (size_t)snprintf(s, HEADER_LEN + 1, "%s", CONF_PREFIX);
-	hex_encode(k->id, CONF_KEYID_LEN, s + off);
+	hex_enc(k->id, CONF_KEYID_LEN, s + off);
 	s[HEADER_LEN - 1] = ':';
 	sodium_bin2base64(s + HEADER_LEN, b64len, bin, blen, B64);
 	free(bin);
@@ -260,7 +278,7 @@ conf_open(const struct conf *cf, const uint8_t id[SCHEMA_ID_LEN],
 		return (-1);
 	memcpy(idh, in + pl, 2 * CONF_KEYID_LEN);
 	idh[2 * CONF_KEYID_LEN] = '\0';
-	if (hex_decode(idh, kid, CONF_KEYID_LEN))
+	if (hex_dec(idh, kid, CONF_KEYID_LEN))
 		return (-1);
 	if ((k = find_id(cf, kid)) == NULL)
 		return (1);
@@ -314,28 +332,24 @@ conf_unwrap(const uint8_t sealed[CONF_SEALED_LEN],
 	return (r);
 }
 
-/* ---- For the CLI: one key ring per process, loaded when first needed. */
+/* ---- The ring of a node: its key file and the keys records sent to it. */
 
-static struct conf	ring;
-static bool		ring_loaded;
-static int		in_network = -1;	/* Once known, per process. */
-
-struct conf *
-cli_conf(struct cli *cli)
+int
+conf_ring(struct conf *cf, struct db *db, const char *dir, char *err,
+    size_t errlen)
 {
-	char err[512];
 
-	if (!ring_loaded) {
-		if (conf_load(&ring, cli->dir, err, sizeof(err)))
-			cli_fail(EXIT_USAGE, "%s", err);
-		ring_loaded = true;
-		conf_collect(cli);	/* Keys that arrived as records. */
+	if (conf_load(cf, dir, err, errlen))
+		return (-1);
+	if (conf_collect(cf, db, err, errlen)) {
+		conf_free(cf);
+		return (-1);
 	}
-	return (&ring);
+	return (0);
 }
 
 void
-cli_reveal(struct cli *cli, const uint8_t id[SCHEMA_ID_LEN],
+conf_reveal(const struct conf *cf, const uint8_t id[SCHEMA_ID_LEN],
     const char *field, size_t field_len, const struct val *in,
     struct val *out, char **tofree)
 {
@@ -349,8 +363,7 @@ cli_reveal(struct cli *cli, const uint8_t id[SCHEMA_ID_LEN],
 		return;
 	memcpy(name, field, field_len);
 	name[field_len] = '\0';
-	if (conf_open(cli_conf(cli), id, name, in->s, in->len, tofree,
-	    &len) == 0) {
+	if (conf_open(cf, id, name, in->s, in->len, tofree, &len) == 0) {
 		out->s = *tofree;
 		out->len = len;
 	} else {
@@ -403,7 +416,7 @@ keyref_cb(void *arg, const struct rview *r)
  * for keys it cannot open).
  */
 static bool
-key_recorded(struct cli *cli, const uint8_t kid[CONF_KEYID_LEN],
+key_recorded(struct db *db, const uint8_t kid[CONF_KEYID_LEN],
     const char *center)
 {
 	const struct coll_def *c = schema_coll("keys");
@@ -411,13 +424,13 @@ key_recorded(struct cli *cli, const uint8_t kid[CONF_KEYID_LEN],
 	struct keyref kr = { center, false };
 	char idh[2 * CONF_KEYID_LEN + 1], err[STORE_ERRLEN];
 
-	hex_encode(kid, CONF_KEYID_LEN, idh);
+	hex_enc(kid, CONF_KEYID_LEN, idh);
 	filt.name = "keyid";
 	filt.v.t = VAL_STR;
 	filt.v.s = idh;
 	filt.v.len = 2 * CONF_KEYID_LEN;
 	filt.v.i = 0;
-	if (c == NULL || query_records(cli->db, c, NULL, &filt, 1, false,
+	if (c == NULL || query_records(db, c, NULL, &filt, 1, false,
 	    keyref_cb, &kr, err) < 0)
 		return (false);
 	return (kr.found);
@@ -433,7 +446,8 @@ key_recorded(struct cli *cli, const uint8_t kid[CONF_KEYID_LEN],
  * asks just that).  Anything else is text like any other, and sealed.
  */
 static bool
-keep_sealed(struct cli *cli, const uint8_t id[SCHEMA_ID_LEN],
+keep_sealed(const struct conf *cf, struct db *db,
+    const uint8_t id[SCHEMA_ID_LEN],
     const char *field, const char *center, const struct val *v)
 {
 	const size_t pl = sizeof(CONF_PREFIX) - 1;
@@ -448,14 +462,14 @@ keep_sealed(struct cli *cli, const uint8_t id[SCHEMA_ID_LEN],
 		return (false);
 	memcpy(idh, v->s + pl, 2 * CONF_KEYID_LEN);
 	idh[2 * CONF_KEYID_LEN] = '\0';
-	if (hex_decode(idh, kid, CONF_KEYID_LEN))
+	if (hex_dec(idh, kid, CONF_KEYID_LEN))
 		return (false);
-	if ((k = find_id(cli_conf(cli), kid)) == NULL)
+	if ((k = find_id(cf, kid)) == NULL)
 		return (trust_keyid_bound(kid, center, strlen(center)) ||
-		    key_recorded(cli, kid, center));
+		    key_recorded(db, kid, center));
 	if (strcmp(k->center, center) != 0)
 		return (false);
-	if ((r = conf_open(cli_conf(cli), id, field, v->s, v->len, &pt,
+	if ((r = conf_open(cf, id, field, v->s, v->len, &pt,
 	    &ptlen)) == 0) {
 		sodium_memzero(pt, ptlen);
 		free(pt);
@@ -463,46 +477,36 @@ keep_sealed(struct cli *cli, const uint8_t id[SCHEMA_ID_LEN],
 	return (r == 0);
 }
 
-int
-cli_seal(struct cli *cli, const struct coll_def *c,
-    const uint8_t id[SCHEMA_ID_LEN], const struct field_def *f,
-    const char *center, struct val *v, char **tofree, char *err,
-    size_t errlen)
+enum conf_seal_why
+conf_seal_field(struct conf *cf, struct db *db, uint64_t now,
+    const struct coll_def *c, const uint8_t id[SCHEMA_ID_LEN],
+    const struct field_def *f, const char *center, struct val *v,
+    char **tofree, char *err, size_t errlen)
 {
 	const struct conf_key *k;
 	char path[4096];
 
 	*tofree = NULL;
 	if (v->t != VAL_STR || !conf_secret(c, f))
-		return (0);
+		return (CONF_SEAL_OK);
 	/*
 	 * What a node without the key shows in place of the value: an
 	 * export read back there would write it over the real one.
 	 */
 	if (v->len == sizeof(CONF_HIDDEN) - 1 && memcmp(v->s, CONF_HIDDEN,
-	    v->len) == 0) {
-		snprintf(err, errlen, "%s is '%s', what a node without the "
-		    "center's key shows, not its value: leave the field out, or "
-		    "use an 'export --sealed'", f->name, CONF_HIDDEN);
-		return (-1);
-	}
+	    v->len) == 0)
+		return (CONF_SEAL_HIDDEN);
 	/* Outside a network nothing leaves the node: kept in clear. */
-	if (in_network < 0) {
-		snprintf(path, sizeof(path), "%s/network.key", cli->dir);
-		in_network = access(path, F_OK) == 0;
-	}
-	if (!in_network)
-		return (0);
+	snprintf(path, sizeof(path), "%s/network.key", cf->dir);
+	if (access(path, F_OK) != 0)
+		return (CONF_SEAL_OK);
 	/* Sealed already (an export --sealed re-imported), or looks so. */
-	if (conf_sealed(v->s, v->len) && keep_sealed(cli, id, f->name, center,
-	    v))
-		return (0);
-	if (center == NULL || *center == '\0') {
-		snprintf(err, errlen, "%s is confidential: give center=... so "
-		    "it can be encrypted to that center's key", f->name);
-		return (-1);
-	}
-	if ((k = conf_current(cli_conf(cli), center)) == NULL) {
+	if (conf_sealed(v->s, v->len) && keep_sealed(cf, db, id, f->name,
+	    center, v))
+		return (CONF_SEAL_OK);
+	if (center == NULL || *center == '\0')
+		return (CONF_SEAL_NO_CENTER);
+	if ((k = conf_current(cf, center)) == NULL) {
 		char role[16];
 		size_t sent;
 
@@ -510,28 +514,25 @@ cli_seal(struct cli *cli, const struct coll_def *c,
 		 * An admin makes a center's key when it first needs one, and
 		 * sends it to the center's nodes in the same commit.
 		 */
-		if (db_meta_get(cli->db, "role", role, sizeof(role)) == 0 &&
+		if (db_meta_get(db, "role", role, sizeof(role)) == 0 &&
 		    strcmp(role, "admin") == 0) {
-			if (conf_make_key(cli_conf(cli), center, err, errlen))
-				return (-1);
-			k = conf_current(cli_conf(cli), center);
-			if (k != NULL && conf_deliver(cli, k, NULL, &sent, err))
-				return (-1);
+			if (conf_make_key(cf, center, err, errlen))
+				return (CONF_SEAL_FAILED);
+			k = conf_current(cf, center);
+			if (k != NULL && conf_deliver_db(db, k, NULL, now,
+			    &sent, err))
+				return (CONF_SEAL_FAILED);
 		}
 	}
-	if (k == NULL) {
-		snprintf(err, errlen, "%s is confidential and this node holds "
-		    "no key of center '%s': only that center's nodes and "
-		    "admins can write it", f->name, center);
-		return (-1);
-	}
+	if (k == NULL)
+		return (CONF_SEAL_NO_KEY);
 	if (conf_seal(k, id, f->name, v->s, v->len, tofree)) {
 		snprintf(err, errlen, "out of memory");
-		return (-1);
+		return (CONF_SEAL_NOMEM);
 	}
 	v->s = *tofree;
 	v->len = strlen(*tofree);
-	return (0);
+	return (CONF_SEAL_OK);
 }
 
 static int
@@ -550,16 +551,15 @@ center_cb(void *arg, const struct rview *r)
 	return (0);
 }
 
-void
-cli_record_center(struct cli *cli, const struct coll_def *c,
-    const uint8_t id[SCHEMA_ID_LEN], char center[CONF_CENTER_MAX + 1])
+int
+conf_record_center(struct db *db, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], char center[CONF_CENTER_MAX + 1],
+    char err[STORE_ERRLEN])
 {
-	char err[STORE_ERRLEN];
 
 	center[0] = '\0';
-	if (query_records(cli->db, c, id, NULL, 0, false, center_cb, center,
-	    err) < 0)
-		cli_fail(EXIT_REFUSED, "%s", err);
+	return (query_records(db, c, id, NULL, 0, false, center_cb, center,
+	    err) < 0 ? -1 : 0);
 }
 
 int
@@ -627,8 +627,8 @@ conf_put_record(struct db *db, const struct conf_key *k,
 		return (-1);
 	}
 	keyrec_id(k, recipient, id);
-	hex_encode(k->id, CONF_KEYID_LEN, idh);
-	hex_encode(recipient, 32, rh);
+	hex_enc(k->id, CONF_KEYID_LEN, idh);
+	hex_enc(recipient, 32, rh);
 	sodium_bin2base64(b64, sizeof(b64), sealed, sizeof(sealed), B64);
 	v.i = k->version;
 	return (put_str(db, c, id, "center", k->center, err) ||
@@ -667,30 +667,29 @@ holders_cb(void *arg, const uint8_t *key)
  * an expired or a revoked node gets nothing.
  */
 int
-conf_deliver(struct cli *cli, const struct conf_key *k, const uint8_t *skip,
-    size_t *sent, char err[STORE_ERRLEN])
+conf_deliver_db(struct db *db, const struct conf_key *k, const uint8_t *skip,
+    uint64_t now, size_t *sent, char err[STORE_ERRLEN])
 {
 	struct holders h = { 0, 0, NULL };
 	struct member_standing ms;
 	char why[256];
-	uint64_t now = cli_now_ms();
 	size_t i;
 	int r = 0;
 
 	*sent = 0;
-	if (member_each(cli->db, holders_cb, &h) != 0) {
+	if (member_each(db, holders_cb, &h) != 0) {
 		snprintf(err, STORE_ERRLEN, "reading the members failed");
 		r = -1;
 	}
 	for (i = 0; r == 0 && i < h.n; i++) {
-		if (memcmp(h.key[i], db_node_key(cli->db), NODE_KEY_LEN) == 0 ||
+		if (memcmp(h.key[i], db_node_key(db), NODE_KEY_LEN) == 0 ||
 		    (skip != NULL && memcmp(h.key[i], skip, NODE_KEY_LEN) ==
 		    0) ||
-		    member_now(cli->db, h.key[i], now, &ms, why,
+		    member_now(db, h.key[i], now, &ms, why,
 		    sizeof(why)) != MEMBER_OK ||
 		    (!ms.admin && strcmp(ms.center, k->center) != 0))
 			continue;
-		if (conf_put_record(cli->db, k, h.key[i], err))
+		if (conf_put_record(db, k, h.key[i], err))
 			r = -1;
 		else
 			(*sent)++;
@@ -701,8 +700,10 @@ conf_deliver(struct cli *cli, const struct conf_key *k, const uint8_t *skip,
 
 /* Keys records addressed to this node that the ring lacks: open them. */
 struct unwrap {
-	struct cli	*cli;
+	struct conf	*cf;
 	uint8_t		pk[NODE_KEY_LEN], sk[NODE_SK_LEN];
+	char		err[512];	/* A key the ring cannot keep. */
+	bool		failed;
 };
 
 static const char *
@@ -724,7 +725,7 @@ unwrap_cb(void *arg, const struct rview *r)
 	struct unwrap *u = arg;
 	struct conf_key k;
 	const char *s;
-	char idh[2 * CONF_KEYID_LEN + 1], err[512];
+	char idh[2 * CONF_KEYID_LEN + 1];
 	uint8_t sealed[CONF_SEALED_LEN];
 	size_t len, bl;
 	size_t i;
@@ -735,7 +736,7 @@ unwrap_cb(void *arg, const struct rview *r)
 		return (0);
 	memcpy(idh, s, len);
 	idh[len] = '\0';
-	if (hex_decode(idh, k.id, CONF_KEYID_LEN) || find_id(&ring, k.id))
+	if (hex_dec(idh, k.id, CONF_KEYID_LEN) || find_id(u->cf, k.id))
 		return (0);
 	if ((s = rv_str(r, "sealed", &len)) == NULL ||
 	    sodium_base642bin(sealed, sizeof(sealed), s, len, NULL, &bl, NULL,
@@ -751,41 +752,90 @@ unwrap_cb(void *arg, const struct rview *r)
 	if (k.version == 0)
 		return (0);
 	if (conf_unwrap(sealed, u->pk, u->sk, k.key) == 0 &&
-	    conf_add(&ring, &k, err, sizeof(err)) < 0)
-		cli_fail(EXIT_USAGE, "%s", err);
+	    conf_add(u->cf, &k, u->err, sizeof(u->err)) < 0)
+		u->failed = true;
 	sodium_memzero(&k, sizeof(k));
-	return (0);
+	return (u->failed ? 1 : 0);
 }
 
-void
-conf_collect(struct cli *cli)
+/*
+ * The node's key pair from its key file, for a handle that holds no
+ * signer: 1, 0 if there is no key file, -1 with ${err} if it cannot be
+ * used (the CLI's words: agent/cli/cli.c, cli_read_keyfile()).
+ */
+static int
+read_node_key(const char *dir, uint8_t sk[64], char *err, size_t errlen)
+{
+	char path[4096];
+	struct stat sb;
+	uint8_t extra;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, CONF_NODE_KEY);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		snprintf(err, errlen, "open keys: key file %s: %s", path,
+		    strerror(errno));
+		return (-1);
+	}
+	if (fstat(fd, &sb) == -1 || (sb.st_mode & 077)) {
+		snprintf(err, errlen, "open keys: key file %s has mode %04o; "
+		    "run 'chmod 600 %s'", CONF_NODE_KEY,
+		    (unsigned)(sb.st_mode & 07777), path);
+		close(fd);
+		return (-1);
+	}
+	n = read(fd, sk, 64);
+	if (n == 64 && read(fd, &extra, 1) != 0)
+		n = -1;
+	close(fd);
+	if (n != 64) {
+		snprintf(err, errlen, "open keys: key file %s is damaged "
+		    "(expected 64 bytes); restore it from your key backup",
+		    path);
+		return (-1);
+	}
+	return (1);
+}
+
+int
+conf_collect(struct conf *cf, struct db *db, char *err, size_t errlen)
 {
 	const struct coll_def *c = schema_coll("keys");
 	struct rview_field filt;
 	struct unwrap *u;
-	char rh[65], err[STORE_ERRLEN];
+	char rh[65], qerr[STORE_ERRLEN];
+	int r;
 
-	if (cli->db == NULL || c == NULL)
-		return;
-	(void)cli_conf(cli);
-	if ((u = sodium_malloc(sizeof(*u))) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
+	if (db == NULL || c == NULL)
+		return (0);
+	if ((u = sodium_malloc(sizeof(*u))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
 	memset(u, 0, sizeof(*u));
-	u->cli = cli;
+	u->cf = cf;
 	/* The node key pair (the public half is its last 32 bytes). */
-	if (db_copy_signer(cli->db, u->sk) != 0 && cli_read_keyfile(cli,
-	    KEY_FILE, u->sk, sizeof(u->sk), "open keys") != 1) {
+	if (db_copy_signer(db, u->sk) != 0 && (r = read_node_key(cf->dir,
+	    u->sk, err, errlen)) != 1) {
 		sodium_free(u);
-		return;		/* No key: nothing can be opened. */
+		return (r);	/* No key: nothing can be opened. */
 	}
 	memcpy(u->pk, u->sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN);
-	hex_encode(u->pk, 32, rh);
+	hex_enc(u->pk, NODE_KEY_LEN, rh);
 	filt.name = "recipient";
 	filt.v.t = VAL_STR;
 	filt.v.s = rh;
 	filt.v.len = 64;
 	filt.v.i = 0;
-	(void)query_records(cli->db, c, NULL, &filt, 1, false, unwrap_cb, u,
-	    err);
+	(void)query_records(db, c, NULL, &filt, 1, false, unwrap_cb, u, qerr);
+	r = 0;
+	if (u->failed) {
+		snprintf(err, errlen, "%s", u->err);
+		r = -1;
+	}
 	sodium_free(u);
+	return (r);
 }

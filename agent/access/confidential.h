@@ -113,37 +113,64 @@ int conf_wrap(const struct conf_key *, const uint8_t[NODE_KEY_LEN],
 int conf_unwrap(const uint8_t[CONF_SEALED_LEN], const uint8_t[NODE_KEY_LEN],
     const uint8_t[NODE_SK_LEN], uint8_t[CONF_KEY_LEN]);
 
-struct cli;
-
-/* The CLI's key ring, loaded from its data dir when first needed. */
-struct conf *cli_conf(struct cli *);
+/* The node's key file, beside center.keys (agent/cli/cli.h, KEY_FILE). */
+#define CONF_NODE_KEY	"node.key"
 
 /**
- * cli_reveal(cli, id, field, field_len, in, out, tofree):
- * ${in} as it is to be shown: itself, its plaintext, or "[encrypted]"
- * when this node holds no key that opens it.  Free ${*tofree} after.
+ * conf_ring(cf, db, dir, err, errlen):
+ * A node's key ring: DIR/center.keys (conf_load()) and the keys records
+ * of ${db} sealed to the node that the file lacks (conf_collect()).
+ * Return 0, or -1 with ${err} filled (the node's own files are bad).
  */
-void cli_reveal(struct cli *, const uint8_t[SCHEMA_ID_LEN], const char *,
-    size_t, const struct val *, struct val *, char **);
+int conf_ring(struct conf *, struct db *, const char *, char *, size_t);
 
 /**
- * cli_seal(cli, c, id, f, center, v, tofree, err, errlen):
+ * conf_collect(cf, db, err, errlen):
+ * Open the keys records sealed to this node (its signer, or its key file
+ * in ${cf}->dir) that ${cf} lacks, and keep them.  Return 0, or -1 with
+ * ${err} filled.
+ */
+int conf_collect(struct conf *, struct db *, char *, size_t);
+
+/**
+ * conf_reveal(cf, id, field, field_len, in, out, tofree):
+ * ${in} as it is to be shown: itself, its plaintext, or "[encrypted]"
+ * when ${cf} holds no key that opens it.  Free ${*tofree} after.
+ */
+void conf_reveal(const struct conf *, const uint8_t[SCHEMA_ID_LEN],
+    const char *, size_t, const struct val *, struct val *, char **);
+
+/* Why conf_seal_field() cannot write a value. */
+enum conf_seal_why {
+	CONF_SEAL_OK = 0,
+	CONF_SEAL_HIDDEN,	/* It is "[encrypted]", not a value. */
+	CONF_SEAL_NO_CENTER,	/* The record names no center. */
+	CONF_SEAL_NO_KEY,	/* This node holds no key of the center. */
+	CONF_SEAL_NOMEM,
+	CONF_SEAL_FAILED	/* Making or sending a key failed: ${err}. */
+};
+
+/**
+ * conf_seal_field(cf, db, now, c, id, f, center, v, tofree, err, errlen):
  * Before ${v} is written to field ${f} of record ${id} of center
  * ${center}: encrypt it in place if the field is confidential and the
- * node is in a network.  A value that looks sealed is kept as it is only
- * if it has the exact syntax and a key this node holds opens it, or (a
- * key this node lacks) its id is one of ${center}'s (bound to it, or named
- * by a keys record); otherwise it is sealed like any other text.  Return
- * 0 (free ${*tofree} after the write), or -1 with ${err} filled if it
- * must be encrypted and cannot be.
+ * node is in a network (DIR/network.key exists).  A value that looks
+ * sealed is kept as it is only if it has the exact syntax and a key of
+ * ${cf} opens it, or (a key this node lacks) its id is one of
+ * ${center}'s (bound to it, or named by a keys record); otherwise it is
+ * sealed like any other text.  An admin without a key of ${center} makes
+ * one and delivers it (inside the caller's db_begin()).  Return
+ * CONF_SEAL_OK (free ${*tofree} after the write), or why not.
  */
-int cli_seal(struct cli *, const struct coll_def *,
-    const uint8_t[SCHEMA_ID_LEN], const struct field_def *, const char *,
-    struct val *, char **, char *, size_t);
+enum conf_seal_why conf_seal_field(struct conf *, struct db *, uint64_t,
+    const struct coll_def *, const uint8_t[SCHEMA_ID_LEN],
+    const struct field_def *, const char *, struct val *, char **, char *,
+    size_t);
 
-/* The center record ${id} of ${c} names ("" if none). */
-void cli_record_center(struct cli *, const struct coll_def *,
-    const uint8_t[SCHEMA_ID_LEN], char[CONF_CENTER_MAX + 1]);
+/* The center record ${id} of ${c} names ("" if none); 0, or -1. */
+int conf_record_center(struct db *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN], char[CONF_CENTER_MAX + 1],
+    char[STORE_ERRLEN]);
 
 /* A new key (version: one past the newest) for ${center}, kept. */
 int conf_make_key(struct conf *, const char *, char *, size_t);
@@ -158,16 +185,13 @@ int conf_put_record(struct db *, const struct conf_key *,
     const uint8_t[NODE_KEY_LEN], char[STORE_ERRLEN]);
 
 /**
- * conf_deliver(cli, k, skip, sent, err):
- * Write key ${k} as keys records sealed to every valid member of its
- * center and every valid admin, but this node and ${skip} (NULL: none),
+ * conf_deliver_db(db, k, skip, now, sent, err):
+ * Write key ${k} as keys records sealed to every member of its center and
+ * every admin valid at ${now}, but this node and ${skip} (NULL: none),
  * inside the caller's db_begin(); ${*sent} says to how many.  Return 0, or
  * -1 with ${err} filled.
  */
-int conf_deliver(struct cli *, const struct conf_key *, const uint8_t *,
-    size_t *, char[STORE_ERRLEN]);
-
-/* Open the keys records sealed to this node that its ring lacks. */
-void conf_collect(struct cli *);
+int conf_deliver_db(struct db *, const struct conf_key *, const uint8_t *,
+    uint64_t, size_t *, char[STORE_ERRLEN]);
 
 #endif /* !AGENT_CONFIDENTIAL_H */

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/cli/cli.h"
 #include "agent/access/confidential.h"
 #include "agent/access/rules.h"
 
@@ -30,55 +29,31 @@ rules_judge(const char *coll, bool creates, const char *role,
 	return (strcmp(written, center) == 0 ? RULES_OK : RULES_CREATE_OTHER);
 }
 
-/* This node's role and center, read once per process. */
-static char role[16], center[CONF_CENTER_MAX + 1];
-static int known = -1;
-
-bool
-cli_in_network(struct cli *cli)
+void
+rules_standing(struct db *db, struct rules_node *n)
 {
 
-	if (known < 0) {
-		known = db_meta_get(cli->db, "role", role, sizeof(role)) == 0;
-		if (db_meta_get(cli->db, "center", center, sizeof(center)))
-			center[0] = '\0';
-	}
-	return (known == 1);
+	memset(n, 0, sizeof(*n));
+	n->in_network = db_meta_get(db, "role", n->role, sizeof(n->role)) == 0;
+	if (db_meta_get(db, "center", n->center, sizeof(n->center)))
+		n->center[0] = '\0';
 }
 
-void
-cli_may_write(struct cli *cli, const struct coll_def *c,
-    const uint8_t id[SCHEMA_ID_LEN], bool creates, const char *written,
-    const char *what)
+int
+rules_may_write(struct db *db, const struct rules_node *n,
+    const struct coll_def *c, const uint8_t id[SCHEMA_ID_LEN], bool creates,
+    const char *written, char rc[CONF_CENTER_MAX + 1],
+    enum rules_verdict *verdict, char err[STORE_ERRLEN])
 {
-	char rc[CONF_CENTER_MAX + 1];
 
-	if (!cli_in_network(cli))
-		return;		/* In no network. */
+	*verdict = RULES_OK;
 	rc[0] = '\0';
-	if (!creates && strcmp(c->name, "consultations") == 0)
-		cli_record_center(cli, c, id, rc);
-	switch (rules_judge(c->name, creates, role, center, rc, written)) {
-	case RULES_OK:
-		return;
-	case RULES_ADMIN_ONLY:
-		cli_fail(EXIT_REFUSED, "%s: only admins write %s; this node's "
-		    "role is %s (nothing was changed)", what, c->name, role);
-	case RULES_OTHER_CENTER:
-		cli_fail(EXIT_REFUSED, "%s: this consultation belongs to center "
-		    "'%s'; only its nodes and admins may change it, and this "
-		    "node is of '%s' (nothing was changed)", what, rc, center);
-	case RULES_CENTER_FIXED:
-		cli_fail(EXIT_REFUSED, "%s: the center of a consultation is "
-		    "fixed when it is created (it is '%s'); nothing was "
-		    "changed (log a new consultation instead)", what, rc);
-	case RULES_NO_CENTER:
-		cli_fail(EXIT_REFUSED, "%s: give center=%s: a consultation "
-		    "names its center when it is created (nothing was "
-		    "changed)", what, center);
-	case RULES_CREATE_OTHER:
-		cli_fail(EXIT_REFUSED, "%s: this node is of center '%s' and "
-		    "may create consultations of that center only, not of "
-		    "'%s' (nothing was changed)", what, center, written);
-	}
+	if (!n->in_network)
+		return (0);	/* In no network. */
+	if (!creates && strcmp(c->name, "consultations") == 0 &&
+	    conf_record_center(db, c, id, rc, err))
+		return (-1);
+	*verdict = rules_judge(c->name, creates, n->role, n->center, rc,
+	    written);
+	return (0);
 }

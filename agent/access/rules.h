@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "agent/access/confidential.h"
+#include "store/db.h"
 #include "store/schema.h"
 
 /*
@@ -36,17 +38,26 @@ enum rules_verdict {
 enum rules_verdict rules_judge(const char *, bool, const char *, const char *,
     const char *, const char *);
 
-struct cli;
+/* The node as the rules see it. */
+struct rules_node {
+	bool	in_network;	/* It has a role. */
+	char	role[16];
+	char	center[CONF_CENTER_MAX + 1];
+};
 
-/* Whether this node is in a network (has a role). */
-bool cli_in_network(struct cli *);
+/* Read this node's role and center from ${db} into ${n}. */
+void rules_standing(struct db *, struct rules_node *);
 
 /**
- * cli_may_write(cli, c, id, creates, written, what):
- * Exit with one clear line if this node may not write record ${id} of
- * ${c} (new if ${creates}), writing center ${written} (or NULL).
+ * rules_may_write(db, n, c, id, creates, written, rc, verdict, err):
+ * May node ${n} write record ${id} of ${c} (new if ${creates}), writing
+ * center ${written} (or NULL)?  ${rc} gets the center the record names
+ * ("" if none).  Return 0 with ${*verdict} set (RULES_OK outside a
+ * network), or -1 with ${err} filled if the record cannot be read.
  */
-void cli_may_write(struct cli *, const struct coll_def *,
-    const uint8_t[SCHEMA_ID_LEN], bool, const char *, const char *);
+int rules_may_write(struct db *, const struct rules_node *,
+    const struct coll_def *, const uint8_t[SCHEMA_ID_LEN], bool,
+    const char *, char[CONF_CENTER_MAX + 1], enum rules_verdict *,
+    char[STORE_ERRLEN]);
 
 #endif /* !AGENT_RULES_H */

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "agent/ops/ops.h"
 #include "store/hlc.h"
 
 void
@@ -316,20 +317,26 @@ hex_decode(const char *s, uint8_t *out, size_t len)
 void
 cli_parse_id(const char *s, uint8_t id[SCHEMA_ID_LEN])
 {
+	struct ops_err e;
+	char msg[1024];
 
-	if (hex_decode(s, id, SCHEMA_ID_LEN))
-		cli_fail(EXIT_USAGE, "'%.40s' is not a record id (32 hex "
-		    "digits, as printed by 'hamroh add')", s);
+	memset(&e, 0, sizeof(e));
+	if (ops_id(s, id, &e))
+		cli_fail(cli_ops_exit(e.code), "%s", ops_text("en", &e, msg,
+		    sizeof(msg)));
 }
 
 const struct coll_def *
 cli_coll(const char *name)
 {
 	const struct coll_def *c;
+	struct ops_err e;
+	char msg[1024];
 
-	if ((c = schema_coll(name)) == NULL)
-		cli_fail(EXIT_USAGE, "unknown collection '%.40s'; use "
-		    "consultations, directory, guides or members", name);
+	memset(&e, 0, sizeof(e));
+	if ((c = ops_coll(name, &e)) == NULL)
+		cli_fail(cli_ops_exit(e.code), "%s", ops_text("en", &e, msg,
+		    sizeof(msg)));
 	return (c);
 }
 
@@ -344,30 +351,4 @@ cli_time(uint64_t h, char out[32])
 	gmtime_r(&t, &tm);
 	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
-}
-
-void
-cli_field_arg(const struct coll_def *c, const char *arg,
-    const struct field_def **fp, struct val *v, const char *what)
-{
-	const struct field_def *f;
-	const char *eq;
-	char why[256];
-
-	if ((eq = strchr(arg, '=')) == NULL)
-		cli_fail(EXIT_USAGE, "%s: '%.40s' is not field=value", what,
-		    arg);
-	if (arg[0] == '_' || (f = schema_field(c, arg,
-	    (size_t)(eq - arg))) == NULL)
-		cli_fail(EXIT_REFUSED, "%s: unknown field '%.*s' for %s; see "
-		    "'hamroh %s --help' for the fields", what,
-		    (int)(eq - arg > 40 ? 40 : eq - arg), arg, c->name,
-		    "add");
-	if (schema_parse(f, eq + 1, strlen(eq + 1), v))
-		cli_fail(EXIT_REFUSED, "%s: field '%s' must be %s", what,
-		    f->name, f->kind == FK_INT ? "a whole number" :
-		    "true or false");
-	if (schema_check(f, v, why, sizeof(why)))
-		cli_fail(EXIT_REFUSED, "%s: field '%s' %s", what, f->name, why);
-	*fp = f;
 }

@@ -22,6 +22,7 @@
 struct cli {
 	const char	*dir;		/* Data dir. */
 	bool		json;		/* --json given. */
+	bool		verbose;	/* --verbose: errors' causes too. */
 	struct db	*db;		/* Once cli_open() succeeded. */
 	char		name[128];	/* This node's name. */
 	void		*aux;		/* A command's own state. */
@@ -101,13 +102,36 @@ const struct coll_def *cli_coll(const char *);
 /* Format hlc ${h} as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
 void cli_time(uint64_t, char[32]);
 
+/* ---- The exiting forms the CLI's commands want (agent/cli/access.c). */
+
+struct conf;
+struct conf_key;
+struct ops;
+struct ops_err;
+
+/* The node's key ring, loaded when first needed; exits if it cannot be. */
+struct conf *cli_conf(struct cli *);
+
 /**
- * cli_field_arg(c, arg, f, v, what):
- * Parse "field=value" for collection ${c}: refuse unknown and internal
- * fields and invalid values, naming ${what} (e.g. "add consultations").
- * ${v} borrows from ${arg}.
+ * conf_deliver(cli, k, skip, sent, err):
+ * conf_deliver_db() on ${cli}'s node at the CLI's clock (the name
+ * cmd_net.c and test_member.c know).
  */
-void cli_field_arg(const struct coll_def *, const char *,
-    const struct field_def **, struct val *, const char *);
+int conf_deliver(struct cli *, const struct conf_key *, const uint8_t *,
+    size_t *, char[STORE_ERRLEN]);
+
+/* Set up ${o} on ${cli}'s open node, at the CLI's clock. */
+void cli_ops(struct cli *, struct ops *);
+
+/**
+ * cli_ops_fail(cli, what, err):
+ * Print the one error line "hamroh: WHAT: MESSAGE" (and under --verbose
+ * the cause) and exit with the code that ${err}'s kind has always had.
+ */
+void cli_ops_fail(struct cli *, const char *, const struct ops_err *)
+    __attribute__((noreturn));
+
+/* The exit code of an operation's error code. */
+int cli_ops_exit(int);
 
 #endif /* !AGENT_CLI_H */

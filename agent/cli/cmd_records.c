@@ -6,112 +6,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <sodium.h>
 
 #include "agent/cli/cli.h"
 #include "agent/cli/cmds.h"
-#include "agent/access/confidential.h"
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
-#include "agent/access/rules.h"
+#include "agent/ops/ops.h"
 #include "store/query.h"
 
-#define STALE_DAYS	180	/* Directory entries need re-checking. */
-
-/* Who is looking: values are shown as this node may read them. */
-static struct cli *viewer;
-/* export --sealed: confidential values as stored, the same on every node. */
-static bool as_stored;
-
-/* The center=... among the fields of ${argv} (the last), or NULL. */
-static const char *
-argv_center(int argc, char **argv)
-{
-	const char *v = NULL;
-	int i;
-
-	for (i = 0; i < argc; i++)
-		if (strncmp(argv[i], "center=", 7) == 0)
-			v = argv[i] + 7;
-	return (v);
-}
-
 /*
- * The center a write to record ${id} belongs to: center=... among the
- * fields written, else the record's.
+ * Split "field=value" arguments into ${out} (borrowing from ${argv});
+ * one that is not is a usage error naming ${what}.
  */
-static void
-write_center(struct cli *cli, const struct coll_def *c,
-    const uint8_t id[SCHEMA_ID_LEN], int argc, char **argv,
-    char center[CONF_CENTER_MAX + 1])
+static struct ops_field *
+cli_fields(int argc, char **argv, const char *what)
 {
-	const char *v = argv_center(argc, argv);
-
-	if (v != NULL)
-		snprintf(center, CONF_CENTER_MAX + 1, "%s", v);
-	else
-		cli_record_center(cli, c, id, center);
-}
-
-/* Write fields of ${argv} ("field=value") to record ${id} and commit. */
-static void
-write_fields(struct cli *cli, const struct coll_def *c,
-    const uint8_t id[SCHEMA_ID_LEN], int argc, char **argv,
-    const char *what)
-{
-	const struct field_def *f;
-	struct val v;
-	char err[STORE_ERRLEN], center[CONF_CENTER_MAX + 1], *sealed;
+	struct ops_field *out;
+	const char *eq;
 	int i;
 
-	/* Validate everything before writing anything. */
-	for (i = 0; i < argc; i++)
-		cli_field_arg(c, argv[i], &f, &v, what);
-	write_center(cli, c, id, argc, argv, center);
-	(void)cli_conf(cli);	/* Outside db_begin(): it may write a file. */
-	if (db_begin(cli->db, cli_now_ms(), err))
-		cli_fail(EXIT_REFUSED, "%s: %s", what, err);
+	if ((out = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out))) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
 	for (i = 0; i < argc; i++) {
-		cli_field_arg(c, argv[i], &f, &v, what);
-		if (cli_seal(cli, c, id, f, center, &v, &sealed, err,
-		    sizeof(err)))
-			goto fail;
-		if (db_put(cli->db, c, id, f, &v, err)) {
-			free(sealed);
-			goto fail;
-		}
-		free(sealed);
+		if ((eq = strchr(argv[i], '=')) == NULL)
+			cli_fail(EXIT_USAGE, "%s: '%.40s' is not field=value",
+			    what, argv[i]);
+		out[i].name = argv[i];
+		out[i].name_len = (size_t)(eq - argv[i]);
+		out[i].text = eq + 1;
+		out[i].len = strlen(eq + 1);
 	}
-	if (db_commit(cli->db, err))
-		goto fail;
-	cli_warn_commit(cli);
-	return;
-fail:
-	db_rollback(cli->db);
-	cli_fail(EXIT_REFUSED, "%s: %s; nothing was changed", what, err);
-}
-
-/* The record must exist and be live. */
-static void
-need_record(struct cli *cli, const struct coll_def *c,
-    const uint8_t id[SCHEMA_ID_LEN], const char *ids, const char *what)
-{
-	bool live;
-	int r;
-
-	if ((r = db_record(cli->db, c, id, &live)) < 0)
-		cli_fail(EXIT_REFUSED, "%s: database error", what);
-	if (r == 0 || !live)
-		cli_fail(EXIT_REFUSED, "%s: no %s record %s%s", what, c->name,
-		    ids, r ? " (it was deleted)" : "");
+	return (out);
 }
 
 int
 cmd_add(struct cli *cli, int argc, char **argv)
 {
-	uint8_t id[SCHEMA_ID_LEN];
+	struct ops_write_args a;
+	struct ops_err e;
+	struct ops o;
 	char hex[2 * SCHEMA_ID_LEN + 1], what[64];
 	const struct coll_def *c;
 
@@ -121,18 +54,27 @@ cmd_add(struct cli *cli, int argc, char **argv)
 		    "field=value");
 	c = cli_coll(argv[0]);
 	snprintf(what, sizeof(what), "add %s", c->name);
+	memset(&a, 0, sizeof(a));
+	a.coll = c->name;
+	a.fields = cli_fields(argc - 1, argv + 1, what);
+	a.nfields = (size_t)argc - 1;
 	cli_open(cli, true);
-	randombytes_buf(id, sizeof(id));
-	cli_may_write(cli, c, id, true, argv_center(argc - 1, argv + 1), what);
-	write_fields(cli, c, id, argc - 1, argv + 1, what);
-	hex_encode(id, SCHEMA_ID_LEN, hex);
+	cli_ops(cli, &o);
+	if (ops_add(&o, &a, hex, &e))
+		cli_ops_fail(cli, what, &e);
 	printf("%s\n", hex);
+	cli_warn_commit(cli);
+	ops_fini(&o);
+	free((void *)a.fields);
 	return (0);
 }
 
 int
 cmd_set(struct cli *cli, int argc, char **argv)
 {
+	struct ops_write_args a;
+	struct ops_err e;
+	struct ops o;
 	uint8_t id[SCHEMA_ID_LEN];
 	const struct coll_def *c;
 	char what[64];
@@ -144,22 +86,30 @@ cmd_set(struct cli *cli, int argc, char **argv)
 	c = cli_coll(argv[0]);
 	cli_parse_id(argv[1], id);
 	snprintf(what, sizeof(what), "set %s", c->name);
+	memset(&a, 0, sizeof(a));
+	a.coll = c->name;
+	a.id = argv[1];
+	a.fields = cli_fields(argc - 2, argv + 2, what);
+	a.nfields = (size_t)argc - 2;
 	cli_open(cli, true);
-	need_record(cli, c, id, argv[1], what);
-	cli_may_write(cli, c, id, false, argv_center(argc - 2, argv + 2),
-	    what);
-	write_fields(cli, c, id, argc - 2, argv + 2, what);
+	cli_ops(cli, &o);
+	if (ops_set(&o, &a, &e))
+		cli_ops_fail(cli, what, &e);
+	cli_warn_commit(cli);
+	ops_fini(&o);
+	free((void *)a.fields);
 	return (0);
 }
 
 int
 cmd_rm(struct cli *cli, int argc, char **argv)
 {
+	struct ops_write_args a;
+	struct ops_err e;
+	struct ops o;
 	uint8_t id[SCHEMA_ID_LEN];
 	const struct coll_def *c;
-	const struct field_def *f;
-	struct val v = { VAL_BOOL, 1, NULL, 0 };
-	char what[64], err[STORE_ERRLEN];
+	char what[64];
 
 	cli_no_more_opts(argc, argv, "rm");
 	if (argc != 2)
@@ -167,39 +117,52 @@ cmd_rm(struct cli *cli, int argc, char **argv)
 	c = cli_coll(argv[0]);
 	cli_parse_id(argv[1], id);
 	snprintf(what, sizeof(what), "rm %s", c->name);
+	memset(&a, 0, sizeof(a));
+	a.coll = c->name;
+	a.id = argv[1];
 	cli_open(cli, true);
-	need_record(cli, c, id, argv[1], what);
-	cli_may_write(cli, c, id, false, NULL, what);
-	/* A delete is the register _deleted = true; it never expires. */
-	f = schema_field(c, SCHEMA_DELETED, strlen(SCHEMA_DELETED));
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    db_put(cli->db, c, id, f, &v, err) || db_commit(cli->db, err))
-		cli_fail(EXIT_REFUSED, "%s: %s; nothing was changed", what,
-		    err);
+	cli_ops(cli, &o);
+	if (ops_rm(&o, &a, &e))
+		cli_ops_fail(cli, what, &e);
 	cli_warn_commit(cli);
+	ops_fini(&o);
 	return (0);
 }
 
-static void put_human_val(const struct val *);
+/*
+ * Text values came from any node: escaped (agent/daemon/log.h), on one line
+ * except in show, where a summary or a guide keeps its lines.
+ */
+static int human_flags;
 
-/* Value ${v} of field ${field} of record ${id}, as ${viewer} may see it. */
 static void
-put_value(const uint8_t *id, const char *field, size_t field_len,
-    const struct val *v, bool json)
+put_human_val(const struct val *v)
 {
-	struct val shown;
-	char *tofree;
 
-	if (as_stored) {
-		shown = *v;
-		tofree = NULL;
-	} else
-		cli_reveal(viewer, id, field, field_len, v, &shown, &tofree);
+	switch (v->t) {
+	case VAL_STR:
+		log_esc_put(stdout, v->s, v->len, human_flags);
+		break;
+	case VAL_INT:
+		printf("%lld", (long long)v->i);
+		break;
+	case VAL_BOOL:
+		printf("%s", v->i ? "true" : "false");
+		break;
+	default:
+		printf("-");
+	}
+}
+
+/* A value as the op handed it (revealed, or as stored). */
+static void
+put_value(const struct val *v, bool json)
+{
+
 	if (json)
-		json_put_val(stdout, &shown);
+		json_put_val(stdout, v);
 	else
-		put_human_val(&shown);
-	free(tofree);
+		put_human_val(v);
 }
 
 /* One record as one JSON object: all keys sorted. */
@@ -240,17 +203,18 @@ put_record(const struct rview *r, const char *extra_key, bool extra_val)
 		printf("%s", sep);
 		json_put_str(stdout, next, strlen(next));
 		putchar(':');
-		put_value(r->id, next, strlen(next), &r->f[i].v, true);
+		put_value(&r->f[i].v, true);
 		sep = ",";
 	}
 	puts("}");
 }
 
 static int
-export_cb(void *arg, const struct rview *r)
+export_cb(void *arg, const struct rview *r, bool stale)
 {
 
 	(void)arg;
+	(void)stale;
 	put_record(r, NULL, false);
 	return (0);
 }
@@ -258,63 +222,33 @@ export_cb(void *arg, const struct rview *r)
 int
 cmd_export(struct cli *cli, int argc, char **argv)
 {
-	const struct coll_def *c, *only = NULL;
-	char err[STORE_ERRLEN];
+	struct ops_read_args a;
+	struct ops_err e;
+	struct ops o;
 
-	as_stored = cli_flag(&argc, argv, "--sealed");
+	memset(&a, 0, sizeof(a));
+	a.sealed = cli_flag(&argc, argv, "--sealed");
 	cli_no_more_opts(argc, argv, "export");
 	if (argc > 1)
 		cli_fail(EXIT_USAGE, "export: give at most one COLLECTION");
 	if (argc == 1)
-		only = cli_coll(argv[0]);
+		a.coll = cli_coll(argv[0])->name;
 	cli_open(cli, false);
-	viewer = cli;
-	(void)cli_conf(cli);	/* Before any query: it runs one. */
-	/* One read transaction: a consistent snapshot of every table. */
-	db_read_begin(cli->db);
-	for (c = schema_colls; c->name != NULL; c++) {
-		if (only != NULL && c != only)
-			continue;
-		if (query_records(cli->db, c, NULL, NULL, 0, false, export_cb,
-		    NULL, err) < 0)
-			cli_fail(EXIT_REFUSED, "export: %s", err);
-	}
-	db_read_end(cli->db);
+	cli_ops(cli, &o);
+	if (ops_export(&o, &a, export_cb, NULL, &e))
+		cli_ops_fail(cli, "export", &e);
+	ops_fini(&o);
 	return (0);
 }
 
-/*
- * Text values came from any node: escaped (agent/daemon/log.h), on one line
- * except in show, where a summary or a guide keeps its lines.
- */
-static int human_flags;
-
-static void
-put_human_val(const struct val *v)
-{
-
-	switch (v->t) {
-	case VAL_STR:
-		log_esc_put(stdout, v->s, v->len, human_flags);
-		break;
-	case VAL_INT:
-		printf("%lld", (long long)v->i);
-		break;
-	case VAL_BOOL:
-		printf("%s", v->i ? "true" : "false");
-		break;
-	default:
-		printf("-");
-	}
-}
-
 static int
-show_cb(void *arg, const struct rview *r)
+show_cb(void *arg, const struct rview *r, bool stale)
 {
 	struct cli *cli = arg;
 	char hex[2 * SCHEMA_ID_LEN + 1];
 	size_t i;
 
+	(void)stale;
 	if (cli->json) {
 		put_record(r, NULL, false);
 		return (0);
@@ -323,8 +257,7 @@ show_cb(void *arg, const struct rview *r)
 	printf("%-16s %s\n%-16s %s\n", "collection", r->c->name, "id", hex);
 	for (i = 0; i < r->nf; i++) {
 		printf("%-16s ", r->f[i].name);
-		put_value(r->id, r->f[i].name, strlen(r->f[i].name),
-		    &r->f[i].v, false);
+		put_value(&r->f[i].v, false);
 		putchar('\n');
 	}
 	return (0);
@@ -333,59 +266,61 @@ show_cb(void *arg, const struct rview *r)
 int
 cmd_show(struct cli *cli, int argc, char **argv)
 {
+	struct ops_read_args a;
+	struct ops_err e;
+	struct ops o;
 	uint8_t id[SCHEMA_ID_LEN];
-	const struct coll_def *c;
-	char err[STORE_ERRLEN];
-	long n;
 
 	cli_no_more_opts(argc, argv, "show");
 	if (argc != 2)
 		cli_fail(EXIT_USAGE, "show: give COLLECTION ID");
-	c = cli_coll(argv[0]);
+	memset(&a, 0, sizeof(a));
+	a.coll = cli_coll(argv[0])->name;
 	cli_parse_id(argv[1], id);
+	a.id = argv[1];
 	cli_open(cli, false);
-	viewer = cli;
+	cli_ops(cli, &o);
 	human_flags = LOG_ESC_MULTILINE;
-	(void)cli_conf(cli);	/* Before any query: it runs one. */
-	if ((n = query_records(cli->db, c, id, NULL, 0, false, show_cb, cli,
-	    err)) < 0)
-		cli_fail(EXIT_REFUSED, "show: %s", err);
-	if (n == 0)
-		cli_fail(EXIT_REFUSED, "show: no live %s record %s", c->name,
-		    argv[1]);
+	if (ops_show(&o, &a, show_cb, cli, &e))
+		cli_ops_fail(cli, "show", &e);
+	ops_fini(&o);
 	return (0);
 }
 
 struct list_ctx {
-	struct cli	*cli;
-	char		cutoff[11];	/* Directory: verified before = stale. */
+	struct cli		*cli;
+	const struct coll_def	*c;
+	bool			head_done;
 };
 
-static bool
-is_stale(const struct list_ctx *lc, const struct rview *r)
+/* The table's header: once the filters were found good. */
+static void
+list_head(struct list_ctx *lc)
 {
-	size_t i;
+	const struct field_def *f;
 
-	if (strcmp(r->c->name, "directory") != 0)
-		return (false);
-	for (i = 0; i < r->nf; i++)
-		if (strcmp(r->f[i].name, "verified_on") == 0)
-			return (r->f[i].v.t != VAL_STR || r->f[i].v.len != 10 ||
-			    memcmp(r->f[i].v.s, lc->cutoff, 10) < 0);
-	return (true);
+	if (lc->head_done || lc->cli->json)
+		return;
+	lc->head_done = true;
+	printf("id");
+	for (f = lc->c->fields; f->name != NULL; f++)
+		if (f->list)
+			printf("  %s", f->name);
+	putchar('\n');
 }
 
 static int
-list_cb(void *arg, const struct rview *r)
+list_cb(void *arg, const struct rview *r, bool stale)
 {
 	struct list_ctx *lc = arg;
 	char hex[2 * SCHEMA_ID_LEN + 1];
 	const struct field_def *f;
 	size_t i;
 
+	list_head(lc);
 	if (lc->cli->json) {
 		if (strcmp(r->c->name, "directory") == 0)
-			put_record(r, "_stale", is_stale(lc, r));
+			put_record(r, "_stale", stale);
 		else
 			put_record(r, NULL, false);
 		return (0);
@@ -400,13 +335,12 @@ list_cb(void *arg, const struct rview *r)
 				break;
 		printf("  ");
 		if (i < r->nf)
-			put_value(r->id, f->name, strlen(f->name),
-			    &r->f[i].v, false);
+			put_value(&r->f[i].v, false);
 		else
 			printf("-");
 	}
-	if (is_stale(lc, r))
-		printf("  STALE (not verified in %d days)", STALE_DAYS);
+	if (stale)
+		printf("  STALE (not verified in %d days)", OPS_STALE_DAYS);
 	putchar('\n');
 	return (0);
 }
@@ -414,14 +348,12 @@ list_cb(void *arg, const struct rview *r)
 int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
-	struct rview_field filt[SCHEMA_MAX_FIELDS];
-	const struct field_def *f;
+	struct ops_read_args a;
+	struct ops_err e;
+	struct ops o;
 	struct list_ctx lc;
 	const struct coll_def *c;
-	char err[STORE_ERRLEN], what[64];
-	time_t t;
-	struct tm tm;
-	int i;
+	char what[64];
 
 	cli_no_more_opts(argc, argv, "list");
 	if (argc < 1)
@@ -430,41 +362,30 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	if (argc - 1 > SCHEMA_MAX_FIELDS)
 		cli_fail(EXIT_USAGE, "list: too many filters");
 	snprintf(what, sizeof(what), "list %s", c->name);
-	for (i = 1; i < argc; i++) {
-		cli_field_arg(c, argv[i], &f, &filt[i - 1].v, what);
-		filt[i - 1].name = f->name;
-	}
+	memset(&a, 0, sizeof(a));
+	a.coll = c->name;
+	a.filters = cli_fields(argc - 1, argv + 1, what);
+	a.nfilters = (size_t)argc - 1;
 	lc.cli = cli;
-	t = (time_t)(cli_now_ms() / 1000) - (time_t)STALE_DAYS * 86400;
-	gmtime_r(&t, &tm);
-	strftime(lc.cutoff, sizeof(lc.cutoff), "%Y-%m-%d", &tm);
+	lc.c = c;
+	lc.head_done = false;
 	cli_open(cli, false);
-	viewer = cli;
-	(void)cli_conf(cli);	/* Before any query: it runs one. */
-	if (!cli->json) {
-		printf("id");
-		for (f = c->fields; f->name != NULL; f++)
-			if (f->list)
-				printf("  %s", f->name);
-		putchar('\n');
-	}
-	if (query_records(cli->db, c, NULL, filt, (size_t)argc - 1, false,
-	    list_cb, &lc, err) < 0)
-		cli_fail(EXIT_REFUSED, "list: %s", err);
+	cli_ops(cli, &o);
+	if (ops_list(&o, &a, list_cb, &lc, &e))
+		cli_ops_fail(cli, e.code == OPS_BAD_INPUT ? what : "list", &e);
+	list_head(&lc);
+	ops_fini(&o);
+	free((void *)a.filters);
 	return (0);
 }
 
-/* The record cmd_history() shows. */
-static uint8_t hist_id[SCHEMA_ID_LEN];
-
 static int
-history_cb(void *arg, const struct hview *h)
+history_cb(void *arg, const struct hview *h, const char *node)
 {
 	struct cli *cli = arg;
-	char tm[32], node[128], hex[2 * NODE_KEY_LEN + 1], enode[512];
+	char tm[32], hex[2 * NODE_KEY_LEN + 1], enode[512];
 
 	cli_time(h->hlc, tm);
-	query_node_name(cli->db, h->origin, node, sizeof(node));
 	hex_encode(h->origin, NODE_KEY_LEN, hex);
 	if (cli->json) {
 		printf("{\"field\":");
@@ -473,7 +394,7 @@ history_cb(void *arg, const struct hview *h)
 		json_put_str(stdout, node, strlen(node));
 		printf(",\"origin\":\"%s\",\"seq\":%llu,\"time\":\"%s\","
 		    "\"value\":", hex, (unsigned long long)h->seq, tm);
-		put_value(hist_id, h->field, h->field_len, &h->v, true);
+		put_value(&h->v, true);
 		puts("}");
 		return (0);
 	}
@@ -481,7 +402,7 @@ history_cb(void *arg, const struct hview *h)
 	    strlen(node), 0));
 	log_esc_put(stdout, h->field, h->field_len, 0);
 	printf(" = ");
-	put_value(hist_id, h->field, h->field_len, &h->v, false);
+	put_value(&h->v, false);
 	putchar('\n');
 	return (0);
 }
@@ -489,33 +410,31 @@ history_cb(void *arg, const struct hview *h)
 int
 cmd_history(struct cli *cli, int argc, char **argv)
 {
+	struct ops_read_args a;
+	struct ops_err e;
+	struct ops o;
 	uint8_t id[SCHEMA_ID_LEN];
-	const struct coll_def *c;
-	char err[STORE_ERRLEN];
-	long n;
 
 	cli_no_more_opts(argc, argv, "history");
 	if (argc != 2)
 		cli_fail(EXIT_USAGE, "history: give COLLECTION ID");
-	c = cli_coll(argv[0]);
+	memset(&a, 0, sizeof(a));
+	a.coll = cli_coll(argv[0])->name;
 	cli_parse_id(argv[1], id);
+	a.id = argv[1];
 	cli_open(cli, false);
-	viewer = cli;
-	(void)cli_conf(cli);	/* Before any query: it runs one. */
-	memcpy(hist_id, id, SCHEMA_ID_LEN);
-	if ((n = query_history(cli->db, c, id, history_cb, cli, err)) < 0)
-		cli_fail(EXIT_REFUSED, "history: %s", err);
-	if (n == 0)
-		cli_fail(EXIT_REFUSED, "history: no %s record %s", c->name,
-		    argv[1]);
+	cli_ops(cli, &o);
+	if (ops_history(&o, &a, history_cb, cli, &e))
+		cli_ops_fail(cli, "history", &e);
+	ops_fini(&o);
 	return (0);
 }
 
 static int
-conflict_cb(void *arg, const struct cview *cv)
+conflict_cb(void *arg, const struct cview *cv, const char *const *nodes)
 {
 	struct cli *cli = arg;
-	char tm[32], node[128], hex[2 * NODE_KEY_LEN + 1], enode[512];
+	char tm[32], hex[2 * NODE_KEY_LEN + 1], enode[512];
 	size_t i;
 
 	hex_encode(cv->id, SCHEMA_ID_LEN, hex);
@@ -527,22 +446,19 @@ conflict_cb(void *arg, const struct cview *cv)
 		    cv->c->name, hex, cv->field, cv->nh);
 	for (i = 0; i < cv->nh; i++) {
 		cli_time(cv->h[i].hlc, tm);
-		query_node_name(cli->db, cv->h[i].origin, node, sizeof(node));
 		if (!cli->json) {
 			printf("  %s  %-16s ", tm, log_esc(enode,
-			    sizeof(enode), node, strlen(node), 0));
-			put_value(cv->id, cv->field, strlen(cv->field),
-			    &cv->h[i].v, false);
+			    sizeof(enode), nodes[i], strlen(nodes[i]), 0));
+			put_value(&cv->h[i].v, false);
 			putchar('\n');
 			continue;
 		}
 		hex_encode(cv->h[i].origin, NODE_KEY_LEN, hex);
 		printf("%s{\"node\":", i ? "," : "");
-		json_put_str(stdout, node, strlen(node));
+		json_put_str(stdout, nodes[i], strlen(nodes[i]));
 		printf(",\"origin\":\"%s\",\"time\":\"%s\",\"value\":", hex,
 		    tm);
-		put_value(cv->id, cv->field, strlen(cv->field),
-		    &cv->h[i].v, true);
+		put_value(&cv->h[i].v, true);
 		putchar('}');
 	}
 	if (cli->json) {
@@ -555,21 +471,20 @@ conflict_cb(void *arg, const struct cview *cv)
 int
 cmd_conflicts(struct cli *cli, int argc, char **argv)
 {
-	char err[STORE_ERRLEN];
+	struct ops_err e;
+	struct ops o;
 	long n;
 
 	cli_no_more_opts(argc, argv, "conflicts");
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "conflicts: takes no arguments");
 	cli_open(cli, false);
-	viewer = cli;
-	(void)cli_conf(cli);	/* Before any query: it runs one. */
-	db_read_begin(cli->db);
-	if ((n = query_conflicts(cli->db, conflict_cb, cli, err)) < 0)
-		cli_fail(EXIT_REFUSED, "conflicts: %s", err);
-	db_read_end(cli->db);
+	cli_ops(cli, &o);
+	if ((n = ops_conflicts(&o, conflict_cb, cli, &e)) < 0)
+		cli_ops_fail(cli, "conflicts", &e);
 	if (n == 0 && !cli->json)
 		printf("no open conflicts\n");
+	ops_fini(&o);
 	return (0);
 }
 
@@ -577,7 +492,8 @@ struct stats_ctx {
 	struct cli	*cli;
 	const char	**by;
 	size_t		nby;
-	size_t		order[SCHEMA_MAX_FIELDS + 1];	/* JSON key order. */
+	/* JSON key order. */
+	size_t		order[SCHEMA_MAX_FIELDS + 1];
 };
 
 static int
@@ -612,10 +528,13 @@ int
 cmd_stats(struct cli *cli, int argc, char **argv)
 {
 	const char *by[SCHEMA_MAX_FIELDS];
+	struct ops_stats_args a;
 	struct stats_ctx s;
+	struct ops_err e;
+	struct ops o;
 	const struct coll_def *c;
 	const char *opt;
-	char *list, *tok, *save, err[STORE_ERRLEN];
+	char *list, *tok, *save;
 	size_t i, j, t;
 
 	opt = cli_opt(&argc, argv, "--by");
@@ -631,15 +550,8 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	    tok = strtok_r(NULL, ",", &save)) {
 		if (s.nby == SCHEMA_MAX_FIELDS)
 			cli_fail(EXIT_USAGE, "stats: too many fields");
-		if (!(strcmp(tok, "month") == 0 && schema_field(c, "opened_at",
-		    9) != NULL) && (tok[0] == '_' ||
-		    schema_field(c, tok, strlen(tok)) == NULL))
-			cli_fail(EXIT_USAGE, "stats: unknown field '%.40s' for "
-			    "%s", tok, c->name);
 		by[s.nby++] = tok;
 	}
-	if (s.nby == 0)
-		cli_fail(EXIT_USAGE, "stats: --by needs at least one field");
 	s.cli = cli;
 	s.by = by;
 	/* JSON keys sorted: the fields and "count". */
@@ -647,25 +559,34 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 		s.order[i] = i;
 	for (i = 1; i <= s.nby; i++)
 		for (j = i; j > 0; j--) {
-			const char *a = s.order[j - 1] == s.nby ? "count" :
+			const char *x = s.order[j - 1] == s.nby ? "count" :
 			    by[s.order[j - 1]];
-			const char *b = s.order[j] == s.nby ? "count" :
+			const char *y = s.order[j] == s.nby ? "count" :
 			    by[s.order[j]];
 
-			if (strcmp(a, b) <= 0)
+			if (strcmp(x, y) <= 0)
 				break;
 			t = s.order[j];
 			s.order[j] = s.order[j - 1];
 			s.order[j - 1] = t;
 		}
+	memset(&a, 0, sizeof(a));
+	a.coll = c->name;
+	a.by = by;
+	a.nby = s.nby;
+	/* The fields are checked before the node is opened, as always. */
+	if (ops_stats_check(&a, &e))
+		cli_ops_fail(cli, "stats", &e);
 	cli_open(cli, false);
+	cli_ops(cli, &o);
 	if (!cli->json) {
 		for (i = 0; i < s.nby; i++)
 			printf("%s\t", by[i]);
 		printf("count\n");
 	}
-	if (query_stats(cli->db, c, by, s.nby, stats_cb, &s, err) < 0)
-		cli_fail(EXIT_REFUSED, "stats: %s", err);
+	if (ops_stats(&o, &a, stats_cb, &s, &e))
+		cli_ops_fail(cli, "stats", &e);
+	ops_fini(&o);
 	free(list);
 	return (0);
 }
@@ -674,14 +595,15 @@ int
 cmd_guide(struct cli *cli, int argc, char **argv)
 {
 	const struct coll_def *c = schema_coll("guides");
-	const struct field_def *body = schema_field(c, "body", 4), *f;
-	uint8_t id[SCHEMA_ID_LEN];
-	char hex[2 * SCHEMA_ID_LEN + 1], err[STORE_ERRLEN], why[256];
+	const struct field_def *body = schema_field(c, "body", 4);
+	struct ops_guide_args a;
+	struct ops_field *fields;
+	struct ops_err e;
+	struct ops o;
+	char hex[2 * SCHEMA_ID_LEN + 1];
 	char *buf = NULL, **fargs;
 	const char *idarg = NULL;
-	struct val v;
 	size_t len = 0, nf = 0;
-	bool has_title = false, has_lang = false;
 	FILE *fp;
 	int i;
 
@@ -699,17 +621,13 @@ cmd_guide(struct cli *cli, int argc, char **argv)
 			idarg = argv[i];
 			continue;
 		}
-		cli_field_arg(c, argv[i], &f, &v, "guide publish");
-		if (f == body)
-			cli_fail(EXIT_USAGE, "guide publish: the body comes "
-			    "from FILE");
-		has_title |= strcmp(f->name, "title") == 0;
-		has_lang |= strcmp(f->name, "language") == 0;
 		fargs[nf++] = argv[i];
 	}
-	if (idarg == NULL && (!has_title || !has_lang))
-		cli_fail(EXIT_USAGE, "guide publish: title=... and language=..."
-		    " are required for a new guide");
+	memset(&a, 0, sizeof(a));
+	a.id = idarg;
+	a.fields = fields = cli_fields((int)nf, fargs, "guide publish");
+	a.nfields = nf;
+	a.body_name = argv[1];
 	if ((fp = fopen(argv[1], "rb")) == NULL)
 		cli_fail(EXIT_REFUSED, "guide publish: %s: %s", argv[1],
 		    strerror(errno));
@@ -720,41 +638,22 @@ cmd_guide(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_REFUSED, "guide publish: %s: read error",
 		    argv[1]);
 	fclose(fp);
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_STR;
-	v.s = buf;
-	v.len = len;
-	if (len > body->max_len)
-		cli_fail(EXIT_REFUSED, "guide publish: %s is larger than %zu "
-		    "bytes; split the guide", argv[1], body->max_len);
-	if (schema_check(body, &v, why, sizeof(why)))
-		cli_fail(EXIT_REFUSED, "guide publish: %s %s", argv[1], why);
-	cli_open(cli, true);
+	a.body = buf;
+	a.body_len = len;
 	if (idarg != NULL) {
-		cli_parse_id(idarg, id);
-		need_record(cli, c, id, idarg, "guide publish");
-	} else
-		randombytes_buf(id, sizeof(id));
-	cli_may_write(cli, c, id, idarg == NULL, NULL, "guide publish");
-	if (db_begin(cli->db, cli_now_ms(), err))
-		cli_fail(EXIT_REFUSED, "guide publish: %s", err);
-	for (i = 0; i < (int)nf; i++) {
-		struct val fv;
+		uint8_t id[SCHEMA_ID_LEN];
 
-		cli_field_arg(c, fargs[i], &f, &fv, "guide publish");
-		if (db_put(cli->db, c, id, f, &fv, err))
-			goto fail;
+		cli_parse_id(idarg, id);
 	}
-	if (db_put(cli->db, c, id, body, &v, err) || db_commit(cli->db, err))
-		goto fail;
-	hex_encode(id, SCHEMA_ID_LEN, hex);
+	cli_open(cli, true);
+	cli_ops(cli, &o);
+	if (ops_guide_publish(&o, &a, hex, &e))
+		cli_ops_fail(cli, "guide publish", &e);
 	printf("%s\n", hex);
 	cli_warn_commit(cli);
+	ops_fini(&o);
 	free(buf);
 	free(fargs);
+	free(fields);
 	return (0);
-fail:
-	db_rollback(cli->db);
-	cli_fail(EXIT_REFUSED, "guide publish: %s; nothing was published",
-	    err);
 }

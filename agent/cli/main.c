@@ -203,6 +203,7 @@ main(int argc, char **argv)
 	argv++;
 	cli.dir = cli_opt(&argc, argv, "--data");
 	cli.json = cli_flag(&argc, argv, "--json");
+	cli.verbose = cli_flag(&argc, argv, "--verbose");
 	if (cli.dir == NULL)
 		cli.dir = getenv("HAMROH_DATA");
 	if (cli.dir == NULL || *cli.dir == '\0') {

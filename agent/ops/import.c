@@ -1,0 +1,294 @@
+/*
+ * import.c: import COLLECTION — JSON Lines or CSV, all or nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "agent/access/rules.h"
+#include "agent/codec/csv.h"
+#include "agent/codec/json.h"
+#include "agent/ops/ops_int.h"
+
+/* The longest line: a guide body, escaped. */
+#define LINE_MAX_LEN	(4 * 1024 * 1024)
+
+struct imp {
+	struct ops		*o;
+	const struct coll_def	*c;
+	struct rules_node	node;	/* Read once. */
+	size_t			line;
+	long			n;
+	struct ops_err		*e;
+};
+
+/* Fail on the current line: nothing is imported. */
+static int
+imp_fail(struct imp *im, enum ops_code code, enum ops_msg key, int nargs,
+    const char *a1, const char *a2)
+{
+
+	ops_fail(im->e, code, key, nargs, a1, a2);
+	im->e->line = im->line;
+	im->e->tail = OPS_MSG_NOTHING_IMPORTED;
+	return (-1);
+}
+
+/* The current line's error set by an operation: it names the line. */
+static int
+imp_at_line(struct imp *im, bool tail)
+{
+
+	im->e->line = im->line;
+	im->e->tail = tail ? OPS_MSG_NOTHING_IMPORTED : OPS_MSG_NONE;
+	return (-1);
+}
+
+/* A key as error messages quote it: at most 40 bytes. */
+static const char *
+keyname(char buf[48], const char *k, size_t len)
+{
+
+	snprintf(buf, 48, "%.*s", (int)(len > 40 ? 40 : len), k);
+	return (buf);
+}
+
+/* Validate and write one record given as parallel names and values. */
+static int
+imp_record(struct imp *im, const char *const *keys, const size_t *klen,
+    struct val *vals, size_t n, bool from_text)
+{
+	const struct field_def *f[SCHEMA_MAX_FIELDS * 2];
+	char why[256], name[48], err[STORE_ERRLEN];
+	uint8_t id[SCHEMA_ID_LEN];
+	char center[CONF_CENTER_MAX + 1], *sealed;
+	bool has_id = false, live, written;
+	size_t i;
+	int r = 0;
+
+	if (n > SCHEMA_MAX_FIELDS * 2)
+		return (imp_fail(im, OPS_BAD_INPUT, OPS_MSG_TOO_MANY_FIELDS, 0,
+		    NULL, NULL));
+	for (i = 0; i < n; i++) {
+		f[i] = NULL;
+		if (klen[i] == 2 && memcmp(keys[i], "id", 2) == 0) {
+			size_t bl;
+
+			if (vals[i].t != VAL_STR || vals[i].len != 32 ||
+			    sodium_hex2bin(id, SCHEMA_ID_LEN, vals[i].s, 32,
+			    NULL, &bl, NULL) != 0 || bl != SCHEMA_ID_LEN)
+				return (imp_fail(im, OPS_BAD_INPUT,
+				    OPS_MSG_FIELD_ID_HEX, 0, NULL, NULL));
+			has_id = true;
+			continue;
+		}
+		if (keys[i][0] == '_' || (f[i] = schema_field(im->c, keys[i],
+		    klen[i])) == NULL)
+			return (imp_fail(im, OPS_BAD_INPUT,
+			    OPS_MSG_FIELD_UNKNOWN, 2, keyname(name, keys[i],
+			    klen[i]), im->c->name));
+		if (from_text && vals[i].t == VAL_STR &&
+		    schema_parse(f[i], vals[i].s, vals[i].len, &vals[i]))
+			return (imp_fail(im, OPS_BAD_INPUT,
+			    f[i]->kind == FK_INT ? OPS_MSG_FIELD_NOT_INT :
+			    OPS_MSG_FIELD_NOT_BOOL, 1, keyname(name, keys[i],
+			    klen[i]), NULL));
+		/* A sealed value (export --sealed) is longer than its text. */
+		if (conf_secret(im->c, f[i]) && vals[i].t == VAL_STR &&
+		    conf_well_sealed(vals[i].s, vals[i].len)) {
+			if (vals[i].len > conf_sealed_max(f[i]->max_len))
+				return (imp_fail(im, OPS_BAD_INPUT,
+				    OPS_MSG_FIELD_SEALED_LONG, 1, keyname(name,
+				    keys[i], klen[i]), NULL));
+		} else if (schema_check(f[i], &vals[i], why, sizeof(why)))
+			return (imp_fail(im, OPS_BAD_INPUT,
+			    OPS_MSG_FIELD_INVALID, 2, keyname(name, keys[i],
+			    klen[i]), why));
+	}
+	if (!has_id)
+		randombytes_buf(id, sizeof(id));
+	/* Confidential fields are sealed to the record's center. */
+	center[0] = '\0';
+	written = false;
+	for (i = 0; i < n; i++)
+		if (f[i] != NULL && strcmp(f[i]->name, "center") == 0 &&
+		    vals[i].t == VAL_STR && vals[i].len <= CONF_CENTER_MAX) {
+			memcpy(center, vals[i].s, vals[i].len);
+			center[vals[i].len] = '\0';
+			written = true;
+		}
+	if (im->node.in_network) {
+		if (has_id && (r = db_record(im->o->db, im->c, id,
+		    &live)) < 0)
+			return (imp_fail(im, OPS_STORE, OPS_MSG_STORE_READ, 0,
+			    NULL, NULL));
+		if (ops_judge(im->o, &im->node, im->c, id, !has_id || r == 0,
+		    written ? center : NULL, im->e))
+			return (imp_at_line(im, im->e->code != OPS_DENIED));
+	}
+	if (center[0] == '\0' && has_id && conf_record_center(im->o->db,
+	    im->c, id, center, err)) {
+		ops_store_fail(im->e, err, OPS_MSG_NONE);
+		return (imp_at_line(im, true));
+	}
+	for (i = 0; i < n; i++) {
+		if (f[i] == NULL || (vals[i].t == VAL_NIL && !has_id))
+			continue;
+		if (ops_seal(im->o, im->c, id, f[i], center, &vals[i], &sealed,
+		    im->e))
+			return (imp_at_line(im, true));
+		r = db_put(im->o->db, im->c, id, f[i], &vals[i], err);
+		free(sealed);
+		if (r) {
+			ops_store_fail(im->e, err, OPS_MSG_NONE);
+			return (imp_at_line(im, true));
+		}
+	}
+	im->n++;
+	return (0);
+}
+
+static int
+imp_jsonl(struct imp *im, FILE *fp)
+{
+	const char *keys[JSON_MAX_KEYS];
+	size_t klen[JSON_MAX_KEYS];
+	struct val vals[JSON_MAX_KEYS];
+	struct line_reader *lr;
+	struct json_obj o;
+	char err[256];
+	const char *line;
+	size_t len, i;
+	int r, ret = 0;
+
+	if ((lr = line_reader_new(fp, LINE_MAX_LEN)) == NULL)
+		return (ops_fail(im->e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	memset(&o, 0, sizeof(o));
+	while (ret == 0 && (r = line_reader_next(lr, &line, &len)) == 1) {
+		im->line = line_reader_lineno(lr);
+		if (len == 0)
+			continue;
+		if (json_parse_object(line, len, &o, err, sizeof(err))) {
+			ret = imp_fail(im, OPS_BAD_INPUT, OPS_MSG_IMPORT_SYNTAX,
+			    1, err, NULL);
+			break;
+		}
+		for (i = 0; i < o.n; i++) {
+			keys[i] = o.kv[i].key;
+			klen[i] = o.kv[i].key_len;
+			vals[i] = o.kv[i].v;
+		}
+		ret = imp_record(im, keys, klen, vals, o.n, false);
+		json_obj_fini(&o);
+	}
+	if (ret == 0 && r < 0) {
+		im->line = line_reader_lineno(lr);
+		ret = imp_fail(im, ferror(fp) ? OPS_IO : OPS_BAD_INPUT,
+		    ferror(fp) ? OPS_MSG_IMPORT_READ : OPS_MSG_IMPORT_LONG_LINE,
+		    0, NULL, NULL);
+	}
+	json_obj_fini(&o);
+	line_reader_free(lr);
+	return (ret);
+}
+
+static int
+imp_csv(struct imp *im, FILE *fp)
+{
+	const char *keys[SCHEMA_MAX_FIELDS * 2];
+	size_t klen[SCHEMA_MAX_FIELDS * 2];
+	struct val vals[SCHEMA_MAX_FIELDS * 2];
+	char **hdr = NULL, **fields, err[256], a[32], b[32];
+	size_t *lens, nh = 0, n, i;
+	struct csv *cv;
+	int r, ret = 0;
+
+	if ((cv = csv_new(fp, LINE_MAX_LEN)) == NULL)
+		return (ops_fail(im->e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	while (ret == 0 && (r = csv_next(cv, &fields, &lens, &n, err,
+	    sizeof(err))) == 1) {
+		im->line = csv_lineno(cv);
+		if (hdr == NULL) {
+			/* The header names the fields; keep a copy. */
+			if (n > SCHEMA_MAX_FIELDS * 2) {
+				ret = imp_fail(im, OPS_BAD_INPUT,
+				    OPS_MSG_IMPORT_COLUMNS, 0, NULL, NULL);
+				break;
+			}
+			if ((hdr = calloc(n ? n : 1, sizeof(*hdr))) == NULL) {
+				ret = ops_fail(im->e, OPS_NOMEM, OPS_MSG_NOMEM,
+				    0);
+				break;
+			}
+			nh = n;
+			for (i = 0; i < n && ret == 0; i++) {
+				if ((hdr[i] = strdup(fields[i])) == NULL)
+					ret = ops_fail(im->e, OPS_NOMEM,
+					    OPS_MSG_NOMEM, 0);
+				keys[i] = hdr[i];
+				klen[i] = lens[i];
+			}
+			continue;
+		}
+		if (n != nh) {
+			snprintf(a, sizeof(a), "%zu", n);
+			snprintf(b, sizeof(b), "%zu", nh);
+			ret = imp_fail(im, OPS_BAD_INPUT,
+			    OPS_MSG_IMPORT_FIELD_COUNT, 2, a, b);
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			memset(&vals[i], 0, sizeof(vals[i]));
+			vals[i].t = lens[i] ? VAL_STR : VAL_NIL;
+			vals[i].s = fields[i];
+			vals[i].len = lens[i];
+		}
+		ret = imp_record(im, keys, klen, vals, n, true);
+	}
+	if (ret == 0 && r < 0) {
+		im->line = csv_lineno(cv);
+		ret = imp_fail(im, OPS_BAD_INPUT, OPS_MSG_IMPORT_SYNTAX, 1, err,
+		    NULL);
+	}
+	for (i = 0; hdr != NULL && i < nh; i++)
+		free(hdr[i]);
+	free(hdr);
+	csv_free(cv);
+	return (ret);
+}
+
+int
+ops_import(struct ops *o, const struct ops_import_args *a, long *n,
+    struct ops_err *e)
+{
+	struct imp im;
+	char err[STORE_ERRLEN];
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	*n = 0;
+	memset(&im, 0, sizeof(im));
+	im.o = o;
+	im.e = e;
+	if ((im.c = ops_coll(a->coll, e)) == NULL)
+		return (-1);
+	rules_standing(o->db, &im.node);
+	if (ops_ring(o, e) == NULL)	/* Keys first: it runs a query. */
+		return (-1);
+	/* One transaction; a commit per 1000 records inside it. */
+	if (db_begin(o->db, ops_now(o), err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	r = a->csv ? imp_csv(&im, a->in) : imp_jsonl(&im, a->in);
+	if (r != 0) {
+		db_rollback(o->db);
+		return (-1);
+	}
+	if (db_commit(o->db, err)) {
+		db_rollback(o->db);
+		return (ops_store_fail(e, err, OPS_MSG_NOTHING_IMPORTED));
+	}
+	*n = im.n;
+	return (0);
+}

@@ -1,0 +1,120 @@
+/*
+ * ops.c: the operations' context and what every operation shares:
+ * naming a collection, a record and a field's value.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "agent/ops/ops.h"
+
+void
+ops_init(struct ops *o, struct db *db, const char *dir,
+    uint64_t (*clock)(void *), void *clock_arg)
+{
+
+	memset(o, 0, sizeof(*o));
+	o->db = db;
+	o->dir = dir;
+	o->clock = clock;
+	o->clock_arg = clock_arg;
+}
+
+void
+ops_fini(struct ops *o)
+{
+
+	if (o->ring_loaded)
+		conf_free(&o->ring);
+	o->ring_loaded = false;
+}
+
+uint64_t
+ops_now(struct ops *o)
+{
+	struct timespec ts;
+
+	if (o->clock != NULL)
+		return (o->clock(o->clock_arg));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+struct conf *
+ops_ring(struct ops *o, struct ops_err *e)
+{
+	char err[1024];
+
+	if (!o->ring_loaded) {
+		if (conf_ring(&o->ring, o->db, o->dir, err, sizeof(err))) {
+			ops_fail(e, strcmp(err, "out of memory") == 0 ?
+			    OPS_NOMEM : OPS_ENV, OPS_MSG_KEYS_UNREADABLE, 1,
+			    err);
+			return (NULL);
+		}
+		o->ring_loaded = true;
+	}
+	return (&o->ring);
+}
+
+const char *
+ops_warning(struct ops *o)
+{
+
+	return (db_warning(o->db));
+}
+
+const struct coll_def *
+ops_coll(const char *name, struct ops_err *e)
+{
+	const struct coll_def *c;
+	char cut[48];
+
+	if (name == NULL || (c = schema_coll(name)) == NULL) {
+		snprintf(cut, sizeof(cut), "%.40s", name ? name : "");
+		ops_fail(e, OPS_USAGE, OPS_MSG_COLL_UNKNOWN, 1, cut);
+		return (NULL);
+	}
+	return (c);
+}
+
+int
+ops_id(const char *s, uint8_t id[SCHEMA_ID_LEN], struct ops_err *e)
+{
+	char cut[48];
+	size_t bl;
+
+	if (s != NULL && strlen(s) == 2 * SCHEMA_ID_LEN &&
+	    sodium_hex2bin(id, SCHEMA_ID_LEN, s, 2 * SCHEMA_ID_LEN, NULL, &bl,
+	    NULL) == 0 && bl == SCHEMA_ID_LEN)
+		return (0);
+	snprintf(cut, sizeof(cut), "%.40s", s ? s : "");
+	return (ops_fail(e, OPS_USAGE, OPS_MSG_ID_INVALID, 1, cut));
+}
+
+int
+ops_field(const struct coll_def *c, const struct ops_field *in,
+    const struct field_def **fp, struct val *v, struct ops_err *e)
+{
+	const struct field_def *f;
+	char name[48], why[256];
+
+	if (in->name_len == 0 || in->name[0] == '_' ||
+	    (f = schema_field(c, in->name, in->name_len)) == NULL) {
+		snprintf(name, sizeof(name), "%.*s", (int)(in->name_len > 40 ?
+		    40 : in->name_len), in->name);
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_FIELD_UNKNOWN, 2,
+		    name, c->name));
+	}
+	if (schema_parse(f, in->text, in->len, v))
+		return (ops_fail(e, OPS_BAD_INPUT, f->kind == FK_INT ?
+		    OPS_MSG_FIELD_NOT_INT : OPS_MSG_FIELD_NOT_BOOL, 1,
+		    f->name));
+	if (schema_check(f, v, why, sizeof(why)))
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_FIELD_INVALID, 2,
+		    f->name, why));
+	*fp = f;
+	return (0);
+}

@@ -1,0 +1,670 @@
+/*
+ * records.c: the records operations — add, set, rm, guide publish, show,
+ * list, export, history, conflicts, stats.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "agent/access/rules.h"
+#include "agent/ops/ops_int.h"
+
+int
+ops_store_fail(struct ops_err *e, const char *err, enum ops_msg tail)
+{
+
+	ops_fail(e, OPS_STORE, OPS_MSG_STORE, 1, err);
+	snprintf(e->cause, sizeof(e->cause), "%s", err);
+	e->tail = tail;
+	return (-1);
+}
+
+int
+ops_need_record(struct ops *o, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], const char *ids, struct ops_err *e)
+{
+	bool live;
+	int r;
+
+	if ((r = db_record(o->db, c, id, &live)) < 0)
+		return (ops_fail(e, OPS_STORE, OPS_MSG_STORE_READ, 0));
+	if (r == 0 || !live)
+		return (ops_fail(e, OPS_NOT_FOUND, r ?
+		    OPS_MSG_NO_RECORD_DELETED : OPS_MSG_NO_RECORD, 2, c->name,
+		    ids));
+	return (0);
+}
+
+int
+ops_may_write(struct ops *o, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], bool creates, const char *written,
+    struct ops_err *e)
+{
+	struct rules_node n;
+
+	rules_standing(o->db, &n);
+	return (ops_judge(o, &n, c, id, creates, written, e));
+}
+
+int
+ops_judge(struct ops *o, const struct rules_node *node,
+    const struct coll_def *c, const uint8_t id[SCHEMA_ID_LEN], bool creates,
+    const char *written, struct ops_err *e)
+{
+	const struct rules_node n = *node;
+	enum rules_verdict v;
+	char rc[CONF_CENTER_MAX + 1], err[STORE_ERRLEN];
+
+	if (rules_may_write(o->db, &n, c, id, creates, written, rc, &v, err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	switch (v) {
+	case RULES_OK:
+		return (0);
+	case RULES_ADMIN_ONLY:
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_DENIED_ADMIN_ONLY, 2,
+		    c->name, n.role));
+	case RULES_OTHER_CENTER:
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_DENIED_OTHER_CENTER, 2,
+		    rc, n.center));
+	case RULES_CENTER_FIXED:
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_DENIED_CENTER_FIXED, 1,
+		    rc));
+	case RULES_NO_CENTER:
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_DENIED_NO_CENTER, 1,
+		    n.center));
+	case RULES_CREATE_OTHER:
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_DENIED_CREATE_OTHER, 2,
+		    n.center, written));
+	}
+	return (0);
+}
+
+/* The center=... among ${fields} (the last), into ${out}; or NULL. */
+static const char *
+fields_center(const struct ops_field *fields, size_t n,
+    char out[CONF_CENTER_MAX + 1])
+{
+	const char *v = NULL;
+	size_t i, len = 0;
+
+	for (i = 0; i < n; i++)
+		if (fields[i].name_len == 6 &&
+		    memcmp(fields[i].name, "center", 6) == 0) {
+			v = fields[i].text;
+			len = fields[i].len;
+		}
+	if (v == NULL)
+		return (NULL);
+	snprintf(out, CONF_CENTER_MAX + 1, "%.*s", (int)len, v);
+	return (out);
+}
+
+int
+ops_seal(struct ops *o, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], const struct field_def *f,
+    const char *center, struct val *v, char **tofree, struct ops_err *e)
+{
+	struct conf *cf;
+	char err[STORE_ERRLEN];
+
+	*tofree = NULL;
+	if ((cf = ops_ring(o, e)) == NULL)
+		return (-1);
+	switch (conf_seal_field(cf, o->db, ops_now(o), c, id, f, center, v,
+	    tofree, err, sizeof(err))) {
+	case CONF_SEAL_OK:
+		return (0);
+	case CONF_SEAL_HIDDEN:
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_SEAL_HIDDEN, 2,
+		    f->name, CONF_HIDDEN));
+	case CONF_SEAL_NO_CENTER:
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_SEAL_NO_CENTER, 1,
+		    f->name));
+	case CONF_SEAL_NO_KEY:
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_SEAL_NO_KEY, 2,
+		    f->name, center));
+	case CONF_SEAL_NOMEM:
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	case CONF_SEAL_FAILED:
+		break;
+	}
+	return (ops_store_fail(e, err, OPS_MSG_NONE));
+}
+
+/*
+ * Write ${fields} to record ${id} of ${c} and commit: every value checked
+ * before anything is written.
+ */
+static int
+write_fields(struct ops *o, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], const struct ops_field *fields,
+    size_t n, struct ops_err *e)
+{
+	const struct field_def *f;
+	struct val v;
+	char err[STORE_ERRLEN], center[CONF_CENTER_MAX + 1], *sealed;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ops_field(c, &fields[i], &f, &v, e))
+			return (-1);
+	if (fields_center(fields, n, center) == NULL &&
+	    conf_record_center(o->db, c, id, center, err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	/* Outside db_begin(): loading the ring may write a file. */
+	if (ops_ring(o, e) == NULL)
+		return (-1);
+	if (db_begin(o->db, ops_now(o), err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	for (i = 0; i < n; i++) {
+		(void)ops_field(c, &fields[i], &f, &v, e);
+		if (ops_seal(o, c, id, f, center, &v, &sealed, e))
+			goto fail;
+		if (db_put(o->db, c, id, f, &v, err)) {
+			free(sealed);
+			ops_store_fail(e, err, OPS_MSG_NONE);
+			goto fail;
+		}
+		free(sealed);
+	}
+	if (db_commit(o->db, err)) {
+		ops_store_fail(e, err, OPS_MSG_NONE);
+		goto fail;
+	}
+	return (0);
+fail:
+	db_rollback(o->db);
+	e->tail = OPS_MSG_NOTHING_CHANGED;
+	return (-1);
+}
+
+int
+ops_add(struct ops *o, const struct ops_write_args *a,
+    char hex[2 * SCHEMA_ID_LEN + 1], struct ops_err *e)
+{
+	const struct coll_def *c;
+	uint8_t id[SCHEMA_ID_LEN];
+	char center[CONF_CENTER_MAX + 1];
+
+	memset(e, 0, sizeof(*e));
+	if ((c = ops_coll(a->coll, e)) == NULL)
+		return (-1);
+	if (a->nfields == 0)
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_NO_FIELDS, 0));
+	randombytes_buf(id, sizeof(id));
+	if (ops_may_write(o, c, id, true, fields_center(a->fields, a->nfields,
+	    center), e) || write_fields(o, c, id, a->fields, a->nfields, e))
+		return (-1);
+	sodium_bin2hex(hex, 2 * SCHEMA_ID_LEN + 1, id, SCHEMA_ID_LEN);
+	return (0);
+}
+
+int
+ops_set(struct ops *o, const struct ops_write_args *a, struct ops_err *e)
+{
+	const struct coll_def *c;
+	uint8_t id[SCHEMA_ID_LEN];
+	char center[CONF_CENTER_MAX + 1];
+
+	memset(e, 0, sizeof(*e));
+	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e))
+		return (-1);
+	if (a->nfields == 0)
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_NO_FIELDS, 0));
+	if (ops_need_record(o, c, id, a->id, e) ||
+	    ops_may_write(o, c, id, false, fields_center(a->fields,
+	    a->nfields, center), e))
+		return (-1);
+	return (write_fields(o, c, id, a->fields, a->nfields, e));
+}
+
+int
+ops_rm(struct ops *o, const struct ops_write_args *a, struct ops_err *e)
+{
+	const struct coll_def *c;
+	const struct field_def *f;
+	struct val v = { VAL_BOOL, 1, NULL, 0 };
+	uint8_t id[SCHEMA_ID_LEN];
+	char err[STORE_ERRLEN];
+
+	memset(e, 0, sizeof(*e));
+	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e) ||
+	    ops_need_record(o, c, id, a->id, e) ||
+	    ops_may_write(o, c, id, false, NULL, e))
+		return (-1);
+	/* A delete is the register _deleted = true; it never expires. */
+	f = schema_field(c, SCHEMA_DELETED, strlen(SCHEMA_DELETED));
+	if (db_begin(o->db, ops_now(o), err) ||
+	    db_put(o->db, c, id, f, &v, err) || db_commit(o->db, err)) {
+		db_rollback(o->db);
+		return (ops_store_fail(e, err, OPS_MSG_NOTHING_CHANGED));
+	}
+	return (0);
+}
+
+int
+ops_guide_publish(struct ops *o, const struct ops_guide_args *a,
+    char hex[2 * SCHEMA_ID_LEN + 1], struct ops_err *e)
+{
+	const struct coll_def *c = schema_coll("guides");
+	const struct field_def *body = schema_field(c, "body", 4), *f;
+	uint8_t id[SCHEMA_ID_LEN];
+	char err[STORE_ERRLEN], why[256], max[32];
+	bool has_title = false, has_lang = false;
+	struct val v;
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	for (i = 0; i < a->nfields; i++) {
+		if (ops_field(c, &a->fields[i], &f, &v, e))
+			return (-1);
+		if (f == body)
+			return (ops_fail(e, OPS_USAGE, OPS_MSG_GUIDE_BODY_FIELD,
+			    0));
+		has_title |= strcmp(f->name, "title") == 0;
+		has_lang |= strcmp(f->name, "language") == 0;
+	}
+	if (a->id == NULL && (!has_title || !has_lang))
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_GUIDE_NEEDS_TITLE, 0));
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_STR;
+	v.s = a->body;
+	v.len = a->body_len;
+	if (a->body_len > body->max_len) {
+		snprintf(max, sizeof(max), "%zu", body->max_len);
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_GUIDE_TOO_LARGE, 2,
+		    a->body_name, max));
+	}
+	if (schema_check(body, &v, why, sizeof(why)))
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_GUIDE_BODY_INVALID,
+		    2, a->body_name, why));
+	if (a->id != NULL) {
+		if (ops_id(a->id, id, e) || ops_need_record(o, c, id, a->id, e))
+			return (-1);
+	} else
+		randombytes_buf(id, sizeof(id));
+	if (ops_may_write(o, c, id, a->id == NULL, NULL, e))
+		return (-1);
+	if (db_begin(o->db, ops_now(o), err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	for (i = 0; i < a->nfields; i++) {
+		struct val fv;
+
+		(void)ops_field(c, &a->fields[i], &f, &fv, e);
+		if (db_put(o->db, c, id, f, &fv, err))
+			goto fail;
+	}
+	if (db_put(o->db, c, id, body, &v, err) || db_commit(o->db, err))
+		goto fail;
+	sodium_bin2hex(hex, 2 * SCHEMA_ID_LEN + 1, id, SCHEMA_ID_LEN);
+	return (0);
+fail:
+	db_rollback(o->db);
+	return (ops_store_fail(e, err, OPS_MSG_NOTHING_PUBLISHED));
+}
+
+/* ---- Reads: each record's values revealed as this node may read them. */
+
+struct reveal {
+	struct ops	*o;
+	struct conf	*cf;		/* NULL: values as stored. */
+	ops_record_fn	fn;
+	void		*arg;
+	char		cutoff[11];	/* Directory: older is stale. */
+	bool		stopped;	/* The callback said stop. */
+	bool		failed;		/* Out of memory. */
+};
+
+static bool
+is_stale(const struct reveal *rv, const struct rview *r)
+{
+	size_t i;
+
+	if (strcmp(r->c->name, "directory") != 0)
+		return (false);
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, "verified_on") == 0)
+			return (r->f[i].v.t != VAL_STR || r->f[i].v.len != 10 ||
+			    memcmp(r->f[i].v.s, rv->cutoff, 10) < 0);
+	return (true);
+}
+
+#define REVEAL_CAP	(SCHEMA_MAX_FIELDS + 2)
+
+static int
+reveal_cb(void *arg, const struct rview *r)
+{
+	struct reveal *rv = arg;
+	struct rview_field fs[REVEAL_CAP], *f = fs;
+	char *ts[REVEAL_CAP], **tofree = ts;
+	struct rview shown = *r;
+	size_t i;
+	int ret;
+
+	if (rv->cf == NULL) {
+		ret = rv->fn(rv->arg, r, is_stale(rv, r));
+		rv->stopped |= ret != 0;
+		return (ret);
+	}
+	/* A newer version's fields too (kept and shown): on the heap. */
+	if (r->nf > REVEAL_CAP && ((f = calloc(r->nf, sizeof(*f))) == NULL ||
+	    (tofree = calloc(r->nf, sizeof(*tofree))) == NULL)) {
+		free(f != fs ? f : NULL);
+		rv->failed = true;
+		return (1);
+	}
+	for (i = 0; i < r->nf; i++) {
+		f[i].name = r->f[i].name;
+		conf_reveal(rv->cf, r->id, r->f[i].name, strlen(r->f[i].name),
+		    &r->f[i].v, &f[i].v, &tofree[i]);
+	}
+	shown.f = f;
+	ret = rv->fn(rv->arg, &shown, is_stale(rv, r));
+	for (i = 0; i < r->nf; i++)
+		if (tofree[i] != NULL) {
+			sodium_memzero(tofree[i], strlen(tofree[i]));
+			free(tofree[i]);
+		}
+	if (f != fs) {
+		free(f);
+		free(tofree);
+	}
+	rv->stopped |= ret != 0;
+	return (ret);
+}
+
+/* After a query through reveal_cb(): out of memory is an error. */
+static int
+reveal_done(const struct reveal *rv, struct ops_err *e)
+{
+
+	return (rv->failed ? ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0) : 0);
+}
+
+static int
+reveal_init(struct reveal *rv, struct ops *o, bool sealed, ops_record_fn fn,
+    void *arg, struct ops_err *e)
+{
+	time_t t;
+	struct tm tm;
+
+	memset(rv, 0, sizeof(*rv));
+	rv->o = o;
+	rv->fn = fn;
+	rv->arg = arg;
+	t = (time_t)(ops_now(o) / 1000) - (time_t)OPS_STALE_DAYS * 86400;
+	gmtime_r(&t, &tm);
+	strftime(rv->cutoff, sizeof(rv->cutoff), "%Y-%m-%d", &tm);
+	/* Before any query: loading the ring runs one. */
+	if (!sealed && (rv->cf = ops_ring(o, e)) == NULL)
+		return (-1);
+	return (0);
+}
+
+/* The record a show or history names: its collection, and its id. */
+static const struct coll_def *
+coll_id(const struct ops_read_args *a, uint8_t id[SCHEMA_ID_LEN],
+    struct ops_err *e)
+{
+	const struct coll_def *c;
+
+	memset(e, 0, sizeof(*e));
+	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e))
+		return (NULL);
+	return (c);
+}
+
+int
+ops_show(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
+    void *arg, struct ops_err *e)
+{
+	const struct coll_def *c;
+	uint8_t id[SCHEMA_ID_LEN];
+	struct reveal rv;
+	char err[STORE_ERRLEN];
+	long n;
+
+	if ((c = coll_id(a, id, e)) == NULL ||
+	    reveal_init(&rv, o, a->sealed, fn, arg, e))
+		return (-1);
+	if ((n = query_records(o->db, c, id, NULL, 0, false, reveal_cb, &rv,
+	    err)) < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (reveal_done(&rv, e))
+		return (-1);
+	if (n == 0)
+		return (ops_fail(e, OPS_NOT_FOUND, OPS_MSG_NO_LIVE_RECORD, 2,
+		    c->name, a->id));
+	return (0);
+}
+
+int
+ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
+    void *arg, struct ops_err *e)
+{
+	struct rview_field filt[SCHEMA_MAX_FIELDS];
+	const struct field_def *f;
+	const struct coll_def *c;
+	struct reveal rv;
+	char err[STORE_ERRLEN];
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	if ((c = ops_coll(a->coll, e)) == NULL)
+		return (-1);
+	if (a->nfilters > SCHEMA_MAX_FIELDS)
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_TOO_MANY_FILTERS, 0));
+	for (i = 0; i < a->nfilters; i++) {
+		if (ops_field(c, &a->filters[i], &f, &filt[i].v, e))
+			return (-1);
+		filt[i].name = f->name;
+	}
+	if (reveal_init(&rv, o, a->sealed, fn, arg, e))
+		return (-1);
+	if (query_records(o->db, c, NULL, filt, a->nfilters, false, reveal_cb,
+	    &rv, err) < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	return (reveal_done(&rv, e));
+}
+
+int
+ops_export(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
+    void *arg, struct ops_err *e)
+{
+	const struct coll_def *c, *only = NULL;
+	struct reveal rv;
+	char err[STORE_ERRLEN];
+	int r = 0;
+
+	memset(e, 0, sizeof(*e));
+	if (a->coll != NULL && (only = ops_coll(a->coll, e)) == NULL)
+		return (-1);
+	if (reveal_init(&rv, o, a->sealed, fn, arg, e))
+		return (-1);
+	/* One read transaction: a consistent snapshot of every table. */
+	db_read_begin(o->db);
+	for (c = schema_colls; c->name != NULL && !rv.stopped && !rv.failed;
+	    c++) {
+		if (only != NULL && c != only)
+			continue;
+		if (query_records(o->db, c, NULL, NULL, 0, false, reveal_cb,
+		    &rv, err) < 0) {
+			r = ops_store_fail(e, err, OPS_MSG_NONE);
+			break;
+		}
+	}
+	db_read_end(o->db);
+	return (r != 0 ? r : reveal_done(&rv, e));
+}
+
+struct hist {
+	struct ops	*o;
+	struct conf	*cf;
+	const uint8_t	*id;
+	ops_history_fn	fn;
+	void		*arg;
+};
+
+static int
+history_cb(void *arg, const struct hview *h)
+{
+	struct hist *hs = arg;
+	struct hview shown = *h;
+	char node[128], *tofree;
+	int r;
+
+	query_node_name(hs->o->db, h->origin, node, sizeof(node));
+	conf_reveal(hs->cf, hs->id, h->field, h->field_len, &h->v, &shown.v,
+	    &tofree);
+	r = hs->fn(hs->arg, &shown, node);
+	if (tofree != NULL) {
+		sodium_memzero(tofree, strlen(tofree));
+		free(tofree);
+	}
+	return (r);
+}
+
+int
+ops_history(struct ops *o, const struct ops_read_args *a, ops_history_fn fn,
+    void *arg, struct ops_err *e)
+{
+	const struct coll_def *c;
+	uint8_t id[SCHEMA_ID_LEN];
+	struct hist hs;
+	char err[STORE_ERRLEN];
+	long n;
+
+	if ((c = coll_id(a, id, e)) == NULL)
+		return (-1);
+	hs.o = o;
+	hs.id = id;
+	hs.fn = fn;
+	hs.arg = arg;
+	if ((hs.cf = ops_ring(o, e)) == NULL)
+		return (-1);
+	if ((n = query_history(o->db, c, id, history_cb, &hs, err)) < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (n == 0)
+		return (ops_fail(e, OPS_NOT_FOUND, OPS_MSG_NO_RECORD, 2,
+		    c->name, a->id));
+	return (0);
+}
+
+struct confl {
+	struct ops	*o;
+	struct conf	*cf;
+	ops_conflict_fn	fn;
+	void		*arg;
+	bool		nomem;
+};
+
+static int
+conflict_cb(void *arg, const struct cview *cv)
+{
+	struct confl *cl = arg;
+	struct cview shown = *cv;
+	struct cview_head *h;
+	char (*names)[128], **tofree;
+	const char **np;
+	size_t i;
+	int r = 1;
+
+	h = calloc(cv->nh ? cv->nh : 1, sizeof(*h));
+	names = calloc(cv->nh ? cv->nh : 1, sizeof(*names));
+	np = calloc(cv->nh ? cv->nh : 1, sizeof(*np));
+	tofree = calloc(cv->nh ? cv->nh : 1, sizeof(*tofree));
+	if (h == NULL || names == NULL || np == NULL || tofree == NULL) {
+		cl->nomem = true;
+		goto out;
+	}
+	for (i = 0; i < cv->nh; i++) {
+		h[i] = cv->h[i];
+		conf_reveal(cl->cf, cv->id, cv->field, strlen(cv->field),
+		    &cv->h[i].v, &h[i].v, &tofree[i]);
+		query_node_name(cl->o->db, cv->h[i].origin, names[i],
+		    sizeof(names[i]));
+		np[i] = names[i];
+	}
+	shown.h = h;
+	r = cl->fn(cl->arg, &shown, np);
+	for (i = 0; i < cv->nh; i++)
+		if (tofree[i] != NULL) {
+			sodium_memzero(tofree[i], strlen(tofree[i]));
+			free(tofree[i]);
+		}
+out:
+	free(h);
+	free(names);
+	free(np);
+	free(tofree);
+	return (r);
+}
+
+long
+ops_conflicts(struct ops *o, ops_conflict_fn fn, void *arg, struct ops_err *e)
+{
+	struct confl cl;
+	char err[STORE_ERRLEN];
+	long n;
+
+	memset(e, 0, sizeof(*e));
+	memset(&cl, 0, sizeof(cl));
+	cl.o = o;
+	cl.fn = fn;
+	cl.arg = arg;
+	if ((cl.cf = ops_ring(o, e)) == NULL)
+		return (-1);
+	db_read_begin(o->db);
+	n = query_conflicts(o->db, conflict_cb, &cl, err);
+	db_read_end(o->db);
+	if (cl.nomem)
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	if (n < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	return (n);
+}
+
+int
+ops_stats_check(const struct ops_stats_args *a, struct ops_err *e)
+{
+	const struct coll_def *c;
+	char cut[48];
+	const char *tok;
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	if ((c = ops_coll(a->coll, e)) == NULL)
+		return (-1);
+	if (a->nby == 0)
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_STATS_NO_FIELDS, 0));
+	if (a->nby > SCHEMA_MAX_FIELDS)
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_TOO_MANY_FIELDS, 0));
+	for (i = 0; i < a->nby; i++) {
+		tok = a->by[i];
+		if (!(strcmp(tok, "month") == 0 && schema_field(c, "opened_at",
+		    9) != NULL) && (tok[0] == '_' ||
+		    schema_field(c, tok, strlen(tok)) == NULL)) {
+			snprintf(cut, sizeof(cut), "%.40s", tok);
+			return (ops_fail(e, OPS_USAGE,
+			    OPS_MSG_STATS_FIELD_UNKNOWN, 2, cut, c->name));
+		}
+	}
+	return (0);
+}
+
+int
+ops_stats(struct ops *o, const struct ops_stats_args *a, ops_stats_fn fn,
+    void *arg, struct ops_err *e)
+{
+	char err[STORE_ERRLEN];
+
+	if (ops_stats_check(a, e))
+		return (-1);
+	if (query_stats(o->db, schema_coll(a->coll), a->by, a->nby, fn, arg,
+	    err) < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	return (0);
+}
