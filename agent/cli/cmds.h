@@ -1,6 +1,7 @@
 #ifndef AGENT_CMDS_H
 #define AGENT_CMDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/db.h"
@@ -69,5 +70,47 @@ struct member_rec;
  */
 int succeed_rec(struct cli *, const struct member_rec *, uint8_t *,
     uint64_t, char[STORE_ERRLEN]);
+
+/*
+ * The command table, main.c's cmds[]: one row per command, or per
+ * subcommand ("peer add", "peer list"...; those rows share their command's
+ * function, which dispatches on the subcommand itself).  help.c makes every
+ * listing, each command's --help, the man page and the shell completion
+ * from it, so a row lists exactly the options its command accepts.
+ */
+#define CMD_MAX_OPTS	6
+
+enum cmd_group {
+	CG_RECORDS,		/* Consultations, guides, the directory. */
+	CG_SYNC,		/* Exchanging changes with other offices. */
+	CG_NETWORK,		/* Members, invites, keys. */
+	CG_NODE,		/* This node: setting up, checking, backups. */
+	CG_HELP,
+	CG_N
+};
+
+#define CO_REQUIRED	1	/* The command refuses to run without it. */
+#define CO_REPEAT	2	/* May be given more than once. */
+
+struct cmd_opt {
+	const char	*name;		/* "--since"; NULL ends the list. */
+	const char	*arg;		/* Its value ("FILE"; "a|b": one of
+					   those); NULL for a flag. */
+	const char	*text;		/* One line, lower case, no period. */
+	unsigned	flags;		/* CO_*. */
+};
+
+struct cmd {
+	const char	*name;		/* NULL ends the table. */
+	const char	*sub;		/* Subcommand, or NULL. */
+	int		(*fn)(struct cli *, int, char **);
+	enum cmd_group	group;
+	const char	*args;		/* Arguments before the options. */
+	const char	*summary;	/* One sentence. */
+	const char	*desc;		/* A paragraph (or NULL); '\n' starts
+					   another. */
+	struct cmd_opt	opts[CMD_MAX_OPTS];
+	bool		fields;		/* Help lists the collections' fields. */
+};
 
 #endif /* !AGENT_CMDS_H */
