@@ -424,15 +424,17 @@ distance(const char *a, const char *b)
 
 /*
  * The command (or, with ${cmd}, the subcommand of ${cmd}) nearest to
- * ${word}: one or two edits away (one for short words), or the only one
- * it begins; NULL if none is.
+ * ${word}: one it begins ("net": "network"), else one or two edits away
+ * (one for short words), of two as near the one of its length (a swap:
+ * "stauts" is "status", not "stats"); NULL if none is near.
  */
 static const char *
 nearest(const struct cmd *tab, const char *cmd, const char *word)
 {
 	const struct cmd *c;
 	const char *best = NULL, *cand;
-	size_t limit = strlen(word) <= 3 ? 1 : 2, bd = SIZE_MAX, d;
+	size_t len = strlen(word), limit = len <= 3 ? 1 : 2, d, rank;
+	size_t best_rank = SIZE_MAX;
 
 	for (c = tab; c->name != NULL; c++) {
 		if (cmd != NULL && (strcmp(c->name, cmd) != 0 ||
@@ -440,11 +442,11 @@ nearest(const struct cmd *tab, const char *cmd, const char *word)
 			continue;
 		cand = cmd != NULL ? c->sub : c->name;
 		d = distance(word, cand);
-		if (d > limit && strlen(word) >= 2 &&
-		    strncmp(word, cand, strlen(word)) == 0)
-			d = limit;
-		if (d <= limit && d < bd) {
-			bd = d;
+		if (len >= 3 && strncmp(word, cand, len) == 0)
+			d = 0;
+		rank = 2 * d + (strlen(cand) != len);
+		if (d <= limit && rank < best_rank) {
+			best_rank = rank;
 			best = cand;
 		}
 	}
@@ -733,33 +735,75 @@ opt_before(const struct cmd *tab, const struct cmd *c, const char *name)
 	return (false);
 }
 
-static void
-help_completion(const struct cmd *tab)
+/* A value that is one of a few words: "admin|center|office", "bash". */
+static bool
+is_choice(const char *arg)
 {
-	const struct coll_def *cd;
-	const struct cmd_opt *o;
-	const struct cmd *c;
 	const char *p;
 
-	printf("# bash completion for hamroh(1), made by 'hamroh help "
-	    "--completion bash'\n# from its command table.  Load it with\n"
-	    "#   source <(hamroh help --completion bash)\n"
-	    "# or save it as /etc/bash_completion.d/hamroh.\n"
-	    "_hamroh()\n{\n"
-	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= w cmd= sub= "
-	    "pos1= words= i\n"
-	    "\tlocal -i npos=0\n"
-	    "\tCOMPREPLY=()\n"
-	    "\t[ \"$COMP_CWORD\" -lt 2 ] || "
-	    "prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-	    "\t# The value of an option: one of its choices, else a file.\n"
+	for (p = arg; *p != '\0'; p++)
+		if (!islower((unsigned char)*p) && *p != '|')
+			return (false);
+	return (true);
+}
+
+/*
+ * The argument a row's args name first (0: COLLECTION first) as ${word}
+ * ("COLLECTION", "field=value"), or -1 if they do not.
+ */
+static int
+arg_index(const struct cmd *c, const char *word)
+{
+	const char *p = c->args;
+	int i = 0;
+
+	if (p == NULL)
+		return (-1);
+	for (;;) {
+		p += strspn(p, " [");
+		if (*p == '\0')
+			return (-1);
+		if (strncmp(p, word, strlen(word)) == 0)
+			return (i);
+		p += strcspn(p, " ");
+		i++;
+	}
+}
+
+/*
+ * "case $cmd/$sub in" patterns (printed if ${print}): the rows whose args
+ * have ${word} at ${i}.  Whether there are any.
+ */
+static bool
+comp_rows_at(const struct cmd *tab, const char *word, int i, bool print)
+{
+	const struct cmd *c;
+	const char *sep = "";
+
+	for (c = tab; c->name != NULL; c++)
+		if (arg_index(c, word) == i) {
+			if (print)
+				printf("%s%s/%s", sep, c->name,
+				    c->sub ? c->sub : "");
+			sep = "|";
+		}
+	return (*sep != '\0');
+}
+
+static void
+comp_values(const struct cmd *tab)
+{
+	const struct cmd_opt *o;
+	const struct cmd *c;
+	const char *p, *sep = "\t";
+
+	printf("\t# The value of an option: one of its words, else a file.\n"
 	    "\tcase $prev in\n"
 	    "\t--data)\n\t\tCOMPREPLY=($(compgen -d -- \"$cur\"))\n"
 	    "\t\treturn 0 ;;\n");
-	/* Options whose value is one of a few words ("a|b|c"). */
 	for (c = tab; c->name != NULL; c++)
 		FOR_OPTS(o, c) {
-			if (o->arg == NULL || strchr(o->arg, '|') == NULL ||
+			if (o->arg == NULL || !is_choice(o->arg) ||
 			    opt_before(tab, c, o->name))
 				continue;
 			printf("\t%s)\n\t\tCOMPREPLY=($(compgen -W \"",
@@ -768,16 +812,32 @@ help_completion(const struct cmd *tab)
 				putchar(*p == '|' ? ' ' : *p);
 			printf("\" -- \"$cur\"))\n\t\treturn 0 ;;\n");
 		}
-	printf("\tesac\n"
-	    "\t# The command, its subcommand and how many arguments "
-	    "follow.\n"
-	    "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+	for (c = tab; c->name != NULL; c++)
+		FOR_OPTS(o, c)
+			if (o->arg != NULL && !is_choice(o->arg) &&
+			    !opt_before(tab, c, o->name)) {
+				printf("%s%s", sep, o->name);
+				sep = "|";
+			}
+	if (*sep == '|')
+		printf(")\n\t\treturn 0 ;;\n");
+	printf("\tesac\n");
+}
+
+/* Walk the words before the cursor: command, subcommand, arguments. */
+static void
+comp_walk(const struct cmd *tab)
+{
+	const struct cmd_opt *o;
+	const struct cmd *c;
+	const char *sep = "";
+
+	printf("\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
 	    "\t\tw=${COMP_WORDS[i]}\n"
 	    "\t\tcase $w in\n\t\t--data");
 	for (c = tab; c->name != NULL; c++)
 		FOR_OPTS(o, c)
-			if (o->arg != NULL && !opt_before(tab, c, o->name) &&
-			    strcmp(o->name, "--data") != 0)
+			if (o->arg != NULL && !opt_before(tab, c, o->name))
 				printf("|%s", o->name);
 	printf(")\n\t\t\ti=$((i + 1)) ;;\n"
 	    "\t\t-*)\n\t\t\t;;\n"
@@ -785,40 +845,24 @@ help_completion(const struct cmd *tab)
 	    "\t\t\tif [ -z \"$cmd\" ]; then\n\t\t\t\tcmd=$w\n"
 	    "\t\t\t\tcontinue\n\t\t\tfi\n"
 	    "\t\t\tcase $cmd in\n\t\t\t");
-	for (c = tab, p = ""; c->name != NULL; c++)
+	for (c = tab; c->name != NULL; c++)
 		if (c->sub != NULL && !seen_before(tab, c)) {
-			printf("%s%s", p, c->name);
-			p = "|";
+			printf("%s%s", sep, c->name);
+			sep = "|";
 		}
 	printf(")\n\t\t\t\tif [ -z \"$sub\" ]; then\n\t\t\t\t\tsub=$w\n"
 	    "\t\t\t\t\tcontinue\n\t\t\t\tfi ;;\n\t\t\tesac\n"
 	    "\t\t\t[ $npos -gt 0 ] || pos1=$w\n"
 	    "\t\t\tnpos=npos+1 ;;\n"
-	    "\t\tesac\n\tdone\n"
-	    "\tif [[ $cur == -* ]]; then\n"
-	    "\t\tcase $cmd/$sub in\n");
-	for (c = tab; c->name != NULL; c++) {
-		if (c->opts[0].name == NULL)
-			continue;
-		printf("\t\t%s/%s)\n\t\t\twords=\"", c->name,
-		    c->sub ? c->sub : "");
-		FOR_OPTS(o, c)
-			printf("%s%s", o == c->opts ? "" : " ", o->name);
-		printf("\" ;;\n");
-	}
-	printf("\t\tesac\n"
-	    "\t\twords=\"$words --data --json --help\"\n"
-	    "\telif [ -z \"$cmd\" ]; then\n"
-	    "\t\twords=\"");
-	comp_names(tab, NULL);
-	printf("\"\n\telse\n\t\tcase $cmd in\n");
-	for (c = tab; c->name != NULL; c++) {
-		if (c->sub == NULL || seen_before(tab, c))
-			continue;
-		printf("\t\t%s)\n\t\t\t[ -n \"$sub\" ] || words=\"", c->name);
-		comp_names(tab, c->name);
-		printf("\" ;;\n");
-	}
+	    "\t\tesac\n\tdone\n");
+}
+
+/* After "hamroh help": a command, then one of its subcommands. */
+static void
+comp_help(const struct cmd *tab)
+{
+	const struct cmd *c;
+
 	printf("\t\thelp)\n\t\t\tcase $npos in\n\t\t\t0)\n"
 	    "\t\t\t\twords=\"");
 	comp_names(tab, NULL);
@@ -830,21 +874,102 @@ help_completion(const struct cmd *tab)
 		comp_names(tab, c->name);
 		printf("\" ;;\n");
 	}
-	printf("\t\t\t\tesac ;;\n\t\t\tesac ;;\n\t\tesac\n"
+	printf("\t\t\t\tesac ;;\n\t\t\tesac ;;\n");
+}
+
+/* field=value arguments: the fields of the collection named first. */
+static void
+comp_fields(const struct cmd *tab)
+{
+	const struct coll_def *cd;
+	const struct field_def *f;
+	int i;
+
+	printf("\t\tif [[ $cur != *=* && $prev != = ]]; then\n"
+	    "\t\t\tcase $cmd/$sub in\n");
+	for (i = 0; i < 4; i++) {
+		if (!comp_rows_at(tab, "field=value", i, false))
+			continue;
+		printf("\t\t\t");
+		comp_rows_at(tab, "field=value", i, true);
+		printf(")\n\t\t\t\t[ $npos -lt %d ] || fields=1 ;;\n", i);
+	}
+	printf("\t\t\tesac\n\t\tfi\n"
+	    "\t\tif [ -n \"$fields\" ]; then\n"
+	    "\t\t\tcase $pos1 in\n");
+	for (cd = schema_colls; cd->name != NULL; cd++) {
+		printf("\t\t\t%s)\n\t\t\t\twords=\"", cd->name);
+		for (f = cd->fields; f->name != NULL; f++)
+			if (f->name[0] != '_')
+				printf("%s%s=", f == cd->fields ? "" : " ",
+				    f->name);
+		printf("\" ;;\n");
+	}
+	printf("\t\t\tesac\n"
+	    "\t\t\tcompopt -o nospace 2>/dev/null || true\n"
+	    "\t\tfi\n");
+}
+
+static void
+help_completion(const struct cmd *tab)
+{
+	const struct coll_def *cd;
+	const struct cmd_opt *o;
+	const struct cmd *c;
+
+	printf("# bash completion for hamroh(1), made by 'hamroh help "
+	    "--completion bash'\n# from its command table.  Load it with\n"
+	    "#   source <(hamroh help --completion bash)\n"
+	    "# or save it as /etc/bash_completion.d/hamroh.\n"
+	    "_hamroh()\n{\n"
+	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= w cmd= sub= "
+	    "pos1= words= fields= i\n"
+	    "\tlocal -i npos=0\n"
+	    "\tCOMPREPLY=()\n"
+	    "\t[ \"$COMP_CWORD\" -lt 2 ] || "
+	    "prev=${COMP_WORDS[COMP_CWORD-1]}\n");
+	comp_values(tab);
+	comp_walk(tab);
+	printf("\tif [[ $cur == -* ]]; then\n"
+	    "\t\tcase $cmd/$sub in\n");
+	for (c = tab; c->name != NULL; c++) {
+		if (c->opts[0].name == NULL)
+			continue;
+		printf("\t\t%s/%s)\n\t\t\twords=\"", c->name,
+		    c->sub ? c->sub : "");
+		FOR_OPTS(o, c)
+			printf("%s%s", o == c->opts ? "" : " ", o->name);
+		printf("\" ;;\n");
+	}
+	printf("\t\tesac\n"
+	    "\t\twords=\"$words --data --help\"\n"
+	    "\telif [ -z \"$cmd\" ]; then\n"
+	    "\t\twords=\"");
+	comp_names(tab, NULL);
+	printf("\"\n\telse\n\t\tcase $cmd in\n");
+	for (c = tab; c->name != NULL; c++) {
+		if (c->sub == NULL || seen_before(tab, c))
+			continue;
+		printf("\t\t%s)\n\t\t\t[ -n \"$sub\" ] || words=\"", c->name);
+		comp_names(tab, c->name);
+		printf("\" ;;\n");
+	}
+	comp_help(tab);
+	printf("\t\tesac\n"
 	    "\t\t# A COLLECTION first: the collections.\n"
 	    "\t\tif [ $npos -eq 0 ]; then\n"
 	    "\t\t\tcase $cmd/$sub in\n\t\t\t");
-	for (c = tab, p = ""; c->name != NULL; c++)
-		if (c->args != NULL && (strncmp(c->args, "COLLECTION", 10) ==
-		    0 || strncmp(c->args, "[COLLECTION", 11) == 0)) {
-			printf("%s%s/%s", p, c->name, c->sub ? c->sub : "");
-			p = "|";
-		}
-	printf(")\n\t\t\t\twords=\"");
-	for (cd = schema_colls; cd->name != NULL; cd++)
-		printf("%s%s", cd == schema_colls ? "" : " ", cd->name);
-	printf("\" ;;\n\t\t\tesac\n\t\tfi\n"
-	    "\tfi\n"
+	if (comp_rows_at(tab, "COLLECTION", 0, true)) {
+		printf(")\n\t\t\t\twords=\"");
+		for (cd = schema_colls; cd->name != NULL; cd++)
+			printf("%s%s", cd == schema_colls ? "" : " ",
+			    cd->name);
+		printf("\" ;;\n");
+	} else
+		printf("*)\n\t\t\t\t;;\n");
+	printf("\t\t\tesac\n\t\tfi\n");
+	comp_fields(tab);
+	printf("\tfi\n"
 	    "\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
 	    "}\n"
 	    "complete -o default -F _hamroh hamroh\n");
