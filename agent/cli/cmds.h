@@ -92,25 +92,34 @@ enum cmd_group {
 #define CO_REQUIRED	1	/* The command refuses to run without it. */
 #define CO_REPEAT	2	/* May be given more than once. */
 
+/*
+ * An option: its name ("--since"; NULL ends the list), its value's name
+ * ("FILE"; lower case: the words it may be, "a|b"; NULL for a flag), one
+ * line on what it does (lower case, no period), CO_* flags.
+ */
 struct cmd_opt {
-	const char	*name;		/* "--since"; NULL ends the list. */
-	const char	*arg;		/* Its value ("FILE"; "a|b": one of
-					   those); NULL for a flag. */
-	const char	*text;		/* One line, lower case, no period. */
-	unsigned	flags;		/* CO_*. */
+	const char	*name;
+	const char	*arg;
+	const char	*text;
+	unsigned	flags;
 };
 
+/*
+ * A row: command (NULL ends the table), subcommand or NULL, the function,
+ * its group, the arguments before the options ("COLLECTION ID"), one
+ * sentence on what it does, a paragraph more or NULL ('\n' starts
+ * another), its options, whether its help lists the collections' fields.
+ */
 struct cmd {
-	const char	*name;		/* NULL ends the table. */
-	const char	*sub;		/* Subcommand, or NULL. */
+	const char	*name;
+	const char	*sub;
 	int		(*fn)(struct cli *, int, char **);
 	enum cmd_group	group;
-	const char	*args;		/* Arguments before the options. */
-	const char	*summary;	/* One sentence. */
-	const char	*desc;		/* A paragraph (or NULL); '\n' starts
-					   another. */
+	const char	*args;
+	const char	*summary;
+	const char	*desc;
 	struct cmd_opt	opts[CMD_MAX_OPTS];
-	bool		fields;		/* Help lists the collections' fields. */
+	bool		fields;
 };
 
 #endif /* !AGENT_CMDS_H */

@@ -34,7 +34,7 @@ static const char *const group_title[CG_N] = {
 	"Help",
 };
 
-/* Said once under every listing, on every node. */
+/* Under both listings of the commands. */
 static const char trailer[] =
 	"Every command takes --data DIR, the node's data dir (default: "
 	"$HAMROH_DATA, else ~/.local/share/hamroh).  Listings take --json "
@@ -177,7 +177,7 @@ nrows(const struct cmd *tab, const char *name)
 
 /* "name" or "name sub|sub..." for the overview. */
 static void
-name_subs(const struct cmd *tab, const struct cmd *c, char *b, size_t len)
+name_subs(const struct cmd *c, char *b, size_t len)
 {
 	const struct cmd *r;
 	size_t n = 0;
@@ -186,7 +186,6 @@ name_subs(const struct cmd *tab, const struct cmd *c, char *b, size_t len)
 	for (r = c; r->name != NULL; r++)
 		if (strcmp(r->name, c->name) == 0 && r->sub != NULL)
 			cat(b, len, &n, "%s%s", r == c ? " " : "|", r->sub);
-	(void)tab;
 }
 
 void
@@ -204,7 +203,7 @@ help_usage(FILE *f, const struct cmd *tab)
 		for (c = tab; c->name != NULL; c++) {
 			if ((int)c->group != g || seen_before(tab, c))
 				continue;
-			name_subs(tab, c, ns, sizeof(ns));
+			name_subs(c, ns, sizeof(ns));
 			cat(line, sizeof(line), &n, "%s%s", n ? "  " : "",
 			    ns);
 		}
@@ -641,8 +640,8 @@ help_man(const struct cmd *tab)
 	    "(default: $HAMROH_DATA, else ~/.local/share/hamroh).");
 	man_item("\\fB\\-\\-json\\fR", "Listings print JSON Lines: one object "
 	    "per line, keys sorted.");
-	man_item("\\fB\\-\\-help\\fR, \\fB\\-h\\fR", "After a command: how to use "
-	    "it.  Alone: the list of commands.");
+	man_item("\\fB\\-\\-help\\fR, \\fB\\-h\\fR", "After a command: how "
+	    "to use it.  Alone: the list of commands.");
 	printf(".SH COMMANDS\n");
 	for (g = 0; g < CG_N; g++) {
 		printf(".SS ");

@@ -20,8 +20,8 @@ static int cmd_help(struct cli *, int, char **);
  * A row's options are exactly those its command takes (--data and --json
  * are everyone's; --json is listed where it changes the output).
  */
-#define JSON	{ "--json", NULL, "print JSON Lines: one object per line, " \
-		  "keys sorted", 0 }
+#define JSON	{ "--json", NULL, "print JSON Lines: one object per " \
+		  "line, keys sorted", 0 }
 
 static const struct cmd cmds[] = {
 	/* Records. */
@@ -67,9 +67,9 @@ static const struct cmd cmds[] = {
 	{ .name = "conflicts", .fn = cmd_conflicts, .group = CG_RECORDS,
 	  .summary = "Fields two offices changed without seeing each "
 	  "other's edit.",
-	  .desc = "Every value is kept and shown with the office that wrote it and "
-	  "when.  To settle one, 'hamroh set' the value that is to stand: a "
-	  "change made after seeing the others wins.",
+	  .desc = "Every value is kept and shown with the office that wrote "
+	  "it and when.  To settle one, 'hamroh set' the value that is to "
+	  "stand: a change made after seeing the others wins.",
 	  .opts = { JSON } },
 	{ .name = "stats", .fn = cmd_stats, .group = CG_RECORDS,
 	  .args = "COLLECTION",
@@ -110,11 +110,11 @@ static const struct cmd cmds[] = {
 	  .summary = "Run the agent that syncs this office with the "
 	  "others.",
 	  .desc = "In the foreground, it finds the other offices and "
-	  "exchanges the changes each side lacks.  It listens on 0.0.0.0:4411 unless told otherwise, dials "
-	  "the addresses 'hamroh peer list' shows and those members "
-	  "advertise, and runs until stopped (Ctrl-C, SIGTERM); the "
-	  "hamroh.service unit runs it at boot.  Each sync's last log line "
-	  "says how much it sent.",
+	  "exchanges the changes each side lacks.  It listens on "
+	  "0.0.0.0:4411 unless told otherwise, dials the addresses 'hamroh "
+	  "peer list' shows and those members advertise, and runs until "
+	  "stopped (Ctrl-C, SIGTERM); the hamroh.service unit runs it at "
+	  "boot.  Each sync's last log line says how much it sent.",
 	  .opts = {
 		{ "--listen", "HOST:PORT", "where to accept other offices "
 		  "(port 0 picks a free one and prints it)", 0 },
@@ -128,9 +128,10 @@ static const struct cmd cmds[] = {
 	  .summary = "This office at a glance, and every office it syncs "
 	  "with.",
 	  .desc = "For each other office: connected or not, when last in "
-	  "sync, and how many changes each side lacks.  Also the counts, conflicts, changes held back, offices "
-	  "that wrote two histories, refusals, clocks that are off, and "
-	  "when this office's certificate expires.",
+	  "sync, and how many changes each side lacks.  Also the counts, "
+	  "conflicts, changes held back, offices that wrote two histories, "
+	  "refusals, clocks that are off, and when this office's "
+	  "certificate expires.",
 	  .opts = { JSON } },
 	{ .name = "peer", .sub = "add", .fn = cmd_peer, .group = CG_SYNC,
 	  .args = "HOST:PORT [NODE_KEY]",
@@ -179,7 +180,7 @@ static const struct cmd cmds[] = {
 	  "network key (a secret every member shares) to DIR/network.key "
 	  "and gives this node an admin certificate for ten years; admit "
 	  "the other offices with 'hamroh invite'.  Consultations logged "
-	  "before are committed again with the confidential fields sealed, "
+	  "before are written again with the confidential fields sealed, "
 	  "under a new key: 'hamroh id' then prints it.",
 	  .opts = {
 		{ "--name", "NAME", "the network's name", CO_REQUIRED } } },
@@ -208,7 +209,7 @@ static const struct cmd cmds[] = {
 	  "office.",
 	  .desc = "TOKEN is the line 'hamroh invite' printed on the admin's "
 	  "node for this office's 'hamroh id'; then run 'hamroh agent'.  "
-	  "Consultations logged before are committed again with the "
+	  "Consultations logged before are written again with the "
 	  "confidential fields sealed, under a new key ('hamroh id' then "
 	  "prints it); those logged for another center are left in "
 	  "DIR/other-centers.jsonl for an admin to 'hamroh import'." },
@@ -226,8 +227,8 @@ static const struct cmd cmds[] = {
 	{ .name = "key", .sub = "list", .fn = cmd_key, .group = CG_NETWORK,
 	  .summary = "The center keys this office holds (not the keys "
 	  "themselves).",
-	  .desc = "Each with its id, version and center.  Center keys open the confidential fields: client name, "
-	  "phone, summary.",
+	  .desc = "Each with its id, version and center.  Center keys open "
+	  "the confidential fields: client name, phone, summary.",
 	  .opts = { JSON } },
 	{ .name = "key", .sub = "rotate", .fn = cmd_key, .group = CG_NETWORK,
 	  .args = "CENTER",
@@ -274,9 +275,9 @@ static const struct cmd cmds[] = {
 	  .summary = "A working node from a backup and its key files.",
 	  .desc = "BACKUP is a file 'hamroh backup' wrote; --data DIR holds "
 	  "only the node's key files (node.key, network.key, center.keys).  "
-	  "The restored node continues under a new key, so it never forks "
-	  "the old node's history and needs no admin; what the old node "
-	  "wrote after the backup still counts and reaches it." },
+	  "The restored node continues under a new key, so it never splits "
+	  "the old node's history in two and needs no admin; what the old "
+	  "node wrote after the backup still counts and reaches it." },
 	{ .name = "fork", .sub = "list", .fn = cmd_fork, .group = CG_NODE,
 	  .summary = "Offices that wrote two histories (a copied dir, a "
 	  "backup).",
@@ -287,7 +288,7 @@ static const struct cmd cmds[] = {
 	  .summary = "Keep this copy's writes after a fork, under a new key.",
 	  .desc = "Run it on the copy of the forked office whose writes are "
 	  "to stand ('hamroh fork list'): it continues under a new key and "
-	  "commits again what this copy wrote past the fork.",
+	  "writes again what this copy wrote past the fork.",
 	  .opts = {
 		{ "--branch", "HASH", "the branch as 'fork list' prints it "
 		  "(a prefix): refuse if this copy's is another", 0 } } },
