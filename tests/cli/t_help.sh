@@ -54,7 +54,8 @@ expect_fail --rc 2 "help of a subcommand of a command without" "$H" help status 
 # a made-up one is.
 while IFS= read -r row; do
 	read -r -a w <<<"$row"
-	opts=$("$H" help "${w[@]}" | awk '/^Options:/ { on = 1; next } on && /^  --/ { print $1 " " $2 }')
+	# "  --name NAME   text": the option and its value, then two spaces.
+	opts=$("$H" help "${w[@]}" | awk -F '  +' '/^Options:/ { on = 1; next } on && /^  --/ { print $2 }')
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		read -r o a <<<"$line"
