@@ -672,14 +672,15 @@ help_man(const struct cmd *tab)
 	    "not grow past that many pages, to run an office whose disk is "
 	    "full.");
 	printf(".SH FILES\n"
-	    "In the data dir \\fIDIR\\fR; key files are mode 0600 and never "
-	    "leave the computer unless you copy them.\n");
+	    "In the data dir \\fIDIR\\fR; the key files are mode 0600, and "
+	    "a backup holds none of them: keep copies apart, and safe.\n");
 	man_file(KEY_FILE, "This node's secret key, made by hamroh init.  "
 	    "Keep a copy apart from backups: a restore needs it.");
-	man_file(DB_FILE, "The database: every change, and the tables read "
-	    "from it.");
+	man_file(DB_FILE, "The database: every change, and the tables "
+	    "derived from it.");
 	man_file("network.key", "The key every member of the network "
-	    "shares, written by hamroh network create and hamroh join.");
+	    "shares (an invite token carries it), written by hamroh network "
+	    "create and hamroh join.");
 	man_file(CONF_FILE, "The center keys this node holds, which open the "
 	    "confidential fields (client name, phone, summary).");
 	man_file("other-centers.jsonl", "Written by hamroh join: "
