@@ -1,6 +1,7 @@
 #ifndef AGENT_CMDS_H
 #define AGENT_CMDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/db.h"
@@ -69,5 +70,56 @@ struct member_rec;
  */
 int succeed_rec(struct cli *, const struct member_rec *, uint8_t *,
     uint64_t, char[STORE_ERRLEN]);
+
+/*
+ * The command table, main.c's cmds[]: one row per command, or per
+ * subcommand ("peer add", "peer list"...; those rows share their command's
+ * function, which dispatches on the subcommand itself).  help.c makes every
+ * listing, each command's --help, the man page and the shell completion
+ * from it, so a row lists exactly the options its command accepts.
+ */
+#define CMD_MAX_OPTS	6
+
+enum cmd_group {
+	CG_RECORDS,		/* Consultations, guides, the directory. */
+	CG_SYNC,		/* Exchanging changes with other offices. */
+	CG_NETWORK,		/* Members, invites, keys. */
+	CG_NODE,		/* This node: setting up, checking, backups. */
+	CG_HELP,
+	CG_N
+};
+
+#define CO_REQUIRED	1	/* The command refuses to run without it. */
+#define CO_REPEAT	2	/* May be given more than once. */
+
+/*
+ * An option: its name ("--since"; NULL ends the list), its value's name
+ * ("FILE"; lower case: the words it may be, "a|b"; NULL for a flag), one
+ * line on what it does (lower case, no period), CO_* flags.
+ */
+struct cmd_opt {
+	const char	*name;
+	const char	*arg;
+	const char	*text;
+	unsigned	flags;
+};
+
+/*
+ * A row: command (NULL ends the table), subcommand or NULL, the function,
+ * its group, the arguments before the options ("COLLECTION ID"), one
+ * sentence on what it does, a paragraph more or NULL ('\n' starts
+ * another), its options, whether its help lists the collections' fields.
+ */
+struct cmd {
+	const char	*name;
+	const char	*sub;
+	int		(*fn)(struct cli *, int, char **);
+	enum cmd_group	group;
+	const char	*args;
+	const char	*summary;
+	const char	*desc;
+	struct cmd_opt	opts[CMD_MAX_OPTS];
+	bool		fields;
+};
 
 #endif /* !AGENT_CMDS_H */

@@ -10,179 +10,308 @@
 
 #include "agent/cli/cli.h"
 #include "agent/cli/cmds.h"
+#include "agent/cli/help.h"
 
-struct cmd {
-	const char	*name;
-	int		(*fn)(struct cli *, int, char **);
-	const char	*usage;
-	const char	*help;
-};
+static int cmd_help(struct cli *, int, char **);
+
+/*
+ * Every command, in the words of the people who run the offices: help.c
+ * makes all the help, the man page and the completion from these rows.
+ * A row's options are exactly those its command takes (--data and --json
+ * are everyone's; --json is listed where it changes the output).
+ */
+#define JSON	{ "--json", NULL, "print JSON Lines: one object per " \
+		  "line, keys sorted", 0 }
 
 static const struct cmd cmds[] = {
-	{ "init", cmd_init, "init --name NAME [--center CENTER]",
-	  "Create a node (key pair and database) in the data dir." },
-	{ "id", cmd_id, "id", "Print this node's public key." },
-	{ "add", cmd_add, "add COLLECTION field=value...",
-	  "Add a record; prints its id." },
-	{ "set", cmd_set, "set COLLECTION ID field=value...",
-	  "Change fields of a record ('field=' clears one)." },
-	{ "rm", cmd_rm, "rm COLLECTION ID", "Delete a record." },
-	{ "show", cmd_show, "show COLLECTION ID [--json]",
-	  "Show one record." },
-	{ "list", cmd_list, "list COLLECTION [field=value...] [--json]",
-	  "List live records, filtered by field values." },
-	{ "guide", cmd_guide, "guide publish FILE title=T language=L "
-	  "[version_label=V] [ID]",
-	  "Publish a guide from a Markdown file (with ID: a new version)." },
-	{ "import", cmd_import, "import COLLECTION FILE|-",
-	  "Import JSON Lines (or CSV: FILE.csv); all or nothing." },
-	{ "export", cmd_export, "export [COLLECTION] [--sealed]\n\n"
-	  "  --sealed  confidential fields as stored (encrypted), so the\n"
-	  "            output is the same on every node whatever keys it "
-	  "holds",
-	  "Print every live record as JSON Lines in a fixed order." },
-	{ "history", cmd_history, "history COLLECTION ID [--json]",
-	  "Every change to a record: time, node, field, value." },
-	{ "conflicts", cmd_conflicts, "conflicts [--json]",
-	  "Fields edited concurrently, with every value." },
-	{ "stats", cmd_stats, "stats consultations --by FIELD[,FIELD...] "
-	  "[--json]", "Counts grouped by fields ('month' from opened_at)." },
-	{ "bundle", cmd_bundle, "bundle export FILE [--since VECTOR_FILE] | "
-	  "bundle import FILE",
-	  "Carry commits between nodes on a file (USB stick)." },
-	{ "network", cmd_network, "network create --name NAME\n\n"
-	  "Writes the network key (a secret every member shares) to\n"
-	  "DIR/network.key and gives this node an admin certificate for ten\n"
-	  "years; admit other nodes with 'hamroh invite'.",
-	  "Make a network with this node as its first admin." },
-	{ "invite", cmd_invite, "invite NODE_KEY --name NAME --center CENTER\n"
-	  "           --role admin|center|office [--expires DAYS]\n"
-	  "           [--address HOST:PORT]...\n\n"
-	  "  NODE_KEY          the new node's 'hamroh id'\n"
-	  "  --name NAME       what members will call it\n"
-	  "  --center CENTER   the center or office it belongs to\n"
-	  "  --role ROLE       admin, center or office\n"
-	  "  --expires DAYS    how long its certificate lasts (default 365)\n"
-	  "  --address H:P     where it can reach this node (repeatable;\n"
-	  "                    default: the addresses this node publishes)\n\n"
-	  "Prints one line, the token for 'hamroh join' on that node.  It\n"
-	  "holds the network key: pass it on as you would a password.",
-	  "Admins: certify a node; prints the token it joins with." },
-	{ "join", cmd_join, "join TOKEN\n\n"
-	  "  TOKEN   the line 'hamroh invite' printed on an admin's node for\n"
-	  "          this node's key ('hamroh id')",
-	  "Join a network: its key, this node's certificate, peers to dial." },
-	{ "revoke", cmd_revoke, "revoke NODE_KEY --reason TEXT\n\n"
-	  "  NODE_KEY  the node's 'hamroh id' (a lost laptop, a closed office)\n"
-	  "  --reason  why, shown wherever it is refused\n\n"
-	  "The revocation accepts the node's changes this node holds (up to\n"
-	  "their seq) and none after, whatever their stamps; run it again\n"
-	  "once more of them reached this node to accept those too.",
-	  "Admins: cut a node off; every node refuses it once this reaches "
-	  "it." },
-	{ "key", cmd_key, "key list [--json]\n"
-	  "       hamroh [--data DIR] key rotate CENTER\n\n"
-	  "  list      the center keys this node holds: id, version, center\n"
-	  "            (never the key itself; that stays in center.keys)\n"
-	  "  rotate    admins: a new key version for CENTER, sealed to its\n"
-	  "            members and the admins; new writes use it, records\n"
-	  "            written before stay readable with the old one",
-	  "Keys of the confidential fields (client name, phone, summary)." },
-	{ "peer", cmd_peer, "peer add HOST:PORT [NODE_KEY]\n"
-	  "       hamroh [--data DIR] peer list [--json]\n"
-	  "       hamroh [--data DIR] peer rm HOST:PORT\n\n"
-	  "  NODE_KEY  the 'hamroh id' of the node at HOST:PORT; may be left\n"
-	  "            out when a member advertises HOST:PORT\n"
-	  "  list      prints address, key (or -), member name (or -)",
-	  "Addresses the agent dials, with the node key expected there." },
-	{ "fork", cmd_fork, "fork list\n"
-	  "fork recommit [--branch HASH]\n\n"
-	  "  list       each office that signed two histories (a copied data\n"
-	  "             dir, a restored backup), and this copy's branch if it\n"
-	  "             is this office\n"
-	  "  recommit   on the forked office, the copy whose writes are to\n"
-	  "             stand: continue under a new key and commit again\n"
-	  "             what this copy wrote past the fork\n"
-	  "  --branch   the branch's hash (a prefix) as 'fork list' prints\n"
-	  "             it: refuse if this copy's branch is another",
-	  "Forks: list them; keep one copy's writes under a new key." },
-	{ "vector", cmd_vector, "vector [--json]",
-	  "Print this node's version vector (for bundle --since)." },
-	{ "agent", cmd_agent, "agent [--listen HOST:PORT] [--advertise "
-	  "HOST:PORT]...\n"
-	  "                                 [--no-compress] [--verbose]\n\n"
-	  "  --listen H:P      where to accept peers (port 0 picks one)\n"
-	  "  --advertise H:P   where members can reach this node "
-	  "(repeatable)\n"
-	  "  --no-compress     do not offer zstd: commit batches go "
-	  "uncompressed\n"
-	  "                    (by default they are compressed whenever "
-	  "the peer\n"
-	  "                    offers it too, and that makes them smaller)\n"
-	  "  --verbose         log every message",
-	  "Run the sync daemon in the foreground (default 0.0.0.0:4411; "
-	  "port 0 picks one and prints it)." },
-	{ "status", cmd_status, "status [--json]",
-	  "Node, counts, held commits, forks, clock skew." },
-	{ "audit", cmd_audit, "audit [--json]",
-	  "Changes refused because their origin had no right to make\n"
-	  "them: who, which commit, which record, why.  They stay in the\n"
-	  "log and are relayed, but no node applies them." },
-	{ "verify", cmd_verify, "verify",
-	  "Check signatures, hash chains and tables against the log." },
-	{ "rebuild", cmd_rebuild, "rebuild",
-	  "Re-materialize every collection from the log." },
-	{ "backup", cmd_backup, "backup FILE",
-	  "Consistent copy of the database (without the key files: a\n"
-	  "restore needs node.key, network.key and center.keys)." },
-	{ "restore", cmd_restore, "restore BACKUP\n\n"
-	  "  BACKUP  a file 'hamroh backup' wrote\n\n"
-	  "Into --data DIR holding only the node's key files (node.key,\n"
-	  "network.key, center.keys).  The restored node continues under a\n"
-	  "new key, the successor of the old one, so it never forks the\n"
-	  "old node's history and needs no admin; what the old node wrote\n"
-	  "after the backup still counts and reaches it.",
-	  "A working node from a backup and its key files." },
-	{ NULL, NULL, NULL, NULL }
+	/* Records. */
+	{ .name = "add", .fn = cmd_add, .group = CG_RECORDS,
+	  .args = "COLLECTION field=value...",
+	  .summary = "Add a record to a collection; prints its id.",
+	  .desc = "Each field=value sets one field (the fields are listed "
+	  "below).  A consultation names its center: an office logs "
+	  "consultations of its own center, an admin's node of any; guides, "
+	  "the directory and the members are the admins'.  The change is "
+	  "signed with this office's key and reaches the other offices "
+	  "when they are next in sync.",
+	  .fields = true },
+	{ .name = "set", .fn = cmd_set, .group = CG_RECORDS,
+	  .args = "COLLECTION ID field=value...",
+	  .summary = "Change fields of a record; 'field=' clears one.",
+	  .desc = "ID is what 'hamroh add' printed (or 'hamroh list' shows). "
+	  "If another office changed the same field without having seen "
+	  "this change, both values are kept and 'hamroh conflicts' lists "
+	  "them: nothing is silently overwritten.",
+	  .fields = true },
+	{ .name = "rm", .fn = cmd_rm, .group = CG_RECORDS,
+	  .args = "COLLECTION ID",
+	  .summary = "Delete a record.",
+	  .desc = "The deletion is a change like any other: signed, kept in "
+	  "the record's history, and passed on to the other offices." },
+	{ .name = "show", .fn = cmd_show, .group = CG_RECORDS,
+	  .args = "COLLECTION ID",
+	  .summary = "Show one record, field by field.",
+	  .opts = { JSON } },
+	{ .name = "list", .fn = cmd_list, .group = CG_RECORDS,
+	  .args = "COLLECTION [field=value...]",
+	  .summary = "List the records of a collection, filtered by field "
+	  "values.",
+	  .desc = "Each field=value keeps only the records with that value.  "
+	  "'hamroh list directory' flags the numbers nobody verified in "
+	  "180 days.",
+	  .opts = { JSON }, .fields = true },
+	{ .name = "history", .fn = cmd_history, .group = CG_RECORDS,
+	  .args = "COLLECTION ID",
+	  .summary = "Every change to a record: time, office, field, value.",
+	  .opts = { JSON } },
+	{ .name = "conflicts", .fn = cmd_conflicts, .group = CG_RECORDS,
+	  .summary = "Fields two offices changed without seeing each "
+	  "other's edit.",
+	  .desc = "Every value is kept and shown with the office that wrote "
+	  "it and when.  To settle one, 'hamroh set' the value that is to "
+	  "stand: a change made after seeing the others wins.",
+	  .opts = { JSON } },
+	{ .name = "stats", .fn = cmd_stats, .group = CG_RECORDS,
+	  .args = "COLLECTION",
+	  .summary = "Count records grouped by fields, for reports.",
+	  .desc = "For example 'hamroh stats consultations --by "
+	  "month,destination'; 'month' is the month of opened_at.",
+	  .opts = {
+		{ "--by", "FIELD[,FIELD...]", "the fields to group by",
+		  CO_REQUIRED },
+		JSON } },
+	{ .name = "import", .fn = cmd_import, .group = CG_RECORDS,
+	  .args = "COLLECTION FILE|-",
+	  .summary = "Add records from a JSON Lines or CSV file ('-': "
+	  "stdin).",
+	  .desc = "All or nothing: if one line is refused, the error names "
+	  "it and nothing is imported.  The fields are those 'hamroh "
+	  "export' prints (listed below).",
+	  .fields = true },
+	{ .name = "export", .fn = cmd_export, .group = CG_RECORDS,
+	  .args = "[COLLECTION]",
+	  .summary = "Print every record as JSON Lines, by collection and "
+	  "id.",
+	  .desc = "Two offices that are in sync print the same bytes.",
+	  .opts = {
+		{ "--sealed", NULL, "confidential fields as stored (sealed), "
+		  "so the output is the same on every office whatever keys "
+		  "it holds", 0 } } },
+	{ .name = "guide", .sub = "publish", .fn = cmd_guide,
+	  .group = CG_RECORDS,
+	  .args = "FILE title=TITLE language=LANG [version_label=V] [ID]",
+	  .summary = "Admins: publish a pocket guide from a Markdown file.",
+	  .desc = "FILE holds the guide's text (at most 1 MiB).  With ID, "
+	  "a new version of that guide: title and language may then be "
+	  "left out." },
+
+	/* Sync. */
+	{ .name = "agent", .fn = cmd_agent, .group = CG_SYNC,
+	  .summary = "Run the agent that syncs this office with the "
+	  "others.",
+	  .desc = "In the foreground, it finds the other offices and "
+	  "exchanges the changes each side lacks.  It listens on "
+	  "0.0.0.0:4411 unless told otherwise, dials the addresses 'hamroh "
+	  "peer list' shows and those members advertise, and runs until "
+	  "stopped (Ctrl-C, SIGTERM); the hamroh.service unit runs it at "
+	  "boot.  Each sync's last log line says how much it sent.",
+	  .opts = {
+		{ "--listen", "HOST:PORT", "where to accept other offices "
+		  "(port 0 picks a free one and prints it)", 0 },
+		{ "--advertise", "HOST:PORT", "where members can reach this "
+		  "office", CO_REPEAT },
+		{ "--no-compress", NULL, "do not offer zstd: changes go "
+		  "uncompressed (by default they are compressed whenever the "
+		  "other side offers it too)", 0 },
+		{ "--verbose", NULL, "log every message", 0 } } },
+	{ .name = "status", .fn = cmd_status, .group = CG_SYNC,
+	  .summary = "This office at a glance, and every office it syncs "
+	  "with.",
+	  .desc = "For each other office: connected or not, when last in "
+	  "sync, and how many changes each side lacks.  Also the counts, "
+	  "conflicts, changes held back, offices that wrote two histories, "
+	  "refusals, clocks that are off, and when this office's "
+	  "certificate expires.",
+	  .opts = { JSON } },
+	{ .name = "peer", .sub = "add", .fn = cmd_peer, .group = CG_SYNC,
+	  .args = "HOST:PORT [NODE_KEY]",
+	  .summary = "Add an address for the agent to dial.",
+	  .desc = "NODE_KEY is the 'hamroh id' of the office at HOST:PORT, "
+	  "the key expected there; it may be left out when a member "
+	  "advertises HOST:PORT." },
+	{ .name = "peer", .sub = "list", .fn = cmd_peer, .group = CG_SYNC,
+	  .summary = "The addresses the agent dials, with key and member "
+	  "name.",
+	  .desc = "A key or name that is not known shows as -.",
+	  .opts = { JSON } },
+	{ .name = "peer", .sub = "rm", .fn = cmd_peer, .group = CG_SYNC,
+	  .args = "HOST:PORT",
+	  .summary = "Stop dialing an address." },
+	{ .name = "vector", .fn = cmd_vector, .group = CG_SYNC,
+	  .summary = "What this office holds from each office (for bundle "
+	  "--since).",
+	  .desc = "Save it to a file on the office that will receive a "
+	  "bundle and carry that file to the office that makes it: the "
+	  "bundle then holds only what the receiver lacks.",
+	  .opts = { JSON } },
+	{ .name = "bundle", .sub = "export", .fn = cmd_bundle,
+	  .group = CG_SYNC,
+	  .args = "FILE",
+	  .summary = "Write the changes another office lacks to a file (USB "
+	  "stick).",
+	  .desc = "Where there is no link, carry the file to the other "
+	  "office and run 'hamroh bundle import' there.  Without --since, "
+	  "every change this office holds.",
+	  .opts = {
+		{ "--since", "VECTOR_FILE", "only what the office that "
+		  "printed VECTOR_FILE with 'hamroh vector' lacks", 0 } } },
+	{ .name = "bundle", .sub = "import", .fn = cmd_bundle,
+	  .group = CG_SYNC,
+	  .args = "FILE",
+	  .summary = "Take in the changes a bundle file carries.",
+	  .desc = "A damaged bundle is refused whole." },
+
+	/* Network. */
+	{ .name = "network", .sub = "create", .fn = cmd_network,
+	  .group = CG_NETWORK,
+	  .summary = "Make a network of offices with this node its first "
+	  "admin.",
+	  .desc = "Run it once, on the coordinating office.  It writes the "
+	  "network key (a secret every member shares) to DIR/network.key "
+	  "and gives this node an admin certificate for ten years; admit "
+	  "the other offices with 'hamroh invite'.  Consultations logged "
+	  "before are written again with the confidential fields sealed, "
+	  "under a new key: 'hamroh id' then prints it.",
+	  .opts = {
+		{ "--name", "NAME", "the network's name", CO_REQUIRED } } },
+	{ .name = "invite", .fn = cmd_invite, .group = CG_NETWORK,
+	  .args = "NODE_KEY",
+	  .summary = "Admins: admit an office; prints the token it joins "
+	  "with.",
+	  .desc = "NODE_KEY is what 'hamroh id' prints on the new office.  "
+	  "The token holds the network key: pass it on as you would a "
+	  "password.",
+	  .opts = {
+		{ "--name", "NAME", "what the other offices will call it",
+		  CO_REQUIRED },
+		{ "--center", "CENTER", "the center it belongs to",
+		  CO_REQUIRED },
+		{ "--role", "admin|center|office", "what it may do",
+		  CO_REQUIRED },
+		{ "--expires", "DAYS", "how long its certificate lasts "
+		  "(default 365)", 0 },
+		{ "--address", "HOST:PORT", "where it can reach this office; "
+		  "default: the addresses this office advertises",
+		  CO_REPEAT } } },
+	{ .name = "join", .fn = cmd_join, .group = CG_NETWORK,
+	  .args = "TOKEN",
+	  .summary = "Join a network with the invite an admin made for this "
+	  "office.",
+	  .desc = "TOKEN is the line 'hamroh invite' printed on the admin's "
+	  "node for this office's 'hamroh id'; then run 'hamroh agent'.  "
+	  "Consultations logged before are written again with the "
+	  "confidential fields sealed, under a new key ('hamroh id' then "
+	  "prints it); those logged for another center are left in "
+	  "DIR/other-centers.jsonl for an admin to 'hamroh import'." },
+	{ .name = "revoke", .fn = cmd_revoke, .group = CG_NETWORK,
+	  .args = "NODE_KEY",
+	  .summary = "Admins: cut an office off (a lost laptop, a closed "
+	  "office).",
+	  .desc = "Once this reaches them, the other offices refuse its "
+	  "connections and the changes it made after the last one this "
+	  "office holds; run it again later to accept those that reached "
+	  "this office since.",
+	  .opts = {
+		{ "--reason", "TEXT", "why, shown wherever it is refused",
+		  CO_REQUIRED } } },
+	{ .name = "key", .sub = "list", .fn = cmd_key, .group = CG_NETWORK,
+	  .summary = "The center keys this office holds (not the keys "
+	  "themselves).",
+	  .desc = "Each with its id, version and center.  Center keys open "
+	  "the confidential fields: client name, phone, summary.",
+	  .opts = { JSON } },
+	{ .name = "key", .sub = "rotate", .fn = cmd_key, .group = CG_NETWORK,
+	  .args = "CENTER",
+	  .summary = "Admins: a new version of CENTER's key, e.g. after a "
+	  "revoke.",
+	  .desc = "It is sealed to the center's members and the admins; new "
+	  "changes use it, and records written before stay readable with "
+	  "the old one." },
+	{ .name = "audit", .fn = cmd_audit, .group = CG_NETWORK,
+	  .summary = "Changes refused: their office had no right to make "
+	  "them.",
+	  .desc = "For each: who, which change, which record, why.  They "
+	  "stay in the log and are passed on, but no office "
+	  "applies them.",
+	  .opts = { JSON } },
+
+	/* This node. */
+	{ .name = "init", .fn = cmd_init, .group = CG_NODE,
+	  .summary = "Make a node in the data dir: a key pair and a "
+	  "database.",
+	  .desc = "The secret key goes to DIR/node.key (mode 0600): keep a "
+	  "copy somewhere safe, a restore needs it.",
+	  .opts = {
+		{ "--name", "NAME", "how the other offices will see this "
+		  "node", CO_REQUIRED },
+		{ "--center", "CENTER", "the center it logs consultations "
+		  "for", 0 } } },
+	{ .name = "id", .fn = cmd_id, .group = CG_NODE,
+	  .summary = "Print this office's public key (an admin's invite "
+	  "needs it)." },
+	{ .name = "verify", .fn = cmd_verify, .group = CG_NODE,
+	  .summary = "Check every change's signature and order, and the "
+	  "tables." },
+	{ .name = "rebuild", .fn = cmd_rebuild, .group = CG_NODE,
+	  .summary = "Derive the tables again from the log of changes." },
+	{ .name = "backup", .fn = cmd_backup, .group = CG_NODE,
+	  .args = "FILE",
+	  .summary = "Write a consistent copy of the database to FILE.",
+	  .desc = "It holds no key file; it says which ones a restore needs "
+	  "(node.key, network.key, center.keys): keep copies of those "
+	  "apart, and safe." },
+	{ .name = "restore", .fn = cmd_restore, .group = CG_NODE,
+	  .args = "BACKUP",
+	  .summary = "A working node from a backup and its key files.",
+	  .desc = "BACKUP is a file 'hamroh backup' wrote; --data DIR holds "
+	  "only the node's key files (node.key, network.key, center.keys).  "
+	  "The restored node continues under a new key, so it never splits "
+	  "the old node's history in two and needs no admin; what the old "
+	  "node wrote after the backup still counts and reaches it." },
+	{ .name = "fork", .sub = "list", .fn = cmd_fork, .group = CG_NODE,
+	  .summary = "Offices that wrote two histories (a copied dir, a "
+	  "backup).",
+	  .desc = "If this office is one of them, also which branch this "
+	  "copy is on." },
+	{ .name = "fork", .sub = "recommit", .fn = cmd_fork,
+	  .group = CG_NODE,
+	  .summary = "Keep this copy's writes after a fork, under a new key.",
+	  .desc = "Run it on the copy of the forked office whose writes are "
+	  "to stand ('hamroh fork list'): it continues under a new key and "
+	  "writes again what this copy wrote past the fork.",
+	  .opts = {
+		{ "--branch", "HASH", "the branch as 'fork list' prints it "
+		  "(a prefix): refuse if this copy's is another", 0 } } },
+
+	/* Help. */
+	{ .name = "help", .fn = cmd_help, .group = CG_HELP,
+	  .args = "[COMMAND [SUBCOMMAND]]",
+	  .summary = "How to use hamroh, or one command.",
+	  .desc = "Alone, every command with what it does.",
+	  .opts = {
+		{ "--man", NULL, "print the manual page hamroh(1), for "
+		  "'man -l -'", 0 },
+		{ "--completion", "bash", "print the bash completion script",
+		  0 } } },
+	{ .name = NULL }
 };
 
-static void
-usage(FILE *f)
+static int
+cmd_help(struct cli *cli, int argc, char **argv)
 {
 
-	fprintf(f,
-	    "usage: hamroh [--data DIR] COMMAND [ARGS]\n"
-	    "\n"
-	    "records:  add set rm show list history conflicts stats\n"
-	    "          import export  guide publish\n"
-	    "sync:     agent (the daemon)  status  peer  vector\n"
-	    "          bundle export/import (sync by file, e.g. a USB stick)\n"
-	    "network:  network create  invite  join  revoke  key  audit\n"
-	    "node:     init  id  verify  rebuild  backup  restore\n"
-	    "\n"
-	    "A first node:  hamroh init --name NAME --center CENTER\n"
-	    "Listings take --json (JSON Lines).  DIR defaults to "
-	    "$HAMROH_DATA,\nelse ~/.local/share/hamroh.  "
-	    "'hamroh COMMAND --help' shows one command.\n");
-}
-
-static void
-cmd_usage(const struct cmd *c)
-{
-	const struct coll_def *cd;
-	const struct field_def *f;
-
-	printf("usage: hamroh [--data DIR] %s\n\n%s\n", c->usage, c->help);
-	if (strcmp(c->name, "add") && strcmp(c->name, "set") &&
-	    strcmp(c->name, "list") && strcmp(c->name, "import"))
-		return;
-	printf("\nFields:\n");
-	for (cd = schema_colls; cd->name != NULL; cd++) {
-		printf("  %s:", cd->name);
-		for (f = cd->fields; f->name != NULL; f++)
-			printf(" %s", f->name);
-		printf("\n");
-	}
+	(void)cli;
+	return (help_main(cmds, argc, argv));
 }
 
 int
@@ -190,8 +319,9 @@ main(int argc, char **argv)
 {
 	static char dflt[4096];
 	struct cli cli;
-	const struct cmd *c;
+	const struct cmd *c, *row;
 	const char *home;
+	bool help;
 	int rc;
 
 	/* Consultations are personal data: nothing we create is shared. */
@@ -204,6 +334,28 @@ main(int argc, char **argv)
 	cli.dir = cli_opt(&argc, argv, "--data");
 	cli.json = cli_flag(&argc, argv, "--json");
 	cli.verbose = cli_flag(&argc, argv, "--verbose");
+	if (argc == 0) {
+		help_usage(stderr, cmds);
+		return (EXIT_USAGE);
+	}
+	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+		help_usage(stdout, cmds);
+		return (0);
+	}
+	/* Before the command looks at its arguments: they may be missing. */
+	help = cli_flag(&argc, argv, "--help");
+	help |= cli_flag(&argc, argv, "-h");
+	if ((c = help_find(cmds, argc, argv, &row)) == NULL) {
+		if (argv[0][0] == '-')
+			cli_fail(EXIT_USAGE, "unknown option '%.40s'; see "
+			    "'hamroh --help'", argv[0]);
+		help_unknown(cmds, argv[0]);
+	}
+	if (help) {
+		help_cmd(cmds, c, row);
+		rc = 0;
+		goto out;
+	}
 	if (cli.dir == NULL)
 		cli.dir = getenv("HAMROH_DATA");
 	if (cli.dir == NULL || *cli.dir == '\0') {
@@ -213,27 +365,9 @@ main(int argc, char **argv)
 		snprintf(dflt, sizeof(dflt), "%s/.local/share/hamroh", home);
 		cli.dir = dflt;
 	}
-	if (argc == 0 || strcmp(argv[0], "--help") == 0 ||
-	    strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "help") == 0) {
-		usage(argc == 0 ? stderr : stdout);
-		return (argc == 0 ? EXIT_USAGE : 0);
-	}
-	for (c = cmds; c->name != NULL; c++)
-		if (strcmp(c->name, argv[0]) == 0)
-			break;
-	if (c->name == NULL) {
-		if (argv[0][0] == '-')
-			cli_fail(EXIT_USAGE, "unknown option '%.40s'; see "
-			    "'hamroh --help'", argv[0]);
-		cli_fail(EXIT_USAGE, "unknown command '%.40s'; see "
-		    "'hamroh --help'", argv[0]);
-	}
-	if (cli_flag(&argc, argv, "--help") || cli_flag(&argc, argv, "-h")) {
-		cmd_usage(c);
-		return (0);
-	}
 	rc = c->fn(&cli, argc - 1, argv + 1);
 	cli_close(&cli);
+out:
 	if (fflush(stdout) != 0 || ferror(stdout))
 		cli_fail(EXIT_REFUSED, "writing output failed");
 	return (rc);
