@@ -60,9 +60,9 @@ pr=$(agent region)
 
 say "the district joins, and is given the region's address only"
 tok=$("$H" --data "$D/capital" invite "$("$H" --data "$D/district" id)" \
-    --name district --center Murghob --role office)
+    --name district --center Murghob --role office \
+    --peer 127.0.0.1:$pr "$("$H" --data "$D/region" id)")
 "$H" --data "$D/district" join "$tok"
-"$H" --data "$D/district" peer add 127.0.0.1:$pr "$("$H" --data "$D/region" id)"
 agent district >/dev/null
 
 say "the capital publishes a guide; the district logs a consultation"

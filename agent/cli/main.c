@@ -57,14 +57,19 @@ static const struct cmd cmds[] = {
 	  "Make a network with this node as its first admin." },
 	{ "invite", cmd_invite, "invite NODE_KEY --name NAME --center CENTER\n"
 	  "           --role admin|center|office [--expires DAYS]\n"
-	  "           [--address HOST:PORT]...\n\n"
+	  "           [--address HOST:PORT]... [--peer HOST:PORT KEY]...\n\n"
 	  "  NODE_KEY          the new node's 'hamroh id'\n"
 	  "  --name NAME       what members will call it\n"
 	  "  --center CENTER   the center or office it belongs to\n"
 	  "  --role ROLE       admin, center or office\n"
 	  "  --expires DAYS    how long its certificate lasts (default 365)\n"
-	  "  --address H:P     where it can reach this node (repeatable;\n"
-	  "                    default: the addresses this node publishes)\n\n"
+	  "  --address H:P     this node's own address, where the new node\n"
+	  "                    reaches this (the inviting) node (repeatable;\n"
+	  "                    default: the addresses this node publishes);\n"
+	  "                    never another member's: use --peer for those\n"
+	  "  --peer H:P KEY    another member the new node should dial (its\n"
+	  "                    region, say), with that member's 'hamroh id'\n"
+	  "                    (repeatable, at most 8)\n\n"
 	  "Prints one line, the token for 'hamroh join' on that node.  It\n"
 	  "holds the network key: pass it on as you would a password.",
 	  "Admins: certify a node; prints the token it joins with." },

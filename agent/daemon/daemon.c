@@ -94,8 +94,9 @@ struct dialer {
 	uv_getaddrinfo_t gai;
 	bool		resolving, mark;
 	uint64_t	last_sync;	/* Last seen in sync (ms). */
-	char		last_error[128];
+	char		last_error[2048];
 	char		name[MSG_NAME_LEN];
+	bool		unanswered_told;	/* Logged once per dialer. */
 };
 
 struct conn {
@@ -111,6 +112,7 @@ struct conn {
 	bool		closing, connected, synced, ending;
 	bool		reading;	/* uv_read_start() in force. */
 	bool		read_done;	/* The session ended on input. */
+	bool		answered;	/* The peer sent something. */
 	bool		flooded;	/* Not read: owed too much, */
 	bool		flood_told;	/* which is logged once. */
 	bool		clock_later;	/* A measure to keep, db was busy. */
@@ -226,6 +228,32 @@ close_cb(uv_handle_t *h)
 	free(c);
 }
 
+/*
+ * A dial the other side closed without a word: it could not authenticate
+ * us.  Said in status (the dialer's last error) with the commands that
+ * fix the one cause an administrator can: another office's key pinned
+ * to that address (an invite's --address once meant that).
+ */
+static void
+unanswered(struct dialer *d)
+{
+	char fp[17];
+
+	fingerprint(d->key, fp);
+	snprintf(d->last_error, sizeof(d->last_error), "the office at %s "
+	    "closed the connection without answering: it could not "
+	    "authenticate this office.  Either it does not know this office "
+	    "yet (wait for its certificate to reach it, or carry a bundle), "
+	    "or the key pinned to %s (%s...) is not the key of the office "
+	    "there; then run 'hamroh peer rm %s', then 'hamroh peer add %s "
+	    "KEY' with KEY from 'hamroh id' on that office", d->addr, d->addr,
+	    fp, d->addr, d->addr);
+	if (!d->unanswered_told)
+		LOG_WARN("dialer", "peer=%s@%s: %s", fp, d->addr,
+		    d->last_error);
+	d->unanswered_told = true;
+}
+
 static void
 conn_close(struct conn *c, const char *why)
 {
@@ -259,6 +287,8 @@ conn_close(struct conn *c, const char *why)
 	if (d != NULL) {
 		d->conn = NULL;
 		snprintf(d->last_error, sizeof(d->last_error), "%s", why);
+		if (c->connected && !c->answered && !c->synced)
+			unanswered(d);
 		if (c->synced)
 			snprintf(d->name, sizeof(d->name), "%s",
 			    session_peer_name(c->s));
@@ -495,6 +525,52 @@ took(const struct conn *c)
 	return (ss->commits_applied + ss->forks);
 }
 
+static int split_addr(const char *, char *, size_t, char *, size_t);
+
+/*
+ * An inbound message 1 whose mac1 fails: the dialer lacks the network
+ * key, or it pinned another key to our address.  Say which members are
+ * known at the host it came from, and the commands that fix the second.
+ */
+static void
+mac1_log(struct conn *c)
+{
+	struct dialer *d;
+	struct member_rec r;
+	char host[320], h2[256], port[16], hex[65], known[400] = "";
+	char name[512];
+	const char *nm;
+	char *colon;
+	size_t off = 0, n = 0;
+
+	snprintf(host, sizeof(host), "%s", c->addr);
+	if ((colon = strrchr(host, ':')) != NULL)
+		*colon = '\0';
+	for (d = c->ag->dialers; d != NULL && n < 3; d = d->next) {
+		if (split_addr(d->addr, h2, sizeof(h2), port, sizeof(port)) ||
+		    strcmp(h2, host) != 0)
+			continue;
+		hex_encode(d->key, 32, hex);
+		nm = *d->name ? d->name : member_load(c->ag->db, d->key, &r) ==
+		    1 && strcmp(r.key, hex) == 0 && *r.name ? r.name : "-";
+		off += (size_t)snprintf(known + off, sizeof(known) - off,
+		    "%s'%s' (%.16s... at %s)", n++ ? ", " : "",
+		    log_esc(name, sizeof(name), nm, strlen(nm), 0), hex,
+		    d->addr);
+		if (off >= sizeof(known))
+			break;
+	}
+	hex_encode(c->ag->pk, 32, hex);
+	LOG_INFO("handshake", "peer=?@%s %s: the dialer does not hold this "
+	    "network's key, or it dials this node with another node's key "
+	    "pinned to this node's address; %s %s%s%s; on that office run "
+	    "'hamroh peer rm HOST:PORT' then 'hamroh peer add HOST:PORT %s' "
+	    "(HOST:PORT: where it dials this node)", c->addr,
+	    session_error(c->s), n ? "members known at host" : "host", host,
+	    n ? ": " : " is no member's address known here", n ? known : "",
+	    hex);
+}
+
 /*
  * After the session took input (read, or retried): ${rc} is what
  * session_input() or session_retry() returned, ${applied} what took()
@@ -513,7 +589,9 @@ conn_took(struct conn *c, int rc, uint64_t applied, uint64_t now)
 		 */
 		if (session_peer(c->s) != NULL)	/* Name who, if known. */
 			fingerprint(session_peer(c->s), c->fp);
-		if (!c->over_budget)	/* Those are counted (budget_log()). */
+		if (c->d == NULL && strstr(session_error(c->s), "bad mac1"))
+			mac1_log(c);
+		else if (!c->over_budget)	/* Counted (budget_log()). */
 			LOG_INFO("session", "peer=%s@%s %s", c->fp, c->addr,
 			    session_error(c->s));
 		c->ending = true;
@@ -625,6 +703,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	c->last_rx = now;
+	c->answered = true;
 	if (c->s == NULL) {
 		c->m1len += (size_t)n;
 		if (c->m1len < sizeof(c->m1) || msg1_in(c) != 0)

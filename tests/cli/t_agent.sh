@@ -16,11 +16,9 @@ tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center
 expect_ok on B join "$tok" >/dev/null
 start_agent B
 # The district is introduced to the region only.
-tok=$(expect_ok on A invite "$(on C id)" --name C --center Murghob --role office --address "127.0.0.1:$PORT_B")
+tok=$(expect_ok on A invite "$(on C id)" --name C --center Murghob --role office --peer "127.0.0.1:$PORT_B" "$(on B id)")
 expect_ok on B peer add "127.0.0.1:$PORT_A" "$(on A id)" >/dev/null
 expect_ok on C join "$tok" >/dev/null
-expect_ok on C peer rm "127.0.0.1:$PORT_B" >/dev/null
-expect_ok on C peer add "127.0.0.1:$PORT_B" "$(on B id)" >/dev/null
 start_agent C
 
 a1=$(expect_ok on A add directory name="Hotline" kind=hotline country=RU phone=+7495 verified_on=2026-11-01)
