@@ -78,7 +78,7 @@ wait_show capital consultations "$c"
 
 say "status at the district (once its agent has recorded the peer in sync)"
 i=0
-until "$H" --data "$D/district" status | grep -q "they lack 0, we lack 0"; do
+until "$H" --data "$D/district" status | grep -q "in sync: "; do
 	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
 done
 "$H" --data "$D/district" status

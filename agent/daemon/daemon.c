@@ -40,6 +40,8 @@
 #include "agent/daemon/log.h"
 #include "agent/access/member.h"
 #include "agent/daemon/preauth.h"
+#include "agent/daemon/pidlock.h"
+#include "agent/sync/acked.h"
 #include "agent/sync/session.h"
 #include "agent/daemon/work.h"
 #include "protocol/limits.h"
@@ -1300,6 +1302,10 @@ status_row(struct agent *ag, struct peer_status *ps, struct conn *c,
 		ps->last_sync = c->last_sync;
 		if (d != NULL)
 			d->last_sync = c->last_sync;
+		/* What it holds, for status to count what none holds. */
+		if (acked_put(ag->db, session_peer(c->s), now, c->s, err))
+			LOG_WARN("agent", "cannot record what a peer holds: %s",
+			    err);
 	}
 	if (db_peer_status_put(ag->db, ps, err))
 		LOG_WARN("agent", "cannot record peer status: %s", err);
@@ -1833,6 +1839,8 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	struct sockaddr_storage ss;
 	const char *listen_at, *a;
 	char host[256], port[16], adv[1000] = "", bound[300], path[4096];
+	char why[4200];
+	int lockfd;
 	struct addrinfo hints, *res;
 	struct rlimit rl;
 	uint64_t nofile = UINT64_MAX;
@@ -1864,6 +1872,8 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_USAGE, "agent: --listen %.60s is not HOST:PORT",
 		    listen_at);
 	cli_open(cli, true);
+	if ((lockfd = agent_lock(cli->dir, now_ms(), why, sizeof(why))) == -1)
+		cli_fail(EXIT_REFUSED, "agent: %s", why);
 	read_netkey(cli, ag.netkey);
 	ag.db = cli->db;
 	memcpy(ag.pk, db_node_key(ag.db), 32);
@@ -1961,5 +1971,6 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	sodium_free(ag.sk);
 	sodium_memzero(ag.netkey, sizeof(ag.netkey));
 	LOG_INFO("agent", "stopped");
+	close(lockfd);		/* The lock goes with it: not running. */
 	return (r == 0 ? 0 : EXIT_REFUSED);
 }

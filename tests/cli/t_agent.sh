@@ -43,12 +43,13 @@ insync() {
 	on "$1" status --json | python3 -c '
 import json, sys
 peers = json.load(sys.stdin)["peers"]
-ok = [p for p in peers if p["state"].startswith("connected") and p["they_lack"] == 0 and p["we_lack"] == 0 and p["last_sync_ms"] > 0]
+ok = [p for p in peers if p["state"].startswith("connected") and p["they_lack"] == 0 and p["we_lack"] == 0 and p["last_sync_ms"] > 0 and p["in_sync"]]
 sys.exit(0 if ok else 1)'
 }
 wait_for "C's status shows B connected and in sync" 10 insync C
 on C status >"$T/status.C"
-assert_contains "$(cat "$T/status.C")" "they lack 0, we lack 0" "status at C"
+assert_contains "$(cat "$T/status.C")" "in sync: B acknowledged every change this node holds" "status at C"
+assert_contains "$(cat "$T/status.C")" "agent    running on this node since" "status at C"
 for n in A B C; do expect_ok on "$n" verify >/dev/null; done
 # A member's advertised address is dialed by members never introduced to it:
 # restart the capital advertising itself; the district then dials it directly.

@@ -1,0 +1,50 @@
+#ifndef AGENT_ACKED_H
+#define AGENT_ACKED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * What each peer last acknowledged holding: the vector its HELLO and the
+ * ACKs of our batches gave, kept in the meta table under
+ * "acked/<peer key, hex>" as "<ms> <origin hex>:<seq> ...", written by
+ * the agent while a session runs.  Status counts what no other office
+ * has acknowledged from these, never from a cached row.
+ */
+#define ACKED_PREFIX	"acked/"
+#define ACKED_KEY_LEN	32
+
+struct db;
+struct session;
+
+struct acked_ent {
+	uint8_t		origin[ACKED_KEY_LEN];
+	uint64_t	seq;
+};
+
+struct acked {
+	uint8_t		peer[ACKED_KEY_LEN];
+	uint64_t	at_ms;		/* When it was last written. */
+	size_t		n;
+	struct acked_ent *v;		/* malloc()ed. */
+};
+
+/*
+ * acked_put(db, peer, now_ms, s, err):
+ * Inside a write transaction: what session ${s} says ${peer} holds, as of
+ * ${now_ms}.  0 if written or not known yet; -1 on error.
+ */
+int acked_put(struct db *, const uint8_t *, uint64_t, const struct session *,
+    char *);
+
+/*
+ * acked_each(db, fn, arg):
+ * ${fn}(arg, acked) for each peer's record (borrowed for the call).
+ * Returns 0, or -1 on a read error or if ${fn} returned nonzero.
+ */
+int acked_each(struct db *, int (*)(void *, const struct acked *), void *);
+
+/* The seq of ${origin} in ${a}, 0 if it holds none. */
+uint64_t acked_seq(const struct acked *, const uint8_t *);
+
+#endif /* !AGENT_ACKED_H */
