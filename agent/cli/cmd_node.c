@@ -340,6 +340,9 @@ pstat_cb(void *arg, const struct peer_status *ps)
 	/* (The agent may have written the row since ${now} was read.) */
 	bool stale = ps->updated + STATUS_STALE_MS < x->now;
 	bool in_sync = a != NULL && a->lacking == 0 && !x->err;
+	/* Ended members are listed once, apart (status_ended()). */
+	bool ended = member_ended(x->cli->db, ps->key, x->now, error,
+	    sizeof(error));
 
 	hex_encode(ps->key, COMMIT_KEY_LEN, hex);
 	if (!x->running)
@@ -363,6 +366,7 @@ pstat_cb(void *arg, const struct peer_status *ps)
 		printf(",\"retry_at_ms\":%llu,\"state\":",
 		    (unsigned long long)ps->retry_at);
 		json_put_str(stdout, state, strlen(state));
+		printf(",\"ended\":%s", ended ? "true" : "false");
 		printf(",\"they_lack\":%llu,\"unacknowledged\":%llu,"
 		    "\"updated_ms\":%llu,\"we_lack\":%llu}",
 		    (unsigned long long)ps->they_lack,
@@ -371,6 +375,8 @@ pstat_cb(void *arg, const struct peer_status *ps)
 		    (unsigned long long)ps->we_lack);
 		return (0);
 	}
+	if (ended)
+		return (0);
 	if (x->n++ == 0)
 		printf("peers    as this node's agent last saw them\n");
 	snprintf(who, sizeof(who), "%s", *ps->name ? ESC(name, ps->name) :
@@ -608,6 +614,48 @@ cert_days(struct cli *cli, uint64_t now, char expires[MEMBER_DATE_LEN + 1])
 	return (((int64_t)end * 1000 - (int64_t)now) / 86400000);
 }
 
+/* Members whose membership ended (revoked, expired), each once. */
+struct ended_ctx {
+	struct cli	*cli;
+	uint64_t	now;
+	size_t		n;
+};
+
+static int
+ended_cb(void *arg, const uint8_t *key)
+{
+	struct ended_ctx *e = arg;
+	struct member_rec r;
+	char why[512], hex[2 * MEMBER_KEY_LEN + 1], name[512], ewhy[2048];
+	const char *nm;
+
+	if (!member_ended(e->cli->db, key, e->now, why, sizeof(why)))
+		return (0);
+	hex_encode(key, MEMBER_KEY_LEN, hex);
+	nm = member_load(e->cli->db, key, &r) == 1 && strcmp(r.key, hex) == 0 ?
+	    r.name : "";
+	if (e->cli->json) {
+		printf("%s{\"key\":\"%s\",\"name\":", e->n++ ? "," : "",
+		    hex);
+		json_put_str(stdout, nm, strlen(nm));
+		printf(",\"why\":");
+		json_put_str(stdout, why, strlen(why));
+		printf("}");
+		return (0);
+	}
+	printf("%s %-16s %.16s %s; not dialed\n", e->n++ ? "        " :
+	    "ended   ", *nm ? ESC(name, nm) : "-", hex, ESC(ewhy, why));
+	return (0);
+}
+
+static void
+status_ended(struct cli *cli, uint64_t now)
+{
+	struct ended_ctx e = { cli, now, 0 };
+
+	(void)member_each(cli->db, ended_cb, &e);
+}
+
 /*
  * Whether THIS node's agent runs, and what of this node's own changes no
  * other office has acknowledged: without the agent, nothing made here
@@ -699,6 +747,8 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		fx.indent = "";
 		fx.n = 0;
 		db_forks(cli->db, fork_line, &fx, err);
+		printf("],\"ended_members\":[");
+		status_ended(cli, now);
 		printf("],\"forks\":%llu,\"held\":%llu,\"id\":\"%s\","
 		    "\"name\":", (unsigned long long)s.forks,
 		    (unsigned long long)s.held, hex);
@@ -781,6 +831,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	db_peer_status(cli->db, pstat_cb, &px, err);
 	if (px.n == 0)
 		printf("peers    none yet (start 'hamroh agent')\n");
+	status_ended(cli, now);
 	pstat_free(&px);
 	return (0);
 }

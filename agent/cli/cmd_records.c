@@ -13,6 +13,7 @@
 #include "agent/cli/cli.h"
 #include "agent/cli/cmds.h"
 #include "agent/access/confidential.h"
+#include "agent/access/member.h"
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/access/rules.h"
@@ -407,6 +408,13 @@ list_cb(void *arg, const struct rview *r)
 	}
 	if (is_stale(lc, r))
 		printf("  STALE (not verified in %d days)", STALE_DAYS);
+	if (strcmp(r->c->name, "members") == 0) {	/* The ended column. */
+		char why[512], esc[2048];
+
+		printf("  %s", member_ended_view(lc->cli->db, r, cli_now_ms(),
+		    why, sizeof(why)) ? log_esc(esc, sizeof(esc), why,
+		    strlen(why), 0) : "-");
+	}
 	putchar('\n');
 	return (0);
 }
@@ -446,6 +454,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		for (f = c->fields; f->name != NULL; f++)
 			if (f->list)
 				printf("  %s", f->name);
+		if (strcmp(c->name, "members") == 0)
+			printf("  ended");
 		putchar('\n');
 	}
 	if (query_records(cli->db, c, NULL, filt, (size_t)argc - 1, false,

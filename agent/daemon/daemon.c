@@ -99,6 +99,8 @@ struct dialer {
 	char		last_error[2048];
 	char		name[MSG_NAME_LEN];
 	bool		unanswered_told;	/* Logged once per dialer. */
+	bool		ended;		/* Its membership ended: not dialed. */
+	uint64_t	ended_checked;	/* When that was last asked (ms). */
 };
 
 struct conn {
@@ -1159,11 +1161,43 @@ resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	uv_freeaddrinfo(res);
 }
 
+/* How often a dialer's membership is asked again without a change. */
+#define ENDED_RECHECK_MS	60000
+
+/*
+ * Whether ${d}'s membership ended (revoked, expired): such a member is
+ * not dialed, said once in the log, until it is a member again (a new
+ * invite).  Asked after every change of the data and once a minute.
+ */
+static bool
+dialer_ended(struct agent *ag, struct dialer *d, uint64_t now)
+{
+	char why[512], fp[17];
+	bool ended;
+
+	if (d->ended_checked != 0 && now - d->ended_checked < ENDED_RECHECK_MS)
+		return (d->ended);
+	(void)db_busy(ag->db);
+	ended = member_ended(ag->db, d->key, now, why, sizeof(why));
+	if (db_busy(ag->db))
+		return (d->ended);	/* Asked again at the next tick. */
+	d->ended_checked = now;
+	fingerprint(d->key, fp);
+	if (ended && !d->ended)
+		LOG_INFO("dialer", "not dialing peer=%s@%s: no longer a member "
+		    "(%s)", fp, d->addr, why);
+	else if (!ended && d->ended)
+		LOG_INFO("dialer", "dialing peer=%s@%s again: a member again",
+		    fp, d->addr);
+	d->ended = ended;
+	return (ended);
+}
+
 static void
 dial(struct dialer *d)
 {
 	struct addrinfo hints;
-	char host[256], port[16];
+	char host[256], port[16], fp[17];
 
 	if (split_addr(d->addr, host, sizeof(host), port, sizeof(port))) {
 		d->next_try = UINT64_MAX;
@@ -1171,6 +1205,8 @@ dial(struct dialer *d)
 		    "'hamroh peer rm'", d->addr);
 		return;
 	}
+	fingerprint(d->key, fp);
+	LOG_DEBUG("dialer", "dialing peer=%s@%s", fp, d->addr);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1248,8 +1284,10 @@ scan_peers(struct agent *ag)
 	struct dialer *d, **pp;
 	char err[STORE_ERRLEN];
 
-	for (d = ag->dialers; d != NULL; d = d->next)
+	for (d = ag->dialers; d != NULL; d = d->next) {
 		d->mark = true;
+		d->ended_checked = 0;	/* The data changed: ask again. */
+	}
 	if (db_peers(ag->db, peer_cb, ag, err))
 		LOG_WARN("dialer", "cannot read peers: %s", err);
 	if (query_records(ag->db, schema_coll("members"), NULL, NULL, 0,
@@ -1340,7 +1378,9 @@ write_status(struct agent *ag, uint64_t now)
 		ps.last_error = d->last_error;
 		ps.last_sync = d->last_sync;
 		c = d->conn;
-		if (c != NULL && c->synced) {
+		if (d->ended && c == NULL)
+			ps.state = "not dialed: no longer a member";
+		else if (c != NULL && c->synced) {
 			ps.state = "connected";
 			ps.name = session_peer_name(c->s);
 		} else if (c != NULL || d->resolving)
@@ -1737,7 +1777,8 @@ tick_cb(uv_timer_t *t)
 	}
 	for (d = ag->dialers; d != NULL; d = d->next)
 		if (d->conn == NULL && !d->resolving && now >= d->next_try &&
-		    !connected_to(ag, d->key) && budget_room(ag, true, 1))
+		    !connected_to(ag, d->key) && budget_room(ag, true, 1) &&
+		    !dialer_ended(ag, d, now))
 			dial(d);
 	preauth_tick(ag, now);
 	budget_log(ag, now);
