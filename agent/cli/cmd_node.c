@@ -354,11 +354,11 @@ pstat_cb(void *arg, const struct peer_status *ps)
 		printf("%s{\"acknowledged_ms\":%llu,\"addr\":", x->n++ ? "," :
 		    "", (unsigned long long)(a != NULL ? a->at_ms : 0));
 		json_put_str(stdout, ps->addr, strlen(ps->addr));
-		printf(",\"bytes_in\":%llu,\"bytes_out\":%llu,\"in_sync\":%s,"
-		    "\"key\":\"%s\",\"last_error\":",
+		printf(",\"bytes_in\":%llu,\"bytes_out\":%llu,\"ended\":%s,"
+		    "\"in_sync\":%s,\"key\":\"%s\",\"last_error\":",
 		    (unsigned long long)ps->bytes_in,
-		    (unsigned long long)ps->bytes_out, in_sync ? "true" : "false",
-		    hex);
+		    (unsigned long long)ps->bytes_out, ended ? "true" : "false",
+		    in_sync ? "true" : "false", hex);
 		json_put_str(stdout, ps->last_error, strlen(ps->last_error));
 		printf(",\"last_sync_ms\":%llu,\"name\":",
 		    (unsigned long long)ps->last_sync);
@@ -366,7 +366,6 @@ pstat_cb(void *arg, const struct peer_status *ps)
 		printf(",\"retry_at_ms\":%llu,\"state\":",
 		    (unsigned long long)ps->retry_at);
 		json_put_str(stdout, state, strlen(state));
-		printf(",\"ended\":%s", ended ? "true" : "false");
 		printf(",\"they_lack\":%llu,\"unacknowledged\":%llu,"
 		    "\"updated_ms\":%llu,\"we_lack\":%llu}",
 		    (unsigned long long)ps->they_lack,
@@ -741,14 +740,14 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		printf(",\"clock_ahead_ms\":%lld,\"clocks\":[",
 		    (long long)ahead);
 		status_clocks(cli, &sk);
-		printf("],\"commits\":%llu,\"conflicts\":%ld,\"forked\":[",
-		    (unsigned long long)s.commits, nconf);
+		printf("],\"commits\":%llu,\"conflicts\":%ld,"
+		    "\"ended_members\":[", (unsigned long long)s.commits, nconf);
+		status_ended(cli, now);
+		printf("],\"forked\":[");
 		fx.cli = cli;
 		fx.indent = "";
 		fx.n = 0;
 		db_forks(cli->db, fork_line, &fx, err);
-		printf("],\"ended_members\":[");
-		status_ended(cli, now);
 		printf("],\"forks\":%llu,\"held\":%llu,\"id\":\"%s\","
 		    "\"name\":", (unsigned long long)s.forks,
 		    (unsigned long long)s.held, hex);

@@ -57,6 +57,7 @@
 #define PING_IDLE_MS	15000
 #define DEAD_MS		45000
 #define HS_TIMEOUT	10000
+#define ACKED_REFRESH_MS 30000	/* A peer's acked vector, rewritten. */
 #define BACKOFF_MIN	1000
 #define BACKOFF_MAX	(5 * 60 * 1000)
 #define WRITE_HIGH	(1024 * 1024)
@@ -117,6 +118,8 @@ struct conn {
 	bool		reading;	/* uv_read_start() in force. */
 	bool		read_done;	/* The session ended on input. */
 	bool		answered;	/* The peer sent something. */
+	uint8_t		acked_hash[ACKED_HASH_LEN];	/* Last written, */
+	uint64_t	acked_at;	/* and when, forced (acked.h). */
 	bool		flooded;	/* Not read: owed too much, */
 	bool		flood_told;	/* which is logged once. */
 	bool		clock_later;	/* A measure to keep, db was busy. */
@@ -1329,6 +1332,7 @@ status_row(struct agent *ag, struct peer_status *ps, struct conn *c,
     struct dialer *d, uint64_t now)
 {
 	char err[STORE_ERRLEN];
+	bool force;
 
 	ps->updated = now;
 	if (c != NULL && c->synced) {
@@ -1340,8 +1344,15 @@ status_row(struct agent *ag, struct peer_status *ps, struct conn *c,
 		ps->last_sync = c->last_sync;
 		if (d != NULL)
 			d->last_sync = c->last_sync;
-		/* What it holds, for status to count what none holds. */
-		if (acked_put(ag->db, session_peer(c->s), now, c->s, err))
+		/*
+		 * What it holds, for status to count what none holds: when
+		 * it changed, and every ACKED_REFRESH_MS to say it is fresh.
+		 */
+		force = now - c->acked_at >= ACKED_REFRESH_MS;
+		if (force)
+			c->acked_at = now;
+		if (acked_put(ag->db, session_peer(c->s), now, c->s,
+		    c->acked_hash, force, err))
 			LOG_WARN("agent", "cannot record what a peer holds: %s",
 			    err);
 	}

@@ -43,10 +43,12 @@ put_one(void *arg, const uint8_t *origin, uint64_t seq)
 
 int
 acked_put(struct db *db, const uint8_t *peer, uint64_t now,
-    const struct session *s, char *err)
+    const struct session *s, uint8_t last[ACKED_HASH_LEN], bool force,
+    char *err)
 {
 	struct put_buf b;
-	char k[sizeof(ACKED_PREFIX) + 2 * ACKED_KEY_LEN];
+	char k[sizeof(ACKED_PREFIX) + 2 * ACKED_KEY_LEN], *body;
+	uint8_t h[ACKED_HASH_LEN];
 	int r;
 
 	memset(&b, 0, sizeof(b));
@@ -65,6 +67,14 @@ acked_put(struct db *db, const uint8_t *peer, uint64_t now,
 		snprintf(err, STORE_ERRLEN, "out of memory");
 		return (-1);
 	}
+	body = strchr(b.s, ' ');
+	crypto_generichash(h, sizeof(h), (const uint8_t *)(body ? body : ""),
+	    body ? strlen(body) : 0, NULL, 0);
+	if (!force && memcmp(h, last, sizeof(h)) == 0) {
+		free(b.s);
+		return (0);
+	}
+	memcpy(last, h, sizeof(h));
 	memcpy(k, ACKED_PREFIX, sizeof(ACKED_PREFIX) - 1);
 	sodium_bin2hex(k + sizeof(ACKED_PREFIX) - 1, 2 * ACKED_KEY_LEN + 1,
 	    peer, ACKED_KEY_LEN);

@@ -1,6 +1,7 @@
 #ifndef AGENT_ACKED_H
 #define AGENT_ACKED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,13 +30,18 @@ struct acked {
 	struct acked_ent *v;		/* malloc()ed. */
 };
 
+#define ACKED_HASH_LEN	16
+
 /*
- * acked_put(db, peer, now_ms, s, err):
+ * acked_put(db, peer, now_ms, s, last, force, err):
  * Inside a write transaction: what session ${s} says ${peer} holds, as of
- * ${now_ms}.  0 if written or not known yet; -1 on error.
+ * ${now_ms}, unless it is what ${last} (a hash this call keeps) says was
+ * written last and not ${force}: a large vector is not rewritten every
+ * few seconds for nothing.  0 if written, unchanged or not known yet; -1
+ * on error.
  */
 int acked_put(struct db *, const uint8_t *, uint64_t, const struct session *,
-    char *);
+    uint8_t[ACKED_HASH_LEN], bool, char *);
 
 /*
  * acked_each(db, fn, arg):
