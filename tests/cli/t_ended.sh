@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
-# Proves a member whose membership ended is shown as such and no longer dialed: the capital revokes the region it dials; its agent says once that it stops dialing it and then dials it no more (checked over a bounded wait, with the agent's dial log on), `list members` shows the region ENDED with the date and reason, and status lists it once under ended members, apart from live peers.
+# Proves a member whose membership ended is shown as such and no longer dialed: the capital revokes the region it dials; its agent says once that it stops dialing it and then dials it no more (checked over a bounded wait, with the agent's dial log on), `list members` shows the region ended with the date and reason, and status lists it once under ended members, apart from live peers; an expired certificate shows the same way, with its date.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 trap kill_agents EXIT
@@ -57,3 +57,11 @@ e = [m for m in st["ended_members"] if m["key"] == sys.argv[1]]
 assert len(e) == 1 and "office closed" in e[0]["why"], st["ended_members"]
 ' "$KB" || die "status --json ended_members"
 stop_agent A
+
+# An expired certificate ends a membership too: 400 days on, the
+# district's (365 days) is shown ended with its date.
+KC=$(on C id)
+out=$(HAMROH_CLOCK_OFFSET_MS=$((400 * 86400000)) expect_ok on A list members)
+assert_contains "$(grep "^${KC:0:32}" <<<"$out")" "certificate expired on $(date -u -d '+365 days' +%F)" "list members: C expired"
+st=$(HAMROH_CLOCK_OFFSET_MS=$((400 * 86400000)) expect_ok on A status)
+grep -Eq "^ +district +${KC:0:16} certificate expired on " <<<"$st" || die "status does not list C under ended members: $st"
