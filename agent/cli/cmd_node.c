@@ -176,7 +176,8 @@ struct pstat_ctx {
 	struct cli	*cli;
 	uint64_t	now;
 	int		n;
-	bool		running;	/* This node's agent. */
+	bool		running;	/* This node's agent, */
+	uint64_t	since;		/* started then (ms). */
 	struct acked_ent *vec;		/* This node's vector. */
 	size_t		nvec, cvec;
 	struct ack_sum	*acks;
@@ -261,12 +262,11 @@ static void
 pstat_load(struct pstat_ctx *x, struct cli *cli, uint64_t now)
 {
 	char err[STORE_ERRLEN];
-	uint64_t since;
 
 	memset(x, 0, sizeof(*x));
 	x->cli = cli;
 	x->now = now;
-	x->running = agent_running(cli->dir, &since) == 1;
+	x->running = agent_running(cli->dir, &x->since) == 1;
 	db_read_begin(cli->db);
 	if (db_vector(cli->db, vec_cb, x, err) ||
 	    acked_each(cli->db, ack_cb, x))
@@ -726,7 +726,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		sk.n = 0;
 	days = *role ? cert_days(cli, now, expires) : INT64_MAX;
 	pstat_load(&px, cli, now);
-	(void)agent_running(cli->dir, &since);
+	since = px.since;
 	unacked = px.own_seq - px.own_acked;
 	if (cli->json) {
 		printf("{\"agent\":{\"running\":%s,\"since_ms\":%llu},"
