@@ -175,7 +175,7 @@ struct ack_sum {
 struct pstat_ctx {
 	struct cli	*cli;
 	uint64_t	now;
-	int		n;
+	int		n, nended;	/* Peer rows shown, of ended members. */
 	bool		running;	/* This node's agent, */
 	uint64_t	since;		/* started then (ms). */
 	struct acked_ent *vec;		/* This node's vector. */
@@ -335,6 +335,7 @@ pstat_cb(void *arg, const struct peer_status *ps)
 	struct pstat_ctx *x = arg;
 	char hex[2 * COMMIT_KEY_LEN + 1], upd[32], ackt[32], words[1024];
 	char name[512], addr[512], error[8192], who[512];
+	struct member_rec r;
 	const char *state = ps->state;
 	const struct ack_sum *a = ack_of(x, ps->key);
 	/* (The agent may have written the row since ${now} was read.) */
@@ -374,14 +375,26 @@ pstat_cb(void *arg, const struct peer_status *ps)
 		    (unsigned long long)ps->we_lack);
 		return (0);
 	}
-	if (ended)
+	if (ended) {
+		x->nended++;
 		return (0);
+	}
 	if (x->n++ == 0)
 		printf("peers    as this node's agent last saw them\n");
-	snprintf(who, sizeof(who), "%s", *ps->name ? ESC(name, ps->name) :
-	    "the peer");
-	printf("  %-16s %.16s %s\n", *ps->name ? ESC(name, ps->name) : "-",
-	    hex, ESC(addr, ps->addr));
+	/* Not reached yet: the name its members record gives its key. */
+	if (*ps->name)
+		ESC(name, ps->name);
+	else if (member_load(x->cli->db, ps->key, &r) == 1 &&
+	    strcmp(r.key, hex) == 0 && *r.name)
+		ESC(name, r.name);
+	else if (db_meta_get(x->cli->db, "admin_key", who, sizeof(who)) ==
+	    0 && strcmp(who, hex) == 0)
+		snprintf(name, sizeof(name), "the admin");
+	else
+		name[0] = '\0';
+	snprintf(who, sizeof(who), "%s", *name ? name : "the peer");
+	printf("  %-16s %.16s %s\n", *name ? name : "-", hex,
+	    ESC(addr, ps->addr));
 	pstat_words(x, ps, who, stale, words, sizeof(words));
 	printf("    %s; this line updated %s\n", words, upd);
 	if (a == NULL)
@@ -828,8 +841,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	else
 		printf("clock    ok\n");
 	db_peer_status(cli->db, pstat_cb, &px, err);
-	if (px.n == 0)
+	if (px.n == 0 && px.nended == 0)
 		printf("peers    none yet (start 'hamroh agent')\n");
+	else if (px.n == 0)
+		printf("peers    none that is still a member\n");
 	status_ended(cli, now);
 	pstat_free(&px);
 	return (0);

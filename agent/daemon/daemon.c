@@ -244,17 +244,27 @@ close_cb(uv_handle_t *h)
 static void
 unanswered(struct dialer *d)
 {
-	char fp[17];
+	struct member_rec r;
+	char fp[17], hex[65], whose[400] = "", name[300];
 
 	fingerprint(d->key, fp);
+	hex_encode(d->key, 32, hex);
+	if (member_load(d->ag->db, d->key, &r) == 1 && strcmp(r.key, hex) ==
+	    0 && *r.name)
+		snprintf(whose, sizeof(whose), ", member '%s''s key", log_esc(
+		    name, sizeof(name), r.name, strlen(r.name), 0));
+	else if (db_meta_get(d->ag->db, "admin_key", name, sizeof(name)) ==
+	    0 && strcmp(name, hex) == 0)
+		snprintf(whose, sizeof(whose), ", the key of the admin that "
+		    "invited this office");
 	snprintf(d->last_error, sizeof(d->last_error), "the office at %s "
 	    "closed the connection without answering: it could not "
 	    "authenticate this office.  Either it does not know this office "
 	    "yet (wait for its certificate to reach it, or carry a bundle), "
-	    "or the key pinned to %s (%s...) is not the key of the office "
+	    "or the key pinned to %s (%s...%s) is not the key of the office "
 	    "there; then run 'hamroh peer rm %s', then 'hamroh peer add %s "
 	    "KEY' with KEY from 'hamroh id' on that office", d->addr, d->addr,
-	    fp, d->addr, d->addr);
+	    fp, whose, d->addr, d->addr);
 	if (!d->unanswered_told)
 		LOG_WARN("dialer", "peer=%s@%s: %s", fp, d->addr,
 		    d->last_error);

@@ -61,6 +61,7 @@ wait_for "D's status naming peer rm" 30 told
 st=$(on D status)
 assert_contains "$st" "hamroh peer add 127.0.0.1:$PORT_B KEY" "D's status names peer add"
 assert_contains "$st" "closed the connection without answering" "D's status says what happened"
+assert_contains "$st" "(${KA:0:16}..., the key of the admin that invited this office)" "D's status says whose key is pinned there"
 on D status --json | py get peers >/dev/null
 grep -q "bad mac1.*peer rm" "$T/B.log" || die "B's log does not explain the bad mac1: $(grep 'mac1' "$T/B.log" | tail -1)"
 # Fixed as status says, D syncs with B.
