@@ -60,9 +60,9 @@ pr=$(agent region)
 
 say "the district joins, and is given the region's address only"
 tok=$("$H" --data "$D/capital" invite "$("$H" --data "$D/district" id)" \
-    --name district --center Murghob --role office)
+    --name district --center Murghob --role office \
+    --peer 127.0.0.1:$pr "$("$H" --data "$D/region" id)")
 "$H" --data "$D/district" join "$tok"
-"$H" --data "$D/district" peer add 127.0.0.1:$pr "$("$H" --data "$D/region" id)"
 agent district >/dev/null
 
 say "the capital publishes a guide; the district logs a consultation"
@@ -78,7 +78,7 @@ wait_show capital consultations "$c"
 
 say "status at the district (once its agent has recorded the peer in sync)"
 i=0
-until "$H" --data "$D/district" status | grep -q "they lack 0, we lack 0"; do
+until "$H" --data "$D/district" status | grep -q "in sync: "; do
 	i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.1
 done
 "$H" --data "$D/district" status

@@ -59,6 +59,13 @@ int db_set_signer(struct db *, const uint8_t[NODE_SK_LEN]);
 /* Meta values (name, center, key, ...): text, NULL if unset. */
 int db_meta_get(struct db *, const char *, char *, size_t);
 int db_meta_set(struct db *, const char *, const char *, char[STORE_ERRLEN]);
+/*
+ * ${fn}(arg, name, value) for each meta value whose name starts with
+ * ${prefix}, in name order; -1 on a read error or once ${fn} returns
+ * nonzero, else 0.
+ */
+int db_meta_each(struct db *, const char *,
+    int (*)(void *, const char *, const char *), void *);
 
 /**
  * db_begin(db, now_ms, err) / db_commit(db, err) / db_rollback(db):

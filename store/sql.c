@@ -137,6 +137,31 @@ db_meta_get(struct db *db, const char *k, char *out, size_t len)
 }
 
 int
+db_meta_each(struct db *db, const char *prefix,
+    int (*fn)(void *, const char *, const char *), void *arg)
+{
+	sqlite3_stmt *st;
+	const char *k, *v;
+	int r = 0, rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT k, v FROM meta WHERE "
+	    "substr(k, 1, length(?1)) = ?1 ORDER BY k", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return (-1);
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		k = (const char *)sqlite3_column_text(st, 0);
+		v = (const char *)sqlite3_column_text(st, 1);
+		if (k != NULL && v != NULL && fn(arg, k, v) != 0)
+			r = -1;
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = -1;
+	sqlite3_finalize(st);
+	return (r);
+}
+
+int
 db_meta_set(struct db *db, const char *k, const char *v,
     char err[STORE_ERRLEN])
 {

@@ -365,3 +365,40 @@ member_addr_valid(const char *s)
 			return (false);
 	return (true);
 }
+
+bool
+member_ended(struct db *db, const uint8_t key[static NODE_KEY_LEN],
+    uint64_t now_ms, char *why, size_t why_len)
+{
+	char w[512];
+
+	if (member_check(db, key, now_ms, w, sizeof(w)) != MEMBER_ENDED)
+		return (false);
+	/* A key continued by a successor lives on under the new key. */
+	if (strncmp(w, "continued under", strlen("continued under")) == 0)
+		return (false);
+	snprintf(why, why_len, "%s", w);
+	return (true);
+}
+
+bool
+member_ended_view(struct db *db, const struct rview *rv, uint64_t now_ms,
+    char *why, size_t why_len)
+{
+	char hex[2 * NODE_KEY_LEN + 1];
+	uint8_t k[NODE_KEY_LEN];
+	size_t i;
+
+	for (i = 0; i < rv->nf; i++)
+		if (strcmp(rv->f[i].name, "key") == 0 &&
+		    rv->f[i].v.t == VAL_STR && rv->f[i].v.len == sizeof(hex) - 1)
+			break;
+	if (i == rv->nf)
+		return (false);
+	memcpy(hex, rv->f[i].v.s, sizeof(hex) - 1);
+	hex[sizeof(hex) - 1] = '\0';
+	if (hex_decode(hex, k, NODE_KEY_LEN) ||
+	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
+		return (false);
+	return (member_ended(db, k, now_ms, why, why_len));
+}

@@ -167,6 +167,22 @@ int member_check(struct db *, const uint8_t[static NODE_KEY_LEN], uint64_t,
 int member_each(struct db *, int (*)(void *, const uint8_t *), void *);
 
 /**
+ * member_ended(db, key, now_ms, why, why_len):
+ * Whether the membership of ${key} ended: revoked, expired, or voided
+ * with its admin (not a key continued by a successor, which lives on
+ * under the new one).  If so, the date and reason in ${why}.  list
+ * members, status and the agent's dialer ask here.
+ */
+bool member_ended(struct db *, const uint8_t[static NODE_KEY_LEN], uint64_t,
+    char *, size_t);
+
+struct rview;
+
+/* member_ended() of the key of members record ${rv}; false if it has none. */
+bool member_ended_view(struct db *, const struct rview *, uint64_t, char *,
+    size_t);
+
+/**
  * member_date(now_ms, days, out):
  * Write the UTC date ${days} days after the time ${now_ms} (ms since the
  * epoch) as YYYY-MM-DD into ${out}.

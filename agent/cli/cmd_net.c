@@ -147,12 +147,117 @@ put_cert(struct db *db, const struct member_cert *c,
 	return (0);
 }
 
-/* Remove every "--address X" from ${argv} into ${iv}->addr. */
+struct advert {
+	const char	*addr;
+	uint8_t		key[NODE_KEY_LEN];
+	char		name[101];
+	int		n;		/* Keys advertising addr. */
+};
+
+/* Does a members record advertise ${a}->addr?  Collect its key. */
+static int
+advert_cb(void *arg, const struct rview *rv)
+{
+	struct advert *a = arg;
+	const struct rview_field *addrs = NULL, *key = NULL, *name = NULL;
+	char buf[1001], hk[2 * NODE_KEY_LEN + 1], *p, *save = NULL;
+	uint8_t k[NODE_KEY_LEN];
+	size_t i;
+
+	for (i = 0; i < rv->nf; i++) {
+		if (rv->f[i].v.t != VAL_STR)
+			continue;
+		if (strcmp(rv->f[i].name, "addresses") == 0)
+			addrs = &rv->f[i];
+		else if (strcmp(rv->f[i].name, "key") == 0)
+			key = &rv->f[i];
+		else if (strcmp(rv->f[i].name, "name") == 0)
+			name = &rv->f[i];
+	}
+	if (addrs == NULL || key == NULL || addrs->v.len >= sizeof(buf) ||
+	    key->v.len != sizeof(hk) - 1)
+		return (0);
+	memcpy(hk, key->v.s, key->v.len);
+	hk[key->v.len] = '\0';
+	if (hex_decode(hk, k, NODE_KEY_LEN) || !invite_key_ok(k) ||
+	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
+		return (0);
+	memcpy(buf, addrs->v.s, addrs->v.len);
+	buf[addrs->v.len] = '\0';
+	for (p = strtok_r(buf, " ", &save); p != NULL;
+	    p = strtok_r(NULL, " ", &save)) {
+		if (strcmp(p, a->addr) != 0)
+			continue;
+		if (a->n > 0 && memcmp(a->key, k, NODE_KEY_LEN) == 0)
+			break;
+		memcpy(a->key, k, NODE_KEY_LEN);
+		if (name != NULL && name->v.len < sizeof(a->name))
+			snprintf(a->name, sizeof(a->name), "%.*s",
+			    (int)name->v.len, name->v.s);
+		else
+			snprintf(a->name, sizeof(a->name), "-");
+		a->n++;
+		break;
+	}
+	return (0);
+}
+
+/* A row of the peers table: whose key is pinned to ${a}->addr. */
+static int
+pinned_cb(void *arg, const char *addr, const uint8_t *key)
+{
+	struct advert *a = arg;
+
+	if (key == NULL || strcmp(addr, a->addr) != 0 ||
+	    (a->n > 0 && memcmp(a->key, key, NODE_KEY_LEN) == 0))
+		return (0);
+	memcpy(a->key, key, NODE_KEY_LEN);
+	snprintf(a->name, sizeof(a->name), "-");
+	a->n++;
+	return (0);
+}
+
+/*
+ * The member known here at ${addr}: one that advertises it, or the key
+ * the peers table dials there.  Fills ${a} (name "-" if unnamed); its
+ * n is 0 if none is known.
+ */
+static void
+addr_owner(struct cli *cli, const char *addr, struct advert *a)
+{
+	struct member_rec r;
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
+
+	memset(a, 0, sizeof(*a));
+	a->addr = addr;
+	if (query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
+	    false, advert_cb, a, err) < 0)
+		cli_fail(EXIT_REFUSED, "invite: %s", err);
+	if (a->n == 0) {
+		db_read_begin(cli->db);
+		if (db_peers(cli->db, pinned_cb, a, err)) {
+			db_read_end(cli->db);
+			cli_fail(EXIT_REFUSED, "invite: %s", err);
+		}
+		db_read_end(cli->db);
+		hex_encode(a->key, NODE_KEY_LEN, hex);
+		if (a->n > 0 && member_load(cli->db, a->key, &r) == 1 &&
+		    strcmp(r.key, hex) == 0 && *r.name)
+			snprintf(a->name, sizeof(a->name), "%s", r.name);
+	}
+}
+
+/*
+ * Remove every "--address X" from ${argv} into ${iv}->addr, and every
+ * "--peer X KEY" into ${iv}->peers.  Checked against what this node
+ * knows once it is open (invite_check_addrs()).
+ */
 static void
 take_addrs(int *argc, char **argv, struct invite *iv)
 {
 	const char *v;
 	size_t k;
+	int i, j;
 
 	while ((v = cli_opt_next(argc, argv, "--address")) != NULL) {
 		check_addr(v, "invite: --address");
@@ -164,6 +269,76 @@ take_addrs(int *argc, char **argv, struct invite *iv)
 			cli_fail(EXIT_USAGE, "invite: more than %d "
 			    "--address options", MEMBER_MAX_ADDRS);
 		snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1, "%s", v);
+	}
+	/* --peer takes two words: cli_opt_next() takes one. */
+	for (i = 0; i < *argc;) {
+		if (strcmp(argv[i], "--peer") != 0) {
+			i++;
+			continue;
+		}
+		if (i + 2 >= *argc || strncmp(argv[i + 1], "--", 2) == 0)
+			cli_fail(EXIT_USAGE, "invite: --peer takes HOST:PORT "
+			    "and that member's NODE_KEY ('hamroh id' on it)");
+		if (iv->npeers == INVITE_MAX_PEERS)
+			cli_fail(EXIT_USAGE, "invite: at most %d --peer "
+			    "options", INVITE_MAX_PEERS);
+		check_addr(argv[i + 1], "invite: --peer");
+		parse_key(argv[i + 2], iv->peers[iv->npeers].key,
+		    "invite: --peer");
+		for (k = 0; k < iv->npeers; k++)
+			if (strcmp(iv->peers[k].addr, argv[i + 1]) == 0)
+				cli_fail(EXIT_USAGE, "invite: --peer %s given "
+				    "twice", argv[i + 1]);
+		snprintf(iv->peers[iv->npeers++].addr, MEMBER_ADDR_MAX + 1,
+		    "%s", argv[i + 1]);
+		for (j = i; j + 3 < *argc; j++)
+			argv[j] = argv[j + 3];
+		*argc -= 3;
+	}
+}
+
+/*
+ * The token's addresses are this node's own: one known as another
+ * member's would pin this node's key to that member's address (the trap
+ * of issue 12), so it is refused, pointing at --peer.  A --peer whose
+ * address is known as a member's must carry that member's key.
+ */
+static void
+invite_check_addrs(struct cli *cli, const struct invite *iv)
+{
+	struct advert a;
+	char hex[2 * NODE_KEY_LEN + 1], name[512], given[2 * NODE_KEY_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < iv->naddr; i++) {
+		addr_owner(cli, iv->addr[i], &a);
+		if (a.n == 0 || sodium_memcmp(a.key, db_node_key(cli->db),
+		    NODE_KEY_LEN) == 0)
+			continue;
+		hex_encode(a.key, NODE_KEY_LEN, hex);
+		cli_fail(EXIT_USAGE, "invite: --address is this node's own "
+		    "address, but %s is the address of member '%s' (key "
+		    "%.16s...); to have the new office dial it, give --peer "
+		    "%s %s", iv->addr[i], log_esc(name, sizeof(name), a.name,
+		    strlen(a.name), 0), hex, iv->addr[i], hex);
+	}
+	for (i = 0; i < iv->npeers; i++) {
+		addr_owner(cli, iv->peers[i].addr, &a);
+		if (sodium_memcmp(iv->peers[i].key, db_node_key(cli->db),
+		    NODE_KEY_LEN) == 0)
+			cli_fail(EXIT_USAGE, "invite: --peer %s: that is this "
+			    "node's own key; give this node's addresses with "
+			    "--address", iv->peers[i].addr);
+		if (a.n == 0 || memcmp(a.key, iv->peers[i].key,
+		    NODE_KEY_LEN) == 0)
+			continue;
+		hex_encode(a.key, NODE_KEY_LEN, hex);
+		hex_encode(iv->peers[i].key, NODE_KEY_LEN, given);
+		cli_fail(EXIT_USAGE, "invite: --peer %s %.16s...: that is "
+		    "the address of member '%s', whose key is %.16s...; give "
+		    "--peer %s %s", iv->peers[i].addr, given, log_esc(name,
+		    sizeof(name), a.name, strlen(a.name), 0), hex,
+		    iv->peers[i].addr, hex);
 	}
 }
 
@@ -773,7 +948,7 @@ bad:
 
 /*
  * invite NODE_KEY --name N --center C --role R [--expires DAYS]
- *     [--address HOST:PORT]...
+ *     [--address HOST:PORT]... [--peer HOST:PORT KEY]...
  */
 /* Members who must hold a new key of ${center}: its nodes and admins. */
 /*
@@ -899,6 +1074,7 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	    sizeof(why)))
 		cli_fail(EXIT_REFUSED, "invite: this node's own certificate is "
 		    "not valid (%s)", why);
+	invite_check_addrs(cli, iv);
 	if (iv->naddr == 0) {
 		rec_self(cli, &self, what);
 		own_addrs(&self, iv);
@@ -1057,6 +1233,11 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	for (i = 0; i < iv->naddr; i++)
 		if (db_peer_add(cli->db, iv->addr[i], iv->admin, err))
 			goto fail;
+	for (i = 0; i < iv->npeers; i++)
+		if (sodium_memcmp(iv->peers[i].key, db_node_key(cli->db),
+		    NODE_KEY_LEN) != 0 && db_peer_add(cli->db,
+		    iv->peers[i].addr, iv->peers[i].key, err))
+			goto fail;
 	/* The center keys are sealed to the old key: opened first. */
 	if (join_keys(cli, iv, err))
 		goto fail;
@@ -1108,15 +1289,20 @@ cmd_join(struct cli *cli, int argc, char **argv)
 		    "the statement its handshake carries; bundle-only offices "
 		    "learn it from the first bundle\n");
 	}
-	printf("joined network %s as %s; ", iv->net, iv->m.role);
-	if (iv->naddr == 0)
-		printf("no address to dial yet: add one with 'hamroh peer add "
-		    "HOST:PORT KEY'\n");
-	else {
-		printf("will dial:");
-		for (i = 0; i < iv->naddr; i++)
-			printf(" %s", iv->addr[i]);
-		printf("\n");
+	printf("joined network %s as %s", iv->net, iv->m.role);
+	if (iv->naddr == 0 && iv->npeers == 0)
+		printf("; no address to dial yet: add one with 'hamroh peer "
+		    "add HOST:PORT KEY'");
+	printf("\n");
+	/* Whom the agent dials, and whose key it expects there. */
+	hex_encode(iv->admin, NODE_KEY_LEN, theirs);
+	for (i = 0; i < iv->naddr; i++)
+		printf("will dial %s (the inviting office, %.16s...)\n",
+		    iv->addr[i], theirs);
+	for (i = 0; i < iv->npeers; i++) {
+		hex_encode(iv->peers[i].key, NODE_KEY_LEN, theirs);
+		printf("will dial %s (an office named in the invite, "
+		    "%.16s...)\n", iv->peers[i].addr, theirs);
 	}
 	sodium_free(iv);
 	return (0);
@@ -1132,61 +1318,6 @@ fail:
 		unlink(left.path);
 	}
 	cli_fail(EXIT_REFUSED, "join: %s; nothing was changed", err);
-}
-
-struct advert {
-	const char	*addr;
-	uint8_t		key[NODE_KEY_LEN];
-	char		name[101];
-	int		n;		/* Keys advertising addr. */
-};
-
-/* Does a members record advertise ${a}->addr?  Collect its key. */
-static int
-advert_cb(void *arg, const struct rview *rv)
-{
-	struct advert *a = arg;
-	const struct rview_field *addrs = NULL, *key = NULL, *name = NULL;
-	char buf[1001], hk[2 * NODE_KEY_LEN + 1], *p, *save = NULL;
-	uint8_t k[NODE_KEY_LEN];
-	size_t i;
-
-	for (i = 0; i < rv->nf; i++) {
-		if (rv->f[i].v.t != VAL_STR)
-			continue;
-		if (strcmp(rv->f[i].name, "addresses") == 0)
-			addrs = &rv->f[i];
-		else if (strcmp(rv->f[i].name, "key") == 0)
-			key = &rv->f[i];
-		else if (strcmp(rv->f[i].name, "name") == 0)
-			name = &rv->f[i];
-	}
-	if (addrs == NULL || key == NULL || addrs->v.len >= sizeof(buf) ||
-	    key->v.len != sizeof(hk) - 1)
-		return (0);
-	memcpy(hk, key->v.s, key->v.len);
-	hk[key->v.len] = '\0';
-	if (hex_decode(hk, k, NODE_KEY_LEN) || !invite_key_ok(k) ||
-	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
-		return (0);
-	memcpy(buf, addrs->v.s, addrs->v.len);
-	buf[addrs->v.len] = '\0';
-	for (p = strtok_r(buf, " ", &save); p != NULL;
-	    p = strtok_r(NULL, " ", &save)) {
-		if (strcmp(p, a->addr) != 0)
-			continue;
-		if (a->n > 0 && memcmp(a->key, k, NODE_KEY_LEN) == 0)
-			break;
-		memcpy(a->key, k, NODE_KEY_LEN);
-		if (name != NULL && name->v.len < sizeof(a->name))
-			snprintf(a->name, sizeof(a->name), "%.*s",
-			    (int)name->v.len, name->v.s);
-		else
-			snprintf(a->name, sizeof(a->name), "-");
-		a->n++;
-		break;
-	}
-	return (0);
 }
 
 static int

@@ -19,6 +19,8 @@
 #include "agent/codec/json.h"
 #include "agent/access/member.h"
 #include "agent/daemon/log.h"
+#include "agent/daemon/pidlock.h"
+#include "agent/sync/acked.h"
 #include "protocol/limits.h"
 #include "store/hlc.h"
 #include "store/query.h"
@@ -162,10 +164,27 @@ cmd_id(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
+/* What each peer acknowledged, against this node's vector now. */
+struct ack_sum {
+	uint8_t		peer[NODE_KEY_LEN];
+	uint64_t	at_ms;
+	uint64_t	lacking;	/* Changes held here it has not acked. */
+	uint64_t	own;		/* Our own origin's seq it acked. */
+};
+
 struct pstat_ctx {
 	struct cli	*cli;
 	uint64_t	now;
-	int		n;
+	int		n, nended;	/* Peer rows shown, of ended members. */
+	bool		running;	/* This node's agent, */
+	uint64_t	since;		/* started then (ms). */
+	struct acked_ent *vec;		/* This node's vector. */
+	size_t		nvec, cvec;
+	struct ack_sum	*acks;
+	size_t		nacks;
+	uint64_t	own_seq;	/* Of this node's own origin. */
+	uint64_t	own_acked;	/* The most any peer acknowledged. */
+	int		err;
 };
 
 static void
@@ -193,25 +212,154 @@ ago(uint64_t now, uint64_t t, char *buf, size_t len)
 #define ESC(buf, s)	log_esc((buf), sizeof(buf), (s), strlen(s), 0)
 
 static int
+vec_cb(void *arg, const uint8_t *origin, uint64_t seq)
+{
+	struct pstat_ctx *x = arg;
+	struct acked_ent *p;
+
+	if (x->nvec == x->cvec) {
+		x->cvec = x->cvec ? 2 * x->cvec : 64;
+		if ((p = realloc(x->vec, x->cvec * sizeof(*p))) == NULL)
+			return (-1);
+		x->vec = p;
+	}
+	memcpy(x->vec[x->nvec].origin, origin, NODE_KEY_LEN);
+	x->vec[x->nvec++].seq = seq;
+	if (memcmp(origin, db_node_key(x->cli->db), NODE_KEY_LEN) == 0)
+		x->own_seq = seq;
+	return (0);
+}
+
+static int
+ack_cb(void *arg, const struct acked *a)
+{
+	struct pstat_ctx *x = arg;
+	struct ack_sum *p, *q;
+	uint64_t h;
+	size_t i;
+
+	if ((p = realloc(x->acks, (x->nacks + 1) * sizeof(*p))) == NULL)
+		return (-1);
+	x->acks = p;
+	q = &p[x->nacks++];
+	memcpy(q->peer, a->peer, NODE_KEY_LEN);
+	q->at_ms = a->at_ms;
+	q->lacking = 0;
+	for (i = 0; i < x->nvec; i++)
+		if ((h = acked_seq(a, x->vec[i].origin)) < x->vec[i].seq)
+			q->lacking += x->vec[i].seq - h;
+	q->own = acked_seq(a, db_node_key(x->cli->db));
+	if (q->own > x->own_acked)
+		x->own_acked = q->own;
+	return (0);
+}
+
+/*
+ * Read what status counts from acknowledged vectors: this node's vector
+ * and each peer's last acknowledgement (agent/sync/acked.h).
+ */
+static void
+pstat_load(struct pstat_ctx *x, struct cli *cli, uint64_t now)
+{
+	char err[STORE_ERRLEN];
+
+	memset(x, 0, sizeof(*x));
+	x->cli = cli;
+	x->now = now;
+	x->running = agent_running(cli->dir, &x->since) == 1;
+	db_read_begin(cli->db);
+	if (db_vector(cli->db, vec_cb, x, err) ||
+	    acked_each(cli->db, ack_cb, x))
+		x->err = 1;
+	db_read_end(cli->db);
+	if (x->own_acked > x->own_seq)
+		x->own_acked = x->own_seq;
+}
+
+static void
+pstat_free(struct pstat_ctx *x)
+{
+
+	free(x->vec);
+	free(x->acks);
+}
+
+static const struct ack_sum *
+ack_of(const struct pstat_ctx *x, const uint8_t *key)
+{
+	size_t i;
+
+	for (i = 0; i < x->nacks; i++)
+		if (memcmp(x->acks[i].peer, key, NODE_KEY_LEN) == 0)
+			return (&x->acks[i]);
+	return (NULL);
+}
+
+/* The state of a row in words, naming whose agent it is about. */
+static void
+pstat_words(const struct pstat_ctx *x, const struct peer_status *ps,
+    const char *who, bool stale, char *buf, size_t len)
+{
+	char t[32];
+
+	ago(x->now, ps->updated, t, sizeof(t));
+	if (!x->running)
+		snprintf(buf, len, "not known now: this node's agent is not "
+		    "running (it last saw %s's agent %s: %s)", who, t,
+		    ps->state);
+	else if (stale)
+		snprintf(buf, len, "not connected to %s's agent: last heard "
+		    "%s (it may have stopped, or the link is down)", who, t);
+	else if (strcmp(ps->state, "connected") == 0)
+		snprintf(buf, len, "connected to %s's agent", who);
+	else if (strcmp(ps->state, "connected (they dialed)") == 0)
+		snprintf(buf, len, "connected to %s's agent (it dialed)", who);
+	else if (strcmp(ps->state, "connecting") == 0)
+		snprintf(buf, len, "dialing %s's agent", who);
+	else if (strcmp(ps->state, "backing off") == 0 && ps->retry_at >
+	    x->now)
+		snprintf(buf, len, "cannot reach %s's agent (next try in %llu "
+		    "s)", who, (unsigned long long)(ps->retry_at - x->now +
+		    999) / 1000);
+	else if (strcmp(ps->state, "backing off") == 0)
+		snprintf(buf, len, "cannot reach %s's agent", who);
+	else if (strcmp(ps->state, "never reached") == 0)
+		snprintf(buf, len, "%s's agent not reached yet", who);
+	else
+		snprintf(buf, len, "%s's agent: %s", who, ps->state);
+}
+
+static int
 pstat_cb(void *arg, const struct peer_status *ps)
 {
 	struct pstat_ctx *x = arg;
-	char hex[2 * NODE_KEY_LEN + 1], sync[32], retry[64];
-	char name[512], addr[512], error[2048];
+	char hex[2 * NODE_KEY_LEN + 1], upd[32], ackt[32], words[1024];
+	char name[512], addr[512], error[8192], who[512];
+	struct member_rec r;
 	const char *state = ps->state;
+	const struct ack_sum *a = ack_of(x, ps->key);
 	/* (The agent may have written the row since ${now} was read.) */
 	bool stale = ps->updated + STATUS_STALE_MS < x->now;
+	bool in_sync = a != NULL && a->lacking == 0 && !x->err;
+	/* Ended members are listed once, apart (status_ended()). */
+	bool ended = member_ended(x->cli->db, ps->key, x->now, error,
+	    sizeof(error));
 
 	hex_encode(ps->key, NODE_KEY_LEN, hex);
-	if (stale)
-		state = "agent not running";
-	ago(x->now, ps->last_sync, sync, sizeof(sync));
+	if (!x->running)
+		state = "unknown (this node's agent is not running)";
+	else if (stale)
+		state = "not connected";
+	ago(x->now, ps->updated, upd, sizeof(upd));
 	if (x->cli->json) {
-		printf("%s{\"addr\":", x->n++ ? "," : "");
+		printf("%s{\"acknowledged_ms\":%llu,\"addr\":", x->n++ ? "," :
+		    "", (unsigned long long)(a != NULL ? a->at_ms : 0));
 		json_put_str(stdout, ps->addr, strlen(ps->addr));
-		printf(",\"bytes_in\":%llu,\"bytes_out\":%llu,\"key\":\"%s\","
-		    "\"last_error\":", (unsigned long long)ps->bytes_in,
-		    (unsigned long long)ps->bytes_out, hex);
+		printf(",\"bytes_in\":%llu,\"bytes_out\":%llu,\"ended\":%s,"
+		    "\"in_sync\":%s,\"key\":\"%s\",\"last_error\":",
+		    (unsigned long long)ps->bytes_in,
+		    (unsigned long long)ps->bytes_out, ended ? "true" : "false",
+		    in_sync ? "true" : "false", hex);
 		json_put_str(stdout, ps->last_error, strlen(ps->last_error));
 		printf(",\"last_sync_ms\":%llu,\"name\":",
 		    (unsigned long long)ps->last_sync);
@@ -219,27 +367,54 @@ pstat_cb(void *arg, const struct peer_status *ps)
 		printf(",\"retry_at_ms\":%llu,\"state\":",
 		    (unsigned long long)ps->retry_at);
 		json_put_str(stdout, state, strlen(state));
-		printf(",\"they_lack\":%llu,\"we_lack\":%llu}",
+		printf(",\"they_lack\":%llu,\"unacknowledged\":%llu,"
+		    "\"updated_ms\":%llu,\"we_lack\":%llu}",
 		    (unsigned long long)ps->they_lack,
+		    (unsigned long long)(a != NULL ? a->lacking : 0),
+		    (unsigned long long)ps->updated,
 		    (unsigned long long)ps->we_lack);
 		return (0);
 	}
+	if (ended) {
+		x->nended++;
+		return (0);
+	}
 	if (x->n++ == 0)
-		printf("peers\n");
-	printf("  %-16s %.16s %s\n", *ps->name ? ESC(name, ps->name) : "-",
-	    hex, ESC(addr, ps->addr));
-	if (!stale && strcmp(state, "backing off") == 0 && ps->retry_at >
-	    x->now)
-		snprintf(retry, sizeof(retry), " (next try in %llu s)",
-		    (unsigned long long)(ps->retry_at - x->now + 999) / 1000);
+		printf("peers    as this node's agent last saw them\n");
+	/* Not reached yet: the name its members record gives its key. */
+	if (*ps->name)
+		ESC(name, ps->name);
+	else if (member_load(x->cli->db, ps->key, &r) == 1 &&
+	    strcmp(r.key, hex) == 0 && *r.name)
+		ESC(name, r.name);
+	else if (db_meta_get(x->cli->db, "admin_key", who, sizeof(who)) ==
+	    0 && strcmp(who, hex) == 0)
+		snprintf(name, sizeof(name), "the admin");
 	else
-		retry[0] = '\0';
-	printf("    %s%s; last in sync %s; they lack %llu, we lack %llu "
-	    "commits; %llu B in, %llu B out\n", state, retry, sync,
-	    (unsigned long long)ps->they_lack,
-	    (unsigned long long)ps->we_lack,
-	    (unsigned long long)ps->bytes_in,
-	    (unsigned long long)ps->bytes_out);
+		name[0] = '\0';
+	snprintf(who, sizeof(who), "%s", *name ? name : "the peer");
+	printf("  %-16s %.16s %s\n", *name ? name : "-", hex,
+	    ESC(addr, ps->addr));
+	pstat_words(x, ps, who, stale, words, sizeof(words));
+	printf("    %s; this line updated %s\n", words, upd);
+	if (a == NULL)
+		printf("    %s has acknowledged none of the changes this node "
+		    "holds yet\n", who);
+	else {
+		ago(x->now, a->at_ms, ackt, sizeof(ackt));
+		if (in_sync)
+			printf("    in sync: %s acknowledged every change this "
+			    "node holds (%s); %llu B in, %llu B out\n", who, ackt,
+			    (unsigned long long)ps->bytes_in,
+			    (unsigned long long)ps->bytes_out);
+		else
+			printf("    %s lacks %llu change%s this node holds (as "
+			    "it last acknowledged, %s); %llu B in, %llu B "
+			    "out\n", who, (unsigned long long)a->lacking,
+			    a->lacking == 1 ? "" : "s", ackt,
+			    (unsigned long long)ps->bytes_in,
+			    (unsigned long long)ps->bytes_out);
+	}
 	if (*ps->last_error)
 		printf("    last error: %s\n", ESC(error, ps->last_error));
 	return (0);
@@ -451,6 +626,82 @@ cert_days(struct cli *cli, uint64_t now, char expires[MEMBER_DATE_LEN + 1])
 	return (((int64_t)end * 1000 - (int64_t)now) / 86400000);
 }
 
+/* Members whose membership ended (revoked, expired), each once. */
+struct ended_ctx {
+	struct cli	*cli;
+	uint64_t	now;
+	size_t		n;
+};
+
+static int
+ended_cb(void *arg, const uint8_t *key)
+{
+	struct ended_ctx *e = arg;
+	struct member_rec r;
+	char why[512], hex[2 * NODE_KEY_LEN + 1], name[512], ewhy[2048];
+	const char *nm;
+
+	if (!member_ended(e->cli->db, key, e->now, why, sizeof(why)))
+		return (0);
+	hex_encode(key, NODE_KEY_LEN, hex);
+	nm = member_load(e->cli->db, key, &r) == 1 && strcmp(r.key, hex) == 0 ?
+	    r.name : "";
+	if (e->cli->json) {
+		printf("%s{\"key\":\"%s\",\"name\":", e->n++ ? "," : "",
+		    hex);
+		json_put_str(stdout, nm, strlen(nm));
+		printf(",\"why\":");
+		json_put_str(stdout, why, strlen(why));
+		printf("}");
+		return (0);
+	}
+	printf("%s %-16s %.16s %s; not dialed\n", e->n++ ? "        " :
+	    "ended   ", *nm ? ESC(name, nm) : "-", hex, ESC(ewhy, why));
+	return (0);
+}
+
+static void
+status_ended(struct cli *cli, uint64_t now)
+{
+	struct ended_ctx e = { cli, now, 0 };
+
+	(void)member_each(cli->db, ended_cb, &e);
+}
+
+/*
+ * Whether THIS node's agent runs, and what of this node's own changes no
+ * other office has acknowledged: without the agent, nothing made here
+ * reaches anyone, whatever the last rows of peer status said.
+ */
+static void
+status_agent(const struct pstat_ctx *x, uint64_t since, uint64_t unacked)
+{
+	char t[32] = "?";
+
+	if (since > 0)
+		cli_time(since << HLC_SHIFT, t);
+	if (x->running)
+		printf("agent    running on this node since %s\n", t);
+	else if (since > 0)
+		printf("agent    not running on this node (last started %s): "
+		    "changes made here reach no other office until 'hamroh "
+		    "agent' runs\n", t);
+	else
+		printf("agent    not running on this node (never started): "
+		    "changes made here reach no other office until 'hamroh "
+		    "agent' runs\n");
+	if (x->err)
+		printf("changes  cannot count what other offices "
+		    "acknowledged\n");
+	else if (unacked > 0)
+		printf("changes  %llu change%s made here that no other office "
+		    "has acknowledged yet\n", (unsigned long long)unacked,
+		    unacked == 1 ? "" : "s");
+	else if (x->own_seq > 0)
+		printf("changes  all changes made here acknowledged by another "
+		    "office\n");
+}
+
 int
 cmd_status(struct cli *cli, int argc, char **argv)
 {
@@ -464,6 +715,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	int64_t ahead = 0, days;
 	struct skew_ctx sk;
 	struct forks_ctx fx;
+	uint64_t since, unacked;
 
 	cli_no_more_opts(argc, argv, "status");
 	if (argc > 0)
@@ -486,8 +738,13 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (db_clocks(cli->db, skew_cb, &sk, err) < 0)
 		sk.n = 0;
 	days = *role ? cert_days(cli, now, expires) : INT64_MAX;
+	pstat_load(&px, cli, now);
+	since = px.since;
+	unacked = px.own_seq - px.own_acked;
 	if (cli->json) {
-		printf("{\"center\":");
+		printf("{\"agent\":{\"running\":%s,\"since_ms\":%llu},"
+		    "\"center\":", px.running ? "true" : "false",
+		    (unsigned long long)since);
 		json_put_str(stdout, center, strlen(center));
 		printf(",\"cert_expires\":");
 		json_put_str(stdout, expires, strlen(expires));
@@ -496,8 +753,10 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		printf(",\"clock_ahead_ms\":%lld,\"clocks\":[",
 		    (long long)ahead);
 		status_clocks(cli, &sk);
-		printf("],\"commits\":%llu,\"conflicts\":%ld,\"forked\":[",
-		    (unsigned long long)s.commits, nconf);
+		printf("],\"commits\":%llu,\"conflicts\":%ld,"
+		    "\"ended_members\":[", (unsigned long long)s.commits, nconf);
+		status_ended(cli, now);
+		printf("],\"forked\":[");
 		fx.cli = cli;
 		fx.indent = "";
 		fx.n = 0;
@@ -508,23 +767,24 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		json_put_str(stdout, cli->name, strlen(cli->name));
 		printf(",\"origins\":%llu,\"peers\":[",
 		    (unsigned long long)s.origins);
-		px.cli = cli;
-		px.now = now;
-		px.n = 0;
 		db_peer_status(cli->db, pstat_cb, &px, err);
 		printf("],\"refused\":%llu,\"role\":",
 		    (unsigned long long)s.refused);
 		json_put_str(stdout, role, strlen(role));
 		printf(",\"skew_warning\":%s,\"stranger_origins\":%llu,"
-		    "\"strangers\":%llu,\"strangers_dropped\":%llu}\n",
+		    "\"strangers\":%llu,\"strangers_dropped\":%llu,"
+		    "\"unacknowledged_here\":%llu}\n",
 		    ahead > HLC_SKEW_MS ? "true" : "false",
 		    (unsigned long long)s.stranger_origins,
 		    (unsigned long long)s.strangers,
-		    (unsigned long long)s.dropped);
+		    (unsigned long long)s.dropped,
+		    (unsigned long long)unacked);
+		pstat_free(&px);
 		return (0);
 	}
 	printf("node     %s (%s), %s\nid       %s\n", cli->name,
 	    *center ? center : "no center", role, hex);
+	status_agent(&px, since, unacked);
 	printf("commits  %llu from %llu origins\n",
 	    (unsigned long long)s.commits, (unsigned long long)s.origins);
 	printf("held     %llu (waiting for earlier commits of their "
@@ -580,12 +840,13 @@ cmd_status(struct cli *cli, int argc, char **argv)
 		    (long long)(ahead / 60000));
 	else
 		printf("clock    ok\n");
-	px.cli = cli;
-	px.now = now;
-	px.n = 0;
 	db_peer_status(cli->db, pstat_cb, &px, err);
-	if (px.n == 0)
+	if (px.n == 0 && px.nended == 0)
 		printf("peers    none yet (start 'hamroh agent')\n");
+	else if (px.n == 0)
+		printf("peers    none that is still a member\n");
+	status_ended(cli, now);
+	pstat_free(&px);
 	return (0);
 }
 

@@ -9,6 +9,8 @@
 
 #include "agent/cli/cli.h"
 #include "agent/cli/cmds.h"
+#include "agent/access/confidential.h"
+#include "agent/access/member.h"
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/ops/ops.h"
@@ -306,6 +308,8 @@ list_head(struct list_ctx *lc)
 	for (f = lc->c->fields; f->name != NULL; f++)
 		if (f->list)
 			printf("  %s", f->name);
+	if (strcmp(lc->c->name, "members") == 0)
+		printf("  ended");
 	putchar('\n');
 }
 
@@ -341,6 +345,13 @@ list_cb(void *arg, const struct rview *r, bool stale)
 	}
 	if (stale)
 		printf("  STALE (not verified in %d days)", OPS_STALE_DAYS);
+	if (strcmp(r->c->name, "members") == 0) {	/* The ended column. */
+		char why[512], esc[2048];
+
+		printf("  %s", member_ended_view(lc->cli->db, r, cli_now_ms(),
+		    why, sizeof(why)) ? log_esc(esc, sizeof(esc), why,
+		    strlen(why), 0) : "-");
+	}
 	putchar('\n');
 	return (0);
 }

@@ -127,11 +127,14 @@ static const struct cmd cmds[] = {
 	{ .name = "status", .fn = cmd_status, .group = CG_SYNC,
 	  .summary = "This office at a glance, and every office it syncs "
 	  "with.",
-	  .desc = "For each other office: connected or not, when last in "
-	  "sync, and how many changes each side lacks.  Also the counts, "
-	  "conflicts, changes held back, offices that wrote two histories, "
-	  "refusals, clocks that are off, and when this office's "
-	  "certificate expires.",
+	  .desc = "Whether this office's own agent is running, and since "
+	  "when; how many changes made here no other office has "
+	  "acknowledged yet.  For each other office: whether this agent is "
+	  "connected to its agent, how old that line is, and 'in sync' only "
+	  "once it acknowledged every change; members whose membership "
+	  "ended are listed apart.  Also the counts, conflicts, changes "
+	  "held back, offices that wrote two histories, refusals, clocks "
+	  "that are off, and when this office's certificate expires.",
 	  .opts = { JSON } },
 	{ .name = "peer", .sub = "add", .fn = cmd_peer, .group = CG_SYNC,
 	  .args = "HOST:PORT [NODE_KEY]",
@@ -200,9 +203,13 @@ static const struct cmd cmds[] = {
 		  CO_REQUIRED },
 		{ "--expires", "DAYS", "how long its certificate lasts "
 		  "(default 365)", 0 },
-		{ "--address", "HOST:PORT", "where it can reach this office; "
-		  "default: the addresses this office advertises",
-		  CO_REPEAT } } },
+		{ "--address", "HOST:PORT", "this (the inviting) office's own "
+		  "address, where the new office reaches it; default: the "
+		  "addresses this office advertises; never another member's: "
+		  "use --peer for those", CO_REPEAT },
+		{ "--peer", "HOST:PORT KEY", "another member the new office "
+		  "should dial (its region, say), with that member's 'hamroh "
+		  "id'; at most 8", CO_REPEAT } } },
 	{ .name = "join", .fn = cmd_join, .group = CG_NETWORK,
 	  .args = "TOKEN",
 	  .summary = "Join a network with the invite an admin made for this "

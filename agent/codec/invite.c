@@ -13,6 +13,8 @@
 
 #define TOKEN_SIG_CONTEXT "hamroh/invite/1"
 #define TOKEN_DEPTH	3		/* Token, keys, one key. */
+/* Elements of a token of version ${v}, token_sig and the version too. */
+#define TOKEN_ELEMS(v)	((v) == 1 ? 8u : (v) == 2 ? 9u : 10u)
 #define TOKEN_MAX_CHARS	(sizeof(INVITE_PREFIX) - 1 + \
 	sodium_base64_ENCODED_LEN(INVITE_MAX_BIN, \
 	sodium_base64_VARIANT_URLSAFE_NO_PADDING))
@@ -55,7 +57,7 @@ pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
 	int e = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, (tbs ? 7 : 8) + (iv->version > 1));
+	e |= msgpack_pack_array(&pk, TOKEN_ELEMS(iv->version) - tbs);
 	if (tbs)
 		e |= pack_text(&pk, TOKEN_SIG_CONTEXT);
 	else
@@ -83,6 +85,14 @@ pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
 		e |= pack_text(&pk, iv->keys[i].center);
 		e |= msgpack_pack_bin_with_body(&pk, iv->keys[i].sealed,
 		    CONF_SEALED_LEN);
+	}
+	if (iv->version > 2)
+		e |= msgpack_pack_array(&pk, iv->npeers);
+	for (i = 0; iv->version > 2 && i < iv->npeers; i++) {
+		e |= msgpack_pack_array(&pk, 2);
+		e |= pack_text(&pk, iv->peers[i].addr);
+		e |= msgpack_pack_bin_with_body(&pk, iv->peers[i].key,
+		    NODE_KEY_LEN);
 	}
 	if (!tbs)
 		e |= msgpack_pack_bin_with_body(&pk, iv->sig, NODE_SIG_LEN);
@@ -214,14 +224,42 @@ decode_keys(const msgpack_object *o, struct invite *iv)
 	return (0);
 }
 
-/* Version 1 has 8 elements; version 2 adds the keys before the sig. */
+/* A version-3 token's peers: [address, key] each, valid, keys usable. */
+static int
+decode_peers(const msgpack_object *o, struct invite *iv)
+{
+	const msgpack_object *p;
+	size_t i;
+
+	if (o->type != MSGPACK_OBJECT_ARRAY ||
+	    o->via.array.size > INVITE_MAX_PEERS)
+		return (-1);
+	iv->npeers = o->via.array.size;
+	for (i = 0; i < iv->npeers; i++) {
+		p = &o->via.array.ptr[i];
+		if (p->type != MSGPACK_OBJECT_ARRAY || p->via.array.size != 2 ||
+		    get_text(&p->via.array.ptr[0], iv->peers[i].addr,
+		    MEMBER_ADDR_MAX) || !member_addr_valid(iv->peers[i].addr) ||
+		    mp_get_bin(&p->via.array.ptr[1], iv->peers[i].key,
+		    NODE_KEY_LEN) || !invite_key_ok(iv->peers[i].key))
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Version 1 has 8 elements; version 2 adds the keys before the sig,
+ * version 3 the peers after them.
+ */
 static int
 decode_fields(const msgpack_object *a, size_t na, struct invite *iv)
 {
 	const msgpack_object *c, *ad;
 	size_t i;
 
-	if (na == 9 && decode_keys(&a[7], iv))
+	if (na >= 9 && decode_keys(&a[7], iv))
+		return (-1);
+	if (na == 10 && decode_peers(&a[8], iv))
 		return (-1);
 
 	if (get_text(&a[1], iv->net, MEMBER_NETNAME_MAX) || !*iv->net ||
@@ -301,7 +339,7 @@ invite_decode(const char *tok, struct invite *iv, char *why, size_t why_len)
 		goto done;
 	}
 	iv->version = (unsigned)a[0].via.u64;
-	if (up.data.via.array.size != (a[0].via.u64 == 1 ? 8 : 9) ||
+	if (up.data.via.array.size != TOKEN_ELEMS(a[0].via.u64) ||
 	    decode_fields(a, up.data.via.array.size, iv)) {
 		snprintf(why, why_len, "the invite is damaged (malformed)");
 		goto done;

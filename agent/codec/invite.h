@@ -17,7 +17,13 @@
  *     [version, network_name(str), network_key(bin 32), admin_key(bin 32),
  *      [key(bin 32), name, center, role, expires], cert(bin 64),
  *      [address(str)...], (version 2:) [[keyid(bin 8), key_version,
- *      center, sealed(bin)]...], token_sig(bin 64)])
+ *      center, sealed(bin)]...], (version 3:) [[address(str),
+ *      key(bin 32)]...], token_sig(bin 64)])
+ *
+ * The addresses are the inviting node's own (it is the admin, and the
+ * joining node pins the admin's key to them); the version-3 peers are
+ * other members the new office should dial (its region, say), each with
+ * its own key, so that no address is ever pinned to a key not behind it.
  *
  * cert signs the certificate (agent/access/member.h); token_sig is the admin's
  * Ed25519 signature over msgpack ["hamroh/invite/1", the elements between
@@ -28,13 +34,14 @@
  * Pure: no I/O, no clock, so that a fuzzer can drive the decoder.
  */
 #define INVITE_PREFIX		"hamroh1:"
-#define INVITE_VERSION		2	/* 2 adds center keys; 1 is read. */
+#define INVITE_VERSION		3	/* 3 adds peers, 2 center keys. */
 /*
  * Bytes of msgpack: 16 addresses of 262 bytes, 32 center keys of at most
- * 300 bytes and the rest fit in 16 KiB.
+ * 300 bytes, 8 peers of 300 bytes and the rest fit in 20 KiB.
  */
-#define INVITE_MAX_BIN		16384
+#define INVITE_MAX_BIN		20480
 #define INVITE_MAX_KEYS		32
+#define INVITE_MAX_PEERS	8	/* Other members to dial (version 3). */
 
 /* Everything an invite token carries.  Holds the network key. */
 struct invite {
@@ -54,6 +61,11 @@ struct invite {
 		char		center[CONF_CENTER_MAX + 1];
 		uint8_t		sealed[CONF_SEALED_LEN];
 	}		keys[INVITE_MAX_KEYS];
+	size_t		npeers;		/* Other members to dial. */
+	struct {
+		char		addr[MEMBER_ADDR_MAX + 1];
+		uint8_t		key[NODE_KEY_LEN];
+	}		peers[INVITE_MAX_PEERS];
 	uint8_t		sig[NODE_SIG_LEN];
 };
 

@@ -39,6 +39,8 @@
 #include "agent/daemon/log.h"
 #include "agent/access/member.h"
 #include "agent/daemon/preauth.h"
+#include "agent/daemon/pidlock.h"
+#include "agent/sync/acked.h"
 #include "agent/sync/session.h"
 #include "agent/daemon/work.h"
 #include "protocol/limits.h"
@@ -54,6 +56,7 @@
 #define PING_IDLE_MS	15000
 #define DEAD_MS		45000
 #define HS_TIMEOUT	10000
+#define ACKED_REFRESH_MS 30000	/* A peer's acked vector, rewritten. */
 #define BACKOFF_MIN	1000
 #define BACKOFF_MAX	(5 * 60 * 1000)
 #define WRITE_HIGH	(1024 * 1024)
@@ -102,8 +105,11 @@ struct dialer {
 	uv_getaddrinfo_t gai;
 	bool		resolving, mark;
 	uint64_t	last_sync;	/* Last seen in sync (ms). */
-	char		last_error[128];
+	char		last_error[2048];
 	char		name[MSG_NAME_LEN];
+	bool		unanswered_told;	/* Logged once per dialer. */
+	bool		ended;		/* Its membership ended: not dialed. */
+	uint64_t	ended_checked;	/* When that was last asked (ms). */
 };
 
 struct conn {
@@ -119,6 +125,9 @@ struct conn {
 	bool		closing, connected, synced, ending;
 	bool		reading;	/* uv_read_start() in force. */
 	bool		read_done;	/* The session ended on input. */
+	bool		answered;	/* The peer sent something. */
+	uint8_t		acked_hash[ACKED_HASH_LEN];	/* Last written, */
+	uint64_t	acked_at;	/* and when, forced (acked.h). */
 	bool		flooded;	/* Not read: owed too much, */
 	bool		flood_told;	/* which is logged once. */
 	bool		clock_later;	/* A measure to keep, db was busy. */
@@ -235,6 +244,42 @@ close_cb(uv_handle_t *h)
 	free(c);
 }
 
+/*
+ * A dial the other side closed without a word: it could not authenticate
+ * us.  Said in status (the dialer's last error) with the commands that
+ * fix the one cause an administrator can: another office's key pinned
+ * to that address (an invite's --address once meant that).
+ */
+static void
+unanswered(struct dialer *d)
+{
+	struct member_rec r;
+	char fp[17], hex[65], whose[400] = "", name[300];
+
+	fingerprint(d->key, fp);
+	hex_encode(d->key, 32, hex);
+	if (member_load(d->ag->db, d->key, &r) == 1 && strcmp(r.key, hex) ==
+	    0 && *r.name)
+		snprintf(whose, sizeof(whose), ", member '%s''s key", log_esc(
+		    name, sizeof(name), r.name, strlen(r.name), 0));
+	else if (db_meta_get(d->ag->db, "admin_key", name, sizeof(name)) ==
+	    0 && strcmp(name, hex) == 0)
+		snprintf(whose, sizeof(whose), ", the key of the admin that "
+		    "invited this office");
+	snprintf(d->last_error, sizeof(d->last_error), "the office at %s "
+	    "closed the connection without answering: it could not "
+	    "authenticate this office.  Either it does not know this office "
+	    "yet (wait for its certificate to reach it, or carry a bundle), "
+	    "or the key pinned to %s (%s...%s) is not the key of the office "
+	    "there; then run 'hamroh peer rm %s', then 'hamroh peer add %s "
+	    "KEY' with KEY from 'hamroh id' on that office", d->addr, d->addr,
+	    fp, whose, d->addr, d->addr);
+	if (!d->unanswered_told)
+		LOG_WARN("dialer", "peer=%s@%s: %s", fp, d->addr,
+		    d->last_error);
+	d->unanswered_told = true;
+}
+
 static void
 conn_close(struct conn *c, const char *why)
 {
@@ -268,6 +313,8 @@ conn_close(struct conn *c, const char *why)
 	if (d != NULL) {
 		d->conn = NULL;
 		snprintf(d->last_error, sizeof(d->last_error), "%s", why);
+		if (c->connected && !c->answered && !c->synced)
+			unanswered(d);
 		if (c->synced)
 			snprintf(d->name, sizeof(d->name), "%s",
 			    session_peer_name(c->s));
@@ -504,6 +551,52 @@ took(const struct conn *c)
 	return (ss->commits_applied + ss->forks);
 }
 
+static int split_addr(const char *, char *, size_t, char *, size_t);
+
+/*
+ * An inbound message 1 whose mac1 fails: the dialer lacks the network
+ * key, or it pinned another key to our address.  Say which members are
+ * known at the host it came from, and the commands that fix the second.
+ */
+static void
+mac1_log(struct conn *c)
+{
+	struct dialer *d;
+	struct member_rec r;
+	char host[320], h2[256], port[16], hex[65], known[400] = "";
+	char name[512];
+	const char *nm;
+	char *colon;
+	size_t off = 0, n = 0;
+
+	snprintf(host, sizeof(host), "%s", c->addr);
+	if ((colon = strrchr(host, ':')) != NULL)
+		*colon = '\0';
+	for (d = c->ag->dialers; d != NULL && n < 3; d = d->next) {
+		if (split_addr(d->addr, h2, sizeof(h2), port, sizeof(port)) ||
+		    strcmp(h2, host) != 0)
+			continue;
+		hex_encode(d->key, 32, hex);
+		nm = *d->name ? d->name : member_load(c->ag->db, d->key, &r) ==
+		    1 && strcmp(r.key, hex) == 0 && *r.name ? r.name : "-";
+		off += (size_t)snprintf(known + off, sizeof(known) - off,
+		    "%s'%s' (%.16s... at %s)", n++ ? ", " : "",
+		    log_esc(name, sizeof(name), nm, strlen(nm), 0), hex,
+		    d->addr);
+		if (off >= sizeof(known))
+			break;
+	}
+	hex_encode(c->ag->pk, 32, hex);
+	LOG_INFO("handshake", "peer=?@%s %s: the dialer does not hold this "
+	    "network's key, or it dials this node with another node's key "
+	    "pinned to this node's address; %s %s%s%s; on that office run "
+	    "'hamroh peer rm HOST:PORT' then 'hamroh peer add HOST:PORT %s' "
+	    "(HOST:PORT: where it dials this node)", c->addr,
+	    session_error(c->s), n ? "members known at host" : "host", host,
+	    n ? ": " : " is no member's address known here", n ? known : "",
+	    hex);
+}
+
 /*
  * After the session took input (read, or retried): ${rc} is what
  * session_input() or session_retry() returned, ${applied} what took()
@@ -522,7 +615,9 @@ conn_took(struct conn *c, int rc, uint64_t applied, uint64_t now)
 		 */
 		if (session_peer(c->s) != NULL)	/* Name who, if known. */
 			fingerprint(session_peer(c->s), c->fp);
-		if (!c->over_budget)	/* Those are counted (budget_log()). */
+		if (c->d == NULL && strstr(session_error(c->s), "bad mac1"))
+			mac1_log(c);
+		else if (!c->over_budget)	/* Counted (budget_log()). */
 			LOG_INFO("session", "peer=%s@%s %s", c->fp, c->addr,
 			    session_error(c->s));
 		c->ending = true;
@@ -634,6 +729,7 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	c->last_rx = now;
+	c->answered = true;
 	if (c->s == NULL) {
 		c->m1len += (size_t)n;
 		if (c->m1len < sizeof(c->m1) || msg1_in(c) != 0)
@@ -1088,11 +1184,43 @@ resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	uv_freeaddrinfo(res);
 }
 
+/* How often a dialer's membership is asked again without a change. */
+#define ENDED_RECHECK_MS	60000
+
+/*
+ * Whether ${d}'s membership ended (revoked, expired): such a member is
+ * not dialed, said once in the log, until it is a member again (a new
+ * invite).  Asked after every change of the data and once a minute.
+ */
+static bool
+dialer_ended(struct agent *ag, struct dialer *d, uint64_t now)
+{
+	char why[512], fp[17];
+	bool ended;
+
+	if (d->ended_checked != 0 && now - d->ended_checked < ENDED_RECHECK_MS)
+		return (d->ended);
+	(void)db_busy(ag->db);
+	ended = member_ended(ag->db, d->key, now, why, sizeof(why));
+	if (db_busy(ag->db))
+		return (d->ended);	/* Asked again at the next tick. */
+	d->ended_checked = now;
+	fingerprint(d->key, fp);
+	if (ended && !d->ended)
+		LOG_INFO("dialer", "not dialing peer=%s@%s: no longer a member "
+		    "(%s)", fp, d->addr, why);
+	else if (!ended && d->ended)
+		LOG_INFO("dialer", "dialing peer=%s@%s again: a member again",
+		    fp, d->addr);
+	d->ended = ended;
+	return (ended);
+}
+
 static void
 dial(struct dialer *d)
 {
 	struct addrinfo hints;
-	char host[256], port[16];
+	char host[256], port[16], fp[17];
 
 	if (split_addr(d->addr, host, sizeof(host), port, sizeof(port))) {
 		d->next_try = UINT64_MAX;
@@ -1100,6 +1228,8 @@ dial(struct dialer *d)
 		    "'hamroh peer rm'", d->addr);
 		return;
 	}
+	fingerprint(d->key, fp);
+	LOG_DEBUG("dialer", "dialing peer=%s@%s", fp, d->addr);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -1177,8 +1307,10 @@ scan_peers(struct agent *ag)
 	struct dialer *d, **pp;
 	char err[STORE_ERRLEN];
 
-	for (d = ag->dialers; d != NULL; d = d->next)
+	for (d = ag->dialers; d != NULL; d = d->next) {
 		d->mark = true;
+		d->ended_checked = 0;	/* The data changed: ask again. */
+	}
 	if (db_peers(ag->db, peer_cb, ag, err))
 		LOG_WARN("dialer", "cannot read peers: %s", err);
 	if (query_records(ag->db, schema_coll("members"), NULL, NULL, 0,
@@ -1207,6 +1339,7 @@ status_row(struct agent *ag, struct peer_status *ps, struct conn *c,
     struct dialer *d, uint64_t now)
 {
 	char err[STORE_ERRLEN];
+	bool force;
 
 	ps->updated = now;
 	if (c != NULL && c->synced) {
@@ -1218,6 +1351,17 @@ status_row(struct agent *ag, struct peer_status *ps, struct conn *c,
 		ps->last_sync = c->last_sync;
 		if (d != NULL)
 			d->last_sync = c->last_sync;
+		/*
+		 * What it holds, for status to count what none holds: when
+		 * it changed, and every ACKED_REFRESH_MS to say it is fresh.
+		 */
+		force = now - c->acked_at >= ACKED_REFRESH_MS;
+		if (force)
+			c->acked_at = now;
+		if (acked_put(ag->db, session_peer(c->s), now, c->s,
+		    c->acked_hash, force, err))
+			LOG_WARN("agent", "cannot record what a peer holds: %s",
+			    err);
 	}
 	if (db_peer_status_put(ag->db, ps, err))
 		LOG_WARN("agent", "cannot record peer status: %s", err);
@@ -1252,7 +1396,9 @@ write_status(struct agent *ag, uint64_t now)
 		ps.last_error = d->last_error;
 		ps.last_sync = d->last_sync;
 		c = d->conn;
-		if (c != NULL && c->synced) {
+		if (d->ended && c == NULL)
+			ps.state = "not dialed: no longer a member";
+		else if (c != NULL && c->synced) {
 			ps.state = "connected";
 			ps.name = session_peer_name(c->s);
 		} else if (c != NULL || d->resolving)
@@ -1666,7 +1812,8 @@ tick_cb(uv_timer_t *t)
 	}
 	for (d = ag->dialers; d != NULL; d = d->next)
 		if (d->conn == NULL && !d->resolving && now >= d->next_try &&
-		    !connected_to(ag, d->key) && budget_room(ag, true, 1))
+		    !connected_to(ag, d->key) && budget_room(ag, true, 1) &&
+		    !dialer_ended(ag, d, now))
 			dial(d);
 	preauth_tick(ag, now);
 	budget_log(ag, now);
@@ -1768,6 +1915,8 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	struct sockaddr_storage ss;
 	const char *listen_at, *a;
 	char host[256], port[16], adv[1000] = "", bound[300], path[4096];
+	char why[4200];
+	int lockfd;
 	struct addrinfo hints, *res;
 	struct rlimit rl;
 	uint64_t nofile = UINT64_MAX;
@@ -1799,6 +1948,8 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_USAGE, "agent: --listen %.60s is not HOST:PORT",
 		    listen_at);
 	cli_open(cli, true);
+	if ((lockfd = agent_lock(cli->dir, now_ms(), why, sizeof(why))) == -1)
+		cli_fail(EXIT_REFUSED, "agent: %s", why);
 	read_netkey(cli, ag.netkey);
 	ag.db = cli->db;
 	memcpy(ag.pk, db_node_key(ag.db), NODE_KEY_LEN);
@@ -1896,5 +2047,6 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	sodium_free(ag.sk);
 	sodium_memzero(ag.netkey, sizeof(ag.netkey));
 	LOG_INFO("agent", "stopped");
+	close(lockfd);		/* The lock goes with it: not running. */
 	return (r == 0 ? 0 : EXIT_REFUSED);
 }

@@ -1676,6 +1676,20 @@ session_lag(struct session *s, uint64_t *they_lack, uint64_t *we_lack)
 }
 
 bool
+session_acked(const struct session *s,
+    void (*fn)(void *, const uint8_t *, uint64_t), void *arg)
+{
+	size_t i;
+
+	if (!s->hello)
+		return (false);
+	for (i = 0; i < s->npv; i++)
+		if (s->pv[i].have > 0)
+			fn(arg, s->pv[i].key, s->pv[i].have);
+	return (true);
+}
+
+bool
 session_idle(struct session *s)
 {
 	struct vecbuf vb;

@@ -218,6 +218,15 @@ void session_clock(struct session *, uint64_t);
  */
 void session_lag(struct session *, uint64_t *, uint64_t *);
 
+/*
+ * session_acked(s, fn, arg):
+ * What the peer said it holds, by its HELLO and the ACKs of our batches:
+ * ${fn}(arg, origin, seq) per origin we hold that it holds some of.
+ * False (and no call) until its whole HELLO vector is in.
+ */
+bool session_acked(const struct session *,
+    void (*)(void *, const uint8_t *, uint64_t), void *);
+
 /* Whether the peer lacks nothing we hold (as far as we know). */
 bool session_idle(struct session *);
 

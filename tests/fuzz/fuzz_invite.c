@@ -58,6 +58,13 @@ check(struct invite *iv)
 		    iv->keys[i].version <= INT32_MAX);
 		name(iv->keys[i].center, sizeof(iv->keys[i].center));
 	}
+	assert(iv->npeers <= INVITE_MAX_PEERS);
+	assert(iv->version > 2 || iv->npeers == 0);
+	for (i = 0; i < iv->npeers; i++) {
+		name(iv->peers[i].addr, sizeof(iv->peers[i].addr));
+		assert(member_addr_valid(iv->peers[i].addr));
+		assert(invite_key_ok(iv->peers[i].key));
+	}
 	assert(invite_key_ok(iv->admin));
 	assert(invite_sig(iv, NULL) == 0);
 }

@@ -25,7 +25,7 @@ seed() {	# seed TARGET < bytes
 }
 
 # --- invites: a network, and tokens of each role, with and without
-# addresses and center keys ---------------------------------------------------
+# addresses, center keys and peers --------------------------------------------
 A=$tmp/A B=$tmp/B C=$tmp/C
 "$H" --data "$A" init --name capital --center Dushanbe >/dev/null
 "$H" --data "$B" init --name region --center Khujand >/dev/null
@@ -41,6 +41,9 @@ KC=$("$H" --data "$C" id)
     tr -d '\n' | seed invite
 "$H" --data "$A" invite "$KB" --name "second admin" --center Dushanbe \
     --role admin --expires 1 | tr -d '\n' | seed invite
+"$H" --data "$A" invite "$KC" --name "district" --center Khujand \
+    --role office --address 10.0.0.1:7420 --peer 10.0.0.2:7420 "$KB" \
+    --peer region.example.org:7420 "$KB" | tr -d '\n' | seed invite
 printf 'hamroh1:' | seed invite
 
 # --- CSV: the generator's consultations, and what spreadsheets do -----------

@@ -1,0 +1,71 @@
+/*
+ * pidlock.c: whether this node's agent runs (agent/daemon/pidlock.h).
+ */
+#include "agent/daemon/pidlock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+agent_lock(const char *dir, uint64_t now, char *why, size_t len)
+{
+	struct flock fl;
+	char path[4096], buf[64];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, AGENT_LOCK_FILE);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) == -1) {
+		snprintf(why, len, "open %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) != 0) {
+		snprintf(why, len, errno == EAGAIN || errno == EACCES ?
+		    "another agent runs "
+		    "on this data dir (it holds %s)" : "lock %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	n = snprintf(buf, sizeof(buf), "%llu %ld\n", (unsigned long long)now,
+	    (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		snprintf(why, len, "write %s: %s", path, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+int
+agent_running(const char *dir, uint64_t *since)
+{
+	struct flock fl;
+	char path[4096], buf[64];
+	ssize_t n;
+	int fd, r = 0;
+
+	*since = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, AGENT_LOCK_FILE);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return (0);
+	if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = '\0';
+		*since = strtoull(buf, NULL, 10);
+	}
+	/* F_GETLK takes nothing: an agent starting now is never refused. */
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		r = 1;
+	close(fd);
+	return (r);
+}
