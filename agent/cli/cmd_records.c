@@ -103,26 +103,36 @@ cmd_set(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
+/* COLLECTION ID, as rm, show and history take them; the node opened. */
+static const struct coll_def *
+coll_id(struct cli *cli, int argc, char **argv, const char *cmd, bool write)
+{
+	uint8_t id[SCHEMA_ID_LEN];
+	const struct coll_def *c;
+
+	cli_no_more_opts(argc, argv, cmd);
+	if (argc != 2)
+		cli_fail(EXIT_USAGE, "%s: give COLLECTION ID", cmd);
+	c = cli_coll(argv[0]);
+	cli_parse_id(argv[1], id);
+	cli_open(cli, write);
+	return (c);
+}
+
 int
 cmd_rm(struct cli *cli, int argc, char **argv)
 {
 	struct ops_write_args a;
 	struct ops_err e;
 	struct ops o;
-	uint8_t id[SCHEMA_ID_LEN];
 	const struct coll_def *c;
 	char what[64];
 
-	cli_no_more_opts(argc, argv, "rm");
-	if (argc != 2)
-		cli_fail(EXIT_USAGE, "rm: give COLLECTION ID");
-	c = cli_coll(argv[0]);
-	cli_parse_id(argv[1], id);
+	c = coll_id(cli, argc, argv, "rm", true);
 	snprintf(what, sizeof(what), "rm %s", c->name);
 	memset(&a, 0, sizeof(a));
 	a.coll = c->name;
 	a.id = argv[1];
-	cli_open(cli, true);
 	cli_ops(cli, &o);
 	if (ops_rm(&o, &a, &e))
 		cli_ops_fail(cli, what, &e);
@@ -271,16 +281,10 @@ cmd_show(struct cli *cli, int argc, char **argv)
 	struct ops_read_args a;
 	struct ops_err e;
 	struct ops o;
-	uint8_t id[SCHEMA_ID_LEN];
 
-	cli_no_more_opts(argc, argv, "show");
-	if (argc != 2)
-		cli_fail(EXIT_USAGE, "show: give COLLECTION ID");
 	memset(&a, 0, sizeof(a));
-	a.coll = cli_coll(argv[0])->name;
-	cli_parse_id(argv[1], id);
+	a.coll = coll_id(cli, argc, argv, "show", false)->name;
 	a.id = argv[1];
-	cli_open(cli, false);
 	cli_ops(cli, &o);
 	human_flags = LOG_ESC_MULTILINE;
 	if (ops_show(&o, &a, show_cb, cli, &e))
@@ -424,16 +428,10 @@ cmd_history(struct cli *cli, int argc, char **argv)
 	struct ops_read_args a;
 	struct ops_err e;
 	struct ops o;
-	uint8_t id[SCHEMA_ID_LEN];
 
-	cli_no_more_opts(argc, argv, "history");
-	if (argc != 2)
-		cli_fail(EXIT_USAGE, "history: give COLLECTION ID");
 	memset(&a, 0, sizeof(a));
-	a.coll = cli_coll(argv[0])->name;
-	cli_parse_id(argv[1], id);
+	a.coll = coll_id(cli, argc, argv, "history", false)->name;
 	a.id = argv[1];
-	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_history(&o, &a, history_cb, cli, &e))
 		cli_ops_fail(cli, "history", &e);
