@@ -22,6 +22,7 @@
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/access/member.h"
+#include "agent/ops/net.h"
 #include "store/query.h"
 #include "store/trust.h"
 
@@ -1320,85 +1321,72 @@ fail:
 	cli_fail(EXIT_REFUSED, "join: %s; nothing was changed", err);
 }
 
+/*
+ * The network ops' errors: out of memory and an unreadable key ring were
+ * always printed without the command's name.
+ */
+static void
+net_fail(struct cli *cli, const char *what, const struct ops_err *e)
+{
+
+	if (e->key == OPS_MSG_NOMEM || e->key == OPS_MSG_KEYS_UNREADABLE)
+		what = NULL;
+	cli_ops_fail(cli, what, e);
+}
+
 static int
 peer_add(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "peer add";
-	struct advert a;
-	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1], name[512];
+	struct ops_peer_add_args a;
+	struct ops_peer_added out;
+	struct ops_err e;
+	struct ops o;
+	uint8_t key[NODE_KEY_LEN];
+	char name[512];
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc < 1 || argc > 2)
 		cli_fail(EXIT_USAGE, "peer add: give HOST:PORT [NODE_KEY]");
-	check_addr(argv[0], what);
-	memset(&a, 0, sizeof(a));
 	a.addr = argv[0];
-	if (argc == 2)
-		parse_key(argv[1], a.key, what);
+	a.key = argc == 2 ? argv[1] : NULL;
+	if (ops_net_addr(a.addr, &e) || (a.key != NULL &&
+	    ops_node_key(a.key, key, &e)))
+		net_fail(cli, what, &e);
 	cli_open(cli, true);
-	if (argc == 1) {
-		if (query_records(cli->db, schema_coll("members"), NULL, NULL,
-		    0, false, advert_cb, &a, err) < 0)
-			cli_fail(EXIT_REFUSED, "peer add: %s", err);
-		if (a.n == 0)
-			cli_fail(EXIT_REFUSED, "peer add: no member advertises "
-			    "%s; give the node key of %s: hamroh peer add %s "
-			    "KEY (the node's 'hamroh id')", a.addr, a.addr,
-			    a.addr);
-		if (a.n > 1)
-			cli_fail(EXIT_REFUSED, "peer add: several members "
-			    "advertise %s; give the node key: hamroh peer add "
-			    "%s KEY (the node's 'hamroh id')", a.addr, a.addr);
-	}
-	if (sodium_memcmp(a.key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
-		cli_fail(EXIT_REFUSED, "peer add: that is this node's own key; "
-		    "give the key of the node at %s", a.addr);
-	if (db_peer_add(cli->db, a.addr, a.key, err))
-		cli_fail(EXIT_REFUSED, "peer add: %s", err);
-	hex_encode(a.key, NODE_KEY_LEN, hex);
-	if (argc == 1)
+	cli_ops(cli, &o);
+	if (ops_peer_add(&o, &a, &out, &e))
+		net_fail(cli, what, &e);
+	if (out.advertised)
 		printf("added peer %s key %s (advertised by member '%s')\n",
-		    a.addr, hex, log_esc(name, sizeof(name), a.name,
-		    strlen(a.name), 0));
+		    a.addr, out.key, log_esc(name, sizeof(name), out.name,
+		    strlen(out.name), 0));
 	else
-		printf("added peer %s key %s\n", a.addr, hex);
+		printf("added peer %s key %s\n", a.addr, out.key);
+	ops_fini(&o);
 	return (0);
 }
 
-struct plist {
-	struct cli	*cli;
-	long		n;
-};
-
 static int
-plist_cb(void *arg, const char *addr, const uint8_t *key)
+plist_cb(void *arg, const char *addr, const char *key, const char *name)
 {
-	struct plist *pl = arg;
-	struct member_rec r;
-	char hex[2 * NODE_KEY_LEN + 1], name[512];
-	bool named = false;
+	struct cli *cli = arg;
+	char esc[512];
 
-	pl->n++;
-	if (key != NULL) {
-		hex_encode(key, NODE_KEY_LEN, hex);
-		named = member_load(pl->cli->db, key, &r) == 1 &&
-		    strcmp(r.key, hex) == 0 && *r.name;
-	}
-	if (!pl->cli->json) {
-		printf("%s %s %s\n", addr, key ? hex : "-", named ?
-		    log_esc(name, sizeof(name), r.name, strlen(r.name), 0) :
-		    "-");
+	if (!cli->json) {
+		printf("%s %s %s\n", addr, key ? key : "-", name ?
+		    log_esc(esc, sizeof(esc), name, strlen(name), 0) : "-");
 		return (0);
 	}
 	printf("{\"addr\":");
 	json_put_str(stdout, addr, strlen(addr));
 	if (key != NULL)
-		printf(",\"key\":\"%s\"", hex);
+		printf(",\"key\":\"%s\"", key);
 	else
 		printf(",\"key\":null");
 	printf(",\"name\":");
-	if (named)
-		json_put_str(stdout, r.name, strlen(r.name));
+	if (name != NULL)
+		json_put_str(stdout, name, strlen(name));
 	else
 		printf("null");
 	printf("}\n");
@@ -1408,43 +1396,41 @@ plist_cb(void *arg, const char *addr, const uint8_t *key)
 static int
 peer_list(struct cli *cli, int argc, char **argv)
 {
-	struct plist pl;
-	char err[STORE_ERRLEN];
+	struct ops_err e;
+	struct ops o;
+	long n;
 
 	cli_no_more_opts(argc, argv, "peer list");
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "peer list: takes no arguments");
 	cli_open(cli, false);
-	pl.cli = cli;
-	pl.n = 0;
-	db_read_begin(cli->db);
-	if (db_peers(cli->db, plist_cb, &pl, err)) {
-		db_read_end(cli->db);
-		cli_fail(EXIT_REFUSED, "peer list: %s", err);
-	}
-	db_read_end(cli->db);
-	if (pl.n == 0 && !cli->json)
+	cli_ops(cli, &o);
+	if (ops_peer_list(&o, plist_cb, cli, &n, &e))
+		net_fail(cli, "peer list", &e);
+	if (n == 0 && !cli->json)
 		printf("no peers; add one with 'hamroh peer add HOST:PORT "
 		    "KEY' or join a network\n");
+	ops_fini(&o);
 	return (0);
 }
 
 static int
 peer_rm(struct cli *cli, int argc, char **argv)
 {
-	char err[STORE_ERRLEN];
-	int rc;
+	struct ops_peer_rm_args a;
+	struct ops_err e;
+	struct ops o;
 
 	cli_no_more_opts(argc, argv, "peer rm");
 	if (argc != 1)
 		cli_fail(EXIT_USAGE, "peer rm: give HOST:PORT");
 	cli_open(cli, false);
-	if ((rc = db_peer_rm(cli->db, argv[0], err)) < 0)
-		cli_fail(EXIT_REFUSED, "peer rm: %s", err);
-	if (rc == 0)
-		cli_fail(EXIT_REFUSED, "peer rm: no peer %.270s; 'hamroh peer "
-		    "list' shows them", argv[0]);
+	cli_ops(cli, &o);
+	a.addr = argv[0];
+	if (ops_peer_rm(&o, &a, &e))
+		net_fail(cli, "peer rm", &e);
 	printf("removed peer %s\n", argv[0]);
+	ops_fini(&o);
 	return (0);
 }
 
@@ -1468,40 +1454,42 @@ cmd_peer(struct cli *cli, int argc, char **argv)
 static int
 key_rotate(struct cli *cli, const char *center)
 {
-	struct conf *cf;
-	const struct conf_key *k;
-	char err[STORE_ERRLEN], meta[256];
-	size_t n = 0;
+	struct ops_key_rotate_args a = { center };
+	struct ops_key_rotated out;
+	struct ops_err e;
+	struct ops o;
 
-	check_field("center", "CENTER", center, "key rotate");
+	if (ops_key_rotate_check(&a, &e))
+		net_fail(cli, "key rotate", &e);
 	cli_open(cli, true);
-	if (db_meta_get(cli->db, "role", meta, sizeof(meta)) ||
-	    strcmp(meta, ROLE_ADMIN) != 0)
-		cli_fail(EXIT_REFUSED, "key rotate: only an admin can rotate a "
-		    "center's key");
-	cf = cli_conf(cli);
-	if (conf_make_key(cf, center, err, sizeof(err)))
-		cli_fail(EXIT_REFUSED, "key rotate: %s", err);
-	k = conf_current(cf, center);
-	/* To valid members only: an expired or revoked node gets nothing. */
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    conf_deliver(cli, k, NULL, &n, err) || db_commit(cli->db, err))
-		goto fail;
+	cli_ops(cli, &o);
+	if (ops_key_rotate(&o, &a, &out, &e))
+		net_fail(cli, "key rotate", &e);
 	printf("center %s: key version %u, sealed to %zu node%s\n", center,
-	    k->version, n, n == 1 ? "" : "s");
+	    out.version, out.sent, out.sent == 1 ? "" : "s");
+	ops_fini(&o);
 	return (0);
-fail:
-	db_rollback(cli->db);
-	cli_fail(EXIT_REFUSED, "key rotate: %s; the new key is kept in %s but "
-	    "was not sent (run rotate again)", err, CONF_FILE);
+}
+
+static int
+klist_cb(void *arg, const char *center, const char *id, unsigned version)
+{
+	struct cli *cli = arg;
+
+	if (cli->json) {
+		printf("{\"center\":");
+		json_put_str(stdout, center, strlen(center));
+		printf(",\"id\":\"%s\",\"version\":%u}\n", id, version);
+	} else
+		printf("%s  v%-3u %s\n", id, version, center);
+	return (0);
 }
 
 int
 cmd_key(struct cli *cli, int argc, char **argv)
 {
-	struct conf *cf;
-	char idh[2 * CONF_KEYID_LEN + 1];
-	size_t i;
+	struct ops_err e;
+	struct ops o;
 
 	cli_no_more_opts(argc, argv, "key");
 	if (argc == 2 && strcmp(argv[0], "rotate") == 0)
@@ -1510,98 +1498,42 @@ cmd_key(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_USAGE, "key: give 'list' or 'rotate CENTER'; see "
 		    "'hamroh key --help'");
 	cli_open(cli, false);
-	cf = cli_conf(cli);
-	for (i = 0; i < cf->n; i++) {
-		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
-		if (cli->json) {
-			printf("{\"center\":");
-			json_put_str(stdout, cf->k[i].center,
-			    strlen(cf->k[i].center));
-			printf(",\"id\":\"%s\",\"version\":%u}\n", idh,
-			    cf->k[i].version);
-		} else
-			printf("%s  v%-3u %s\n", idh, cf->k[i].version,
-			    cf->k[i].center);
-	}
+	cli_ops(cli, &o);
+	if (ops_key_list(&o, klist_cb, cli, &e))
+		net_fail(cli, "key", &e);
+	ops_fini(&o);
 	return (0);
 }
 
 /*
  * revoke NODE_KEY --reason TEXT
- *
- * The revocation accepts the node's commits this node holds, and no
- * other, whatever their stamps say: its clock cannot bring later writes
- * in.  Run again once more of them arrived, it accepts those too.
  */
 int
 cmd_revoke(struct cli *cli, int argc, char **argv)
 {
-	const char *what = "revoke", *reason;
-	const struct coll_def *m = schema_coll("members");
-	uint8_t key[NODE_KEY_LEN], sig[NODE_SIG_LEN], *sk;
-	char err[STORE_ERRLEN], meta[256], when[32], hex[2 * NODE_KEY_LEN + 1];
-	char sighex[2 * NODE_SIG_LEN + 1], keyhex[2 * NODE_KEY_LEN + 1];
-	struct member_rec r;
-	uint64_t upto;
-	struct val v;
-	time_t t;
-	struct tm tm;
-	int rc;
+	const char *what = "revoke";
+	struct ops_revoke_args a;
+	struct ops_revoked out;
+	struct ops_err e;
+	struct ops o;
 
-	reason = cli_opt(&argc, argv, "--reason");
+	a.reason = cli_opt(&argc, argv, "--reason");
 	cli_no_more_opts(argc, argv, what);
-	if (argc != 1 || reason == NULL)
+	if (argc != 1 || a.reason == NULL)
 		cli_fail(EXIT_USAGE, "revoke: give NODE_KEY and --reason TEXT; "
 		    "see 'hamroh revoke --help'");
-	parse_key(argv[0], key, what);
-	check_field("revoked_reason", "--reason", reason, what);
-	if (*reason == '\0')
-		cli_fail(EXIT_USAGE, "revoke: --reason must say why (it is "
-		    "shown wherever the node is refused)");
+	a.key = argv[0];
+	if (ops_revoke_check(&a, &e))
+		net_fail(cli, what, &e);
 	cli_open(cli, true);
-	if (db_meta_get(cli->db, "role", meta, sizeof(meta)) ||
-	    strcmp(meta, ROLE_ADMIN) != 0)
-		cli_fail(EXIT_REFUSED, "revoke: only an admin can revoke a node");
-	if (sodium_memcmp(key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
-		cli_fail(EXIT_REFUSED, "revoke: that is this node's own key");
-	if ((rc = member_load(cli->db, key, &r)) < 0)
-		cli_fail(EXIT_REFUSED, "revoke: reading the members record "
-		    "failed");
-	if (rc == 0)
-		cli_fail(EXIT_REFUSED, "revoke: %.16s... is not a member of this "
-		    "network", argv[0]);
-	t = (time_t)(cli_now_ms() / 1000);
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-		cli_fail(EXIT_USAGE, "revoke: the clock is out of range");
-	if (db_held_seq(cli->db, key, &upto, err))
-		cli_fail(EXIT_REFUSED, "revoke: %s; nothing was changed", err);
-	sk = cli_load_sk(cli, what);
-	if (member_revoke_sign(key, when, upto, reason, sk, sig))
-		cli_fail(EXIT_USAGE, "out of memory");
-	sodium_free(sk);
-	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
-	hex_encode(sig, NODE_SIG_LEN, sighex);
-	hex_encode(key, NODE_KEY_LEN, keyhex);
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_INT;
-	v.i = (int64_t)upto;
-	/* The key too, so the revocation stands alone in its commit. */
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    put_text(cli->db, key, "key", keyhex, err) ||
-	    put_text(cli->db, key, "revoked", when, err) ||
-	    put_text(cli->db, key, "revoked_reason", reason, err) ||
-	    put_text(cli->db, key, "revoked_by", hex, err) ||
-	    put_text(cli->db, key, "revoked_sig", sighex, err) ||
-	    db_put(cli->db, m, key, schema_field(m, "revoked_seq", 11), &v,
-	    err) || db_commit(cli->db, err)) {
-		db_rollback(cli->db);
-		cli_fail(EXIT_REFUSED, "revoke: %s; nothing was changed", err);
-	}
+	cli_ops(cli, &o);
+	if (ops_revoke(&o, &a, &out, &e))
+		net_fail(cli, what, &e);
 	printf("revoked %s (%s) on %s, accepting its changes up to seq %llu "
 	    "(those this node holds): every node refuses it, and its later "
-	    "changes, once this reaches it\n", r.name[0] ? r.name : argv[0],
-	    reason, when, (unsigned long long)upto);
+	    "changes, once this reaches it\n", out.name[0] ? out.name :
+	    argv[0], a.reason, out.when, (unsigned long long)out.upto);
+	ops_fini(&o);
 	return (0);
 }
 
