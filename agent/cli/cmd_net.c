@@ -32,50 +32,37 @@
 #define ADMIN_DAYS	3653		/* First admin's: ten years. */
 #define ROLE_ADMIN	"admin"
 
+/*
+ * The network ops' errors: out of memory and an unreadable key ring were
+ * always printed without the command's name.
+ */
+static void
+net_fail(struct cli *cli, const char *what, const struct ops_err *e)
+{
+
+	if (e->key == OPS_MSG_NOMEM || e->key == OPS_MSG_KEYS_UNREADABLE)
+		what = NULL;
+	cli_ops_fail(cli, what, e);
+}
+
 /* Parse a NODE_KEY argument or fail, naming ${what}. */
 static void
-parse_key(const char *s, uint8_t pk[NODE_KEY_LEN], const char *what)
-{
-
-	if (hex_decode(s, pk, NODE_KEY_LEN))
-		cli_fail(EXIT_USAGE, "%s: '%.70s' is not a node key (64 hex "
-		    "digits, as printed by 'hamroh id' on that node)", what, s);
-	if (!invite_key_ok(pk))
-		cli_fail(EXIT_USAGE, "%s: %.16s... is not a valid node key; "
-		    "copy it again from 'hamroh id' on that node", what, s);
-}
-
-/* Check a members text field given on the command line. */
-static void
-check_field(const char *field, const char *opt, const char *s,
+parse_key(struct cli *cli, const char *s, uint8_t pk[NODE_KEY_LEN],
     const char *what)
 {
-	const struct coll_def *m = schema_coll("members");
-	struct val v;
-	char why[256];
+	struct ops_err e;
 
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_STR;
-	v.s = s;
-	v.len = strlen(s);
-	if (v.len == 0)
-		cli_fail(EXIT_USAGE, "%s: %s must not be empty", what, opt);
-	if (schema_check(schema_field(m, field, strlen(field)), &v, why,
-	    sizeof(why)))
-		cli_fail(EXIT_USAGE, "%s: %s %s", what, opt, why);
-	if (!invite_name_ok(s, v.len))
-		cli_fail(EXIT_USAGE, "%s: %s must not contain control "
-		    "characters", what, opt);
+	if (ops_node_key(s, pk, &e))
+		net_fail(cli, what, &e);
 }
 
 static void
-check_addr(const char *a, const char *what)
+check_addr(struct cli *cli, const char *a, const char *what)
 {
+	struct ops_err e;
 
-	if (!member_addr_valid(a))
-		cli_fail(EXIT_USAGE, "%s: '%.70s' is not HOST:PORT (a host "
-		    "name, IPv4 address or [IPv6] address, then a port "
-		    "1-65535)", what, a);
+	if (ops_net_addr(a, &e))
+		net_fail(cli, what, &e);
 }
 
 /*
@@ -148,128 +135,31 @@ put_cert(struct db *db, const struct member_cert *c,
 	return (0);
 }
 
-struct advert {
-	const char	*addr;
-	uint8_t		key[NODE_KEY_LEN];
-	char		name[101];
-	int		n;		/* Keys advertising addr. */
-};
-
-/* Does a members record advertise ${a}->addr?  Collect its key. */
-static int
-advert_cb(void *arg, const struct rview *rv)
-{
-	struct advert *a = arg;
-	const struct rview_field *addrs = NULL, *key = NULL, *name = NULL;
-	char buf[1001], hk[2 * NODE_KEY_LEN + 1], *p, *save = NULL;
-	uint8_t k[NODE_KEY_LEN];
-	size_t i;
-
-	for (i = 0; i < rv->nf; i++) {
-		if (rv->f[i].v.t != VAL_STR)
-			continue;
-		if (strcmp(rv->f[i].name, "addresses") == 0)
-			addrs = &rv->f[i];
-		else if (strcmp(rv->f[i].name, "key") == 0)
-			key = &rv->f[i];
-		else if (strcmp(rv->f[i].name, "name") == 0)
-			name = &rv->f[i];
-	}
-	if (addrs == NULL || key == NULL || addrs->v.len >= sizeof(buf) ||
-	    key->v.len != sizeof(hk) - 1)
-		return (0);
-	memcpy(hk, key->v.s, key->v.len);
-	hk[key->v.len] = '\0';
-	if (hex_decode(hk, k, NODE_KEY_LEN) || !invite_key_ok(k) ||
-	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
-		return (0);
-	memcpy(buf, addrs->v.s, addrs->v.len);
-	buf[addrs->v.len] = '\0';
-	for (p = strtok_r(buf, " ", &save); p != NULL;
-	    p = strtok_r(NULL, " ", &save)) {
-		if (strcmp(p, a->addr) != 0)
-			continue;
-		if (a->n > 0 && memcmp(a->key, k, NODE_KEY_LEN) == 0)
-			break;
-		memcpy(a->key, k, NODE_KEY_LEN);
-		if (name != NULL && name->v.len < sizeof(a->name))
-			snprintf(a->name, sizeof(a->name), "%.*s",
-			    (int)name->v.len, name->v.s);
-		else
-			snprintf(a->name, sizeof(a->name), "-");
-		a->n++;
-		break;
-	}
-	return (0);
-}
-
-/* A row of the peers table: whose key is pinned to ${a}->addr. */
-static int
-pinned_cb(void *arg, const char *addr, const uint8_t *key)
-{
-	struct advert *a = arg;
-
-	if (key == NULL || strcmp(addr, a->addr) != 0 ||
-	    (a->n > 0 && memcmp(a->key, key, NODE_KEY_LEN) == 0))
-		return (0);
-	memcpy(a->key, key, NODE_KEY_LEN);
-	snprintf(a->name, sizeof(a->name), "-");
-	a->n++;
-	return (0);
-}
-
 /*
- * The member known here at ${addr}: one that advertises it, or the key
- * the peers table dials there.  Fills ${a} (name "-" if unnamed); its
- * n is 0 if none is known.
+ * Remove every "--address X" from ${argv} into ${a}->addrs, and every
+ * "--peer X KEY" into ${a}->peers (arrays ${addrs}, ${peers}).  Checked
+ * against what this node knows once it is open (ops_invite()).
  */
 static void
-addr_owner(struct cli *cli, const char *addr, struct advert *a)
+take_addrs(struct cli *cli, int *argc, char **argv,
+    struct ops_invite_args *a, const char **addrs,
+    struct ops_invite_peer *peers)
 {
-	struct member_rec r;
-	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
-
-	memset(a, 0, sizeof(*a));
-	a->addr = addr;
-	if (query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
-	    false, advert_cb, a, err) < 0)
-		cli_fail(EXIT_REFUSED, "invite: %s", err);
-	if (a->n == 0) {
-		db_read_begin(cli->db);
-		if (db_peers(cli->db, pinned_cb, a, err)) {
-			db_read_end(cli->db);
-			cli_fail(EXIT_REFUSED, "invite: %s", err);
-		}
-		db_read_end(cli->db);
-		hex_encode(a->key, NODE_KEY_LEN, hex);
-		if (a->n > 0 && member_load(cli->db, a->key, &r) == 1 &&
-		    strcmp(r.key, hex) == 0 && *r.name)
-			snprintf(a->name, sizeof(a->name), "%s", r.name);
-	}
-}
-
-/*
- * Remove every "--address X" from ${argv} into ${iv}->addr, and every
- * "--peer X KEY" into ${iv}->peers.  Checked against what this node
- * knows once it is open (invite_check_addrs()).
- */
-static void
-take_addrs(int *argc, char **argv, struct invite *iv)
-{
+	uint8_t key[NODE_KEY_LEN];
 	const char *v;
 	size_t k;
 	int i, j;
 
 	while ((v = cli_opt_next(argc, argv, "--address")) != NULL) {
-		check_addr(v, "invite: --address");
-		for (k = 0; k < iv->naddr; k++)
-			if (strcmp(iv->addr[k], v) == 0)
+		check_addr(cli, v, "invite: --address");
+		for (k = 0; k < a->naddr; k++)
+			if (strcmp(addrs[k], v) == 0)
 				cli_fail(EXIT_USAGE, "invite: --address %s "
 				    "given twice", v);
-		if (iv->naddr == MEMBER_MAX_ADDRS)
+		if (a->naddr == MEMBER_MAX_ADDRS)
 			cli_fail(EXIT_USAGE, "invite: more than %d "
 			    "--address options", MEMBER_MAX_ADDRS);
-		snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1, "%s", v);
+		addrs[a->naddr++] = v;
 	}
 	/* --peer takes two words: cli_opt_next() takes one. */
 	for (i = 0; i < *argc;) {
@@ -280,81 +170,23 @@ take_addrs(int *argc, char **argv, struct invite *iv)
 		if (i + 2 >= *argc || strncmp(argv[i + 1], "--", 2) == 0)
 			cli_fail(EXIT_USAGE, "invite: --peer takes HOST:PORT "
 			    "and that member's NODE_KEY ('hamroh id' on it)");
-		if (iv->npeers == INVITE_MAX_PEERS)
+		if (a->npeers == INVITE_MAX_PEERS)
 			cli_fail(EXIT_USAGE, "invite: at most %d --peer "
 			    "options", INVITE_MAX_PEERS);
-		check_addr(argv[i + 1], "invite: --peer");
-		parse_key(argv[i + 2], iv->peers[iv->npeers].key,
-		    "invite: --peer");
-		for (k = 0; k < iv->npeers; k++)
-			if (strcmp(iv->peers[k].addr, argv[i + 1]) == 0)
+		check_addr(cli, argv[i + 1], "invite: --peer");
+		parse_key(cli, argv[i + 2], key, "invite: --peer");
+		for (k = 0; k < a->npeers; k++)
+			if (strcmp(peers[k].addr, argv[i + 1]) == 0)
 				cli_fail(EXIT_USAGE, "invite: --peer %s given "
 				    "twice", argv[i + 1]);
-		snprintf(iv->peers[iv->npeers++].addr, MEMBER_ADDR_MAX + 1,
-		    "%s", argv[i + 1]);
+		peers[a->npeers].addr = argv[i + 1];
+		peers[a->npeers++].key = argv[i + 2];
 		for (j = i; j + 3 < *argc; j++)
 			argv[j] = argv[j + 3];
 		*argc -= 3;
 	}
-}
-
-/*
- * The token's addresses are this node's own: one known as another
- * member's would pin this node's key to that member's address (the trap
- * of issue 12), so it is refused, pointing at --peer.  A --peer whose
- * address is known as a member's must carry that member's key.
- */
-static void
-invite_check_addrs(struct cli *cli, const struct invite *iv)
-{
-	struct advert a;
-	char hex[2 * NODE_KEY_LEN + 1], name[512], given[2 * NODE_KEY_LEN + 1];
-	size_t i;
-
-	for (i = 0; i < iv->naddr; i++) {
-		addr_owner(cli, iv->addr[i], &a);
-		if (a.n == 0 || sodium_memcmp(a.key, db_node_key(cli->db),
-		    NODE_KEY_LEN) == 0)
-			continue;
-		hex_encode(a.key, NODE_KEY_LEN, hex);
-		cli_fail(EXIT_USAGE, "invite: --address is this node's own "
-		    "address, but %s is the address of member '%s' (key "
-		    "%.16s...); to have the new office dial it, give --peer "
-		    "%s %s", iv->addr[i], log_esc(name, sizeof(name), a.name,
-		    strlen(a.name), 0), hex, iv->addr[i], hex);
-	}
-	for (i = 0; i < iv->npeers; i++) {
-		addr_owner(cli, iv->peers[i].addr, &a);
-		if (sodium_memcmp(iv->peers[i].key, db_node_key(cli->db),
-		    NODE_KEY_LEN) == 0)
-			cli_fail(EXIT_USAGE, "invite: --peer %s: that is this "
-			    "node's own key; give this node's addresses with "
-			    "--address", iv->peers[i].addr);
-		if (a.n == 0 || memcmp(a.key, iv->peers[i].key,
-		    NODE_KEY_LEN) == 0)
-			continue;
-		hex_encode(a.key, NODE_KEY_LEN, hex);
-		hex_encode(iv->peers[i].key, NODE_KEY_LEN, given);
-		cli_fail(EXIT_USAGE, "invite: --peer %s %.16s...: that is "
-		    "the address of member '%s', whose key is %.16s...; give "
-		    "--peer %s %s", iv->peers[i].addr, given, log_esc(name,
-		    sizeof(name), a.name, strlen(a.name), 0), hex,
-		    iv->peers[i].addr, hex);
-	}
-}
-
-/* The addresses this node publishes in its members record, if valid. */
-static void
-own_addrs(const struct member_rec *r, struct invite *iv)
-{
-	char buf[sizeof(r->addresses)], *p, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", r->addresses);
-	for (p = strtok_r(buf, " ", &save); p != NULL &&
-	    iv->naddr < MEMBER_MAX_ADDRS; p = strtok_r(NULL, " ", &save))
-		if (member_addr_valid(p))
-			snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1,
-			    "%s", p);
+	a->addrs = addrs;
+	a->peers = peers;
 }
 
 static void
@@ -951,156 +783,41 @@ bad:
  * invite NODE_KEY --name N --center C --role R [--expires DAYS]
  *     [--address HOST:PORT]... [--peer HOST:PORT KEY]...
  */
-/* Members who must hold a new key of ${center}: its nodes and admins. */
-/*
- * The center keys an invite carries, sealed to the new node: its
- * center's (made now if there is none yet) and, for an admin, every key.
- * Returns whether a key was made (its other holders need it too).
- */
-static bool
-invite_keys(struct cli *cli, struct invite *iv)
-{
-	struct conf *cf = cli_conf(cli);
-	char err[512];
-	bool made = false, admin = strcmp(iv->m.role, ROLE_ADMIN) == 0;
-	size_t i;
-
-	if (*iv->m.center != '\0' && conf_current(cf, iv->m.center) == NULL) {
-		if (conf_make_key(cf, iv->m.center, err, sizeof(err)))
-			cli_fail(EXIT_REFUSED, "invite: %s", err);
-		made = true;
-	}
-	for (i = 0; i < cf->n && iv->nkeys < INVITE_MAX_KEYS; i++) {
-		if (!admin && strcmp(cf->k[i].center, iv->m.center) != 0)
-			continue;
-		memcpy(iv->keys[iv->nkeys].id, cf->k[i].id, CONF_KEYID_LEN);
-		iv->keys[iv->nkeys].version = cf->k[i].version;
-		snprintf(iv->keys[iv->nkeys].center, CONF_CENTER_MAX + 1, "%s",
-		    cf->k[i].center);
-		if (conf_wrap(&cf->k[i], iv->key, iv->keys[iv->nkeys].sealed))
-			cli_fail(EXIT_REFUSED, "invite: cannot seal a center "
-			    "key to that node key");
-		iv->nkeys++;
-	}
-	return (made);
-}
-
-/* The same keys as records, and a new key to its center's other holders. */
-static int
-invite_key_records(struct cli *cli, const struct invite *iv, bool made,
-    char err[STORE_ERRLEN])
-{
-	struct conf *cf = cli_conf(cli);
-	const struct conf_key *cur;
-	size_t i, j, sent;
-
-	for (i = 0; i < cf->n; i++)
-		for (j = 0; j < iv->nkeys; j++)
-			if (memcmp(cf->k[i].id, iv->keys[j].id,
-			    CONF_KEYID_LEN) == 0 &&
-			    conf_put_record(cli->db, &cf->k[i], iv->key, err))
-				return (-1);
-	if (!made || (cur = conf_current(cf, iv->m.center)) == NULL)
-		return (0);
-	return (conf_deliver(cli, cur, iv->key, &sent, err));
-}
-
 int
 cmd_invite(struct cli *cli, int argc, char **argv)
 {
-	const char *what = "invite";
-	const char *name, *center, *role, *exp;
-	struct invite *iv;
-	struct member_cert c;
-	struct member_rec self;
-	char err[STORE_ERRLEN], why[256], meta[256], *tok;
-	uint8_t *sk;
-	uint32_t days;
-	bool made;
+	const char *what = "invite", *exp;
+	const char *addrs[MEMBER_MAX_ADDRS];
+	struct ops_invite_peer peers[INVITE_MAX_PEERS];
+	struct ops_invite_args a;
+	struct ops_err e;
+	struct ops o;
+	char *tok;
 
-	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	memset(iv, 0, sizeof(*iv));
-	iv->version = INVITE_VERSION;
-	take_addrs(&argc, argv, iv);
-	name = cli_opt(&argc, argv, "--name");
-	center = cli_opt(&argc, argv, "--center");
-	role = cli_opt(&argc, argv, "--role");
+	memset(&a, 0, sizeof(a));
+	take_addrs(cli, &argc, argv, &a, addrs, peers);
+	a.name = cli_opt(&argc, argv, "--name");
+	a.center = cli_opt(&argc, argv, "--center");
+	a.role = cli_opt(&argc, argv, "--role");
 	exp = cli_opt(&argc, argv, "--expires");
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1)
 		cli_fail(EXIT_USAGE, "invite: give one NODE_KEY (the new "
 		    "node's 'hamroh id'); see 'hamroh invite --help'");
-	if (name == NULL || center == NULL || role == NULL)
+	if (a.name == NULL || a.center == NULL || a.role == NULL)
 		cli_fail(EXIT_USAGE, "invite: --name, --center and --role are "
 		    "required; see 'hamroh invite --help'");
-	parse_key(argv[0], iv->key, what);
-	check_field("name", "--name", name, what);
-	check_field("center", "--center", center, what);
-	check_field("role", "--role", role, what);
-	days = exp != NULL ? parse_days(exp) : INVITE_DAYS;
-	snprintf(iv->m.name, sizeof(iv->m.name), "%s", name);
-	snprintf(iv->m.center, sizeof(iv->m.center), "%s", center);
-	snprintf(iv->m.role, sizeof(iv->m.role), "%s", role);
-
+	a.key = argv[0];
+	a.days = exp != NULL ? parse_days(exp) : OPS_INVITE_DAYS;
+	if (ops_invite_check(&a, &e))
+		net_fail(cli, what, &e);
 	cli_open(cli, true);
-	if (db_meta_get(cli->db, "role", meta, sizeof(meta)))
-		cli_fail(EXIT_REFUSED, "invite: only an admin can invite; this "
-		    "node is in no network ('hamroh network create' or "
-		    "'hamroh join' first)");
-	if (strcmp(meta, ROLE_ADMIN) != 0)
-		cli_fail(EXIT_REFUSED, "invite: only an admin can invite; this "
-		    "node's role is %s", meta);
-	if (db_meta_get(cli->db, "network_name", iv->net, sizeof(iv->net)) ||
-	    db_meta_get(cli->db, "admin_key", meta, sizeof(meta)) ||
-	    hex_decode(meta, iv->admin, NODE_KEY_LEN) ||
-	    cli_read_keyfile(cli, NET_KEY_FILE, iv->netkey, HS_PSK_LEN,
-	    what) != 1)
-		cli_fail(EXIT_USAGE, "invite: this node's network settings are "
-		    "incomplete (network_name, admin_key, %s)", NET_KEY_FILE);
-	/*
-	 * The joining node checks the certificate against the admin key in
-	 * the token before it knows any member, so only the network's own
-	 * admin key can sign invites that join can check.
-	 */
-	if (sodium_memcmp(iv->admin, db_node_key(cli->db), NODE_KEY_LEN))
-		cli_fail(EXIT_REFUSED, "invite: this node is an admin, but "
-		    "invites must be signed by the network's first admin "
-		    "(%.16s...); ask that node", meta);
-	if (sodium_memcmp(iv->key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
-		cli_fail(EXIT_REFUSED, "invite: %.16s... is this node's own "
-		    "key; give the new node's key ('hamroh id' on it)",
-		    argv[0]);
-	if (member_check(cli->db, db_node_key(cli->db), cli_now_ms(), why,
-	    sizeof(why)))
-		cli_fail(EXIT_REFUSED, "invite: this node's own certificate is "
-		    "not valid (%s)", why);
-	invite_check_addrs(cli, iv);
-	if (iv->naddr == 0) {
-		rec_self(cli, &self, what);
-		own_addrs(&self, iv);
-	}
-
-	member_date(cli_now_ms(), days, iv->m.expires);
-	made = invite_keys(cli, iv);
-	invite_cert(iv, &c);
-	sk = cli_load_sk(cli, what);
-	if (member_cert_sign(&c, sk, iv->cert) || invite_sig(iv, sk))
-		cli_fail(EXIT_USAGE, "out of memory");
-	sodium_free(sk);
-	if (invite_encode(iv, &tok))
-		cli_fail(EXIT_USAGE, "invite: the token would be too long");
-
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    put_cert(cli->db, &c, iv->admin, iv->cert, err) ||
-	    invite_key_records(cli, iv, made, err) ||
-	    db_commit(cli->db, err)) {
-		db_rollback(cli->db);
-		cli_fail(EXIT_REFUSED, "invite: %s; nothing was changed", err);
-	}
+	cli_ops(cli, &o);
+	if (ops_invite(&o, &a, &tok, &e))
+		net_fail(cli, what, &e);
 	printf("%s\n", tok);
 	sodium_free(tok);
-	sodium_free(iv);
+	ops_fini(&o);
 	return (0);
 }
 
@@ -1319,19 +1036,6 @@ fail:
 		unlink(left.path);
 	}
 	cli_fail(EXIT_REFUSED, "join: %s; nothing was changed", err);
-}
-
-/*
- * The network ops' errors: out of memory and an unreadable key ring were
- * always printed without the command's name.
- */
-static void
-net_fail(struct cli *cli, const char *what, const struct ops_err *e)
-{
-
-	if (e->key == OPS_MSG_NOMEM || e->key == OPS_MSG_KEYS_UNREADABLE)
-		what = NULL;
-	cli_ops_fail(cli, what, e);
 }
 
 static int

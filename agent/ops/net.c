@@ -17,6 +17,7 @@
 #include "agent/access/confidential.h"
 #include "agent/access/member.h"
 #include "agent/codec/invite.h"
+#include "agent/daemon/log.h"
 #include "agent/ops/net.h"
 #include "agent/ops/ops_int.h"
 #include "store/query.h"
@@ -481,4 +482,378 @@ ops_revoke(struct ops *o, const struct ops_revoke_args *args,
 	}
 	snprintf(out->name, sizeof(out->name), "%s", r.name);
 	return (0);
+}
+
+/* ---- invite. */
+
+#define NET_KEY_FILE	"network.key"
+
+/* Buffer the writes that put certificate ${c} into its members record. */
+static int
+put_cert(struct db *db, const struct member_cert *c,
+    const uint8_t by[NODE_KEY_LEN], const uint8_t sig[NODE_SIG_LEN],
+    char err[STORE_ERRLEN])
+{
+	char key[2 * NODE_KEY_LEN + 1], byh[2 * NODE_KEY_LEN + 1];
+	char sigh[2 * NODE_SIG_LEN + 1];
+
+	hexenc(c->key, NODE_KEY_LEN, key);
+	hexenc(by, NODE_KEY_LEN, byh);
+	hexenc(sig, NODE_SIG_LEN, sigh);
+	if (put_text(db, c->key, "key", key, err) ||
+	    put_text(db, c->key, "name", c->name, err) ||
+	    put_text(db, c->key, "center", c->center, err) ||
+	    put_text(db, c->key, "role", c->role, err) ||
+	    put_text(db, c->key, "expires", c->expires, err) ||
+	    put_text(db, c->key, "cert_by", byh, err) ||
+	    put_text(db, c->key, "cert", sigh, err))
+		return (-1);
+	return (0);
+}
+
+/*
+ * Read key file ${name} of the data dir into ${out}: 1, 0 if there is
+ * none, -1 with ${e} filled (ENV).
+ */
+static int
+read_keyfile(struct ops *o, const char *name, uint8_t *out, size_t len,
+    struct ops_err *e)
+{
+	char path[4096], mode[8], lens[24];
+	struct stat sb;
+	uint8_t extra;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", o->dir, name);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		return (ops_fail(e, OPS_ENV, OPS_MSG_NET_KEYFILE_ERR, 2, path,
+		    strerror(errno)));
+	}
+	if (fstat(fd, &sb) == -1) {
+		close(fd);
+		return (ops_fail(e, OPS_ENV, OPS_MSG_NET_KEYFILE_ERR, 2, path,
+		    strerror(errno)));
+	}
+	if (sb.st_mode & 077) {
+		close(fd);
+		snprintf(mode, sizeof(mode), "%04o",
+		    (unsigned)(sb.st_mode & 07777));
+		return (ops_fail(e, OPS_ENV, OPS_MSG_NET_KEYFILE_MODE, 3, name,
+		    mode, path));
+	}
+	n = read(fd, out, len);
+	if (n == (ssize_t)len && read(fd, &extra, 1) != 0)
+		n = -1;
+	close(fd);
+	if (n != (ssize_t)len) {
+		snprintf(lens, sizeof(lens), "%zu", len);
+		return (ops_fail(e, OPS_ENV, OPS_MSG_NET_KEYFILE_DAMAGED, 2,
+		    path, lens));
+	}
+	return (1);
+}
+
+/* A row of the peers table: whose key is pinned to ${a}->addr. */
+static int
+pinned_cb(void *arg, const char *addr, const uint8_t *key)
+{
+	struct advert *a = arg;
+
+	if (key == NULL || strcmp(addr, a->addr) != 0 ||
+	    (a->n > 0 && memcmp(a->key, key, NODE_KEY_LEN) == 0))
+		return (0);
+	memcpy(a->key, key, NODE_KEY_LEN);
+	snprintf(a->name, sizeof(a->name), "-");
+	a->n++;
+	return (0);
+}
+
+/*
+ * The member known here at ${addr}: one that advertises it, or the key
+ * the peers table dials there.  Fills ${a} (name "-" if unnamed); its
+ * n is 0 if none is known.
+ */
+static int
+addr_owner(struct ops *o, const char *addr, struct advert *a,
+    struct ops_err *e)
+{
+	struct member_rec r;
+	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->addr = addr;
+	if (query_records(o->db, schema_coll("members"), NULL, NULL, 0,
+	    false, advert_cb, a, err) < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (a->n == 0) {
+		db_read_begin(o->db);
+		rc = db_peers(o->db, pinned_cb, a, err);
+		db_read_end(o->db);
+		if (rc)
+			return (ops_store_fail(e, err, OPS_MSG_NONE));
+		hexenc(a->key, NODE_KEY_LEN, hex);
+		if (a->n > 0 && member_load(o->db, a->key, &r) == 1 &&
+		    strcmp(r.key, hex) == 0 && *r.name)
+			snprintf(a->name, sizeof(a->name), "%s", r.name);
+	}
+	return (0);
+}
+
+/*
+ * The token's addresses are this node's own: one known as another
+ * member's would pin this node's key to that member's address (the trap
+ * of issue 12), so it is refused, pointing at --peer.  A --peer whose
+ * address is known as a member's must carry that member's key.
+ */
+static int
+invite_check_addrs(struct ops *o, const struct invite *iv, struct ops_err *e)
+{
+	struct advert a;
+	char hex[2 * NODE_KEY_LEN + 1], h16[17], name[512];
+	char given[2 * NODE_KEY_LEN + 1], g16[17];
+	size_t i;
+
+	for (i = 0; i < iv->naddr; i++) {
+		if (addr_owner(o, iv->addr[i], &a, e))
+			return (-1);
+		if (a.n == 0 || sodium_memcmp(a.key, db_node_key(o->db),
+		    NODE_KEY_LEN) == 0)
+			continue;
+		hexenc(a.key, NODE_KEY_LEN, hex);
+		snprintf(h16, sizeof(h16), "%.16s", hex);
+		log_esc(name, sizeof(name), a.name, strlen(a.name), 0);
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_ADDR_MEMBER, 4,
+		    iv->addr[i], name, h16, hex));
+	}
+	for (i = 0; i < iv->npeers; i++) {
+		if (addr_owner(o, iv->peers[i].addr, &a, e))
+			return (-1);
+		if (sodium_memcmp(iv->peers[i].key, db_node_key(o->db),
+		    NODE_KEY_LEN) == 0)
+			return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_PEER_SELF,
+			    1, iv->peers[i].addr));
+		if (a.n == 0 || memcmp(a.key, iv->peers[i].key,
+		    NODE_KEY_LEN) == 0)
+			continue;
+		hexenc(a.key, NODE_KEY_LEN, hex);
+		snprintf(h16, sizeof(h16), "%.16s", hex);
+		hexenc(iv->peers[i].key, NODE_KEY_LEN, given);
+		snprintf(g16, sizeof(g16), "%.16s", given);
+		log_esc(name, sizeof(name), a.name, strlen(a.name), 0);
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_PEER_OTHER, 5,
+		    iv->peers[i].addr, g16, name, h16, hex));
+	}
+	return (0);
+}
+
+/* The addresses this node publishes in its members record, if valid. */
+static void
+own_addrs(const struct member_rec *r, struct invite *iv)
+{
+	char buf[sizeof(r->addresses)], *p, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", r->addresses);
+	for (p = strtok_r(buf, " ", &save); p != NULL &&
+	    iv->naddr < MEMBER_MAX_ADDRS; p = strtok_r(NULL, " ", &save))
+		if (member_addr_valid(p))
+			snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1,
+			    "%s", p);
+}
+
+/*
+ * The center keys an invite carries, sealed to the new node: its
+ * center's (made now if there is none yet) and, for an admin, every key.
+ * ${made}: whether a key was made (its other holders need it too).
+ */
+static int
+invite_keys(struct ops *o, struct invite *iv, bool *made, struct ops_err *e)
+{
+	struct conf *cf;
+	char err[512];
+	bool admin = strcmp(iv->m.role, NET_ADMIN) == 0;
+	size_t i;
+
+	*made = false;
+	if ((cf = ops_ring(o, e)) == NULL)
+		return (-1);
+	if (*iv->m.center != '\0' && conf_current(cf, iv->m.center) == NULL) {
+		if (conf_make_key(cf, iv->m.center, err, sizeof(err)))
+			return (ops_store_fail(e, err, OPS_MSG_NONE));
+		*made = true;
+	}
+	for (i = 0; i < cf->n && iv->nkeys < INVITE_MAX_KEYS; i++) {
+		if (!admin && strcmp(cf->k[i].center, iv->m.center) != 0)
+			continue;
+		memcpy(iv->keys[iv->nkeys].id, cf->k[i].id, CONF_KEYID_LEN);
+		iv->keys[iv->nkeys].version = cf->k[i].version;
+		snprintf(iv->keys[iv->nkeys].center, CONF_CENTER_MAX + 1, "%s",
+		    cf->k[i].center);
+		if (conf_wrap(&cf->k[i], iv->key, iv->keys[iv->nkeys].sealed))
+			return (ops_fail(e, OPS_BAD_INPUT,
+			    OPS_MSG_INVITE_SEAL, 0));
+		iv->nkeys++;
+	}
+	return (0);
+}
+
+/* The same keys as records, and a new key to its center's other holders. */
+static int
+invite_key_records(struct ops *o, const struct invite *iv, bool made,
+    char err[STORE_ERRLEN])
+{
+	struct conf *cf = &o->ring;
+	const struct conf_key *cur;
+	size_t i, j, sent;
+
+	for (i = 0; i < cf->n; i++)
+		for (j = 0; j < iv->nkeys; j++)
+			if (memcmp(cf->k[i].id, iv->keys[j].id,
+			    CONF_KEYID_LEN) == 0 &&
+			    conf_put_record(o->db, &cf->k[i], iv->key, err))
+				return (-1);
+	if (!made || (cur = conf_current(cf, iv->m.center)) == NULL)
+		return (0);
+	return (conf_deliver_db(o->db, cur, iv->key, ops_now(o), &sent, err));
+}
+
+int
+ops_invite_check(const struct ops_invite_args *a, struct ops_err *e)
+{
+	uint8_t k[NODE_KEY_LEN];
+	size_t i;
+
+	if (ops_node_key(a->key, k, e) ||
+	    ops_member_text("name", "--name", a->name, e) ||
+	    ops_member_text("center", "--center", a->center, e) ||
+	    ops_member_text("role", "--role", a->role, e))
+		return (-1);
+	if (a->days > OPS_INVITE_DAYS_MAX)
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_DAYS, 0));
+	if (a->naddr > MEMBER_MAX_ADDRS || a->npeers > INVITE_MAX_PEERS)
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_TOO_MANY, 0));
+	for (i = 0; i < a->naddr; i++)
+		if (ops_net_addr(a->addrs[i], e))
+			return (-1);
+	for (i = 0; i < a->npeers; i++)
+		if (ops_net_addr(a->peers[i].addr, e) ||
+		    ops_node_key(a->peers[i].key, k, e))
+			return (-1);
+	return (0);
+}
+
+/* invite: inside, the token in ${iv} (the caller frees both). */
+static int
+invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
+    char **token, struct ops_err *e)
+{
+	struct member_cert c;
+	struct member_rec self;
+	char err[STORE_ERRLEN], why[256], meta[256], cut[20];
+	uint8_t *sk;
+	size_t i;
+	bool made;
+	int rc;
+
+	iv->version = INVITE_VERSION;
+	(void)ops_node_key(a->key, iv->key, e);
+	for (i = 0; i < a->naddr; i++)
+		snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1, "%s",
+		    a->addrs[i]);
+	for (i = 0; i < a->npeers; i++) {
+		(void)ops_node_key(a->peers[i].key, iv->peers[i].key, e);
+		snprintf(iv->peers[iv->npeers++].addr, MEMBER_ADDR_MAX + 1,
+		    "%s", a->peers[i].addr);
+	}
+	snprintf(iv->m.name, sizeof(iv->m.name), "%s", a->name);
+	snprintf(iv->m.center, sizeof(iv->m.center), "%s", a->center);
+	snprintf(iv->m.role, sizeof(iv->m.role), "%s", a->role);
+
+	if (db_meta_get(o->db, "role", meta, sizeof(meta)))
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_INVITE_NO_NETWORK, 0));
+	if (strcmp(meta, NET_ADMIN) != 0)
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_INVITE_NOT_ADMIN, 1,
+		    meta));
+	if (db_meta_get(o->db, "network_name", iv->net, sizeof(iv->net)) ||
+	    db_meta_get(o->db, "admin_key", meta, sizeof(meta)) ||
+	    hexdec(meta, iv->admin, NODE_KEY_LEN))
+		return (ops_fail(e, OPS_ENV, OPS_MSG_INVITE_SETTINGS, 1,
+		    NET_KEY_FILE));
+	if ((rc = read_keyfile(o, NET_KEY_FILE, iv->netkey, HS_PSK_LEN, e)) < 0)
+		return (-1);
+	if (rc == 0)
+		return (ops_fail(e, OPS_ENV, OPS_MSG_INVITE_SETTINGS, 1,
+		    NET_KEY_FILE));
+	/*
+	 * The joining node checks the certificate against the admin key in
+	 * the token before it knows any member, so only the network's own
+	 * admin key can sign invites that join can check.
+	 */
+	if (sodium_memcmp(iv->admin, db_node_key(o->db), NODE_KEY_LEN)) {
+		snprintf(cut, sizeof(cut), "%.16s", meta);
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_INVITE_NOT_FIRST, 1,
+		    cut));
+	}
+	if (sodium_memcmp(iv->key, db_node_key(o->db), NODE_KEY_LEN) == 0) {
+		snprintf(cut, sizeof(cut), "%.16s", a->key);
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_INVITE_OWN_KEY, 1,
+		    cut));
+	}
+	if (member_check(o->db, db_node_key(o->db), ops_now(o), why,
+	    sizeof(why)))
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_INVITE_CERT_INVALID, 1,
+		    why));
+	if (invite_check_addrs(o, iv, e))
+		return (-1);
+	if (iv->naddr == 0) {
+		if (member_load(o->db, db_node_key(o->db), &self) < 0)
+			return (ops_fail(e, OPS_STORE, OPS_MSG_SELF_READ, 0));
+		own_addrs(&self, iv);
+	}
+
+	member_date(ops_now(o), a->days ? a->days : OPS_INVITE_DAYS,
+	    iv->m.expires);
+	if (invite_keys(o, iv, &made, e))
+		return (-1);
+	invite_cert(iv, &c);
+	if ((sk = ops_load_sk(o, e)) == NULL)
+		return (-1);
+	rc = member_cert_sign(&c, sk, iv->cert) || invite_sig(iv, sk);
+	sodium_free(sk);
+	if (rc)
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	if (invite_encode(iv, token))
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_TOO_LONG, 0));
+
+	if (db_begin(o->db, ops_now(o), err) ||
+	    put_cert(o->db, &c, iv->admin, iv->cert, err) ||
+	    invite_key_records(o, iv, made, err) ||
+	    db_commit(o->db, err)) {
+		db_rollback(o->db);
+		sodium_free(*token);
+		*token = NULL;
+		return (ops_store_fail(e, err, OPS_MSG_NOTHING_CHANGED));
+	}
+	return (0);
+}
+
+int
+ops_invite(struct ops *o, const struct ops_invite_args *a, char **token,
+    struct ops_err *e)
+{
+	struct invite *iv;
+	int r;
+
+	*token = NULL;
+	if (ops_invite_check(a, e))
+		return (-1);
+	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	memset(iv, 0, sizeof(*iv));
+	r = invite_make(o, a, iv, token, e);
+	sodium_free(iv);
+	return (r);
 }

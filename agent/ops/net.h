@@ -97,6 +97,35 @@ int ops_revoke_check(const struct ops_revoke_args *, struct ops_err *);
 int ops_revoke(struct ops *, const struct ops_revoke_args *,
     struct ops_revoked *, struct ops_err *);
 
+/* ---- invite. */
+
+struct ops_invite_peer {
+	const char	*addr;
+	const char	*key;	/* Hex. */
+};
+
+struct ops_invite_args {
+	const char			*key;	/* The new node's, hex. */
+	const char			*name;
+	const char			*center;
+	const char			*role;
+	uint32_t			days;	/* 0: OPS_INVITE_DAYS. */
+	const char *const		*addrs;	/* This node's, to dial. */
+	size_t				naddr;
+	const struct ops_invite_peer	*peers;	/* Other members to dial. */
+	size_t				npeers;
+};
+
+#define OPS_INVITE_DAYS		365
+#define OPS_INVITE_DAYS_MAX	36500
+
+/* Checks before the node is opened (USAGE). */
+int ops_invite_check(const struct ops_invite_args *, struct ops_err *);
+
+/* The invite's token in ${*token}: free it with sodium_free(). */
+int ops_invite(struct ops *, const struct ops_invite_args *, char **,
+    struct ops_err *);
+
 /* ---- Shared with the CLI's other network commands. */
 
 /* This node's secret key, sodium_malloc()ed; NULL with ${e} filled. */
