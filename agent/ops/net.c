@@ -12,18 +12,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <msgpack.h>
 #include <sodium.h>
 
 #include "agent/access/confidential.h"
 #include "agent/access/member.h"
 #include "agent/codec/invite.h"
+#include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/ops/net.h"
 #include "agent/ops/ops_int.h"
 #include "store/query.h"
+#include "store/trust.h"
 
 #define NET_SK_FILE	"node.key"
 #define NET_ADMIN	"admin"
+#define NET_ADMIN_DAYS	3653	/* First admin's: ten years. */
 
 static void
 hexenc(const uint8_t *b, size_t len, char *out)
@@ -854,6 +858,848 @@ ops_invite(struct ops *o, const struct ops_invite_args *a, char **token,
 		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
 	memset(iv, 0, sizeof(*iv));
 	r = invite_make(o, a, iv, token, e);
+	sodium_free(iv);
+	return (r);
+}
+
+/* ---- Successors: network create and join. */
+
+/*
+ * Continuing under a successor key (PROTOCOL.md, Successors).  A node that
+ * logged records before it joined holds them in commits of its own origin,
+ * signed with confidential fields in clear: those commits must never
+ * leave it.  So join makes a fresh node key, the successor of the old one
+ * (the statement, signed by the old key, and the old key's certificate go
+ * in the new key's members record, its first commit), re-commits every
+ * live consultation of this node's center (all of them for an admin) with
+ * its confidential fields sealed to the center's key from the invite, and
+ * retires every origin the log held before: their commits stay here, for
+ * this node's own history, and are never offered, sent or bundled.
+ */
+
+/* One record to commit again: its fields, copied. */
+struct recopy {
+	uint8_t		id[SCHEMA_ID_LEN];
+	size_t		nf;
+	char		*name[64];
+	struct val	v[64];
+	char		*s[64];
+};
+
+struct recopies {
+	struct recopy	*r;
+	size_t		n;
+};
+
+static int
+recopy_cb(void *arg, const struct rview *rv)
+{
+	struct recopies *x = arg;
+	struct recopy *r, *nr;
+	size_t i;
+
+	if ((nr = realloc(x->r, (x->n + 1) * sizeof(*nr))) == NULL)
+		return (-1);
+	x->r = nr;
+	r = &x->r[x->n++];
+	memset(r, 0, sizeof(*r));
+	memcpy(r->id, rv->id, SCHEMA_ID_LEN);
+	for (i = 0; i < rv->nf && r->nf < 64; i++) {
+		r->v[r->nf] = rv->f[i].v;
+		if ((r->name[r->nf] = strdup(rv->f[i].name)) == NULL)
+			return (-1);
+		if (rv->f[i].v.t == VAL_STR) {
+			if ((r->s[r->nf] = malloc(rv->f[i].v.len + 1)) == NULL)
+				return (-1);
+			memcpy(r->s[r->nf], rv->f[i].v.s, rv->f[i].v.len);
+			r->s[r->nf][rv->f[i].v.len] = '\0';
+			r->v[r->nf].s = r->s[r->nf];
+		}
+		r->nf++;
+	}
+	return (0);
+}
+
+static void
+recopies_free(struct recopies *x)
+{
+	size_t i, j;
+
+	for (i = 0; i < x->n; i++)
+		for (j = 0; j < x->r[i].nf; j++) {
+			free(x->r[i].name[j]);
+			if (x->r[i].s[j] != NULL) {
+				sodium_memzero(x->r[i].s[j],
+				    strlen(x->r[i].s[j]));
+				free(x->r[i].s[j]);
+			}
+		}
+	free(x->r);
+	x->r = NULL;
+	x->n = 0;
+}
+
+/*
+ * Consultations of other centers that a member (not an admin) logged
+ * before it joined.  They are not committed again: only an admin may
+ * create a record of another center, so every node's judge would refuse
+ * the copy, sealed or not, and in the node's own tables its clear history
+ * is refused as soon as it is in a network.  So they go, in clear, to a
+ * file in the data dir (mode 0600, as node.key), JSON Lines that 'hamroh
+ * import' takes on an admin's node; nothing of them leaves the node.
+ */
+#define LEFT_FILE	"other-centers.jsonl"
+
+struct left {
+	long	n;
+	char	centers[128];	/* The first few, comma-separated. */
+	char	path[4096];
+	FILE	*f;
+};
+
+/* One record as a line of ${l}'s file, as 'hamroh import' takes it. */
+static int
+left_write(struct left *l, const struct coll_def *c, const struct recopy *r)
+{
+	char hex[2 * SCHEMA_ID_LEN + 1];
+	size_t j;
+	int fd;
+
+	if (l->f == NULL && ((fd = open(l->path, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW, 0600)) == -1 || (l->f = fdopen(fd, "w")) == NULL))
+		return (-1);
+	hexenc(r->id, SCHEMA_ID_LEN, hex);
+	fprintf(l->f, "{\"id\":\"%s\"", hex);
+	for (j = 0; j < r->nf; j++) {
+		if (schema_field(c, r->name[j], strlen(r->name[j])) == NULL)
+			continue;
+		fputc(',', l->f);
+		json_put_str(l->f, r->name[j], strlen(r->name[j]));
+		fputc(':', l->f);
+		json_put_val(l->f, &r->v[j]);
+	}
+	fputs("}\n", l->f);
+	return (ferror(l->f) ? -1 : 0);
+}
+
+/* Close ${l}'s file, synced; 0 or -1. */
+static int
+left_close(struct left *l)
+{
+	int r;
+
+	if (l->f == NULL)
+		return (0);
+	r = fflush(l->f) || fsync(fileno(l->f)) ? -1 : 0;
+	if (fclose(l->f))
+		r = -1;
+	l->f = NULL;
+	return (r);
+}
+
+/* Count one left behind, of center ${rc}. */
+static void
+left_add(struct left *l, const char *rc)
+{
+	size_t len = strlen(l->centers), rl;
+	const char *p;
+
+	l->n++;
+	if (*rc == '\0')
+		rc = "(no center)";
+	rl = strlen(rc);
+	for (p = l->centers; (p = strstr(p, rc)) != NULL; p++)
+		if ((p == l->centers || p[-1] == ' ') &&
+		    (p[rl] == ',' || p[rl] == '\0'))
+			return;
+	if (len + rl + 6 >= sizeof(l->centers)) {
+		if (strstr(l->centers, "...") == NULL && len + 5 <
+		    sizeof(l->centers))
+			strcat(l->centers, ", ...");
+		return;
+	}
+	snprintf(l->centers + len, sizeof(l->centers) - len, "%s%s",
+	    len ? ", " : "", rc);
+}
+
+/*
+ * Write again, under the new origin, every live record of ${c} this node
+ * may write: a consultation of center ${center}, or any if ${admin} (the
+ * only writer of guides and the directory), sealing confidential fields.
+ * Consultations of other centers are counted in ${left}.  Return how
+ * many were written, or -1 with ${err} filled.
+ */
+static long
+recommit_coll(struct ops *o, const struct coll_def *c, const char *center,
+    bool admin, struct left *left, char err[STORE_ERRLEN])
+{
+	bool consult = strcmp(c->name, "consultations") == 0;
+	const struct field_def *f;
+	const struct conf_key *k;
+	struct recopies x = { NULL, 0 };
+	struct recopy *r;
+	struct val v;
+	const char *rc;
+	char *sealed;
+	size_t i, j;
+	long n = 0;
+
+	if (!consult && !admin)
+		return (0);
+	if (query_records(o->db, c, NULL, NULL, 0, false, recopy_cb, &x,
+	    err) < 0) {
+		recopies_free(&x);
+		return (-1);
+	}
+	for (i = 0; i < x.n; i++) {
+		r = &x.r[i];
+		for (rc = "", j = 0; consult && j < r->nf; j++)
+			if (strcmp(r->name[j], "center") == 0 &&
+			    r->v[j].t == VAL_STR)
+				rc = r->s[j];
+		/* Another center's record stays here, in the old history. */
+		if (consult && (*rc == '\0' || (!admin &&
+		    strcmp(rc, center) != 0))) {
+			left_add(left, rc);
+			if (left_write(left, c, r)) {
+				snprintf(err, STORE_ERRLEN, "write %.200s: %s",
+				    left->path, strerror(errno));
+				recopies_free(&x);
+				return (-1);
+			}
+			continue;
+		}
+		/* An admin makes a center's key when it first needs one. */
+		k = NULL;
+		if (consult && (k = conf_current(&o->ring, rc)) == NULL &&
+		    admin && conf_make_key(&o->ring, rc, err,
+		    STORE_ERRLEN) == 0)
+			k = conf_current(&o->ring, rc);
+		for (j = 0; j < r->nf; j++) {
+			if ((f = schema_field(c, r->name[j],
+			    strlen(r->name[j]))) == NULL)
+				continue;
+			v = r->v[j];
+			sealed = NULL;
+			if (v.t == VAL_STR && conf_secret(c, f) &&
+			    !conf_sealed(v.s, v.len)) {
+				if (k == NULL) {
+					snprintf(err, STORE_ERRLEN, "no key of "
+					    "center '%.60s' to seal its "
+					    "consultations with", rc);
+					recopies_free(&x);
+					return (-1);
+				}
+				if (conf_seal(k, r->id, f->name, v.s, v.len,
+				    &sealed)) {
+					snprintf(err, STORE_ERRLEN,
+					    "out of memory");
+					recopies_free(&x);
+					return (-1);
+				}
+				v.s = sealed;
+				v.len = strlen(sealed);
+			}
+			if (db_put(o->db, c, r->id, f, &v, err)) {
+				free(sealed);
+				recopies_free(&x);
+				return (-1);
+			}
+			free(sealed);
+		}
+		n++;
+	}
+	recopies_free(&x);
+	return (n);
+}
+
+/* recommit_coll() over every collection of records (not members, keys). */
+static long
+recommit(struct ops *o, const char *center, bool admin, struct left *left,
+    char err[STORE_ERRLEN])
+{
+	static const char *const colls[] = { "consultations", "guides",
+	    "directory" };
+	long n = 0, k;
+	size_t i;
+
+	for (i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
+		if ((k = recommit_coll(o, schema_coll(colls[i]), center,
+		    admin, left, err)) < 0)
+			return (-1);
+		n += k;
+	}
+	return (n);
+}
+
+static int
+retire_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	char err[STORE_ERRLEN];
+
+	(void)seq;
+	return (db_retire(arg, key, err) ? -1 : 0);
+}
+
+/*
+ * Inside the caller's transaction: continue under the fresh key ${newsk}
+ * (written to node.key by the caller once the transaction holds), from
+ * seq ${seq} of the old key.  ${c} describes the new key (the old key's
+ * name, center, role and expires); ${csig}, unless NULL, is the old key's
+ * certificate over them, signed by ${by}.  With ${retire}, every origin
+ * held so far becomes history that never leaves this node.
+ */
+static int
+succeed(struct ops *o, const struct member_cert *c, const uint8_t *by,
+    const uint8_t *csig, uint8_t *newsk, uint64_t seq, bool retire,
+    char err[STORE_ERRLEN])
+{
+	const uint8_t *np;
+	msgpack_sbuffer sb;
+	uint8_t old[NODE_KEY_LEN], np_[NODE_KEY_LEN];
+	uint8_t sig[NODE_SIG_LEN], *sk;
+	char hex[2 * NODE_SIG_LEN + 1];
+	struct val v;
+	const struct coll_def *m = schema_coll("members");
+	struct ops_err le;
+
+	memcpy(old, db_node_key(o->db), NODE_KEY_LEN);
+	/* The old key signs the statement; its secret is then wiped. */
+	memcpy(np_, newsk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN);
+	msgpack_sbuffer_init(&sb);
+	if (trust_succ_bytes(old, np_, seq, &sb)) {
+		msgpack_sbuffer_destroy(&sb);
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	if ((sk = ops_load_sk(o, &le)) == NULL) {
+		msgpack_sbuffer_destroy(&sb);
+		ops_text("en", &le, err, STORE_ERRLEN);
+		return (-1);
+	}
+	crypto_sign_detached(sig, NULL, (const uint8_t *)sb.data, sb.size,
+	    sk);
+	sodium_free(sk);
+	msgpack_sbuffer_destroy(&sb);
+	if (retire && db_vector(o->db, retire_cb, o->db, err))
+		return (-1);
+	if (db_set_signer(o->db, newsk)) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	np = db_node_key(o->db);
+	hexenc(np, NODE_KEY_LEN, hex);
+	if (db_meta_set(o->db, "key", hex, err) ||
+	    put_text(o->db, np, "key", hex, err) ||
+	    put_text(o->db, np, "name", c->name, err) ||
+	    put_text(o->db, np, "center", c->center, err) ||
+	    put_text(o->db, np, "role", c->role, err) ||
+	    put_text(o->db, np, "expires", c->expires, err))
+		return (-1);
+	if (csig != NULL) {
+		hexenc(by, NODE_KEY_LEN, hex);
+		if (put_text(o->db, np, "cert_by", hex, err))
+			return (-1);
+		hexenc(csig, NODE_SIG_LEN, hex);
+		if (put_text(o->db, np, "successor_cert", hex, err))
+			return (-1);
+	}
+	hexenc(old, NODE_KEY_LEN, hex);
+	if (put_text(o->db, np, "successor_of", hex, err))
+		return (-1);
+	hexenc(sig, NODE_SIG_LEN, hex);
+	if (put_text(o->db, np, "successor_sig", hex, err))
+		return (-1);
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_INT;
+	v.i = (int64_t)seq;
+	if (db_put(o->db, m, np, schema_field(m, "successor_seq", 13), &v,
+	    err))
+		return (-1);
+	/* The statement goes first, alone: it names the new origin. */
+	return (db_flush(o->db, err));
+}
+
+/*
+ * join's and network create's: continue under ${newsk} from the old key's
+ * last commit, retire the old history, and commit again what this node
+ * may write, sealed.  ${*n} says how many records were committed again.
+ */
+static int
+continue_as(struct ops *o, const struct member_cert *c,
+    const uint8_t *by, const uint8_t *csig, uint8_t *newsk, long *n,
+    struct left *left, char err[STORE_ERRLEN])
+{
+	uint64_t upto;
+
+	if (db_held_seq(o->db, db_node_key(o->db), &upto, err))
+		return (-1);
+	if (succeed(o, c, by, csig, newsk, upto, true, err))
+		return (-1);
+	if ((*n = recommit(o, c->center, strcmp(c->role, NET_ADMIN) == 0,
+	    left, err)) < 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * succeed() for a node that stays what its members record ${r} says (no
+ * history retired): restore's open statement, fork recommit's.
+ */
+int
+ops_succeed_rec(struct ops *o, const struct member_rec *r, uint8_t *newsk,
+    uint64_t seq, struct ops_err *e)
+{
+	struct member_cert c;
+	uint8_t by[NODE_KEY_LEN], csig[NODE_SIG_LEN];
+	char err[STORE_ERRLEN];
+	bool cert;
+
+	memset(&c, 0, sizeof(c));
+	c.name = r->name;
+	c.center = r->center;
+	c.role = r->role;
+	c.expires = r->expires;
+	cert = hexdec(r->cert, csig, NODE_SIG_LEN) == 0 &&
+	    hexdec(r->cert_by, by, NODE_KEY_LEN) == 0;
+	if (succeed(o, &c, by, cert ? csig : NULL, newsk, seq, false, err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	return (0);
+}
+
+
+/*
+ * Create ${path} holding ${len} bytes of ${k}, mode 0600, never over an
+ * existing file.  Return 0, or -1 with errno set (nothing left behind).
+ */
+static int
+write_secret(const char *path, const uint8_t *k, size_t len)
+{
+	int fd, en;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+	    0600)) == -1)
+		return (-1);
+	if (write(fd, k, len) != (ssize_t)len || fsync(fd) != 0) {
+		en = errno ? errno : EIO;
+		close(fd);
+		unlink(path);
+		errno = en;
+		return (-1);
+	}
+	if (close(fd) != 0) {
+		en = errno;
+		unlink(path);
+		errno = en;
+		return (-1);
+	}
+	return (0);
+}
+
+/* A file write that failed: "write FILE: why" and ${tail}. */
+static int
+write_fail(struct ops_err *e, const char *path, int en, enum ops_msg tail)
+{
+
+	ops_fail(e, OPS_STORE, OPS_MSG_NET_WRITE, 2, path, strerror(en));
+	e->tail = tail;
+	return (-1);
+}
+
+/* ---- network create. */
+
+int
+ops_network_create_check(const struct ops_network_create_args *a,
+    struct ops_err *e)
+{
+	char max[16];
+
+	if (*a->name == '\0' || strlen(a->name) > MEMBER_NETNAME_MAX ||
+	    !invite_name_ok(a->name, strlen(a->name))) {
+		snprintf(max, sizeof(max), "%d", MEMBER_NETNAME_MAX);
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_NET_NAME_INVALID, 1,
+		    max));
+	}
+	return (0);
+}
+
+int
+ops_network_create(struct ops *o, const struct ops_network_create_args *a,
+    struct ops_network_created *out, struct ops_err *e)
+{
+	struct member_cert c, oc;
+	struct member_rec r;
+	char path[4096], err[STORE_ERRLEN], cur[MEMBER_NETNAME_MAX + 1];
+	char sigh[2 * NODE_SIG_LEN + 1], kpath[4096], npath[4096];
+	uint8_t sig[NODE_SIG_LEN], osig[NODE_SIG_LEN], *sk, *nk;
+	uint8_t *newsk = NULL, np[NODE_KEY_LEN];
+	struct conf *cf;
+	struct stat sb;
+	struct left left = { 0, "", "", NULL };
+	int rc, en;
+
+	memset(out, 0, sizeof(*out));
+	if (ops_network_create_check(a, e))
+		return (-1);
+	if (db_meta_get(o->db, "network_name", cur, sizeof(cur)) == 0)
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_NET_ALREADY, 1, cur));
+	snprintf(path, sizeof(path), "%s/%s", o->dir, NET_KEY_FILE);
+	if (lstat(path, &sb) == 0)
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_NET_KEY_EXISTS, 1,
+		    path));
+	if ((cf = ops_ring(o, e)) == NULL)
+		return (-1);
+
+	/* The certificate this node gives itself as the first admin. */
+	if (member_load(o->db, db_node_key(o->db), &r) < 0)
+		return (ops_fail(e, OPS_STORE, OPS_MSG_SELF_READ, 0));
+	if (*r.name == '\0' && db_meta_get(o->db, "name", r.name,
+	    sizeof(r.name)))
+		r.name[0] = '\0';
+	if (*r.center == '\0' && db_meta_get(o->db, "center", r.center,
+	    sizeof(r.center)))
+		r.center[0] = '\0';
+	memcpy(c.key, db_node_key(o->db), NODE_KEY_LEN);
+	c.name = r.name;
+	c.center = r.center;
+	c.role = NET_ADMIN;
+	member_date(ops_now(o), NET_ADMIN_DAYS, r.expires);
+	c.expires = r.expires;
+	/*
+	 * Records logged before: the network's key is a fresh one, the
+	 * successor of this node's old key (PROTOCOL.md, Successors), which
+	 * it certifies as an admin so that its history here still stands.
+	 */
+	snprintf(kpath, sizeof(kpath), "%s/%s", o->dir, NET_SK_FILE);
+	snprintf(npath, sizeof(npath), "%s/%s.new", o->dir, NET_SK_FILE);
+	if (query_has_history(o->db)) {
+		if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
+			return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+		crypto_sign_keypair(np, newsk);
+		oc = c;
+		memcpy(c.key, np, NODE_KEY_LEN);
+		if (member_cert_sign(&oc, newsk, osig) ||
+		    member_cert_sign(&c, newsk, sig)) {
+			sodium_free(newsk);
+			return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+		}
+	} else {
+		if ((sk = ops_load_sk(o, e)) == NULL)
+			return (-1);
+		rc = member_cert_sign(&c, sk, sig);
+		sodium_free(sk);
+		if (rc)
+			return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	}
+
+	if ((nk = sodium_malloc(HS_PSK_LEN)) == NULL) {
+		sodium_free(newsk);
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	}
+	randombytes_buf(nk, HS_PSK_LEN);
+	rc = write_secret(path, nk, HS_PSK_LEN);
+	en = errno;
+	sodium_free(nk);
+	if (rc) {
+		sodium_free(newsk);
+		return (write_fail(e, path, en, OPS_MSG_NOTHING_CHANGED));
+	}
+	hexenc(c.key, NODE_KEY_LEN, out->admin);
+	hexenc(sig, NODE_SIG_LEN, sigh);
+	err[0] = '\0';
+	if (db_begin(o->db, ops_now(o), err) ||
+	    db_meta_set(o->db, "network_name", a->name, err) ||
+	    db_meta_set(o->db, "admin_key", out->admin, err) ||
+	    db_meta_set(o->db, "role", NET_ADMIN, err))
+		goto fail;
+	if (newsk == NULL) {
+		if (put_cert(o->db, &c, c.key, sig, err))
+			goto fail;
+	} else if (put_text(o->db, c.key, "cert", sigh, err) ||
+	    continue_as(o, &oc, c.key, osig, newsk, &out->recommitted,
+	    &left, err))
+		goto fail;
+	else {
+		unlink(npath);
+		if (write_secret(npath, newsk, NODE_SK_LEN)) {
+			snprintf(err, STORE_ERRLEN, "write %s.new: %s",
+			    NET_SK_FILE, strerror(errno));
+			goto fail;
+		}
+	}
+	if (db_commit(o->db, err)) {
+fail:
+		db_rollback(o->db);
+		unlink(path);
+		if (newsk != NULL) {
+			unlink(npath);
+			sodium_free(newsk);
+		}
+		return (ops_store_fail(e, err, OPS_MSG_NOTHING_CHANGED));
+	}
+	if (newsk != NULL) {
+		sodium_free(newsk);
+		out->succeeded = true;
+		if (rename(npath, kpath) != 0)
+			return (ops_fail(e, OPS_STORE, OPS_MSG_NET_MOVE_CREATED,
+			    3, npath, kpath, strerror(errno)));
+	}
+	/* The admin's own center gets its key for confidential fields. */
+	if (*r.center != '\0' && conf_current(cf, r.center) == NULL &&
+	    conf_make_key(cf, r.center, err, sizeof(err)))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	return (0);
+}
+
+/* ---- join. */
+
+/* The center keys the token carries, opened with this node's key. */
+static int
+join_keys(struct ops *o, const struct invite *iv, char err[STORE_ERRLEN])
+{
+	struct conf_key *k;
+	struct ops_err le;
+	uint8_t *sk;
+	size_t i;
+	int r = 0;
+
+	if (iv->nkeys == 0)
+		return (0);
+	if ((sk = ops_load_sk(o, &le)) == NULL) {
+		ops_text("en", &le, err, STORE_ERRLEN);
+		return (-1);
+	}
+	if ((k = sodium_malloc(sizeof(*k))) == NULL) {
+		sodium_free(sk);
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	for (i = 0; r == 0 && i < iv->nkeys; i++) {
+		memset(k, 0, sizeof(*k));
+		memcpy(k->id, iv->keys[i].id, CONF_KEYID_LEN);
+		k->version = iv->keys[i].version;
+		snprintf(k->center, sizeof(k->center), "%s",
+		    iv->keys[i].center);
+		if (conf_unwrap(iv->keys[i].sealed, db_node_key(o->db), sk,
+		    k->key)) {
+			snprintf(err, STORE_ERRLEN, "a center key in the invite "
+			    "is not sealed to this node");
+			r = -1;
+		} else if (conf_add(&o->ring, k, err, STORE_ERRLEN) < 0)
+			r = -1;
+	}
+	sodium_free(k);
+	sodium_free(sk);
+	return (r);
+}
+
+/* Whom the agent dials, and whose key it expects there. */
+static void
+join_dials(const struct invite *iv, ops_dial_fn fn, void *arg)
+{
+	char hex[2 * NODE_KEY_LEN + 1];
+	size_t i;
+
+	if (fn == NULL)
+		return;
+	hexenc(iv->admin, NODE_KEY_LEN, hex);
+	for (i = 0; i < iv->naddr; i++)
+		if (fn(arg, iv->addr[i], hex, true))
+			return;
+	for (i = 0; i < iv->npeers; i++) {
+		hexenc(iv->peers[i].key, NODE_KEY_LEN, hex);
+		if (fn(arg, iv->peers[i].addr, hex, false))
+			return;
+	}
+}
+
+/* join: inside, ${iv} the decoded token. */
+static int
+join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
+    struct ops_err *e)
+{
+	struct member_cert c;
+	char err[STORE_ERRLEN], path[4096];
+	char cur[MEMBER_NETNAME_MAX + 1], meta[256];
+	char mine[2 * NODE_KEY_LEN + 1], theirs[2 * NODE_KEY_LEN + 1];
+	char m16[17], t16[17], kpath[4096], npath[4096];
+	uint8_t old[HS_PSK_LEN], np[NODE_KEY_LEN], *newsk = NULL;
+	bool have_key, created = false, succ = false;
+	struct left left = { 0, "", "", NULL };
+	size_t i;
+	int rc;
+
+	hexenc(db_node_key(o->db), NODE_KEY_LEN, mine);
+	hexenc(iv->key, NODE_KEY_LEN, theirs);
+	if (sodium_memcmp(iv->key, db_node_key(o->db), NODE_KEY_LEN)) {
+		snprintf(m16, sizeof(m16), "%.16s", mine);
+		snprintf(t16, sizeof(t16), "%.16s", theirs);
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_NOT_FOR_NODE, 2,
+		    t16, m16));
+	}
+	invite_cert(iv, &c);
+	if (member_cert_verify(&c, iv->cert, iv->admin))
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_CERT_UNSIGNED,
+		    0));
+	member_date(ops_now(o), 0, meta);
+	if (strcmp(iv->m.expires, meta) < 0)
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_CERT_EXPIRED, 1,
+		    iv->m.expires));
+	if (ops_ring(o, e) == NULL)
+		return (-1);
+
+	/* One network per node; joining the same one again is fine. */
+	snprintf(path, sizeof(path), "%s/%s", o->dir, NET_KEY_FILE);
+	if ((rc = read_keyfile(o, NET_KEY_FILE, old, HS_PSK_LEN, e)) < 0)
+		return (-1);
+	have_key = rc == 1;
+	if (db_meta_get(o->db, "network_name", cur, sizeof(cur)) == 0) {
+		hexenc(iv->admin, NODE_KEY_LEN, theirs);
+		if (strcmp(cur, iv->net) != 0 || db_meta_get(o->db,
+		    "admin_key", meta, sizeof(meta)) || strcmp(meta, theirs) ||
+		    !have_key || sodium_memcmp(old, iv->netkey, HS_PSK_LEN)) {
+			sodium_memzero(old, sizeof(old));
+			return (ops_fail(e, OPS_BAD_INPUT,
+			    OPS_MSG_JOIN_OTHER_NETWORK, 1, cur));
+		}
+	}
+	if (have_key && sodium_memcmp(old, iv->netkey, HS_PSK_LEN)) {
+		sodium_memzero(old, sizeof(old));
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_OTHER_NETKEY, 1,
+		    path));
+	}
+	sodium_memzero(old, sizeof(old));
+	if (!have_key) {
+		if (write_secret(path, iv->netkey, HS_PSK_LEN))
+			return (write_fail(e, path, errno,
+			    OPS_MSG_NOTHING_CHANGED));
+		created = true;
+	}
+
+	/*
+	 * Records logged before the network: continue under a successor
+	 * key, so that no commit of the old origin ever leaves this node.
+	 */
+	snprintf(kpath, sizeof(kpath), "%s/%s", o->dir, NET_SK_FILE);
+	snprintf(npath, sizeof(npath), "%s/%s.new", o->dir, NET_SK_FILE);
+	if (db_meta_get(o->db, "network_name", cur, sizeof(cur)) != 0 &&
+	    query_has_history(o->db)) {
+		succ = true;
+		if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL) {
+			if (created)
+				unlink(path);
+			return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+		}
+	}
+	hexenc(iv->admin, NODE_KEY_LEN, theirs);
+	if (db_begin(o->db, ops_now(o), err) ||
+	    db_meta_set(o->db, "network_name", iv->net, err) ||
+	    db_meta_set(o->db, "admin_key", theirs, err) ||
+	    db_meta_set(o->db, "role", iv->m.role, err) ||
+	    db_meta_set(o->db, "name", iv->m.name, err) ||
+	    db_meta_set(o->db, "center", iv->m.center, err))
+		goto fail;
+	for (i = 0; i < iv->naddr; i++)
+		if (db_peer_add(o->db, iv->addr[i], iv->admin, err))
+			goto fail;
+	for (i = 0; i < iv->npeers; i++)
+		if (sodium_memcmp(iv->peers[i].key, db_node_key(o->db),
+		    NODE_KEY_LEN) != 0 && db_peer_add(o->db,
+		    iv->peers[i].addr, iv->peers[i].key, err))
+			goto fail;
+	/* The center keys are sealed to the old key: opened first. */
+	if (join_keys(o, iv, err))
+		goto fail;
+	if (succ) {
+		crypto_sign_keypair(np, newsk);
+		snprintf(left.path, sizeof(left.path), "%s/%s", o->dir,
+		    LEFT_FILE);
+		if (continue_as(o, &c, iv->admin, iv->cert, newsk,
+		    &out->recommitted, &left, err))
+			goto fail;
+		if (left_close(&left)) {
+			snprintf(err, STORE_ERRLEN, "write %.200s: %s",
+			    left.path, strerror(errno));
+			goto fail;
+		}
+		/* Written before the commit, in place only after it. */
+		unlink(npath);
+		if (write_secret(npath, newsk, NODE_SK_LEN)) {
+			snprintf(err, STORE_ERRLEN, "write %s.new: %s",
+			    NET_SK_FILE, strerror(errno));
+			goto fail;
+		}
+	} else if (put_cert(o->db, &c, iv->admin, iv->cert, err))
+		goto fail;
+	if (db_commit(o->db, err))
+		goto fail;
+	snprintf(out->net, sizeof(out->net), "%s", iv->net);
+	snprintf(out->role, sizeof(out->role), "%s", iv->m.role);
+	out->ndial = iv->naddr + iv->npeers;
+	if (succ) {
+		sodium_free(newsk);
+		out->succeeded = true;
+		hexenc(db_node_key(o->db), NODE_KEY_LEN, out->key);
+		out->left = left.n;
+		snprintf(out->left_centers, sizeof(out->left_centers), "%s",
+		    left.centers);
+		snprintf(out->left_path, sizeof(out->left_path), "%s",
+		    left.path);
+		/* The old secret key is gone from this node from here on. */
+		if (rename(npath, kpath) != 0)
+			return (ops_fail(e, OPS_STORE, OPS_MSG_JOIN_MOVE_FAILED,
+			    3, npath, kpath, strerror(errno)));
+	}
+	return (0);
+
+fail:
+	db_rollback(o->db);
+	if (created)
+		unlink(path);
+	if (succ) {
+		unlink(npath);
+		sodium_free(newsk);
+	}
+	if (left.n > 0) {
+		left_close(&left);
+		unlink(left.path);
+	}
+	return (ops_store_fail(e, err, OPS_MSG_NOTHING_CHANGED));
+}
+
+int
+ops_join(struct ops *o, const struct ops_join_args *a, ops_dial_fn fn,
+    void *arg, struct ops_joined *out, struct ops_err *e)
+{
+	struct invite *iv;
+	char why[256];
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	memset(iv, 0, sizeof(*iv));
+	if (invite_decode(a->token, iv, why, sizeof(why)))
+		r = ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_TOKEN_BAD, 1, why);
+	else if ((r = join_in(o, iv, out, e)) == 0)
+		join_dials(iv, fn, arg);
+	sodium_free(iv);
+	return (r);
+}
+
+/* The token's own checks, before the node is opened. */
+int
+ops_join_check(const struct ops_join_args *a, struct ops_err *e)
+{
+	struct invite *iv;
+	char why[256];
+	int r = 0;
+
+	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	memset(iv, 0, sizeof(*iv));
+	if (invite_decode(a->token, iv, why, sizeof(why)))
+		r = ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_TOKEN_BAD, 1, why);
 	sodium_free(iv);
 	return (r);
 }

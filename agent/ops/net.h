@@ -126,7 +126,62 @@ int ops_invite_check(const struct ops_invite_args *, struct ops_err *);
 int ops_invite(struct ops *, const struct ops_invite_args *, char **,
     struct ops_err *);
 
+/* ---- network create. */
+
+struct ops_network_create_args {
+	const char	*name;	/* What members call the network. */
+};
+
+struct ops_network_created {
+	char	admin[OPS_KEYHEX_LEN];	/* This node's key, the admin's. */
+	bool	succeeded;	/* Records logged before: a new key. */
+	long	recommitted;	/* Those records, committed again. */
+};
+
+/* Checks before the node is opened (USAGE). */
+int ops_network_create_check(const struct ops_network_create_args *,
+    struct ops_err *);
+int ops_network_create(struct ops *, const struct ops_network_create_args *,
+    struct ops_network_created *, struct ops_err *);
+
+/* ---- join. */
+
+struct ops_join_args {
+	const char	*token;	/* The line 'hamroh invite' printed. */
+};
+
+struct ops_joined {
+	char	net[101];
+	char	role[8];
+	size_t	ndial;		/* Offices the token names to dial. */
+	bool	succeeded;	/* Records logged before: a new key. */
+	char	key[OPS_KEYHEX_LEN];	/* That new key. */
+	long	recommitted;	/* Those records, committed again. */
+	long	left;		/* Other centers' consultations, not sent. */
+	char	left_centers[128];	/* Their centers. */
+	char	left_path[4096];	/* The file that holds them. */
+};
+
+/* An office to dial: its address, the key expected there, the inviter? */
+typedef int (*ops_dial_fn)(void *, const char *, const char *, bool);
+
+/* Checks before the node is opened: the token decodes (BAD_INPUT). */
+int ops_join_check(const struct ops_join_args *, struct ops_err *);
+/* Join; then ${fn} for every office the agent will dial. */
+int ops_join(struct ops *, const struct ops_join_args *, ops_dial_fn, void *,
+    struct ops_joined *, struct ops_err *);
+
 /* ---- Shared with the CLI's other network commands. */
+
+struct member_rec;
+/*
+ * ops_succeed_rec(o, r, newsk, seq, e):
+ * Inside the caller's transaction, continue under the fresh key ${newsk}
+ * from seq ${seq} of the old one, described as ${r} (PROTOCOL.md,
+ * Successors): restore's open statement, fork recommit's.
+ */
+int ops_succeed_rec(struct ops *, const struct member_rec *, uint8_t *,
+    uint64_t, struct ops_err *);
 
 /* This node's secret key, sodium_malloc()ed; NULL with ${e} filled. */
 uint8_t *ops_load_sk(struct ops *, struct ops_err *);
