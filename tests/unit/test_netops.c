@@ -1,7 +1,8 @@
 /*
  * test_netops.c: the network operations called directly, in process:
  * peers round trip and a bad address is refused with its key, nothing
- * stored; only an admin revokes; a rotated center key is listed.
+ * stored; only an admin revokes; a rotated center key is listed; a
+ * network is created, a second node invited and joined with the token.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -239,6 +240,99 @@ test_key_rotate_list(void **state)
 	tnet_close(&a);
 }
 
+static int
+dial_cb(void *arg, const char *addr, const char *key, bool inviter)
+{
+	struct peers *p = arg;
+
+	assert_true(inviter);
+	p->n++;
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	snprintf(p->key, sizeof(p->key), "%s", key);
+	return (0);
+}
+
+static void
+test_create_invite_join(void **state)
+{
+	struct tnet a, b;
+	struct ops_network_create_args ca = { "Pamir legal aid" };
+	struct ops_network_created co;
+	const char *addrs[1] = { "127.0.0.1:7001" };
+	struct ops_invite_args ia;
+	struct ops_join_args ja;
+	struct ops_joined jo;
+	struct ops_revoke_args ra;
+	struct ops_revoked ro;
+	struct ops_err e;
+	struct peers p;
+	char meta[256], msg[1024], *tok;
+
+	(void)state;
+	tnet_open(&a, "netops-a");
+	tnet_open(&b, "netops-b");
+	/* Not in a network: no invites. */
+	memset(&ia, 0, sizeof(ia));
+	ia.key = b.hex;
+	ia.name = "Khorog office";
+	ia.center = "Khorog";
+	ia.role = "center";
+	ia.addrs = addrs;
+	ia.naddr = 1;
+	assert_int_equal(ops_invite(&a.o, &ia, &tok, &e), -1);
+	assert_int_equal(e.code, OPS_DENIED);
+	assert_int_equal(e.key, OPS_MSG_INVITE_NO_NETWORK);
+
+	if (ops_network_create(&a.o, &ca, &co, &e))
+		fail_msg("create: %s", ops_text("en", &e, msg, sizeof(msg)));
+	assert_string_equal(co.admin, a.hex);
+	assert_false(co.succeeded);
+	assert_int_equal(db_meta_get(a.db, "role", meta, sizeof(meta)), 0);
+	assert_string_equal(meta, "admin");
+	/* Once is all. */
+	assert_int_equal(ops_network_create(&a.o, &ca, &co, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_NET_ALREADY);
+
+	if (ops_invite(&a.o, &ia, &tok, &e))
+		fail_msg("invite: %s", ops_text("en", &e, msg, sizeof(msg)));
+	assert_non_null(tok);
+	/* A token for another node is refused there. */
+	ja.token = tok;
+	assert_int_equal(ops_join_check(&ja, &e), 0);
+	assert_int_equal(ops_join(&a.o, &ja, NULL, NULL, &jo, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_JOIN_NOT_FOR_NODE);
+	memset(&p, 0, sizeof(p));
+	if (ops_join(&b.o, &ja, dial_cb, &p, &jo, &e))
+		fail_msg("join: %s", ops_text("en", &e, msg, sizeof(msg)));
+	sodium_free(tok);
+	assert_string_equal(jo.net, "Pamir legal aid");
+	assert_string_equal(jo.role, "center");
+	assert_int_equal(jo.ndial, 1);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.addr, "127.0.0.1:7001");
+	assert_string_equal(p.key, a.hex);
+	assert_int_equal(db_meta_get(b.db, "network_name", meta,
+	    sizeof(meta)), 0);
+	assert_string_equal(meta, "Pamir legal aid");
+	/* B is no admin: it cannot revoke A. */
+	ra.key = a.hex;
+	ra.reason = "test";
+	assert_int_equal(ops_revoke(&b.o, &ra, &ro, &e), -1);
+	assert_int_equal(e.code, OPS_DENIED);
+	/* A, the admin, can revoke B, a member now. */
+	ra.key = b.hex;
+	ra.reason = "laptop stolen";
+	if (ops_revoke(&a.o, &ra, &ro, &e))
+		fail_msg("revoke: %s", ops_text("en", &e, msg, sizeof(msg)));
+	assert_string_equal(ro.name, "Khorog office");
+	/* A bad token: refused before anything. */
+	ja.token = "hamroh1:garbage";
+	assert_int_equal(ops_join_check(&ja, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_JOIN_TOKEN_BAD);
+	tnet_close(&b);
+	tnet_close(&a);
+}
+
 int
 main(void)
 {
@@ -246,6 +340,7 @@ main(void)
 		cmocka_unit_test(test_peer_round_trip),
 		cmocka_unit_test(test_revoke_denied),
 		cmocka_unit_test(test_key_rotate_list),
+		cmocka_unit_test(test_create_invite_join),
 	};
 
 	if (sodium_init() < 0)
