@@ -786,7 +786,8 @@ invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
 	    hexdec(meta, iv->admin, NODE_KEY_LEN))
 		return (ops_fail(e, OPS_ENV, OPS_MSG_INVITE_SETTINGS, 1,
 		    NET_KEY_FILE));
-	if ((rc = read_keyfile(o, NET_KEY_FILE, iv->netkey, HS_PSK_LEN, e)) < 0)
+	if ((rc = read_keyfile(o, NET_KEY_FILE, iv->netkey, HS_PSK_LEN,
+	    e)) < 0)
 		return (-1);
 	if (rc == 0)
 		return (ops_fail(e, OPS_ENV, OPS_MSG_INVITE_SETTINGS, 1,
@@ -1342,7 +1343,8 @@ ops_network_create(struct ops *o, const struct ops_network_create_args *a,
 	if (ops_network_create_check(a, e))
 		return (-1);
 	if (db_meta_get(o->db, "network_name", cur, sizeof(cur)) == 0)
-		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_NET_ALREADY, 1, cur));
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_NET_ALREADY, 1,
+		    cur));
 	snprintf(path, sizeof(path), "%s/%s", o->dir, NET_KEY_FILE);
 	if (lstat(path, &sb) == 0)
 		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_NET_KEY_EXISTS, 1,
@@ -1482,8 +1484,8 @@ join_keys(struct ops *o, const struct invite *iv, char err[STORE_ERRLEN])
 		    iv->keys[i].center);
 		if (conf_unwrap(iv->keys[i].sealed, db_node_key(o->db), sk,
 		    k->key)) {
-			snprintf(err, STORE_ERRLEN, "a center key in the invite "
-			    "is not sealed to this node");
+			snprintf(err, STORE_ERRLEN, "a center key in the "
+			    "invite is not sealed to this node");
 			r = -1;
 		} else if (conf_add(&o->ring, k, err, STORE_ERRLEN) < 0)
 			r = -1;
