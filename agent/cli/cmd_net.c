@@ -22,87 +22,45 @@
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/access/member.h"
+#include "agent/ops/net.h"
 #include "store/query.h"
 #include "store/trust.h"
 
 #define NET_KEY_FILE	"network.key"
 #define INVITE_DAYS	365		/* Default certificate life. */
 #define INVITE_DAYS_MAX	36500
-#define ADMIN_DAYS	3653		/* First admin's: ten years. */
-#define ROLE_ADMIN	"admin"
+
+/*
+ * The network ops' errors: out of memory and an unreadable key ring were
+ * always printed without the command's name.
+ */
+static void
+net_fail(struct cli *cli, const char *what, const struct ops_err *e)
+{
+
+	if (e->key == OPS_MSG_NOMEM || e->key == OPS_MSG_KEYS_UNREADABLE)
+		what = NULL;
+	cli_ops_fail(cli, what, e);
+}
 
 /* Parse a NODE_KEY argument or fail, naming ${what}. */
 static void
-parse_key(const char *s, uint8_t pk[NODE_KEY_LEN], const char *what)
-{
-
-	if (hex_decode(s, pk, NODE_KEY_LEN))
-		cli_fail(EXIT_USAGE, "%s: '%.70s' is not a node key (64 hex "
-		    "digits, as printed by 'hamroh id' on that node)", what, s);
-	if (!invite_key_ok(pk))
-		cli_fail(EXIT_USAGE, "%s: %.16s... is not a valid node key; "
-		    "copy it again from 'hamroh id' on that node", what, s);
-}
-
-/* Check a members text field given on the command line. */
-static void
-check_field(const char *field, const char *opt, const char *s,
+parse_key(struct cli *cli, const char *s, uint8_t pk[NODE_KEY_LEN],
     const char *what)
 {
-	const struct coll_def *m = schema_coll("members");
-	struct val v;
-	char why[256];
+	struct ops_err e;
 
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_STR;
-	v.s = s;
-	v.len = strlen(s);
-	if (v.len == 0)
-		cli_fail(EXIT_USAGE, "%s: %s must not be empty", what, opt);
-	if (schema_check(schema_field(m, field, strlen(field)), &v, why,
-	    sizeof(why)))
-		cli_fail(EXIT_USAGE, "%s: %s %s", what, opt, why);
-	if (!invite_name_ok(s, v.len))
-		cli_fail(EXIT_USAGE, "%s: %s must not contain control "
-		    "characters", what, opt);
+	if (ops_node_key(s, pk, &e))
+		net_fail(cli, what, &e);
 }
 
 static void
-check_addr(const char *a, const char *what)
+check_addr(struct cli *cli, const char *a, const char *what)
 {
+	struct ops_err e;
 
-	if (!member_addr_valid(a))
-		cli_fail(EXIT_USAGE, "%s: '%.70s' is not HOST:PORT (a host "
-		    "name, IPv4 address or [IPv6] address, then a port "
-		    "1-65535)", what, a);
-}
-
-/*
- * Create DIR/network.key holding ${k}, mode 0600, never over an existing
- * file.  Return 0, or -1 with errno set (nothing left behind).
- */
-static int
-write_netkey(const char *path, const uint8_t k[HS_PSK_LEN])
-{
-	int fd, e;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-	    0600)) == -1)
-		return (-1);
-	if (write(fd, k, HS_PSK_LEN) != HS_PSK_LEN || fsync(fd) != 0) {
-		e = errno ? errno : EIO;
-		close(fd);
-		unlink(path);
-		errno = e;
-		return (-1);
-	}
-	if (close(fd) != 0) {
-		e = errno;
-		unlink(path);
-		errno = e;
-		return (-1);
-	}
-	return (0);
+	if (ops_net_addr(a, &e))
+		net_fail(cli, what, &e);
 }
 
 /* Buffer a write of text ${s} (empty: clear) to a members field. */
@@ -124,151 +82,31 @@ put_text(struct db *db, const uint8_t id[NODE_KEY_LEN], const char *field,
 	    err));
 }
 
-/* Buffer the writes that put certificate ${c} into its members record. */
-static int
-put_cert(struct db *db, const struct member_cert *c,
-    const uint8_t by[NODE_KEY_LEN], const uint8_t sig[NODE_SIG_LEN],
-    char err[STORE_ERRLEN])
-{
-	char key[2 * NODE_KEY_LEN + 1], byh[2 * NODE_KEY_LEN + 1];
-	char sigh[2 * NODE_SIG_LEN + 1];
-
-	hex_encode(c->key, NODE_KEY_LEN, key);
-	hex_encode(by, NODE_KEY_LEN, byh);
-	hex_encode(sig, NODE_SIG_LEN, sigh);
-	if (put_text(db, c->key, "key", key, err) ||
-	    put_text(db, c->key, "name", c->name, err) ||
-	    put_text(db, c->key, "center", c->center, err) ||
-	    put_text(db, c->key, "role", c->role, err) ||
-	    put_text(db, c->key, "expires", c->expires, err) ||
-	    put_text(db, c->key, "cert_by", byh, err) ||
-	    put_text(db, c->key, "cert", sigh, err))
-		return (-1);
-	return (0);
-}
-
-struct advert {
-	const char	*addr;
-	uint8_t		key[NODE_KEY_LEN];
-	char		name[101];
-	int		n;		/* Keys advertising addr. */
-};
-
-/* Does a members record advertise ${a}->addr?  Collect its key. */
-static int
-advert_cb(void *arg, const struct rview *rv)
-{
-	struct advert *a = arg;
-	const struct rview_field *addrs = NULL, *key = NULL, *name = NULL;
-	char buf[1001], hk[2 * NODE_KEY_LEN + 1], *p, *save = NULL;
-	uint8_t k[NODE_KEY_LEN];
-	size_t i;
-
-	for (i = 0; i < rv->nf; i++) {
-		if (rv->f[i].v.t != VAL_STR)
-			continue;
-		if (strcmp(rv->f[i].name, "addresses") == 0)
-			addrs = &rv->f[i];
-		else if (strcmp(rv->f[i].name, "key") == 0)
-			key = &rv->f[i];
-		else if (strcmp(rv->f[i].name, "name") == 0)
-			name = &rv->f[i];
-	}
-	if (addrs == NULL || key == NULL || addrs->v.len >= sizeof(buf) ||
-	    key->v.len != sizeof(hk) - 1)
-		return (0);
-	memcpy(hk, key->v.s, key->v.len);
-	hk[key->v.len] = '\0';
-	if (hex_decode(hk, k, NODE_KEY_LEN) || !invite_key_ok(k) ||
-	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
-		return (0);
-	memcpy(buf, addrs->v.s, addrs->v.len);
-	buf[addrs->v.len] = '\0';
-	for (p = strtok_r(buf, " ", &save); p != NULL;
-	    p = strtok_r(NULL, " ", &save)) {
-		if (strcmp(p, a->addr) != 0)
-			continue;
-		if (a->n > 0 && memcmp(a->key, k, NODE_KEY_LEN) == 0)
-			break;
-		memcpy(a->key, k, NODE_KEY_LEN);
-		if (name != NULL && name->v.len < sizeof(a->name))
-			snprintf(a->name, sizeof(a->name), "%.*s",
-			    (int)name->v.len, name->v.s);
-		else
-			snprintf(a->name, sizeof(a->name), "-");
-		a->n++;
-		break;
-	}
-	return (0);
-}
-
-/* A row of the peers table: whose key is pinned to ${a}->addr. */
-static int
-pinned_cb(void *arg, const char *addr, const uint8_t *key)
-{
-	struct advert *a = arg;
-
-	if (key == NULL || strcmp(addr, a->addr) != 0 ||
-	    (a->n > 0 && memcmp(a->key, key, NODE_KEY_LEN) == 0))
-		return (0);
-	memcpy(a->key, key, NODE_KEY_LEN);
-	snprintf(a->name, sizeof(a->name), "-");
-	a->n++;
-	return (0);
-}
-
 /*
- * The member known here at ${addr}: one that advertises it, or the key
- * the peers table dials there.  Fills ${a} (name "-" if unnamed); its
- * n is 0 if none is known.
+ * Remove every "--address X" from ${argv} into ${a}->addrs, and every
+ * "--peer X KEY" into ${a}->peers (arrays ${addrs}, ${peers}).  Checked
+ * against what this node knows once it is open (ops_invite()).
  */
 static void
-addr_owner(struct cli *cli, const char *addr, struct advert *a)
+take_addrs(struct cli *cli, int *argc, char **argv,
+    struct ops_invite_args *a, const char **addrs,
+    struct ops_invite_peer *peers)
 {
-	struct member_rec r;
-	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1];
-
-	memset(a, 0, sizeof(*a));
-	a->addr = addr;
-	if (query_records(cli->db, schema_coll("members"), NULL, NULL, 0,
-	    false, advert_cb, a, err) < 0)
-		cli_fail(EXIT_REFUSED, "invite: %s", err);
-	if (a->n == 0) {
-		db_read_begin(cli->db);
-		if (db_peers(cli->db, pinned_cb, a, err)) {
-			db_read_end(cli->db);
-			cli_fail(EXIT_REFUSED, "invite: %s", err);
-		}
-		db_read_end(cli->db);
-		hex_encode(a->key, NODE_KEY_LEN, hex);
-		if (a->n > 0 && member_load(cli->db, a->key, &r) == 1 &&
-		    strcmp(r.key, hex) == 0 && *r.name)
-			snprintf(a->name, sizeof(a->name), "%s", r.name);
-	}
-}
-
-/*
- * Remove every "--address X" from ${argv} into ${iv}->addr, and every
- * "--peer X KEY" into ${iv}->peers.  Checked against what this node
- * knows once it is open (invite_check_addrs()).
- */
-static void
-take_addrs(int *argc, char **argv, struct invite *iv)
-{
+	uint8_t key[NODE_KEY_LEN];
 	const char *v;
 	size_t k;
 	int i, j;
 
 	while ((v = cli_opt_next(argc, argv, "--address")) != NULL) {
-		check_addr(v, "invite: --address");
-		for (k = 0; k < iv->naddr; k++)
-			if (strcmp(iv->addr[k], v) == 0)
+		check_addr(cli, v, "invite: --address");
+		for (k = 0; k < a->naddr; k++)
+			if (strcmp(addrs[k], v) == 0)
 				cli_fail(EXIT_USAGE, "invite: --address %s "
 				    "given twice", v);
-		if (iv->naddr == MEMBER_MAX_ADDRS)
+		if (a->naddr == MEMBER_MAX_ADDRS)
 			cli_fail(EXIT_USAGE, "invite: more than %d "
 			    "--address options", MEMBER_MAX_ADDRS);
-		snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1, "%s", v);
+		addrs[a->naddr++] = v;
 	}
 	/* --peer takes two words: cli_opt_next() takes one. */
 	for (i = 0; i < *argc;) {
@@ -279,367 +117,23 @@ take_addrs(int *argc, char **argv, struct invite *iv)
 		if (i + 2 >= *argc || strncmp(argv[i + 1], "--", 2) == 0)
 			cli_fail(EXIT_USAGE, "invite: --peer takes HOST:PORT "
 			    "and that member's NODE_KEY ('hamroh id' on it)");
-		if (iv->npeers == INVITE_MAX_PEERS)
+		if (a->npeers == INVITE_MAX_PEERS)
 			cli_fail(EXIT_USAGE, "invite: at most %d --peer "
 			    "options", INVITE_MAX_PEERS);
-		check_addr(argv[i + 1], "invite: --peer");
-		parse_key(argv[i + 2], iv->peers[iv->npeers].key,
-		    "invite: --peer");
-		for (k = 0; k < iv->npeers; k++)
-			if (strcmp(iv->peers[k].addr, argv[i + 1]) == 0)
+		check_addr(cli, argv[i + 1], "invite: --peer");
+		parse_key(cli, argv[i + 2], key, "invite: --peer");
+		for (k = 0; k < a->npeers; k++)
+			if (strcmp(peers[k].addr, argv[i + 1]) == 0)
 				cli_fail(EXIT_USAGE, "invite: --peer %s given "
 				    "twice", argv[i + 1]);
-		snprintf(iv->peers[iv->npeers++].addr, MEMBER_ADDR_MAX + 1,
-		    "%s", argv[i + 1]);
+		peers[a->npeers].addr = argv[i + 1];
+		peers[a->npeers++].key = argv[i + 2];
 		for (j = i; j + 3 < *argc; j++)
 			argv[j] = argv[j + 3];
 		*argc -= 3;
 	}
-}
-
-/*
- * The token's addresses are this node's own: one known as another
- * member's would pin this node's key to that member's address (the trap
- * of issue 12), so it is refused, pointing at --peer.  A --peer whose
- * address is known as a member's must carry that member's key.
- */
-static void
-invite_check_addrs(struct cli *cli, const struct invite *iv)
-{
-	struct advert a;
-	char hex[2 * NODE_KEY_LEN + 1], name[512], given[2 * NODE_KEY_LEN + 1];
-	size_t i;
-
-	for (i = 0; i < iv->naddr; i++) {
-		addr_owner(cli, iv->addr[i], &a);
-		if (a.n == 0 || sodium_memcmp(a.key, db_node_key(cli->db),
-		    NODE_KEY_LEN) == 0)
-			continue;
-		hex_encode(a.key, NODE_KEY_LEN, hex);
-		cli_fail(EXIT_USAGE, "invite: --address is this node's own "
-		    "address, but %s is the address of member '%s' (key "
-		    "%.16s...); to have the new office dial it, give --peer "
-		    "%s %s", iv->addr[i], log_esc(name, sizeof(name), a.name,
-		    strlen(a.name), 0), hex, iv->addr[i], hex);
-	}
-	for (i = 0; i < iv->npeers; i++) {
-		addr_owner(cli, iv->peers[i].addr, &a);
-		if (sodium_memcmp(iv->peers[i].key, db_node_key(cli->db),
-		    NODE_KEY_LEN) == 0)
-			cli_fail(EXIT_USAGE, "invite: --peer %s: that is this "
-			    "node's own key; give this node's addresses with "
-			    "--address", iv->peers[i].addr);
-		if (a.n == 0 || memcmp(a.key, iv->peers[i].key,
-		    NODE_KEY_LEN) == 0)
-			continue;
-		hex_encode(a.key, NODE_KEY_LEN, hex);
-		hex_encode(iv->peers[i].key, NODE_KEY_LEN, given);
-		cli_fail(EXIT_USAGE, "invite: --peer %s %.16s...: that is "
-		    "the address of member '%s', whose key is %.16s...; give "
-		    "--peer %s %s", iv->peers[i].addr, given, log_esc(name,
-		    sizeof(name), a.name, strlen(a.name), 0), hex,
-		    iv->peers[i].addr, hex);
-	}
-}
-
-/* The addresses this node publishes in its members record, if valid. */
-static void
-own_addrs(const struct member_rec *r, struct invite *iv)
-{
-	char buf[sizeof(r->addresses)], *p, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", r->addresses);
-	for (p = strtok_r(buf, " ", &save); p != NULL &&
-	    iv->naddr < MEMBER_MAX_ADDRS; p = strtok_r(NULL, " ", &save))
-		if (member_addr_valid(p))
-			snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1,
-			    "%s", p);
-}
-
-static void
-rec_self(struct cli *cli, struct member_rec *r, const char *what)
-{
-
-	if (member_load(cli->db, db_node_key(cli->db), r) < 0)
-		cli_fail(EXIT_REFUSED, "%s: reading this node's members record "
-		    "failed", what);
-}
-
-/*
- * Continuing under a successor key (PROTOCOL.md, Successors).  A node that
- * logged records before it joined holds them in commits of its own origin,
- * signed with confidential fields in clear: those commits must never
- * leave it.  So join makes a fresh node key, the successor of the old one
- * (the statement, signed by the old key, and the old key's certificate go
- * in the new key's members record, its first commit), re-commits every
- * live consultation of this node's center (all of them for an admin) with
- * its confidential fields sealed to the center's key from the invite, and
- * retires every origin the log held before: their commits stay here, for
- * this node's own history, and are never offered, sent or bundled.
- */
-
-/* One record to commit again: its fields, copied. */
-struct recopy {
-	uint8_t		id[SCHEMA_ID_LEN];
-	size_t		nf;
-	char		*name[64];
-	struct val	v[64];
-	char		*s[64];
-};
-
-struct recopies {
-	struct recopy	*r;
-	size_t		n;
-};
-
-static int
-recopy_cb(void *arg, const struct rview *rv)
-{
-	struct recopies *x = arg;
-	struct recopy *r, *nr;
-	size_t i;
-
-	if ((nr = realloc(x->r, (x->n + 1) * sizeof(*nr))) == NULL)
-		return (-1);
-	x->r = nr;
-	r = &x->r[x->n++];
-	memset(r, 0, sizeof(*r));
-	memcpy(r->id, rv->id, SCHEMA_ID_LEN);
-	for (i = 0; i < rv->nf && r->nf < 64; i++) {
-		r->v[r->nf] = rv->f[i].v;
-		if ((r->name[r->nf] = strdup(rv->f[i].name)) == NULL)
-			return (-1);
-		if (rv->f[i].v.t == VAL_STR) {
-			if ((r->s[r->nf] = malloc(rv->f[i].v.len + 1)) == NULL)
-				return (-1);
-			memcpy(r->s[r->nf], rv->f[i].v.s, rv->f[i].v.len);
-			r->s[r->nf][rv->f[i].v.len] = '\0';
-			r->v[r->nf].s = r->s[r->nf];
-		}
-		r->nf++;
-	}
-	return (0);
-}
-
-static void
-recopies_free(struct recopies *x)
-{
-	size_t i, j;
-
-	for (i = 0; i < x->n; i++)
-		for (j = 0; j < x->r[i].nf; j++) {
-			free(x->r[i].name[j]);
-			if (x->r[i].s[j] != NULL) {
-				sodium_memzero(x->r[i].s[j],
-				    strlen(x->r[i].s[j]));
-				free(x->r[i].s[j]);
-			}
-		}
-	free(x->r);
-	x->r = NULL;
-	x->n = 0;
-}
-
-/*
- * Consultations of other centers that a member (not an admin) logged
- * before it joined.  They are not committed again: only an admin may
- * create a record of another center, so every node's judge would refuse
- * the copy, sealed or not, and in the node's own tables its clear history
- * is refused as soon as it is in a network.  So they go, in clear, to a
- * file in the data dir (mode 0600, as node.key), JSON Lines that 'hamroh
- * import' takes on an admin's node; nothing of them leaves the node.
- */
-#define LEFT_FILE	"other-centers.jsonl"
-
-struct left {
-	long	n;
-	char	centers[128];	/* The first few, comma-separated. */
-	char	path[4096];
-	FILE	*f;
-};
-
-/* One record as a line of ${l}'s file, as 'hamroh import' takes it. */
-static int
-left_write(struct left *l, const struct coll_def *c, const struct recopy *r)
-{
-	char hex[2 * SCHEMA_ID_LEN + 1];
-	size_t j;
-	int fd;
-
-	if (l->f == NULL && ((fd = open(l->path, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW, 0600)) == -1 || (l->f = fdopen(fd, "w")) == NULL))
-		return (-1);
-	hex_encode(r->id, SCHEMA_ID_LEN, hex);
-	fprintf(l->f, "{\"id\":\"%s\"", hex);
-	for (j = 0; j < r->nf; j++) {
-		if (schema_field(c, r->name[j], strlen(r->name[j])) == NULL)
-			continue;
-		fputc(',', l->f);
-		json_put_str(l->f, r->name[j], strlen(r->name[j]));
-		fputc(':', l->f);
-		json_put_val(l->f, &r->v[j]);
-	}
-	fputs("}\n", l->f);
-	return (ferror(l->f) ? -1 : 0);
-}
-
-/* Close ${l}'s file, synced; 0 or -1. */
-static int
-left_close(struct left *l)
-{
-	int r;
-
-	if (l->f == NULL)
-		return (0);
-	r = fflush(l->f) || fsync(fileno(l->f)) ? -1 : 0;
-	if (fclose(l->f))
-		r = -1;
-	l->f = NULL;
-	return (r);
-}
-
-/* Count one left behind, of center ${rc}. */
-static void
-left_add(struct left *l, const char *rc)
-{
-	size_t len = strlen(l->centers), rl;
-	const char *p;
-
-	l->n++;
-	if (*rc == '\0')
-		rc = "(no center)";
-	rl = strlen(rc);
-	for (p = l->centers; (p = strstr(p, rc)) != NULL; p++)
-		if ((p == l->centers || p[-1] == ' ') &&
-		    (p[rl] == ',' || p[rl] == '\0'))
-			return;
-	if (len + rl + 6 >= sizeof(l->centers)) {
-		if (strstr(l->centers, "...") == NULL && len + 5 <
-		    sizeof(l->centers))
-			strcat(l->centers, ", ...");
-		return;
-	}
-	snprintf(l->centers + len, sizeof(l->centers) - len, "%s%s",
-	    len ? ", " : "", rc);
-}
-
-/*
- * Write again, under the new origin, every live record of ${c} this node
- * may write: a consultation of center ${center}, or any if ${admin} (the
- * only writer of guides and the directory), sealing confidential fields.
- * Consultations of other centers are counted in ${left}.  Return how
- * many were written, or -1 with ${err} filled.
- */
-static long
-recommit_coll(struct cli *cli, const struct coll_def *c, const char *center,
-    bool admin, struct left *left, char err[STORE_ERRLEN])
-{
-	bool consult = strcmp(c->name, "consultations") == 0;
-	const struct field_def *f;
-	const struct conf_key *k;
-	struct recopies x = { NULL, 0 };
-	struct recopy *r;
-	struct val v;
-	const char *rc;
-	char *sealed;
-	size_t i, j;
-	long n = 0;
-
-	if (!consult && !admin)
-		return (0);
-	if (query_records(cli->db, c, NULL, NULL, 0, false, recopy_cb, &x,
-	    err) < 0) {
-		recopies_free(&x);
-		return (-1);
-	}
-	for (i = 0; i < x.n; i++) {
-		r = &x.r[i];
-		for (rc = "", j = 0; consult && j < r->nf; j++)
-			if (strcmp(r->name[j], "center") == 0 &&
-			    r->v[j].t == VAL_STR)
-				rc = r->s[j];
-		/* Another center's record stays here, in the old history. */
-		if (consult && (*rc == '\0' || (!admin &&
-		    strcmp(rc, center) != 0))) {
-			left_add(left, rc);
-			if (left_write(left, c, r)) {
-				snprintf(err, STORE_ERRLEN, "write %.200s: %s",
-				    left->path, strerror(errno));
-				recopies_free(&x);
-				return (-1);
-			}
-			continue;
-		}
-		/* An admin makes a center's key when it first needs one. */
-		k = NULL;
-		if (consult && (k = conf_current(cli_conf(cli), rc)) == NULL &&
-		    admin && conf_make_key(cli_conf(cli), rc, err,
-		    STORE_ERRLEN) == 0)
-			k = conf_current(cli_conf(cli), rc);
-		for (j = 0; j < r->nf; j++) {
-			if ((f = schema_field(c, r->name[j],
-			    strlen(r->name[j]))) == NULL)
-				continue;
-			v = r->v[j];
-			sealed = NULL;
-			if (v.t == VAL_STR && conf_secret(c, f) &&
-			    !conf_sealed(v.s, v.len)) {
-				if (k == NULL) {
-					snprintf(err, STORE_ERRLEN, "no key of "
-					    "center '%.60s' to seal its "
-					    "consultations with", rc);
-					recopies_free(&x);
-					return (-1);
-				}
-				if (conf_seal(k, r->id, f->name, v.s, v.len,
-				    &sealed)) {
-					snprintf(err, STORE_ERRLEN,
-					    "out of memory");
-					recopies_free(&x);
-					return (-1);
-				}
-				v.s = sealed;
-				v.len = strlen(sealed);
-			}
-			if (db_put(cli->db, c, r->id, f, &v, err)) {
-				free(sealed);
-				recopies_free(&x);
-				return (-1);
-			}
-			free(sealed);
-		}
-		n++;
-	}
-	recopies_free(&x);
-	return (n);
-}
-
-/* recommit_coll() over every collection of records (not members, keys). */
-static long
-recommit(struct cli *cli, const char *center, bool admin, struct left *left,
-    char err[STORE_ERRLEN])
-{
-	static const char *const colls[] = { "consultations", "guides",
-	    "directory" };
-	long n = 0, k;
-	size_t i;
-
-	for (i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
-		if ((k = recommit_coll(cli, schema_coll(colls[i]), center,
-		    admin, left, err)) < 0)
-			return (-1);
-		n += k;
-	}
-	return (n);
-}
-
-static int
-retire_cb(void *arg, const uint8_t *key, uint64_t seq)
-{
-	char err[STORE_ERRLEN];
-
-	(void)seq;
-	return (db_retire(arg, key, err) ? -1 : 0);
+	a->addrs = addrs;
+	a->peers = peers;
 }
 
 int
@@ -653,80 +147,6 @@ held_cb(void *arg, const uint8_t *origin, uint64_t seq)
 }
 
 /*
- * Inside the caller's transaction: continue under the fresh key ${newsk}
- * (written to node.key by the caller once the transaction holds), from
- * seq ${seq} of the old key.  ${c} describes the new key (the old key's
- * name, center, role and expires); ${csig}, unless NULL, is the old key's
- * certificate over them, signed by ${by}.  With ${retire}, every origin
- * held so far becomes history that never leaves this node.
- */
-static int
-succeed(struct cli *cli, const struct member_cert *c, const uint8_t *by,
-    const uint8_t *csig, uint8_t *newsk, uint64_t seq, bool retire,
-    char err[STORE_ERRLEN])
-{
-	const uint8_t *np;
-	msgpack_sbuffer sb;
-	uint8_t old[NODE_KEY_LEN], np_[NODE_KEY_LEN];
-	uint8_t sig[NODE_SIG_LEN], *sk;
-	char hex[2 * NODE_SIG_LEN + 1];
-	struct val v;
-	const struct coll_def *m = schema_coll("members");
-
-	memcpy(old, db_node_key(cli->db), NODE_KEY_LEN);
-	/* The old key signs the statement; its secret is then wiped. */
-	memcpy(np_, newsk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN);
-	msgpack_sbuffer_init(&sb);
-	if (trust_succ_bytes(old, np_, seq, &sb)) {
-		msgpack_sbuffer_destroy(&sb);
-		snprintf(err, STORE_ERRLEN, "out of memory");
-		return (-1);
-	}
-	sk = cli_load_sk(cli, "successor statement");
-	crypto_sign_detached(sig, NULL, (const uint8_t *)sb.data, sb.size,
-	    sk);
-	sodium_free(sk);
-	msgpack_sbuffer_destroy(&sb);
-	if (retire && db_vector(cli->db, retire_cb, cli->db, err))
-		return (-1);
-	if (db_set_signer(cli->db, newsk)) {
-		snprintf(err, STORE_ERRLEN, "out of memory");
-		return (-1);
-	}
-	np = db_node_key(cli->db);
-	hex_encode(np, NODE_KEY_LEN, hex);
-	if (db_meta_set(cli->db, "key", hex, err) ||
-	    put_text(cli->db, np, "key", hex, err) ||
-	    put_text(cli->db, np, "name", c->name, err) ||
-	    put_text(cli->db, np, "center", c->center, err) ||
-	    put_text(cli->db, np, "role", c->role, err) ||
-	    put_text(cli->db, np, "expires", c->expires, err))
-		return (-1);
-	if (csig != NULL) {
-		hex_encode(by, NODE_KEY_LEN, hex);
-		if (put_text(cli->db, np, "cert_by", hex, err))
-			return (-1);
-		hex_encode(csig, NODE_SIG_LEN, hex);
-		if (put_text(cli->db, np, "successor_cert", hex, err))
-			return (-1);
-	}
-	hex_encode(old, NODE_KEY_LEN, hex);
-	if (put_text(cli->db, np, "successor_of", hex, err))
-		return (-1);
-	hex_encode(sig, NODE_SIG_LEN, hex);
-	if (put_text(cli->db, np, "successor_sig", hex, err))
-		return (-1);
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_INT;
-	v.i = (int64_t)seq;
-	if (db_put(cli->db, m, np, schema_field(m, "successor_seq", 13), &v,
-	    err))
-		return (-1);
-	/* The statement goes first, alone: it names the new origin. */
-	return (db_flush(cli->db, err));
-}
-
-/*
  * succeed() for a node that stays what its members record ${r} says (no
  * history retired): restore's open statement, fork recommit's.
  */
@@ -734,41 +154,15 @@ int
 succeed_rec(struct cli *cli, const struct member_rec *r, uint8_t *newsk,
     uint64_t seq, char err[STORE_ERRLEN])
 {
-	struct member_cert c;
-	uint8_t by[NODE_KEY_LEN], csig[NODE_SIG_LEN];
-	bool cert;
+	struct ops_err e;
+	struct ops o;
+	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.name = r->name;
-	c.center = r->center;
-	c.role = r->role;
-	c.expires = r->expires;
-	cert = hex_decode(r->cert, csig, NODE_SIG_LEN) == 0 &&
-	    hex_decode(r->cert_by, by, NODE_KEY_LEN) == 0;
-	return (succeed(cli, &c, by, cert ? csig : NULL, newsk, seq, false,
-	    err));
-}
-
-/*
- * join's and network create's: continue under ${newsk} from the old key's
- * last commit, retire the old history, and commit again what this node
- * may write, sealed.  ${*n} says how many records were committed again.
- */
-static int
-continue_as(struct cli *cli, const struct member_cert *c,
-    const uint8_t *by, const uint8_t *csig, uint8_t *newsk, long *n,
-    struct left *left, char err[STORE_ERRLEN])
-{
-	uint64_t upto;
-
-	if (db_held_seq(cli->db, db_node_key(cli->db), &upto, err))
-		return (-1);
-	if (succeed(cli, c, by, csig, newsk, upto, true, err))
-		return (-1);
-	if ((*n = recommit(cli, c->center, strcmp(c->role, ROLE_ADMIN) == 0,
-	    left, err)) < 0)
-		return (-1);
-	return (0);
+	cli_ops(cli, &o);
+	if ((rc = ops_succeed_rec(&o, r, newsk, seq, &e)) != 0)
+		ops_text("en", &e, err, STORE_ERRLEN);
+	ops_fini(&o);
+	return (rc);
 }
 
 /*
@@ -790,130 +184,31 @@ static int
 net_create(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "network create";
-	struct member_cert c;
-	struct member_rec r;
-	char path[4096], err[STORE_ERRLEN], cur[MEMBER_NETNAME_MAX + 1];
-	char sigh[2 * NODE_SIG_LEN + 1];
-	char hex[2 * NODE_KEY_LEN + 1], kpath[4096], npath[4096];
-	uint8_t sig[NODE_SIG_LEN], osig[NODE_SIG_LEN], *sk, *nk;
-	uint8_t *newsk = NULL, np[NODE_KEY_LEN];
-	struct member_cert oc;
-	const char *name;
-	struct stat sb;
-	long nre = 0;
-	struct left left = { 0, "", "", NULL };
+	struct ops_network_create_args a;
+	struct ops_network_created out;
+	struct ops_err e;
+	struct ops o;
 
-	name = cli_opt(&argc, argv, "--name");
+	a.name = cli_opt(&argc, argv, "--name");
 	cli_no_more_opts(argc, argv, what);
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "%s: unexpected argument '%.40s'", what,
 		    argv[0]);
-	if (name == NULL)
+	if (a.name == NULL)
 		cli_fail(EXIT_USAGE, "%s: --name NAME is required (what "
 		    "members will call the network)", what);
-	if (*name == '\0' || strlen(name) > MEMBER_NETNAME_MAX ||
-	    !invite_name_ok(name, strlen(name)))
-		cli_fail(EXIT_USAGE, "%s: --name must be 1 to %d bytes of "
-		    "text without control characters", what,
-		    MEMBER_NETNAME_MAX);
+	if (ops_network_create_check(&a, &e))
+		net_fail(cli, what, &e);
 	cli_open(cli, true);
-	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) == 0)
-		cli_fail(EXIT_REFUSED, "%s: this node is already in network "
-		    "'%s'; nothing was changed (a node belongs to one "
-		    "network)", what, cur);
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, NET_KEY_FILE);
-	if (lstat(path, &sb) == 0)
-		cli_fail(EXIT_REFUSED, "%s: %s already exists; nothing was "
-		    "changed (remove it only if no network uses it)", what,
-		    path);
-
-	/* The certificate this node gives itself as the first admin. */
-	rec_self(cli, &r, what);
-	if (*r.name == '\0' && db_meta_get(cli->db, "name", r.name,
-	    sizeof(r.name)))
-		r.name[0] = '\0';
-	if (*r.center == '\0' && db_meta_get(cli->db, "center", r.center,
-	    sizeof(r.center)))
-		r.center[0] = '\0';
-	memcpy(c.key, db_node_key(cli->db), NODE_KEY_LEN);
-	c.name = r.name;
-	c.center = r.center;
-	c.role = ROLE_ADMIN;
-	member_date(cli_now_ms(), ADMIN_DAYS, r.expires);
-	c.expires = r.expires;
-	/*
-	 * Records logged before: the network's key is a fresh one, the
-	 * successor of this node's old key (PROTOCOL.md, Successors), which
-	 * it certifies as an admin so that its history here still stands.
-	 */
-	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
-	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
-	if (query_has_history(cli->db)) {
-		if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
-			cli_fail(EXIT_USAGE, "out of memory");
-		crypto_sign_keypair(np, newsk);
-		oc = c;
-		memcpy(c.key, np, NODE_KEY_LEN);
-		if (member_cert_sign(&oc, newsk, osig) ||
-		    member_cert_sign(&c, newsk, sig))
-			cli_fail(EXIT_USAGE, "out of memory");
-	} else {
-		sk = cli_load_sk(cli, what);
-		if (member_cert_sign(&c, sk, sig))
-			cli_fail(EXIT_USAGE, "out of memory");
-		sodium_free(sk);
-	}
-
-	if ((nk = sodium_malloc(HS_PSK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	randombytes_buf(nk, HS_PSK_LEN);
-	if (write_netkey(path, nk))
-		cli_fail(EXIT_REFUSED, "%s: write %s: %s; nothing was changed",
-		    what, path, strerror(errno));
-	sodium_free(nk);
-	hex_encode(c.key, NODE_KEY_LEN, hex);
-	hex_encode(sig, NODE_SIG_LEN, sigh);
-	err[0] = '\0';
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    db_meta_set(cli->db, "network_name", name, err) ||
-	    db_meta_set(cli->db, "admin_key", hex, err) ||
-	    db_meta_set(cli->db, "role", ROLE_ADMIN, err))
-		goto fail;
-	if (newsk == NULL) {
-		if (put_cert(cli->db, &c, c.key, sig, err))
-			goto fail;
-	} else if (put_text(cli->db, c.key, "cert", sigh, err) ||
-	    continue_as(cli, &oc, c.key, osig, newsk, &nre, &left, err))
-		goto fail;
-	else if (write_newkey(npath, newsk)) {
-		snprintf(err, STORE_ERRLEN, "write %s.new: %s", KEY_FILE,
-		    strerror(errno));
-		goto fail;
-	}
-	if (db_commit(cli->db, err)) {
-fail:
-		db_rollback(cli->db);
-		unlink(path);
-		if (newsk != NULL)
-			unlink(npath);
-		cli_fail(EXIT_REFUSED, "%s: %s; nothing was changed", what,
-		    err);
-	}
-	if (newsk != NULL) {
-		if (rename(npath, kpath) != 0)
-			cli_fail(EXIT_REFUSED, "%s: created, but moving %s to "
-			    "%s failed: %s; move it by hand before anything "
-			    "else", what, npath, kpath, strerror(errno));
-		sodium_free(newsk);
+	cli_ops(cli, &o);
+	if (ops_network_create(&o, &a, &out, &e))
+		net_fail(cli, what, &e);
+	if (out.succeeded)
 		printf("records logged before: %ld committed again, sealed, "
 		    "under this node's new key (the old key's commits stay "
-		    "on this node only)\n", nre);
-	}
-	/* The admin's own center gets its key for confidential fields. */
-	if (*r.center != '\0' && conf_current(cli_conf(cli), r.center) ==
-	    NULL && conf_make_key(cli_conf(cli), r.center, err, sizeof(err)))
-		cli_fail(EXIT_REFUSED, "network create: %s", err);
-	printf("created network '%s'\nadmin %s\n", name, hex);
+		    "on this node only)\n", out.recommitted);
+	printf("created network '%s'\nadmin %s\n", a.name, out.admin);
+	ops_fini(&o);
 	return (0);
 }
 
@@ -950,191 +245,52 @@ bad:
  * invite NODE_KEY --name N --center C --role R [--expires DAYS]
  *     [--address HOST:PORT]... [--peer HOST:PORT KEY]...
  */
-/* Members who must hold a new key of ${center}: its nodes and admins. */
-/*
- * The center keys an invite carries, sealed to the new node: its
- * center's (made now if there is none yet) and, for an admin, every key.
- * Returns whether a key was made (its other holders need it too).
- */
-static bool
-invite_keys(struct cli *cli, struct invite *iv)
-{
-	struct conf *cf = cli_conf(cli);
-	char err[512];
-	bool made = false, admin = strcmp(iv->m.role, ROLE_ADMIN) == 0;
-	size_t i;
-
-	if (*iv->m.center != '\0' && conf_current(cf, iv->m.center) == NULL) {
-		if (conf_make_key(cf, iv->m.center, err, sizeof(err)))
-			cli_fail(EXIT_REFUSED, "invite: %s", err);
-		made = true;
-	}
-	for (i = 0; i < cf->n && iv->nkeys < INVITE_MAX_KEYS; i++) {
-		if (!admin && strcmp(cf->k[i].center, iv->m.center) != 0)
-			continue;
-		memcpy(iv->keys[iv->nkeys].id, cf->k[i].id, CONF_KEYID_LEN);
-		iv->keys[iv->nkeys].version = cf->k[i].version;
-		snprintf(iv->keys[iv->nkeys].center, CONF_CENTER_MAX + 1, "%s",
-		    cf->k[i].center);
-		if (conf_wrap(&cf->k[i], iv->key, iv->keys[iv->nkeys].sealed))
-			cli_fail(EXIT_REFUSED, "invite: cannot seal a center "
-			    "key to that node key");
-		iv->nkeys++;
-	}
-	return (made);
-}
-
-/* The same keys as records, and a new key to its center's other holders. */
-static int
-invite_key_records(struct cli *cli, const struct invite *iv, bool made,
-    char err[STORE_ERRLEN])
-{
-	struct conf *cf = cli_conf(cli);
-	const struct conf_key *cur;
-	size_t i, j, sent;
-
-	for (i = 0; i < cf->n; i++)
-		for (j = 0; j < iv->nkeys; j++)
-			if (memcmp(cf->k[i].id, iv->keys[j].id,
-			    CONF_KEYID_LEN) == 0 &&
-			    conf_put_record(cli->db, &cf->k[i], iv->key, err))
-				return (-1);
-	if (!made || (cur = conf_current(cf, iv->m.center)) == NULL)
-		return (0);
-	return (conf_deliver(cli, cur, iv->key, &sent, err));
-}
-
 int
 cmd_invite(struct cli *cli, int argc, char **argv)
 {
-	const char *what = "invite";
-	const char *name, *center, *role, *exp;
-	struct invite *iv;
-	struct member_cert c;
-	struct member_rec self;
-	char err[STORE_ERRLEN], why[256], meta[256], *tok;
-	uint8_t *sk;
-	uint32_t days;
-	bool made;
+	const char *what = "invite", *exp;
+	const char *addrs[MEMBER_MAX_ADDRS];
+	struct ops_invite_peer peers[INVITE_MAX_PEERS];
+	struct ops_invite_args a;
+	struct ops_err e;
+	struct ops o;
+	char *tok;
 
-	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	memset(iv, 0, sizeof(*iv));
-	iv->version = INVITE_VERSION;
-	take_addrs(&argc, argv, iv);
-	name = cli_opt(&argc, argv, "--name");
-	center = cli_opt(&argc, argv, "--center");
-	role = cli_opt(&argc, argv, "--role");
+	memset(&a, 0, sizeof(a));
+	take_addrs(cli, &argc, argv, &a, addrs, peers);
+	a.name = cli_opt(&argc, argv, "--name");
+	a.center = cli_opt(&argc, argv, "--center");
+	a.role = cli_opt(&argc, argv, "--role");
 	exp = cli_opt(&argc, argv, "--expires");
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1)
 		cli_fail(EXIT_USAGE, "invite: give one NODE_KEY (the new "
 		    "node's 'hamroh id'); see 'hamroh invite --help'");
-	if (name == NULL || center == NULL || role == NULL)
+	if (a.name == NULL || a.center == NULL || a.role == NULL)
 		cli_fail(EXIT_USAGE, "invite: --name, --center and --role are "
 		    "required; see 'hamroh invite --help'");
-	parse_key(argv[0], iv->key, what);
-	check_field("name", "--name", name, what);
-	check_field("center", "--center", center, what);
-	check_field("role", "--role", role, what);
-	days = exp != NULL ? parse_days(exp) : INVITE_DAYS;
-	snprintf(iv->m.name, sizeof(iv->m.name), "%s", name);
-	snprintf(iv->m.center, sizeof(iv->m.center), "%s", center);
-	snprintf(iv->m.role, sizeof(iv->m.role), "%s", role);
-
+	a.key = argv[0];
+	a.days = exp != NULL ? parse_days(exp) : OPS_INVITE_DAYS;
+	if (ops_invite_check(&a, &e))
+		net_fail(cli, what, &e);
 	cli_open(cli, true);
-	if (db_meta_get(cli->db, "role", meta, sizeof(meta)))
-		cli_fail(EXIT_REFUSED, "invite: only an admin can invite; this "
-		    "node is in no network ('hamroh network create' or "
-		    "'hamroh join' first)");
-	if (strcmp(meta, ROLE_ADMIN) != 0)
-		cli_fail(EXIT_REFUSED, "invite: only an admin can invite; this "
-		    "node's role is %s", meta);
-	if (db_meta_get(cli->db, "network_name", iv->net, sizeof(iv->net)) ||
-	    db_meta_get(cli->db, "admin_key", meta, sizeof(meta)) ||
-	    hex_decode(meta, iv->admin, NODE_KEY_LEN) ||
-	    cli_read_keyfile(cli, NET_KEY_FILE, iv->netkey, HS_PSK_LEN,
-	    what) != 1)
-		cli_fail(EXIT_USAGE, "invite: this node's network settings are "
-		    "incomplete (network_name, admin_key, %s)", NET_KEY_FILE);
-	/*
-	 * The joining node checks the certificate against the admin key in
-	 * the token before it knows any member, so only the network's own
-	 * admin key can sign invites that join can check.
-	 */
-	if (sodium_memcmp(iv->admin, db_node_key(cli->db), NODE_KEY_LEN))
-		cli_fail(EXIT_REFUSED, "invite: this node is an admin, but "
-		    "invites must be signed by the network's first admin "
-		    "(%.16s...); ask that node", meta);
-	if (sodium_memcmp(iv->key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
-		cli_fail(EXIT_REFUSED, "invite: %.16s... is this node's own "
-		    "key; give the new node's key ('hamroh id' on it)",
-		    argv[0]);
-	if (member_check(cli->db, db_node_key(cli->db), cli_now_ms(), why,
-	    sizeof(why)))
-		cli_fail(EXIT_REFUSED, "invite: this node's own certificate is "
-		    "not valid (%s)", why);
-	invite_check_addrs(cli, iv);
-	if (iv->naddr == 0) {
-		rec_self(cli, &self, what);
-		own_addrs(&self, iv);
-	}
-
-	member_date(cli_now_ms(), days, iv->m.expires);
-	made = invite_keys(cli, iv);
-	invite_cert(iv, &c);
-	sk = cli_load_sk(cli, what);
-	if (member_cert_sign(&c, sk, iv->cert) || invite_sig(iv, sk))
-		cli_fail(EXIT_USAGE, "out of memory");
-	sodium_free(sk);
-	if (invite_encode(iv, &tok))
-		cli_fail(EXIT_USAGE, "invite: the token would be too long");
-
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    put_cert(cli->db, &c, iv->admin, iv->cert, err) ||
-	    invite_key_records(cli, iv, made, err) ||
-	    db_commit(cli->db, err)) {
-		db_rollback(cli->db);
-		cli_fail(EXIT_REFUSED, "invite: %s; nothing was changed", err);
-	}
+	cli_ops(cli, &o);
+	if (ops_invite(&o, &a, &tok, &e))
+		net_fail(cli, what, &e);
 	printf("%s\n", tok);
 	sodium_free(tok);
-	sodium_free(iv);
+	ops_fini(&o);
 	return (0);
 }
 
-/* The center keys the token carries, opened with this node's key. */
+/* The offices to dial, printed after the line that says it joined. */
 static int
-join_keys(struct cli *cli, const struct invite *iv, char err[STORE_ERRLEN])
+dial_cb(void *arg, const char *addr, const char *key, bool inviter)
 {
-	struct conf *cf = cli_conf(cli);
-	struct conf_key *k;
-	uint8_t *sk;
-	size_t i;
-	int r = 0;
 
-	if (iv->nkeys == 0)
-		return (0);
-	sk = cli_load_sk(cli, "join");
-	if ((k = sodium_malloc(sizeof(*k))) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	for (i = 0; r == 0 && i < iv->nkeys; i++) {
-		memset(k, 0, sizeof(*k));
-		memcpy(k->id, iv->keys[i].id, CONF_KEYID_LEN);
-		k->version = iv->keys[i].version;
-		snprintf(k->center, sizeof(k->center), "%s",
-		    iv->keys[i].center);
-		if (conf_unwrap(iv->keys[i].sealed, db_node_key(cli->db), sk,
-		    k->key)) {
-			snprintf(err, STORE_ERRLEN, "a center key in the invite "
-			    "is not sealed to this node");
-			r = -1;
-		} else if (conf_add(cf, k, err, STORE_ERRLEN) < 0)
-			r = -1;
-	}
-	sodium_free(k);
-	sodium_free(sk);
-	return (r);
+	fprintf(arg, "will dial %s (%s, %.16s...)\n", addr, inviter ?
+	    "the inviting office" : "an office named in the invite", key);
+	return (0);
 }
 
 /*
@@ -1144,261 +300,113 @@ int
 cmd_join(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "join";
-	struct invite *iv;
-	struct member_cert c;
-	char err[STORE_ERRLEN], why[256], path[4096];
-	char cur[MEMBER_NETNAME_MAX + 1], meta[256];
-	char mine[2 * NODE_KEY_LEN + 1], theirs[2 * NODE_KEY_LEN + 1];
-	char kpath[4096], npath[4096];
-	uint8_t old[HS_PSK_LEN], np[NODE_KEY_LEN], *newsk = NULL;
-	bool have_key, created = false, succ = false;
-	long nre = 0;
-	struct left left = { 0, "", "", NULL };
-	size_t i;
+	struct ops_join_args a;
+	struct ops_joined out;
+	struct ops_err e;
+	struct ops o;
+	char *dials = NULL;
+	size_t dlen = 0;
+	FILE *df;
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1)
 		cli_fail(EXIT_USAGE, "join: give one TOKEN (the line 'hamroh "
 		    "invite' printed on the admin's node)");
-	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	memset(iv, 0, sizeof(*iv));
-	if (invite_decode(argv[0], iv, why, sizeof(why)))
-		cli_fail(EXIT_REFUSED, "join: %s; nothing was changed (copy "
-		    "the whole line 'hamroh invite' printed)", why);
+	a.token = argv[0];
+	if (ops_join_check(&a, &e))
+		net_fail(cli, what, &e);
 	cli_open(cli, true);
-	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, mine);
-	hex_encode(iv->key, NODE_KEY_LEN, theirs);
-	if (sodium_memcmp(iv->key, db_node_key(cli->db), NODE_KEY_LEN))
-		cli_fail(EXIT_REFUSED, "join: this invite is for node "
-		    "%.16s..., not this node (%.16s...); ask the admin for an "
-		    "invite for 'hamroh id'", theirs, mine);
-	invite_cert(iv, &c);
-	if (member_cert_verify(&c, iv->cert, iv->admin))
-		cli_fail(EXIT_REFUSED, "join: the certificate in this invite "
-		    "is not signed by its admin key; nothing was changed (ask "
-		    "the admin for a new invite)");
-	member_date(cli_now_ms(), 0, meta);
-	if (strcmp(iv->m.expires, meta) < 0)
-		cli_fail(EXIT_REFUSED, "join: the certificate in this invite "
-		    "expired on %s; ask the admin for a new invite",
-		    iv->m.expires);
-
-	/* One network per node; joining the same one again is fine. */
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, NET_KEY_FILE);
-	have_key = cli_read_keyfile(cli, NET_KEY_FILE, old, HS_PSK_LEN,
-	    what) == 1;
-	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) == 0) {
-		hex_encode(iv->admin, NODE_KEY_LEN, theirs);
-		if (strcmp(cur, iv->net) != 0 || db_meta_get(cli->db,
-		    "admin_key", meta, sizeof(meta)) || strcmp(meta, theirs) ||
-		    !have_key || sodium_memcmp(old, iv->netkey, HS_PSK_LEN))
-			cli_fail(EXIT_REFUSED, "join: this node is already in "
-			    "network '%s'; nothing was changed (a node "
-			    "belongs to one network: join from a new data "
-			    "dir)", cur);
-	}
-	if (have_key && sodium_memcmp(old, iv->netkey, HS_PSK_LEN))
-		cli_fail(EXIT_REFUSED, "join: %s holds another network's key; "
-		    "nothing was changed (move it away only if no network "
-		    "uses it)", path);
-	sodium_memzero(old, sizeof(old));
-	if (!have_key) {
-		if (write_netkey(path, iv->netkey))
-			cli_fail(EXIT_REFUSED, "join: write %s: %s; nothing "
-			    "was changed", path, strerror(errno));
-		created = true;
-	}
-
-	/*
-	 * Records logged before the network: continue under a successor
-	 * key, so that no commit of the old origin ever leaves this node.
-	 */
-	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
-	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
-	if (db_meta_get(cli->db, "network_name", cur, sizeof(cur)) != 0 &&
-	    query_has_history(cli->db)) {
-		succ = true;
-		if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
-			cli_fail(EXIT_USAGE, "out of memory");
-	}
-	hex_encode(iv->admin, NODE_KEY_LEN, theirs);
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    db_meta_set(cli->db, "network_name", iv->net, err) ||
-	    db_meta_set(cli->db, "admin_key", theirs, err) ||
-	    db_meta_set(cli->db, "role", iv->m.role, err) ||
-	    db_meta_set(cli->db, "name", iv->m.name, err) ||
-	    db_meta_set(cli->db, "center", iv->m.center, err))
-		goto fail;
-	for (i = 0; i < iv->naddr; i++)
-		if (db_peer_add(cli->db, iv->addr[i], iv->admin, err))
-			goto fail;
-	for (i = 0; i < iv->npeers; i++)
-		if (sodium_memcmp(iv->peers[i].key, db_node_key(cli->db),
-		    NODE_KEY_LEN) != 0 && db_peer_add(cli->db,
-		    iv->peers[i].addr, iv->peers[i].key, err))
-			goto fail;
-	/* The center keys are sealed to the old key: opened first. */
-	if (join_keys(cli, iv, err))
-		goto fail;
-	if (succ) {
-		crypto_sign_keypair(np, newsk);
-		snprintf(left.path, sizeof(left.path), "%s/%s", cli->dir,
-		    LEFT_FILE);
-		if (continue_as(cli, &c, iv->admin, iv->cert, newsk, &nre,
-		    &left, err))
-			goto fail;
-		if (left_close(&left)) {
-			snprintf(err, STORE_ERRLEN, "write %.200s: %s",
-			    left.path, strerror(errno));
-			goto fail;
-		}
-		/* Written before the commit, in place only after it. */
-		if (write_newkey(npath, newsk)) {
-			snprintf(err, STORE_ERRLEN, "write %s.new: %s",
-			    KEY_FILE, strerror(errno));
-			goto fail;
-		}
-	} else if (put_cert(cli->db, &c, iv->admin, iv->cert, err))
-		goto fail;
-	if (db_commit(cli->db, err))
-		goto fail;
-	if (succ) {
-		/* The old secret key is gone from this node from here on. */
-		if (rename(npath, kpath) != 0)
-			cli_fail(EXIT_REFUSED, "join: joined, but moving %s to "
-			    "%s failed: %s; move it by hand before anything "
-			    "else", npath, kpath, strerror(errno));
-		sodium_free(newsk);
-		hex_encode(db_node_key(cli->db), NODE_KEY_LEN, mine);
+	cli_ops(cli, &o);
+	if ((df = open_memstream(&dials, &dlen)) == NULL)
+		cli_fail(EXIT_USAGE, "out of memory");
+	if (ops_join(&o, &a, dial_cb, df, &out, &e))
+		net_fail(cli, what, &e);
+	if (fclose(df) != 0)
+		cli_fail(EXIT_USAGE, "out of memory");
+	if (out.succeeded) {
 		printf("records logged before joining: %ld committed again, "
 		    "sealed, under this node's new key %s (the old key's "
-		    "commits stay on this node only)\n", nre, mine);
-		if (left.n > 0)
+		    "commits stay on this node only)\n", out.recommitted,
+		    out.key);
+		if (out.left > 0)
 			printf("%ld consultation%s of another center (%s) "
 			    "logged before joining %s not sent: only an admin "
 			    "may log another center's, so every node would "
 			    "refuse %s; %s in clear in %s, for an admin's node "
 			    "to import ('hamroh import consultations FILE')\n",
-			    left.n, left.n == 1 ? "" : "s", left.centers,
-			    left.n == 1 ? "is" : "are", left.n == 1 ? "it" :
-			    "them", left.n == 1 ? "it is" : "they are",
-			    left.path);
+			    out.left, out.left == 1 ? "" : "s",
+			    out.left_centers, out.left == 1 ? "is" : "are",
+			    out.left == 1 ? "it" : "them", out.left == 1 ?
+			    "it is" : "they are", out.left_path);
 		/* PROTOCOL.md, Successors: who knows the new key, when. */
 		printf("peers that know only the old key admit the new one by "
 		    "the statement its handshake carries; bundle-only offices "
 		    "learn it from the first bundle\n");
 	}
-	printf("joined network %s as %s", iv->net, iv->m.role);
-	if (iv->naddr == 0 && iv->npeers == 0)
+	printf("joined network %s as %s", out.net, out.role);
+	if (out.ndial == 0)
 		printf("; no address to dial yet: add one with 'hamroh peer "
 		    "add HOST:PORT KEY'");
 	printf("\n");
-	/* Whom the agent dials, and whose key it expects there. */
-	hex_encode(iv->admin, NODE_KEY_LEN, theirs);
-	for (i = 0; i < iv->naddr; i++)
-		printf("will dial %s (the inviting office, %.16s...)\n",
-		    iv->addr[i], theirs);
-	for (i = 0; i < iv->npeers; i++) {
-		hex_encode(iv->peers[i].key, NODE_KEY_LEN, theirs);
-		printf("will dial %s (an office named in the invite, "
-		    "%.16s...)\n", iv->peers[i].addr, theirs);
-	}
-	sodium_free(iv);
+	fputs(dials, stdout);
+	free(dials);
+	ops_fini(&o);
 	return (0);
-
-fail:
-	db_rollback(cli->db);
-	if (created)
-		unlink(path);
-	if (succ)
-		unlink(npath);
-	if (left.n > 0) {
-		left_close(&left);
-		unlink(left.path);
-	}
-	cli_fail(EXIT_REFUSED, "join: %s; nothing was changed", err);
 }
 
 static int
 peer_add(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "peer add";
-	struct advert a;
-	char err[STORE_ERRLEN], hex[2 * NODE_KEY_LEN + 1], name[512];
+	struct ops_peer_add_args a;
+	struct ops_peer_added out;
+	struct ops_err e;
+	struct ops o;
+	uint8_t key[NODE_KEY_LEN];
+	char name[512];
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc < 1 || argc > 2)
 		cli_fail(EXIT_USAGE, "peer add: give HOST:PORT [NODE_KEY]");
-	check_addr(argv[0], what);
-	memset(&a, 0, sizeof(a));
 	a.addr = argv[0];
-	if (argc == 2)
-		parse_key(argv[1], a.key, what);
+	a.key = argc == 2 ? argv[1] : NULL;
+	if (ops_net_addr(a.addr, &e) || (a.key != NULL &&
+	    ops_node_key(a.key, key, &e)))
+		net_fail(cli, what, &e);
 	cli_open(cli, true);
-	if (argc == 1) {
-		if (query_records(cli->db, schema_coll("members"), NULL, NULL,
-		    0, false, advert_cb, &a, err) < 0)
-			cli_fail(EXIT_REFUSED, "peer add: %s", err);
-		if (a.n == 0)
-			cli_fail(EXIT_REFUSED, "peer add: no member advertises "
-			    "%s; give the node key of %s: hamroh peer add %s "
-			    "KEY (the node's 'hamroh id')", a.addr, a.addr,
-			    a.addr);
-		if (a.n > 1)
-			cli_fail(EXIT_REFUSED, "peer add: several members "
-			    "advertise %s; give the node key: hamroh peer add "
-			    "%s KEY (the node's 'hamroh id')", a.addr, a.addr);
-	}
-	if (sodium_memcmp(a.key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
-		cli_fail(EXIT_REFUSED, "peer add: that is this node's own key; "
-		    "give the key of the node at %s", a.addr);
-	if (db_peer_add(cli->db, a.addr, a.key, err))
-		cli_fail(EXIT_REFUSED, "peer add: %s", err);
-	hex_encode(a.key, NODE_KEY_LEN, hex);
-	if (argc == 1)
+	cli_ops(cli, &o);
+	if (ops_peer_add(&o, &a, &out, &e))
+		net_fail(cli, what, &e);
+	if (out.advertised)
 		printf("added peer %s key %s (advertised by member '%s')\n",
-		    a.addr, hex, log_esc(name, sizeof(name), a.name,
-		    strlen(a.name), 0));
+		    a.addr, out.key, log_esc(name, sizeof(name), out.name,
+		    strlen(out.name), 0));
 	else
-		printf("added peer %s key %s\n", a.addr, hex);
+		printf("added peer %s key %s\n", a.addr, out.key);
+	ops_fini(&o);
 	return (0);
 }
 
-struct plist {
-	struct cli	*cli;
-	long		n;
-};
-
 static int
-plist_cb(void *arg, const char *addr, const uint8_t *key)
+plist_cb(void *arg, const char *addr, const char *key, const char *name)
 {
-	struct plist *pl = arg;
-	struct member_rec r;
-	char hex[2 * NODE_KEY_LEN + 1], name[512];
-	bool named = false;
+	struct cli *cli = arg;
+	char esc[512];
 
-	pl->n++;
-	if (key != NULL) {
-		hex_encode(key, NODE_KEY_LEN, hex);
-		named = member_load(pl->cli->db, key, &r) == 1 &&
-		    strcmp(r.key, hex) == 0 && *r.name;
-	}
-	if (!pl->cli->json) {
-		printf("%s %s %s\n", addr, key ? hex : "-", named ?
-		    log_esc(name, sizeof(name), r.name, strlen(r.name), 0) :
-		    "-");
+	if (!cli->json) {
+		printf("%s %s %s\n", addr, key ? key : "-", name ?
+		    log_esc(esc, sizeof(esc), name, strlen(name), 0) : "-");
 		return (0);
 	}
 	printf("{\"addr\":");
 	json_put_str(stdout, addr, strlen(addr));
 	if (key != NULL)
-		printf(",\"key\":\"%s\"", hex);
+		printf(",\"key\":\"%s\"", key);
 	else
 		printf(",\"key\":null");
 	printf(",\"name\":");
-	if (named)
-		json_put_str(stdout, r.name, strlen(r.name));
+	if (name != NULL)
+		json_put_str(stdout, name, strlen(name));
 	else
 		printf("null");
 	printf("}\n");
@@ -1408,43 +416,41 @@ plist_cb(void *arg, const char *addr, const uint8_t *key)
 static int
 peer_list(struct cli *cli, int argc, char **argv)
 {
-	struct plist pl;
-	char err[STORE_ERRLEN];
+	struct ops_err e;
+	struct ops o;
+	long n;
 
 	cli_no_more_opts(argc, argv, "peer list");
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "peer list: takes no arguments");
 	cli_open(cli, false);
-	pl.cli = cli;
-	pl.n = 0;
-	db_read_begin(cli->db);
-	if (db_peers(cli->db, plist_cb, &pl, err)) {
-		db_read_end(cli->db);
-		cli_fail(EXIT_REFUSED, "peer list: %s", err);
-	}
-	db_read_end(cli->db);
-	if (pl.n == 0 && !cli->json)
+	cli_ops(cli, &o);
+	if (ops_peer_list(&o, plist_cb, cli, &n, &e))
+		net_fail(cli, "peer list", &e);
+	if (n == 0 && !cli->json)
 		printf("no peers; add one with 'hamroh peer add HOST:PORT "
 		    "KEY' or join a network\n");
+	ops_fini(&o);
 	return (0);
 }
 
 static int
 peer_rm(struct cli *cli, int argc, char **argv)
 {
-	char err[STORE_ERRLEN];
-	int rc;
+	struct ops_peer_rm_args a;
+	struct ops_err e;
+	struct ops o;
 
 	cli_no_more_opts(argc, argv, "peer rm");
 	if (argc != 1)
 		cli_fail(EXIT_USAGE, "peer rm: give HOST:PORT");
 	cli_open(cli, false);
-	if ((rc = db_peer_rm(cli->db, argv[0], err)) < 0)
-		cli_fail(EXIT_REFUSED, "peer rm: %s", err);
-	if (rc == 0)
-		cli_fail(EXIT_REFUSED, "peer rm: no peer %.270s; 'hamroh peer "
-		    "list' shows them", argv[0]);
+	cli_ops(cli, &o);
+	a.addr = argv[0];
+	if (ops_peer_rm(&o, &a, &e))
+		net_fail(cli, "peer rm", &e);
 	printf("removed peer %s\n", argv[0]);
+	ops_fini(&o);
 	return (0);
 }
 
@@ -1468,40 +474,42 @@ cmd_peer(struct cli *cli, int argc, char **argv)
 static int
 key_rotate(struct cli *cli, const char *center)
 {
-	struct conf *cf;
-	const struct conf_key *k;
-	char err[STORE_ERRLEN], meta[256];
-	size_t n = 0;
+	struct ops_key_rotate_args a = { center };
+	struct ops_key_rotated out;
+	struct ops_err e;
+	struct ops o;
 
-	check_field("center", "CENTER", center, "key rotate");
+	if (ops_key_rotate_check(&a, &e))
+		net_fail(cli, "key rotate", &e);
 	cli_open(cli, true);
-	if (db_meta_get(cli->db, "role", meta, sizeof(meta)) ||
-	    strcmp(meta, ROLE_ADMIN) != 0)
-		cli_fail(EXIT_REFUSED, "key rotate: only an admin can rotate a "
-		    "center's key");
-	cf = cli_conf(cli);
-	if (conf_make_key(cf, center, err, sizeof(err)))
-		cli_fail(EXIT_REFUSED, "key rotate: %s", err);
-	k = conf_current(cf, center);
-	/* To valid members only: an expired or revoked node gets nothing. */
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    conf_deliver(cli, k, NULL, &n, err) || db_commit(cli->db, err))
-		goto fail;
+	cli_ops(cli, &o);
+	if (ops_key_rotate(&o, &a, &out, &e))
+		net_fail(cli, "key rotate", &e);
 	printf("center %s: key version %u, sealed to %zu node%s\n", center,
-	    k->version, n, n == 1 ? "" : "s");
+	    out.version, out.sent, out.sent == 1 ? "" : "s");
+	ops_fini(&o);
 	return (0);
-fail:
-	db_rollback(cli->db);
-	cli_fail(EXIT_REFUSED, "key rotate: %s; the new key is kept in %s but "
-	    "was not sent (run rotate again)", err, CONF_FILE);
+}
+
+static int
+klist_cb(void *arg, const char *center, const char *id, unsigned version)
+{
+	struct cli *cli = arg;
+
+	if (cli->json) {
+		printf("{\"center\":");
+		json_put_str(stdout, center, strlen(center));
+		printf(",\"id\":\"%s\",\"version\":%u}\n", id, version);
+	} else
+		printf("%s  v%-3u %s\n", id, version, center);
+	return (0);
 }
 
 int
 cmd_key(struct cli *cli, int argc, char **argv)
 {
-	struct conf *cf;
-	char idh[2 * CONF_KEYID_LEN + 1];
-	size_t i;
+	struct ops_err e;
+	struct ops o;
 
 	cli_no_more_opts(argc, argv, "key");
 	if (argc == 2 && strcmp(argv[0], "rotate") == 0)
@@ -1510,98 +518,42 @@ cmd_key(struct cli *cli, int argc, char **argv)
 		cli_fail(EXIT_USAGE, "key: give 'list' or 'rotate CENTER'; see "
 		    "'hamroh key --help'");
 	cli_open(cli, false);
-	cf = cli_conf(cli);
-	for (i = 0; i < cf->n; i++) {
-		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
-		if (cli->json) {
-			printf("{\"center\":");
-			json_put_str(stdout, cf->k[i].center,
-			    strlen(cf->k[i].center));
-			printf(",\"id\":\"%s\",\"version\":%u}\n", idh,
-			    cf->k[i].version);
-		} else
-			printf("%s  v%-3u %s\n", idh, cf->k[i].version,
-			    cf->k[i].center);
-	}
+	cli_ops(cli, &o);
+	if (ops_key_list(&o, klist_cb, cli, &e))
+		net_fail(cli, "key", &e);
+	ops_fini(&o);
 	return (0);
 }
 
 /*
  * revoke NODE_KEY --reason TEXT
- *
- * The revocation accepts the node's commits this node holds, and no
- * other, whatever their stamps say: its clock cannot bring later writes
- * in.  Run again once more of them arrived, it accepts those too.
  */
 int
 cmd_revoke(struct cli *cli, int argc, char **argv)
 {
-	const char *what = "revoke", *reason;
-	const struct coll_def *m = schema_coll("members");
-	uint8_t key[NODE_KEY_LEN], sig[NODE_SIG_LEN], *sk;
-	char err[STORE_ERRLEN], meta[256], when[32], hex[2 * NODE_KEY_LEN + 1];
-	char sighex[2 * NODE_SIG_LEN + 1], keyhex[2 * NODE_KEY_LEN + 1];
-	struct member_rec r;
-	uint64_t upto;
-	struct val v;
-	time_t t;
-	struct tm tm;
-	int rc;
+	const char *what = "revoke";
+	struct ops_revoke_args a;
+	struct ops_revoked out;
+	struct ops_err e;
+	struct ops o;
 
-	reason = cli_opt(&argc, argv, "--reason");
+	a.reason = cli_opt(&argc, argv, "--reason");
 	cli_no_more_opts(argc, argv, what);
-	if (argc != 1 || reason == NULL)
+	if (argc != 1 || a.reason == NULL)
 		cli_fail(EXIT_USAGE, "revoke: give NODE_KEY and --reason TEXT; "
 		    "see 'hamroh revoke --help'");
-	parse_key(argv[0], key, what);
-	check_field("revoked_reason", "--reason", reason, what);
-	if (*reason == '\0')
-		cli_fail(EXIT_USAGE, "revoke: --reason must say why (it is "
-		    "shown wherever the node is refused)");
+	a.key = argv[0];
+	if (ops_revoke_check(&a, &e))
+		net_fail(cli, what, &e);
 	cli_open(cli, true);
-	if (db_meta_get(cli->db, "role", meta, sizeof(meta)) ||
-	    strcmp(meta, ROLE_ADMIN) != 0)
-		cli_fail(EXIT_REFUSED, "revoke: only an admin can revoke a node");
-	if (sodium_memcmp(key, db_node_key(cli->db), NODE_KEY_LEN) == 0)
-		cli_fail(EXIT_REFUSED, "revoke: that is this node's own key");
-	if ((rc = member_load(cli->db, key, &r)) < 0)
-		cli_fail(EXIT_REFUSED, "revoke: reading the members record "
-		    "failed");
-	if (rc == 0)
-		cli_fail(EXIT_REFUSED, "revoke: %.16s... is not a member of this "
-		    "network", argv[0]);
-	t = (time_t)(cli_now_ms() / 1000);
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-		cli_fail(EXIT_USAGE, "revoke: the clock is out of range");
-	if (db_held_seq(cli->db, key, &upto, err))
-		cli_fail(EXIT_REFUSED, "revoke: %s; nothing was changed", err);
-	sk = cli_load_sk(cli, what);
-	if (member_revoke_sign(key, when, upto, reason, sk, sig))
-		cli_fail(EXIT_USAGE, "out of memory");
-	sodium_free(sk);
-	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
-	hex_encode(sig, NODE_SIG_LEN, sighex);
-	hex_encode(key, NODE_KEY_LEN, keyhex);
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_INT;
-	v.i = (int64_t)upto;
-	/* The key too, so the revocation stands alone in its commit. */
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    put_text(cli->db, key, "key", keyhex, err) ||
-	    put_text(cli->db, key, "revoked", when, err) ||
-	    put_text(cli->db, key, "revoked_reason", reason, err) ||
-	    put_text(cli->db, key, "revoked_by", hex, err) ||
-	    put_text(cli->db, key, "revoked_sig", sighex, err) ||
-	    db_put(cli->db, m, key, schema_field(m, "revoked_seq", 11), &v,
-	    err) || db_commit(cli->db, err)) {
-		db_rollback(cli->db);
-		cli_fail(EXIT_REFUSED, "revoke: %s; nothing was changed", err);
-	}
+	cli_ops(cli, &o);
+	if (ops_revoke(&o, &a, &out, &e))
+		net_fail(cli, what, &e);
 	printf("revoked %s (%s) on %s, accepting its changes up to seq %llu "
 	    "(those this node holds): every node refuses it, and its later "
-	    "changes, once this reaches it\n", r.name[0] ? r.name : argv[0],
-	    reason, when, (unsigned long long)upto);
+	    "changes, once this reaches it\n", out.name[0] ? out.name :
+	    argv[0], a.reason, out.when, (unsigned long long)out.upto);
+	ops_fini(&o);
 	return (0);
 }
 

@@ -45,13 +45,13 @@ enum ops_msg {
 	OPS_MSG_COUNT
 };
 
-#define OPS_NARGS	4
+#define OPS_NARGS	5
 #define OPS_ARG_MAX	512
 
 struct ops_err {
 	enum ops_code	code;
 	enum ops_msg	key;
-	char		arg[OPS_NARGS][OPS_ARG_MAX];	/* {1}..{4}. */
+	char		arg[OPS_NARGS][OPS_ARG_MAX];	/* {1}..{5}. */
 	enum ops_msg	tail;	/* What it meant for the data. */
 	size_t		line;	/* Import: the line at fault. */
 	char		cause[STORE_ERRLEN];	/* Internal detail. */
