@@ -15,6 +15,7 @@
 
 #include "agent/access/confidential.h"
 #include "agent/access/member.h"
+#include "agent/codec/hex.h"
 #include "store/query.h"
 #include "store/trust.h"
 
@@ -25,25 +26,6 @@
 #define HEADER_LEN	(sizeof(CONF_PREFIX) - 1 + 2 * CONF_KEYID_LEN + 1)
 
 static const char *rv_str(const struct rview *, const char *, size_t *);
-
-/* Hex as the key file and keys records write it (lowercase). */
-static void
-hex_enc(const uint8_t *b, size_t len, char *out)
-{
-
-	sodium_bin2hex(out, 2 * len + 1, b, len);
-}
-
-static int
-hex_dec(const char *s, uint8_t *out, size_t len)
-{
-	size_t bl;
-
-	if (strlen(s) != 2 * len || sodium_hex2bin(out, len, s, 2 * len, NULL,
-	    &bl, NULL) != 0 || bl != len)
-		return (-1);
-	return (0);
-}
 
 bool
 conf_secret(const struct coll_def *c, const struct field_def *f)
@@ -84,9 +66,9 @@ parse_line(char *line, struct conf_key *k)
 	errno = 0;
 	v = strtoul(ver, &end, 10);
 	if (errno || *end != '\0' || v == 0 || v > UINT32_MAX ||
-	    strlen(id) != 2 * CONF_KEYID_LEN || hex_dec(id, k->id,
+	    strlen(id) != 2 * CONF_KEYID_LEN || hex_decode(id, k->id,
 	    CONF_KEYID_LEN) || strlen(key) != 2 * CONF_KEY_LEN ||
-	    hex_dec(key, k->key, CONF_KEY_LEN) ||
+	    hex_decode(key, k->key, CONF_KEY_LEN) ||
 	    strlen(center) >= sizeof(k->center))
 		return (-1);
 	k->version = (uint32_t)v;
@@ -202,8 +184,8 @@ conf_add(struct conf *cf, const struct conf_key *k, char *err, size_t errlen)
 		return (-1);
 	}
 	for (i = 0; i < cf->n; i++) {
-		hex_enc(cf->k[i].id, CONF_KEYID_LEN, idh);
-		hex_enc(cf->k[i].key, CONF_KEY_LEN, keyh);
+		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
+		hex_encode(cf->k[i].key, CONF_KEY_LEN, keyh);
 		fprintf(f, "%s %u %s %s\n", idh, cf->k[i].version, keyh,
 		    cf->k[i].center);
 	}
@@ -253,7 +235,7 @@ conf_seal(const struct conf_key *k, const uint8_t id[SCHEMA_ID_LEN],
 	crypto_aead_xchacha20poly1305_ietf_encrypt(bin + NONCE_LEN, &ctlen,
 	    (const uint8_t *)in, inlen, ad, adlen, NULL, bin, k->key);
 	off = (size_t)snprintf(s, HEADER_LEN + 1, "%s", CONF_PREFIX);
-	hex_enc(k->id, CONF_KEYID_LEN, s + off);
+	hex_encode(k->id, CONF_KEYID_LEN, s + off);
 	s[HEADER_LEN - 1] = ':';
 	sodium_bin2base64(s + HEADER_LEN, b64len, bin, blen, B64);
 	free(bin);
@@ -278,7 +260,7 @@ conf_open(const struct conf *cf, const uint8_t id[SCHEMA_ID_LEN],
 		return (-1);
 	memcpy(idh, in + pl, 2 * CONF_KEYID_LEN);
 	idh[2 * CONF_KEYID_LEN] = '\0';
-	if (hex_dec(idh, kid, CONF_KEYID_LEN))
+	if (hex_decode(idh, kid, CONF_KEYID_LEN))
 		return (-1);
 	if ((k = find_id(cf, kid)) == NULL)
 		return (1);
@@ -424,7 +406,7 @@ key_recorded(struct db *db, const uint8_t kid[CONF_KEYID_LEN],
 	struct keyref kr = { center, false };
 	char idh[2 * CONF_KEYID_LEN + 1], err[STORE_ERRLEN];
 
-	hex_enc(kid, CONF_KEYID_LEN, idh);
+	hex_encode(kid, CONF_KEYID_LEN, idh);
 	filt.name = "keyid";
 	filt.v.t = VAL_STR;
 	filt.v.s = idh;
@@ -462,7 +444,7 @@ keep_sealed(const struct conf *cf, struct db *db,
 		return (false);
 	memcpy(idh, v->s + pl, 2 * CONF_KEYID_LEN);
 	idh[2 * CONF_KEYID_LEN] = '\0';
-	if (hex_dec(idh, kid, CONF_KEYID_LEN))
+	if (hex_decode(idh, kid, CONF_KEYID_LEN))
 		return (false);
 	if ((k = find_id(cf, kid)) == NULL)
 		return (trust_keyid_bound(kid, center, strlen(center)) ||
@@ -627,8 +609,8 @@ conf_put_record(struct db *db, const struct conf_key *k,
 		return (-1);
 	}
 	keyrec_id(k, recipient, id);
-	hex_enc(k->id, CONF_KEYID_LEN, idh);
-	hex_enc(recipient, 32, rh);
+	hex_encode(k->id, CONF_KEYID_LEN, idh);
+	hex_encode(recipient, 32, rh);
 	sodium_bin2base64(b64, sizeof(b64), sealed, sizeof(sealed), B64);
 	v.i = k->version;
 	return (put_str(db, c, id, "center", k->center, err) ||
@@ -736,7 +718,7 @@ unwrap_cb(void *arg, const struct rview *r)
 		return (0);
 	memcpy(idh, s, len);
 	idh[len] = '\0';
-	if (hex_dec(idh, k.id, CONF_KEYID_LEN) || find_id(u->cf, k.id))
+	if (hex_decode(idh, k.id, CONF_KEYID_LEN) || find_id(u->cf, k.id))
 		return (0);
 	if ((s = rv_str(r, "sealed", &len)) == NULL ||
 	    sodium_base642bin(sealed, sizeof(sealed), s, len, NULL, &bl, NULL,
@@ -824,7 +806,7 @@ conf_collect(struct conf *cf, struct db *db, char *err, size_t errlen)
 		return (r);	/* No key: nothing can be opened. */
 	}
 	memcpy(u->pk, u->sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN);
-	hex_enc(u->pk, NODE_KEY_LEN, rh);
+	hex_encode(u->pk, NODE_KEY_LEN, rh);
 	filt.name = "recipient";
 	filt.v.t = VAL_STR;
 	filt.v.s = rh;

@@ -273,48 +273,6 @@ cli_now_ms(void)
 }
 
 void
-hex_encode(const uint8_t *b, size_t len, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hx[b[i] >> 4];
-		out[2 * i + 1] = hx[b[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-static int
-nib(char c)
-{
-
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-int
-hex_decode(const char *s, uint8_t *out, size_t len)
-{
-	size_t i;
-	int a, b;
-
-	if (strlen(s) != 2 * len)
-		return (-1);
-	for (i = 0; i < len; i++) {
-		if ((a = nib(s[2 * i])) < 0 || (b = nib(s[2 * i + 1])) < 0)
-			return (-1);
-		out[i] = (uint8_t)(a << 4 | b);
-	}
-	return (0);
-}
-
-void
 cli_parse_id(const char *s, uint8_t id[SCHEMA_ID_LEN])
 {
 	struct ops_err e;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/codec/hex.h"
 #include "store/db.h"
 #include "store/schema.h"
 
@@ -88,10 +89,6 @@ void cli_no_more_opts(int, char **, const char *);
 
 /* Wall-clock ms, plus HAMROH_CLOCK_OFFSET_MS (a test-only hook). */
 uint64_t cli_now_ms(void);
-
-/* Hex helpers. */
-void hex_encode(const uint8_t *, size_t, char *);
-int hex_decode(const char *, uint8_t *, size_t);
 
 /* Parse a record id argument or fail with a clear message. */
 void cli_parse_id(const char *, uint8_t[SCHEMA_ID_LEN]);

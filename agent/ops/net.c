@@ -17,6 +17,7 @@
 
 #include "agent/access/confidential.h"
 #include "agent/access/member.h"
+#include "agent/codec/hex.h"
 #include "agent/codec/invite.h"
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
@@ -29,30 +30,12 @@
 #define NET_ADMIN	"admin"
 #define NET_ADMIN_DAYS	3653	/* First admin's: ten years. */
 
-static void
-hexenc(const uint8_t *b, size_t len, char *out)
-{
-
-	sodium_bin2hex(out, 2 * len + 1, b, len);
-}
-
-static int
-hexdec(const char *s, uint8_t *out, size_t len)
-{
-	size_t bl;
-
-	if (strlen(s) != 2 * len || sodium_hex2bin(out, len, s, 2 * len,
-	    NULL, &bl, NULL) != 0 || bl != len)
-		return (-1);
-	return (0);
-}
-
 int
 ops_node_key(const char *s, uint8_t pk[NODE_KEY_LEN], struct ops_err *e)
 {
 	char cut[80];
 
-	if (hexdec(s, pk, NODE_KEY_LEN)) {
+	if (hex_decode(s, pk, NODE_KEY_LEN)) {
 		snprintf(cut, sizeof(cut), "%.70s", s);
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_NET_KEY_NOT_HEX, 1,
 		    cut));
@@ -203,7 +186,7 @@ advert_cb(void *arg, const struct rview *rv)
 		return (0);
 	memcpy(hk, key->v.s, key->v.len);
 	hk[key->v.len] = '\0';
-	if (hexdec(hk, k, NODE_KEY_LEN) || !invite_key_ok(k) ||
+	if (hex_decode(hk, k, NODE_KEY_LEN) || !invite_key_ok(k) ||
 	    memcmp(k, rv->id, SCHEMA_ID_LEN) != 0)
 		return (0);
 	memcpy(buf, addrs->v.s, addrs->v.len);
@@ -258,7 +241,7 @@ ops_peer_add(struct ops *o, const struct ops_peer_add_args *args,
 		    a.addr));
 	if (db_peer_add(o->db, a.addr, a.key, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
-	hexenc(a.key, NODE_KEY_LEN, out->key);
+	hex_encode(a.key, NODE_KEY_LEN, out->key);
 	return (0);
 }
 
@@ -280,7 +263,7 @@ plist_cb(void *arg, const char *addr, const uint8_t *key)
 
 	pl->n++;
 	if (key != NULL) {
-		hexenc(key, NODE_KEY_LEN, hex);
+		hex_encode(key, NODE_KEY_LEN, hex);
 		named = member_load(pl->o->db, key, &r) == 1 &&
 		    strcmp(r.key, hex) == 0 && *r.name;
 	}
@@ -341,7 +324,7 @@ ops_key_list(struct ops *o, ops_key_fn fn, void *arg, struct ops_err *e)
 	if ((cf = ops_ring(o, e)) == NULL)
 		return (-1);
 	for (i = 0; i < cf->n; i++) {
-		hexenc(cf->k[i].id, CONF_KEYID_LEN, idh);
+		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
 		if (fn(arg, cf->k[i].center, idh, cf->k[i].version))
 			break;
 	}
@@ -466,9 +449,9 @@ ops_revoke(struct ops *o, const struct ops_revoke_args *args,
 	sodium_free(sk);
 	if (rc)
 		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
-	hexenc(db_node_key(o->db), NODE_KEY_LEN, hex);
-	hexenc(sig, NODE_SIG_LEN, sighex);
-	hexenc(key, NODE_KEY_LEN, keyhex);
+	hex_encode(db_node_key(o->db), NODE_KEY_LEN, hex);
+	hex_encode(sig, NODE_SIG_LEN, sighex);
+	hex_encode(key, NODE_KEY_LEN, keyhex);
 	memset(&v, 0, sizeof(v));
 	v.t = VAL_INT;
 	v.i = (int64_t)out->upto;
@@ -501,9 +484,9 @@ put_cert(struct db *db, const struct member_cert *c,
 	char key[2 * NODE_KEY_LEN + 1], byh[2 * NODE_KEY_LEN + 1];
 	char sigh[2 * NODE_SIG_LEN + 1];
 
-	hexenc(c->key, NODE_KEY_LEN, key);
-	hexenc(by, NODE_KEY_LEN, byh);
-	hexenc(sig, NODE_SIG_LEN, sigh);
+	hex_encode(c->key, NODE_KEY_LEN, key);
+	hex_encode(by, NODE_KEY_LEN, byh);
+	hex_encode(sig, NODE_SIG_LEN, sigh);
 	if (put_text(db, c->key, "key", key, err) ||
 	    put_text(db, c->key, "name", c->name, err) ||
 	    put_text(db, c->key, "center", c->center, err) ||
@@ -599,7 +582,7 @@ addr_owner(struct ops *o, const char *addr, struct advert *a,
 		db_read_end(o->db);
 		if (rc)
 			return (ops_store_fail(e, err, OPS_MSG_NONE));
-		hexenc(a->key, NODE_KEY_LEN, hex);
+		hex_encode(a->key, NODE_KEY_LEN, hex);
 		if (a->n > 0 && member_load(o->db, a->key, &r) == 1 &&
 		    strcmp(r.key, hex) == 0 && *r.name)
 			snprintf(a->name, sizeof(a->name), "%s", r.name);
@@ -627,7 +610,7 @@ invite_check_addrs(struct ops *o, const struct invite *iv, struct ops_err *e)
 		if (a.n == 0 || sodium_memcmp(a.key, db_node_key(o->db),
 		    NODE_KEY_LEN) == 0)
 			continue;
-		hexenc(a.key, NODE_KEY_LEN, hex);
+		hex_encode(a.key, NODE_KEY_LEN, hex);
 		snprintf(h16, sizeof(h16), "%.16s", hex);
 		log_esc(name, sizeof(name), a.name, strlen(a.name), 0);
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_ADDR_MEMBER, 4,
@@ -643,9 +626,9 @@ invite_check_addrs(struct ops *o, const struct invite *iv, struct ops_err *e)
 		if (a.n == 0 || memcmp(a.key, iv->peers[i].key,
 		    NODE_KEY_LEN) == 0)
 			continue;
-		hexenc(a.key, NODE_KEY_LEN, hex);
+		hex_encode(a.key, NODE_KEY_LEN, hex);
 		snprintf(h16, sizeof(h16), "%.16s", hex);
-		hexenc(iv->peers[i].key, NODE_KEY_LEN, given);
+		hex_encode(iv->peers[i].key, NODE_KEY_LEN, given);
 		snprintf(g16, sizeof(g16), "%.16s", given);
 		log_esc(name, sizeof(name), a.name, strlen(a.name), 0);
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_PEER_OTHER, 5,
@@ -783,7 +766,7 @@ invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
 		    meta));
 	if (db_meta_get(o->db, "network_name", iv->net, sizeof(iv->net)) ||
 	    db_meta_get(o->db, "admin_key", meta, sizeof(meta)) ||
-	    hexdec(meta, iv->admin, NODE_KEY_LEN))
+	    hex_decode(meta, iv->admin, NODE_KEY_LEN))
 		return (ops_fail(e, OPS_ENV, OPS_MSG_INVITE_SETTINGS, 1,
 		    NET_KEY_FILE));
 	if ((rc = read_keyfile(o, NET_KEY_FILE, iv->netkey, HS_PSK_LEN,
@@ -969,7 +952,7 @@ left_write(struct left *l, const struct coll_def *c, const struct recopy *r)
 	if (l->f == NULL && ((fd = open(l->path, O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW, 0600)) == -1 || (l->f = fdopen(fd, "w")) == NULL))
 		return (-1);
-	hexenc(r->id, SCHEMA_ID_LEN, hex);
+	hex_encode(r->id, SCHEMA_ID_LEN, hex);
 	fprintf(l->f, "{\"id\":\"%s\"", hex);
 	for (j = 0; j < r->nf; j++) {
 		if (schema_field(c, r->name[j], strlen(r->name[j])) == NULL)
@@ -1189,7 +1172,7 @@ succeed(struct ops *o, const struct member_cert *c, const uint8_t *by,
 		return (-1);
 	}
 	np = db_node_key(o->db);
-	hexenc(np, NODE_KEY_LEN, hex);
+	hex_encode(np, NODE_KEY_LEN, hex);
 	if (db_meta_set(o->db, "key", hex, err) ||
 	    put_text(o->db, np, "key", hex, err) ||
 	    put_text(o->db, np, "name", c->name, err) ||
@@ -1198,17 +1181,17 @@ succeed(struct ops *o, const struct member_cert *c, const uint8_t *by,
 	    put_text(o->db, np, "expires", c->expires, err))
 		return (-1);
 	if (csig != NULL) {
-		hexenc(by, NODE_KEY_LEN, hex);
+		hex_encode(by, NODE_KEY_LEN, hex);
 		if (put_text(o->db, np, "cert_by", hex, err))
 			return (-1);
-		hexenc(csig, NODE_SIG_LEN, hex);
+		hex_encode(csig, NODE_SIG_LEN, hex);
 		if (put_text(o->db, np, "successor_cert", hex, err))
 			return (-1);
 	}
-	hexenc(old, NODE_KEY_LEN, hex);
+	hex_encode(old, NODE_KEY_LEN, hex);
 	if (put_text(o->db, np, "successor_of", hex, err))
 		return (-1);
-	hexenc(sig, NODE_SIG_LEN, hex);
+	hex_encode(sig, NODE_SIG_LEN, hex);
 	if (put_text(o->db, np, "successor_sig", hex, err))
 		return (-1);
 	memset(&v, 0, sizeof(v));
@@ -1261,8 +1244,8 @@ ops_succeed_rec(struct ops *o, const struct member_rec *r, uint8_t *newsk,
 	c.center = r->center;
 	c.role = r->role;
 	c.expires = r->expires;
-	cert = hexdec(r->cert, csig, NODE_SIG_LEN) == 0 &&
-	    hexdec(r->cert_by, by, NODE_KEY_LEN) == 0;
+	cert = hex_decode(r->cert, csig, NODE_SIG_LEN) == 0 &&
+	    hex_decode(r->cert_by, by, NODE_KEY_LEN) == 0;
 	if (succeed(o, &c, by, cert ? csig : NULL, newsk, seq, false, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	return (0);
@@ -1406,8 +1389,8 @@ ops_network_create(struct ops *o, const struct ops_network_create_args *a,
 		sodium_free(newsk);
 		return (write_fail(e, path, en, OPS_MSG_NOTHING_CHANGED));
 	}
-	hexenc(c.key, NODE_KEY_LEN, out->admin);
-	hexenc(sig, NODE_SIG_LEN, sigh);
+	hex_encode(c.key, NODE_KEY_LEN, out->admin);
+	hex_encode(sig, NODE_SIG_LEN, sigh);
 	err[0] = '\0';
 	if (db_begin(o->db, ops_now(o), err) ||
 	    db_meta_set(o->db, "network_name", a->name, err) ||
@@ -1504,12 +1487,12 @@ join_dials(const struct invite *iv, ops_dial_fn fn, void *arg)
 
 	if (fn == NULL)
 		return;
-	hexenc(iv->admin, NODE_KEY_LEN, hex);
+	hex_encode(iv->admin, NODE_KEY_LEN, hex);
 	for (i = 0; i < iv->naddr; i++)
 		if (fn(arg, iv->addr[i], hex, true))
 			return;
 	for (i = 0; i < iv->npeers; i++) {
-		hexenc(iv->peers[i].key, NODE_KEY_LEN, hex);
+		hex_encode(iv->peers[i].key, NODE_KEY_LEN, hex);
 		if (fn(arg, iv->peers[i].addr, hex, false))
 			return;
 	}
@@ -1531,8 +1514,8 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 	size_t i;
 	int rc;
 
-	hexenc(db_node_key(o->db), NODE_KEY_LEN, mine);
-	hexenc(iv->key, NODE_KEY_LEN, theirs);
+	hex_encode(db_node_key(o->db), NODE_KEY_LEN, mine);
+	hex_encode(iv->key, NODE_KEY_LEN, theirs);
 	if (sodium_memcmp(iv->key, db_node_key(o->db), NODE_KEY_LEN)) {
 		snprintf(m16, sizeof(m16), "%.16s", mine);
 		snprintf(t16, sizeof(t16), "%.16s", theirs);
@@ -1556,7 +1539,7 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 		return (-1);
 	have_key = rc == 1;
 	if (db_meta_get(o->db, "network_name", cur, sizeof(cur)) == 0) {
-		hexenc(iv->admin, NODE_KEY_LEN, theirs);
+		hex_encode(iv->admin, NODE_KEY_LEN, theirs);
 		if (strcmp(cur, iv->net) != 0 || db_meta_get(o->db,
 		    "admin_key", meta, sizeof(meta)) || strcmp(meta, theirs) ||
 		    !have_key || sodium_memcmp(old, iv->netkey, HS_PSK_LEN)) {
@@ -1593,7 +1576,7 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 			return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
 		}
 	}
-	hexenc(iv->admin, NODE_KEY_LEN, theirs);
+	hex_encode(iv->admin, NODE_KEY_LEN, theirs);
 	if (db_begin(o->db, ops_now(o), err) ||
 	    db_meta_set(o->db, "network_name", iv->net, err) ||
 	    db_meta_set(o->db, "admin_key", theirs, err) ||
@@ -1641,7 +1624,7 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 	if (succ) {
 		sodium_free(newsk);
 		out->succeeded = true;
-		hexenc(db_node_key(o->db), NODE_KEY_LEN, out->key);
+		hex_encode(db_node_key(o->db), NODE_KEY_LEN, out->key);
 		out->left = left.n;
 		snprintf(out->left_centers, sizeof(out->left_centers), "%s",
 		    left.centers);
