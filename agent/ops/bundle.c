@@ -83,7 +83,8 @@ bad:
 	fclose(f);
 	ops_vec_free(v);
 	snprintf(ln, sizeof(ln), "%zu", lineno);
-	return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_VECTOR_LINE, 2, path, ln));
+	return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_VECTOR_LINE, 3, path, ln,
+	    "vector"));
 }
 
 struct exp_ctx {
