@@ -25,26 +25,6 @@
 #include "store/hlc.h"
 #include "store/query.h"
 
-static void
-mkdirs(const char *dir)
-{
-	char p[4096], *s;
-
-	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
-		cli_fail(EXIT_USAGE, "data dir path too long");
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST)
-			cli_fail(EXIT_USAGE, "mkdir %s: %s", p,
-			    strerror(errno));
-		*s = '/';
-	}
-	if (mkdir(p, 0700) == -1 && errno != EEXIST)
-		cli_fail(EXIT_USAGE, "mkdir %s: %s", p, strerror(errno));
-}
-
 int
 write_key(const char *path, const uint8_t *sk)
 {
@@ -63,87 +43,26 @@ write_key(const char *path, const uint8_t *sk)
 int
 cmd_init(struct cli *cli, int argc, char **argv)
 {
-	const struct coll_def *m = schema_coll("members");
-	const char *name, *center;
-	char kpath[4096], dpath[4096], err[STORE_ERRLEN], why[256];
-	char hex[2 * NODE_KEY_LEN + 1];
-	uint8_t pk[NODE_KEY_LEN], *sk;
-	struct val v;
-	struct stat sb;
+	struct ops_init_args a;
+	char hex[OPS_KEY_HEX];
+	struct ops_err e;
 
-	name = cli_opt(&argc, argv, "--name");
-	center = cli_opt(&argc, argv, "--center");
+	a.name = cli_opt(&argc, argv, "--name");
+	a.center = cli_opt(&argc, argv, "--center");
 	cli_no_more_opts(argc, argv, "init");
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "init: unexpected argument '%.40s'",
 		    argv[0]);
-	if (name == NULL)
+	if (a.name == NULL)
 		cli_fail(EXIT_USAGE, "init: --name NAME is required (how "
 		    "other offices will see this node)");
-	memset(&v, 0, sizeof(v));
-	v.t = VAL_STR;
-	v.s = name;
-	v.len = strlen(name);
-	if (v.len == 0 || schema_check(schema_field(m, "name", 4), &v, why,
-	    sizeof(why)))
-		cli_fail(EXIT_USAGE, "init: --name %s", v.len ? why :
-		    "must not be empty");
-	v.s = center ? center : "";
-	v.len = strlen(v.s);
-	if (schema_check(schema_field(m, "center", 6), &v, why, sizeof(why)))
-		cli_fail(EXIT_USAGE, "init: --center %s", why);
-
-	mkdirs(cli->dir);
-	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
-	snprintf(dpath, sizeof(dpath), "%s/%s", cli->dir, DB_FILE);
-	if (stat(kpath, &sb) == 0 || stat(dpath, &sb) == 0)
-		cli_fail(EXIT_REFUSED, "init: %s already holds a node; "
-		    "nothing was changed (use another --data DIR)", cli->dir);
-	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	crypto_sign_keypair(pk, sk);
-	if (write_key(kpath, sk))
-		cli_fail(EXIT_USAGE, "init: write %s: %s", kpath,
-		    strerror(errno));
-	if (db_open(&cli->db, dpath, true, err) ||
-	    db_set_signer(cli->db, sk))
-		goto fail;
-	sodium_free(sk);
-	sk = NULL;
-	hex_encode(pk, NODE_KEY_LEN, hex);
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    db_meta_set(cli->db, "name", name, err) ||
-	    db_meta_set(cli->db, "center", center ? center : "", err) ||
-	    db_meta_set(cli->db, "key", hex, err))
-		goto fail;
-	/* The node describes itself; the record id is its key's prefix. */
-	v.t = VAL_STR;
-	v.s = name;
-	v.len = strlen(name);
-	if (db_put(cli->db, m, pk, schema_field(m, "name", 4), &v, err))
-		goto fail;
-	if (center != NULL && *center) {
-		v.s = center;
-		v.len = strlen(center);
-		if (db_put(cli->db, m, pk, schema_field(m, "center", 6), &v,
-		    err))
-			goto fail;
-	}
-	v.s = hex;
-	v.len = strlen(hex);
-	if (db_put(cli->db, m, pk, schema_field(m, "key", 3), &v, err) ||
-	    db_commit(cli->db, err))
-		goto fail;
-	printf("initialized node '%s' in %s\nid %s\n", name, cli->dir, hex);
+	if (ops_init_node(cli->dir, &a, cli_now_ms(), hex, &e))
+		/* The data dir's own trouble was never told as init's. */
+		cli_ops_fail(cli, e.key == OPS_MSG_INIT_DIR_LONG ||
+		    e.key == OPS_MSG_INIT_MKDIR || e.key == OPS_MSG_NOMEM ?
+		    NULL : "init", &e);
+	printf("initialized node '%s' in %s\nid %s\n", a.name, cli->dir, hex);
 	return (0);
-
-fail:
-	if (sk != NULL)
-		sodium_free(sk);
-	cli_close(cli);
-	unlink(kpath);
-	unlink(dpath);
-	cli_fail(EXIT_REFUSED, "init: %s; nothing was created", err);
 }
 
 int

@@ -1,8 +1,9 @@
 /*
- * node.c: the operations on the node itself (agent/ops/node.h): vector,
- * verify, rebuild, backup, the forks and refused changes, audit.
+ * node.c: the operations on the node itself (agent/ops/node.h): init,
+ * vector, verify, rebuild, backup, the forks and refused changes, audit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,4 +206,141 @@ ops_audit(struct ops *o, ops_fork_fn fork_fn, ops_refusal_fn fn, void *arg,
 out:
 	db_read_end(o->db);
 	return (rc);
+}
+
+/* Make ${dir} and its parents (mode 0700). */
+static int
+mkdirs(const char *dir, struct ops_err *e)
+{
+	char p[4096], *s;
+
+	if (snprintf(p, sizeof(p), "%s", dir) >= (int)sizeof(p))
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INIT_DIR_LONG, 0));
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
+			return (ops_fail(e, OPS_ENV, OPS_MSG_INIT_MKDIR, 2, p,
+			    strerror(errno)));
+		*s = '/';
+	}
+	if (mkdir(p, 0700) == -1 && errno != EEXIST)
+		return (ops_fail(e, OPS_ENV, OPS_MSG_INIT_MKDIR, 2, p,
+		    strerror(errno)));
+	return (0);
+}
+
+static int
+key_write(const char *path, const uint8_t *sk)
+{
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1)
+		return (-1);
+	if (write(fd, sk, NODE_SK_LEN) != NODE_SK_LEN || fsync(fd)) {
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	return (close(fd));
+}
+
+int
+ops_init_check(const struct ops_init_args *a, struct ops_err *e)
+{
+	const struct coll_def *m = schema_coll("members");
+	char why[256];
+	struct val v;
+
+	memset(e, 0, sizeof(*e));
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_STR;
+	v.s = a->name;
+	v.len = strlen(a->name);
+	if (v.len == 0)
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INIT_NAME_EMPTY, 0));
+	if (schema_check(schema_field(m, "name", 4), &v, why, sizeof(why)))
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INIT_NAME, 1, why));
+	v.s = a->center ? a->center : "";
+	v.len = strlen(v.s);
+	if (schema_check(schema_field(m, "center", 6), &v, why, sizeof(why)))
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INIT_CENTER, 1, why));
+	return (0);
+}
+
+/* The node's first change: it describes itself (id: its key's prefix). */
+static int
+init_self(struct db *db, const struct ops_init_args *a, const uint8_t *pk,
+    const char *hex, uint64_t now, char err[STORE_ERRLEN])
+{
+	const struct coll_def *m = schema_coll("members");
+	const char *center = a->center ? a->center : "";
+	struct val v;
+
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_STR;
+	if (db_begin(db, now, err) ||
+	    db_meta_set(db, "name", a->name, err) ||
+	    db_meta_set(db, "center", center, err) ||
+	    db_meta_set(db, "key", hex, err))
+		return (-1);
+	v.s = a->name;
+	v.len = strlen(a->name);
+	if (db_put(db, m, pk, schema_field(m, "name", 4), &v, err))
+		return (-1);
+	if (*center) {
+		v.s = center;
+		v.len = strlen(center);
+		if (db_put(db, m, pk, schema_field(m, "center", 6), &v, err))
+			return (-1);
+	}
+	v.s = hex;
+	v.len = strlen(hex);
+	if (db_put(db, m, pk, schema_field(m, "key", 3), &v, err) ||
+	    db_commit(db, err))
+		return (-1);
+	return (0);
+}
+
+int
+ops_init_node(const char *dir, const struct ops_init_args *a, uint64_t now,
+    char hex[OPS_KEY_HEX], struct ops_err *e)
+{
+	char kpath[4096], dpath[4096], err[STORE_ERRLEN];
+	uint8_t pk[NODE_KEY_LEN], *sk;
+	struct db *db = NULL;
+	struct stat sb;
+
+	if (ops_init_check(a, e) || mkdirs(dir, e))
+		return (-1);
+	snprintf(kpath, sizeof(kpath), "%s/%s", dir, CONF_NODE_KEY);
+	snprintf(dpath, sizeof(dpath), "%s/%s", dir, DB_FILE);
+	if (stat(kpath, &sb) == 0 || stat(dpath, &sb) == 0)
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_INIT_EXISTS, 1,
+		    dir));
+	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	crypto_sign_keypair(pk, sk);
+	if (key_write(kpath, sk)) {
+		ops_fail(e, OPS_ENV, OPS_MSG_INIT_WRITE, 2, kpath,
+		    strerror(errno));
+		sodium_free(sk);
+		return (-1);
+	}
+	sodium_bin2hex(hex, OPS_KEY_HEX, pk, NODE_KEY_LEN);
+	if (db_open(&db, dpath, true, err) || db_set_signer(db, sk) ||
+	    init_self(db, a, pk, hex, now, err)) {
+		sodium_free(sk);
+		if (db != NULL)
+			db_close(db);
+		unlink(kpath);
+		unlink(dpath);
+		ops_fail(e, OPS_STORE, OPS_MSG_INIT_FAILED, 1, err);
+		snprintf(e->cause, sizeof(e->cause), "%s", err);
+		return (-1);
+	}
+	sodium_free(sk);
+	db_close(db);
+	return (0);
 }

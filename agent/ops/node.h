@@ -14,6 +14,20 @@
 
 /* ---- node.c */
 
+/*
+ * init: a new node in data dir ${dir} (made if need be), its key and its
+ * database, its members record its first change; its key in ${hex}.
+ * It takes a dir, not an open node: it makes the node.
+ */
+struct ops_init_args {
+	const char	*name;	/* How other offices will see it. */
+	const char	*center;	/* NULL or "": none. */
+};
+/* The name and center must be valid (USAGE): before anything is made. */
+int ops_init_check(const struct ops_init_args *, struct ops_err *);
+int ops_init_node(const char *, const struct ops_init_args *, uint64_t,
+    char[OPS_KEY_HEX], struct ops_err *);
+
 /* One origin of this node's vector: the last change held of it. */
 typedef int (*ops_vector_fn)(void *, const uint8_t *, uint64_t);
 int ops_vector(struct ops *, ops_vector_fn, void *, struct ops_err *);

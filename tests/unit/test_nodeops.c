@@ -1,6 +1,6 @@
 /*
  * test_nodeops.c: the node operations (agent/ops/node.h) called
- * directly, no process: the vector of a node with records, verify of a
+ * directly, no process: init of a new node, the vector of a node with records, verify of a
  * good store and of a tampered one, a backup that opens, a bundle from
  * one node into another (and garbage refused, changing nothing), and
  * the status of a node whose agent does not run.
@@ -294,10 +294,51 @@ test_status(void **state)
 	tops_close(&t);
 }
 
+static void
+test_init(void **state)
+{
+	struct ops_init_args a = { "Khorog office", "Khorog" };
+	char dir[300], sub[320], path[360], hex[OPS_KEY_HEX];
+	char err[STORE_ERRLEN];
+	const char *t = getenv("TMPDIR");
+	struct ops_err e;
+	struct db *db;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/nodeops-init.XXXXXX", t ? t : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/a/b", dir);
+	assert_int_equal(ops_init_node(sub, &a, NOW_MS, hex, &e), 0);
+	assert_int_equal(strlen(hex), 64);
+	snprintf(path, sizeof(path), "%s/hamroh.db", sub);
+	assert_int_equal(db_open(&db, path, false, err), 0);
+	db_close(db);
+	/* Not twice in one dir; a bad name before anything is made. */
+	assert_int_equal(ops_init_node(sub, &a, NOW_MS, hex, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_INIT_EXISTS);
+	assert_int_equal(e.code, OPS_BAD_INPUT);
+	a.name = "";
+	assert_int_equal(ops_init_node(sub, &a, NOW_MS, hex, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_INIT_NAME_EMPTY);
+	assert_int_equal(e.code, OPS_USAGE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hamroh.db-wal", sub);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hamroh.db-shm", sub);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/node.key", sub);
+	unlink(path);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_vector),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_backup),
