@@ -23,6 +23,7 @@
 #include "agent/daemon/log.h"
 #include "agent/access/member.h"
 #include "agent/ops/net.h"
+#include "agent/ops/node.h"
 #include "store/query.h"
 #include "store/trust.h"
 
@@ -174,7 +175,7 @@ write_newkey(const char *path, const uint8_t *sk)
 {
 
 	unlink(path);
-	return (write_key(path, sk));
+	return (ops_write_key(path, sk));
 }
 
 /*

@@ -48,7 +48,6 @@ int cmd_fork(struct cli *, int, char **);
 int put_text(struct db *, const uint8_t[NODE_KEY_LEN], const char *,
     const char *, char[STORE_ERRLEN]);
 /* A new key file ${path} (never one that exists), synced: 0 or -1. */
-int write_key(const char *, const uint8_t *);
 int write_newkey(const char *, const uint8_t *);
 
 /*

@@ -1,0 +1,352 @@
+/*
+ * test_nodeops.c: the node operations (agent/ops/node.h) called
+ * directly, no process: init of a new node, the vector of a node with records, verify of a
+ * good store and of a tampered one, a backup that opens, a bundle from
+ * one node into another (and garbage refused, changing nothing), and
+ * the status of a node whose agent does not run.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "tests/unit/testnode.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "agent/ops/node.h"
+#include "store/db_test.h"
+
+#define NOW_MS	1796000000000ULL	/* 2026-11-30. */
+
+struct tops {
+	char		dir[256];
+	struct db	*db;
+	uint8_t		pk[32], sk[64];
+	struct ops	o;
+};
+
+static uint64_t
+fixed_clock(void *arg)
+{
+
+	(void)arg;
+	return (NOW_MS);
+}
+
+static void
+tops_open(struct tops *t, const char *tag)
+{
+
+	tnode_open(t->dir, &t->db, t->pk, t->sk, tag);
+	ops_init(&t->o, t->db, t->dir, fixed_clock, NULL);
+}
+
+static void
+tops_close(struct tops *t)
+{
+
+	ops_fini(&t->o);
+	tnode_close(t->dir, t->db);
+}
+
+static struct ops_field
+fld(const char *name, const char *text)
+{
+	struct ops_field f;
+
+	f.name = name;
+	f.name_len = strlen(name);
+	f.text = text;
+	f.len = strlen(text);
+	return (f);
+}
+
+static void
+add(struct tops *t, char hex[33])
+{
+	struct ops_field f[3] = { fld("center", "Khorog"), fld("status",
+	    "open"), fld("client_age", "30") };
+	struct ops_write_args a = { "consultations", NULL, f, 3 };
+	struct ops_err e;
+	char msg[1024];
+
+	if (ops_add(&t->o, &a, hex, &e))
+		fail_msg("add: %s", ops_text("en", &e, msg, sizeof(msg)));
+}
+
+static int
+count_cb(void *arg, const struct rview *r, bool stale)
+{
+	long *n = arg;
+
+	(void)r;
+	(void)stale;
+	(*n)++;
+	return (0);
+}
+
+static long
+nrecords(struct tops *t)
+{
+	struct ops_read_args a;
+	struct ops_err e;
+	long n = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.coll = "consultations";
+	assert_int_equal(ops_list(&t->o, &a, count_cb, &n, &e), 0);
+	return (n);
+}
+
+struct vrow {
+	size_t		n;
+	uint8_t		key[32];
+	uint64_t	seq;
+};
+
+static int
+vec_cb(void *arg, const uint8_t *key, uint64_t seq)
+{
+	struct vrow *v = arg;
+
+	v->n++;
+	memcpy(v->key, key, 32);
+	v->seq = seq;
+	return (0);
+}
+
+static void
+test_vector(void **state)
+{
+	struct tops t;
+	struct vrow v;
+	struct ops_err e;
+	char hex[33];
+
+	(void)state;
+	tops_open(&t, "nodeops");
+	add(&t, hex);
+	add(&t, hex);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(ops_vector(&t.o, vec_cb, &v, &e), 0);
+	assert_int_equal(v.n, 1);
+	assert_memory_equal(v.key, t.pk, 32);
+	assert_int_equal(v.seq, 2);
+	tops_close(&t);
+}
+
+static int
+line_cb(void *arg, const char *line)
+{
+	int *n = arg;
+
+	assert_null(strchr(line, '\n'));
+	(*n)++;
+	return (0);
+}
+
+static void
+test_verify(void **state)
+{
+	struct ops_verify_res r;
+	struct ops_err e;
+	struct tops t;
+	char hex[33];
+	int lines = 0;
+
+	(void)state;
+	tops_open(&t, "nodeops");
+	add(&t, hex);
+	assert_int_equal(ops_verify(&t.o, line_cb, &lines, &r, &e), 0);
+	assert_int_equal(r.problems, 0);
+	assert_int_equal(r.commits, 1);
+	assert_int_equal(lines, 0);
+	/* A signature broken behind the store's back. */
+	assert_int_equal(sqlite3_exec(db_handle(t.db), "UPDATE commits SET "
+	    "sig = zeroblob(64)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(ops_verify(&t.o, line_cb, &lines, &r, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_VERIFY_PROBLEMS);
+	assert_int_equal(e.code, OPS_BAD_INPUT);
+	assert_true(r.problems > 0);
+	assert_int_equal(lines, r.problems);
+	tops_close(&t);
+}
+
+static void
+test_backup(void **state)
+{
+	struct ops_backup_res r;
+	char path[300], err[STORE_ERRLEN], hex[33];
+	struct ops_err e;
+	struct tops t, b;
+	struct db *db;
+
+	(void)state;
+	tops_open(&t, "nodeops");
+	add(&t, hex);
+	add(&t, hex);
+	snprintf(path, sizeof(path), "%s/backup.db", t.dir);
+	assert_int_equal(ops_backup(&t.o, path, &r, &e), 0);
+	assert_false(r.net);
+	assert_false(r.conf);
+	/* Not over a file that exists. */
+	assert_int_equal(ops_backup(&t.o, path, &r, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_BACKUP_EXISTS);
+	/* The backup opens and holds the records. */
+	assert_int_equal(db_open(&db, path, false, err), 0);
+	memset(&b, 0, sizeof(b));
+	b.db = db;
+	ops_init(&b.o, db, t.dir, fixed_clock, NULL);
+	assert_int_equal(nrecords(&b), 2);
+	ops_fini(&b.o);
+	db_close(db);
+	unlink(path);
+	tops_close(&t);
+}
+
+static void
+test_bundle(void **state)
+{
+	struct ops_bundle_export_args ea;
+	struct ops_bundle_import_args ia;
+	struct ops_bundle_import_res ir;
+	struct ops_err e;
+	struct tops a, b;
+	char hex[33];
+	uint64_t n;
+	FILE *f;
+
+	(void)state;
+	tops_open(&a, "nodeops-a");
+	tops_open(&b, "nodeops-b");
+	add(&a, hex);
+	add(&a, hex);
+	add(&a, hex);
+	assert_non_null(f = tmpfile());
+	memset(&ea, 0, sizeof(ea));
+	ea.out = f;
+	assert_int_equal(ops_bundle_export(&a.o, &ea, &n, &e), 0);
+	assert_int_equal(n, 3);
+	rewind(f);
+	memset(&ia, 0, sizeof(ia));
+	ia.in = f;
+	ia.path = "bundle";
+	assert_int_equal(ops_bundle_import(&b.o, &ia, &ir, &e), 0);
+	assert_int_equal(ir.n, 3);
+	assert_int_equal(ir.dc.applied, 3);
+	assert_int_equal(nrecords(&b), 3);
+	fclose(f);
+
+	/* Garbage: refused whole, nothing changed. */
+	assert_non_null(f = tmpfile());
+	fputs("HAMROHB1 this is no bundle at all", f);
+	rewind(f);
+	ia.in = f;
+	assert_int_equal(ops_bundle_import(&b.o, &ia, &ir, &e), -1);
+	assert_int_equal(e.code, OPS_BAD_INPUT);
+	assert_int_equal(e.key, OPS_MSG_FILE_ERROR);
+	assert_int_equal(e.tail, OPS_MSG_NOTHING_IMPORTED);
+	assert_string_equal(e.arg[0], "bundle");
+	assert_int_equal(nrecords(&b), 3);
+	fclose(f);
+
+	/* A file that is not there. */
+	ia.in = NULL;
+	ia.path = "/nonexistent/bundle";
+	assert_int_equal(ops_bundle_import(&b.o, &ia, &ir, &e), -1);
+	assert_int_equal(e.code, OPS_IO);
+	tops_close(&a);
+	tops_close(&b);
+}
+
+static void
+test_status(void **state)
+{
+	struct ops_status_res r;
+	struct ops_err e;
+	struct tops t;
+	char hex[33];
+
+	(void)state;
+	tops_open(&t, "nodeops");
+	add(&t, hex);
+	add(&t, hex);
+	add(&t, hex);
+	assert_int_equal(ops_status(&t.o, &r, &e), 0);
+	assert_false(r.running);
+	assert_int_equal(r.since_ms, 0);
+	assert_false(r.acks_err);
+	assert_int_equal(r.own_seq, 3);
+	assert_int_equal(r.unacked, 3);
+	assert_int_equal(r.s.commits, 3);
+	assert_int_equal(r.now, NOW_MS);
+	assert_false(r.in_network);
+	assert_string_equal(r.role, "not in a network");
+	assert_int_equal(r.nclocks, 0);
+	ops_status_free(&r);
+	tops_close(&t);
+}
+
+static void
+test_init(void **state)
+{
+	struct ops_init_args a = { "Khorog office", "Khorog" };
+	char dir[300], sub[320], path[360], hex[OPS_KEY_HEX];
+	char err[STORE_ERRLEN];
+	const char *t = getenv("TMPDIR");
+	struct ops_err e;
+	struct db *db;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/nodeops-init.XXXXXX", t ? t : "/tmp");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/a/b", dir);
+	assert_int_equal(ops_init_node(sub, &a, NOW_MS, hex, &e), 0);
+	assert_int_equal(strlen(hex), 64);
+	snprintf(path, sizeof(path), "%s/hamroh.db", sub);
+	assert_int_equal(db_open(&db, path, false, err), 0);
+	db_close(db);
+	/* Not twice in one dir; a bad name before anything is made. */
+	assert_int_equal(ops_init_node(sub, &a, NOW_MS, hex, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_INIT_EXISTS);
+	assert_int_equal(e.code, OPS_BAD_INPUT);
+	a.name = "";
+	assert_int_equal(ops_init_node(sub, &a, NOW_MS, hex, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_INIT_NAME_EMPTY);
+	assert_int_equal(e.code, OPS_USAGE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hamroh.db-wal", sub);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/hamroh.db-shm", sub);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/node.key", sub);
+	unlink(path);
+	rmdir(sub);
+	snprintf(sub, sizeof(sub), "%s/a", dir);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_vector),
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_backup),
+		cmocka_unit_test(test_bundle),
+		cmocka_unit_test(test_status),
+	};
+
+	if (sodium_init() < 0)
+		return (1);
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
