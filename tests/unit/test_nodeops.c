@@ -11,7 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "tests/unit/testnode.h"
+#include "tests/unit/opsnode.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,51 +22,6 @@
 
 #include "agent/ops/node.h"
 #include "store/db_test.h"
-
-#define NOW_MS	1796000000000ULL	/* 2026-11-30. */
-
-struct tops {
-	char		dir[256];
-	struct db	*db;
-	uint8_t		pk[32], sk[64];
-	struct ops	o;
-};
-
-static uint64_t
-fixed_clock(void *arg)
-{
-
-	(void)arg;
-	return (NOW_MS);
-}
-
-static void
-tops_open(struct tops *t, const char *tag)
-{
-
-	tnode_open(t->dir, &t->db, t->pk, t->sk, tag);
-	ops_init(&t->o, t->db, t->dir, fixed_clock, NULL);
-}
-
-static void
-tops_close(struct tops *t)
-{
-
-	ops_fini(&t->o);
-	tnode_close(t->dir, t->db);
-}
-
-static struct ops_field
-fld(const char *name, const char *text)
-{
-	struct ops_field f;
-
-	f.name = name;
-	f.name_len = strlen(name);
-	f.text = text;
-	f.len = strlen(text);
-	return (f);
-}
 
 static void
 add(struct tops *t, char hex[33])

@@ -11,7 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "tests/unit/testnode.h"
+#include "tests/unit/opsnode.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -21,51 +21,6 @@
 #include <sodium.h>
 
 #include "agent/ops/ops.h"
-
-#define NOW_MS	1796000000000ULL	/* 2026-11-30. */
-
-struct tops {
-	char		dir[256];
-	struct db	*db;
-	uint8_t		pk[32], sk[64];
-	struct ops	o;
-};
-
-static uint64_t
-fixed_clock(void *arg)
-{
-
-	(void)arg;
-	return (NOW_MS);
-}
-
-static void
-tops_open(struct tops *t)
-{
-
-	tnode_open(t->dir, &t->db, t->pk, t->sk, "ops");
-	ops_init(&t->o, t->db, t->dir, fixed_clock, NULL);
-}
-
-static void
-tops_close(struct tops *t)
-{
-
-	ops_fini(&t->o);
-	tnode_close(t->dir, t->db);
-}
-
-static struct ops_field
-fld(const char *name, const char *text)
-{
-	struct ops_field f;
-
-	f.name = name;
-	f.name_len = strlen(name);
-	f.text = text;
-	f.len = strlen(text);
-	return (f);
-}
 
 /* Add a consultation; its id in ${hex}. */
 static void
@@ -149,7 +104,7 @@ test_write_round_trip(void **state)
 	struct ops_err e;
 
 	(void)state;
-	tops_open(&t);
+	tops_open(&t, "ops");
 	add(&t, "open", "34", hex);
 	assert_int_equal(ops_set(&t.o, &w, &e), 0);
 	memset(&r, 0, sizeof(r));
@@ -187,7 +142,7 @@ test_list_filters(void **state)
 	struct tops t;
 
 	(void)state;
-	tops_open(&t);
+	tops_open(&t, "ops");
 	add_many(&t, 7, 4);
 	assert_int_equal(count(&t, NULL, 0), 7);
 	assert_int_equal(count(&t, &open, 1), 4);
@@ -218,7 +173,7 @@ test_export_streams(void **state)
 	struct ops_err e;
 
 	(void)state;
-	tops_open(&t);
+	tops_open(&t, "ops");
 	add_many(&t, 25, 25);
 	memset(&a, 0, sizeof(a));
 	memset(&rc, 0, sizeof(rc));
@@ -267,7 +222,7 @@ test_bad_values(void **state)
 	char hex[33], msg[1024], *text;
 
 	(void)state;
-	tops_open(&t);
+	tops_open(&t, "ops");
 	add(&t, "open", "34", hex);
 	refused(&t, hex, fld("bogus", "1"), OPS_BAD_INPUT,
 	    OPS_MSG_FIELD_UNKNOWN);
@@ -324,7 +279,7 @@ test_rules_refuse(void **state)
 	char hex[33], err[STORE_ERRLEN], msg[1024];
 
 	(void)state;
-	tops_open(&t);
+	tops_open(&t, "ops");
 	assert_int_equal(db_meta_set(t.db, "role", "office", err), 0);
 	assert_int_equal(db_meta_set(t.db, "center", "Khorog", err), 0);
 	w.fields = &g[0];
@@ -379,7 +334,7 @@ test_import_csv(void **state)
 	long n;
 
 	(void)state;
-	tops_open(&t);
+	tops_open(&t, "ops");
 	memset(&a, 0, sizeof(a));
 	a.coll = "consultations";
 	a.csv = true;
@@ -430,7 +385,7 @@ test_history(void **state)
 	char hex[33];
 
 	(void)state;
-	tops_open(&t);
+	tops_open(&t, "ops");
 	add(&t, "open", "34", hex);
 	w.id = hex;
 	assert_int_equal(ops_set(&t.o, &w, &e), 0);
@@ -478,7 +433,7 @@ test_stats(void **state)
 	struct tops t;
 
 	(void)state;
-	tops_open(&t);
+	tops_open(&t, "ops");
 	add_many(&t, 5, 3);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(ops_stats(&t.o, &a, stats_cb, &s, &e), 0);
