@@ -61,8 +61,8 @@ int db_meta_get(struct db *, const char *, char *, size_t);
 int db_meta_set(struct db *, const char *, const char *, char[STORE_ERRLEN]);
 /*
  * ${fn}(arg, name, value) for each meta value whose name starts with
- * ${prefix}, in name order; -1 on a read error or once ${fn} returns
- * nonzero, else 0.
+ * ${prefix} (not empty), in name order; -1 on a read error or once
+ * ${fn} returns nonzero, else 0.
  */
 int db_meta_each(struct db *, const char *,
     int (*)(void *, const char *, const char *), void *);

@@ -142,13 +142,22 @@ db_meta_each(struct db *db, const char *prefix,
 {
 	sqlite3_stmt *st;
 	const char *k, *v;
+	char *end;
+	size_t n = strlen(prefix);
 	int r = 0, rc;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT k, v FROM meta WHERE "
-	    "substr(k, 1, length(?1)) = ?1 ORDER BY k", -1, &st, NULL) !=
-	    SQLITE_OK)
+	/* A range of the key's index: [prefix, prefix with its last byte + 1). */
+	if (n == 0 || (unsigned char)prefix[n - 1] == 0xff ||
+	    (end = strdup(prefix)) == NULL)
 		return (-1);
+	end[n - 1]++;
+	if (sqlite3_prepare_v2(db->h, "SELECT k, v FROM meta WHERE k >= ?1 "
+	    "AND k < ?2 ORDER BY k", -1, &st, NULL) != SQLITE_OK) {
+		free(end);
+		return (-1);
+	}
 	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, end, -1, free);
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		k = (const char *)sqlite3_column_text(st, 0);
 		v = (const char *)sqlite3_column_text(st, 1);

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "agent/codec/hex.h"
 #include "agent/sync/session.h"
 #include "store/db.h"
 
@@ -35,7 +36,7 @@ put_one(void *arg, const uint8_t *origin, uint64_t seq)
 		b->s = p;
 		b->cap = b->cap * 2 + need;
 	}
-	sodium_bin2hex(hex, sizeof(hex), origin, NODE_KEY_LEN);
+	hex_encode(origin, NODE_KEY_LEN, hex);
 	b->len += (size_t)snprintf(b->s + b->len, b->cap - b->len,
 	    " %s:%llu", hex, (unsigned long long)seq);
 }
@@ -75,23 +76,10 @@ acked_put(struct db *db, const uint8_t *peer, uint64_t now,
 	}
 	memcpy(last, h, sizeof(h));
 	memcpy(k, ACKED_PREFIX, sizeof(ACKED_PREFIX) - 1);
-	sodium_bin2hex(k + sizeof(ACKED_PREFIX) - 1, 2 * NODE_KEY_LEN + 1,
-	    peer, NODE_KEY_LEN);
+	hex_encode(peer, NODE_KEY_LEN, k + sizeof(ACKED_PREFIX) - 1);
 	r = db_meta_set(db, k, b.s, err);
 	free(b.s);
 	return (r);
-}
-
-/* 64 hex digits, exactly, into ${out}. */
-static int
-unhex(const char *hex, uint8_t out[NODE_KEY_LEN])
-{
-	size_t len;
-
-	if (sodium_hex2bin(out, NODE_KEY_LEN, hex, 2 * NODE_KEY_LEN, NULL,
-	    &len, NULL) != 0 || len != NODE_KEY_LEN)
-		return (-1);
-	return (0);
 }
 
 /* Parse "<ms> <hex>:<seq>..." into ${a}; -1 if malformed. */
@@ -117,7 +105,7 @@ parse(const char *v, struct acked *a)
 			return (-1);
 		memcpy(hex, p, 2 * NODE_KEY_LEN);
 		hex[2 * NODE_KEY_LEN] = '\0';
-		if (unhex(hex, a->v[a->n].origin))
+		if (hex_decode(hex, a->v[a->n].origin, NODE_KEY_LEN))
 			return (-1);
 		p += 2 * NODE_KEY_LEN + 1;
 		a->v[a->n].seq = strtoull(p, &end, 10);
@@ -143,7 +131,7 @@ each_cb(void *arg, const char *k, const char *v)
 
 	memset(&a, 0, sizeof(a));
 	if (strlen(k) != sizeof(ACKED_PREFIX) - 1 + 2 * NODE_KEY_LEN ||
-	    unhex(k + sizeof(ACKED_PREFIX) - 1, a.peer) || parse(v, &a)) {
+	    hex_decode(k + sizeof(ACKED_PREFIX) - 1, a.peer, NODE_KEY_LEN) || parse(v, &a)) {
 		free(a.v);
 		return (0);	/* Not ours to judge: skipped. */
 	}
