@@ -214,7 +214,7 @@ peer_row(void *arg, const struct ops_status_peer *row)
 	 * An error from before the link came up, the peer now in sync, is
 	 * history: it would read as a fault to fix (--json keeps it).
 	 */
-	if (*ps->last_error && !(row->in_sync && !row->stale && r->running &&
+	if (*ps->last_error && !(row->in_sync &&
 	    strncmp(state, "connected", 9) == 0))
 		printf("    last error: %s\n", ESC(error, ps->last_error));
 	return (0);
