@@ -41,11 +41,11 @@
 #include "agent/daemon/preauth.h"
 #include "agent/daemon/pidlock.h"
 #include "agent/sync/acked.h"
+#include "agent/sync/admit.h"
 #include "agent/sync/session.h"
 #include "agent/daemon/work.h"
 #include "protocol/limits.h"
 #include "store/db.h"
-#include "store/trust.h"
 #include "store/hlc.h"
 #include "store/query.h"
 
@@ -63,9 +63,6 @@
 #define WRITE_CHUNK	(256 * 1024)
 #define READ_BUF	(64 * 1024)
 #define STATUS_MS	2000
-#define RATE_WINDOW_MS	10000		/* Handshake attempts per address: */
-#define RATE_MAX	30		/* at most this many per window. */
-#define RATE_SLOTS	256
 #define MSG_NAME_LEN	101
 #define PREAUTH_LOG_MS	10000		/* Dropped connections: one line per. */
 #define RELISTEN_MS	1000		/* Listener closed for want of fds. */
@@ -152,13 +149,6 @@ struct wreq {
 	uint8_t		data[];
 };
 
-/* Recent inbound attempts from one address. */
-struct rate {
-	char		host[64];
-	uint64_t	since;
-	unsigned	n;
-};
-
 struct agent {
 	uv_loop_t	*loop;
 	struct db	*db;
@@ -181,7 +171,7 @@ struct agent {
 	struct dialer	*dialers;
 	int64_t		data_version;
 	uint64_t	last_scan, last_status;
-	struct rate	rate[RATE_SLOTS];
+	struct admit_rate rate;	/* Handshakes begun per address. */
 	/*
 	 * Connections before authentication, and the descriptors left for
 	 * peers (preauth_limits()): nconns counts every connection open;
@@ -742,69 +732,20 @@ read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 }
 
 /*
- * Successor statements on the wire (SESSION_SUCC_LEN each: old key, seq
- * u64be, signature) to and from the form the membership oracle takes.
- */
-static void
-succ_pack(const struct trust_stmt *st, size_t n, uint8_t *out)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++, out += SESSION_SUCC_LEN) {
-		memcpy(out, st[i].old, NODE_KEY_LEN);
-		for (j = 0; j < 8; j++)
-			out[NODE_KEY_LEN + j] = (uint8_t)(st[i].seq >>
-			    (56 - 8 * j));
-		memcpy(out + NODE_KEY_LEN + 8, st[i].sig, NODE_SIG_LEN);
-	}
-}
-
-static void
-succ_unpack(const uint8_t *in, size_t n, struct trust_stmt *st)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++, in += SESSION_SUCC_LEN) {
-		memcpy(st[i].old, in, NODE_KEY_LEN);
-		for (st[i].seq = 0, j = 0; j < 8; j++)
-			st[i].seq = (st[i].seq << 8) | in[NODE_KEY_LEN + j];
-		memcpy(st[i].sig, in + NODE_KEY_LEN + 8, NODE_SIG_LEN);
-	}
-}
-
-/*
- * Is ${peer} a member, with the successor statements it sent taken as
- * facts (a node that continued another key is known by them before its
- * statement reaches us)?  member_now_as()'s code.
- */
-static int
-peer_check(struct db *db, const uint8_t *peer, const uint8_t *succ,
-    size_t nsucc, uint64_t now, char *why, size_t len)
-{
-	struct trust_stmt st[SESSION_SUCC_MAX];
-	struct member_standing ms;
-
-	succ_unpack(succ, nsucc, st);
-	return (member_now_as(db, peer, st, nsucc, now, &ms, why, len));
-}
-
-/*
  * The statements of our own lineage, sent after every message 1, so that
  * a peer that knows only a key we continued admits us on our first dial.
  */
 static void
 own_lineage(struct agent *ag)
 {
-	struct trust_stmt st[SESSION_SUCC_MAX];
 	int n;
 
-	if ((n = member_lineage(ag->db, ag->pk, st, SESSION_SUCC_MAX)) < 0) {
+	if ((n = admit_lineage(ag->db, ag->pk, ag->succ)) < 0) {
 		LOG_WARN("agent", "cannot read this node's successor "
 		    "statements: peers that do not hold them yet refuse it");
 		n = 0;
 	}
 	ag->nsucc = (size_t)n;
-	succ_pack(st, ag->nsucc, ag->succ);
 }
 
 
@@ -822,8 +763,8 @@ our_peer(struct agent *ag, const uint8_t *key)
 
 /*
  * Whether the descriptor budget has room for ${more} connections past
- * message 1 with a peer we dial (${ours}) or another member.  An inbound
- * connection is counted from its message 1 on: its own check asks for 0.
+ * message 1 with a peer we dial (${ours}) or another member: for a dial.
+ * A peer's message 1 is admit_peer()'s to judge, by the same budget.
  */
 static bool
 budget_room(struct agent *ag, bool ours, size_t more)
@@ -833,55 +774,47 @@ budget_room(struct agent *ag, bool ours, size_t more)
 	    ag->max_conns, ag->pre.max, ag->npeers, ours));
 }
 
-/* Responder: is this node a member, is there room, is message 1 fresh? */
+/*
+ * Responder: admit_peer() says whether the peer may complete the
+ * handshake; this says why not, in the log.
+ */
 static int
 admit(void *arg, const uint8_t *peer, uint64_t ts, const uint8_t *succ,
     size_t nsucc)
 {
 	struct conn *c = arg;
 	struct agent *ag = c->ag;
+	struct admit_ask a;
 	char why[STORE_ERRLEN], fp[17];
-	int r;
 
 	fingerprint(peer, fp);
-	(void)db_busy(ag->db);
-	if (peer_check(ag->db, peer, succ, nsucc, now_ms(), why,
-	    sizeof(why)) != 0) {
-		if (db_busy(ag->db))
-			return (1);	/* Ask again: the session stalls. */
-		LOG_INFO("handshake", "peer=%s refused: %s", fp, why);
-		return (-1);
-	}
-	/*
-	 * Out of descriptors for members' sessions: refused before message
-	 * 2, counted and logged once per PREAUTH_LOG_MS (budget_log()); a
-	 * line or a status row per connection would cost more than it.
-	 */
-	if (!budget_room(ag, our_peer(ag, peer), 0)) {
+	a.key = peer;
+	a.ctr = ts;
+	a.succ = succ;
+	a.nsucc = nsucc;
+	a.now_ms = now_ms();
+	a.held = ag->nconns - ag->pre.n;
+	a.cap = preauth_session_cap(ag->max_conns, ag->pre.max, ag->npeers,
+	    our_peer(ag, peer));
+	switch (admit_peer(ag->db, &a, why, sizeof(why))) {
+	case ADMIT_OK:
+		return (0);
+	case ADMIT_BUSY:
+		return (1);	/* Ask again: the session stalls. */
+	case ADMIT_NO_ROOM:
+		/*
+		 * Counted and logged once per PREAUTH_LOG_MS (budget_log());
+		 * a line or a status row per connection would cost more than
+		 * the connection.
+		 */
 		ag->budget_refused++;
 		c->over_budget = true;
 		return (-1);
-	}
-	/*
-	 * Without an fsync on the loop: a crash may forget the last counter
-	 * accepted, and then a message 1 recorded before it passes once
-	 * more; at a restart there is no live session for it to displace,
-	 * and its sender still cannot finish the handshake.
-	 */
-	db_durable(ag->db, false);
-	r = db_hs_fresh(ag->db, peer, ts, why);
-	db_durable(ag->db, true);
-	switch (r) {
-	case 0:
-		return (0);
-	case 1:
-		LOG_INFO("handshake", "peer=%s refused: replayed message 1",
-		    fp);
+	case ADMIT_ERROR:
+		LOG_WARN("handshake", "peer=%s: %s", fp, why);
 		return (-1);
 	default:
-		if (db_busy(ag->db))
-			return (1);
-		LOG_WARN("handshake", "peer=%s: %s", fp, why);
+		LOG_INFO("handshake", "peer=%s refused: %s", fp, why);
 		return (-1);
 	}
 }
@@ -948,38 +881,6 @@ conn_new(struct agent *ag, struct dialer *d)
 		snprintf(c->addr, sizeof(c->addr), "%s", d->addr);
 	}
 	return (c);
-}
-
-/*
- * Whether ${host} may try another handshake now.  A flood from one
- * address costs a table lookup and a close, never a DH.
- */
-static bool
-rate_ok(struct agent *ag, const char *host, uint64_t now)
-{
-	struct rate *r, *oldest = &ag->rate[0];
-	size_t i;
-
-	for (i = 0; i < RATE_SLOTS; i++) {
-		r = &ag->rate[i];
-		if (strcmp(r->host, host) == 0) {
-			if (now - r->since > RATE_WINDOW_MS) {
-				r->since = now;
-				r->n = 0;
-			}
-			if (++r->n == RATE_MAX + 1)
-				LOG_INFO("listener", "%s: over %d handshakes in "
-				    "%d s; refusing it for now", host, RATE_MAX,
-				    RATE_WINDOW_MS / 1000);
-			return (r->n <= RATE_MAX);
-		}
-		if (r->since < oldest->since)
-			oldest = r;
-	}
-	snprintf(oldest->host, sizeof(oldest->host), "%s", host);
-	oldest->since = now;
-	oldest->n = 1;
-	return (true);
 }
 
 /* Drop ${v}, a connection before authentication, to make room. */
@@ -1056,7 +957,8 @@ accept_cb(uv_stream_t *srv, int status)
 	struct sockaddr_storage ss;
 	struct conn *c, *v;
 	int len = sizeof(ss);
-	char host[64];
+	char host[ADMIT_HOST_LEN];
+	bool told;
 
 	if (status == UV_EMFILE || status == UV_ENFILE) {
 		out_of_fds(ag, status);
@@ -1081,7 +983,11 @@ accept_cb(uv_stream_t *srv, int status)
 			    sizeof(host));
 		snprintf(c->addr, sizeof(c->addr), "%s:%d", host,
 		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
-		if (!rate_ok(ag, host, c->started)) {
+		if (!admit_rate(&ag->rate, host, c->started, &told)) {
+			if (told)
+				LOG_INFO("listener", "%s: over %d handshakes in "
+				    "%d s; refusing it for now", host,
+				    ADMIT_RATE_MAX, ADMIT_RATE_WINDOW_MS / 1000);
 			conn_close(c, "rate limited");
 			return;
 		}
@@ -1201,7 +1107,7 @@ dialer_ended(struct agent *ag, struct dialer *d, uint64_t now)
 	if (d->ended_checked != 0 && now - d->ended_checked < ENDED_RECHECK_MS)
 		return (d->ended);
 	(void)db_busy(ag->db);
-	ended = member_ended(ag->db, d->key, now, why, sizeof(why));
+	ended = !admit_may_dial(ag->db, d->key, now, why, sizeof(why));
 	if (db_busy(ag->db))
 		return (d->ended);	/* Asked again at the next tick. */
 	d->ended_checked = now;
@@ -1704,8 +1610,8 @@ recheck_peers(struct agent *ag, uint64_t now)
 		 * first batches), and that is no reason to drop.
 		 */
 		n = session_peer_succ(c->s, &succ);
-		if (peer_check(ag->db, session_peer(c->s), succ, n, now, why,
-		    sizeof(why)) != MEMBER_ENDED)
+		if (!admit_ended(ag->db, session_peer(c->s), succ, n, now, why,
+		    sizeof(why)))
 			continue;
 		LOG_INFO("session", "peer=%s@%s is no longer a member (%s); "
 		    "closing", c->fp, c->addr, why);

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "agent/sync/admit.h"
 #include "protocol/frame.h"
 #include "protocol/hs.h"
 #include "protocol/limits.h"
@@ -631,42 +632,33 @@ static int answer_msg1(struct session *, unsigned);
 static int
 got_msg1(struct session *s)
 {
-	uint8_t k[HS_KEY_LEN], p1[SESSION_HS_PAYLOAD1], x[HS_KEY_LEN];
-	uint64_t ctr = 0;
-	size_t i;
+	uint8_t p1[SESSION_HS_PAYLOAD1];
+	struct admit_msg1 m;
+	enum admit_code c;
 	int r;
 
-	hs_mac1_key(s->netkey, s->x_pub, k);
-	if ((r = hs_mac1_check(k, s->hsbuf, SESSION_MSG1_LEN)) != PROTO_OK)
+	/* The admission rules are admit.h's; their order is theirs too. */
+	if ((r = admit_mac1(s->netkey, s->x_pub, s->hsbuf)) != PROTO_OK)
 		return (fail(s, "handshake", r));
 	if ((r = hs_read1(&s->hs, s->hsbuf, HS_MSG1_LEN(SESSION_HS_PAYLOAD1),
 	    p1)) != PROTO_OK)
 		return (fail(s, "handshake", r));
-	/* The Ed25519 id must be the one behind the static key it used. */
-	if (hs_x25519_pub(p1, x) != PROTO_OK ||
-	    sodium_memcmp(x, s->hs.rs, HS_KEY_LEN) != 0)
-		return (fail(s, "handshake: identity does not match its key",
-		    0));
-	for (i = 0; i < 8; i++)
-		ctr = (ctr << 8) | p1[NODE_KEY_LEN + i];
-	memcpy(s->peer_ed, p1, NODE_KEY_LEN);
-	memcpy(s->peer_x, x, HS_KEY_LEN);
+	if ((c = admit_payload(p1, s->hs.rs, &m)) == ADMIT_IDENTITY)
+		return (fail(s, admit_str(c), 0));
+	memcpy(s->peer_ed, m.key, NODE_KEY_LEN);
+	memcpy(s->peer_x, s->hs.rs, HS_KEY_LEN);
 	s->have_peer = true;
-	s->ctr = ctr;
-	if (p1[40] != HS_VERSION)
-		return (answer_msg1(s, p1[40]));
-	if (ctr >= HS_COUNTER_LIMIT)
-		return (fail(s, "handshake: message 1 counter out of range",
-		    0));
-	if (p1[41] > SESSION_SUCC_MAX)
-		return (fail(s, "handshake: too many successor statements",
-		    0));
-	if ((s->nsucc = p1[41]) > 0) {
+	s->ctr = m.ctr;
+	if (c == ADMIT_VERSION)
+		return (answer_msg1(s, m.version));
+	if (c != ADMIT_OK)
+		return (fail(s, admit_str(c), 0));
+	if ((s->nsucc = m.nsucc) > 0) {
 		s->state = ST_WAIT1X;
 		s->hslen = 0;
 		return (0);
 	}
-	return (answer_msg1(s, p1[40]));
+	return (answer_msg1(s, m.version));
 }
 
 /* Responder: the successor statements after message 1. */

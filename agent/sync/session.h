@@ -80,7 +80,7 @@ struct session_cfg {
 	 * statements it sent (SESSION_SUCC_LEN bytes each)?  0 yes; -1 no
 	 * (not a member, or a replayed message 1: not above the last
 	 * accepted); 1 cannot tell now, the database is busy (the session
-	 * stalls).
+	 * stalls).  The rules are admit_peer()'s (agent/sync/admit.h).
 	 */
 	int		(*admit)(void *, const uint8_t *, uint64_t,
 			    const uint8_t *, size_t);

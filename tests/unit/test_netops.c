@@ -10,7 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "tests/unit/testnode.h"
+#include "tests/unit/opsnode.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,23 +21,11 @@
 
 #include "agent/ops/net.h"
 
-#define NOW_MS	1796000000000ULL	/* 2026-11-30. */
-
+/* An opsnode.h node, with its key in hex. */
 struct tnet {
-	char		dir[256];
-	struct db	*db;
-	uint8_t		pk[32], sk[64];
+	struct tops	n;
 	char		hex[65];
-	struct ops	o;
 };
-
-static uint64_t
-fixed_clock(void *arg)
-{
-
-	(void)arg;
-	return (NOW_MS);
-}
 
 /* A node with its node.key file, as 'hamroh init' leaves one. */
 static void
@@ -46,15 +34,15 @@ tnet_open(struct tnet *t, const char *tag)
 	char path[300];
 	int fd;
 
-	tnode_open(t->dir, &t->db, t->pk, t->sk, tag);
-	snprintf(path, sizeof(path), "%s/node.key", t->dir);
+	tops_open(&t->n, tag);
+	snprintf(path, sizeof(path), "%s/node.key", t->n.dir);
 	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
-	assert_int_equal(write(fd, t->sk, 64), 64);
+	assert_int_equal(write(fd, t->n.sk, 64), 64);
 	close(fd);
-	sodium_bin2hex(t->hex, sizeof(t->hex), t->pk, 32);
-	ops_init(&t->o, t->db, t->dir, fixed_clock, NULL);
+	sodium_bin2hex(t->hex, sizeof(t->hex), t->n.pk, 32);
 }
 
+/* The files the operations may leave, then the node. */
 static void
 tnet_close(struct tnet *t)
 {
@@ -63,12 +51,11 @@ tnet_close(struct tnet *t)
 	char path[300];
 	size_t i;
 
-	ops_fini(&t->o);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", t->dir, files[i]);
+		snprintf(path, sizeof(path), "%s/%s", t->n.dir, files[i]);
 		unlink(path);
 	}
-	tnode_close(t->dir, t->db);
+	tops_close(&t->n);
 }
 
 static void
@@ -76,7 +63,7 @@ set_role(struct tnet *t, const char *role)
 {
 	char err[STORE_ERRLEN];
 
-	assert_int_equal(db_meta_set(t->db, "role", role, err), 0);
+	assert_int_equal(db_meta_set(t->n.db, "role", role, err), 0);
 }
 
 struct peers {
@@ -115,40 +102,40 @@ test_peer_round_trip(void **state)
 	/* A bad address: refused, its key, nothing stored. */
 	pa.addr = "not an address";
 	pa.key = b.hex;
-	assert_int_equal(ops_peer_add(&a.o, &pa, &out, &e), -1);
+	assert_int_equal(ops_peer_add(&a.n.o, &pa, &out, &e), -1);
 	assert_int_equal(e.code, OPS_USAGE);
 	assert_int_equal(e.key, OPS_MSG_NET_ADDR_INVALID);
 	assert_non_null(strstr(ops_text("en", &e, msg, sizeof(msg)),
 	    "'not an address' is not HOST:PORT"));
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(ops_peer_list(&a.o, peer_cb, &p, &n, &e), 0);
+	assert_int_equal(ops_peer_list(&a.n.o, peer_cb, &p, &n, &e), 0);
 	assert_int_equal(n, 0);
 	/* This node's own key is refused. */
 	pa.addr = "127.0.0.1:7000";
 	pa.key = a.hex;
-	assert_int_equal(ops_peer_add(&a.o, &pa, &out, &e), -1);
+	assert_int_equal(ops_peer_add(&a.n.o, &pa, &out, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_PEER_OWN_KEY);
 	/* No key: no member advertises it. */
 	pa.key = NULL;
-	assert_int_equal(ops_peer_add(&a.o, &pa, &out, &e), -1);
+	assert_int_equal(ops_peer_add(&a.n.o, &pa, &out, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_PEER_NOT_ADVERTISED);
 	/* Added, listed, removed. */
 	pa.key = b.hex;
-	assert_int_equal(ops_peer_add(&a.o, &pa, &out, &e), 0);
+	assert_int_equal(ops_peer_add(&a.n.o, &pa, &out, &e), 0);
 	assert_string_equal(out.key, b.hex);
 	assert_false(out.advertised);
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(ops_peer_list(&a.o, peer_cb, &p, &n, &e), 0);
+	assert_int_equal(ops_peer_list(&a.n.o, peer_cb, &p, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(p.addr, "127.0.0.1:7000");
 	assert_string_equal(p.key, b.hex);
 	pr.addr = "127.0.0.1:7000";
-	assert_int_equal(ops_peer_rm(&a.o, &pr, &e), 0);
-	assert_int_equal(ops_peer_rm(&a.o, &pr, &e), -1);
+	assert_int_equal(ops_peer_rm(&a.n.o, &pr, &e), 0);
+	assert_int_equal(ops_peer_rm(&a.n.o, &pr, &e), -1);
 	assert_int_equal(e.code, OPS_NOT_FOUND);
 	assert_int_equal(e.key, OPS_MSG_PEER_NONE);
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(ops_peer_list(&a.o, peer_cb, &p, &n, &e), 0);
+	assert_int_equal(ops_peer_list(&a.n.o, peer_cb, &p, &n, &e), 0);
 	assert_int_equal(n, 0);
 	tnet_close(&b);
 	tnet_close(&a);
@@ -168,7 +155,7 @@ test_revoke_denied(void **state)
 	set_role(&a, "member");
 	ra.key = b.hex;
 	ra.reason = "laptop stolen";
-	assert_int_equal(ops_revoke(&a.o, &ra, &out, &e), -1);
+	assert_int_equal(ops_revoke(&a.n.o, &ra, &out, &e), -1);
 	assert_int_equal(e.code, OPS_DENIED);
 	assert_int_equal(e.key, OPS_MSG_REVOKE_ADMIN);
 	/* A bad key or an empty reason: refused before anything. */
@@ -182,7 +169,7 @@ test_revoke_denied(void **state)
 	/* An admin: not a member of this network. */
 	set_role(&a, "admin");
 	ra.reason = "laptop stolen";
-	assert_int_equal(ops_revoke(&a.o, &ra, &out, &e), -1);
+	assert_int_equal(ops_revoke(&a.n.o, &ra, &out, &e), -1);
 	assert_int_equal(e.code, OPS_NOT_FOUND);
 	assert_int_equal(e.key, OPS_MSG_REVOKE_NOT_MEMBER);
 	tnet_close(&b);
@@ -220,17 +207,17 @@ test_key_rotate_list(void **state)
 	(void)state;
 	tnet_open(&a, "netops-a");
 	set_role(&a, "member");
-	assert_int_equal(ops_key_rotate(&a.o, &ka, &out, &e), -1);
+	assert_int_equal(ops_key_rotate(&a.n.o, &ka, &out, &e), -1);
 	assert_int_equal(e.code, OPS_DENIED);
 	assert_int_equal(e.key, OPS_MSG_KEY_ROTATE_ADMIN);
 	set_role(&a, "admin");
 	memset(&k, 0, sizeof(k));
-	assert_int_equal(ops_key_list(&a.o, key_cb, &k, &e), 0);
+	assert_int_equal(ops_key_list(&a.n.o, key_cb, &k, &e), 0);
 	assert_int_equal(k.n, 0);
-	assert_int_equal(ops_key_rotate(&a.o, &ka, &out, &e), 0);
-	assert_int_equal(ops_key_rotate(&a.o, &ka, &out, &e), 0);
+	assert_int_equal(ops_key_rotate(&a.n.o, &ka, &out, &e), 0);
+	assert_int_equal(ops_key_rotate(&a.n.o, &ka, &out, &e), 0);
 	memset(&k, 0, sizeof(k));
-	assert_int_equal(ops_key_list(&a.o, key_cb, &k, &e), 0);
+	assert_int_equal(ops_key_list(&a.n.o, key_cb, &k, &e), 0);
 	assert_int_equal(k.n, 2);
 	assert_int_equal(k.version, out.version);
 	assert_string_equal(k.center, "Khorog");
@@ -279,30 +266,30 @@ test_create_invite_join(void **state)
 	ia.role = "center";
 	ia.addrs = addrs;
 	ia.naddr = 1;
-	assert_int_equal(ops_invite(&a.o, &ia, &tok, &e), -1);
+	assert_int_equal(ops_invite(&a.n.o, &ia, &tok, &e), -1);
 	assert_int_equal(e.code, OPS_DENIED);
 	assert_int_equal(e.key, OPS_MSG_INVITE_NO_NETWORK);
 
-	if (ops_network_create(&a.o, &ca, &co, &e))
+	if (ops_network_create(&a.n.o, &ca, &co, &e))
 		fail_msg("create: %s", ops_text("en", &e, msg, sizeof(msg)));
 	assert_string_equal(co.admin, a.hex);
 	assert_false(co.succeeded);
-	assert_int_equal(db_meta_get(a.db, "role", meta, sizeof(meta)), 0);
+	assert_int_equal(db_meta_get(a.n.db, "role", meta, sizeof(meta)), 0);
 	assert_string_equal(meta, "admin");
 	/* Once is all. */
-	assert_int_equal(ops_network_create(&a.o, &ca, &co, &e), -1);
+	assert_int_equal(ops_network_create(&a.n.o, &ca, &co, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_NET_ALREADY);
 
-	if (ops_invite(&a.o, &ia, &tok, &e))
+	if (ops_invite(&a.n.o, &ia, &tok, &e))
 		fail_msg("invite: %s", ops_text("en", &e, msg, sizeof(msg)));
 	assert_non_null(tok);
 	/* A token for another node is refused there. */
 	ja.token = tok;
 	assert_int_equal(ops_join_check(&ja, &e), 0);
-	assert_int_equal(ops_join(&a.o, &ja, NULL, NULL, &jo, &e), -1);
+	assert_int_equal(ops_join(&a.n.o, &ja, NULL, NULL, &jo, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_JOIN_NOT_FOR_NODE);
 	memset(&p, 0, sizeof(p));
-	if (ops_join(&b.o, &ja, dial_cb, &p, &jo, &e))
+	if (ops_join(&b.n.o, &ja, dial_cb, &p, &jo, &e))
 		fail_msg("join: %s", ops_text("en", &e, msg, sizeof(msg)));
 	sodium_free(tok);
 	assert_string_equal(jo.net, "Pamir legal aid");
@@ -311,18 +298,18 @@ test_create_invite_join(void **state)
 	assert_int_equal(p.n, 1);
 	assert_string_equal(p.addr, "127.0.0.1:7001");
 	assert_string_equal(p.key, a.hex);
-	assert_int_equal(db_meta_get(b.db, "network_name", meta,
+	assert_int_equal(db_meta_get(b.n.db, "network_name", meta,
 	    sizeof(meta)), 0);
 	assert_string_equal(meta, "Pamir legal aid");
 	/* B is no admin: it cannot revoke A. */
 	ra.key = a.hex;
 	ra.reason = "test";
-	assert_int_equal(ops_revoke(&b.o, &ra, &ro, &e), -1);
+	assert_int_equal(ops_revoke(&b.n.o, &ra, &ro, &e), -1);
 	assert_int_equal(e.code, OPS_DENIED);
 	/* A, the admin, can revoke B, a member now. */
 	ra.key = b.hex;
 	ra.reason = "laptop stolen";
-	if (ops_revoke(&a.o, &ra, &ro, &e))
+	if (ops_revoke(&a.n.o, &ra, &ro, &e))
 		fail_msg("revoke: %s", ops_text("en", &e, msg, sizeof(msg)));
 	assert_string_equal(ro.name, "Khorog office");
 	/* A bad token: refused before anything. */
