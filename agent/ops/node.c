@@ -158,13 +158,18 @@ refusal_cb(void *arg, const struct db_refusal *r)
 {
 	struct refusals_ctx *x = arg;
 	char name[128], key[OPS_KEY_HEX], id[2 * SCHEMA_ID_LEN + 1];
+	char user[USER_NAME_MAX + 1];
 	struct ops_refusal_row row;
+	struct ops_who who;
 
 	query_node_name(x->o->db, r->origin, name, sizeof(name));
+	query_commit_user(x->o->db, r->origin, r->seq, user, sizeof(user));
+	ops_who(x->o, r->origin, user[0] ? user : NULL, strlen(user), &who);
 	sodium_bin2hex(key, sizeof(key), r->origin, NODE_KEY_LEN);
 	sodium_bin2hex(id, sizeof(id), r->id, SCHEMA_ID_LEN);
 	row.r = r;
 	row.name = name;
+	row.who = &who;
 	row.key = key;
 	row.id = id;
 	return (x->fn(x->arg, &row));
