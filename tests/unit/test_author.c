@@ -330,18 +330,6 @@ history(struct tops *t, const char *id, struct rows *r)
 	assert_int_equal(ops_history(&t->o, &a, rows_cb, r, &e), 0);
 }
 
-static int
-apply_one(void *arg, const uint8_t *body, size_t len, const uint8_t *sig)
-{
-	struct db_counts res;
-	char err[STORE_ERRLEN];
-
-	memset(&res, 0, sizeof(res));
-	if (db_apply(arg, body, len, sig, &res, err) != 0)
-		fail_msg("apply: %s", err);
-	return (0);
-}
-
 static void
 test_ops_history(void **state)
 {
@@ -379,7 +367,7 @@ test_ops_history(void **state)
 	/* Another node that received the commits reads the same. */
 	tops_open(&b, "author-b");
 	assert_int_equal(db_begin(b.db, NOW_MS, err), 0);
-	assert_int_equal(db_commits_since(a.db, NULL, apply_one, b.db, err),
+	assert_int_equal(db_commits_since(a.db, NULL, apply_cb, b.db, err),
 	    0);
 	assert_int_equal(db_commit(b.db, err), 0);
 	history(&b, id, &r);
