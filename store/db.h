@@ -80,7 +80,8 @@ void db_rollback(struct db *);
  * db_set_actor(db, user, err):
  * Inside db_begin(): the local commits of this transaction name the staff
  * account ${user} as the one who made them (commit.h), NULL the node
- * alone (what every transaction starts with).  Return 0, or -1 with
+ * alone (what every transaction starts with).  Writes buffered before
+ * are sealed first, under whoever acted then.  Return 0, or -1 with
  * ${err} filled if ${user} may not name one (commit_user_valid()).
  */
 int db_set_actor(struct db *, const char *, char[STORE_ERRLEN]);

@@ -506,6 +506,10 @@ struct hist {
 	const uint8_t	*id;
 	ops_history_fn	fn;
 	void		*arg;
+	/* Who made the last row's commit: its other changes follow it. */
+	struct ops_who	who;
+	uint8_t		origin[NODE_KEY_LEN];
+	uint64_t	seq;		/* 0: none yet. */
 };
 
 static int
@@ -513,14 +517,18 @@ history_cb(void *arg, const struct hview *h)
 {
 	struct hist *hs = arg;
 	struct hview shown = *h;
-	struct ops_who who;
 	char *tofree;
 	int r;
 
-	ops_who(hs->o, h->origin, h->user, h->user_len, &who);
+	if (hs->seq != h->seq || memcmp(hs->origin, h->origin,
+	    NODE_KEY_LEN) != 0) {
+		ops_who(hs->o, h->origin, h->user, h->user_len, &hs->who);
+		memcpy(hs->origin, h->origin, NODE_KEY_LEN);
+		hs->seq = h->seq;
+	}
 	conf_reveal(hs->cf, hs->id, h->field, h->field_len, &h->v, &shown.v,
 	    &tofree);
-	r = hs->fn(hs->arg, &shown, &who);
+	r = hs->fn(hs->arg, &shown, &hs->who);
 	if (tofree != NULL) {
 		sodium_memzero(tofree, strlen(tofree));
 		free(tofree);
@@ -540,6 +548,7 @@ ops_history(struct ops *o, const struct ops_read_args *a, ops_history_fn fn,
 
 	if ((c = coll_id(a, id, e)) == NULL)
 		return (-1);
+	memset(&hs, 0, sizeof(hs));
 	hs.o = o;
 	hs.id = id;
 	hs.fn = fn;

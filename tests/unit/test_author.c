@@ -380,6 +380,43 @@ test_ops_history(void **state)
 	tops_close(&a);
 }
 
+/*
+ * One transaction, two actors: what was buffered before the user acted
+ * is sealed first, naming no one; the rest names the user.
+ */
+static void
+test_actor_switch(void **state)
+{
+	uint8_t id[SCHEMA_ID_LEN];
+	char hex[33], err[STORE_ERRLEN];
+	struct tops t;
+	struct rows r;
+
+	(void)state;
+	tops_open(&t, "author-switch");
+	describe(&t, "khujand-office", "Khujand");
+	randombytes_buf(id, sizeof(id));
+	hex_encode(id, SCHEMA_ID_LEN, hex);
+	assert_int_equal(db_begin(t.db, NOW_MS, err), 0);
+	tnode_put(t.db, "consultations", id, "outcome", "first");
+	assert_int_equal(db_set_actor(t.db, USER, err), 0);
+	tnode_put(t.db, "consultations", id, "status", "open");
+	assert_int_equal(db_commit(t.db, err), 0);
+	/* The next transaction starts with no one. */
+	assert_int_equal(db_begin(t.db, NOW_MS, err), 0);
+	tnode_put(t.db, "consultations", id, "topic", "patent");
+	assert_int_equal(db_commit(t.db, err), 0);
+	history(&t, hex, &r);
+	assert_int_equal(r.n, 3);
+	assert_string_equal(r.field[0], "outcome");
+	assert_string_equal(r.user[0], "-");
+	assert_string_equal(r.field[1], "status");
+	assert_string_equal(r.user[1], USER);
+	assert_string_equal(r.field[2], "topic");
+	assert_string_equal(r.user[2], "-");
+	tops_close(&t);
+}
+
 /* A name no commit may carry fails the write; nothing is written. */
 static void
 test_ops_bad_actor(void **state)
@@ -470,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_other_shapes),
 		cmocka_unit_test(test_old_vector),
 		cmocka_unit_test(test_ops_history),
+		cmocka_unit_test(test_actor_switch),
 		cmocka_unit_test(test_ops_bad_actor),
 		cmocka_unit_test(test_audit),
 	};
