@@ -49,6 +49,11 @@
 #define MSG_MAX_ORIGINS		100000		/* In one version vector. */
 #define MSG_NAME_MAX		100		/* A node name in HELLO. */
 #define MSG_REASON_MAX		200		/* A BYE reason. */
+/*
+ * A staff account's name, as a commit records who made it: bytes of
+ * UTF-8, room for a full name in Cyrillic (two bytes a letter).
+ */
+#define USER_NAME_MAX		100
 
 /*
  * How far ahead of a node's own wall clock a received commit may push its

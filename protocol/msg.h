@@ -54,8 +54,8 @@
  * length can make msgpack-c allocate beyond the frame, then checks every
  * field's type and limit before anything reads it.
  */
-#define MSG_VERSION		3	/* 3: FORK; 2: clock, vectors over
-					   frames. */
+#define MSG_VERSION		4	/* 4: commits name a user; 3: FORK;
+					   2: clock, vectors over frames. */
 /* Origins per HELLO, ACK or VECTOR we send: at most 20 bytes each. */
 #define MSG_VEC_CHUNK		32768
 #define MSG_VEC_KEY_LEN		8	/* Origins in a vector: a key prefix. */

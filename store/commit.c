@@ -48,7 +48,7 @@ commit_encode(const struct commit *c, msgpack_sbuffer *sb)
 	int e = 0;
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-	e |= msgpack_pack_array(&pk, 6);
+	e |= msgpack_pack_array(&pk, c->user != NULL ? 7 : 6);
 	e |= msgpack_pack_uint8(&pk, COMMIT_FORMAT);
 	e |= msgpack_pack_bin_with_body(&pk, c->origin, NODE_KEY_LEN);
 	e |= msgpack_pack_uint64(&pk, c->seq);
@@ -76,7 +76,28 @@ commit_encode(const struct commit *c, msgpack_sbuffer *sb)
 			}
 		}
 	}
+	if (c->user != NULL)
+		e |= msgpack_pack_str_with_body(&pk, c->user, c->user_len);
 	return (e ? -1 : 0);
+}
+
+bool
+commit_user_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i;
+
+	if (len == 0 || len > USER_NAME_MAX || !schema_utf8_valid(s, len))
+		return (false);
+	for (i = 0; i < len; i++) {
+		/* C0 and DEL; C1 is U+0080..U+009F, 0xc2 0x80..0x9f. */
+		if (u[i] < 0x20 || u[i] == 0x7f)
+			return (false);
+		if (u[i] == 0xc2 && i + 1 < len && u[i + 1] >= 0x80 &&
+		    u[i + 1] <= 0x9f)
+			return (false);
+	}
+	return (true);
 }
 
 static int
@@ -136,8 +157,10 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 	ur = msgpack_unpack((const char *)body, len, &off, c->zone, &root);
 	if (ur != MSGPACK_UNPACK_SUCCESS || off != len)
 		FAIL("malformed msgpack");
-	if (root.type != MSGPACK_OBJECT_ARRAY || root.via.array.size != 6)
-		FAIL("commit is not a 6-element array");
+	/* A seventh element, the user, is there only if a user acted. */
+	if (root.type != MSGPACK_OBJECT_ARRAY || (root.via.array.size != 6 &&
+	    root.via.array.size != 7))
+		FAIL("commit is not a 6- or 7-element array");
 	a = root.via.array.ptr;
 	if (mp_get_u64(&a[0], &fmt) || fmt != COMMIT_FORMAT)
 		FAIL("unknown commit format");
@@ -148,6 +171,13 @@ commit_decode(const uint8_t *body, size_t len, struct commit *c,
 		FAIL("bad commit header");
 	if (c->seq == 0 || c->seq > INT64_MAX || c->hlc > INT64_MAX)
 		FAIL("seq or hlc out of range");
+	if (root.via.array.size == 7) {
+		if (!mp_is_str(&a[6]) || !commit_user_valid(a[6].via.str.ptr,
+		    a[6].via.str.size))
+			FAIL("bad user in commit");
+		c->user = a[6].via.str.ptr;
+		c->user_len = a[6].via.str.size;
+	}
 
 	/* Count first, so one allocation holds every change. */
 	c->nrec = a[5].via.array.size;
@@ -244,8 +274,9 @@ commit_peek(const uint8_t *b, size_t len, uint8_t origin[NODE_KEY_LEN],
 {
 	size_t n, i, off = 4 + NODE_KEY_LEN;
 
-	/* [1, bin 32, seq, ...]: fixarray 6, fixint 1, bin8 of 32. */
-	if (len < off + 1 || b[0] != 0x96 || b[1] != COMMIT_FORMAT ||
+	/* [1, bin 32, seq, ...]: fixarray 6 (7 with a user), fixint 1, bin8. */
+	if (len < off + 1 || (b[0] != 0x96 && b[0] != 0x97) ||
+	    b[1] != COMMIT_FORMAT ||
 	    b[2] != 0xc4 || b[3] != NODE_KEY_LEN)
 		return (-1);
 	memcpy(origin, b + 4, NODE_KEY_LEN);
@@ -278,6 +309,8 @@ commit_fini(struct commit *c)
 	c->mem = NULL;
 	c->rec = NULL;
 	c->nrec = 0;
+	c->user = NULL;
+	c->user_len = 0;
 }
 
 /* What is signed: a context string, then the commit's hash. */

@@ -14,6 +14,7 @@
  * A commit is what one local transaction produced at one node:
  *
  *   body = [1, origin(bin 32), seq, hlc, prev(bin 32), records]
+ *       or [1, origin(bin 32), seq, hlc, prev(bin 32), records, user(str)]
  *   records = [[collection(str), id(bin 16), fields], ...]
  *   fields = [[field(str), value, seen], ...]
  *   seen = [[hlc, origin(bin 32)], ...]   -- heads the writer saw
@@ -24,6 +25,11 @@
  * hashing them once — a full Ed25519 signature would hash a large import
  * batch twice more with SHA-512.  The body and the signature are stored
  * and relayed verbatim.  Pure: no I/O.
+ *
+ * user names the staff account that made the change (1 to USER_NAME_MAX
+ * bytes of UTF-8 with no control character: commit_user_valid()); a
+ * commit made by the node alone has no seventh element, so every commit
+ * written before users existed keeps its bytes, hash and signature.
  */
 #define COMMIT_HASH_LEN		32
 #define COMMIT_FORMAT		1
@@ -72,6 +78,9 @@ struct commit {
 	uint64_t	seq;
 	uint64_t	hlc;
 	uint8_t		prev[COMMIT_HASH_LEN];
+	/* The acting staff account (not NUL-terminated), or NULL. */
+	const char	*user;
+	size_t		user_len;
 	size_t		nrec;
 	struct rchange	*rec;
 	/*
@@ -106,6 +115,13 @@ int commit_decode(const uint8_t *, size_t, struct commit *, const char **);
  */
 int commit_peek(const uint8_t *, size_t, uint8_t[NODE_KEY_LEN],
     uint64_t *);
+
+/**
+ * commit_user_valid(s, len):
+ * Whether ${s} may name a commit's user: 1 to USER_NAME_MAX bytes of
+ * UTF-8 with no control character (C0, DEL, C1).
+ */
+bool commit_user_valid(const char *, size_t);
 
 /**
  * commit_fini(c):

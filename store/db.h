@@ -77,6 +77,16 @@ int db_commit(struct db *, char[STORE_ERRLEN]);
 void db_rollback(struct db *);
 
 /**
+ * db_set_actor(db, user, err):
+ * Inside db_begin(): the local commits of this transaction name the staff
+ * account ${user} as the one who made them (commit.h), NULL the node
+ * alone (what every transaction starts with).  Writes buffered before
+ * are sealed first, under whoever acted then.  Return 0, or -1 with
+ * ${err} filled if ${user} may not name one (commit_user_valid()).
+ */
+int db_set_actor(struct db *, const char *, char[STORE_ERRLEN]);
+
+/**
  * db_durable(db, full):
  * synchronous=FULL (local commits: the origin holds the only copy) or
  * NORMAL (commits received from a peer: after a crash the vector shows

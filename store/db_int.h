@@ -119,6 +119,9 @@ struct db {
 	char		last_why[256];	/* Why the last one was. */
 	char		warning[STORE_ERRLEN];	/* Of the last local commit. */
 	uint64_t	now_ms;		/* Of the open transaction. */
+	/* Who the open transaction's local commits name: db_set_actor(). */
+	char		actor[USER_NAME_MAX + 1];
+	size_t		actor_len;	/* 0: the node alone. */
 	size_t		nrec_pending, bytes_pending;
 	sqlite3_stmt	*s_ins_commit, *s_find_commit, *s_ins_origin;
 	sqlite3_stmt	*s_ins_held, *s_find_held, *s_del_held;

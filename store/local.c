@@ -278,6 +278,10 @@ db_flush(struct db *db, char err[STORE_ERRLEN])
 	cm.seq = db->orig[me].seq + 1;
 	cm.hlc = hlc_next(db_last_hlc(db), db->now_ms);
 	memcpy(cm.prev, db->orig[me].hash, COMMIT_HASH_LEN);
+	if (db->actor_len > 0) {
+		cm.user = db->actor;
+		cm.user_len = db->actor_len;
+	}
 	if ((rc = calloc(db->nlc, sizeof(*rc))) == NULL ||
 	    (fc = calloc(db->nlc, sizeof(*fc))) == NULL ||
 	    (rcoll = calloc(db->nlc, sizeof(*rcoll))) == NULL ||

@@ -182,6 +182,8 @@ query_history(struct db *db, const struct coll_def *c,
 				h.hlc = cm.hlc;
 				h.origin = cm.origin;
 				h.seq = cm.seq;
+				h.user = cm.user;
+				h.user_len = cm.user_len;
 				h.field = r->f[j].field;
 				h.field_len = r->f[j].field_len;
 				h.v = r->f[j].v;
@@ -327,13 +329,18 @@ query_stats(struct db *db, const struct coll_def *c, const char *const *by,
 	return (n);
 }
 
-void
-query_node_name(struct db *db, const uint8_t key[NODE_KEY_LEN], char *out,
-    size_t len)
+/*
+ * A members field of the node ${key}, or its key's hex prefix if unknown;
+ * whether it was known.
+ */
+static bool
+member_field(struct db *db, const uint8_t key[NODE_KEY_LEN],
+    const char *field, char *out, size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
-	char hex[2 * NODE_KEY_LEN + 1];
+	char hex[2 * NODE_KEY_LEN + 1], sql[128];
 	sqlite3_stmt *st;
+	bool found = false;
 	size_t i;
 
 	for (i = 0; i < NODE_KEY_LEN; i++) {
@@ -342,13 +349,59 @@ query_node_name(struct db *db, const uint8_t key[NODE_KEY_LEN], char *out,
 	}
 	hex[2 * NODE_KEY_LEN] = '\0';
 	snprintf(out, len, "%.16s", hex);
-	if (sqlite3_prepare_v2(db->h, "SELECT name FROM main.c_members"
-	    " WHERE key = ? AND name IS NOT NULL LIMIT 1", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM main.c_members"
+	    " WHERE key = ? AND %s IS NOT NULL LIMIT 1", field, field);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+		return (false);
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(out, len, "%s", sqlite3_column_text(st, 0));
+		found = true;
+	}
+	sqlite3_finalize(st);
+	return (found);
+}
+
+void
+query_node_name(struct db *db, const uint8_t key[NODE_KEY_LEN], char *out,
+    size_t len)
+{
+
+	(void)member_field(db, key, "name", out, len);
+}
+
+void
+query_node_center(struct db *db, const uint8_t key[NODE_KEY_LEN], char *out,
+    size_t len)
+{
+
+	if (!member_field(db, key, "center", out, len) && len > 0)
+		out[0] = '\0';
+}
+
+void
+query_commit_user(struct db *db, const uint8_t origin[NODE_KEY_LEN],
+    uint64_t seq, char *out, size_t len)
+{
+	sqlite3_stmt *st;
+	struct commit cm;
+	const char *why;
+
+	if (len > 0)
+		out[0] = '\0';
+	if (sqlite3_prepare_v2(db->h, "SELECT c.body FROM main.commits c"
+	    " JOIN main.origins o ON o.idx = c.origin WHERE o.key = ?"
+	    " AND c.seq = ?", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_blob(st, 1, origin, NODE_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)seq);
+	if (sqlite3_step(st) == SQLITE_ROW && commit_decode(
+	    sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+	    &cm, &why) == 0) {
+		if (cm.user != NULL)
+			snprintf(out, len, "%.*s", (int)cm.user_len, cm.user);
+		commit_fini(&cm);
+	}
 	sqlite3_finalize(st);
 }
 

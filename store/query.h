@@ -44,6 +44,9 @@ struct hview {
 	uint64_t	hlc;
 	const uint8_t	*origin;
 	uint64_t	seq;
+	/* Its commit's user (not NUL-terminated), or NULL: the node alone. */
+	const char	*user;
+	size_t		user_len;
 	const char	*field;		/* Not NUL-terminated. */
 	size_t		field_len;
 	struct val	v;
@@ -97,6 +100,22 @@ long query_stats(struct db *, const struct coll_def *, const char *const *,
  */
 void query_node_name(struct db *, const uint8_t[NODE_KEY_LEN], char *,
     size_t);
+
+/**
+ * query_node_center(db, key, out, len):
+ * The center the node ${key} belongs to (members record), or "" when
+ * unknown.
+ */
+void query_node_center(struct db *, const uint8_t[NODE_KEY_LEN], char *,
+    size_t);
+
+/**
+ * query_commit_user(db, origin, seq, out, len):
+ * The user the commit ${seq} of ${origin} names (commit.h), or "" if it
+ * names none or this node does not hold it.
+ */
+void query_commit_user(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
+    char *, size_t);
 
 /* Whether this node holds records an origin of its log made before. */
 bool query_has_history(struct db *);

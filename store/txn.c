@@ -5,6 +5,7 @@
 #include "store/db_int.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "store/hlc.h"
 #include "store/trust.h"
@@ -24,6 +25,7 @@ db_begin(struct db *db, uint64_t now_ms, char err[STORE_ERRLEN])
 		return (-1);
 	db->now_ms = now_ms;
 	db->warning[0] = '\0';
+	db->actor_len = 0;
 	if (db_refresh(db, err)) {
 		db_rollback(db);
 		return (-1);
@@ -55,11 +57,31 @@ db_commit(struct db *db, char err[STORE_ERRLEN])
 	if (db_exec(db, "COMMIT", err))
 		goto fail;
 	db->data_version = db_data_version(db);
+	db->actor_len = 0;
 	return (0);
 
 fail:
 	db_rollback(db);
 	return (-1);
+}
+
+int
+db_set_actor(struct db *db, const char *user, char err[STORE_ERRLEN])
+{
+	size_t len = user != NULL ? strlen(user) : 0;
+
+	if (user != NULL && !commit_user_valid(user, len)) {
+		snprintf(err, STORE_ERRLEN, "a user's name must be 1 to %d bytes"
+		    " of text without control characters", USER_NAME_MAX);
+		return (-1);
+	}
+	/* Writes buffered so far were made by whoever acted before. */
+	if (db_flush(db, err))
+		return (-1);
+	if (len > 0)
+		memcpy(db->actor, user, len);
+	db->actor_len = len;
+	return (0);
 }
 
 void
@@ -75,6 +97,7 @@ db_rollback(struct db *db)
 {
 
 	local_clear(db);
+	db->actor_len = 0;
 	trust_reset(db->trust);
 	db->live.nrefused = -1;
 	db->nrd = 0;

@@ -225,12 +225,13 @@ refusal_row(void *arg, const struct ops_refusal_row *row)
 {
 	struct st_ctx *x = arg;
 	const struct db_refusal *r = row->r;
-	char tm[32], enode[512], reason[2048];
+	char tm[32], reason[2048], who[1024], ewho[4096];
 
+	ops_who_text("en", row->who, who, sizeof(who));
 	if (!x->cli->json) {
 		cli_time(r->hlc, tm);
 		printf("  %s  %-16s seq %-6llu %s %s\n      %s\n", tm,
-		    ESC(enode, row->name), (unsigned long long)r->seq, r->coll,
+		    ESC(ewho, who), (unsigned long long)r->seq, r->coll,
 		    row->id, ESC(reason, r->reason));
 		return (0);
 	}
@@ -241,7 +242,14 @@ refusal_row(void *arg, const struct ops_refusal_row *row)
 	json_put_str(stdout, row->name, strlen(row->name));
 	printf(",\"origin\":\"%s\",\"reason\":", row->key);
 	json_put_str(stdout, r->reason, strlen(r->reason));
-	printf(",\"seq\":%llu}\n", (unsigned long long)r->seq);
+	printf(",\"seq\":%llu,\"user\":", (unsigned long long)r->seq);
+	if (row->who->has_user)
+		json_put_str(stdout, row->who->user, strlen(row->who->user));
+	else
+		printf("null");
+	printf(",\"who\":");
+	json_put_str(stdout, who, strlen(who));
+	printf("}\n");
 	return (0);
 }
 

@@ -395,26 +395,37 @@ cmd_list(struct cli *cli, int argc, char **argv)
 }
 
 static int
-history_cb(void *arg, const struct hview *h, const char *node)
+history_cb(void *arg, const struct hview *h, const struct ops_who *w)
 {
 	struct cli *cli = arg;
-	char tm[32], hex[2 * NODE_KEY_LEN + 1], enode[512];
+	char tm[32], hex[2 * NODE_KEY_LEN + 1], who[1024], ewho[4096];
 
 	cli_time(h->hlc, tm);
 	hex_encode(h->origin, NODE_KEY_LEN, hex);
+	ops_who_text("en", w, who, sizeof(who));
 	if (cli->json) {
-		printf("{\"field\":");
+		printf("{\"center\":");
+		json_put_str(stdout, w->center, strlen(w->center));
+		printf(",\"field\":");
 		json_put_str(stdout, h->field, h->field_len);
 		printf(",\"node\":");
-		json_put_str(stdout, node, strlen(node));
+		json_put_str(stdout, w->node, strlen(w->node));
 		printf(",\"origin\":\"%s\",\"seq\":%llu,\"time\":\"%s\","
-		    "\"value\":", hex, (unsigned long long)h->seq, tm);
+		    "\"user\":", hex, (unsigned long long)h->seq, tm);
+		if (w->has_user)
+			json_put_str(stdout, w->user, strlen(w->user));
+		else
+			printf("null");
+		printf(",\"value\":");
 		put_value(&h->v, true);
+		printf(",\"who\":");
+		json_put_str(stdout, who, strlen(who));
 		puts("}");
 		return (0);
 	}
-	printf("%s  %-16s ", tm, log_esc(enode, sizeof(enode), node,
-	    strlen(node), 0));
+	/* Who: the user and center, or "node only" and the office. */
+	printf("%s  %-24s ", tm, log_esc(ewho, sizeof(ewho), who, strlen(who),
+	    0));
 	log_esc_put(stdout, h->field, h->field_len, 0);
 	printf(" = ");
 	put_value(&h->v, false);

@@ -62,7 +62,11 @@ static const struct cmd cmds[] = {
 	  .opts = { JSON }, .fields = true },
 	{ .name = "history", .fn = cmd_history, .group = CG_RECORDS,
 	  .args = "COLLECTION ID",
-	  .summary = "Every change to a record: time, office, field, value.",
+	  .summary = "Every change to a record: time, who, field, value.",
+	  .desc = "Who made each change: the staff account its signed "
+	  "commit names and the center of the office that made it (USER, "
+	  "CENTER center), or 'node only (OFFICE, CENTER center)' for a "
+	  "change no user made, as every change from before users.",
 	  .opts = { JSON } },
 	{ .name = "conflicts", .fn = cmd_conflicts, .group = CG_RECORDS,
 	  .summary = "Fields two offices changed without seeing each "
@@ -247,7 +251,8 @@ static const struct cmd cmds[] = {
 	{ .name = "audit", .fn = cmd_audit, .group = CG_NETWORK,
 	  .summary = "Changes refused: their office had no right to make "
 	  "them.",
-	  .desc = "For each: who, which change, which record, why.  They "
+	  .desc = "For each: who (as 'history' shows it), which change, "
+	  "which record, why.  They "
 	  "stay in the log and are passed on, but no office "
 	  "applies them.",
 	  .opts = { JSON } },

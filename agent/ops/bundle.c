@@ -193,7 +193,7 @@ import_from(struct ops *o, FILE *f, const char *name,
 	struct imp_ctx x = { o, &r->dc };
 	char err[STORE_ERRLEN], berr[BUNDLE_ERRLEN], a[32], b[32];
 
-	if (db_begin(o->db, ops_now(o), err))
+	if (ops_begin(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	/* All or nothing: a bad commit or a bad trailer rolls back all. */
 	if ((r->n = bundle_read(f, apply_cb, &x, berr)) < 0) {

@@ -278,7 +278,7 @@ ops_import(struct ops *o, const struct ops_import_args *a, long *n,
 	if (ops_ring(o, e) == NULL)	/* Keys first: it runs a query. */
 		return (-1);
 	/* One transaction; a commit per 1000 records inside it. */
-	if (db_begin(o->db, ops_now(o), err))
+	if (ops_begin(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	r = a->csv ? imp_csv(&im, a->in) : imp_jsonl(&im, a->in);
 	if (r != 0) {

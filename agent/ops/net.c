@@ -359,7 +359,7 @@ ops_key_rotate(struct ops *o, const struct ops_key_rotate_args *args,
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	k = conf_current(cf, args->center);
 	/* To valid members only: an expired or revoked node gets nothing. */
-	if (db_begin(o->db, ops_now(o), err) ||
+	if (ops_begin(o, err) ||
 	    conf_deliver_db(o->db, k, NULL, ops_now(o), &n, err) ||
 	    db_commit(o->db, err)) {
 		db_rollback(o->db);
@@ -456,7 +456,7 @@ ops_revoke(struct ops *o, const struct ops_revoke_args *args,
 	v.t = VAL_INT;
 	v.i = (int64_t)out->upto;
 	/* The key too, so the revocation stands alone in its commit. */
-	if (db_begin(o->db, ops_now(o), err) ||
+	if (ops_begin(o, err) ||
 	    put_text(o->db, key, "key", keyhex, err) ||
 	    put_text(o->db, key, "revoked", out->when, err) ||
 	    put_text(o->db, key, "revoked_reason", args->reason, err) ||
@@ -816,7 +816,7 @@ invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
 	if (invite_encode(iv, token))
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_TOO_LONG, 0));
 
-	if (db_begin(o->db, ops_now(o), err) ||
+	if (ops_begin(o, err) ||
 	    put_cert(o->db, &c, iv->admin, iv->cert, err) ||
 	    invite_key_records(o, iv, made, err) ||
 	    db_commit(o->db, err)) {
@@ -1392,7 +1392,7 @@ ops_network_create(struct ops *o, const struct ops_network_create_args *a,
 	hex_encode(c.key, NODE_KEY_LEN, out->admin);
 	hex_encode(sig, NODE_SIG_LEN, sigh);
 	err[0] = '\0';
-	if (db_begin(o->db, ops_now(o), err) ||
+	if (ops_begin(o, err) ||
 	    db_meta_set(o->db, "network_name", a->name, err) ||
 	    db_meta_set(o->db, "admin_key", out->admin, err) ||
 	    db_meta_set(o->db, "role", NET_ADMIN, err))
@@ -1577,7 +1577,7 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 		}
 	}
 	hex_encode(iv->admin, NODE_KEY_LEN, theirs);
-	if (db_begin(o->db, ops_now(o), err) ||
+	if (ops_begin(o, err) ||
 	    db_meta_set(o->db, "network_name", iv->net, err) ||
 	    db_meta_set(o->db, "admin_key", theirs, err) ||
 	    db_meta_set(o->db, "role", iv->m.role, err) ||

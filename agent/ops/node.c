@@ -151,6 +151,10 @@ struct refusals_ctx {
 	struct ops	*o;
 	ops_refusal_fn	fn;
 	void		*arg;
+	/* The user of the last commit read: one commit refuses many. */
+	uint8_t		origin[NODE_KEY_LEN];
+	uint64_t	seq;
+	char		user[USER_NAME_MAX + 1];
 };
 
 static int
@@ -159,12 +163,22 @@ refusal_cb(void *arg, const struct db_refusal *r)
 	struct refusals_ctx *x = arg;
 	char name[128], key[OPS_KEY_HEX], id[2 * SCHEMA_ID_LEN + 1];
 	struct ops_refusal_row row;
+	struct ops_who who;
 
 	query_node_name(x->o->db, r->origin, name, sizeof(name));
+	if (x->seq != r->seq || memcmp(x->origin, r->origin, NODE_KEY_LEN)) {
+		query_commit_user(x->o->db, r->origin, r->seq, x->user,
+		    sizeof(x->user));
+		memcpy(x->origin, r->origin, NODE_KEY_LEN);
+		x->seq = r->seq;
+	}
+	ops_who(x->o, r->origin, x->user[0] ? x->user : NULL,
+	    strlen(x->user), &who);
 	sodium_bin2hex(key, sizeof(key), r->origin, NODE_KEY_LEN);
 	sodium_bin2hex(id, sizeof(id), r->id, SCHEMA_ID_LEN);
 	row.r = r;
 	row.name = name;
+	row.who = &who;
 	row.key = key;
 	row.id = id;
 	return (x->fn(x->arg, &row));
@@ -174,7 +188,7 @@ int
 ops_refusals(struct ops *o, size_t newest, ops_refusal_fn fn, void *arg,
     struct ops_err *e)
 {
-	struct refusals_ctx x = { o, fn, arg };
+	struct refusals_ctx x = { o, fn, arg, { 0 }, 0, "" };
 	char err[STORE_ERRLEN];
 
 	memset(e, 0, sizeof(*e));

@@ -72,6 +72,7 @@ int ops_forks(struct ops *, ops_fork_fn, void *, struct ops_err *);
 struct ops_refusal_row {
 	const struct db_refusal	*r;
 	const char		*name;	/* The origin's office. */
+	const struct ops_who	*who;	/* Its commit's user and office. */
 	const char		*key, *id;	/* Hex. */
 };
 typedef int (*ops_refusal_fn)(void *, const struct ops_refusal_row *);

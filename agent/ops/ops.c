@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-#include "agent/ops/ops.h"
+#include "agent/ops/ops_int.h"
 
 void
 ops_init(struct ops *o, struct db *db, const char *dir,
@@ -57,6 +57,55 @@ ops_ring(struct ops *o, struct ops_err *e)
 		o->ring_loaded = true;
 	}
 	return (&o->ring);
+}
+
+int
+ops_begin(struct ops *o, char err[STORE_ERRLEN])
+{
+
+	if (db_begin(o->db, ops_now(o), err))
+		return (-1);
+	if (db_set_actor(o->db, o->actor, err)) {
+		db_rollback(o->db);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+ops_who(struct ops *o, const uint8_t origin[NODE_KEY_LEN], const char *user,
+    size_t user_len, struct ops_who *w)
+{
+
+	memset(w, 0, sizeof(*w));
+	/* The log holds only valid users (commit_user_valid()). */
+	if (user != NULL && user_len < sizeof(w->user)) {
+		memcpy(w->user, user, user_len);
+		w->has_user = true;
+	}
+	query_node_name(o->db, origin, w->node, sizeof(w->node));
+	query_node_center(o->db, origin, w->center, sizeof(w->center));
+}
+
+const char *
+ops_who_text(const char *lang, const struct ops_who *w, char *buf,
+    size_t len)
+{
+	struct ops_err e;
+
+	memset(&e, 0, sizeof(e));
+	e.tail = OPS_MSG_NONE;
+	if (w->has_user) {
+		e.key = w->center[0] ? OPS_MSG_WHO_USER : OPS_MSG_WHO_USER_NODE;
+		snprintf(e.arg[0], sizeof(e.arg[0]), "%s", w->user);
+		snprintf(e.arg[1], sizeof(e.arg[1]), "%s", w->center[0] ?
+		    w->center : w->node);
+	} else {
+		e.key = w->center[0] ? OPS_MSG_WHO_NODE : OPS_MSG_WHO_NODE_ALONE;
+		snprintf(e.arg[0], sizeof(e.arg[0]), "%s", w->node);
+		snprintf(e.arg[1], sizeof(e.arg[1]), "%s", w->center);
+	}
+	return (ops_text(lang, &e, buf, len));
 }
 
 const char *

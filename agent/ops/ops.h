@@ -188,8 +188,33 @@ int ops_list(struct ops *, const struct ops_read_args *, ops_record_fn,
 int ops_export(struct ops *, const struct ops_read_args *, ops_record_fn,
     void *, struct ops_err *);
 
-/* One change to a record, its value revealed; ${node}: its office. */
-typedef int (*ops_history_fn)(void *, const struct hview *, const char *);
+/*
+ * Who made a change: the staff account its commit names, if any, and the
+ * office (the commit's origin) as the members records say.
+ */
+struct ops_who {
+	bool	has_user;	/* false: the node alone ("node only"). */
+	char	user[USER_NAME_MAX + 1];
+	char	node[128];	/* The office's name, or its key's prefix. */
+	char	center[256];	/* Its center; "" if no record names one. */
+};
+
+/* The office ${origin} of a change whose commit names ${user} (or NULL). */
+void ops_who(struct ops *, const uint8_t[NODE_KEY_LEN], const char *,
+    size_t, struct ops_who *);
+
+/**
+ * ops_who_text(lang, w, buf, len):
+ * ${w} as a person reads it, in ${lang}: "Саидова, Khujand center", or
+ * "node only (khujand-office, Khujand center)" when no user acted.
+ * Return ${buf}.
+ */
+const char *ops_who_text(const char *, const struct ops_who *, char *,
+    size_t);
+
+/* One change to a record, its value revealed; ${who} made it. */
+typedef int (*ops_history_fn)(void *, const struct hview *,
+    const struct ops_who *);
 int ops_history(struct ops *, const struct ops_read_args *, ops_history_fn,
     void *, struct ops_err *);
 

@@ -4,6 +4,14 @@
 /* What the operations share and their callers need not see. */
 #include "agent/ops/ops.h"
 
+/*
+ * ops_begin(o, err):
+ * db_begin() at ${o}'s time, its local commits naming ${o}->actor as who
+ * made them (NULL: the node alone).  Return 0, or -1 with ${err} filled
+ * and no transaction open.
+ */
+int ops_begin(struct ops *, char[STORE_ERRLEN]);
+
 /* A store's refusal or failure, in its own words; -1. */
 int ops_store_fail(struct ops_err *, const char *, enum ops_msg);
 

@@ -157,7 +157,7 @@ write_fields(struct ops *o, const struct coll_def *c,
 	/* Outside db_begin(): loading the ring may write a file. */
 	if (ops_ring(o, e) == NULL)
 		return (-1);
-	if (db_begin(o->db, ops_now(o), err))
+	if (ops_begin(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	for (i = 0; i < n; i++) {
 		(void)ops_field(c, &fields[i], &f, &v, e);
@@ -237,7 +237,7 @@ ops_rm(struct ops *o, const struct ops_write_args *a, struct ops_err *e)
 		return (-1);
 	/* A delete is the register _deleted = true; it never expires. */
 	f = schema_field(c, SCHEMA_DELETED, strlen(SCHEMA_DELETED));
-	if (db_begin(o->db, ops_now(o), err) ||
+	if (ops_begin(o, err) ||
 	    db_put(o->db, c, id, f, &v, err) || db_commit(o->db, err)) {
 		db_rollback(o->db);
 		return (ops_store_fail(e, err, OPS_MSG_NOTHING_CHANGED));
@@ -288,7 +288,7 @@ ops_guide_publish(struct ops *o, const struct ops_guide_args *a,
 		randombytes_buf(id, sizeof(id));
 	if (ops_may_write(o, c, id, a->id == NULL, NULL, e))
 		return (-1);
-	if (db_begin(o->db, ops_now(o), err))
+	if (ops_begin(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	for (i = 0; i < a->nfields; i++) {
 		struct val fv;
@@ -506,6 +506,10 @@ struct hist {
 	const uint8_t	*id;
 	ops_history_fn	fn;
 	void		*arg;
+	/* Who made the last row's commit: its other changes follow it. */
+	struct ops_who	who;
+	uint8_t		origin[NODE_KEY_LEN];
+	uint64_t	seq;		/* 0: none yet. */
 };
 
 static int
@@ -513,13 +517,18 @@ history_cb(void *arg, const struct hview *h)
 {
 	struct hist *hs = arg;
 	struct hview shown = *h;
-	char node[128], *tofree;
+	char *tofree;
 	int r;
 
-	query_node_name(hs->o->db, h->origin, node, sizeof(node));
+	if (hs->seq != h->seq || memcmp(hs->origin, h->origin,
+	    NODE_KEY_LEN) != 0) {
+		ops_who(hs->o, h->origin, h->user, h->user_len, &hs->who);
+		memcpy(hs->origin, h->origin, NODE_KEY_LEN);
+		hs->seq = h->seq;
+	}
 	conf_reveal(hs->cf, hs->id, h->field, h->field_len, &h->v, &shown.v,
 	    &tofree);
-	r = hs->fn(hs->arg, &shown, node);
+	r = hs->fn(hs->arg, &shown, &hs->who);
 	if (tofree != NULL) {
 		sodium_memzero(tofree, strlen(tofree));
 		free(tofree);
@@ -539,6 +548,7 @@ ops_history(struct ops *o, const struct ops_read_args *a, ops_history_fn fn,
 
 	if ((c = coll_id(a, id, e)) == NULL)
 		return (-1);
+	memset(&hs, 0, sizeof(hs));
 	hs.o = o;
 	hs.id = id;
 	hs.fn = fn;

@@ -6,8 +6,9 @@
  * the bytes 1 to 4 and the digits '1' to '4' name modes 1 to 4:
  *
  *   1  commit_decode() on the rest.  On success the commit is encoded
- *      again and decoded again: both decodes must give the same commit,
- *      and encoding the second must give the first encoding's bytes.
+ *      again and decoded again: both decodes must give the same commit
+ *      (its user too, one commit_user_valid() accepts), and encoding the
+ *      second must give the first encoding's bytes.
  *   2  rstate_decode() on the rest.  On success the state's full
  *      encoding must decode to a state that encodes to it again, and so
  *      must its encoding as each collection's (winners' values left to
@@ -75,6 +76,10 @@ commit_same(const struct commit *a, const struct commit *b)
 	assert(a->seq == b->seq);
 	assert(a->hlc == b->hlc);
 	assert(memcmp(a->prev, b->prev, COMMIT_HASH_LEN) == 0);
+	assert((a->user == NULL) == (b->user == NULL));
+	assert(a->user == NULL || (a->user_len == b->user_len &&
+	    memcmp(a->user, b->user, a->user_len) == 0 &&
+	    commit_user_valid(a->user, a->user_len)));
 	assert(a->nrec == b->nrec);
 	for (i = 0; i < a->nrec; i++) {
 		ra = &a->rec[i];

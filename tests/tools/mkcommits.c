@@ -2,9 +2,11 @@
  * mkcommits.c: test tool — append N small commits (one consultation each)
  * to a node, fast, in one SQLite transaction.  Each sets outcome, a field
  * that is not confidential: a tool cannot seal, and a clear summary would
- * be refused by every judge in a network.
+ * be refused by every judge in a network.  With --user, each commit names
+ * that staff account as the one who made it (db_set_actor()), as a
+ * signed-in user's writes do.
  *
- *     mkcommits DATA_DIR N
+ *     mkcommits [--user NAME] DATA_DIR N
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,11 +27,17 @@ main(int argc, char **argv)
 	uint8_t sk[64], id[16];
 	struct val v = { VAL_STR, 0, NULL, 0 };
 	struct db *db;
+	const char *user = NULL;
 	long i, n;
 	int fd;
 
+	if (argc == 5 && strcmp(argv[1], "--user") == 0) {
+		user = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: mkcommits DATA_DIR N\n");
+		fprintf(stderr, "usage: mkcommits [--user NAME] DATA_DIR N\n");
 		return (2);
 	}
 	if (sodium_init() < 0)
@@ -43,7 +51,7 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/hamroh.db", argv[1]);
 	c = schema_coll("consultations");
 	if (db_open(&db, path, false, err) || db_set_signer(db, sk) ||
-	    db_begin(db, cli_now_ms(), err)) {
+	    db_begin(db, cli_now_ms(), err) || db_set_actor(db, user, err)) {
 		fprintf(stderr, "mkcommits: %s\n", err);
 		return (1);
 	}

@@ -312,8 +312,8 @@ static void
 test_other_version(void **state)
 {
 	static const uint8_t v9[] = { 0x94, 0x01, 0x09, 0x09, 0xc0 };
-	static const uint8_t short2[] = { 0x96, 0x01, 0x03, 0x03, 0xa1, 'x',
-	    0x90, 0x00 };
+	static const uint8_t short2[] = { 0x96, 0x01, MSG_VERSION,
+	    MSG_VERSION, 0xa1, 'x', 0x90, 0x00 };
 	static const uint8_t nover[] = { 0x92, 0x01, 0x01 };
 	msgpack_sbuffer sb;
 	struct msg m;

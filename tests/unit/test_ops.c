@@ -361,11 +361,11 @@ struct hist_count {
 };
 
 static int
-hist_cb(void *arg, const struct hview *h, const char *node)
+hist_cb(void *arg, const struct hview *h, const struct ops_who *w)
 {
 	struct hist_count *hc = arg;
 
-	assert_non_null(node);
+	assert_true(w->node[0] != '\0');
 	hc->n++;
 	snprintf(hc->last, sizeof(hc->last), "%.*s=%.*s", (int)h->field_len,
 	    h->field, h->v.t == VAL_STR ? (int)h->v.len : 0,

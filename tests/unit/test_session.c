@@ -1863,10 +1863,13 @@ test_older_peer(void **state)
 {
 	static const uint8_t v1[] = { 0x96, 0x01, 0x01, 0x01, 0xa3, 'o', 'l',
 	    'd', 0x90, 0x00 };
-	static const uint8_t v3[] = { 0x98, 0x01, 0x04, 0x05, 0xa3, 'n', 'e',
+	static const uint8_t v5[] = { 0x98, 0x01, 0x05, 0x06, 0xa3, 'n', 'e',
 	    'w', 0x90, 0x00, 0x00, 0xc2 };
 	/* Version 2: no FORK, so it would keep a fork apart: refused. */
 	static const uint8_t v2[] = { 0x98, 0x01, 0x02, 0x02, 0xa3, 'o', 'l',
+	    'd', 0x90, 0x00, 0x00, 0xc2 };
+	/* Version 3: calls a commit that names a user bad: refused. */
+	static const uint8_t v3[] = { 0x98, 0x01, 0x03, 0x03, 0xa3, 'o', 'l',
 	    'd', 0x90, 0x00, 0x00, 0xc2 };
 	struct node a, b;
 	struct raw r;
@@ -1885,12 +1888,18 @@ test_older_peer(void **state)
 	raw_handshake(&r, &a, &b, false, 1002);
 	msgpack_sbuffer_clear(&sb);
 	msgpack_sbuffer_write(&sb, (const char *)v2, sizeof(v2));
-	raw_refused(&r, &sb, "session protocol 2, this office 3",
+	raw_refused(&r, &sb, "session protocol 2, this office 4",
 	    "this office runs an older hamroh; upgrade it");
 	raw_close(&r);
 	raw_handshake(&r, &a, &b, false, 1003);
 	msgpack_sbuffer_clear(&sb);
 	msgpack_sbuffer_write(&sb, (const char *)v3, sizeof(v3));
+	raw_refused(&r, &sb, "session protocol 3, this office 4",
+	    "this office runs an older hamroh; upgrade it");
+	raw_close(&r);
+	raw_handshake(&r, &a, &b, false, 1004);
+	msgpack_sbuffer_clear(&sb);
+	msgpack_sbuffer_write(&sb, (const char *)v5, sizeof(v5));
 	raw_refused(&r, &sb, "newer hamroh", "protocol version not supported");
 	raw_close(&r);
 	msgpack_sbuffer_destroy(&sb);
