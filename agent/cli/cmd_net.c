@@ -2,15 +2,9 @@
  * cmd_net.c: joining a network — network create, invite, join, peer.
  * The invite token itself is agent/codec/invite.c's.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <msgpack.h>
 #include <sodium.h>
@@ -24,12 +18,6 @@
 #include "agent/access/member.h"
 #include "agent/ops/net.h"
 #include "agent/ops/node.h"
-#include "store/query.h"
-#include "store/trust.h"
-
-#define NET_KEY_FILE	"network.key"
-#define INVITE_DAYS	365		/* Default certificate life. */
-#define INVITE_DAYS_MAX	36500
 
 /*
  * The network ops' errors: out of memory and an unreadable key ring were
@@ -62,25 +50,6 @@ check_addr(struct cli *cli, const char *a, const char *what)
 
 	if (ops_net_addr(a, &e))
 		net_fail(cli, what, &e);
-}
-
-/* Buffer a write of text ${s} (empty: clear) to a members field. */
-int
-put_text(struct db *db, const uint8_t id[NODE_KEY_LEN], const char *field,
-    const char *s, char err[STORE_ERRLEN])
-{
-	const struct coll_def *m = schema_coll("members");
-	struct val v;
-
-	memset(&v, 0, sizeof(v));
-	if (*s != '\0') {
-		v.t = VAL_STR;
-		v.s = s;
-		v.len = strlen(s);
-	} else
-		v.t = VAL_NIL;
-	return (db_put(db, m, id, schema_field(m, field, strlen(field)), &v,
-	    err));
 }
 
 /*
@@ -135,47 +104,6 @@ take_addrs(struct cli *cli, int *argc, char **argv,
 	}
 	a->addrs = addrs;
 	a->peers = peers;
-}
-
-int
-held_cb(void *arg, const uint8_t *origin, uint64_t seq)
-{
-	struct held *h = arg;
-
-	if (memcmp(origin, h->key, NODE_KEY_LEN) == 0)
-		h->seq = seq;
-	return (0);
-}
-
-/*
- * succeed() for a node that stays what its members record ${r} says (no
- * history retired): restore's open statement, fork recommit's.
- */
-int
-succeed_rec(struct cli *cli, const struct member_rec *r, uint8_t *newsk,
-    uint64_t seq, char err[STORE_ERRLEN])
-{
-	struct ops_err e;
-	struct ops o;
-	int rc;
-
-	cli_ops(cli, &o);
-	if ((rc = ops_succeed_rec(&o, r, newsk, seq, &e)) != 0)
-		ops_text("en", &e, err, STORE_ERRLEN);
-	ops_fini(&o);
-	return (rc);
-}
-
-/*
- * Write ${sk} to DIR/node.key.new, synced, over what a failed run left
- * there; 0 or -1 with errno.
- */
-int
-write_newkey(const char *path, const uint8_t *sk)
-{
-
-	unlink(path);
-	return (ops_write_key(path, sk));
 }
 
 /*
@@ -234,12 +162,12 @@ parse_days(const char *s)
 			goto bad;
 		d = d * 10 + (uint32_t)(*p - '0');
 	}
-	if (p == s || d < 1 || d > INVITE_DAYS_MAX)
+	if (p == s || d < 1 || d > OPS_INVITE_DAYS_MAX)
 		goto bad;
 	return (d);
 bad:
 	cli_fail(EXIT_USAGE, "invite: --expires must be a number of days "
-	    "from 1 to %d, not '%.20s'", INVITE_DAYS_MAX, s);
+	    "from 1 to %d, not '%.20s'", OPS_INVITE_DAYS_MAX, s);
 }
 
 /*
@@ -556,216 +484,4 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	    argv[0], a.reason, out.when, (unsigned long long)out.upto);
 	ops_fini(&o);
 	return (0);
-}
-
-/*
- * restore BACKUP (PROTOCOL.md, Successors): a node from its backup and
- * its key files, which can never fork.  The old origin may have made
- * commits after the backup, and its computer may even still run: were
- * the restored node to sign as it, its next commit would fork the origin.
- * So it continues under a fresh key through an open successor statement
- * (TRUST_SUCC_OPEN): the new key takes the old one's standing (no admin
- * needed) and the old key's commits, those after the backup too, stand.
- */
-static const char *const restore_keys[] = { KEY_FILE, NET_KEY_FILE,
-    CONF_FILE };
-
-#define RESTORE_HINT	"a new dir that holds only the key files node.key, " \
-	"network.key and center.keys"
-
-/* Fail unless ${cli}->dir holds the key files and nothing else. */
-static void
-restore_dir_check(struct cli *cli)
-{
-	struct dirent *e;
-	size_t i;
-	DIR *d;
-
-	if ((d = opendir(cli->dir)) == NULL)
-		cli_fail(EXIT_USAGE, "restore: %s: %s; restore into "
-		    RESTORE_HINT, cli->dir, strerror(errno));
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		for (i = 0; i < sizeof(restore_keys) / sizeof(*restore_keys);
-		    i++)
-			if (strcmp(e->d_name, restore_keys[i]) == 0)
-				break;
-		if (i == sizeof(restore_keys) / sizeof(*restore_keys)) {
-			cli_fail(EXIT_REFUSED, "restore: %s is not empty (it "
-			    "holds %.60s); nothing was changed: restore into "
-			    RESTORE_HINT, cli->dir, e->d_name);
-		}
-	}
-	closedir(d);
-}
-
-/* Copy ${from} to ${to} (made, 0600); fail unless it is an SQLite file. */
-static void
-restore_copy(const char *from, const char *to)
-{
-	static const char magic[16] = "SQLite format 3";
-	char buf[65536];
-	ssize_t n;
-	int in, out;
-
-	if ((in = open(from, O_RDONLY)) == -1)
-		cli_fail(EXIT_USAGE, "restore: %s: %s", from, strerror(errno));
-	if (read(in, buf, sizeof(magic)) != (ssize_t)sizeof(magic) ||
-	    memcmp(buf, magic, sizeof(magic)) != 0)
-		cli_fail(EXIT_REFUSED, "restore: %s is not a hamroh backup "
-		    "(give a file 'hamroh backup' wrote); nothing was changed",
-		    from);
-	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-	    0600)) == -1)
-		cli_fail(EXIT_USAGE, "restore: %s: %s", to, strerror(errno));
-	if (write(out, buf, sizeof(magic)) != (ssize_t)sizeof(magic))
-		goto fail;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			goto fail;
-	if (n < 0 || fsync(out) || close(out))
-		goto fail;
-	close(in);
-	return;
-fail:
-	unlink(to);
-	cli_fail(EXIT_USAGE, "restore: copy %s to %s: %s", from, to,
-	    strerror(errno));
-}
-
-/* Remove the database restore made; the dir is as it was. */
-static void
-restore_undo(struct cli *cli)
-{
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char path[4096];
-	size_t i;
-
-	if (cli->db != NULL)
-		cli_close(cli);
-	for (i = 0; i < sizeof(sfx) / sizeof(*sfx); i++) {
-		snprintf(path, sizeof(path), "%s/%s%s", cli->dir, DB_FILE,
-		    sfx[i]);
-		unlink(path);
-	}
-}
-
-/* The checks once the backup is in place: a node, these keys its own. */
-static void
-restore_check(struct cli *cli, const char *file)
-{
-	char path[4096], key[2 * NODE_KEY_LEN + 1];
-	char mine[2 * NODE_KEY_LEN + 1], net[MEMBER_NETNAME_MAX + 1];
-	uint8_t nk[HS_PSK_LEN], *sk;
-	struct stat sb;
-	const char *why = NULL;
-	char err[STORE_ERRLEN];
-
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
-	if (db_open(&cli->db, path, false, err) ||
-	    db_meta_get(cli->db, "key", key, sizeof(key)) ||
-	    strlen(key) != 2 * NODE_KEY_LEN) {
-		restore_undo(cli);
-		cli_fail(EXIT_REFUSED, "restore: %s is not a hamroh backup "
-		    "(give a file 'hamroh backup' wrote); nothing was changed",
-		    file);
-	}
-	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN, "restore") !=
-	    1)
-		why = "node.key is missing: copy the node's node.key into it";
-	else {
-		hex_encode(sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN,
-		    mine);
-		if (strcmp(mine, key) != 0)
-			why = "node.key is not the key of the node this backup "
-			    "is of: copy the node.key it used when the backup "
-			    "was made";
-	}
-	sodium_free(sk);
-	if (why == NULL && db_meta_get(cli->db, "network_name", net,
-	    sizeof(net)) == 0) {
-		if (cli_read_keyfile(cli, NET_KEY_FILE, nk, HS_PSK_LEN,
-		    "restore") != 1)
-			why = "network.key is missing: the backup's node is "
-			    "in a network; copy its network.key into it";
-		snprintf(path, sizeof(path), "%s/%s", cli->dir, CONF_FILE);
-		if (why == NULL && query_uses_keys(cli->db) && stat(path, &sb) != 0)
-			why = "center.keys is missing: copy the node's "
-			    "center.keys into it (without it, names, phones "
-			    "and summaries do not open)";
-		sodium_memzero(nk, sizeof(nk));
-	}
-	if (why != NULL) {
-		restore_undo(cli);
-		cli_fail(EXIT_REFUSED, "restore: in %s, %s; nothing was changed",
-		    cli->dir, why);
-	}
-	cli_close(cli);
-}
-
-int
-cmd_restore(struct cli *cli, int argc, char **argv)
-{
-	struct member_rec r;
-	uint8_t np[NODE_KEY_LEN], old[NODE_KEY_LEN], *newsk;
-	char path[4096], kpath[4096], npath[4096], err[STORE_ERRLEN];
-	char hex[2 * NODE_KEY_LEN + 1];
-
-	cli_no_more_opts(argc, argv, "restore");
-	if (argc != 1)
-		cli_fail(EXIT_USAGE, "restore: give one BACKUP (a file "
-		    "'hamroh backup' wrote)");
-	restore_dir_check(cli);
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
-	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
-	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
-	restore_copy(argv[0], path);
-	restore_check(cli, argv[0]);
-
-	cli_open(cli, true);
-	memcpy(old, db_node_key(cli->db), NODE_KEY_LEN);
-	/* The new key is described as the old one is. */
-	memset(&r, 0, sizeof(r));
-	if (member_load(cli->db, old, &r) < 0) {
-		restore_undo(cli);
-		cli_fail(EXIT_REFUSED, "restore: reading this node's members "
-		    "record failed; nothing was changed");
-	}
-	if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	crypto_sign_keypair(np, newsk);
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    succeed_rec(cli, &r, newsk, TRUST_SUCC_OPEN, err))
-		goto fail;
-	if (write_newkey(npath, newsk)) {
-		snprintf(err, STORE_ERRLEN, "write %s.new: %s", KEY_FILE,
-		    strerror(errno));
-		goto fail;
-	}
-	if (db_commit(cli->db, err)) {
-		unlink(npath);
-		goto fail;
-	}
-	sodium_free(newsk);
-	if (rename(npath, kpath) != 0)
-		cli_fail(EXIT_REFUSED, "restore: restored, but moving %s to "
-		    "%s failed: %s; move it by hand before anything else",
-		    npath, kpath, strerror(errno));
-	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
-	printf("restored %s into %s\n", argv[0], cli->dir);
-	printf("this node continues under the new key %s, the successor of "
-	    "the one it was restored from (never signing as that one, so "
-	    "it never forks); peers admit it as the old key, and what the "
-	    "old key wrote after the backup reaches it when it syncs\n",
-	    hex);
-	return (0);
-
-fail:
-	db_rollback(cli->db);
-	sodium_free(newsk);
-	restore_undo(cli);
-	cli_fail(EXIT_REFUSED, "restore: %s; nothing was changed", err);
 }

@@ -53,14 +53,19 @@ cmd_init(struct cli *cli, int argc, char **argv)
 int
 cmd_id(struct cli *cli, int argc, char **argv)
 {
-	char hex[2 * NODE_KEY_LEN + 1];
+	char hex[OPS_KEY_HEX];
+	struct ops_err e;
+	struct ops o;
 
 	cli_no_more_opts(argc, argv, "id");
 	if (argc > 0)
 		cli_fail(EXIT_USAGE, "id: takes no arguments");
 	cli_open(cli, true);
-	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
+	cli_ops(cli, &o);
+	if (ops_node_id(&o, hex, &e))
+		cli_ops_fail(cli, "id", &e);
 	printf("%s\n", hex);
+	ops_fini(&o);
 	return (0);
 }
 

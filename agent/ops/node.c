@@ -15,7 +15,43 @@
 #include "agent/access/confidential.h"
 #include "agent/ops/node.h"
 #include "agent/ops/ops_int.h"
+#include "agent/codec/hex.h"
 #include "store/query.h"
+
+#define NODE_NET_FILE	"network.key"
+
+int
+ops_node_id(struct ops *o, char hex[OPS_KEY_HEX], struct ops_err *e)
+{
+
+	memset(e, 0, sizeof(*e));
+	/* The key it signs with; else the one its database names. */
+	if (db_node_key(o->db) != NULL)
+		hex_encode(db_node_key(o->db), NODE_KEY_LEN, hex);
+	else if (db_meta_get(o->db, "key", hex, OPS_KEY_HEX) ||
+	    strlen(hex) != 2 * NODE_KEY_LEN)
+		return (ops_fail(e, OPS_STORE, OPS_MSG_STORE_READ, 0));
+	return (0);
+}
+
+int
+ops_agent_netkey(struct ops *o, uint8_t key[HS_PSK_LEN], struct ops_err *e)
+{
+	char path[4096];
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(path, sizeof(path), "%s/%s", o->dir, NODE_NET_FILE);
+	if ((rc = ops_read_keyfile(o->dir, NODE_NET_FILE, key, HS_PSK_LEN,
+	    e)) == 1)
+		return (0);
+	if (rc == 0)
+		return (ops_fail(e, OPS_ENV, OPS_MSG_AGENT_NO_NETWORK, 1,
+		    NODE_NET_FILE));
+	if (e->key == OPS_MSG_NET_KEYFILE_DAMAGED)
+		ops_fail(e, OPS_ENV, OPS_MSG_AGENT_NETKEY_DAMAGED, 1, path);
+	return (-1);
+}
 
 int
 ops_vector(struct ops *o, ops_vector_fn fn, void *arg, struct ops_err *e)

@@ -28,6 +28,15 @@ int ops_init_check(const struct ops_init_args *, struct ops_err *);
 int ops_init_node(const char *, const struct ops_init_args *, uint64_t,
     char[OPS_KEY_HEX], struct ops_err *);
 
+/* id: this node's public key in hex, as an admin's invite needs it. */
+int ops_node_id(struct ops *, char[OPS_KEY_HEX], struct ops_err *);
+
+/*
+ * What 'hamroh agent' needs before it runs, beyond the node's own key: the
+ * network key, which a node has once it made or joined a network (ENV).
+ */
+int ops_agent_netkey(struct ops *, uint8_t[HS_PSK_LEN], struct ops_err *);
+
 /* One origin of this node's vector: the last change held of it. */
 typedef int (*ops_vector_fn)(void *, const uint8_t *, uint64_t);
 int ops_vector(struct ops *, ops_vector_fn, void *, struct ops_err *);
