@@ -24,7 +24,7 @@ bundle_export(struct cli *cli, int argc, char **argv)
 	since = cli_opt(&argc, argv, "--since");
 	cli_no_more_opts(argc, argv, "bundle");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "bundle export: give one FILE");
+		cli_die(EXIT_USAGE, "bundle export", OPS_MSG_CLI_ONE_FILE, 0);
 	memset(&v, 0, sizeof(v));
 	if (since != NULL && ops_vec_read(since, &v, &e))
 		cli_ops_fail(cli, "bundle export", &e);
@@ -53,7 +53,7 @@ bundle_import(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "bundle");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "bundle import: give one FILE");
+		cli_die(EXIT_USAGE, "bundle import", OPS_MSG_CLI_ONE_FILE, 0);
 	/* The file first: a wrong name is told before the node is opened. */
 	if ((f = fopen(argv[0], "rb")) == NULL) {
 		ops_fail(&e, OPS_IO, OPS_MSG_FILE_ERROR, 2, argv[0],
@@ -96,6 +96,5 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 		return (bundle_export(cli, argc - 1, argv + 1));
 	if (argc >= 1 && strcmp(argv[0], "import") == 0)
 		return (bundle_import(cli, argc - 1, argv + 1));
-	cli_fail(EXIT_USAGE, "bundle: use 'bundle export FILE [--since "
-	    "VECTOR_FILE]' or 'bundle import FILE'");
+	cli_die(EXIT_USAGE, "bundle", OPS_MSG_CLI_BUNDLE_USAGE, 0);
 }

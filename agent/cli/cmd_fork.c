@@ -49,8 +49,8 @@ fork_recommit(struct cli *cli, int argc, char **argv)
 	a.branch = cli_opt(&argc, argv, "--branch");
 	cli_no_more_opts(argc, argv, "fork recommit");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "fork recommit: takes no arguments but "
-		    "--branch HASH (see 'hamroh fork list')");
+		cli_die(EXIT_USAGE, "fork recommit",
+		    OPS_MSG_CLI_FORK_RECOMMIT_ARGS, 0);
 	cli_open(cli, true);
 	cli_ops(cli, &o);
 	if (ops_fork_recommit(&o, &a, &out, &e))
@@ -78,11 +78,10 @@ cmd_fork(struct cli *cli, int argc, char **argv)
 	if (argc >= 1 && strcmp(argv[0], "recommit") == 0)
 		return (fork_recommit(cli, argc - 1, argv + 1));
 	if (argc < 1 || strcmp(argv[0], "list") != 0)
-		cli_fail(EXIT_USAGE, "fork: give 'list' or 'recommit "
-		    "[--branch HASH]'");
+		cli_die(EXIT_USAGE, "fork", OPS_MSG_CLI_FORK_USAGE, 0);
 	cli_no_more_opts(argc - 1, argv + 1, "fork list");
 	if (argc > 1)
-		cli_fail(EXIT_USAGE, "fork list: takes no arguments");
+		cli_die(EXIT_USAGE, "fork list", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, true);	/* Which key is this node's. */
 	cli_ops(cli, &o);
 	if (ops_fork_list(&o, list_cb, NULL, &n, &e))
@@ -107,8 +106,7 @@ cmd_restore(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "restore");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "restore: give one BACKUP (a file "
-		    "'hamroh backup' wrote)");
+		cli_die(EXIT_USAGE, "restore", OPS_MSG_CLI_RESTORE_USAGE, 0);
 	a.backup = argv[0];
 	if (ops_restore(cli->dir, &a, cli_now_ms(), &out, &e))
 		cli_ops_fail(cli, e.key == OPS_MSG_NOMEM ? NULL : "restore",

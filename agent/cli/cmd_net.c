@@ -19,6 +19,10 @@
 #include "agent/ops/net.h"
 #include "agent/ops/node.h"
 
+/* A number as the text of a message argument. */
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
 /*
  * The network ops' errors: out of memory and an unreadable key ring were
  * always printed without the command's name.
@@ -71,11 +75,11 @@ take_addrs(struct cli *cli, int *argc, char **argv,
 		check_addr(cli, v, "invite: --address");
 		for (k = 0; k < a->naddr; k++)
 			if (strcmp(addrs[k], v) == 0)
-				cli_fail(EXIT_USAGE, "invite: --address %s "
-				    "given twice", v);
+				cli_die(EXIT_USAGE, "invite",
+				    OPS_MSG_CLI_ADDRESS_TWICE, 1, v);
 		if (a->naddr == MEMBER_MAX_ADDRS)
-			cli_fail(EXIT_USAGE, "invite: more than %d "
-			    "--address options", MEMBER_MAX_ADDRS);
+			cli_die(EXIT_USAGE, "invite",
+			    OPS_MSG_CLI_ADDRESS_MAX, 1, STR(MEMBER_MAX_ADDRS));
 		addrs[a->naddr++] = v;
 	}
 	/* --peer takes two words: cli_opt_next() takes one. */
@@ -85,17 +89,17 @@ take_addrs(struct cli *cli, int *argc, char **argv,
 			continue;
 		}
 		if (i + 2 >= *argc || strncmp(argv[i + 1], "--", 2) == 0)
-			cli_fail(EXIT_USAGE, "invite: --peer takes HOST:PORT "
-			    "and that member's NODE_KEY ('hamroh id' on it)");
+			cli_die(EXIT_USAGE, "invite", OPS_MSG_CLI_PEER_ARGS,
+			    0);
 		if (a->npeers == INVITE_MAX_PEERS)
-			cli_fail(EXIT_USAGE, "invite: at most %d --peer "
-			    "options", INVITE_MAX_PEERS);
+			cli_die(EXIT_USAGE, "invite", OPS_MSG_CLI_PEER_MAX, 1,
+			    STR(INVITE_MAX_PEERS));
 		check_addr(cli, argv[i + 1], "invite: --peer");
 		parse_key(cli, argv[i + 2], key, "invite: --peer");
 		for (k = 0; k < a->npeers; k++)
 			if (strcmp(peers[k].addr, argv[i + 1]) == 0)
-				cli_fail(EXIT_USAGE, "invite: --peer %s given "
-				    "twice", argv[i + 1]);
+				cli_die(EXIT_USAGE, "invite",
+				    OPS_MSG_CLI_PEER_TWICE, 1, argv[i + 1]);
 		peers[a->npeers].addr = argv[i + 1];
 		peers[a->npeers++].key = argv[i + 2];
 		for (j = i; j + 3 < *argc; j++)
@@ -113,6 +117,7 @@ static int
 net_create(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "network create";
+	char cut[48];
 	struct ops_network_create_args a;
 	struct ops_network_created out;
 	struct ops_err e;
@@ -121,11 +126,10 @@ net_create(struct cli *cli, int argc, char **argv)
 	a.name = cli_opt(&argc, argv, "--name");
 	cli_no_more_opts(argc, argv, what);
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "%s: unexpected argument '%.40s'", what,
-		    argv[0]);
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_UNEXPECTED_ARG, 1,
+		    cli_cut(cut, sizeof(cut), argv[0], 40));
 	if (a.name == NULL)
-		cli_fail(EXIT_USAGE, "%s: --name NAME is required (what "
-		    "members will call the network)", what);
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_NETWORK_NAME, 0);
 	if (ops_network_create_check(&a, &e))
 		net_fail(cli, what, &e);
 	cli_open(cli, true);
@@ -147,8 +151,7 @@ cmd_network(struct cli *cli, int argc, char **argv)
 
 	if (argc > 0 && strcmp(argv[0], "create") == 0)
 		return (net_create(cli, argc - 1, argv + 1));
-	cli_fail(EXIT_USAGE, "network: give 'create --name NAME'; see "
-	    "'hamroh network --help'");
+	cli_die(EXIT_USAGE, "network", OPS_MSG_CLI_NETWORK_USAGE, 0);
 }
 
 static uint32_t
@@ -156,6 +159,7 @@ parse_days(const char *s)
 {
 	uint32_t d = 0;
 	const char *p;
+	char cut[48];
 
 	for (p = s; *p; p++) {
 		if (*p < '0' || *p > '9' || p - s >= 5)
@@ -166,8 +170,8 @@ parse_days(const char *s)
 		goto bad;
 	return (d);
 bad:
-	cli_fail(EXIT_USAGE, "invite: --expires must be a number of days "
-	    "from 1 to %d, not '%.20s'", OPS_INVITE_DAYS_MAX, s);
+	cli_die(EXIT_USAGE, "invite", OPS_MSG_CLI_INVITE_DAYS, 2,
+	    STR(OPS_INVITE_DAYS_MAX), cli_cut(cut, sizeof(cut), s, 20));
 }
 
 /*
@@ -193,11 +197,9 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	exp = cli_opt(&argc, argv, "--expires");
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "invite: give one NODE_KEY (the new "
-		    "node's 'hamroh id'); see 'hamroh invite --help'");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_INVITE_KEY, 0);
 	if (a.name == NULL || a.center == NULL || a.role == NULL)
-		cli_fail(EXIT_USAGE, "invite: --name, --center and --role are "
-		    "required; see 'hamroh invite --help'");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_INVITE_REQUIRED, 0);
 	a.key = argv[0];
 	a.days = exp != NULL ? parse_days(exp) : OPS_INVITE_DAYS;
 	if (ops_invite_check(&a, &e))
@@ -239,19 +241,18 @@ cmd_join(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "join: give one TOKEN (the line 'hamroh "
-		    "invite' printed on the admin's node)");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_JOIN_USAGE, 0);
 	a.token = argv[0];
 	if (ops_join_check(&a, &e))
 		net_fail(cli, what, &e);
 	cli_open(cli, true);
 	cli_ops(cli, &o);
 	if ((df = open_memstream(&dials, &dlen)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	if (ops_join(&o, &a, dial_cb, df, &out, &e))
 		net_fail(cli, what, &e);
 	if (fclose(df) != 0)
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	if (out.succeeded) {
 		printf("records logged before joining: %ld committed again, "
 		    "sealed, under this node's new key %s (the old key's "
@@ -296,7 +297,7 @@ peer_add(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc < 1 || argc > 2)
-		cli_fail(EXIT_USAGE, "peer add: give HOST:PORT [NODE_KEY]");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_PEER_ADD_USAGE, 0);
 	a.addr = argv[0];
 	a.key = argc == 2 ? argv[1] : NULL;
 	if (ops_net_addr(a.addr, &e) || (a.key != NULL &&
@@ -351,7 +352,7 @@ peer_list(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "peer list");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "peer list: takes no arguments");
+		cli_die(EXIT_USAGE, "peer list", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_peer_list(&o, plist_cb, cli, &n, &e))
@@ -372,7 +373,7 @@ peer_rm(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "peer rm");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "peer rm: give HOST:PORT");
+		cli_die(EXIT_USAGE, "peer rm", OPS_MSG_CLI_PEER_RM_USAGE, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	a.addr = argv[0];
@@ -393,8 +394,7 @@ cmd_peer(struct cli *cli, int argc, char **argv)
 		return (peer_list(cli, argc - 1, argv + 1));
 	if (argc > 0 && strcmp(argv[0], "rm") == 0)
 		return (peer_rm(cli, argc - 1, argv + 1));
-	cli_fail(EXIT_USAGE, "peer: give add, list or rm; see 'hamroh peer "
-	    "--help'");
+	cli_die(EXIT_USAGE, "peer", OPS_MSG_CLI_PEER_USAGE, 0);
 }
 
 /*
@@ -444,8 +444,7 @@ cmd_key(struct cli *cli, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], "rotate") == 0)
 		return (key_rotate(cli, argv[1]));
 	if (argc != 1 || strcmp(argv[0], "list") != 0)
-		cli_fail(EXIT_USAGE, "key: give 'list' or 'rotate CENTER'; see "
-		    "'hamroh key --help'");
+		cli_die(EXIT_USAGE, "key", OPS_MSG_CLI_KEY_USAGE, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_key_list(&o, klist_cb, cli, &e))
@@ -469,8 +468,7 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	a.reason = cli_opt(&argc, argv, "--reason");
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1 || a.reason == NULL)
-		cli_fail(EXIT_USAGE, "revoke: give NODE_KEY and --reason TEXT; "
-		    "see 'hamroh revoke --help'");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_REVOKE_USAGE, 0);
 	a.key = argv[0];
 	if (ops_revoke_check(&a, &e))
 		net_fail(cli, what, &e);

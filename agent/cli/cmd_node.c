@@ -29,18 +29,17 @@ int
 cmd_init(struct cli *cli, int argc, char **argv)
 {
 	struct ops_init_args a;
-	char hex[OPS_KEY_HEX];
+	char hex[OPS_KEY_HEX], cut[48];
 	struct ops_err e;
 
 	a.name = cli_opt(&argc, argv, "--name");
 	a.center = cli_opt(&argc, argv, "--center");
 	cli_no_more_opts(argc, argv, "init");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "init: unexpected argument '%.40s'",
-		    argv[0]);
+		cli_die(EXIT_USAGE, "init", OPS_MSG_CLI_UNEXPECTED_ARG, 1,
+		    cli_cut(cut, sizeof(cut), argv[0], 40));
 	if (a.name == NULL)
-		cli_fail(EXIT_USAGE, "init: --name NAME is required (how "
-		    "other offices will see this node)");
+		cli_die(EXIT_USAGE, "init", OPS_MSG_CLI_INIT_NAME, 0);
 	if (ops_init_node(cli->dir, &a, cli_now_ms(), hex, &e))
 		/* The data dir's own trouble was never told as init's. */
 		cli_ops_fail(cli, e.key == OPS_MSG_INIT_DIR_LONG ||
@@ -59,7 +58,7 @@ cmd_id(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "id");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "id: takes no arguments");
+		cli_die(EXIT_USAGE, "id", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, true);
 	cli_ops(cli, &o);
 	if (ops_node_id(&o, hex, &e))
@@ -489,7 +488,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "status");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "status: takes no arguments");
+		cli_die(EXIT_USAGE, "status", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, true);
 	cli_ops(cli, &o);
 	if (ops_status(&o, &r, &e))
@@ -548,7 +547,7 @@ cmd_audit(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "audit");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "audit: takes no arguments");
+		cli_die(EXIT_USAGE, "audit", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	/* In JSON, the refused changes only, one object a line. */
@@ -588,7 +587,7 @@ cmd_vector(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "vector");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "vector: takes no arguments");
+		cli_die(EXIT_USAGE, "vector", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (cli->json)
@@ -619,7 +618,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "verify");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "verify: takes no arguments");
+		cli_die(EXIT_USAGE, "verify", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_verify(&o, problem_line, NULL, &r, &e))
@@ -639,7 +638,7 @@ cmd_rebuild(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "rebuild");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "rebuild: takes no arguments");
+		cli_die(EXIT_USAGE, "rebuild", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_rebuild(&o, &e))
@@ -658,7 +657,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "backup");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "backup: give one FILE");
+		cli_die(EXIT_USAGE, "backup", OPS_MSG_CLI_ONE_FILE, 0);
 	/* Before the node is opened, as it always was. */
 	if (ops_backup_check(argv[0], &e))
 		cli_ops_fail(cli, "backup", &e);

@@ -22,6 +22,7 @@
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/ops/net.h"
+#include "agent/ops/node.h"
 #include "agent/ops/ops_int.h"
 #include "store/query.h"
 #include "store/trust.h"

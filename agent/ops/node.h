@@ -207,4 +207,13 @@ int ops_bundle_import(struct ops *, const struct ops_bundle_import_args *,
  */
 int ops_write_key(const char *, const uint8_t *);
 
+/*
+ * ops_read_keyfile(dir, name, out, len, e):
+ * Read the ${len}-byte key file ${name} of data dir ${dir} into ${out}:
+ * 1, 0 if there is none, -1 with ${e} filled (ENV: unreadable, readable
+ * by others, or of another size).
+ */
+int ops_read_keyfile(const char *, const char *, uint8_t *, size_t,
+    struct ops_err *);
+
 #endif /* !AGENT_OPS_NODE_H */

@@ -1,6 +1,7 @@
 #ifndef AGENT_OPS_H
 #define AGENT_OPS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,8 @@ const char *ops_key_name(enum ops_msg);
  * to OPS_ARG_MAX - 1 bytes); return -1.
  */
 int ops_fail(struct ops_err *, enum ops_code, enum ops_msg, int, ...);
+/* The same with a va_list. */
+int ops_vfail(struct ops_err *, enum ops_code, enum ops_msg, int, va_list);
 
 /* A field written: name and text as the user gave them ("" clears). */
 struct ops_field {

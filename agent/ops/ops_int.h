@@ -35,13 +35,4 @@ int ops_seal(struct ops *, const struct coll_def *,
     const uint8_t[SCHEMA_ID_LEN], const struct field_def *, const char *,
     struct val *, char **, struct ops_err *);
 
-/*
- * ops_read_keyfile(dir, name, out, len, e):
- * Read the ${len}-byte key file ${name} of data dir ${dir} into ${out}:
- * 1, 0 if there is none, -1 with ${e} filled (ENV: unreadable, readable
- * by others, or of another size).
- */
-int ops_read_keyfile(const char *, const char *, uint8_t *, size_t,
-    struct ops_err *);
-
 #endif /* !AGENT_OPS_INT_H */
