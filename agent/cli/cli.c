@@ -140,13 +140,19 @@ void
 cli_open(struct cli *cli, bool sign)
 {
 	char path[4096], err[STORE_ERRLEN];
+	struct ops_err e;
 	const char *lim;
 
 	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
 	if (access(path, F_OK) != 0)
 		cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_NO_NODE, 1, cli->dir);
-	if (db_open(&cli->db, path, false, err))
-		cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_OPEN, 1, err);
+	if (db_open(&cli->db, path, false, err)) {
+		/* A busy, damaged or unreadable database says what to do. */
+		ops_store_fail(&e, err, OPS_MSG_NONE);
+		if (e.key == OPS_MSG_STORE)
+			cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_OPEN, 1, err);
+		cli_die(EXIT_USAGE, NULL, e.key, 0);
+	}
 	/* Test-only: the database may not grow past N pages (a full disk). */
 	if ((lim = getenv("HAMROH_MAX_PAGES")) != NULL && *lim &&
 	    db_max_pages(cli->db, strtoull(lim, NULL, 10), err))

@@ -108,6 +108,15 @@ int ops_fail(struct ops_err *, enum ops_code, enum ops_msg, int, ...);
 /* The same with a va_list. */
 int ops_vfail(struct ops_err *, enum ops_code, enum ops_msg, int, va_list);
 
+/**
+ * ops_store_fail(e, err, tail):
+ * A store's refusal or failure ${err}: a busy database is OPS_BUSY, and
+ * a full disk, a damaged, unwritable or failing database each a key that
+ * says what to do (store/db.h, db_fault()); anything else in the store's
+ * own words.  ${err} is the cause; ${tail} what it meant.  Return -1.
+ */
+int ops_store_fail(struct ops_err *, const char *, enum ops_msg);
+
 /* A field written: name and text as the user gave them ("" clears). */
 struct ops_field {
 	const char	*name;

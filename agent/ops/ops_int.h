@@ -4,8 +4,6 @@
 /* What the operations share and their callers need not see. */
 #include "agent/ops/ops.h"
 
-/* A store's refusal or failure, in its own words; -1. */
-int ops_store_fail(struct ops_err *, const char *, enum ops_msg);
 
 /* The record must exist and be live (NOT_FOUND naming ${ids}). */
 int ops_need_record(struct ops *, const struct coll_def *,

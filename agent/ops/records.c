@@ -10,13 +10,34 @@
 #include <sodium.h>
 
 #include "agent/access/rules.h"
+#include "agent/codec/hex.h"
 #include "agent/ops/ops_int.h"
 
 int
 ops_store_fail(struct ops_err *e, const char *err, enum ops_msg tail)
 {
 
-	ops_fail(e, OPS_STORE, OPS_MSG_STORE, 1, err);
+	/* What the user can do about it, in words; the store's in cause. */
+	switch (db_fault(err)) {
+	case DB_FAULT_BUSY:
+		ops_fail(e, OPS_BUSY, OPS_MSG_STORE_BUSY, 0);
+		break;
+	case DB_FAULT_FULL:
+		ops_fail(e, OPS_STORE, OPS_MSG_STORE_FULL, 0);
+		break;
+	case DB_FAULT_CORRUPT:
+		ops_fail(e, OPS_STORE, OPS_MSG_STORE_CORRUPT, 0);
+		break;
+	case DB_FAULT_READONLY:
+		ops_fail(e, OPS_STORE, OPS_MSG_STORE_READONLY, 0);
+		break;
+	case DB_FAULT_IO:
+		ops_fail(e, OPS_STORE, OPS_MSG_STORE_IO, 0);
+		break;
+	default:
+		ops_fail(e, OPS_STORE, OPS_MSG_STORE, 1, err);
+		break;
+	}
 	snprintf(e->cause, sizeof(e->cause), "%s", err);
 	e->tail = tail;
 	return (-1);
