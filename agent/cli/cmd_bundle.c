@@ -35,7 +35,7 @@ bundle_export(struct cli *cli, int argc, char **argv)
 	a.path = argv[0];
 	if (ops_bundle_export(&o, &a, &n, &e))
 		cli_ops_fail(cli, "bundle export", &e);
-	printf("wrote %llu commits to %s\n", (unsigned long long)n, argv[0]);
+	printf("wrote %llu changes to %s\n", (unsigned long long)n, argv[0]);
 	ops_vec_free(&v);
 	ops_fini(&o);
 	return (0);
@@ -71,10 +71,22 @@ bundle_import(struct cli *cli, int argc, char **argv)
 	if (ops_bundle_import(&o, &a, &r, &e))
 		cli_ops_fail(cli, "bundle import", &e);
 	fclose(f);
-	printf("%ld commits read: %llu applied, %llu already held, %llu "
-	    "held back for a gap, %llu released from earlier gaps", r.n,
-	    (unsigned long long)dc->applied, (unsigned long long)dc->duplicate,
-	    (unsigned long long)dc->held, (unsigned long long)dc->released);
+	/* In the README's words; the log's own under --verbose. */
+	if (cli->verbose)
+		printf("%ld commits read: %llu applied, %llu already held, "
+		    "%llu held back for a gap, %llu released from earlier "
+		    "gaps", r.n, (unsigned long long)dc->applied,
+		    (unsigned long long)dc->duplicate,
+		    (unsigned long long)dc->held,
+		    (unsigned long long)dc->released);
+	else
+		printf("%ld changes read: %llu applied, %llu this office "
+		    "already had, %llu waiting for earlier changes of their "
+		    "office, %llu that had waited applied now", r.n,
+		    (unsigned long long)dc->applied,
+		    (unsigned long long)dc->duplicate,
+		    (unsigned long long)dc->held,
+		    (unsigned long long)dc->released);
 	if (dc->refused > 0)
 		printf("; %llu of them refused as a whole, bad on their own"
 		    " (see 'hamroh audit')", (unsigned long long)dc->refused);

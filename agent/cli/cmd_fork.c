@@ -11,24 +11,23 @@
 #include "agent/cli/cmds.h"
 #include "agent/ops/successor.h"
 
+/* Each office's key that signed two histories, from which change on. */
 static int
 list_cb(void *arg, const struct ops_fork_branch *f)
 {
-
 	(void)arg;
+	printf("%s from its change %llu on: ", f->key,
+	    (unsigned long long)f->seq);
 	if (!f->self)
-		printf("%s seq %llu: another office; on it, 'hamroh fork "
-		    "recommit' keeps its branch\n", f->key,
-		    (unsigned long long)f->seq);
+		printf("another office; on it, 'hamroh fork recommit' keeps "
+		    "its branch\n");
 	else if (f->changes == 0)
-		printf("%s seq %llu: THIS OFFICE; this copy wrote nothing "
-		    "from there on: nothing to commit again here\n", f->key,
-		    (unsigned long long)f->seq);
+		printf("THIS OFFICE; this copy wrote nothing from there on: "
+		    "nothing to write again here\n");
 	else
-		printf("%s seq %llu: THIS OFFICE; this copy's branch %s: "
-		    "%llu commits, %zu field values ('hamroh fork recommit "
-		    "--branch %s' commits them again)\n", f->key,
-		    (unsigned long long)f->seq, f->branch,
+		printf("THIS OFFICE; this copy's branch %s: %llu changes, %zu "
+		    "field values ('hamroh fork recommit --branch %s' writes "
+		    "them again)\n", f->branch,
 		    (unsigned long long)f->changes, f->values, f->branch);
 	return (0);
 }
@@ -56,10 +55,10 @@ fork_recommit(struct cli *cli, int argc, char **argv)
 	if (ops_fork_recommit(&o, &a, &out, &e))
 		cli_ops_fail(cli, e.key == OPS_MSG_FORK_READ ? "fork" :
 		    "fork recommit", &e);
-	printf("branch %s: %zu field values of %llu commits committed "
-	    "again under this node's new key %s, the successor of the old "
-	    "one from seq %llu; stop the other copy for good\n", out.branch,
-	    out.values, (unsigned long long)out.changes, out.key,
+	printf("branch %s: %zu field values of %llu changes written again "
+	    "under this node's new key %s, the successor of the old one "
+	    "after its change %llu; stop the other copy for good\n",
+	    out.branch, out.values, (unsigned long long)out.changes, out.key,
 	    (unsigned long long)out.from);
 	printf("a peer that does not hold the new key yet refuses its dial: "
 	    "let it dial this node once ('hamroh peer add' there), or carry "

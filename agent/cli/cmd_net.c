@@ -137,8 +137,8 @@ net_create(struct cli *cli, int argc, char **argv)
 	if (ops_network_create(&o, &a, &out, &e))
 		net_fail(cli, what, &e);
 	if (out.succeeded)
-		printf("records logged before: %ld committed again, sealed, "
-		    "under this node's new key (the old key's commits stay "
+		printf("records logged before: %ld written again, sealed, "
+		    "under this node's new key (the old key's changes stay "
 		    "on this node only)\n", out.recommitted);
 	printf("created network '%s'\nadmin %s\n", a.name, out.admin);
 	ops_fini(&o);
@@ -254,9 +254,9 @@ cmd_join(struct cli *cli, int argc, char **argv)
 	if (fclose(df) != 0)
 		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	if (out.succeeded) {
-		printf("records logged before joining: %ld committed again, "
+		printf("records logged before joining: %ld written again, "
 		    "sealed, under this node's new key %s (the old key's "
-		    "commits stay on this node only)\n", out.recommitted,
+		    "changes stay on this node only)\n", out.recommitted,
 		    out.key);
 		if (out.left > 0)
 			printf("%ld consultation%s of another center (%s) "
@@ -476,7 +476,7 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	cli_ops(cli, &o);
 	if (ops_revoke(&o, &a, &out, &e))
 		net_fail(cli, what, &e);
-	printf("revoked %s (%s) on %s, accepting its changes up to seq %llu "
+	printf("revoked %s (%s) on %s, accepting its first %llu changes "
 	    "(those this node holds): every node refuses it, and its later "
 	    "changes, once this reaches it\n", out.name[0] ? out.name :
 	    argv[0], a.reason, out.when, (unsigned long long)out.upto);

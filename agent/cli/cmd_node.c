@@ -233,7 +233,7 @@ refusal_row(void *arg, const struct ops_refusal_row *row)
 
 	if (!x->cli->json) {
 		cli_time(r->hlc, tm);
-		printf("  %s  %-16s seq %-6llu %s %s\n      %s\n", tm,
+		printf("  %s  %-16s change %-6llu %s %s\n      %s\n", tm,
 		    ESC(enode, row->name), (unsigned long long)r->seq, r->coll,
 		    row->id, ESC(reason, r->reason));
 		return (0);
@@ -269,15 +269,15 @@ fork_row(void *arg, const struct ops_fork_row *f)
 		return (0);
 	}
 	x->n++;
-	printf("%s%s%s%s signed two different histories from seq %llu (a "
-	    "copy of its data directory or a restored backup wrote too): "
-	    "both are kept, and its changes from seq %llu on count on no "
+	printf("%s%s%s%s signed two different histories from its change %llu "
+	    "on (a copy of its data directory or a restored backup wrote "
+	    "too): both are kept, and its changes from there on count on no "
 	    "node.\n%s  What to do: %s 'hamroh fork list' and 'hamroh "
 	    "fork recommit' on the copy whose writes are to stand (key "
 	    "%.16s), and stop the other copy for good.\n",
 	    x->indent, me ? "THIS OFFICE " : "office ", me ? "" : ESC(enode,
 	    f->name), me ? "" : " ", (unsigned long long)f->seq,
-	    (unsigned long long)f->seq, x->indent, me ? "run" :
+	    x->indent, me ? "run" :
 	    "on that office, run", f->key);
 	return (0);
 }
@@ -319,7 +319,8 @@ status_clocks(struct cli *cli, const struct ops_status_res *r)
 			    k->name, k->key, strcmp(k->via, "commit") == 0 ?
 			    "at least " : "", sp, k->offset_ms > 0 ? "ahead" :
 			    "behind", strcmp(k->via, "commit") == 0 ?
-			    "its commits' stamps, seen by" : "measured by",
+			    "the times its changes bear, seen by" :
+			    "measured by",
 			    k->by, tm);
 	}
 	if (r->clocks_more > 0 && !cli->json)
@@ -440,10 +441,15 @@ status_changes(struct cli *cli, struct ops *o, const struct ops_status_res *r)
 	struct st_ctx x = { cli, r, "         ", 0, 0 };
 	struct ops_err e;
 
-	printf("commits  %llu from %llu origins\n",
+	printf("changes  %llu from %llu offices\n",
 	    (unsigned long long)s->commits, (unsigned long long)s->origins);
-	printf("held     %llu (waiting for earlier commits of their "
-	    "origin)\n", (unsigned long long)s->held);
+	printf("waiting  %llu (changes waiting for earlier ones of their "
+	    "office)\n", (unsigned long long)s->held);
+	if (cli->verbose)
+		printf("         (the log: %llu commits from %llu origins, %llu "
+		    "held back for a gap)\n", (unsigned long long)s->commits,
+		    (unsigned long long)s->origins,
+		    (unsigned long long)s->held);
 	printf("conflicts %ld%s\n", r->conflicts, r->conflicts ?
 	    " (see 'hamroh conflicts')" : "");
 	printf("forks    %llu%s\n", (unsigned long long)s->forks, s->forks ?
@@ -452,7 +458,7 @@ status_changes(struct cli *cli, struct ops *o, const struct ops_status_res *r)
 		(void)ops_forks(o, fork_row, &x, &e);
 	printf("refused  %llu%s%s\n", (unsigned long long)s->refused,
 	    s->refused == 1 ? " change" : s->refused ? " changes" : "",
-	    s->refused ? " their origin had no right to make, not applied; "
+	    s->refused ? " their office had no right to make, not applied; "
 	    "the newest:" : "");
 	if (s->refused > 0 && ops_refusals(o, STATUS_REFUSALS, refusal_row,
 	    &x, &e) == 0 && s->refused > STATUS_REFUSALS)
@@ -623,7 +629,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 	cli_ops(cli, &o);
 	if (ops_verify(&o, problem_line, NULL, &r, &e))
 		cli_ops_fail(cli, "verify", &e);
-	printf("ok: %llu commits from %llu origins; signatures, hash chains "
+	printf("ok: %llu changes from %llu offices; signatures, hash chains "
 	    "and tables check\n", (unsigned long long)r.commits,
 	    (unsigned long long)r.origins);
 	ops_fini(&o);
