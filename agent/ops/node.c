@@ -162,7 +162,7 @@ fork_cb(void *arg, const uint8_t *origin, uint64_t seq)
 	struct ops_fork_row row;
 
 	query_node_name(x->o->db, origin, name, sizeof(name));
-	sodium_bin2hex(key, sizeof(key), origin, NODE_KEY_LEN);
+	hex_encode(origin, NODE_KEY_LEN, key);
 	row.origin = origin;
 	row.key = key;
 	row.name = name;
@@ -197,8 +197,8 @@ refusal_cb(void *arg, const struct db_refusal *r)
 	struct ops_refusal_row row;
 
 	query_node_name(x->o->db, r->origin, name, sizeof(name));
-	sodium_bin2hex(key, sizeof(key), r->origin, NODE_KEY_LEN);
-	sodium_bin2hex(id, sizeof(id), r->id, SCHEMA_ID_LEN);
+	hex_encode(r->origin, NODE_KEY_LEN, key);
+	hex_encode(r->id, SCHEMA_ID_LEN, id);
 	row.r = r;
 	row.name = name;
 	row.key = key;
@@ -364,7 +364,7 @@ ops_init_node(const char *dir, const struct ops_init_args *a, uint64_t now,
 		sodium_free(sk);
 		return (-1);
 	}
-	sodium_bin2hex(hex, OPS_KEY_HEX, pk, NODE_KEY_LEN);
+	hex_encode(pk, NODE_KEY_LEN, hex);
 	if (db_open(&db, dpath, true, err) || db_set_signer(db, sk) ||
 	    init_self(db, a, pk, hex, now, err)) {
 		sodium_free(sk);
