@@ -36,6 +36,22 @@ struct db_counts {
 					   as a whole (COMMIT_REFUSED_*). */
 };
 
+/*
+ * What kind of trouble a store error is, for the one who has to act on it
+ * (a user told to wait, to free disk space, to restore): db_fault() reads
+ * it from the error text the store wrote, whoever passed it on.
+ */
+enum db_fault {
+	DB_FAULT_OTHER = 0,
+	DB_FAULT_BUSY,		/* Another connection holds a lock. */
+	DB_FAULT_FULL,		/* The disk (or max_page_count) is full. */
+	DB_FAULT_CORRUPT,	/* The file is damaged or no database. */
+	DB_FAULT_READONLY,	/* The file or its dir cannot be written. */
+	DB_FAULT_IO		/* The disk failed a read or a write. */
+};
+
+enum db_fault db_fault(const char *);
+
 /**
  * db_open(dbp, path, create, err):
  * Open (and with ${create}, create) the database at ${path}, creating or

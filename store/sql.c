@@ -22,6 +22,34 @@ db_errf(char err[STORE_ERRLEN], const char *what, sqlite3 *h)
 		    h ? sqlite3_errmsg(h) : "out of memory");
 }
 
+/* The store's words for each fault: SQLite's messages, and db_errf()'s. */
+enum db_fault
+db_fault(const char *err)
+{
+	static const struct {
+		int		rc;
+		enum db_fault	f;
+	} map[] = {
+		{ SQLITE_BUSY, DB_FAULT_BUSY },
+		{ SQLITE_LOCKED, DB_FAULT_BUSY },
+		{ SQLITE_FULL, DB_FAULT_FULL },
+		{ SQLITE_CORRUPT, DB_FAULT_CORRUPT },
+		{ SQLITE_NOTADB, DB_FAULT_CORRUPT },
+		{ SQLITE_READONLY, DB_FAULT_READONLY },
+		{ SQLITE_IOERR, DB_FAULT_IO },
+	};
+	size_t i;
+
+	if (err == NULL)
+		return (DB_FAULT_OTHER);
+	if (strstr(err, "the disk is full") != NULL)
+		return (DB_FAULT_FULL);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strstr(err, sqlite3_errstr(map[i].rc)) != NULL)
+			return (map[i].f);
+	return (DB_FAULT_OTHER);
+}
+
 int
 db_exec(struct db *db, const char *sql, char err[STORE_ERRLEN])
 {

@@ -21,7 +21,8 @@ cli_conf(struct cli *cli)
 
 	if (!ring_loaded) {
 		if (conf_ring(&ring, cli->db, cli->dir, err, sizeof(err)))
-			cli_fail(EXIT_USAGE, "%s", err);
+			cli_die(EXIT_USAGE, NULL, OPS_MSG_KEYS_UNREADABLE, 1,
+			    err);
 		ring_loaded = true;
 	}
 	return (&ring);

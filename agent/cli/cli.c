@@ -4,18 +4,16 @@
 #include "agent/cli/cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
-#include "agent/ops/ops.h"
+#include "agent/ops/node.h"
 #include "store/hlc.h"
 
 void
@@ -43,63 +41,42 @@ cli_warn_commit(struct cli *cli)
 	}
 }
 
-/*
- * Read the ${len}-byte key file ${name} in the data dir into ${out}.
- * Return 1, or 0 if it does not exist; fail on anything else.
- */
+void
+cli_die(int code, const char *what, enum ops_msg key, int nargs, ...)
+{
+	struct ops_err e;
+	char msg[2048];
+	va_list ap;
+
+	memset(&e, 0, sizeof(e));
+	va_start(ap, nargs);
+	ops_vfail(&e, OPS_USAGE, key, nargs, ap);
+	va_end(ap);
+	ops_text("en", &e, msg, sizeof(msg));
+	if (what != NULL && *what != '\0')
+		cli_fail(code, "%s: %s", what, msg);
+	cli_fail(code, "%s", msg);
+}
+
+const char *
+cli_cut(char *buf, size_t len, const char *s, int max)
+{
+
+	snprintf(buf, len, "%.*s", max, s);
+	return (buf);
+}
+
 int
 cli_read_keyfile(struct cli *cli, const char *name, uint8_t *out, size_t len,
     const char *what)
 {
-	char path[4096];
-	struct stat sb;
-	uint8_t extra;
-	ssize_t n;
-	int fd;
+	struct ops_err e;
+	int rc;
 
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, name);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1) {
-		if (errno == ENOENT)
-			return (0);
-		cli_fail(EXIT_USAGE, "%s: key file %s: %s", what, path,
-		    strerror(errno));
-	}
-	if (fstat(fd, &sb) == -1)
-		cli_fail(EXIT_USAGE, "%s: key file %s: %s", what, path,
-		    strerror(errno));
-	if (sb.st_mode & 077)
-		cli_fail(EXIT_USAGE, "%s: key file %s has mode %04o; run "
-		    "'chmod 600 %s'", what, name,
-		    (unsigned)(sb.st_mode & 07777), path);
-	n = read(fd, out, len);
-	if (n == (ssize_t)len && read(fd, &extra, 1) != 0)
-		n = -1;
-	close(fd);
-	if (n != (ssize_t)len)
-		cli_fail(EXIT_USAGE, "%s: key file %s is damaged (expected "
-		    "%zu bytes); restore it from your key backup", what, path,
-		    len);
-	return (1);
-}
-
-/* This node's secret key, in locked memory; free with sodium_free(). */
-uint8_t *
-cli_load_sk(struct cli *cli, const char *what)
-{
-	uint8_t *sk;
-
-	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN, what) != 1)
-		cli_fail(EXIT_USAGE, "%s: key file %s/%s is missing", what,
-		    cli->dir, KEY_FILE);
-	/* libsodium's secret key ends with its public half. */
-	if (sodium_memcmp(sk + NODE_SK_LEN - NODE_KEY_LEN,
-	    db_node_key(cli->db), NODE_KEY_LEN) != 0)
-		cli_fail(EXIT_USAGE, "%s: key file %s does not match this "
-		    "node's key; restore it from your key backup", what,
-		    KEY_FILE);
-	return (sk);
+	memset(&e, 0, sizeof(e));
+	if ((rc = ops_read_keyfile(cli->dir, name, out, len, &e)) < 0)
+		cli_ops_fail(cli, what, &e);
+	return (rc);
 }
 
 /*
@@ -125,15 +102,18 @@ finish_successor(struct cli *cli, uint8_t *sk)
 	if (strcmp(want, have) != 0) {
 		/* Not that: node.key as it was (the caller reads it again). */
 		if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN,
-		    "open") != 1)
-			cli_fail(EXIT_USAGE, "key file %s/%s is missing",
-			    cli->dir, KEY_FILE);
+		    "open") != 1) {
+			snprintf(from, sizeof(from), "%s/%s", cli->dir,
+			    KEY_FILE);
+			cli_die(EXIT_USAGE, NULL, OPS_MSG_NET_KEYFILE_MISSING,
+			    1, from);
+		}
 		return;
 	}
 	snprintf(from, sizeof(from), "%s/%s.new", cli->dir, KEY_FILE);
 	snprintf(to, sizeof(to), "%s/%s", cli->dir, KEY_FILE);
 	if (rename(from, to) != 0)
-		cli_fail(EXIT_USAGE, "move %s to %s: %s", from, to,
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_MOVE, 3, from, to,
 		    strerror(errno));
 }
 
@@ -141,17 +121,18 @@ finish_successor(struct cli *cli, uint8_t *sk)
 static void
 load_key(struct cli *cli)
 {
+	char path[4096];
 	uint8_t *sk;
 
 	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN, "open") != 1)
-		cli_fail(EXIT_USAGE, "key file %s/%s is missing; is this a "
-		    "hamroh data dir? ('hamroh init' makes one)", cli->dir,
-		    KEY_FILE);
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
+	if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN, "open") != 1) {
+		snprintf(path, sizeof(path), "%s/%s", cli->dir, KEY_FILE);
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_NO_NODE_KEY, 1, path);
+	}
 	finish_successor(cli, sk);
 	if (db_set_signer(cli->db, sk))
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	sodium_free(sk);
 }
 
@@ -159,18 +140,23 @@ void
 cli_open(struct cli *cli, bool sign)
 {
 	char path[4096], err[STORE_ERRLEN];
+	struct ops_err e;
 	const char *lim;
 
 	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
 	if (access(path, F_OK) != 0)
-		cli_fail(EXIT_USAGE, "no hamroh node in %s; run 'hamroh init "
-		    "--name NAME' or give --data DIR", cli->dir);
-	if (db_open(&cli->db, path, false, err))
-		cli_fail(EXIT_USAGE, "open %s", err);
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_NO_NODE, 1, cli->dir);
+	if (db_open(&cli->db, path, false, err)) {
+		/* A busy, damaged or unreadable database says what to do. */
+		ops_store_fail(&e, err, OPS_MSG_NONE);
+		if (e.key == OPS_MSG_STORE)
+			cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_OPEN, 1, err);
+		cli_die(EXIT_USAGE, NULL, e.key, 0);
+	}
 	/* Test-only: the database may not grow past N pages (a full disk). */
 	if ((lim = getenv("HAMROH_MAX_PAGES")) != NULL && *lim &&
 	    db_max_pages(cli->db, strtoull(lim, NULL, 10), err))
-		cli_fail(EXIT_USAGE, "%s", err);
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_STORE, 1, err);
 	if (sign)
 		load_key(cli);
 	if (db_meta_get(cli->db, "name", cli->name, sizeof(cli->name)))
@@ -197,8 +183,8 @@ cli_opt_next(int *argc, char **argv, const char *name)
 			break;
 		if (strcmp(argv[i], name) == 0) {
 			if (i + 1 >= *argc)
-				cli_fail(EXIT_USAGE, "option %s needs a value",
-				    name);
+				cli_die(EXIT_USAGE, NULL,
+				    OPS_MSG_CLI_OPT_NEEDS_VALUE, 1, name);
 			v = argv[i + 1];
 			take = 2;
 		} else if (strncmp(argv[i], name, nl) == 0 &&
@@ -222,7 +208,7 @@ cli_opt(int *argc, char **argv, const char *name)
 
 	if ((val = cli_opt_next(argc, argv, name)) != NULL &&
 	    cli_opt_next(argc, argv, name) != NULL)
-		cli_fail(EXIT_USAGE, "option %s given twice", name);
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_OPT_TWICE, 1, name);
 	return (val);
 }
 
@@ -253,8 +239,8 @@ cli_no_more_opts(int argc, char **argv, const char *cmd)
 
 	for (i = 0; i < argc; i++)
 		if (argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2])
-			cli_fail(EXIT_USAGE, "%s: unknown option '%s'; see "
-			    "'hamroh %s --help'", cmd, argv[i], cmd);
+			cli_die(EXIT_USAGE, cmd, OPS_MSG_CLI_OPT_UNKNOWN, 2,
+			    argv[i], cmd);
 }
 
 uint64_t
@@ -276,12 +262,10 @@ void
 cli_parse_id(const char *s, uint8_t id[SCHEMA_ID_LEN])
 {
 	struct ops_err e;
-	char msg[1024];
 
 	memset(&e, 0, sizeof(e));
 	if (ops_id(s, id, &e))
-		cli_fail(cli_ops_exit(e.code), "%s", ops_text("en", &e, msg,
-		    sizeof(msg)));
+		cli_die(cli_ops_exit(e.code), NULL, e.key, 1, e.arg[0]);
 }
 
 const struct coll_def *
@@ -289,12 +273,10 @@ cli_coll(const char *name)
 {
 	const struct coll_def *c;
 	struct ops_err e;
-	char msg[1024];
 
 	memset(&e, 0, sizeof(e));
 	if ((c = ops_coll(name, &e)) == NULL)
-		cli_fail(cli_ops_exit(e.code), "%s", ops_text("en", &e, msg,
-		    sizeof(msg)));
+		cli_die(cli_ops_exit(e.code), NULL, e.key, 1, e.arg[0]);
 	return (c);
 }
 

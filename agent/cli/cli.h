@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "agent/codec/hex.h"
+#include "agent/ops/ops.h"
 #include "store/db.h"
 #include "store/schema.h"
 
@@ -37,6 +38,20 @@ void cli_fail(int, const char *, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
 /**
+ * cli_die(code, what, key, nargs, ...):
+ * The one error line of catalog message ${key} (agent/ops/catalog.def)
+ * with its ${nargs} string arguments, "hamroh: WHAT: MESSAGE" (${what}
+ * NULL: no prefix); exit with ${code}.  Every message the CLI prints on
+ * its own, such as a malformed command line, goes through it, so each has
+ * a stable key as the operations' do.
+ */
+void cli_die(int, const char *, enum ops_msg, int, ...)
+    __attribute__((noreturn));
+
+/* ${s} cut to ${max} bytes in ${buf} (a message shows no more). */
+const char *cli_cut(char *, size_t, const char *, int);
+
+/**
  * cli_open(cli, sign):
  * Open the node in ${cli}->dir; with ${sign}, load its key (refusing a key
  * file readable by others) so local commits can be signed.
@@ -58,14 +73,6 @@ void cli_close(struct cli *);
  */
 int cli_read_keyfile(struct cli *, const char *, uint8_t *, size_t,
     const char *);
-
-/**
- * cli_load_sk(cli, what):
- * This node's secret key (the database must be open), in locked memory:
- * free with sodium_free().  Exit with one line if it is missing or is not
- * this node's.
- */
-uint8_t *cli_load_sk(struct cli *, const char *);
 
 /**
  * cli_opt(argc, argv, name, val):

@@ -24,7 +24,7 @@ bundle_export(struct cli *cli, int argc, char **argv)
 	since = cli_opt(&argc, argv, "--since");
 	cli_no_more_opts(argc, argv, "bundle");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "bundle export: give one FILE");
+		cli_die(EXIT_USAGE, "bundle export", OPS_MSG_CLI_ONE_FILE, 0);
 	memset(&v, 0, sizeof(v));
 	if (since != NULL && ops_vec_read(since, &v, &e))
 		cli_ops_fail(cli, "bundle export", &e);
@@ -35,7 +35,7 @@ bundle_export(struct cli *cli, int argc, char **argv)
 	a.path = argv[0];
 	if (ops_bundle_export(&o, &a, &n, &e))
 		cli_ops_fail(cli, "bundle export", &e);
-	printf("wrote %llu commits to %s\n", (unsigned long long)n, argv[0]);
+	printf("wrote %llu changes to %s\n", (unsigned long long)n, argv[0]);
 	ops_vec_free(&v);
 	ops_fini(&o);
 	return (0);
@@ -53,7 +53,7 @@ bundle_import(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "bundle");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "bundle import: give one FILE");
+		cli_die(EXIT_USAGE, "bundle import", OPS_MSG_CLI_ONE_FILE, 0);
 	/* The file first: a wrong name is told before the node is opened. */
 	if ((f = fopen(argv[0], "rb")) == NULL) {
 		ops_fail(&e, OPS_IO, OPS_MSG_FILE_ERROR, 2, argv[0],
@@ -71,10 +71,22 @@ bundle_import(struct cli *cli, int argc, char **argv)
 	if (ops_bundle_import(&o, &a, &r, &e))
 		cli_ops_fail(cli, "bundle import", &e);
 	fclose(f);
-	printf("%ld commits read: %llu applied, %llu already held, %llu "
-	    "held back for a gap, %llu released from earlier gaps", r.n,
-	    (unsigned long long)dc->applied, (unsigned long long)dc->duplicate,
-	    (unsigned long long)dc->held, (unsigned long long)dc->released);
+	/* In the README's words; the log's own under --verbose. */
+	if (cli->verbose)
+		printf("%ld commits read: %llu applied, %llu already held, "
+		    "%llu held back for a gap, %llu released from earlier "
+		    "gaps", r.n, (unsigned long long)dc->applied,
+		    (unsigned long long)dc->duplicate,
+		    (unsigned long long)dc->held,
+		    (unsigned long long)dc->released);
+	else
+		printf("%ld changes read: %llu applied, %llu this office "
+		    "already had, %llu waiting for earlier changes of their "
+		    "office, %llu that had waited applied now", r.n,
+		    (unsigned long long)dc->applied,
+		    (unsigned long long)dc->duplicate,
+		    (unsigned long long)dc->held,
+		    (unsigned long long)dc->released);
 	if (dc->refused > 0)
 		printf("; %llu of them refused as a whole, bad on their own"
 		    " (see 'hamroh audit')", (unsigned long long)dc->refused);
@@ -96,6 +108,5 @@ cmd_bundle(struct cli *cli, int argc, char **argv)
 		return (bundle_export(cli, argc - 1, argv + 1));
 	if (argc >= 1 && strcmp(argv[0], "import") == 0)
 		return (bundle_import(cli, argc - 1, argv + 1));
-	cli_fail(EXIT_USAGE, "bundle: use 'bundle export FILE [--since "
-	    "VECTOR_FILE]' or 'bundle import FILE'");
+	cli_die(EXIT_USAGE, "bundle", OPS_MSG_CLI_BUNDLE_USAGE, 0);
 }

@@ -23,15 +23,14 @@ cmd_import(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "import");
 	if (argc != 2)
-		cli_fail(EXIT_USAGE, "import: give COLLECTION FILE (FILE may "
-		    "be - for JSON Lines on stdin)");
+		cli_die(EXIT_USAGE, "import", OPS_MSG_CLI_IMPORT_USAGE, 0);
 	memset(&a, 0, sizeof(a));
 	a.coll = cli_coll(argv[0])->name;
 	if (strcmp(argv[1], "-") == 0)
 		a.in = stdin;
 	else if ((a.in = fopen(argv[1], "rb")) == NULL)
-		cli_fail(EXIT_REFUSED, "import %s: %s; nothing was imported",
-		    argv[1], strerror(errno));
+		cli_die(EXIT_REFUSED, NULL, OPS_MSG_CLI_IMPORT_OPEN, 2, argv[1],
+		    strerror(errno));
 	fl = strlen(argv[1]);
 	a.csv = fl > 4 && strcmp(argv[1] + fl - 4, ".csv") == 0;
 	snprintf(what, sizeof(what), "import %s", argv[1]);

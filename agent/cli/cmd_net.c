@@ -2,15 +2,9 @@
  * cmd_net.c: joining a network — network create, invite, join, peer.
  * The invite token itself is agent/codec/invite.c's.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <msgpack.h>
 #include <sodium.h>
@@ -24,12 +18,10 @@
 #include "agent/access/member.h"
 #include "agent/ops/net.h"
 #include "agent/ops/node.h"
-#include "store/query.h"
-#include "store/trust.h"
 
-#define NET_KEY_FILE	"network.key"
-#define INVITE_DAYS	365		/* Default certificate life. */
-#define INVITE_DAYS_MAX	36500
+/* A number as the text of a message argument. */
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 /*
  * The network ops' errors: out of memory and an unreadable key ring were
@@ -64,25 +56,6 @@ check_addr(struct cli *cli, const char *a, const char *what)
 		net_fail(cli, what, &e);
 }
 
-/* Buffer a write of text ${s} (empty: clear) to a members field. */
-int
-put_text(struct db *db, const uint8_t id[NODE_KEY_LEN], const char *field,
-    const char *s, char err[STORE_ERRLEN])
-{
-	const struct coll_def *m = schema_coll("members");
-	struct val v;
-
-	memset(&v, 0, sizeof(v));
-	if (*s != '\0') {
-		v.t = VAL_STR;
-		v.s = s;
-		v.len = strlen(s);
-	} else
-		v.t = VAL_NIL;
-	return (db_put(db, m, id, schema_field(m, field, strlen(field)), &v,
-	    err));
-}
-
 /*
  * Remove every "--address X" from ${argv} into ${a}->addrs, and every
  * "--peer X KEY" into ${a}->peers (arrays ${addrs}, ${peers}).  Checked
@@ -102,11 +75,11 @@ take_addrs(struct cli *cli, int *argc, char **argv,
 		check_addr(cli, v, "invite: --address");
 		for (k = 0; k < a->naddr; k++)
 			if (strcmp(addrs[k], v) == 0)
-				cli_fail(EXIT_USAGE, "invite: --address %s "
-				    "given twice", v);
+				cli_die(EXIT_USAGE, "invite",
+				    OPS_MSG_CLI_ADDRESS_TWICE, 1, v);
 		if (a->naddr == MEMBER_MAX_ADDRS)
-			cli_fail(EXIT_USAGE, "invite: more than %d "
-			    "--address options", MEMBER_MAX_ADDRS);
+			cli_die(EXIT_USAGE, "invite",
+			    OPS_MSG_CLI_ADDRESS_MAX, 1, STR(MEMBER_MAX_ADDRS));
 		addrs[a->naddr++] = v;
 	}
 	/* --peer takes two words: cli_opt_next() takes one. */
@@ -116,17 +89,17 @@ take_addrs(struct cli *cli, int *argc, char **argv,
 			continue;
 		}
 		if (i + 2 >= *argc || strncmp(argv[i + 1], "--", 2) == 0)
-			cli_fail(EXIT_USAGE, "invite: --peer takes HOST:PORT "
-			    "and that member's NODE_KEY ('hamroh id' on it)");
+			cli_die(EXIT_USAGE, "invite", OPS_MSG_CLI_PEER_ARGS,
+			    0);
 		if (a->npeers == INVITE_MAX_PEERS)
-			cli_fail(EXIT_USAGE, "invite: at most %d --peer "
-			    "options", INVITE_MAX_PEERS);
+			cli_die(EXIT_USAGE, "invite", OPS_MSG_CLI_PEER_MAX, 1,
+			    STR(INVITE_MAX_PEERS));
 		check_addr(cli, argv[i + 1], "invite: --peer");
 		parse_key(cli, argv[i + 2], key, "invite: --peer");
 		for (k = 0; k < a->npeers; k++)
 			if (strcmp(peers[k].addr, argv[i + 1]) == 0)
-				cli_fail(EXIT_USAGE, "invite: --peer %s given "
-				    "twice", argv[i + 1]);
+				cli_die(EXIT_USAGE, "invite",
+				    OPS_MSG_CLI_PEER_TWICE, 1, argv[i + 1]);
 		peers[a->npeers].addr = argv[i + 1];
 		peers[a->npeers++].key = argv[i + 2];
 		for (j = i; j + 3 < *argc; j++)
@@ -137,47 +110,6 @@ take_addrs(struct cli *cli, int *argc, char **argv,
 	a->peers = peers;
 }
 
-int
-held_cb(void *arg, const uint8_t *origin, uint64_t seq)
-{
-	struct held *h = arg;
-
-	if (memcmp(origin, h->key, NODE_KEY_LEN) == 0)
-		h->seq = seq;
-	return (0);
-}
-
-/*
- * succeed() for a node that stays what its members record ${r} says (no
- * history retired): restore's open statement, fork recommit's.
- */
-int
-succeed_rec(struct cli *cli, const struct member_rec *r, uint8_t *newsk,
-    uint64_t seq, char err[STORE_ERRLEN])
-{
-	struct ops_err e;
-	struct ops o;
-	int rc;
-
-	cli_ops(cli, &o);
-	if ((rc = ops_succeed_rec(&o, r, newsk, seq, &e)) != 0)
-		ops_text("en", &e, err, STORE_ERRLEN);
-	ops_fini(&o);
-	return (rc);
-}
-
-/*
- * Write ${sk} to DIR/node.key.new, synced, over what a failed run left
- * there; 0 or -1 with errno.
- */
-int
-write_newkey(const char *path, const uint8_t *sk)
-{
-
-	unlink(path);
-	return (ops_write_key(path, sk));
-}
-
 /*
  * network create --name NAME
  */
@@ -185,6 +117,7 @@ static int
 net_create(struct cli *cli, int argc, char **argv)
 {
 	const char *what = "network create";
+	char cut[48];
 	struct ops_network_create_args a;
 	struct ops_network_created out;
 	struct ops_err e;
@@ -193,11 +126,10 @@ net_create(struct cli *cli, int argc, char **argv)
 	a.name = cli_opt(&argc, argv, "--name");
 	cli_no_more_opts(argc, argv, what);
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "%s: unexpected argument '%.40s'", what,
-		    argv[0]);
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_UNEXPECTED_ARG, 1,
+		    cli_cut(cut, sizeof(cut), argv[0], 40));
 	if (a.name == NULL)
-		cli_fail(EXIT_USAGE, "%s: --name NAME is required (what "
-		    "members will call the network)", what);
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_NETWORK_NAME, 0);
 	if (ops_network_create_check(&a, &e))
 		net_fail(cli, what, &e);
 	cli_open(cli, true);
@@ -205,8 +137,8 @@ net_create(struct cli *cli, int argc, char **argv)
 	if (ops_network_create(&o, &a, &out, &e))
 		net_fail(cli, what, &e);
 	if (out.succeeded)
-		printf("records logged before: %ld committed again, sealed, "
-		    "under this node's new key (the old key's commits stay "
+		printf("records logged before: %ld written again, sealed, "
+		    "under this node's new key (the old key's changes stay "
 		    "on this node only)\n", out.recommitted);
 	printf("created network '%s'\nadmin %s\n", a.name, out.admin);
 	ops_fini(&o);
@@ -219,8 +151,7 @@ cmd_network(struct cli *cli, int argc, char **argv)
 
 	if (argc > 0 && strcmp(argv[0], "create") == 0)
 		return (net_create(cli, argc - 1, argv + 1));
-	cli_fail(EXIT_USAGE, "network: give 'create --name NAME'; see "
-	    "'hamroh network --help'");
+	cli_die(EXIT_USAGE, "network", OPS_MSG_CLI_NETWORK_USAGE, 0);
 }
 
 static uint32_t
@@ -228,18 +159,19 @@ parse_days(const char *s)
 {
 	uint32_t d = 0;
 	const char *p;
+	char cut[48];
 
 	for (p = s; *p; p++) {
 		if (*p < '0' || *p > '9' || p - s >= 5)
 			goto bad;
 		d = d * 10 + (uint32_t)(*p - '0');
 	}
-	if (p == s || d < 1 || d > INVITE_DAYS_MAX)
+	if (p == s || d < 1 || d > OPS_INVITE_DAYS_MAX)
 		goto bad;
 	return (d);
 bad:
-	cli_fail(EXIT_USAGE, "invite: --expires must be a number of days "
-	    "from 1 to %d, not '%.20s'", INVITE_DAYS_MAX, s);
+	cli_die(EXIT_USAGE, "invite", OPS_MSG_CLI_INVITE_DAYS, 2,
+	    STR(OPS_INVITE_DAYS_MAX), cli_cut(cut, sizeof(cut), s, 20));
 }
 
 /*
@@ -265,11 +197,9 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	exp = cli_opt(&argc, argv, "--expires");
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "invite: give one NODE_KEY (the new "
-		    "node's 'hamroh id'); see 'hamroh invite --help'");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_INVITE_KEY, 0);
 	if (a.name == NULL || a.center == NULL || a.role == NULL)
-		cli_fail(EXIT_USAGE, "invite: --name, --center and --role are "
-		    "required; see 'hamroh invite --help'");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_INVITE_REQUIRED, 0);
 	a.key = argv[0];
 	a.days = exp != NULL ? parse_days(exp) : OPS_INVITE_DAYS;
 	if (ops_invite_check(&a, &e))
@@ -311,23 +241,22 @@ cmd_join(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "join: give one TOKEN (the line 'hamroh "
-		    "invite' printed on the admin's node)");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_JOIN_USAGE, 0);
 	a.token = argv[0];
 	if (ops_join_check(&a, &e))
 		net_fail(cli, what, &e);
 	cli_open(cli, true);
 	cli_ops(cli, &o);
 	if ((df = open_memstream(&dials, &dlen)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	if (ops_join(&o, &a, dial_cb, df, &out, &e))
 		net_fail(cli, what, &e);
 	if (fclose(df) != 0)
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	if (out.succeeded) {
-		printf("records logged before joining: %ld committed again, "
+		printf("records logged before joining: %ld written again, "
 		    "sealed, under this node's new key %s (the old key's "
-		    "commits stay on this node only)\n", out.recommitted,
+		    "changes stay on this node only)\n", out.recommitted,
 		    out.key);
 		if (out.left > 0)
 			printf("%ld consultation%s of another center (%s) "
@@ -368,7 +297,7 @@ peer_add(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, what);
 	if (argc < 1 || argc > 2)
-		cli_fail(EXIT_USAGE, "peer add: give HOST:PORT [NODE_KEY]");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_PEER_ADD_USAGE, 0);
 	a.addr = argv[0];
 	a.key = argc == 2 ? argv[1] : NULL;
 	if (ops_net_addr(a.addr, &e) || (a.key != NULL &&
@@ -423,7 +352,7 @@ peer_list(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "peer list");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "peer list: takes no arguments");
+		cli_die(EXIT_USAGE, "peer list", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_peer_list(&o, plist_cb, cli, &n, &e))
@@ -444,7 +373,7 @@ peer_rm(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "peer rm");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "peer rm: give HOST:PORT");
+		cli_die(EXIT_USAGE, "peer rm", OPS_MSG_CLI_PEER_RM_USAGE, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	a.addr = argv[0];
@@ -465,8 +394,7 @@ cmd_peer(struct cli *cli, int argc, char **argv)
 		return (peer_list(cli, argc - 1, argv + 1));
 	if (argc > 0 && strcmp(argv[0], "rm") == 0)
 		return (peer_rm(cli, argc - 1, argv + 1));
-	cli_fail(EXIT_USAGE, "peer: give add, list or rm; see 'hamroh peer "
-	    "--help'");
+	cli_die(EXIT_USAGE, "peer", OPS_MSG_CLI_PEER_USAGE, 0);
 }
 
 /*
@@ -516,8 +444,7 @@ cmd_key(struct cli *cli, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], "rotate") == 0)
 		return (key_rotate(cli, argv[1]));
 	if (argc != 1 || strcmp(argv[0], "list") != 0)
-		cli_fail(EXIT_USAGE, "key: give 'list' or 'rotate CENTER'; see "
-		    "'hamroh key --help'");
+		cli_die(EXIT_USAGE, "key", OPS_MSG_CLI_KEY_USAGE, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_key_list(&o, klist_cb, cli, &e))
@@ -541,8 +468,7 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	a.reason = cli_opt(&argc, argv, "--reason");
 	cli_no_more_opts(argc, argv, what);
 	if (argc != 1 || a.reason == NULL)
-		cli_fail(EXIT_USAGE, "revoke: give NODE_KEY and --reason TEXT; "
-		    "see 'hamroh revoke --help'");
+		cli_die(EXIT_USAGE, what, OPS_MSG_CLI_REVOKE_USAGE, 0);
 	a.key = argv[0];
 	if (ops_revoke_check(&a, &e))
 		net_fail(cli, what, &e);
@@ -550,222 +476,10 @@ cmd_revoke(struct cli *cli, int argc, char **argv)
 	cli_ops(cli, &o);
 	if (ops_revoke(&o, &a, &out, &e))
 		net_fail(cli, what, &e);
-	printf("revoked %s (%s) on %s, accepting its changes up to seq %llu "
+	printf("revoked %s (%s) on %s, accepting its first %llu changes "
 	    "(those this node holds): every node refuses it, and its later "
 	    "changes, once this reaches it\n", out.name[0] ? out.name :
 	    argv[0], a.reason, out.when, (unsigned long long)out.upto);
 	ops_fini(&o);
 	return (0);
-}
-
-/*
- * restore BACKUP (PROTOCOL.md, Successors): a node from its backup and
- * its key files, which can never fork.  The old origin may have made
- * commits after the backup, and its computer may even still run: were
- * the restored node to sign as it, its next commit would fork the origin.
- * So it continues under a fresh key through an open successor statement
- * (TRUST_SUCC_OPEN): the new key takes the old one's standing (no admin
- * needed) and the old key's commits, those after the backup too, stand.
- */
-static const char *const restore_keys[] = { KEY_FILE, NET_KEY_FILE,
-    CONF_FILE };
-
-#define RESTORE_HINT	"a new dir that holds only the key files node.key, " \
-	"network.key and center.keys"
-
-/* Fail unless ${cli}->dir holds the key files and nothing else. */
-static void
-restore_dir_check(struct cli *cli)
-{
-	struct dirent *e;
-	size_t i;
-	DIR *d;
-
-	if ((d = opendir(cli->dir)) == NULL)
-		cli_fail(EXIT_USAGE, "restore: %s: %s; restore into "
-		    RESTORE_HINT, cli->dir, strerror(errno));
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		for (i = 0; i < sizeof(restore_keys) / sizeof(*restore_keys);
-		    i++)
-			if (strcmp(e->d_name, restore_keys[i]) == 0)
-				break;
-		if (i == sizeof(restore_keys) / sizeof(*restore_keys)) {
-			cli_fail(EXIT_REFUSED, "restore: %s is not empty (it "
-			    "holds %.60s); nothing was changed: restore into "
-			    RESTORE_HINT, cli->dir, e->d_name);
-		}
-	}
-	closedir(d);
-}
-
-/* Copy ${from} to ${to} (made, 0600); fail unless it is an SQLite file. */
-static void
-restore_copy(const char *from, const char *to)
-{
-	static const char magic[16] = "SQLite format 3";
-	char buf[65536];
-	ssize_t n;
-	int in, out;
-
-	if ((in = open(from, O_RDONLY)) == -1)
-		cli_fail(EXIT_USAGE, "restore: %s: %s", from, strerror(errno));
-	if (read(in, buf, sizeof(magic)) != (ssize_t)sizeof(magic) ||
-	    memcmp(buf, magic, sizeof(magic)) != 0)
-		cli_fail(EXIT_REFUSED, "restore: %s is not a hamroh backup "
-		    "(give a file 'hamroh backup' wrote); nothing was changed",
-		    from);
-	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
-	    0600)) == -1)
-		cli_fail(EXIT_USAGE, "restore: %s: %s", to, strerror(errno));
-	if (write(out, buf, sizeof(magic)) != (ssize_t)sizeof(magic))
-		goto fail;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			goto fail;
-	if (n < 0 || fsync(out) || close(out))
-		goto fail;
-	close(in);
-	return;
-fail:
-	unlink(to);
-	cli_fail(EXIT_USAGE, "restore: copy %s to %s: %s", from, to,
-	    strerror(errno));
-}
-
-/* Remove the database restore made; the dir is as it was. */
-static void
-restore_undo(struct cli *cli)
-{
-	static const char *const sfx[] = { "", "-wal", "-shm", "-journal" };
-	char path[4096];
-	size_t i;
-
-	if (cli->db != NULL)
-		cli_close(cli);
-	for (i = 0; i < sizeof(sfx) / sizeof(*sfx); i++) {
-		snprintf(path, sizeof(path), "%s/%s%s", cli->dir, DB_FILE,
-		    sfx[i]);
-		unlink(path);
-	}
-}
-
-/* The checks once the backup is in place: a node, these keys its own. */
-static void
-restore_check(struct cli *cli, const char *file)
-{
-	char path[4096], key[2 * NODE_KEY_LEN + 1];
-	char mine[2 * NODE_KEY_LEN + 1], net[MEMBER_NETNAME_MAX + 1];
-	uint8_t nk[HS_PSK_LEN], *sk;
-	struct stat sb;
-	const char *why = NULL;
-	char err[STORE_ERRLEN];
-
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
-	if (db_open(&cli->db, path, false, err) ||
-	    db_meta_get(cli->db, "key", key, sizeof(key)) ||
-	    strlen(key) != 2 * NODE_KEY_LEN) {
-		restore_undo(cli);
-		cli_fail(EXIT_REFUSED, "restore: %s is not a hamroh backup "
-		    "(give a file 'hamroh backup' wrote); nothing was changed",
-		    file);
-	}
-	if ((sk = sodium_malloc(NODE_SK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	if (cli_read_keyfile(cli, KEY_FILE, sk, NODE_SK_LEN, "restore") !=
-	    1)
-		why = "node.key is missing: copy the node's node.key into it";
-	else {
-		hex_encode(sk + NODE_SK_LEN - NODE_KEY_LEN, NODE_KEY_LEN,
-		    mine);
-		if (strcmp(mine, key) != 0)
-			why = "node.key is not the key of the node this backup "
-			    "is of: copy the node.key it used when the backup "
-			    "was made";
-	}
-	sodium_free(sk);
-	if (why == NULL && db_meta_get(cli->db, "network_name", net,
-	    sizeof(net)) == 0) {
-		if (cli_read_keyfile(cli, NET_KEY_FILE, nk, HS_PSK_LEN,
-		    "restore") != 1)
-			why = "network.key is missing: the backup's node is "
-			    "in a network; copy its network.key into it";
-		snprintf(path, sizeof(path), "%s/%s", cli->dir, CONF_FILE);
-		if (why == NULL && query_uses_keys(cli->db) && stat(path, &sb) != 0)
-			why = "center.keys is missing: copy the node's "
-			    "center.keys into it (without it, names, phones "
-			    "and summaries do not open)";
-		sodium_memzero(nk, sizeof(nk));
-	}
-	if (why != NULL) {
-		restore_undo(cli);
-		cli_fail(EXIT_REFUSED, "restore: in %s, %s; nothing was changed",
-		    cli->dir, why);
-	}
-	cli_close(cli);
-}
-
-int
-cmd_restore(struct cli *cli, int argc, char **argv)
-{
-	struct member_rec r;
-	uint8_t np[NODE_KEY_LEN], old[NODE_KEY_LEN], *newsk;
-	char path[4096], kpath[4096], npath[4096], err[STORE_ERRLEN];
-	char hex[2 * NODE_KEY_LEN + 1];
-
-	cli_no_more_opts(argc, argv, "restore");
-	if (argc != 1)
-		cli_fail(EXIT_USAGE, "restore: give one BACKUP (a file "
-		    "'hamroh backup' wrote)");
-	restore_dir_check(cli);
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
-	snprintf(kpath, sizeof(kpath), "%s/%s", cli->dir, KEY_FILE);
-	snprintf(npath, sizeof(npath), "%s/%s.new", cli->dir, KEY_FILE);
-	restore_copy(argv[0], path);
-	restore_check(cli, argv[0]);
-
-	cli_open(cli, true);
-	memcpy(old, db_node_key(cli->db), NODE_KEY_LEN);
-	/* The new key is described as the old one is. */
-	memset(&r, 0, sizeof(r));
-	if (member_load(cli->db, old, &r) < 0) {
-		restore_undo(cli);
-		cli_fail(EXIT_REFUSED, "restore: reading this node's members "
-		    "record failed; nothing was changed");
-	}
-	if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
-	crypto_sign_keypair(np, newsk);
-	if (db_begin(cli->db, cli_now_ms(), err) ||
-	    succeed_rec(cli, &r, newsk, TRUST_SUCC_OPEN, err))
-		goto fail;
-	if (write_newkey(npath, newsk)) {
-		snprintf(err, STORE_ERRLEN, "write %s.new: %s", KEY_FILE,
-		    strerror(errno));
-		goto fail;
-	}
-	if (db_commit(cli->db, err)) {
-		unlink(npath);
-		goto fail;
-	}
-	sodium_free(newsk);
-	if (rename(npath, kpath) != 0)
-		cli_fail(EXIT_REFUSED, "restore: restored, but moving %s to "
-		    "%s failed: %s; move it by hand before anything else",
-		    npath, kpath, strerror(errno));
-	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
-	printf("restored %s into %s\n", argv[0], cli->dir);
-	printf("this node continues under the new key %s, the successor of "
-	    "the one it was restored from (never signing as that one, so "
-	    "it never forks); peers admit it as the old key, and what the "
-	    "old key wrote after the backup reaches it when it syncs\n",
-	    hex);
-	return (0);
-
-fail:
-	db_rollback(cli->db);
-	sodium_free(newsk);
-	restore_undo(cli);
-	cli_fail(EXIT_REFUSED, "restore: %s; nothing was changed", err);
 }

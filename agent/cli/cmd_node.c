@@ -29,18 +29,17 @@ int
 cmd_init(struct cli *cli, int argc, char **argv)
 {
 	struct ops_init_args a;
-	char hex[OPS_KEY_HEX];
+	char hex[OPS_KEY_HEX], cut[48];
 	struct ops_err e;
 
 	a.name = cli_opt(&argc, argv, "--name");
 	a.center = cli_opt(&argc, argv, "--center");
 	cli_no_more_opts(argc, argv, "init");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "init: unexpected argument '%.40s'",
-		    argv[0]);
+		cli_die(EXIT_USAGE, "init", OPS_MSG_CLI_UNEXPECTED_ARG, 1,
+		    cli_cut(cut, sizeof(cut), argv[0], 40));
 	if (a.name == NULL)
-		cli_fail(EXIT_USAGE, "init: --name NAME is required (how "
-		    "other offices will see this node)");
+		cli_die(EXIT_USAGE, "init", OPS_MSG_CLI_INIT_NAME, 0);
 	if (ops_init_node(cli->dir, &a, cli_now_ms(), hex, &e))
 		/* The data dir's own trouble was never told as init's. */
 		cli_ops_fail(cli, e.key == OPS_MSG_INIT_DIR_LONG ||
@@ -53,14 +52,19 @@ cmd_init(struct cli *cli, int argc, char **argv)
 int
 cmd_id(struct cli *cli, int argc, char **argv)
 {
-	char hex[2 * NODE_KEY_LEN + 1];
+	char hex[OPS_KEY_HEX];
+	struct ops_err e;
+	struct ops o;
 
 	cli_no_more_opts(argc, argv, "id");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "id: takes no arguments");
+		cli_die(EXIT_USAGE, "id", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, true);
-	hex_encode(db_node_key(cli->db), NODE_KEY_LEN, hex);
+	cli_ops(cli, &o);
+	if (ops_node_id(&o, hex, &e))
+		cli_ops_fail(cli, "id", &e);
 	printf("%s\n", hex);
+	ops_fini(&o);
 	return (0);
 }
 
@@ -230,7 +234,7 @@ refusal_row(void *arg, const struct ops_refusal_row *row)
 	ops_who_text("en", row->who, who, sizeof(who));
 	if (!x->cli->json) {
 		cli_time(r->hlc, tm);
-		printf("  %s  %-16s seq %-6llu %s %s\n      %s\n", tm,
+		printf("  %s  %-16s change %-6llu %s %s\n      %s\n", tm,
 		    ESC(ewho, who), (unsigned long long)r->seq, r->coll,
 		    row->id, ESC(reason, r->reason));
 		return (0);
@@ -273,15 +277,15 @@ fork_row(void *arg, const struct ops_fork_row *f)
 		return (0);
 	}
 	x->n++;
-	printf("%s%s%s%s signed two different histories from seq %llu (a "
-	    "copy of its data directory or a restored backup wrote too): "
-	    "both are kept, and its changes from seq %llu on count on no "
+	printf("%s%s%s%s signed two different histories from its change %llu "
+	    "on (a copy of its data directory or a restored backup wrote "
+	    "too): both are kept, and its changes from there on count on no "
 	    "node.\n%s  What to do: %s 'hamroh fork list' and 'hamroh "
 	    "fork recommit' on the copy whose writes are to stand (key "
 	    "%.16s), and stop the other copy for good.\n",
 	    x->indent, me ? "THIS OFFICE " : "office ", me ? "" : ESC(enode,
 	    f->name), me ? "" : " ", (unsigned long long)f->seq,
-	    (unsigned long long)f->seq, x->indent, me ? "run" :
+	    x->indent, me ? "run" :
 	    "on that office, run", f->key);
 	return (0);
 }
@@ -323,7 +327,8 @@ status_clocks(struct cli *cli, const struct ops_status_res *r)
 			    k->name, k->key, strcmp(k->via, "commit") == 0 ?
 			    "at least " : "", sp, k->offset_ms > 0 ? "ahead" :
 			    "behind", strcmp(k->via, "commit") == 0 ?
-			    "its commits' stamps, seen by" : "measured by",
+			    "the times its changes bear, seen by" :
+			    "measured by",
 			    k->by, tm);
 	}
 	if (r->clocks_more > 0 && !cli->json)
@@ -444,10 +449,15 @@ status_changes(struct cli *cli, struct ops *o, const struct ops_status_res *r)
 	struct st_ctx x = { cli, r, "         ", 0, 0 };
 	struct ops_err e;
 
-	printf("commits  %llu from %llu origins\n",
+	printf("changes  %llu from %llu offices\n",
 	    (unsigned long long)s->commits, (unsigned long long)s->origins);
-	printf("held     %llu (waiting for earlier commits of their "
-	    "origin)\n", (unsigned long long)s->held);
+	printf("waiting  %llu (changes waiting for earlier ones of their "
+	    "office)\n", (unsigned long long)s->held);
+	if (cli->verbose)
+		printf("         (the log: %llu commits from %llu origins, %llu "
+		    "held back for a gap)\n", (unsigned long long)s->commits,
+		    (unsigned long long)s->origins,
+		    (unsigned long long)s->held);
 	printf("conflicts %ld%s\n", r->conflicts, r->conflicts ?
 	    " (see 'hamroh conflicts')" : "");
 	printf("forks    %llu%s\n", (unsigned long long)s->forks, s->forks ?
@@ -456,7 +466,7 @@ status_changes(struct cli *cli, struct ops *o, const struct ops_status_res *r)
 		(void)ops_forks(o, fork_row, &x, &e);
 	printf("refused  %llu%s%s\n", (unsigned long long)s->refused,
 	    s->refused == 1 ? " change" : s->refused ? " changes" : "",
-	    s->refused ? " their origin had no right to make, not applied; "
+	    s->refused ? " their office had no right to make, not applied; "
 	    "the newest:" : "");
 	if (s->refused > 0 && ops_refusals(o, STATUS_REFUSALS, refusal_row,
 	    &x, &e) == 0 && s->refused > STATUS_REFUSALS)
@@ -492,7 +502,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "status");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "status: takes no arguments");
+		cli_die(EXIT_USAGE, "status", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, true);
 	cli_ops(cli, &o);
 	if (ops_status(&o, &r, &e))
@@ -551,7 +561,7 @@ cmd_audit(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "audit");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "audit: takes no arguments");
+		cli_die(EXIT_USAGE, "audit", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	/* In JSON, the refused changes only, one object a line. */
@@ -591,7 +601,7 @@ cmd_vector(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "vector");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "vector: takes no arguments");
+		cli_die(EXIT_USAGE, "vector", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (cli->json)
@@ -622,12 +632,12 @@ cmd_verify(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "verify");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "verify: takes no arguments");
+		cli_die(EXIT_USAGE, "verify", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_verify(&o, problem_line, NULL, &r, &e))
 		cli_ops_fail(cli, "verify", &e);
-	printf("ok: %llu commits from %llu origins; signatures, hash chains "
+	printf("ok: %llu changes from %llu offices; signatures, hash chains "
 	    "and tables check\n", (unsigned long long)r.commits,
 	    (unsigned long long)r.origins);
 	ops_fini(&o);
@@ -642,7 +652,7 @@ cmd_rebuild(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "rebuild");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "rebuild: takes no arguments");
+		cli_die(EXIT_USAGE, "rebuild", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_rebuild(&o, &e))
@@ -661,7 +671,7 @@ cmd_backup(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "backup");
 	if (argc != 1)
-		cli_fail(EXIT_USAGE, "backup: give one FILE");
+		cli_die(EXIT_USAGE, "backup", OPS_MSG_CLI_ONE_FILE, 0);
 	/* Before the node is opened, as it always was. */
 	if (ops_backup_check(argv[0], &e))
 		cli_ops_fail(cli, "backup", &e);

@@ -25,14 +25,15 @@ cli_fields(int argc, char **argv, const char *what)
 {
 	struct ops_field *out;
 	const char *eq;
+	char cut[48];
 	int i;
 
 	if ((out = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*out))) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	for (i = 0; i < argc; i++) {
 		if ((eq = strchr(argv[i], '=')) == NULL)
-			cli_fail(EXIT_USAGE, "%s: '%.40s' is not field=value",
-			    what, argv[i]);
+			cli_die(EXIT_USAGE, what, OPS_MSG_CLI_NOT_FIELD_VALUE,
+			    1, cli_cut(cut, sizeof(cut), argv[i], 40));
 		out[i].name = argv[i];
 		out[i].name_len = (size_t)(eq - argv[i]);
 		out[i].text = eq + 1;
@@ -52,8 +53,7 @@ cmd_add(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "add");
 	if (argc < 2)
-		cli_fail(EXIT_USAGE, "add: give COLLECTION and at least one "
-		    "field=value");
+		cli_die(EXIT_USAGE, "add", OPS_MSG_CLI_ADD_USAGE, 0);
 	c = cli_coll(argv[0]);
 	snprintf(what, sizeof(what), "add %s", c->name);
 	memset(&a, 0, sizeof(a));
@@ -83,8 +83,7 @@ cmd_set(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "set");
 	if (argc < 3)
-		cli_fail(EXIT_USAGE, "set: give COLLECTION ID and at least one "
-		    "field=value");
+		cli_die(EXIT_USAGE, "set", OPS_MSG_CLI_SET_USAGE, 0);
 	c = cli_coll(argv[0]);
 	cli_parse_id(argv[1], id);
 	snprintf(what, sizeof(what), "set %s", c->name);
@@ -112,7 +111,7 @@ coll_id(struct cli *cli, int argc, char **argv, const char *cmd, bool write)
 
 	cli_no_more_opts(argc, argv, cmd);
 	if (argc != 2)
-		cli_fail(EXIT_USAGE, "%s: give COLLECTION ID", cmd);
+		cli_die(EXIT_USAGE, cmd, OPS_MSG_CLI_COLL_ID_USAGE, 0);
 	c = cli_coll(argv[0]);
 	cli_parse_id(argv[1], id);
 	cli_open(cli, write);
@@ -242,7 +241,7 @@ cmd_export(struct cli *cli, int argc, char **argv)
 	a.sealed = cli_flag(&argc, argv, "--sealed");
 	cli_no_more_opts(argc, argv, "export");
 	if (argc > 1)
-		cli_fail(EXIT_USAGE, "export: give at most one COLLECTION");
+		cli_die(EXIT_USAGE, "export", OPS_MSG_CLI_EXPORT_USAGE, 0);
 	if (argc == 1)
 		a.coll = cli_coll(argv[0])->name;
 	cli_open(cli, false);
@@ -372,10 +371,10 @@ cmd_list(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "list");
 	if (argc < 1)
-		cli_fail(EXIT_USAGE, "list: give COLLECTION");
+		cli_die(EXIT_USAGE, "list", OPS_MSG_CLI_LIST_USAGE, 0);
 	c = cli_coll(argv[0]);
 	if (argc - 1 > SCHEMA_MAX_FIELDS)
-		cli_fail(EXIT_USAGE, "list: too many filters");
+		cli_die(EXIT_USAGE, "list", OPS_MSG_TOO_MANY_FILTERS, 0);
 	snprintf(what, sizeof(what), "list %s", c->name);
 	memset(&a, 0, sizeof(a));
 	a.coll = c->name;
@@ -497,7 +496,7 @@ cmd_conflicts(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "conflicts");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "conflicts: takes no arguments");
+		cli_die(EXIT_USAGE, "conflicts", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if ((n = ops_conflicts(&o, conflict_cb, cli, &e)) < 0)
@@ -560,16 +559,15 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	opt = cli_opt(&argc, argv, "--by");
 	cli_no_more_opts(argc, argv, "stats");
 	if (argc != 1 || opt == NULL)
-		cli_fail(EXIT_USAGE, "stats: give COLLECTION --by "
-		    "FIELD[,FIELD...]");
+		cli_die(EXIT_USAGE, "stats", OPS_MSG_CLI_STATS_USAGE, 0);
 	c = cli_coll(argv[0]);
 	if ((list = strdup(opt)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	memset(&s, 0, sizeof(s));
 	for (tok = strtok_r(list, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		if (s.nby == SCHEMA_MAX_FIELDS)
-			cli_fail(EXIT_USAGE, "stats: too many fields");
+			cli_die(EXIT_USAGE, "stats", OPS_MSG_TOO_MANY_FIELDS, 0);
 		by[s.nby++] = tok;
 	}
 	s.cli = cli;
@@ -629,15 +627,14 @@ cmd_guide(struct cli *cli, int argc, char **argv)
 
 	cli_no_more_opts(argc, argv, "guide");
 	if (argc < 2 || strcmp(argv[0], "publish") != 0)
-		cli_fail(EXIT_USAGE, "guide: usage: guide publish FILE "
-		    "title=T language=L [version_label=V] [ID]");
+		cli_die(EXIT_USAGE, "guide", OPS_MSG_CLI_GUIDE_USAGE, 0);
 	if ((fargs = calloc((size_t)argc, sizeof(*fargs))) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	for (i = 2; i < argc; i++) {
 		if (strchr(argv[i], '=') == NULL) {
 			if (idarg != NULL)
-				cli_fail(EXIT_USAGE, "guide publish: more than "
-				    "one ID given");
+				cli_die(EXIT_USAGE, "guide publish",
+				    OPS_MSG_CLI_GUIDE_TWO_IDS, 0);
 			idarg = argv[i];
 			continue;
 		}
@@ -649,13 +646,13 @@ cmd_guide(struct cli *cli, int argc, char **argv)
 	a.nfields = nf;
 	a.body_name = argv[1];
 	if ((fp = fopen(argv[1], "rb")) == NULL)
-		cli_fail(EXIT_REFUSED, "guide publish: %s: %s", argv[1],
-		    strerror(errno));
+		cli_die(EXIT_REFUSED, "guide publish", OPS_MSG_FILE_ERROR, 2,
+		    argv[1], strerror(errno));
 	if ((buf = malloc(body->max_len + 1)) == NULL)
-		cli_fail(EXIT_USAGE, "out of memory");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_NOMEM, 0);
 	len = fread(buf, 1, body->max_len + 1, fp);
 	if (ferror(fp))
-		cli_fail(EXIT_REFUSED, "guide publish: %s: read error",
+		cli_die(EXIT_REFUSED, "guide publish", OPS_MSG_CLI_READ_ERROR, 1,
 		    argv[1]);
 	fclose(fp);
 	a.body = buf;

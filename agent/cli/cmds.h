@@ -40,37 +40,6 @@ int cmd_agent(struct cli *, int, char **);
 int cmd_fork(struct cli *, int, char **);
 
 /*
- * Shared by the commands that continue under a successor key (cmd_net.c,
- * cmd_fork.c): buffer a write of text (empty: clear) to a field of the
- * members record ${id}; write a secret key to a new file, synced (0, or
- * -1 with errno).
- */
-int put_text(struct db *, const uint8_t[NODE_KEY_LEN], const char *,
-    const char *, char[STORE_ERRLEN]);
-/* A new key file ${path} (never one that exists), synced: 0 or -1. */
-int write_newkey(const char *, const uint8_t *);
-
-/*
- * The seq of one origin, ${key}, in a listing by origin (db_forks(): the
- * seq it signed twice); 0 if it is not there.
- */
-struct held {
-	const uint8_t	*key;
-	uint64_t	seq;
-};
-int held_cb(void *, const uint8_t *, uint64_t);
-
-struct member_rec;
-/*
- * Inside the caller's transaction: continue this node under the fresh key
- * ${newsk} from seq ${seq} of the old key (the signed successor statement
- * and the members record of the new key, described as ${rec} describes
- * the old one).  cmd_net.c's, for restore and fork recommit.
- */
-int succeed_rec(struct cli *, const struct member_rec *, uint8_t *,
-    uint64_t, char[STORE_ERRLEN]);
-
-/*
  * The command table, main.c's cmds[]: one row per command, or per
  * subcommand ("peer add", "peer list"...; those rows share their command's
  * function, which dispatches on the subcommand itself).  help.c makes every

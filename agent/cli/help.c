@@ -457,12 +457,13 @@ void
 help_unknown(const struct cmd *tab, const char *name)
 {
 	const char *near = nearest(tab, NULL, name);
+	char cut[48];
 
 	if (near != NULL)
-		cli_fail(EXIT_USAGE, "unknown command '%.40s'; did you mean "
-		    "'%s'? see 'hamroh --help'", name, near);
-	cli_fail(EXIT_USAGE, "unknown command '%.40s'; see 'hamroh --help'",
-	    name);
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_CMD_UNKNOWN_NEAR, 2,
+		    cli_cut(cut, sizeof(cut), name, 40), near);
+	cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_CMD_UNKNOWN, 1,
+	    cli_cut(cut, sizeof(cut), name, 40));
 }
 
 /* --- the man page ------------------------------------------------------ */
@@ -984,6 +985,7 @@ help_main(const struct cmd *tab, int argc, char **argv)
 {
 	const struct cmd *c, *row;
 	const char *shell, *near;
+	char cut[48];
 	bool man;
 
 	man = cli_flag(&argc, argv, "--man");
@@ -991,15 +993,14 @@ help_main(const struct cmd *tab, int argc, char **argv)
 	cli_no_more_opts(argc, argv, "help");
 	if (man || shell != NULL) {
 		if (argc > 0 || (man && shell != NULL))
-			cli_fail(EXIT_USAGE, "help: --man and --completion "
-			    "take no COMMAND, nor each other");
+			cli_die(EXIT_USAGE, "help", OPS_MSG_CLI_HELP_MAN, 0);
 		if (man) {
 			help_man(tab);
 			return (0);
 		}
 		if (strcmp(shell, "bash") != 0)
-			cli_fail(EXIT_USAGE, "help: no completion for "
-			    "'%.40s'; there is one for bash", shell);
+			cli_die(EXIT_USAGE, "help", OPS_MSG_CLI_HELP_SHELL, 1,
+			    cli_cut(cut, sizeof(cut), shell, 40));
 		help_completion(tab);
 		return (0);
 	}
@@ -1008,20 +1009,19 @@ help_main(const struct cmd *tab, int argc, char **argv)
 		return (0);
 	}
 	if (argc > 2)
-		cli_fail(EXIT_USAGE, "help: give one COMMAND, and its "
-		    "SUBCOMMAND if it has some");
+		cli_die(EXIT_USAGE, "help", OPS_MSG_CLI_HELP_ONE, 0);
 	if ((c = help_find(tab, argc, argv, &row)) == NULL)
 		help_unknown(tab, argv[0]);
 	if (argc == 2 && (row == NULL || row->sub == NULL)) {
 		if (nrows(tab, c->name) == 1 && c->sub == NULL)
-			cli_fail(EXIT_USAGE, "help: %s has no subcommands; "
-			    "see 'hamroh help %s'", c->name, c->name);
+			cli_die(EXIT_USAGE, "help", OPS_MSG_CLI_HELP_NO_SUBS,
+			    1, c->name);
 		if ((near = nearest(tab, c->name, argv[1])) != NULL)
-			cli_fail(EXIT_USAGE, "help: %s has no subcommand "
-			    "'%.40s'; did you mean '%s'? see 'hamroh help "
-			    "%s'", c->name, argv[1], near, c->name);
-		cli_fail(EXIT_USAGE, "help: %s has no subcommand '%.40s'; "
-		    "see 'hamroh help %s'", c->name, argv[1], c->name);
+			cli_die(EXIT_USAGE, "help", OPS_MSG_CLI_HELP_SUB_NEAR,
+			    3, c->name, cli_cut(cut, sizeof(cut), argv[1], 40),
+			    near);
+		cli_die(EXIT_USAGE, "help", OPS_MSG_CLI_HELP_SUB, 2, c->name,
+		    cli_cut(cut, sizeof(cut), argv[1], 40));
 	}
 	help_cmd(tab, c, row);
 	return (0);

@@ -333,13 +333,14 @@ main(int argc, char **argv)
 	struct cli cli;
 	const struct cmd *c, *row;
 	const char *home;
+	char cut[48];
 	bool help;
 	int rc;
 
 	/* Consultations are personal data: nothing we create is shared. */
 	umask(077);
 	if (sodium_init() < 0)
-		cli_fail(EXIT_USAGE, "libsodium failed to initialize");
+		cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_SODIUM, 0);
 	memset(&cli, 0, sizeof(cli));
 	argc--;
 	argv++;
@@ -359,8 +360,9 @@ main(int argc, char **argv)
 	help |= cli_flag(&argc, argv, "-h");
 	if ((c = help_find(cmds, argc, argv, &row)) == NULL) {
 		if (argv[0][0] == '-')
-			cli_fail(EXIT_USAGE, "unknown option '%.40s'; see "
-			    "'hamroh --help'", argv[0]);
+			cli_die(EXIT_USAGE, NULL,
+			    OPS_MSG_CLI_GLOBAL_OPT_UNKNOWN, 1,
+			    cli_cut(cut, sizeof(cut), argv[0], 40));
 		help_unknown(cmds, argv[0]);
 	}
 	if (help) {
@@ -372,8 +374,7 @@ main(int argc, char **argv)
 		cli.dir = getenv("HAMROH_DATA");
 	if (cli.dir == NULL || *cli.dir == '\0') {
 		if ((home = getenv("HOME")) == NULL)
-			cli_fail(EXIT_USAGE, "HOME is not set; give --data "
-			    "DIR");
+			cli_die(EXIT_USAGE, NULL, OPS_MSG_CLI_NO_HOME, 0);
 		snprintf(dflt, sizeof(dflt), "%s/.local/share/hamroh", home);
 		cli.dir = dflt;
 	}
@@ -381,6 +382,6 @@ main(int argc, char **argv)
 	cli_close(&cli);
 out:
 	if (fflush(stdout) != 0 || ferror(stdout))
-		cli_fail(EXIT_REFUSED, "writing output failed");
+		cli_die(EXIT_REFUSED, NULL, OPS_MSG_CLI_OUTPUT, 0);
 	return (rc);
 }

@@ -44,12 +44,12 @@
 #include "agent/sync/admit.h"
 #include "agent/sync/session.h"
 #include "agent/daemon/work.h"
+#include "agent/ops/node.h"
 #include "protocol/limits.h"
 #include "store/db.h"
 #include "store/hlc.h"
 #include "store/query.h"
 
-#define NETKEY_FILE	"network.key"
 #define DEFAULT_LISTEN	"0.0.0.0:4411"
 #define TICK_MS		100
 #define PEER_SCAN_MS	2000
@@ -1777,26 +1777,17 @@ signal_cb(uv_signal_t *sig, int signum)
 	}
 }
 
+/* The start-up check the operations make (agent/ops/node.c). */
 static void
 read_netkey(struct cli *cli, uint8_t key[HS_PSK_LEN])
 {
-	char path[4096];
-	struct stat sb;
-	int fd;
+	struct ops_err e;
+	struct ops o;
 
-	snprintf(path, sizeof(path), "%s/%s", cli->dir, NETKEY_FILE);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1)
-		cli_fail(EXIT_USAGE, "agent: this node is not in a network "
-		    "(%s: %s); run 'hamroh network create --name NAME' or "
-		    "'hamroh join TOKEN'", NETKEY_FILE, strerror(errno));
-	if (fstat(fd, &sb) == 0 && (sb.st_mode & 077))
-		cli_fail(EXIT_USAGE, "agent: key file %s has mode %04o; run "
-		    "'chmod 600 %s'", NETKEY_FILE,
-		    (unsigned)(sb.st_mode & 07777), path);
-	if (read(fd, key, HS_PSK_LEN) != HS_PSK_LEN)
-		cli_fail(EXIT_USAGE, "agent: %s is damaged; restore it or "
-		    "join the network again", path);
-	close(fd);
+	cli_ops(cli, &o);
+	if (ops_agent_netkey(&o, key, &e))
+		cli_ops_fail(cli, "agent", &e);
+	ops_fini(&o);
 }
 
 /* Publish where this node can be reached, if that changed. */

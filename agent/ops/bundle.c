@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
 
 #include "agent/codec/bundle.h"
+#include "agent/codec/hex.h"
 #include "agent/ops/node.h"
 #include "agent/ops/ops_int.h"
 
@@ -47,7 +47,7 @@ ops_vec_read(const char *path, struct ops_vec *v, struct ops_err *e)
 {
 	char line[256], *end, ln[32];
 	unsigned long long seq;
-	size_t lineno = 0, bl;
+	size_t lineno = 0;
 	FILE *f;
 
 	memset(e, 0, sizeof(*e));
@@ -72,8 +72,8 @@ ops_vec_read(const char *path, struct ops_vec *v, struct ops_err *e)
 			ops_vec_free(v);
 			return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
 		}
-		if (sodium_hex2bin(v->key[v->n], NODE_KEY_LEN, line,
-		    2 * NODE_KEY_LEN, NULL, &bl, NULL) || bl != NODE_KEY_LEN)
+		line[2 * NODE_KEY_LEN] = '\0';	/* The key alone. */
+		if (hex_decode(line, v->key[v->n], NODE_KEY_LEN))
 			goto bad;
 		v->seq[v->n++] = seq;
 	}

@@ -98,20 +98,29 @@ ops_text(const char *lang, const struct ops_err *e, char *buf, size_t len)
 }
 
 int
-ops_fail(struct ops_err *e, enum ops_code code, enum ops_msg key, int nargs,
-    ...)
+ops_vfail(struct ops_err *e, enum ops_code code, enum ops_msg key, int nargs,
+    va_list ap)
 {
 	const char *s;
-	va_list ap;
 	int i;
 
 	e->code = code;
 	e->key = key;
-	va_start(ap, nargs);
 	for (i = 0; i < OPS_NARGS; i++) {
 		s = i < nargs ? va_arg(ap, const char *) : "";
 		snprintf(e->arg[i], sizeof(e->arg[i]), "%s", s ? s : "");
 	}
+	return (-1);
+}
+
+int
+ops_fail(struct ops_err *e, enum ops_code code, enum ops_msg key, int nargs,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, nargs);
+	ops_vfail(e, code, key, nargs, ap);
 	va_end(ap);
 	return (-1);
 }

@@ -9,6 +9,7 @@
 
 #include "agent/access/rules.h"
 #include "agent/codec/csv.h"
+#include "agent/codec/hex.h"
 #include "agent/codec/json.h"
 #include "agent/ops/ops_int.h"
 
@@ -74,11 +75,15 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 	for (i = 0; i < n; i++) {
 		f[i] = NULL;
 		if (klen[i] == 2 && memcmp(keys[i], "id", 2) == 0) {
-			size_t bl;
+			char hex[2 * SCHEMA_ID_LEN + 1];
 
-			if (vals[i].t != VAL_STR || vals[i].len != 32 ||
-			    sodium_hex2bin(id, SCHEMA_ID_LEN, vals[i].s, 32,
-			    NULL, &bl, NULL) != 0 || bl != SCHEMA_ID_LEN)
+			if (vals[i].t == VAL_STR &&
+			    vals[i].len == 2 * SCHEMA_ID_LEN) {
+				memcpy(hex, vals[i].s, vals[i].len);
+				hex[vals[i].len] = '\0';
+			} else
+				hex[0] = '\0';
+			if (hex_decode(hex, id, SCHEMA_ID_LEN))
 				return (imp_fail(im, OPS_BAD_INPUT,
 				    OPS_MSG_FIELD_ID_HEX, 0, NULL, NULL));
 			has_id = true;

@@ -22,6 +22,7 @@
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/ops/net.h"
+#include "agent/ops/node.h"
 #include "agent/ops/ops_int.h"
 #include "store/query.h"
 #include "store/trust.h"
@@ -498,13 +499,9 @@ put_cert(struct db *db, const struct member_cert *c,
 	return (0);
 }
 
-/*
- * Read key file ${name} of the data dir into ${out}: 1, 0 if there is
- * none, -1 with ${e} filled (ENV).
- */
-static int
-read_keyfile(struct ops *o, const char *name, uint8_t *out, size_t len,
-    struct ops_err *e)
+int
+ops_read_keyfile(const char *dir, const char *name, uint8_t *out,
+    size_t len, struct ops_err *e)
 {
 	char path[4096], mode[8], lens[24];
 	struct stat sb;
@@ -512,7 +509,7 @@ read_keyfile(struct ops *o, const char *name, uint8_t *out, size_t len,
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", o->dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) == -1) {
 		if (errno == ENOENT)
 			return (0);
@@ -769,8 +766,8 @@ invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
 	    hex_decode(meta, iv->admin, NODE_KEY_LEN))
 		return (ops_fail(e, OPS_ENV, OPS_MSG_INVITE_SETTINGS, 1,
 		    NET_KEY_FILE));
-	if ((rc = read_keyfile(o, NET_KEY_FILE, iv->netkey, HS_PSK_LEN,
-	    e)) < 0)
+	if ((rc = ops_read_keyfile(o->dir, NET_KEY_FILE, iv->netkey,
+	    HS_PSK_LEN, e)) < 0)
 		return (-1);
 	if (rc == 0)
 		return (ops_fail(e, OPS_ENV, OPS_MSG_INVITE_SETTINGS, 1,
@@ -1535,7 +1532,8 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 
 	/* One network per node; joining the same one again is fine. */
 	snprintf(path, sizeof(path), "%s/%s", o->dir, NET_KEY_FILE);
-	if ((rc = read_keyfile(o, NET_KEY_FILE, old, HS_PSK_LEN, e)) < 0)
+	if ((rc = ops_read_keyfile(o->dir, NET_KEY_FILE, old, HS_PSK_LEN,
+	    e)) < 0)
 		return (-1);
 	have_key = rc == 1;
 	if (db_meta_get(o->db, "network_name", cur, sizeof(cur)) == 0) {

@@ -15,7 +15,43 @@
 #include "agent/access/confidential.h"
 #include "agent/ops/node.h"
 #include "agent/ops/ops_int.h"
+#include "agent/codec/hex.h"
 #include "store/query.h"
+
+#define NODE_NET_FILE	"network.key"
+
+int
+ops_node_id(struct ops *o, char hex[OPS_KEY_HEX], struct ops_err *e)
+{
+
+	memset(e, 0, sizeof(*e));
+	/* The key it signs with; else the one its database names. */
+	if (db_node_key(o->db) != NULL)
+		hex_encode(db_node_key(o->db), NODE_KEY_LEN, hex);
+	else if (db_meta_get(o->db, "key", hex, OPS_KEY_HEX) ||
+	    strlen(hex) != 2 * NODE_KEY_LEN)
+		return (ops_fail(e, OPS_STORE, OPS_MSG_STORE_READ, 0));
+	return (0);
+}
+
+int
+ops_agent_netkey(struct ops *o, uint8_t key[HS_PSK_LEN], struct ops_err *e)
+{
+	char path[4096];
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	snprintf(path, sizeof(path), "%s/%s", o->dir, NODE_NET_FILE);
+	if ((rc = ops_read_keyfile(o->dir, NODE_NET_FILE, key, HS_PSK_LEN,
+	    e)) == 1)
+		return (0);
+	if (rc == 0)
+		return (ops_fail(e, OPS_ENV, OPS_MSG_AGENT_NO_NETWORK, 1,
+		    NODE_NET_FILE));
+	if (e->key == OPS_MSG_NET_KEYFILE_DAMAGED)
+		ops_fail(e, OPS_ENV, OPS_MSG_AGENT_NETKEY_DAMAGED, 1, path);
+	return (-1);
+}
 
 int
 ops_vector(struct ops *o, ops_vector_fn fn, void *arg, struct ops_err *e)
@@ -126,7 +162,7 @@ fork_cb(void *arg, const uint8_t *origin, uint64_t seq)
 	struct ops_fork_row row;
 
 	query_node_name(x->o->db, origin, name, sizeof(name));
-	sodium_bin2hex(key, sizeof(key), origin, NODE_KEY_LEN);
+	hex_encode(origin, NODE_KEY_LEN, key);
 	row.origin = origin;
 	row.key = key;
 	row.name = name;
@@ -174,8 +210,8 @@ refusal_cb(void *arg, const struct db_refusal *r)
 	}
 	ops_who(x->o, r->origin, x->user[0] ? x->user : NULL,
 	    strlen(x->user), &who);
-	sodium_bin2hex(key, sizeof(key), r->origin, NODE_KEY_LEN);
-	sodium_bin2hex(id, sizeof(id), r->id, SCHEMA_ID_LEN);
+	hex_encode(r->origin, NODE_KEY_LEN, key);
+	hex_encode(r->id, SCHEMA_ID_LEN, id);
 	row.r = r;
 	row.name = name;
 	row.who = &who;
@@ -342,7 +378,7 @@ ops_init_node(const char *dir, const struct ops_init_args *a, uint64_t now,
 		sodium_free(sk);
 		return (-1);
 	}
-	sodium_bin2hex(hex, OPS_KEY_HEX, pk, NODE_KEY_LEN);
+	hex_encode(pk, NODE_KEY_LEN, hex);
 	if (db_open(&db, dpath, true, err) || db_set_signer(db, sk) ||
 	    init_self(db, a, pk, hex, now, err)) {
 		sodium_free(sk);

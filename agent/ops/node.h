@@ -28,6 +28,15 @@ int ops_init_check(const struct ops_init_args *, struct ops_err *);
 int ops_init_node(const char *, const struct ops_init_args *, uint64_t,
     char[OPS_KEY_HEX], struct ops_err *);
 
+/* id: this node's public key in hex, as an admin's invite needs it. */
+int ops_node_id(struct ops *, char[OPS_KEY_HEX], struct ops_err *);
+
+/*
+ * What 'hamroh agent' needs before it runs, beyond the node's own key: the
+ * network key, which a node has once it made or joined a network (ENV).
+ */
+int ops_agent_netkey(struct ops *, uint8_t[HS_PSK_LEN], struct ops_err *);
+
 /* One origin of this node's vector: the last change held of it. */
 typedef int (*ops_vector_fn)(void *, const uint8_t *, uint64_t);
 int ops_vector(struct ops *, ops_vector_fn, void *, struct ops_err *);
@@ -198,5 +207,14 @@ int ops_bundle_import(struct ops *, const struct ops_bundle_import_args *,
  * replaced), fsynced; on failure nothing is left there.  -1 with errno.
  */
 int ops_write_key(const char *, const uint8_t *);
+
+/*
+ * ops_read_keyfile(dir, name, out, len, e):
+ * Read the ${len}-byte key file ${name} of data dir ${dir} into ${out}:
+ * 1, 0 if there is none, -1 with ${e} filled (ENV: unreadable, readable
+ * by others, or of another size).
+ */
+int ops_read_keyfile(const char *, const char *, uint8_t *, size_t,
+    struct ops_err *);
 
 #endif /* !AGENT_OPS_NODE_H */

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
 
+#include "agent/codec/hex.h"
 #include "agent/ops/ops_int.h"
 
 void
@@ -133,11 +133,8 @@ int
 ops_id(const char *s, uint8_t id[SCHEMA_ID_LEN], struct ops_err *e)
 {
 	char cut[48];
-	size_t bl;
 
-	if (s != NULL && strlen(s) == 2 * SCHEMA_ID_LEN &&
-	    sodium_hex2bin(id, SCHEMA_ID_LEN, s, 2 * SCHEMA_ID_LEN, NULL, &bl,
-	    NULL) == 0 && bl == SCHEMA_ID_LEN)
+	if (s != NULL && hex_decode(s, id, SCHEMA_ID_LEN) == 0)
 		return (0);
 	snprintf(cut, sizeof(cut), "%.40s", s ? s : "");
 	return (ops_fail(e, OPS_USAGE, OPS_MSG_ID_INVALID, 1, cut));

@@ -1,6 +1,7 @@
 #ifndef AGENT_OPS_H
 #define AGENT_OPS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,17 @@ const char *ops_key_name(enum ops_msg);
  * to OPS_ARG_MAX - 1 bytes); return -1.
  */
 int ops_fail(struct ops_err *, enum ops_code, enum ops_msg, int, ...);
+/* The same with a va_list. */
+int ops_vfail(struct ops_err *, enum ops_code, enum ops_msg, int, va_list);
+
+/**
+ * ops_store_fail(e, err, tail):
+ * A store's refusal or failure ${err}: a busy database is OPS_BUSY, and
+ * a full disk, a damaged, unwritable or failing database each a key that
+ * says what to do (store/db.h, db_fault()); anything else in the store's
+ * own words.  ${err} is the cause; ${tail} what it meant.  Return -1.
+ */
+int ops_store_fail(struct ops_err *, const char *, enum ops_msg);
 
 /* A field written: name and text as the user gave them ("" clears). */
 struct ops_field {

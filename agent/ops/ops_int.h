@@ -12,9 +12,6 @@
  */
 int ops_begin(struct ops *, char[STORE_ERRLEN]);
 
-/* A store's refusal or failure, in its own words; -1. */
-int ops_store_fail(struct ops_err *, const char *, enum ops_msg);
-
 /* The record must exist and be live (NOT_FOUND naming ${ids}). */
 int ops_need_record(struct ops *, const struct coll_def *,
     const uint8_t[SCHEMA_ID_LEN], const char *, struct ops_err *);

@@ -10,13 +10,34 @@
 #include <sodium.h>
 
 #include "agent/access/rules.h"
+#include "agent/codec/hex.h"
 #include "agent/ops/ops_int.h"
+
+/* What the user can do about a store's fault, in words (db_fault()). */
+static const struct {
+	enum db_fault	f;
+	enum ops_code	code;
+	enum ops_msg	key;
+} store_faults[] = {
+	{ DB_FAULT_BUSY, OPS_BUSY, OPS_MSG_STORE_BUSY },
+	{ DB_FAULT_FULL, OPS_STORE, OPS_MSG_STORE_FULL },
+	{ DB_FAULT_CORRUPT, OPS_STORE, OPS_MSG_STORE_CORRUPT },
+	{ DB_FAULT_READONLY, OPS_STORE, OPS_MSG_STORE_READONLY },
+	{ DB_FAULT_IO, OPS_STORE, OPS_MSG_STORE_IO },
+};
 
 int
 ops_store_fail(struct ops_err *e, const char *err, enum ops_msg tail)
 {
+	enum db_fault f = db_fault(err);
+	size_t i;
 
+	/* Anything else in the store's own words; its text is the cause. */
 	ops_fail(e, OPS_STORE, OPS_MSG_STORE, 1, err);
+	for (i = 0; i < sizeof(store_faults) / sizeof(store_faults[0]); i++)
+		if (store_faults[i].f == f)
+			ops_fail(e, store_faults[i].code, store_faults[i].key,
+			    0);
 	snprintf(e->cause, sizeof(e->cause), "%s", err);
 	e->tail = tail;
 	return (-1);
@@ -198,7 +219,7 @@ ops_add(struct ops *o, const struct ops_write_args *a,
 	if (ops_may_write(o, c, id, true, fields_center(a->fields, a->nfields,
 	    center), e) || write_fields(o, c, id, a->fields, a->nfields, e))
 		return (-1);
-	sodium_bin2hex(hex, 2 * SCHEMA_ID_LEN + 1, id, SCHEMA_ID_LEN);
+	hex_encode(id, SCHEMA_ID_LEN, hex);
 	return (0);
 }
 
@@ -299,7 +320,7 @@ ops_guide_publish(struct ops *o, const struct ops_guide_args *a,
 	}
 	if (db_put(o->db, c, id, body, &v, err) || db_commit(o->db, err))
 		goto fail;
-	sodium_bin2hex(hex, 2 * SCHEMA_ID_LEN + 1, id, SCHEMA_ID_LEN);
+	hex_encode(id, SCHEMA_ID_LEN, hex);
 	return (0);
 fail:
 	db_rollback(o->db);

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
 
 #include "agent/access/member.h"
+#include "agent/codec/hex.h"
 #include "agent/daemon/pidlock.h"
 #include "agent/ops/node.h"
 #include "agent/ops/ops_int.h"
@@ -129,7 +129,7 @@ skew_cb(void *arg, const struct db_clock *c)
 		return (0);
 	}
 	k = &r->clocks[r->nclocks++];
-	sodium_bin2hex(k->key, sizeof(k->key), c->subject, NODE_KEY_LEN);
+	hex_encode(c->subject, NODE_KEY_LEN, k->key);
 	query_node_name(x->o->db, c->subject, k->name, sizeof(k->name));
 	if (me != NULL && memcmp(c->observer, me, NODE_KEY_LEN) == 0)
 		snprintf(k->by, sizeof(k->by), "this node");
@@ -195,8 +195,7 @@ ops_status(struct ops *o, struct ops_status_res *r, struct ops_err *e)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	}
 	if (db_node_key(o->db) != NULL)
-		sodium_bin2hex(r->id, sizeof(r->id), db_node_key(o->db),
-		    NODE_KEY_LEN);
+		hex_encode(db_node_key(o->db), NODE_KEY_LEN, r->id);
 	if (db_meta_get(o->db, "center", r->center, sizeof(r->center)))
 		r->center[0] = '\0';
 	r->in_network = db_meta_get(o->db, "role", r->role,
@@ -262,7 +261,7 @@ peer_cb(void *arg, const struct peer_status *ps)
 
 	memset(&row, 0, sizeof(row));
 	row.ps = ps;
-	sodium_bin2hex(row.key, sizeof(row.key), ps->key, NODE_KEY_LEN);
+	hex_encode(ps->key, NODE_KEY_LEN, row.key);
 	/* (The agent may have written the row since ${now} was read.) */
 	row.stale = ps->updated + OPS_STATUS_STALE_MS < x->r->now;
 	row.acked = a != NULL;
@@ -314,7 +313,7 @@ ended_cb(void *arg, const uint8_t *key)
 
 	if (!member_ended(x->o->db, key, x->r->now, why, sizeof(why)))
 		return (0);
-	sodium_bin2hex(row.key, sizeof(row.key), key, NODE_KEY_LEN);
+	hex_encode(key, NODE_KEY_LEN, row.key);
 	row.name = member_load(x->o->db, key, &m) == 1 &&
 	    strcmp(m.key, row.key) == 0 ? m.name : "";
 	row.why = why;

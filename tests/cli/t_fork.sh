@@ -93,7 +93,7 @@ branch=$(on O fork list | sed -n "s/.*this copy's branch \([0-9a-f]*\):.*/\1/p")
 expect_fail "recommit naming another branch" on O fork recommit --branch 0123456789abcdef
 expect_fail "recommit where there is no fork of this key" on N3 fork recommit
 out=$(expect_ok on O fork recommit --branch "$branch")
-assert_contains "$out" "committed again" "fork recommit"
+assert_contains "$out" "written again" "fork recommit"
 KO2=$(on O id)
 [ "$KO2" != "$KO" ] || die "fork recommit kept the old key"
 after=$(add O "after the recommit")

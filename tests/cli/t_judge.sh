@@ -127,7 +127,7 @@ gseq=$("$FORGE" "$T/B" guides "$GID" title="Patent: pay here" language=tg versio
     die "forge of a guide at B failed"
 assert_eq "$gseq" "$(own_seq B)" "forge printed B's new seq"
 out=$(expect_ok on D bundle import "$T/g.bundle")
-assert_contains "$out" "1 commits read: 1 applied" "D took the forged commit (stored, not held)"
+assert_contains "$out" "1 changes read: 1 applied" "D took the forged commit (stored, not held)"
 assert_eq "$(own_seq D)" "$gseq" "D stored B's forged commit"
 assert_no_guide D
 audit_lists D guides "$GID" "$gseq" "only admins write guides" >/dev/null ||
@@ -173,7 +173,7 @@ refused=$(status_field A refused)
     die "A's status --json: expected \"refused\" >= 2, got '$refused'"
 # The text form names the newest refusals with their reasons.
 st=$(on A status)
-assert_contains "$st" "refused  $refused changes their origin had no right to make" "A's status"
+assert_contains "$st" "refused  $refused changes their office had no right to make" "A's status"
 assert_contains "$st" "belongs to center 'region2'" "A's status lists the newest refusal"
 for n in A B C; do stop_agent $n; done
 for n in A B C D; do expect_ok on $n verify >/dev/null; done

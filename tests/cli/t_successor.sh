@@ -17,7 +17,7 @@ id_a=$(expect_ok on A add consultations center=Dushanbe "${c[@]}" \
     client_name="$aname" summary="$asum")
 oldA=$(on A id)
 out=$(expect_ok on A network create --name tj-legal)
-assert_contains "$out" "1 committed again" "network create re-commits the record"
+assert_contains "$out" "1 written again" "network create re-commits the record"
 newA=$(on A id)
 [ "$newA" != "$oldA" ] || die "network create kept the old key"
 assert_contains "$out" "admin $newA" "the network's key is the new one"
@@ -37,7 +37,7 @@ oldB=$(on B id)
 cp "$T/B/node.key" "$T/oldB.key"
 tok=$(expect_ok on A invite "$oldB" --name B --center Dushanbe --role office)
 out=$(expect_ok on B join "$tok")
-assert_contains "$out" "2 committed again" "join re-commits both records"
+assert_contains "$out" "2 written again" "join re-commits both records"
 newB=$(on B id)
 [ "$newB" != "$oldB" ] || die "join kept the old key"
 assert_contains "$out" "$newB" "join names the new key"
@@ -128,7 +128,7 @@ id_x=$(expect_ok on O add consultations center=Khujand "${c[@]}" \
     client_name="$xname" client_phone="$xphone" summary="$xsum")
 tok=$(expect_ok on A invite "$(on O id)" --name O --center Dushanbe --role office)
 out=$(expect_ok on O join "$tok")
-assert_contains "$out" "1 committed again" "join re-commits O's own center's record"
+assert_contains "$out" "1 written again" "join re-commits O's own center's record"
 assert_contains "$out" "1 consultation of another center (Khujand)" "join says what it leaves behind"
 grep -qF "$xname" "$T/O/other-centers.jsonl" || die "join did not keep O's other center's record for an admin"
 [ "$(stat -c %a "$T/O/other-centers.jsonl")" = 600 ] || die "other-centers.jsonl is not mode 600"

@@ -3,7 +3,8 @@
  * directly, no process: init of a new node, the vector of a node with records, verify of a
  * good store and of a tampered one, a backup that opens, a bundle from
  * one node into another (and garbage refused, changing nothing), and
- * the status of a node whose agent does not run.
+ * the status of a node whose agent does not run, a write while another
+ * connection holds the database (OPS_BUSY) and the store faults' keys.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -289,6 +290,84 @@ test_init(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Another connection holds the write lock (a long import in another
+ * process): a write is OPS_BUSY, says to try again, and stores nothing;
+ * once the lock is gone it goes through.  db_nowait() makes the store
+ * fail at once rather than after its 10 s wait; the error is the same.
+ */
+static void
+test_busy(void **state)
+{
+	char path[300], hex[33], msg[1024];
+	struct ops_field f[2] = { fld("center", "Khorog"), fld("status",
+	    "open") };
+	struct ops_write_args a = { "consultations", NULL, f, 2 };
+	struct ops_err e;
+	struct tops t;
+	sqlite3 *h;
+
+	(void)state;
+	tops_open(&t, "nodeops-busy");
+	add(&t, hex);
+	db_nowait(t.db);
+	snprintf(path, sizeof(path), "%s/hamroh.db", t.dir);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(ops_add(&t.o, &a, hex, &e), -1);
+	assert_int_equal(e.code, OPS_BUSY);
+	assert_int_equal(e.key, OPS_MSG_STORE_BUSY);
+	assert_non_null(strstr(ops_text("en", &e, msg, sizeof(msg)),
+	    "try again"));
+	assert_non_null(strstr(e.cause, "locked"));
+	assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(nrecords(&t), 1);
+	add(&t, hex);
+	assert_int_equal(nrecords(&t), 2);
+	tops_close(&t);
+}
+
+/* The store's faults each get the key that says what to do. */
+static void
+test_store_faults(void **state)
+{
+	static const struct {
+		const char	*err;
+		enum ops_code	code;
+		enum ops_msg	key;
+	} c[] = {
+		{ "database: database is locked", OPS_BUSY, OPS_MSG_STORE_BUSY },
+		{ "database is locked (checkpoint)", OPS_BUSY,
+		  OPS_MSG_STORE_BUSY },
+		{ "put: the disk is full; free some space and try again",
+		  OPS_STORE, OPS_MSG_STORE_FULL },
+		{ "commit: database disk image is malformed", OPS_STORE,
+		  OPS_MSG_STORE_CORRUPT },
+		{ "open: file is not a database", OPS_STORE,
+		  OPS_MSG_STORE_CORRUPT },
+		{ "commit: attempt to write a readonly database", OPS_STORE,
+		  OPS_MSG_STORE_READONLY },
+		{ "commit: disk I/O error", OPS_STORE, OPS_MSG_STORE_IO },
+		{ "clock is 3 days ahead", OPS_STORE, OPS_MSG_STORE },
+	};
+	struct ops_err e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(ops_store_fail(&e, c[i].err,
+		    OPS_MSG_NOTHING_CHANGED), -1);
+		assert_int_equal(e.code, c[i].code);
+		assert_int_equal(e.key, c[i].key);
+		assert_string_equal(e.cause, c[i].err);
+		assert_int_equal(e.tail, OPS_MSG_NOTHING_CHANGED);
+	}
+}
+
 int
 main(void)
 {
@@ -299,6 +378,8 @@ main(void)
 		cmocka_unit_test(test_backup),
 		cmocka_unit_test(test_bundle),
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_busy),
+		cmocka_unit_test(test_store_faults),
 	};
 
 	if (sodium_init() < 0)
