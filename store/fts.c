@@ -10,37 +10,31 @@
 
 #include "store/fts.h"
 
-enum { ST_FIND, ST_NEW, ST_SORT, ST_DEL0, ST_DEL1, ST_INS0, ST_INS1,
-    ST_DELM, ST_COUNT, ST_N };
+enum { ST_FIND, ST_MAP, ST_UNMAP, ST_INS, ST_DEL, ST_COUNT, ST_N };
 
 static const char *const stmts[ST_N] = {
 	[ST_FIND] = "SELECT r FROM m WHERE id = ?",
-	[ST_NEW] = "INSERT INTO m(id, sort) VALUES (?, ?)",
-	[ST_SORT] = "UPDATE m SET sort = ? WHERE r = ?",
-	[ST_DEL0] = "DELETE FROM k WHERE rowid = ?",
-	[ST_DEL1] = "DELETE FROM s WHERE rowid = ?",
-	[ST_INS0] = "INSERT INTO k(rowid, d) VALUES (?, ?)",
-	[ST_INS1] = "INSERT INTO s(rowid, d) VALUES (?, ?)",
-	[ST_DELM] = "DELETE FROM m WHERE r = ?",
+	[ST_MAP] = "INSERT OR REPLACE INTO m(id, r) VALUES (?, ?)",
+	[ST_UNMAP] = "DELETE FROM m WHERE id = ?",
+	[ST_INS] = "INSERT INTO f(rowid, k, t, id) VALUES (?, ?, ?, ?)",
+	[ST_DEL] = "DELETE FROM f WHERE rowid = ?",
 	[ST_COUNT] = "SELECT count(*) FROM m",
 };
 
 /*
- * m maps a record to its rowid in k and s.  detail=none: no positions
- * (no phrase queries are made), the smallest index FTS5 keeps; the ascii
- * tokenizer splits on ASCII spaces and punctuation only, and the
- * documents are tokens separated by spaces already.
+ * f: one row a record, keys and text indexed, id kept beside them; m maps
+ * a record to its row.  detail=none: no positions (no phrase queries are
+ * made), the smallest index FTS5 keeps; the ascii tokenizer splits on
+ * ASCII spaces and punctuation only, and the documents are tokens
+ * separated by spaces already.
  */
 static const char *const ddl =
     "PRAGMA temp_store=MEMORY;"
     "PRAGMA secure_delete=ON;"
     "PRAGMA journal_mode=OFF;"
-    "CREATE TABLE m(r INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE,"
-    " sort TEXT);"
-    "CREATE VIRTUAL TABLE k USING fts5(d, tokenize='ascii',"
-    " detail='none', columnsize=0);"
-    "CREATE VIRTUAL TABLE s USING fts5(d, tokenize='ascii',"
-    " detail='none', columnsize=0);";
+    "CREATE TABLE m(id BLOB PRIMARY KEY, r INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE VIRTUAL TABLE f USING fts5(k, t, id UNINDEXED,"
+    " tokenize='ascii', detail='none', columnsize=0);";
 
 struct fts {
 	sqlite3		*h;
@@ -105,9 +99,8 @@ fts_close(struct fts *x)
 	if (x->h != NULL) {
 		/* secure_delete: the dropped pages are zeroed first. */
 		(void)sqlite3_exec(x->h, "ROLLBACK", NULL, NULL, NULL);
-		(void)sqlite3_exec(x->h, "DROP TABLE IF EXISTS k;"
-		    "DROP TABLE IF EXISTS s; DROP TABLE IF EXISTS m;", NULL,
-		    NULL, NULL);
+		(void)sqlite3_exec(x->h, "DROP TABLE IF EXISTS f;"
+		    "DROP TABLE IF EXISTS m;", NULL, NULL, NULL);
 		sqlite3_close(x->h);
 	}
 	sodium_memzero(x, sizeof(*x));
@@ -143,7 +136,7 @@ run(sqlite3_stmt *st)
 	return (rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1);
 }
 
-/* The rowid of record ${id}: 1 found, 0 not, -1 error. */
+/* The row of record ${id}: 1 found, 0 not, -1 error. */
 static int
 find(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], sqlite3_int64 *r)
 {
@@ -160,8 +153,8 @@ find(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], sqlite3_int64 *r)
 }
 
 int
-fts_put(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], const char *sort,
-    size_t sortlen, enum fts_doc which, const char *doc, size_t len,
+fts_put(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], int64_t order,
+    const char *keys, size_t klen, const char *text, size_t tlen,
     char err[STORE_ERRLEN])
 {
 	sqlite3_stmt *st;
@@ -170,34 +163,22 @@ fts_put(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], const char *sort,
 
 	if ((found = find(x, id, &r)) < 0)
 		return (fail(x, "find", err));
-	if (!found) {
-		st = x->st[ST_NEW];
-		sqlite3_bind_blob(st, 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
-		if (sort != NULL)
-			sqlite3_bind_text(st, 2, sort, (int)sortlen,
-			    SQLITE_STATIC);
-		if (run(st))
-			return (fail(x, "insert", err));
-		r = sqlite3_last_insert_rowid(x->h);
-	} else {
-		if (sort != NULL) {
-			st = x->st[ST_SORT];
-			sqlite3_bind_text(st, 1, sort, (int)sortlen,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 2, r);
-			if (run(st))
-				return (fail(x, "update", err));
-		}
-		st = x->st[which == FTS_KEYS ? ST_DEL0 : ST_DEL1];
-		sqlite3_bind_int64(st, 1, r);
-		if (run(st))
+	if (found) {
+		sqlite3_bind_int64(x->st[ST_DEL], 1, r);
+		if (run(x->st[ST_DEL]))
 			return (fail(x, "delete", err));
 	}
-	if (len == 0)
-		return (0);
-	st = x->st[which == FTS_KEYS ? ST_INS0 : ST_INS1];
-	sqlite3_bind_int64(st, 1, r);
-	sqlite3_bind_text(st, 2, doc, (int)len, SQLITE_STATIC);
+	st = x->st[ST_MAP];
+	sqlite3_bind_blob(st, 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, order);
+	if (run(st))
+		return (fail(x, "map", err));
+	st = x->st[ST_INS];
+	sqlite3_bind_int64(st, 1, order);
+	sqlite3_bind_text(st, 2, keys ? keys : "", (int)klen, SQLITE_STATIC);
+	if (text != NULL)
+		sqlite3_bind_text(st, 3, text, (int)tlen, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, id, SCHEMA_ID_LEN, SQLITE_STATIC);
 	if (run(st))
 		return (fail(x, "insert", err));
 	return (0);
@@ -208,16 +189,16 @@ fts_remove(struct fts *x, const uint8_t id[SCHEMA_ID_LEN],
     char err[STORE_ERRLEN])
 {
 	sqlite3_int64 r;
-	int found, i;
-	static const int del[] = { ST_DEL0, ST_DEL1, ST_DELM };
+	int found;
 
 	if ((found = find(x, id, &r)) < 0)
 		return (fail(x, "find", err));
-	for (i = 0; found && i < 3; i++) {
-		sqlite3_bind_int64(x->st[del[i]], 1, r);
-		if (run(x->st[del[i]]))
-			return (fail(x, "delete", err));
-	}
+	if (!found)
+		return (0);
+	sqlite3_bind_int64(x->st[ST_DEL], 1, r);
+	sqlite3_bind_blob(x->st[ST_UNMAP], 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	if (run(x->st[ST_DEL]) || run(x->st[ST_UNMAP]))
+		return (fail(x, "delete", err));
 	return (0);
 }
 
@@ -226,9 +207,9 @@ fts_query(struct fts *x, const char *const *t, const size_t *len, size_t n,
     size_t limit, int (*fn)(void *, const uint8_t *), void *arg,
     char err[STORE_ERRLEN])
 {
-	char sql[256 + FTS_MAX_TERMS * 160], *m;
 	sqlite3_stmt *st = NULL;
-	size_t i, j, off, ml;
+	size_t i, j, ml = 0, cap = 0;
+	char *m;
 	long got = 0;
 	int rc;
 
@@ -236,23 +217,17 @@ fts_query(struct fts *x, const char *const *t, const size_t *len, size_t n,
 		snprintf(err, STORE_ERRLEN, "search index: %zu tokens", n);
 		return (-1);
 	}
-	off = (size_t)snprintf(sql, sizeof(sql), "SELECT id FROM m WHERE 1");
 	for (i = 0; i < n; i++)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-		    " AND r IN (SELECT rowid FROM k WHERE k MATCH ?%zu"
-		    " UNION SELECT rowid FROM s WHERE s MATCH ?%zu)", i + 1,
-		    i + 1);
-	snprintf(sql + off, sizeof(sql) - off,
-	    " ORDER BY sort DESC, r DESC LIMIT ?%zu", n + 1);
-	if (sqlite3_prepare_v2(x->h, sql, -1, &st, NULL) != SQLITE_OK)
-		return (fail(x, "query", err));
+		cap += 2 * len[i] + 8;
+	if ((m = malloc(cap + 1)) == NULL) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	/* "TOKEN"* AND ...: strings, prefixes; a '"' doubled inside. */
 	for (i = 0; i < n; i++) {
-		/* "TOKEN"*: a string, a prefix; '"' doubled inside. */
-		ml = 0;
-		if ((m = malloc(2 * len[i] + 5)) == NULL) {
-			sqlite3_finalize(st);
-			snprintf(err, STORE_ERRLEN, "out of memory");
-			return (-1);
+		if (i > 0) {
+			memcpy(m + ml, " AND ", 5);
+			ml += 5;
 		}
 		m[ml++] = '"';
 		for (j = 0; j < len[i]; j++) {
@@ -262,10 +237,15 @@ fts_query(struct fts *x, const char *const *t, const size_t *len, size_t n,
 		}
 		m[ml++] = '"';
 		m[ml++] = '*';
-		m[ml] = '\0';
-		sqlite3_bind_text(st, (int)i + 1, m, (int)ml, wipe_free);
 	}
-	sqlite3_bind_int64(st, (int)n + 1, (sqlite3_int64)limit);
+	m[ml] = '\0';
+	if (sqlite3_prepare_v2(x->h, "SELECT id FROM f WHERE f MATCH ?"
+	    " ORDER BY rowid DESC LIMIT ?", -1, &st, NULL) != SQLITE_OK) {
+		wipe_free(m);
+		return (fail(x, "query", err));
+	}
+	sqlite3_bind_text(st, 1, m, (int)ml, wipe_free);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		got++;
 		if (sqlite3_column_bytes(st, 0) == SCHEMA_ID_LEN &&

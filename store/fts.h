@@ -15,19 +15,16 @@
  * tokens, never text to parse: a query token is quoted into the MATCH
  * expression here, so no user text reaches FTS5's syntax.
  *
- * A record (16-byte id) has a sort key (newest first: its date) and two
- * documents: FTS_KEYS (names, phones, case number: built first, so they
- * are searchable early) and FTS_TEXT (the summary's words).  A query
- * matches a record when every token is a prefix of a token of either.
+ * A record (16-byte id) is one row with two documents: its keys (names,
+ * phones, case number) and its text (the summary's words).  Its rowid is
+ * the caller's order key: a query walks the matches from the highest key
+ * down and stops at its limit.  FTS5 appends fastest in rising rowids, so
+ * a build puts its rows sorted by key.  A query matches a record when
+ * every token is a prefix of a token of either document.
  */
 #define FTS_MAX_TERMS	8
 
 struct fts;
-
-enum fts_doc {
-	FTS_KEYS = 0,
-	FTS_TEXT
-};
 
 /* A new, empty index; 0, or -1 with ${err}. */
 int fts_open(struct fts **, char[STORE_ERRLEN]);
@@ -44,12 +41,12 @@ int fts_begin(struct fts *, char[STORE_ERRLEN]);
 int fts_commit(struct fts *, char[STORE_ERRLEN]);
 
 /*
- * fts_put(x, id, sort, sortlen, which, doc, len, err):
- * Replace document ${which} of record ${id} (made if new) with ${doc}
- * (${len} bytes of tokens); ${sort} (NULL: keep) is its sort key.
+ * fts_put(x, id, order, keys, klen, text, tlen, err):
+ * Record ${id} (replaced if held) under order key ${order} (positive,
+ * unique) with its keys and text documents (${text} NULL: none).
  */
-int fts_put(struct fts *, const uint8_t[SCHEMA_ID_LEN], const char *,
-    size_t, enum fts_doc, const char *, size_t, char[STORE_ERRLEN]);
+int fts_put(struct fts *, const uint8_t[SCHEMA_ID_LEN], int64_t,
+    const char *, size_t, const char *, size_t, char[STORE_ERRLEN]);
 
 /* Forget record ${id} (absent: nothing to do). */
 int fts_remove(struct fts *, const uint8_t[SCHEMA_ID_LEN],
@@ -58,8 +55,8 @@ int fts_remove(struct fts *, const uint8_t[SCHEMA_ID_LEN],
 /*
  * fts_query(x, t, len, n, limit, fn, arg, err):
  * The records matching every token ${t}[i] (${len}[i] bytes) as a
- * prefix, newest first (sort key descending), at most ${limit}: ${fn}
- * gets each id (borrowed).  Return how many, or -1 with ${err}.
+ * prefix, highest order key first, at most ${limit}: ${fn} gets each id (borrowed;
+ * non-zero stops).  Return how many, or -1 with ${err}.
  */
 long fts_query(struct fts *, const char *const *, const size_t *, size_t,
     size_t, int (*)(void *, const uint8_t *), void *, char[STORE_ERRLEN]);

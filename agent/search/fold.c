@@ -305,6 +305,18 @@ search_fold_phone(const char *in, size_t len, char *out)
 	return (o);
 }
 
+/* Whether a letter or digit starts at ${i} (a phone run stops short). */
+static bool
+letter_at(const unsigned char *s, size_t len, size_t i)
+{
+	uint32_t c;
+
+	if (i >= len)
+		return (false);
+	c = fold_cp(utf8_next(s, len, &i));
+	return (c != CP_SEP && c != CP_HYPHEN && c != CP_DROP);
+}
+
 /* Keep token ${t} (${len} bytes, cut to SEARCH_TERM_MAX) in ${q}. */
 static enum search_parse
 add_term(struct search_terms *q, size_t *used, const char *t, size_t len)
@@ -338,7 +350,7 @@ search_parse_query(const char *in, size_t len, struct search_terms *q)
 		return (SEARCH_PARSE_LONG);
 	while (i < len) {
 		nd = phone_run(s, len, i, &end);
-		if (nd >= SEARCH_PHONE_DIGITS) {
+		if (nd >= SEARCH_PHONE_DIGITS && !letter_at(s, len, end)) {
 			n = phone_token(s, i, end, nd, tok);
 			i = end;
 		} else if ((n = word(s, len, &i, tok, false)) > 0)

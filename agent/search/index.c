@@ -16,8 +16,9 @@ struct search_index {
 	const struct coll_def	*c;
 	const struct field_def	*case_f;	/* NULL: the id. */
 	size_t			plain;
-	char			*buf;		/* A document being made. */
-	size_t			cap;
+	uint32_t		serial;		/* Records put: order keys. */
+	char			*buf, *tbuf;	/* Documents being made. */
+	size_t			cap, tcap;
 };
 
 /* One confidential field, opened. */
@@ -58,6 +59,10 @@ search_close(struct search_index *x)
 	if (x->buf != NULL) {
 		sodium_memzero(x->buf, x->cap);
 		free(x->buf);
+	}
+	if (x->tbuf != NULL) {
+		sodium_memzero(x->tbuf, x->tcap);
+		free(x->tbuf);
 	}
 	sodium_memzero(x, sizeof(*x));
 	free(x);
@@ -125,33 +130,34 @@ center_held(const struct conf *ring, const struct rview *r)
 	return (conf_current(ring, center) != NULL);
 }
 
+/* Room for ${need} bytes in document buffer ${b} (of ${cap}). */
 static int
-room(struct search_index *x, size_t need, char err[STORE_ERRLEN])
+room(char **b, size_t *cap, size_t need, char err[STORE_ERRLEN])
 {
-	char *b;
+	char *nb;
 
-	if (need <= x->cap)
+	if (need <= *cap)
 		return (0);
 	if (need < 4096)
 		need = 4096;
-	if ((b = malloc(need)) == NULL) {
+	if ((nb = malloc(need)) == NULL) {
 		snprintf(err, STORE_ERRLEN, "out of memory");
 		return (-1);
 	}
-	if (x->buf != NULL) {
-		sodium_memzero(x->buf, x->cap);
-		free(x->buf);
+	if (*b != NULL) {
+		sodium_memzero(*b, *cap);
+		free(*b);
 	}
-	x->buf = b;
-	x->cap = need;
+	*b = nb;
+	*cap = need;
 	return (0);
 }
 
-/* The keys document of ${r}: name, phone, case number. */
+/* The keys document of ${r} (name, phone, case number) in x->buf. */
 static int
-put_keys(struct search_index *x, const struct rview *r,
-    const struct opened *name, const struct opened *phone,
-    const struct val *date, char err[STORE_ERRLEN])
+keys_doc(struct search_index *x, const struct rview *r,
+    const struct opened *name, const struct opened *phone, size_t *len,
+    char err[STORE_ERRLEN])
 {
 	const struct val *cv = x->case_f ? field(r, x->case_f->name) : NULL;
 	char hex[2 * SCHEMA_ID_LEN + 1];
@@ -163,55 +169,83 @@ put_keys(struct search_index *x, const struct rview *r,
 		cl = cv->len;
 	} else
 		hex_encode(r->id, SCHEMA_ID_LEN, hex);
-	if (room(x, search_fold_room(name->len) + search_fold_room(phone->len) +
-	    search_fold_room(cl), err))
+	if (room(&x->buf, &x->cap, search_fold_room(name->len) +
+	    search_fold_room(phone->len) + search_fold_room(cl), err))
 		return (-1);
 	o = search_fold_words(name->s, name->len, x->buf);
 	o += search_fold_phone(phone->s, phone->len, x->buf + o);
 	o += search_fold_words(cs, cl, x->buf + o);
 	x->plain += name->len + phone->len + cl;
-	return (fts_put(x->fts, r->id, date ? date->s : "", date ? date->len :
-	    0, FTS_KEYS, x->buf, o, err));
+	*len = o;
+	return (0);
 }
 
+/* The text document of ${r} (the summary's words) in x->tbuf. */
 static int
-put_text(struct search_index *x, const struct rview *r,
-    const struct opened *sum, const struct val *date, char err[STORE_ERRLEN])
+text_doc(struct search_index *x, const struct opened *sum, size_t *len,
+    char err[STORE_ERRLEN])
 {
-	size_t o;
 
-	if (room(x, search_fold_room(sum->len), err))
+	if (room(&x->tbuf, &x->tcap, search_fold_room(sum->len), err))
 		return (-1);
-	o = search_fold_words(sum->s, sum->len, x->buf);
+	*len = search_fold_words(sum->s, sum->len, x->tbuf);
 	x->plain += sum->len;
-	return (fts_put(x->fts, r->id, date ? date->s : "", date ? date->len :
-	    0, FTS_TEXT, x->buf, o, err));
+	return (0);
 }
 
-/* Index the ${stages} of ${r}; 1 if ${ring} may not read it. */
+/* The order key of a record of date ${d}: newest first, then latest put. */
+static int64_t
+order_of(struct search_index *x, const struct val *d)
+{
+	int64_t y = 0, m, dd;
+	const char *s;
+	int i;
+
+	if (++x->serial == 0)
+		x->serial = 1;
+	if (d == NULL || d->len < 10)
+		return ((int64_t)x->serial);
+	s = d->s;
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
+			return ((int64_t)x->serial);
+	for (i = 0; i < 4; i++)
+		y = y * 10 + (s[i] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	dd = (s[8] - '0') * 10 + (s[9] - '0');
+	return ((y * 416 + m * 32 + dd) << 32 | x->serial);
+}
+
+/*
+ * The documents of the ${stages} of ${r} into x->buf (keys) and x->tbuf
+ * (text, when SEARCH_TEXT), their lengths and its order key.  Return 0,
+ * 1 if ${ring} may not read it, -1 with ${err}.
+ */
 static int
-index_record(struct search_index *x, const struct conf *ring,
-    const struct rview *r, enum search_stage stages, char err[STORE_ERRLEN])
+make_docs(struct search_index *x, const struct conf *ring,
+    const struct rview *r, enum search_stage stages, size_t *kl, size_t *tl,
+    int64_t *order, char err[STORE_ERRLEN])
 {
 	struct opened name, phone, sum;
-	const struct val *date = field(r, "opened_at");
 	int rc = 1;
 
 	memset(&name, 0, sizeof(name));
 	memset(&phone, 0, sizeof(phone));
 	memset(&sum, 0, sizeof(sum));
+	*kl = *tl = 0;
 	if (r->deleted || !center_held(ring, r))
 		return (1);
-	if ((stages & SEARCH_KEYS) && (open_field(ring, r, "client_name",
-	    &name) || open_field(ring, r, "client_phone", &phone)))
+	if (open_field(ring, r, "client_name", &name) ||
+	    open_field(ring, r, "client_phone", &phone))
 		goto out;
 	if ((stages & SEARCH_TEXT) && open_field(ring, r, "summary", &sum))
 		goto out;
 	rc = -1;
-	if ((stages & SEARCH_KEYS) && put_keys(x, r, &name, &phone, date, err))
+	if (keys_doc(x, r, &name, &phone, kl, err))
 		goto out;
-	if ((stages & SEARCH_TEXT) && put_text(x, r, &sum, date, err))
+	if ((stages & SEARCH_TEXT) && text_doc(x, &sum, tl, err))
 		goto out;
+	*order = order_of(x, field(r, "opened_at"));
 	rc = 0;
 out:
 	opened_free(&name);
@@ -220,11 +254,20 @@ out:
 	return (rc);
 }
 
+/* A record read by a build, its documents kept until they are sorted. */
+struct pend {
+	int64_t		order;
+	uint8_t		id[SCHEMA_ID_LEN];
+	char		*doc;		/* Keys, then text. */
+	size_t		kl, tl;
+};
+
 struct build {
 	struct search_index	*x;
 	const struct conf	*ring;
 	enum search_stage	stages;
-	bool			failed;
+	struct pend		*p;
+	size_t			n, cap;
 	char			*err;
 };
 
@@ -232,39 +275,104 @@ static int
 build_cb(void *arg, const struct rview *r)
 {
 	struct build *b = arg;
+	struct pend *p;
+	size_t kl, tl;
+	int64_t order;
+	int rc;
 
-	if (index_record(b->x, b->ring, r, b->stages, b->err) < 0) {
-		b->failed = true;
-		return (1);
+	if ((rc = make_docs(b->x, b->ring, r, b->stages, &kl, &tl, &order,
+	    b->err)) != 0)
+		return (rc < 0);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 4096;
+		if ((p = realloc(b->p, b->cap * sizeof(*p))) == NULL)
+			goto nomem;
+		b->p = p;
 	}
+	p = &b->p[b->n];
+	if ((p->doc = malloc(kl + tl + 1)) == NULL)
+		goto nomem;
+	memcpy(p->doc, b->x->buf, kl);
+	if (tl)
+		memcpy(p->doc + kl, b->x->tbuf, tl);
+	p->kl = kl;
+	p->tl = tl;
+	p->order = order;
+	memcpy(p->id, r->id, SCHEMA_ID_LEN);
+	b->n++;
 	return (0);
+nomem:
+	snprintf(b->err, STORE_ERRLEN, "out of memory");
+	return (1);
+}
+
+static int
+pend_cmp(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+
+	return (x->order < y->order ? -1 : x->order > y->order);
 }
 
 int
 search_build(struct search_index *x, struct db *db, const struct conf *ring,
     enum search_stage stages, char err[STORE_ERRLEN])
 {
-	struct build b = { x, ring, stages, false, err };
+	struct build b;
+	struct fts *nf = NULL;
+	size_t i;
+	long n;
+	int rc = -1;
 
-	if (fts_begin(x->fts, err))
-		return (-1);
-	if (query_records(db, x->c, NULL, NULL, 0, false, build_cb, &b,
-	    err) < 0 || b.failed) {
-		(void)fts_commit(x->fts, (char[STORE_ERRLEN]){ 0 });
-		return (-1);
+	memset(&b, 0, sizeof(b));
+	b.x = x;
+	b.ring = ring;
+	b.stages = stages;
+	b.err = err;
+	err[0] = '\0';
+	x->plain = 0;
+	if ((n = query_records(db, x->c, NULL, NULL, 0, false, build_cb, &b,
+	    err)) < 0 || err[0] != '\0')
+		goto out;
+	/* In rising order keys: FTS5 appends, never re-sorts. */
+	qsort(b.p, b.n, sizeof(*b.p), pend_cmp);
+	if (fts_open(&nf, err) || fts_begin(nf, err))
+		goto out;
+	for (i = 0; i < b.n; i++)
+		if (fts_put(nf, b.p[i].id, b.p[i].order, b.p[i].doc,
+		    b.p[i].kl, (stages & SEARCH_TEXT) ? b.p[i].doc + b.p[i].kl :
+		    NULL, b.p[i].tl, err))
+			goto out;
+	if (fts_commit(nf, err))
+		goto out;
+	fts_close(x->fts);
+	x->fts = nf;
+	nf = NULL;
+	rc = 0;
+out:
+	fts_close(nf);
+	for (i = 0; i < b.n; i++) {
+		sodium_memzero(b.p[i].doc, b.p[i].kl + b.p[i].tl);
+		free(b.p[i].doc);
 	}
-	return (fts_commit(x->fts, err));
+	free(b.p);
+	return (rc);
 }
 
 int
 search_put(struct search_index *x, const struct conf *ring,
     const struct rview *r, char err[STORE_ERRLEN])
 {
+	size_t kl, tl;
+	int64_t order;
 	int rc;
 
-	if ((rc = index_record(x, ring, r, SEARCH_ALL, err)) < 0)
+	if ((rc = make_docs(x, ring, r, SEARCH_ALL, &kl, &tl, &order, err)) <
+	    0)
 		return (-1);
-	return (rc == 1 ? search_remove(x, r->id, err) : 0);
+	if (rc == 1)
+		return (search_remove(x, r->id, err));
+	return (fts_put(x->fts, r->id, order, x->buf, kl, x->tbuf, tl, err));
 }
 
 struct upd {

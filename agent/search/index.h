@@ -18,12 +18,15 @@
  * fields are in clear) and every confidential field it has opens.
  *
  * Made to be held by the agent for a signed-in user: search_build() runs
- * on a worker with a connection of its own (it reads the store and
- * decrypts; no loop, no lock), first SEARCH_KEYS (names, phones, case
- * numbers: searchable early), then SEARCH_TEXT (summaries); the loop
- * keeps it current with search_update() for each record a local write or
- * a peer's commit changed, and search_close() wipes it at sign-out.  One
- * thread at a time uses an index.
+ * on a worker with a connection of its own (it reads the store, decrypts
+ * and sorts; no loop, no lock) and fills a fresh index that then replaces
+ * what ${x} held.  At sign-in the agent builds SEARCH_KEYS (names, phones,
+ * case numbers: searchable early), hands that index to the loop, then
+ * builds SEARCH_ALL (summaries too) into a second one and swaps it in,
+ * replaying with search_update() the records changed meanwhile.  The loop
+ * keeps the index current with search_update() for each record a local
+ * write or a peer's commit changed, and search_close() wipes it at
+ * sign-out.  One thread at a time uses an index.
  *
  * The case number is field SEARCH_CASE_FIELD when the schema has it,
  * else the record's id in hex.
@@ -35,8 +38,8 @@ struct search_index;
 
 enum search_stage {
 	SEARCH_KEYS = 1,	/* Names, phones, case numbers. */
-	SEARCH_TEXT = 2,	/* Summaries. */
-	SEARCH_ALL = 3
+	SEARCH_TEXT = 2,	/* (The summaries' bit.) */
+	SEARCH_ALL = 3		/* Names, phones, case numbers, summaries. */
 };
 
 /* A new, empty index; 0, or -1 with ${err}. */
@@ -47,8 +50,9 @@ void search_close(struct search_index *);
 
 /*
  * search_build(x, db, ring, stages, err):
- * Index the ${stages} of every live consultation of ${db} that ${ring}
- * may read, in one pass over the store.  Return 0, or -1 with ${err}.
+ * Replace what ${x} holds with the ${stages} of every live consultation of
+ * ${db} that ${ring} may read, made in one pass over the store and put
+ * sorted (newest last).  Return 0, or -1 with ${err} (${x} unchanged).
  */
 int search_build(struct search_index *, struct db *, const struct conf *,
     enum search_stage, char[STORE_ERRLEN]);
