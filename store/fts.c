@@ -31,7 +31,6 @@ static const char *const stmts[ST_N] = {
 static const char *const ddl =
     "PRAGMA temp_store=MEMORY;"
     "PRAGMA secure_delete=ON;"
-    "PRAGMA journal_mode=OFF;"
     "CREATE TABLE m(id BLOB PRIMARY KEY, r INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE VIRTUAL TABLE f USING fts5(k, t, id UNINDEXED,"
     " tokenize='ascii', detail='none', columnsize=0);";
@@ -153,11 +152,40 @@ find(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], sqlite3_int64 *r)
 }
 
 int
+fts_map(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], int64_t order,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = x->st[ST_MAP];
+
+	sqlite3_bind_blob(st, 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, order);
+	if (run(st))
+		return (fail(x, "map", err));
+	return (0);
+}
+
+int
+fts_append(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], int64_t order,
+    const char *keys, size_t klen, const char *text, size_t tlen,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = x->st[ST_INS];
+
+	sqlite3_bind_int64(st, 1, order);
+	sqlite3_bind_text(st, 2, keys ? keys : "", (int)klen, SQLITE_STATIC);
+	if (text != NULL)
+		sqlite3_bind_text(st, 3, text, (int)tlen, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	if (run(st))
+		return (fail(x, "insert", err));
+	return (0);
+}
+
+int
 fts_put(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], int64_t order,
     const char *keys, size_t klen, const char *text, size_t tlen,
     char err[STORE_ERRLEN])
 {
-	sqlite3_stmt *st;
 	sqlite3_int64 r;
 	int found;
 
@@ -168,20 +196,9 @@ fts_put(struct fts *x, const uint8_t id[SCHEMA_ID_LEN], int64_t order,
 		if (run(x->st[ST_DEL]))
 			return (fail(x, "delete", err));
 	}
-	st = x->st[ST_MAP];
-	sqlite3_bind_blob(st, 1, id, SCHEMA_ID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, order);
-	if (run(st))
-		return (fail(x, "map", err));
-	st = x->st[ST_INS];
-	sqlite3_bind_int64(st, 1, order);
-	sqlite3_bind_text(st, 2, keys ? keys : "", (int)klen, SQLITE_STATIC);
-	if (text != NULL)
-		sqlite3_bind_text(st, 3, text, (int)tlen, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, id, SCHEMA_ID_LEN, SQLITE_STATIC);
-	if (run(st))
-		return (fail(x, "insert", err));
-	return (0);
+	if (fts_map(x, id, order, err))
+		return (-1);
+	return (fts_append(x, id, order, keys, klen, text, tlen, err));
 }
 
 int

@@ -48,6 +48,16 @@ int fts_commit(struct fts *, char[STORE_ERRLEN]);
 int fts_put(struct fts *, const uint8_t[SCHEMA_ID_LEN], int64_t,
     const char *, size_t, const char *, size_t, char[STORE_ERRLEN]);
 
+/*
+ * A build's fast path, into a fresh index inside fts_begin(): fts_map()
+ * each new record's id to its order key (best in rising ids), then
+ * fts_append() its documents in rising order keys.
+ */
+int fts_map(struct fts *, const uint8_t[SCHEMA_ID_LEN], int64_t,
+    char[STORE_ERRLEN]);
+int fts_append(struct fts *, const uint8_t[SCHEMA_ID_LEN], int64_t,
+    const char *, size_t, const char *, size_t, char[STORE_ERRLEN]);
+
 /* Forget record ${id} (absent: nothing to do). */
 int fts_remove(struct fts *, const uint8_t[SCHEMA_ID_LEN],
     char[STORE_ERRLEN]);
@@ -55,8 +65,8 @@ int fts_remove(struct fts *, const uint8_t[SCHEMA_ID_LEN],
 /*
  * fts_query(x, t, len, n, limit, fn, arg, err):
  * The records matching every token ${t}[i] (${len}[i] bytes) as a
- * prefix, highest order key first, at most ${limit}: ${fn} gets each id (borrowed;
- * non-zero stops).  Return how many, or -1 with ${err}.
+ * prefix, highest order key first, at most ${limit}: ${fn} gets each id
+ * (borrowed; non-zero stops).  Return how many, or -1 with ${err}.
  */
 long fts_query(struct fts *, const char *const *, const size_t *, size_t,
     size_t, int (*)(void *, const uint8_t *), void *, char[STORE_ERRLEN]);

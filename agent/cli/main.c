@@ -103,11 +103,12 @@ static const struct cmd cmds[] = {
 	  "or words of the summary.",
 	  .desc = "Names match any word and its beginning, whatever the case, "
 	  "with the Tajik letters read as their Russian neighbours (a name "
-	  "typed on a Russian keyboard finds its Tajik spelling); a phone matches on its last 9 digits in any "
-	  "notation (+992 92 555 12 34, 92-555-12-34, 925551234).  Every word "
-	  "must match.  Only consultations of the centers whose key this "
-	  "office holds are searched; newest first, at most 50.  The index "
-	  "is built for the call, in memory only, and wiped after.",
+	  "typed on a Russian keyboard finds its Tajik spelling); a phone "
+	  "matches on its last 9 digits in any notation (+992 92 555 12 34, "
+	  "92-555-12-34, 925551234).  Every word must match.  Only "
+	  "consultations of the centers whose key this office holds are "
+	  "searched; newest first, at most 50.  The index is built for the "
+	  "call, in memory only, and wiped after.",
 	  .opts = { JSON } },
 	{ .name = "guide", .sub = "publish", .fn = cmd_guide,
 	  .group = CG_RECORDS,

@@ -264,6 +264,7 @@ struct pend {
 
 struct build {
 	struct search_index	*x;
+	struct fts		*nf;	/* The fresh index. */
 	const struct conf	*ring;
 	enum search_stage	stages;
 	struct pend		*p;
@@ -283,6 +284,9 @@ build_cb(void *arg, const struct rview *r)
 	if ((rc = make_docs(b->x, b->ring, r, b->stages, &kl, &tl, &order,
 	    b->err)) != 0)
 		return (rc < 0);
+	/* The map in the store's order, rising ids: appended. */
+	if (fts_map(b->nf, r->id, order, b->err))
+		return (1);
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 4096;
 		if ((p = realloc(b->p, b->cap * sizeof(*p))) == NULL)
@@ -331,15 +335,16 @@ search_build(struct search_index *x, struct db *db, const struct conf *ring,
 	b.err = err;
 	err[0] = '\0';
 	x->plain = 0;
+	if (fts_open(&nf, err) || fts_begin(nf, err))
+		goto out;
+	b.nf = nf;
 	if ((n = query_records(db, x->c, NULL, NULL, 0, false, build_cb, &b,
 	    err)) < 0 || err[0] != '\0')
 		goto out;
 	/* In rising order keys: FTS5 appends, never re-sorts. */
 	qsort(b.p, b.n, sizeof(*b.p), pend_cmp);
-	if (fts_open(&nf, err) || fts_begin(nf, err))
-		goto out;
 	for (i = 0; i < b.n; i++)
-		if (fts_put(nf, b.p[i].id, b.p[i].order, b.p[i].doc,
+		if (fts_append(nf, b.p[i].id, b.p[i].order, b.p[i].doc,
 		    b.p[i].kl, (stages & SEARCH_TEXT) ? b.p[i].doc + b.p[i].kl :
 		    NULL, b.p[i].tl, err))
 			goto out;
