@@ -126,6 +126,15 @@ got_cb(void *arg, const struct ops_hit *h)
 	return (0);
 }
 
+static int
+count_cb(void *arg, const uint8_t *id)
+{
+
+	(void)id;
+	(*(size_t *)arg)++;
+	return (0);
+}
+
 static const char *
 search(struct tops *t, const char *text)
 {
@@ -333,6 +342,41 @@ test_update_remove(void **state)
 	tops_close(&t);
 }
 
+/* The agent's sign-in: names, phones and case numbers first, then all. */
+static void
+test_stages(void **state)
+{
+	struct tops t;
+	struct search_index *x;
+	struct search_terms q;
+	struct conf *ring;
+	struct ops_err e;
+	char h[33], err[STORE_ERRLEN];
+	size_t n;
+
+	(void)state;
+	tops_open(&t, "search-stages");
+	add(&t, "2026-11-07", "Ғафуров Ҷамшед", "+992 90 123 45 67",
+	    "депортация", h);
+	assert_non_null(ring = ops_ring(&t.o, &e));
+	assert_int_equal(search_open(&x, err), 0);
+	assert_int_equal(search_count(x), 0);
+	assert_int_equal(search_build(x, t.db, ring, SEARCH_KEYS, err), 0);
+#define HITS(s_) (assert_int_equal(search_parse_query(s_, strlen(s_), &q), \
+    SEARCH_PARSE_OK), n = 0, assert_true(search_query(x, &q, 10, \
+    count_cb, &n, err) >= 0), n)
+	assert_int_equal(HITS("гафуров чамшед"), 1);
+	assert_int_equal(HITS("901234567"), 1);
+	assert_int_equal(HITS(h), 1);
+	assert_int_equal(HITS("депортация"), 0);
+	assert_int_equal(search_build(x, t.db, ring, SEARCH_ALL, err), 0);
+	assert_int_equal(HITS("депортация гафуров"), 1);
+	assert_int_equal(search_count(x), 1);
+#undef HITS
+	search_close(x);
+	tops_close(&t);
+}
+
 int
 main(void)
 {
@@ -341,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_search_ops),
 		cmocka_unit_test(test_center_keys),
 		cmocka_unit_test(test_update_remove),
+		cmocka_unit_test(test_stages),
 	};
 
 	if (sodium_init() < 0)
