@@ -122,7 +122,8 @@ test-plain: deps check-layers check-alone
 # BENCH_ONLY=FIGURE (apply, catchup, ...: tests/bench/README) runs one.
 bench: deps
 	$(Q)case "$(BENCH_ONLY)" in ""|import|import-cli|apply|apply-conf|\
-	    revoke|strangers|apply-cli|add|size|vector|catchup|loop-stall|loop-apply) ;; *) echo \
+	    revoke|strangers|apply-cli|add|size|vector|catchup|loop-stall|loop-apply|\
+	    search) ;; *) echo \
 	    "make bench: no figure '$(BENCH_ONLY)'; see tests/bench/README" \
 	    >&2; exit 1 ;; esac
 	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench \

@@ -38,6 +38,7 @@ int cmd_key(struct cli *, int, char **);
 int cmd_revoke(struct cli *, int, char **);
 int cmd_agent(struct cli *, int, char **);
 int cmd_fork(struct cli *, int, char **);
+int cmd_search(struct cli *, int, char **);
 
 /*
  * The command table, main.c's cmds[]: one row per command, or per

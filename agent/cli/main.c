@@ -101,6 +101,19 @@ static const struct cmd cmds[] = {
 		{ "--sealed", NULL, "confidential fields as stored (sealed), "
 		  "so the output is the same on every office whatever keys "
 		  "it holds", 0 } } },
+	{ .name = "search", .fn = cmd_search, .group = CG_RECORDS,
+	  .args = "TEXT",
+	  .summary = "Find consultations by client name, phone, case number "
+	  "or words of the summary.",
+	  .desc = "Names match any word and its beginning, whatever the case, "
+	  "with the Tajik letters read as their Russian neighbours (a name "
+	  "typed on a Russian keyboard finds its Tajik spelling); a phone "
+	  "matches on its last 9 digits in any notation (+992 92 555 12 34, "
+	  "92-555-12-34, 925551234).  Every word must match.  Only "
+	  "consultations of the centers whose key this office holds are "
+	  "searched; newest first, at most 50.  The index is built for the "
+	  "call, in memory only, and wiped after.",
+	  .opts = { JSON } },
 	{ .name = "guide", .sub = "publish", .fn = cmd_guide,
 	  .group = CG_RECORDS,
 	  .args = "FILE title=TITLE language=LANG [version_label=V] [ID]",
