@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves the forms catch a lawyer's mistakes (#13): a consultation with only its center, a case closed without its date or outcome, closed before it opened, a date far ahead, destination=ZZ, language=Tajik, a referral to no or to several directory entries are each refused with one line naming the field and what it takes, leaving the data as it was, by add, set and import alike; a referral is found by a part of the name; records already in the log are kept; add --help lists each field's values and no internal field; stats by a confidential field is refused; show and list mark a record with an open conflict.
+# Proves the forms catch a lawyer's mistakes (#13): a consultation with only its center, a case closed without its date or outcome, closed before it opened, a date far ahead, destination=ZZ, language=Tajik, a referral to no or to several directory entries are each refused with one line naming the field and what it takes, leaving the data as it was, by add, set and import alike; a referral is found by a part of the name; records already in the log are kept; add --help marks the required fields and add COLLECTION --help lists each one's values, never an internal field; stats by a confidential field is refused; show and list mark a record with an open conflict.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
@@ -102,15 +102,23 @@ expect_fail "closing the old record again without its date" on A set consultatio
 assert_contains "$ERR" "closed_on" "the old record, closed again"
 
 # --- help ---------------------------------------------------------------------
-h=$(expect_ok on A add --help)
-assert_contains "$h" "    channel*          walk_in, hotline, outreach, online" "add --help: channel"
-assert_contains "$h" "    language          one of tg, ru, uz, en, other" "add --help: language"
-assert_contains "$h" "    client_age        a whole number, 0 to 120" "add --help: client_age"
-assert_contains "$h" "required when status=closed" "add --help: closing"
-assert_eq "$(expect_ok on A help add)" "$h" "help add against add --help"
-for f in cert_by revoked_sig successor_cert sealed recipient keyid; do
-	! grep -qw "$f" <<<"$h" || die "add --help offers the internal field $f"
+h=$(expect_ok on A add consultations --help)
+assert_contains "$h" "  channel*          walk_in, hotline, outreach, online" "add consultations --help: channel"
+assert_contains "$h" "  language          one of tg, ru, uz, en, other" "add consultations --help: language"
+assert_contains "$h" "  client_age        a whole number, 0 to 120" "add consultations --help: client_age"
+assert_contains "$h" "  destination       a country: its ISO 3166-1 alpha-2 code" "add consultations --help: destination"
+assert_contains "$h" "  referred_to       a record id of directory, or a part of its name" "add consultations --help: referred_to"
+assert_contains "$h" "required when status=closed" "add consultations --help: closing"
+assert_eq "$(expect_ok on A help add consultations)" "$h" "help add consultations against add consultations --help"
+short=$(expect_ok on A add --help)
+[ "$(printf '%s\n' "$short" | wc -l)" -le 24 ] || die "add --help is longer than a screen"
+assert_contains "$short" "consultations: center* opened_at* channel*" "add --help marks the required fields"
+assert_contains "$short" "'hamroh add COLLECTION --help' lists each field's values." "add --help points at the values"
+m=$(expect_ok on A add members --help)
+for f in cert_by revoked_sig successor_cert sealed recipient keyid role; do
+	! grep -qw "$f" <<<"$short$m" || die "add --help offers the internal field $f"
 done
+assert_contains "$(expect_ok on A add keys --help)" "none: hamroh writes each of them itself" "add keys --help"
 id=$(on A id)
 expect_fail "set an internal field of members" on A set members "${id:0:32}" role=admin
 assert_contains "$ERR" "field 'role' of members is written by hamroh itself" "internal field"
