@@ -448,6 +448,7 @@ void
 schema_why(const struct schema_fail *sf, char *why, size_t len)
 {
 	const char *a0 = sf->arg[0], *a1 = sf->arg[1], *a2 = sf->arg[2];
+	int n;
 
 	switch (sf->code) {
 	case SE_OK:
@@ -471,7 +472,17 @@ schema_why(const struct schema_fail *sf, char *why, size_t len)
 		break;
 	case SE_ENUM:
 	case SE_NOT_LISTED:
-		snprintf(why, len, "must be one of %s", a0);
+		/* "a, b, c" as this text always wrote it: "a/b/c". */
+		n = snprintf(why, len, "must be one of ");
+		for (; n >= 0 && (size_t)n + 1 < len && *a0 != '\0'; a0++) {
+			if (a0[0] == ',' && a0[1] == ' ') {
+				why[n++] = '/';
+				a0++;
+			} else
+				why[n++] = *a0;
+		}
+		if (n >= 0 && (size_t)n < len)
+			why[n] = '\0';
 		break;
 	case SE_DATE:
 		snprintf(why, len, "must be a date YYYY-MM-DD");
