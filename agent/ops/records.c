@@ -193,43 +193,30 @@ check_fields(struct ops *o, const struct coll_def *c,
 }
 
 /*
- * Write ${given} to record ${id} of ${c} and commit: every value checked,
- * and the record rules, before anything is written.
+ * Write ${fields} to record ${id} of ${c} and commit: every value checked
+ * before anything is written.
  */
 static int
 write_fields(struct ops *o, const struct coll_def *c,
-    const uint8_t id[SCHEMA_ID_LEN], bool creates,
-    const struct ops_field *given, size_t n, struct ops_err *e)
+    const uint8_t id[SCHEMA_ID_LEN], const struct ops_field *fields,
+    size_t n, struct ops_err *e)
 {
 	const struct field_def *f;
-	struct ops_field *fields;
-	char (*hex)[2 * SCHEMA_ID_LEN + 1];
 	struct val v;
 	char err[STORE_ERRLEN], center[CONF_CENTER_MAX + 1], *sealed;
 	size_t i;
-	int r = -1;
 
-	fields = calloc(n, sizeof(*fields));
-	hex = calloc(n, sizeof(*hex));
-	if (fields == NULL || hex == NULL) {
-		ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0);
-		goto out;
-	}
-	if (resolve_refs(o, c, given, n, fields, hex, e) ||
-	    check_fields(o, c, id, creates, fields, n, e))
-		goto out;
+	for (i = 0; i < n; i++)
+		if (ops_field(c, &fields[i], &f, &v, e))
+			return (-1);
 	if (fields_center(fields, n, center) == NULL &&
-	    conf_record_center(o->db, c, id, center, err)) {
-		ops_store_fail(e, err, OPS_MSG_NONE);
-		goto out;
-	}
+	    conf_record_center(o->db, c, id, center, err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	/* Outside db_begin(): loading the ring may write a file. */
 	if (ops_ring(o, e) == NULL)
-		goto out;
-	if (db_begin(o->db, ops_now(o), err)) {
-		ops_store_fail(e, err, OPS_MSG_NONE);
-		goto out;
-	}
+		return (-1);
+	if (db_begin(o->db, ops_now(o), err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	for (i = 0; i < n; i++) {
 		(void)ops_field(c, &fields[i], &f, &v, e);
 		if (ops_seal(o, c, id, f, center, &v, &sealed, e))
@@ -245,12 +232,34 @@ write_fields(struct ops *o, const struct coll_def *c,
 		ops_store_fail(e, err, OPS_MSG_NONE);
 		goto fail;
 	}
-	r = 0;
-	goto out;
+	return (0);
 fail:
 	db_rollback(o->db);
 	e->tail = OPS_MSG_NOTHING_CHANGED;
-out:
+	return (-1);
+}
+
+/*
+ * write_fields() of the form ${given} for record ${id} (new if
+ * ${creates}): references found, then the record rules checked on the
+ * record as the write leaves it, before anything is written.
+ */
+static int
+write_form(struct ops *o, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], bool creates,
+    const struct ops_field *given, size_t n, struct ops_err *e)
+{
+	struct ops_field *fields;
+	char (*hex)[2 * SCHEMA_ID_LEN + 1];
+	int r = -1;
+
+	fields = calloc(n, sizeof(*fields));
+	hex = calloc(n, sizeof(*hex));
+	if (fields == NULL || hex == NULL)
+		ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0);
+	else if (resolve_refs(o, c, given, n, fields, hex, e) == 0 &&
+	    check_fields(o, c, id, creates, fields, n, e) == 0)
+		r = write_fields(o, c, id, fields, n, e);
 	free(fields);
 	free(hex);
 	return (r);
@@ -271,7 +280,7 @@ ops_add(struct ops *o, const struct ops_write_args *a,
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_NO_FIELDS, 0));
 	randombytes_buf(id, sizeof(id));
 	if (ops_may_write(o, c, id, true, fields_center(a->fields, a->nfields,
-	    center), e) || write_fields(o, c, id, true, a->fields, a->nfields,
+	    center), e) || write_form(o, c, id, true, a->fields, a->nfields,
 	    e))
 		return (-1);
 	sodium_bin2hex(hex, 2 * SCHEMA_ID_LEN + 1, id, SCHEMA_ID_LEN);
@@ -294,7 +303,7 @@ ops_set(struct ops *o, const struct ops_write_args *a, struct ops_err *e)
 	    ops_may_write(o, c, id, false, fields_center(a->fields,
 	    a->nfields, center), e))
 		return (-1);
-	return (write_fields(o, c, id, false, a->fields, a->nfields, e));
+	return (write_form(o, c, id, false, a->fields, a->nfields, e));
 }
 
 int
