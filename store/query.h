@@ -26,6 +26,7 @@ struct rview {
 	bool			deleted;
 	size_t			nf;
 	struct rview_field	*f;
+	uint32_t		conflicts;	/* Fields with an open one. */
 };
 
 /**

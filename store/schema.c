@@ -126,6 +126,82 @@ static const struct field_def keys[] = {
 	END
 };
 
+/*
+ * The record rules (schema.h, RULE_*): what a local write must satisfy
+ * beyond each value's shape.  Checked by the operations on add, set and
+ * import (and so by the UI), never on commits from other nodes.
+ */
+static const char *const languages[] = { "tg", "ru", "uz", "en", "other",
+    NULL };
+/* Members: what init, invites, revocations and successors write. */
+static const char *const members_internal[] = { "center", "key", "role",
+    "expires", "cert_by", "cert", "revoked", "revoked_reason",
+    "revoked_by", "revoked_sig", "revoked_seq", "clocks", "successor_of",
+    "successor_seq", "successor_sig", "successor_cert", NULL };
+
+#define REQ(c, f)	{ c, RULE_REQUIRED, f, NULL, NULL, NULL }
+const struct rule_def schema_rule_defs[] = {
+	REQ("consultations", "center"),
+	REQ("consultations", "opened_at"),
+	REQ("consultations", "channel"),
+	REQ("consultations", "topic"),
+	REQ("consultations", "client_sex"),
+	REQ("consultations", "status"),
+	{ "consultations", RULE_NEEDED_WHEN, "closed_on", "status", "closed",
+	    NULL },
+	{ "consultations", RULE_NEEDED_WHEN, "outcome", "status", "closed",
+	    NULL },
+	{ "consultations", RULE_NOT_BEFORE, "closed_on", "opened_at", NULL,
+	    NULL },
+	{ "consultations", RULE_NOT_FUTURE, "opened_at", NULL, NULL, NULL },
+	{ "consultations", RULE_NOT_FUTURE, "closed_on", NULL, NULL, NULL },
+	{ "consultations", RULE_COUNTRY, "destination", NULL, NULL, NULL },
+	{ "consultations", RULE_ONE_OF, "language", NULL, NULL, languages },
+	/* By id, or by a search of the directory's names. */
+	{ "consultations", RULE_REFERS, "referred_to", "directory", "name",
+	    NULL },
+	{ "directory", RULE_COUNTRY, "country", NULL, NULL, NULL },
+	{ "directory", RULE_NOT_FUTURE, "verified_on", NULL, NULL, NULL },
+	{ "keys", RULE_INTERNAL, NULL, NULL, NULL, NULL },
+	{ "members", RULE_INTERNAL, NULL, NULL, NULL, members_internal },
+	{ NULL, RULE_REQUIRED, NULL, NULL, NULL, NULL }
+};
+#undef REQ
+
+/*
+ * The officially assigned ISO 3166-1 alpha-2 codes, all 249 of them, as
+ * the ISO 3166 Maintenance Agency lists them (ISO 3166-1:2020 and its
+ * newsletters to 2024; the "Online Browsing Platform", www.iso.org/obp,
+ * "Officially assigned" codes).  Reserved and user-assigned codes (XK,
+ * XX, ZZ, EU, UK...) are refused: a destination not known is left empty.
+ */
+static const char countries[] =
+    "ADAEAFAGAIALAMAOAQARASATAUAWAXAZ"
+    "BABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZ"
+    "CACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZ"
+    "DEDJDKDMDODZ"
+    "ECEEEGEHERESET"
+    "FIFJFKFMFOFR"
+    "GAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGY"
+    "HKHMHNHRHTHU"
+    "IDIEILIMINIOIQIRISIT"
+    "JEJMJOJP"
+    "KEKGKHKIKMKNKPKRKWKYKZ"
+    "LALBLCLILKLRLSLTLULVLY"
+    "MAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZ"
+    "NANCNENFNGNINLNONPNRNUNZ"
+    "OM"
+    "PAPEPFPGPHPKPLPMPNPRPSPTPWPY"
+    "QA"
+    "RERORSRURW"
+    "SASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZ"
+    "TCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZ"
+    "UAUGUMUSUYUZ"
+    "VAVCVEVGVIVNVU"
+    "WFWS"
+    "YEYT"
+    "ZAZMZW";
+
 #define NF(a)	(sizeof(a) / sizeof((a)[0]) - 1)
 const struct coll_def schema_colls[] = {
 	{ "consultations", consultations, NF(consultations) },
@@ -260,8 +336,8 @@ is_date(const char *s, size_t len)
 	return (true);
 }
 
-static void
-list_enums(const char *const *e, char *buf, size_t len)
+void
+schema_list(const char *const *e, char *buf, size_t len)
 {
 	size_t off = 0;
 	int r;
@@ -269,18 +345,34 @@ list_enums(const char *const *e, char *buf, size_t len)
 	buf[0] = '\0';
 	for (; *e != NULL && off < len; e++) {
 		r = snprintf(buf + off, len - off, "%s%s",
-		    off ? "/" : "", *e);
+		    off ? ", " : "", *e);
 		if (r < 0)
 			break;
 		off += (size_t)r;
 	}
 }
 
-int
-schema_check(const struct field_def *f, const struct val *v, char *why,
-    size_t why_len)
+static int
+fail(struct schema_fail *sf, enum schema_err code, const char *field,
+    const char *a1, const char *a2, const char *a3)
 {
-	char list[512];
+	const char *a[SCHEMA_ERR_NARGS] = { a1, a2, a3 };
+	int i;
+
+	memset(sf, 0, sizeof(*sf));
+	sf->code = code;
+	sf->field = field;
+	for (i = 0; i < SCHEMA_ERR_NARGS; i++)
+		snprintf(sf->arg[i], sizeof(sf->arg[i]), "%s",
+		    a[i] != NULL ? a[i] : "");
+	return (-1);
+}
+
+int
+schema_check_value(const struct field_def *f, const struct val *v,
+    struct schema_fail *sf)
+{
+	char a[3][32], list[SCHEMA_ERR_ARG];
 	const char *const *e;
 	size_t i;
 
@@ -295,10 +387,10 @@ schema_check(const struct field_def *f, const struct val *v, char *why,
 		if (v->t != VAL_INT)
 			goto type;
 		if (v->i < f->min || v->i > f->max) {
-			snprintf(why, why_len, "is %lld (allowed %lld to %lld)",
-			    (long long)v->i, (long long)f->min,
-			    (long long)f->max);
-			return (-1);
+			snprintf(a[0], sizeof(a[0]), "%lld", (long long)v->i);
+			snprintf(a[1], sizeof(a[1]), "%lld", (long long)f->min);
+			snprintf(a[2], sizeof(a[2]), "%lld", (long long)f->max);
+			return (fail(sf, SE_RANGE, f->name, a[0], a[1], a[2]));
 		}
 		return (0);
 	default:
@@ -306,17 +398,15 @@ schema_check(const struct field_def *f, const struct val *v, char *why,
 	}
 	if (v->t != VAL_STR)
 		goto type;
-	if (!schema_utf8_valid(v->s, v->len)) {
-		snprintf(why, why_len, "is not valid UTF-8 text; "
-		    "re-save the input as UTF-8");
-		return (-1);
-	}
+	if (!schema_utf8_valid(v->s, v->len))
+		return (fail(sf, SE_UTF8, f->name, NULL, NULL, NULL));
 	switch (f->kind) {
 	case FK_TEXT:
 		if (v->len > f->max_len) {
-			snprintf(why, why_len, "is %zu bytes (limit %zu); "
-			    "shorten it", v->len, f->max_len);
-			return (-1);
+			snprintf(a[0], sizeof(a[0]), "%zu", v->len);
+			snprintf(a[1], sizeof(a[1]), "%zu", f->max_len);
+			return (fail(sf, SE_TOO_LONG, f->name, a[0], a[1],
+			    NULL));
 		}
 		return (0);
 	case FK_ENUM:
@@ -324,22 +414,17 @@ schema_check(const struct field_def *f, const struct val *v, char *why,
 			if (strlen(*e) == v->len &&
 			    memcmp(*e, v->s, v->len) == 0)
 				return (0);
-		list_enums(f->enums, list, sizeof(list));
-		snprintf(why, why_len, "must be one of %s", list);
-		return (-1);
+		schema_list(f->enums, list, sizeof(list));
+		return (fail(sf, SE_ENUM, f->name, list, NULL, NULL));
 	case FK_DATE:
-		if (!is_date(v->s, v->len)) {
-			snprintf(why, why_len, "must be a date YYYY-MM-DD");
-			return (-1);
-		}
+		if (!is_date(v->s, v->len))
+			return (fail(sf, SE_DATE, f->name, NULL, NULL, NULL));
 		return (0);
 	case FK_COUNTRY:
 		if (v->len != 2 || v->s[0] < 'A' || v->s[0] > 'Z' ||
-		    v->s[1] < 'A' || v->s[1] > 'Z') {
-			snprintf(why, why_len, "must be an ISO 3166 alpha-2 "
-			    "country code such as RU");
-			return (-1);
-		}
+		    v->s[1] < 'A' || v->s[1] > 'Z')
+			return (fail(sf, SE_COUNTRY_FORM, f->name, NULL, NULL,
+			    NULL));
 		return (0);
 	case FK_RECID:
 		if (v->len != 2 * SCHEMA_ID_LEN)
@@ -353,13 +438,274 @@ schema_check(const struct field_def *f, const struct val *v, char *why,
 		break;
 	}
 type:
-	snprintf(why, why_len, "has the wrong type (expected %s)",
-	    f->kind == FK_INT ? "an integer" : f->kind == FK_BOOL ?
-	    "true or false" : "text");
-	return (-1);
+	return (fail(sf, SE_TYPE, f->name, f->kind == FK_INT ? "int" :
+	    f->kind == FK_BOOL ? "bool" : "text", NULL, NULL));
 recid:
-	snprintf(why, why_len, "must be a record id (32 hex digits)");
+	return (fail(sf, SE_RECID, f->name, NULL, NULL, NULL));
+}
+
+void
+schema_why(const struct schema_fail *sf, char *why, size_t len)
+{
+	const char *a0 = sf->arg[0], *a1 = sf->arg[1], *a2 = sf->arg[2];
+	int n;
+
+	switch (sf->code) {
+	case SE_OK:
+		snprintf(why, len, "is valid");
+		break;
+	case SE_TYPE:
+		snprintf(why, len, "has the wrong type (expected %s)",
+		    strcmp(a0, "int") == 0 ? "an integer" :
+		    strcmp(a0, "bool") == 0 ? "true or false" : "text");
+		break;
+	case SE_UTF8:
+		snprintf(why, len, "is not valid UTF-8 text; "
+		    "re-save the input as UTF-8");
+		break;
+	case SE_TOO_LONG:
+		snprintf(why, len, "is %s bytes (limit %s); shorten it", a0,
+		    a1);
+		break;
+	case SE_RANGE:
+		snprintf(why, len, "is %s (allowed %s to %s)", a0, a1, a2);
+		break;
+	case SE_ENUM:
+	case SE_NOT_LISTED:
+		/* "a, b, c" as this text always wrote it: "a/b/c". */
+		n = snprintf(why, len, "must be one of ");
+		for (; n >= 0 && (size_t)n + 1 < len && *a0 != '\0'; a0++) {
+			if (a0[0] == ',' && a0[1] == ' ') {
+				why[n++] = '/';
+				a0++;
+			} else
+				why[n++] = *a0;
+		}
+		if (n >= 0 && (size_t)n < len)
+			why[n] = '\0';
+		break;
+	case SE_DATE:
+		snprintf(why, len, "must be a date YYYY-MM-DD");
+		break;
+	case SE_COUNTRY_FORM:
+		snprintf(why, len, "must be an ISO 3166 alpha-2 country code "
+		    "such as RU");
+		break;
+	case SE_RECID:
+		snprintf(why, len, "must be a record id (32 hex digits)");
+		break;
+	case SE_REQUIRED:
+		snprintf(why, len, "is required%s%s%s", *a0 ? ": one of " :
+		    *a1 ? ": " : "", a0, a1);
+		break;
+	case SE_REQUIRED_MANY:
+		snprintf(why, len, "and %s are required", a0);
+		break;
+	case SE_NEEDED_WHEN:
+		snprintf(why, len, "is required when %s=%s", a0, a1);
+		break;
+	case SE_BEFORE:
+		snprintf(why, len, "is %s, before %s=%s", a0, a1, a2);
+		break;
+	case SE_FUTURE:
+		snprintf(why, len, "is %s, more than a day from now (at most "
+		    "%s)", a0, a1);
+		break;
+	case SE_COUNTRY:
+		snprintf(why, len, "%s is not an assigned ISO 3166-1 alpha-2 "
+		    "country code (such as RU, KZ, TJ)", a0);
+		break;
+	case SE_INTERNAL:
+		snprintf(why, len, "is written by hamroh itself, not by users");
+		break;
+	}
+}
+
+int
+schema_check(const struct field_def *f, const struct val *v, char *why,
+    size_t why_len)
+{
+	struct schema_fail sf;
+
+	if (schema_check_value(f, v, &sf) == 0)
+		return (0);
+	schema_why(&sf, why, why_len);
 	return (-1);
+}
+
+const struct rule_def *
+schema_rule(const struct coll_def *c, const struct field_def *f,
+    enum rule_kind kind)
+{
+	const struct rule_def *r;
+
+	for (r = schema_rule_defs; r->coll != NULL; r++)
+		if (r->kind == kind && strcmp(r->coll, c->name) == 0 &&
+		    (r->field == NULL || strcmp(r->field, f->name) == 0))
+			return (r);
+	return (NULL);
+}
+
+bool
+schema_internal(const struct coll_def *c, const struct field_def *f)
+{
+	const struct rule_def *r;
+	const char *const *e;
+
+	if ((r = schema_rule(c, f, RULE_INTERNAL)) == NULL)
+		return (false);
+	if (r->list == NULL)
+		return (true);
+	for (e = r->list; *e != NULL; e++)
+		if (strcmp(*e, f->name) == 0)
+			return (true);
+	return (false);
+}
+
+bool
+schema_country_assigned(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != 2)
+		return (false);
+	for (i = 0; i + 1 < sizeof(countries); i += 2)
+		if (countries[i] == s[0] && countries[i + 1] == s[1])
+			return (true);
+	return (false);
+}
+
+/* The field ${name} of ${c}: its index in ${c}->fields, or -1. */
+static int
+index_of(const struct coll_def *c, const char *name)
+{
+	const struct field_def *f;
+
+	if (name == NULL || (f = schema_field(c, name, strlen(name))) == NULL ||
+	    schema_field_index(c, f) >= c->nfields)
+		return (-1);
+	return ((int)schema_field_index(c, f));
+}
+
+static bool
+is_str(const struct val *v, const char *s)
+{
+
+	return (v->t == VAL_STR && v->len == strlen(s) &&
+	    memcmp(v->s, s, v->len) == 0);
+}
+
+static const char *
+cut(char buf[SCHEMA_ERR_ARG], const struct val *v)
+{
+
+	snprintf(buf, SCHEMA_ERR_ARG, "%.*s", (int)(v->len > 200 ? 200 :
+	    v->len), v->s);
+	return (buf);
+}
+
+/*
+ * Required field ${r}->field is missing: name it with its values, or all
+ * the missing ones if there are more (SE_REQUIRED_MANY).
+ */
+static int
+missing(const struct coll_def *c, const struct val *rec, const bool *changed,
+    bool creates, const struct rule_def *r, struct schema_fail *sf)
+{
+	const struct field_def *f = schema_field(c, r->field,
+	    strlen(r->field));
+	char list[SCHEMA_ERR_ARG];
+	size_t n = 0, off = 0;
+	int i;
+
+	for (; r->coll != NULL; r++) {
+		if (r->kind != RULE_REQUIRED || strcmp(r->coll, c->name) != 0 ||
+		    (i = index_of(c, r->field)) < 0 || rec[i].t != VAL_NIL ||
+		    (!creates && !changed[i]))
+			continue;
+		if (off < sizeof(list))
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			    "%s%s", n ? ", " : "", r->field);
+		n++;
+	}
+	if (n > 1)
+		return (fail(sf, SE_REQUIRED_MANY, f->name, list, NULL, NULL));
+	list[0] = '\0';
+	if (f->kind == FK_ENUM)
+		schema_list(f->enums, list, sizeof(list));
+	return (fail(sf, SE_REQUIRED, f->name, list, f->kind == FK_DATE ?
+	    "YYYY-MM-DD" : NULL, NULL));
+}
+
+int
+schema_rules(const struct coll_def *c, const struct val *rec,
+    const bool *changed, bool creates, const char *latest,
+    struct schema_fail *sf)
+{
+	const struct rule_def *r;
+	const struct field_def *f;
+	const struct val *v, *o;
+	char a[2][SCHEMA_ERR_ARG], list[SCHEMA_ERR_ARG];
+	const char *const *e;
+	int fi, oi;
+
+	for (r = schema_rule_defs; r->coll != NULL; r++) {
+		if (strcmp(r->coll, c->name) != 0 || r->kind == RULE_INTERNAL ||
+		    r->kind == RULE_REFERS || (fi = index_of(c, r->field)) < 0)
+			continue;
+		f = &c->fields[fi];
+		v = &rec[fi];
+		oi = index_of(c, r->other);
+		o = oi >= 0 ? &rec[oi] : NULL;
+		/* Only the rules the write touches. */
+		if (!creates && !changed[fi] && !(oi >= 0 && changed[oi]))
+			continue;
+		switch (r->kind) {
+		case RULE_REQUIRED:
+			if (v->t == VAL_NIL)
+				return (missing(c, rec, changed, creates, r,
+				    sf));
+			break;
+		case RULE_NEEDED_WHEN:
+			if (v->t == VAL_NIL && o != NULL && is_str(o, r->value))
+				return (fail(sf, SE_NEEDED_WHEN, f->name,
+				    r->other, r->value, NULL));
+			break;
+		case RULE_NOT_BEFORE:
+			if (v->t == VAL_STR && o != NULL && o->t == VAL_STR &&
+			    v->len == 10 && o->len == 10 &&
+			    memcmp(v->s, o->s, 10) < 0)
+				return (fail(sf, SE_BEFORE, f->name, cut(a[0],
+				    v), r->other, cut(a[1], o)));
+			break;
+		case RULE_NOT_FUTURE:
+			if (v->t == VAL_STR && changed[fi] && v->len == 10 &&
+			    memcmp(v->s, latest, 10) > 0)
+				return (fail(sf, SE_FUTURE, f->name, cut(a[0],
+				    v), latest, NULL));
+			break;
+		case RULE_COUNTRY:
+			if (v->t == VAL_STR && changed[fi] &&
+			    !schema_country_assigned(v->s, v->len))
+				return (fail(sf, SE_COUNTRY, f->name, cut(a[0],
+				    v), NULL, NULL));
+			break;
+		case RULE_ONE_OF:
+			if (v->t != VAL_STR || !changed[fi])
+				break;
+			for (e = r->list; *e != NULL; e++)
+				if (is_str(v, *e))
+					break;
+			if (*e != NULL)
+				break;
+			schema_list(r->list, list, sizeof(list));
+			return (fail(sf, SE_NOT_LISTED, f->name, list, NULL,
+			    NULL));
+		default:
+			break;
+		}
+	}
+	return (0);
 }
 
 int

@@ -176,9 +176,14 @@ put_value(const struct val *v, bool json)
 		put_human_val(v);
 }
 
-/* One record as one JSON object: all keys sorted. */
+/*
+ * One record as one JSON object: all keys sorted.  ${marks}: with
+ * "_conflicts" (how many fields are in conflict) if any, for show and
+ * list; never in an export, which import reads back.
+ */
 static void
-put_record(const struct rview *r, const char *extra_key, bool extra_val)
+put_record(const struct rview *r, const char *extra_key, bool extra_val,
+    bool marks)
 {
 	char hex[2 * SCHEMA_ID_LEN + 1];
 	bool coll_done = false, id_done = false, x_done = extra_key == NULL;
@@ -187,6 +192,10 @@ put_record(const struct rview *r, const char *extra_key, bool extra_val)
 
 	hex_encode(r->id, SCHEMA_ID_LEN, hex);
 	putchar('{');
+	if (marks && r->conflicts > 0) {
+		printf("\"_conflicts\":%u", (unsigned)r->conflicts);
+		sep = ",";
+	}
 	for (i = 0; i <= r->nf; i++) {
 		const char *next = i < r->nf ? r->f[i].name : NULL;
 
@@ -226,7 +235,7 @@ export_cb(void *arg, const struct rview *r, bool stale)
 
 	(void)arg;
 	(void)stale;
-	put_record(r, NULL, false);
+	put_record(r, NULL, false, false);
 	return (0);
 }
 
@@ -261,11 +270,15 @@ show_cb(void *arg, const struct rview *r, bool stale)
 
 	(void)stale;
 	if (cli->json) {
-		put_record(r, NULL, false);
+		put_record(r, NULL, false, true);
 		return (0);
 	}
 	hex_encode(r->id, SCHEMA_ID_LEN, hex);
 	printf("%-16s %s\n%-16s %s\n", "collection", r->c->name, "id", hex);
+	if (r->conflicts > 0)
+		printf("%-16s %u field%s in conflict (edits made apart); "
+		    "'hamroh conflicts' lists them\n", "CONFLICT",
+		    (unsigned)r->conflicts, r->conflicts == 1 ? "" : "s");
 	for (i = 0; i < r->nf; i++) {
 		printf("%-16s ", r->f[i].name);
 		put_value(&r->f[i].v, false);
@@ -327,9 +340,9 @@ list_cb(void *arg, const struct rview *r, bool stale)
 	list_head(lc);
 	if (lc->cli->json) {
 		if (strcmp(r->c->name, "directory") == 0)
-			put_record(r, "_stale", stale);
+			put_record(r, "_stale", stale, true);
 		else
-			put_record(r, NULL, false);
+			put_record(r, NULL, false, true);
 		return (0);
 	}
 	hex_encode(r->id, SCHEMA_ID_LEN, hex);
@@ -346,6 +359,8 @@ list_cb(void *arg, const struct rview *r, bool stale)
 		else
 			printf("-");
 	}
+	if (r->conflicts > 0)
+		printf("  CONFLICT (see 'hamroh conflicts')");
 	if (stale)
 		printf("  STALE (not verified in %d days)", OPS_STALE_DAYS);
 	if (strcmp(r->c->name, "members") == 0) {	/* The ended column. */

@@ -308,26 +308,136 @@ opts_block(const struct cmd *c)
 	}
 }
 
-/* The collections and the fields a "field=value" argument may name. */
+/*
+ * What field ${f} of ${c} takes, from the schema table: its kind, values
+ * or limits, and the record rules on it (store/schema.h, RULE_*).
+ */
 static void
-fields_block(void)
+field_text(const struct coll_def *c, const struct field_def *f, char *b,
+    size_t len)
+{
+	const struct rule_def *r;
+	char list[1024];
+	size_t n = 0;
+
+	list[0] = '\0';
+	if ((r = schema_rule(c, f, RULE_ONE_OF)) != NULL) {
+		schema_list(r->list, list, sizeof(list));
+		cat(b, len, &n, "one of %s", list);
+	} else switch (f->kind) {
+	case FK_ENUM:
+		schema_list(f->enums, list, sizeof(list));
+		cat(b, len, &n, "%s", list);
+		break;
+	case FK_INT:
+		cat(b, len, &n, "a whole number, %lld to %lld",
+		    (long long)f->min, (long long)f->max);
+		break;
+	case FK_DATE:
+		cat(b, len, &n, "a date YYYY-MM-DD");
+		break;
+	case FK_COUNTRY:
+		cat(b, len, &n, "a country: its ISO 3166-1 alpha-2 code (RU, "
+		    "KZ, TR, AE...)");
+		break;
+	case FK_RECID:
+		cat(b, len, &n, "a record id");
+		break;
+	default:
+		cat(b, len, &n, "text, up to %zu bytes", f->max_len);
+		break;
+	}
+	if ((r = schema_rule(c, f, RULE_REFERS)) != NULL)
+		cat(b, len, &n, " of %s, or a part of its %s", r->other,
+		    r->value);
+	if (schema_rule(c, f, RULE_NOT_FUTURE) != NULL)
+		cat(b, len, &n, ", at most a day from now");
+	if ((r = schema_rule(c, f, RULE_NOT_BEFORE)) != NULL)
+		cat(b, len, &n, ", not before %s", r->other);
+	if ((r = schema_rule(c, f, RULE_NEEDED_WHEN)) != NULL)
+		cat(b, len, &n, "; required when %s=%s", r->other, r->value);
+	if (conf_secret(c, f))
+		cat(b, len, &n, "; confidential (encrypted to the center's "
+		    "key)");
+}
+
+/*
+ * The collections and the fields a "field=value" argument may name (a
+ * "*" marks those a new record needs); internal fields (written by hamroh
+ * itself) left out.  On one screen with the rest of the help: each
+ * field's values are in coll_fields().
+ */
+static void
+fields_block(const struct cmd *row)
 {
 	const struct coll_def *cd;
 	const struct field_def *f;
 	char line[2048];
 	size_t n;
 
-	printf("\nFields:\n");
+	printf("\nFields (* required on a new record):\n");
 	for (cd = schema_colls; cd->name != NULL; cd++) {
 		n = 0;
 		cat(line, sizeof(line), &n, "%s:", cd->name);
 		for (f = cd->fields; f->name != NULL; f++)
-			if (f->name[0] != '_')
-				cat(line, sizeof(line), &n, " %s", f->name);
+			if (f->name[0] != '_' && !schema_internal(cd, f))
+				cat(line, sizeof(line), &n, " %s%s", f->name,
+				    schema_rule(cd, f, RULE_REQUIRED) ? "*" : "");
+		if (n == strlen(cd->name) + 1)
+			continue;	/* All hamroh's own. */
 		printf("  ");
 		wrap(stdout, line, n, 2, 4);
 		putchar('\n');
 	}
+	printf("'hamroh %s COLLECTION --help' lists each field's values.\n",
+	    row->name);
+}
+
+/* Each field of ${cd} a user writes, with what it takes. */
+static void
+coll_fields(const struct cmd *row, const struct coll_def *cd)
+{
+	const struct field_def *f;
+	char text[2048];
+	size_t w;
+	bool any = false;
+
+	usage_line(row, true);
+	printf("\nThe fields of %s (* required on a new record):\n",
+	    cd->name);
+	for (f = cd->fields; f->name != NULL; f++) {
+		if (f->name[0] == '_' || schema_internal(cd, f))
+			continue;
+		w = strlen(f->name) + 1;
+		printf("  %s%s", f->name, schema_rule(cd, f, RULE_REQUIRED) !=
+		    NULL ? "*" : " ");
+		if (2 + w + 2 > 20)
+			printf("\n%20s", "");
+		else
+			printf("%*s", (int)(20 - 2 - w), "");
+		field_text(cd, f, text, sizeof(text));
+		wrap(stdout, text, strlen(text), 20, 20);
+		putchar('\n');
+		any = true;
+	}
+	if (!any)
+		printf("  none: hamroh writes each of them itself\n");
+}
+
+void
+help_cmd_args(const struct cmd *tab, const struct cmd *c,
+    const struct cmd *row, int argc, char **argv)
+{
+	const struct coll_def *cd;
+
+	if (row == NULL && nrows(tab, c->name) == 1)
+		row = c;
+	if (row != NULL && row->fields && argc >= 2 &&
+	    (cd = schema_coll(argv[1])) != NULL) {
+		coll_fields(row, cd);
+		return;
+	}
+	help_cmd(tab, c, row);
 }
 
 void
@@ -349,7 +459,7 @@ help_cmd(const struct cmd *tab, const struct cmd *c, const struct cmd *row)
 		}
 		opts_block(row);
 		if (row->fields)
-			fields_block();
+			fields_block(row);
 		return;
 	}
 	for (r = tab; r->name != NULL; r++)
@@ -591,6 +701,7 @@ man_file(const char *name, const char *text)
 static void
 help_man(const struct cmd *tab)
 {
+	const char *sep;
 	const struct coll_def *cd;
 	const struct field_def *f;
 	const struct cmd *c;
@@ -660,10 +771,14 @@ help_man(const struct cmd *tab)
 	    "The fields a field=value argument may name:\n");
 	for (cd = schema_colls; cd->name != NULL; cd++) {
 		printf(".TP\n.B %s\n", cd->name);
+		sep = "";
 		for (f = cd->fields; f->name != NULL; f++)
-			if (f->name[0] != '_')
-				printf("%s%s", f == cd->fields ? "" : " ",
-				    f->name);
+			if (f->name[0] != '_' && !schema_internal(cd, f)) {
+				printf("%s%s", sep, f->name);
+				sep = " ";
+			}
+		if (*sep == '\0')
+			printf("(written by hamroh itself)");
 		putchar('\n');
 	}
 	printf(".SH ENVIRONMENT\n");
@@ -888,6 +1003,7 @@ comp_fields(const struct cmd *tab)
 {
 	const struct coll_def *cd;
 	const struct field_def *f;
+	const char *sep;
 	int i;
 
 	printf("\t\tif [[ $cur != *=* && $prev != = ]]; then\n"
@@ -904,10 +1020,12 @@ comp_fields(const struct cmd *tab)
 	    "\t\t\tcase $pos1 in\n");
 	for (cd = schema_colls; cd->name != NULL; cd++) {
 		printf("\t\t\t%s)\n\t\t\t\twords=\"", cd->name);
+		sep = "";
 		for (f = cd->fields; f->name != NULL; f++)
-			if (f->name[0] != '_')
-				printf("%s%s=", f == cd->fields ? "" : " ",
-				    f->name);
+			if (f->name[0] != '_' && !schema_internal(cd, f)) {
+				printf("%s%s=", sep, f->name);
+				sep = " ";
+			}
 		printf("\" ;;\n");
 	}
 	printf("\t\t\tesac\n"
@@ -1012,6 +1130,11 @@ help_main(const struct cmd *tab, int argc, char **argv)
 		cli_die(EXIT_USAGE, "help", OPS_MSG_CLI_HELP_ONE, 0);
 	if ((c = help_find(tab, argc, argv, &row)) == NULL)
 		help_unknown(tab, argv[0]);
+	if (argc == 2 && row != NULL && row->fields &&
+	    schema_coll(argv[1]) != NULL) {
+		help_cmd_args(tab, c, row, argc, argv);
+		return (0);
+	}
 	if (argc == 2 && (row == NULL || row->sub == NULL)) {
 		if (nrows(tab, c->name) == 1 && c->sub == NULL)
 			cli_die(EXIT_USAGE, "help", OPS_MSG_CLI_HELP_NO_SUBS,

@@ -28,6 +28,13 @@ const struct cmd *help_find(const struct cmd *, int, char **,
  */
 void help_cmd(const struct cmd *, const struct cmd *, const struct cmd *);
 
+/*
+ * The same for the command line ${argv}: "add COLLECTION --help" (a row
+ * taking field=value) lists each field of COLLECTION with its values.
+ */
+void help_cmd_args(const struct cmd *, const struct cmd *,
+    const struct cmd *, int, char **);
+
 /* Fail (usage error) on unknown command ${name}, naming the nearest one. */
 void help_unknown(const struct cmd *, const char *)
     __attribute__((noreturn));

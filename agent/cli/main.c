@@ -379,7 +379,7 @@ main(int argc, char **argv)
 		help_unknown(cmds, argv[0]);
 	}
 	if (help) {
-		help_cmd(cmds, c, row);
+		help_cmd_args(cmds, c, row, argc, argv);
 		rc = 0;
 		goto out;
 	}

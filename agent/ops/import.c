@@ -16,6 +16,76 @@
 /* The longest line: a guide body, escaped. */
 #define LINE_MAX_LEN	(4 * 1024 * 1024)
 
+/*
+ * The ids this import wrote, so that a line naming one again is checked
+ * against what the earlier line wrote (buffered, not yet in the tables:
+ * the pending writes are flushed first).  Open addressing; ids are
+ * random, but a file may well use 000...001.
+ */
+struct idset {
+	uint8_t		(*id)[SCHEMA_ID_LEN];
+	bool		*used;
+	size_t		cap, n;
+};
+
+static size_t
+idset_slot(const struct idset *s, const uint8_t id[SCHEMA_ID_LEN])
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	for (i = 0; i < SCHEMA_ID_LEN; i++)
+		h = (h ^ id[i]) * 1099511628211ULL;
+	for (i = (size_t)h & (s->cap - 1); s->used[i] &&
+	    memcmp(s->id[i], id, SCHEMA_ID_LEN) != 0; i = (i + 1) & (s->cap - 1))
+		;
+	return (i);
+}
+
+static bool
+idset_has(const struct idset *s, const uint8_t id[SCHEMA_ID_LEN])
+{
+
+	return (s->cap > 0 && s->used[idset_slot(s, id)]);
+}
+
+/* Add ${id}; -1 out of memory. */
+static int
+idset_add(struct idset *s, const uint8_t id[SCHEMA_ID_LEN])
+{
+	struct idset g;
+	size_t i, k;
+
+	if (2 * (s->n + 1) > s->cap) {
+		g.cap = s->cap ? 2 * s->cap : 1024;
+		g.n = 0;
+		g.id = malloc(g.cap * sizeof(*g.id));
+		g.used = calloc(g.cap, sizeof(*g.used));
+		if (g.id == NULL || g.used == NULL) {
+			free(g.id);
+			free(g.used);
+			return (-1);
+		}
+		for (i = 0; i < s->cap; i++)
+			if (s->used[i]) {
+				k = idset_slot(&g, s->id[i]);
+				memcpy(g.id[k], s->id[i], SCHEMA_ID_LEN);
+				g.used[k] = true;
+				g.n++;
+			}
+		free(s->id);
+		free(s->used);
+		*s = g;
+	}
+	k = idset_slot(s, id);
+	if (!s->used[k]) {
+		memcpy(s->id[k], id, SCHEMA_ID_LEN);
+		s->used[k] = true;
+		s->n++;
+	}
+	return (0);
+}
+
 struct imp {
 	struct ops		*o;
 	const struct coll_def	*c;
@@ -23,6 +93,7 @@ struct imp {
 	size_t			line;
 	long			n;
 	struct ops_err		*e;
+	struct idset		written;
 };
 
 /* Fail on the current line: nothing is imported. */
@@ -62,10 +133,13 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
     struct val *vals, size_t n, bool from_text)
 {
 	const struct field_def *f[SCHEMA_MAX_FIELDS * 2];
-	char why[256], name[48], err[STORE_ERRLEN];
+	char name[48], err[STORE_ERRLEN];
+	char ref[SCHEMA_MAX_FIELDS * 2][2 * SCHEMA_ID_LEN + 1];
 	uint8_t id[SCHEMA_ID_LEN];
 	char center[CONF_CENTER_MAX + 1], *sealed;
-	bool has_id = false, live, written;
+	struct schema_fail sf;
+	struct ops_form fm;
+	bool has_id = false, live = false, written;
 	size_t i;
 	int r = 0;
 
@@ -94,6 +168,16 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 			return (imp_fail(im, OPS_BAD_INPUT,
 			    OPS_MSG_FIELD_UNKNOWN, 2, keyname(name, keys[i],
 			    klen[i]), im->c->name));
+		/* A reference by name: its record's id. */
+		if (vals[i].t == VAL_STR) {
+			if (ops_refer(im->o, im->c, f[i], vals[i].s,
+			    vals[i].len, ref[i], im->e))
+				return (imp_at_line(im, true));
+			if (ref[i][0] != '\0') {
+				vals[i].s = ref[i];
+				vals[i].len = strlen(ref[i]);
+			}
+		}
 		if (from_text && vals[i].t == VAL_STR &&
 		    schema_parse(f[i], vals[i].s, vals[i].len, &vals[i]))
 			return (imp_fail(im, OPS_BAD_INPUT,
@@ -107,13 +191,33 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 				return (imp_fail(im, OPS_BAD_INPUT,
 				    OPS_MSG_FIELD_SEALED_LONG, 1, keyname(name,
 				    keys[i], klen[i]), NULL));
-		} else if (schema_check(f[i], &vals[i], why, sizeof(why)))
-			return (imp_fail(im, OPS_BAD_INPUT,
-			    OPS_MSG_FIELD_INVALID, 2, keyname(name, keys[i],
-			    klen[i]), why));
+		} else if (schema_check_value(f[i], &vals[i], &sf)) {
+			ops_form_fail(im->e, im->c, &sf);
+			return (imp_at_line(im, true));
+		}
 	}
 	if (!has_id)
 		randombytes_buf(id, sizeof(id));
+	else if (idset_has(&im->written, id) && db_flush(im->o->db, err)) {
+		ops_store_fail(im->e, err, OPS_MSG_NONE);
+		return (imp_at_line(im, true));
+	}
+	if (has_id && (r = db_record(im->o->db, im->c, id, &live)) < 0)
+		return (imp_fail(im, OPS_STORE, OPS_MSG_STORE_READ, 0, NULL,
+		    NULL));
+	/* The record rules, on the record as this line leaves it. */
+	if (ops_form_begin(im->o, &fm, im->c, id, !(r > 0 && live), im->e))
+		return (imp_at_line(im, true));
+	for (i = 0; i < n; i++)
+		if (f[i] != NULL && !(vals[i].t == VAL_NIL && !has_id) &&
+		    ops_form_put(&fm, f[i], &vals[i], im->e)) {
+			ops_form_end(&fm);
+			return (imp_at_line(im, true));
+		}
+	r = ops_form_check(im->o, &fm, im->e);
+	ops_form_end(&fm);
+	if (r)
+		return (imp_at_line(im, true));
 	/* Confidential fields are sealed to the record's center. */
 	center[0] = '\0';
 	written = false;
@@ -151,6 +255,8 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 			return (imp_at_line(im, true));
 		}
 	}
+	if (has_id && idset_add(&im->written, id))
+		return (imp_fail(im, OPS_NOMEM, OPS_MSG_NOMEM, 0, NULL, NULL));
 	im->n++;
 	return (0);
 }
@@ -286,6 +392,8 @@ ops_import(struct ops *o, const struct ops_import_args *a, long *n,
 	if (ops_begin(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	r = a->csv ? imp_csv(&im, a->in) : imp_jsonl(&im, a->in);
+	free(im.written.id);
+	free(im.written.used);
 	if (r != 0) {
 		db_rollback(o->db);
 		return (-1);

@@ -145,7 +145,8 @@ ops_field(const struct coll_def *c, const struct ops_field *in,
     const struct field_def **fp, struct val *v, struct ops_err *e)
 {
 	const struct field_def *f;
-	char name[48], why[256];
+	struct schema_fail sf;
+	char name[48];
 
 	if (in->name_len == 0 || in->name[0] == '_' ||
 	    (f = schema_field(c, in->name, in->name_len)) == NULL) {
@@ -158,9 +159,8 @@ ops_field(const struct coll_def *c, const struct ops_field *in,
 		return (ops_fail(e, OPS_BAD_INPUT, f->kind == FK_INT ?
 		    OPS_MSG_FIELD_NOT_INT : OPS_MSG_FIELD_NOT_BOOL, 1,
 		    f->name));
-	if (schema_check(f, v, why, sizeof(why)))
-		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_FIELD_INVALID, 2,
-		    f->name, why));
+	if (schema_check_value(f, v, &sf))
+		return (ops_form_fail(e, c, &sf));
 	*fp = f;
 	return (0);
 }

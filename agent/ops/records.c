@@ -156,6 +156,64 @@ ops_seal(struct ops *o, const struct coll_def *c,
 }
 
 /*
+ * The fields a write gives, each reference found (ops_refer()): ${out}
+ * borrows from ${fields} and ${hex}, both ${n} long.
+ */
+static int
+resolve_refs(struct ops *o, const struct coll_def *c,
+    const struct ops_field *fields, size_t n, struct ops_field *out,
+    char (*hex)[2 * SCHEMA_ID_LEN + 1], struct ops_err *e)
+{
+	const struct field_def *f;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[i] = fields[i];
+		if (fields[i].name_len == 0 || (f = schema_field(c,
+		    fields[i].name, fields[i].name_len)) == NULL)
+			continue;
+		if (ops_refer(o, c, f, fields[i].text, fields[i].len, hex[i],
+		    e))
+			return (-1);
+		if (hex[i][0] != '\0') {
+			out[i].text = hex[i];
+			out[i].len = strlen(hex[i]);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Check ${fields} for record ${id} of ${c} (new if ${creates}): each
+ * value, then the record rules on the record as the write leaves it.
+ */
+static int
+check_fields(struct ops *o, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], bool creates,
+    const struct ops_field *fields, size_t n, struct ops_err *e)
+{
+	const struct field_def *f;
+	struct ops_form fm;
+	struct val v;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < n; i++)
+		if (ops_field(c, &fields[i], &f, &v, e))
+			return (-1);
+	if (ops_form_begin(o, &fm, c, id, creates, e))
+		return (-1);
+	for (i = 0; i < n && r == 0; i++) {
+		(void)ops_field(c, &fields[i], &f, &v, e);
+		r = ops_form_put(&fm, f, &v, e);
+	}
+	if (r == 0)
+		r = ops_form_check(o, &fm, e);
+	ops_form_end(&fm);
+	return (r);
+}
+
+/*
  * Write ${fields} to record ${id} of ${c} and commit: every value checked
  * before anything is written.
  */
@@ -202,6 +260,32 @@ fail:
 	return (-1);
 }
 
+/*
+ * write_fields() of the form ${given} for record ${id} (new if
+ * ${creates}): references found, then the record rules checked on the
+ * record as the write leaves it, before anything is written.
+ */
+static int
+write_form(struct ops *o, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], bool creates,
+    const struct ops_field *given, size_t n, struct ops_err *e)
+{
+	struct ops_field *fields;
+	char (*hex)[2 * SCHEMA_ID_LEN + 1];
+	int r = -1;
+
+	fields = calloc(n, sizeof(*fields));
+	hex = calloc(n, sizeof(*hex));
+	if (fields == NULL || hex == NULL)
+		ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0);
+	else if (resolve_refs(o, c, given, n, fields, hex, e) == 0 &&
+	    check_fields(o, c, id, creates, fields, n, e) == 0)
+		r = write_fields(o, c, id, fields, n, e);
+	free(fields);
+	free(hex);
+	return (r);
+}
+
 int
 ops_add(struct ops *o, const struct ops_write_args *a,
     char hex[2 * SCHEMA_ID_LEN + 1], struct ops_err *e)
@@ -217,7 +301,8 @@ ops_add(struct ops *o, const struct ops_write_args *a,
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_NO_FIELDS, 0));
 	randombytes_buf(id, sizeof(id));
 	if (ops_may_write(o, c, id, true, fields_center(a->fields, a->nfields,
-	    center), e) || write_fields(o, c, id, a->fields, a->nfields, e))
+	    center), e) || write_form(o, c, id, true, a->fields, a->nfields,
+	    e))
 		return (-1);
 	hex_encode(id, SCHEMA_ID_LEN, hex);
 	return (0);
@@ -239,7 +324,7 @@ ops_set(struct ops *o, const struct ops_write_args *a, struct ops_err *e)
 	    ops_may_write(o, c, id, false, fields_center(a->fields,
 	    a->nfields, center), e))
 		return (-1);
-	return (write_fields(o, c, id, a->fields, a->nfields, e));
+	return (write_form(o, c, id, false, a->fields, a->nfields, e));
 }
 
 int
@@ -682,6 +767,11 @@ ops_stats_check(const struct ops_stats_args *a, struct ops_err *e)
 			return (ops_fail(e, OPS_USAGE,
 			    OPS_MSG_STATS_FIELD_UNKNOWN, 2, cut, c->name));
 		}
+		/* Its values are ciphertext, each unique: no count at all. */
+		if (strcmp(tok, "month") != 0 && conf_secret(c,
+		    schema_field(c, tok, strlen(tok))))
+			return (ops_fail(e, OPS_USAGE,
+			    OPS_MSG_STATS_CONFIDENTIAL, 1, tok));
 	}
 	return (0);
 }

@@ -275,7 +275,7 @@ succeed_begin(struct ops *o, const struct member_rec *r, uint64_t seq,
 	if ((*newsk = sodium_malloc(NODE_SK_LEN)) == NULL)
 		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
 	crypto_sign_keypair(np, *newsk);
-	if (db_begin(o->db, ops_now(o), err))
+	if (ops_begin(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NOTHING_CHANGED));
 	if (ops_succeed_rec(o, r, *newsk, seq, e)) {
 		db_rollback(o->db);

@@ -112,23 +112,27 @@
 #define DEF_GEN		"tests/tools/gen_consultations.py"
 #define LINE_MAX_LEN	(4 * 1024 * 1024)
 #define COLL		"consultations"
-#define NCOL		10
+#define NCOL		13
 
-/* The generator's fields (besides id), in the raw table's column order. */
+/*
+ * The generator's fields (besides id), in the raw table's column order:
+ * what a new consultation needs (store/schema.c's record rules) and more.
+ */
 static const char *const cols[NCOL] = { "center", "opened_at", "client_sex",
     "client_age", "destination", "topic", "language", "summary", "status",
-    "lawyer" };
+    "lawyer", "channel", "outcome", "closed_on" };
 
 static const char *const raw_ddl = "CREATE TABLE raw(id TEXT, center TEXT,"
     " opened_at TEXT, client_sex TEXT, client_age INTEGER, destination TEXT,"
-    " topic TEXT, language TEXT, summary TEXT, status TEXT, lawyer TEXT)";
+    " topic TEXT, language TEXT, summary TEXT, status TEXT, lawyer TEXT,"
+    " channel TEXT, outcome TEXT, closed_on TEXT)";
 /* Context only: the same table when records are addressed by their id. */
 static const char *const raw_keyed_ddl = "CREATE TABLE raw(id TEXT PRIMARY"
     " KEY, center TEXT, opened_at TEXT, client_sex TEXT, client_age INTEGER,"
     " destination TEXT, topic TEXT, language TEXT, summary TEXT, status TEXT,"
-    " lawyer TEXT)";
+    " lawyer TEXT, channel TEXT, outcome TEXT, closed_on TEXT)";
 static const char *const raw_ins = "INSERT INTO raw VALUES(?, ?, ?, ?, ?,"
-    " ?, ?, ?, ?, ?, ?)";
+    " ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /* db_open()'s settings, so the raw table is written the same way. */
 static const char *const raw_pragmas[] = { "PRAGMA journal_mode=WAL",

@@ -63,7 +63,7 @@ gap B >/dev/null
 "$H" --data "$T/A" import consultations "$INPUT" >/dev/null &
 imp=$!
 sleep 0.5
-rb=$("$H" --data "$T/B" add consultations center=x status=open)
+rb=$("$H" --data "$T/B" add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=x status=open)
 wait "$imp"
 g=$(gap A)
 total=$(count "$T/A")

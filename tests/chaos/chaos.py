@@ -293,7 +293,7 @@ class Run:
         r = self.rng
         self.seq += 1
         return ["center=" + node.center,
-                "opened_at=2026-%02d-%02d" % (r.randint(1, 11),
+                "opened_at=2026-%02d-%02d" % (r.randint(1, 10),
                                               r.randint(1, 28)),
                 "channel=" + r.choice(CHANNELS),
                 "client_sex=" + r.choice("MFX"),
@@ -349,8 +349,11 @@ class Run:
             value = ("%s by %s #%d" % (field, node.name, self.seq)
                      if field != "status" else r.choice(STATUSES))
             self.seq += 1
+            # A case closes with its date and outcome (the forms' rule).
+            close = (["closed_on=2026-11-01", "outcome=closed by chaos"]
+                     if value == "closed" else [])
             res = self.cli(node, "set", "consultations", rid,
-                           "%s=%s" % (field, value))
+                           "%s=%s" % (field, value), *close)
             self.record("set", node, res, coll="consultations", id=rid,
                         field=field, value=value, origin=node.key)
         elif op < 0.92:

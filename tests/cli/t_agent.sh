@@ -22,14 +22,14 @@ expect_ok on C join "$tok" >/dev/null
 start_agent C
 
 a1=$(expect_ok on A add directory name="Hotline" kind=hotline country=RU phone=+7495 verified_on=2026-11-01)
-c1=$(expect_ok on C add consultations center=Murghob status=open summary="walk-in at the district")
+c1=$(expect_ok on C add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Murghob status=open summary="walk-in at the district")
 has() { on "$1" show "$2" "$3" >/dev/null 2>&1; }
 wait_for "C's consultation at A" 30 has A consultations "$c1"
 wait_for "A's directory entry at C" 30 has C directory "$a1"
 
 # While all are connected, a write at the capital reaches the district fast.
 t0=$(date +%s%N)
-a2=$(expect_ok on A add consultations center=Dushanbe status=open summary="fresh")
+a2=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open summary="fresh")
 wait_for "A's new consultation at C" 10 has C consultations "$a2"
 ms=$((($(date +%s%N) - t0) / 1000000))
 echo "a new write at A reached C in $ms ms"

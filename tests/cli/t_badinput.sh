@@ -7,7 +7,7 @@ T=$TMPDIR
 mknode A
 gen 50 --seed 21 >"$T/base.jsonl"
 expect_ok on A import consultations "$T/base.jsonl" >/dev/null
-rec=$(expect_ok on A add consultations center=Kulob status=open client_age=40)
+rec=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Kulob status=open client_age=40)
 on A export >"$T/before"
 
 # refused DESC CMD...: CMD fails cleanly and the export is unchanged.
@@ -62,24 +62,24 @@ refused "CSV with a NUL byte in a quoted field" on A import consultations "$T/nu
 assert_contains "$ERR" "line 2" "error for a NUL byte on line 2"
 
 # --- add / set --------------------------------------------------------------
-refused "invalid UTF-8 in add" on A add consultations "summary=$(printf 'bad \xff byte')"
-refused "17 KiB summary in add" on A add consultations "summary=$big"
+refused "invalid UTF-8 in add" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open "summary=$(printf 'bad \xff byte')"
+refused "17 KiB summary in add" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open "summary=$big"
 [[ $ERR == *17408* || $ERR == *16384* ]] ||
     die "17 KiB summary (add): expected the error to mention 17408 or 16384, got: $ERR"
-refused "unknown field in add" on A add consultations bogus=1
+refused "unknown field in add" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open bogus=1
 assert_contains "$ERR" "bogus" "error for unknown field names it"
 refused "unknown collection in add" on A add bogus center=x
 assert_contains "$ERR" "bogus" "error for unknown collection names it"
-refused "invalid enum client_sex=Q" on A add consultations client_sex=Q
-refused "invalid enum topic" on A add consultations topic=taxes
-refused "invalid enum channel" on A add consultations channel=fax
+refused "invalid enum client_sex=Q" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other status=open client_sex=Q
+refused "invalid enum topic" on A add consultations opened_at=2026-11-20 channel=walk_in client_sex=F status=open topic=taxes
+refused "invalid enum channel" on A add consultations opened_at=2026-11-20 topic=other client_sex=F status=open channel=fax
 refused "invalid enum directory kind" on A add directory name=X kind=embassy
-refused "client_age=200" on A add consultations client_age=200
-refused "client_age=-1" on A add consultations client_age=-1
-refused "client_age=abc" on A add consultations client_age=abc
-refused "opened_at not a date" on A add consultations opened_at=yesterday
-refused "opened_at month 13" on A add consultations opened_at=2024-13-01
-refused "referred_to not a record id" on A add consultations referred_to=xyz
+refused "client_age=200" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open client_age=200
+refused "client_age=-1" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open client_age=-1
+refused "client_age=abc" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open client_age=abc
+refused "opened_at not a date" on A add consultations channel=walk_in topic=other client_sex=F status=open opened_at=yesterday
+refused "opened_at month 13" on A add consultations channel=walk_in topic=other client_sex=F status=open opened_at=2024-13-01
+refused "referred_to not a record id" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open referred_to=xyz
 refused "set client_age=200" on A set consultations "$rec" client_age=200
 refused "set invalid status" on A set consultations "$rec" status=pending
 refused "set unknown field" on A set consultations "$rec" bogus=1
@@ -89,7 +89,7 @@ refused "show with a malformed id" on A show consultations not-an-id
 mknode B
 gen 200 --seed 29 >"$T/b.jsonl"
 expect_ok on B import consultations "$T/b.jsonl" >/dev/null
-expect_ok on B add consultations center=Rasht status=open summary=fresh >/dev/null
+expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Rasht status=open summary=fresh >/dev/null
 expect_ok on B bundle export "$T/good.bundle" >/dev/null
 size=$(wc -c <"$T/good.bundle")
 [ "$size" -gt 16 ] || die "bundle export: expected a non-trivial file, got $size bytes"

@@ -8,7 +8,7 @@ FORGE=$HAMROH_BUILD/tools/forge
 [ -x "$FORGE" ] || die "no forge tool at $FORGE ('make unit' builds it)"
 
 has() { has_consultation "$@"; }
-add() { expect_ok on "$1" add consultations center=Khorog status=open outcome="$2"; }
+add() { expect_ok on "$1" add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open outcome="$2"; }
 
 mknode X Khorog
 mknode A Khorog

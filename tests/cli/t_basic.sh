@@ -50,7 +50,7 @@ c1=$(expect_ok on A add consultations center=Dushanbe opened_at=2024-03-05 \
 [[ $c1 =~ ^[0-9a-f]{32}$ ]] || die "add: expected a 32-hex id, got '$c1'"
 assert_eq "$(on A vector)" "$id $((seq0 + 1))" "vector after one add"
 
-c2=$(expect_ok on A add consultations center=Khujand opened_at=2024-04-01 \
+c2=$(expect_ok on A add consultations channel=walk_in center=Khujand opened_at=2024-04-01 \
     client_sex=M client_age=51 destination=KZ topic=wage_arrears status=open)
 [[ $c2 =~ ^[0-9a-f]{32}$ ]] || die "add: expected a 32-hex id, got '$c2'"
 [ "$c1" != "$c2" ] || die "add: two adds returned the same id $c1"
@@ -215,7 +215,7 @@ expect_fail "show of an unknown id" on A show consultations 0123456789abcdef0123
 
 # a key file others can read is refused, naming the fix
 chmod 644 "$D/node.key"
-expect_fail --rc 2 "add with a world-readable node.key" on A add consultations status=open
+expect_fail --rc 2 "add with a world-readable node.key" on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open
 assert_contains "$ERR" "chmod 600" "error for a node.key of mode 0644"
 chmod 600 "$D/node.key"
 

@@ -14,11 +14,15 @@ same_export() {
 	done
 }
 
-# apply_edits NODE FILE N: apply the first N generator edit ops with `set`.
+# apply_edits NODE FILE N: apply the first N generator edit ops with `set`
+# (closing a case, with the date and outcome the forms need; the records
+# were all opened before 2026).
 apply_edits() {
-	local node=$1 id f v
+	local node=$1 id f v close
 	py edits-tsv "$2" "$3" | while IFS=$'\t' read -r id f v; do
-		on "$node" set consultations "$id" "$f=$v" </dev/null >/dev/null ||
+		close=()
+		[ "$f=$v" != status=closed ] || close=(closed_on=2026-01-15 "outcome=Closed.")
+		on "$node" set consultations "$id" "$f=$v" "${close[@]}" </dev/null >/dev/null ||
 		    die "apply_edits: set $id $f on $node failed"
 	done
 }
@@ -51,9 +55,9 @@ expect_ok on A rm consultations "$x" >/dev/null
 expect_ok on B set consultations "$x" "summary=edited on B while A deleted it" >/dev/null
 expect_ok on B rm consultations "$y" >/dev/null
 for i in 1 2 3; do
-	expect_ok on A add consultations center=Dushanbe opened_at=2024-05-0$i \
+	expect_ok on A add consultations channel=walk_in center=Dushanbe opened_at=2024-05-0$i \
 	    client_sex=F client_age=3$i destination=RU topic=registration status=open >/dev/null
-	expect_ok on B add consultations center=Khujand opened_at=2024-06-0$i \
+	expect_ok on B add consultations channel=walk_in center=Khujand opened_at=2024-06-0$i \
 	    client_sex=M client_age=4$i destination=KZ topic=patent status=referred >/dev/null
 done
 printf 'Hotline numbers for Moscow.\n' >"$T/guide.md"

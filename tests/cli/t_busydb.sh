@@ -42,7 +42,7 @@ a.execute("COMMIT")
 PY
 LPID=$!
 wait_for "A's database locked" 30 grep -q '^locked' "$T/lock.out"
-rb=$(expect_ok on B add consultations center=Khujand status=open)
+rb=$(expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khujand status=open)
 start_agent C
 wait "$LPID"
 set -- $(sed -n 's/^locked //p' "$T/lock.out") $(sed -n 's/^unlocking //p' "$T/lock.out")
@@ -55,7 +55,7 @@ wait_for "C, which dialed A during the lock, holding B's record" 120 on C show c
 # A real import beside the agent: its records reach B.
 gen 5000 --seed 11 >"$T/in.jsonl"
 expect_ok on A import consultations "$T/in.jsonl" >/dev/null
-ra=$(expect_ok on A add consultations center=Dushanbe status=open)
+ra=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
 wait_for "the import's records at B" 120 on B show consultations "$ra"
 all() { [ "$(count "$T/B")" -ge "$(count "$T/A")" ]; }
 wait_for "B holding all of A's commits" 120 all

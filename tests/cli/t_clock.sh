@@ -23,7 +23,7 @@ done
 # 1. The issue's reproduction, by bundle: B's clock is 2 years ahead.
 # B has heard from no peer, so its own judge refuses nothing but the
 # expiry: the write is kept, with a warning naming the expiry.
-HAMROH_CLOCK_OFFSET_MS=$ahead2y on B add consultations center=Khorog \
+HAMROH_CLOCK_OFFSET_MS=$ahead2y on B add consultations channel=walk_in topic=other client_sex=F center=Khorog \
     opened_at=2026-11-21 status=open >"$T/b.id" 2>"$T/b.err" ||
 	die "B's write under an expired certificate must be kept (exit $?): $(cat "$T/b.err")"
 rb=$(cat "$T/b.id")
@@ -35,7 +35,7 @@ expect_ok on K bundle import "$T/b.hb" >/dev/null
 on K audit --json >"$T/audit.K"
 assert_contains "$(cat "$T/audit.K")" "certificate expired" "K's audit of B's write"
 # ...but K's own next writes stand: its clock did not follow B's.
-rk=$(expect_ok on K add consultations center=Khorog opened_at=2026-11-22 status=open)
+rk=$(expect_ok on K add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-22 status=open)
 live K "$rk" || die "K's write after importing B's bundle is not live on K"
 expect_ok on K verify >/dev/null
 expect_ok on K rebuild >/dev/null
@@ -43,7 +43,7 @@ live K "$rk" || die "K's write is not live after rebuild"
 # and so on the admin's node, which hears of both through K
 xfer K A
 live A "$rk" || die "K's write is not live on A"
-expect_ok on K set consultations "$rk" status=closed closed_on=2026-11-23 >/dev/null
+expect_ok on K set consultations "$rk" status=closed closed_on=2026-11-23 outcome=Advised >/dev/null
 xfer K A
 assert_eq "$(on A export consultations | py field /dev/stdin "$rk" status)" closed "K's second write on A"
 
@@ -67,12 +67,13 @@ acked=()	# NODE:ID of every write a CLI acknowledged
 ack() { acked+=("$1:$2"); }
 
 # F, before it has heard from anyone: kept, with the expiry warning.
-fwd add consultations center=Khorog opened_at=2026-11-24 status=open >"$T/f.id" 2>"$T/f.err" ||
+fwd add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-24 status=open >"$T/f.id" 2>"$T/f.err" ||
 	die "F's first write must be kept with a warning: $(cat "$T/f.err")"
 assert_contains "$(cat "$T/f.err")" "certificate expired" "F's warning before it hears from a peer"
 f1=$(cat "$T/f.id")
-ack M "$(expect_ok mon add consultations center=Khorog opened_at=2026-11-25 status=open)"
-ack L "$(expect_ok bwd add consultations center=Khorog opened_at=2026-11-26 status=open)"
+ack M "$(expect_ok mon add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-25 status=open)"
+# L logs dates as its clock has them (no date a day past its clock).
+ack L "$(expect_ok bwd add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2024-11-26 status=open)"
 
 start_agent K
 HAMROH_CLOCK_OFFSET_MS=$ahead2y start_agent B
@@ -88,7 +89,7 @@ wait_for "F linked with A" 60 linked B "$KA" "$ahead2y"
 wait_for "L linked with K" 60 linked L "$KK" "-$ahead2y"
 
 # F has heard from A now: its CLI refuses, naming the clock, saving nothing.
-refuses() { ! fwd add consultations center=Khorog opened_at=2026-11-27 status=open >/dev/null 2>"$T/f2.err"; }
+refuses() { ! fwd add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-27 status=open >/dev/null 2>"$T/f2.err"; }
 wait_for "F's CLI refusing once it has heard from A" 30 refuses
 ERR=$(cat "$T/f2.err")
 check_error_line "F's refusal" "$T/f2.err"
@@ -96,10 +97,10 @@ assert_contains "$ERR" "this computer's clock says" "F's refusal"
 assert_contains "$ERR" "set this computer's date, time and time zone" "F's refusal"
 assert_contains "$ERR" "nothing was changed" "F's refusal"
 # The others write on, whatever F and B sent them.
-ack K "$(expect_ok on K add consultations center=Khorog opened_at=2026-11-27 status=open)"
-ack A "$(expect_ok on A add consultations center=Khorog opened_at=2026-11-27 status=open)"
-ack L "$(expect_ok bwd add consultations center=Khorog opened_at=2026-11-27 status=open)"
-r=$(expect_ok on K add consultations center=Khorog opened_at=2026-11-28 status=open)
+ack K "$(expect_ok on K add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-27 status=open)"
+ack A "$(expect_ok on A add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-27 status=open)"
+ack L "$(expect_ok bwd add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2024-11-27 status=open)"
+r=$(expect_ok on K add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-28 status=open)
 expect_ok bwd set consultations "$rk" topic=patent >/dev/null	# K's, from part 1
 ack K "$r"
 

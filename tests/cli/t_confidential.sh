@@ -66,7 +66,7 @@ assert_contains "$(on M stats consultations --by topic --json)" "documents_lost"
 # what was written under version 1 stays readable.
 expect_ok on A key rotate Dushanbe >/dev/null
 assert_contains "$(on A key list)" "v2" "A holds version 2"
-id2=$(expect_ok on A add consultations center=Dushanbe opened_at=2026-11-21 \
+id2=$(expect_ok on A add consultations channel=walk_in center=Dushanbe opened_at=2026-11-21 \
     client_sex=M client_age=41 destination=KZ topic=wage_arrears status=open \
     client_name="Rustam Marker-Two")
 has_v2() { on C key list | grep -q "v2 *Dushanbe"; }
@@ -87,9 +87,9 @@ b64=FakeSealedMarkerWellFormedAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 fake1="enc1:0000000000000000:FakeSealedMarkerOne"
 fake2="enc1:0000000000000000:$b64"
 fake3="enc1:$kh:${b64/Marker/MarkerKhujand}"
-fid=$(expect_ok on A add consultations center=Dushanbe opened_at=2026-11-22 \
+fid=$(expect_ok on A add consultations channel=walk_in client_sex=F center=Dushanbe opened_at=2026-11-22 \
     status=open topic=documents_lost client_name="$fake1" summary="$fake2")
-printf '{"center":"Dushanbe","opened_at":"2026-11-23","status":"open","summary":"%s"}\n' \
+printf '{"center":"Dushanbe","opened_at":"2026-11-23","channel":"walk_in","topic":"other","client_sex":"F","status":"open","summary":"%s"}\n' \
     "$fake3" >"$T/fake.jsonl"
 expect_ok on A import consultations "$T/fake.jsonl" >/dev/null
 fid3=$(on A list consultations --json | python3 -c '

@@ -8,8 +8,8 @@ mknode A Dushanbe
 mknode B Khujand
 ida=$(on A id)
 idb=$(on B id)
-r=$(expect_ok on A add consultations center=Dushanbe status=open summary=first)
-s=$(expect_ok on A add consultations center=Dushanbe status=open summary=first)
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open summary=first)
+s=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open summary=first)
 xfer A B
 xfer B A
 assert_no_conflicts A "before any concurrent edit"
@@ -17,7 +17,7 @@ assert_no_conflicts B "before any concurrent edit"
 
 # --- concurrent: neither saw the other's write ------------------------------
 expect_ok on A set consultations "$r" status=referred >/dev/null
-expect_ok on B set consultations "$r" status=closed >/dev/null
+expect_ok on B set consultations "$r" status=closed closed_on=2026-11-21 outcome="Patent issued" >/dev/null
 xfer A B
 xfer B A
 

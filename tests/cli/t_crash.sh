@@ -14,7 +14,7 @@ RANDOM=$seed
 
 gen "$n" --seed 99 >"$T/big.jsonl"
 mknode base
-expect_ok on base add consultations center=Khorog status=open summary="before the import" >/dev/null
+expect_ok on base add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open summary="before the import" >/dev/null
 on base export consultations >"$T/base.c"
 base_count=$(lines "$T/base.c")
 
@@ -70,7 +70,7 @@ for trial in $(seq 1 "$trials"); do
 	    die "trial $trial: the record written before the import is gone"
 
 	# the node keeps working: a write succeeds, and a lost import can be redone
-	expect_ok on node add consultations center=Khorog status=open >/dev/null
+	expect_ok on node add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open >/dev/null
 	if [ "$count" -eq "$base_count" ] && [ $reimported -eq 0 ]; then
 		expect_ok on node import consultations "$T/big.jsonl" >/dev/null
 		assert_eq "$(on node export consultations | wc -l)" $((base_count + n + 1)) \

@@ -39,7 +39,7 @@ for line in open("/proc/net/tcp").readlines()[1:]:
 print(n)
 EOF
 }
-r=$(expect_ok on A add consultations center=Dushanbe status=open)
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
 wait_for "B has A's record" 30 on B show consultations "$r"
 one() { [ "$(links)" -eq 1 ]; }
 wait_for "exactly one connection between A and B" 30 one
@@ -48,6 +48,6 @@ wait_for "exactly one connection between A and B" 30 one
 # first backoff steps (1 s, 2 s) in which such a loop would show.
 sleep 3
 assert_eq "$(links)" 1 "connections between A and B after 3 s"
-r2=$(expect_ok on B add consultations center=Khujand status=open)
+r2=$(expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khujand status=open)
 wait_for "A has B's record over the one session" 30 on A show consultations "$r2"
 echo "t_dedupe: ok"

@@ -24,7 +24,7 @@ full start_agent B
 gen 3000 | sed 's/"center": "[^"]*"/"center": "Murghob"/' >"$T/c.jsonl"
 expect_fail "import on a full disk" full on B import consultations "$T/c.jsonl"
 assert_contains "$ERR" "disk is full" "the import's error says why"
-expect_fail "add on a full disk" full on B add consultations center=Murghob \
+expect_fail "add on a full disk" full on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F status=open center=Murghob \
     summary="$(head -c 16000 /dev/zero | tr '\0' x)"
 assert_contains "$ERR" "disk is full" "the add's error says why"
 on B export >"$T/B.after"

@@ -5,7 +5,7 @@
 
 mknode A Khorog
 v=$'line one\nINFO session peer=ffff forged\r\x7f\xc2\x9b2J \xe2\x80\xaeevil'
-r=$(expect_ok on A add consultations center=Khorog status=open "summary=$v")
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open "summary=$v")
 
 hist=$(expect_ok on A history consultations "$r" | grep ' summary = ')
 want='summary = line one\nINFO session peer=ffff forged\r\x7f\u{9b}2J \u{202e}evil'
@@ -13,7 +13,8 @@ case $hist in
 *"$want") ;;
 *) die "history does not escape the summary: $(printf '%s' "$hist" | od -c | head -5)" ;;
 esac
-[ "$(expect_ok on A history consultations "$r" | wc -l)" -eq 3 ] ||
+# Seven fields written, seven changes.
+[ "$(expect_ok on A history consultations "$r" | wc -l)" -eq 7 ] ||
     die "history printed more lines than changes"
 
 lst=$(expect_ok on A list consultations summary="$v")

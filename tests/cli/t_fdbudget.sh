@@ -74,7 +74,7 @@ wait_for "the slowloris in full force" 60 flood_going
 echo "slowloris: $(cat "$T/flood.status"); agent A holds $(nfds) descriptors"
 
 # B, a real agent, dials in from 127.1.0.1 (its own /24) and must sync.
-r=$(expect_ok on A add consultations center=Dushanbe status=open)
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
 python3 "$SL" relay 127.1.0.1 "$PORT_A" "$T/relay.port" &
 pids="$pids $!"
 wait_for "the relay listening" 10 test -s "$T/relay.port"
@@ -96,7 +96,7 @@ grep -q "peer=${B_ID:0:16}@127.1.0.1:[0-9]* (B) up" "$T/A.log" ||
 
 # The attack goes on a while (past a log interval): A stays within its
 # descriptors and serves B.
-r2=$(expect_ok on A add consultations center=Dushanbe status=closed)
+r2=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F closed_on=2026-11-20 outcome=advised center=Dushanbe status=closed)
 end=$((SECONDS + 12))
 while [ $SECONDS -lt $end ]; do sample; sleep 0.2; done
 on B show consultations "$r2" >/dev/null ||

@@ -19,7 +19,7 @@ tok=$(expect_ok on N1 invite "$(on O id)" --name O --center Khorog --role office
 expect_ok on O join "$tok" >/dev/null
 KO=$(on O id)
 
-add() { expect_ok on "$1" add consultations center=Khorog opened_at=2026-11-20 status=open summary="$2"; }
+add() { expect_ok on "$1" add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-20 status=open summary="$2"; }
 has() { on "$1" show consultations "$2" >/dev/null 2>&1; }
 shared=$(add O "before the copy")
 
@@ -44,7 +44,7 @@ expect_ok on O2 peer rm "127.0.0.1:$PORT_N1" >/dev/null
 expect_ok on O2 peer add "127.0.0.1:$PORT_N6" "$(on N6 id)" >/dev/null
 a1=$(add O "branch A one")
 a2=$(add O "branch A two")
-expect_ok on O set consultations "$shared" status=closed >/dev/null
+expect_ok on O set consultations "$shared" status=closed closed_on=2026-11-21 outcome=Advised >/dev/null
 b1=$(add O2 "branch B one")
 expect_ok on O2 set consultations "$shared" status=referred >/dev/null
 start_agent O
@@ -80,7 +80,7 @@ for n in "${ALL[@]}"; do
 done
 assert_contains "$(on O status)" "THIS OFFICE" "status on the forked office itself"
 # It acknowledges no write that would count nowhere.
-expect_fail "O writing after its fork" on O add consultations center=Khorog opened_at=2026-11-21 status=open
+expect_fail "O writing after its fork" on O add consultations channel=walk_in topic=other client_sex=F center=Khorog opened_at=2026-11-21 status=open
 assert_contains "$ERR" "two different histories" "O's refusal"
 
 # Keep copy O's writes: it continues under a successor key and commits

@@ -18,7 +18,7 @@ lenient_import() {
 
 has() { has_consultation "$@"; }
 
-add() { expect_ok on "$1" add consultations center=Khorog status=open summary="$2"; }
+add() { expect_ok on "$1" add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open summary="$2"; }
 
 # --- gaps -------------------------------------------------------------------
 mknode A Dushanbe

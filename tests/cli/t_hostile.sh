@@ -84,7 +84,7 @@ kill -0 "$APID" 2>/dev/null || die "the agent died under a connection flood"
 
 # And it still serves honest peers.
 expect_ok on B peer add "127.0.0.1:$PORT_A" "$A_ID" >/dev/null
-r=$(expect_ok on A add consultations center=Dushanbe status=open)
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
 "$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
 BPID=$!
 trap 'kill -9 $APID $BPID 2>/dev/null || true' EXIT

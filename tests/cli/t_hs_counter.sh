@@ -25,7 +25,7 @@ wait_for "B (a year ahead) connects to A" 60 ups 1
 stop_agent B
 
 # The clock set right: B connects again at once, and syncs.
-r=$(expect_ok on A add consultations center=Dushanbe status=open)
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
 start_agent B
 wait_for "B (clock right again) connects to A" 60 ups 2
 wait_for "B gets A's new record" 60 on B show consultations "$r"

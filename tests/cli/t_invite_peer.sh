@@ -45,7 +45,7 @@ assert_contains "$out" "will dial 127.0.0.1:$PORT_B (an office named in the invi
 [[ $out != *"inviting office"* ]] || die "C's join claims an address of the inviting office: $out"
 assert_eq "$(on C peer list | awk '{ print $1, $2 }')" "127.0.0.1:$PORT_B $KB" "C's peers: the region with its own key"
 start_agent C
-c1=$(expect_ok on C add consultations center=Khujand status=open summary="walk-in at the district")
+c1=$(expect_ok on C add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khujand status=open summary="walk-in at the district")
 has() { on "$1" show "$2" "$3" >/dev/null 2>&1; }
 wait_for "C's consultation at B" 30 has B consultations "$c1"
 wait_for "C's consultation at A (through B)" 30 has A consultations "$c1"

@@ -145,7 +145,7 @@ assert_no_guide B
 
 # 4. Cross-center edit: C logs a consultation of region2; B (region1)
 # forges a change of its status.
-CID=$(expect_ok on C add consultations center=region2 opened_at=2026-11-20 status=open topic=patent)
+CID=$(expect_ok on C add consultations channel=walk_in client_sex=F center=region2 opened_at=2026-11-20 status=open topic=patent)
 # status_of NODE: the status of consultation CID at NODE.
 status_of() { on "$1" show consultations "$CID" --json | py get status; }
 for n in B A; do
@@ -156,7 +156,7 @@ cseq=$("$FORGE" "$T/B" consultations "$CID" status=closed) ||
     die "forge of a consultation edit at B failed"
 # A lawful commit of B after the forged one: it must still apply everywhere
 # (the refused commit is stored, so B's log has no gap).
-LID=$(expect_ok on B add consultations center=region1 opened_at=2026-11-21 status=open topic=documents_lost)
+LID=$(expect_ok on B add consultations channel=walk_in client_sex=F center=region1 opened_at=2026-11-21 status=open topic=documents_lost)
 has_lawful() { on "$1" show consultations "$LID" --json | py get status; }
 for n in A C; do
 	wait_for "$n's audit listing B's edit of C's consultation" 30 \

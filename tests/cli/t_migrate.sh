@@ -4,7 +4,7 @@
 T=$TMPDIR
 
 mknode A Dushanbe
-r=$(expect_ok on A add consultations center=Dushanbe status=open summary="before upgrade")
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open summary="before upgrade")
 on A export >"$T/before"
 
 # Make it look like a version-1 database with stale materialized tables.

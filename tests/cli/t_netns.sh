@@ -52,7 +52,7 @@ ip -n "$HAMROH_MESH_PREFIX-n$district" -br addr | grep -q "$district_ip/30" ||
 ip -n "$HAMROH_MESH_PREFIX-n$district" route get 10.44.0.1 >/dev/null 2>&1 &&
     die "the district has a route to the capital's link; expected none"
 
-c1=$(expect_ok m $district add consultations center=Isfara opened_at=2026-11-20 \
+c1=$(expect_ok m $district add consultations channel=walk_in center=Isfara opened_at=2026-11-20 \
     client_sex=F client_age=29 destination=RU topic=patent status=open \
     summary="walk-in at the district")
 a1=$(expect_ok m 0 add directory name="Migrant hotline" kind=hotline country=RU \

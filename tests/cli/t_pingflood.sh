@@ -46,7 +46,7 @@ grep -q "reads nothing of what it is sent" "$T/A.log" ||
 
 # The flooder still holds its connection; an honest peer is served.
 kill -0 "$FPID" 2>/dev/null || die "the flooder's connection ended early: $(cat "$T/flood.err")"
-r=$(expect_ok on A add consultations center=Dushanbe status=open)
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
 expect_ok on B peer add "127.0.0.1:$PORT_A" "$A_ID" >/dev/null
 start_agent B
 wait_for "B syncs a new record from A during the flood" 60 on B show consultations "$r"

@@ -22,9 +22,9 @@ expect_ok on B peer add "127.0.0.1:$(cat "$T/relay.port")" "$A_ID" >/dev/null
 start_agent B
 
 # The session is up and syncs both ways.
-r1=$(expect_ok on A add consultations center=Dushanbe status=open)
+r1=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
 wait_for "B gets A's record" 30 on B show consultations "$r1"
-r2=$(expect_ok on B add consultations center=Khorog status=open)
+r2=$(expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open)
 wait_for "A gets B's record" 30 on A show consultations "$r2"
 ups() { grep -c "session peer=$B_FP@.* up$" "$T/A.log" || true; }
 assert_eq "$(ups)" 1 "sessions of B up at A"
@@ -59,7 +59,7 @@ n=$(grep -c "handshake peer=$B_FP refused: replayed message 1" "$T/A.log" ||
 [ "$n" -ge 5 ] || die "A's log shows $n of 5 replays refused: $(grep "$B_FP" "$T/A.log" | tail -3)"
 
 # The live session goes on: a write at B reaches A.
-r3=$(expect_ok on B add consultations center=Khorog status=closed)
+r3=$(expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F closed_on=2026-11-20 outcome=advised center=Khorog status=closed)
 wait_for "B's write after the replays reaching A" 15 on A show consultations "$r3"
 assert_eq "$(ups)" 1 "sessions of B up at A after the replays"
 if grep -q "session peer=$B_FP@.*closing" "$T/A.log"; then

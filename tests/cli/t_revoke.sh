@@ -28,7 +28,7 @@ wait_for "A connected with C" 30 connected A
 wait_for "B connected with C" 30 connected B
 # has NODE ID: NODE lists consultation ID.
 has() { on "$1" list consultations --json | grep -q "\"id\":\"$2\""; }
-pre=$(expect_ok on C add consultations center=Murghob opened_at=2026-11-20 status=open)
+pre=$(expect_ok on C add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-20 status=open)
 wait_for "A holding C's consultation" 30 has A "$pre"
 
 expect_ok on A revoke "$KC" --reason "laptop stolen in Khorog" >/dev/null
@@ -44,7 +44,7 @@ wait_for "a new handshake of C refused" 30 refused
 
 # C's own CLI refuses to write now, saying why and what to do (a node never
 # acknowledges a write it will not apply).
-expect_fail "C writing after its revocation" on C add consultations center=Murghob opened_at=2026-11-21 status=open
+expect_fail "C writing after its revocation" on C add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-21 status=open
 assert_contains "$ERR" "this office was revoked: " "C's refusal"
 assert_contains "$ERR" "laptop stolen in Khorog" "C's refusal"
 assert_contains "$ERR" "ask the coordinating office for a new invite" "C's refusal"
@@ -81,7 +81,7 @@ mknode D Murghob
 tok=$(expect_ok on A invite "$(on D id)" --name D --center Murghob --role office)
 expect_ok on D join "$tok" >/dev/null
 KD=$(on D id)
-d1=$(expect_ok on D add consultations center=Murghob opened_at=2026-11-20 status=open)
+d1=$(expect_ok on D add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-20 status=open)
 expect_ok on D bundle export "$T/d.bundle" >/dev/null
 expect_ok on A bundle import "$T/d.bundle" >/dev/null
 has A "$d1" || die "A did not take D's first consultation"
@@ -96,8 +96,8 @@ audited_d() { on "$1" audit --json | python3 -c '
 import json, sys
 sys.exit(0 if any(r["origin"] == sys.argv[1] and r["id"] == sys.argv[2] and "revoked on" in r["reason"] and sys.argv[3] in r["reason"] for r in map(json.loads, sys.stdin)) else 1)' "$KD" "$2" "$3"; }
 back() { HAMROH_CLOCK_OFFSET_MS=-172800000 on D "$@"; }
-d2=$(back add consultations center=Murghob opened_at=2026-11-21 status=open)
-d3=$(back add consultations center=Murghob opened_at=2026-11-22 status=open)
+d2=$(back add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-21 status=open)
+d3=$(back add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-22 status=open)
 back bundle export "$T/d.bundle" >/dev/null
 # B is the region: D's writes reach it before they reach the admin.
 knows_rev() { on B show members "${KD:0:32}" | grep -q "laptop stolen in Murghob"; }
@@ -116,7 +116,7 @@ assert_eq "$s2" $((s1 + 2)) "D's seq after two more writes"
 assert_eq "$(seq_d A)" "$s2" "what A holds of D once B relayed it"
 out=$(expect_ok on A revoke "$KD" --reason "laptop stolen in Murghob")
 assert_contains "$out" "its first $s2 changes " "the second revocation accepting what A holds now"
-d4=$(back add consultations center=Murghob opened_at=2026-11-23 status=open)
+d4=$(back add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-23 status=open)
 back bundle export "$T/d.bundle" >/dev/null
 expect_ok on B bundle import "$T/d.bundle" >/dev/null
 for n in A B; do

@@ -28,8 +28,8 @@ for n in B C; do
 done
 
 # Consultations: C logs one of its own center and may edit it; B may not.
-id=$(expect_ok on C add consultations center=Murghob opened_at=2026-11-20 status=open summary="own")
-expect_ok on C set consultations "$id" status=closed >/dev/null
+id=$(expect_ok on C add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-20 status=open summary="own")
+expect_ok on C set consultations "$id" status=closed closed_on=2026-11-21 outcome=Advised >/dev/null
 # B learns of it the way USB sticks carry it, then tries to change it.
 expect_ok on C bundle export "$T/c.bundle" >/dev/null
 expect_ok on B bundle import "$T/c.bundle" >/dev/null
@@ -38,11 +38,11 @@ assert_contains "$ERR" "belongs to center 'Murghob'" "B's refusal names the cent
 expect_fail "B deleting C's consultation" on B rm consultations "$id"
 assert_contains "$ERR" "belongs to center 'Murghob'" "B's rm refusal"
 # Any member may log a consultation of its own center, and only of that.
-expect_ok on B add consultations center=Khujand opened_at=2026-11-21 status=open >/dev/null
+expect_ok on B add consultations channel=walk_in topic=other client_sex=F center=Khujand opened_at=2026-11-21 status=open >/dev/null
 on B vector >"$T/B.v2"
-expect_fail "B logging a consultation of Murghob" on B add consultations center=Murghob opened_at=2026-11-21 status=open
+expect_fail "B logging a consultation of Murghob" on B add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-21 status=open
 assert_contains "$ERR" "may create consultations of that center only, not of 'Murghob'" "B's create refusal"
-expect_fail "B logging a consultation with no center" on B add consultations opened_at=2026-11-21 status=open
+expect_fail "B logging a consultation with no center" on B add consultations channel=walk_in topic=other client_sex=F opened_at=2026-11-21 status=open
 assert_contains "$ERR" "a consultation names its center when it is created" "B's no-center refusal"
 # A consultation's center never changes, not even by its own center.
 expect_fail "C moving its consultation to Khujand" on C set consultations "$id" center=Khujand
@@ -52,7 +52,7 @@ assert_same_file "$T/B.v3" "$T/B.v2" "B committed none of the refused consultati
 # The admin may change anything.
 expect_ok on A bundle import "$T/c.bundle" >/dev/null
 expect_ok on A set consultations "$id" outcome="referred to consulate" >/dev/null
-expect_ok on A add consultations center=Khujand opened_at=2026-11-22 status=open >/dev/null
+expect_ok on A add consultations channel=walk_in topic=other client_sex=F center=Khujand opened_at=2026-11-22 status=open >/dev/null
 expect_fail "A moving C's consultation" on A set consultations "$id" center=Dushanbe
 assert_contains "$ERR" "is fixed when it is created" "even an admin's move refusal"
 expect_ok on A guide publish "$T/g.md" title=Patent language=tg >/dev/null

@@ -57,9 +57,11 @@ on S export consultations >"$T/outs.jsonl"
 py same-records "$T/in300.jsonl" "$T/outs.jsonl"
 # --- one id on several lines: one commit, and the last line wins -----------
 mknode U
-printf '%s\n' '{"id":"00000000000000000000000000000001","status":"open","topic":"patent"}' \
-    '{"id":"00000000000000000000000000000002","status":"open"}' \
-    '{"id":"00000000000000000000000000000001","status":"closed"}' >"$T/dup.jsonl"
+# (The third line closes the case the first opened: checked against it.)
+need='"center":"Khorog","opened_at":"2026-11-20","channel":"walk_in","client_sex":"F"'
+printf '%s\n' '{"id":"00000000000000000000000000000001",'"$need"',"status":"open","topic":"patent"}' \
+    '{"id":"00000000000000000000000000000002",'"$need"',"status":"open","topic":"other"}' \
+    '{"id":"00000000000000000000000000000001","status":"closed","closed_on":"2026-11-21","outcome":"Patent issued"}' >"$T/dup.jsonl"
 expect_ok on U import consultations "$T/dup.jsonl" >/dev/null
 on U export consultations >"$T/outu.jsonl"
 assert_eq "$(py field "$T/outu.jsonl" 00000000000000000000000000000001 status)" closed "status of a record imported twice"

@@ -12,7 +12,7 @@ expect_ok on A network create --name tj-legal >/dev/null
 tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center)
 expect_ok on B join "$tok" >/dev/null
 A_ID=$(on A id)
-r=$(expect_ok on A add consultations center=Dushanbe status=open)
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
 
 # The shim that makes A run out of descriptors on demand (tools/ are
 # programs; this one is a preloaded library, built here).
@@ -84,7 +84,7 @@ grep -q "@127.1.0.1:[0-9]* (B) up" "$T/A.log" ||
     die "A's log does not show B's session from 127.1.0.1"
 
 # The attack goes on: A stays bounded and keeps serving.
-r2=$(expect_ok on A add consultations center=Dushanbe status=closed)
+r2=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F closed_on=2026-11-20 outcome=advised center=Dushanbe status=closed)
 t1=${EPOCHREALTIME/./}
 until on B show consultations "$r2" >/dev/null 2>&1; do
 	rss=$(rss_kb); n=$(nfds)
@@ -116,7 +116,7 @@ t2=$SECONDS
 touch "$T/emfile"
 wait_for "A closing its listener for want of descriptors" 10 \
     grep -q "with no connection to drop; not listening for 1 s" "$T/A.log"
-r3=$(expect_ok on B add consultations center=Khujand status=open)
+r3=$(expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khujand status=open)
 wait_for "a record from B reaching A while A is out of descriptors" 15 \
     on A show consultations "$r3"
 # A second later it listens again, finds no descriptor, and closes again.

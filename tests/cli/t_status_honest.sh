@@ -20,7 +20,7 @@ assert_contains "$st" "agent    not running on this node" "B's status before its
 assert_eq "$(jget B 'st["agent"]["running"]')" "False" "agent.running before the agent"
 
 start_agent B
-b0=$(expect_ok on B add consultations center=Khorog status=open summary="first")
+b0=$(expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open summary="first")
 has() { on "$1" show "$2" "$3" >/dev/null 2>&1; }
 wait_for "B's consultation at A" 30 has A consultations "$b0"
 acked() { [ "$(status_field B unacknowledged_here)" = 0 ] && on B status | grep -q "in sync"; }
@@ -33,7 +33,7 @@ assert_contains "$st" "all changes made here acknowledged" "B's status in sync"
 
 stop_agent B
 for i in 1 2 3 4 5 6; do
-	expect_ok on B add consultations center=Khorog status=open summary="walk-in $i" >/dev/null
+	expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open summary="walk-in $i" >/dev/null
 done
 st=$(on B status)
 echo "$st"

@@ -28,7 +28,7 @@ expect_ok on B join "$tok" >/dev/null
 "$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
 echo $! >"$T/B.pid"
 
-r=$(expect_ok on A add consultations center=Dushanbe status=open \
+r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open \
     client_name="Zarina MARKERNAME Rahimova" client_phone=+992900471147 \
     summary="MARKERSUMMARY employer kept the passport")
 wait_for "the consultation at B" 30 on B show consultations "$r"

@@ -6,13 +6,14 @@
 
 The first form prints N records of the `consultations` collection (JSON Lines,
 one object a line as json.dumps writes it, or CSV with a header line).  Each
-has an "id" (32 hex digits) and center, opened_at, client_sex, client_age,
-destination, topic, language, summary, status and lawyer: the fields the
-bench's raw table mirrors column for column, so only these by default.
---all-fields adds the rest of the schema: channel, client_name,
-client_phone, migration_stage, assistance and, for closed cases, outcome
-and closed_on (referred_to is left out: it would name a directory record
-that no file here holds).
+has an "id" (32 hex digits) and center, opened_at, channel, client_sex,
+client_age, destination, topic, language, summary, status, lawyer and, for
+closed cases, outcome and closed_on: the fields a new consultation needs
+(store/schema.c, the record rules) and the bench's raw table mirrors
+column for column, so only these by default.  --all-fields adds the rest
+of the schema: client_name, client_phone, migration_stage and assistance
+(referred_to is left out: it would name a directory record that no file
+here holds).
 
 The second form prints M edit operations {"id", "field", "value"} on the
 records of the same N and S, for two offices working at once: side a sets
@@ -254,8 +255,14 @@ def record(seed, i, full):
         "status": status,
         "lawyer": LAWYERS[center][b[32] % 8],
     }
+    m = stream("more", seed, i, n=32)
+    # What the forms need: drawn where --all-fields always drew them.
+    r["channel"] = pick(T_CHANNEL, m, 0)
+    if status == "closed":
+        r["outcome"] = OUTCOMES[lang][m[26] % len(OUTCOMES[lang])]
+        r["closed_on"] = DATES[day + m[27] % 120]
     if full:
-        more(r, stream("more", seed, i, n=32), day, sex, dest, lang)
+        more(r, m, day, sex, dest, lang)
     return r
 
 
@@ -275,7 +282,6 @@ LAWYERS = {c: [staff(c, k) for k in range(8)] for c, _ in CENTERS}
 
 def more(r, b, day, sex, dest, lang):
     """The fields of --all-fields, into ${r}."""
-    r["channel"] = pick(T_CHANNEL, b, 0)
     woman = sex == "F" or (sex == "X" and b[2] & 1)
     if b[3] < 10:
         names = RU_WOMEN if woman else RU_MEN
@@ -303,9 +309,6 @@ def more(r, b, day, sex, dest, lang):
                                                    d[3:7])
     r["migration_stage"] = pick(T_STAGE, b, 22)
     r["assistance"] = pick(T_ASSIST, b, 24)
-    if r["status"] == "closed":
-        r["outcome"] = OUTCOMES[lang][b[26] % len(OUTCOMES[lang])]
-        r["closed_on"] = DATES[day + b[27] % 120]
 
 
 # ---- Edits. ----------------------------------------------------------------
@@ -372,10 +375,11 @@ def main():
         out.writelines(dumps(r, ensure_ascii=False) + "\n" for r in rows)
         return
     cols = ["id", "center", "opened_at", "client_sex", "client_age",
-            "destination", "topic", "language", "summary", "status", "lawyer"]
+            "destination", "topic", "language", "summary", "status", "lawyer",
+            "channel", "outcome", "closed_on"]
     if a.all_fields:
-        cols += ["channel", "client_name", "client_phone", "migration_stage",
-                 "assistance", "outcome", "closed_on"]
+        cols += ["client_name", "client_phone", "migration_stage",
+                 "assistance"]
     w = csv.DictWriter(out, fieldnames=cols)
     w.writeheader()
     w.writerows(rows)

@@ -333,8 +333,9 @@ history(struct tops *t, const char *id, struct rows *r)
 static void
 test_ops_history(void **state)
 {
-	struct ops_field st = fld("status", "closed");
-	struct ops_write_args w = { "consultations", NULL, &st, 1 };
+	struct ops_field st[3] = { fld("status", "closed"),
+	    fld("closed_on", "2026-11-21"), fld("outcome", "Patent renewed") };
+	struct ops_write_args w = { "consultations", NULL, st, 3 };
 	struct ops_err e;
 	struct tops a, b;
 	struct rows r;
@@ -357,11 +358,13 @@ test_ops_history(void **state)
 	w.id = id;
 	assert_int_equal(ops_set(&a.o, &w, &e), 0);
 	history(&a, id, &r);
-	assert_int_equal(r.n, 7);
-	assert_string_equal(r.field[6], "status");
-	assert_string_equal(r.user[6], "-");
-	assert_string_equal(r.who[6], "node only (khujand-office, Khujand "
-	    "center)");
+	/* Closing writes status, closed_on and outcome. */
+	assert_int_equal(r.n, 9);
+	for (i = 6; i < 9; i++) {
+		assert_string_equal(r.user[i], "-");
+		assert_string_equal(r.who[i], "node only (khujand-office, "
+		    "Khujand center)");
+	}
 	assert_string_equal(r.who[0], USER ", Khujand center");
 
 	/* Another node that received the commits reads the same. */
@@ -371,10 +374,10 @@ test_ops_history(void **state)
 	    0);
 	assert_int_equal(db_commit(b.db, err), 0);
 	history(&b, id, &r);
-	assert_int_equal(r.n, 7);
+	assert_int_equal(r.n, 9);
 	assert_string_equal(r.who[0], USER ", Khujand center");
 	assert_string_equal(r.who[5], USER ", Khujand center");
-	assert_string_equal(r.who[6], "node only (khujand-office, Khujand "
+	assert_string_equal(r.who[8], "node only (khujand-office, Khujand "
 	    "center)");
 	tops_close(&b);
 	tops_close(&a);

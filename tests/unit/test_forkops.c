@@ -122,9 +122,11 @@ fnode_close(struct fnode *n)
 static void
 add(struct fnode *n)
 {
-	struct ops_field f[2] = { fld("center", "Khorog"), fld("status",
-	    "open") };
-	struct ops_write_args a = { "consultations", NULL, f, 2 };
+	struct ops_field f[6] = { fld("center", "Khorog"),
+	    fld("opened_at", "2026-11-20"), fld("channel", "walk_in"),
+	    fld("topic", "patent"), fld("client_sex", "F"),
+	    fld("status", "open") };
+	struct ops_write_args a = { "consultations", NULL, f, 6 };
 	char hex[33], msg[1024];
 	struct ops_err e;
 

@@ -27,9 +27,12 @@
 static void
 add(struct tops *t, char hex[33])
 {
-	struct ops_field f[3] = { fld("center", "Khorog"), fld("status",
-	    "open"), fld("client_age", "30") };
-	struct ops_write_args a = { "consultations", NULL, f, 3 };
+	/* With what a new consultation needs (store/schema.c, the rules). */
+	struct ops_field f[7] = { fld("center", "Khorog"), fld("status",
+	    "open"), fld("client_age", "30"), fld("opened_at", "2026-11-20"),
+	    fld("channel", "walk_in"), fld("topic", "patent"),
+	    fld("client_sex", "F") };
+	struct ops_write_args a = { "consultations", NULL, f, 7 };
 	struct ops_err e;
 	char msg[1024];
 
@@ -300,9 +303,11 @@ static void
 test_busy(void **state)
 {
 	char path[300], hex[33], msg[1024];
-	struct ops_field f[2] = { fld("center", "Khorog"), fld("status",
-	    "open") };
-	struct ops_write_args a = { "consultations", NULL, f, 2 };
+	struct ops_field f[6] = { fld("center", "Khorog"),
+	    fld("opened_at", "2026-11-20"), fld("channel", "walk_in"),
+	    fld("topic", "patent"), fld("client_sex", "F"),
+	    fld("status", "open") };
+	struct ops_write_args a = { "consultations", NULL, f, 6 };
 	struct ops_err e;
 	struct tops t;
 	sqlite3 *h;

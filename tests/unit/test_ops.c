@@ -26,9 +26,14 @@
 static void
 add(struct tops *t, const char *status, const char *age, char hex[33])
 {
-	struct ops_field f[3] = { fld("center", "Khorog"), fld("status",
-	    status), fld("client_age", age) };
-	struct ops_write_args a = { "consultations", NULL, f, 3 };
+	/* What a new consultation needs (store/schema.c, the rules). */
+	struct ops_field f[9] = { fld("center", "Khorog"), fld("status",
+	    status), fld("client_age", age), fld("opened_at", "2026-11-20"),
+	    fld("channel", "walk_in"), fld("topic", "patent"),
+	    fld("client_sex", "F"), fld("closed_on", "2026-11-21"),
+	    fld("outcome", "Patent issued") };
+	struct ops_write_args a = { "consultations", NULL, f,
+	    strcmp(status, "closed") == 0 ? 9 : 7 };
 	struct ops_err e;
 
 	if (ops_add(&t->o, &a, hex, &e)) {
@@ -154,7 +159,7 @@ test_list_filters(void **state)
 	a.nfilters = 1;
 	assert_int_equal(ops_list(&t.o, &a, count_cb, &rc, &e), -1);
 	assert_int_equal(e.code, OPS_BAD_INPUT);
-	assert_int_equal(e.key, OPS_MSG_FIELD_INVALID);
+	assert_int_equal(e.key, OPS_MSG_FORM_ENUM);
 	assert_int_equal(rc.n, 0);
 	a.coll = "bogus";
 	assert_int_equal(ops_list(&t.o, &a, count_cb, &rc, &e), -1);
@@ -196,7 +201,7 @@ refused(struct tops *t, const char *hex, struct ops_field f,
     enum ops_code code, enum ops_msg key)
 {
 	struct ops_write_args w = { "consultations", hex, &f, 1 };
-	struct ops_field ok = fld("status", "closed");
+	struct ops_field ok = fld("status", "referred");
 	struct ops_field both[2] = { ok, f };
 	struct ops_err e;
 
@@ -229,15 +234,15 @@ test_bad_values(void **state)
 	refused(&t, hex, fld("client_age", "abc"), OPS_BAD_INPUT,
 	    OPS_MSG_FIELD_NOT_INT);
 	refused(&t, hex, fld("client_age", "200"), OPS_BAD_INPUT,
-	    OPS_MSG_FIELD_INVALID);
+	    OPS_MSG_FORM_RANGE);
 	refused(&t, hex, fld("summary", "bad \xff byte"), OPS_BAD_INPUT,
-	    OPS_MSG_FIELD_INVALID);
+	    OPS_MSG_FORM_UTF8);
 	text = malloc(17 * 1024 + 1);
 	assert_non_null(text);
 	memset(text, 'x', 17 * 1024);
 	text[17 * 1024] = '\0';
 	big = fld("summary", text);
-	refused(&t, hex, big, OPS_BAD_INPUT, OPS_MSG_FIELD_INVALID);
+	refused(&t, hex, big, OPS_BAD_INPUT, OPS_MSG_FORM_TOO_LONG);
 	memset(&w, 0, sizeof(w));
 	w.coll = "consultations";
 	w.id = hex;
@@ -319,14 +324,15 @@ static void
 test_import_csv(void **state)
 {
 	static const char good[] =
-	    "center,status,client_age\n"
-	    "Khorog,open,30\n"
-	    "Khorog,closed,41\n";
+	    "center,status,client_age,opened_at,channel,topic,client_sex,"
+	    "closed_on,outcome\n"
+	    "Khorog,open,30,2026-11-20,hotline,patent,M,,\n"
+	    "Khorog,closed,41,2026-11-20,hotline,patent,M,2026-11-22,Done\n";
 	static const char bad[] =
-	    "center,status,client_age\n"
-	    "Khorog,open,30\n"
-	    "Khorog,open,30\n"
-	    "Khorog,open,abc\n";
+	    "center,status,client_age,opened_at,channel,topic,client_sex\n"
+	    "Khorog,open,30,2026-11-20,hotline,patent,M\n"
+	    "Khorog,open,30,2026-11-20,hotline,patent,M\n"
+	    "Khorog,open,abc,2026-11-20,hotline,patent,M\n";
 	struct ops_import_args a;
 	struct ops_err e;
 	struct tops t;
@@ -376,7 +382,7 @@ hist_cb(void *arg, const struct hview *h, const struct ops_who *w)
 static void
 test_history(void **state)
 {
-	struct ops_field f = fld("status", "closed");
+	struct ops_field f = fld("status", "referred");
 	struct ops_write_args w = { "consultations", NULL, &f, 1 };
 	struct ops_read_args r;
 	struct hist_count hc;
@@ -394,8 +400,9 @@ test_history(void **state)
 	r.coll = "consultations";
 	r.id = hex;
 	assert_int_equal(ops_history(&t.o, &r, hist_cb, &hc, &e), 0);
-	assert_int_equal(hc.n, 4);	/* center, status, age; status. */
-	assert_string_equal(hc.last, "status=closed");
+	/* center, status, age, the four the forms need; status. */
+	assert_int_equal(hc.n, 8);
+	assert_string_equal(hc.last, "status=referred");
 	r.id = "00000000000000000000000000000000";
 	assert_int_equal(ops_history(&t.o, &r, hist_cb, &hc, &e), -1);
 	assert_int_equal(e.code, OPS_NOT_FOUND);

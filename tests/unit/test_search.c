@@ -154,11 +154,12 @@ add(struct tops *t, const char *date, const char *name, const char *ph,
     const char *summary, char hex[2 * SCHEMA_ID_LEN + 1])
 {
 	struct ops_field f[] = { fld("center", "Khujand"),
-	    fld("opened_at", date), fld("client_sex", "M"),
+	    fld("opened_at", date), fld("channel", "walk_in"),
+	    fld("client_sex", "M"),
 	    fld("topic", "patent"), fld("status", "open"),
 	    fld("client_name", name), fld("client_phone", ph),
 	    fld("summary", summary) };
-	struct ops_write_args a = { "consultations", NULL, f, 8 };
+	struct ops_write_args a = { "consultations", NULL, f, 9 };
 	struct ops_err e;
 
 	if (ops_add(&t->o, &a, hex, &e))
