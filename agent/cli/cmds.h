@@ -38,6 +38,9 @@ int cmd_key(struct cli *, int, char **);
 int cmd_revoke(struct cli *, int, char **);
 int cmd_agent(struct cli *, int, char **);
 int cmd_fork(struct cli *, int, char **);
+int cmd_user(struct cli *, int, char **);
+/* init --user: make the node's first user (cmd_users.c). */
+int cli_init_user(struct cli *, const char *, size_t);
 
 /*
  * Shared by the commands that continue under a successor key (cmd_net.c,

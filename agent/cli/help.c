@@ -39,7 +39,10 @@ static const char trailer[] =
 	"Every command takes --data DIR, the node's data dir (default: "
 	"$HAMROH_DATA, else ~/.local/share/hamroh).  Listings take --json "
 	"(JSON Lines: one object per line, keys sorted).  --verbose adds to "
-	"an error what lay behind it.";
+	"an error what lay behind it.  --user NAME (or $HAMROH_USER) signs a "
+	"staff account in where a command shows or writes a confidential "
+	"field; its passphrase is read from the terminal, or from "
+	"--passphrase-fd N.";
 
 static void cat(char *, size_t, size_t *, const char *, ...)
     __attribute__((format(printf, 4, 5)));
@@ -646,6 +649,15 @@ help_man(const struct cmd *tab)
 	man_item("\\fB\\-\\-verbose\\fR", "After an error, a second line: "
 	    "the message's key and what lay behind it (the database's own "
 	    "words, say).");
+	man_item("\\fB\\-\\-user\\fR \\fINAME\\fR", "The staff account "
+	    "that acts (default: $HAMROH_USER).  Commands that show or write "
+	    "a confidential field (client name, phone, summary) ask its "
+	    "passphrase; the others run without one, as the node only.");
+	man_item("\\fB\\-\\-passphrase\\-fd\\fR \\fIN\\fR", "Read the "
+	    "passphrase (one line; then a new one, where a command sets one) "
+	    "from file descriptor N instead of the terminal, for scripts.  "
+	    "A passphrase is never taken from the command line or the "
+	    "environment.");
 	printf(".SH COMMANDS\n");
 	for (g = 0; g < CG_N; g++) {
 		printf(".SS ");
@@ -667,6 +679,8 @@ help_man(const struct cmd *tab)
 	}
 	printf(".SH ENVIRONMENT\n");
 	man_item(".B HAMROH_DATA", "The data dir, when --data is not given.");
+	man_item(".B HAMROH_USER", "The staff account, when --user is not "
+	    "given.");
 	man_item(".B HOME", "Without --data or HAMROH_DATA the data dir is "
 	    "$HOME/.local/share/hamroh.");
 	man_item(".B HAMROH_CLOCK_OFFSET_MS", "For tests only: shift this "

@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "agent/ops/net.h"
+#include "agent/ops/users.h"
 
 #define NOW_MS	1796000000000ULL	/* 2026-11-30. */
 
@@ -43,7 +44,8 @@ fixed_clock(void *arg)
 static void
 tnet_open(struct tnet *t, const char *tag)
 {
-	char path[300];
+	char path[300], code[USER_CODE_LEN + 1];
+	struct ops_err e;
 	int fd;
 
 	tnode_open(t->dir, &t->db, t->pk, t->sk, tag);
@@ -53,6 +55,9 @@ tnet_open(struct tnet *t, const char *tag)
 	close(fd);
 	sodium_bin2hex(t->hex, sizeof(t->hex), t->pk, 32);
 	ops_init(&t->o, t->db, t->dir, fixed_clock, NULL);
+	/* Network operations need an admin of the node signed in. */
+	assert_int_equal(ops_user_add(&t->o, "admin", USER_ADMIN,
+	    "correct horse battery staple", 28, code, &e), 0);
 }
 
 static void
