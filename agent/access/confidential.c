@@ -28,6 +28,8 @@
 static const char *rv_str(const struct rview *, const char *, size_t *);
 static const struct conf_key *find_id(const struct conf *,
     const uint8_t[CONF_KEYID_LEN]);
+static int collect(struct conf *, struct db *, const uint8_t *, char *,
+    size_t);
 
 bool
 conf_secret(const struct coll_def *c, const struct field_def *f)
@@ -441,7 +443,7 @@ conf_ring(struct conf *cf, struct db *db, const char *dir,
 
 	if (conf_load_sealed(cf, dir, pk, sk, err, errlen))
 		return (-1);
-	if (conf_collect(cf, db, err, errlen)) {
+	if (collect(cf, db, sk, err, errlen)) {
 		conf_free(cf);
 		return (-1);
 	}
@@ -711,17 +713,75 @@ put_str(struct db *db, const struct coll_def *c, const uint8_t *id,
 	    err));
 }
 
+/* A members record's node key and data key, as published. */
+struct datakey {
+	const char	*want;		/* The recipient's key, hex. */
+	uint8_t		pk[CONF_DATA_LEN];
+	bool		found;
+};
+
+static int
+datakey_cb(void *arg, const struct rview *r)
+{
+	struct datakey *dk = arg;
+	char h[2 * CONF_DATA_LEN + 1];
+	const char *s;
+	size_t len;
+
+	if ((s = rv_str(r, "key", &len)) == NULL || len != 64 ||
+	    memcmp(s, dk->want, 64) != 0 ||
+	    (s = rv_str(r, "data_key", &len)) == NULL || len != 64)
+		return (0);
+	memcpy(h, s, 64);
+	h[64] = '\0';
+	dk->found = hex_decode(h, dk->pk, CONF_DATA_LEN) == 0;
+	return (0);
+}
+
+/*
+ * The data key member ${recipient} published in its members record: 1
+ * (in ${pk}), or 0 if it published none (a node of an older version, or
+ * one without users yet).
+ */
+static int
+recipient_datakey(struct db *db, const uint8_t recipient[NODE_KEY_LEN],
+    uint8_t pk[CONF_DATA_LEN])
+{
+	const struct coll_def *m = schema_coll("members");
+	char rh[65], err[STORE_ERRLEN];
+	struct datakey dk;
+
+	hex_encode(recipient, NODE_KEY_LEN, rh);
+	dk.want = rh;
+	dk.found = false;
+	if (m == NULL || query_records(db, m, recipient, NULL, 0, false,
+	    datakey_cb, &dk, err) < 0 || !dk.found)
+		return (0);
+	memcpy(pk, dk.pk, CONF_DATA_LEN);
+	return (1);
+}
+
+/*
+ * Sealed to the recipient's data key where it published one, so that its
+ * node.key alone opens nothing; else (an older node) to its node key.
+ */
 int
 conf_put_record(struct db *db, const struct conf_key *k,
     const uint8_t recipient[NODE_KEY_LEN], char err[STORE_ERRLEN])
 {
 	const struct coll_def *c = schema_coll("keys");
-	uint8_t id[SCHEMA_ID_LEN], sealed[CONF_SEALED_LEN];
+	uint8_t id[SCHEMA_ID_LEN], sealed[CONF_SEALED_LEN], dpk[CONF_DATA_LEN];
 	char idh[2 * CONF_KEYID_LEN + 1], rh[65];
 	char b64[sodium_base64_ENCODED_LEN(CONF_SEALED_LEN, B64)];
 	struct val v = { VAL_INT, 0, NULL, 0 };
 
-	if (conf_wrap(k, recipient, sealed)) {
+	if (recipient_datakey(db, recipient, dpk) == 1) {
+		if (crypto_box_seal(sealed, k->key, CONF_KEY_LEN, dpk) != 0) {
+			snprintf(err, STORE_ERRLEN, "cannot seal a key to "
+			    "that node's data key");
+			return (-1);
+		}
+	} else if (conf_wrap(k, recipient, sealed)) {
 		snprintf(err, STORE_ERRLEN, "cannot seal a key to %.16s...",
 		    "that node");
 		return (-1);
@@ -802,6 +862,7 @@ conf_deliver_db(struct db *db, const struct conf_key *k, const uint8_t *skip,
 struct unwrap {
 	struct conf	*cf;
 	uint8_t		pk[NODE_KEY_LEN], sk[NODE_SK_LEN];
+	const uint8_t	*dsk;		/* The data key's secret, or NULL. */
 	char		err[512];	/* A key the ring cannot keep. */
 	bool		failed;
 };
@@ -851,7 +912,10 @@ unwrap_cb(void *arg, const struct rview *r)
 			k.version = (uint32_t)r->f[i].v.i;
 	if (k.version == 0)
 		return (0);
-	if (conf_unwrap(sealed, u->pk, u->sk, k.key) == 0 &&
+	/* Sealed to the data key, or (older senders) to the node key. */
+	if (((u->dsk != NULL && crypto_box_seal_open(k.key, sealed,
+	    CONF_SEALED_LEN, u->cf->pk, u->dsk) == 0) ||
+	    conf_unwrap(sealed, u->pk, u->sk, k.key) == 0) &&
 	    conf_add(u->cf, &k, u->err, sizeof(u->err)) < 0)
 		u->failed = true;
 	sodium_memzero(&k, sizeof(k));
@@ -903,6 +967,14 @@ read_node_key(const char *dir, uint8_t sk[64], char *err, size_t errlen)
 int
 conf_collect(struct conf *cf, struct db *db, char *err, size_t errlen)
 {
+
+	return (collect(cf, db, NULL, err, errlen));
+}
+
+static int
+collect(struct conf *cf, struct db *db, const uint8_t *dsk, char *err,
+    size_t errlen)
+{
 	const struct coll_def *c = schema_coll("keys");
 	struct rview_field filt;
 	struct unwrap *u;
@@ -917,6 +989,7 @@ conf_collect(struct conf *cf, struct db *db, char *err, size_t errlen)
 	}
 	memset(u, 0, sizeof(*u));
 	u->cf = cf;
+	u->dsk = cf->sealed ? dsk : NULL;
 	/* The node key pair (the public half is its last 32 bytes). */
 	if (db_copy_signer(db, u->sk) != 0 && (r = read_node_key(cf->dir,
 	    u->sk, err, errlen)) != 1) {

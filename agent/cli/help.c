@@ -39,10 +39,8 @@ static const char trailer[] =
 	"Every command takes --data DIR, the node's data dir (default: "
 	"$HAMROH_DATA, else ~/.local/share/hamroh).  Listings take --json "
 	"(JSON Lines: one object per line, keys sorted).  --verbose adds to "
-	"an error what lay behind it.  --user NAME (or $HAMROH_USER) signs a "
-	"staff account in where a command shows or writes a confidential "
-	"field; its passphrase is read from the terminal, or from "
-	"--passphrase-fd N.";
+	"an error what lay behind it.  --user NAME signs a staff account in "
+	"(--passphrase-fd N: its passphrase).";
 
 static void cat(char *, size_t, size_t *, const char *, ...)
     __attribute__((format(printf, 4, 5)));

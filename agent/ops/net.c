@@ -1211,7 +1211,10 @@ succeed(struct ops *o, const struct member_cert *c, const uint8_t *by,
 	    err))
 		return (-1);
 	/* The statement goes first, alone: it names the new origin. */
-	return (db_flush(o->db, err));
+	if (db_flush(o->db, err))
+		return (-1);
+	/* Then the data key center keys are sealed to (users.h). */
+	return (ops_publish_data_key(o, err));
 }
 
 /*

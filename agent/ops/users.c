@@ -3,15 +3,19 @@
  * of agent/access/users.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "agent/access/member.h"
 #include "agent/codec/hex.h"
 #include "agent/ops/ops_int.h"
 #include "agent/ops/users.h"
 
 #define PREV_KEY	"data_prev"
+
+static int publish(struct ops *, struct ops_err *);
 
 /* An account operation's failure in the catalog's words. */
 static int
@@ -173,7 +177,9 @@ ops_user_add(struct ops *o, const char *name, enum user_role role,
 		}
 		take(o, &s);
 		/* Center keys kept in clear before are sealed now. */
-		return (ops_ring(o, e) == NULL ? -1 : 0);
+		if (ops_ring(o, e) == NULL)
+			return (-1);
+		return (publish(o, e));
 	}
 	if (ops_need_admin(o, e))
 		return (-1);
@@ -244,6 +250,55 @@ ops_user_rm(struct ops *o, const char *name, struct ops_err *e)
 }
 
 int
+ops_publish_data_key(struct ops *o, char err[STORE_ERRLEN])
+{
+	const struct coll_def *m = schema_coll("members");
+	uint8_t pk[USER_KEY_LEN];
+	char h[2 * USER_KEY_LEN + 1];
+	struct val v;
+
+	struct member_rec *r;
+	int have;
+
+	if (m == NULL || db_node_key(o->db) == NULL ||
+	    user_data_pk(o->db, pk) != 0)
+		return (0);
+	/* Only into the record the node described itself with at init. */
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		snprintf(err, STORE_ERRLEN, "out of memory");
+		return (-1);
+	}
+	have = member_load(o->db, db_node_key(o->db), r);
+	free(r);
+	if (have != 1)
+		return (0);
+	hex_encode(pk, USER_KEY_LEN, h);
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_STR;
+	v.s = h;
+	v.len = 2 * USER_KEY_LEN;
+	return (db_put(o->db, m, db_node_key(o->db),
+	    schema_field(m, "data_key", 8), &v, err));
+}
+
+/* The same as a commit of its own. */
+static int
+publish(struct ops *o, struct ops_err *e)
+{
+	char err[STORE_ERRLEN];
+
+	if (db_node_key(o->db) == NULL)
+		return (0);
+	if (db_begin(o->db, ops_now(o), err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (ops_publish_data_key(o, err) || db_commit(o->db, err)) {
+		db_rollback(o->db);
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	}
+	return (0);
+}
+
+int
 ops_data_prev(struct ops *o, uint8_t pk[USER_KEY_LEN], uint8_t *sk)
 {
 	uint8_t sealed[crypto_box_SEALBYTES + USER_KEY_LEN];
@@ -304,7 +359,8 @@ ops_user_rekey(struct ops *o, struct ops_err *e)
 		return (ops_fail(e, OPS_ENV, OPS_MSG_KEYS_UNREADABLE, 1, err));
 	if (ops_data_prev_done(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
-	return (0);
+	/* Keys sent from now on are sealed to the new one. */
+	return (publish(o, e));
 fail:
 	db_rollback(o->db);
 	/* The session's key is the old one again. */

@@ -75,4 +75,11 @@ int ops_user_rekey(struct ops *, struct ops_err *);
 int ops_data_prev(struct ops *, uint8_t[USER_KEY_LEN], uint8_t *);
 int ops_data_prev_done(struct ops *, char[STORE_ERRLEN]);
 
+/*
+ * Buffer the write of this node's data key (public half) to its own
+ * members record, where admins find it to seal center keys to (inside
+ * the caller's transaction; nothing if the node has none yet).
+ */
+int ops_publish_data_key(struct ops *, char[STORE_ERRLEN]);
+
 #endif /* !AGENT_OPS_USERS_H */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -344,6 +345,62 @@ test_node_key_alone(void **state)
 	bare_close(&t);
 }
 
+/*
+ * A keys record to a member that published its data key is sealed to
+ * that: the member's node.key opens nothing, a signed-in session does.
+ */
+static void
+test_keys_record_to_data_key(void **state)
+{
+	const struct coll_def *m = schema_coll("members");
+	char err[STORE_ERRLEN], hex[65], empty[300];
+	struct conf_key k;
+	struct conf cf;
+	struct ops_err e;
+	struct tops t;
+	struct val v;
+
+	(void)state;
+	tops_open(&t, "users");
+	/* Its members record, as init writes it, beside the data key. */
+	hex_encode(t.pk, NODE_KEY_LEN, hex);
+	memset(&v, 0, sizeof(v));
+	v.t = VAL_STR;
+	v.s = hex;
+	v.len = 64;
+	assert_int_equal(db_begin(t.db, NOW_MS, err), 0);
+	assert_int_equal(db_put(t.db, m, t.pk, schema_field(m, "key", 3), &v,
+	    err), 0);
+	assert_int_equal(db_commit(t.db, err), 0);
+	assert_int_equal(db_begin(t.db, NOW_MS, err), 0);
+	assert_int_equal(ops_publish_data_key(&t.o, err), 0);
+	assert_int_equal(db_commit(t.db, err), 0);
+	/* An admin elsewhere sends it a key of Khorog. */
+	memset(&k, 0, sizeof(k));
+	randombytes_buf(k.id, sizeof(k.id));
+	randombytes_buf(k.key, sizeof(k.key));
+	k.version = 1;
+	snprintf(k.center, sizeof(k.center), "Khorog");
+	assert_int_equal(db_begin(t.db, NOW_MS, err), 0);
+	assert_int_equal(conf_put_record(t.db, &k, t.pk, err), 0);
+	assert_int_equal(db_commit(t.db, err), 0);
+	/* The node key alone (no data key) opens nothing of it. */
+	snprintf(empty, sizeof(empty), "%s/none", t.dir);
+	assert_int_equal(mkdir(empty, 0700), 0);
+	assert_int_equal(conf_load(&cf, empty, err, sizeof(err)), 0);
+	assert_int_equal(conf_collect(&cf, t.db, err, sizeof(err)), 0);
+	assert_int_equal(cf.n, 0);
+	conf_free(&cf);
+	rmdir(empty);
+	/* The signed-in admin's session does. */
+	assert_int_equal(signin(&t, "admin", TOPS_PASS, &e), 0);
+	assert_non_null(ops_ring(&t.o, &e));
+	assert_non_null(conf_current(&t.o.ring, "Khorog"));
+	assert_memory_equal(conf_current(&t.o.ring, "Khorog")->key, k.key,
+	    CONF_KEY_LEN);
+	bare_close(&t);
+}
+
 static void
 test_migrate_plain(void **state)
 {
@@ -388,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_removed_user),
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_node_key_alone),
+		cmocka_unit_test(test_keys_record_to_data_key),
 		cmocka_unit_test(test_migrate_plain),
 	};
 
