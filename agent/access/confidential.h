@@ -30,10 +30,12 @@
  * (conf_load_sealed()), and rewritten sealed; the plaintext is overwritten
  * and removed (kept as center.keys.plain until wiped, so a crash between
  * leaves no plaintext behind for good: the next load wipes it).  Keys
- * reach a node sealed to its node key (crypto_box_seal to the X25519 form
- * of its Ed25519 key): in its invite token, and as records of the `keys`
- * collection that gossip like any other; a session keeps what it opens
- * sealed to the data key.
+ * reach a node in its invite token, sealed to its node key (crypto_box_seal
+ * to the X25519 form of its Ed25519 key), and as records of the `keys`
+ * collection that gossip like any other, sealed to the data key the
+ * recipient published in its members record (field data_key), or to its
+ * node key if it published none (an older node); a session keeps what it
+ * opens sealed to the data key.  PROTOCOL.md, Confidential fields.
  */
 #define CONF_PREFIX	"enc1:"
 #define CONF_KEYID_LEN	8
