@@ -11,6 +11,7 @@
 
 #include "agent/access/rules.h"
 #include "agent/ops/ops_int.h"
+#include "agent/ops/users.h"
 
 int
 ops_store_fail(struct ops_err *e, const char *err, enum ops_msg tail)
@@ -155,7 +156,8 @@ write_fields(struct ops *o, const struct coll_def *c,
 	    conf_record_center(o->db, c, id, center, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	/* Outside db_begin(): loading the ring may write a file. */
-	if (ops_ring_for(o, c, e) == NULL)
+	if (ops_ring_for(o, c, e) == NULL || ops_user_may_write(o, c, center,
+	    e))
 		return (-1);
 	if (db_begin(o->db, ops_now(o), err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));

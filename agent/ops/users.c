@@ -148,6 +148,21 @@ ops_need_admin(struct ops *o, struct ops_err *e)
 	    user_role_name(o->user.role), "admin"));
 }
 
+int
+ops_user_may_write(struct ops *o, const struct coll_def *c,
+    const char *center, struct ops_err *e)
+{
+	char mine[CONF_CENTER_MAX + 1];
+
+	if (o->user.role != USER_LAWYER || strcmp(c->name,
+	    "consultations") != 0 || center == NULL || *center == '\0' ||
+	    db_meta_get(o->db, "center", mine, sizeof(mine)) != 0 ||
+	    mine[0] == '\0' || strcmp(mine, center) == 0)
+		return (0);
+	return (ops_fail(e, OPS_DENIED, OPS_MSG_USER_LAWYER_CENTER, 3,
+	    o->user.name, mine, center));
+}
+
 /* Outside a transaction: one meta write is one statement. */
 int
 ops_user_add(struct ops *o, const char *name, enum user_role role,

@@ -37,6 +37,14 @@ int ops_need_reader(struct ops *, struct ops_err *);
 int ops_need_admin(struct ops *, struct ops_err *);
 
 /*
+ * A lawyer writes the consultations of the node's own center only (an
+ * admin's node may hold others'): DENIED for a record of ${center} when
+ * the node's center is another.  Anyone else, or other collections: 0.
+ */
+int ops_user_may_write(struct ops *, const struct coll_def *, const char *,
+    struct ops_err *);
+
+/*
  * user add: a new account of ${role} with passphrase ${pass}, by a
  * signed-in admin.  On a node with no users yet (older nodes, or init
  * --user) it makes the first, an admin, with the data key: then

@@ -46,6 +46,10 @@ assert_contains "$ERR" "give lawyer, statistician or admin" "a bad role"
 pw 'saidova passphrase'
 id=$(expect_ok "$R" --data "$D" --user saidova --passphrase-fd 3 add consultations \
     center=Khorog client_name=SECRETMARK-Рахимов summary=SECRETMARK-2 3<"$TMPDIR/pw")
+pw 'saidova passphrase'
+expect_fail "a lawyer writes another center's consultation" "$R" --data "$D" --user saidova \
+    --passphrase-fd 3 add consultations center=Dushanbe client_name=X 3<"$TMPDIR/pw"
+assert_contains "$ERR" "is a lawyer of center 'Khorog'" "a lawyer, another center"
 "$R" --data "$D" export --sealed consultations 2>/dev/null && die "export without a user"
 expect_fail "list consultations without a user" "$R" --data "$D" list consultations
 assert_contains "$ERR" "sign in with --user NAME" "without a user"

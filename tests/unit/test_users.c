@@ -109,6 +109,16 @@ name_cb(void *arg, const struct rview *r, bool stale)
 	return (0);
 }
 
+static int
+count_cb(void *arg, const struct rview *r, bool stale)
+{
+
+	(void)r;
+	(void)stale;
+	(*(long *)arg)++;
+	return (0);
+}
+
 /* The key file's bytes, NUL-terminated ("" if there is none). */
 static void
 read_keys(const struct tops *t, const char *suffix, char *buf, size_t cap)
@@ -226,6 +236,26 @@ test_roles(void **state)
 	assert_int_equal(ops_user_add(&t.o, "y", USER_LAWYER, LAWYER_PASS,
 	    strlen(LAWYER_PASS), name, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_USER_ROLE);
+	/* A lawyer of this node's center writes that center's only. */
+	{
+		struct ops_field f[2] = { fld("center", "Khujand"),
+		    fld("client_name", "Другой") };
+		struct ops_write_args wa = { "consultations", NULL, f, 2 };
+		char err[STORE_ERRLEN], other[33];
+		long n0 = 0, n1 = 0;
+
+		assert_int_equal(db_meta_set(t.db, "center", "Dushanbe", err),
+		    0);
+		ra.sealed = true;
+		assert_int_equal(ops_list(&t.o, &ra, count_cb, &n0, &e), 0);
+		assert_int_equal(ops_add(&t.o, &wa, other, &e), -1);
+		assert_int_equal(e.code, OPS_DENIED);
+		assert_int_equal(e.key, OPS_MSG_USER_LAWYER_CENTER);
+		assert_int_equal(ops_list(&t.o, &ra, count_cb, &n1, &e), 0);
+		assert_int_equal(n1, n0);
+		ra.sealed = false;
+		add_consultation(&t, "Свой", other);
+	}
 	/* Her own passphrase she changes herself. */
 	assert_int_equal(ops_user_passwd(&t.o, "saidova", "a new passphrase",
 	    16, &e), 0);
