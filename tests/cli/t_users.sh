@@ -29,8 +29,17 @@ expect_ok "$R" --data "$D" --user rahimova --passphrase-fd 3 user add saidova \
 pw 'rahimova passphrase' 'karimov passphrase'
 expect_ok "$R" --data "$D" --user rahimova --passphrase-fd 3 user add karimov \
     --role statistician 3<"$TMPDIR/pw" >/dev/null
+pw 'rahimova passphrase' 'Ҳакимова passphrase'
+expect_ok "$R" --data "$D" --user rahimova --passphrase-fd 3 user add Ҳакимова \
+    --role lawyer 3<"$TMPDIR/pw" >/dev/null
 assert_eq "$("$R" --data "$D" user list | awk '{ print $1 "=" $2 }' | tr '\n' ' ')" \
-    "karimov=statistician rahimova=admin saidova=lawyer " "user list (node only)"
+    "karimov=statistician rahimova=admin saidova=lawyer Ҳакимова=lawyer " "user list (node only)"
+pw 'Ҳакимова passphrase'
+expect_ok "$R" --data "$D" --user Ҳакимова --passphrase-fd 3 list consultations 3<"$TMPDIR/pw" >/dev/null
+pw 'rahimova passphrase' 'a b'
+expect_fail "a user name with a space" "$R" --data "$D" --user rahimova --passphrase-fd 3 \
+    user add 'a b' --role lawyer 3<"$TMPDIR/pw"
+assert_contains "$ERR" "user name 'a b'" "a user name with a space"
 assert_eq "$("$R" --data "$D" user list --json | head -1 | py get role)" \
     statistician "user list --json"
 pw 'rahimova passphrase' 'short'

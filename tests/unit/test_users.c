@@ -305,6 +305,52 @@ test_removed_user(void **state)
 	bare_close(&t);
 }
 
+/*
+ * A rekey that stopped after its commit, before center.keys was sealed to
+ * the new data key: the next session opens the file with the old key kept
+ * for it, seals it to the new one and forgets the old.
+ */
+static void
+test_rekey_interrupted(void **state)
+{
+	uint8_t oldsk[USER_KEY_LEN], sealed[crypto_box_SEALBYTES +
+	    USER_KEY_LEN];
+	char keyhex[65], before[4096], after[4096], h[2 * sizeof(sealed) + 1];
+	char err[STORE_ERRLEN], path[300], junk[8];
+	struct ops_err e;
+	struct tops t;
+	FILE *f;
+
+	(void)state;
+	tops_open(&t, "users");
+	make_key(&t, "Dushanbe", keyhex);
+	memcpy(oldsk, t.o.user.data_sk, USER_KEY_LEN);
+	read_keys(&t, "", before, sizeof(before));
+	assert_int_equal(ops_user_rekey(&t.o, &e), 0);
+	assert_int_not_equal(db_meta_get(t.db, "data_prev", junk,
+	    sizeof(junk)), 0);
+	/* Put the file and the old key back as the crash left them. */
+	snprintf(path, sizeof(path), "%s/center.keys", t.dir);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs(before, f) >= 0, 1);
+	fclose(f);
+	crypto_box_seal(sealed, oldsk, USER_KEY_LEN, t.o.user.data_pk);
+	hex_encode(sealed, sizeof(sealed), h);
+	assert_int_equal(db_meta_set(t.db, "data_prev", h, err), 0);
+	/* The next session finishes it. */
+	assert_int_equal(signin(&t, "admin", TOPS_PASS, &e), 0);
+	assert_non_null(ops_ring(&t.o, &e));
+	hex_encode(conf_current(&t.o.ring, "Dushanbe")->key, CONF_KEY_LEN,
+	    after);
+	assert_string_equal(after, keyhex);
+	read_keys(&t, "", after, sizeof(after));
+	assert_string_not_equal(after, before);
+	assert_int_not_equal(db_meta_get(t.db, "data_prev", junk,
+	    sizeof(junk)), 0);
+	sodium_memzero(oldsk, sizeof(oldsk));
+	bare_close(&t);
+}
+
 static void
 test_recovery(void **state)
 {
@@ -473,6 +519,7 @@ main(void)
 		cmocka_unit_test(test_wrong_passphrase),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_removed_user),
+		cmocka_unit_test(test_rekey_interrupted),
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_node_key_alone),
 		cmocka_unit_test(test_keys_record_to_data_key),
