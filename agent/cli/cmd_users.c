@@ -236,6 +236,11 @@ cmd_user(struct cli *cli, int argc, char **argv)
 			    role);
 			cli_ops_fail(cli, "user add", &e);
 		}
+		if (!user_name_ok(name)) {
+			ops_fail(&e, OPS_BAD_INPUT, OPS_MSG_USER_NAME_INVALID,
+			    1, name);
+			cli_ops_fail(cli, "user add", &e);
+		}
 		/* The acting admin's passphrase first, then the new one. */
 		if (user_count(cli->db) > 0 && ops_need_admin(&o, &e))
 			cli_ops_fail(cli, "user add", &e);
