@@ -216,7 +216,7 @@ help_usage(FILE *f, const struct cmd *tab)
 		fputc('\n', f);
 	}
 	fprintf(f, "\nA first node:  hamroh init --name NAME --center "
-	    "CENTER\n");
+	    "CENTER --user NAME\n");
 	wrap(f, trailer, strlen(trailer), 0, 0);
 	fprintf(f, "\n'hamroh help' says what each command does; "
 	    "'hamroh COMMAND --help' shows one.\n");
@@ -628,7 +628,8 @@ help_man(const struct cmd *tab)
 	    "no link, bundle files on a USB stick carry the same changes.  "
 	    "Two edits made without seeing each other are both kept and "
 	    "listed by hamroh conflicts: nothing is silently overwritten.\n"
-	    "A first node: hamroh init --name NAME --center CENTER.  To "
+	    "A first node: hamroh init --name NAME --center CENTER --user "
+	    "NAME (its first user, an admin).  To "
 	    "make a network, the coordinating office runs hamroh network "
 	    "create --name NAME once, then hamroh invite for each new "
 	    "office, with the key hamroh id prints there; the new office "
