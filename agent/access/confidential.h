@@ -81,8 +81,11 @@ size_t conf_sealed_max(size_t);
 
 /**
  * conf_load(cf, dir, err, errlen):
- * Read DIR/center.keys (absent: no keys).  Refuses a file readable by
- * others.  Return 0, or -1 with ${err} filled.
+ * Read DIR/center.keys in the older form, keys in clear (absent: no
+ * keys); conf_add() then writes it so.  Tests make an older node's file
+ * with it; the node itself loads with conf_load_sealed() only, and a
+ * sealed line fails here ("sealed to the data key").  Refuses a file
+ * readable by others.  Return 0, or -1 with ${err} filled.
  */
 int conf_load(struct conf *, const char *, char *, size_t);
 
