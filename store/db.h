@@ -75,6 +75,8 @@ int db_set_signer(struct db *, const uint8_t[NODE_SK_LEN]);
 /* Meta values (name, center, key, ...): text, NULL if unset. */
 int db_meta_get(struct db *, const char *, char *, size_t);
 int db_meta_set(struct db *, const char *, const char *, char[STORE_ERRLEN]);
+/* Remove meta value ${k} (none: not an error). */
+int db_meta_del(struct db *, const char *, char[STORE_ERRLEN]);
 /*
  * ${fn}(arg, name, value) for each meta value whose name starts with
  * ${prefix} (not empty), in name order; -1 on a read error or once

@@ -110,6 +110,11 @@ static const struct field_def members[] = {
 	{ "successor_seq", FK_INT, 0, 0, INT64_MAX, NULL, false },
 	{ "successor_sig", FK_TEXT, 128, 0, 0, NULL, false },
 	{ "successor_cert", FK_TEXT, 128, 0, 0, NULL, false },
+	/*
+	 * The node's data key, public half (64 hex): center keys sent to it
+	 * are sealed to it, not to its node key (agent/access/users.h).
+	 */
+	{ "data_key", FK_TEXT, 64, 0, 0, NULL, false },
 	END
 };
 

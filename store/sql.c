@@ -221,6 +221,20 @@ db_meta_set(struct db *db, const char *k, const char *v,
 	return (0);
 }
 
+int
+db_meta_del(struct db *db, const char *k, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db->h, "DELETE FROM meta WHERE k = ?", -1, &st,
+	    NULL) != SQLITE_OK) {
+		db_errf(err, "meta", db->h);
+		return (-1);
+	}
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	return (db_step_fin(db, st, "meta", err) ? -1 : 0);
+}
+
 uint64_t
 db_count(struct db *db, const char *sql)
 {

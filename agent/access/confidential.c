@@ -26,6 +26,10 @@
 #define HEADER_LEN	(sizeof(CONF_PREFIX) - 1 + 2 * CONF_KEYID_LEN + 1)
 
 static const char *rv_str(const struct rview *, const char *, size_t *);
+static const struct conf_key *find_id(const struct conf *,
+    const uint8_t[CONF_KEYID_LEN]);
+static int collect(struct conf *, struct db *, const uint8_t *, char *,
+    size_t);
 
 bool
 conf_secret(const struct coll_def *c, const struct field_def *f)
@@ -50,11 +54,16 @@ path_of(const struct conf *cf, char *out, size_t len, const char *suffix)
 	snprintf(out, len, "%s/%s%s", cf->dir, CONF_FILE, suffix);
 }
 
-/* One line "KEYID VERSION KEYHEX CENTER" into ${k}. */
+/*
+ * One line "KEYID VERSION KEYHEX CENTER" into ${k} (${*plain} set), or
+ * "KEYID VERSION SEALEDHEX CENTER" opened with the data key of ${cf}.
+ */
 static int
-parse_line(char *line, struct conf_key *k)
+parse_line(const struct conf *cf, const uint8_t *sk, char *line,
+    struct conf_key *k, bool *plain)
 {
 	char *id, *ver, *key, *center, *end;
+	uint8_t sealed[CONF_SEALED_LEN];
 	unsigned long v;
 
 	if ((id = strtok_r(line, " ", &end)) == NULL ||
@@ -67,22 +76,56 @@ parse_line(char *line, struct conf_key *k)
 	v = strtoul(ver, &end, 10);
 	if (errno || *end != '\0' || v == 0 || v > UINT32_MAX ||
 	    strlen(id) != 2 * CONF_KEYID_LEN || hex_decode(id, k->id,
-	    CONF_KEYID_LEN) || strlen(key) != 2 * CONF_KEY_LEN ||
-	    hex_decode(key, k->key, CONF_KEY_LEN) ||
-	    strlen(center) >= sizeof(k->center))
+	    CONF_KEYID_LEN) || strlen(center) >= sizeof(k->center))
 		return (-1);
+	if (strlen(key) == 2 * CONF_KEY_LEN) {
+		if (hex_decode(key, k->key, CONF_KEY_LEN))
+			return (-1);
+		*plain = true;
+	} else if (strlen(key) != 2 * CONF_SEALED_LEN ||
+	    hex_decode(key, sealed, CONF_SEALED_LEN))
+		return (-1);
+	else if (sk == NULL || crypto_box_seal_open(k->key, sealed,
+	    CONF_SEALED_LEN, cf->pk, sk) != 0)
+		return (-2);
 	k->version = (uint32_t)v;
 	snprintf(k->center, sizeof(k->center), "%s", center);
 	return (0);
 }
 
-int
-conf_load(struct conf *cf, const char *dir, char *err, size_t errlen)
+/* Overwrite file ${path} with zeros, sync it and remove it. */
+static void
+wipe_file(const char *path)
 {
-	char path[4096], line[512];
+	char zero[4096];
 	struct stat st;
+	off_t off;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_NOFOLLOW)) >= 0) {
+		memset(zero, 0, sizeof(zero));
+		if (fstat(fd, &st) == 0)
+			for (off = 0; off < st.st_size;
+			    off += (off_t)sizeof(zero))
+				if (write(fd, zero, sizeof(zero)) < 0)
+					break;
+		(void)fsync(fd);
+		close(fd);
+	}
+	unlink(path);
+}
+
+static int write_file(struct conf *, char *, size_t);
+
+static int
+load_file(struct conf *cf, const char *dir, const uint8_t *sk, char *err,
+    size_t errlen)
+{
+	char path[4096], plainp[4096], line[512];
+	struct stat st;
+	bool plain = false;
 	FILE *f;
-	int n = 0;
+	int n = 0, r;
 
 	cf->dir = dir;
 	cf->n = 0;
@@ -90,6 +133,10 @@ conf_load(struct conf *cf, const char *dir, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
+	/* A migration that stopped before its plaintext was wiped. */
+	path_of(cf, path, sizeof(path), ".plain");
+	if (cf->sealed && access(path, F_OK) == 0)
+		wipe_file(path);
 	path_of(cf, path, sizeof(path), "");
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT)
@@ -106,20 +153,76 @@ conf_load(struct conf *cf, const char *dir, char *err, size_t errlen)
 	while (fgets(line, sizeof(line), f) != NULL) {
 		n++;
 		if (cf->n == CONF_MAX_KEYS ||
-		    parse_line(line, &cf->k[cf->n]) != 0) {
+		    (r = parse_line(cf, sk, line, &cf->k[cf->n], &plain)) ==
+		    -1) {
 			snprintf(err, errlen, "%s: line %d is damaged; restore "
 			    "the file from your key backup", path, n);
+			goto fail;
+		}
+		if (r == -2) {
+			snprintf(err, errlen, "%s: line %d is sealed to %s data "
+			    "key", path, n, sk == NULL ? "the" : "another");
 			goto fail;
 		}
 		cf->n++;
 	}
 	sodium_memzero(line, sizeof(line));
 	fclose(f);
+	if (plain && cf->sealed) {
+		/* Kept under its other name until the sealed file stands. */
+		path_of(cf, plainp, sizeof(plainp), ".plain");
+		unlink(plainp);
+		if (link(path, plainp) != 0 || write_file(cf, err, errlen)) {
+			if (err[0] == '\0')
+				snprintf(err, errlen, "%s: %s", plainp,
+				    strerror(errno));
+			conf_free(cf);
+			return (-1);
+		}
+		wipe_file(plainp);
+	}
 	return (0);
 fail:
 	sodium_memzero(line, sizeof(line));
 	fclose(f);
 	conf_free(cf);
+	return (-1);
+}
+
+int
+conf_load(struct conf *cf, const char *dir, char *err, size_t errlen)
+{
+
+	cf->sealed = false;
+	return (load_file(cf, dir, NULL, err, errlen));
+}
+
+int
+conf_load_sealed(struct conf *cf, const char *dir,
+    const uint8_t pk[CONF_DATA_LEN], const uint8_t sk[CONF_DATA_LEN],
+    char *err, size_t errlen)
+{
+
+	cf->sealed = true;
+	memcpy(cf->pk, pk, CONF_DATA_LEN);
+	err[0] = '\0';
+	return (load_file(cf, dir, sk, err, errlen));
+}
+
+int
+conf_reseal(struct conf *cf, const uint8_t pk[CONF_DATA_LEN], char *err,
+    size_t errlen)
+{
+	uint8_t old[CONF_DATA_LEN];
+	bool was = cf->sealed;
+
+	memcpy(old, cf->pk, CONF_DATA_LEN);
+	memcpy(cf->pk, pk, CONF_DATA_LEN);
+	cf->sealed = true;
+	if (write_file(cf, err, errlen) == 0)
+		return (0);
+	memcpy(cf->pk, old, CONF_DATA_LEN);
+	cf->sealed = was;
 	return (-1);
 }
 
@@ -156,14 +259,50 @@ find_id(const struct conf *cf, const uint8_t id[CONF_KEYID_LEN])
 	return (NULL);
 }
 
-int
-conf_add(struct conf *cf, const struct conf_key *k, char *err, size_t errlen)
+/* Write the file anew, atomically: sealed to ${cf}->pk if ${cf}->sealed. */
+static int
+write_file(struct conf *cf, char *err, size_t errlen)
 {
 	char path[4096], tmp[4096], idh[2 * CONF_KEYID_LEN + 1];
-	char keyh[2 * CONF_KEY_LEN + 1];
+	char keyh[2 * CONF_SEALED_LEN + 1];
+	uint8_t sealed[CONF_SEALED_LEN];
 	size_t i;
 	FILE *f;
 	int fd;
+
+	path_of(cf, path, sizeof(path), "");
+	path_of(cf, tmp, sizeof(tmp), ".tmp");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return (-1);
+	}
+	for (i = 0; i < cf->n; i++) {
+		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
+		if (cf->sealed) {
+			crypto_box_seal(sealed, cf->k[i].key, CONF_KEY_LEN,
+			    cf->pk);
+			hex_encode(sealed, CONF_SEALED_LEN, keyh);
+		} else
+			hex_encode(cf->k[i].key, CONF_KEY_LEN, keyh);
+		fprintf(f, "%s %u %s %s\n", idh, cf->k[i].version, keyh,
+		    cf->k[i].center);
+	}
+	sodium_memzero(keyh, sizeof(keyh));
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
+	    rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+conf_add(struct conf *cf, const struct conf_key *k, char *err, size_t errlen)
+{
 
 	if (find_id(cf, k->id) != NULL)
 		return (0);
@@ -173,27 +312,7 @@ conf_add(struct conf *cf, const struct conf_key *k, char *err, size_t errlen)
 		return (-1);
 	}
 	cf->k[cf->n++] = *k;
-	path_of(cf, path, sizeof(path), "");
-	path_of(cf, tmp, sizeof(tmp), ".tmp");
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		cf->n--;
-		return (-1);
-	}
-	for (i = 0; i < cf->n; i++) {
-		hex_encode(cf->k[i].id, CONF_KEYID_LEN, idh);
-		hex_encode(cf->k[i].key, CONF_KEY_LEN, keyh);
-		fprintf(f, "%s %u %s %s\n", idh, cf->k[i].version, keyh,
-		    cf->k[i].center);
-	}
-	sodium_memzero(keyh, sizeof(keyh));
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0 ||
-	    rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (write_file(cf, err, errlen)) {
 		cf->n--;
 		return (-1);
 	}
@@ -317,13 +436,14 @@ conf_unwrap(const uint8_t sealed[CONF_SEALED_LEN],
 /* ---- The ring of a node: its key file and the keys records sent to it. */
 
 int
-conf_ring(struct conf *cf, struct db *db, const char *dir, char *err,
-    size_t errlen)
+conf_ring(struct conf *cf, struct db *db, const char *dir,
+    const uint8_t pk[CONF_DATA_LEN], const uint8_t sk[CONF_DATA_LEN],
+    char *err, size_t errlen)
 {
 
-	if (conf_load(cf, dir, err, errlen))
+	if (conf_load_sealed(cf, dir, pk, sk, err, errlen))
 		return (-1);
-	if (conf_collect(cf, db, err, errlen)) {
+	if (collect(cf, db, sk, err, errlen)) {
 		conf_free(cf);
 		return (-1);
 	}
@@ -593,17 +713,75 @@ put_str(struct db *db, const struct coll_def *c, const uint8_t *id,
 	    err));
 }
 
+/* A members record's node key and data key, as published. */
+struct datakey {
+	const char	*want;		/* The recipient's key, hex. */
+	uint8_t		pk[CONF_DATA_LEN];
+	bool		found;
+};
+
+static int
+datakey_cb(void *arg, const struct rview *r)
+{
+	struct datakey *dk = arg;
+	char h[2 * CONF_DATA_LEN + 1];
+	const char *s;
+	size_t len;
+
+	if ((s = rv_str(r, "key", &len)) == NULL || len != 64 ||
+	    memcmp(s, dk->want, 64) != 0 ||
+	    (s = rv_str(r, "data_key", &len)) == NULL || len != 64)
+		return (0);
+	memcpy(h, s, 64);
+	h[64] = '\0';
+	dk->found = hex_decode(h, dk->pk, CONF_DATA_LEN) == 0;
+	return (0);
+}
+
+/*
+ * The data key member ${recipient} published in its members record: 1
+ * (in ${pk}), or 0 if it published none (a node of an older version, or
+ * one without users yet).
+ */
+static int
+recipient_datakey(struct db *db, const uint8_t recipient[NODE_KEY_LEN],
+    uint8_t pk[CONF_DATA_LEN])
+{
+	const struct coll_def *m = schema_coll("members");
+	char rh[65], err[STORE_ERRLEN];
+	struct datakey dk;
+
+	hex_encode(recipient, NODE_KEY_LEN, rh);
+	dk.want = rh;
+	dk.found = false;
+	if (m == NULL || query_records(db, m, recipient, NULL, 0, false,
+	    datakey_cb, &dk, err) < 0 || !dk.found)
+		return (0);
+	memcpy(pk, dk.pk, CONF_DATA_LEN);
+	return (1);
+}
+
+/*
+ * Sealed to the recipient's data key where it published one, so that its
+ * node.key alone opens nothing; else (an older node) to its node key.
+ */
 int
 conf_put_record(struct db *db, const struct conf_key *k,
     const uint8_t recipient[NODE_KEY_LEN], char err[STORE_ERRLEN])
 {
 	const struct coll_def *c = schema_coll("keys");
-	uint8_t id[SCHEMA_ID_LEN], sealed[CONF_SEALED_LEN];
+	uint8_t id[SCHEMA_ID_LEN], sealed[CONF_SEALED_LEN], dpk[CONF_DATA_LEN];
 	char idh[2 * CONF_KEYID_LEN + 1], rh[65];
 	char b64[sodium_base64_ENCODED_LEN(CONF_SEALED_LEN, B64)];
 	struct val v = { VAL_INT, 0, NULL, 0 };
 
-	if (conf_wrap(k, recipient, sealed)) {
+	if (recipient_datakey(db, recipient, dpk) == 1) {
+		if (crypto_box_seal(sealed, k->key, CONF_KEY_LEN, dpk) != 0) {
+			snprintf(err, STORE_ERRLEN, "cannot seal a key to "
+			    "that node's data key");
+			return (-1);
+		}
+	} else if (conf_wrap(k, recipient, sealed)) {
 		snprintf(err, STORE_ERRLEN, "cannot seal a key to %.16s...",
 		    "that node");
 		return (-1);
@@ -684,6 +862,7 @@ conf_deliver_db(struct db *db, const struct conf_key *k, const uint8_t *skip,
 struct unwrap {
 	struct conf	*cf;
 	uint8_t		pk[NODE_KEY_LEN], sk[NODE_SK_LEN];
+	const uint8_t	*dsk;		/* The data key's secret, or NULL. */
 	char		err[512];	/* A key the ring cannot keep. */
 	bool		failed;
 };
@@ -733,7 +912,10 @@ unwrap_cb(void *arg, const struct rview *r)
 			k.version = (uint32_t)r->f[i].v.i;
 	if (k.version == 0)
 		return (0);
-	if (conf_unwrap(sealed, u->pk, u->sk, k.key) == 0 &&
+	/* Sealed to the data key, or (older senders) to the node key. */
+	if (((u->dsk != NULL && crypto_box_seal_open(k.key, sealed,
+	    CONF_SEALED_LEN, u->cf->pk, u->dsk) == 0) ||
+	    conf_unwrap(sealed, u->pk, u->sk, k.key) == 0) &&
 	    conf_add(u->cf, &k, u->err, sizeof(u->err)) < 0)
 		u->failed = true;
 	sodium_memzero(&k, sizeof(k));
@@ -785,6 +967,14 @@ read_node_key(const char *dir, uint8_t sk[64], char *err, size_t errlen)
 int
 conf_collect(struct conf *cf, struct db *db, char *err, size_t errlen)
 {
+
+	return (collect(cf, db, NULL, err, errlen));
+}
+
+static int
+collect(struct conf *cf, struct db *db, const uint8_t *dsk, char *err,
+    size_t errlen)
+{
 	const struct coll_def *c = schema_coll("keys");
 	struct rview_field filt;
 	struct unwrap *u;
@@ -799,6 +989,7 @@ conf_collect(struct conf *cf, struct db *db, char *err, size_t errlen)
 	}
 	memset(u, 0, sizeof(*u));
 	u->cf = cf;
+	u->dsk = cf->sealed ? dsk : NULL;
 	/* The node key pair (the public half is its last 32 bytes). */
 	if (db_copy_signer(db, u->sk) != 0 && (r = read_node_key(cf->dir,
 	    u->sk, err, errlen)) != 1) {

@@ -22,10 +22,20 @@
  * field name, so a ciphertext cannot be moved to another record or field.
  *
  * Keys are kept in DIR/center.keys (mode 0600, never in SQLite, never in
- * a backup), one a line: "KEYID VERSION KEYHEX CENTER".  They reach a node
- * sealed to its node key (crypto_box_seal to the X25519 form of its
- * Ed25519 key): in its invite token, and as records of the `keys`
- * collection that gossip like any other.
+ * a backup), one a line: "KEYID VERSION SEALEDHEX CENTER", SEALEDHEX the
+ * key sealed (crypto_box_seal, 80 bytes) to the node's data key
+ * (agent/access/users.h): only a signed-in user's session opens them,
+ * node.key none.  A file of the older form "KEYID VERSION KEYHEX CENTER"
+ * (the key in clear) is read once, by the first session that loads it
+ * (conf_load_sealed()), and rewritten sealed; the plaintext is overwritten
+ * and removed (kept as center.keys.plain until wiped, so a crash between
+ * leaves no plaintext behind for good: the next load wipes it).  Keys
+ * reach a node in its invite token, sealed to its node key (crypto_box_seal
+ * to the X25519 form of its Ed25519 key), and as records of the `keys`
+ * collection that gossip like any other, sealed to the data key the
+ * recipient published in its members record (field data_key), or to its
+ * node key if it published none (an older node); a session keeps what it
+ * opens sealed to the data key.  PROTOCOL.md, Confidential fields.
  */
 #define CONF_PREFIX	"enc1:"
 #define CONF_KEYID_LEN	8
@@ -43,10 +53,14 @@ struct conf_key {
 	char		center[CONF_CENTER_MAX + 1];
 };
 
+#define CONF_DATA_LEN	32	/* The data key (X25519) halves. */
+
 struct conf {
 	const char	*dir;
 	size_t		n;
 	struct conf_key	*k;		/* sodium_malloc()ed: CONF_MAX_KEYS. */
+	bool		sealed;		/* The file is sealed to ${pk}. */
+	uint8_t		pk[CONF_DATA_LEN];
 };
 
 /* Whether field ${f} of collection ${c} is confidential. */
@@ -67,10 +81,26 @@ size_t conf_sealed_max(size_t);
 
 /**
  * conf_load(cf, dir, err, errlen):
- * Read DIR/center.keys (absent: no keys).  Refuses a file readable by
- * others.  Return 0, or -1 with ${err} filled.
+ * Read DIR/center.keys in the older form, keys in clear (absent: no
+ * keys); conf_add() then writes it so.  Tests make an older node's file
+ * with it; the node itself loads with conf_load_sealed() only, and a
+ * sealed line fails here ("sealed to the data key").  Refuses a file
+ * readable by others.  Return 0, or -1 with ${err} filled.
  */
 int conf_load(struct conf *, const char *, char *, size_t);
+
+/**
+ * conf_load_sealed(cf, dir, pk, sk, err, errlen):
+ * Read DIR/center.keys sealed to the data key ${pk}, opening each key
+ * with ${sk}; keys in clear (an older node) are sealed and the plaintext
+ * wiped.  conf_add() then writes sealed.  Return 0, or -1 with ${err}.
+ */
+int conf_load_sealed(struct conf *, const char *,
+    const uint8_t[CONF_DATA_LEN], const uint8_t[CONF_DATA_LEN], char *,
+    size_t);
+
+/* Write the ring's file again, sealed to ${pk} (a new data key). */
+int conf_reseal(struct conf *, const uint8_t[CONF_DATA_LEN], char *, size_t);
 
 /* Wipe and free the keys. */
 void conf_free(struct conf *);
@@ -117,12 +147,15 @@ int conf_unwrap(const uint8_t[CONF_SEALED_LEN], const uint8_t[NODE_KEY_LEN],
 #define CONF_NODE_KEY	"node.key"
 
 /**
- * conf_ring(cf, db, dir, err, errlen):
- * A node's key ring: DIR/center.keys (conf_load()) and the keys records
- * of ${db} sealed to the node that the file lacks (conf_collect()).
- * Return 0, or -1 with ${err} filled (the node's own files are bad).
+ * conf_ring(cf, db, dir, pk, sk, err, errlen):
+ * A node's key ring, for a session holding the data key ${pk}, ${sk}:
+ * DIR/center.keys (conf_load_sealed()) and the keys records of ${db}
+ * sealed to the node that the file lacks (conf_collect()).  Return 0, or
+ * -1 with ${err} filled (the node's own files are bad).
  */
-int conf_ring(struct conf *, struct db *, const char *, char *, size_t);
+int conf_ring(struct conf *, struct db *, const char *,
+    const uint8_t[CONF_DATA_LEN], const uint8_t[CONF_DATA_LEN], char *,
+    size_t);
 
 /**
  * conf_collect(cf, db, err, errlen):

@@ -10,24 +10,6 @@
 #include "agent/cli/cli.h"
 #include "agent/ops/ops.h"
 
-/* One key ring per process, loaded when first needed. */
-static struct conf	ring;
-static bool		ring_loaded;
-
-struct conf *
-cli_conf(struct cli *cli)
-{
-	char err[512];
-
-	if (!ring_loaded) {
-		if (conf_ring(&ring, cli->db, cli->dir, err, sizeof(err)))
-			cli_die(EXIT_USAGE, NULL, OPS_MSG_KEYS_UNREADABLE, 1,
-			    err);
-		ring_loaded = true;
-	}
-	return (&ring);
-}
-
 int
 conf_deliver(struct cli *cli, const struct conf_key *k, const uint8_t *skip,
     size_t *sent, char err[STORE_ERRLEN])
@@ -49,6 +31,10 @@ cli_ops(struct cli *cli, struct ops *o)
 {
 
 	ops_init(o, cli->db, cli->dir, ops_clock, NULL);
+	if (cli->user != NULL) {
+		o->signin = cli_signin;
+		o->signin_arg = cli;
+	}
 }
 
 /*

@@ -28,6 +28,8 @@ struct cli {
 	struct db	*db;		/* Once cli_open() succeeded. */
 	char		name[128];	/* This node's name. */
 	void		*aux;		/* A command's own state. */
+	const char	*user;		/* --user NAME or HAMROH_USER. */
+	int		pass_fd;	/* --passphrase-fd N; -1: terminal. */
 };
 
 /**
@@ -113,9 +115,6 @@ struct conf_key;
 struct ops;
 struct ops_err;
 
-/* The node's key ring, loaded when first needed; exits if it cannot be. */
-struct conf *cli_conf(struct cli *);
-
 /**
  * conf_deliver(cli, k, skip, sent, err):
  * conf_deliver_db() on ${cli}'s node at the CLI's clock (the name
@@ -124,8 +123,24 @@ struct conf *cli_conf(struct cli *);
 int conf_deliver(struct cli *, const struct conf_key *, const uint8_t *,
     size_t *, char[STORE_ERRLEN]);
 
-/* Set up ${o} on ${cli}'s open node, at the CLI's clock. */
+/*
+ * Set up ${o} on ${cli}'s open node, at the CLI's clock; with --user, the
+ * first operation that needs a user signs him in (cli_signin()).
+ */
 void cli_ops(struct cli *, struct ops *);
+
+/* ---- Signing in (agent/cli/cmd_users.c). */
+
+/*
+ * cli_pass(cli, who, confirm, buf, cap, len, e):
+ * Read a passphrase (one line) from --passphrase-fd or, without echo, from
+ * the terminal (asked twice if ${confirm}: a new one).  0, or -1 with ${e}.
+ */
+int cli_pass(struct cli *, const char *, bool, char *, size_t, size_t *,
+    struct ops_err *);
+
+/* ops' sign-in hook: --user's passphrase read, ops_signin() run. */
+int cli_signin(void *, struct ops *, struct ops_err *);
 
 /**
  * cli_ops_fail(cli, what, err):

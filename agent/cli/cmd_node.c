@@ -21,6 +21,7 @@
 #include "agent/access/member.h"
 #include "agent/daemon/log.h"
 #include "agent/ops/node.h"
+#include "agent/ops/users.h"
 #include "protocol/limits.h"
 #include "store/hlc.h"
 #include "store/query.h"
@@ -29,8 +30,9 @@ int
 cmd_init(struct cli *cli, int argc, char **argv)
 {
 	struct ops_init_args a;
-	char hex[OPS_KEY_HEX], cut[48];
+	char hex[OPS_KEY_HEX], cut[48], *pass = NULL, min[16];
 	struct ops_err e;
+	size_t len = 0;
 
 	a.name = cli_opt(&argc, argv, "--name");
 	a.center = cli_opt(&argc, argv, "--center");
@@ -40,12 +42,35 @@ cmd_init(struct cli *cli, int argc, char **argv)
 		    cli_cut(cut, sizeof(cut), argv[0], 40));
 	if (a.name == NULL)
 		cli_die(EXIT_USAGE, "init", OPS_MSG_CLI_INIT_NAME, 0);
+	/* The first user's passphrase before anything is made. */
+	if (cli->user != NULL) {
+		if (!user_name_ok(cli->user)) {
+			ops_fail(&e, OPS_BAD_INPUT, OPS_MSG_USER_NAME_INVALID,
+			    1, cli->user);
+			cli_ops_fail(cli, "init --user", &e);
+		}
+		if ((pass = sodium_malloc(USER_PASS_MAX + 2)) == NULL)
+			cli_fail(EXIT_USAGE, "out of memory");
+		if (cli_pass(cli, cli->user, true, pass, USER_PASS_MAX + 2,
+		    &len, &e))
+			cli_ops_fail(cli, "init --user", &e);
+		if (len < USER_PASS_MIN) {
+			snprintf(min, sizeof(min), "%d", USER_PASS_MIN);
+			ops_fail(&e, OPS_BAD_INPUT, OPS_MSG_USER_PASS_SHORT, 1,
+			    min);
+			cli_ops_fail(cli, "init --user", &e);
+		}
+	}
 	if (ops_init_node(cli->dir, &a, cli_now_ms(), hex, &e))
 		/* The data dir's own trouble was never told as init's. */
 		cli_ops_fail(cli, e.key == OPS_MSG_INIT_DIR_LONG ||
 		    e.key == OPS_MSG_INIT_MKDIR || e.key == OPS_MSG_NOMEM ?
 		    NULL : "init", &e);
 	printf("initialized node '%s' in %s\nid %s\n", a.name, cli->dir, hex);
+	if (pass != NULL) {
+		cli_init_user(cli, pass, len);
+		sodium_free(pass);
+	}
 	return (0);
 }
 

@@ -39,6 +39,9 @@ int cmd_revoke(struct cli *, int, char **);
 int cmd_agent(struct cli *, int, char **);
 int cmd_fork(struct cli *, int, char **);
 int cmd_search(struct cli *, int, char **);
+int cmd_user(struct cli *, int, char **);
+/* init --user: make the node's first user (cmd_users.c). */
+int cli_init_user(struct cli *, const char *, size_t);
 
 /*
  * The command table, main.c's cmds[]: one row per command, or per

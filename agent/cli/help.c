@@ -36,10 +36,10 @@ static const char *const group_title[CG_N] = {
 
 /* Under both listings of the commands. */
 static const char trailer[] =
-	"Every command takes --data DIR, the node's data dir (default: "
-	"$HAMROH_DATA, else ~/.local/share/hamroh).  Listings take --json "
-	"(JSON Lines: one object per line, keys sorted).  --verbose adds to "
-	"an error what lay behind it.";
+	"Every command takes --data DIR (default $HAMROH_DATA, else "
+	"~/.local/share/hamroh), --user NAME to sign a staff account in "
+	"(--passphrase-fd N: its passphrase) and --verbose; listings take "
+	"--json.";
 
 static void cat(char *, size_t, size_t *, const char *, ...)
     __attribute__((format(printf, 4, 5)));
@@ -215,7 +215,7 @@ help_usage(FILE *f, const struct cmd *tab)
 		fputc('\n', f);
 	}
 	fprintf(f, "\nA first node:  hamroh init --name NAME --center "
-	    "CENTER\n");
+	    "CENTER --user NAME\n");
 	wrap(f, trailer, strlen(trailer), 0, 0);
 	fprintf(f, "\n'hamroh help' says what each command does; "
 	    "'hamroh COMMAND --help' shows one.\n");
@@ -739,7 +739,8 @@ help_man(const struct cmd *tab)
 	    "no link, bundle files on a USB stick carry the same changes.  "
 	    "Two edits made without seeing each other are both kept and "
 	    "listed by hamroh conflicts: nothing is silently overwritten.\n"
-	    "A first node: hamroh init --name NAME --center CENTER.  To "
+	    "A first node: hamroh init --name NAME --center CENTER --user "
+	    "NAME (its first user, an admin).  To "
 	    "make a network, the coordinating office runs hamroh network "
 	    "create --name NAME once, then hamroh invite for each new "
 	    "office, with the key hamroh id prints there; the new office "
@@ -758,6 +759,15 @@ help_man(const struct cmd *tab)
 	man_item("\\fB\\-\\-verbose\\fR", "After an error, a second line: "
 	    "the message's key and what lay behind it (the database's own "
 	    "words, say).");
+	man_item("\\fB\\-\\-user\\fR \\fINAME\\fR", "The staff account "
+	    "that acts (default: $HAMROH_USER).  Commands that show or write "
+	    "a confidential field (client name, phone, summary) ask its "
+	    "passphrase; the others run without one, as the node only.");
+	man_item("\\fB\\-\\-passphrase\\-fd\\fR \\fIN\\fR", "Read the "
+	    "passphrase (one line; then a new one, where a command sets one) "
+	    "from file descriptor N instead of the terminal, for scripts.  "
+	    "A passphrase is never taken from the command line or the "
+	    "environment.");
 	printf(".SH COMMANDS\n");
 	for (g = 0; g < CG_N; g++) {
 		printf(".SS ");
@@ -783,6 +793,8 @@ help_man(const struct cmd *tab)
 	}
 	printf(".SH ENVIRONMENT\n");
 	man_item(".B HAMROH_DATA", "The data dir, when --data is not given.");
+	man_item(".B HAMROH_USER", "The staff account, when --user is not "
+	    "given.");
 	man_item(".B HOME", "Without --data or HAMROH_DATA the data dir is "
 	    "$HOME/.local/share/hamroh.");
 	man_item(".B HAMROH_CLOCK_OFFSET_MS", "For tests only: shift this "

@@ -280,7 +280,9 @@ static const struct cmd cmds[] = {
 		{ "--name", "NAME", "how the other offices will see this "
 		  "node", CO_REQUIRED },
 		{ "--center", "CENTER", "the center it logs consultations "
-		  "for", 0 } } },
+		  "for", 0 },
+		{ "--user", "NAME", "the node's first user, an admin (asks "
+		  "a passphrase, prints a one-time recovery code)", 0 } } },
 	{ .name = "id", .fn = cmd_id, .group = CG_NODE,
 	  .summary = "Print this office's public key (an admin's invite "
 	  "needs it)." },
@@ -318,6 +320,44 @@ static const struct cmd cmds[] = {
 		{ "--branch", "HASH", "the branch as 'fork list' prints it "
 		  "(a prefix): refuse if this copy's is another", 0 } } },
 
+	/* Staff accounts (agent/cli/cmd_users.c). */
+	{ .name = "user", .sub = "add", .fn = cmd_user, .group = CG_NODE,
+	  .args = "NAME",
+	  .summary = "Admins: a staff account on this node; asks its "
+	  "passphrase.",
+	  .desc = "A lawyer reads and writes the consultations, the guides "
+	  "and the directory; a statistician only counts ('hamroh stats'); "
+	  "an admin also manages the users and the network.  The first "
+	  "user of a node without any is an admin and needs nobody signed "
+	  "in: it prints the recovery code.  The acting admin's passphrase "
+	  "is read first, then the new user's.",
+	  .opts = {
+		{ "--role", "lawyer|statistician|admin", "what the user may "
+		  "do", CO_REQUIRED } } },
+	{ .name = "user", .sub = "list", .fn = cmd_user, .group = CG_NODE,
+	  .summary = "The staff accounts of this node, with their roles.",
+	  .opts = { JSON } },
+	{ .name = "user", .sub = "passwd", .fn = cmd_user, .group = CG_NODE,
+	  .args = "NAME",
+	  .summary = "A new passphrase: one's own, or an admin's for anyone.",
+	  .desc = "The acting user's passphrase (or the recovery code) is "
+	  "read first, then the new one.",
+	  .opts = {
+		{ "--recovery", NULL, "sign in with the recovery code 'hamroh "
+		  "init' printed, to reset a forgotten admin passphrase", 0 } } },
+	{ .name = "user", .sub = "rm", .fn = cmd_user, .group = CG_NODE,
+	  .args = "NAME",
+	  .summary = "Admins: remove a staff account (never the last "
+	  "admin).",
+	  .desc = "Its passphrase no longer opens the data key; run 'hamroh "
+	  "user rekey' after, so that no copy of the account opens what is "
+	  "kept from then on." },
+	{ .name = "user", .sub = "rekey", .fn = cmd_user, .group = CG_NODE,
+	  .summary = "Admins: a new data key, sealed to every remaining "
+	  "user.",
+	  .desc = "The center keys in DIR/center.keys are sealed to it anew; "
+	  "the recovery code stays the same." },
+
 	/* Help. */
 	{ .name = "help", .fn = cmd_help, .group = CG_HELP,
 	  .args = "[COMMAND [SUBCOMMAND]]",
@@ -345,7 +385,7 @@ main(int argc, char **argv)
 	static char dflt[4096];
 	struct cli cli;
 	const struct cmd *c, *row;
-	const char *home;
+	const char *home, *pfd;
 	char cut[48];
 	bool help;
 	int rc;
@@ -360,6 +400,21 @@ main(int argc, char **argv)
 	cli.dir = cli_opt(&argc, argv, "--data");
 	cli.json = cli_flag(&argc, argv, "--json");
 	cli.verbose = cli_flag(&argc, argv, "--verbose");
+	/* Who acts: the passphrase never comes from argv or environment. */
+	cli.user = cli_opt(&argc, argv, "--user");
+	if (cli.user == NULL && (cli.user = getenv("HAMROH_USER")) != NULL &&
+	    *cli.user == '\0')
+		cli.user = NULL;
+	cli.pass_fd = -1;
+	if ((pfd = cli_opt(&argc, argv, "--passphrase-fd")) != NULL) {
+		char *end;
+		long n = strtol(pfd, &end, 10);
+
+		if (*pfd == '\0' || *end != '\0' || n < 0 || n > 1023)
+			cli_fail(EXIT_USAGE, "--passphrase-fd %.40s: give an "
+			    "open file descriptor's number (0 to 1023)", pfd);
+		cli.pass_fd = (int)n;
+	}
 	if (argc == 0) {
 		help_usage(stderr, cmds);
 		return (EXIT_USAGE);

@@ -386,7 +386,7 @@ ops_import(struct ops *o, const struct ops_import_args *a, long *n,
 	if ((im.c = ops_coll(a->coll, e)) == NULL)
 		return (-1);
 	rules_standing(o->db, &im.node);
-	if (ops_ring(o, e) == NULL)	/* Keys first: it runs a query. */
+	if (ops_ring_for(o, im.c, e) == NULL)	/* Keys first: a query. */
 		return (-1);
 	/* One transaction; a commit per 1000 records inside it. */
 	if (ops_begin(o, err))

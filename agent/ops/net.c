@@ -23,6 +23,7 @@
 #include "agent/daemon/log.h"
 #include "agent/ops/net.h"
 #include "agent/ops/node.h"
+#include "agent/ops/users.h"
 #include "agent/ops/ops_int.h"
 #include "store/query.h"
 #include "store/trust.h"
@@ -352,6 +353,9 @@ ops_key_rotate(struct ops *o, const struct ops_key_rotate_args *args,
 	memset(out, 0, sizeof(*out));
 	if (ops_key_rotate_check(args, e))
 		return (-1);
+	/* A network operation: an admin of this node signs in for it. */
+	if (ops_need_admin(o, e))
+		return (-1);
 	if (!is_admin(o))
 		return (ops_fail(e, OPS_DENIED, OPS_MSG_KEY_ROTATE_ADMIN, 0));
 	if ((cf = ops_ring(o, e)) == NULL)
@@ -424,6 +428,9 @@ ops_revoke(struct ops *o, const struct ops_revoke_args *args,
 
 	memset(out, 0, sizeof(*out));
 	if (ops_revoke_check(args, e))
+		return (-1);
+	/* A network operation: an admin of this node signs in for it. */
+	if (ops_need_admin(o, e))
 		return (-1);
 	(void)ops_node_key(args->key, key, e);
 	if (!is_admin(o))
@@ -835,6 +842,9 @@ ops_invite(struct ops *o, const struct ops_invite_args *a, char **token,
 	*token = NULL;
 	if (ops_invite_check(a, e))
 		return (-1);
+	/* A network operation: an admin of this node signs in for it. */
+	if (ops_need_admin(o, e))
+		return (-1);
 	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
 		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
 	memset(iv, 0, sizeof(*iv));
@@ -1198,7 +1208,10 @@ succeed(struct ops *o, const struct member_cert *c, const uint8_t *by,
 	    err))
 		return (-1);
 	/* The statement goes first, alone: it names the new origin. */
-	return (db_flush(o->db, err));
+	if (db_flush(o->db, err))
+		return (-1);
+	/* Then the data key center keys are sealed to (users.h). */
+	return (ops_publish_data_key(o, err));
 }
 
 /*
@@ -1321,6 +1334,9 @@ ops_network_create(struct ops *o, const struct ops_network_create_args *a,
 
 	memset(out, 0, sizeof(*out));
 	if (ops_network_create_check(a, e))
+		return (-1);
+	/* A network operation: an admin of this node signs in for it. */
+	if (ops_need_admin(o, e))
 		return (-1);
 	if (db_meta_get(o->db, "network_name", cur, sizeof(cur)) == 0)
 		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_NET_ALREADY, 1,
@@ -1659,6 +1675,8 @@ ops_join(struct ops *o, const struct ops_join_args *a, ops_dial_fn fn,
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	if (ops_need_admin(o, e))
+		return (-1);
 	if ((iv = sodium_malloc(sizeof(*iv))) == NULL)
 		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
 	memset(iv, 0, sizeof(*iv));

@@ -7,8 +7,11 @@
 #include <time.h>
 
 
+#include <sodium.h>
+
 #include "agent/codec/hex.h"
 #include "agent/ops/ops_int.h"
+#include "agent/ops/users.h"
 
 void
 ops_init(struct ops *o, struct db *db, const char *dir,
@@ -29,6 +32,8 @@ ops_fini(struct ops *o)
 	if (o->ring_loaded)
 		conf_free(&o->ring);
 	o->ring_loaded = false;
+	user_session_end(&o->user);
+	o->actor = NULL;
 }
 
 uint64_t
@@ -42,13 +47,42 @@ ops_now(struct ops *o)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/*
+ * A rekey that stopped before center.keys was sealed to the new data key:
+ * open it with the old one, seal it to the new.  0, or -1 (${err} kept).
+ */
+static int
+ring_prev(struct ops *o, char *err, size_t len)
+{
+	uint8_t pk[USER_KEY_LEN], *sk;
+	char why[STORE_ERRLEN];
+	int r = -1;
+
+	if ((sk = sodium_malloc(USER_KEY_LEN)) == NULL)
+		return (-1);
+	if (ops_data_prev(o, pk, sk) == 1 && conf_ring(&o->ring, o->db,
+	    o->dir, pk, sk, why, sizeof(why)) == 0) {
+		if (conf_reseal(&o->ring, o->user.data_pk, err, len) == 0 &&
+		    ops_data_prev_done(o, why) == 0)
+			r = 0;
+		else
+			conf_free(&o->ring);
+	}
+	sodium_free(sk);
+	return (r);
+}
+
 struct conf *
 ops_ring(struct ops *o, struct ops_err *e)
 {
 	char err[1024];
 
+	if (ops_need_reader(o, e))
+		return (NULL);
 	if (!o->ring_loaded) {
-		if (conf_ring(&o->ring, o->db, o->dir, err, sizeof(err))) {
+		if (conf_ring(&o->ring, o->db, o->dir, o->user.data_pk,
+		    o->user.data_sk, err, sizeof(err)) && ring_prev(o, err,
+		    sizeof(err))) {
 			ops_fail(e, strcmp(err, "out of memory") == 0 ?
 			    OPS_NOMEM : OPS_ENV, OPS_MSG_KEYS_UNREADABLE, 1,
 			    err);
@@ -106,6 +140,21 @@ ops_who_text(const char *lang, const struct ops_who *w, char *buf,
 		snprintf(e.arg[1], sizeof(e.arg[1]), "%s", w->center);
 	}
 	return (ops_text(lang, &e, buf, len));
+}
+
+struct conf *
+ops_ring_for(struct ops *o, const struct coll_def *c, struct ops_err *e)
+{
+	const struct field_def *f;
+
+	if (c == NULL)
+		return (ops_ring(o, e));
+	for (f = c->fields; f->name != NULL; f++)
+		if (conf_secret(c, f))
+			return (ops_ring(o, e));
+	o->none.dir = o->dir;
+	o->none.n = 0;
+	return (&o->none);
 }
 
 const char *

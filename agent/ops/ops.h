@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "agent/access/confidential.h"
+#include "agent/access/users.h"
 #include "store/db.h"
 #include "store/query.h"
 #include "store/schema.h"
@@ -58,15 +59,28 @@ struct ops_err {
 	char		cause[STORE_ERRLEN];	/* Internal detail. */
 };
 
-/* The open node the operations act on. */
+/*
+ * The open node the operations act on.  ${user} is the signed-in staff
+ * account (agent/ops/users.h, ops_signin()), role USER_NONE when nobody
+ * is: then only what neither shows nor writes a confidential field runs
+ * ("node only").  ${signin}, if set, is asked to sign somebody in the
+ * first time an operation needs a user (the CLI reads a passphrase then,
+ * so the commands that need none never ask for one); it returns 0 once
+ * ops_signin() succeeded, or -1 with ${e} filled.
+ */
 struct ops {
 	struct db	*db;
 	const char	*dir;		/* Data dir: key files. */
 	uint64_t	(*clock)(void *);	/* Wall-clock ms. */
 	void		*clock_arg;
-	const char	*actor;		/* Staff account, or NULL. */
+	const char	*actor;		/* Staff account (user.name), or NULL. */
+	struct user_session user;	/* Signed in, or role USER_NONE. */
+	int		(*signin)(void *, struct ops *, struct ops_err *);
+	void		*signin_arg;
 	struct conf	ring;		/* The center keys. */
 	bool		ring_loaded;
+	struct conf	none;		/* No keys: collections without any
+					   confidential field. */
 };
 
 /**
@@ -83,8 +97,20 @@ void ops_fini(struct ops *);
 /* The time now, in ms, as ${o}'s clock says. */
 uint64_t ops_now(struct ops *);
 
-/* The key ring, loaded when first needed; NULL with ${err} filled. */
+/*
+ * The key ring, loaded when first needed; NULL with ${err} filled.  It
+ * needs a signed-in lawyer or admin (the data key opens center.keys):
+ * DENIED in words that say so otherwise.
+ */
 struct conf *ops_ring(struct ops *, struct ops_err *);
+
+/*
+ * The ring for reading or writing collection ${c} (NULL: all of them):
+ * ops_ring() if it has a confidential field, else an empty ring that
+ * needs no user.
+ */
+struct conf *ops_ring_for(struct ops *, const struct coll_def *,
+    struct ops_err *);
 
 /**
  * ops_text(lang, e, buf, len):

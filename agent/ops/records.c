@@ -12,6 +12,7 @@
 #include "agent/access/rules.h"
 #include "agent/codec/hex.h"
 #include "agent/ops/ops_int.h"
+#include "agent/ops/users.h"
 
 /* What the user can do about a store's fault, in words (db_fault()). */
 static const struct {
@@ -132,7 +133,7 @@ ops_seal(struct ops *o, const struct coll_def *c,
 	char err[STORE_ERRLEN];
 
 	*tofree = NULL;
-	if ((cf = ops_ring(o, e)) == NULL)
+	if ((cf = ops_ring_for(o, c, e)) == NULL)
 		return (-1);
 	switch (conf_seal_field(cf, o->db, ops_now(o), c, id, f, center, v,
 	    tofree, err, sizeof(err))) {
@@ -234,7 +235,8 @@ write_fields(struct ops *o, const struct coll_def *c,
 	    conf_record_center(o->db, c, id, center, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	/* Outside db_begin(): loading the ring may write a file. */
-	if (ops_ring(o, e) == NULL)
+	if (ops_ring_for(o, c, e) == NULL || ops_user_may_write(o, c, center,
+	    e))
 		return (-1);
 	if (ops_begin(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
@@ -491,8 +493,8 @@ reveal_done(const struct reveal *rv, struct ops_err *e)
 }
 
 static int
-reveal_init(struct reveal *rv, struct ops *o, bool sealed, ops_record_fn fn,
-    void *arg, struct ops_err *e)
+reveal_init(struct reveal *rv, struct ops *o, const struct coll_def *c,
+    bool sealed, ops_record_fn fn, void *arg, struct ops_err *e)
 {
 	time_t t;
 	struct tm tm;
@@ -504,9 +506,14 @@ reveal_init(struct reveal *rv, struct ops *o, bool sealed, ops_record_fn fn,
 	t = (time_t)(ops_now(o) / 1000) - (time_t)OPS_STALE_DAYS * 86400;
 	gmtime_r(&t, &tm);
 	strftime(rv->cutoff, sizeof(rv->cutoff), "%Y-%m-%d", &tm);
-	/* Before any query: loading the ring runs one. */
-	if (!sealed && (rv->cf = ops_ring(o, e)) == NULL)
+	/*
+	 * Before any query: loading the ring runs one.  Sealed values too
+	 * need a user who may read them: outside a network they are clear.
+	 */
+	if ((rv->cf = ops_ring_for(o, c, e)) == NULL)
 		return (-1);
+	if (sealed)
+		rv->cf = NULL;
 	return (0);
 }
 
@@ -534,7 +541,7 @@ ops_show(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	long n;
 
 	if ((c = coll_id(a, id, e)) == NULL ||
-	    reveal_init(&rv, o, a->sealed, fn, arg, e))
+	    reveal_init(&rv, o, c, a->sealed, fn, arg, e))
 		return (-1);
 	if ((n = query_records(o->db, c, id, NULL, 0, false, reveal_cb, &rv,
 	    err)) < 0)
@@ -568,7 +575,7 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 			return (-1);
 		filt[i].name = f->name;
 	}
-	if (reveal_init(&rv, o, a->sealed, fn, arg, e))
+	if (reveal_init(&rv, o, c, a->sealed, fn, arg, e))
 		return (-1);
 	if (query_records(o->db, c, NULL, filt, a->nfilters, false, reveal_cb,
 	    &rv, err) < 0)
@@ -588,7 +595,7 @@ ops_export(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	memset(e, 0, sizeof(*e));
 	if (a->coll != NULL && (only = ops_coll(a->coll, e)) == NULL)
 		return (-1);
-	if (reveal_init(&rv, o, a->sealed, fn, arg, e))
+	if (reveal_init(&rv, o, only, a->sealed, fn, arg, e))
 		return (-1);
 	/* One read transaction: a consistent snapshot of every table. */
 	db_read_begin(o->db);
@@ -659,7 +666,7 @@ ops_history(struct ops *o, const struct ops_read_args *a, ops_history_fn fn,
 	hs.id = id;
 	hs.fn = fn;
 	hs.arg = arg;
-	if ((hs.cf = ops_ring(o, e)) == NULL)
+	if ((hs.cf = ops_ring_for(o, c, e)) == NULL)
 		return (-1);
 	if ((n = query_history(o->db, c, id, history_cb, &hs, err)) < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
@@ -731,7 +738,7 @@ ops_conflicts(struct ops *o, ops_conflict_fn fn, void *arg, struct ops_err *e)
 	cl.o = o;
 	cl.fn = fn;
 	cl.arg = arg;
-	if ((cl.cf = ops_ring(o, e)) == NULL)
+	if ((cl.cf = ops_ring_for(o, NULL, e)) == NULL)
 		return (-1);
 	db_read_begin(o->db);
 	n = query_conflicts(o->db, conflict_cb, &cl, err);

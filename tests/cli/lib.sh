@@ -19,6 +19,24 @@ if [ -z "${HAMROH_RUNNER:-}" ]; then
 	trap 'rm -rf "$TMPDIR"' EXIT
 fi
 
+# Staff accounts: every node these tests make has one admin, "admin"
+# (init signs HAMROH_USER up), and $H signs him in whenever a command needs
+# a user, his passphrase read from a file through --passphrase-fd 9 (never
+# argv or the environment).  The real Argon2id cost applies: there is no
+# weaker setting.  Tests of accounts themselves run "$HAMROH" with fds of
+# their own.
+HAMROH_USER=admin
+TEST_PASSPHRASE='correct horse battery staple'
+export HAMROH_USER
+mkdir -p "$TMPDIR/.as-admin"
+printf '%s\n' "$TEST_PASSPHRASE" >"$TMPDIR/.as-admin/passphrase"
+cat >"$TMPDIR/.as-admin/hamroh" <<EOF_WRAP
+#!/bin/sh
+exec "$HAMROH" --passphrase-fd 9 "\$@" 9<"$TMPDIR/.as-admin/passphrase"
+EOF_WRAP
+chmod 700 "$TMPDIR/.as-admin/hamroh"
+H=$TMPDIR/.as-admin/hamroh
+
 # Name the command and line that failed when `set -e` ends the script.
 trap 'rc=$?; echo "FAIL: ${BASH_SOURCE[0]##*/}:$LINENO: command exited $rc: $BASH_COMMAND" >&2' ERR
 
@@ -27,7 +45,7 @@ die() {
 	exit 1
 }
 
-[ -x "$H" ] || die "no hamroh binary at HAMROH=$H (build it first)"
+[ -x "$HAMROH" ] || die "no hamroh binary at HAMROH=$HAMROH (build it first)"
 
 # Cut long values down for messages.
 _show() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves every change names who made it on every node: a change a user made on A (its commit names "Саидова") shows in history as "Саидова, Khujand center" on B after the agents sync and on C after a bundle, in text and --json; A's change made with no user shows "node only (A, Khujand center)"; both logs verify.
+# Proves every change names who made it on every node: a change a user made on A (its commit names "Саидова") shows in history as "Саидова, Khujand center" on B after the agents sync and on C after a bundle, in text and --json; a change made on the CLI by the signed-in admin (--user, lib.sh) shows "admin, Khujand center"; both logs verify. (A change with no user, "node only", is test_author's: consultations now need a signed-in user.)
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
@@ -38,14 +38,14 @@ for l in sys.stdin:
 }
 
 assert_eq "$(who A "$named" outcome)" "$USER_NAME, Khujand center|$USER_NAME|Khujand" "A's history of its user's change"
-assert_eq "$(who A "$plain" topic)" "node only (A, Khujand center)|None|Khujand" "A's history of its own change"
+assert_eq "$(who A "$plain" topic)" "admin, Khujand center|admin|Khujand" "A's history of its signed-in admin's change"
 
 # --- B, after the agents sync ------------------------------------------------
 start_agent B
 has_both() { on B show consultations "$named" >/dev/null 2>&1 && on B show consultations "$plain" >/dev/null 2>&1; }
 wait_for "B to receive both changes" 30 has_both
 assert_eq "$(who B "$named" outcome)" "$USER_NAME, Khujand center|$USER_NAME|Khujand" "B's history of A's user's change"
-assert_eq "$(who B "$plain" topic)" "node only (A, Khujand center)|None|Khujand" "B's history of A's own change"
+assert_eq "$(who B "$plain" topic)" "admin, Khujand center|admin|Khujand" "B's history of A's admin's change"
 line=$(expect_ok on B history consultations "$named")
 assert_contains "$line" "$USER_NAME, Khujand center" "B's history in text"
 assert_contains "$line" "outcome = commit 0" "B's history in text"
@@ -55,7 +55,7 @@ expect_ok on B verify >/dev/null
 expect_ok on A bundle export "$T/A.bundle" >/dev/null
 expect_ok on C bundle import "$T/A.bundle" >/dev/null
 assert_eq "$(who C "$named" outcome)" "$USER_NAME, Khujand center|$USER_NAME|Khujand" "C's history of A's user's change"
-assert_eq "$(who C "$plain" topic)" "node only (A, Khujand center)|None|Khujand" "C's history of A's own change"
+assert_eq "$(who C "$plain" topic)" "admin, Khujand center|admin|Khujand" "C's history of A's admin's change"
 expect_ok on C verify >/dev/null
 expect_ok on A verify >/dev/null
 stop_agent B

@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "agent/ops/net.h"
+#include "agent/ops/users.h"
 
 /* An opsnode.h node, with its key in hex. */
 struct tnet {
