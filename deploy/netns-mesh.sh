@@ -20,6 +20,8 @@
 #      HAMROH_MESH_DIR    state dir: nodeI/ (data), nodeI.log (agent
 #                         stderr), nodeI.pid, nodes, links
 #                         (default ${TMPDIR:-/tmp}/PREFIX-mesh)
+#      HAMROH_USER        if set, init makes him each node's first admin, so
+#                         HAMROH must give his passphrase (--passphrase-fd)
 # `up` first takes down a mesh left with the same prefix, and on failure takes
 # down what it built.  `down` stops the agents (SIGTERM, so they say BYE) and
 # deletes the namespaces, whose veths go with them; it keeps the state dir

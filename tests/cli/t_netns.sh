@@ -26,7 +26,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
-"$MESH" up $N >"$T/up.out" 2>"$T/up.err" ||
+# The mesh runs $H, lib.sh's wrapper that signs admin in by --passphrase-fd:
+# init makes HAMROH_USER each node's first admin, so the commands below can
+# sign in as him on any node.
+HAMROH=$H "$MESH" up $N >"$T/up.out" 2>"$T/up.err" ||
     die "netns-mesh up $N failed: $(cat "$T/up.err")"
 cat "$T/up.out"
 assert_eq "$(ours | wc -l)" "$N" "namespaces after up"
