@@ -38,6 +38,8 @@ int cmd_key(struct cli *, int, char **);
 int cmd_revoke(struct cli *, int, char **);
 int cmd_agent(struct cli *, int, char **);
 int cmd_fork(struct cli *, int, char **);
+int cmd_center(struct cli *, int, char **);
+int cmd_access_log(struct cli *, int, char **);
 
 /*
  * Shared by the commands that continue under a successor key (cmd_net.c,

@@ -66,6 +66,7 @@ struct ops {
 	const char	*actor;		/* Staff account, or NULL. */
 	struct conf	ring;		/* The center keys. */
 	bool		ring_loaded;
+	char		case_number[32];	/* The last add's, or "". */
 };
 
 /**
@@ -203,6 +204,13 @@ struct ops_stats_args {
 	const char	*coll;
 	const char *const *by;	/* Fields ("month": from opened_at). */
 	size_t		nby;
+	/*
+	 * Consultations whose client said no to statistics (consent_stats
+	 * = no) are left out unless ${all}; ${*left_out} (unless NULL)
+	 * gets how many were.
+	 */
+	bool		all;
+	long		*left_out;
 };
 typedef int (*ops_stats_fn)(void *, const struct val *, uint64_t);
 /* The fields to count by must exist (USAGE): before anything is opened. */

@@ -13,7 +13,8 @@ case $hist in
 *"$want") ;;
 *) die "history does not escape the summary: $(printf '%s' "$hist" | od -c | head -5)" ;;
 esac
-[ "$(expect_ok on A history consultations "$r" | wc -l)" -eq 3 ] ||
+# center, status, summary, and the case number add gave it.
+[ "$(expect_ok on A history consultations "$r" | wc -l)" -eq 4 ] ||
     die "history printed more lines than changes"
 
 lst=$(expect_ok on A list consultations summary="$v")

@@ -3,11 +3,13 @@
 
 /*
  * An in-process node for the tests that call the operations directly
- * (test_ops, test_nodeops): a tnode_open() node, its struct ops on a
- * clock fixed at NOW_MS, and fld() for a field=value argument.
+ * (test_ops, test_nodeops, test_cases): a tnode_open() node, its struct
+ * ops on a clock fixed at NOW_MS, center Khorog in its list, and fld()
+ * for a field=value argument.
  */
 #include <string.h>
 
+#include "agent/ops/centers.h"
 #include "agent/ops/ops.h"
 #include "tests/unit/testnode.h"
 
@@ -28,12 +30,27 @@ fixed_clock(void *arg)
 	return (NOW_MS);
 }
 
+/* Add center ${code} (named ${code}) to ${t}'s list of centers. */
+static inline void
+tops_center(struct tops *t, const char *code)
+{
+	struct ops_center c = { code, code, NULL, NULL, NULL, NULL };
+	char prefix[CENTER_PREFIX_LEN + 1], msg[1024];
+	struct ops_err e;
+
+	if (ops_center_add(&t->o, &c, prefix, &e))
+		fail_msg("center add %s: %s", code, ops_text("en", &e, msg,
+		    sizeof(msg)));
+}
+
+/* A node whose list of centers holds Khorog, as 'init --center' does. */
 static inline void
 tops_open(struct tops *t, const char *tag)
 {
 
 	tnode_open(t->dir, &t->db, t->pk, t->sk, tag);
 	ops_init(&t->o, t->db, t->dir, fixed_clock, NULL);
+	tops_center(t, "Khorog");
 }
 
 static inline void

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "agent/ops/centers.h"
 #include "agent/ops/net.h"
 
 #define NOW_MS	1796000000000ULL	/* 2026-11-30. */
@@ -293,6 +294,26 @@ test_create_invite_join(void **state)
 	assert_int_equal(ops_network_create(&a.o, &ca, &co, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_NET_ALREADY);
 
+	/* The invite names a center of the list; the refusal lists them. */
+	{
+		struct ops_center kc = { "Murghob", "Murghob office", NULL,
+		    NULL, NULL, NULL };
+		char prefix[CENTER_PREFIX_LEN + 1];
+
+		assert_int_equal(ops_invite(&a.o, &ia, &tok, &e), -1);
+		assert_int_equal(e.key, OPS_MSG_CENTER_NONE_KNOWN);
+		if (ops_center_add(&a.o, &kc, prefix, &e))
+			fail_msg("center: %s", ops_text("en", &e, msg,
+			    sizeof(msg)));
+		assert_int_equal(ops_invite(&a.o, &ia, &tok, &e), -1);
+		assert_int_equal(e.key, OPS_MSG_CENTER_UNKNOWN);
+		assert_string_equal(e.arg[2], "Murghob");
+		kc.code = "Khorog";
+		kc.name = "Khorog office";
+		if (ops_center_add(&a.o, &kc, prefix, &e))
+			fail_msg("center: %s", ops_text("en", &e, msg,
+			    sizeof(msg)));
+	}
 	if (ops_invite(&a.o, &ia, &tok, &e))
 		fail_msg("invite: %s", ops_text("en", &e, msg, sizeof(msg)));
 	assert_non_null(tok);
@@ -309,6 +330,10 @@ test_create_invite_join(void **state)
 	assert_string_equal(jo.role, "center");
 	assert_int_equal(jo.ndial, 1);
 	assert_int_equal(p.n, 1);
+	/* The invite gave the first node code, "10", for case numbers. */
+	assert_int_equal(db_meta_get(b.db, "case_code", meta, sizeof(meta)),
+	    0);
+	assert_string_equal(meta, "10");
 	assert_string_equal(p.addr, "127.0.0.1:7001");
 	assert_string_equal(p.key, a.hex);
 	assert_int_equal(db_meta_get(b.db, "network_name", meta,
