@@ -34,10 +34,8 @@ static const struct cmd cmds[] = {
 	  "the directory and the members are the admins'.  The change is "
 	  "signed with this office's key and reaches the other offices "
 	  "when they are next in sync.  A consultation gets a case number "
-	  "(e.g. KHJ-26-10-0042-7; shown on a terminal, and in --json) that "
-	  "show, set, rm and history take in place of the id.",
-	  .opts = { { "--json", NULL, "print {\"case_number\":...,"
-	  "\"id\":...}", 0 } },
+	  "(KHJ-26-10-0042-2; on a terminal, and with --json) to use as its "
+	  "id.",
 	  .fields = true },
 	{ .name = "set", .fn = cmd_set, .group = CG_RECORDS,
 	  .args = "COLLECTION ID field=value...",
@@ -269,7 +267,7 @@ static const struct cmd cmds[] = {
 	  "center=CODE on a consultation and --center CODE on an invite "
 	  "must name a center of this list, so a typo is refused.  Its "
 	  "prefix (3 capital letters, unique) starts its case numbers, "
-	  "e.g. KHJ-26-10-0042-7.  The list reaches the other offices as "
+	  "e.g. KHJ-26-10-0042-2.  The list reaches the other offices as "
 	  "the directory does.",
 	  .opts = {
 		{ "--prefix", "XYZ", "the case-number prefix (default: made "

@@ -3,7 +3,7 @@
 
 /*
  * Case numbers (protocol/PROTOCOL.md, "Case numbers"): every consultation
- * gets one at add, PREFIX-YY-NN-SERIAL-C, e.g. KHJ-26-1A-0042-7:
+ * gets one at add, PREFIX-YY-NN-SERIAL-C, e.g. KHJ-26-10-0042-2:
  *   PREFIX  its center's 3 letters (agent/ops/centers.h);
  *   YY      the year of opened_at;
  *   NN      the node code of the node that added it (below);

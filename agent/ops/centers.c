@@ -101,8 +101,8 @@ static int
 known_read(struct db *db, struct known *k, char err[STORE_ERRLEN])
 {
 
-	return (query_records(db, schema_coll("centers"), NULL, NULL, 0,
-	    false, known_cb, k, err) < 0 ? -1 : 0);
+	return (query_list(db, schema_coll("centers"), NULL, 0, known_cb, k,
+	    err) < 0 ? -1 : 0);
 }
 
 static bool
