@@ -324,6 +324,23 @@ hist_cb(void *arg, const struct hview *h, const char *node)
 	return (0);
 }
 
+/* A node with one case, shown by its number ${num} (the request in ${r}). */
+static void
+one_case(struct tops *t, char num[CASE_NUMBER_MAX + 1],
+    struct ops_read_args *r, struct seen *s)
+{
+	struct ops_err e;
+
+	tops_open(t, "cases");
+	add_case(t, "Khorog", NULL, NULL, num);
+	memset(r, 0, sizeof(*r));
+	r->coll = "consultations";
+	r->id = num;
+	memset(s, 0, sizeof(*s));
+	if (ops_show(&t->o, r, rec_cb, s, &e))
+		fail_msg("show: %s", msg(&e));
+}
+
 static void
 test_case_number_names_record(void **state)
 {
@@ -337,13 +354,7 @@ test_case_number_names_record(void **state)
 	size_t i;
 
 	(void)state;
-	tops_open(&t, "cases");
-	add_case(&t, "Khorog", NULL, NULL, num);
-	memset(&r, 0, sizeof(r));
-	r.coll = "consultations";
-	r.id = num;
-	memset(&s, 0, sizeof(s));
-	assert_int_equal(ops_show(&t.o, &r, rec_cb, &s, &e), 0);
+	one_case(&t, num, &r, &s);
 	assert_int_equal(s.n, 1);
 	assert_string_equal(s.nums[0], num);
 	/* As typed from a card: lower case. */
@@ -491,13 +502,7 @@ test_access_log(void **state)
 	long n;
 
 	(void)state;
-	tops_open(&t, "cases");
-	add_case(&t, "Khorog", NULL, NULL, num);
-	memset(&r, 0, sizeof(r));
-	r.coll = "consultations";
-	r.id = num;
-	memset(&s, 0, sizeof(s));
-	assert_int_equal(ops_show(&t.o, &r, rec_cb, &s, &e), 0);
+	one_case(&t, num, &r, &s);
 	t.o.actor = "Saidova";
 	assert_int_equal(ops_history(&t.o, &r, hist_cb, &s, &e), 0);
 	/* A listing shows no confidential field of one case: no entry. */
