@@ -251,7 +251,7 @@ cases_joined(struct db *db, const char *nn, bool put, char err[STORE_ERRLEN])
  * highest free one, taken now; in no network the local "0X".
  */
 static int
-node_code(struct ops *o, char nn[3], struct ops_err *e)
+node_code(struct ops *o, char nn[3], bool in_txn, struct ops_err *e)
 {
 	char meta[2 * NODE_KEY_LEN + 1], hex[2 * NODE_KEY_LEN + 1];
 	char err[STORE_ERRLEN];
@@ -288,10 +288,13 @@ node_code(struct ops *o, char nn[3], struct ops_err *e)
 		goto fail;
 	}
 	code_text(x, nn);
-	if (db_begin(o->db, ops_now(o), err) ||
+	/* In the caller's transaction (import), or in a commit of its own. */
+	if (in_txn ? put_code(o->db, db_node_key(o->db), nn, err) ||
+	    code_keep(o->db, nn, err) : db_begin(o->db, ops_now(o), err) ||
 	    put_code(o->db, db_node_key(o->db), nn, err) ||
 	    code_keep(o->db, nn, err) || db_commit(o->db, err)) {
-		db_rollback(o->db);
+		if (!in_txn)
+			db_rollback(o->db);
 		goto fail;
 	}
 	r = 0;
@@ -303,9 +306,9 @@ out:
 	return (r);
 }
 
-int
-cases_new_number(struct ops *o, const char *center, const char *opened,
-    char out[CASE_NUMBER_MAX + 1], struct ops_err *e)
+static int
+new_number(struct ops *o, const char *center, const char *opened,
+    bool in_txn, char out[CASE_NUMBER_MAX + 1], struct ops_err *e)
 {
 	char prefix[CENTER_PREFIX_LEN + 1], nn[3], meta[32], err[STORE_ERRLEN];
 	unsigned long long serial = 0;
@@ -315,7 +318,7 @@ cases_new_number(struct ops *o, const char *center, const char *opened,
 
 	if (ops_center_known(o, center, strlen(center), "center=", prefix, e))
 		return (-1);
-	if (node_code(o, nn, e))
+	if (node_code(o, nn, in_txn, e))
 		return (-1);
 	if (db_meta_get(o->db, "case_serial", meta, sizeof(meta)) == 0)
 		serial = strtoull(meta, NULL, 10);
@@ -333,6 +336,14 @@ cases_new_number(struct ops *o, const char *center, const char *opened,
 	}
 	case_format(prefix, yy, nn, serial, out);
 	return (0);
+}
+
+int
+cases_new_number(struct ops *o, const char *center, const char *opened,
+    char out[CASE_NUMBER_MAX + 1], struct ops_err *e)
+{
+
+	return (new_number(o, center, opened, false, out, e));
 }
 
 /* ---- Finding a consultation by its case number. */
@@ -542,6 +553,41 @@ ops_access_log(struct ops *o, int (*fn)(void *, const struct db_access *),
 
 	memset(e, 0, sizeof(*e));
 	if ((*n = db_access_each(o->db, fn, arg, err)) < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	return (0);
+}
+
+int
+cases_import_number(struct ops *o, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN], const struct field_def *const *f,
+    const struct val *v, size_t n, const char *center, struct ops_err *e)
+{
+	char num[CASE_NUMBER_MAX + 1], opened[11] = "", err[STORE_ERRLEN];
+	struct ops_err ignored;
+	struct val nv;
+	size_t i;
+
+	if (strcmp(c->name, "consultations") != 0 || *center == '\0')
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (f[i] == NULL || v[i].t != VAL_STR)
+			continue;
+		if (strcmp(f[i]->name, "case_number") == 0)
+			return (0);
+		if (strcmp(f[i]->name, "opened_at") == 0 && v[i].len == 10)
+			snprintf(opened, sizeof(opened), "%.10s", v[i].s);
+	}
+	if (ops_center_known(o, center, strlen(center), "center=", NULL,
+	    &ignored))
+		return (0);
+	if (new_number(o, center, *opened ? opened : NULL, true, num, e))
+		return (-1);
+	memset(&nv, 0, sizeof(nv));
+	nv.t = VAL_STR;
+	nv.s = num;
+	nv.len = strlen(num);
+	if (db_put(o->db, c, id, schema_field(c, "case_number", 11), &nv,
+	    err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	return (0);
 }

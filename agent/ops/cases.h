@@ -110,4 +110,14 @@ int cases_viewed(struct ops *, const struct coll_def *, const uint8_t *,
 int ops_access_log(struct ops *, int (*)(void *, const struct db_access *),
     void *, long *, struct ops_err *);
 
+/*
+ * Import, inside its transaction: a new consultation ${id} of ${center}
+ * (its ${n} fields ${f} = ${v}) that has no case_number gets one, written
+ * now, if the center is known; a record of a center not known here is
+ * imported as it is (records carried from another node keep theirs).
+ */
+int cases_import_number(struct ops *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN], const struct field_def *const *,
+    const struct val *, size_t, const char *, struct ops_err *);
+
 #endif /* !AGENT_OPS_CASES_H */

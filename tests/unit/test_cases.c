@@ -519,6 +519,41 @@ test_access_log(void **state)
 	tops_close(&t);
 }
 
+static void
+test_import_numbers_new_cases(void **state)
+{
+	static const char in[] =
+	    "{\"center\":\"Khorog\",\"status\":\"open\","
+	    "\"opened_at\":\"2025-03-01\"}\n"
+	    "{\"center\":\"Khorog\",\"status\":\"open\","
+	    "\"case_number\":\"KHR-24-10-0007-X\"}\n"
+	    "{\"center\":\"Elsewhere\",\"status\":\"open\"}\n";
+	struct ops_import_args a = { "consultations", NULL, false };
+	struct ops_read_args r;
+	struct seen s;
+	struct ops_err e;
+	struct tops t;
+	long n;
+
+	(void)state;
+	tops_open(&t, "cases");
+	assert_non_null(a.in = fmemopen((void *)in, sizeof(in) - 1, "r"));
+	if (ops_import(&t.o, &a, &n, &e))
+		fail_msg("import: %s", msg(&e));
+	fclose(a.in);
+	assert_int_equal(n, 3);
+	memset(&r, 0, sizeof(r));
+	r.coll = "consultations";
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ops_list(&t.o, &r, rec_cb, &s, &e), 0);
+	assert_int_equal(s.n, 3);
+	/* Newest first: the one numbered now (2025), the one carried. */
+	assert_int_equal(strncmp(s.nums[0], "KHR-25-0", 8), 0);
+	assert_string_equal(s.nums[1], "KHR-24-10-0007-X");
+	assert_string_equal(s.nums[2], "");	/* A center not known here. */
+	tops_close(&t);
+}
+
 int
 main(void)
 {
@@ -530,6 +565,7 @@ main(void)
 		cmocka_unit_test(test_person_lists_together),
 		cmocka_unit_test(test_consent_left_out_of_stats),
 		cmocka_unit_test(test_access_log),
+		cmocka_unit_test(test_import_numbers_new_cases),
 	};
 
 	if (sodium_init() < 0)
