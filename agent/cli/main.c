@@ -59,8 +59,9 @@ static const struct cmd cmds[] = {
 	  .summary = "List the records of a collection, filtered by field "
 	  "values.",
 	  .desc = "Each field=value keeps only the records with that value.  "
-	  "'hamroh list directory' flags the numbers nobody verified in "
-	  "180 days.",
+	  "Consultations come newest first; 'person=CASE' lists every "
+	  "consultation of the client that case number names.  'hamroh "
+	  "list directory' flags the numbers nobody verified in 180 days.",
 	  .opts = { JSON }, .fields = true },
 	{ .name = "history", .fn = cmd_history, .group = CG_RECORDS,
 	  .args = "COLLECTION ID",
@@ -282,8 +283,9 @@ static const struct cmd cmds[] = {
 	{ .name = "access-log", .fn = cmd_access_log, .group = CG_NODE,
 	  .summary = "Who viewed which case on this office, and when.",
 	  .desc = "Kept on this office only, never sent: every show, "
-	  "history and export that revealed a consultation's confidential "
-	  "fields, newest first, with the staff account (or 'node only').",
+	  "history, list and export that revealed consultations' "
+	  "confidential fields, newest first, with the staff account (or "
+	  "'node only').",
 	  .opts = { JSON } },
 
 	/* This node. */

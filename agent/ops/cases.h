@@ -101,7 +101,7 @@ void cases_fields_free(struct cases_fields *);
  * The local access log (store/db.h, db_access_add): record that the
  * actor (ops->actor; NULL: node only) viewed consultation ${id} of ${c}
  * (anything else is not logged) by ${what} ("show", "history"); with
- * ${id} NULL, many of them ("export"), ${note} saying which.
+ * ${id} NULL, many of them ("list", "export"), ${note} saying which.
  */
 int cases_viewed(struct ops *, const struct coll_def *, const uint8_t *,
     const char *, const char *, struct ops_err *);

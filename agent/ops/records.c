@@ -470,8 +470,9 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	const struct field_def *f;
 	const struct coll_def *c;
 	struct reveal rv;
-	char err[STORE_ERRLEN], person[CASE_NUMBER_MAX + 1];
+	char err[STORE_ERRLEN], person[CASE_NUMBER_MAX + 1], note[40];
 	size_t i, pi = SIZE_MAX;
+	long n, m;
 
 	memset(e, 0, sizeof(*e));
 	if ((c = ops_coll(a->coll, e)) == NULL)
@@ -495,16 +496,24 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	}
 	if (reveal_init(&rv, o, a->sealed, fn, arg, e))
 		return (-1);
-	if (query_list(o->db, c, filt, a->nfilters, reveal_cb, &rv, err) < 0)
+	if ((n = query_list(o->db, c, filt, a->nfilters, reveal_cb, &rv,
+	    err)) < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	/* The person's first consultation: the one its number names. */
 	if (pi != SIZE_MAX && !rv.stopped && !rv.failed) {
 		filt[pi].name = "case_number";
-		if (query_list(o->db, c, filt, a->nfilters, reveal_cb, &rv,
-		    err) < 0)
+		if ((m = query_list(o->db, c, filt, a->nfilters, reveal_cb,
+		    &rv, err)) < 0)
 			return (ops_store_fail(e, err, OPS_MSG_NONE));
+		n += m;
 	}
-	return (reveal_done(&rv, e));
+	if (reveal_done(&rv, e))
+		return (-1);
+	/* Revealed records went to the caller: a view, once per listing. */
+	snprintf(note, sizeof(note), "%ld consultation%s", n, n == 1 ? "" :
+	    "s");
+	return (a->sealed || n == 0 ? 0 : cases_viewed(o, c, NULL, "list",
+	    note, e));
 }
 
 int

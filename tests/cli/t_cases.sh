@@ -111,7 +111,7 @@ expect_ok on A bundle import "$T/b.bundle" >/dev/null
 # A's own log holds only its exports (each a view of every record).
 on A access-log --json >"$T/alog.json"
 grep -q '"what":"export"' "$T/alog.json" || die "A's exports are not in its access log"
-! grep -q '"what":"show"\|"what":"history"' "$T/alog.json" ||
+! grep -q '"what":"show"\|"what":"history"\|"what":"list"' "$T/alog.json" ||
     die "B's views reached A: the access log left its node"
 assert_eq "$(on A show consultations "$n1" --json | py get id)" "$id1" "the admin finds the case by number too"
 

@@ -505,17 +505,22 @@ test_access_log(void **state)
 	one_case(&t, num, &r, &s);
 	t.o.actor = "Saidova";
 	assert_int_equal(ops_history(&t.o, &r, hist_cb, &s, &e), 0);
-	/* A listing shows no confidential field of one case: no entry. */
+	/* A listing passed every record revealed: one entry for it all. */
 	r.id = NULL;
+	assert_int_equal(ops_list(&t.o, &r, rec_cb, &s, &e), 0);
+	/* Sealed values reveal nothing: no entry. */
+	r.sealed = true;
 	assert_int_equal(ops_list(&t.o, &r, rec_cb, &s, &e), 0);
 	memset(&l, 0, sizeof(l));
 	assert_int_equal(ops_access_log(&t.o, log_cb, &l, &n, &e), 0);
-	assert_int_equal(n, 2);
-	assert_string_equal(l.what[0], "history");	/* Newest first. */
-	assert_string_equal(l.actor[0], "Saidova");
-	assert_string_equal(l.num[0], num);
-	assert_string_equal(l.what[1], "show");
-	assert_string_equal(l.actor[1], "(none)");
+	assert_int_equal(n, 3);
+	assert_string_equal(l.what[0], "list");	/* Newest first. */
+	assert_string_equal(l.num[0], "1 consultation");
+	assert_string_equal(l.what[1], "history");
+	assert_string_equal(l.actor[1], "Saidova");
+	assert_string_equal(l.num[1], num);
+	assert_string_equal(l.what[2], "show");
+	assert_string_equal(l.actor[2], "(none)");
 	tops_close(&t);
 }
 
