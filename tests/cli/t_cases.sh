@@ -49,6 +49,8 @@ expect_ok on B join "$tok" >/dev/null
 expect_ok on A bundle export "$T/a.bundle" >/dev/null
 expect_ok on B bundle import "$T/a.bundle" >/dev/null
 assert_contains "$(on B center list)" "Kulob  KLB  Kulob information center" "B holds the admin's list"
+expect_fail --rc 1 "a center's office adds a center" on B center add Isfara "Isfara office"
+assert_contains "$ERR" "only admins write centers" "the list is the admins'"
 
 # --- a lawyer's cases -------------------------------------------------------
 c=(opened_at=2026-11-20 channel=walk_in client_sex=M client_age=41
