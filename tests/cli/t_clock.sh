@@ -15,6 +15,7 @@ mknode A Dushanbe
 mknode K Khorog
 mknode B Khorog
 expect_ok on A network create --name tj-legal >/dev/null
+expect_ok on A center add Khorog "Khorog center" >/dev/null
 for n in K B; do
 	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center Khorog --role office)
 	expect_ok on $n join "$tok" >/dev/null

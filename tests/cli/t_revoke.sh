@@ -10,6 +10,8 @@ mknode B Khujand
 mknode C Murghob
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A
+expect_ok on A center add Khujand "Khujand center" >/dev/null
+expect_ok on A center add Murghob "Murghob center" >/dev/null
 for n in B C; do
 	case $n in B) c=Khujand r=center ;; C) c=Murghob r=office ;; esac
 	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center $c --role $r --address "127.0.0.1:$PORT_A")
