@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Proves the UI's catalogs are complete (#14, Languages): en, tg and ru hold every operations message of catalog.def and the same ui.* keys (each count with its language's plural forms), with the English's placeholders, as valid UTF-8 JSON, tg and ru never left in English; every schema field, coded value, country and role has a label; the build's en.json is catalog.def's English plus en.json's ui.* keys; and the check fails, naming the key, on each of those mistakes made on purpose.
-# plain: reads files only; the catalogs are the same in either build
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
 # Proves i18n.js writes what a Tajik, Russian or English reader expects (#14): Tajik dates from its own month table with izofat and "соли" (5 марти соли 2026), Russian months genitive in a date and nominative alone, numbers grouped by narrow no-break spaces with a decimal comma in tg and ru, Russian one/few/many counts and invariant Tajik ones picked from the real catalogs, arguments put into an operations message, and a missing key shown raw.  Needs node (the browser tests' machines have it); skipped without.
-# plain: reads files only; the catalogs are the same in either build
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
