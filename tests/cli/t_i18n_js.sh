@@ -44,7 +44,18 @@ eq(i.t("FORM_RANGE", ["client_age", "150", "0", "120"]),
 eq(i.t("ui.no.such.key"), "ui.no.such.key", "a missing key shown raw");
 eq(i.formatDate("not a date"), "not a date", "not a date left alone");
 
+eq(i.formatBytes(512), "512 байт", "tg bytes");
+eq(i.formatBytes(1536), "1,5 КБ", "tg kilobytes");
+eq(i.formatBytes(12 * 1048576), "12 МБ", "tg megabytes");
+const now = Date.UTC(2026, 10, 20, 12, 0);
+eq(i.formatAgo(now - 30e3, now), "ҳозир", "tg just now");
+eq(i.formatAgo(now - 3 * 86400e3, now), "3 рӯз пеш", "tg 3 days ago");
+eq(i.formatAgo(now - 30 * 86400e3, now), "21 октябри соли 2026", "tg a month ago is a date");
+
 use("ru");
+eq(i.formatAgo(now - 5 * 60e3, now), "5 минут назад", "ru 5 minutes ago");
+eq(i.formatAgo(now - 2 * 3600e3, now), "2 часа назад", "ru 2 hours ago");
+eq(i.formatAgo(now - 21 * 60e3, now), "21 минуту назад", "ru 21 minutes ago");
 eq(i.formatDate("2026-03-05"), "5 марта 2026 г.", "ru date");
 eq(i.formatMonth("2026-03-05"), "март 2026 г.", "ru month");
 eq(i.formatDateTime(new Date(2026, 0, 2, 14, 30).getTime()),
@@ -67,6 +78,20 @@ eq(i.formatMonth("2026-03"), "March 2026", "en month");
 eq(i.formatNumber(1234567.5), "1,234,567.5", "en number");
 eq(i.tn("ui.results", 1), "1 result", "en 1 result");
 eq(i.tn("ui.results", 2), "2 results", "en 2 results");
+// localize() on a stand-in for the DOM: text, placeholder, title.
+function el(attrs) {
+	return { attrs, textContent: "", getAttribute(a) { return this.attrs[a]; },
+	    setAttribute(a, v) { this.attrs[a] = v; } };
+}
+const nav = el({ "data-i18n": "ui.nav.guides" });
+const box = el({ "data-i18n-placeholder": "ui.cons.search.placeholder" });
+const all = [nav, box];
+const root = { querySelectorAll: (sel) => all.filter((e) =>
+    e.attrs[sel.slice(1, -1)] !== undefined) };
+i.localize(root);
+eq(nav.textContent, "Guides", "localize text");
+eq(box.attrs.placeholder, "name, phone, case number or words of the summary",
+    "localize placeholder");
 // en.json as built holds catalog.def's English too.
 eq(i.t("NO_RECORD", ["consultations", "ab12"]), "no consultations record ab12",
     "en operations message from catalog.def");

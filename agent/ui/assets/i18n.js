@@ -143,6 +143,22 @@ export function tn(base, n, more = []) {
 	return t(key, [formatNumber(n, current), ...more]);
 }
 
+// Translate the page's fixed words in place: every element under ${root}
+// with data-i18n="KEY" gets t(KEY) as its text, data-i18n-placeholder and
+// data-i18n-title its placeholder and title, and data-i18n-aria its
+// aria-label.  Call it after load() and after switching languages.
+export function localize(root = globalThis.document) {
+	if (!root?.querySelectorAll)
+		return;
+	const attrs = [["data-i18n-placeholder", "placeholder"],
+	    ["data-i18n-title", "title"], ["data-i18n-aria", "aria-label"]];
+	for (const el of root.querySelectorAll("[data-i18n]"))
+		el.textContent = t(el.getAttribute("data-i18n"));
+	for (const [data, attr] of attrs)
+		for (const el of root.querySelectorAll(`[${data}]`))
+			el.setAttribute(attr, t(el.getAttribute(data)));
+}
+
 // ---- Dates ----------------------------------------------------------------
 
 // Tajik month names.  In a date the month takes the izofat -и and the year
@@ -275,4 +291,36 @@ export function formatNumber(n, lng = current, digits) {
 	int = int.replace(/\B(?=(\d{3})+(?!\d))/g, s.group);
 	const neg = x < 0 && /[1-9]/.test(str);
 	return (neg ? s.minus : "") + int + (frac ? s.decimal + frac : "");
+}
+
+// ${n} bytes as the sync page shows them: "512 байт", "1,5 КБ", "12 МБ"
+// (1 KB = 1024 bytes; one decimal below 10 of a unit).
+export function formatBytes(n, lng = current) {
+	const units = ["ui.unit.bytes", "ui.unit.kb", "ui.unit.mb", "ui.unit.gb"];
+	let x = Math.max(0, Number(n) || 0), u = 0;
+	while (x >= 1024 && u < units.length - 1) {
+		x /= 1024;
+		u++;
+	}
+	const digits = u === 0 || x >= 10 ? 0 : 1;
+	return t(units[u], formatNumber(Number(x.toFixed(digits)), lng));
+}
+
+// How long ago ${when} (ISO time or milliseconds) was, from ${now}:
+// "ҳозир" under a minute, then minutes, hours, days ("3 рӯз пеш"); a week
+// or more is the date itself.
+export function formatAgo(when, now = Date.now(), lng = current) {
+	const at = typeof when === "number" ? when : Date.parse(String(when));
+	if (Number.isNaN(at))
+		return String(when ?? "");
+	const s = Math.max(0, (now - at) / 1000);
+	if (s < 60)
+		return t("ui.time.just_now");
+	if (s < 3600)
+		return tn("ui.time.minutes_ago", Math.floor(s / 60));
+	if (s < 86400)
+		return tn("ui.time.hours_ago", Math.floor(s / 3600));
+	if (s < 7 * 86400)
+		return tn("ui.time.days_ago", Math.floor(s / 86400));
+	return formatDate(new Date(at).toISOString().slice(0, 10), lng);
 }
