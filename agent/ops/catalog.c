@@ -104,8 +104,12 @@ ops_vfail(struct ops_err *e, enum ops_code code, enum ops_msg key, int nargs,
 	const char *s;
 	int i;
 
+	/* A whole error: no line, tail or cause of an earlier one stays. */
 	e->code = code;
 	e->key = key;
+	e->tail = OPS_MSG_NONE;
+	e->line = 0;
+	e->cause[0] = '\0';
 	for (i = 0; i < OPS_NARGS; i++) {
 		s = i < nargs ? va_arg(ap, const char *) : "";
 		snprintf(e->arg[i], sizeof(e->arg[i]), "%s", s ? s : "");

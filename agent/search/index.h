@@ -28,10 +28,10 @@
  * write or a peer's commit changed, and search_close() wipes it at
  * sign-out.  One thread at a time uses an index.
  *
- * The case number is field SEARCH_CASE_FIELD when the schema has it,
- * else the record's id in hex.
+ * The case number is field SEARCH_CASE_FIELD (agent/ops/cases.h), or for
+ * a record without one (an unknown center's import), its id in hex.
  */
-#define SEARCH_CASE_FIELD	"case_no"
+#define SEARCH_CASE_FIELD	"case_number"
 #define SEARCH_COLL		"consultations"
 
 struct search_index;

@@ -73,6 +73,9 @@ assert_eq "$(on B show consultations "${n1,,}" --json | py get case_number)" "$n
 expect_ok on B set consultations "$n1" status=closed closed_on=2026-11-21 outcome=resolved >/dev/null
 assert_eq "$(on B show consultations "$id1" --json | py get status)" closed "set took the case number"
 assert_contains "$(on B history consultations "$n1")" "status = closed" "history takes the case number"
+# Search finds the case by its number, typed from the card, and shows it.
+hit=$(expect_ok on B search "${n1,,}")
+assert_contains "$hit" "$n1  2026-11-20  Khujand" "search by case number shows the case number"
 last=${n1: -1}
 typo=${n1%?}$([ "$last" = 7 ] && echo 8 || echo 7)
 expect_fail --rc 1 "show of a mistyped case number" on B show consultations "$typo"
