@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves the UI's catalogs are complete (#14, Languages): en, tg and ru hold every operations message of catalog.def and the same ui.* keys (each count with its language's plural forms), with the English's placeholders, as valid UTF-8 JSON, tg and ru never left in English; every schema field, coded value, country and role has a label; the build's en.json is catalog.def's English plus en.json's ui.* keys; and the check fails, naming the key, on each of those mistakes made on purpose.
+# Proves the UI's catalogs are complete (#14, Languages): en, tg and ru hold every operations message of catalog.def and the same ui.* keys (each count with its language's plural forms), with the English's placeholders, as valid UTF-8 JSON, tg and ru never left in English; every schema field (centers' too), coded value, country and role has a label; a missing key's line says where to add it; the build's en.json is catalog.def's English plus en.json's ui.* keys; and the check fails, naming the key, on each of those mistakes made on purpose.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
@@ -59,6 +59,8 @@ EOF_PY
 
 fresh; edit "$T/src/tg.json" 'del d["NO_RECORD"]'; cp "$T/src/tg.json" "$T/built/"
 broken "an operations message missing from tg" "tg.json: missing NO_RECORD"
+# ...and says in the same line what to do, for whoever adds a message.
+assert_contains "$OUT" "tg.json: missing NO_RECORD (catalog.def has it): add NO_RECORD to agent/ui/lang/tg.json, in Tajik (see agent/ui/lang/README.md)" "the fix named"
 
 fresh; edit "$T/src/ru.json" 'del d["ui.nav.guides"]'; cp "$T/src/ru.json" "$T/built/"
 broken "a ui key missing from ru" "ru.json: missing ui.nav.guides"
@@ -97,11 +99,12 @@ fresh; cp "$R/agent/ops/catalog.def" "$T/catalog.def"
 echo 'MSG(I18N_TEST_NEW, "a new message {1}")' >>"$T/catalog.def"
 rebuild_en "$T/catalog.def"
 broken "a new catalog.def message" "tg.json: missing I18N_TEST_NEW" "$T/catalog.def"
-sed 's/"social_protection", "other", NULL/"social_protection", "asylum", "other", NULL/; s/TEXT("lawyer", 200, false),/&\n\tTEXT("interpreter", 200, false),/' \
+sed 's/"social_protection", "other", NULL/"social_protection", "asylum", "other", NULL/; s/TEXT("lawyer", 200, false),/&\n\tTEXT("interpreter", 200, false),/; s/TEXT("region", 100, true),/&\n\tTEXT("phone", 50, false),/' \
     "$R/store/schema.c" >"$T/schema.c"
 fresh
 broken "a new topic" "missing ui.value.topic.asylum" "$R/agent/ops/catalog.def" "$T/schema.c"
-assert_contains "$OUT" "missing ui.field.consultations.interpreter" "a new field"
+assert_contains "$OUT" "missing ui.field.consultations.interpreter (the schema has it): add it to agent/ui/lang/en.json, tg.json and ru.json" "a new field"
+assert_contains "$OUT" "missing ui.field.centers.phone" "a new field of the centers list"
 
 # The generator refuses what it cannot copy exactly.
 printf 'MSG(A_B, "one"\n    " two")\n' >"$T/multi.def"

@@ -35,6 +35,18 @@ CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 problems = []
 
+# Where a missing key goes; said on each "missing" line, so whoever adds a
+# catalog.def message or a schema field learns what to do from the test.
+HOME = "agent/ui/lang"
+README = f"see {HOME}/README.md"
+LANG_NAME = {"en": "English", "tg": "Tajik", "ru": "Russian"}
+
+
+def add_to(l, what):
+    """The fix for a missing key: "add KEY to agent/ui/lang/tg.json, in
+    Tajik (see agent/ui/lang/README.md)"."""
+    return f"add {what} to {HOME}/{l}.json, in {LANG_NAME[l]} ({README})"
+
 
 def bad(msg):
     problems.append(msg)
@@ -104,7 +116,8 @@ def schema_needs(schema_path, users_path):
               re.findall(r"static const char \*const (\w+)\[\] = \{(.*?)\};",
                          src, re.S)}
     need = set()
-    for coll in ("consultations", "directory", "guides", "members"):
+    for coll in ("consultations", "directory", "guides", "members",
+                 "centers"):
         m = re.search(r"static const struct field_def %s\[\] = \{(.*?)\n\};"
                       % coll, src, re.S)
         if not m:
@@ -184,9 +197,11 @@ def check(args):
     for l in ("tg", "ru"):
         have = {k for k in cat[l] if not k.startswith("ui.")}
         for k in sorted(set(ops) - have):
-            bad(f"{l}.json: missing {k} (catalog.def)")
+            bad(f"{l}.json: missing {k} (catalog.def has it): "
+                + add_to(l, k))
         for k in sorted(have - set(ops)):
-            bad(f"{l}.json: {k} is not in catalog.def (left over?)")
+            bad(f"{l}.json: {k} is not in catalog.def (left over?): "
+                f"remove it from {HOME}/{l}.json")
 
     # ui.* keys: the same in all three, but for the plural categories each
     # language has.
@@ -205,11 +220,14 @@ def check(args):
                 plain[l].add(k)
     for l in ("tg", "ru"):
         for k in sorted(plain["en"] - plain[l]):
-            bad(f"{l}.json: missing {k}")
+            bad(f"{l}.json: missing {k} (en.json has it): " + add_to(l, k))
         for k in sorted(plain[l] - plain["en"]):
-            bad(f"{l}.json: {k} is not in en.json")
+            bad(f"{l}.json: {k} is not in en.json: add it to "
+                f"{HOME}/en.json too, or remove it ({README})")
         for b in sorted(set(groups["en"]) - set(groups[l])):
-            bad(f"{l}.json: missing the count {b}.*")
+            forms = "/".join(sorted(PLURALS[l]))
+            bad(f"{l}.json: missing the count {b}.*: "
+                + add_to(l, f"{b}.{{{forms}}}"))
         for b in sorted(set(groups[l]) - set(groups["en"])):
             bad(f"{l}.json: the count {b}.* is not in en.json")
     for l in LANGS:
@@ -251,7 +269,8 @@ def check(args):
     # What the forms show: every field, coded value, country and role.
     need, countries = schema_needs(args.schema, args.users)
     for k in sorted(need - plain["en"]):
-        bad(f"en.json: missing {k} (the schema has it)")
+        bad(f"en.json: missing {k} (the schema has it): add it to "
+            f"{HOME}/en.json, tg.json and ru.json ({README})")
     for k in sorted(k for k in plain["en"]
                     if k.startswith("ui.country.") and k not in countries):
         bad(f"en.json: {k} is not an assigned country code")
