@@ -33,7 +33,7 @@ static const struct field_def consultations[] = {
 	TEXT("center", 200, true),
 	DATE("opened_at", true),
 	ENUM("channel", channels, false),
-	TEXT("client_name", 200, false),
+	TEXT("client_name", 200, true),
 	TEXT("client_phone", 50, false),
 	ENUM("client_sex", sexes, true),
 	{ "client_age", FK_INT, 0, 0, 120, NULL, false },

@@ -339,6 +339,34 @@ struct list_ctx {
 	bool			head_done;
 };
 
+/*
+ * The field a human list leads with, before the id: a consultation's case
+ * number, what people read out and type (NULL: the id leads).
+ */
+static const struct field_def *
+lead_field(const struct coll_def *c)
+{
+	const struct field_def *f;
+
+	f = schema_field(c, "case_number", strlen("case_number"));
+	return (f != NULL && f->list ? f : NULL);
+}
+
+/* One listed value of ${r}, or "-". */
+static void
+put_listed(const struct rview *r, const struct field_def *f)
+{
+	size_t i;
+
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, f->name) == 0)
+			break;
+	if (i < r->nf)
+		put_value(&r->f[i].v, false);
+	else
+		printf("-");
+}
+
 /* The table's header: once the filters were found good. */
 static void
 list_head(struct list_ctx *lc)
@@ -348,9 +376,11 @@ list_head(struct list_ctx *lc)
 	if (lc->head_done || lc->cli->json)
 		return;
 	lc->head_done = true;
+	if ((f = lead_field(lc->c)) != NULL)
+		printf("%s  ", f->name);
 	printf("id");
 	for (f = lc->c->fields; f->name != NULL; f++)
-		if (f->list)
+		if (f->list && f != lead_field(lc->c))
 			printf("  %s", f->name);
 	if (strcmp(lc->c->name, "members") == 0)
 		printf("  ended");
@@ -362,8 +392,7 @@ list_cb(void *arg, const struct rview *r, bool stale)
 {
 	struct list_ctx *lc = arg;
 	char hex[2 * SCHEMA_ID_LEN + 1];
-	const struct field_def *f;
-	size_t i;
+	const struct field_def *f, *lead;
 
 	list_head(lc);
 	if (lc->cli->json) {
@@ -374,18 +403,16 @@ list_cb(void *arg, const struct rview *r, bool stale)
 		return (0);
 	}
 	hex_encode(r->id, SCHEMA_ID_LEN, hex);
+	if ((lead = lead_field(r->c)) != NULL) {
+		put_listed(r, lead);
+		printf("  ");
+	}
 	printf("%s", hex);
 	for (f = r->c->fields; f->name != NULL; f++) {
-		if (!f->list)
+		if (!f->list || f == lead)
 			continue;
-		for (i = 0; i < r->nf; i++)
-			if (strcmp(r->f[i].name, f->name) == 0)
-				break;
 		printf("  ");
-		if (i < r->nf)
-			put_value(&r->f[i].v, false);
-		else
-			printf("-");
+		put_listed(r, f);
 	}
 	if (r->conflicts > 0)
 		printf("  CONFLICT (see 'hamroh conflicts')");

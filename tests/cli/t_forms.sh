@@ -135,7 +135,7 @@ expect_ok on A set consultations "$c2" status=referred >/dev/null
 expect_ok on B set consultations "$c2" status=open summary="Called back" >/dev/null
 xfer B A
 assert_contains "$(on A show consultations "$c2")" "CONFLICT         1 field in conflict" "show marks the conflict"
-line=$(on A list consultations | grep "^$c2 ")
+line=$(on A list consultations | grep " $c2 ")
 assert_contains "$line" "CONFLICT (see 'hamroh conflicts')" "list marks the conflict"
 assert_eq "$(on A list consultations | grep -c CONFLICT)" 1 "list marks that record alone"
 on A list consultations --json >"$T/list.json"

@@ -55,6 +55,8 @@ assert_contains "$ERR" "give lawyer, statistician or admin" "a bad role"
 pw 'saidova passphrase'
 id=$(expect_ok "$R" --data "$D" --user saidova --passphrase-fd 3 add consultations opened_at=2026-11-20 channel=walk_in topic=patent client_sex=F status=open \
     center=Khorog client_name=SECRETMARK-Рахимов summary=SECRETMARK-2 3<"$TMPDIR/pw")
+pw 'rahimova passphrase'
+expect_ok "$R" --data "$D" --user rahimova --passphrase-fd 3 center add Dushanbe "Dushanbe center" 3<"$TMPDIR/pw" >/dev/null
 pw 'saidova passphrase'
 expect_fail "a lawyer writes another center's consultation" "$R" --data "$D" --user saidova \
     --passphrase-fd 3 add consultations center=Dushanbe opened_at=2026-11-20 channel=walk_in topic=patent client_sex=F status=open client_name=X 3<"$TMPDIR/pw"

@@ -195,7 +195,7 @@ test_standing(void **state)
 		sync_from(&t.r, &t.o, T0 + 9 * MIN);
 		expect_status(t.r.db, t.c3, NULL);
 		assert_int_equal(refusals(t.r.db,
-		    "%continued under a new key%"), 1);
+		    "%went on under a new key%"), 1);
 		assert_int_equal(member_check(t.r.db, t.o.pk, T0 + 60 * MIN,
 		    why, sizeof(why)), MEMBER_ENDED);
 		assert_non_null(strstr(why, "continued under a new key"));
