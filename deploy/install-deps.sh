@@ -5,7 +5,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev
-libmsgpack-dev libcmocka-dev libzstd-dev python3 bc iproute2"
+libmsgpack-dev libcmocka-dev libzstd-dev libmicrohttpd-dev python3 bc iproute2
+curl"
 case "${1:-}" in
 --fuzz)	PKGS="$PKGS clang libclang-rt-14-dev" ;;
 "")	;;
