@@ -43,6 +43,7 @@
 #define MAX_CONNS	64
 #define CONN_TIMEOUT_S	60
 #define SOCK_CLIENTS	4
+#define SWEEP_MS	10000	/* Ended sessions' keys wiped within. */
 
 struct ui_user {
 	struct ui	*ui;
@@ -70,6 +71,7 @@ struct req {
 struct sock_client {
 	uv_pipe_t	pipe;
 	struct ui	*ui;
+	struct sock_client *next;	/* ui->clients. */
 	char		buf[UI_SOCK_MAX];
 	size_t		len;
 	bool		busy;		/* A sign-in runs for it. */
@@ -89,6 +91,7 @@ struct ui {
 	int		lfd;
 	uv_poll_t	poll;
 	uv_timer_t	timer;
+	uv_timer_t	sweep;		/* Idle sessions, old tokens: ended. */
 	char		host[256];
 	unsigned	port;
 	char		url[300];
@@ -98,6 +101,7 @@ struct ui {
 	uv_pipe_t	sock;
 	bool		sock_on;
 	char		sock_path[4096];
+	struct sock_client *clients;
 	size_t		nclients;
 	bool		stopping;
 };
@@ -141,6 +145,20 @@ timer_cb(uv_timer_t *t)
 {
 
 	mhd_step(t->data);
+}
+
+/*
+ * Sessions end when found idle too, but one nobody touches would keep
+ * its keys until then: every SWEEP_MS the idle ones end.
+ */
+static void
+sweep_cb(uv_timer_t *t)
+{
+	struct ui *ui = t->data;
+	uint64_t now = now_of(ui);
+
+	ui_table_sweep(&ui->sess, now);
+	ui_table_sweep(&ui->tokens, now);
 }
 
 /* ---- Responses. */
@@ -1149,8 +1167,13 @@ completed(void *cls, struct MHD_Connection *c, void **ctx,
 static void
 client_closed(uv_handle_t *h)
 {
-	struct sock_client *sc = h->data;
+	struct sock_client *sc = h->data, **pp;
 
+	for (pp = &sc->ui->clients; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == sc) {
+			*pp = sc->next;
+			break;
+		}
 	sc->ui->nclients--;
 	sodium_memzero(sc->buf, sizeof(sc->buf));
 	free(sc);
@@ -1256,6 +1279,8 @@ sock_conn(uv_stream_t *server, int status)
 	sc->ui = ui;
 	uv_pipe_init(ui->loop, &sc->pipe, 0);
 	sc->pipe.data = sc;
+	sc->next = ui->clients;
+	ui->clients = sc;
 	ui->nclients++;
 	if (uv_accept(server, (uv_stream_t *)&sc->pipe) != 0 ||
 	    ui->nclients > SOCK_CLIENTS || ui->stopping) {
@@ -1436,6 +1461,9 @@ ui_start(const struct ui_config *cfg, struct ui **out, char *why,
 	uv_poll_start(&ui->poll, UV_READABLE, poll_cb);
 	uv_timer_init(ui->loop, &ui->timer);
 	ui->timer.data = ui;
+	uv_timer_init(ui->loop, &ui->sweep);
+	ui->sweep.data = ui;
+	uv_timer_start(&ui->sweep, sweep_cb, SWEEP_MS, SWEEP_MS);
 	*out = ui;
 	(void)sock_start(ui, why, len);
 	mhd_step(ui);
@@ -1452,13 +1480,19 @@ ui_url(const struct ui *ui)
 void
 ui_stop(struct ui *ui)
 {
+	struct sock_client *sc;
+
 	if (ui == NULL || ui->stopping)
 		return;
 	ui->stopping = true;
 	if (ui->mhd != NULL) {
 		uv_close((uv_handle_t *)&ui->poll, NULL);
 		uv_close((uv_handle_t *)&ui->timer, NULL);
+		uv_close((uv_handle_t *)&ui->sweep, NULL);
 	}
+	for (sc = ui->clients; sc != NULL; sc = sc->next)
+		if (!sc->busy)
+			client_close(sc);
 	if (ui->sock_on) {
 		uv_close((uv_handle_t *)&ui->sock, NULL);
 		(void)unlink(ui->sock_path);

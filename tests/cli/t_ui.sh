@@ -35,11 +35,13 @@ grep -q '<script src="/app.js"' "$TMPDIR/index" || die "GET / is not the page"
 etag=$(sed -n 's/^ETag: \(.*\)\r$/\1/Ip' "$TMPDIR/h")
 assert_eq "$(status_of -H "If-None-Match: $etag" "$U/")" 304 "an unchanged page"
 assert_eq "$(status_of "$U/app.js")" 200 "app.js"
-curl -s -D - -o /dev/null "$U/app.js" | grep -qi '^Content-Type: text/javascript' ||
+curl -s -D "$TMPDIR/h4" -o /dev/null "$U/app.js" || die "GET /app.js failed"
+grep -qi '^Content-Type: text/javascript' "$TMPDIR/h4" ||
     die "app.js is not served as JavaScript"
 # No request of the page leaves the agent: no absolute URL in any asset.
 for f in index.html app.css app.js; do
-	! curl -s "$U/$f" | grep -Eq '(https?:)?//[a-z0-9]' ||
+	curl -s -o "$TMPDIR/asset" "$U/$f" || die "GET /$f failed"
+	! grep -Eq '(https?:)?//[a-z0-9]' "$TMPDIR/asset" ||
 	    die "$f names something outside the agent"
 done
 
@@ -56,7 +58,8 @@ for r in /api/me /api/consultations /api/consultations/0000000000000000000000000
 	assert_eq "$(status_of "$U$r")" 401 "GET $r without sign-in"
 done
 # Cache-Control: no-store on the API.
-curl -s -D - -o /dev/null "$U/api/me" | grep -qi '^Cache-Control: no-store' ||
+curl -s -D "$TMPDIR/h3" -o /dev/null "$U/api/me" || die "GET /api/me failed"
+grep -qi '^Cache-Control: no-store' "$TMPDIR/h3" ||
     die "/api/ answers lack Cache-Control: no-store"
 
 # --- sign-in -----------------------------------------------------------------
@@ -66,10 +69,13 @@ r=$(req -c "$J" -X POST -H "Origin: $U" \
 assert_eq "${r%% *}" 200 "sign-in with the right passphrase: $r"
 assert_eq "$(json_get '["user"]' <<<"$r")" admin "sign-in answers the user"
 grep -q 'hamroh_session' "$J" || die "sign-in set no cookie"
-curl -s -D - -o /dev/null -X POST -H "Origin: $U" \
-    -d "{\"user\":\"admin\",\"passphrase\":\"$PW\"}" "$U/api/signin" |
-    grep -i '^Set-Cookie:' | grep -i 'HttpOnly' | grep -i 'SameSite=Strict' |
-    grep -qi 'Path=/' || die "the cookie is not HttpOnly; SameSite=Strict; Path=/"
+curl -s -D "$TMPDIR/h2" -o /dev/null -X POST -H "Origin: $U" \
+    -d "{\"user\":\"admin\",\"passphrase\":\"$PW\"}" "$U/api/signin" ||
+    die "sign-in for the cookie's attributes failed"
+c=$(grep -i '^Set-Cookie:' "$TMPDIR/h2")
+for a in HttpOnly SameSite=Strict Path=/; do
+	assert_contains "$c" "$a" "the session cookie's attributes"
+done
 r=$(req -b "$J" "$U/api/me")
 assert_eq "${r%% *}" 200 "/api/me signed in"
 assert_eq "$(json_get '["user"]' <<<"$r")" admin "/api/me's user"
@@ -135,6 +141,11 @@ wait_for "the UI's search finds the phone written another way" 10 search_finds
 r=$(req -b "$J" "$U/api/status")
 assert_eq "${r%% *}" 200 "GET /api/status"
 assert_eq "$(json_get '["center"]' <<<"$r")" Khorog "status's center"
+assert_eq "$(json_get '["agent_running"]' <<<"$r")" True "status from inside the agent sees it run"
+# Asking that inside the agent must not drop its lock on agent.lock.
+expect_fail "a second agent after /api/status" "$H" --data "$TMPDIR/A" agent \
+    --no-ui --listen 127.0.0.1:0
+assert_contains "$ERR" "another agent runs" "the lock held after /api/status"
 big=$(head -c 1100000 /dev/zero | tr '\0' 'a')
 assert_eq "$(printf '%s' "$big" | status_of -b "$J" -X POST -H "Origin: $U" \
     -H "X-CSRF-Token: $csrf" --data-binary @- "$U/api/consultations")" 413 "a body over 1 MiB"
