@@ -1834,8 +1834,7 @@ static void
 ui_begin(struct cli *cli, struct agent *ag, const char *listen_at)
 {
 	struct ui_config cfg;
-	char why[1024], host[256];
-	const char *colon;
+	char why[1024], host[256], port[16];
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.loop = ag->loop;
@@ -1856,14 +1855,8 @@ ui_begin(struct cli *cli, struct agent *ag, const char *listen_at)
 	fflush(stdout);
 	LOG_INFO("ui", "the office UI is at %s ('hamroh ui --user NAME' "
 	    "opens it signed in)", ui_url(ag->ui));
-	colon = strrchr(listen_at, ':');
-	snprintf(host, sizeof(host), "%.*s", colon != NULL ?
-	    (int)(colon - listen_at) : 0, listen_at);
-	if (host[0] == '[' && strlen(host) > 1) {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	if (!ui_is_loopback(host))
+	if (ui_split_listen(listen_at, host, sizeof(host), port,
+	    sizeof(port)) == 0 && !ui_is_loopback(host))
 		LOG_WARN("ui", "warning: the office UI listens on %s, beyond "
 		    "this computer, and the link is not encrypted: passphrases "
 		    "and clients' data cross the network in clear; listen on "
@@ -1895,6 +1888,10 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	if (no_ui && ui_at != NULL)
 		cli_fail(EXIT_USAGE, "agent: give --ui-listen or --no-ui, not "
 		    "both");
+	if (ui_at != NULL && ui_split_listen(ui_at, host, sizeof(host), port,
+	    sizeof(port)))
+		cli_fail(EXIT_USAGE, "agent: --ui-listen %.60s is not HOST:PORT "
+		    "(such as %s)", ui_at, UI_DEFAULT_LISTEN);
 	while ((a = cli_opt_next(&argc, argv, "--advertise")) != NULL) {
 		if (split_addr(a, host, sizeof(host), port, sizeof(port)))
 			cli_fail(EXIT_USAGE, "agent: --advertise %.60s is not "

@@ -164,3 +164,32 @@ ui_sock_parse(const char *buf, size_t len, char *user, size_t ucap,
 	*plen = (size_t)(nl2 - nl1 - 1);
 	return (1);
 }
+
+int
+ui_split_listen(const char *s, char *host, size_t hlen, char *port,
+    size_t plen)
+{
+	const char *c;
+	size_t n;
+
+	if (*s == '[') {
+		if ((c = strchr(s, ']')) == NULL || c[1] != ':')
+			return (-1);
+		n = (size_t)(c - s - 1);
+		s++;
+		c++;
+	} else {
+		if ((c = strrchr(s, ':')) == NULL)
+			return (-1);
+		n = (size_t)(c - s);
+	}
+	if (n == 0 || n >= hlen || strlen(c + 1) == 0 ||
+	    strlen(c + 1) >= plen || strlen(c + 1) > 5 ||
+	    strspn(c + 1, "0123456789") != strlen(c + 1) ||
+	    strtoul(c + 1, NULL, 10) > 65535)
+		return (-1);
+	memcpy(host, s, n);
+	host[n] = '\0';
+	snprintf(port, plen, "%s", c + 1);
+	return (0);
+}

@@ -33,6 +33,14 @@ bool ui_host_ok(const char *, const char *, unsigned);
  */
 bool ui_origin_ok(const char *, const char *, unsigned);
 
+/**
+ * ui_split_listen(s, host, hlen, port, plen):
+ * Split --ui-listen's "HOST:PORT" or "[V6]:PORT" into ${host} (without
+ * brackets) and ${port} (digits, at most 5).  Return 0, or -1 if ${s} is
+ * not one (then ${host} and ${port} are unspecified).
+ */
+int ui_split_listen(const char *, char *, size_t, char *, size_t);
+
 /* Whether ${host} (as --ui-listen gives it) is a loopback address. */
 bool ui_is_loopback(const char *);
 

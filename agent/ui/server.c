@@ -48,9 +48,12 @@
 struct ui_user {
 	struct ui	*ui;
 	struct ops	o;		/* On the loop's connection. */
-	struct search_index *idx;	/* NULL while it is built. */
+	struct search_index *idx;	/* NULL while it is first built. */
+	bool		idx_busy;	/* A build runs. */
 	bool		idx_failed;
 	struct ops_err	idx_err;
+	int64_t		idx_dv;		/* What the store was at its build: */
+	uint64_t	idx_hlc;	/* data version, newest stamp. */
 };
 
 struct req {
@@ -335,6 +338,8 @@ struct ujob {
 	struct ui_out	out;
 	struct search_index *idx;
 	struct ops_err	e;
+	int64_t		dv;		/* UJ_INDEX: the store when queued. */
+	uint64_t	hlc;
 };
 
 static int
@@ -403,11 +408,19 @@ ujob_done(void *arg, int rc, const char *err)
 	    now_of(ui));
 	u = x != NULL ? x->data : NULL;
 	if (j->kind == UJ_INDEX) {
-		if (u != NULL && u->idx == NULL) {
-			u->idx = j->idx;
-			j->idx = NULL;
-			u->idx_failed = u->idx == NULL;
-			u->idx_err = j->e;
+		if (u != NULL) {
+			u->idx_busy = false;
+			if (j->idx != NULL) {	/* The new one replaces. */
+				search_close(u->idx);
+				u->idx = j->idx;
+				j->idx = NULL;
+				u->idx_dv = j->dv;
+				u->idx_hlc = j->hlc;
+				u->idx_failed = false;
+			} else if (u->idx == NULL) {
+				u->idx_failed = true;
+				u->idx_err = j->e;
+			}
 		}
 		ujob_free(j);
 		return;
@@ -440,16 +453,38 @@ ujob_queue(struct ujob *j, const struct ui_entry *x)
 	return (0);
 }
 
+/*
+ * Build the session's search index on a worker: at sign-in, and again
+ * when a search finds the store changed since (index_stale()); searches
+ * use the old one meanwhile.
+ */
 static void
 index_start(struct ui *ui, const struct ui_entry *x)
 {
+	struct ui_user *u = x->data;
 	struct ujob *j;
 
-	if ((j = calloc(1, sizeof(*j))) == NULL)
+	if (u->idx_busy || (j = calloc(1, sizeof(*j))) == NULL)
 		return;
 	j->ui = ui;
 	j->kind = UJ_INDEX;
-	(void)ujob_queue(j, x);
+	j->dv = db_data_version(ui->db);
+	j->hlc = db_last_hlc(ui->db);
+	if (ujob_queue(j, x) == 0)
+		u->idx_busy = true;
+}
+
+/*
+ * Whether the store changed since the index was built: another
+ * connection committed (the CLI, a worker's write), or a peer's commit
+ * moved the clock on.
+ */
+static bool
+index_stale(struct ui *ui, const struct ui_user *u)
+{
+
+	return (db_data_version(ui->db) != u->idx_dv ||
+	    db_last_hlc(ui->db) != u->idx_hlc);
 }
 
 /* ---- Sign-in: Argon2id on a worker, wrong ones throttled. */
@@ -817,8 +852,9 @@ hit_cb(void *arg, const struct ops_hit *h)
 
 /* GET /api/search?q=: in the session's index, on the loop (fast). */
 static void
-route_search(struct req *rq, struct ui_user *u)
+route_search(struct req *rq, struct ui_entry *x)
 {
+	struct ui_user *u = x->data;
 	const char *q = MHD_lookup_connection_value(rq->c,
 	    MHD_GET_ARGUMENT_KIND, "q");
 	struct ops_search_args a;
@@ -851,6 +887,8 @@ route_search(struct req *rq, struct ui_user *u)
 	}
 	fprintf(h.f, "],\"more\":%s}\n", more ? "true" : "false");
 	ui_out_close(&rq->out, h.f, 200);
+	if (index_stale(rq->ui, u))
+		index_start(rq->ui, x);
 }
 
 /* A query parameter as a whole number (absent: 0); -1 if not one. */
@@ -940,7 +978,7 @@ route_api(struct req *rq, const char *url, const char *method,
 	} else if (is(url, "/api/me") && get)
 		put_me(&rq->out, x, rq->ui);
 	else if (is(url, "/api/search") && get)
-		route_search(rq, x->data);
+		route_search(rq, x);
 	else if (is(url, "/api/consultations") && get) {
 		rq->ready = false;
 		route_job(rq, x, UJ_LIST, NULL);
@@ -1331,34 +1369,6 @@ sock_start(struct ui *ui, char *why, size_t len)
 
 /* ---- Start and stop. */
 
-/* "HOST:PORT" or "[V6]:PORT" into ${host} and ${port}; 0 or -1. */
-static int
-split(const char *s, char *host, size_t hlen, char *port, size_t plen)
-{
-	const char *c;
-	size_t n;
-
-	if (*s == '[') {
-		if ((c = strchr(s, ']')) == NULL || c[1] != ':')
-			return (-1);
-		n = (size_t)(c - s - 1);
-		s++;
-		c++;
-	} else {
-		if ((c = strrchr(s, ':')) == NULL)
-			return (-1);
-		n = (size_t)(c - s);
-	}
-	if (n == 0 || n >= hlen || strlen(c + 1) == 0 ||
-	    strlen(c + 1) >= plen || strspn(c + 1, "0123456789") !=
-	    strlen(c + 1))
-		return (-1);
-	memcpy(host, s, n);
-	host[n] = '\0';
-	snprintf(port, plen, "%s", c + 1);
-	return (0);
-}
-
 static int
 bind_listen(struct ui *ui, const char *at, char *why, size_t len)
 {
@@ -1368,7 +1378,8 @@ bind_listen(struct ui *ui, const char *at, char *why, size_t len)
 	char port[16];
 	int fd = -1, one = 1, e;
 
-	if (split(at, ui->host, sizeof(ui->host), port, sizeof(port))) {
+	if (ui_split_listen(at, ui->host, sizeof(ui->host), port,
+	    sizeof(port))) {
 		snprintf(why, len, "--ui-listen %.60s is not HOST:PORT (such "
 		    "as %s)", at, UI_DEFAULT_LISTEN);
 		return (-1);

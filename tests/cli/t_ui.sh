@@ -138,6 +138,16 @@ search_finds() {
 	[ "${r%% *}" = 200 ] && [ "$(json_get '["hits"][0]["id"]' <<<"$r" 2>/dev/null)" = "$id" ]
 }
 wait_for "the UI's search finds the phone written another way" 10 search_finds
+# A consultation the CLI adds reaches the session's index (rebuilt on a
+# worker once a search sees the store changed).
+cid=$(expect_ok on A add consultations center=Khorog opened_at=2026-11-23 \
+    channel=walk_in client_sex=M client_age=40 topic=patent status=open \
+    client_name="Назаров Ҷамшед")
+cli_finds() {
+	r=$(req -b "$J" "$U/api/search?q=%D2%B7%D0%B0%D0%BC%D1%88%D0%B5%D0%B4")
+	[ "${r%% *}" = 200 ] && [ "$(json_get '["hits"][0]["id"]' <<<"$r" 2>/dev/null)" = "$cid" ]
+}
+wait_for "the UI's search finds what the CLI added" 10 cli_finds
 r=$(req -b "$J" "$U/api/status")
 assert_eq "${r%% *}" 200 "GET /api/status"
 assert_eq "$(json_get '["center"]' <<<"$r")" Khorog "status's center"
@@ -207,6 +217,9 @@ stop_agent B
 start_agent B --ui-listen 0.0.0.0:0
 grep -q "not encrypted" "$TMPDIR/B.log" || die "no warning for a UI beyond loopback"
 stop_agent B
+expect_fail --rc 2 "--ui-listen not HOST:PORT" "$H" --data "$TMPDIR/B" agent \
+    --listen 127.0.0.1:0 --ui-listen 4412
+assert_contains "$ERR" "--ui-listen 4412 is not HOST:PORT" "a bad --ui-listen"
 expect_fail --rc 1 "hamroh ui without an agent" "$HAMROH" --data "$TMPDIR/B" \
     --user admin --passphrase-fd 9 ui 9<"$TMPDIR/.as-admin/passphrase"
 assert_contains "$ERR" "hamroh agent" "hamroh ui without an agent names the fix"

@@ -5,7 +5,8 @@
  *
  * The first byte b picks the mode (b % 2): 0, the rest as a header
  * value (cut at a NUL, as libmicrohttpd hands it over) to ui_host_ok()
- * and ui_origin_ok() for a loopback and a wildcard listen: a Host
+ * and ui_origin_ok() for a loopback and a wildcard listen, and to
+ * ui_split_listen() as --ui-listen would be: a Host
  * accepted must end in ":4412", an Origin accepted is "http://" and an
  * accepted Host; 1, ui_sock_parse() on the rest, and on each of its
  * prefixes, with the model: a request is complete only with its second
@@ -50,6 +51,17 @@ fuzz_headers(const uint8_t *in, size_t len)
 		assert(ui_host_ok(s + 7, "127.0.0.1", 4412));
 	}
 	(void)ui_is_loopback(s);
+	{
+		char host[256], port[16];
+
+		if (ui_split_listen(s, host, sizeof(host), port,
+		    sizeof(port)) == 0) {
+			assert(host[0] != '\0' && strlen(host) < n);
+			assert(port[0] != '\0' && strlen(port) <= 5 &&
+			    strspn(port, "0123456789") == strlen(port));
+			assert(strtoul(port, NULL, 10) <= 65535);
+		}
+	}
 	free(s);
 }
 

@@ -71,6 +71,27 @@ test_origin(void **state)
 	assert_false(ui_origin_ok("null", "127.0.0.1", 4412));
 	assert_false(ui_origin_ok("http://", "127.0.0.1", 4412));
 	assert_false(ui_origin_ok(NULL, "127.0.0.1", 4412));
+	{
+		char h[256], p[16];
+
+		assert_int_equal(ui_split_listen("127.0.0.1:4412", h, sizeof(h),
+		    p, sizeof(p)), 0);
+		assert_string_equal(h, "127.0.0.1");
+		assert_string_equal(p, "4412");
+		assert_int_equal(ui_split_listen("[::1]:0", h, sizeof(h), p,
+		    sizeof(p)), 0);
+		assert_string_equal(h, "::1");
+		assert_int_equal(ui_split_listen("127.0.0.1", h, sizeof(h), p,
+		    sizeof(p)), -1);
+		assert_int_equal(ui_split_listen(":80", h, sizeof(h), p,
+		    sizeof(p)), -1);
+		assert_int_equal(ui_split_listen("h:65536", h, sizeof(h), p,
+		    sizeof(p)), -1);
+		assert_int_equal(ui_split_listen("h:8x", h, sizeof(h), p,
+		    sizeof(p)), -1);
+		assert_int_equal(ui_split_listen("[::1]", h, sizeof(h), p,
+		    sizeof(p)), -1);
+	}
 	assert_true(ui_is_loopback("127.0.0.1"));
 	assert_true(ui_is_loopback("127.3.0.1"));
 	assert_true(ui_is_loopback("::1"));
