@@ -104,7 +104,8 @@ ui_host_ok(const char *host, const char *listen_host, unsigned port)
 		if (port != 80)
 			return (false);
 	} else {
-		if (colon + 1 == end || colon[1] < '0' || colon[1] > '9' ||
+		/* Digits as a browser writes them: no leading zero. */
+		if (colon + 1 == end || colon[1] < '1' || colon[1] > '9' ||
 		    end - colon > 6)
 			return (false);
 		p = strtoul(colon + 1, &pe, 10);

@@ -226,3 +226,15 @@ assert_contains "$ERR" "hamroh agent" "hamroh ui without an agent names the fix"
 
 stop_agent A
 [ ! -e "$TMPDIR/A/ui.sock" ] || die "ui.sock is left after the agent stopped"
+
+# --- the page's weight: the build step refuses more than 150 KB -----------
+mk=$HAMROH_REPO/build/gen/mkassets
+[ -x "$mk" ] || die "no $mk (make builds it)"
+head -c 100000 /dev/zero | tr '\0' 'a' >"$TMPDIR/a.js"
+head -c 60000 /dev/zero | tr '\0' 'b' >"$TMPDIR/b.css"
+! "$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" "$TMPDIR/b.css" 2>"$TMPDIR/mk.err" ||
+    die "mkassets took 160 KB of assets"
+grep -q "over the 150000" "$TMPDIR/mk.err" || die "mkassets' refusal: $(cat "$TMPDIR/mk.err")"
+[ ! -e "$TMPDIR/out.c" ] || die "mkassets left its output after refusing"
+"$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" || die "mkassets refused 100 KB"
+grep -q '"/a.js", "text/javascript' "$TMPDIR/out.c" || die "mkassets: no /a.js entry"

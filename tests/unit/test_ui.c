@@ -40,6 +40,7 @@ test_host(void **state)
 	assert_true(ui_host_ok("127.0.0.1", "127.0.0.1", 80));
 	assert_false(ui_host_ok("127.0.0.1:", "127.0.0.1", 4412));
 	assert_false(ui_host_ok("127.0.0.1:04412x", "127.0.0.1", 4412));
+	assert_false(ui_host_ok("127.0.0.1:04412", "127.0.0.1", 4412));
 	assert_false(ui_host_ok("127.0.0.1:4412:1", "127.0.0.1", 4412));
 	assert_false(ui_host_ok(":4412", "127.0.0.1", 4412));
 	assert_false(ui_host_ok("", "127.0.0.1", 4412));
