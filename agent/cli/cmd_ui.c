@@ -22,6 +22,7 @@
 
 #include "agent/cli/cli.h"
 #include "agent/cli/cmds.h"
+#include "agent/daemon/pidlock.h"
 #include "agent/ui/ui.h"
 
 #define PASS_CAP	(USER_PASS_MAX + 2)
@@ -118,11 +119,15 @@ cmd_ui(struct cli *cli, int argc, char **argv)
 		cli_die(EXIT_USAGE, "ui", OPS_MSG_UI_SOCK, 2, path,
 		    strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		if (errno == ENOENT || errno == ECONNREFUSED)
-			cli_die(EXIT_REFUSED, "ui", OPS_MSG_UI_NO_AGENT, 1,
-			    cli->dir);
+		int err = errno;
+		uint64_t since;
+
+		if (err == ENOENT || err == ECONNREFUSED)
+			cli_die(EXIT_REFUSED, "ui", agent_running(cli->dir,
+			    &since) == 1 ? OPS_MSG_UI_AGENT_NO_UI :
+			    OPS_MSG_UI_NO_AGENT, 1, cli->dir);
 		cli_die(EXIT_REFUSED, "ui", OPS_MSG_UI_SOCK, 2, path,
-		    strerror(errno));
+		    strerror(err));
 	}
 	if ((pass = sodium_malloc(PASS_CAP + USER_NAME_MAX + 4)) == NULL)
 		cli_die(EXIT_USAGE, "ui", OPS_MSG_NOMEM, 0);

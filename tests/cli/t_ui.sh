@@ -217,6 +217,11 @@ stop_agent B
 start_agent B --ui-listen 0.0.0.0:0
 grep -q "not encrypted" "$TMPDIR/B.log" || die "no warning for a UI beyond loopback"
 stop_agent B
+start_agent B
+expect_fail --rc 1 "hamroh ui with an agent run --no-ui" "$HAMROH" --data "$TMPDIR/B" \
+    --user admin --passphrase-fd 9 ui 9<"$TMPDIR/.as-admin/passphrase"
+assert_contains "$ERR" "--no-ui" "hamroh ui names --no-ui"
+stop_agent B
 expect_fail --rc 2 "--ui-listen not HOST:PORT" "$H" --data "$TMPDIR/B" agent \
     --listen 127.0.0.1:0 --ui-listen 4412
 assert_contains "$ERR" "--ui-listen 4412 is not HOST:PORT" "a bad --ui-listen"

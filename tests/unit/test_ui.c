@@ -2,7 +2,8 @@
  * test_ui.c: the web UI's pure parts (agent/ui/check.c, agent/ui/sess.c):
  * which Host and Origin headers name the agent, the local socket's
  * request, sessions expiring after 30 idle minutes on an injected clock,
- * one-time tokens, and the throttle of wrong passphrases.
+ * one-time tokens, the throttle of wrong passphrases, and the API's
+ * errors (agent/ui/api.c) as a page gets them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "agent/ui/api.h"
 #include "agent/ui/check.h"
 #include "agent/ui/sess.h"
 
@@ -249,6 +251,36 @@ test_throttle(void **state)
 	assert_true(ui_throttle_start(&th, "a", "9.9.9.9", now) >= at);
 }
 
+/* Errors as the page gets them: catalog key, arguments, English text. */
+static void
+test_errors(void **state)
+{
+	struct ui_out o;
+	char *line;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	ui_out_fail(&o, OPS_NOT_FOUND, OPS_MSG_NO_RECORD, 2, "consultations",
+	    "0123");
+	assert_int_equal(o.status, 404);
+	assert_non_null(o.buf);
+	assert_string_equal(o.buf, "{\"error\":{\"key\":\"NO_RECORD\","
+	    "\"args\":[\"consultations\",\"0123\"],\"message\":"
+	    "\"no consultations record 0123\"}}\n");
+	/* A quote or a newline in an argument stays inside its string. */
+	ui_out_fail(&o, OPS_DENIED, OPS_MSG_UI_ORIGIN, 1, "\"x\n");
+	assert_int_equal(o.status, 403);
+	assert_non_null(line = strchr(o.buf, '\n'));
+	assert_null(strchr(line + 1, '\n'));
+	assert_non_null(strstr(o.buf, "\"args\":[\"\\\"x\\n\"]"));
+	ui_out_fail(&o, OPS_BUSY, OPS_MSG_UI_JOB, 0);
+	assert_int_equal(o.status, 503);
+	assert_non_null(strstr(o.buf, "\"args\":[]"));
+	assert_int_equal(ui_http_status(OPS_BAD_INPUT), 400);
+	assert_int_equal(ui_http_status(OPS_STORE), 500);
+	free(o.buf);
+}
+
 int
 main(void)
 {
@@ -259,6 +291,7 @@ main(void)
 		cmocka_unit_test(test_sessions),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_throttle),
+		cmocka_unit_test(test_errors),
 	};
 
 	if (sodium_init() < 0)
