@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 
 #define PASS_CAP	(USER_PASS_MAX + 2)
 #define ANSWER_MAX	600
+#define ANSWER_WAIT_S	30	/* Throttled sign-ins queue: seconds. */
 #define TOKEN_HEX	32	/* A token: 128 bits in hex. */
 
 /* Whether ${prog} is an executable on $PATH. */
@@ -96,6 +98,7 @@ int
 cmd_ui(struct cli *cli, int argc, char **argv)
 {
 	struct sockaddr_un sa;
+	struct timeval tv = { ANSWER_WAIT_S, 0 };
 	struct ops_err e;
 	char path[4096], *msg, *pass, ans[ANSWER_MAX], tok[TOKEN_HEX + 1];
 	char url[400];
@@ -118,6 +121,9 @@ cmd_ui(struct cli *cli, int argc, char **argv)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		cli_die(EXIT_USAGE, "ui", OPS_MSG_UI_SOCK, 2, path,
 		    strerror(errno));
+	/* A wedged agent: give up rather than hang (a sign-in takes < 2 s). */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		int err = errno;
 		uint64_t since;
@@ -151,7 +157,11 @@ cmd_ui(struct cli *cli, int argc, char **argv)
 		n += (size_t)w;
 	}
 	sodium_free(pass);
+	errno = 0;
 	n = read_answer(fd, ans, sizeof(ans));
+	if (n == 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		cli_die(EXIT_REFUSED, "ui", OPS_MSG_UI_SOCK, 2, path,
+		    "the agent did not answer within 30 s; try again");
 	close(fd);
 	if (n == 0 || ans[n - 1] != '\n')
 		cli_die(EXIT_REFUSED, "ui", OPS_MSG_UI_SOCK_ANSWER, 0);

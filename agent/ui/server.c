@@ -41,6 +41,7 @@
 #define MAX_SESSIONS	64
 #define MAX_TOKENS	16
 #define MAX_CONNS	64
+#define MAX_CONNS_PER_IP 16	/* A browser opens 6 per host. */
 #define CONN_TIMEOUT_S	60
 #define SOCK_CLIENTS	4
 #define SWEEP_MS	10000	/* Ended sessions' keys wiped within. */
@@ -1456,6 +1457,7 @@ ui_start(const struct ui_config *cfg, struct ui **out, char *why,
 	    MHD_OPTION_LISTEN_SOCKET, ui->lfd,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, ui,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)MAX_CONNS_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_END);
