@@ -215,6 +215,9 @@ _ui_opt() {
 # Scripts that start agents should `trap kill_agents EXIT`.
 start_agent() {
 	local node=$1; shift
+	# Emptied here, not by the redirection: that runs in the child, and
+	# wait_for could read the last run's "listening on" before it.
+	: >"$TMPDIR/$node.out"
 	"$H" --data "$TMPDIR/$node" agent --listen 127.0.0.1:0 $(_ui_opt "$@") \
 	    "$@" >"$TMPDIR/$node.out" 2>>"$TMPDIR/$node.log" &
 	echo $! >"$TMPDIR/$node.pid"
@@ -232,6 +235,7 @@ start_agent() {
 # environment only.
 start_agent_nofile() {
 	local node=$1 n=$2 pid; shift 2
+	: >"$TMPDIR/$node.out"
 	env ${AGENT_ENV+"${AGENT_ENV[@]}"} \
 	    bash -c 'ulimit -n "$1" && shift && exec "$@"' agent "$n" \
 	    "$H" --data "$TMPDIR/$node" agent --listen 127.0.0.1:0 \

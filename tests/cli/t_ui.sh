@@ -202,6 +202,7 @@ assert_contains "$ERR" "wrong passphrase" "hamroh ui's wrong passphrase"
 # --- a UI port in use: one line, sync goes on; beyond loopback: a warning ----
 mknode B Khorog
 expect_ok on B network create --name net2 >/dev/null
+: >"$TMPDIR/B.out"
 "$H" --data "$TMPDIR/B" agent --listen 127.0.0.1:0 --ui-listen "127.0.0.1:$UIPORT_A" \
     >"$TMPDIR/B.out" 2>>"$TMPDIR/B.log" &
 echo $! >"$TMPDIR/B.pid"
