@@ -5,13 +5,14 @@
 set -eu
 
 PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev
-libmsgpack-dev libcmocka-dev libzstd-dev libmicrohttpd-dev python3 bc iproute2
-curl"
+libmsgpack-dev libcmocka-dev libzstd-dev python3 bc iproute2"
 case "${1:-}" in
 --fuzz)	PKGS="$PKGS clang libclang-rt-14-dev" ;;
 "")	;;
 *)	echo "usage: deploy/install-deps.sh [--fuzz]" >&2; exit 2 ;;
 esac
+# The web UI's HTTP server (libmicrohttpd), and curl for its tests.
+PKGS="$PKGS libmicrohttpd-dev curl"
 
 missing=""
 for p in $PKGS; do

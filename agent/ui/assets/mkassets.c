@@ -1,10 +1,11 @@
 /*
  * mkassets.c: the build step that embeds the web UI's files in hamroh.
  *
- *   mkassets OUT.c FILE...
+ *   mkassets OUT.c [--under /DIR/] FILE...
  *
  * writes OUT.c holding each FILE's bytes and the table ui_assets[]
- * (agent/ui/assets.h): path "/" and the file's name, Content-Type by its
+ * (agent/ui/assets.h): path "/" (or the last --under before it, such as
+ * "/lang/") and the file's name, Content-Type by its
  * extension, an ETag from a hash of its bytes.  Refuses (exit 1, one
  * line) a file of an unknown kind, or more than MAX_TOTAL bytes in all:
  * the page must stay small (issue 14: 150 KB before compression).
@@ -45,11 +46,28 @@ main(int argc, char **argv)
 	size_t total = 0, n, i;
 	uint64_t h;
 	int c, k;
-	const char *base;
+	const char *base, *under = "/";
+	const char **dir;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: mkassets OUT.c FILE...\n");
 		return (2);
+	}
+	/* Each file's folder; the --under options themselves get NULL. */
+	if ((dir = calloc((size_t)argc, sizeof(*dir))) == NULL)
+		return (1);
+	for (k = 2; k < argc; k++) {
+		if (strcmp(argv[k], "--under") != 0) {
+			dir[k] = under;
+			continue;
+		}
+		if (k + 1 == argc || argv[k + 1][0] != '/' ||
+		    argv[k + 1][strlen(argv[k + 1]) - 1] != '/') {
+			fprintf(stderr, "mkassets: --under takes a folder "
+			    "such as /lang/\n");
+			return (2);
+		}
+		under = argv[++k];
 	}
 	if ((out = fopen(argv[1], "w")) == NULL) {
 		perror(argv[1]);
@@ -58,6 +76,8 @@ main(int argc, char **argv)
 	fprintf(out, "/* Made by agent/ui/assets/mkassets.c: do not edit. */\n"
 	    "#include \"agent/ui/assets.h\"\n\n");
 	for (k = 2; k < argc; k++) {
+		if (dir[k] == NULL)
+			continue;
 		base = strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 :
 		    argv[k];
 		if (type_of(base) == NULL) {
@@ -87,6 +107,8 @@ main(int argc, char **argv)
 	}
 	fprintf(out, "\nconst struct ui_asset ui_assets[] = {\n");
 	for (k = 2; k < argc; k++) {
+		if (dir[k] == NULL)
+			continue;
 		base = strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 :
 		    argv[k];
 		/* FNV-1a of the bytes: changes whenever they do. */
@@ -96,10 +118,12 @@ main(int argc, char **argv)
 		for (n = 0; (c = getc(in)) != EOF; n++)
 			h = (h ^ (uint64_t)c) * 1099511628211ULL;
 		fclose(in);
-		fprintf(out, "\t{ \"/%s\", \"%s\", a%d, %zu, \"\\\"%016llx\\\"\" },"
-		    "\n", base, type_of(base), k, n, (unsigned long long)h);
+		fprintf(out, "\t{ \"%s%s\", \"%s\", a%d, %zu, "
+		    "\"\\\"%016llx\\\"\" },\n", dir[k], base, type_of(base), k, n,
+		    (unsigned long long)h);
 	}
 	fprintf(out, "\t{ NULL, NULL, NULL, 0, NULL }\n};\n");
+	free(dir);
 	i = (size_t)ferror(out);
 	if (fclose(out) != 0 || i != 0) {
 		fprintf(stderr, "mkassets: writing %s failed\n", argv[1]);
