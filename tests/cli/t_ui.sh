@@ -244,3 +244,8 @@ grep -q "over the 150000" "$TMPDIR/mk.err" || die "mkassets' refusal: $(cat "$TM
 [ ! -e "$TMPDIR/out.c" ] || die "mkassets left its output after refusing"
 "$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" || die "mkassets refused 100 KB"
 grep -q '"/a.js", "text/javascript' "$TMPDIR/out.c" || die "mkassets: no /a.js entry"
+printf '{}\n' >"$TMPDIR/tg.json"
+"$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" --under /lang/ "$TMPDIR/tg.json" ||
+    die "mkassets --under failed"
+grep -q '"/lang/tg.json", "application/json' "$TMPDIR/out.c" || die "mkassets --under: no /lang/tg.json"
+grep -q '"/a.js"' "$TMPDIR/out.c" || die "mkassets --under moved the files before it"
