@@ -3,7 +3,7 @@
 # under ASan+UBSan); `make test-plain` all of it on the plain build only;
 # `make bench` prints the benchmarks.
 
-PKGS	:= libsodium sqlite3 libuv msgpack libzstd
+PKGS	:= libsodium sqlite3 libuv msgpack libzstd libmicrohttpd
 CC	?= cc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP \
@@ -31,7 +31,12 @@ endif
 STORE_SRC	:= $(wildcard store/*.c)
 PROTO_SRC	:= $(wildcard protocol/*.c)
 AGENT_SRC	:= $(filter-out agent/cli/main.c,$(wildcard agent/*.c agent/*/*.c))
-LIB_OBJ		:= $(patsubst %.c,$(B)/%.o,$(STORE_SRC) $(PROTO_SRC) $(AGENT_SRC))
+# The web UI's files (agent/ui/assets/), made into C by mkassets.
+UI_ASSETS	:= $(sort $(wildcard agent/ui/assets/*.html agent/ui/assets/*.css \
+		   agent/ui/assets/*.js))
+UI_ASSETS_C	:= build/gen/ui_assets.c
+LIB_OBJ		:= $(patsubst %.c,$(B)/%.o,$(STORE_SRC) $(PROTO_SRC) $(AGENT_SRC)) \
+		   $(B)/gen/ui_assets.o
 MAIN_OBJ	:= $(B)/agent/cli/main.o
 UNIT_SRC	:= $(wildcard tests/unit/test_*.c)
 UNIT_BIN	:= $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
@@ -61,6 +66,18 @@ $(HAMROH): $(MAIN_OBJ) $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call E,CC,$@)$(CC) $(CFLAGS) -c -o $@ $<
+
+# The assets embedded at build time; mkassets refuses more than 150 KB.
+build/gen/mkassets: agent/ui/assets/mkassets.c
+	@mkdir -p $(dir $@)
+	$(call E,CC,$@)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(UI_ASSETS_C): build/gen/mkassets $(UI_ASSETS)
+	$(call E,GEN,$@)build/gen/mkassets $@ $(UI_ASSETS)
+
+$(B)/gen/ui_assets.o: $(UI_ASSETS_C)
 	@mkdir -p $(dir $@)
 	$(call E,CC,$@)$(CC) $(CFLAGS) -c -o $@ $<
 

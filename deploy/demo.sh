@@ -22,7 +22,7 @@ say() { printf '\n== %s\n' "$*"; }
 
 # agent NODE: start its agent on a free loopback port, print the port.
 agent() {
-	"$H" --data "$D/$1" agent --listen 127.0.0.1:0 \
+	"$H" --data "$D/$1" agent --listen 127.0.0.1:0 --ui-listen 127.0.0.1:0 \
 	    >"$D/$1.out" 2>"$D/$1.log" &
 	echo $! >>"$D/pids"
 	i=0

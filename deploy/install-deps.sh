@@ -14,6 +14,8 @@ case "${1:-}" in
 "")	;;
 *)	echo "usage: deploy/install-deps.sh [--fuzz]" >&2; exit 2 ;;
 esac
+# The web UI's HTTP server (libmicrohttpd), and curl for its tests.
+PKGS="$PKGS libmicrohttpd-dev curl"
 
 missing=""
 for p in $PKGS; do

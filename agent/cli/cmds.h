@@ -40,6 +40,7 @@ int cmd_agent(struct cli *, int, char **);
 int cmd_fork(struct cli *, int, char **);
 int cmd_search(struct cli *, int, char **);
 int cmd_user(struct cli *, int, char **);
+int cmd_ui(struct cli *, int, char **);
 /* init --user: make the node's first user (cmd_users.c). */
 int cli_init_user(struct cli *, const char *, size_t);
 int cmd_center(struct cli *, int, char **);

@@ -797,6 +797,10 @@ help_man(const struct cmd *tab)
 	    "given.");
 	man_item(".B HOME", "Without --data or HAMROH_DATA the data dir is "
 	    "$HOME/.local/share/hamroh.");
+	man_item(".B DISPLAY", "Set (or WAYLAND_DISPLAY): hamroh ui opens the "
+	    "address it prints with xdg-open, if installed.");
+	man_item(".B WAYLAND_DISPLAY", "As DISPLAY.");
+	man_item(".B PATH", "Where hamroh ui looks for xdg-open.");
 	man_item(".B HAMROH_CLOCK_OFFSET_MS", "For tests only: shift this "
 	    "node's clock by that many milliseconds, to run an office "
 	    "whose clock is off.");
@@ -810,6 +814,9 @@ help_man(const struct cmd *tab)
 	    "Keep a copy apart from backups: a restore needs it.");
 	man_file(DB_FILE, "The database: every change, and the tables "
 	    "derived from it.");
+	man_file("ui.sock", "The socket (mode 0600) on which a "
+	    "running agent takes hamroh ui's sign-ins; removed when it "
+	    "stops.");
 	man_file("network.key", "The key every member of the network "
 	    "shares (an invite token carries it), written by hamroh network "
 	    "create and hamroh join.");

@@ -137,16 +137,31 @@ static const struct cmd cmds[] = {
 	  "0.0.0.0:4411 unless told otherwise, dials the addresses 'hamroh "
 	  "peer list' shows and those members advertise, and runs until "
 	  "stopped (Ctrl-C, SIGTERM); the hamroh.service unit runs it at "
-	  "boot.  Each sync's last log line says how much it sent.",
+	  "boot.  Each sync's last log line says how much it sent.  It "
+	  "serves the office web UI too ('hamroh ui'; beyond loopback its "
+	  "link is not encrypted).",
 	  .opts = {
 		{ "--listen", "HOST:PORT", "where to accept other offices "
 		  "(port 0 picks a free one and prints it)", 0 },
 		{ "--advertise", "HOST:PORT", "where members can reach this "
 		  "office", CO_REPEAT },
 		{ "--no-compress", NULL, "do not offer zstd: changes go "
-		  "uncompressed (by default they are compressed whenever the "
-		  "other side offers it too)", 0 },
+		  "uncompressed", 0 },
+		{ "--ui-listen", "HOST:PORT", "where to serve the web UI "
+		  "(default 127.0.0.1:4412)", 0 },
+		{ "--no-ui", NULL, "serve no web UI", 0 },
 		{ "--verbose", NULL, "log every message", 0 } } },
+	/* The office web UI (agent/cli/cmd_ui.c, agent/ui/). */
+	{ .name = "ui", .fn = cmd_ui, .group = CG_SYNC,
+	  .summary = "Open the office web UI that the running agent serves, "
+	  "signed in.",
+	  .desc = "Asks the passphrase of --user NAME (or reads it from "
+	  "--passphrase-fd), has the agent check it, and prints the address "
+	  "that signs that user in once, within a minute; where a desktop "
+	  "runs, it opens it in the browser too.  Start 'hamroh agent' "
+	  "first.  Without it, the page at the agent's address "
+	  "(http://127.0.0.1:4412/ unless --ui-listen says otherwise) asks "
+	  "for user and passphrase." },
 	{ .name = "status", .fn = cmd_status, .group = CG_SYNC,
 	  .summary = "This office at a glance, and every office it syncs "
 	  "with.",

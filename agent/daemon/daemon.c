@@ -45,6 +45,8 @@
 #include "agent/sync/session.h"
 #include "agent/daemon/work.h"
 #include "agent/ops/node.h"
+#include "agent/ui/check.h"
+#include "agent/ui/ui.h"
 #include "protocol/limits.h"
 #include "store/db.h"
 #include "store/hlc.h"
@@ -189,6 +191,7 @@ struct agent {
 	uint64_t	relisten_at;
 	bool		stopping;
 	bool		no_compress;	/* --no-compress: never offer zstd. */
+	struct ui	*ui;		/* The web UI, unless --no-ui. */
 	/* Our successor statements, sent after each message 1. */
 	uint8_t		succ[SESSION_SUCC_MAX * SESSION_SUCC_LEN];
 	size_t		nsucc;
@@ -1572,6 +1575,7 @@ stop_now(struct agent *ag)
 	uv_close((uv_handle_t *)&ag->sigint, NULL);
 	uv_close((uv_handle_t *)&ag->sigterm, NULL);
 	uv_close((uv_handle_t *)&ag->sigusr1, NULL);
+	ui_stop(ag->ui);
 }
 
 /* Whether a session with ${key} is up (whoever dialed). */
@@ -1805,12 +1809,68 @@ advertise(struct cli *cli, struct agent *ag, const char *addrs)
 		cli_die(EXIT_REFUSED, "agent", OPS_MSG_AGENT_ADVERTISE, 1, err);
 }
 
+static uint64_t
+ui_clock(void *arg)
+{
+
+	(void)arg;
+	return (now_ms());
+}
+
+/* The web UI's jobs are the agent's (work.h): the same shapes. */
+static int
+ui_queue(void *pool, ui_work_fn *fn, ui_done_fn *done, void *arg)
+{
+
+	return (work_queue(pool, fn, done, arg));
+}
+
+/*
+ * The web UI on ${listen_at} (agent/ui/ui.h).  It failing is one line
+ * in the log, saying which address and what to do: the sync side runs
+ * on without it.
+ */
+static void
+ui_begin(struct cli *cli, struct agent *ag, const char *listen_at)
+{
+	struct ui_config cfg;
+	char why[1024], host[256], port[16];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.loop = ag->loop;
+	cfg.db = ag->db;
+	cfg.dir = cli->dir;
+	cfg.sk = ag->sk;
+	cfg.listen = listen_at;
+	cfg.clock = ui_clock;
+	cfg.queue = ui_queue;
+	cfg.queue_arg = ag->work;
+	if (ui_start(&cfg, &ag->ui, why, sizeof(why)) != 0) {
+		LOG_WARN("ui", "%s", why);
+		return;
+	}
+	if (why[0] != '\0')
+		LOG_WARN("ui", "%s", why);
+	printf("ui on %s\n", ui_url(ag->ui));
+	fflush(stdout);
+	LOG_INFO("ui", "the office UI is at %s ('hamroh ui --user NAME' "
+	    "opens it signed in)", ui_url(ag->ui));
+	if (ui_split_listen(listen_at, host, sizeof(host), port,
+	    sizeof(port)) == 0 && !ui_is_loopback(host))
+		LOG_WARN("ui", "warning: the office UI listens on %s, beyond "
+		    "this computer, and the link is not encrypted: passphrases "
+		    "and clients' data cross the network in clear; listen on "
+		    "127.0.0.1 unless that network is this office's own",
+		    listen_at);
+}
+
 int
 cmd_agent(struct cli *cli, int argc, char **argv)
 {
 	struct agent ag;
 	struct sockaddr_storage ss;
-	const char *listen_at, *a;
+	const char *listen_at, *a, *ui_at;
+	bool no_ui;
 	char host[256], port[16], adv[1000] = "", bound[300], path[4096];
 	char why[4200], cut[128];
 	int lockfd;
@@ -1823,6 +1883,15 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	memset(&ag, 0, sizeof(ag));
 	ag.reserve_fd = -1;
 	listen_at = cli_opt(&argc, argv, "--listen");
+	ui_at = cli_opt(&argc, argv, "--ui-listen");
+	no_ui = cli_flag(&argc, argv, "--no-ui");
+	if (no_ui && ui_at != NULL)
+		cli_fail(EXIT_USAGE, "agent: give --ui-listen or --no-ui, not "
+		    "both");
+	if (ui_at != NULL && ui_split_listen(ui_at, host, sizeof(host), port,
+	    sizeof(port)))
+		cli_fail(EXIT_USAGE, "agent: --ui-listen %.60s is not HOST:PORT "
+		    "(such as %s)", ui_at, UI_DEFAULT_LISTEN);
 	while ((a = cli_opt_next(&argc, argv, "--advertise")) != NULL) {
 		if (split_addr(a, host, sizeof(host), port, sizeof(port)))
 			cli_die(EXIT_USAGE, "agent", OPS_MSG_AGENT_NOT_HOSTPORT, 2,
@@ -1931,8 +2000,11 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	ag.data_version = db_data_version(ag.db);
 	/* From here on the loop never waits for a lock (see the top). */
 	db_nowait(ag.db);
+	if (!no_ui)
+		ui_begin(cli, &ag, ui_at != NULL ? ui_at : UI_DEFAULT_LISTEN);
 
 	uv_run(ag.loop, UV_RUN_DEFAULT);
+	ui_free(ag.ui);
 	work_pool_free(ag.work);
 
 	while (ag.dialers != NULL) {

@@ -1,6 +1,15 @@
 /*
  * pidlock.c: whether this node's agent runs (agent/daemon/pidlock.h).
+ *
+ * The lock is an open file description lock (F_OFD_SETLK), not a
+ * classic fcntl one: a process drops all its classic locks on a file
+ * when it closes ANY descriptor of it, and the agent itself asks
+ * agent_running() (the web UI's status runs ops_status() in the agent),
+ * which opens and closes the file; it also could not see its own
+ * classic lock.  OFD locks conflict with classic ones, so another
+ * process's F_GETLK sees it the same.
  */
+#define _GNU_SOURCE		/* F_OFD_SETLK, F_OFD_GETLK (Linux). */
 #include "agent/daemon/pidlock.h"
 
 #include <errno.h>
@@ -26,7 +35,7 @@ agent_lock(const char *dir, uint64_t now, char *why, size_t len)
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_SETLK, &fl) != 0) {
+	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
 		held = errno == EAGAIN || errno == EACCES;
 		if (held)
 			snprintf(why, len, "%s", path);
@@ -62,11 +71,11 @@ agent_running(const char *dir, uint64_t *since)
 		buf[n] = '\0';
 		*since = strtoull(buf, NULL, 10);
 	}
-	/* F_GETLK takes nothing: an agent starting now is never refused. */
+	/* GETLK takes nothing: an agent starting now is never refused. */
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+	if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
 		r = 1;
 	close(fd);
 	return (r);

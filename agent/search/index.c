@@ -342,7 +342,8 @@ search_build(struct search_index *x, struct db *db, const struct conf *ring,
 	    err)) < 0 || err[0] != '\0')
 		goto out;
 	/* In rising order keys: FTS5 appends, never re-sorts. */
-	qsort(b.p, b.n, sizeof(*b.p), pend_cmp);
+	if (b.n > 0)		/* qsort(NULL, 0): undefined (UBSan). */
+		qsort(b.p, b.n, sizeof(*b.p), pend_cmp);
 	for (i = 0; i < b.n; i++)
 		if (fts_append(nf, b.p[i].id, b.p[i].order, b.p[i].doc,
 		    b.p[i].kl, (stages & SEARCH_TEXT) ? b.p[i].doc + b.p[i].kl :

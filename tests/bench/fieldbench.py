@@ -118,7 +118,7 @@ def converge(a, n, base):
 def agent(a, d, port, extra=()):
     out = d + ".out"
     p = subprocess.Popen([a.hamroh, "--data", d, "agent", "--listen",
-                          "127.0.0.1:%d" % port] + list(extra),
+                          "127.0.0.1:%d" % port, "--no-ui"] + list(extra),
                          stdout=open(out, "w"), stderr=open(d + ".log", "a"))
     for _ in range(400):
         with open(out) as f:

@@ -27,7 +27,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/hamroh-loopbench.XXXXXX")
 trap 'for p in $(cat "$T/pids" 2>/dev/null); do kill -9 $p 2>/dev/null || true; done; if [ -n "${KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi' EXIT
 [ -f "$INPUT" ] || python3 tests/tools/gen_consultations.py 100000 >"$INPUT"
 agent() {	# agent DIR: start, wait for its port, print it
-	"$H" --data "$1" agent --listen 127.0.0.1:0 >"$1.out" 2>"$1.log" &
+	"$H" --data "$1" agent --no-ui --listen 127.0.0.1:0 >"$1.out" 2>"$1.log" &
 	echo $! >>"$T/pids"
 	echo $! >"$1.pid"
 	disown $!

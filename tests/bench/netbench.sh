@@ -34,7 +34,7 @@ count() {
 agent() {	# agent DIR [OPTION...]: start, wait for its port, print it
 	local d=$1; shift
 	set -- "$d" "$@"
-	"$H" --data "$1" agent --listen 127.0.0.1:0 "${@:2}" >"$1.out" 2>"$1.log" &
+	"$H" --data "$1" agent --no-ui --listen 127.0.0.1:0 "${@:2}" >"$1.out" 2>"$1.log" &
 	echo $! >>"$T/pids"
 	echo $! >"$1.pid"
 	disown $!	# killed on purpose: no job-control noise

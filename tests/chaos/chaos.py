@@ -140,7 +140,7 @@ class Run:
         with node.lock:
             node.proc = subprocess.Popen(
                 [self.a.hamroh, "--data", node.dir, "agent", "--listen",
-                 "127.0.0.1:%d" % node.port],
+                 "127.0.0.1:%d" % node.port, "--no-ui"],
                 stdout=open(out, "w"), stderr=logf, env=node.env)
             node.expected_exit = False
         deadline = time.time() + 20

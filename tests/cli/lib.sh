@@ -197,17 +197,36 @@ xfer() {
 	expect_ok on "$2" bundle import "$f.bundle" >/dev/null
 }
 
+# _ui_opt ARGS...: "--no-ui" unless ARGS ask for the web UI (--ui-listen):
+# tests run in parallel and must not all reach for its port 4412.
+_ui_opt() {
+	local a
+	for a in "$@"; do
+		case $a in --ui-listen|--ui-listen=*) return 0 ;; esac
+	done
+	echo --no-ui
+}
+
 # start_agent NODE [OPTION...]: run NODE's agent on a free loopback port
 # (the caller's environment applies); sets PORT_<NODE>, keeps the pid in
-# $TMPDIR/NODE.pid and the log in $TMPDIR/NODE.log (appended).  Scripts
-# that start agents should `trap kill_agents EXIT`.
+# $TMPDIR/NODE.pid and the log in $TMPDIR/NODE.log (appended).  Without
+# --ui-listen among the options the agent serves no web UI; with
+# --ui-listen 127.0.0.1:0 it picks a free port, set in UIPORT_<NODE>.
+# Scripts that start agents should `trap kill_agents EXIT`.
 start_agent() {
 	local node=$1; shift
-	"$H" --data "$TMPDIR/$node" agent --listen 127.0.0.1:0 "$@" \
-	    >"$TMPDIR/$node.out" 2>>"$TMPDIR/$node.log" &
+	# Emptied here, not by the redirection: that runs in the child, and
+	# wait_for could read the last run's "listening on" before it.
+	: >"$TMPDIR/$node.out"
+	"$H" --data "$TMPDIR/$node" agent --listen 127.0.0.1:0 $(_ui_opt "$@") \
+	    "$@" >"$TMPDIR/$node.out" 2>>"$TMPDIR/$node.log" &
 	echo $! >"$TMPDIR/$node.pid"
 	wait_for "agent $node listening" 10 grep -q '^listening on' "$TMPDIR/$node.out"
 	eval "PORT_$node=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMPDIR/$node.out")"
+	[ -n "$(_ui_opt "$@")" ] || {
+		wait_for "agent $node's UI listening" 10 grep -q '^ui on' "$TMPDIR/$node.out"
+		eval "UIPORT_$node=$(sed -n 's|^ui on http://.*:\([0-9]*\)/$|\1|p' "$TMPDIR/$node.out")"
+	}
 }
 
 # start_agent_nofile NODE N [ARGS...]: start_agent with N file descriptors
@@ -216,10 +235,11 @@ start_agent() {
 # environment only.
 start_agent_nofile() {
 	local node=$1 n=$2 pid; shift 2
+	: >"$TMPDIR/$node.out"
 	env ${AGENT_ENV+"${AGENT_ENV[@]}"} \
 	    bash -c 'ulimit -n "$1" && shift && exec "$@"' agent "$n" \
-	    "$H" --data "$TMPDIR/$node" agent --listen 127.0.0.1:0 "$@" \
-	    >"$TMPDIR/$node.out" 2>>"$TMPDIR/$node.log" &
+	    "$H" --data "$TMPDIR/$node" agent --listen 127.0.0.1:0 \
+	    $(_ui_opt "$@") "$@" >"$TMPDIR/$node.out" 2>>"$TMPDIR/$node.log" &
 	pid=$!
 	echo $pid >"$TMPDIR/$node.pid"
 	wait_for "agent $node listening" 10 grep -q '^listening on' "$TMPDIR/$node.out"

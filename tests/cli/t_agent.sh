@@ -62,7 +62,7 @@ for n in A B C; do expect_ok on "$n" verify >/dev/null; done
 stop_agent A
 # --advertise repeats: a second address (where nothing listens) is
 # published too.
-"$H" --data "$T/A" agent --listen "127.0.0.1:$PORT_A" --advertise "127.0.0.1:$PORT_A" \
+"$H" --data "$T/A" agent --no-ui --listen "127.0.0.1:$PORT_A" --advertise "127.0.0.1:$PORT_A" \
     --advertise "127.0.0.2:$PORT_A" >"$T/A.out" 2>"$T/A.log" &
 echo $! >"$T/A.pid"
 wait_for "agent A listening again" 10 grep -q '^listening on' "$T/A.out"

@@ -11,7 +11,7 @@ mknode A Dushanbe
 mknode B Murghob
 expect_ok on A network create --name tj-legal >/dev/null
 "$HAMROH_BUILD/tools/mkcommits" "$T/A" "$N" || die "mkcommits failed"
-"$H" --data "$T/A" agent --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
+"$H" --data "$T/A" agent --no-ui --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
 echo $! >"$T/A.pid"
 cleanup() {
 	local f
@@ -30,7 +30,7 @@ total=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execu
 count() {
 	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute("select count(*) from commits").fetchone()[0])' "$T/B/hamroh.db"
 }
-"$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
+"$H" --data "$T/B" agent --no-ui --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
 echo $! >"$T/B.pid"
 quarter() { [ "$(count)" -ge $((N / 4)) ]; }
 wait_for "B a quarter through the catch-up" 120 quarter
@@ -41,7 +41,7 @@ echo "killed B with $at_kill of $total commits"
 [ "$at_kill" -lt "$total" ] || die "B finished before it could be killed; raise N"
 expect_ok on B verify >/dev/null
 
-"$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>>"$T/B.log" &
+"$H" --data "$T/B" agent --no-ui --listen 127.0.0.1:0 >"$T/B.out" 2>>"$T/B.log" &
 echo $! >"$T/B.pid"
 done_() { [ "$(count)" -ge "$total" ]; }
 wait_for "B caught up after the restart" 240 done_

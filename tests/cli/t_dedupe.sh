@@ -18,9 +18,9 @@ tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center
 expect_ok on B join "$tok" >/dev/null
 expect_ok on A peer add "127.0.0.1:$PB" "$(on B id)" >/dev/null
 
-"$H" --data "$T/A" agent --listen "127.0.0.1:$PA" >"$T/A.out" 2>"$T/A.log" &
+"$H" --data "$T/A" agent --no-ui --listen "127.0.0.1:$PA" >"$T/A.out" 2>"$T/A.log" &
 APID=$!
-"$H" --data "$T/B" agent --listen "127.0.0.1:$PB" >"$T/B.out" 2>"$T/B.log" &
+"$H" --data "$T/B" agent --no-ui --listen "127.0.0.1:$PB" >"$T/B.out" 2>"$T/B.log" &
 BPID=$!
 trap 'kill -9 $APID $BPID 2>/dev/null || true' EXIT
 

@@ -8,7 +8,7 @@ T=$TMPDIR
 mknode A Dushanbe
 mknode B Khujand
 expect_ok on A network create --name tj-legal >/dev/null
-"$H" --data "$T/A" agent --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
+"$H" --data "$T/A" agent --no-ui --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
 APID=$!
 trap 'kill -9 $APID 2>/dev/null || true' EXIT
 wait_for "agent A listening" 10 grep -q '^listening on' "$T/A.out"
@@ -51,7 +51,7 @@ wait_for "the refusal in A's log" 10 grep -q "refused: not a member" "$T/A.log"
 (cd "$T" && "$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" replay) ||
     die "a replayed message 1 was answered"
 kill -TERM "$APID"; wait "$APID" || true
-"$H" --data "$T/A" agent --listen "127.0.0.1:$PORT_A" >"$T/A.out" 2>>"$T/A.log" &
+"$H" --data "$T/A" agent --no-ui --listen "127.0.0.1:$PORT_A" >"$T/A.out" 2>>"$T/A.log" &
 APID=$!
 wait_for "agent A listening again" 10 grep -q '^listening on' "$T/A.out"
 (cd "$T" && "$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" replay) ||
@@ -86,7 +86,7 @@ kill -0 "$APID" 2>/dev/null || die "the agent died under a connection flood"
 # And it still serves honest peers.
 expect_ok on B peer add "127.0.0.1:$PORT_A" "$A_ID" >/dev/null
 r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)
-"$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
+"$H" --data "$T/B" agent --no-ui --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
 BPID=$!
 trap 'kill -9 $APID $BPID 2>/dev/null || true' EXIT
 wait_for "B syncs with A after the attacks" 60 on B show consultations "$r"

@@ -68,7 +68,7 @@ pids="$pids $!"
 wait_for "the relay listening" 10 test -s "$T/relay.port"
 expect_ok on B peer add "127.1.0.1:$(cat "$T/relay.port")" "$A_ID" >/dev/null
 t0=${EPOCHREALTIME/./}
-"$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
+"$H" --data "$T/B" agent --no-ui --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
 echo $! >"$T/B.pid"
 max_rss=0 max_fds=0
 until on B show consultations "$r" >/dev/null 2>&1; do

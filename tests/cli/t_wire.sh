@@ -7,7 +7,7 @@ T=$TMPDIR
 mknode A Dushanbe
 mknode B Dushanbe
 expect_ok on A network create --name tj-legal >/dev/null
-"$H" --data "$T/A" agent --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
+"$H" --data "$T/A" agent --no-ui --listen 127.0.0.1:0 >"$T/A.out" 2>"$T/A.log" &
 echo $! >"$T/A.pid"
 wait_for "agent A listening" 10 grep -q '^listening on' "$T/A.out"
 PORT_A=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/A.out")
@@ -25,7 +25,7 @@ trap cleanup EXIT
 
 tok=$(expect_ok on A invite "$(on B id)" --name B --center Dushanbe --role office --address "127.0.0.1:$RELAY")
 expect_ok on B join "$tok" >/dev/null
-"$H" --data "$T/B" agent --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
+"$H" --data "$T/B" agent --no-ui --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
 echo $! >"$T/B.pid"
 
 r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open \

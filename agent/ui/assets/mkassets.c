@@ -1,0 +1,133 @@
+/*
+ * mkassets.c: the build step that embeds the web UI's files in hamroh.
+ *
+ *   mkassets OUT.c [--under /DIR/] FILE...
+ *
+ * writes OUT.c holding each FILE's bytes and the table ui_assets[]
+ * (agent/ui/assets.h): path "/" (or the last --under before it, such as
+ * "/lang/") and the file's name, Content-Type by its
+ * extension, an ETag from a hash of its bytes.  Refuses (exit 1, one
+ * line) a file of an unknown kind, or more than MAX_TOTAL bytes in all:
+ * the page must stay small (issue 14: 150 KB before compression).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_TOTAL	(150 * 1000)
+
+static const char *
+type_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot == NULL)
+		return (NULL);
+	if (strcmp(dot, ".html") == 0)
+		return ("text/html; charset=utf-8");
+	if (strcmp(dot, ".css") == 0)
+		return ("text/css; charset=utf-8");
+	if (strcmp(dot, ".js") == 0)
+		return ("text/javascript; charset=utf-8");
+	if (strcmp(dot, ".json") == 0)
+		return ("application/json; charset=utf-8");
+	if (strcmp(dot, ".svg") == 0)
+		return ("image/svg+xml");
+	if (strcmp(dot, ".png") == 0)
+		return ("image/png");
+	return (NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	FILE *out, *in;
+	size_t total = 0, n, i;
+	uint64_t h;
+	int c, k;
+	const char *base, *under = "/";
+	const char **dir;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: mkassets OUT.c FILE...\n");
+		return (2);
+	}
+	/* Each file's folder; the --under options themselves get NULL. */
+	if ((dir = calloc((size_t)argc, sizeof(*dir))) == NULL)
+		return (1);
+	for (k = 2; k < argc; k++) {
+		if (strcmp(argv[k], "--under") != 0) {
+			dir[k] = under;
+			continue;
+		}
+		if (k + 1 == argc || argv[k + 1][0] != '/' ||
+		    argv[k + 1][strlen(argv[k + 1]) - 1] != '/') {
+			fprintf(stderr, "mkassets: --under takes a folder "
+			    "such as /lang/\n");
+			return (2);
+		}
+		under = argv[++k];
+	}
+	if ((out = fopen(argv[1], "w")) == NULL) {
+		perror(argv[1]);
+		return (1);
+	}
+	fprintf(out, "/* Made by agent/ui/assets/mkassets.c: do not edit. */\n"
+	    "#include \"agent/ui/assets.h\"\n\n");
+	for (k = 2; k < argc; k++) {
+		if (dir[k] == NULL)
+			continue;
+		base = strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 :
+		    argv[k];
+		if (type_of(base) == NULL) {
+			fprintf(stderr, "mkassets: %s: not a kind of file the "
+			    "UI serves (.html .css .js .json .svg .png)\n",
+			    argv[k]);
+			return (1);
+		}
+		if ((in = fopen(argv[k], "rb")) == NULL) {
+			perror(argv[k]);
+			return (1);
+		}
+		fprintf(out, "static const unsigned char a%d[] = {", k);
+		for (n = 0; (c = getc(in)) != EOF; n++)
+			fprintf(out, "%s%d,", n % 20 == 0 ? "\n" : "", c);
+		fprintf(out, "0\n};\n");
+		fclose(in);
+		total += n;
+	}
+	if (total > MAX_TOTAL) {
+		fprintf(stderr, "mkassets: the UI's files hold %zu bytes, over "
+		    "the %d the page may weigh; make them smaller\n", total,
+		    MAX_TOTAL);
+		fclose(out);
+		remove(argv[1]);
+		return (1);
+	}
+	fprintf(out, "\nconst struct ui_asset ui_assets[] = {\n");
+	for (k = 2; k < argc; k++) {
+		if (dir[k] == NULL)
+			continue;
+		base = strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 :
+		    argv[k];
+		/* FNV-1a of the bytes: changes whenever they do. */
+		h = 14695981039346656037ULL;
+		if ((in = fopen(argv[k], "rb")) == NULL)
+			return (1);
+		for (n = 0; (c = getc(in)) != EOF; n++)
+			h = (h ^ (uint64_t)c) * 1099511628211ULL;
+		fclose(in);
+		fprintf(out, "\t{ \"%s%s\", \"%s\", a%d, %zu, "
+		    "\"\\\"%016llx\\\"\" },\n", dir[k], base, type_of(base), k, n,
+		    (unsigned long long)h);
+	}
+	fprintf(out, "\t{ NULL, NULL, NULL, 0, NULL }\n};\n");
+	free(dir);
+	i = (size_t)ferror(out);
+	if (fclose(out) != 0 || i != 0) {
+		fprintf(stderr, "mkassets: writing %s failed\n", argv[1]);
+		return (1);
+	}
+	return (0);
+}
