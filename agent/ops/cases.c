@@ -12,6 +12,7 @@
 #include "agent/ops/cases.h"
 #include "agent/ops/centers.h"
 #include "agent/ops/ops_int.h"
+#include "agent/ops/users.h"
 
 #define NCODES		(CASE_BASE * CASE_BASE)
 #define SERIAL_MIN	4	/* Digits of SERIAL at least. */
@@ -552,6 +553,10 @@ ops_access_log(struct ops *o, int (*fn)(void *, const struct db_access *),
 	char err[STORE_ERRLEN];
 
 	memset(e, 0, sizeof(*e));
+	*n = 0;
+	/* Who looked at whose case is the node's admins' to read. */
+	if (ops_need_admin(o, e))
+		return (-1);
 	if ((*n = db_access_each(o->db, fn, arg, err)) < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	return (0);

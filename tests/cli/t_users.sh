@@ -64,6 +64,15 @@ assert_contains "$ERR" "is a lawyer of center 'Khorog'" "a lawyer, another cente
 "$R" --data "$D" export --sealed consultations 2>/dev/null && die "export without a user"
 expect_fail "list consultations without a user" "$R" --data "$D" list consultations
 assert_contains "$ERR" "sign in with --user NAME" "without a user"
+# Who viewed which case is the node's admins' to read, not a lawyer's.
+pw 'saidova passphrase'
+expect_ok "$R" --data "$D" --user saidova --passphrase-fd 3 show consultations "$id" 3<"$TMPDIR/pw" >/dev/null
+pw 'saidova passphrase'
+expect_fail "a lawyer reads the access log" "$R" --data "$D" --user saidova --passphrase-fd 3 access-log 3<"$TMPDIR/pw"
+assert_contains "$ERR" "user 'saidova' is a lawyer; this needs the role admin" "the access log is the admins'"
+pw 'rahimova passphrase'
+expect_ok "$R" --data "$D" --user rahimova --passphrase-fd 3 access-log 3<"$TMPDIR/pw" | grep -q "show .*$id  saidova" ||
+    die "the admin's access log does not name the lawyer's views"
 before=$(cd "$D" && sha256sum hamroh.db)
 pw 'not her passphrase'
 expect_fail "a wrong passphrase" "$R" --data "$D" --user saidova --passphrase-fd 3 \
