@@ -55,27 +55,11 @@ form(struct ops_field *f, const char *drop, ...)
 	return (k);
 }
 
-static int
-count_cb(void *arg, const struct rview *r, bool stale)
-{
-
-	(void)r;
-	(void)stale;
-	(*(long *)arg)++;
-	return (0);
-}
-
 static long
 count(struct tops *t, const char *coll)
 {
-	struct ops_read_args a;
-	struct ops_err e;
-	long n = 0;
 
-	memset(&a, 0, sizeof(a));
-	a.coll = coll;
-	assert_int_equal(ops_list(&t->o, &a, count_cb, &n, &e), 0);
-	return (n);
+	return (tops_count(&t->o, coll));
 }
 
 /* The value of ${field} of consultation ${hex}, into ${out}. */
