@@ -243,6 +243,16 @@ long db_commits_from(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
 int db_rebuild(struct db *, char[STORE_ERRLEN]);
 
 /**
+ * db_purge_retired(db, err):
+ * Delete every commit of the origins db_retire() retired (history that
+ * never left this node), with secure_delete on so their pages are zeroed,
+ * re-materialize the collections from what remains (db_rebuild()), and
+ * checkpoint the WAL with truncation: no byte of them stays in the file,
+ * its free pages or its WAL.  Outside a transaction.
+ */
+int db_purge_retired(struct db *, char[STORE_ERRLEN]);
+
+/**
  * db_verify(db, out, err):
  * Re-check every signature and hash chain, and compare the materialized
  * tables with a fresh rebuild.  Writes one line per problem to ${out}.

@@ -51,6 +51,32 @@ fail:
 	return (-1);
 }
 
+int
+db_purge_retired(struct db *db, char err[STORE_ERRLEN])
+{
+	static const char *const sql[] = {
+	    "DELETE FROM commits WHERE origin IN (SELECT idx FROM origins o"
+	    " WHERE " RETIRED ")",
+	    "DELETE FROM held WHERE origin IN (SELECT idx FROM origins o"
+	    " WHERE " RETIRED ")",
+	    "DELETE FROM forks WHERE origin IN (SELECT idx FROM origins o"
+	    " WHERE " RETIRED ")",
+	};
+	size_t i;
+
+	if (db_exec(db, "PRAGMA secure_delete = ON", err) ||
+	    db_begin(db, 0, err))
+		return (-1);
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++)
+		if (db_exec(db, sql[i], err)) {
+			db_rollback(db);
+			return (-1);
+		}
+	if (db_commit(db, err) || db_rebuild(db, err))
+		return (-1);
+	return (db_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", err));
+}
+
 static char *
 hex8(const uint8_t *k, char out[17])
 {

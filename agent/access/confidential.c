@@ -301,6 +301,40 @@ write_file(struct conf *cf, char *err, size_t errlen)
 }
 
 int
+conf_write(struct conf *cf, char *err, size_t errlen)
+{
+
+	return (write_file(cf, err, errlen));
+}
+
+int
+conf_split(struct conf *cf, struct conf *out)
+{
+
+	*out = *cf;
+	if ((out->k = sodium_malloc(CONF_MAX_KEYS * sizeof(*out->k))) ==
+	    NULL)
+		return (-1);
+	memcpy(out->k, cf->k, cf->n * sizeof(*cf->k));
+	sodium_memzero(cf->k, cf->n * sizeof(*cf->k));
+	cf->n = 0;
+	return (0);
+}
+
+int
+conf_merge(struct conf *cf, const struct conf *from, char *err,
+    size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++)
+		if (find_id(cf, from->k[i].id) == NULL &&
+		    cf->n < CONF_MAX_KEYS)
+			cf->k[cf->n++] = from->k[i];
+	return (write_file(cf, err, errlen));
+}
+
+int
 conf_add(struct conf *cf, const struct conf_key *k, char *err, size_t errlen)
 {
 
@@ -587,6 +621,7 @@ conf_seal_field(struct conf *cf, struct db *db, uint64_t now,
 {
 	const struct conf_key *k;
 	char path[4096];
+	bool in_net;
 
 	*tofree = NULL;
 	if (v->t != VAL_STR || !conf_secret(c, f))
@@ -598,10 +633,12 @@ conf_seal_field(struct conf *cf, struct db *db, uint64_t now,
 	if (v->len == sizeof(CONF_HIDDEN) - 1 && memcmp(v->s, CONF_HIDDEN,
 	    v->len) == 0)
 		return (CONF_SEAL_HIDDEN);
-	/* Outside a network nothing leaves the node: kept in clear. */
+	/*
+	 * Sealed in a network or not: a node's disk never holds one of
+	 * these in clear (a stolen laptop of an office still alone).
+	 */
 	snprintf(path, sizeof(path), "%s/network.key", cf->dir);
-	if (access(path, F_OK) != 0)
-		return (CONF_SEAL_OK);
+	in_net = access(path, F_OK) == 0;
 	/* Sealed already (an export --sealed re-imported), or looks so. */
 	if (conf_sealed(v->s, v->len) && keep_sealed(cf, db, id, f->name,
 	    center, v))
@@ -614,15 +651,17 @@ conf_seal_field(struct conf *cf, struct db *db, uint64_t now,
 
 		/*
 		 * An admin makes a center's key when it first needs one, and
-		 * sends it to the center's nodes in the same commit.
+		 * sends it to the center's nodes in the same commit.  A node
+		 * in no network makes its own local key (join seals what it
+		 * sealed again, under the network's).
 		 */
-		if (db_meta_get(db, "role", role, sizeof(role)) == 0 &&
-		    strcmp(role, "admin") == 0) {
+		if (!in_net || (db_meta_get(db, "role", role,
+		    sizeof(role)) == 0 && strcmp(role, "admin") == 0)) {
 			if (conf_make_key(cf, center, err, errlen))
 				return (CONF_SEAL_FAILED);
 			k = conf_current(cf, center);
-			if (k != NULL && conf_deliver_db(db, k, NULL, now,
-			    &sent, err))
+			if (in_net && k != NULL && conf_deliver_db(db, k, NULL,
+			    now, &sent, err))
 				return (CONF_SEAL_FAILED);
 		}
 	}

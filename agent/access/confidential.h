@@ -105,6 +105,18 @@ int conf_reseal(struct conf *, const uint8_t[CONF_DATA_LEN], char *, size_t);
 /* Wipe and free the keys. */
 void conf_free(struct conf *);
 
+/*
+ * conf_split(cf, out): move every key of ${cf} into ${out} (a ring of its
+ * own, the file untouched; conf_free() it), so ${cf} holds none.
+ * conf_merge(cf, from, err, errlen): put the keys of ${from} that ${cf}
+ * lacks back into ${cf} and rewrite the file.  conf_write(cf, err,
+ * errlen): rewrite the file from ${cf}'s keys.  Return 0, or -1.  Join
+ * sets a node's local keys aside with them (agent/ops/net.c).
+ */
+int conf_split(struct conf *, struct conf *);
+int conf_merge(struct conf *, const struct conf *, char *, size_t);
+int conf_write(struct conf *, char *, size_t);
+
 /* The newest key of ${center}, or NULL. */
 const struct conf_key *conf_current(const struct conf *, const char *);
 
@@ -186,13 +198,14 @@ enum conf_seal_why {
 /**
  * conf_seal_field(cf, db, now, c, id, f, center, v, tofree, err, errlen):
  * Before ${v} is written to field ${f} of record ${id} of center
- * ${center}: encrypt it in place if the field is confidential and the
- * node is in a network (DIR/network.key exists).  A value that looks
+ * ${center}: encrypt it in place if the field is confidential, in a
+ * network or not.  A value that looks
  * sealed is kept as it is only if it has the exact syntax and a key of
  * ${cf} opens it, or (a key this node lacks) its id is one of
  * ${center}'s (bound to it, or named by a keys record); otherwise it is
  * sealed like any other text.  An admin without a key of ${center} makes
- * one and delivers it (inside the caller's db_begin()).  Return
+ * one and delivers it (inside the caller's db_begin()); a node in no
+ * network (no DIR/network.key) makes a local one, delivered to nobody.  Return
  * CONF_SEAL_OK (free ${*tofree} after the write), or why not.
  */
 enum conf_seal_why conf_seal_field(struct conf *, struct db *, uint64_t,

@@ -1023,15 +1023,53 @@ left_add(struct left *l, const char *rc)
 }
 
 /*
+ * Open in place each confidential value of ${r} sealed under a key of
+ * ${old} (a node's local keys, set aside at join): it is sealed again,
+ * under the network's key, or goes to the other centers' file.
+ */
+static int
+recopy_open(struct recopy *r, const struct coll_def *c,
+    const struct conf *old)
+{
+	const struct field_def *f;
+	char *plain;
+	size_t j, len;
+
+	for (j = 0; old != NULL && j < r->nf; j++) {
+		if (r->v[j].t != VAL_STR || (f = schema_field(c, r->name[j],
+		    strlen(r->name[j]))) == NULL || !conf_secret(c, f) ||
+		    !conf_sealed(r->v[j].s, r->v[j].len))
+			continue;
+		switch (conf_open(old, r->id, f->name, r->v[j].s, r->v[j].len,
+		    &plain, &len)) {
+		case 0:
+			break;
+		case 1:		/* Not a local key's: kept as it is. */
+			continue;
+		default:
+			return (-1);
+		}
+		sodium_memzero(r->s[j], strlen(r->s[j]));
+		free(r->s[j]);
+		r->s[j] = plain;
+		r->v[j].s = plain;
+		r->v[j].len = len;
+	}
+	return (0);
+}
+
+/*
  * Write again, under the new origin, every live record of ${c} this node
  * may write: a consultation of center ${center}, or any if ${admin} (the
  * only writer of guides and the directory), sealing confidential fields.
- * Consultations of other centers are counted in ${left}.  Return how
- * many were written, or -1 with ${err} filled.
+ * Consultations of other centers are counted in ${left}.  Values sealed
+ * under a key of ${old} (NULL: none) are opened first.  Return how many
+ * were written, or -1 with ${err} filled.
  */
 static long
 recommit_coll(struct ops *o, const struct coll_def *c, const char *center,
-    bool admin, struct left *left, char err[STORE_ERRLEN])
+    bool admin, const struct conf *old, struct left *left,
+    char err[STORE_ERRLEN])
 {
 	bool consult = strcmp(c->name, "consultations") == 0;
 	const struct field_def *f;
@@ -1053,6 +1091,12 @@ recommit_coll(struct ops *o, const struct coll_def *c, const char *center,
 	}
 	for (i = 0; i < x.n; i++) {
 		r = &x.r[i];
+		if (recopy_open(r, c, old)) {
+			snprintf(err, STORE_ERRLEN, "a value sealed under this "
+			    "node's local key does not open");
+			recopies_free(&x);
+			return (-1);
+		}
 		for (rc = "", j = 0; consult && j < r->nf; j++)
 			if (strcmp(r->name[j], "center") == 0 &&
 			    r->v[j].t == VAL_STR)
@@ -1115,8 +1159,8 @@ recommit_coll(struct ops *o, const struct coll_def *c, const char *center,
 
 /* recommit_coll() over every collection of records (not members, keys). */
 static long
-recommit(struct ops *o, const char *center, bool admin, struct left *left,
-    char err[STORE_ERRLEN])
+recommit(struct ops *o, const char *center, bool admin,
+    const struct conf *old, struct left *left, char err[STORE_ERRLEN])
 {
 	static const char *const colls[] = { "consultations", "guides",
 	    "directory", "centers" };
@@ -1125,7 +1169,7 @@ recommit(struct ops *o, const char *center, bool admin, struct left *left,
 
 	for (i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
 		if ((k = recommit_coll(o, schema_coll(colls[i]), center,
-		    admin, left, err)) < 0)
+		    admin, old, left, err)) < 0)
 			return (-1);
 		n += k;
 	}
@@ -1226,12 +1270,13 @@ succeed(struct ops *o, const struct member_cert *c, const uint8_t *by,
 /*
  * join's and network create's: continue under ${newsk} from the old key's
  * last commit, retire the old history, and commit again what this node
- * may write, sealed.  ${*n} says how many records were committed again.
+ * may write, sealed (what ${old}'s keys sealed opened first and sealed
+ * again).  ${*n} says how many records were committed again.
  */
 static int
 continue_as(struct ops *o, const struct member_cert *c,
     const uint8_t *by, const uint8_t *csig, uint8_t *newsk, long *n,
-    struct left *left, char err[STORE_ERRLEN])
+    const struct conf *old, struct left *left, char err[STORE_ERRLEN])
 {
 	uint64_t upto;
 
@@ -1240,7 +1285,7 @@ continue_as(struct ops *o, const struct member_cert *c,
 	if (succeed(o, c, by, csig, newsk, upto, true, err))
 		return (-1);
 	if ((*n = recommit(o, c->center, strcmp(c->role, NET_ADMIN) == 0,
-	    left, err)) < 0)
+	    old, left, err)) < 0)
 		return (-1);
 	return (0);
 }
@@ -1424,7 +1469,7 @@ ops_network_create(struct ops *o, const struct ops_network_create_args *a,
 			goto fail;
 	} else if (put_text(o->db, c.key, "cert", sigh, err) ||
 	    continue_as(o, &oc, c.key, osig, newsk, &out->recommitted,
-	    &left, err))
+	    NULL, &left, err))
 		goto fail;
 	else {
 		unlink(npath);
@@ -1521,6 +1566,29 @@ join_dials(const struct invite *iv, ops_dial_fn fn, void *arg)
 	}
 }
 
+/*
+ * After a join from no network: the local keys ${local} leave
+ * center.keys, and (${purge}: records were sealed again) the commits of
+ * the retired origin go, zeroed, the WAL truncated (store/db.h,
+ * db_purge_retired()): neither ciphertext under a key the node no longer
+ * keeps nor any older plaintext stays on its disk.
+ */
+static int
+join_forget(struct ops *o, struct conf *local, bool purge, struct ops_err *e)
+{
+	char err[STORE_ERRLEN];
+	int r;
+
+	r = conf_write(&o->ring, err, sizeof(err));
+	conf_free(local);
+	if (r == 0 && purge)
+		r = db_purge_retired(o->db, err);
+	if (r)
+		return (ops_fail(e, OPS_STORE, OPS_MSG_JOIN_LOCAL_LEFT, 1,
+		    err));
+	return (0);
+}
+
 /* join: inside, ${iv} the decoded token. */
 static int
 join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
@@ -1532,8 +1600,9 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 	char mine[2 * NODE_KEY_LEN + 1], theirs[2 * NODE_KEY_LEN + 1];
 	char m16[17], t16[17], kpath[4096], npath[4096];
 	uint8_t old[HS_PSK_LEN], np[NODE_KEY_LEN], *newsk = NULL;
-	bool have_key, created = false, succ = false;
+	bool have_key, created = false, succ = false, alone;
 	struct left left = { 0, "", "", NULL };
+	struct conf local;
 	size_t i;
 	int rc;
 
@@ -1591,13 +1660,23 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 	 */
 	snprintf(kpath, sizeof(kpath), "%s/%s", o->dir, NET_SK_FILE);
 	snprintf(npath, sizeof(npath), "%s/%s.new", o->dir, NET_SK_FILE);
-	if (db_meta_get(o->db, "network_name", cur, sizeof(cur)) != 0 &&
-	    query_has_history(o->db)) {
+	alone = db_meta_get(o->db, "network_name", cur, sizeof(cur)) != 0;
+	/*
+	 * A node in no network sealed under local keys of its own: they are
+	 * set aside (the records sealed again under the network's keys) and
+	 * gone from center.keys once the join holds.
+	 */
+	if (alone && conf_split(&o->ring, &local)) {
+		if (created)
+			unlink(path);
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	}
+	if (alone && query_has_history(o->db)) {
 		succ = true;
 		if ((newsk = sodium_malloc(NODE_SK_LEN)) == NULL) {
-			if (created)
-				unlink(path);
-			return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+			succ = false;
+			snprintf(err, STORE_ERRLEN, "out of memory");
+			goto unsplit;
 		}
 	}
 	hex_encode(iv->admin, NODE_KEY_LEN, theirs);
@@ -1624,7 +1703,7 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 		snprintf(left.path, sizeof(left.path), "%s/%s", o->dir,
 		    LEFT_FILE);
 		if (continue_as(o, &c, iv->admin, iv->cert, newsk,
-		    &out->recommitted, &left, err))
+		    &out->recommitted, &local, &left, err))
 			goto fail;
 		if (left_close(&left)) {
 			snprintf(err, STORE_ERRLEN, "write %.200s: %s",
@@ -1656,16 +1735,17 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 		snprintf(out->left_path, sizeof(out->left_path), "%s",
 		    left.path);
 		/* The old secret key is gone from this node from here on. */
-		if (rename(npath, kpath) != 0)
+		if (rename(npath, kpath) != 0) {
+			if (alone)
+				conf_free(&local);
 			return (ops_fail(e, OPS_STORE, OPS_MSG_JOIN_MOVE_FAILED,
 			    3, npath, kpath, strerror(errno)));
+		}
 	}
-	return (0);
+	return (alone ? join_forget(o, &local, succ, e) : 0);
 
 fail:
 	db_rollback(o->db);
-	if (created)
-		unlink(path);
 	if (succ) {
 		unlink(npath);
 		sodium_free(newsk);
@@ -1673,6 +1753,16 @@ fail:
 	if (left.n > 0) {
 		left_close(&left);
 		unlink(left.path);
+	}
+unsplit:
+	if (created)
+		unlink(path);
+	if (alone) {
+		char err2[STORE_ERRLEN];
+
+		/* The local keys back (a key the token brought stays). */
+		conf_merge(&o->ring, &local, err2, sizeof(err2));
+		conf_free(&local);
 	}
 	return (ops_store_fail(e, err, OPS_MSG_NOTHING_CHANGED));
 }

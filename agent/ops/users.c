@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "agent/access/confidential.h"
 #include "agent/access/member.h"
 #include "agent/codec/hex.h"
 #include "agent/ops/ops_int.h"
@@ -164,6 +166,27 @@ ops_user_may_write(struct ops *o, const struct coll_def *c,
 }
 
 /* Outside a transaction: one meta write is one statement. */
+/*
+ * A node in no network gets a local key of its center with its first
+ * user (at init), so the first consultation it logs is sealed already
+ * (confidential.h, conf_seal_field()); join seals again under the
+ * network's key, network create keeps it as the network's.
+ */
+static int
+local_key(struct ops *o, struct ops_err *e)
+{
+	char center[CONF_CENTER_MAX + 1], path[4096], err[STORE_ERRLEN];
+
+	snprintf(path, sizeof(path), "%s/network.key", o->dir);
+	if (access(path, F_OK) == 0 || db_meta_get(o->db, "center", center,
+	    sizeof(center)) || *center == '\0' ||
+	    conf_current(&o->ring, center) != NULL)
+		return (0);
+	if (conf_make_key(&o->ring, center, err, sizeof(err)))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	return (0);
+}
+
 int
 ops_user_add(struct ops *o, const char *name, enum user_role role,
     const char *pass, size_t len, char code[USER_CODE_LEN + 1],
@@ -192,7 +215,7 @@ ops_user_add(struct ops *o, const char *name, enum user_role role,
 		}
 		take(o, &s);
 		/* Center keys kept in clear before are sealed now. */
-		if (ops_ring(o, e) == NULL)
+		if (ops_ring(o, e) == NULL || local_key(o, e))
 			return (-1);
 		return (publish(o, e));
 	}

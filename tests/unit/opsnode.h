@@ -110,7 +110,7 @@ fld(const char *name, const char *text)
  */
 #define TOPS_FIELDS_MAX	24
 static inline int
-tops_consultation(struct tops *t, const char *center,
+tops_consultation_o(struct ops *o, const char *center,
     const struct ops_field *extra, size_t nextra, char hex[33],
     struct ops_err *e)
 {
@@ -132,7 +132,53 @@ tops_consultation(struct tops *t, const char *center,
 		if (j == a.nfields)
 			a.nfields++;
 	}
-	return (ops_add(&t->o, &a, hex, e));
+	return (ops_add(o, &a, hex, e));
+}
+
+static inline int
+tops_consultation(struct tops *t, const char *center,
+    const struct ops_field *extra, size_t nextra, char hex[33],
+    struct ops_err *e)
+{
+
+	return (tops_consultation_o(&t->o, center, extra, nextra, hex, e));
+}
+
+/* The same, failing the test if the add is refused. */
+static inline void
+tops_consultation_ok(struct ops *o, const char *center,
+    const struct ops_field *extra, size_t nextra, char hex[33])
+{
+	struct ops_err e;
+	char msg[1024];
+
+	if (tops_consultation_o(o, center, extra, nextra, hex, &e))
+		fail_msg("add: %s", ops_text("en", &e, msg, sizeof(msg)));
+}
+
+/* An ops_list() row callback counting rows into the long at ${arg}. */
+static inline int
+tops_count_cb(void *arg, const struct rview *r, bool stale)
+{
+
+	(void)r;
+	(void)stale;
+	(*(long *)arg)++;
+	return (0);
+}
+
+/* How many records of ${coll} ops_list() shows. */
+static inline long
+tops_count(struct ops *o, const char *coll)
+{
+	struct ops_read_args a;
+	struct ops_err e;
+	long n = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.coll = coll;
+	assert_int_equal(ops_list(o, &a, tops_count_cb, &n, &e), 0);
+	return (n);
 }
 
 #endif /* !TESTS_UNIT_OPSNODE_H */

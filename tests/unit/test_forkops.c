@@ -125,16 +125,9 @@ fnode_close(struct fnode *n)
 static void
 add(struct fnode *n)
 {
-	struct ops_field f[6] = { fld("center", "Khorog"),
-	    fld("opened_at", "2026-11-20"), fld("channel", "walk_in"),
-	    fld("topic", "patent"), fld("client_sex", "F"),
-	    fld("status", "open") };
-	struct ops_write_args a = { "consultations", NULL, f, 6 };
-	char hex[33], msg[1024];
-	struct ops_err e;
+	char hex[33];
 
-	if (ops_add(&n->o, &a, hex, &e))
-		fail_msg("add: %s", ops_text("en", &e, msg, sizeof(msg)));
+	tops_consultation_ok(&n->o, "Khorog", NULL, 0, hex);
 }
 
 static void

@@ -12,6 +12,7 @@
 
 #include "tests/unit/opsnode.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,129 @@ test_create_invite_join(void **state)
 	tnet_close(&a);
 }
 
+/* Whether any file of ${dir} holds the bytes of ${needle}. */
+static bool
+dir_holds(const char *dir, const char *needle)
+{
+	static char buf[1 << 22];
+	struct dirent *d;
+	char path[600];
+	bool found = false;
+	size_t n, i;
+	DIR *dp;
+	FILE *f;
+
+	assert_non_null(dp = opendir(dir));
+	while (!found && (d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if ((f = fopen(path, "rb")) == NULL)
+			continue;
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		for (i = 0; !found && i + strlen(needle) <= n; i++)
+			found = memcmp(buf + i, needle, strlen(needle)) == 0;
+	}
+	closedir(dp);
+	return (found);
+}
+
+/* The client_name a list shows. */
+static int
+alone_name_cb(void *arg, const struct rview *r, bool stale)
+{
+	size_t i;
+
+	(void)stale;
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, "client_name") == 0 &&
+		    r->f[i].v.t == VAL_STR)
+			snprintf(arg, 64, "%.*s", (int)r->f[i].v.len,
+			    r->f[i].v.s);
+	return (0);
+}
+
+/*
+ * A node in no network seals its confidential fields under a local key
+ * of its own from the first write; joining seals them again under the
+ * network's key from the token and leaves on disk neither the markers
+ * nor the local key's id (its ciphertexts, its center.keys line).
+ */
+static void
+test_alone_seals(void **state)
+{
+	struct tnet a, b;
+	struct ops_network_create_args ca = { "Pamir legal aid" };
+	struct ops_network_created co;
+	struct ops_center kc = { "Khorog", "Khorog office", NULL, NULL, NULL,
+	    NULL };
+	const char *addrs[1] = { "127.0.0.1:7001" };
+	struct ops_field f[3] = { fld("client_name", "ALONEMARK-name"),
+	    fld("client_phone", "+992 92 777 00 11"),
+	    fld("summary", "ALONEMARK-summary") };
+	struct ops_read_args ra;
+	struct ops_invite_args ia;
+	struct ops_join_args ja;
+	struct ops_joined jo;
+	struct ops_err e;
+	char msg[1024], hex[33], local[17], net[17], name[64], *tok;
+	const struct conf_key *k;
+
+	(void)state;
+	tnet_open(&a, "netops-alone-a");
+	tnet_open(&b, "netops-alone-b");
+	tops_center(&b.n, "Khorog");
+	tops_consultation_ok(&b.n.o, "Khorog", f, 3, hex);
+	/* Sealed at once: under the key the node made for itself. */
+	assert_non_null(k = conf_current(&b.n.o.ring, "Khorog"));
+	sodium_bin2hex(local, sizeof(local), k->id, CONF_KEYID_LEN);
+	assert_false(dir_holds(b.n.dir, "ALONEMARK"));
+	assert_false(dir_holds(b.n.dir, "777 00 11"));
+	assert_true(dir_holds(b.n.dir, local));
+
+	if (ops_network_create(&a.n.o, &ca, &co, &e) ||
+	    ops_center_add(&a.n.o, &kc, msg, &e))
+		fail_msg("create: %s", ops_text("en", &e, msg, sizeof(msg)));
+	memset(&ia, 0, sizeof(ia));
+	ia.key = b.hex;
+	ia.name = "Khorog office";
+	ia.center = "Khorog";
+	ia.role = "center";
+	ia.addrs = addrs;
+	ia.naddr = 1;
+	if (ops_invite(&a.n.o, &ia, &tok, &e))
+		fail_msg("invite: %s", ops_text("en", &e, msg, sizeof(msg)));
+	assert_non_null(k = conf_current(&a.n.o.ring, "Khorog"));
+	sodium_bin2hex(net, sizeof(net), k->id, CONF_KEYID_LEN);
+	assert_string_not_equal(net, local);
+	ja.token = tok;
+	if (ops_join(&b.n.o, &ja, NULL, NULL, &jo, &e))
+		fail_msg("join: %s", ops_text("en", &e, msg, sizeof(msg)));
+	sodium_free(tok);
+	assert_true(jo.succeeded);
+	assert_true(jo.recommitted >= 1);
+	/* The network's key is the one B holds for Khorog now, */
+	assert_non_null(k = conf_current(&b.n.o.ring, "Khorog"));
+	sodium_bin2hex(msg, 17, k->id, CONF_KEYID_LEN);
+	assert_string_equal(msg, net);
+	assert_int_equal(b.n.o.ring.n, 1);
+	/* and the record reads back under it. */
+	memset(&ra, 0, sizeof(ra));
+	ra.coll = "consultations";
+	name[0] = '\0';
+	assert_int_equal(ops_list(&b.n.o, &ra, alone_name_cb, name, &e), 0);
+	assert_string_equal(name, "ALONEMARK-name");
+	assert_int_equal(tops_count(&b.n.o, "consultations"), 1);
+	/* Nothing of the local key or the plaintext stays on disk. */
+	assert_false(dir_holds(b.n.dir, "ALONEMARK"));
+	assert_false(dir_holds(b.n.dir, "777 00 11"));
+	assert_false(dir_holds(b.n.dir, local));
+	assert_true(dir_holds(b.n.dir, net));
+	tnet_close(&b);
+	tnet_close(&a);
+}
+
 int
 main(void)
 {
@@ -358,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_revoke_denied),
 		cmocka_unit_test(test_key_rotate_list),
 		cmocka_unit_test(test_create_invite_join),
+		cmocka_unit_test(test_alone_seals),
 	};
 
 	if (sodium_init() < 0)

@@ -154,18 +154,12 @@ static void
 add(struct tops *t, const char *date, const char *name, const char *ph,
     const char *summary, char hex[2 * SCHEMA_ID_LEN + 1])
 {
-	struct ops_field f[] = { fld("center", "Khujand"),
-	    fld("opened_at", date), fld("channel", "walk_in"),
-	    fld("client_sex", "M"),
-	    fld("topic", "patent"), fld("status", "open"),
-	    fld("client_name", name), fld("client_phone", ph),
-	    fld("summary", summary) };
-	struct ops_write_args a = { "consultations", NULL, f, 9 };
-	struct ops_err e;
+	struct ops_field f[] = { fld("opened_at", date),
+	    fld("client_sex", "M"), fld("client_name", name),
+	    fld("client_phone", ph), fld("summary", summary) };
 
 	tops_center(t, "Khujand");
-	if (ops_add(&t->o, &a, hex, &e))
-		fail_msg("add: %s", ops_key_name(e.key));
+	tops_consultation_ok(&t->o, "Khujand", f, 5, hex);
 }
 
 static void
