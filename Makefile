@@ -44,6 +44,7 @@ BENCH_BIN	:= $(B)/bench
 HAMROH		:= $(B)/hamroh
 
 include tests/fuzz/Makefile.inc
+include agent/ui/lang/Makefile.inc
 
 .DEFAULT_GOAL := all
 # Keep objects made only on the way to a test binary.

@@ -50,6 +50,11 @@ say "three nodes: capital (Dushanbe), region (Khujand), district (Murghob)"
 "$H" --data "$D/region" init --name region --center Khujand >/dev/null
 "$H" --data "$D/district" init --name district --center Murghob >/dev/null
 "$H" --data "$D/capital" network create --name tj-legal-aid
+# The centers consultations and invites name: the capital's own is first.
+"$H" --data "$D/capital" center add Khujand "Khujand information center" \
+    --region Sughd >/dev/null
+"$H" --data "$D/capital" center add Murghob "Murghob information center" \
+    --region GBAO >/dev/null
 
 say "the capital invites the region; the region joins and dials it"
 pc=$(agent capital)

@@ -7,6 +7,9 @@ set -eu
 PKGS="build-essential pkg-config libsodium-dev libsqlite3-dev libuv1-dev
 libmsgpack-dev libcmocka-dev libzstd-dev libmicrohttpd-dev python3 bc iproute2
 curl"
+# The web UI's font: DejaVu Sans has all of Tajik's letters (ғ ӣ қ ӯ ҳ ҷ),
+# so the page, and the browser tests' screenshots, show them.
+PKGS="$PKGS fonts-dejavu-core"
 case "${1:-}" in
 --fuzz)	PKGS="$PKGS clang libclang-rt-14-dev" ;;
 "")	;;

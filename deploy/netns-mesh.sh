@@ -200,6 +200,8 @@ do_up() {
 	done
 	hm 0 network create --name tj-legal-aid >/dev/null
 	for ((i = 1; i < n; i++)); do
+		hm 0 center list | grep -q "^$(center "$i") " ||
+		    hm 0 center add "$(center "$i")" "$(center "$i")" >/dev/null
 		tok=$(hm 0 invite "$(hm "$i" id)" --name "$(name "$i")" \
 		    --center "$(center "$i")" --role "$(role "$i")")
 		hm "$i" join "$tok" >/dev/null

@@ -454,4 +454,21 @@ int db_hs_next(struct db *, uint64_t, uint64_t *, char[STORE_ERRLEN]);
 void db_read_begin(struct db *);
 void db_read_end(struct db *);
 
+/*
+ * The local access log (store/access.c): who viewed which case, when.
+ * This node's alone: never in a commit, never synced or bundled.
+ */
+struct db_access {
+	uint64_t	at_ms;
+	const char	*actor;		/* Staff account; NULL: node only. */
+	const char	*what;		/* "show", "history", "export". */
+	const char	*coll;
+	const uint8_t	*id;		/* The record; NULL: many. */
+	const char	*case_number;	/* Or NULL. */
+};
+int db_access_add(struct db *, const struct db_access *, char[STORE_ERRLEN]);
+/* Newest first; the number of entries passed to ${fn}, or -1. */
+long db_access_each(struct db *, int (*)(void *, const struct db_access *),
+    void *, char[STORE_ERRLEN]);
+
 #endif /* !STORE_DB_H */

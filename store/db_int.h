@@ -16,7 +16,7 @@
  *              rows (origin_log_commit), fork_seq, db_refresh,
  *              db_vector, db_retire                      -> sql
  *   clock.c    the HLC: own stamps, floor_hlc, clock reports  -> sql
- *   scan.c, status.c, peers.c, backup.c
+ *   scan.c, status.c, peers.c, backup.c, access.c
  *              reads of the log and counts; the agent's tables -> sql
  *   rows.c     materialization (struct tgt, db_load_rec,
  *              db_apply_state) and each target's refused table

@@ -357,10 +357,11 @@ void
 origin_fork_why(struct db *db, uint32_t oidx, char why[256])
 {
 
-	snprintf(why, 256, "its origin signed two different commits as seq "
-	    "%llu (a fork: a copy of its data directory or a restored backup "
-	    "wrote too); its changes from seq %llu on count nowhere until it "
-	    "commits them again ('hamroh fork recommit')",
+	snprintf(why, 256, "the office that made it signed two different "
+	    "changes as its change %llu (a fork: a copy of its data directory "
+	    "or a restored backup wrote too); what it wrote from its change "
+	    "%llu on counts nowhere until it writes it again ('hamroh fork "
+	    "recommit')",
 	    (unsigned long long)db->orig[oidx].fork_seq,
 	    (unsigned long long)db->orig[oidx].fork_seq);
 }

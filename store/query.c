@@ -29,10 +29,44 @@ errq(char err[STORE_ERRLEN], struct db *db)
 	    sqlite3_errmsg(db->h));
 }
 
+static long records(struct db *, const struct coll_def *, const uint8_t *,
+    const struct rview_field *, size_t, bool, const char *,
+    int (*)(void *, const struct rview *), void *, char[STORE_ERRLEN]);
+
 long
 query_records(struct db *db, const struct coll_def *c, const uint8_t *id,
     const struct rview_field *filter, size_t nfilter, bool deleted_too,
     int (*fn)(void *, const struct rview *), void *arg,
+    char err[STORE_ERRLEN])
+{
+
+	return (records(db, c, id, filter, nfilter, deleted_too, "id", fn,
+	    arg, err));
+}
+
+long
+query_list(struct db *db, const struct coll_def *c,
+    const struct rview_field *filter, size_t nfilter,
+    int (*fn)(void *, const struct rview *), void *arg,
+    char err[STORE_ERRLEN])
+{
+	const char *order = "id";
+
+	/* Newest first where records have a date; centers by code. */
+	if (schema_field(c, "opened_at", 9) != NULL)
+		order = schema_field(c, "case_number", 11) != NULL ?
+		    "opened_at DESC, case_number DESC, id" :
+		    "opened_at DESC, id";
+	else if (strcmp(c->name, "centers") == 0)
+		order = "code, id";
+	return (records(db, c, NULL, filter, nfilter, false, order, fn, arg,
+	    err));
+}
+
+static long
+records(struct db *db, const struct coll_def *c, const uint8_t *id,
+    const struct rview_field *filter, size_t nfilter, bool deleted_too,
+    const char *order, int (*fn)(void *, const struct rview *), void *arg,
     char err[STORE_ERRLEN])
 {
 	struct rview_field f[SCHEMA_MAX_FIELDS * 2];
@@ -62,7 +96,7 @@ query_records(struct db *db, const struct coll_def *c, const uint8_t *id,
 	for (i = 0; i < nfilter; i++)
 		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
 		    " AND %s IS ?", filter[i].name);
-	snprintf(sql + off, sizeof(sql) - off, " ORDER BY id");
+	snprintf(sql + off, sizeof(sql) - off, " ORDER BY %s", order);
 	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) !=
 	    SQLITE_OK)
 		goto fail;
@@ -270,6 +304,16 @@ query_stats(struct db *db, const struct coll_def *c, const char *const *by,
     size_t nby, int (*fn)(void *, const struct val *, uint64_t), void *arg,
     char err[STORE_ERRLEN])
 {
+
+	return (query_stats_but(db, c, by, nby, NULL, NULL, fn, arg, err));
+}
+
+long
+query_stats_but(struct db *db, const struct coll_def *c,
+    const char *const *by, size_t nby, const char *but_field,
+    const char *but_value, int (*fn)(void *, const struct val *, uint64_t),
+    void *arg, char err[STORE_ERRLEN])
+{
 	struct val v[SCHEMA_MAX_FIELDS];
 	sqlite3_stmt *st;
 	char sql[2048], grp[512];
@@ -294,14 +338,21 @@ query_stats(struct db *db, const struct coll_def *c, const char *const *by,
 		goff += (size_t)snprintf(grp + goff, sizeof(grp) - goff,
 		    "%s%zu", i ? ", " : "", i + 1);
 	}
-	snprintf(sql + off, sizeof(sql) - off, "count(*) FROM main.c_%s"
-	    " WHERE _deleted IS NOT 1 GROUP BY %s ORDER BY %s", c->name, grp,
-	    grp);
+	off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+	    "count(*) FROM main.c_%s WHERE _deleted IS NOT 1", c->name);
+	/* The field was checked against the schema by the caller. */
+	if (but_field != NULL)
+		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
+		    " AND %s IS NOT ?", but_field);
+	snprintf(sql + off, sizeof(sql) - off, " GROUP BY %s ORDER BY %s",
+	    grp, grp);
 	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) !=
 	    SQLITE_OK) {
 		errq(err, db);
 		return (-1);
 	}
+	if (but_field != NULL)
+		sqlite3_bind_text(st, 1, but_value, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (i = 0; i < nby; i++) {
 			memset(&v[i], 0, sizeof(v[i]));
@@ -416,7 +467,8 @@ query_has_history(struct db *db)
 
 	if (sqlite3_prepare_v2(db->h, "SELECT EXISTS(SELECT 1"
 	    " FROM c_consultations) OR EXISTS(SELECT 1 FROM c_guides) OR"
-	    " EXISTS(SELECT 1 FROM c_directory) OR (SELECT count(*) FROM"
+	    " EXISTS(SELECT 1 FROM c_directory) OR"
+	    " EXISTS(SELECT 1 FROM c_centers) OR (SELECT count(*) FROM"
 	    " origins) > 1", -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		yes = sqlite3_column_int(st, 0) != 0;

@@ -40,6 +40,16 @@ long query_records(struct db *, const struct coll_def *, const uint8_t *,
     const struct rview_field *, size_t, bool,
     int (*)(void *, const struct rview *), void *, char[STORE_ERRLEN]);
 
+/*
+ * query_list(db, c, filter, nfilter, fn, arg, err):
+ * query_records() of every live record, in the order people read them:
+ * records with an opened_at newest first (then by case_number, newest
+ * first), centers by code, the rest by id.
+ */
+long query_list(struct db *, const struct coll_def *,
+    const struct rview_field *, size_t,
+    int (*)(void *, const struct rview *), void *, char[STORE_ERRLEN]);
+
 /* One change to a record, from the log. */
 struct hview {
 	uint64_t	hlc;
@@ -92,6 +102,12 @@ long query_conflicts(struct db *, int (*)(void *, const struct cview *),
  */
 long query_stats(struct db *, const struct coll_def *, const char *const *,
     size_t, int (*)(void *, const struct val *, uint64_t), void *,
+    char[STORE_ERRLEN]);
+
+/* query_stats() of the records whose ${field} is not ${value}. */
+long query_stats_but(struct db *, const struct coll_def *,
+    const char *const *, size_t, const char *, const char *,
+    int (*)(void *, const struct val *, uint64_t), void *,
     char[STORE_ERRLEN]);
 
 /**

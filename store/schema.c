@@ -20,6 +20,7 @@ static const char *const assistances[] = { "information", "counsel",
     "document_drafting", "representation", "mediation", "accompaniment",
     NULL };
 static const char *const statuses[] = { "open", "referred", "closed", NULL };
+static const char *const yesno[] = { "yes", "no", NULL };
 static const char *const kinds[] = { "consulate", "ngo", "hotline",
     "migration_service", "other", NULL };
 
@@ -47,6 +48,18 @@ static const struct field_def consultations[] = {
 	TEXT("outcome", 4096, false),
 	DATE("closed_on", false),
 	TEXT("lawyer", 200, false),
+	/*
+	 * Case numbers, persons, consent (agent/ops/cases.h; PROTOCOL.md,
+	 * "Case numbers"): the number add gives a consultation; the case
+	 * number of the person's first consultation (a returning client);
+	 * what the client agreed to (yes/no each) and when.
+	 */
+	{ "case_number", FK_TEXT, 24, 0, 0, NULL, true },
+	{ "person", FK_TEXT, 24, 0, 0, NULL, false },
+	ENUM("consent_kept", yesno, false),
+	ENUM("consent_referral", yesno, false),
+	ENUM("consent_stats", yesno, false),
+	DATE("consent_on", false),
 	END
 };
 
@@ -115,6 +128,23 @@ static const struct field_def members[] = {
 	 * are sealed to it, not to its node key (agent/access/users.h).
 	 */
 	{ "data_key", FK_TEXT, 64, 0, 0, NULL, false },
+	/* The node code of its case numbers (agent/ops/cases.h). */
+	{ "case_code", FK_TEXT, 2, 0, 0, NULL, false },
+	END
+};
+
+/*
+ * The managed list of centers (agent/ops/centers.h), the admins' like the
+ * directory: id = BLAKE2b-128("hamroh/center/1" || code), so a center is
+ * one record whoever adds it.
+ */
+static const struct field_def centers[] = {
+	TEXT("code", 40, true),
+	TEXT("name", 200, true),
+	{ "prefix", FK_TEXT, 3, 0, 0, NULL, true },
+	TEXT("region", 100, true),
+	TEXT("name_tg", 200, false),
+	TEXT("name_ru", 200, false),
 	END
 };
 
@@ -142,7 +172,8 @@ static const char *const languages[] = { "tg", "ru", "uz", "en", "other",
 static const char *const members_internal[] = { "center", "key", "role",
     "expires", "cert_by", "cert", "revoked", "revoked_reason",
     "revoked_by", "revoked_sig", "revoked_seq", "clocks", "successor_of",
-    "successor_seq", "successor_sig", "successor_cert", NULL };
+    "successor_seq", "successor_sig", "successor_cert", "data_key",
+    "case_code", NULL };
 
 #define REQ(c, f)	{ c, RULE_REQUIRED, f, NULL, NULL, NULL }
 const struct rule_def schema_rule_defs[] = {
@@ -209,6 +240,7 @@ static const char countries[] =
 
 #define NF(a)	(sizeof(a) / sizeof((a)[0]) - 1)
 const struct coll_def schema_colls[] = {
+	{ "centers", centers, NF(centers) },
 	{ "consultations", consultations, NF(consultations) },
 	{ "directory", directory, NF(directory) },
 	{ "guides", guides, NF(guides) },

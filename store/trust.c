@@ -1405,11 +1405,11 @@ judge_consultation(const struct trust_as_of *as, const uint8_t *origin,
 		return (TRUST_OK);
 	if (!rec->has_center)
 		snprintf(why, TRUST_WHY_LEN, "creates a consultation of "
-		    "center %s, but its origin is of center '%s'",
+		    "center %s, but the office that made it is of center '%s'",
 		    quote(owner, q, sizeof(q)), as->center);
 	else
 		snprintf(why, TRUST_WHY_LEN, "the consultation belongs to "
-		    "center %s; its origin is of center '%s'",
+		    "center %s; the office that made it is of center '%s'",
 		    quote(owner, q, sizeof(q)), as->center);
 	return (TRUST_REFUSED);
 }
@@ -1432,7 +1432,7 @@ bad_revocation(const struct rchange *rc, char why[TRUST_WHY_LEN])
 		return (false);
 	if (fint(rc, "revoked_seq", &seq)) {
 		snprintf(why, TRUST_WHY_LEN, "its revocation is in an older "
-		    "format (%s, which names no seq): this office runs an "
+		    "format (%s, which does not say up to which change): this office runs an "
 		    "older hamroh; upgrade it and revoke again",
 		    TRUST_REVOKE_OLD);
 		return (true);
@@ -1671,23 +1671,24 @@ trust_judge(struct trust *tr, uint32_t oidx, const uint8_t *origin,
 	case TRUST_MEMBER:
 		break;
 	case TRUST_STRANGER:
-		snprintf(why, TRUST_WHY_LEN, "its origin is not a member of "
-		    "this network");
+		snprintf(why, TRUST_WHY_LEN, "the office that made it is not "
+		    "a member of this network");
 		return (TRUST_REFUSED);
 	case TRUST_EXPIRED:
-		snprintf(why, TRUST_WHY_LEN, "its origin's certificate "
-		    "expired on %s", as.note);
+		snprintf(why, TRUST_WHY_LEN, "the certificate of the office "
+		    "that made it expired on %s", as.note);
 		return (TRUST_REFUSED);
 	case TRUST_REVOKED:
 		if (strncmp(as.note, TRUST_CONTINUED, strlen(TRUST_CONTINUED))
 		    == 0)
-			snprintf(why, TRUST_WHY_LEN, "its origin was continued "
-			    "under a new key (%s); its changes after seq %llu "
-			    "do not count", as.note,
+			snprintf(why, TRUST_WHY_LEN, "the office that made it "
+			    "went on under a new key (%s); what it wrote after "
+			    "its change %llu does not count", as.note,
 			    (unsigned long long)as.upto);
 		else
-			snprintf(why, TRUST_WHY_LEN, "its origin was revoked "
-			    "on %s; its changes after seq %llu do not count",
+			snprintf(why, TRUST_WHY_LEN, "the office that made it was "
+			    "revoked on %s; what it wrote after its change %llu "
+			    "does not count",
 			    as.note, (unsigned long long)as.upto);
 		return (TRUST_REFUSED);
 	}

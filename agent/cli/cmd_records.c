@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/cli/cli.h"
 #include "agent/cli/cmds.h"
@@ -15,6 +16,15 @@
 #include "agent/daemon/log.h"
 #include "agent/ops/ops.h"
 #include "store/query.h"
+
+/* A consultation is named by its case number too: the ops resolve it. */
+static bool
+cli_case_number(const struct coll_def *c, const char *s)
+{
+
+	return (strcmp(c->name, "consultations") == 0 &&
+	    strchr(s, '-') != NULL);
+}
 
 /*
  * Split "field=value" arguments into ${out} (borrowing from ${argv});
@@ -64,7 +74,23 @@ cmd_add(struct cli *cli, int argc, char **argv)
 	cli_ops(cli, &o);
 	if (ops_add(&o, &a, hex, &e))
 		cli_ops_fail(cli, what, &e);
-	printf("%s\n", hex);
+	/*
+	 * stdout is the id, for scripts; the case number is for people (on
+	 * a terminal) and in --json: {"case_number":...,"id":...}.
+	 */
+	if (cli->json) {
+		printf("{\"case_number\":");
+		if (o.case_number[0] != '\0')
+			json_put_str(stdout, o.case_number,
+			    strlen(o.case_number));
+		else
+			printf("null");
+		printf(",\"id\":\"%s\"}\n", hex);
+	} else {
+		printf("%s\n", hex);
+		if (o.case_number[0] != '\0' && isatty(STDERR_FILENO))
+			fprintf(stderr, "case number %s\n", o.case_number);
+	}
 	cli_warn_commit(cli);
 	ops_fini(&o);
 	free((void *)a.fields);
@@ -85,7 +111,8 @@ cmd_set(struct cli *cli, int argc, char **argv)
 	if (argc < 3)
 		cli_die(EXIT_USAGE, "set", OPS_MSG_CLI_SET_USAGE, 0);
 	c = cli_coll(argv[0]);
-	cli_parse_id(argv[1], id);
+	if (!cli_case_number(c, argv[1]))
+		cli_parse_id(argv[1], id);
 	snprintf(what, sizeof(what), "set %s", c->name);
 	memset(&a, 0, sizeof(a));
 	a.coll = c->name;
@@ -113,7 +140,8 @@ coll_id(struct cli *cli, int argc, char **argv, const char *cmd, bool write)
 	if (argc != 2)
 		cli_die(EXIT_USAGE, cmd, OPS_MSG_CLI_COLL_ID_USAGE, 0);
 	c = cli_coll(argv[0]);
-	cli_parse_id(argv[1], id);
+	if (!cli_case_number(c, argv[1]))
+		cli_parse_id(argv[1], id);
 	cli_open(cli, write);
 	return (c);
 }
@@ -570,8 +598,11 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	const char *opt;
 	char *list, *tok, *save;
 	size_t i, j, t;
+	long left_out = 0;
+	bool all;
 
 	opt = cli_opt(&argc, argv, "--by");
+	all = cli_flag(&argc, argv, "--all");
 	cli_no_more_opts(argc, argv, "stats");
 	if (argc != 1 || opt == NULL)
 		cli_die(EXIT_USAGE, "stats", OPS_MSG_CLI_STATS_USAGE, 0);
@@ -607,6 +638,8 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	a.coll = c->name;
 	a.by = by;
 	a.nby = s.nby;
+	a.all = all;
+	a.left_out = &left_out;
 	/* The fields are checked before the node is opened, as always. */
 	if (ops_stats_check(&a, &e))
 		cli_ops_fail(cli, "stats", &e);
@@ -619,6 +652,10 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	}
 	if (ops_stats(&o, &a, stats_cb, &s, &e))
 		cli_ops_fail(cli, "stats", &e);
+	if (left_out > 0)
+		fprintf(stderr, "%ld record%s left out: the client did not "
+		    "consent to statistics (--all counts them)\n", left_out,
+		    left_out == 1 ? "" : "s");
 	ops_fini(&o);
 	free(list);
 	return (0);

@@ -43,6 +43,8 @@ int cmd_user(struct cli *, int, char **);
 int cmd_ui(struct cli *, int, char **);
 /* init --user: make the node's first user (cmd_users.c). */
 int cli_init_user(struct cli *, const char *, size_t);
+int cmd_center(struct cli *, int, char **);
+int cmd_access_log(struct cli *, int, char **);
 
 /*
  * The command table, main.c's cmds[]: one row per command, or per

@@ -33,7 +33,9 @@ static const struct cmd cmds[] = {
 	  "consultations of its own center, an admin's node of any; guides, "
 	  "the directory and the members are the admins'.  The change is "
 	  "signed with this office's key and reaches the other offices "
-	  "when they are next in sync.",
+	  "when they are next in sync.  A consultation gets a case number "
+	  "(KHJ-26-10-0042-2; on a terminal, and with --json) to use as its "
+	  "id.",
 	  .fields = true },
 	{ .name = "set", .fn = cmd_set, .group = CG_RECORDS,
 	  .args = "COLLECTION ID field=value...",
@@ -57,8 +59,9 @@ static const struct cmd cmds[] = {
 	  .summary = "List the records of a collection, filtered by field "
 	  "values.",
 	  .desc = "Each field=value keeps only the records with that value.  "
-	  "'hamroh list directory' flags the numbers nobody verified in "
-	  "180 days.",
+	  "Consultations come newest first; 'person=CASE' lists every "
+	  "consultation of the client that case number names.  'hamroh "
+	  "list directory' flags the numbers nobody verified in 180 days.",
 	  .opts = { JSON }, .fields = true },
 	{ .name = "history", .fn = cmd_history, .group = CG_RECORDS,
 	  .args = "COLLECTION ID",
@@ -83,6 +86,9 @@ static const struct cmd cmds[] = {
 	  .opts = {
 		{ "--by", "FIELD[,FIELD...]", "the fields to group by",
 		  CO_REQUIRED },
+		{ "--all", NULL, "count the consultations whose client did "
+		  "not consent to statistics too (consent_stats=no; left out "
+		  "by default)", 0 },
 		JSON } },
 	{ .name = "import", .fn = cmd_import, .group = CG_RECORDS,
 	  .args = "COLLECTION FILE|-",
@@ -283,6 +289,36 @@ static const struct cmd cmds[] = {
 	  "which record, why.  They "
 	  "stay in the log and are passed on, but no office "
 	  "applies them.",
+	  .opts = { JSON } },
+
+	/* Centers, case numbers and who viewed them (cmd_cases.c). */
+	{ .name = "center", .sub = "add", .fn = cmd_center,
+	  .group = CG_NETWORK,
+	  .args = "CODE NAME",
+	  .summary = "Admins: add a center to the list consultations and "
+	  "invites name.",
+	  .desc = "CODE is a short name without spaces (KHJ, Khujand): "
+	  "center=CODE on a consultation and --center CODE on an invite "
+	  "must name a center of this list, so a typo is refused.  Its "
+	  "prefix (3 capital letters, unique) starts its case numbers, "
+	  "e.g. KHJ-26-10-0042-2.  The list reaches the other offices as "
+	  "the directory does.",
+	  .opts = {
+		{ "--prefix", "XYZ", "the case-number prefix (default: made "
+		  "from CODE's letters)", 0 },
+		{ "--region", "REGION", "the region it serves", 0 },
+		{ "--name-tg", "NAME", "its name in Tajik", 0 },
+		{ "--name-ru", "NAME", "its name in Russian", 0 } } },
+	{ .name = "center", .sub = "list", .fn = cmd_center,
+	  .group = CG_NETWORK,
+	  .summary = "The centers this office knows, with their prefixes.",
+	  .opts = { JSON } },
+	{ .name = "access-log", .fn = cmd_access_log, .group = CG_NODE,
+	  .summary = "Who viewed which case on this office, and when.",
+	  .desc = "Kept on this office only, never sent: every show, "
+	  "history, list and export that revealed consultations' "
+	  "confidential fields, newest first, with the staff account (or "
+	  "'node only').",
 	  .opts = { JSON } },
 
 	/* This node. */

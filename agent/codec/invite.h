@@ -18,12 +18,14 @@
  *      [key(bin 32), name, center, role, expires], cert(bin 64),
  *      [address(str)...], (version 2:) [[keyid(bin 8), key_version,
  *      center, sealed(bin)]...], (version 3:) [[address(str),
- *      key(bin 32)]...], token_sig(bin 64)])
+ *      key(bin 32)]...], (version 4:) case_code(str), token_sig(bin 64)])
  *
  * The addresses are the inviting node's own (it is the admin, and the
  * joining node pins the admin's key to them); the version-3 peers are
  * other members the new office should dial (its region, say), each with
  * its own key, so that no address is ever pinned to a key not behind it.
+ * The version-4 case_code is the node code the admin gives the new node
+ * for its case numbers (agent/ops/cases.h).
  *
  * cert signs the certificate (agent/access/member.h); token_sig is the admin's
  * Ed25519 signature over msgpack ["hamroh/invite/1", the elements between
@@ -34,7 +36,7 @@
  * Pure: no I/O, no clock, so that a fuzzer can drive the decoder.
  */
 #define INVITE_PREFIX		"hamroh1:"
-#define INVITE_VERSION		3	/* 3 adds peers, 2 center keys. */
+#define INVITE_VERSION		4	/* 4: case code, 3: peers, 2: keys. */
 /*
  * Bytes of msgpack: 16 addresses of 262 bytes, 32 center keys of at most
  * 300 bytes, 8 peers of 300 bytes and the rest fit in 20 KiB.
@@ -66,6 +68,7 @@ struct invite {
 		char		addr[MEMBER_ADDR_MAX + 1];
 		uint8_t		key[NODE_KEY_LEN];
 	}		peers[INVITE_MAX_PEERS];
+	char		case_code[3];	/* Version 4: its node code. */
 	uint8_t		sig[NODE_SIG_LEN];
 };
 

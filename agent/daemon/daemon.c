@@ -1806,7 +1806,7 @@ advertise(struct cli *cli, struct agent *ag, const char *addrs)
 	(void)cli;
 	if (db_begin(ag->db, now_ms(), err) ||
 	    db_put(ag->db, m, ag->pk, f, &v, err) || db_commit(ag->db, err))
-		cli_fail(EXIT_REFUSED, "agent: --advertise: %s", err);
+		cli_die(EXIT_REFUSED, "agent", OPS_MSG_AGENT_ADVERTISE, 1, err);
 }
 
 static uint64_t
@@ -1872,7 +1872,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	const char *listen_at, *a, *ui_at;
 	bool no_ui;
 	char host[256], port[16], adv[1000] = "", bound[300], path[4096];
-	char why[4200];
+	char why[4200], cut[128];
 	int lockfd;
 	struct addrinfo hints, *res;
 	struct rlimit rl;
@@ -1894,34 +1894,37 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 		    "(such as %s)", ui_at, UI_DEFAULT_LISTEN);
 	while ((a = cli_opt_next(&argc, argv, "--advertise")) != NULL) {
 		if (split_addr(a, host, sizeof(host), port, sizeof(port)))
-			cli_fail(EXIT_USAGE, "agent: --advertise %.60s is not "
-			    "HOST:PORT", a);
+			cli_die(EXIT_USAGE, "agent", OPS_MSG_AGENT_NOT_HOSTPORT, 2,
+			    "--advertise", cli_cut(cut, sizeof(cut), a, 60));
 		off += (size_t)snprintf(adv + off, sizeof(adv) - off, "%s%s",
 		    off ? " " : "", a);
 		if (off >= sizeof(adv))
-			cli_fail(EXIT_USAGE, "agent: too many --advertise");
+			cli_die(EXIT_USAGE, "agent", OPS_MSG_AGENT_ADVERTISE_MAX, 0);
 	}
 	if (cli_flag(&argc, argv, "--verbose"))
 		log_level = LOG_LVL_DEBUG;
 	ag.no_compress = cli_flag(&argc, argv, "--no-compress");
 	cli_no_more_opts(argc, argv, "agent");
 	if (argc > 0)
-		cli_fail(EXIT_USAGE, "agent: unexpected argument '%.40s'",
-		    argv[0]);
+		cli_die(EXIT_USAGE, "agent", OPS_MSG_CLI_UNEXPECTED_ARG, 1,
+		    cli_cut(cut, sizeof(cut), argv[0], 40));
 	if (listen_at == NULL)
 		listen_at = DEFAULT_LISTEN;
 	if (split_addr(listen_at, host, sizeof(host), port, sizeof(port)))
-		cli_fail(EXIT_USAGE, "agent: --listen %.60s is not HOST:PORT",
-		    listen_at);
+		cli_die(EXIT_USAGE, "agent", OPS_MSG_AGENT_NOT_HOSTPORT, 2,
+		    "--listen", cli_cut(cut, sizeof(cut), listen_at, 60));
 	cli_open(cli, true);
-	if ((lockfd = agent_lock(cli->dir, now_ms(), why, sizeof(why))) == -1)
-		cli_fail(EXIT_REFUSED, "agent: %s", why);
+	if ((lockfd = agent_lock(cli->dir, now_ms(), why, sizeof(why))) ==
+	    AGENT_LOCK_HELD)
+		cli_die(EXIT_REFUSED, "agent", OPS_MSG_AGENT_RUNNING, 1, why);
+	if (lockfd == -1)
+		cli_die(EXIT_REFUSED, "agent", OPS_MSG_AGENT_LOCK, 1, why);
 	read_netkey(cli, ag.netkey);
 	ag.db = cli->db;
 	memcpy(ag.pk, db_node_key(ag.db), NODE_KEY_LEN);
 	if ((ag.sk = sodium_malloc(64)) == NULL ||
 	    db_copy_signer(ag.db, ag.sk))
-		cli_fail(EXIT_USAGE, "agent: out of memory");
+		cli_die(EXIT_USAGE, "agent", OPS_MSG_NOMEM, 0);
 	own_lineage(&ag);
 	snprintf(ag.name, sizeof(ag.name), "%s", cli->name);
 	if (adv[0])
@@ -1948,14 +1951,14 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if (getaddrinfo(host, port, &hints, &res) != 0)
-		cli_fail(EXIT_USAGE, "agent: cannot resolve --listen %s",
+		cli_die(EXIT_USAGE, "agent", OPS_MSG_AGENT_RESOLVE, 1,
 		    listen_at);
 	uv_tcp_init(ag.loop, &ag.listener);
 	ag.listener.data = &ag;
 	if ((r = uv_tcp_bind(&ag.listener, res->ai_addr, 0)) != 0 ||
 	    (r = uv_listen((uv_stream_t *)&ag.listener, 64, accept_cb)) != 0)
-		cli_fail(EXIT_USAGE, "agent: listen on %s: %s; is another "
-		    "agent running?", listen_at, uv_strerror(r));
+		cli_die(EXIT_USAGE, "agent", OPS_MSG_AGENT_LISTEN, 2,
+		    listen_at, uv_strerror(r));
 	freeaddrinfo(res);
 	uv_tcp_getsockname(&ag.listener, (struct sockaddr *)&ss, &len);
 	memcpy(&ag.bound, &ss, sizeof(ss));
@@ -1977,7 +1980,7 @@ cmd_agent(struct cli *cli, int argc, char **argv)
 
 	snprintf(path, sizeof(path), "%s/%s", cli->dir, DB_FILE);
 	if ((ag.work = work_pool_new(ag.loop, path)) == NULL)
-		cli_fail(EXIT_USAGE, "agent: out of memory");
+		cli_die(EXIT_USAGE, "agent", OPS_MSG_NOMEM, 0);
 	uv_timer_init(ag.loop, &ag.tick);
 	uv_timer_init(ag.loop, &ag.retry);
 	uv_idle_init(ag.loop, &ag.resume);

@@ -24,7 +24,7 @@ agent_lock(const char *dir, uint64_t now, char *why, size_t len)
 {
 	struct flock fl;
 	char path[4096], buf[64];
-	int fd, n;
+	int fd, n, held;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, AGENT_LOCK_FILE);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
@@ -36,12 +36,14 @@ agent_lock(const char *dir, uint64_t now, char *why, size_t len)
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
 	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
-		snprintf(why, len, errno == EAGAIN || errno == EACCES ?
-		    "another agent runs "
-		    "on this data dir (it holds %s)" : "lock %s: %s", path,
-		    strerror(errno));
+		held = errno == EAGAIN || errno == EACCES;
+		if (held)
+			snprintf(why, len, "%s", path);
+		else
+			snprintf(why, len, "lock %s: %s", path,
+			    strerror(errno));
 		close(fd);
-		return (-1);
+		return (held ? AGENT_LOCK_HELD : -1);
 	}
 	n = snprintf(buf, sizeof(buf), "%llu %ld\n", (unsigned long long)now,
 	    (long)getpid());

@@ -16,9 +16,11 @@
 /*
  * agent_lock(dir, now_ms, why, why_len):
  * Take the lock (non-blocking) and write the start time.  The descriptor
- * (kept open until exit), or -1 with a reason: another agent holds it, or
- * the file cannot be made.
+ * (kept open until exit); AGENT_LOCK_HELD if another agent holds it (the
+ * lock file's path in ${why}); or -1 with a reason: the file cannot be
+ * made.
  */
+#define AGENT_LOCK_HELD	(-2)
 int agent_lock(const char *, uint64_t, char *, size_t);
 
 /*

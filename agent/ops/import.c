@@ -11,6 +11,7 @@
 #include "agent/codec/csv.h"
 #include "agent/codec/hex.h"
 #include "agent/codec/json.h"
+#include "agent/ops/cases.h"
 #include "agent/ops/ops_int.h"
 
 /* The longest line: a guide body, escaped. */
@@ -242,6 +243,10 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 		ops_store_fail(im->e, err, OPS_MSG_NONE);
 		return (imp_at_line(im, true));
 	}
+	/* A new consultation of a known center gets its case number. */
+	if (written && (!has_id || r == 0) && cases_import_number(im->o,
+	    im->c, id, f, vals, n, center, im->e))
+		return (imp_at_line(im, true));
 	for (i = 0; i < n; i++) {
 		if (f[i] == NULL || (vals[i].t == VAL_NIL && !has_id))
 			continue;

@@ -21,6 +21,8 @@
 #include "agent/codec/invite.h"
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
+#include "agent/ops/cases.h"
+#include "agent/ops/centers.h"
 #include "agent/ops/net.h"
 #include "agent/ops/node.h"
 #include "agent/ops/users.h"
@@ -800,6 +802,12 @@ invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
 		    why));
 	if (invite_check_addrs(o, iv, e))
 		return (-1);
+	/* A known center, and the new node's code for its case numbers. */
+	if (*a->center && ops_center_known(o, a->center, strlen(a->center),
+	    "--center ", NULL, e))
+		return (-1);
+	if (cases_invite_code(o->db, iv->key, iv->case_code, err))
+		return (ops_store_fail(e, err, OPS_MSG_NOTHING_CHANGED));
 	if (iv->naddr == 0) {
 		if (member_load(o->db, db_node_key(o->db), &self) < 0)
 			return (ops_fail(e, OPS_STORE, OPS_MSG_SELF_READ, 0));
@@ -822,6 +830,7 @@ invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
 
 	if (ops_begin(o, err) ||
 	    put_cert(o->db, &c, iv->admin, iv->cert, err) ||
+	    put_text(o->db, iv->key, "case_code", iv->case_code, err) ||
 	    invite_key_records(o, iv, made, err) ||
 	    db_commit(o->db, err)) {
 		db_rollback(o->db);
@@ -1110,7 +1119,7 @@ recommit(struct ops *o, const char *center, bool admin, struct left *left,
     char err[STORE_ERRLEN])
 {
 	static const char *const colls[] = { "consultations", "guides",
-	    "directory" };
+	    "directory", "centers" };
 	long n = 0, k;
 	size_t i;
 
@@ -1425,7 +1434,8 @@ ops_network_create(struct ops *o, const struct ops_network_create_args *a,
 			goto fail;
 		}
 	}
-	if (db_commit(o->db, err)) {
+	/* The first admin's center is the first of the network's list. */
+	if (ops_center_put_own(o->db, err) || db_commit(o->db, err)) {
 fail:
 		db_rollback(o->db);
 		unlink(path);
@@ -1630,7 +1640,8 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 		}
 	} else if (put_cert(o->db, &c, iv->admin, iv->cert, err))
 		goto fail;
-	if (db_commit(o->db, err))
+	if (cases_joined(o->db, iv->case_code, succ, err) ||
+	    db_commit(o->db, err))
 		goto fail;
 	snprintf(out->net, sizeof(out->net), "%s", iv->net);
 	snprintf(out->role, sizeof(out->role), "%s", iv->m.role);

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "agent/access/confidential.h"
+#include "agent/ops/centers.h"
 #include "agent/ops/node.h"
 #include "agent/ops/ops_int.h"
 #include "agent/codec/hex.h"
@@ -300,7 +301,7 @@ int
 ops_init_check(const struct ops_init_args *a, struct ops_err *e)
 {
 	const struct coll_def *m = schema_coll("members");
-	char why[256];
+	char why[256], prefix[CENTER_PREFIX_LEN + 1];
 	struct val v;
 
 	memset(e, 0, sizeof(*e));
@@ -316,6 +317,13 @@ ops_init_check(const struct ops_init_args *a, struct ops_err *e)
 	v.len = strlen(v.s);
 	if (schema_check(schema_field(m, "center", 6), &v, why, sizeof(why)))
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_INIT_CENTER, 1, why));
+	/* The center goes in the node's list of centers (centers.h). */
+	if (v.len > 0 && !ops_center_code_ok(v.s, v.len))
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_CENTER_CODE_BAD, 1,
+		    v.s));
+	if (v.len > 0 && !ops_center_prefix_of(v.s, prefix))
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INIT_CENTER_PREFIX, 1,
+		    v.s));
 	return (0);
 }
 
@@ -326,6 +334,7 @@ init_self(struct db *db, const struct ops_init_args *a, const uint8_t *pk,
 {
 	const struct coll_def *m = schema_coll("members");
 	const char *center = a->center ? a->center : "";
+	char prefix[CENTER_PREFIX_LEN + 1];
 	struct val v;
 
 	memset(&v, 0, sizeof(v));
@@ -342,7 +351,9 @@ init_self(struct db *db, const struct ops_init_args *a, const uint8_t *pk,
 	if (*center) {
 		v.s = center;
 		v.len = strlen(center);
-		if (db_put(db, m, pk, schema_field(m, "center", 6), &v, err))
+		if (db_put(db, m, pk, schema_field(m, "center", 6), &v, err) ||
+		    !ops_center_prefix_of(center, prefix) ||
+		    db_meta_set(db, "center_prefix", prefix, err))
 			return (-1);
 	}
 	v.s = hex;

@@ -81,6 +81,7 @@ struct ops {
 	bool		ring_loaded;
 	struct conf	none;		/* No keys: collections without any
 					   confidential field. */
+	char		case_number[32];	/* The last add's, or "". */
 };
 
 /**
@@ -266,6 +267,13 @@ struct ops_stats_args {
 	const char	*coll;
 	const char *const *by;	/* Fields ("month": from opened_at). */
 	size_t		nby;
+	/*
+	 * Consultations whose client said no to statistics (consent_stats
+	 * = no) are left out unless ${all}; ${*left_out} (unless NULL)
+	 * gets how many were.
+	 */
+	bool		all;
+	long		*left_out;
 };
 typedef int (*ops_stats_fn)(void *, const struct val *, uint64_t);
 /* The fields to count by must exist (USAGE): before anything is opened. */

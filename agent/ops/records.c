@@ -2,6 +2,7 @@
  * records.c: the records operations — add, set, rm, guide publish, show,
  * list, export, history, conflicts, stats.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "agent/access/rules.h"
 #include "agent/codec/hex.h"
+#include "agent/ops/cases.h"
 #include "agent/ops/ops_int.h"
 #include "agent/ops/users.h"
 
@@ -295,16 +297,26 @@ ops_add(struct ops *o, const struct ops_write_args *a,
 	const struct coll_def *c;
 	uint8_t id[SCHEMA_ID_LEN];
 	char center[CONF_CENTER_MAX + 1];
+	struct cases_fields cf;
+	int r;
 
 	memset(e, 0, sizeof(*e));
+	o->case_number[0] = '\0';
 	if ((c = ops_coll(a->coll, e)) == NULL)
 		return (-1);
 	if (a->nfields == 0)
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_NO_FIELDS, 0));
 	randombytes_buf(id, sizeof(id));
 	if (ops_may_write(o, c, id, true, fields_center(a->fields, a->nfields,
-	    center), e) || write_form(o, c, id, true, a->fields, a->nfields,
+	    center), e) || cases_fields(o, c, a->fields, a->nfields, true, &cf,
 	    e))
+		return (-1);
+	r = write_form(o, c, id, true, cf.f, cf.n, e);
+	if (r == 0)
+		snprintf(o->case_number, sizeof(o->case_number), "%s",
+		    cf.number);
+	cases_fields_free(&cf);
+	if (r)
 		return (-1);
 	hex_encode(id, SCHEMA_ID_LEN, hex);
 	return (0);
@@ -316,17 +328,23 @@ ops_set(struct ops *o, const struct ops_write_args *a, struct ops_err *e)
 	const struct coll_def *c;
 	uint8_t id[SCHEMA_ID_LEN];
 	char center[CONF_CENTER_MAX + 1];
+	struct cases_fields cf;
+	int r;
 
 	memset(e, 0, sizeof(*e));
-	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e))
+	if ((c = ops_coll(a->coll, e)) == NULL ||
+	    cases_record_id(o, c, a->id, id, e))
 		return (-1);
 	if (a->nfields == 0)
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_NO_FIELDS, 0));
 	if (ops_need_record(o, c, id, a->id, e) ||
 	    ops_may_write(o, c, id, false, fields_center(a->fields,
-	    a->nfields, center), e))
+	    a->nfields, center), e) ||
+	    cases_fields(o, c, a->fields, a->nfields, false, &cf, e))
 		return (-1);
-	return (write_form(o, c, id, false, a->fields, a->nfields, e));
+	r = write_form(o, c, id, false, cf.f, cf.n, e);
+	cases_fields_free(&cf);
+	return (r);
 }
 
 int
@@ -339,7 +357,8 @@ ops_rm(struct ops *o, const struct ops_write_args *a, struct ops_err *e)
 	char err[STORE_ERRLEN];
 
 	memset(e, 0, sizeof(*e));
-	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e) ||
+	if ((c = ops_coll(a->coll, e)) == NULL ||
+	    cases_record_id(o, c, a->id, id, e) ||
 	    ops_need_record(o, c, id, a->id, e) ||
 	    ops_may_write(o, c, id, false, NULL, e))
 		return (-1);
@@ -519,13 +538,14 @@ reveal_init(struct reveal *rv, struct ops *o, const struct coll_def *c,
 
 /* The record a show or history names: its collection, and its id. */
 static const struct coll_def *
-coll_id(const struct ops_read_args *a, uint8_t id[SCHEMA_ID_LEN],
-    struct ops_err *e)
+coll_id(struct ops *o, const struct ops_read_args *a,
+    uint8_t id[SCHEMA_ID_LEN], struct ops_err *e)
 {
 	const struct coll_def *c;
 
 	memset(e, 0, sizeof(*e));
-	if ((c = ops_coll(a->coll, e)) == NULL || ops_id(a->id, id, e))
+	if ((c = ops_coll(a->coll, e)) == NULL ||
+	    cases_record_id(o, c, a->id, id, e))
 		return (NULL);
 	return (c);
 }
@@ -540,7 +560,7 @@ ops_show(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	char err[STORE_ERRLEN];
 	long n;
 
-	if ((c = coll_id(a, id, e)) == NULL ||
+	if ((c = coll_id(o, a, id, e)) == NULL ||
 	    reveal_init(&rv, o, c, a->sealed, fn, arg, e))
 		return (-1);
 	if ((n = query_records(o->db, c, id, NULL, 0, false, reveal_cb, &rv,
@@ -551,7 +571,7 @@ ops_show(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	if (n == 0)
 		return (ops_fail(e, OPS_NOT_FOUND, OPS_MSG_NO_LIVE_RECORD, 2,
 		    c->name, a->id));
-	return (0);
+	return (a->sealed ? 0 : cases_viewed(o, c, id, "show", NULL, e));
 }
 
 int
@@ -562,8 +582,9 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	const struct field_def *f;
 	const struct coll_def *c;
 	struct reveal rv;
-	char err[STORE_ERRLEN];
-	size_t i;
+	char err[STORE_ERRLEN], person[CASE_NUMBER_MAX + 1], note[40];
+	size_t i, pi = SIZE_MAX;
+	long n, m;
 
 	memset(e, 0, sizeof(*e));
 	if ((c = ops_coll(a->coll, e)) == NULL)
@@ -574,13 +595,37 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 		if (ops_field(c, &a->filters[i], &f, &filt[i].v, e))
 			return (-1);
 		filt[i].name = f->name;
+		/* person=CASE: every consultation of that person. */
+		if (strcmp(c->name, "consultations") == 0 &&
+		    strcmp(f->name, "person") == 0 && filt[i].v.t == VAL_STR) {
+			if (cases_person(o, filt[i].v.s, filt[i].v.len, person,
+			    e))
+				return (-1);
+			filt[i].v.s = person;
+			filt[i].v.len = strlen(person);
+			pi = i;
+		}
 	}
 	if (reveal_init(&rv, o, c, a->sealed, fn, arg, e))
 		return (-1);
-	if (query_records(o->db, c, NULL, filt, a->nfilters, false, reveal_cb,
-	    &rv, err) < 0)
+	if ((n = query_list(o->db, c, filt, a->nfilters, reveal_cb, &rv,
+	    err)) < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
-	return (reveal_done(&rv, e));
+	/* The person's first consultation: the one its number names. */
+	if (pi != SIZE_MAX && !rv.stopped && !rv.failed) {
+		filt[pi].name = "case_number";
+		if ((m = query_list(o->db, c, filt, a->nfilters, reveal_cb,
+		    &rv, err)) < 0)
+			return (ops_store_fail(e, err, OPS_MSG_NONE));
+		n += m;
+	}
+	if (reveal_done(&rv, e))
+		return (-1);
+	/* Revealed records went to the caller: a view, once per listing. */
+	snprintf(note, sizeof(note), "%ld consultation%s", n, n == 1 ? "" :
+	    "s");
+	return (a->sealed || n == 0 ? 0 : cases_viewed(o, c, NULL, "list",
+	    note, e));
 }
 
 int
@@ -610,6 +655,10 @@ ops_export(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 		}
 	}
 	db_read_end(o->db);
+	if (r == 0 && !a->sealed && (only == NULL || strcmp(only->name,
+	    "consultations") == 0))
+		r = cases_viewed(o, NULL, NULL, "export", only == NULL ?
+		    "every collection" : "consultations", e);
 	return (r != 0 ? r : reveal_done(&rv, e));
 }
 
@@ -659,7 +708,7 @@ ops_history(struct ops *o, const struct ops_read_args *a, ops_history_fn fn,
 	char err[STORE_ERRLEN];
 	long n;
 
-	if ((c = coll_id(a, id, e)) == NULL)
+	if ((c = coll_id(o, a, id, e)) == NULL)
 		return (-1);
 	memset(&hs, 0, sizeof(hs));
 	hs.o = o;
@@ -673,7 +722,7 @@ ops_history(struct ops *o, const struct ops_read_args *a, ops_history_fn fn,
 	if (n == 0)
 		return (ops_fail(e, OPS_NOT_FOUND, OPS_MSG_NO_RECORD, 2,
 		    c->name, a->id));
-	return (0);
+	return (cases_viewed(o, c, id, "history", NULL, e));
 }
 
 struct confl {
@@ -783,16 +832,49 @@ ops_stats_check(const struct ops_stats_args *a, struct ops_err *e)
 	return (0);
 }
 
+static int
+count_cb(void *arg, const struct rview *r)
+{
+
+	(void)arg;
+	(void)r;
+	return (0);
+}
+
 int
 ops_stats(struct ops *o, const struct ops_stats_args *a, ops_stats_fn fn,
     void *arg, struct ops_err *e)
 {
 	char err[STORE_ERRLEN];
 
+	const struct coll_def *c;
+	struct rview_field no;
+	long n;
+
 	if (ops_stats_check(a, e))
 		return (-1);
-	if (query_stats(o->db, schema_coll(a->coll), a->by, a->nby, fn, arg,
-	    err) < 0)
+	c = schema_coll(a->coll);
+	if (a->left_out != NULL)
+		*a->left_out = 0;
+	/* Records whose client did not consent to statistics: left out. */
+	if (a->all || schema_field(c, "consent_stats", 13) == NULL)
+		n = query_stats(o->db, c, a->by, a->nby, fn, arg, err);
+	else
+		n = query_stats_but(o->db, c, a->by, a->nby, "consent_stats",
+		    "no", fn, arg, err);
+	if (n < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (!a->all && a->left_out != NULL &&
+	    schema_field(c, "consent_stats", 13) != NULL) {
+		memset(&no, 0, sizeof(no));
+		no.name = "consent_stats";
+		no.v.t = VAL_STR;
+		no.v.s = "no";
+		no.v.len = 2;
+		if ((n = query_records(o->db, c, NULL, &no, 1, false,
+		    count_cb, NULL, err)) < 0)
+			return (ops_store_fail(e, err, OPS_MSG_NONE));
+		*a->left_out = n;
+	}
 	return (0);
 }

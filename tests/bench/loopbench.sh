@@ -50,6 +50,7 @@ late() {	# late NODE: "N M", ticks late by a step over the rule, of all, at its 
 
 "$H" --data "$T/A" init --name A >/dev/null
 "$H" --data "$T/A" network create --name bench >/dev/null
+"$H" --data "$T/A" center add x "bench office" --prefix BEN >/dev/null
 "$H" --data "$T/B" init --name B >/dev/null
 pa=$(agent "$T/A")
 tok=$("$H" --data "$T/A" invite "$("$H" --data "$T/B" id)" --name B \

@@ -44,6 +44,7 @@ agent() {	# agent DIR [OPTION...]: start, wait for its port, print it
 
 "$H" --data "$T/A" init --name A >/dev/null
 "$H" --data "$T/A" network create --name bench >/dev/null
+"$H" --data "$T/A" center add x "bench office" --prefix BEN >/dev/null
 "$H" --data "$T/A" import consultations "$INPUT" >/dev/null
 # Fifty offices' worth of origins, as the reconnect target assumes.
 for i in $(seq 1 48); do
@@ -150,6 +151,7 @@ plain=$(sed -n 's/.* as \([0-9]*\) bytes on the wire, zstd off.*/\1/p' "$T/A.log
 # Memory: an agent serving a peer 100,000 small commits behind.
 "$H" --data "$T/M" init --name M >/dev/null
 "$H" --data "$T/M" network create --name mem >/dev/null
+"$H" --data "$T/M" center add x "bench office" --prefix BEN >/dev/null
 "$MKCOMMITS" "$T/M" 100000 >/dev/null
 pm=$(agent "$T/M")
 "$H" --data "$T/E" init --name E >/dev/null

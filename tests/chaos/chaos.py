@@ -216,7 +216,11 @@ class Run:
             nd.key = self.cli_ok(nd, "id").strip()
         cap = self.nodes[0]
         self.cli_ok(cap, "network", "create", "--name", "chaos")
+        known = {cap.center}
         for nd in self.nodes[1:]:
+            if nd.center not in known:
+                self.cli_ok(cap, "center", "add", nd.center, nd.center)
+                known.add(nd.center)
             tok = self.cli_ok(cap, "invite", nd.key, "--name", nd.name,
                               "--center", nd.center, "--role",
                               nd.role).strip()

@@ -5,6 +5,7 @@
 T=$TMPDIR
 
 mknode A
+expect_ok on A center add Kulob "Kulob center" >/dev/null
 gen 50 --seed 21 >"$T/base.jsonl"
 expect_ok on A import consultations "$T/base.jsonl" >/dev/null
 rec=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Kulob status=open client_age=40)
@@ -89,6 +90,7 @@ refused "show with a malformed id" on A show consultations not-an-id
 mknode B
 gen 200 --seed 29 >"$T/b.jsonl"
 expect_ok on B import consultations "$T/b.jsonl" >/dev/null
+expect_ok on B center add Rasht "Rasht center" >/dev/null
 expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Rasht status=open summary=fresh >/dev/null
 expect_ok on B bundle export "$T/good.bundle" >/dev/null
 size=$(wc -c <"$T/good.bundle")

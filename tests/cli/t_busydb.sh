@@ -11,6 +11,7 @@ mknode B Khujand
 mknode C Khorog
 expect_ok on A network create --name tj-legal >/dev/null
 "$HAMROH_BUILD/tools/mkcommits" "$T/A" "$N" || die "mkcommits failed"
+expect_ok on A center add Khujand "Khujand center" >/dev/null
 for n in B C; do
 	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center Khujand --role center)
 	expect_ok on $n join "$tok" >/dev/null

@@ -16,6 +16,7 @@ mknode A Dushanbe
 mknode M Khujand
 mknode C Dushanbe
 expect_ok on A network create --name tj-legal >/dev/null
+expect_ok on A center add Khujand "Khujand center" >/dev/null
 for n in M C; do
 	case $n in M) c=Khujand r=center ;; C) c=Dushanbe r=office ;; esac
 	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center $c --role $r)

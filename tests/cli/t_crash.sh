@@ -13,7 +13,7 @@ echo "t_crash: seed $seed (rerun with CRASH_SEED=$seed), $n records, $trials tri
 RANDOM=$seed
 
 gen "$n" --seed 99 >"$T/big.jsonl"
-mknode base
+mknode base Khorog
 expect_ok on base add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Khorog status=open summary="before the import" >/dev/null
 on base export consultations >"$T/base.c"
 base_count=$(lines "$T/base.c")

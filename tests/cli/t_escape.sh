@@ -13,8 +13,8 @@ case $hist in
 *"$want") ;;
 *) die "history does not escape the summary: $(printf '%s' "$hist" | od -c | head -5)" ;;
 esac
-# Seven fields written, seven changes.
-[ "$(expect_ok on A history consultations "$r" | wc -l)" -eq 7 ] ||
+# Seven fields written and the case number add gave it: eight changes.
+[ "$(expect_ok on A history consultations "$r" | wc -l)" -eq 8 ] ||
     die "history printed more lines than changes"
 
 lst=$(expect_ok on A list consultations summary="$v")

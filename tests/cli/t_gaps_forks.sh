@@ -23,6 +23,7 @@ add() { expect_ok on "$1" add consultations opened_at=2026-11-20 channel=walk_in
 # --- gaps -------------------------------------------------------------------
 mknode A Dushanbe
 mknode B Khorog
+expect_ok on A center add Khorog "Khorog center" >/dev/null
 ida=$(on A id)
 
 r1=$(add A one)

@@ -15,6 +15,7 @@ KC=$(on C id)
 KD=$(on D id)
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A
+expect_ok on A center add Khujand "Khujand center" >/dev/null
 tok=$(expect_ok on A invite "$KB" --name region --center Khujand --role center --address "127.0.0.1:$PORT_A")
 out=$(expect_ok on B join "$tok")
 assert_contains "$out" "will dial 127.0.0.1:$PORT_A (the inviting office, ${KA:0:16}" "B's join names the inviting office"

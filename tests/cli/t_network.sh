@@ -59,6 +59,7 @@ assert_eq "$(cat "$T/D/network.key")" "$(printf '%032d' 0)" "D's network.key unt
 rm "$T/D/network.key"
 
 # --- invite ------------------------------------------------------------------
+expect_ok on A center add Khujand "Khujand center" >/dev/null
 tok=$(expect_ok on A invite "$KB" --name "Khujand office" --center Khujand \
     --role center --address 127.0.0.1:4411 --address "[::1]:4412")
 [ "$(printf '%s\n' "$tok" | wc -l)" -eq 1 ] || die "invite should print one line"
@@ -88,6 +89,7 @@ snap A "$T/A.after"
 assert_same_file "$T/A.after" "$T/A.before" "A after refused invites"
 
 # --- refused joins change nothing --------------------------------------------
+expect_ok on A center add Isfara "Isfara center" >/dev/null
 tokc=$(expect_ok on A invite "$KC" --name "Isfara" --center Isfara --role office --address 127.0.0.1:4411)
 snap B "$T/B.before"
 
@@ -108,6 +110,7 @@ expect_fail --rc 2 "join with two tokens" on B join "$tok" "$tok"
 expect_fail --rc 1 "join with a token of other msgpack" on B join "hamroh1:kwECAw"
 # Another network's admin cannot reuse B's certificate under its own key.
 expect_ok on D network create --name "Other network" >/dev/null
+expect_ok on D center add Khujand "Khujand center" >/dev/null
 tokd=$(expect_ok on D invite "$KB" --name "Khujand office" --center Khujand --role center)
 
 # Every single-character change anywhere in the token is refused, cleanly.

@@ -12,6 +12,7 @@ mknode A Dushanbe
 mknode B Khujand
 mknode F Khorog
 expect_ok on A network create --name tj-legal >/dev/null
+expect_ok on A center add Khujand "Khujand center" >/dev/null
 for n in B F; do
 	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center Khujand --role center)
 	expect_ok on $n join "$tok" >/dev/null

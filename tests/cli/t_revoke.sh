@@ -10,6 +10,8 @@ mknode B Khujand
 mknode C Murghob
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A
+expect_ok on A center add Khujand "Khujand center" >/dev/null
+expect_ok on A center add Murghob "Murghob center" >/dev/null
 for n in B C; do
 	case $n in B) c=Khujand r=center ;; C) c=Murghob r=office ;; esac
 	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center $c --role $r --address "127.0.0.1:$PORT_A")
@@ -104,8 +106,8 @@ knows_rev() { on B show members "${KD:0:32}" | grep -q "laptop stolen in Murghob
 wait_for "B holding D's revocation" 30 knows_rev
 expect_ok on B bundle import "$T/d.bundle" >/dev/null
 for n in A B; do
-	wait_for "$n auditing D's writes after seq $s1" 30 audited_d $n "$d3" "after seq $s1 "
-	audited_d $n "$d2" "after seq $s1 " || die "$n does not audit D's second consultation"
+	wait_for "$n auditing D's writes after seq $s1" 30 audited_d $n "$d3" "after its change $s1 "
+	audited_d $n "$d2" "after its change $s1 " || die "$n does not audit D's second consultation"
 	has $n "$d2" && die "$n applied what D wrote after its revocation with its clock set back"
 	has $n "$d1" || die "$n lost what D wrote before its revocation"
 done
@@ -122,7 +124,7 @@ expect_ok on B bundle import "$T/d.bundle" >/dev/null
 for n in A B; do
 	wait_for "$n taking D's writes up to seq $s2" 30 has $n "$d3"
 	has $n "$d2" || die "$n does not take D's second consultation after the second revocation"
-	wait_for "$n auditing D's write after seq $s2" 30 audited_d $n "$d4" "after seq $s2 "
+	wait_for "$n auditing D's write after seq $s2" 30 audited_d $n "$d4" "after its change $s2 "
 	has $n "$d4" && die "$n applied what D wrote after the second revocation"
 done
 expect_ok on A verify >/dev/null

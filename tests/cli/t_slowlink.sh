@@ -15,6 +15,7 @@ mknode A Dushanbe
 mknode B Murghob
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A --no-compress
+expect_ok on A center add Murghob "Murghob center" >/dev/null
 tok=$(expect_ok on A invite "$(on B id)" --name B --center Murghob --role office)
 expect_ok on B join "$tok" >/dev/null
 

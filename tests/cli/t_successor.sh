@@ -50,6 +50,7 @@ done
 assert_contains "$(on B show consultations "$id_b" --json)" "$bphone" "B reads the phone"
 expect_ok on B verify >/dev/null
 
+expect_ok on A center add Khujand "Khujand center" >/dev/null
 tok=$(expect_ok on A invite "$(on M id)" --name M --center Khujand --role center)
 expect_ok on M join "$tok" >/dev/null
 
@@ -124,6 +125,7 @@ id_o=$(expect_ok on O add consultations center=Dushanbe "${c[@]}" \
 # O also logged a consultation of another center (Khujand): an office may
 # not log another center's, so join leaves it on O alone, and says so.
 xname="Xurshed Marker-OtherCenter" xphone="+992 93 777 8899" xsum="Other center summary Marker-X"
+expect_ok on O center add Khujand "Khujand center" >/dev/null
 id_x=$(expect_ok on O add consultations center=Khujand "${c[@]}" \
     client_name="$xname" client_phone="$xphone" summary="$xsum")
 tok=$(expect_ok on A invite "$(on O id)" --name O --center Dushanbe --role office)

@@ -31,6 +31,7 @@ A=$tmp/A B=$tmp/B C=$tmp/C
 "$H" --data "$B" init --name region --center Khujand >/dev/null
 "$H" --data "$C" init --name district >/dev/null
 "$H" --data "$A" network create --name "Tajik legal aid" >/dev/null
+"$H" --data "$A" center add Khujand "Khujand office" >/dev/null
 KB=$("$H" --data "$B" id)
 KC=$("$H" --data "$C" id)
 "$H" --data "$A" invite "$KB" --name "Khujand office" --center Khujand \

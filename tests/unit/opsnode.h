@@ -3,11 +3,13 @@
 
 /*
  * An in-process node for the tests that call the operations directly
- * (test_ops, test_nodeops): a tnode_open() node, its struct ops on a
- * clock fixed at NOW_MS, and fld() for a field=value argument.
+ * (test_ops, test_nodeops, test_cases): a tnode_open() node, its struct
+ * ops on a clock fixed at NOW_MS, center Khorog in its list, and fld()
+ * for a field=value argument.
  */
 #include <string.h>
 
+#include "agent/ops/centers.h"
 #include "agent/ops/ops.h"
 #include "agent/ops/users.h"
 #include "tests/unit/testnode.h"
@@ -45,13 +47,38 @@ tops_admin(struct ops *o)
 }
 
 /* A node whose admin "admin" is signed in (the real Argon2id cost). */
+
+/* Add center ${code} (named ${code}) to ${t}'s list of centers, if new. */
 static inline void
-tops_open(struct tops *t, const char *tag)
+tops_center(struct tops *t, const char *code)
+{
+	struct ops_center c = { code, code, NULL, NULL, NULL, NULL };
+	char prefix[CENTER_PREFIX_LEN + 1], msg[1024];
+	struct ops_err e;
+
+	if (ops_center_add(&t->o, &c, prefix, &e) &&
+	    e.key != OPS_MSG_CENTER_EXISTS)
+		fail_msg("center add %s: %s", code, ops_text("en", &e, msg,
+		    sizeof(msg)));
+}
+
+/* A node whose admin is signed in, its log still empty. */
+static inline void
+tops_open_bare(struct tops *t, const char *tag)
 {
 
 	tnode_open(t->dir, &t->db, t->pk, t->sk, tag);
 	ops_init(&t->o, t->db, t->dir, fixed_clock, NULL);
 	tops_admin(&t->o);
+}
+
+/* A node whose list of centers holds Khorog, as 'init --center' does. */
+static inline void
+tops_open(struct tops *t, const char *tag)
+{
+
+	tops_open_bare(t, tag);
+	tops_center(t, "Khorog");
 }
 
 static inline void
@@ -72,6 +99,40 @@ fld(const char *name, const char *text)
 	f.text = text;
 	f.len = strlen(text);
 	return (f);
+}
+
+/*
+ * Add a consultation of center ${center} holding the fields a new one needs
+ * (store/schema.c, schema_rule_defs[]: opened_at, channel, topic,
+ * client_sex, status), each replaced by the field of ${extra} of its name,
+ * and the rest of ${extra}'s ${nextra} fields; its id in ${hex}.  0, or
+ * -1 with ops_add()'s error in ${e}.
+ */
+#define TOPS_FIELDS_MAX	24
+static inline int
+tops_consultation(struct tops *t, const char *center,
+    const struct ops_field *extra, size_t nextra, char hex[33],
+    struct ops_err *e)
+{
+	struct ops_field f[TOPS_FIELDS_MAX] = { fld("center", center),
+	    fld("opened_at", "2026-11-20"), fld("channel", "walk_in"),
+	    fld("topic", "patent"), fld("client_sex", "F"),
+	    fld("status", "open") };
+	struct ops_write_args a = { "consultations", NULL, f, 6 };
+	size_t i, j;
+
+	for (i = 0; i < nextra; i++) {
+		for (j = 0; j < a.nfields; j++)
+			if (f[j].name_len == extra[i].name_len &&
+			    memcmp(f[j].name, extra[i].name,
+			    extra[i].name_len) == 0)
+				break;
+		assert_true(j < TOPS_FIELDS_MAX);
+		f[j] = extra[i];
+		if (j == a.nfields)
+			a.nfields++;
+	}
+	return (ops_add(&t->o, &a, hex, e));
 }
 
 #endif /* !TESTS_UNIT_OPSNODE_H */

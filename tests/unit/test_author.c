@@ -290,6 +290,7 @@ add_one(struct tops *t, char hex[33])
 	struct ops_err e;
 	char msg[1024];
 
+	tops_center(t, "Khujand");
 	if (ops_add(&t->o, &a, hex, &e))
 		fail_msg("add: %s", ops_text("en", &e, msg, sizeof(msg)));
 }
@@ -348,7 +349,7 @@ test_ops_history(void **state)
 	a.o.actor = USER;
 	add_one(&a, id);
 	history(&a, id, &r);
-	assert_int_equal(r.n, 6);
+	assert_int_equal(r.n, 7);	/* The six given and the case number. */
 	for (i = 0; i < r.n; i++) {
 		assert_string_equal(r.user[i], USER);
 		assert_string_equal(r.who[i], USER ", Khujand center");
@@ -359,8 +360,8 @@ test_ops_history(void **state)
 	assert_int_equal(ops_set(&a.o, &w, &e), 0);
 	history(&a, id, &r);
 	/* Closing writes status, closed_on and outcome. */
-	assert_int_equal(r.n, 9);
-	for (i = 6; i < 9; i++) {
+	assert_int_equal(r.n, 10);
+	for (i = 7; i < 10; i++) {
 		assert_string_equal(r.user[i], "-");
 		assert_string_equal(r.who[i], "node only (khujand-office, "
 		    "Khujand center)");
@@ -374,10 +375,10 @@ test_ops_history(void **state)
 	    0);
 	assert_int_equal(db_commit(b.db, err), 0);
 	history(&b, id, &r);
-	assert_int_equal(r.n, 9);
+	assert_int_equal(r.n, 10);
 	assert_string_equal(r.who[0], USER ", Khujand center");
-	assert_string_equal(r.who[5], USER ", Khujand center");
-	assert_string_equal(r.who[8], "node only (khujand-office, Khujand "
+	assert_string_equal(r.who[6], USER ", Khujand center");
+	assert_string_equal(r.who[9], "node only (khujand-office, Khujand "
 	    "center)");
 	tops_close(&b);
 	tops_close(&a);

@@ -441,7 +441,7 @@ test_internal_and_stats(void **state)
 {
 	const struct coll_def *m = schema_coll("members");
 	const char *by[1] = { "client_name" };
-	struct ops_stats_args sa = { "consultations", by, 1 };
+	struct ops_stats_args sa = { "consultations", by, 1, false, NULL };
 	struct ops_field f[1];
 	struct ops_write_args w;
 	struct ops_err e;

@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "agent/ops/centers.h"
 #include "agent/ops/net.h"
 #include "agent/ops/users.h"
 
@@ -28,14 +29,18 @@ struct tnet {
 	char		hex[65];
 };
 
-/* A node with its node.key file, as 'hamroh init' leaves one. */
+/*
+ * A node with its node.key file, as 'hamroh init' leaves one, its log
+ * empty (a center record would make network create continue the node
+ * under a successor key).
+ */
 static void
 tnet_open(struct tnet *t, const char *tag)
 {
 	char path[300];
 	int fd;
 
-	tops_open(&t->n, tag);
+	tops_open_bare(&t->n, tag);
 	snprintf(path, sizeof(path), "%s/node.key", t->n.dir);
 	assert_true((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
 	assert_int_equal(write(fd, t->n.sk, 64), 64);
@@ -281,6 +286,26 @@ test_create_invite_join(void **state)
 	assert_int_equal(ops_network_create(&a.n.o, &ca, &co, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_NET_ALREADY);
 
+	/* The invite names a center of the list; the refusal lists them. */
+	{
+		struct ops_center kc = { "Murghob", "Murghob office", NULL,
+		    NULL, NULL, NULL };
+		char prefix[CENTER_PREFIX_LEN + 1];
+
+		assert_int_equal(ops_invite(&a.n.o, &ia, &tok, &e), -1);
+		assert_int_equal(e.key, OPS_MSG_CENTER_NONE_KNOWN);
+		if (ops_center_add(&a.n.o, &kc, prefix, &e))
+			fail_msg("center: %s", ops_text("en", &e, msg,
+			    sizeof(msg)));
+		assert_int_equal(ops_invite(&a.n.o, &ia, &tok, &e), -1);
+		assert_int_equal(e.key, OPS_MSG_CENTER_UNKNOWN);
+		assert_string_equal(e.arg[2], "Murghob");
+		kc.code = "Khorog";
+		kc.name = "Khorog office";
+		if (ops_center_add(&a.n.o, &kc, prefix, &e))
+			fail_msg("center: %s", ops_text("en", &e, msg,
+			    sizeof(msg)));
+	}
 	if (ops_invite(&a.n.o, &ia, &tok, &e))
 		fail_msg("invite: %s", ops_text("en", &e, msg, sizeof(msg)));
 	assert_non_null(tok);
@@ -297,6 +322,10 @@ test_create_invite_join(void **state)
 	assert_string_equal(jo.role, "center");
 	assert_int_equal(jo.ndial, 1);
 	assert_int_equal(p.n, 1);
+	/* The invite gave the first node code, "10", for case numbers. */
+	assert_int_equal(db_meta_get(b.n.db, "case_code", meta, sizeof(meta)),
+	    0);
+	assert_string_equal(meta, "10");
 	assert_string_equal(p.addr, "127.0.0.1:7001");
 	assert_string_equal(p.key, a.hex);
 	assert_int_equal(db_meta_get(b.n.db, "network_name", meta,

@@ -97,7 +97,7 @@ test_vector(void **state)
 	assert_int_equal(ops_vector(&t.o, vec_cb, &v, &e), 0);
 	assert_int_equal(v.n, 1);
 	assert_memory_equal(v.key, t.pk, 32);
-	assert_int_equal(v.seq, 2);
+	assert_int_equal(v.seq, 3);	/* The center Khorog, two adds. */
 	tops_close(&t);
 }
 
@@ -125,7 +125,7 @@ test_verify(void **state)
 	add(&t, hex);
 	assert_int_equal(ops_verify(&t.o, line_cb, &lines, &r, &e), 0);
 	assert_int_equal(r.problems, 0);
-	assert_int_equal(r.commits, 1);
+	assert_int_equal(r.commits, 2);	/* The center, the add. */
 	assert_int_equal(lines, 0);
 	/* A signature broken behind the store's back. */
 	assert_int_equal(sqlite3_exec(db_handle(t.db), "UPDATE commits SET "
@@ -195,14 +195,14 @@ test_bundle(void **state)
 	memset(&ea, 0, sizeof(ea));
 	ea.out = f;
 	assert_int_equal(ops_bundle_export(&a.o, &ea, &n, &e), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);	/* The center, three adds. */
 	rewind(f);
 	memset(&ia, 0, sizeof(ia));
 	ia.in = f;
 	ia.path = "bundle";
 	assert_int_equal(ops_bundle_import(&b.o, &ia, &ir, &e), 0);
-	assert_int_equal(ir.n, 3);
-	assert_int_equal(ir.dc.applied, 3);
+	assert_int_equal(ir.n, 4);	/* a's center Khorog, three adds. */
+	assert_int_equal(ir.dc.applied, 4);
 	assert_int_equal(nrecords(&b), 3);
 	fclose(f);
 
@@ -245,9 +245,10 @@ test_status(void **state)
 	assert_false(r.running);
 	assert_int_equal(r.since_ms, 0);
 	assert_false(r.acks_err);
-	assert_int_equal(r.own_seq, 3);
-	assert_int_equal(r.unacked, 3);
-	assert_int_equal(r.s.commits, 3);
+	/* The center Khorog and three adds. */
+	assert_int_equal(r.own_seq, 4);
+	assert_int_equal(r.unacked, 4);
+	assert_int_equal(r.s.commits, 4);
 	assert_int_equal(r.now, NOW_MS);
 	assert_false(r.in_network);
 	assert_string_equal(r.role, "not in a network");

@@ -183,7 +183,7 @@ test_export_streams(void **state)
 	memset(&a, 0, sizeof(a));
 	memset(&rc, 0, sizeof(rc));
 	assert_int_equal(ops_export(&t.o, &a, count_cb, &rc, &e), 0);
-	assert_int_equal(rc.n, 25);	/* Once per record. */
+	assert_int_equal(rc.n, 26);	/* Once per record: 25, center Khorog. */
 	memset(&rc, 0, sizeof(rc));
 	rc.stop_after = 3;
 	assert_int_equal(ops_export(&t.o, &a, count_cb, &rc, &e), 0);
@@ -400,8 +400,8 @@ test_history(void **state)
 	r.coll = "consultations";
 	r.id = hex;
 	assert_int_equal(ops_history(&t.o, &r, hist_cb, &hc, &e), 0);
-	/* center, status, age, the four the forms need; status. */
-	assert_int_equal(hc.n, 8);
+	/* center, status, age, the four the forms need, case_number; status. */
+	assert_int_equal(hc.n, 9);
 	assert_string_equal(hc.last, "status=referred");
 	r.id = "00000000000000000000000000000000";
 	assert_int_equal(ops_history(&t.o, &r, hist_cb, &hc, &e), -1);
@@ -434,7 +434,7 @@ test_stats(void **state)
 {
 	const char *by[1] = { "status" };
 	const char *bogus[1] = { "bogus" };
-	struct ops_stats_args a = { "consultations", by, 1 };
+	struct ops_stats_args a = { "consultations", by, 1, false, NULL };
 	struct stat_rows s;
 	struct ops_err e;
 	struct tops t;

@@ -162,6 +162,7 @@ add(struct tops *t, const char *date, const char *name, const char *ph,
 	struct ops_write_args a = { "consultations", NULL, f, 9 };
 	struct ops_err e;
 
+	tops_center(t, "Khujand");
 	if (ops_add(&t->o, &a, hex, &e))
 		fail_msg("add: %s", ops_key_name(e.key));
 }

@@ -353,13 +353,13 @@ check_admin_revoked(struct db *db, void *arg)
 		expect_text(db, STATUS_OF, a->w, NULL);
 		expect_text(db, STATUS_OF, a->q, "open");
 		assert_int_equal(refusals(db, "%not a member%"), 2);
-		assert_int_equal(refusals(db, "%revoked on%after seq 2 %"), 2);
+		assert_int_equal(refusals(db, "%revoked on%after its change 2 %"), 2);
 		assert_int_equal(refusals(db, "%"), 4);
 	} else {
 		/* Root accepts all four: w counts, p's revocation too. */
 		expect_text(db, STATUS_OF, a->w, "open");
 		expect_text(db, STATUS_OF, a->q, NULL);
-		assert_int_equal(refusals(db, "%revoked on%after seq 0 %"), 1);
+		assert_int_equal(refusals(db, "%revoked on%after its change 0 %"), 1);
 		assert_int_equal(refusals(db, "%"), 1);
 	}
 }
@@ -481,10 +481,10 @@ check_clock_back(struct db *db, void *arg)
 	expect_text(db, STATUS_OF, a->c1, "open");
 	if (!a->more) {
 		expect_text(db, STATUS_OF, a->c2, NULL);
-		assert_int_equal(refusals(db, "%revoked on%after seq 1 %"), 3);
+		assert_int_equal(refusals(db, "%revoked on%after its change 1 %"), 3);
 	} else {
 		expect_text(db, STATUS_OF, a->c2, "open");
-		assert_int_equal(refusals(db, "%revoked on%after seq 2 %"), 2);
+		assert_int_equal(refusals(db, "%revoked on%after its change 2 %"), 2);
 	}
 	expect_text(db, STATUS_OF, a->c3, NULL);
 	assert_int_equal(refusals(db, "%"), a->more ? 2 : 3);
@@ -619,7 +619,7 @@ check_renewal(struct db *db, void *arg)
 		assert_int_equal(refusals(db, "%"), 0);
 	} else {
 		expect_text(db, STATUS_OF, a->c, NULL);
-		assert_int_equal(refusals(db, "its origin's certificate "
+		assert_int_equal(refusals(db, "the certificate of the office that made it "
 		    "expired on 2026-03-01"), 1);
 	}
 }

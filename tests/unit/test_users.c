@@ -86,14 +86,10 @@ signin(struct tops *t, const char *name, const char *pass, struct ops_err *e)
 static void
 add_consultation(struct tops *t, const char *name, char hex[33])
 {
-	struct ops_field f[7] = { fld("center", "Dushanbe"),
-	    fld("opened_at", "2026-11-20"), fld("channel", "walk_in"),
-	    fld("topic", "patent"), fld("client_sex", "F"),
-	    fld("status", "open"), fld("client_name", name) };
-	struct ops_write_args a = { "consultations", NULL, f, 7 };
+	struct ops_field f = fld("client_name", name);
 	struct ops_err e;
 
-	assert_int_equal(ops_add(&t->o, &a, hex, &e), 0);
+	assert_int_equal(tops_consultation(t, "Dushanbe", &f, 1, hex, &e), 0);
 }
 
 static int
@@ -161,6 +157,7 @@ test_wrong_passphrase(void **state)
 
 	(void)state;
 	tops_open(&t, "users");
+	tops_center(&t, "Dushanbe");
 	add_consultation(&t, "Рахимов Фарход", hex);
 	assert_int_equal(signin(&t, "admin", "not the passphrase", &e), -1);
 	assert_int_equal(e.code, OPS_DENIED);
@@ -185,7 +182,7 @@ static void
 test_roles(void **state)
 {
 	const char *by[1] = { "center" };
-	struct ops_stats_args sa = { "consultations", by, 1 };
+	struct ops_stats_args sa = { "consultations", by, 1, false, NULL };
 	struct ops_read_args ra = { "consultations", NULL, NULL, 0, false };
 	struct ops_read_args da = { "directory", NULL, NULL, 0, false };
 	char hex[33], name[64] = "";
@@ -194,6 +191,8 @@ test_roles(void **state)
 
 	(void)state;
 	tops_open(&t, "users");
+	tops_center(&t, "Dushanbe");
+	tops_center(&t, "Khujand");
 	add_consultation(&t, "Ҳакимов Фирӯз", hex);
 	add_user(&t, "saidova", USER_LAWYER, LAWYER_PASS);
 	add_user(&t, "karimov", USER_STATISTICIAN, STAT_PASS);
