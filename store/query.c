@@ -178,6 +178,58 @@ fail1:
 }
 
 long
+query_user_records(struct db *db, const struct coll_def *c, const char *user,
+    int (*fn)(void *, const uint8_t *), void *arg, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	struct commit cm;
+	const uint8_t *body;
+	const char *why;
+	size_t len, i, cl = strlen(c->name), ul = strlen(user);
+	long n = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT c.body FROM commits c"
+	    " JOIN origins o ON o.idx = c.origin WHERE o.key = ?"
+	    " ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 1, db_node_key(db), NODE_KEY_LEN,
+	    SQLITE_STATIC) != SQLITE_OK) {
+		errq(err, db);
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		body = sqlite3_column_blob(st, 0);
+		len = (size_t)sqlite3_column_bytes(st, 0);
+		/* Most commits are another user's: skip them undecoded. */
+		if (body == NULL || ul == 0 || memmem(body, len, user, ul) ==
+		    NULL)
+			continue;
+		if (commit_decode(body, len, &cm, &why)) {
+			snprintf(err, STORE_ERRLEN, "commit log is corrupt: %s;"
+			    " run 'hamroh verify'", why);
+			sqlite3_finalize(st);
+			return (-1);
+		}
+		if (cm.user != NULL && cm.user_len == ul &&
+		    memcmp(cm.user, user, ul) == 0)
+			for (i = 0; i < cm.nrec; i++)
+				if (cm.rec[i].coll_len == cl &&
+				    memcmp(cm.rec[i].coll, c->name, cl) == 0) {
+					n++;
+					fn(arg, cm.rec[i].id);
+				}
+		commit_fini(&cm);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errq(err, db);
+		return (-1);
+	}
+	return (n);
+}
+
+long
 query_history(struct db *db, const struct coll_def *c,
     const uint8_t id[SCHEMA_ID_LEN], int (*fn)(void *, const struct hview *),
     void *arg, char err[STORE_ERRLEN])

@@ -134,6 +134,16 @@ void query_node_center(struct db *, const uint8_t[NODE_KEY_LEN], char *,
 void query_commit_user(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
     char *, size_t);
 
+/**
+ * query_user_records(db, c, user, fn, arg, err):
+ * Call ${fn} with the id of every record of ${c} that a commit of this
+ * node's own origin naming staff account ${user} changed (once per
+ * commit and record: an id may come more than once), oldest first.
+ * Return the number of calls, or -1 with ${err} filled.
+ */
+long query_user_records(struct db *, const struct coll_def *, const char *,
+    int (*)(void *, const uint8_t *), void *, char[STORE_ERRLEN]);
+
 /* Whether this node holds records an origin of its log made before. */
 bool query_has_history(struct db *);
 

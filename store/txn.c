@@ -123,6 +123,9 @@ db_read_begin(struct db *db)
 {
 
 	sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL);
+	/* A failed refresh keeps the old cache: origins not yet in it
+	   read as unknown, as before. */
+	(void)db_refresh(db, (char[STORE_ERRLEN]){ 0 });
 }
 
 void

@@ -210,7 +210,18 @@ struct ops_read_args {
 	const struct ops_field	*filters;	/* list: field=value. */
 	size_t			nfilters;
 	bool			sealed;	/* Values as stored. */
+	/*
+	 * list: more filters.  ${from} and ${to} (YYYY-MM-DD, NULL: none)
+	 * keep records whose opened_at is in [from, to]; ${overdue} those
+	 * with status=open opened more than OPS_OVERDUE_DAYS ago; ${mine}
+	 * those a change of this node by the signed-in user touched.
+	 */
+	const char		*from, *to;
+	bool			overdue;
+	bool			mine;
 };
+
+#define OPS_OVERDUE_DAYS	30
 
 /*
  * One record: fields sorted by name, confidential ones revealed (or
