@@ -485,22 +485,25 @@ query_node_center(struct db *db, const uint8_t key[NODE_KEY_LEN], char *out,
 		out[0] = '\0';
 }
 
-void
-query_commit_user(struct db *db, const uint8_t origin[NODE_KEY_LEN],
-    uint64_t seq, char *out, size_t len)
+/* The user of ${origin}'s commit whose ${col} (seq or hlc) is ${v}. */
+static void
+commit_user_by(struct db *db, const uint8_t origin[NODE_KEY_LEN],
+    const char *col, uint64_t v, char *out, size_t len)
 {
 	sqlite3_stmt *st;
 	struct commit cm;
 	const char *why;
+	char sql[160];
 
 	if (len > 0)
 		out[0] = '\0';
-	if (sqlite3_prepare_v2(db->h, "SELECT c.body FROM main.commits c"
+	snprintf(sql, sizeof(sql), "SELECT c.body FROM main.commits c"
 	    " JOIN main.origins o ON o.idx = c.origin WHERE o.key = ?"
-	    " AND c.seq = ?", -1, &st, NULL) != SQLITE_OK)
+	    " AND c.%s = ? LIMIT 1", col);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_blob(st, 1, origin, NODE_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)seq);
+	sqlite3_bind_int64(st, 2, (int64_t)v);
 	if (sqlite3_step(st) == SQLITE_ROW && commit_decode(
 	    sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
 	    &cm, &why) == 0) {
@@ -509,6 +512,22 @@ query_commit_user(struct db *db, const uint8_t origin[NODE_KEY_LEN],
 		commit_fini(&cm);
 	}
 	sqlite3_finalize(st);
+}
+
+void
+query_commit_user(struct db *db, const uint8_t origin[NODE_KEY_LEN],
+    uint64_t seq, char *out, size_t len)
+{
+
+	commit_user_by(db, origin, "seq", seq, out, len);
+}
+
+void
+query_commit_user_at(struct db *db, const uint8_t origin[NODE_KEY_LEN],
+    uint64_t hlc, char *out, size_t len)
+{
+
+	commit_user_by(db, origin, "hlc", hlc, out, len);
 }
 
 bool

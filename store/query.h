@@ -133,6 +133,9 @@ void query_node_center(struct db *, const uint8_t[NODE_KEY_LEN], char *,
  */
 void query_commit_user(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
     char *, size_t);
+/* The same for its commit stamped ${hlc} (a conflict's head). */
+void query_commit_user_at(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
+    char *, size_t);
 
 /**
  * query_user_records(db, c, user, fn, arg, err):

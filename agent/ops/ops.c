@@ -121,6 +121,15 @@ ops_who(struct ops *o, const uint8_t origin[NODE_KEY_LEN], const char *user,
 	query_node_center(o->db, origin, w->center, sizeof(w->center));
 }
 
+void
+ops_head_who(struct ops *o, const struct cview_head *h, struct ops_who *w)
+{
+	char user[USER_NAME_MAX + 1];
+
+	query_commit_user_at(o->db, h->origin, h->hlc, user, sizeof(user));
+	ops_who(o, h->origin, *user != '\0' ? user : NULL, strlen(user), w);
+}
+
 const char *
 ops_who_text(const char *lang, const struct ops_who *w, char *buf,
     size_t len)

@@ -253,6 +253,9 @@ struct ops_who {
 void ops_who(struct ops *, const uint8_t[NODE_KEY_LEN], const char *,
     size_t, struct ops_who *);
 
+/* Who wrote a conflict's head ${h}: its commit's user and office. */
+void ops_head_who(struct ops *, const struct cview_head *, struct ops_who *);
+
 /**
  * ops_who_text(lang, w, buf, len):
  * ${w} as a person reads it, in ${lang}: "Саидова, Khujand center", or

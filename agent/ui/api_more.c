@@ -477,11 +477,12 @@ conflict_cb(void *arg, const struct cview *cv, const char *const *nodes)
 	ui_put_str(s->f, cv->field);
 	fputs(",\"heads\":[", s->f);
 	for (i = 0; i < cv->nh; i++) {
-		ops_who(s->o, cv->h[i].origin, NULL, 0, &w);
+		ops_head_who(s->o, &cv->h[i], &w);
 		fputs(i > 0 ? ",{\"value\":" : "{\"value\":", s->f);
 		json_put_val(s->f, &cv->h[i].v);
-		/* A head's commit user is not in the conflict's view. */
-		fputs(",\"user\":null,\"center\":", s->f);
+		fputs(",\"user\":", s->f);
+		ui_put_str(s->f, w.has_user ? w.user : NULL);
+		fputs(",\"center\":", s->f);
 		ui_put_str(s->f, w.center);
 		fputs(",\"node\":", s->f);
 		ui_put_str(s->f, nodes[i]);

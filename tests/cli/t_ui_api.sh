@@ -171,6 +171,8 @@ expect_code "$x" 200 "" "GET /api/consultations/ID/conflicts"
 assert_eq "$(jq_py '[(f["field"], sorted((h["value"], h["node"]) for h in f["heads"])) for f in b["fields"]]' <<<"$x")" \
     "[('status', [('closed', 'B'), ('referred', 'A')])]" "the conflict's heads"
 assert_eq "$(jq_py 'all(h["at_ms"] > 0 for h in b["fields"][0]["heads"])' <<<"$x")" True "heads' times"
+assert_eq "$(jq_py 'sorted((h["node"], h["user"], h["center"]) for h in b["fields"][0]["heads"])' <<<"$x")" \
+    "[('A', 'admin', 'Khujand'), ('B', 'admin', 'Dushanbe')]" "heads' authors and centers"
 expect_code "$(post "$AJ" "/api/consultations/$r" '{"status":"closed"}')" 200 "" "resolving: the chosen value"
 assert_eq "$(get "$AJ" "/api/consultations/$r/conflicts")" '200 {"fields":[]}' "the conflict after resolving"
 assert_eq "$(on A conflicts --json)" "" "hamroh conflicts after the UI resolved it"
