@@ -503,8 +503,8 @@ list_keeps(const struct reveal *rv, const struct rview *r)
 		    !date_cmp(at, rv->overdue, -1))
 			return (false);
 	}
-	if (a->mine && bsearch(r->id, rv->mine, rv->nmine, SCHEMA_ID_LEN,
-	    id_cmp) == NULL)
+	if (a->mine && (rv->nmine == 0 || bsearch(r->id, rv->mine,
+	    rv->nmine, SCHEMA_ID_LEN, id_cmp) == NULL))
 		return (false);
 	return (true);
 }
@@ -573,7 +573,8 @@ list_limits(struct ops *o, const struct coll_def *c,
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	if (rv->failed)
 		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
-	qsort(rv->mine, rv->nmine, SCHEMA_ID_LEN, id_cmp);
+	if (rv->nmine > 0)
+		qsort(rv->mine, rv->nmine, SCHEMA_ID_LEN, id_cmp);
 	return (0);
 }
 
