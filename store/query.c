@@ -530,6 +530,25 @@ query_commit_user_at(struct db *db, const uint8_t origin[NODE_KEY_LEN],
 	commit_user_by(db, origin, "hlc", hlc, out, len);
 }
 
+uint64_t
+query_record_hlc(struct db *db, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN])
+{
+	struct rstate rs;
+	char err[STORE_ERRLEN];
+	uint64_t m = 0;
+	size_t i, k;
+
+	if (db_load_state(db, c, id, &rs, err) != 0)
+		return (0);
+	for (i = 0; i < rs.nf; i++)
+		for (k = 0; k < rs.f[i].nh; k++)
+			if (rs.f[i].h[k].hlc > m)
+				m = rs.f[i].h[k].hlc;
+	rstate_fini(&rs);
+	return (m);
+}
+
 bool
 query_has_history(struct db *db)
 {

@@ -147,6 +147,14 @@ void query_commit_user_at(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
 long query_user_records(struct db *, const struct coll_def *, const char *,
     int (*)(void *, const uint8_t *), void *, char[STORE_ERRLEN]);
 
+/*
+ * query_record_hlc(db, c, id):
+ * The newest stamp of any field value record ${id} of ${c} holds (when
+ * it was last written, as this node merged it), or 0 if none.
+ */
+uint64_t query_record_hlc(struct db *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN]);
+
 /* Whether this node holds records an origin of its log made before. */
 bool query_has_history(struct db *);
 

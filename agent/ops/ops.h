@@ -295,6 +295,9 @@ int ops_stats_check(const struct ops_stats_args *, struct ops_err *);
 int ops_stats(struct ops *, const struct ops_stats_args *, ops_stats_fn,
     void *, struct ops_err *);
 
+/* When record ${r} was last written (ms; 0: unknown): a guide's version. */
+uint64_t ops_record_ms(struct ops *, const struct rview *);
+
 /* ---- Import: JSON Lines or CSV, all or nothing. */
 
 struct ops_import_args {

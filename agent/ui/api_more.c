@@ -539,7 +539,7 @@ put_field(FILE *f, const struct rview *r, const char *name)
 
 /* A guide without (list) or with its body. */
 static void
-put_guide(FILE *f, const struct rview *r, bool body)
+put_guide(struct ops *o, FILE *f, const struct rview *r, bool body)
 {
 	char hex[2 * SCHEMA_ID_LEN + 1];
 	const struct val *b = field_of(r, "body");
@@ -550,9 +550,8 @@ put_guide(FILE *f, const struct rview *r, bool body)
 	put_field(f, r, "title");
 	put_field(f, r, "language");
 	put_field(f, r, "version_label");
-	/* When it was published is in its history, not in the record. */
-	fprintf(f, ",\"published_ms\":null,\"size\":%zu", b != NULL &&
-	    b->t == VAL_STR ? b->len : 0);
+	fprintf(f, ",\"published_ms\":%" PRIu64 ",\"size\":%zu",
+	    ops_record_ms(o, r), b != NULL && b->t == VAL_STR ? b->len : 0);
 	if (body)
 		put_field(f, r, "body");
 	putc('}', f);
@@ -565,7 +564,7 @@ guide_cb(void *arg, const struct rview *r, bool stale)
 
 	(void)stale;
 	sep(s);
-	put_guide(s->f, r, false);
+	put_guide(s->o, s->f, r, false);
 	return (0);
 }
 
@@ -593,7 +592,7 @@ guide_one_cb(void *arg, const struct rview *r, bool stale)
 
 	(void)stale;
 	fputs("{\"guide\":", s->f);
-	put_guide(s->f, r, true);
+	put_guide(s->o, s->f, r, true);
 	fputs("}\n", s->f);
 	return (1);
 }
@@ -609,6 +608,7 @@ api_guide(struct ops *o, struct ui_call *c, struct ui_out *out)
 	memset(&s, 0, sizeof(s));
 	a.coll = "guides";
 	a.id = c->seg;
+	s.o = o;
 	if ((s.f = ui_out_open(out)) == NULL) {
 		out->status = 503;
 		return;

@@ -190,12 +190,16 @@ signin "$BJ" admin "$PW" "http://127.0.0.1:$UIPORT_B"
 g='{"title":"Патент дар Русия","language":"tg","version_label":"2026.1","body":"# Патент\n\nҳуҷҷатҳо"}'
 expect_code "$(post "$BJ" /api/guides "$g")" 403 "" "an office publishing a guide"
 expect_code "$(post "$AJ" /api/guides '{"title":"x","language":"tg"}')" 400 UI_BODY_TEXT "a guide without a body"
+t0=$(date +%s%3N)
 r=$(post "$AJ" /api/guides "$g")
 expect_code "$r" 201 "" "POST /api/guides"
 gid=$(json_get '["id"]' <<<"$r")
 r=$(get "$LJ" /api/guides)
 assert_eq "$(jq_py '[(x["id"], x["title"], x["version_label"], x["size"]) for x in b["guides"]]' <<<"$r")" \
     "[('$gid', 'Патент дар Русия', '2026.1', $(printf '# Патент\n\nҳуҷҷатҳо' | wc -c))]" "GET /api/guides"
+p1=$(jq_py 'b["guides"][0]["published_ms"]' <<<"$r")
+[ "$p1" -ge "$t0" ] && [ "$p1" -le "$(date +%s%3N)" ] ||
+    die "the guide's published_ms $p1 is not the time it was published (after $t0)"
 r=$(get "$LJ" "/api/guides/$gid")
 assert_eq "$(jq_py 'b["guide"]["body"]' <<<"$r")" "$(printf '# Патент\n\nҳуҷҷатҳо')" "GET /api/guides/ID"
 expect_code "$(get "$LJ" /api/guides/0123456789abcdef0123456789abcdef)" 404 "" "no such guide"
@@ -203,6 +207,8 @@ r=$(post "$AJ" /api/guides '{"id":"'"$gid"'","version_label":"2026.2","body":"н
 expect_code "$r" 201 "" "a guide's new version"
 assert_eq "$(get "$LJ" /api/guides | jq_py '[x["version_label"] for x in b["guides"]]')" "['2026.2']" \
     "the new version replaces"
+assert_eq "$(get "$LJ" /api/guides | jq_py 'b["guides"][0]["published_ms"] > '"$p1")" True \
+    "the new version's date"
 
 # --- the directory -----------------------------------------------------------------
 d='{"name":"Посольство в Москве","kind":"consulate","country":"RU","city":"Moscow","phone":"+7 495 000 00 00","verified_on":"'"$stale"'"}'
