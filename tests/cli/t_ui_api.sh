@@ -242,10 +242,11 @@ assert_eq "$(get "$LJ" /api/centers | jq_py '[c["name_tg"] for c in b["centers"]
     "['Маркази Мурғоб']" "the center listed"
 
 # --- the network: invite, key rotation, revoke -----------------------------------------
-inv='{"key":"'"$(on C id)"'","name":"C","center":"Murghob","role":"office","address":"127.0.0.1:'"$PORT_A"'","expires_days":30}'
+inv_with() { echo '{"key":"'"$(on C id)"'","name":"C","center":"Murghob","role":"office","address":"127.0.0.1:'"$PORT_A"'","expires_days":'"$1"'}'; }
+inv=$(inv_with 30)
 expect_code "$(post "$LJ" /api/invite "$inv")" 403 "" "a lawyer inviting"
 expect_code "$(post "$AJ" /api/invite '{"key":"00","name":"C","center":"Murghob","role":"office"}')" 400 "" "an invite of a bad key"
-expect_code "$(post "$AJ" /api/invite "${inv/30/\"soon\"}")" 400 UI_BODY_NUMBER "expires_days not a number"
+expect_code "$(post "$AJ" /api/invite "$(inv_with '"soon"')")" 400 UI_BODY_NUMBER "expires_days not a number"
 r=$(post "$AJ" /api/invite "$inv")
 expect_code "$r" 201 "" "POST /api/invite"
 assert_eq "$(jq_py 'b["dials"]' <<<"$r")" "['127.0.0.1:$PORT_A']" "whom the new office dials"
