@@ -460,7 +460,11 @@ int db_hs_next(struct db *, uint64_t, uint64_t *, char[STORE_ERRLEN]);
 #define DB_HS_LIMIT	(UINT64_C(1) << 63)	/* = HS_COUNTER_LIMIT */
 #define DB_HS_RESERVE_MS (UINT64_C(10) * 60 * 1000)
 
-/* A read transaction around several queries: one consistent snapshot. */
+/*
+ * A read transaction around several queries: one consistent snapshot,
+ * the origins cache refreshed to it (a long-lived connection, such as a
+ * worker's, sees origins another connection added since).
+ */
 void db_read_begin(struct db *);
 void db_read_end(struct db *);
 

@@ -178,6 +178,58 @@ fail1:
 }
 
 long
+query_user_records(struct db *db, const struct coll_def *c, const char *user,
+    int (*fn)(void *, const uint8_t *), void *arg, char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	struct commit cm;
+	const uint8_t *body;
+	const char *why;
+	size_t len, i, cl = strlen(c->name), ul = strlen(user);
+	long n = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT c.body FROM commits c"
+	    " JOIN origins o ON o.idx = c.origin WHERE o.key = ?"
+	    " ORDER BY c.seq", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 1, db_node_key(db), NODE_KEY_LEN,
+	    SQLITE_STATIC) != SQLITE_OK) {
+		errq(err, db);
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		body = sqlite3_column_blob(st, 0);
+		len = (size_t)sqlite3_column_bytes(st, 0);
+		/* Most commits are another user's: skip them undecoded. */
+		if (body == NULL || ul == 0 || memmem(body, len, user, ul) ==
+		    NULL)
+			continue;
+		if (commit_decode(body, len, &cm, &why)) {
+			snprintf(err, STORE_ERRLEN, "commit log is corrupt: %s;"
+			    " run 'hamroh verify'", why);
+			sqlite3_finalize(st);
+			return (-1);
+		}
+		if (cm.user != NULL && cm.user_len == ul &&
+		    memcmp(cm.user, user, ul) == 0)
+			for (i = 0; i < cm.nrec; i++)
+				if (cm.rec[i].coll_len == cl &&
+				    memcmp(cm.rec[i].coll, c->name, cl) == 0) {
+					n++;
+					fn(arg, cm.rec[i].id);
+				}
+		commit_fini(&cm);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		errq(err, db);
+		return (-1);
+	}
+	return (n);
+}
+
+long
 query_history(struct db *db, const struct coll_def *c,
     const uint8_t id[SCHEMA_ID_LEN], int (*fn)(void *, const struct hview *),
     void *arg, char err[STORE_ERRLEN])
@@ -433,22 +485,25 @@ query_node_center(struct db *db, const uint8_t key[NODE_KEY_LEN], char *out,
 		out[0] = '\0';
 }
 
-void
-query_commit_user(struct db *db, const uint8_t origin[NODE_KEY_LEN],
-    uint64_t seq, char *out, size_t len)
+/* The user of ${origin}'s commit whose ${col} (seq or hlc) is ${v}. */
+static void
+commit_user_by(struct db *db, const uint8_t origin[NODE_KEY_LEN],
+    const char *col, uint64_t v, char *out, size_t len)
 {
 	sqlite3_stmt *st;
 	struct commit cm;
 	const char *why;
+	char sql[160];
 
 	if (len > 0)
 		out[0] = '\0';
-	if (sqlite3_prepare_v2(db->h, "SELECT c.body FROM main.commits c"
+	snprintf(sql, sizeof(sql), "SELECT c.body FROM main.commits c"
 	    " JOIN main.origins o ON o.idx = c.origin WHERE o.key = ?"
-	    " AND c.seq = ?", -1, &st, NULL) != SQLITE_OK)
+	    " AND c.%s = ? LIMIT 1", col);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_blob(st, 1, origin, NODE_KEY_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (int64_t)seq);
+	sqlite3_bind_int64(st, 2, (int64_t)v);
 	if (sqlite3_step(st) == SQLITE_ROW && commit_decode(
 	    sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
 	    &cm, &why) == 0) {
@@ -457,6 +512,41 @@ query_commit_user(struct db *db, const uint8_t origin[NODE_KEY_LEN],
 		commit_fini(&cm);
 	}
 	sqlite3_finalize(st);
+}
+
+void
+query_commit_user(struct db *db, const uint8_t origin[NODE_KEY_LEN],
+    uint64_t seq, char *out, size_t len)
+{
+
+	commit_user_by(db, origin, "seq", seq, out, len);
+}
+
+void
+query_commit_user_at(struct db *db, const uint8_t origin[NODE_KEY_LEN],
+    uint64_t hlc, char *out, size_t len)
+{
+
+	commit_user_by(db, origin, "hlc", hlc, out, len);
+}
+
+uint64_t
+query_record_hlc(struct db *db, const struct coll_def *c,
+    const uint8_t id[SCHEMA_ID_LEN])
+{
+	struct rstate rs;
+	char err[STORE_ERRLEN];
+	uint64_t m = 0;
+	size_t i, k;
+
+	if (db_load_state(db, c, id, &rs, err) != 0)
+		return (0);
+	for (i = 0; i < rs.nf; i++)
+		for (k = 0; k < rs.f[i].nh; k++)
+			if (rs.f[i].h[k].hlc > m)
+				m = rs.f[i].h[k].hlc;
+	rstate_fini(&rs);
+	return (m);
 }
 
 bool

@@ -133,6 +133,27 @@ void query_node_center(struct db *, const uint8_t[NODE_KEY_LEN], char *,
  */
 void query_commit_user(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
     char *, size_t);
+/* The same for its commit stamped ${hlc} (a conflict's head). */
+void query_commit_user_at(struct db *, const uint8_t[NODE_KEY_LEN], uint64_t,
+    char *, size_t);
+
+/**
+ * query_user_records(db, c, user, fn, arg, err):
+ * Call ${fn} with the id of every record of ${c} that a commit of this
+ * node's own origin naming staff account ${user} changed (once per
+ * commit and record: an id may come more than once), oldest first.
+ * Return the number of calls, or -1 with ${err} filled.
+ */
+long query_user_records(struct db *, const struct coll_def *, const char *,
+    int (*)(void *, const uint8_t *), void *, char[STORE_ERRLEN]);
+
+/*
+ * query_record_hlc(db, c, id):
+ * The newest stamp of any field value record ${id} of ${c} holds (when
+ * it was last written, as this node merged it), or 0 if none.
+ */
+uint64_t query_record_hlc(struct db *, const struct coll_def *,
+    const uint8_t[SCHEMA_ID_LEN]);
 
 /* Whether this node holds records an origin of its log made before. */
 bool query_has_history(struct db *);

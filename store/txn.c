@@ -122,7 +122,16 @@ void
 db_read_begin(struct db *db)
 {
 
+	bool fresh = sqlite3_get_autocommit(db->h) != 0;
+
 	sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL);
+	/*
+	 * Inside a transaction already the cache may hold what it has not
+	 * committed: keep it.  A failed refresh keeps the old cache too:
+	 * origins not yet in it read as unknown, as before.
+	 */
+	if (fresh)
+		(void)db_refresh(db, (char[STORE_ERRLEN]){ 0 });
 }
 
 void

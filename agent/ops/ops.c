@@ -12,6 +12,7 @@
 #include "agent/codec/hex.h"
 #include "agent/ops/ops_int.h"
 #include "agent/ops/users.h"
+#include "store/hlc.h"
 
 void
 ops_init(struct ops *o, struct db *db, const char *dir,
@@ -119,6 +120,23 @@ ops_who(struct ops *o, const uint8_t origin[NODE_KEY_LEN], const char *user,
 	}
 	query_node_name(o->db, origin, w->node, sizeof(w->node));
 	query_node_center(o->db, origin, w->center, sizeof(w->center));
+}
+
+uint64_t
+ops_record_ms(struct ops *o, const struct rview *r)
+{
+	uint64_t h = query_record_hlc(o->db, r->c, r->id);
+
+	return (h != 0 ? hlc_ms(h) : 0);
+}
+
+void
+ops_head_who(struct ops *o, const struct cview_head *h, struct ops_who *w)
+{
+	char user[USER_NAME_MAX + 1];
+
+	query_commit_user_at(o->db, h->origin, h->hlc, user, sizeof(user));
+	ops_who(o, h->origin, *user != '\0' ? user : NULL, strlen(user), w);
 }
 
 const char *

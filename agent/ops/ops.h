@@ -210,7 +210,18 @@ struct ops_read_args {
 	const struct ops_field	*filters;	/* list: field=value. */
 	size_t			nfilters;
 	bool			sealed;	/* Values as stored. */
+	/*
+	 * list: more filters.  ${from} and ${to} (YYYY-MM-DD, NULL: none)
+	 * keep records whose opened_at is in [from, to]; ${overdue} those
+	 * with status=open opened more than OPS_OVERDUE_DAYS ago; ${mine}
+	 * those a change of this node by the signed-in user touched.
+	 */
+	const char		*from, *to;
+	bool			overdue;
+	bool			mine;
 };
+
+#define OPS_OVERDUE_DAYS	30
 
 /*
  * One record: fields sorted by name, confidential ones revealed (or
@@ -241,6 +252,9 @@ struct ops_who {
 /* The office ${origin} of a change whose commit names ${user} (or NULL). */
 void ops_who(struct ops *, const uint8_t[NODE_KEY_LEN], const char *,
     size_t, struct ops_who *);
+
+/* Who wrote a conflict's head ${h}: its commit's user and office. */
+void ops_head_who(struct ops *, const struct cview_head *, struct ops_who *);
 
 /**
  * ops_who_text(lang, w, buf, len):
@@ -280,6 +294,9 @@ typedef int (*ops_stats_fn)(void *, const struct val *, uint64_t);
 int ops_stats_check(const struct ops_stats_args *, struct ops_err *);
 int ops_stats(struct ops *, const struct ops_stats_args *, ops_stats_fn,
     void *, struct ops_err *);
+
+/* When record ${r} was last written (ms; 0: unknown): a guide's version. */
+uint64_t ops_record_ms(struct ops *, const struct rview *);
 
 /* ---- Import: JSON Lines or CSV, all or nothing. */
 

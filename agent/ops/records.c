@@ -443,7 +443,140 @@ struct reveal {
 	char		cutoff[11];	/* Directory: older is stale. */
 	bool		stopped;	/* The callback said stop. */
 	bool		failed;		/* Out of memory. */
+	/* list: the filters beside field=value (ops_read_args). */
+	const struct ops_read_args *lim;	/* NULL: none. */
+	char		overdue[11];	/* Opened before: overdue. */
+	uint8_t		*mine;		/* Sorted ids, SCHEMA_ID_LEN each. */
+	size_t		nmine, capmine;
+	long		kept;		/* Records the filters kept. */
 };
+
+/* A field's value, or NULL. */
+static const struct val *
+rv_get(const struct rview *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, name) == 0)
+			return (&r->f[i].v);
+	return (NULL);
+}
+
+/* Whether date ${v} compares ${sign} (<0, >0) to ${d}: unset never. */
+static bool
+date_cmp(const struct val *v, const char *d, int sign)
+{
+	int c;
+
+	if (v == NULL || v->t != VAL_STR || v->len != 10)
+		return (false);
+	c = memcmp(v->s, d, 10);
+	return (sign < 0 ? c < 0 : c > 0);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+
+	return (memcmp(a, b, SCHEMA_ID_LEN));
+}
+
+/* Whether the list's other filters keep ${r}. */
+static bool
+list_keeps(const struct reveal *rv, const struct rview *r)
+{
+	const struct ops_read_args *a = rv->lim;
+	const struct val *at, *st;
+
+	if (a == NULL)
+		return (true);
+	at = rv_get(r, "opened_at");
+	if (a->from != NULL && (at == NULL || date_cmp(at, a->from, -1)))
+		return (false);
+	if (a->to != NULL && (at == NULL || date_cmp(at, a->to, 1)))
+		return (false);
+	if (a->overdue) {
+		st = rv_get(r, "status");
+		if (st == NULL || st->t != VAL_STR || st->len != 4 ||
+		    memcmp(st->s, "open", 4) != 0 ||
+		    !date_cmp(at, rv->overdue, -1))
+			return (false);
+	}
+	if (a->mine && (rv->nmine == 0 || bsearch(r->id, rv->mine,
+	    rv->nmine, SCHEMA_ID_LEN, id_cmp) == NULL))
+		return (false);
+	return (true);
+}
+
+static int
+mine_cb(void *arg, const uint8_t *id)
+{
+	struct reveal *rv = arg;
+	uint8_t *p;
+
+	if (rv->failed)
+		return (0);
+	if (rv->nmine == rv->capmine) {
+		rv->capmine = rv->capmine ? 2 * rv->capmine : 64;
+		if ((p = realloc(rv->mine, rv->capmine * SCHEMA_ID_LEN)) ==
+		    NULL) {
+			rv->failed = true;
+			return (0);
+		}
+		rv->mine = p;
+	}
+	memcpy(rv->mine + rv->nmine++ * SCHEMA_ID_LEN, id, SCHEMA_ID_LEN);
+	return (0);
+}
+
+/*
+ * The list's filters beside field=value: the dates checked, the ids the
+ * user changed gathered.  0, or -1 with ${e}.
+ */
+static int
+list_limits(struct ops *o, const struct coll_def *c,
+    const struct ops_read_args *a, struct reveal *rv, struct ops_err *e)
+{
+	const struct field_def *opened = schema_field(c, "opened_at", 9);
+	const char *d[2] = { a->from, a->to };
+	char err[STORE_ERRLEN];
+	struct val v;
+	struct tm tm;
+	time_t t;
+	int i;
+
+	if (d[0] == NULL && d[1] == NULL && !a->overdue && !a->mine)
+		return (0);
+	if (opened == NULL || (a->overdue && schema_field(c, "status", 6) ==
+	    NULL))
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_LIST_NOT_CONSULTATIONS,
+		    1, c->name));
+	for (i = 0; i < 2; i++) {
+		v.t = VAL_STR;
+		v.s = d[i];
+		v.len = d[i] != NULL ? strlen(d[i]) : 0;
+		if (d[i] != NULL && (v.len != 10 || schema_check(opened, &v,
+		    err, sizeof(err)) != 0))
+			return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_LIST_DATE, 2,
+			    i == 0 ? "from" : "to", d[i]));
+	}
+	rv->lim = a;
+	t = (time_t)(ops_now(o) / 1000) - (time_t)OPS_OVERDUE_DAYS * 86400;
+	gmtime_r(&t, &tm);
+	strftime(rv->overdue, sizeof(rv->overdue), "%Y-%m-%d", &tm);
+	if (!a->mine)
+		return (0);
+	if (ops_need_user(o, e))
+		return (-1);
+	if (query_user_records(o->db, c, o->user.name, mine_cb, rv, err) < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (rv->failed)
+		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
+	if (rv->nmine > 0)
+		qsort(rv->mine, rv->nmine, SCHEMA_ID_LEN, id_cmp);
+	return (0);
+}
 
 static bool
 is_stale(const struct reveal *rv, const struct rview *r)
@@ -471,6 +604,9 @@ reveal_cb(void *arg, const struct rview *r)
 	size_t i;
 	int ret;
 
+	if (!list_keeps(rv, r))
+		return (0);
+	rv->kept++;
 	if (rv->cf == NULL) {
 		ret = rv->fn(rv->arg, r, is_stale(rv, r));
 		rv->stopped |= ret != 0;
@@ -608,17 +744,25 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	}
 	if (reveal_init(&rv, o, c, a->sealed, fn, arg, e))
 		return (-1);
-	if ((n = query_list(o->db, c, filt, a->nfilters, reveal_cb, &rv,
-	    err)) < 0)
-		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (list_limits(o, c, a, &rv, e)) {
+		free(rv.mine);
+		return (-1);
+	}
+	n = query_list(o->db, c, filt, a->nfilters, reveal_cb, &rv, err);
 	/* The person's first consultation: the one its number names. */
-	if (pi != SIZE_MAX && !rv.stopped && !rv.failed) {
+	if (n >= 0 && pi != SIZE_MAX && !rv.stopped && !rv.failed) {
 		filt[pi].name = "case_number";
 		if ((m = query_list(o->db, c, filt, a->nfilters, reveal_cb,
 		    &rv, err)) < 0)
-			return (ops_store_fail(e, err, OPS_MSG_NONE));
-		n += m;
+			n = -1;
+		else
+			n += m;
 	}
+	free(rv.mine);
+	if (n < 0)
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	if (rv.lim != NULL)
+		n = rv.kept;
 	if (reveal_done(&rv, e))
 		return (-1);
 	/* Revealed records went to the caller: a view, once per listing. */

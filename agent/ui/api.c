@@ -139,8 +139,8 @@ ui_out_fail(struct ui_out *o, enum ops_code c, enum ops_msg k, int n, ...)
 }
 
 /* A record as JSON: {"id", "conflicts", "stale", "fields": {...}}. */
-static void
-put_record(FILE *f, const struct rview *r, bool stale)
+void
+ui_put_record(FILE *f, const struct rview *r, bool stale)
 {
 	char hex[2 * SCHEMA_ID_LEN + 1];
 	size_t i;
@@ -224,7 +224,7 @@ list_cb(void *arg, const struct rview *r, bool stale)
 		l->nomem = true;
 		return (1);
 	}
-	put_record(f, r, stale);
+	ui_put_record(f, r, stale);
 	if (ferror(f) | fclose(f)) {
 		free(x.json);
 		l->nomem = true;
@@ -261,6 +261,8 @@ ui_api_list(struct ops *o, struct ui_call *c, struct ui_out *out)
 	}
 	memset(&a, 0, sizeof(a));
 	memset(&l, 0, sizeof(l));
+	if (c->read != NULL)
+		a = *c->read;
 	a.coll = "consultations";
 	l.cap = c->offset + limit;
 	if ((l.rows = calloc(l.cap, sizeof(*l.rows))) == NULL) {
@@ -302,7 +304,7 @@ show_cb(void *arg, const struct rview *r, bool stale)
 	struct one *s = arg;
 
 	fputs("{\"record\":", s->f);
-	put_record(s->f, r, stale);
+	ui_put_record(s->f, r, stale);
 	fputs("}\n", s->f);
 	s->found = true;
 	return (1);
@@ -332,22 +334,16 @@ ui_api_show(struct ops *o, struct ui_call *c, struct ui_out *out)
 }
 
 void
-ui_api_add(struct ops *o, struct ui_call *c, struct ui_out *out)
+ui_body_fields(const struct json_obj *body, struct ops_field *fields,
+    char nums[][24])
 {
-	struct ops_field fields[JSON_MAX_KEYS];
-	char nums[JSON_MAX_KEYS][24];
-	struct ops_write_args a;
-	struct ops_err e;
 	const struct val *v;
 	size_t i;
-	FILE *f;
 
-	memset(&a, 0, sizeof(a));
-	a.coll = "consultations";
-	for (i = 0; i < c->body.n; i++) {
-		v = &c->body.kv[i].v;
-		fields[i].name = c->body.kv[i].key;
-		fields[i].name_len = c->body.kv[i].key_len;
+	for (i = 0; i < body->n; i++) {
+		v = &body->kv[i].v;
+		fields[i].name = body->kv[i].key;
+		fields[i].name_len = body->kv[i].key_len;
 		switch (v->t) {
 		case VAL_STR:
 			fields[i].text = v->s;
@@ -368,6 +364,20 @@ ui_api_add(struct ops *o, struct ui_call *c, struct ui_out *out)
 			break;
 		}
 	}
+}
+
+void
+ui_api_add(struct ops *o, struct ui_call *c, struct ui_out *out)
+{
+	struct ops_field fields[JSON_MAX_KEYS];
+	char nums[JSON_MAX_KEYS][24];
+	struct ops_write_args a;
+	struct ops_err e;
+	FILE *f;
+
+	memset(&a, 0, sizeof(a));
+	a.coll = "consultations";
+	ui_body_fields(&c->body, fields, nums);
 	a.fields = fields;
 	a.nfields = c->body.n;
 	if (ops_add(o, &a, c->added, &e) != 0) {

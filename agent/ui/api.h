@@ -34,13 +34,34 @@ void ui_out_fail(struct ui_out *, enum ops_code, enum ops_msg, int, ...);
 FILE *ui_out_open(struct ui_out *);
 void ui_out_close(struct ui_out *, FILE *, unsigned);
 
+#define UI_QUERY_N	16		/* Query arguments kept. */
+#define UI_QUERY_MAX	2048		/* Their bytes. */
+#define UI_SEG_MAX	256		/* The URL's ID or NAME. */
+
+struct ui_route;
+
 /* A request the API runs on a worker. */
 struct ui_call {
 	const char	*id;		/* show: the record. */
 	size_t		limit, offset;	/* list. */
 	struct json_obj	body;		/* add: the fields. */
-	char		added[2 * SCHEMA_ID_LEN + 1];	/* add: its id. */
+	char		added[2 * SCHEMA_ID_LEN + 1];	/* add, set: its id. */
+	const struct ops_read_args *read;	/* list: filters, or NULL. */
+	/* The routes of api_more.h. */
+	const struct ui_route *route;
+	char		seg[UI_SEG_MAX];	/* The '*' of its path. */
+	char		qbuf[UI_QUERY_MAX];	/* Query arguments: */
+	const char	*qk[UI_QUERY_N], *qv[UI_QUERY_N];
+	size_t		nq, qlen;
+	bool		qbad;		/* Too many or too long. */
 };
+
+/*
+ * ${body}'s values as the operations take fields (numbers and booleans
+ * as text in ${nums}, null as ""): ${out} has room for JSON_MAX_KEYS.
+ */
+void ui_body_fields(const struct json_obj *, struct ops_field *,
+    char[][24]);
 
 /* GET /api/consultations: newest first (opened_at, then id). */
 void ui_api_list(struct ops *, struct ui_call *, struct ui_out *);
@@ -50,6 +71,9 @@ void ui_api_show(struct ops *, struct ui_call *, struct ui_out *);
 void ui_api_add(struct ops *, struct ui_call *, struct ui_out *);
 /* GET /api/status. */
 void ui_api_status(struct ops *, struct ui_call *, struct ui_out *);
+
+/* A record: {"id","conflicts","stale","fields":{NAME: VALUE}}. */
+void ui_put_record(FILE *, const struct rview *, bool);
 
 /* Write ${s} as a JSON string (NULL: null). */
 void ui_put_str(FILE *, const char *);

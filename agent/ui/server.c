@@ -32,6 +32,7 @@
 #include "agent/ops/search.h"
 #include "agent/ops/users.h"
 #include "agent/ui/api.h"
+#include "agent/ui/api_more.h"
 #include "agent/ui/assets.h"
 #include "agent/ui/check.h"
 #include "agent/ui/sess.h"
@@ -326,7 +327,7 @@ session_of(struct req *rq)
 
 /* ---- Jobs as a session's user. */
 
-enum ujob_kind { UJ_LIST, UJ_SHOW, UJ_ADD, UJ_STATUS, UJ_INDEX };
+enum ujob_kind { UJ_LIST, UJ_SHOW, UJ_ADD, UJ_STATUS, UJ_INDEX, UJ_CALL };
 
 struct ujob {
 	struct ui	*ui;
@@ -370,6 +371,13 @@ ujob_run(struct db *db, void *arg, char err[STORE_ERRLEN])
 		break;
 	case UJ_STATUS:
 		ui_api_status(&o, &j->call, &j->out);
+		break;
+	case UJ_CALL:		/* api_more.c's routes. */
+		if (j->call.route->writes && (j->ui->sk == NULL ||
+		    db_set_signer(db, j->ui->sk) != 0))
+			ui_out_fail(&j->out, OPS_ENV, OPS_MSG_UI_JOB, 0);
+		else
+			j->call.route->fn(&o, &j->call, &j->out);
 		break;
 	case UJ_INDEX:
 		memset(&j->e, 0, sizeof(j->e));
@@ -429,7 +437,8 @@ ujob_done(void *arg, int rc, const char *err)
 	if (rc != 0 && j->out.buf == NULL)
 		ui_out_fail(&j->out, OPS_STORE, OPS_MSG_UI_JOB, 0);
 	/* What the UI added is found at once (other changes: see API.md). */
-	if (j->kind == UJ_ADD && j->out.status == 201 && u != NULL &&
+	if ((j->kind == UJ_ADD || j->kind == UJ_CALL) && j->out.status < 300 &&
+	    j->call.added[0] != '\0' && u != NULL &&
 	    u->idx != NULL && (ring = ops_ring(&u->o, &e)) != NULL &&
 	    hex_decode(j->call.added, id, SCHEMA_ID_LEN) == 0)
 		(void)search_update(u->idx, ui->db, ring, id, why);
@@ -959,6 +968,42 @@ route_job(struct req *rq, struct ui_entry *x, enum ujob_kind kind,
 		suspend(rq);
 }
 
+/* A route of api_more.c's table, on a worker. */
+static void
+route_call(struct req *rq, struct ui_entry *x, const struct ui_route *rt,
+    const char *seg)
+{
+	struct ujob *j;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		ui_out_fail(&rq->out, OPS_NOMEM, OPS_MSG_NOMEM, 0);
+		return;
+	}
+	j->ui = rq->ui;
+	j->rq = rq;
+	j->kind = UJ_CALL;
+	j->call.route = rt;
+	snprintf(j->call.seg, sizeof(j->call.seg), "%s", seg);
+	(void)MHD_get_connection_values(rq->c, MHD_GET_ARGUMENT_KIND,
+	    ui_call_arg, &j->call);
+	if (j->call.qbad) {
+		free(j);
+		ui_out_fail(&rq->out, OPS_USAGE, OPS_MSG_UI_TOO_LARGE, 1,
+		    "2048");
+		return;
+	}
+	if (rt->body && body_json(rq, &j->call.body) != 0) {
+		free(j);
+		return;
+	}
+	rq->ready = false;
+	if (ujob_queue(j, x) != 0) {
+		ui_out_fail(&rq->out, OPS_BUSY, OPS_MSG_UI_JOB, 0);
+		rq->ready = true;
+	} else
+		suspend(rq);
+}
+
 /* An /api/ route of a signed-in session. */
 static void
 route_api(struct req *rq, const char *url, const char *method,
@@ -966,6 +1011,8 @@ route_api(struct req *rq, const char *url, const char *method,
 {
 	bool get = is(method, "GET") || is(method, "HEAD");
 	const char *p = "/api/consultations/";
+	const struct ui_route *rt;
+	char seg[UI_SEG_MAX];
 
 	rq->ready = true;
 	if (is(url, "/api/signout") && is(method, "POST")) {
@@ -980,10 +1027,9 @@ route_api(struct req *rq, const char *url, const char *method,
 		put_me(&rq->out, x, rq->ui);
 	else if (is(url, "/api/search") && get)
 		route_search(rq, x);
-	else if (is(url, "/api/consultations") && get) {
-		rq->ready = false;
-		route_job(rq, x, UJ_LIST, NULL);
-	} else if (is(url, "/api/consultations") && is(method, "POST")) {
+	else if ((rt = ui_route_find(method, url, seg)) != NULL)
+		route_call(rq, x, rt, seg);
+	else if (is(url, "/api/consultations") && is(method, "POST")) {
 		rq->ready = false;
 		route_job(rq, x, UJ_ADD, NULL);
 	} else if (strncmp(url, p, strlen(p)) == 0 && get &&

@@ -169,6 +169,88 @@ test_list_filters(void **state)
 	tops_close(&t);
 }
 
+/* ids kept by a list with the filters beside field=value (NOW_MS). */
+static long
+count_more(struct tops *t, const char *from, const char *to, bool overdue,
+    bool mine, struct ops_err *e)
+{
+	struct ops_read_args a;
+	struct rec_count rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&rc, 0, sizeof(rc));
+	a.coll = "consultations";
+	a.from = from;
+	a.to = to;
+	a.overdue = overdue;
+	a.mine = mine;
+	if (ops_list(&t->o, &a, count_cb, &rc, e) != 0)
+		return (-1);
+	return (rc.n);
+}
+
+static void
+test_list_period_overdue_mine(void **state)
+{
+	struct ops_field old[2] = { fld("opened_at", "2026-10-01"),
+	    fld("status", "open") };
+	struct ops_field oldc[4] = { fld("opened_at", "2026-10-02"),
+	    fld("status", "closed"), fld("closed_on", "2026-10-03"),
+	    fld("outcome", "done") };
+	struct ops_field late = fld("opened_at", "2026-11-25");
+	char hex[33], code[USER_CODE_LEN + 1];
+	struct ops_read_args a;
+	struct rec_count rc;
+	struct ops_err e;
+	struct tops t;
+
+	(void)state;
+	tops_open(&t, "ops");
+	assert_int_equal(tops_consultation(&t, "Khorog", old, 2, hex, &e), 0);
+	assert_int_equal(tops_consultation(&t, "Khorog", oldc, 4, hex, &e), 0);
+	assert_int_equal(tops_consultation(&t, "Khorog", NULL, 0, hex, &e), 0);
+	/* The period: opened_at within [from, to], either end open. */
+	assert_int_equal(count_more(&t, "2026-10-02", NULL, false, false, &e),
+	    2);
+	assert_int_equal(count_more(&t, NULL, "2026-10-02", false, false, &e),
+	    2);
+	assert_int_equal(count_more(&t, "2026-10-02", "2026-10-02", false,
+	    false, &e), 1);
+	/* Overdue: open, and opened more than 30 days before 2026-11-30. */
+	assert_int_equal(count_more(&t, NULL, NULL, true, false, &e), 1);
+	/* Mine: what a change of this node by the signed-in user touched. */
+	assert_int_equal(ops_user_add(&t.o, "saidova", USER_LAWYER,
+	    "saidova passphrase", 18, code, &e), 0);
+	assert_int_equal(count_more(&t, NULL, NULL, false, true, &e), 3);
+	assert_int_equal(ops_signin(&t.o, "saidova", "saidova passphrase", 18,
+	    &e), 0);
+	assert_int_equal(count_more(&t, NULL, NULL, false, true, &e), 0);
+	assert_int_equal(tops_consultation(&t, "Khorog", &late, 1, hex, &e),
+	    0);
+	assert_int_equal(count_more(&t, NULL, NULL, false, true, &e), 1);
+	assert_int_equal(count_more(&t, "2026-11-21", NULL, false, true, &e),
+	    1);
+	assert_int_equal(count_more(&t, NULL, NULL, true, true, &e), 0);
+	/* A bad date: BAD_INPUT naming the filter; nothing listed. */
+	assert_int_equal(count_more(&t, "2026-13-01", NULL, false, false, &e),
+	    -1);
+	assert_int_equal(e.code, OPS_BAD_INPUT);
+	assert_int_equal(e.key, OPS_MSG_LIST_DATE);
+	assert_string_equal(e.arg[0], "from");
+	assert_int_equal(count_more(&t, NULL, "20261101", false, false, &e),
+	    -1);
+	assert_string_equal(e.arg[0], "to");
+	/* Only consultations have a period. */
+	memset(&a, 0, sizeof(a));
+	memset(&rc, 0, sizeof(rc));
+	a.coll = "directory";
+	a.overdue = true;
+	assert_int_equal(ops_list(&t.o, &a, count_cb, &rc, &e), -1);
+	assert_int_equal(e.code, OPS_USAGE);
+	assert_int_equal(e.key, OPS_MSG_LIST_NOT_CONSULTATIONS);
+	tops_close(&t);
+}
+
 static void
 test_export_streams(void **state)
 {
@@ -538,6 +620,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_round_trip),
 		cmocka_unit_test(test_list_filters),
+		cmocka_unit_test(test_list_period_overdue_mine),
 		cmocka_unit_test(test_export_streams),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_rules_refuse),

@@ -142,7 +142,7 @@ static void
 test_wrong_passphrase(void **state)
 {
 	char hex[33], name[64] = "";
-	struct ops_read_args ra = { "consultations", NULL, NULL, 0, false };
+	struct ops_read_args ra = { .coll = "consultations" };
 	struct ops_err e;
 	struct tops t;
 
@@ -174,8 +174,8 @@ test_roles(void **state)
 {
 	const char *by[1] = { "center" };
 	struct ops_stats_args sa = { "consultations", by, 1, false, NULL };
-	struct ops_read_args ra = { "consultations", NULL, NULL, 0, false };
-	struct ops_read_args da = { "directory", NULL, NULL, 0, false };
+	struct ops_read_args ra = { .coll = "consultations" };
+	struct ops_read_args da = { .coll = "directory" };
 	char hex[33], name[64] = "";
 	struct ops_err e;
 	struct tops t;
@@ -207,7 +207,7 @@ test_roles(void **state)
 	assert_int_equal(ops_export(&t.o, &ra, name_cb, name, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_USER_COUNTS_ONLY);
 	assert_int_equal(ops_history(&t.o, &(struct ops_read_args){
-	    "consultations", hex, NULL, 0, false }, NULL, NULL, &e), -1);
+	    .coll = "consultations", .id = hex }, NULL, NULL, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_USER_COUNTS_ONLY);
 	assert_string_equal(name, "");
 	assert_null(ops_ring(&t.o, &e));
