@@ -38,6 +38,14 @@ assert_eq "$(status_of "$U/app.js")" 200 "app.js"
 curl -s -D "$TMPDIR/h4" -o /dev/null "$U/app.js" || die "GET /app.js failed"
 grep -qi '^Content-Type: text/javascript' "$TMPDIR/h4" ||
     die "app.js is not served as JavaScript"
+# The catalogs the page loads, complete (the build's, with the operations'
+# messages), before sign-in (the sign-in page is in the user's language).
+for l in tg ru en; do
+	curl -s -D "$TMPDIR/hl" -o "$TMPDIR/cat.json" "$U/lang/$l.json" || die "GET /lang/$l.json failed"
+	grep -qi '^Content-Type: application/json' "$TMPDIR/hl" || die "/lang/$l.json: $(cat "$TMPDIR/hl")"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "ui.nav.guides" in d and "NO_RECORD" in d' \
+	    "$TMPDIR/cat.json" || die "/lang/$l.json is not the complete catalog"
+done
 # No request of the page leaves the agent: no absolute URL in any asset.
 for f in index.html app.css app.js; do
 	curl -s -o "$TMPDIR/asset" "$U/$f" || die "GET /$f failed"
@@ -243,3 +251,16 @@ grep -q "over the 150000" "$TMPDIR/mk.err" || die "mkassets' refusal: $(cat "$TM
 [ ! -e "$TMPDIR/out.c" ] || die "mkassets left its output after refusing"
 "$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" || die "mkassets refused 100 KB"
 grep -q '"/a.js", "text/javascript' "$TMPDIR/out.c" || die "mkassets: no /a.js entry"
+# One page load fetches the page's files and ONE catalog: three catalogs of
+# 45 KB beside 100 KB of page are 145 KB a load; a 55 KB one is too many.
+head -c 45000 /dev/zero | tr '\0' 'c' >"$TMPDIR/tg.json"
+cp "$TMPDIR/tg.json" "$TMPDIR/ru.json"
+cp "$TMPDIR/tg.json" "$TMPDIR/en.json"
+"$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" --lang "$TMPDIR/tg.json" "$TMPDIR/ru.json" \
+    "$TMPDIR/en.json" || die "mkassets refused 100 KB and three 45 KB catalogs"
+grep -q '"/lang/ru.json", "application/json' "$TMPDIR/out.c" ||
+    die "mkassets: no /lang/ru.json entry"
+head -c 55000 /dev/zero | tr '\0' 'c' >"$TMPDIR/ru.json"
+! "$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" --lang "$TMPDIR/tg.json" "$TMPDIR/ru.json" \
+    2>"$TMPDIR/mk.err" || die "mkassets took 100 KB and a 55 KB catalog"
+grep -q "over the 150000" "$TMPDIR/mk.err" || die "mkassets' refusal: $(cat "$TMPDIR/mk.err")"
