@@ -1,18 +1,46 @@
-// The office UI's first page: sign in, then the consultations.  Plain
-// JavaScript, no framework; every request goes to this agent only.
+// The office UI: sign in, then the consultations (list, search, the form,
+// one consultation with its history and conflicts) and the sync state.
+// Plain JavaScript, no framework; every request goes to this agent only
+// (agent/ui/API.md); every word through i18n.js's t() (agent/ui/lang/).
+// A route the agent does not have yet (404) shows its catalog message
+// where that part of the page would be, and the rest keeps working.
 "use strict";
 
+let i18n = null;		// the module /i18n.js
+let me = null;			// /api/me while signed in
 let csrf = "";
+let schema = null;		// /api/schema's consultations, once loaded
+let status = null;		// /api/status, the last answer
+const LANG_KEY = "hamroh.lang";
+const COLL = "consultations";
+// Fields the form never asks for: the agent gives them.
+const GIVEN = ["case_number", "lawyer", "person"];
 
 function $(id) { return document.getElementById(id); }
 
-function show(id, on) { $(id).hidden = !on; }
+function t(key, args) { return i18n.t(key, args); }
 
-function fail(body) {
-	const e = body && body.error;
-	$("error").textContent = e ? e.message : "The agent did not answer.";
-	show("error", true);
+// el("tag.class", {attr: value}, child...): an element; children are
+// nodes or text.  Never innerHTML: every text is text.
+function el(spec, attrs, ...kids) {
+	const [tag, ...cls] = spec.split(".");
+	const e = document.createElement(tag);
+	if (cls.length) e.className = cls.join(" ");
+	for (const [k, v] of Object.entries(attrs || {})) {
+		if (v === undefined || v === null || v === false) continue;
+		if (k === "text") e.textContent = v;
+		else if (k === "on") for (const [ev, f] of Object.entries(v))
+			e.addEventListener(ev, f);
+		else if (k in e && typeof v !== "string") e[k] = v;
+		else e.setAttribute(k, v === true ? "" : v);
+	}
+	for (const k of kids)
+		if (k !== null && k !== undefined && k !== false)
+			e.append(k);
+	return e;
 }
+
+// ---- Talking to the agent ---------------------------------------------
 
 async function api(method, path, body) {
 	const opt = { method: method, headers: {}, credentials: "same-origin" };
@@ -21,73 +49,817 @@ async function api(method, path, body) {
 		if (csrf) opt.headers["X-CSRF-Token"] = csrf;
 		opt.body = JSON.stringify(body || {});
 	}
-	const r = await fetch(path, opt);
+	let r;
+	try {
+		r = await fetch(path, opt);
+	} catch (e) {
+		return { ok: false, status: 0, data: null };
+	}
 	let data = null;
 	try { data = await r.json(); } catch (e) { data = null; }
+	if (r.status === 401 && me && path !== "/api/signin") {
+		signedOut("ui.signin.expired");
+	}
 	return { ok: r.ok, status: r.status, data: data };
 }
 
-function cell(tr, text) {
-	const td = document.createElement("td");
-	td.textContent = text == null ? "" : String(text);
-	tr.appendChild(td);
+// A catalog key's text, or null when the catalog lacks it.
+function maybe(key, args) {
+	const s = t(key, args);
+	return s === key ? null : s;
 }
 
-async function list() {
-	const r = await api("GET", "/api/consultations?limit=50");
-	if (!r.ok) { fail(r.data); return; }
-	const rows = $("rows");
-	rows.textContent = "";
-	for (const c of r.data.consultations) {
-		const tr = document.createElement("tr"), f = c.fields;
-		cell(tr, f.opened_at); cell(tr, f.center); cell(tr, f.topic);
-		cell(tr, f.status); cell(tr, f.client_name);
-		rows.appendChild(tr);
+function fieldLabel(f) {
+	return maybe("ui.field." + COLL + "." + f) ||
+	    (f === "case_number" ? t("ui.field.consultations.case_no") : f);
+}
+
+// An argument of an operations message: a field's code (or a list of
+// them, "opened_at, topic") becomes its label in the user's language.
+function argText(a) {
+	if (typeof a !== "string" || !/^[a-z_]+(, [a-z_]+)*$/.test(a))
+		return a;
+	return a.split(", ").map(f => maybe("ui.field." + COLL + "." + f) ||
+	    f).join(", ");
+}
+
+// The words for an API answer that failed.
+function errText(r) {
+	const e = r && r.data && r.data.error;
+	if (!e) return t("ui.common.offline");
+	const args = (e.args || []).map(argText);
+	let s = maybe(e.key, args) || e.message || e.key;
+	if (e.tail && maybe(e.tail)) s += "; " + t(e.tail);
+	return s;
+}
+
+function showError(text) {
+	$("error").textContent = text;
+	$("error").hidden = !text;
+}
+
+function showNotice(text) {
+	$("notice").textContent = text;
+	$("notice").hidden = !text;
+}
+
+// ---- Values: dates, codes ---------------------------------------------
+
+function today(plusDays) {
+	const d = new Date(Date.now() + (plusDays || 0) * 86400000);
+	const p = n => String(n).padStart(2, "0");
+	return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" +
+	    p(d.getDate());
+}
+
+function fieldDef(name) {
+	return schema && schema.fields.find(f => f.name === name);
+}
+
+// A field's value as a lawyer reads it.
+function valueText(field, v) {
+	if (v === undefined || v === null || v === "")
+		return t("ui.common.empty");
+	const def = fieldDef(field);
+	const type = def ? def.type : null;
+	if (type === "date" || /_(at|on)$/.test(field) &&
+	    /^\d{4}-\d{2}-\d{2}$/.test(v))
+		return i18n.formatDate(v);
+	if (type === "country" || field === "destination")
+		return maybe("ui.country." + v) || v;
+	if (typeof v === "number")
+		return i18n.formatNumber(v);
+	if (typeof v === "boolean")
+		return t(v ? "ui.common.yes" : "ui.common.no");
+	return maybe("ui.value." + field + "." + v) || String(v);
+}
+
+async function loadSchema() {
+	if (schema) return { ok: true };
+	const r = await api("GET", "/api/schema");
+	if (r.ok && r.data && r.data.collections &&
+	    r.data.collections[COLL]) {
+		schema = r.data.collections[COLL];
+		schema.rules = schema.rules || [];
 	}
-	show("list", true);
+	return r;
 }
 
-function signedIn(me) {
-	csrf = me.csrf;
-	$("who").textContent = "Signed in as " + me.user + " (" + me.role +
-	    (me.center ? ", " + me.center : "") + ")";
-	show("who", true);
-	show("signout", true);
-	show("signin", false);
-	show("error", false);
-	list();
+// ---- Header: office, navigation, pending changes, language -------------
+
+async function refreshStatus() {
+	const r = await api("GET", "/api/status");
+	if (!r.ok) return;
+	status = r.data;
+	const n = Number(status.unacked || 0);
+	$("pending").textContent = n > 0 ?
+	    i18n.tn("ui.pending", n, []) : t("ui.pending_none");
+	$("pending").classList.toggle("waiting", n > 0);
+	$("pending").hidden = false;
 }
 
-function signedOut() {
+function drawHeader() {
+	const on = !!me;
+	$("nav").hidden = !on;
+	$("who").hidden = !on;
+	$("office").hidden = !on;
+	$("signout").hidden = !on;
+	$("pending").hidden = !on || !status;
+	if (!on) return;
+	$("nav-admin").hidden = me.role !== "admin";
+	$("office").textContent = me.center || (status && status.center) || "";
+	$("who").textContent = t("ui.signin.as", me.user) + " · " +
+	    (maybe("ui.value.user_role." + me.role) || me.role);
+	const page = (location.hash.split("/")[1] || "consultations");
+	for (const a of $("nav").querySelectorAll("a"))
+		a.classList.toggle("here", a.dataset.page === page ||
+		    page === "c" && a.dataset.page === "consultations" ||
+		    page === "new" && a.dataset.page === "consultations");
+	if (status) refreshPendingText();
+}
+
+function refreshPendingText() {
+	const n = Number(status.unacked || 0);
+	$("pending").textContent = n > 0 ?
+	    i18n.tn("ui.pending", n, []) : t("ui.pending_none");
+}
+
+async function setLang(l) {
+	try { localStorage.setItem(LANG_KEY, l); } catch (e) { /* kept */ }
+	await i18n.load(l);
+	$("lang").value = i18n.lang();
+	i18n.localize(document);
+	document.title = t("ui.app.name");
+	drawHeader();
+	if (me) route();
+}
+
+function savedLang() {
+	let l = null;
+	try { l = localStorage.getItem(LANG_KEY); } catch (e) { l = null; }
+	return i18n.LANGS.includes(l) ? l : i18n.DEFAULT_LANG;
+}
+
+// ---- Signing in and out -------------------------------------------------
+
+function signedIn(data) {
+	me = data;
+	csrf = data.csrf;
+	$("signin").hidden = true;
+	showError("");
+	showNotice("");
+	drawHeader();
+	refreshStatus();
+	if (!location.hash || location.hash.startsWith("#signin"))
+		history.replaceState(null, "", "#/consultations");
+	route();
+}
+
+function signedOut(why) {
+	me = null;
 	csrf = "";
-	show("who", false);
-	show("signout", false);
-	show("list", false);
-	show("signin", true);
+	status = null;
+	schema = null;
+	$("view").hidden = true;
+	$("view").textContent = "";
+	$("signin").hidden = false;
+	drawHeader();
+	showNotice(why ? t(why) : "");
+	$("signin").user.focus();
 }
+
+async function signIn(ev) {
+	ev.preventDefault();
+	const f = ev.target;
+	const btn = f.querySelector("button");
+	btn.disabled = true;
+	showError("");
+	showNotice(t("ui.common.loading"));
+	const r = await api("POST", "/api/signin",
+	    { user: f.user.value.trim(), passphrase: f.passphrase.value });
+	btn.disabled = false;
+	f.passphrase.value = "";
+	showNotice("");
+	if (r.ok) return signedIn(r.data);
+	const k = r.data && r.data.error && r.data.error.key;
+	showError(k === "USER_PASS_WRONG" || k === "USER_UNKNOWN" ?
+	    t("ui.signin.wrong") : errText(r));
+}
+
+// ---- Pages --------------------------------------------------------------
+
+const pages = {
+	consultations: pageList,
+	new: pageForm,
+	c: pageRecord,
+	sync: pageSync,
+	guides: pageGuides,
+	directory: pageDirectory,
+	admin: pageAdmin,
+};
+
+let drawing = 0;	// the newest route() call; older ones stop drawing
+
+async function route() {
+	if (!me) return;
+	const parts = location.hash.replace(/^#\/?/, "").split("/");
+	const page = pages[parts[0]] ? parts[0] : "consultations";
+	const mine = ++drawing;
+	showError("");
+	drawHeader();
+	const view = el("div.page", { id: "page-" + page });
+	await pages[page](view, parts.slice(1).map(decodeURIComponent));
+	if (mine !== drawing) return;
+	$("view").replaceWith(view);
+	view.id = "view";
+	view.dataset.page = page;
+	view.dataset.lang = i18n.lang();	// drawn, in this language
+	view.hidden = false;
+	refreshStatus();
+}
+
+// A part of a page that the agent could not give: its message in place.
+function failBox(r) {
+	return el("p.error.inline", { text: errText(r), role: "alert" });
+}
+
+// ---- The consultations list ---------------------------------------------
+
+const filters = { mine: false, open: false, overdue: false, center: "",
+    topic: "", from: "", to: "", q: "" };
+
+function listQuery() {
+	const p = new URLSearchParams({ limit: "50" });
+	if (filters.mine) p.set("mine", "1");
+	if (filters.open) p.set("status", "open");
+	if (filters.overdue) p.set("overdue", "1");
+	for (const k of ["center", "topic", "from", "to"])
+		if (filters[k]) p.set(k, filters[k]);
+	return "/api/consultations?" + p.toString();
+}
+
+// Rows the agent sent, kept to the filters here too (an agent without
+// the filters answers all of them).
+function keep(c) {
+	const f = c.fields || c;
+	if (filters.open && f.status !== "open") return false;
+	if (filters.overdue && (f.status !== "open" ||
+	    !(f.opened_at < today(-30)))) return false;
+	if (filters.center && f.center !== filters.center) return false;
+	if (filters.topic && f.topic !== filters.topic) return false;
+	if (filters.from && f.opened_at < filters.from) return false;
+	if (filters.to && f.opened_at > filters.to) return false;
+	return true;
+}
+
+function row(id, f, conflicts) {
+	const caseNo = f.case_number || f.case_no || "";
+	const link = el("a", { href: "#/c/" + encodeURIComponent(id),
+	    text: caseNo || t("ui.record.details") });
+	const st = el("span.status.s-" + (f.status || "none"),
+	    { text: valueText("status", f.status) });
+	return el("tr", { "data-id": id },
+	    el("td", {}, link, conflicts ? el("span.badge",
+		{ text: t("ui.conflict.badge") }) : null),
+	    el("td.nowrap", { text: valueText("opened_at", f.opened_at) }),
+	    el("td", { text: f.center || "" }),
+	    el("td", { text: valueText("topic", f.topic) }),
+	    el("td", {}, st),
+	    el("td", { text: f.client_name || "" }));
+}
+
+function table(rows) {
+	const head = ["case_no", "date", "center", "topic", "status", "client"]
+	    .map(c => el("th", { scope: "col", text: t("ui.cons.col." + c) }));
+	return el("table.list", {}, el("thead", {}, el("tr", {}, ...head)),
+	    el("tbody", {}, ...rows));
+}
+
+function pick(name, label, values, any, labelOf) {
+	const s = el("select", { name: name },
+	    el("option", { value: "", text: any }),
+	    ...values.map(v => el("option", { value: v, text: labelOf(v) })));
+	s.value = filters[name];
+	return el("label", {}, el("span", { text: label }), s);
+}
+
+async function pageList(view) {
+	const [r] = await Promise.all([
+	    filters.q ? api("GET", "/api/search?q=" +
+		encodeURIComponent(filters.q)) : api("GET", listQuery()),
+	    loadSchema()]);
+	const search = el("form.search", { role: "search" },
+	    el("input", { type: "search", name: "q", value: filters.q,
+		placeholder: t("ui.cons.search.placeholder"),
+		"aria-label": t("ui.common.search") }),
+	    el("button", { type: "submit", text: t("ui.cons.search.submit") }));
+	search.addEventListener("submit", ev => {
+		ev.preventDefault();
+		filters.q = search.q.value.trim();
+		route();
+	});
+	const head = el("div.head",
+	    {}, el("h1", { text: t("ui.cons.title") }), search,
+	    el("a.button", { href: "#/new", text: t("ui.cons.new") }));
+	view.append(head);
+
+	const topics = (fieldDef("topic") || {}).values || [];
+	const centers = new Set();
+	const items = r.ok ? (r.data.consultations || r.data.hits || []) : [];
+	for (const c of items) {
+		const f = c.fields || c;
+		if (f.center) centers.add(f.center);
+	}
+	if (filters.center) centers.add(filters.center);
+	const box = (name, key) => {
+		const c = el("input", { type: "checkbox", name: name,
+		    checked: filters[name] });
+		return el("label.check", {}, c, el("span", { text: t(key) }));
+	};
+	const fl = el("form.filters", { "aria-label": t("ui.cons.filter.title") },
+	    box("mine", "ui.cons.filter.mine"),
+	    box("open", "ui.cons.filter.open"),
+	    box("overdue", "ui.cons.filter.overdue"),
+	    pick("center", t("ui.cons.filter.center"), [...centers].sort(),
+		t("ui.cons.filter.any_center"), v => v),
+	    pick("topic", t("ui.cons.filter.topic"), topics,
+		t("ui.cons.filter.any_topic"), v => valueText("topic", v)),
+	    el("label", {}, el("span", { text: t("ui.cons.filter.from") }),
+		el("input", { type: "date", name: "from", value: filters.from })),
+	    el("label", {}, el("span", { text: t("ui.cons.filter.to") }),
+		el("input", { type: "date", name: "to", value: filters.to })),
+	    el("button.quiet", { type: "button", text: t("ui.cons.filter.clear"),
+		on: { click: () => {
+			for (const k of Object.keys(filters))
+				filters[k] = typeof filters[k] === "boolean" ?
+				    false : "";
+			route();
+		} } }));
+	fl.addEventListener("change", () => {
+		for (const k of ["mine", "open", "overdue"])
+			filters[k] = fl[k].checked;
+		for (const k of ["center", "topic", "from", "to"])
+			filters[k] = fl[k].value;
+		route();
+	});
+	view.append(fl);
+
+	if (!r.ok) {
+		view.append(failBox(r));
+		return;
+	}
+	const shown = items.filter(keep);
+	const rows = shown.map(c => row(c.id, c.fields || c, c.conflicts));
+	const count = filters.q ? i18n.tn("ui.results", shown.length, []) :
+	    t("ui.cons.newest_first");
+	view.append(el("p.count", { text: count }));
+	if (!rows.length)
+		view.append(el("p.empty", { text: t("ui.cons.none") }));
+	else
+		view.append(table(rows));
+}
+
+// ---- The new-consultation form ------------------------------------------
+
+function inputFor(def) {
+	const name = def.name;
+	let input;
+	if (def.type === "enum" && def.values) {
+		input = el("select", { name: name },
+		    el("option", { value: "", text: t("ui.form.choose") }),
+		    ...def.values.map(v => el("option", { value: v,
+			text: valueText(name, v) })));
+	} else if (def.type === "country") {
+		input = el("select", { name: name },
+		    el("option", { value: "", text: t("ui.form.choose") }),
+		    ...countryCodes().map(c => el("option", { value: c,
+			text: t("ui.country." + c) })));
+	} else if (def.type === "date") {
+		input = el("input", { type: "date", name: name });
+	} else if (def.type === "int") {
+		input = el("input", { type: "number", name: name, min: "0",
+		    step: "1", inputMode: "numeric" });
+	} else if (def.type === "bool") {
+		input = el("input", { type: "checkbox", name: name });
+	} else if (name === "summary" || name === "outcome" ||
+	    (def.max && def.max > 300)) {
+		input = el("textarea", { name: name, rows: "4" });
+	} else {
+		input = el("input", { type: name === "client_phone" ? "tel" :
+		    "text", name: name });
+	}
+	if (def.max && def.type === "text") input.maxLength = def.max;
+	return input;
+}
+
+// The countries, by their Tajik/Russian/English names (the catalog's
+// ui.country.XX keys, all 249; the order is the user's language's).
+function countryCodes() {
+	const codes = [];
+	for (let a = 65; a <= 90; a++)
+		for (let b = 65; b <= 90; b++) {
+			const c = String.fromCharCode(a, b);
+			if (maybe("ui.country." + c)) codes.push(c);
+		}
+	return codes.sort((x, y) => t("ui.country." + x).localeCompare(
+	    t("ui.country." + y), i18n.lang()));
+}
+
+function isRequired(name) {
+	const def = fieldDef(name);
+	return !!(def && def.required) || schema.rules.some(r =>
+	    r.kind === "required" && r.field === name);
+}
+
+// The schema's rules, checked here before the agent checks them again:
+// a list of [field, message].
+function checkForm(vals) {
+	const bad = [];
+	const add = (f, m) => { if (!bad.some(b => b[0] === f)) bad.push([f, m]); };
+	for (const def of schema.fields)
+		if (isRequired(def.name) && !GIVEN.includes(def.name) &&
+		    vals[def.name] === undefined)
+			add(def.name, t("ui.form.field_required"));
+	for (const r of schema.rules) {
+		const v = vals[r.field];
+		if (r.kind === "needed_when" && vals[r.other] === r.value &&
+		    v === undefined)
+			add(r.field, maybe("ui.form.hint." + r.value) ||
+			    t("ui.form.field_required"));
+		if (r.kind === "not_before" && v !== undefined &&
+		    vals[r.other] !== undefined && v < vals[r.other])
+			add(r.field, t("ui.form.hint." + r.field));
+		if (r.kind === "not_future" && v !== undefined && v > today(1))
+			add(r.field, maybe("ui.form.hint." + r.field) ||
+			    t("ui.form.hint.opened_at"));
+	}
+	return bad;
+}
+
+function formValues(form) {
+	const vals = {};
+	for (const def of schema.fields) {
+		const e = form.elements[def.name];
+		if (!e) continue;
+		if (def.type === "bool") { vals[def.name] = e.checked; continue; }
+		const v = e.value.trim();
+		if (v === "") continue;
+		vals[def.name] = def.type === "int" ? Number(v) : v;
+	}
+	return vals;
+}
+
+function markErrors(form, bad) {
+	for (const p of form.querySelectorAll(".field-error")) p.remove();
+	for (const e of form.querySelectorAll("[aria-invalid]"))
+		e.removeAttribute("aria-invalid");
+	for (const [f, m] of bad) {
+		const e = form.elements[f];
+		if (!e) continue;
+		e.setAttribute("aria-invalid", "true");
+		e.closest("label").append(el("span.field-error", { text: m }));
+	}
+}
+
+let lookupTimer = 0;
+
+// A person's earlier consultations, looked up by name and phone.
+function personLookup(form, aside) {
+	clearTimeout(lookupTimer);
+	lookupTimer = setTimeout(async () => {
+		const q = [form.client_phone && form.client_phone.value,
+		    form.client_name && form.client_name.value]
+		    .map(s => (s || "").trim()).filter(s => s.length >= 3);
+		const list = aside.querySelector("ul");
+		list.textContent = "";
+		if (!q.length) return;
+		const seen = new Set();
+		for (const s of q) {
+			const r = await api("GET", "/api/search?q=" +
+			    encodeURIComponent(s));
+			if (!r.ok) continue;
+			for (const h of r.data.hits || []) {
+				if (seen.has(h.id)) continue;
+				seen.add(h.id);
+				list.append(el("li", {}, el("a", {
+				    href: "#/c/" + encodeURIComponent(h.id),
+				    text: (h.case_no || "") + " · " +
+					valueText("opened_at", h.opened_at) +
+					" · " + valueText("topic", h.topic) }),
+				    el("span.sub", { text: h.client_name || "" })));
+			}
+		}
+		if (!seen.size)
+			list.append(el("li.empty", { text: t("ui.person.none") }));
+	}, 300);
+}
+
+async function pageForm(view) {
+	view.append(el("div.head", {}, el("h1", { text: t("ui.form.title_new") })));
+	const r = await loadSchema();
+	if (!schema) {
+		view.append(failBox(r));
+		return;
+	}
+	const form = el("form.record", { novalidate: true });
+	form.append(el("p.note", { text: t("ui.form.required_note") }));
+	const grid = el("div.grid");
+	for (const def of schema.fields) {
+		if (GIVEN.includes(def.name) || !maybe("ui.field." + COLL +
+		    "." + def.name))
+			continue;
+		const input = inputFor(def);
+		const req = isRequired(def.name);
+		if (req) input.setAttribute("aria-required", "true");
+		const hint = maybe("ui.form.hint." + def.name) ||
+		    (def.type === "text" && (def.name === "summary" ||
+		    def.name === "client_name") ? t("ui.form.hint.text") : null);
+		const label = el("label.f-" + def.name +
+		    (input.tagName === "TEXTAREA" ? ".wide" : ""), {},
+		    el("span.label", {}, fieldLabel(def.name),
+			req ? el("span.req", { text: " *",
+			    title: t("ui.common.required") }) : null),
+		    input,
+		    hint ? el("span.hint", { text: hint }) : null);
+		grid.append(label);
+	}
+	form.append(grid);
+	if (form.center) form.center.value = me.center || "";
+	if (form.opened_at) form.opened_at.value = today();
+	if (form.status) form.status.value = "open";
+	const err = el("p.error.inline", { role: "alert", hidden: true });
+	form.append(err, el("div.actions", {},
+	    el("button", { type: "submit", text: t("ui.form.save") }),
+	    el("a.button.quiet", { href: "#/consultations",
+		text: t("ui.form.cancel") })));
+	const aside = el("aside.person", {},
+	    el("h2", { text: t("ui.person.title") }),
+	    el("p.hint", { text: t("ui.person.hint") }), el("ul"));
+	form.addEventListener("input", ev => {
+		if (ev.target.name === "client_name" ||
+		    ev.target.name === "client_phone")
+			personLookup(form, aside);
+	});
+	form.addEventListener("submit", async ev => {
+		ev.preventDefault();
+		const vals = formValues(form);
+		const bad = checkForm(vals);
+		markErrors(form, bad);
+		if (bad.length) {
+			err.textContent = i18n.tn("ui.form.missing", bad.length, []);
+			err.hidden = false;
+			form.elements[bad[0][0]].focus();
+			return;
+		}
+		err.hidden = true;
+		const b = form.querySelector("button[type=submit]");
+		b.disabled = true;
+		const res = await api("POST", "/api/consultations", vals);
+		b.disabled = false;
+		if (!res.ok) {
+			err.textContent = errText(res);
+			err.hidden = false;
+			return;
+		}
+		location.hash = "#/c/" + encodeURIComponent(res.data.id);
+	});
+	view.append(el("div.beside", {}, form, aside));
+}
+
+// ---- One consultation ---------------------------------------------------
+
+function closeForm(id, f) {
+	const form = el("form.close", {},
+	    el("h2", { text: t("ui.form.close_case") }),
+	    el("p.hint", { text: t("ui.form.hint.closed") }),
+	    el("label", {}, el("span.label", {},
+		fieldLabel("closed_on"), el("span.req", { text: " *" })),
+		el("input", { type: "date", name: "closed_on",
+		    value: today() })),
+	    el("label", {}, el("span.label", {}, fieldLabel("outcome"),
+		el("span.req", { text: " *" })),
+		el("textarea", { name: "outcome", rows: "3" })));
+	const err = el("p.error.inline", { role: "alert", hidden: true });
+	form.append(err, el("div.actions", {},
+	    el("button", { type: "submit", text: t("ui.form.close_case") })));
+	form.addEventListener("submit", async ev => {
+		ev.preventDefault();
+		const on = form.closed_on.value, out = form.outcome.value.trim();
+		let m = null;
+		if (!on || !out) m = t("ui.form.hint.closed");
+		else if (on < (f.opened_at || "") || on > today(1))
+			m = t("ui.form.hint.closed_on");
+		if (m) { err.textContent = m; err.hidden = false; return; }
+		const r = await api("POST", "/api/consultations/" +
+		    encodeURIComponent(id),
+		    { status: "closed", closed_on: on, outcome: out });
+		if (!r.ok) {
+			err.textContent = errText(r);
+			err.hidden = false;
+			return;
+		}
+		showNotice(t("ui.form.saved", f.case_number || ""));
+		route();
+	});
+	return form;
+}
+
+function conflictBox(id, c) {
+	const box = el("section.conflict", {},
+	    el("h2", { text: t("ui.conflict.title") }),
+	    el("p", { text: t("ui.conflict.explain") }));
+	for (const fc of c.fields || []) {
+		const rows = (fc.heads || []).map(h => el("tr", {},
+		    el("td.value", { text: valueText(fc.field, h.value) }),
+		    el("td", { text: h.user || "" }),
+		    el("td", { text: h.center || "" }),
+		    el("td.nowrap", { text: i18n.formatDateTime(h.at_ms) }),
+		    el("td", {}, el("button", { type: "button",
+			text: t("ui.conflict.keep"), on: { click: async () => {
+			    const body = {};
+			    body[fc.field] = h.value;
+			    const r = await api("POST", "/api/consultations/" +
+				encodeURIComponent(id), body);
+			    if (!r.ok) { showError(errText(r)); return; }
+			    showNotice(t("ui.conflict.resolved",
+				valueText(fc.field, h.value)));
+			    route();
+			} } }))));
+		box.append(el("h3", { text: t("ui.conflict.field",
+		    fieldLabel(fc.field)) }),
+		    el("table.list", {}, el("thead", {}, el("tr", {},
+			...["value", "author", "center", "time"].map(k =>
+			    el("th", { text: t("ui.conflict." + k) })),
+			el("th"))), el("tbody", {}, ...rows)));
+	}
+	return box;
+}
+
+async function pageRecord(view, args) {
+	const id = args[0] || "";
+	const enc = encodeURIComponent(id);
+	const [r, h, c] = await Promise.all([
+	    api("GET", "/api/consultations/" + enc),
+	    api("GET", "/api/consultations/" + enc + "/history"),
+	    api("GET", "/api/consultations/" + enc + "/conflicts"),
+	    loadSchema()]);
+	view.append(el("p.back", {}, el("a", { href: "#/consultations",
+	    text: "← " + t("ui.nav.consultations") })));
+	if (!r.ok) {
+		view.append(el("h1", { text: t("ui.record.title", "") }),
+		    r.status === 404 ? el("p.error.inline",
+			{ text: t("ui.record.not_found") }) : failBox(r));
+		return;
+	}
+	const rec = r.data.record, f = rec.fields;
+	view.append(el("div.head", {},
+	    el("h1", { text: t("ui.record.title", f.case_number || "") }),
+	    el("span.status.big.s-" + (f.status || "none"),
+		{ text: valueText("status", f.status) })));
+	if (c.ok && c.data.fields && c.data.fields.length)
+		view.append(conflictBox(id, c.data));
+	const order = schema ? schema.fields.map(d => d.name) : [];
+	for (const k of Object.keys(f)) if (!order.includes(k)) order.push(k);
+	const dl = el("dl.fields");
+	for (const k of order) {
+		if (!(k in f) || !maybe("ui.field." + COLL + "." + k) &&
+		    k !== "case_number")
+			continue;
+		dl.append(el("div", { "data-field": k },
+		    el("dt", { text: fieldLabel(k) }),
+		    el("dd", { text: valueText(k, f[k]) })));
+	}
+	view.append(el("section", {}, el("h2", { text: t("ui.record.details") }),
+	    dl));
+	if (f.status !== "closed")
+		view.append(closeForm(id, f));
+	const hist = el("section.history", {},
+	    el("h2", { text: t("ui.history.title") }));
+	if (!h.ok) {
+		hist.append(failBox(h));
+	} else if (!(h.data.changes || []).length) {
+		hist.append(el("p.empty", { text: t("ui.history.none") }));
+	} else {
+		hist.append(el("table.list", {}, el("thead", {}, el("tr", {},
+		    ...["when", "who", "where", "field", "new"].map(k =>
+			el("th", { text: t("ui.history." + k) })))),
+		    el("tbody", {}, ...h.data.changes.map(ch => el("tr", {},
+			el("td.nowrap", { text: i18n.formatDateTime(ch.at_ms) }),
+			el("td", { text: ch.user || ch.who || "" }),
+			el("td", { text: ch.center || "" }),
+			el("td", { text: fieldLabel(ch.field) }),
+			el("td", { text: ch.value === "" || ch.value == null ?
+			    t("ui.history.empty_value") :
+			    valueText(ch.field, ch.value) }))))));
+	}
+	view.append(hist);
+}
+
+// ---- Sync ---------------------------------------------------------------
+
+async function pageSync(view) {
+	view.append(el("div.head", {}, el("h1", { text: t("ui.sync.title") })));
+	const r = await api("GET", "/api/status");
+	if (!r.ok) { view.append(failBox(r)); return; }
+	status = r.data;
+	if (!status.agent_running)
+		view.append(el("p.warn", { text: t("ui.sync.agent_down") }));
+	const peers = status.peers || [];
+	if (!peers.length) {
+		view.append(el("p.empty", { text: t("ui.sync.none") }));
+		return;
+	}
+	const rows = peers.map(p => {
+		const state = p.state === "connected" ? t("ui.sync.connected") :
+		    p.last_sync_ms ? t("ui.sync.last_seen",
+			i18n.formatAgo(p.last_sync_ms)) : t("ui.sync.never");
+		const lack = p.lacking ? i18n.tn("ui.sync.changes",
+		    Number(p.lacking), [i18n.formatBytes(Number(p.lacking_bytes ||
+			0))]) : "0";
+		return el("tr", {},
+		    el("td", { text: p.name || p.key }),
+		    el("td", { text: state }),
+		    el("td", { text: p.in_sync && status.acks_known ?
+			t("ui.sync.up_to_date") : t("ui.sync.not_up_to_date") }),
+		    el("td", { text: lack }),
+		    el("td", { text: p.last_error ? (maybe("ui.sync.err." +
+			p.last_error) || p.last_error) : t("ui.sync.no_error") }));
+	});
+	view.append(el("table.list", {}, el("thead", {}, el("tr", {},
+	    el("th", { text: t("ui.sync.col.office") }),
+	    el("th", { text: t("ui.sync.col.state") }),
+	    el("th"),
+	    el("th", { text: t("ui.sync.they_lack") }),
+	    el("th", { text: t("ui.sync.last_error") }))),
+	    el("tbody", {}, ...rows)));
+}
+
+// ---- Guides, directory, admin: lists, until their pages grow ----------
+
+async function simpleList(view, title, path, key, line) {
+	view.append(el("div.head", {}, el("h1", { text: t(title) })));
+	const r = await api("GET", path);
+	if (!r.ok) { view.append(failBox(r)); return; }
+	const items = r.data[key] || [];
+	if (!items.length) {
+		view.append(el("p.empty", { text: t("ui.common.empty") }));
+		return;
+	}
+	view.append(el("ul.items", {}, ...items.map(i => el("li", {},
+	    ...line(i)))));
+}
+
+function pageGuides(view) {
+	return simpleList(view, "ui.nav.guides", "/api/guides", "guides",
+	    g => [el("strong", { text: g.title || "" }), " ",
+		el("span.sub", { text: (g.version_label || "") + " · " +
+		    (g.published_ms ? i18n.formatDate(new Date(g.published_ms)
+			.toISOString().slice(0, 10)) : "") })]);
+}
+
+function pageDirectory(view) {
+	return simpleList(view, "ui.nav.directory", "/api/directory",
+	    "entries", d => {
+		const f = d.fields || d;
+		return [el("strong", { text: f.name || "" }), " ",
+		    el("span.sub", { text: [f.city, maybe("ui.country." +
+			f.country), f.phone].filter(Boolean).join(" · ") })];
+	    });
+}
+
+function pageAdmin(view) {
+	return simpleList(view, "ui.nav.admin", "/api/users", "users",
+	    u => [el("strong", { text: u.name }), " ", el("span.sub",
+		{ text: maybe("ui.value.user_role." + u.role) || u.role })]);
+}
+
+// ---- Start --------------------------------------------------------------
 
 async function start() {
-	$("signin").addEventListener("submit", async function (ev) {
-		ev.preventDefault();
-		const f = ev.target;
-		const r = await api("POST", "/api/signin",
-		    { user: f.user.value, passphrase: f.passphrase.value });
-		f.passphrase.value = "";
-		if (r.ok) signedIn(r.data); else fail(r.data);
-	});
-	$("signout").addEventListener("click", async function () {
+	i18n = await import("/i18n.js");
+	await i18n.load(savedLang());
+	$("lang").value = i18n.lang();
+	i18n.localize(document);
+	document.title = t("ui.app.name");
+	$("lang").addEventListener("change", ev => setLang(ev.target.value));
+	$("signin").addEventListener("submit", signIn);
+	$("signout").addEventListener("click", async () => {
 		await api("POST", "/api/signout");
-		signedOut();
+		history.replaceState(null, "", "/");
+		signedOut("ui.signin.signed_out");
 	});
+	window.addEventListener("hashchange", () => { if (me) route(); });
+	// The one-time link of `hamroh ui`: the token rides in the fragment.
 	const m = /^#signin=([0-9a-f]{32})$/.exec(location.hash);
 	if (m) {
 		history.replaceState(null, "", "/");
 		const r = await api("POST", "/api/signin", { token: m[1] });
-		if (r.ok) { signedIn(r.data); return; }
-		fail(r.data);
+		if (r.ok) return signedIn(r.data);
+		showError(errText(r));
 	}
-	const me = await api("GET", "/api/me");
-	if (me.ok) signedIn(me.data); else signedOut();
+	const r = await api("GET", "/api/me");
+	if (r.ok) signedIn(r.data);
+	else signedOut(null);
 }
 
 document.addEventListener("DOMContentLoaded", start);

@@ -1,0 +1,379 @@
+// The office web UI in a real browser: headless Debian chromium driven by
+// playwright-core (no browser download).  Run by tests/cli/t_browser.sh,
+// which starts an agent with the UI and a lawyer, and passes:
+//
+//   HAMROH_UI        the UI's URL (http://127.0.0.1:PORT)
+//   HAMROH_CHROMIUM  the browser (/usr/bin/chromium)
+//   HAMROH_LAWYER, HAMROH_LAWYER_PW   a lawyer's user name and passphrase
+//   HAMROH_SHOTS     where the screenshots go (PAGE-LANG-WxH.png)
+//
+// Every wait is a condition with a deadline (Playwright's locators); no
+// sleeps.  A step that needs a route the agent does not have yet
+// (ui-contract.md, h/api) checks instead that the page shows that 404's
+// catalog message in the user's language, and says "pending" on stdout.
+// Exit 0 iff every test passed.
+import { chromium } from "playwright-core";
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+
+const E = process.env;
+const U = E.HAMROH_UI;
+const SHOTS = E.HAMROH_SHOTS;
+const LAWYER = E.HAMROH_LAWYER, LAWYER_PW = E.HAMROH_LAWYER_PW;
+const WAIT = 15000;	// ms: the deadline of every condition
+const SIZES = [[1366, 768], [1280, 1024]];
+const NAME = "Ҳакимов Фирӯз";
+const PHONE = "+992 92 555 12 34";
+
+const cat = {};
+for (const l of ["tg", "ru", "en"])
+	cat[l] = await (await fetch(`${U}/lang/${l}.json`)).json();
+const fill = (s, a) => s.replace(/\{([1-5])\}/g, (m, n) =>
+    a[n - 1] === undefined ? "" : String(a[n - 1]));
+const T = (l, k, ...a) => {
+	if (typeof cat[l][k] !== "string") throw new Error(`no ${k} in ${l}`);
+	return fill(cat[l][k], a);
+};
+
+const browser = await chromium.launch({ executablePath: E.HAMROH_CHROMIUM,
+    headless: true, args: ["--no-sandbox"] });
+let failed = 0;
+const pending = [];
+let recordId = null;
+
+function check(cond, what) {
+	if (!cond) throw new Error(what);
+}
+
+async function test(name, fn) {
+	try {
+		await fn();
+		console.log(`ok   ${name}`);
+	} catch (e) {
+		failed++;
+		console.log(`FAIL ${name}\n    ${String(e.stack || e).split("\n")
+		    .slice(0, 6).join("\n    ")}`);
+	}
+}
+
+async function newPage(size = SIZES[0]) {
+	const ctx = await browser.newContext({ viewport: { width: size[0],
+	    height: size[1] }, locale: "en-US" });
+	const page = await ctx.newPage();
+	page.setDefaultTimeout(WAIT);
+	page.on("pageerror", e => console.log(`    page error: ${e.message}`));
+	return { ctx, page };
+}
+
+// Wait until the page's view is PAGE drawn in LANG.
+async function drawn(page, name, lang) {
+	await page.locator(`#view[data-page="${name}"][data-lang="${lang}"]`)
+	    .waitFor();
+}
+
+async function chooseLang(page, lang) {
+	await page.locator("#lang").selectOption(lang);
+	await page.locator(`html[lang="${lang}"]`).waitFor();
+}
+
+async function signIn(page, lang, user = LAWYER, pw = LAWYER_PW) {
+	await page.goto(U + "/");
+	await page.locator("#signin").waitFor();
+	if (lang) await chooseLang(page, lang);
+	await page.locator("#signin input[name=user]").fill(user);
+	await page.locator("#signin input[name=passphrase]").fill(pw);
+	await page.locator("#signin button[type=submit]").click();
+	await page.locator("#nav").waitFor();
+}
+
+// GET through the page's own session (its cookies), as the page would.
+async function apiGet(page, p) {
+	const r = await page.request.get(U + p);
+	let data = null;
+	try { data = await r.json(); } catch (e) { data = null; }
+	return { status: r.status(), data };
+}
+
+// The 404 of a route the agent does not have, as the page says it.
+function noRoute(lang, method, url) {
+	return T(lang, "UI_NO_ROUTE", method, url);
+}
+
+// ---- (a) a lawyer's day ---------------------------------------------------
+
+await test("a lawyer signs in, logs, finds, opens and closes a consultation in Tajik",
+    async () => {
+	const { ctx, page } = await newPage();
+	await page.goto(U + "/");
+	// Tajik by default, before anyone chose.
+	await page.locator("#signin h1", { hasText: T("tg", "ui.signin.title") })
+	    .waitFor();
+	await chooseLang(page, "ru");
+	await page.locator("#signin h1", { hasText: T("ru", "ui.signin.title") })
+	    .waitFor();
+	// A wrong passphrase: the catalog's words, in the language chosen.
+	await page.locator("#signin input[name=user]").fill(LAWYER);
+	await page.locator("#signin input[name=passphrase]").fill("wrong");
+	await page.locator("#signin button[type=submit]").click();
+	await page.locator("#error", { hasText: T("ru", "ui.signin.wrong") })
+	    .waitFor();
+	await page.locator("#signin input[name=passphrase]").fill(LAWYER_PW);
+	await page.locator("#signin button[type=submit]").click();
+	await drawn(page, "consultations", "ru");
+	await chooseLang(page, "tg");
+	await drawn(page, "consultations", "tg");
+	await page.locator("#nav a", { hasText: T("tg", "ui.nav.consultations") })
+	    .waitFor();
+	check(await page.locator("#nav-admin").isHidden(),
+	    "a lawyer sees the Admin menu");
+	await page.locator("#pending").waitFor();
+
+	// The form.
+	await page.getByRole("link", { name: T("tg", "ui.cons.new") }).click();
+	await drawn(page, "new", "tg");
+	const schema = await apiGet(page, "/api/schema");
+	if (schema.status === 404) {
+		await page.locator("#view .error", { hasText:
+		    noRoute("tg", "GET", "/api/schema") }).waitFor();
+		pending.push("the form: GET /api/schema (h/api); the " +
+		    "consultation was added through POST /api/consultations");
+		const r = await page.evaluate(async (b) => {
+			const me = await (await fetch("/api/me")).json();
+			const res = await fetch("/api/consultations", { method:
+			    "POST", headers: { "Content-Type": "application/json",
+			    "X-CSRF-Token": me.csrf }, body: JSON.stringify(b) });
+			return res.json();
+		}, { center: "Khorog", opened_at: new Date().toISOString()
+		    .slice(0, 10), channel: "walk_in", client_sex: "M",
+		    topic: "entry_ban", status: "open", client_name: NAME,
+		    client_phone: PHONE });
+		check(r.id, "POST /api/consultations: " + JSON.stringify(r));
+		recordId = r.id;
+	} else {
+		const f = page.locator("#view form.record");
+		await f.locator("select[name=channel]").selectOption("walk_in");
+		await f.locator("input[name=client_name]").fill(NAME);
+		await f.locator("input[name=client_phone]").fill(PHONE);
+		await f.locator("select[name=client_sex]").selectOption("M");
+		await f.locator("select[name=topic]").selectOption("entry_ban");
+		await f.locator("textarea[name=summary]").fill(
+		    "Дар сарҳад манъи воридшавӣ гуфтанд; ҳуҷҷатҳоро санҷидем");
+		// The cross-field rules, before the agent sees anything:
+		// closed needs closed_on and outcome.
+		await f.locator("select[name=status]").selectOption("closed");
+		await f.locator("button[type=submit]").click();
+		await f.locator("label.f-closed_on .field-error").waitFor();
+		await f.locator("label.f-outcome .field-error").waitFor();
+		check((await apiGet(page, "/api/consultations")).data.total === 0,
+		    "a form the rules refuse was sent");
+		await f.locator("select[name=status]").selectOption("open");
+		await f.locator("button[type=submit]").click();
+		await drawn(page, "c", "tg");
+		recordId = decodeURIComponent(new URL(page.url()).hash
+		    .replace("#/c/", ""));
+	}
+
+	// Found by the phone written another way.
+	await page.goto(U + "/#/consultations");
+	await drawn(page, "consultations", "tg");
+	await page.locator("#view form.search input").fill("925551234");
+	await page.locator("#view form.search button").click();
+	const hit = page.locator("#view table.list tbody tr", { hasText: NAME });
+	await hit.waitFor();
+	await page.locator("#view p.count", { hasText: fill(T("tg",
+	    "ui.results.other"), ["1"]) }).waitFor();
+	await hit.locator("a").first().click();
+	await drawn(page, "c", "tg");
+	await page.locator("#view dd", { hasText: NAME }).waitFor();
+	await page.locator("#view dd", { hasText: T("tg",
+	    "ui.value.topic.entry_ban") }).waitFor();
+	await page.screenshot({ path: path.join(SHOTS,
+	    "consultation-tg-open-1366x768.png"), fullPage: true });
+
+	// Closed: status, the date and the outcome.
+	const close = page.locator("#view form.close");
+	await close.locator("textarea[name=outcome]").fill(
+	    "Ба консулгарӣ равона карда шуд");
+	await close.locator("button[type=submit]").click();
+	const set = await Promise.race([
+	    page.locator("#view .status.big", { hasText: T("tg",
+		"ui.value.status.closed") }).waitFor().then(() => "closed"),
+	    close.locator(".error", { hasText: noRoute("tg", "POST",
+		"/api/consultations/" + recordId) }).waitFor().then(() =>
+		"404")]);
+	if (set === "404") {
+		pending.push("closing: POST /api/consultations/ID (h/api)");
+		await ctx.close();
+		return;
+	}
+	await page.goto(U + "/#/consultations");
+	await drawn(page, "consultations", "tg");
+	await page.locator("#view table.list tbody tr", { hasText: NAME })
+	    .locator(".status", { hasText: T("tg", "ui.value.status.closed") })
+	    .waitFor();
+	await ctx.close();
+});
+
+// ---- (b) security through the browser -------------------------------------
+
+await test("a page on another loopback port cannot write through the lawyer's browser",
+    async () => {
+	const { ctx, page } = await newPage();
+	await signIn(page, "tg");
+	const before = (await apiGet(page, "/api/consultations")).data.total;
+	const body = JSON.stringify({ center: "Khorog", opened_at: "2026-11-20",
+	    channel: "walk_in", client_sex: "F", topic: "patent",
+	    status: "open", client_name: "EVIL" });
+	const evil = http.createServer((req, res) => {
+		res.writeHead(200, { "Content-Type": "text/html" });
+		res.end(`<!DOCTYPE html><title>wait</title>
+<form id="f" method="POST" action="${U}/api/consultations" enctype="text/plain"
+ target="out"><input name='${body.slice(0, -1)},"x":"' value='"}'></form>
+<iframe name="out"></iframe>
+<script>
+fetch(${JSON.stringify(U + "/api/consultations")}, { method: "POST",
+    mode: "no-cors", credentials: "include",
+    headers: { "Content-Type": "text/plain" }, body: ${JSON.stringify(body)} })
+  .then(() => "sent", () => "refused")
+  .then(s => { document.title = "done " + s; document.getElementById("f").submit(); });
+</script>`);
+	});
+	await new Promise(ok => evil.listen(0, "127.0.0.1", ok));
+	const other = `http://127.0.0.1:${evil.address().port}/`;
+	const answers = [];
+	page.on("response", r => { if (r.url().endsWith("/api/consultations") &&
+	    r.request().method() === "POST") answers.push(r.status()); });
+	const formPost = page.waitForEvent("response", { predicate: r =>
+	    r.request().method() === "POST" &&
+	    r.request().resourceType() === "document" });
+	await page.goto(other);
+	// The fetch is over once the title says so; then the form posts.
+	await page.waitForFunction(() => document.title.startsWith("done"));
+	check((await formPost).status() === 403, "the other port's form post was not refused");
+	check(answers.length === 2, `POSTs seen from the other port: ${answers}`);
+	check(answers.every(s => s === 403), `the other port's POSTs got ${answers}`);
+	evil.close();
+	const after = (await apiGet(page, "/api/consultations")).data;
+	check(after.total === before, `the other port's page wrote: ${before} -> ${after.total}`);
+	check(!JSON.stringify(after).includes("EVIL"), "EVIL was written");
+	await ctx.close();
+});
+
+await test("a session cookie is useless after sign-out", async () => {
+	const { ctx, page } = await newPage();
+	await signIn(page, "tg");
+	await drawn(page, "consultations", "tg");
+	const cookies = await ctx.cookies();
+	check(cookies.some(c => c.name === "hamroh_session" && c.httpOnly &&
+	    c.sameSite === "Strict"), "no HttpOnly SameSite=Strict session cookie");
+	await page.locator("#signout").click();
+	await page.locator("#signin").waitFor();
+	await page.locator("#notice", { hasText: T("tg", "ui.signin.signed_out") })
+	    .waitFor();
+	// The old cookie, put back into a new browser: nothing.
+	const { ctx: c2, page: p2 } = await newPage();
+	await c2.addCookies(cookies.filter(c => c.name === "hamroh_session"));
+	check((await apiGet(p2, "/api/me")).status === 401, "/api/me with the old cookie");
+	check((await apiGet(p2, "/api/consultations")).status === 401,
+	    "/api/consultations with the old cookie");
+	await p2.goto(U + "/#/consultations");
+	await p2.locator("#signin").waitFor();
+	check(await p2.locator("#view").isHidden(), "a page is drawn with the old cookie");
+	await ctx.close();
+	await c2.close();
+});
+
+await test("no page shows data without sign-in", async () => {
+	const { ctx, page } = await newPage();
+	for (const h of ["#/consultations", "#/new", "#/c/" + (recordId || "x"),
+	    "#/sync", "#/guides", "#/directory", "#/admin"]) {
+		await page.goto(U + "/" + h);
+		await page.locator("#signin").waitFor();
+		check(await page.locator("#view").isHidden(), `${h} drew a view`);
+		check(await page.locator("#nav").isHidden(), `${h} shows the menu`);
+		const text = await page.locator("body").innerText();
+		check(!text.includes(NAME), `${h} shows the client's name`);
+	}
+	for (const p of ["/api/consultations", "/api/status", "/api/search?q=925551234"])
+		check((await apiGet(page, p)).status === 401, `${p} without sign-in`);
+	await ctx.close();
+});
+
+// ---- (c) no raw keys, no English in tg and ru; (d) screenshots -------------
+
+// en.json's ui.* values of two words or more that tg/ru do not share.
+function englishPhrases(lang) {
+	const own = new Set(Object.values(cat[lang]));
+	const out = [];
+	for (const [k, v] of Object.entries(cat.en)) {
+		if (!k.startsWith("ui.") || k.startsWith("ui.lang.") || own.has(v))
+			continue;
+		const s = v.replace(/\{[1-5]\}/g, " ").replace(/\s+/g, " ").trim();
+		for (const part of s.split(/[;:,.()“”"?!—…]/))
+			if (part.trim().split(" ").filter(w => /[A-Za-z]{2}/.test(w))
+			    .length >= 2)
+				out.push(part.trim());
+	}
+	return [...new Set(out)];
+}
+const capsKeys = new Set(Object.keys(cat.en).filter(k => /^[A-Z][A-Z0-9_]+$/.test(k)));
+
+async function checkWords(page, lang, where) {
+	const text = await page.locator("body").innerText();
+	const raw = text.match(/\bui\.[a-z][a-z0-9_.]*/);
+	check(!raw, `${where} in ${lang} shows the raw key ${raw && raw[0]}`);
+	const caps = (text.match(/\b[A-Z][A-Z0-9_]{3,}\b/g) || [])
+	    .filter(w => capsKeys.has(w));
+	check(!caps.length, `${where} in ${lang} shows the raw key ${caps[0]}`);
+	if (lang === "en") return;
+	const en = englishPhrases(lang).filter(p => text.includes(p));
+	check(!en.length, `${where} in ${lang} shows English: "${en[0]}"`);
+}
+
+const MAIN = [["consultations", "#/consultations"], ["form", "#/new"],
+    ["consultation", null], ["sync", "#/sync"], ["guides", "#/guides"],
+    ["directory", "#/directory"]];
+
+await test("every main page in tg and ru: no raw key, no English; screenshots", async () => {
+	check(SHOTS && fs.existsSync(SHOTS), "no screenshot dir HAMROH_SHOTS");
+	for (const size of SIZES) {
+		const tag = `${size[0]}x${size[1]}`;
+		// Sign-in, in each language.
+		const { ctx: c0, page: p0 } = await newPage(size);
+		await p0.goto(U + "/");
+		await p0.locator("#signin").waitFor();
+		for (const lang of ["tg", "ru", "en"]) {
+			await chooseLang(p0, lang);
+			await p0.locator("#signin h1", { hasText:
+			    T(lang, "ui.signin.title") }).waitFor();
+			await checkWords(p0, lang, "sign-in");
+			await p0.screenshot({ path: path.join(SHOTS,
+			    `signin-${lang}-${tag}.png`) });
+		}
+		await c0.close();
+		const { ctx, page } = await newPage(size);
+		await signIn(page, "tg");
+		for (const lang of ["tg", "ru", "en"]) {
+			await chooseLang(page, lang);
+			for (const [name, hash] of MAIN) {
+				const h = hash || "#/c/" + encodeURIComponent(
+				    recordId || "none");
+				await page.goto(U + "/" + h);
+				const p = name === "form" ? "new" :
+				    name === "consultation" ? "c" : name;
+				await drawn(page, p, lang);
+				await checkWords(page, lang, name);
+				await page.screenshot({ path: path.join(SHOTS,
+				    `${name}-${lang}-${tag}.png`) });
+			}
+		}
+		await ctx.close();
+	}
+});
+
+await browser.close();
+for (const p of pending)
+	console.log(`pending ${p}`);
+console.log(failed ? `${failed} browser test(s) failed` : "all browser tests passed");
+process.exit(failed ? 1 : 0);
