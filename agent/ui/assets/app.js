@@ -112,6 +112,56 @@ function today(plusDays) {
 	    p(d.getDate());
 }
 
+// Dates as an office writes them, 02.12.2026 (or 2026-12-02): a text
+// field, not <input type=date>, whose format is the browser's locale
+// (mm/dd/yyyy in an English Chromium), not the page's language.
+function parseDate(s) {
+	s = (s || "").trim();
+	if (s === "") return "";
+	let m = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(s);
+	let y, mo, d;
+	if (m) [y, mo, d] = [m[3], m[2], m[1]];
+	else if ((m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s)))
+		[y, mo, d] = [m[1], m[2], m[3]];
+	else return null;
+	const iso = y + "-" + mo.padStart(2, "0") + "-" + d.padStart(2, "0");
+	const dt = new Date(iso + "T00:00:00Z");
+	return !isNaN(dt) && dt.toISOString().slice(0, 10) === iso ? iso : null;
+}
+
+function showDate(iso) {
+	const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+	return m ? m[3] + "." + m[2] + "." + m[1] : "";
+}
+
+// A date field: the text, and under it the date in words (or what is
+// wrong), as it is typed.
+function dateInput(name, iso) {
+	const input = el("input.date", { type: "text", name: name,
+	    inputMode: "numeric", autocomplete: "off", maxLength: 10,
+	    placeholder: showDate(today()), value: showDate(iso) });
+	input.dataset.date = "1";
+	return input;
+}
+
+function echoDate(input) {
+	const label = input.closest("label");
+	let echo = label && label.querySelector(".echo");
+	if (!label) return;
+	if (!echo) {
+		echo = el("span.echo");
+		input.after(echo);
+	}
+	if (input.value.trim() === "") { echo.hidden = true; return; }
+	const v = parseDate(input.value);
+	echo.textContent = v ? i18n.formatDate(v) : "";
+	echo.hidden = !v;
+}
+
+document.addEventListener("input", ev => {
+	if (ev.target.dataset && ev.target.dataset.date) echoDate(ev.target);
+});
+
 function fieldDef(name) {
 	return schema && schema.fields.find(f => f.name === name);
 }
@@ -154,17 +204,15 @@ async function refreshStatus() {
 	const n = Number(status.unacked || 0);
 	$("pending").textContent = n > 0 ?
 	    i18n.tn("ui.pending", n, []) : t("ui.pending_none");
-	$("pending").classList.toggle("waiting", n > 0);
-	$("pending").hidden = false;
+	$("strip").classList.toggle("waiting", n > 0);
 }
 
 function drawHeader() {
 	const on = !!me;
 	$("nav").hidden = !on;
-	$("who").hidden = !on;
+	$("strip").hidden = !on;
 	$("office").hidden = !on;
 	$("signout").hidden = !on;
-	$("pending").hidden = !on || !status;
 	if (!on) return;
 	$("nav-admin").hidden = me.role !== "admin";
 	$("office").textContent = me.center || (status && status.center) || "";
@@ -275,6 +323,8 @@ async function route() {
 	view.dataset.page = page;
 	view.dataset.lang = i18n.lang();	// drawn, in this language
 	view.hidden = false;
+	for (const i of view.querySelectorAll("input[data-date]"))
+		echoDate(i);
 	refreshStatus();
 }
 
@@ -385,9 +435,9 @@ async function pageList(view) {
 	    pick("topic", t("ui.cons.filter.topic"), topics,
 		t("ui.cons.filter.any_topic"), v => valueText("topic", v)),
 	    el("label", {}, el("span", { text: t("ui.cons.filter.from") }),
-		el("input", { type: "date", name: "from", value: filters.from })),
+		dateInput("from", filters.from)),
 	    el("label", {}, el("span", { text: t("ui.cons.filter.to") }),
-		el("input", { type: "date", name: "to", value: filters.to })),
+		dateInput("to", filters.to)),
 	    el("button.quiet", { type: "button", text: t("ui.cons.filter.clear"),
 		on: { click: () => {
 			for (const k of Object.keys(filters))
@@ -398,8 +448,13 @@ async function pageList(view) {
 	fl.addEventListener("change", () => {
 		for (const k of ["mine", "open", "overdue"])
 			filters[k] = fl[k].checked;
-		for (const k of ["center", "topic", "from", "to"])
+		for (const k of ["center", "topic"])
 			filters[k] = fl[k].value;
+		for (const k of ["from", "to"]) {
+			const v = parseDate(fl[k].value);
+			if (v === null) return;	// not a date (yet)
+			filters[k] = v;
+		}
 		route();
 	});
 	view.append(fl);
@@ -435,7 +490,7 @@ function inputFor(def) {
 		    ...countryCodes().map(c => el("option", { value: c,
 			text: t("ui.country." + c) })));
 	} else if (def.type === "date") {
-		input = el("input", { type: "date", name: name });
+		input = dateInput(name, "");
 	} else if (def.type === "int") {
 		input = el("input", { type: "number", name: name, min: "0",
 		    step: "1", inputMode: "numeric" });
@@ -475,17 +530,24 @@ function isRequired(name) {
 // a list of [field, message].
 function checkForm(vals) {
 	const bad = [];
-	const add = (f, m) => { if (!bad.some(b => b[0] === f)) bad.push([f, m]); };
+	const add = (f, m, kind) => {
+		if (!bad.some(b => b[0] === f)) bad.push([f, m, kind]);
+	};
+	for (const [f, v] of Object.entries(vals))
+		if (v && typeof v === "object") {
+			add(f, t("ui.form.hint.date", showDate(today())), "date");
+			delete vals[f];
+		}
 	for (const def of schema.fields)
 		if (isRequired(def.name) && !GIVEN.includes(def.name) &&
 		    vals[def.name] === undefined)
-			add(def.name, t("ui.form.field_required"));
+			add(def.name, t("ui.form.field_required"), "missing");
 	for (const r of schema.rules) {
 		const v = vals[r.field];
 		if (r.kind === "needed_when" && vals[r.other] === r.value &&
 		    v === undefined)
 			add(r.field, maybe("ui.form.hint." + r.value) ||
-			    t("ui.form.field_required"));
+			    t("ui.form.field_required"), "missing");
 		if (r.kind === "not_before" && v !== undefined &&
 		    vals[r.other] !== undefined && v < vals[r.other])
 			add(r.field, t("ui.form.hint." + r.field));
@@ -502,7 +564,9 @@ function formValues(form) {
 		const e = form.elements[def.name];
 		if (!e) continue;
 		if (def.type === "bool") { vals[def.name] = e.checked; continue; }
-		const v = e.value.trim();
+		let v = e.value.trim();
+		if (def.type === "date" && v !== "")
+			v = parseDate(v) === null ? { bad: v } : parseDate(v);
 		if (v === "") continue;
 		vals[def.name] = def.type === "int" ? Number(v) : v;
 	}
@@ -517,7 +581,9 @@ function markErrors(form, bad) {
 		const e = form.elements[f];
 		if (!e) continue;
 		e.setAttribute("aria-invalid", "true");
-		e.closest("label").append(el("span.field-error", { text: m }));
+		const l = e.closest("label");
+		(l.querySelector(".below") || l).append(el("span.field-error",
+		    { text: m }));
 	}
 }
 
@@ -564,7 +630,24 @@ async function pageForm(view) {
 	const form = el("form.record", { novalidate: true });
 	form.append(el("p.note", { text: t("ui.form.required_note") }));
 	const grid = el("div.grid");
-	for (const def of schema.fields) {
+	// A field needed when another has a value comes right after it
+	// (status, then the closing date and the outcome).
+	const fields = schema.fields.slice();
+	for (const r of schema.rules.filter(r => r.kind === "needed_when")) {
+		const i = fields.findIndex(d => d.name === r.field);
+		if (i < 0 || !fields.some(d => d.name === r.other)) continue;
+		const [d] = fields.splice(i, 1);
+		const j = fields.findIndex(x => x.name === r.other);
+		let k = j + 1;
+		while (k < fields.length && schema.rules.some(q => q.kind ===
+		    "needed_when" && q.field === fields[k].name &&
+		    q.other === r.other))
+			k++;
+		fields.splice(k, 0, d);
+	}
+	const when = name => schema.rules.find(r => r.kind === "needed_when" &&
+	    r.field === name);
+	for (const def of fields) {
 		if (GIVEN.includes(def.name) || !maybe("ui.field." + COLL +
 		    "." + def.name))
 			continue;
@@ -577,15 +660,19 @@ async function pageForm(view) {
 		const label = el("label.f-" + def.name +
 		    (input.tagName === "TEXTAREA" ? ".wide" : ""), {},
 		    el("span.label", {}, fieldLabel(def.name),
-			req ? el("span.req", { text: " *",
-			    title: t("ui.common.required") }) : null),
-		    input,
-		    hint ? el("span.hint", { text: hint }) : null);
+			req || when(def.name) ? el("span.req", { text: " *",
+			    title: t("ui.common.required"), hidden: !req,
+			    "data-when": when(def.name) ? def.name : null }) : null),
+		    input, el("span.below", {}, def.type === "date" ?
+			el("span.echo", { hidden: true }) : null,
+			hint ? el("span.hint", { text: hint }) : null));
 		grid.append(label);
 	}
 	form.append(grid);
 	if (form.center) form.center.value = me.center || "";
-	if (form.opened_at) form.opened_at.value = today();
+	if (form.opened_at) {
+		form.opened_at.value = showDate(today());
+	}
 	if (form.status) form.status.value = "open";
 	const err = el("p.error.inline", { role: "alert", hidden: true });
 	form.append(err, el("div.actions", {},
@@ -595,6 +682,15 @@ async function pageForm(view) {
 	const aside = el("aside.person", {},
 	    el("h2", { text: t("ui.person.title") }),
 	    el("p.hint", { text: t("ui.person.hint") }), el("ul"));
+	// A field needed when another has a value is marked required then.
+	const marks = () => {
+		for (const m of form.querySelectorAll("[data-when]")) {
+			const r = when(m.dataset.when);
+			m.hidden = !(form.elements[r.other] &&
+			    form.elements[r.other].value === r.value);
+		}
+	};
+	form.addEventListener("change", marks);
 	form.addEventListener("input", ev => {
 		if (ev.target.name === "client_name" ||
 		    ev.target.name === "client_phone")
@@ -606,7 +702,9 @@ async function pageForm(view) {
 		const bad = checkForm(vals);
 		markErrors(form, bad);
 		if (bad.length) {
-			err.textContent = i18n.tn("ui.form.missing", bad.length, []);
+			const missing = bad.filter(b => b[2] === "missing").length;
+			err.textContent = missing ? i18n.tn("ui.form.missing",
+			    missing, []) : bad[0][1];
 			err.hidden = false;
 			form.elements[bad[0][0]].focus();
 			return;
@@ -634,8 +732,7 @@ function closeForm(id, f) {
 	    el("p.hint", { text: t("ui.form.hint.closed") }),
 	    el("label", {}, el("span.label", {},
 		fieldLabel("closed_on"), el("span.req", { text: " *" })),
-		el("input", { type: "date", name: "closed_on",
-		    value: today() })),
+		dateInput("closed_on", today())),
 	    el("label", {}, el("span.label", {}, fieldLabel("outcome"),
 		el("span.req", { text: " *" })),
 		el("textarea", { name: "outcome", rows: "3" })));
@@ -644,9 +741,11 @@ function closeForm(id, f) {
 	    el("button", { type: "submit", text: t("ui.form.close_case") })));
 	form.addEventListener("submit", async ev => {
 		ev.preventDefault();
-		const on = form.closed_on.value, out = form.outcome.value.trim();
+		const on = parseDate(form.closed_on.value);
+		const out = form.outcome.value.trim();
 		let m = null;
-		if (!on || !out) m = t("ui.form.hint.closed");
+		if (on === null) m = t("ui.form.hint.date", showDate(today()));
+		else if (!on || !out) m = t("ui.form.hint.closed");
 		else if (on < (f.opened_at || "") || on > today(1))
 			m = t("ui.form.hint.closed_on");
 		if (m) { err.textContent = m; err.hidden = false; return; }
