@@ -185,8 +185,9 @@ await test("a lawyer signs in, logs, finds, opens and closes a consultation in T
 	    "ui.results.other"), ["1"]) }).waitFor();
 	await hit.locator("a").first().click();
 	await drawn(page, "c", "tg");
-	await page.locator("#view dd", { hasText: NAME }).waitFor();
-	await page.locator("#view dd", { hasText: T("tg",
+	await page.locator("#view [data-field=client_name] dd", { hasText: NAME })
+	    .waitFor();
+	await page.locator("#view [data-field=topic] dd", { hasText: T("tg",
 	    "ui.value.topic.entry_ban") }).waitFor();
 	await page.screenshot({ path: path.join(SHOTS,
 	    "consultation-tg-open-1366x768.png"), fullPage: true });

@@ -139,7 +139,8 @@ function showDate(iso) {
 function dateInput(name, iso) {
 	const input = el("input.date", { type: "text", name: name,
 	    inputMode: "numeric", autocomplete: "off", maxLength: 10,
-	    placeholder: showDate(today()), value: showDate(iso) });
+	    title: t("ui.form.hint.date", showDate(today())),
+	    value: showDate(iso) });
 	input.dataset.date = "1";
 	return input;
 }
@@ -438,13 +439,13 @@ async function pageList(view) {
 		dateInput("from", filters.from)),
 	    el("label", {}, el("span", { text: t("ui.cons.filter.to") }),
 		dateInput("to", filters.to)),
-	    el("button.quiet", { type: "button", text: t("ui.cons.filter.clear"),
-		on: { click: () => {
-			for (const k of Object.keys(filters))
-				filters[k] = typeof filters[k] === "boolean" ?
-				    false : "";
-			route();
-		} } }));
+	    );
+	const clear = el("button.quiet.small", { type: "button",
+	    text: t("ui.cons.filter.clear"), on: { click: () => {
+		for (const k of Object.keys(filters))
+			filters[k] = typeof filters[k] === "boolean" ? false : "";
+		route();
+	    } } });
 	fl.addEventListener("change", () => {
 		for (const k of ["mine", "open", "overdue"])
 			filters[k] = fl[k].checked;
@@ -467,7 +468,9 @@ async function pageList(view) {
 	const rows = shown.map(c => row(c.id, c.fields || c, c.conflicts));
 	const count = filters.q ? i18n.tn("ui.results", shown.length, []) :
 	    t("ui.cons.newest_first");
-	view.append(el("p.count", { text: count }));
+	const any = Object.values(filters).some(v => v);
+	view.append(el("div.countline", {}, el("p.count", { text: count }),
+	    any ? clear : null));
 	if (!rows.length)
 		view.append(el("p.empty", { text: t("ui.cons.none") }));
 	else
@@ -655,6 +658,8 @@ async function pageForm(view) {
 		const req = isRequired(def.name);
 		if (req) input.setAttribute("aria-required", "true");
 		const hint = maybe("ui.form.hint." + def.name) ||
+		    (def.type === "date" ? t("ui.form.hint.date",
+			showDate(today())) : null) ||
 		    (def.type === "text" && (def.name === "summary" ||
 		    def.name === "client_name") ? t("ui.form.hint.text") : null);
 		const label = el("label.f-" + def.name +
@@ -821,8 +826,9 @@ async function pageRecord(view, args) {
 	for (const k of Object.keys(f)) if (!order.includes(k)) order.push(k);
 	const dl = el("dl.fields");
 	for (const k of order) {
-		if (!(k in f) || !maybe("ui.field." + COLL + "." + k) &&
-		    k !== "case_number")
+		// The case number is the title already.
+		if (!(k in f) || k === "case_number" ||
+		    !maybe("ui.field." + COLL + "." + k))
 			continue;
 		dl.append(el("div", { "data-field": k },
 		    el("dt", { text: fieldLabel(k) }),
@@ -856,6 +862,22 @@ async function pageRecord(view, args) {
 
 // ---- Sync ---------------------------------------------------------------
 
+// The agent's last error for a peer (English, for the log) in words a
+// lawyer can act on: the catalog's ui.sync.err.* by what it says.
+const SYNC_ERRORS = [[/revoked|no longer a member/i, "revoked"],
+    [/clock|skew/i, "clock"], [/version|protocol/i, "old_version"],
+    [/key|certificate|handshake|not a member/i, "key"],
+    [/refused/i, "refused"], [/time[ds]? ?out|slow|broke/i, "timeout"],
+    [/unreachable|resolve|no route|reset|closed|cannot reach|down/i,
+	"unreachable"]];
+
+function syncError(text) {
+	if (!text) return t("ui.sync.no_error");
+	for (const [re, k] of SYNC_ERRORS)
+		if (re.test(text)) return t("ui.sync.err." + k);
+	return text;
+}
+
 async function pageSync(view) {
 	view.append(el("div.head", {}, el("h1", { text: t("ui.sync.title") })));
 	const r = await api("GET", "/api/status");
@@ -869,25 +891,31 @@ async function pageSync(view) {
 		return;
 	}
 	const rows = peers.map(p => {
-		const state = p.state === "connected" ? t("ui.sync.connected") :
-		    p.last_sync_ms ? t("ui.sync.last_seen",
-			i18n.formatAgo(p.last_sync_ms)) : t("ui.sync.never");
-		const lack = p.lacking ? i18n.tn("ui.sync.changes",
-		    Number(p.lacking), [i18n.formatBytes(Number(p.lacking_bytes ||
-			0))]) : "0";
-		return el("tr", {},
-		    el("td", { text: p.name || p.key }),
-		    el("td", { text: state }),
-		    el("td", { text: p.in_sync && status.acks_known ?
-			t("ui.sync.up_to_date") : t("ui.sync.not_up_to_date") }),
-		    el("td", { text: lack }),
-		    el("td", { text: p.last_error ? (maybe("ui.sync.err." +
-			p.last_error) || p.last_error) : t("ui.sync.no_error") }));
+		const on = /^connected/.test(p.state || "") && !p.stale;
+		const seen = p.last_sync_ms ? t("ui.sync.last_seen",
+		    i18n.formatAgo(Number(p.last_sync_ms))) : t("ui.sync.never");
+		// "Up to date" only when the peer acknowledged everything.
+		const done = p.in_sync && status.acks_known &&
+		    Number(p.lacking || 0) === 0;
+		return el("tr", { "data-peer": p.key },
+		    el("td", {}, el("strong", { text: p.name || "" }),
+			el("span.sub.mono", { text: " " + (p.key || "")
+			    .slice(0, 12) })),
+		    el("td", {}, el("span.state" + (on ? ".on" : ".off"),
+			{ text: on ? t("ui.sync.connected") :
+			    t("ui.sync.not_connected") }),
+			on ? null : el("span.sub", { text: " · " + seen })),
+		    el("td", {}, el("span.status" + (done ? ".s-closed" :
+			".s-referred"), { text: done ?
+			t("ui.sync.up_to_date") : t("ui.sync.not_up_to_date") })),
+		    el("td.num", { text: i18n.formatNumber(Number(p.lacking ||
+			0)) }),
+		    el("td", { text: syncError(p.last_error) }));
 	});
 	view.append(el("table.list", {}, el("thead", {}, el("tr", {},
 	    el("th", { text: t("ui.sync.col.office") }),
 	    el("th", { text: t("ui.sync.col.state") }),
-	    el("th"),
+	    el("th", { text: t("ui.sync.title") }),
 	    el("th", { text: t("ui.sync.they_lack") }),
 	    el("th", { text: t("ui.sync.last_error") }))),
 	    el("tbody", {}, ...rows)));
