@@ -176,6 +176,8 @@ function valueText(field, v) {
 	if (type === "date" || /_(at|on)$/.test(field) &&
 	    /^\d{4}-\d{2}-\d{2}$/.test(v))
 		return i18n.formatDate(v);
+	if (field === "center")
+		return centerName(v);
 	if (type === "country" || field === "destination")
 		return maybe("ui.country." + v) || v;
 	if (typeof v === "number")
@@ -269,6 +271,7 @@ function signedOut(why) {
 	csrf = "";
 	status = null;
 	schema = null;
+	centers = null;
 	$("view").hidden = true;
 	$("view").textContent = "";
 	$("signin").hidden = false;
@@ -373,7 +376,7 @@ function row(id, f, conflicts) {
 	    el("td", {}, link, conflicts ? el("span.badge",
 		{ text: t("ui.conflict.badge") }) : null),
 	    el("td.nowrap", { text: valueText("opened_at", f.opened_at) }),
-	    el("td", { text: f.center || "" }),
+	    el("td", { text: centerName(f.center) }),
 	    el("td", { text: valueText("topic", f.topic) }),
 	    el("td", {}, st),
 	    el("td", { text: f.client_name || "" }));
@@ -398,7 +401,7 @@ async function pageList(view) {
 	const [r] = await Promise.all([
 	    filters.q ? api("GET", "/api/search?q=" +
 		encodeURIComponent(filters.q)) : api("GET", listQuery()),
-	    loadSchema()]);
+	    loadSchema(), loadCenters()]);
 	const search = el("form.search", { role: "search" },
 	    el("input", { type: "search", name: "q", value: filters.q,
 		placeholder: t("ui.cons.search.placeholder"),
@@ -415,13 +418,13 @@ async function pageList(view) {
 	view.append(head);
 
 	const topics = (fieldDef("topic") || {}).values || [];
-	const centers = new Set();
+	const known = new Set((centers || []).map(c => c.code));
 	const items = r.ok ? (r.data.consultations || r.data.hits || []) : [];
 	for (const c of items) {
 		const f = c.fields || c;
-		if (f.center) centers.add(f.center);
+		if (f.center) known.add(f.center);
 	}
-	if (filters.center) centers.add(filters.center);
+	if (filters.center) known.add(filters.center);
 	const box = (name, key) => {
 		const c = el("input", { type: "checkbox", name: name,
 		    checked: filters[name] });
@@ -431,8 +434,8 @@ async function pageList(view) {
 	    box("mine", "ui.cons.filter.mine"),
 	    box("open", "ui.cons.filter.open"),
 	    box("overdue", "ui.cons.filter.overdue"),
-	    pick("center", t("ui.cons.filter.center"), [...centers].sort(),
-		t("ui.cons.filter.any_center"), v => v),
+	    pick("center", t("ui.cons.filter.center"), [...known].sort(),
+		t("ui.cons.filter.any_center"), centerName),
 	    pick("topic", t("ui.cons.filter.topic"), topics,
 		t("ui.cons.filter.any_topic"), v => valueText("topic", v)),
 	    el("label", {}, el("span", { text: t("ui.cons.filter.from") }),
@@ -479,10 +482,40 @@ async function pageList(view) {
 
 // ---- The new-consultation form ------------------------------------------
 
+// The network's centers (/api/centers), or null where the agent has not
+// the route: the center is then typed.
+let centers = null;
+
+async function loadCenters() {
+	if (centers) return;
+	const r = await api("GET", "/api/centers");
+	if (r.ok && r.data && Array.isArray(r.data.centers))
+		centers = r.data.centers;
+}
+
+function centerName(code) {
+	const c = centers && centers.find(x => x.code === code);
+	if (!c) return code || "";
+	return (i18n.lang() === "tg" && c.name_tg) ||
+	    (i18n.lang() === "ru" && c.name_ru) || c.name || code;
+}
+
 function inputFor(def) {
 	const name = def.name;
+	const oneOf = schema.rules.find(r => r.kind === "one_of" &&
+	    r.field === name && Array.isArray(r.values));
 	let input;
-	if (def.type === "enum" && def.values) {
+	if (name === "center" && centers && centers.length) {
+		input = el("select", { name: name },
+		    el("option", { value: "", text: t("ui.form.choose") }),
+		    ...centers.map(c => el("option", { value: c.code,
+			text: centerName(c.code) })));
+	} else if (oneOf) {
+		input = el("select", { name: name },
+		    el("option", { value: "", text: t("ui.form.choose") }),
+		    ...oneOf.values.map(v => el("option", { value: v,
+			text: valueText(name, v) })));
+	} else if (def.type === "enum" && def.values) {
 		input = el("select", { name: name },
 		    el("option", { value: "", text: t("ui.form.choose") }),
 		    ...def.values.map(v => el("option", { value: v,
@@ -625,7 +658,7 @@ function personLookup(form, aside) {
 
 async function pageForm(view) {
 	view.append(el("div.head", {}, el("h1", { text: t("ui.form.title_new") })));
-	const r = await loadSchema();
+	const [r] = await Promise.all([loadSchema(), loadCenters()]);
 	if (!schema) {
 		view.append(failBox(r));
 		return;
