@@ -100,6 +100,25 @@ function noRoute(lang, method, url) {
 	return T(lang, "UI_NO_ROUTE", method, url);
 }
 
+// ---- `hamroh ui`'s one-time link -------------------------------------------
+
+await test("the link of 'hamroh ui' signs the lawyer in once", async () => {
+	const { ctx, page } = await newPage();
+	await page.goto(E.HAMROH_LINK);
+	await drawn(page, "consultations", "tg");
+	await page.locator("#who", { hasText: LAWYER }).waitFor();
+	check(!page.url().includes("signin="), "the token stays in the address bar");
+	await ctx.close();
+	// Used: a second browser gets the sign-in page and the reason.
+	const { ctx: c2, page: p2 } = await newPage();
+	await p2.goto(E.HAMROH_LINK);
+	await p2.locator("#signin").waitFor();
+	await p2.locator("#error", { hasText: T("tg", "UI_TOKEN").slice(0, 30) })
+	    .waitFor();
+	check(await p2.locator("#view").isHidden(), "a used link drew a page");
+	await c2.close();
+});
+
 // ---- (a) a lawyer's day ---------------------------------------------------
 
 await test("a lawyer signs in, logs, finds, opens and closes a consultation in Tajik",
@@ -371,6 +390,66 @@ await test("every main page in tg and ru: no raw key, no English; screenshots", 
 		}
 		await ctx.close();
 	}
+});
+
+// ---- Sync: "up to date" only when the other office acknowledged -----------
+
+// Reload the sync page until ${cond}(row locator) holds (the agent's view
+// of a peer changes on its own time), within the deadline.
+async function syncUntil(page, what, cond) {
+	const end = Date.now() + 30000;
+	for (;;) {
+		await page.goto(U + "/#/sync");
+		await page.reload();
+		await drawn(page, "sync", "tg");
+		const row = page.locator("#view tr[data-peer]").first();
+		if (await row.count() && await cond(row))
+			return row;
+		if (Date.now() > end)
+			throw new Error(`the sync page never showed ${what}: ` +
+			    await page.locator("#view").innerText());
+		await page.waitForTimeout(250);	// the poll's interval
+	}
+}
+
+await test("the sync page: connected and up to date, then not, in plain words",
+    async () => {
+	const { ctx, page } = await newPage();
+	await signIn(page, "tg");
+	const has = async (row, key) => (await row.innerText()).includes(
+	    T("tg", key));
+	await syncUntil(page, "B connected and up to date", async row =>
+	    await has(row, "ui.sync.connected") &&
+	    await has(row, "ui.sync.up_to_date"));
+	await page.locator("#pending", { hasText: T("tg", "ui.pending_none") })
+	    .waitFor();
+	await page.screenshot({ path: path.join(SHOTS,
+	    "sync-tg-peer-1366x768.png") });
+	// B stops; a change made here waits for it.
+	process.kill(Number(E.HAMROH_PEER_PID), "SIGTERM");
+	await syncUntil(page, "B not connected", async row =>
+	    await has(row, "ui.sync.not_connected"));
+	const r = await page.evaluate(async () => {
+		const me = await (await fetch("/api/me")).json();
+		const res = await fetch("/api/consultations", { method: "POST",
+		    headers: { "Content-Type": "application/json",
+		    "X-CSRF-Token": me.csrf }, body: JSON.stringify({
+		    center: "Khorog", opened_at: new Date().toISOString()
+			.slice(0, 10), channel: "hotline", client_sex: "F",
+		    topic: "patent", status: "open" }) });
+		return res.status;
+	});
+	check(r === 201, `adding while B is down: ${r}`);
+	const row = await syncUntil(page, "B not up to date", async row =>
+	    await has(row, "ui.sync.not_up_to_date"));
+	check(!(await has(row, "ui.sync.up_to_date")) ||
+	    T("tg", "ui.sync.not_up_to_date").includes(T("tg",
+		"ui.sync.up_to_date")), "B is called up to date while it lacks a change");
+	await page.locator("#pending", { hasText: fill(T("tg", "ui.pending.other"),
+	    ["1"]) }).waitFor();
+	await page.screenshot({ path: path.join(SHOTS,
+	    "sync-tg-peer-down-1366x768.png") });
+	await ctx.close();
 });
 
 await browser.close();
