@@ -447,6 +447,11 @@ await test("the sync page: connected and up to date, then not, in plain words",
 		"ui.sync.up_to_date")), "B is called up to date while it lacks a change");
 	await page.locator("#pending", { hasText: fill(T("tg", "ui.pending.other"),
 	    ["1"]) }).waitFor();
+	await checkWords(page, "tg", "the sync page with B down");
+	// The agent's last error (English, for its log) is said in Tajik.
+	check(!/[a-z]{4,} [a-z]{4,}/.test(await row.locator("td").last()
+	    .innerText()), "the last error is not in Tajik: " +
+	    await row.locator("td").last().innerText());
 	await page.screenshot({ path: path.join(SHOTS,
 	    "sync-tg-peer-down-1366x768.png") });
 	await ctx.close();

@@ -900,7 +900,7 @@ async function pageRecord(view, args) {
 const SYNC_ERRORS = [[/revoked|no longer a member/i, "revoked"],
     [/clock|skew/i, "clock"], [/version|protocol/i, "old_version"],
     [/key|certificate|handshake|not a member/i, "key"],
-    [/refused/i, "refused"], [/time[ds]? ?out|slow|broke/i, "timeout"],
+    [/refused|goodbye|stopping|not running/i, "refused"], [/time[ds]? ?out|slow|broke/i, "timeout"],
     [/unreachable|resolve|no route|reset|closed|cannot reach|down/i,
 	"unreachable"]];
 
