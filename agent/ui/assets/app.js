@@ -809,7 +809,7 @@ function conflictBox(id, c) {
 		const rows = (fc.heads || []).map(h => el("tr", {},
 		    el("td.value", { text: valueText(fc.field, h.value) }),
 		    el("td", { text: h.user || "" }),
-		    el("td", { text: h.center || "" }),
+		    el("td", { text: centerName(h.center) }),
 		    el("td.nowrap", { text: i18n.formatDateTime(h.at_ms) }),
 		    el("td", {}, el("button", { type: "button",
 			text: t("ui.conflict.keep"), on: { click: async () => {
@@ -878,17 +878,28 @@ async function pageRecord(view, args) {
 	} else if (!(h.data.changes || []).length) {
 		hist.append(el("p.empty", { text: t("ui.history.none") }));
 	} else {
+		// Oldest first: a field's old value is the one its previous
+		// change wrote.
+		const last = {};
+		const shown = v => v === "" || v == null ?
+		    t("ui.history.empty_value") : null;
+		const rows = h.data.changes.map(ch => {
+			const had = ch.field in last ? last[ch.field] : "";
+			last[ch.field] = ch.value;
+			return el("tr", {},
+			    el("td.nowrap", { text: i18n.formatDateTime(ch.at_ms) }),
+			    el("td", { text: ch.user || ch.who || "" }),
+			    el("td", { text: centerName(ch.center) }),
+			    el("td", { text: fieldLabel(ch.field) }),
+			    el("td.old", { text: shown(had) ||
+				valueText(ch.field, had) }),
+			    el("td", { text: shown(ch.value) ||
+				valueText(ch.field, ch.value) }));
+		});
 		hist.append(el("table.list", {}, el("thead", {}, el("tr", {},
-		    ...["when", "who", "where", "field", "new"].map(k =>
+		    ...["when", "who", "where", "field", "old", "new"].map(k =>
 			el("th", { text: t("ui.history." + k) })))),
-		    el("tbody", {}, ...h.data.changes.map(ch => el("tr", {},
-			el("td.nowrap", { text: i18n.formatDateTime(ch.at_ms) }),
-			el("td", { text: ch.user || ch.who || "" }),
-			el("td", { text: ch.center || "" }),
-			el("td", { text: fieldLabel(ch.field) }),
-			el("td", { text: ch.value === "" || ch.value == null ?
-			    t("ui.history.empty_value") :
-			    valueText(ch.field, ch.value) }))))));
+		    el("tbody", {}, ...rows)));
 	}
 	view.append(hist);
 }
