@@ -320,6 +320,52 @@ await test("no page shows data without sign-in", async () => {
 	await ctx.close();
 });
 
+await test("a guide's Markdown is rendered without raw HTML, scripts or remote images",
+    async () => {
+	const { ctx, page } = await newPage();
+	await signIn(page, "tg");
+	const requests = [];
+	page.on("request", r => requests.push(r.url()));
+	const out = await page.evaluate(async () => {
+		const md = await import("/md.js");
+		const hostile = [
+		    "# Ҳуқуқҳои муҳоҷир",
+		    "<script>window.pwned = 1</script>",
+		    "<img src=x onerror=\"window.pwned = 2\">",
+		    "![a photo](http://evil.example/p.png)",
+		    "[click](javascript:window.pwned=3) and [ok](https://tj.example/a)",
+		    "- **патент**: *ҳар моҳ* пардохт кунед",
+		    "- `код` <b onmouseover=x>bold</b>",
+		    "> <iframe src=http://evil.example></iframe>",
+		    "```", "<style>body{display:none}</style>", "```"].join("\n");
+		const box = document.createElement("div");
+		box.append(md.render(hostile));
+		document.body.append(box);
+		const all = [...box.querySelectorAll("*")];
+		return {
+		    tags: [...new Set(all.map(e => e.tagName.toLowerCase()))].sort(),
+		    attrs: [...new Set(all.flatMap(e => [...e.attributes]
+			.map(a => a.name)))].sort(),
+		    hrefs: [...box.querySelectorAll("a")].map(a => a.href),
+		    text: box.textContent, pwned: window.pwned || 0 };
+	});
+	for (const bad of ["script", "img", "iframe", "style", "b"])
+		check(!out.tags.includes(bad), `a <${bad}> came of the guide`);
+	check(out.attrs.every(a => ["href", "rel", "target"].includes(a)),
+	    `attributes: ${out.attrs}`);
+	check(out.hrefs.length === 1 && out.hrefs[0] === "https://tj.example/a",
+	    `links kept: ${out.hrefs}`);
+	check(out.tags.includes("h2") && out.tags.includes("strong") &&
+	    out.tags.includes("li") && out.tags.includes("pre"),
+	    `the Markdown's own marks: ${out.tags}`);
+	check(out.text.includes("<script>window.pwned = 1</script>"),
+	    "raw HTML is not shown as its text");
+	check(out.pwned === 0, "a script of the guide ran");
+	check(!requests.some(u => u.includes("evil.example")),
+	    "the guide made a request outside the agent");
+	await ctx.close();
+});
+
 // ---- (c) no raw keys, no English in tg and ru; (d) screenshots -------------
 
 // en.json's ui.* values of two words or more that tg/ru do not share.

@@ -965,7 +965,214 @@ async function pageSync(view) {
 	    el("tbody", {}, ...rows)));
 }
 
-// ---- Guides, directory, admin: lists, until their pages grow ----------
+// ---- Guides -------------------------------------------------------------
+
+let md = null;		// the module /md.js (a guide's Markdown, safely)
+
+// What this user has looked at: guide id -> the published_ms seen, kept
+// in this browser.
+function seenKey() { return "hamroh.guides.seen." + (me ? me.user : ""); }
+
+function seenGuides() {
+	try {
+		return JSON.parse(localStorage.getItem(seenKey()) || "{}") || {};
+	} catch (e) {
+		return {};
+	}
+}
+
+function markSeen(g) {
+	const s = seenGuides();
+	s[g.id] = Math.max(Number(g.published_ms || 0), Number(s[g.id] || 0));
+	try { localStorage.setItem(seenKey(), JSON.stringify(s)); } catch (e) {
+		/* not kept: shown as new again next time */
+	}
+}
+
+function isNew(g, seen) {
+	return !(g.id in seen) || Number(g.published_ms || 0) > Number(seen[g.id]);
+}
+
+function msDate(ms) {
+	return ms ? i18n.formatDate(new Date(Number(ms)).toISOString()
+	    .slice(0, 10)) : "";
+}
+
+function langName(code) {
+	return maybe("ui.value.language." + code) || code || "";
+}
+
+// The admins' upload: title, language, version and the Markdown file.
+function publishForm(guide) {
+	const langs = ["tg", "ru", "en", "uz", "other"];
+	const form = el("form.record.publish", {},
+	    el("h2", { text: t(guide ? "ui.guides.new_version" :
+		"ui.guides.publish_new") }),
+	    el("div.grid", {},
+		el("label", {}, el("span.label", { text: t("ui.field.guides.title") }),
+		    el("input", { name: "title", required: true, maxLength: 500,
+			value: guide ? guide.title : "" }), el("span.below")),
+		el("label", {}, el("span.label", { text: t("ui.field.guides.language") }),
+		    el("select", { name: "language" }, ...langs.map(l =>
+			el("option", { value: l, text: langName(l) }))),
+		    el("span.below")),
+		el("label", {}, el("span.label", { text:
+		    t("ui.field.guides.version_label") }),
+		    el("input", { name: "version_label", required: true,
+			maxLength: 100 }), el("span.below")),
+		el("label", {}, el("span.label", { text: t("ui.guides.upload") }),
+		    el("input", { name: "file", type: "file",
+			accept: ".md,.txt,text/markdown,text/plain" }),
+		    el("span.below", {}, el("span.hint",
+			{ text: t("ui.guides.file_hint") })))));
+	form.language.value = guide ? guide.language : i18n.lang();
+	const err = el("p.error.inline", { role: "alert", hidden: true });
+	form.append(err, el("div.actions", {}, el("button", { type: "submit",
+	    text: t("ui.guides.publish") })));
+	form.addEventListener("submit", async ev => {
+		ev.preventDefault();
+		const f = form.file.files[0];
+		const fail = m => { err.textContent = m; err.hidden = false; };
+		if (!form.title.value.trim() || !form.version_label.value.trim())
+			return fail(i18n.tn("ui.form.missing", 1, []));
+		if (!f || f.size > 1024 * 1024)
+			return fail(t("ui.guides.file_hint"));
+		const body = { title: form.title.value.trim(),
+		    language: form.language.value,
+		    version_label: form.version_label.value.trim(),
+		    body: await f.text() };
+		if (guide) body.id = guide.id;
+		const r = await api("POST", "/api/guides", body);
+		if (!r.ok) return fail(errText(r));
+		showNotice(t("ui.guides.published", body.version_label));
+		location.hash = "#/guides/" + encodeURIComponent(r.data.id);
+		route();
+	});
+	return form;
+}
+
+async function pageGuides(view, args) {
+	if (args[0]) return pageGuide(view, args[0]);
+	view.append(el("div.head", {}, el("h1", { text: t("ui.guides.title") })));
+	const r = await api("GET", "/api/guides");
+	if (!r.ok) {
+		view.append(failBox(r));
+	} else {
+		const seen = seenGuides();
+		const gs = (r.data.guides || []).slice().sort((x, y) =>
+		    Number(y.published_ms || 0) - Number(x.published_ms || 0));
+		const fresh = gs.filter(g => isNew(g, seen));
+		if (fresh.length)
+			view.append(el("p.warn", { text: t("ui.guides.new_since") +
+			    ": " + fresh.map(g => g.title).join(", ") }));
+		if (!gs.length)
+			view.append(el("p.empty", { text: t("ui.guides.none") }));
+		else
+			view.append(el("table.list", {}, el("thead", {}, el("tr", {},
+			    ...["title", "language", "version", "date"].map(k =>
+				el("th", { text: t("ui.guides.col." + k) })))),
+			    el("tbody", {}, ...gs.map(g => el("tr", { "data-id": g.id },
+				el("td", {}, el("a", { href: "#/guides/" +
+				    encodeURIComponent(g.id), text: g.title }),
+				    isNew(g, seen) ? el("span.badge.new",
+					{ text: t("ui.guides.new_badge") }) : null),
+				el("td", { text: langName(g.language) }),
+				el("td", { text: g.version_label || "" }),
+				el("td.nowrap", { text: msDate(g.published_ms) }))))));
+	}
+	if (me.role === "admin")
+		view.append(publishForm(null));
+}
+
+async function pageGuide(view, id) {
+	view.append(el("p.back", {}, el("a", { href: "#/guides",
+	    text: "← " + t("ui.guides.all") })));
+	const [r] = await Promise.all([api("GET", "/api/guides/" +
+	    encodeURIComponent(id)), md ? null : import("/md.js").then(m => {
+		md = m; })]);
+	if (!r.ok) { view.append(failBox(r)); return; }
+	const g = r.data.guide;
+	markSeen(g);
+	view.append(el("div.head", {}, el("h1", { text: g.title }),
+	    el("span.sub", { text: t("ui.guides.version_of", [g.version_label,
+		msDate(g.published_ms)]) + " · " + langName(g.language) }),
+	    el("button.quiet", { type: "button", text: t("ui.guides.print"),
+		on: { click: () => window.print() } })));
+	const body = el("article.guide");
+	body.append(md.render(g.body || ""));
+	view.append(body);
+	if (me.role === "admin")
+		view.append(publishForm(g));
+}
+
+// ---- Directory ----------------------------------------------------------
+
+const dirFilters = { country: "", city: "", kind: "", q: "" };
+
+async function pageDirectory(view) {
+	view.append(el("div.head", {}, el("h1", { text: t("ui.dir.title") })));
+	const p = new URLSearchParams();
+	for (const [k, v] of Object.entries(dirFilters)) if (v) p.set(k, v);
+	const [r, sr] = await Promise.all([api("GET", "/api/directory?" +
+	    p.toString()), api("GET", "/api/schema")]);
+	const dirSchema = sr.ok && sr.data && sr.data.collections &&
+	    sr.data.collections.directory;
+	const kindDef = dirSchema && dirSchema.fields.find(f => f.name === "kind");
+	const kinds = (kindDef && kindDef.values) || [];
+	const fl = el("form.filters", {},
+	    el("label", {}, el("span", { text: t("ui.dir.filter.country") }),
+		el("select", { name: "country" },
+		    el("option", { value: "", text: t("ui.dir.filter.any_country") }),
+		    ...countryCodes().map(c => el("option", { value: c,
+			text: t("ui.country." + c) })))),
+	    el("label", {}, el("span", { text: t("ui.dir.filter.city") }),
+		el("input", { name: "city", value: dirFilters.city })),
+	    el("label", {}, el("span", { text: t("ui.dir.filter.kind") }),
+		el("select", { name: "kind" },
+		    el("option", { value: "", text: t("ui.dir.filter.any_kind") }),
+		    ...kinds.map(k => el("option", { value: k,
+			text: valueText("kind", k) })))),
+	    el("label", {}, el("span", { text: t("ui.common.search") }),
+		el("input", { name: "q", type: "search", value: dirFilters.q })),
+	    el("button", { type: "submit", text: t("ui.common.search") }));
+	fl.country.value = dirFilters.country;
+	fl.kind.value = dirFilters.kind;
+	fl.addEventListener("submit", ev => {
+		ev.preventDefault();
+		for (const k of Object.keys(dirFilters))
+			dirFilters[k] = fl[k].value.trim();
+		route();
+	});
+	view.append(fl);
+	if (!r.ok) { view.append(failBox(r)); return; }
+	const items = r.data.entries || [];
+	if (!items.length) {
+		view.append(el("p.empty", { text: t("ui.dir.none") }));
+		return;
+	}
+	const cols = ["name", "kind", "country", "city", "phone", "hours",
+	    "verified_on"];
+	view.append(el("table.list", {}, el("thead", {}, el("tr", {},
+	    ...cols.map(c => el("th", { text: t("ui.field.directory." + c) })))),
+	    el("tbody", {}, ...items.map(d => {
+		const f = d.fields || d;
+		return el("tr", { "data-id": d.id, class: d.stale ? "stale" : null },
+		    el("td", {}, el("strong", { text: f.name || "" }),
+			f.notes ? el("span.sub.block", { text: f.notes }) : null),
+		    el("td", { text: maybe("ui.value.kind." + f.kind) || f.kind || "" }),
+		    el("td", { text: maybe("ui.country." + f.country) || f.country || "" }),
+		    el("td", { text: f.city || "" }),
+		    el("td.nowrap", { text: f.phone || "" }),
+		    el("td", { text: f.hours || "" }),
+		    el("td", {}, el("span.nowrap", { text: f.verified_on ?
+			i18n.formatDate(f.verified_on) : "" }),
+			d.stale ? el("span.badge", { text: t("ui.dir.stale"),
+			    title: t("ui.dir.stale_tip", i18n.formatDate(
+				f.verified_on || "")) }) : null));
+	    }))));
+}
+
+// ---- Admin: lists, until the page grows -----------------------------------
 
 async function simpleList(view, title, path, key, line) {
 	view.append(el("div.head", {}, el("h1", { text: t(title) })));
@@ -980,26 +1187,8 @@ async function simpleList(view, title, path, key, line) {
 	    ...line(i)))));
 }
 
-function pageGuides(view) {
-	return simpleList(view, "ui.nav.guides", "/api/guides", "guides",
-	    g => [el("strong", { text: g.title || "" }), " ",
-		el("span.sub", { text: (g.version_label || "") + " · " +
-		    (g.published_ms ? i18n.formatDate(new Date(g.published_ms)
-			.toISOString().slice(0, 10)) : "") })]);
-}
-
-function pageDirectory(view) {
-	return simpleList(view, "ui.nav.directory", "/api/directory",
-	    "entries", d => {
-		const f = d.fields || d;
-		return [el("strong", { text: f.name || "" }), " ",
-		    el("span.sub", { text: [f.city, maybe("ui.country." +
-			f.country), f.phone].filter(Boolean).join(" · ") })];
-	    });
-}
-
 function pageAdmin(view) {
-	return simpleList(view, "ui.nav.admin", "/api/users", "users",
+	return simpleList(view, "ui.admin.title", "/api/users", "users",
 	    u => [el("strong", { text: u.name }), " ", el("span.sub",
 		{ text: maybe("ui.value.user_role." + u.role) || u.role })]);
 }
