@@ -435,6 +435,19 @@ await test("every main page in tg and ru: no raw key, no English; screenshots", 
 			}
 		}
 		await ctx.close();
+		// The admin page, as an admin sees it.
+		const { ctx: ca, page: pa } = await newPage(size);
+		await signIn(pa, "tg", E.HAMROH_ADMIN, E.HAMROH_ADMIN_PW);
+		await pa.locator("#nav-admin").waitFor();
+		for (const lang of ["tg", "ru", "en"]) {
+			await chooseLang(pa, lang);
+			await pa.goto(U + "/#/admin");
+			await drawn(pa, "admin", lang);
+			await checkWords(pa, lang, "admin");
+			await pa.screenshot({ path: path.join(SHOTS,
+			    `admin-${lang}-${tag}.png`), fullPage: true });
+		}
+		await ca.close();
 	}
 });
 

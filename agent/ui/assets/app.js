@@ -1020,11 +1020,19 @@ function publishForm(guide) {
 		    t("ui.field.guides.version_label") }),
 		    el("input", { name: "version_label", required: true,
 			maxLength: 100 }), el("span.below")),
-		el("label", {}, el("span.label", { text: t("ui.guides.upload") }),
-		    el("input", { name: "file", type: "file",
-			accept: ".md,.txt,text/markdown,text/plain" }),
-		    el("span.below", {}, el("span.hint",
+		// The browser's own file button speaks its language, not the
+		// page's: it is hidden behind one of ours.
+		el("label.file", {}, el("span.label", { text: t("ui.field.guides.body") }),
+		    el("span.button.quiet.pick", { text: t("ui.guides.upload") }),
+		    el("span.below", {}, el("input.unseen", { name: "file",
+			type: "file", accept: ".md,.txt,text/markdown,text/plain" }),
+			el("span.chosen"), el("span.hint",
 			{ text: t("ui.guides.file_hint") })))));
+	form.file.addEventListener("change", () => {
+		const f = form.file.files[0];
+		form.querySelector(".chosen").textContent = f ? f.name + " · " +
+		    i18n.formatBytes(f.size) : "";
+	});
 	form.language.value = guide ? guide.language : i18n.lang();
 	const err = el("p.error.inline", { role: "alert", hidden: true });
 	form.append(err, el("div.actions", {}, el("button", { type: "submit",
@@ -1172,25 +1180,185 @@ async function pageDirectory(view) {
 	    }))));
 }
 
-// ---- Admin: lists, until the page grows -----------------------------------
+// ---- Admin ----------------------------------------------------------------
 
-async function simpleList(view, title, path, key, line) {
-	view.append(el("div.head", {}, el("h1", { text: t(title) })));
-	const r = await api("GET", path);
-	if (!r.ok) { view.append(failBox(r)); return; }
-	const items = r.data[key] || [];
-	if (!items.length) {
-		view.append(el("p.empty", { text: t("ui.common.empty") }));
-		return;
-	}
-	view.append(el("ul.items", {}, ...items.map(i => el("li", {},
-	    ...line(i)))));
+// A button that asks once more, in the page's words (the browser's own
+// confirm() dialog speaks the browser's language): the first click shows
+// ${question} and a confirm button, which does ${act}.
+function confirmButton(label, question, act) {
+	const box = el("span.confirm");
+	const ask = el("button.quiet.small", { type: "button", text: label });
+	ask.addEventListener("click", () => {
+		box.textContent = "";
+		box.append(el("span", { text: question + " " }),
+		    el("button.small.danger", { type: "button",
+			text: t("ui.common.confirm"), on: { click: act } }),
+		    el("button.quiet.small", { type: "button",
+			text: t("ui.common.cancel"), on: { click: () => {
+			    box.textContent = "";
+			    box.append(ask);
+			} } }));
+	});
+	box.append(ask);
+	return box;
 }
 
-function pageAdmin(view) {
-	return simpleList(view, "ui.admin.title", "/api/users", "users",
-	    u => [el("strong", { text: u.name }), " ", el("span.sub",
-		{ text: maybe("ui.value.user_role." + u.role) || u.role })]);
+// A small form: fields [name, label key, input], a submit label and what
+// to do with the values; its errors under it.
+function smallForm(title, fields, submit, act) {
+	const form = el("form.record.small", {}, el("h3", { text: t(title) }),
+	    el("div.grid", {}, ...fields.map(([, key, input]) =>
+		el("label", {}, el("span.label", { text: t(key) }), input,
+		    el("span.below")))));
+	const err = el("p.error.inline", { role: "alert", hidden: true });
+	const out = el("div.result");
+	form.append(err, el("div.actions", {}, el("button", { type: "submit",
+	    text: t(submit) })), out);
+	form.addEventListener("submit", async ev => {
+		ev.preventDefault();
+		err.hidden = true;
+		const vals = {};
+		for (const [name] of fields) vals[name] = form.elements[name].value.trim();
+		const m = await act(vals, out);
+		if (m) { err.textContent = m; err.hidden = false; }
+	});
+	return form;
+}
+
+function roleSelect(name, roles, prefix) {
+	return el("select", { name: name }, ...roles.map(r => el("option",
+	    { value: r, text: t(prefix + r) })));
+}
+
+async function pageAdmin(view) {
+	view.append(el("div.head", {}, el("h1", { text: t("ui.admin.title") })));
+	if (me.role !== "admin") {
+		view.append(el("p.warn", { text: t("ui.admin.network_only") }));
+		return;
+	}
+	const [users, cs, st] = await Promise.all([api("GET", "/api/users"),
+	    api("GET", "/api/centers"), api("GET", "/api/status")]);
+	const done = () => route();
+
+	// Users.
+	const us = el("section", {}, el("h2", { text: t("ui.admin.users") }));
+	if (!users.ok) us.append(failBox(users));
+	else us.append(el("table.list", {}, el("thead", {}, el("tr", {},
+	    el("th", { text: t("ui.admin.user_name") }),
+	    el("th", { text: t("ui.admin.role") }), el("th"))),
+	    el("tbody", {}, ...(users.data.users || []).map(u => el("tr", {},
+		el("td", { text: u.name }),
+		el("td", { text: maybe("ui.value.user_role." + u.role) || u.role }),
+		el("td", {}, u.name === me.user ? null : confirmButton(
+		    t("ui.admin.remove"), t("ui.admin.remove_confirm", u.name),
+		    async () => {
+			const r = await api("DELETE", "/api/users/" +
+			    encodeURIComponent(u.name));
+			if (!r.ok) showError(errText(r)); else done();
+		    })))))));
+	const pass = () => el("input", { type: "password",
+	    autocomplete: "new-password" });
+	us.append(smallForm("ui.admin.add_user", [
+	    ["name", "ui.admin.user_name", el("input", { autocomplete: "off" })],
+	    ["role", "ui.admin.role", roleSelect("role", ["lawyer",
+		"statistician", "admin"], "ui.value.user_role.")],
+	    ["passphrase", "ui.admin.new_pass", pass()],
+	    ["again", "ui.admin.repeat_pass", pass()]], "ui.admin.add_user",
+	    async (v, out) => {
+		if (!v.name || !v.passphrase) return i18n.tn("ui.form.missing", 1, []);
+		if (v.passphrase !== v.again) return t("ui.admin.pass_mismatch");
+		const r = await api("POST", "/api/users", { name: v.name,
+		    role: v.role, passphrase: v.passphrase });
+		if (!r.ok) return errText(r);
+		if (r.data && r.data.recovery) {
+			out.append(el("p.warn", {}, el("strong", { text:
+			    t("ui.admin.recovery_code") + ": " }),
+			    el("span.mono", { text: r.data.recovery }), " — ",
+			    t("ui.admin.recovery_hint")));
+			return null;
+		}
+		done();
+		return null;
+	    }));
+	view.append(us);
+
+	// Centers and their keys.
+	const cz = el("section", {}, el("h2", { text: t("ui.admin.centers") }));
+	if (!cs.ok) cz.append(failBox(cs));
+	else cz.append(el("table.list", {}, el("thead", {}, el("tr", {},
+	    el("th", { text: t("ui.admin.center_name") }),
+	    el("th", { text: t("ui.admin.prefix") }),
+	    el("th", { text: t("ui.admin.region") }),
+	    el("th", { text: t("ui.admin.keys") }))),
+	    el("tbody", {}, ...(cs.data.centers || []).map(c => el("tr", {},
+		el("td", {}, el("strong", { text: centerName(c.code) }),
+		    el("span.sub", { text: " " + c.code })),
+		el("td.mono", { text: c.prefix || "" }),
+		el("td", { text: c.region || "" }),
+		el("td", {}, confirmButton(t("ui.admin.rotate"),
+		    t("ui.admin.rotate_confirm", centerName(c.code)),
+		    async () => {
+			const r = await api("POST", "/api/keys/rotate",
+			    { center: c.code });
+			if (!r.ok) showError(errText(r));
+			else { showNotice(t("ui.admin.rotated", [centerName(
+			    c.code), r.data && r.data.version || ""])); done(); }
+		    })))))));
+	cz.append(smallForm("ui.admin.add_center", [
+	    ["code", "ui.field.consultations.center", el("input")],
+	    ["name", "ui.admin.center_name", el("input")],
+	    ["prefix", "ui.admin.prefix", el("input", { maxLength: 3 })],
+	    ["region", "ui.admin.region", el("input")]], "ui.admin.add_center",
+	    async v => {
+		const r = await api("POST", "/api/centers", v);
+		if (!r.ok) return errText(r);
+		centers = null;
+		done();
+		return null;
+	    }));
+	view.append(cz);
+
+	// The network's offices: invite one, revoke one.
+	const net = el("section", {}, el("h2", { text: t("ui.admin.offices") }));
+	const peers = st.ok ? st.data.peers || [] : [];
+	if (peers.length)
+		net.append(el("table.list", {}, el("tbody", {}, ...peers.map(p =>
+		    el("tr", {}, el("td", {}, el("strong", { text: p.name || "" }),
+			el("span.sub.mono", { text: " " + (p.key || "").slice(0, 16) })),
+			el("td", {}, p.ended ? null : confirmButton(
+			    t("ui.admin.revoke"), t("ui.admin.revoke_confirm",
+				p.name || p.key), async () => {
+				const r = await api("POST", "/api/revoke",
+				    { key: p.key, reason: "" });
+				if (!r.ok) showError(errText(r)); else done();
+			    })))))));
+	net.append(smallForm("ui.admin.invite", [
+	    ["key", "ui.admin.invite.node_key", el("input.mono", {
+		autocomplete: "off", title: t("ui.admin.invite.node_key_hint") })],
+	    ["name", "ui.admin.invite.name", el("input")],
+	    ["center", "ui.admin.invite.center", el("input")],
+	    ["role", "ui.admin.invite.role", roleSelect("role", ["office",
+		"center", "admin"], "ui.value.role.")],
+	    ["address", "ui.admin.invite.address", el("input",
+		{ placeholder: "192.168.1.10:4411" })],
+	    ["expires_days", "ui.admin.invite.expires", el("input",
+		{ type: "number", min: "1", value: "7" })]],
+	    "ui.admin.invite.create", async (v, out) => {
+		const body = Object.assign({}, v, { expires_days:
+		    Number(v.expires_days || 7) });
+		const r = await api("POST", "/api/invite", body);
+		if (!r.ok) return errText(r);
+		out.textContent = "";
+		out.append(el("p", {}, el("strong", { text:
+		    t("ui.admin.invite.token") })),
+		    el("textarea.mono.token", { readOnly: true, rows: "3",
+			value: r.data.token || "" }),
+		    el("p.hint", { text: t("ui.admin.invite.token_hint") }),
+		    el("p", { text: t("ui.admin.invite.dials") + " " +
+			(r.data.dials || []).join(", ") }));
+		return null;
+	    }));
+	view.append(net);
 }
 
 // ---- Start --------------------------------------------------------------
