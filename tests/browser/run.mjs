@@ -41,6 +41,7 @@ const browser = await chromium.launch({ executablePath: E.HAMROH_CHROMIUM,
 let failed = 0;
 const pending = [];
 let recordId = null;
+const pageErrors = [];	// script errors and CSP refusals, on any page
 
 function check(cond, what) {
 	if (!cond) throw new Error(what);
@@ -62,7 +63,14 @@ async function newPage(size = SIZES[0]) {
 	    height: size[1] }, locale: "en-US" });
 	const page = await ctx.newPage();
 	page.setDefaultTimeout(WAIT);
-	page.on("pageerror", e => console.log(`    page error: ${e.message}`));
+	page.on("pageerror", e => pageErrors.push(e.message));
+	page.on("console", m => {
+		// (The other port's page framing the agent's refusal is
+		// refused by frame-ancestors: that one is the test's.)
+		if (/Content Security Policy|Refused to/i.test(m.text()) &&
+		    page.url().startsWith(U))
+			pageErrors.push(m.text());
+	});
 	return { ctx, page };
 }
 
@@ -514,6 +522,12 @@ await test("the sync page: connected and up to date, then not, in plain words",
 	await page.screenshot({ path: path.join(SHOTS,
 	    "sync-tg-peer-down-1366x768.png") });
 	await ctx.close();
+});
+
+await test("no page had a script error or broke its Content-Security-Policy",
+    async () => {
+	// The other port's page is the test's own, not the UI's.
+	check(!pageErrors.length, pageErrors.slice(0, 3).join("; "));
 });
 
 await browser.close();

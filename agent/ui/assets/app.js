@@ -339,11 +339,12 @@ function failBox(r) {
 
 // ---- The consultations list ---------------------------------------------
 
+let listLimit = 50;	// rows asked for; "show more" adds 50 (the API: 500)
 const filters = { mine: false, open: false, overdue: false, center: "",
     topic: "", from: "", to: "", q: "" };
 
 function listQuery() {
-	const p = new URLSearchParams({ limit: "50" });
+	const p = new URLSearchParams({ limit: String(listLimit) });
 	if (filters.mine) p.set("mine", "1");
 	if (filters.open) p.set("status", "open");
 	if (filters.overdue) p.set("overdue", "1");
@@ -478,6 +479,12 @@ async function pageList(view) {
 		view.append(el("p.empty", { text: t("ui.cons.none") }));
 	else
 		view.append(table(rows));
+	if (!filters.q && r.data.total > items.length && listLimit < 500)
+		view.append(el("p.more", {}, el("button.quiet", { type: "button",
+		    text: t("ui.common.more"), on: { click: () => {
+			listLimit = Math.min(500, listLimit + 50);
+			route();
+		    } } })));
 }
 
 // ---- The new-consultation form ------------------------------------------
