@@ -98,6 +98,10 @@ function showError(text) {
 	$("error").hidden = !text;
 }
 
+// What a change just did, said on the page drawn next (and gone on the
+// one after).
+let flash = "";
+
 function showNotice(text) {
 	$("notice").textContent = text;
 	$("notice").hidden = !text;
@@ -326,6 +330,8 @@ async function route() {
 	view.id = "view";
 	view.dataset.page = page;
 	view.dataset.lang = i18n.lang();	// drawn, in this language
+	showNotice(flash);
+	flash = "";
 	view.hidden = false;
 	for (const i of view.querySelectorAll("input[data-date]"))
 		echoDate(i);
@@ -802,7 +808,7 @@ function closeForm(id, f) {
 			err.hidden = false;
 			return;
 		}
-		showNotice(t("ui.form.saved", f.case_number || ""));
+		flash = t("ui.form.saved", f.case_number || "");
 		route();
 	});
 	return form;
@@ -825,7 +831,7 @@ function conflictBox(id, c) {
 			    const r = await api("POST", "/api/consultations/" +
 				encodeURIComponent(id), body);
 			    if (!r.ok) { showError(errText(r)); return; }
-			    showNotice(t("ui.conflict.resolved",
+			    flash = (t("ui.conflict.resolved",
 				valueText(fc.field, h.value)));
 			    route();
 			} } }))));
@@ -1059,9 +1065,8 @@ function publishForm(guide) {
 		if (guide) body.id = guide.id;
 		const r = await api("POST", "/api/guides", body);
 		if (!r.ok) return fail(errText(r));
-		showNotice(t("ui.guides.published", body.version_label));
+		flash = t("ui.guides.published", body.version_label);
 		location.hash = "#/guides/" + encodeURIComponent(r.data.id);
-		route();
 	});
 	return form;
 }
@@ -1308,7 +1313,7 @@ async function pageAdmin(view) {
 			const r = await api("POST", "/api/keys/rotate",
 			    { center: c.code });
 			if (!r.ok) showError(errText(r));
-			else { showNotice(t("ui.admin.rotated", [centerName(
+			else { flash = (t("ui.admin.rotated", [centerName(
 			    c.code), r.data && r.data.version || ""])); done(); }
 		    })))))));
 	cz.append(smallForm("ui.admin.add_center", [
