@@ -1389,6 +1389,17 @@ async function start() {
 		signedOut("ui.signin.signed_out");
 	});
 	window.addEventListener("hashchange", () => { if (me) route(); });
+	// The waiting changes stay true on a page in use; a page left alone
+	// asks nothing, so that the agent's 30 idle minutes still end the
+	// session on a shared PC.
+	let used = Date.now();
+	for (const ev of ["keydown", "pointerdown", "pointermove", "wheel"])
+		document.addEventListener(ev, () => { used = Date.now(); },
+		    { passive: true });
+	setInterval(() => {
+		if (me && !document.hidden && Date.now() - used < 5 * 60000)
+			refreshStatus();
+	}, 10000);
 	// The one-time link of `hamroh ui`: the token rides in the fragment.
 	const m = /^#signin=([0-9a-f]{32})$/.exec(location.hash);
 	if (m) {
