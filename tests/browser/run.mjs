@@ -328,6 +328,31 @@ await test("no page shows data without sign-in", async () => {
 	await ctx.close();
 });
 
+await test("the agent's refusals are said in the user's language, fields by their labels",
+    async () => {
+	const { ctx, page } = await newPage();
+	await signIn(page, "ru");
+	await drawn(page, "consultations", "ru");
+	// What the agent answers to a consultation closed without its date
+	// and outcome, as the page would say it (its own api() and errText()).
+	const said = await page.evaluate(async () => {
+		const r = await api("POST", "/api/consultations", { center: "Khorog",
+		    opened_at: "2026-11-20", channel: "walk_in", client_sex: "M",
+		    topic: "patent", status: "closed" });
+		return { status: r.status, key: r.data.error.key,
+		    args: r.data.error.args, text: errText(r) };
+	});
+	check(said.status === 400 && /^FORM_/.test(said.key), JSON.stringify(said));
+	check(!/\b(closed_on|outcome|status)\b/.test(said.text),
+	    `a field's code in "${said.text}"`);
+	check(said.text.includes(T("ru", "ui.field.consultations.closed_on")) ||
+	    said.text.includes(T("ru", "ui.field.consultations.outcome")),
+	    `no field label in "${said.text}"`);
+	check(/[а-яё]{3}/i.test(said.text) && !/ is required /.test(said.text),
+	    `not Russian: "${said.text}"`);
+	await ctx.close();
+});
+
 await test("a guide's Markdown is rendered without raw HTML, scripts or remote images",
     async () => {
 	const { ctx, page } = await newPage();

@@ -74,20 +74,56 @@ function fieldLabel(f) {
 	    (f === "case_number" ? t("ui.field.consultations.case_no") : f);
 }
 
-// An argument of an operations message: a field's code (or a list of
-// them, "opened_at, topic") becomes its label in the user's language.
-function argText(a) {
-	if (typeof a !== "string" || !/^[a-z_]+(, [a-z_]+)*$/.test(a))
+// An operations message's arguments are the CLI's words (field names,
+// value codes, dates); the page says them in the user's language first
+// (agent/ui/lang/README.md, "Arguments to map before substituting").
+function fieldWord(f) {
+	return maybe("ui.field." + COLL + "." + f) || f;
+}
+
+function listOf(a, one) {
+	return typeof a === "string" ? a.split(", ").map(one).join(", ") : a;
+}
+
+function mapArgs(key, args) {
+	const a = (args || []).slice();
+	const field = typeof a[0] === "string" ? a[0] : "";
+	const code = f => c => maybe("ui.value." + f + "." + c) || c;
+	const date = v => typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v) ?
+	    i18n.formatDate(v) : v;
+	if (key === "FORM_REQUIRED_MANY") {
+		a[0] = listOf(a[0], fieldWord);
 		return a;
-	return a.split(", ").map(f => maybe("ui.field." + COLL + "." + f) ||
-	    f).join(", ");
+	}
+	if (/^(FORM|FIELD)_/.test(key) && key !== "FIELD_UNKNOWN")
+		a[0] = fieldWord(field);
+	if (key === "FORM_ENUM" || key === "FORM_NOT_LISTED")
+		a[1] = listOf(a[1], code(field));
+	if (key === "FORM_REQUIRED_ONE_OF")
+		a[2] = listOf(a[2], code(field));
+	if (key === "FORM_NEEDED_WHEN") {
+		a[2] = code(a[1])(a[2]);
+		a[1] = fieldWord(a[1]);
+	}
+	if (key === "FORM_BEFORE") {
+		a[2] = fieldWord(a[2]);
+		a[1] = date(a[1]);
+		a[3] = date(a[3]);
+	}
+	if (key === "FORM_FUTURE") {
+		a[1] = date(a[1]);
+		a[2] = date(a[2]);
+	}
+	if (key === "USER_ROLE" || key === "USER_COUNTS_ONLY")
+		a[1] = code("user_role")(a[1]);
+	return a;
 }
 
 // The words for an API answer that failed.
 function errText(r) {
 	const e = r && r.data && r.data.error;
 	if (!e) return t("ui.common.offline");
-	const args = (e.args || []).map(argText);
+	const args = mapArgs(e.key, e.args);
 	let s = maybe(e.key, args) || e.message || e.key;
 	if (e.tail && maybe(e.tail)) s += "; " + t(e.tail);
 	return s;
@@ -1334,7 +1370,7 @@ async function pageAdmin(view) {
 	const net = el("section", {}, el("h2", { text: t("ui.admin.offices") }));
 	const peers = st.ok ? st.data.peers || [] : [];
 	if (peers.length)
-		net.append(el("table.list", {}, el("tbody", {}, ...peers.map(p =>
+		net.append(el("table.list.compact", {}, el("tbody", {}, ...peers.map(p =>
 		    el("tr", {}, el("td", {}, el("strong", { text: p.name || "" }),
 			el("span.sub.mono", { text: " " + (p.key || "").slice(0, 16) })),
 			el("td", {}, p.ended ? null : confirmButton(
