@@ -260,6 +260,15 @@ cp "$TMPDIR/tg.json" "$TMPDIR/en.json"
     "$TMPDIR/en.json" || die "mkassets refused 100 KB and three 45 KB catalogs"
 grep -q '"/lang/ru.json", "application/json' "$TMPDIR/out.c" ||
     die "mkassets: no /lang/ru.json entry"
+# A page file goes in without its indentation, empty lines and // comment
+# lines (the page does not carry the source's comments); a catalog as it is.
+printf '\t// a comment\n\n\tvar a = "// not one";\n  // another\n' >"$TMPDIR/t.js"
+printf '{\n  "k": "v"\n}\n' >"$TMPDIR/xx.json"
+"$mk" "$TMPDIR/out.c" "$TMPDIR/t.js" --lang "$TMPDIR/xx.json" || die "mkassets refused t.js"
+grep -q '"/t.js", "text/javascript; charset=utf-8", a[0-9]*, 22,' "$TMPDIR/out.c" ||
+    die "mkassets did not trim t.js to its 22 bytes of code: $(grep t.js "$TMPDIR/out.c")"
+grep -q '"/lang/xx.json", "application/json; charset=utf-8", a[0-9]*, 15,' "$TMPDIR/out.c" ||
+    die "mkassets changed a catalog: $(grep xx.json "$TMPDIR/out.c")"
 head -c 55000 /dev/zero | tr '\0' 'c' >"$TMPDIR/ru.json"
 ! "$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" --lang "$TMPDIR/tg.json" "$TMPDIR/ru.json" \
     2>"$TMPDIR/mk.err" || die "mkassets took 100 KB and a 55 KB catalog"

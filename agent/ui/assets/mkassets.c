@@ -10,6 +10,11 @@
  * a page load over MAX_TOTAL bytes: issue 14's 150 KB before compression,
  * counted as what one load fetches, every FILE and the largest CATALOG
  * (a page loads one language; the three together are bigger than that).
+ * A page file (.js, .css, .html) is embedded without the blanks that begin
+ * its lines and without its empty lines, and a .js also without the lines
+ * that are only a // comment: the source keeps its comments, the page does
+ * not carry them.  (So a .js may not hold a string or template literal
+ * over several lines; the UI's files hold none.)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,13 +45,54 @@ type_of(const char *name)
 	return (NULL);
 }
 
+/*
+ * The next byte of ${in} as the page gets it (above): trimmed when ${trim}
+ * (a page file), // comment lines dropped too when ${js}; ${bol} says the
+ * last byte given ended a line (1 at the start).
+ */
+static int
+next_byte(FILE *in, int trim, int js, int *bol)
+{
+	int c, d;
+
+	for (;;) {
+		if ((c = getc(in)) == EOF || !trim)
+			return (c);
+		if (*bol && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+			continue;
+		if (*bol && js && c == '/') {
+			if ((d = getc(in)) == '/') {
+				while ((c = getc(in)) != EOF && c != '\n')
+					;
+				if (c == EOF)
+					return (EOF);
+				continue;
+			}
+			if (d != EOF)
+				ungetc(d, in);
+		}
+		*bol = c == '\n';
+		return (c);
+	}
+}
+
+static int
+is_page_file(const char *name, int *js)
+{
+	const char *dot = strrchr(name, '.');
+
+	*js = dot != NULL && strcmp(dot, ".js") == 0;
+	return (dot != NULL && (*js || strcmp(dot, ".css") == 0 ||
+	    strcmp(dot, ".html") == 0));
+}
+
 int
 main(int argc, char **argv)
 {
 	FILE *out, *in;
 	size_t total = 0, lang_max = 0, n, i;
 	uint64_t h;
-	int c, k, lang_from = argc;
+	int c, k, lang_from = argc, trim, js, bol;
 	const char *base;
 
 	for (k = 2; k < argc; k++)
@@ -81,7 +127,9 @@ main(int argc, char **argv)
 			return (1);
 		}
 		fprintf(out, "static const unsigned char a%d[] = {", k);
-		for (n = 0; (c = getc(in)) != EOF; n++)
+		trim = is_page_file(base, &js);
+		bol = 1;
+		for (n = 0; (c = next_byte(in, trim, js, &bol)) != EOF; n++)
 			fprintf(out, "%s%d,", n % 20 == 0 ? "\n" : "", c);
 		fprintf(out, "0\n};\n");
 		fclose(in);
@@ -109,7 +157,9 @@ main(int argc, char **argv)
 		h = 14695981039346656037ULL;
 		if ((in = fopen(argv[k], "rb")) == NULL)
 			return (1);
-		for (n = 0; (c = getc(in)) != EOF; n++)
+		trim = is_page_file(base, &js);
+		bol = 1;
+		for (n = 0; (c = next_byte(in, trim, js, &bol)) != EOF; n++)
 			h = (h ^ (uint64_t)c) * 1099511628211ULL;
 		fclose(in);
 		fprintf(out, "\t{ \"/%s%s\", \"%s\", a%d, %zu, "
