@@ -57,7 +57,10 @@ all: hamroh
 # Install Debian packages first when a needed one is missing.
 deps:
 	$(Q)pkg-config --exists $(PKGS) cmocka 2>/dev/null && \
-	    command -v python3 >/dev/null || ./deploy/install-deps.sh
+	    command -v python3 >/dev/null && command -v curl >/dev/null && \
+	    command -v chromium >/dev/null && \
+	    [ -d tests/browser/node_modules/playwright-core ] || \
+	    ./deploy/install-deps.sh
 
 hamroh: deps check-layers $(HAMROH)
 	$(Q)[ "$(VARIANT)" != plain ] || { cp $(HAMROH) hamroh.tmp && mv -f hamroh.tmp hamroh; }
@@ -69,13 +72,14 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call E,CC,$@)$(CC) $(CFLAGS) -c -o $@ $<
 
-# The assets embedded at build time; mkassets refuses more than 150 KB.
+# The assets embedded at build time, the catalogs served as /lang/LANG.json;
+# mkassets refuses a page load (its files and one catalog) over 150 KB.
 build/gen/mkassets: agent/ui/assets/mkassets.c
 	@mkdir -p $(dir $@)
 	$(call E,CC,$@)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
-$(UI_ASSETS_C): build/gen/mkassets $(UI_ASSETS)
-	$(call E,GEN,$@)build/gen/mkassets $@ $(UI_ASSETS)
+$(UI_ASSETS_C): build/gen/mkassets $(UI_ASSETS) $(UI_LANG_JSON)
+	$(call E,GEN,$@)build/gen/mkassets $@ $(UI_ASSETS) --lang $(UI_LANG_JSON)
 
 $(B)/gen/ui_assets.o: $(UI_ASSETS_C)
 	@mkdir -p $(dir $@)

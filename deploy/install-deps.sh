@@ -1,6 +1,9 @@
 #!/bin/sh
 # Install the Debian packages hamroh needs to build, test and benchmark;
 # with --fuzz also clang and its libFuzzer runtime (for 'make fuzz').
+# Then the browser tests' one npm package, playwright-core, with `npm ci`
+# from tests/browser/package-lock.json (no browser download: the tests
+# drive Debian's chromium).
 # Run as root (CI does); otherwise it prints the exact command and exits 1.
 set -eu
 
@@ -9,6 +12,12 @@ libmsgpack-dev libcmocka-dev libzstd-dev python3 bc iproute2"
 # The web UI's font: DejaVu Sans has all of Tajik's letters (ғ ӣ қ ӯ ҳ ҷ),
 # so the page, and the browser tests' screenshots, show them.
 PKGS="$PKGS fonts-dejavu-core"
+# The browser tests (tests/browser/): Debian's chromium, node and npm.  A
+# node that brings its own npm (nodesource's) is kept: Debian's npm would
+# replace it.
+PKGS="$PKGS chromium"
+command -v node >/dev/null && command -v npm >/dev/null ||
+    PKGS="$PKGS nodejs npm"
 case "${1:-}" in
 --fuzz)	PKGS="$PKGS clang libclang-rt-14-dev" ;;
 "")	;;
@@ -17,6 +26,15 @@ esac
 # The web UI's HTTP server (libmicrohttpd), and curl for its tests.
 PKGS="$PKGS libmicrohttpd-dev curl"
 
+# npm_ci: tests/browser/node_modules from the committed lockfile.
+npm_ci() {
+	dir=$(cd "$(dirname "$0")/.." && pwd)/tests/browser
+	[ -d "$dir/node_modules/playwright-core" ] && return 0
+	echo "install-deps: npm ci in tests/browser"
+	(cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit \
+	    --no-fund)
+}
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -24,6 +42,7 @@ for p in $PKGS; do
 done
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present"
+	npm_ci
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -36,3 +55,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
+npm_ci

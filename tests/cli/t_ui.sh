@@ -38,6 +38,14 @@ assert_eq "$(status_of "$U/app.js")" 200 "app.js"
 curl -s -D "$TMPDIR/h4" -o /dev/null "$U/app.js" || die "GET /app.js failed"
 grep -qi '^Content-Type: text/javascript' "$TMPDIR/h4" ||
     die "app.js is not served as JavaScript"
+# The catalogs the page loads, complete (the build's, with the operations'
+# messages), before sign-in (the sign-in page is in the user's language).
+for l in tg ru en; do
+	curl -s -D "$TMPDIR/hl" -o "$TMPDIR/cat.json" "$U/lang/$l.json" || die "GET /lang/$l.json failed"
+	grep -qi '^Content-Type: application/json' "$TMPDIR/hl" || die "/lang/$l.json: $(cat "$TMPDIR/hl")"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "ui.nav.guides" in d and "NO_RECORD" in d' \
+	    "$TMPDIR/cat.json" || die "/lang/$l.json is not the complete catalog"
+done
 # No request of the page leaves the agent: no absolute URL in any asset.
 for f in index.html app.css app.js; do
 	curl -s -o "$TMPDIR/asset" "$U/$f" || die "GET /$f failed"
@@ -244,8 +252,25 @@ grep -q "over the 150000" "$TMPDIR/mk.err" || die "mkassets' refusal: $(cat "$TM
 [ ! -e "$TMPDIR/out.c" ] || die "mkassets left its output after refusing"
 "$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" || die "mkassets refused 100 KB"
 grep -q '"/a.js", "text/javascript' "$TMPDIR/out.c" || die "mkassets: no /a.js entry"
-printf '{}\n' >"$TMPDIR/tg.json"
-"$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" --under /lang/ "$TMPDIR/tg.json" ||
-    die "mkassets --under failed"
-grep -q '"/lang/tg.json", "application/json' "$TMPDIR/out.c" || die "mkassets --under: no /lang/tg.json"
-grep -q '"/a.js"' "$TMPDIR/out.c" || die "mkassets --under moved the files before it"
+# One page load fetches the page's files and ONE catalog: three catalogs of
+# 45 KB beside 100 KB of page are 145 KB a load; a 55 KB one is too many.
+head -c 45000 /dev/zero | tr '\0' 'c' >"$TMPDIR/tg.json"
+cp "$TMPDIR/tg.json" "$TMPDIR/ru.json"
+cp "$TMPDIR/tg.json" "$TMPDIR/en.json"
+"$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" --lang "$TMPDIR/tg.json" "$TMPDIR/ru.json" \
+    "$TMPDIR/en.json" || die "mkassets refused 100 KB and three 45 KB catalogs"
+grep -q '"/lang/ru.json", "application/json' "$TMPDIR/out.c" ||
+    die "mkassets: no /lang/ru.json entry"
+# A page file goes in without its indentation, empty lines and // comment
+# lines (the page does not carry the source's comments); a catalog as it is.
+printf '\t// a comment\n\n\tvar a = "// not one";\n  // another\n' >"$TMPDIR/t.js"
+printf '{\n  "k": "v"\n}\n' >"$TMPDIR/xx.json"
+"$mk" "$TMPDIR/out.c" "$TMPDIR/t.js" --lang "$TMPDIR/xx.json" || die "mkassets refused t.js"
+grep -q '"/t.js", "text/javascript; charset=utf-8", a[0-9]*, 22,' "$TMPDIR/out.c" ||
+    die "mkassets did not trim t.js to its 22 bytes of code: $(grep t.js "$TMPDIR/out.c")"
+grep -q '"/lang/xx.json", "application/json; charset=utf-8", a[0-9]*, 15,' "$TMPDIR/out.c" ||
+    die "mkassets changed a catalog: $(grep xx.json "$TMPDIR/out.c")"
+head -c 55000 /dev/zero | tr '\0' 'c' >"$TMPDIR/ru.json"
+! "$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" --lang "$TMPDIR/tg.json" "$TMPDIR/ru.json" \
+    2>"$TMPDIR/mk.err" || die "mkassets took 100 KB and a 55 KB catalog"
+grep -q "over the 150000" "$TMPDIR/mk.err" || die "mkassets' refusal: $(cat "$TMPDIR/mk.err")"

@@ -6,7 +6,7 @@
 // Chromium's Intl has no Tajik (it falls back to English) and glibc's
 // tg_TJ prints Russian month names.
 //
-//   import * as i18n from "/assets/i18n.js";
+//   import * as i18n from "/i18n.js";
 //   await i18n.load(i18n.chosenLang());      // once, before drawing
 //   el.textContent = i18n.t("ui.nav.guides");
 //   el.textContent = i18n.t(err.key, err.args);      // an API error

@@ -1,14 +1,20 @@
 /*
  * mkassets.c: the build step that embeds the web UI's files in hamroh.
  *
- *   mkassets OUT.c [--under /DIR/] FILE...
+ *   mkassets OUT.c FILE... [--lang CATALOG...]
  *
- * writes OUT.c holding each FILE's bytes and the table ui_assets[]
- * (agent/ui/assets.h): path "/" (or the last --under before it, such as
- * "/lang/") and the file's name, Content-Type by its
- * extension, an ETag from a hash of its bytes.  Refuses (exit 1, one
- * line) a file of an unknown kind, or more than MAX_TOTAL bytes in all:
- * the page must stay small (issue 14: 150 KB before compression).
+ * writes OUT.c holding each file's bytes and the table ui_assets[]
+ * (agent/ui/assets.h): path "/" and the file's name ("/lang/" and the
+ * name for a CATALOG), Content-Type by its extension, an ETag from a hash
+ * of its bytes.  Refuses (exit 1, one line) a file of an unknown kind, or
+ * a page load over MAX_TOTAL bytes: issue 14's 150 KB before compression,
+ * counted as what one load fetches, every FILE and the largest CATALOG
+ * (a page loads one language; the three together are bigger than that).
+ * A page file (.js, .css, .html) is embedded without the blanks that begin
+ * its lines and without its empty lines, and a .js also without the lines
+ * that are only a // comment: the source keeps its comments, the page does
+ * not carry them.  (So a .js may not hold a string or template literal
+ * over several lines; the UI's files hold none.)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,35 +45,65 @@ type_of(const char *name)
 	return (NULL);
 }
 
+/*
+ * The next byte of ${in} as the page gets it (above): trimmed when ${trim}
+ * (a page file), // comment lines dropped too when ${js}; ${bol} says the
+ * last byte given ended a line (1 at the start).
+ */
+static int
+next_byte(FILE *in, int trim, int js, int *bol)
+{
+	int c, d;
+
+	for (;;) {
+		if ((c = getc(in)) == EOF || !trim)
+			return (c);
+		if (*bol && (c == ' ' || c == '\t' || c == '\r' || c == '\n'))
+			continue;
+		if (*bol && js && c == '/') {
+			if ((d = getc(in)) == '/') {
+				while ((c = getc(in)) != EOF && c != '\n')
+					;
+				if (c == EOF)
+					return (EOF);
+				continue;
+			}
+			if (d != EOF)
+				ungetc(d, in);
+		}
+		*bol = c == '\n';
+		return (c);
+	}
+}
+
+static int
+is_page_file(const char *name, int *js)
+{
+	const char *dot = strrchr(name, '.');
+
+	*js = dot != NULL && strcmp(dot, ".js") == 0;
+	return (dot != NULL && (*js || strcmp(dot, ".css") == 0 ||
+	    strcmp(dot, ".html") == 0));
+}
+
 int
 main(int argc, char **argv)
 {
 	FILE *out, *in;
-	size_t total = 0, n, i;
+	size_t total = 0, lang_max = 0, n, i;
 	uint64_t h;
-	int c, k;
-	const char *base, *under = "/";
-	const char **dir;
+	int c, k, lang_from = argc, trim, js, bol;
+	const char *base;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: mkassets OUT.c FILE...\n");
+	for (k = 2; k < argc; k++)
+		if (strcmp(argv[k], "--lang") == 0) {
+			lang_from = k;
+			break;
+		}
+	if (argc < 3 || lang_from == 2) {
+		fprintf(stderr, "usage: mkassets OUT.c FILE... "
+		    "[--lang CATALOG...]\n");
 		return (2);
-	}
-	/* Each file's folder; the --under options themselves get NULL. */
-	if ((dir = calloc((size_t)argc, sizeof(*dir))) == NULL)
-		return (1);
-	for (k = 2; k < argc; k++) {
-		if (strcmp(argv[k], "--under") != 0) {
-			dir[k] = under;
-			continue;
-		}
-		if (k + 1 == argc || argv[k + 1][0] != '/' ||
-		    argv[k + 1][strlen(argv[k + 1]) - 1] != '/') {
-			fprintf(stderr, "mkassets: --under takes a folder "
-			    "such as /lang/\n");
-			return (2);
-		}
-		under = argv[++k];
 	}
 	if ((out = fopen(argv[1], "w")) == NULL) {
 		perror(argv[1]);
@@ -76,7 +112,7 @@ main(int argc, char **argv)
 	fprintf(out, "/* Made by agent/ui/assets/mkassets.c: do not edit. */\n"
 	    "#include \"agent/ui/assets.h\"\n\n");
 	for (k = 2; k < argc; k++) {
-		if (dir[k] == NULL)
+		if (k == lang_from)
 			continue;
 		base = strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 :
 		    argv[k];
@@ -91,15 +127,21 @@ main(int argc, char **argv)
 			return (1);
 		}
 		fprintf(out, "static const unsigned char a%d[] = {", k);
-		for (n = 0; (c = getc(in)) != EOF; n++)
+		trim = is_page_file(base, &js);
+		bol = 1;
+		for (n = 0; (c = next_byte(in, trim, js, &bol)) != EOF; n++)
 			fprintf(out, "%s%d,", n % 20 == 0 ? "\n" : "", c);
 		fprintf(out, "0\n};\n");
 		fclose(in);
-		total += n;
+		if (k < lang_from)
+			total += n;
+		else if (n > lang_max)
+			lang_max = n;
 	}
-	if (total > MAX_TOTAL) {
-		fprintf(stderr, "mkassets: the UI's files hold %zu bytes, over "
-		    "the %d the page may weigh; make them smaller\n", total,
+	if (total + lang_max > MAX_TOTAL) {
+		fprintf(stderr, "mkassets: one page load fetches %zu bytes "
+		    "(the page's files and its largest catalog), over the %d "
+		    "it may weigh; make them smaller\n", total + lang_max,
 		    MAX_TOTAL);
 		fclose(out);
 		remove(argv[1]);
@@ -107,7 +149,7 @@ main(int argc, char **argv)
 	}
 	fprintf(out, "\nconst struct ui_asset ui_assets[] = {\n");
 	for (k = 2; k < argc; k++) {
-		if (dir[k] == NULL)
+		if (k == lang_from)
 			continue;
 		base = strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 :
 		    argv[k];
@@ -115,15 +157,16 @@ main(int argc, char **argv)
 		h = 14695981039346656037ULL;
 		if ((in = fopen(argv[k], "rb")) == NULL)
 			return (1);
-		for (n = 0; (c = getc(in)) != EOF; n++)
+		trim = is_page_file(base, &js);
+		bol = 1;
+		for (n = 0; (c = next_byte(in, trim, js, &bol)) != EOF; n++)
 			h = (h ^ (uint64_t)c) * 1099511628211ULL;
 		fclose(in);
-		fprintf(out, "\t{ \"%s%s\", \"%s\", a%d, %zu, "
-		    "\"\\\"%016llx\\\"\" },\n", dir[k], base, type_of(base), k, n,
-		    (unsigned long long)h);
+		fprintf(out, "\t{ \"/%s%s\", \"%s\", a%d, %zu, "
+		    "\"\\\"%016llx\\\"\" },\n", k > lang_from ? "lang/" : "",
+		    base, type_of(base), k, n, (unsigned long long)h);
 	}
 	fprintf(out, "\t{ NULL, NULL, NULL, 0, NULL }\n};\n");
-	free(dir);
 	i = (size_t)ferror(out);
 	if (fclose(out) != 0 || i != 0) {
 		fprintf(stderr, "mkassets: writing %s failed\n", argv[1]);

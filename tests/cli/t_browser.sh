@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Proves the office web UI in a real browser (headless Debian chromium driven by playwright-core, tests/browser/run.mjs): `hamroh ui`'s one-time link signs a lawyer in once; a lawyer signs in, switches to Tajik, logs a consultation for "Ҳакимов Фирӯз" with phone "+992 92 555 12 34", finds it by "925551234", opens and closes it, and the list shows it closed; a page from another loopback port cannot write through the lawyer's browser, a cookie is useless after sign-out, no page shows data without sign-in; the sync page shows the other office connected and up to date, then not connected and not up to date once it stopped and a change waits; every main page in tg and ru shows no raw catalog key and no English UI words; screenshots of every main page in tg, ru and en at 1366x768 and 1280x1024 land in $HAMROH_ARTIFACTS/browser (default BUILD/artifacts/browser).
+# timeout: 300
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+B=$HAMROH_REPO/tests/browser
+CHROMIUM=${HAMROH_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
+	echo "skip: no chromium at $CHROMIUM (deploy/install-deps.sh installs it)"
+	exit 77
+fi
+command -v node >/dev/null || die "node is missing: run deploy/install-deps.sh"
+[ -d "$B/node_modules/playwright-core" ] ||
+    die "tests/browser/node_modules lacks playwright-core: run deploy/install-deps.sh (npm ci there)"
+trap 'kill_agents' EXIT
+
+mknode A Khorog
+expect_ok on A network create --name net >/dev/null
+LAWYER=saidova
+LAWYER_PW='saidova passphrase 7'
+printf '%s\n%s\n' "$TEST_PASSPHRASE" "$LAWYER_PW" >"$TMPDIR/pw"
+expect_ok "$HAMROH" --data "$TMPDIR/A" --user admin --passphrase-fd 3 user add \
+    "$LAWYER" --role lawyer 3<"$TMPDIR/pw" >/dev/null
+start_agent A --ui-listen 127.0.0.1:0
+# A second office, so that the sync page has a peer: B (Khujand) joins A
+# and syncs; the browser test stops it (HAMROH_PEER_PID) to see A's page
+# say "not connected" and "not up to date".
+mknode B
+expect_ok on A center add Khujand "Khujand center" >/dev/null
+tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center \
+    --address "127.0.0.1:$PORT_A")
+expect_ok on B join "$tok" >/dev/null
+start_agent B
+# The one-time link of `hamroh ui` (a minute to use it: the first test does).
+printf '%s\n' "$LAWYER_PW" >"$TMPDIR/pw1"
+link=$(expect_ok "$HAMROH" --data "$TMPDIR/A" --user "$LAWYER" --passphrase-fd 3 ui \
+    3<"$TMPDIR/pw1" </dev/null | head -n 1)
+[[ $link == *"#signin="* ]] || die "hamroh ui printed '$link'"
+
+# Screenshots: $HAMROH_ARTIFACTS/browser, else beside the build's binary
+# (build/plain/artifacts/browser), else build/artifacts/browser.
+case $HAMROH_BUILD in
+*/build/*) ART=${HAMROH_ARTIFACTS:-$HAMROH_BUILD/artifacts}/browser ;;
+*) ART=${HAMROH_ARTIFACTS:-$HAMROH_REPO/build/artifacts}/browser ;;
+esac
+mkdir -p "$ART"
+HAMROH_UI=http://127.0.0.1:$UIPORT_A HAMROH_CHROMIUM=$CHROMIUM \
+HAMROH_LAWYER=$LAWYER HAMROH_LAWYER_PW=$LAWYER_PW HAMROH_ADMIN=admin \
+HAMROH_ADMIN_PW=$TEST_PASSPHRASE HAMROH_SHOTS=$ART HAMROH_LINK=$link \
+HAMROH_PEER_PID=$(cat "$TMPDIR/B.pid") \
+    node "$B/run.mjs" || die "the browser tests failed (above)"
+
+# What the browser wrote is in the store: the lawyer's consultation and the
+# one the sync test added while B was down, nothing from the other port.
+on A list consultations --json >"$TMPDIR/list"
+assert_eq "$(wc -l <"$TMPDIR/list")" 2 "consultations after the browser tests"
+names=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]): print(json.loads(l).get("client_name", "-"))' "$TMPDIR/list" | sort | tr '\n' ' ')
+assert_contains "$names" "Ҳакимов Фирӯз" "the client's name as typed, in the store"
+[[ $names != *EVIL* ]] || die "the other port's page wrote a consultation"
+echo "screenshots in $ART"
