@@ -36,7 +36,7 @@ grep -aqF "$lid" "$T/K/hamroh.db"* || die "the record is not sealed under the lo
 
 # --- join: sealed again under the network's key ------------------------------
 expect_ok on A network create --name "Pamir legal aid" >/dev/null
-tok=$(expect_ok on A invite "$(on K id)" --name K --center Khorog --role center)
+tok=$(expect_ok on A invite "$(on K id --invite)" --name K --center Khorog --role center)
 out=$(expect_ok on K join "$tok")
 assert_contains "$out" "joined" "join"
 out=$(expect_ok lawyer show consultations "$id")

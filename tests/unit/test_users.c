@@ -92,21 +92,6 @@ add_consultation(struct tops *t, const char *name, char hex[33])
 	assert_int_equal(tops_consultation(t, "Dushanbe", &f, 1, hex, &e), 0);
 }
 
-static int
-name_cb(void *arg, const struct rview *r, bool stale)
-{
-	char *out = arg;
-	size_t i;
-
-	(void)stale;
-	for (i = 0; i < r->nf; i++)
-		if (strcmp(r->f[i].name, "client_name") == 0 &&
-		    r->f[i].v.t == VAL_STR)
-			snprintf(out, 64, "%.*s", (int)r->f[i].v.len,
-			    r->f[i].v.s);
-	return (0);
-}
-
 
 /* The key file's bytes, NUL-terminated ("" if there is none). */
 static void
@@ -155,7 +140,7 @@ test_wrong_passphrase(void **state)
 	assert_int_equal(e.key, OPS_MSG_USER_PASS_WRONG);
 	assert_int_equal(t.o.user.role, USER_NONE);
 	/* Nobody is signed in: the consultations stay shut. */
-	assert_int_equal(ops_list(&t.o, &ra, name_cb, name, &e), -1);
+	assert_int_equal(ops_list(&t.o, &ra, tops_name_cb, name, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_USER_SIGNIN);
 	assert_string_equal(name, "");
 	/* An unknown user is told as such. */
@@ -164,7 +149,7 @@ test_wrong_passphrase(void **state)
 	/* The right one opens them, and names the actor. */
 	assert_int_equal(signin(&t, "admin", TOPS_PASS, &e), 0);
 	assert_string_equal(t.o.actor, "admin");
-	assert_int_equal(ops_list(&t.o, &ra, name_cb, name, &e), 0);
+	assert_int_equal(ops_list(&t.o, &ra, tops_name_cb, name, &e), 0);
 	assert_string_equal(name, "Рахимов Фарход");
 	bare_close(&t);
 }
@@ -200,11 +185,11 @@ test_roles(void **state)
 
 	/* The statistician counts, and reads no confidential field. */
 	assert_int_equal(signin(&t, "karimov", STAT_PASS, &e), 0);
-	assert_int_equal(ops_list(&t.o, &ra, name_cb, name, &e), -1);
+	assert_int_equal(ops_list(&t.o, &ra, tops_name_cb, name, &e), -1);
 	assert_int_equal(e.code, OPS_DENIED);
 	assert_int_equal(e.key, OPS_MSG_USER_COUNTS_ONLY);
 	ra.sealed = true;
-	assert_int_equal(ops_export(&t.o, &ra, name_cb, name, &e), -1);
+	assert_int_equal(ops_export(&t.o, &ra, tops_name_cb, name, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_USER_COUNTS_ONLY);
 	assert_int_equal(ops_history(&t.o, &(struct ops_read_args){
 	    "consultations", hex, NULL, 0, false }, NULL, NULL, &e), -1);
@@ -218,12 +203,12 @@ test_roles(void **state)
 
 	/* The directory has no confidential field: nobody needed. */
 	reopen(&t);
-	assert_int_equal(ops_list(&t.o, &da, name_cb, name, &e), 0);
+	assert_int_equal(ops_list(&t.o, &da, tops_name_cb, name, &e), 0);
 
 	/* The lawyer reads the consultations; only admins manage users. */
 	assert_int_equal(signin(&t, "saidova", LAWYER_PASS, &e), 0);
 	ra.sealed = false;
-	assert_int_equal(ops_list(&t.o, &ra, name_cb, name, &e), 0);
+	assert_int_equal(ops_list(&t.o, &ra, tops_name_cb, name, &e), 0);
 	assert_string_equal(name, "Ҳакимов Фирӯз");
 	assert_int_equal(ops_user_add(&t.o, "y", USER_LAWYER, LAWYER_PASS,
 	    strlen(LAWYER_PASS), name, &e), -1);
