@@ -7,16 +7,6 @@ R=$HAMROH
 pw() { printf '%s\n' "$@" >"$T/pw"; }	# pw LINE...: the next fd 3
 lawyer() { pw 'saidova passphrase'; "$R" --data "$T/K" --user saidova --passphrase-fd 3 "$@" 3<"$T/pw"; }
 
-# No file under DIR holds the bytes of any of the NEEDLEs.
-holds_none() {
-	local dir=$1 m f; shift
-	for m in "$@"; do
-		while IFS= read -r -d '' f; do
-			if grep -aqF -- "$m" "$f"; then die "'$m' in $f"; fi
-		done < <(find "$dir" -type f -print0)
-	done
-}
-
 mknode A Khorog
 mknode K Khorog
 [ "$(wc -l <"$T/K/center.keys")" = 1 ] || die "init made no local key of Khorog"

@@ -17,16 +17,6 @@ add_lawyer() {
 	    --role lawyer 3<"$T/pw" >/dev/null
 }
 
-# No file under DIR holds the bytes of any NEEDLE.
-holds_none() {
-	local dir=$1 m f; shift
-	for m in "$@"; do
-		while IFS= read -r -d '' f; do
-			if grep -aqF -- "$m" "$f"; then die "'$m' in plaintext in $f"; fi
-		done < <(find "$dir" -type f -print0)
-	done
-}
-
 # session NODE TAG: the lawyer's day on NODE with markers of TAG; prints
 # the markers, one a line.
 session() {
