@@ -467,6 +467,23 @@ conf_unwrap(const uint8_t sealed[CONF_SEALED_LEN],
 	return (r);
 }
 
+int
+conf_wrap_data(const struct conf_key *k, const uint8_t pk[CONF_DATA_LEN],
+    uint8_t sealed[CONF_SEALED_LEN])
+{
+
+	return (crypto_box_seal(sealed, k->key, CONF_KEY_LEN, pk));
+}
+
+int
+conf_unwrap_data(const uint8_t sealed[CONF_SEALED_LEN],
+    const uint8_t pk[CONF_DATA_LEN], const uint8_t sk[CONF_DATA_LEN],
+    uint8_t key[CONF_KEY_LEN])
+{
+
+	return (crypto_box_seal_open(key, sealed, CONF_SEALED_LEN, pk, sk));
+}
+
 /* ---- The ring of a node: its key file and the keys records sent to it. */
 
 int
@@ -808,13 +825,24 @@ int
 conf_put_record(struct db *db, const struct conf_key *k,
     const uint8_t recipient[NODE_KEY_LEN], char err[STORE_ERRLEN])
 {
+
+	return (conf_put_record_to(db, k, recipient, NULL, err));
+}
+
+int
+conf_put_record_to(struct db *db, const struct conf_key *k,
+    const uint8_t recipient[NODE_KEY_LEN], const uint8_t *data_pk,
+    char err[STORE_ERRLEN])
+{
 	const struct coll_def *c = schema_coll("keys");
 	uint8_t id[SCHEMA_ID_LEN], sealed[CONF_SEALED_LEN], dpk[CONF_DATA_LEN];
 	char idh[2 * CONF_KEYID_LEN + 1], rh[65];
 	char b64[sodium_base64_ENCODED_LEN(CONF_SEALED_LEN, B64)];
 	struct val v = { VAL_INT, 0, NULL, 0 };
 
-	if (recipient_datakey(db, recipient, dpk) == 1) {
+	if (data_pk != NULL)
+		memcpy(dpk, data_pk, CONF_DATA_LEN);
+	if (data_pk != NULL || recipient_datakey(db, recipient, dpk) == 1) {
 		if (crypto_box_seal(sealed, k->key, CONF_KEY_LEN, dpk) != 0) {
 			snprintf(err, STORE_ERRLEN, "cannot seal a key to "
 			    "that node's data key");

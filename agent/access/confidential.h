@@ -30,8 +30,9 @@
  * (conf_load_sealed()), and rewritten sealed; the plaintext is overwritten
  * and removed (kept as center.keys.plain until wiped, so a crash between
  * leaves no plaintext behind for good: the next load wipes it).  Keys
- * reach a node in its invite token, sealed to its node key (crypto_box_seal
- * to the X25519 form of its Ed25519 key), and as records of the `keys`
+ * reach a node in its invite token, sealed to the data key 'hamroh id
+ * --invite' printed there (agent/codec/invite.h, version 5; older tokens
+ * sealed to the node key and are refused), and as records of the `keys`
  * collection that gossip like any other, sealed to the data key the
  * recipient published in its members record (field data_key), or to its
  * node key if it published none (an older node); a session keeps what it
@@ -155,6 +156,17 @@ int conf_wrap(const struct conf_key *, const uint8_t[NODE_KEY_LEN],
 int conf_unwrap(const uint8_t[CONF_SEALED_LEN], const uint8_t[NODE_KEY_LEN],
     const uint8_t[NODE_SK_LEN], uint8_t[CONF_KEY_LEN]);
 
+/*
+ * conf_wrap_data(k, pk, sealed) / conf_unwrap_data(sealed, pk, sk, k):
+ * the same to a node's data key (X25519, agent/access/users.h): what an
+ * invite of version 5 carries, which node.key alone does not open.
+ */
+int conf_wrap_data(const struct conf_key *, const uint8_t[CONF_DATA_LEN],
+    uint8_t[CONF_SEALED_LEN]);
+int conf_unwrap_data(const uint8_t[CONF_SEALED_LEN],
+    const uint8_t[CONF_DATA_LEN], const uint8_t[CONF_DATA_LEN],
+    uint8_t[CONF_KEY_LEN]);
+
 /* The node's key file, beside center.keys (agent/cli/cli.h, KEY_FILE). */
 #define CONF_NODE_KEY	"node.key"
 
@@ -229,6 +241,9 @@ int conf_make_key(struct conf *, const char *, char *, size_t);
 struct db;
 int conf_put_record(struct db *, const struct conf_key *,
     const uint8_t[NODE_KEY_LEN], char[STORE_ERRLEN]);
+/* The same, sealed to data key ${data_pk} (NULL: as conf_put_record()). */
+int conf_put_record_to(struct db *, const struct conf_key *,
+    const uint8_t[NODE_KEY_LEN], const uint8_t *, char[STORE_ERRLEN]);
 
 /**
  * conf_deliver_db(db, k, skip, now, sent, err):

@@ -208,6 +208,15 @@ cmd_invite(struct cli *cli, int argc, char **argv)
 	cli_ops(cli, &o);
 	if (ops_invite(&o, &a, &tok, &e))
 		net_fail(cli, what, &e);
+	if (strchr(a.key, ':') == NULL) {
+		char msg[512];
+
+		memset(&e, 0, sizeof(e));
+		e.key = OPS_MSG_INVITE_NO_KEYS;
+		e.tail = OPS_MSG_NONE;
+		fprintf(stderr, "hamroh: invite: %s\n", ops_text("en", &e, msg,
+		    sizeof(msg)));
+	}
 	printf("%s\n", tok);
 	sodium_free(tok);
 	ops_fini(&o);

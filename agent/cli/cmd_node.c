@@ -77,16 +77,18 @@ cmd_init(struct cli *cli, int argc, char **argv)
 int
 cmd_id(struct cli *cli, int argc, char **argv)
 {
-	char hex[OPS_KEY_HEX];
+	char hex[OPS_INVITE_ID_LEN];
 	struct ops_err e;
 	struct ops o;
+	bool inv;
 
+	inv = cli_flag(&argc, argv, "--invite");
 	cli_no_more_opts(argc, argv, "id");
 	if (argc > 0)
 		cli_die(EXIT_USAGE, "id", OPS_MSG_CLI_NO_ARGS, 0);
 	cli_open(cli, true);
 	cli_ops(cli, &o);
-	if (ops_node_id(&o, hex, &e))
+	if (inv ? ops_node_invite_id(&o, hex, &e) : ops_node_id(&o, hex, &e))
 		cli_ops_fail(cli, "id", &e);
 	printf("%s\n", hex);
 	ops_fini(&o);

@@ -226,10 +226,12 @@ static const struct cmd cmds[] = {
 	  .opts = {
 		{ "--name", "NAME", "the network's name", CO_REQUIRED } } },
 	{ .name = "invite", .fn = cmd_invite, .group = CG_NETWORK,
-	  .args = "NODE_KEY",
+	  .args = "NODE_KEY:DATA_KEY",
 	  .summary = "Admins: admit an office; prints the token it joins "
 	  "with.",
-	  .desc = "NODE_KEY is what 'hamroh id' prints on the new office.  "
+	  .desc = "NODE_KEY:DATA_KEY is what 'hamroh id --invite' prints on "
+	  "the new office; the center keys in the token are sealed to its "
+	  "data key, so its node.key alone opens none.  "
 	  "The token holds the network key: pass it on as you would a "
 	  "password.",
 	  .opts = {
@@ -335,8 +337,14 @@ static const struct cmd cmds[] = {
 		{ "--user", "NAME", "the node's first user, an admin (asks "
 		  "a passphrase, prints a one-time recovery code)", 0 } } },
 	{ .name = "id", .fn = cmd_id, .group = CG_NODE,
-	  .summary = "Print this office's public key (an admin's invite "
-	  "needs it)." },
+	  .summary = "Print this office's public key (peer add needs it; "
+	  "--invite: what an admin's invite needs).",
+	  .desc = "With --invite, NODE_KEY:DATA_KEY: the invite seals the "
+	  "center keys to the data key, which only this office's users' "
+	  "passphrases open, so node.key and the token together open none.",
+	  .opts = {
+		{ "--invite", NULL, "print NODE_KEY:DATA_KEY for 'hamroh "
+		  "invite'", 0 } } },
 	{ .name = "verify", .fn = cmd_verify, .group = CG_NODE,
 	  .summary = "Check every change's signature and order, and the "
 	  "tables." },

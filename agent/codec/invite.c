@@ -14,7 +14,8 @@
 #define TOKEN_SIG_CONTEXT "hamroh/invite/1"
 #define TOKEN_DEPTH	3		/* Token, keys, one key. */
 /* Elements of a token of version ${v}, token_sig and the version too. */
-#define TOKEN_ELEMS(v)	((v) == 1 ? 8u : (v) == 2 ? 9u : (v) == 3 ? 10u : 11u)
+#define TOKEN_ELEMS(v)	((v) == 1 ? 8u : (v) == 2 ? 9u : (v) == 3 ? 10u : \
+	(v) == 4 ? 11u : 12u)
 #define TOKEN_MAX_CHARS	(sizeof(INVITE_PREFIX) - 1 + \
 	sodium_base64_ENCODED_LEN(INVITE_MAX_BIN, \
 	sodium_base64_VARIANT_URLSAFE_NO_PADDING))
@@ -96,6 +97,9 @@ pack_invite(msgpack_sbuffer *sb, const struct invite *iv, bool tbs)
 	}
 	if (iv->version > 3)
 		e |= pack_text(&pk, iv->case_code);
+	if (iv->version > 4)
+		e |= msgpack_pack_bin_with_body(&pk, iv->data_pk,
+		    CONF_DATA_LEN);
 	if (!tbs)
 		e |= msgpack_pack_bin_with_body(&pk, iv->sig, NODE_SIG_LEN);
 	return (e ? -1 : 0);
@@ -251,7 +255,8 @@ decode_peers(const msgpack_object *o, struct invite *iv)
 
 /*
  * Version 1 has 8 elements; version 2 adds the keys before the sig,
- * version 3 the peers after them, version 4 the node code after those.
+ * version 3 the peers after them, version 4 the node code after those,
+ * version 5 the data key after it.
  */
 static int
 decode_fields(const msgpack_object *a, size_t na, struct invite *iv)
@@ -263,8 +268,10 @@ decode_fields(const msgpack_object *a, size_t na, struct invite *iv)
 		return (-1);
 	if (na >= 10 && decode_peers(&a[8], iv))
 		return (-1);
-	if (na == 11 && (get_text(&a[9], iv->case_code, 2) ||
+	if (na >= 11 && (get_text(&a[9], iv->case_code, 2) ||
 	    strlen(iv->case_code) != 2))
+		return (-1);
+	if (na >= 12 && mp_get_bin(&a[10], iv->data_pk, CONF_DATA_LEN))
 		return (-1);
 
 	if (get_text(&a[1], iv->net, MEMBER_NETNAME_MAX) || !*iv->net ||

@@ -18,14 +18,21 @@
  *      [key(bin 32), name, center, role, expires], cert(bin 64),
  *      [address(str)...], (version 2:) [[keyid(bin 8), key_version,
  *      center, sealed(bin)]...], (version 3:) [[address(str),
- *      key(bin 32)]...], (version 4:) case_code(str), token_sig(bin 64)])
+ *      key(bin 32)]...], (version 4:) case_code(str), (version 5:)
+ *      data_key(bin 32), token_sig(bin 64)])
  *
  * The addresses are the inviting node's own (it is the admin, and the
  * joining node pins the admin's key to them); the version-3 peers are
  * other members the new office should dial (its region, say), each with
  * its own key, so that no address is ever pinned to a key not behind it.
  * The version-4 case_code is the node code the admin gives the new node
- * for its case numbers (agent/ops/cases.h).
+ * for its case numbers (agent/ops/cases.h).  Up to version 4 the center
+ * keys were sealed to the new node's key (its X25519 form), so node.key
+ * and the token, in a chat history say, opened them; from version 5 they
+ * are sealed (crypto_box_seal) to data_key, the public half of the new
+ * node's data key that 'hamroh id --invite' prints there
+ * (agent/access/users.h), which only its users' passphrases open.  join
+ * refuses an older token that carries keys.
  *
  * cert signs the certificate (agent/access/member.h); token_sig is the admin's
  * Ed25519 signature over msgpack ["hamroh/invite/1", the elements between
@@ -36,7 +43,8 @@
  * Pure: no I/O, no clock, so that a fuzzer can drive the decoder.
  */
 #define INVITE_PREFIX		"hamroh1:"
-#define INVITE_VERSION		4	/* 4: case code, 3: peers, 2: keys. */
+#define INVITE_VERSION		5	/* 5: data key, 4: case code, 3: peers, 2: keys. */
+#define INVITE_DATA_VERSION	5	/* Keys sealed to the data key. */
 /*
  * Bytes of msgpack: 16 addresses of 262 bytes, 32 center keys of at most
  * 300 bytes, 8 peers of 300 bytes and the rest fit in 20 KiB.
@@ -69,6 +77,7 @@ struct invite {
 		uint8_t		key[NODE_KEY_LEN];
 	}		peers[INVITE_MAX_PEERS];
 	char		case_code[3];	/* Version 4: its node code. */
+	uint8_t		data_pk[CONF_DATA_LEN];	/* Version 5: keys sealed to. */
 	uint8_t		sig[NODE_SIG_LEN];
 };
 

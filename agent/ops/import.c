@@ -13,6 +13,7 @@
 #include "agent/codec/json.h"
 #include "agent/ops/cases.h"
 #include "agent/ops/ops_int.h"
+#include "agent/ops/users.h"
 
 /* The longest line: a guide body, escaped. */
 #define LINE_MAX_LEN	(4 * 1024 * 1024)
@@ -243,6 +244,10 @@ imp_record(struct imp *im, const char *const *keys, const size_t *klen,
 		ops_store_fail(im->e, err, OPS_MSG_NONE);
 		return (imp_at_line(im, true));
 	}
+	/* A lawyer imports her center's consultations only, as add does. */
+	if (ops_user_may_write_rec(im->o, im->c, has_id ? id : NULL, center,
+	    im->e))
+		return (imp_at_line(im, im->e->code != OPS_DENIED));
 	/* A new consultation of a known center gets its case number. */
 	if (written && (!has_id || r == 0) && cases_import_number(im->o,
 	    im->c, id, f, vals, n, center, im->e))

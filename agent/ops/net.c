@@ -52,6 +52,37 @@ ops_node_key(const char *s, uint8_t pk[NODE_KEY_LEN], struct ops_err *e)
 	return (0);
 }
 
+/*
+ * The id of a node to invite, as 'hamroh id --invite' prints it there:
+ * NODE_KEY ":" DATA_KEY, 64 hex digits each; 1 for a NODE_KEY alone (an
+ * invite then carries no center keys: never sealed to a node key).
+ */
+static int
+invite_id(const char *s, uint8_t pk[NODE_KEY_LEN], uint8_t dpk[CONF_DATA_LEN],
+    struct ops_err *e)
+{
+	char node[2 * NODE_KEY_LEN + 1], cut[80];
+	const char *colon = strchr(s, ':');
+
+	if (colon == NULL)
+		return (ops_node_key(s, pk, e) ? -1 : 1);
+	if ((size_t)(colon - s) >= sizeof(node)) {
+		snprintf(cut, sizeof(cut), "%.70s", s);
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_NET_KEY_NOT_HEX, 1,
+		    cut));
+	}
+	memcpy(node, s, (size_t)(colon - s));
+	node[colon - s] = '\0';
+	if (ops_node_key(node, pk, e))
+		return (-1);
+	if (hex_decode(colon + 1, dpk, CONF_DATA_LEN)) {
+		snprintf(cut, sizeof(cut), "%.70s", colon + 1);
+		return (ops_fail(e, OPS_USAGE, OPS_MSG_INVITE_DATA_KEY_BAD, 1,
+		    cut));
+	}
+	return (0);
+}
+
 int
 ops_net_addr(const char *a, struct ops_err *e)
 {
@@ -661,9 +692,12 @@ own_addrs(const struct member_rec *r, struct invite *iv)
  * The center keys an invite carries, sealed to the new node: its
  * center's (made now if there is none yet) and, for an admin, every key.
  * ${made}: whether a key was made (its other holders need it too).
+ * Sealed to the new node's data key; none unless ${with_keys} (no data
+ * key given).
  */
 static int
-invite_keys(struct ops *o, struct invite *iv, bool *made, struct ops_err *e)
+invite_keys(struct ops *o, struct invite *iv, bool with_keys, bool *made,
+    struct ops_err *e)
 {
 	struct conf *cf;
 	char err[512];
@@ -678,14 +712,16 @@ invite_keys(struct ops *o, struct invite *iv, bool *made, struct ops_err *e)
 			return (ops_store_fail(e, err, OPS_MSG_NONE));
 		*made = true;
 	}
-	for (i = 0; i < cf->n && iv->nkeys < INVITE_MAX_KEYS; i++) {
+	for (i = 0; with_keys && i < cf->n && iv->nkeys < INVITE_MAX_KEYS;
+	    i++) {
 		if (!admin && strcmp(cf->k[i].center, iv->m.center) != 0)
 			continue;
 		memcpy(iv->keys[iv->nkeys].id, cf->k[i].id, CONF_KEYID_LEN);
 		iv->keys[iv->nkeys].version = cf->k[i].version;
 		snprintf(iv->keys[iv->nkeys].center, CONF_CENTER_MAX + 1, "%s",
 		    cf->k[i].center);
-		if (conf_wrap(&cf->k[i], iv->key, iv->keys[iv->nkeys].sealed))
+		if (conf_wrap_data(&cf->k[i], iv->data_pk,
+		    iv->keys[iv->nkeys].sealed))
 			return (ops_fail(e, OPS_BAD_INPUT,
 			    OPS_MSG_INVITE_SEAL, 0));
 		iv->nkeys++;
@@ -706,7 +742,8 @@ invite_key_records(struct ops *o, const struct invite *iv, bool made,
 		for (j = 0; j < iv->nkeys; j++)
 			if (memcmp(cf->k[i].id, iv->keys[j].id,
 			    CONF_KEYID_LEN) == 0 &&
-			    conf_put_record(o->db, &cf->k[i], iv->key, err))
+			    conf_put_record_to(o->db, &cf->k[i], iv->key,
+			    iv->data_pk, err))
 				return (-1);
 	if (!made || (cur = conf_current(cf, iv->m.center)) == NULL)
 		return (0);
@@ -716,10 +753,10 @@ invite_key_records(struct ops *o, const struct invite *iv, bool made,
 int
 ops_invite_check(const struct ops_invite_args *a, struct ops_err *e)
 {
-	uint8_t k[NODE_KEY_LEN];
+	uint8_t k[NODE_KEY_LEN], dk[CONF_DATA_LEN];
 	size_t i;
 
-	if (ops_node_key(a->key, k, e) ||
+	if (invite_id(a->key, k, dk, e) < 0 ||
 	    ops_member_text("name", "--name", a->name, e) ||
 	    ops_member_text("center", "--center", a->center, e) ||
 	    ops_member_text("role", "--role", a->role, e))
@@ -748,11 +785,11 @@ invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
 	char err[STORE_ERRLEN], why[256], meta[256], cut[20];
 	uint8_t *sk;
 	size_t i;
-	bool made;
+	bool made, with_keys;
 	int rc;
 
 	iv->version = INVITE_VERSION;
-	(void)ops_node_key(a->key, iv->key, e);
+	with_keys = invite_id(a->key, iv->key, iv->data_pk, e) == 0;
 	for (i = 0; i < a->naddr; i++)
 		snprintf(iv->addr[iv->naddr++], MEMBER_ADDR_MAX + 1, "%s",
 		    a->addrs[i]);
@@ -816,7 +853,7 @@ invite_make(struct ops *o, const struct ops_invite_args *a, struct invite *iv,
 
 	member_date(ops_now(o), a->days ? a->days : OPS_INVITE_DAYS,
 	    iv->m.expires);
-	if (invite_keys(o, iv, &made, e))
+	if (invite_keys(o, iv, with_keys, &made, e))
 		return (-1);
 	invite_cert(iv, &c);
 	if ((sk = ops_load_sk(o, e)) == NULL)
@@ -1506,24 +1543,20 @@ fail:
 
 /* ---- join. */
 
-/* The center keys the token carries, opened with this node's key. */
+/*
+ * The center keys the token carries, opened with this node's data key
+ * (the signed-in admin's session holds it): node.key opens none.
+ */
 static int
 join_keys(struct ops *o, const struct invite *iv, char err[STORE_ERRLEN])
 {
 	struct conf_key *k;
-	struct ops_err le;
-	uint8_t *sk;
 	size_t i;
 	int r = 0;
 
 	if (iv->nkeys == 0)
 		return (0);
-	if ((sk = ops_load_sk(o, &le)) == NULL) {
-		ops_text("en", &le, err, STORE_ERRLEN);
-		return (-1);
-	}
 	if ((k = sodium_malloc(sizeof(*k))) == NULL) {
-		sodium_free(sk);
 		snprintf(err, STORE_ERRLEN, "out of memory");
 		return (-1);
 	}
@@ -1533,17 +1566,41 @@ join_keys(struct ops *o, const struct invite *iv, char err[STORE_ERRLEN])
 		k->version = iv->keys[i].version;
 		snprintf(k->center, sizeof(k->center), "%s",
 		    iv->keys[i].center);
-		if (conf_unwrap(iv->keys[i].sealed, db_node_key(o->db), sk,
+		if (o->user.data_sk == NULL || conf_unwrap_data(
+		    iv->keys[i].sealed, o->user.data_pk, o->user.data_sk,
 		    k->key)) {
 			snprintf(err, STORE_ERRLEN, "a center key in the "
-			    "invite is not sealed to this node");
+			    "invite is not sealed to this node's data key");
 			r = -1;
 		} else if (conf_add(&o->ring, k, err, STORE_ERRLEN) < 0)
 			r = -1;
 	}
 	sodium_free(k);
-	sodium_free(sk);
 	return (r);
+}
+
+/* A token whose keys this node can take: 0, or -1 with why in ${e}. */
+static int
+join_token_keys(struct ops *o, const struct invite *iv, struct ops_err *e)
+{
+	char theirs[2 * CONF_DATA_LEN + 1], mine[2 * CONF_DATA_LEN + 1];
+	char v[16];
+
+	if (iv->nkeys == 0)
+		return (0);
+	if (iv->version < INVITE_DATA_VERSION) {
+		snprintf(v, sizeof(v), "%u", iv->version);
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_TOKEN_OLD_KEYS,
+		    1, v));
+	}
+	if (sodium_memcmp(iv->data_pk, o->user.data_pk, CONF_DATA_LEN)) {
+		hex_encode(iv->data_pk, CONF_DATA_LEN, theirs);
+		hex_encode(o->user.data_pk, CONF_DATA_LEN, mine);
+		theirs[16] = mine[16] = '\0';
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_DATA_KEY_OTHER,
+		    2, theirs, mine));
+	}
+	return (0);
 }
 
 /* Whom the agent dials, and whose key it expects there. */
@@ -1622,7 +1679,7 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 	if (strcmp(iv->m.expires, meta) < 0)
 		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_JOIN_CERT_EXPIRED, 1,
 		    iv->m.expires));
-	if (ops_ring(o, e) == NULL)
+	if (ops_ring(o, e) == NULL || join_token_keys(o, iv, e))
 		return (-1);
 
 	/* One network per node; joining the same one again is fine. */
@@ -1695,7 +1752,7 @@ join_in(struct ops *o, struct invite *iv, struct ops_joined *out,
 		    NODE_KEY_LEN) != 0 && db_peer_add(o->db,
 		    iv->peers[i].addr, iv->peers[i].key, err))
 			goto fail;
-	/* The center keys are sealed to the old key: opened first. */
+	/* The center keys, before the records are sealed to them. */
 	if (join_keys(o, iv, err))
 		goto fail;
 	if (succ) {

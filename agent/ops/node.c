@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "agent/access/confidential.h"
+#include "agent/access/users.h"
 #include "agent/ops/centers.h"
 #include "agent/ops/node.h"
 #include "agent/ops/ops_int.h"
@@ -32,6 +33,23 @@ ops_node_id(struct ops *o, char hex[OPS_KEY_HEX], struct ops_err *e)
 	else if (db_meta_get(o->db, "key", hex, OPS_KEY_HEX) ||
 	    strlen(hex) != 2 * NODE_KEY_LEN)
 		return (ops_fail(e, OPS_STORE, OPS_MSG_STORE_READ, 0));
+	return (0);
+}
+
+int
+ops_node_invite_id(struct ops *o, char out[OPS_INVITE_ID_LEN],
+    struct ops_err *e)
+{
+	uint8_t dpk[USER_KEY_LEN];
+	size_t n;
+
+	if (ops_node_id(o, out, e))
+		return (-1);
+	if (user_data_pk(o->db, dpk))
+		return (ops_fail(e, OPS_BAD_INPUT, OPS_MSG_ID_NO_DATA_KEY, 0));
+	n = strlen(out);
+	out[n++] = ':';
+	hex_encode(dpk, USER_KEY_LEN, out + n);
 	return (0);
 }
 

@@ -28,8 +28,16 @@ int ops_init_check(const struct ops_init_args *, struct ops_err *);
 int ops_init_node(const char *, const struct ops_init_args *, uint64_t,
     char[OPS_KEY_HEX], struct ops_err *);
 
-/* id: this node's public key in hex, as an admin's invite needs it. */
+/* id: this node's public key in hex, as peer add needs it. */
 int ops_node_id(struct ops *, char[OPS_KEY_HEX], struct ops_err *);
+
+/*
+ * id --invite: what an admin's invite needs, NODE_KEY ":" DATA_KEY (the
+ * public half of the data key the invite seals center keys to).
+ */
+#define OPS_INVITE_ID_LEN	(2 * OPS_KEY_HEX)
+int ops_node_invite_id(struct ops *, char[OPS_INVITE_ID_LEN],
+    struct ops_err *);
 
 /*
  * What 'hamroh agent' needs before it runs, beyond the node's own key: the

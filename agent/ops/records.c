@@ -237,8 +237,8 @@ write_fields(struct ops *o, const struct coll_def *c,
 	    conf_record_center(o->db, c, id, center, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	/* Outside db_begin(): loading the ring may write a file. */
-	if (ops_ring_for(o, c, e) == NULL || ops_user_may_write(o, c, center,
-	    e))
+	if (ops_ring_for(o, c, e) == NULL || ops_user_may_write_rec(o, c, id,
+	    center, e))
 		return (-1);
 	if (ops_begin(o, err))
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
@@ -360,7 +360,8 @@ ops_rm(struct ops *o, const struct ops_write_args *a, struct ops_err *e)
 	if ((c = ops_coll(a->coll, e)) == NULL ||
 	    cases_record_id(o, c, a->id, id, e) ||
 	    ops_need_record(o, c, id, a->id, e) ||
-	    ops_may_write(o, c, id, false, NULL, e))
+	    ops_may_write(o, c, id, false, NULL, e) ||
+	    ops_user_may_write_rec(o, c, id, NULL, e))
 		return (-1);
 	/* A delete is the register _deleted = true; it never expires. */
 	f = schema_field(c, SCHEMA_DELETED, strlen(SCHEMA_DELETED));

@@ -151,6 +151,24 @@ ops_need_admin(struct ops *o, struct ops_err *e)
 }
 
 int
+ops_user_may_write_rec(struct ops *o, const struct coll_def *c,
+    const uint8_t *id, const char *center, struct ops_err *e)
+{
+	char cur[CONF_CENTER_MAX + 1], err[STORE_ERRLEN];
+
+	if (o->user.role != USER_LAWYER || strcmp(c->name,
+	    "consultations") != 0)
+		return (0);
+	if (center != NULL && ops_user_may_write(o, c, center, e))
+		return (-1);
+	if (id == NULL)
+		return (0);
+	if (conf_record_center(o->db, c, id, cur, err))
+		return (ops_store_fail(e, err, OPS_MSG_NONE));
+	return (ops_user_may_write(o, c, cur, e));
+}
+
+int
 ops_user_may_write(struct ops *o, const struct coll_def *c,
     const char *center, struct ops_err *e)
 {

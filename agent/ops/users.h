@@ -45,6 +45,14 @@ int ops_user_may_write(struct ops *, const struct coll_def *, const char *,
     struct ops_err *);
 
 /*
+ * The same for record ${id} of ${c} (NULL: a new one): a lawyer may
+ * neither write ${center} (NULL: unchanged) nor touch a record that is
+ * another center's now: rm, import over it, set center= to move it.
+ */
+int ops_user_may_write_rec(struct ops *, const struct coll_def *,
+    const uint8_t *, const char *, struct ops_err *);
+
+/*
  * user add: a new account of ${role} with passphrase ${pass}, by a
  * signed-in admin.  On a node with no users yet (older nodes, or init
  * --user) it makes the first, an admin, with the data key: then

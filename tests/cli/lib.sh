@@ -66,6 +66,17 @@ py() {
 	python3 "$CLI_DIR/helpers.py" "$@"
 }
 
+# holds_none DIR NEEDLE...: no file under DIR (the database, its -wal and
+# -shm, key files, backups) holds the bytes of any NEEDLE.
+holds_none() {
+	local dir=$1 m f; shift
+	for m in "$@"; do
+		while IFS= read -r -d '' f; do
+			if grep -aqF -- "$m" "$f"; then die "'$m' in plaintext in $f"; fi
+		done < <(find "$dir" -type f -print0)
+	done
+}
+
 # on NODE ARGS...: run hamroh on the node in $TMPDIR/NODE.
 on() {
 	local node=$1; shift

@@ -17,12 +17,12 @@ expect_fail "a second agent on A's dir" on A agent --listen 127.0.0.1:0; err=$ER
 assert_contains "$err" "another agent runs on this data dir" "second agent"
 expect_ok on A status >/dev/null
 expect_ok on A center add Khujand "Khujand center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center --address "127.0.0.1:$PORT_A")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Khujand --role center --address "127.0.0.1:$PORT_A")
 expect_ok on B join "$tok" >/dev/null
 start_agent B
 # The district is introduced to the region only.
 expect_ok on A center add Murghob "Murghob center" >/dev/null
-tok=$(expect_ok on A invite "$(on C id)" --name C --center Murghob --role office --peer "127.0.0.1:$PORT_B" "$(on B id)")
+tok=$(expect_ok on A invite "$(on C id --invite)" --name C --center Murghob --role office --peer "127.0.0.1:$PORT_B" "$(on B id)")
 expect_ok on B peer add "127.0.0.1:$PORT_A" "$(on A id)" >/dev/null
 expect_ok on C join "$tok" >/dev/null
 start_agent C

@@ -7,16 +7,6 @@ R=$HAMROH
 pw() { printf '%s\n' "$@" >"$T/pw"; }	# pw LINE...: the next fd 3
 lawyer() { pw 'saidova passphrase'; "$R" --data "$T/K" --user saidova --passphrase-fd 3 "$@" 3<"$T/pw"; }
 
-# No file under DIR holds the bytes of any of the NEEDLEs.
-holds_none() {
-	local dir=$1 m f; shift
-	for m in "$@"; do
-		while IFS= read -r -d '' f; do
-			if grep -aqF -- "$m" "$f"; then die "'$m' in $f"; fi
-		done < <(find "$dir" -type f -print0)
-	done
-}
-
 mknode A Khorog
 mknode K Khorog
 [ "$(wc -l <"$T/K/center.keys")" = 1 ] || die "init made no local key of Khorog"
@@ -36,7 +26,7 @@ grep -aqF "$lid" "$T/K/hamroh.db"* || die "the record is not sealed under the lo
 
 # --- join: sealed again under the network's key ------------------------------
 expect_ok on A network create --name "Pamir legal aid" >/dev/null
-tok=$(expect_ok on A invite "$(on K id)" --name K --center Khorog --role center)
+tok=$(expect_ok on A invite "$(on K id --invite)" --name K --center Khorog --role center)
 out=$(expect_ok on K join "$tok")
 assert_contains "$out" "joined" "join"
 out=$(expect_ok lawyer show consultations "$id")

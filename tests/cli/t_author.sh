@@ -12,7 +12,7 @@ mknode C
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A
 expect_ok on A center add Dushanbe "Dushanbe center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Dushanbe --role office --address "127.0.0.1:$PORT_A")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Dushanbe --role office --address "127.0.0.1:$PORT_A")
 expect_ok on B join "$tok" >/dev/null
 
 # A change made with a user (a tool writes it in-process, as a signed-in

@@ -13,7 +13,7 @@ expect_ok on A network create --name tj-legal >/dev/null
 "$HAMROH_BUILD/tools/mkcommits" "$T/A" "$N" || die "mkcommits failed"
 expect_ok on A center add Khujand "Khujand center" >/dev/null
 for n in B C; do
-	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center Khujand --role center)
+	tok=$(expect_ok on A invite "$(on $n id --invite)" --name $n --center Khujand --role center)
 	expect_ok on $n join "$tok" >/dev/null
 done
 trap kill_agents EXIT

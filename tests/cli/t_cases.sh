@@ -37,13 +37,13 @@ assert_same_file "$T/A.after" "$T/A.before" "refused center adds change nothing"
 
 # --- a typo in an invite ---------------------------------------------------
 mknode B Khujand
-expect_fail --rc 1 "invite for the typo Khujnad" on A invite "$(on B id)" \
+expect_fail --rc 1 "invite for the typo Khujnad" on A invite "$(on B id --invite)" \
     --name khujand-office --center Khujnad --role center
 assert_contains "$ERR" "--center Khujnad is not a known center; the known ones are Dushanbe, Khujand, Kulob" \
     "the refused invite lists the known centers"
 on A export >"$T/A.after"
 assert_same_file "$T/A.after" "$T/A.before" "a refused invite changes nothing"
-tok=$(expect_ok on A invite "$(on B id)" --name khujand-office --center Khujand --role center)
+tok=$(expect_ok on A invite "$(on B id --invite)" --name khujand-office --center Khujand --role center)
 expect_ok on B join "$tok" >/dev/null
 # The list reaches the office as the directory does (here on a bundle).
 expect_ok on A bundle export "$T/a.bundle" >/dev/null

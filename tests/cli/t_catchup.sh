@@ -23,7 +23,7 @@ trap cleanup EXIT
 wait_for "agent A listening" 10 grep -q '^listening on' "$T/A.out"
 PORT_A=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/A.out")
 expect_ok on A center add Murghob "Murghob center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Murghob --role office --address "127.0.0.1:$PORT_A")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Murghob --role office --address "127.0.0.1:$PORT_A")
 expect_ok on B join "$tok" >/dev/null
 total=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from commits").fetchone()[0])' "$T/A/hamroh.db")
 

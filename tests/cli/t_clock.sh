@@ -17,7 +17,7 @@ mknode B Khorog
 expect_ok on A network create --name tj-legal >/dev/null
 expect_ok on A center add Khorog "Khorog center" >/dev/null
 for n in K B; do
-	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center Khorog --role office)
+	tok=$(expect_ok on A invite "$(on $n id --invite)" --name $n --center Khorog --role office)
 	expect_ok on $n join "$tok" >/dev/null
 done
 
@@ -54,9 +54,9 @@ assert_eq "$(on A export consultations | py field /dev/stdin "$rk" status)" clos
 mknode L Khorog
 mknode M Khorog
 start_agent A
-tok=$(expect_ok on A invite "$(on M id)" --name M --center Khorog --role office)
+tok=$(expect_ok on A invite "$(on M id --invite)" --name M --center Khorog --role office)
 expect_ok on M join "$tok" >/dev/null
-tok=$(expect_ok on A invite "$(on L id)" --name L --center Khorog --role office)
+tok=$(expect_ok on A invite "$(on L id --invite)" --name L --center Khorog --role office)
 HAMROH_CLOCK_OFFSET_MS=-$ahead2y expect_ok on L join "$tok" >/dev/null
 # K and F dial A.
 for n in K B; do expect_ok on $n peer add "127.0.0.1:$PORT_A" "$(on A id)" >/dev/null; done

@@ -19,7 +19,7 @@ expect_ok on A network create --name tj-legal >/dev/null
 expect_ok on A center add Khujand "Khujand center" >/dev/null
 for n in M C; do
 	case $n in M) c=Khujand r=center ;; C) c=Dushanbe r=office ;; esac
-	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center $c --role $r)
+	tok=$(expect_ok on A invite "$(on $n id --invite)" --name $n --center $c --role $r)
 	expect_ok on $n join "$tok" >/dev/null
 done
 [ "$(stat -c %a "$T/A/center.keys")" = 600 ] || die "A's center.keys is not mode 600"

@@ -14,7 +14,7 @@ s = [socket.socket() for _ in range(2)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 expect_ok on A center add Khujand "Khujand center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center --address "127.0.0.1:$PA")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Khujand --role center --address "127.0.0.1:$PA")
 expect_ok on B join "$tok" >/dev/null
 expect_ok on A peer add "127.0.0.1:$PB" "$(on B id)" >/dev/null
 

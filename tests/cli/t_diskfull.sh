@@ -10,7 +10,7 @@ mknode B Murghob
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A
 expect_ok on A center add Murghob "Murghob center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Murghob --role office --address "127.0.0.1:$PORT_A")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Murghob --role office --address "127.0.0.1:$PORT_A")
 expect_ok on B join "$tok" >/dev/null
 same() { cmp -s <(on A export --sealed) <(on B export --sealed); }
 start_agent B

@@ -15,7 +15,7 @@ expect_ok on A center add Khujand "Khujand center" >/dev/null
 tok=$(expect_ok on A invite "$KB" --name region --center Khujand --role center --address "127.0.0.1:$PORT_A")
 expect_ok on B join "$tok" >/dev/null
 expect_ok on A center add Murghob "Murghob center" >/dev/null
-tok=$(expect_ok on A invite "$(on C id)" --name district --center Murghob --role office --address "127.0.0.1:$PORT_A")
+tok=$(expect_ok on A invite "$(on C id --invite)" --name district --center Murghob --role office --address "127.0.0.1:$PORT_A")
 expect_ok on C join "$tok" >/dev/null
 start_agent B
 start_agent C

@@ -11,7 +11,7 @@ mknode A Dushanbe
 mknode B Khujand
 expect_ok on A network create --name tj-legal >/dev/null
 expect_ok on A center add Khujand "Khujand center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center)
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Khujand --role center)
 expect_ok on B join "$tok" >/dev/null
 A_ID=$(on A id)
 B_ID=$(on B id)

@@ -13,11 +13,11 @@ mknode O Khorog
 expect_ok on N1 network create --name tj-legal >/dev/null
 expect_ok on N1 center add Khujand "Khujand center" >/dev/null
 for n in N2 N3 N4 N5 N6; do
-	tok=$(expect_ok on N1 invite "$(on $n id)" --name $n --center Khujand --role center)
+	tok=$(expect_ok on N1 invite "$(on $n id --invite)" --name $n --center Khujand --role center)
 	expect_ok on $n join "$tok" >/dev/null
 done
 expect_ok on N1 center add Khorog "Khorog center" >/dev/null
-tok=$(expect_ok on N1 invite "$(on O id)" --name O --center Khorog --role office)
+tok=$(expect_ok on N1 invite "$(on O id --invite)" --name O --center Khorog --role office)
 expect_ok on O join "$tok" >/dev/null
 KO=$(on O id)
 

@@ -14,7 +14,7 @@ trap 'kill -9 $APID 2>/dev/null || true' EXIT
 wait_for "agent A listening" 10 grep -q '^listening on' "$T/A.out"
 PORT_A=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$T/A.out")
 expect_ok on A center add Khujand "Khujand center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center)
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Khujand --role center)
 expect_ok on B join "$tok" >/dev/null
 A_ID=$(on A id)
 

@@ -11,7 +11,7 @@ mknode A Dushanbe
 mknode B Khorog
 expect_ok on A network create --name tj-legal >/dev/null
 expect_ok on A center add Khorog "Khorog center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khorog \
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Khorog \
     --role center --expires 3650)
 expect_ok on B join "$tok" >/dev/null
 start_agent A

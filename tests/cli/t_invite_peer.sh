@@ -16,7 +16,7 @@ KD=$(on D id)
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A
 expect_ok on A center add Khujand "Khujand center" >/dev/null
-tok=$(expect_ok on A invite "$KB" --name region --center Khujand --role center --address "127.0.0.1:$PORT_A")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name region --center Khujand --role center --address "127.0.0.1:$PORT_A")
 out=$(expect_ok on B join "$tok")
 assert_contains "$out" "will dial 127.0.0.1:$PORT_A (the inviting office, ${KA:0:16}" "B's join names the inviting office"
 start_agent B
@@ -40,7 +40,7 @@ assert_contains "$ERR" "at most 8" "nine --peer refused"
 on A invite --help 2>&1 | grep -q "(the inviting) office's own address" || die "invite --help does not say --address is the inviting node's own"
 
 # --- the district: --peer the region ----------------------------------------
-tok=$(expect_ok on A invite "$KC" --name district --center Khujand --role office --peer "127.0.0.1:$PORT_B" "$KB")
+tok=$(expect_ok on A invite "$(on C id --invite)" --name district --center Khujand --role office --peer "127.0.0.1:$PORT_B" "$KB")
 out=$(expect_ok on C join "$tok")
 assert_contains "$out" "will dial 127.0.0.1:$PORT_B (an office named in the invite, ${KB:0:16}" "C's join names the region"
 [[ $out != *"inviting office"* ]] || die "C's join claims an address of the inviting office: $out"

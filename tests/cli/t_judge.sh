@@ -17,13 +17,13 @@ expect_ok on A network create --name tj-legal >/dev/null
 start_agent A
 # A chain A - B - C: B dials A (its invite says where), C dials B.
 expect_ok on A center add region1 "region1 center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center region1 --role center --address "127.0.0.1:$PORT_A")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center region1 --role center --address "127.0.0.1:$PORT_A")
 expect_ok on B join "$tok" >/dev/null
 expect_ok on A center add region2 "region2 center" >/dev/null
 expect_ok on A center add region3 "region3 center" >/dev/null
 for n in C D; do
 	case $n in C) c=region2 ;; D) c=region3 ;; esac
-	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center "$c" --role office)
+	tok=$(expect_ok on A invite "$(on $n id --invite)" --name $n --center "$c" --role office)
 	expect_ok on $n join "$tok" >/dev/null
 done
 KA=$(on A id)

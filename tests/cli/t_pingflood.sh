@@ -14,7 +14,7 @@ mknode F Khorog
 expect_ok on A network create --name tj-legal >/dev/null
 expect_ok on A center add Khujand "Khujand center" >/dev/null
 for n in B F; do
-	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center Khujand --role center)
+	tok=$(expect_ok on A invite "$(on $n id --invite)" --name $n --center Khujand --role center)
 	expect_ok on $n join "$tok" >/dev/null
 done
 trap 'kill -9 $FPID 2>/dev/null || true; kill_agents' EXIT

@@ -8,7 +8,7 @@ mknode A Dushanbe
 mknode B Khorog
 expect_ok on A network create --name tj-legal >/dev/null
 expect_ok on A center add Khorog "Khorog center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khorog --role center)
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Khorog --role center)
 expect_ok on B join "$tok" >/dev/null
 A_ID=$(on A id)
 B_FP=$(on B id | cut -c1-16)

@@ -14,7 +14,7 @@ expect_ok on A center add Khujand "Khujand center" >/dev/null
 expect_ok on A center add Murghob "Murghob center" >/dev/null
 for n in B C; do
 	case $n in B) c=Khujand r=center ;; C) c=Murghob r=office ;; esac
-	tok=$(expect_ok on A invite "$(on $n id)" --name $n --center $c --role $r --address "127.0.0.1:$PORT_A")
+	tok=$(expect_ok on A invite "$(on $n id --invite)" --name $n --center $c --role $r --address "127.0.0.1:$PORT_A")
 	expect_ok on $n join "$tok" >/dev/null
 done
 start_agent B
@@ -80,7 +80,7 @@ assert_contains "$ERR" "only an admin" "B's refusal"
 # thief sets its clock back two days, so its stamps fall before the
 # revocation.  The seq decides, not the stamps.
 mknode D Murghob
-tok=$(expect_ok on A invite "$(on D id)" --name D --center Murghob --role office)
+tok=$(expect_ok on A invite "$(on D id --invite)" --name D --center Murghob --role office)
 expect_ok on D join "$tok" >/dev/null
 KD=$(on D id)
 d1=$(expect_ok on D add consultations channel=walk_in topic=other client_sex=F center=Murghob opened_at=2026-11-20 status=open)

@@ -9,10 +9,10 @@ mknode B Khujand
 mknode C Murghob
 expect_ok on A network create --name tj-legal >/dev/null
 expect_ok on A center add Khujand "Khujand center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center)
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Khujand --role center)
 expect_ok on B join "$tok" >/dev/null
 expect_ok on A center add Murghob "Murghob center" >/dev/null
-tok=$(expect_ok on A invite "$(on C id)" --name C --center Murghob --role office)
+tok=$(expect_ok on A invite "$(on C id --invite)" --name C --center Murghob --role office)
 expect_ok on C join "$tok" >/dev/null
 printf '# Patent\n\nRenew in time.\n' >"$T/g.md"
 

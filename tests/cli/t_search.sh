@@ -7,7 +7,7 @@ T=$TMPDIR
 mknode A Dushanbe
 mknode M Khujand
 expect_ok on A network create --name tj-legal >/dev/null
-tok=$(expect_ok on A invite "$(on M id)" --name M --center Khujand --role center)
+tok=$(expect_ok on A invite "$(on M id --invite)" --name M --center Khujand --role center)
 expect_ok on M join "$tok" >/dev/null
 
 add_m() {

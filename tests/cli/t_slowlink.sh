@@ -16,7 +16,7 @@ mknode B Murghob
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A --no-compress
 expect_ok on A center add Murghob "Murghob center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Murghob --role office)
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Murghob --role office)
 expect_ok on B join "$tok" >/dev/null
 
 # 16 kbit/s (2000 B/s): a 120 KB guide needs a minute on the wire.

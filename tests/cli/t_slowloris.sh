@@ -10,7 +10,7 @@ mknode A Dushanbe
 mknode B Khujand
 expect_ok on A network create --name tj-legal >/dev/null
 expect_ok on A center add Khujand "Khujand center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center)
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Khujand --role center)
 expect_ok on B join "$tok" >/dev/null
 A_ID=$(on A id)
 r=$(expect_ok on A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open)

@@ -12,7 +12,7 @@ mknode B Khorog
 expect_ok on A network create --name tj-legal >/dev/null
 start_agent A
 expect_ok on A center add Khorog "Khorog center" >/dev/null
-tok=$(expect_ok on A invite "$(on B id)" --name mountain --center Khorog --role center --address "127.0.0.1:$PORT_A")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name mountain --center Khorog --role center --address "127.0.0.1:$PORT_A")
 expect_ok on B join "$tok" >/dev/null
 
 # Before any agent runs on B, its status says so.

@@ -35,7 +35,7 @@ id_i=$(on B list consultations --json | grep -F "$iname" |
 [ -n "$id_i" ] || die "the imported record has no id"
 oldB=$(on B id)
 cp "$T/B/node.key" "$T/oldB.key"
-tok=$(expect_ok on A invite "$oldB" --name B --center Dushanbe --role office)
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Dushanbe --role office)
 out=$(expect_ok on B join "$tok")
 assert_contains "$out" "2 written again" "join re-commits both records"
 newB=$(on B id)
@@ -51,7 +51,7 @@ assert_contains "$(on B show consultations "$id_b" --json)" "$bphone" "B reads t
 expect_ok on B verify >/dev/null
 
 expect_ok on A center add Khujand "Khujand center" >/dev/null
-tok=$(expect_ok on A invite "$(on M id)" --name M --center Khujand --role center)
+tok=$(expect_ok on A invite "$(on M id --invite)" --name M --center Khujand --role center)
 expect_ok on M join "$tok" >/dev/null
 
 # Bundles of the two nodes carry no plaintext and no old origin.
@@ -128,7 +128,7 @@ xname="Xurshed Marker-OtherCenter" xphone="+992 93 777 8899" xsum="Other center 
 expect_ok on O center add Khujand "Khujand center" >/dev/null
 id_x=$(expect_ok on O add consultations center=Khujand "${c[@]}" \
     client_name="$xname" client_phone="$xphone" summary="$xsum")
-tok=$(expect_ok on A invite "$(on O id)" --name O --center Dushanbe --role office)
+tok=$(expect_ok on A invite "$(on O id --invite)" --name O --center Dushanbe --role office)
 out=$(expect_ok on O join "$tok")
 assert_contains "$out" "1 written again" "join re-commits O's own center's record"
 assert_contains "$out" "1 consultation of another center (Khujand)" "join says what it leaves behind"

@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-tok=$(expect_ok on A invite "$(on B id)" --name B --center Dushanbe --role office --address "127.0.0.1:$RELAY")
+tok=$(expect_ok on A invite "$(on B id --invite)" --name B --center Dushanbe --role office --address "127.0.0.1:$RELAY")
 expect_ok on B join "$tok" >/dev/null
 "$H" --data "$T/B" agent --no-ui --listen 127.0.0.1:0 >"$T/B.out" 2>"$T/B.log" &
 echo $! >"$T/B.pid"

@@ -167,6 +167,22 @@ tops_count_cb(void *arg, const struct rview *r, bool stale)
 	return (0);
 }
 
+/* An ops_list() row callback: the client_name shown, into char[64] ${arg}. */
+static inline int
+tops_name_cb(void *arg, const struct rview *r, bool stale)
+{
+	char *out = arg;
+	size_t i;
+
+	(void)stale;
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, "client_name") == 0 &&
+		    r->f[i].v.t == VAL_STR)
+			snprintf(out, 64, "%.*s", (int)r->f[i].v.len,
+			    r->f[i].v.s);
+	return (0);
+}
+
 /* How many records of ${coll} ops_list() shows. */
 static inline long
 tops_count(struct ops *o, const char *coll)

@@ -20,6 +20,8 @@
 
 #include <sodium.h>
 
+#include "agent/access/users.h"
+#include "agent/codec/invite.h"
 #include "agent/ops/centers.h"
 #include "agent/ops/net.h"
 #include "agent/ops/users.h"
@@ -63,6 +65,18 @@ tnet_close(struct tnet *t)
 		unlink(path);
 	}
 	tops_close(&t->n);
+}
+
+/* What 'hamroh id --invite' prints on ${t}: NODE_KEY:DATA_KEY. */
+static void
+tnet_invite_id(struct tnet *t, char out[130])
+{
+	uint8_t dpk[USER_KEY_LEN];
+
+	assert_int_equal(user_data_pk(t->n.db, dpk), 0);
+	memcpy(out, t->hex, 64);
+	out[64] = ':';
+	sodium_bin2hex(out + 65, 65, dpk, sizeof(dpk));
 }
 
 static void
@@ -379,21 +393,6 @@ dir_holds(const char *dir, const char *needle)
 	return (found);
 }
 
-/* The client_name a list shows. */
-static int
-alone_name_cb(void *arg, const struct rview *r, bool stale)
-{
-	size_t i;
-
-	(void)stale;
-	for (i = 0; i < r->nf; i++)
-		if (strcmp(r->f[i].name, "client_name") == 0 &&
-		    r->f[i].v.t == VAL_STR)
-			snprintf(arg, 64, "%.*s", (int)r->f[i].v.len,
-			    r->f[i].v.s);
-	return (0);
-}
-
 /*
  * A node in no network seals its confidential fields under a local key
  * of its own from the first write; joining seals them again under the
@@ -417,8 +416,11 @@ test_alone_seals(void **state)
 	struct ops_join_args ja;
 	struct ops_joined jo;
 	struct ops_err e;
-	char msg[1024], hex[33], local[17], net[17], name[64], *tok;
+	char msg[1024], hex[33], local[17], net[17], name[64], *tok, *old;
+	char bid[130];
 	const struct conf_key *k;
+	struct invite *iv;
+	uint8_t ck[CONF_KEY_LEN];
 
 	(void)state;
 	tnet_open(&a, "netops-alone-a");
@@ -436,7 +438,8 @@ test_alone_seals(void **state)
 	    ops_center_add(&a.n.o, &kc, msg, &e))
 		fail_msg("create: %s", ops_text("en", &e, msg, sizeof(msg)));
 	memset(&ia, 0, sizeof(ia));
-	ia.key = b.hex;
+	tnet_invite_id(&b, bid);
+	ia.key = bid;
 	ia.name = "Khorog office";
 	ia.center = "Khorog";
 	ia.role = "center";
@@ -447,6 +450,38 @@ test_alone_seals(void **state)
 	assert_non_null(k = conf_current(&a.n.o.ring, "Khorog"));
 	sodium_bin2hex(net, sizeof(net), k->id, CONF_KEYID_LEN);
 	assert_string_not_equal(net, local);
+
+	/*
+	 * The token's center key: node.key and the token (a chat history)
+	 * do not open it; B's data key, which only its users' passphrases
+	 * open, does.
+	 */
+	assert_non_null(iv = sodium_malloc(sizeof(*iv)));
+	memset(iv, 0, sizeof(*iv));
+	assert_int_equal(invite_decode(tok, iv, msg, sizeof(msg)), 0);
+	assert_int_equal(iv->version, INVITE_DATA_VERSION);
+	assert_int_equal(iv->nkeys, 1);
+	assert_int_equal(conf_unwrap(iv->keys[0].sealed, b.n.pk, b.n.sk, ck),
+	    -1);
+	assert_int_equal(conf_unwrap_data(iv->keys[0].sealed,
+	    b.n.o.user.data_pk, b.n.o.user.data_sk, ck), 0);
+	assert_memory_equal(ck, k->key, CONF_KEY_LEN);
+	/* A token of the older layout (keys to the node key) is refused. */
+	iv->version = 4;
+	assert_int_equal(conf_wrap(k, b.n.pk, iv->keys[0].sealed), 0);
+	assert_int_equal(invite_sig(iv, a.n.sk), 0);
+	assert_int_equal(invite_encode(iv, &old), 0);
+	ja.token = old;
+	assert_int_equal(ops_join(&b.n.o, &ja, NULL, NULL, &jo, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_JOIN_TOKEN_OLD_KEYS);
+	assert_string_equal(e.arg[0], "4");
+	sodium_free(old);
+	sodium_free(iv);
+	/* Nothing changed: B is still alone, its local key kept. */
+	assert_int_not_equal(db_meta_get(b.n.db, "network_name", msg,
+	    sizeof(msg)), 0);
+	assert_non_null(conf_current(&b.n.o.ring, "Khorog"));
+
 	ja.token = tok;
 	if (ops_join(&b.n.o, &ja, NULL, NULL, &jo, &e))
 		fail_msg("join: %s", ops_text("en", &e, msg, sizeof(msg)));
@@ -462,7 +497,7 @@ test_alone_seals(void **state)
 	memset(&ra, 0, sizeof(ra));
 	ra.coll = "consultations";
 	name[0] = '\0';
-	assert_int_equal(ops_list(&b.n.o, &ra, alone_name_cb, name, &e), 0);
+	assert_int_equal(ops_list(&b.n.o, &ra, tops_name_cb, name, &e), 0);
 	assert_string_equal(name, "ALONEMARK-name");
 	assert_int_equal(tops_count(&b.n.o, "consultations"), 1);
 	/* Nothing of the local key or the plaintext stays on disk. */

@@ -92,21 +92,6 @@ add_consultation(struct tops *t, const char *name, char hex[33])
 	assert_int_equal(tops_consultation(t, "Dushanbe", &f, 1, hex, &e), 0);
 }
 
-static int
-name_cb(void *arg, const struct rview *r, bool stale)
-{
-	char *out = arg;
-	size_t i;
-
-	(void)stale;
-	for (i = 0; i < r->nf; i++)
-		if (strcmp(r->f[i].name, "client_name") == 0 &&
-		    r->f[i].v.t == VAL_STR)
-			snprintf(out, 64, "%.*s", (int)r->f[i].v.len,
-			    r->f[i].v.s);
-	return (0);
-}
-
 
 /* The key file's bytes, NUL-terminated ("" if there is none). */
 static void
@@ -155,7 +140,7 @@ test_wrong_passphrase(void **state)
 	assert_int_equal(e.key, OPS_MSG_USER_PASS_WRONG);
 	assert_int_equal(t.o.user.role, USER_NONE);
 	/* Nobody is signed in: the consultations stay shut. */
-	assert_int_equal(ops_list(&t.o, &ra, name_cb, name, &e), -1);
+	assert_int_equal(ops_list(&t.o, &ra, tops_name_cb, name, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_USER_SIGNIN);
 	assert_string_equal(name, "");
 	/* An unknown user is told as such. */
@@ -164,7 +149,7 @@ test_wrong_passphrase(void **state)
 	/* The right one opens them, and names the actor. */
 	assert_int_equal(signin(&t, "admin", TOPS_PASS, &e), 0);
 	assert_string_equal(t.o.actor, "admin");
-	assert_int_equal(ops_list(&t.o, &ra, name_cb, name, &e), 0);
+	assert_int_equal(ops_list(&t.o, &ra, tops_name_cb, name, &e), 0);
 	assert_string_equal(name, "Рахимов Фарход");
 	bare_close(&t);
 }
@@ -200,11 +185,11 @@ test_roles(void **state)
 
 	/* The statistician counts, and reads no confidential field. */
 	assert_int_equal(signin(&t, "karimov", STAT_PASS, &e), 0);
-	assert_int_equal(ops_list(&t.o, &ra, name_cb, name, &e), -1);
+	assert_int_equal(ops_list(&t.o, &ra, tops_name_cb, name, &e), -1);
 	assert_int_equal(e.code, OPS_DENIED);
 	assert_int_equal(e.key, OPS_MSG_USER_COUNTS_ONLY);
 	ra.sealed = true;
-	assert_int_equal(ops_export(&t.o, &ra, name_cb, name, &e), -1);
+	assert_int_equal(ops_export(&t.o, &ra, tops_name_cb, name, &e), -1);
 	assert_int_equal(e.key, OPS_MSG_USER_COUNTS_ONLY);
 	assert_int_equal(ops_history(&t.o, &(struct ops_read_args){
 	    .coll = "consultations", .id = hex }, NULL, NULL, &e), -1);
@@ -218,12 +203,12 @@ test_roles(void **state)
 
 	/* The directory has no confidential field: nobody needed. */
 	reopen(&t);
-	assert_int_equal(ops_list(&t.o, &da, name_cb, name, &e), 0);
+	assert_int_equal(ops_list(&t.o, &da, tops_name_cb, name, &e), 0);
 
 	/* The lawyer reads the consultations; only admins manage users. */
 	assert_int_equal(signin(&t, "saidova", LAWYER_PASS, &e), 0);
 	ra.sealed = false;
-	assert_int_equal(ops_list(&t.o, &ra, name_cb, name, &e), 0);
+	assert_int_equal(ops_list(&t.o, &ra, tops_name_cb, name, &e), 0);
 	assert_string_equal(name, "Ҳакимов Фирӯз");
 	assert_int_equal(ops_user_add(&t.o, "y", USER_LAWYER, LAWYER_PASS,
 	    strlen(LAWYER_PASS), name, &e), -1);
@@ -502,12 +487,81 @@ test_migrate_plain(void **state)
 	bare_close(&t);
 }
 
+/* Import ${jsonl} into consultations: ops_import()'s result. */
+static int
+import_line(struct tops *t, const char *jsonl, struct ops_err *e)
+{
+	struct ops_import_args a = { "consultations", NULL, false };
+	long n = 0;
+	int r;
+
+	assert_non_null(a.in = fmemopen((void *)jsonl, strlen(jsonl), "r"));
+	r = ops_import(&t->o, &a, &n, e);
+	fclose(a.in);
+	return (r);
+}
+
+/*
+ * A lawyer writes her node's center's consultations only, by every
+ * route: a Dushanbe lawyer can neither delete, import over, import anew
+ * nor move to her center (set center=) a Khujand consultation.
+ */
+static void
+test_lawyer_center_routes(void **state)
+{
+	char hex[33], own[33], line[512], err[STORE_ERRLEN];
+	struct ops_field mv = fld("center", "Dushanbe");
+	struct ops_write_args rm = { "consultations", NULL, NULL, 0 };
+	struct ops_write_args set = { "consultations", NULL, &mv, 1 };
+	struct ops_err e;
+	struct tops t;
+	long n;
+
+	(void)state;
+	tops_open(&t, "users");
+	tops_center(&t, "Dushanbe");
+	tops_center(&t, "Khujand");
+	assert_int_equal(tops_consultation(&t, "Khujand", NULL, 0, hex, &e), 0);
+	add_user(&t, "saidova", USER_LAWYER, LAWYER_PASS);
+	assert_int_equal(db_meta_set(t.db, "center", "Dushanbe", err), 0);
+	assert_int_equal(signin(&t, "saidova", LAWYER_PASS, &e), 0);
+	n = tops_count(&t.o, "consultations");
+	rm.id = hex;
+	assert_int_equal(ops_rm(&t.o, &rm, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_USER_LAWYER_CENTER);
+	set.id = hex;
+	assert_int_equal(ops_set(&t.o, &set, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_USER_LAWYER_CENTER);
+	snprintf(line, sizeof(line), "{\"id\":\"%s\",\"client_name\":"
+	    "\"Over\"}\n", hex);
+	assert_int_equal(import_line(&t, line, &e), -1);
+	assert_int_equal(e.key, OPS_MSG_USER_LAWYER_CENTER);
+	assert_int_equal(import_line(&t, "{\"center\":\"Khujand\","
+	    "\"opened_at\":\"2026-11-20\",\"channel\":\"walk_in\","
+	    "\"topic\":\"patent\",\"client_sex\":\"F\","
+	    "\"status\":\"open\"}\n", &e), -1);
+	assert_int_equal(e.key, OPS_MSG_USER_LAWYER_CENTER);
+	assert_int_equal(tops_count(&t.o, "consultations"), n);
+	/* Her own center's she deletes and imports. */
+	assert_int_equal(tops_consultation(&t, "Dushanbe", NULL, 0, own, &e),
+	    0);
+	assert_int_equal(import_line(&t, "{\"center\":\"Dushanbe\","
+	    "\"opened_at\":\"2026-11-20\",\"channel\":\"walk_in\","
+	    "\"topic\":\"patent\",\"client_sex\":\"F\","
+	    "\"status\":\"open\"}\n", &e), 0);
+	rm.id = own;
+	assert_int_equal(ops_rm(&t.o, &rm, &e), 0);
+	assert_int_equal(tops_count(&t.o, "consultations"), n + 1);
+	bare_close(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wrong_passphrase),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_lawyer_center_routes),
 		cmocka_unit_test(test_removed_user),
 		cmocka_unit_test(test_rekey_interrupted),
 		cmocka_unit_test(test_recovery),
