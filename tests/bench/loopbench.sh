@@ -25,9 +25,11 @@ INPUT=${2:-build/bench-100k.jsonl}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hamroh-loopbench.XXXXXX")
 # KEEP=1 keeps the scratch dir (the agents' logs) and says where.
 trap 'for p in $(cat "$T/pids" 2>/dev/null); do kill -9 $p 2>/dev/null || true; done; if [ -n "${KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi' EXIT
+# shellcheck source=tests/bench/staff.sh
+. "$(dirname "$0")/staff.sh"
 [ -f "$INPUT" ] || python3 tests/tools/gen_consultations.py 100000 >"$INPUT"
 agent() {	# agent DIR: start, wait for its port, print it
-	"$H" --data "$1" agent --no-ui --listen 127.0.0.1:0 >"$1.out" 2>"$1.log" &
+	"$HB" --data "$1" agent --no-ui --listen 127.0.0.1:0 >"$1.out" 2>"$1.log" &
 	echo $! >>"$T/pids"
 	echo $! >"$1.pid"
 	disown $!

@@ -27,6 +27,8 @@ MKCOMMITS=${3:-$(dirname "$H")/build/plain/tools/mkcommits}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hamroh-netbench.XXXXXX")
 # agent() runs in $(...) subshells: the pids it starts are kept in a file.
 trap 'for p in $(cat "$T/pids" 2>/dev/null); do kill -9 $p 2>/dev/null || true; done; rm -rf "$T"' EXIT
+# shellcheck source=tests/bench/staff.sh
+. "$(dirname "$0")/staff.sh"
 now() { date +%s.%N; }
 count() {
 	python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute("select count(*) from commits").fetchone()[0])' "$1/hamroh.db"
@@ -34,7 +36,7 @@ count() {
 agent() {	# agent DIR [OPTION...]: start, wait for its port, print it
 	local d=$1; shift
 	set -- "$d" "$@"
-	"$H" --data "$1" agent --no-ui --listen 127.0.0.1:0 "${@:2}" >"$1.out" 2>"$1.log" &
+	"$HB" --data "$1" agent --no-ui --listen 127.0.0.1:0 "${@:2}" >"$1.out" 2>"$1.log" &
 	echo $! >>"$T/pids"
 	echo $! >"$1.pid"
 	disown $!	# killed on purpose: no job-control noise
@@ -76,7 +78,7 @@ for rep in 1 2 3; do
 	"$H" --data "$T/A" bundle export "$T/all.hb" >/dev/null
 	sync
 	t0=$(now)
-	"$H" --data "$T/R" bundle import "$T/all.hb" >/dev/null
+	"$HB" --data "$T/R" bundle import "$T/all.hb" >/dev/null
 	t=$(echo "$(now) - $t0" | bc)
 	[ "$(echo "$t < $t_apply" | bc)" = 1 ] && t_apply=$t
 	t_apply_rep=$t

@@ -42,6 +42,7 @@ import argparse
 import json
 import os
 import random
+import shlex
 import shutil
 import signal
 import sqlite3
@@ -67,6 +68,31 @@ STATUSES = ["open", "referred", "closed"]
 HOT_FIELDS = ["status", "outcome", "lawyer"]
 
 failures = []
+
+# Staff accounts: every node is made as an office makes one, with its first
+# admin (`init --user`), and every CLI call signs that admin in when its
+# command needs a user (the sign-in is lazy: commands that need none read
+# nothing).  The passphrase is one line of a file in the run's dir on fd 9
+# (--passphrase-fd), never argv or the environment.  Agents run the bare
+# binary: `hamroh agent` needs no passphrase.
+STAFF_USER = "admin"
+STAFF_PASSPHRASE = b"chaos passphrase, not a real one\n"
+
+
+def staff_wrapper(hamroh, d):
+    """Write a passphrase file and a wrapper of hamroh that signs
+    STAFF_USER in with it into d; return the wrapper's path."""
+    pw = os.path.join(d, "passphrase")
+    fd = os.open(pw, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, STAFF_PASSPHRASE)
+    os.close(fd)
+    w = os.path.join(d, "hamroh-as-staff")
+    with open(w, "w") as f:
+        f.write('#!/bin/sh\nexec %s --user %s --passphrase-fd 9 "$@" '
+                '9<%s\n' % (shlex.quote(hamroh), STAFF_USER,
+                             shlex.quote(pw)))
+    os.chmod(w, 0o700)
+    return w
 
 
 def fail(msg):
@@ -97,6 +123,7 @@ class Node:
 class Run:
     def __init__(self, a):
         self.a = a
+        self.hamroh = staff_wrapper(a.hamroh, a.dir)  # the CLI, signed in
         self.rng = random.Random(a.seed)
         self.base = a.dir
         self.nodes = []
@@ -120,7 +147,7 @@ class Run:
     # ---- processes ----
 
     def cli(self, node, *args, timeout=120, stdin=None):
-        return subprocess.run([self.a.hamroh, "--data", node.dir] +
+        return subprocess.run([self.hamroh, "--data", node.dir] +
                               list(args), env=node.env, capture_output=True,
                               text=True, timeout=timeout, input=stdin)
 
@@ -453,7 +480,7 @@ class Run:
 
     def kill_during_import(self, node, r):
         path, ids = self.import_file(node, 1500)
-        p = subprocess.Popen([self.a.hamroh, "--data", node.dir, "import",
+        p = subprocess.Popen([self.hamroh, "--data", node.dir, "import",
                               "consultations", path], env=node.env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
@@ -472,7 +499,7 @@ class Run:
         """kill -9 an import mid-way: it must leave all or nothing."""
         for attempt in range(4):
             path, ids = self.import_file(node, 20000)
-            p = subprocess.Popen([self.a.hamroh, "--data", node.dir,
+            p = subprocess.Popen([self.hamroh, "--data", node.dir,
                                   "import", "consultations", path],
                                  env=node.env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)

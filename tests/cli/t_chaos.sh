@@ -5,6 +5,7 @@
 proxy=$HAMROH_BUILD/tools/faultproxy
 [ -x "$proxy" ] || die "no faultproxy at $proxy (make unit builds it)"
 secs=75
-python3 "$HAMROH_REPO/tests/chaos/chaos.py" --hamroh "$H" --proxy "$proxy" \
+# The bare binary: chaos.py signs its own admin in (staff_wrapper()).
+python3 "$HAMROH_REPO/tests/chaos/chaos.py" --hamroh "$HAMROH" --proxy "$proxy" \
     --nodes 6 --seconds $secs --seed 20261128 --converge 180 \
     --dir "$TMPDIR" --require-every-fault
