@@ -450,6 +450,12 @@ struct reveal {
 	uint8_t		*mine;		/* Sorted ids, SCHEMA_ID_LEN each. */
 	size_t		nmine, capmine;
 	long		kept;		/* Records the filters kept. */
+	/*
+	 * list: field=value filters on confidential fields, matched on the
+	 * opened value (the store holds only its ciphertext).
+	 */
+	const struct rview_field *secret;
+	size_t		nsecret;
 };
 
 /* A field's value, or NULL. */
@@ -595,6 +601,29 @@ is_stale(const struct reveal *rv, const struct rview *r)
 
 #define REVEAL_CAP	(SCHEMA_MAX_FIELDS + 2)
 
+/* Whether the opened record ${r} holds every confidential filter's value. */
+static bool
+secret_keeps(const struct reveal *rv, const struct rview *r)
+{
+	const struct val *v;
+	size_t i;
+
+	for (i = 0; i < rv->nsecret; i++) {
+		v = rv_get(r, rv->secret[i].name);
+		if (rv->secret[i].v.t == VAL_NIL) {
+			if (v != NULL && v->t != VAL_NIL)
+				return (false);
+			continue;
+		}
+		if (v == NULL || v->t != VAL_STR ||
+		    rv->secret[i].v.t != VAL_STR ||
+		    v->len != rv->secret[i].v.len ||
+		    memcmp(v->s, rv->secret[i].v.s, v->len) != 0)
+			return (false);
+	}
+	return (true);
+}
+
 static int
 reveal_cb(void *arg, const struct rview *r)
 {
@@ -626,7 +655,12 @@ reveal_cb(void *arg, const struct rview *r)
 		    &r->f[i].v, &f[i].v, &tofree[i]);
 	}
 	shown.f = f;
-	ret = rv->fn(rv->arg, &shown, is_stale(rv, r));
+	if (secret_keeps(rv, &shown))
+		ret = rv->fn(rv->arg, &shown, is_stale(rv, r));
+	else {
+		ret = 0;
+		rv->kept--;
+	}
 	for (i = 0; i < r->nf; i++)
 		if (tofree[i] != NULL) {
 			sodium_memzero(tofree[i], strlen(tofree[i]));
@@ -715,12 +749,12 @@ int
 ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
     void *arg, struct ops_err *e)
 {
-	struct rview_field filt[SCHEMA_MAX_FIELDS];
+	struct rview_field filt[SCHEMA_MAX_FIELDS], secret[SCHEMA_MAX_FIELDS];
 	const struct field_def *f;
 	const struct coll_def *c;
 	struct reveal rv;
 	char err[STORE_ERRLEN], person[CASE_NUMBER_MAX + 1], note[40];
-	size_t i, pi = SIZE_MAX;
+	size_t i, k, ns = 0, pi = SIZE_MAX;
 	long n, m;
 
 	memset(e, 0, sizeof(*e));
@@ -743,17 +777,32 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 			pi = i;
 		}
 	}
+	/* Confidential filters match after opening (secret_keeps()). */
+	for (i = k = 0; i < a->nfilters; i++)
+		if (conf_secret(c, schema_field(c, filt[i].name,
+		    strlen(filt[i].name))) && !a->sealed)
+			secret[ns++] = filt[i];
+		else
+			filt[k++] = filt[i];
+	if (pi != SIZE_MAX)
+		for (pi = 0; pi < k && strcmp(filt[pi].name, "person") != 0;
+		    pi++)
+			;
 	if (reveal_init(&rv, o, c, a->sealed, fn, arg, e))
 		return (-1);
+	rv.secret = secret;
+	rv.nsecret = ns;
+	if (ns > 0 && rv.cf == NULL)
+		return (ops_fail(e, OPS_DENIED, OPS_MSG_USER_SIGNIN, 0));
 	if (list_limits(o, c, a, &rv, e)) {
 		free(rv.mine);
 		return (-1);
 	}
-	n = query_list(o->db, c, filt, a->nfilters, reveal_cb, &rv, err);
+	n = query_list(o->db, c, filt, k, reveal_cb, &rv, err);
 	/* The person's first consultation: the one its number names. */
 	if (n >= 0 && pi != SIZE_MAX && !rv.stopped && !rv.failed) {
 		filt[pi].name = "case_number";
-		if ((m = query_list(o->db, c, filt, a->nfilters, reveal_cb,
+		if ((m = query_list(o->db, c, filt, k, reveal_cb,
 		    &rv, err)) < 0)
 			n = -1;
 		else

@@ -87,6 +87,13 @@ assert_contains "$out" "SECRETMARK-Рахимов" "the lawyer reads the name"
 pw 'saidova passphrase'
 out=$(HAMROH_USER=saidova expect_ok "$R" --data "$D" --passphrase-fd 3 list consultations 3<"$TMPDIR/pw")
 assert_contains "$out" "$id" "HAMROH_USER signs in"
+# A filter on a confidential field matches the opened value, not the stored ciphertext.
+pw 'saidova passphrase'
+out=$(HAMROH_USER=saidova expect_ok "$R" --data "$D" --passphrase-fd 3 list consultations client_name=SECRETMARK-Рахимов 3<"$TMPDIR/pw")
+assert_contains "$out" "$id" "list filters on the client's name"
+pw 'saidova passphrase'
+out=$(HAMROH_USER=saidova expect_ok "$R" --data "$D" --passphrase-fd 3 list consultations client_name=Someone-Else 3<"$TMPDIR/pw")
+[ "$(printf '%s\n' "$out" | wc -l)" -le 1 ] || die "a filter on another name listed records: $out"
 # Node only: no passphrase asked (fd 3 is not even open).
 expect_ok "$R" --data "$D" --user saidova list directory >/dev/null
 expect_ok "$R" --data "$D" status >/dev/null
