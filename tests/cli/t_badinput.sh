@@ -115,8 +115,8 @@ expect_ok on A verify >/dev/null
 expect_ok on A bundle import "$T/good.bundle" >/dev/null
 on A export >"$T/after"
 ! cmp -s "$T/after" "$T/before" || die "intact bundle: expected the export to change"
-on A export consultations >"$T/a.c"
-on B export consultations >"$T/b.c"
+on A export --sealed consultations >"$T/a.c"
+on B export --sealed consultations >"$T/b.c"
 python3 - "$T/a.c" "$T/b.c" <<'EOF' || die "after the intact bundle, A lacks some of B's consultations"
 import sys
 a = set(open(sys.argv[1], encoding="utf-8")); b = set(open(sys.argv[2], encoding="utf-8"))

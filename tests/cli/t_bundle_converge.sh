@@ -7,9 +7,9 @@ T=$TMPDIR
 # same_export DESC NODE...: every node prints the same export.
 same_export() {
 	local desc=$1 first=$2 n; shift 2
-	on "$first" export >"$T/x.$first"
+	on "$first" export --sealed >"$T/x.$first"
 	for n in "$@"; do
-		on "$n" export >"$T/x.$n"
+		on "$n" export --sealed >"$T/x.$n"
 		assert_same_file "$T/x.$n" "$T/x.$first" "$desc: export of $n vs $first"
 	done
 }
@@ -34,13 +34,13 @@ gen 2000 --seed 5 >"$T/base.jsonl"
 expect_ok on A import consultations "$T/base.jsonl" >/dev/null
 expect_ok on A bundle export "$T/base.bundle" >/dev/null
 expect_ok on B bundle import "$T/base.bundle" >/dev/null
-on A export consultations >"$T/a.c"
-on B export consultations >"$T/b.c"
+on A export --sealed consultations >"$T/a.c"
+on B export --sealed consultations >"$T/b.c"
 assert_same_file "$T/b.c" "$T/a.c" "consultations after carrying A's import to B"
 
-on B export >"$T/b.before"
+on B export --sealed >"$T/b.before"
 expect_ok on B bundle import "$T/base.bundle" >/dev/null
-on B export >"$T/b.after"
+on B export --sealed >"$T/b.after"
 assert_same_file "$T/b.after" "$T/b.before" "export after re-importing the same bundle"
 
 # --- concurrent work on both sides ------------------------------------------
@@ -65,7 +65,7 @@ expect_ok on A guide publish "$T/guide.md" title=Hotlines language=tg >/dev/null
 expect_ok on B add directory name="Migrant hotline" kind=hotline country=RU \
     phone=+78001234567 >/dev/null
 
-! cmp -s <(on A export) <(on B export) || die "A and B should differ before the exchange"
+! cmp -s <(on A export --sealed) <(on B export --sealed) || die "A and B should differ before the exchange"
 cp -a "$T/A" "$T/A2"
 cp -a "$T/B" "$T/B2"
 
@@ -90,7 +90,7 @@ same_export "pair 2 (B→A, A→B, --since bundles)" A2 B2
 same_export "pair 1 vs pair 2 (state depends only on the set of commits)" A A2
 
 # --- what converged ---------------------------------------------------------
-on A export consultations >"$T/a.c"
+on A export --sealed consultations >"$T/a.c"
 assert_eq "$(py field "$T/a.c" "$x" id)" "<no record>" "record deleted on A, edited on B"
 assert_eq "$(py field "$T/a.c" "$y" id)" "<no record>" "record deleted on B"
 assert_eq "$(lines "$T/a.c")" $((2000 - 2 + 6)) "consultations after the exchange"
@@ -105,14 +105,14 @@ done
     die "conflicts: expected at least one (both sides edited 'status' of the same records), got none"
 
 # --- re-importing bundles is a no-op ----------------------------------------
-for n in A B A2 B2; do on "$n" export >"$T/before.$n"; done
+for n in A B A2 B2; do on "$n" export --sealed >"$T/before.$n"; done
 expect_ok on B bundle import "$T/p1_a.bundle" >/dev/null
 expect_ok on A bundle import "$T/p1_b.bundle" >/dev/null
 expect_ok on A2 bundle import "$T/p2_b.bundle" >/dev/null
 expect_ok on B2 bundle import "$T/p2_bfull.bundle" >/dev/null
 expect_ok on A bundle import "$T/base.bundle" >/dev/null
 for n in A B A2 B2; do
-	on "$n" export >"$T/after.$n"
+	on "$n" export --sealed >"$T/after.$n"
 	assert_same_file "$T/after.$n" "$T/before.$n" "export of $n after re-importing bundles"
 done
 
@@ -121,6 +121,6 @@ mknode C Bokhtar
 expect_ok on B bundle export "$T/b_all.bundle" >/dev/null
 expect_ok on C bundle import "$T/b_all.bundle" >/dev/null
 grep -v '"collection":"members"' "$T/x.A" >"$T/a.data"
-on C export | grep -v '"collection":"members"' >"$T/c.data"
+on C export --sealed | grep -v '"collection":"members"' >"$T/c.data"
 assert_same_file "$T/c.data" "$T/a.data" "C's data (relayed through B) vs A"
 echo "t_bundle_converge: ok"

@@ -24,7 +24,7 @@ xfer B A
 # check_conflict NODE: exactly one conflict, on r.status, heads A and B.
 check_conflict() {
 	on "$1" conflicts --json >"$T/conf.$1"
-	on "$1" export consultations >"$T/exp.$1"
+	on "$1" export --sealed consultations >"$T/exp.$1"
 	visible=$(py field "$T/exp.$1" "$r" status)
 	python3 - "$T/conf.$1" "$r" "$ida" "$idb" "$visible" <<'EOF' || die "conflicts on $1: see above"
 import json, sys
@@ -63,13 +63,15 @@ check_conflict B
 expect_ok on B verify >/dev/null
 
 # --- sequential: B saw A's write before writing -----------------------------
-expect_ok on A set consultations "$s" summary="A's note" >/dev/null
+# (outcome, a clear field: A and B are in no network, and each seals its
+# confidential fields to a key of its own.)
+expect_ok on A set consultations "$s" outcome="A's note" >/dev/null
 xfer A B
-expect_ok on B set consultations "$s" summary="B's note, after reading A's" >/dev/null
+expect_ok on B set consultations "$s" outcome="B's note, after reading A's" >/dev/null
 xfer B A
 for n in A B; do
-	on "$n" export consultations >"$T/exp.$n"
-	assert_eq "$(py field "$T/exp.$n" "$s" summary)" "B's note, after reading A's" "summary of s on $n"
+	on "$n" export --sealed consultations >"$T/exp.$n"
+	assert_eq "$(py field "$T/exp.$n" "$s" outcome)" "B's note, after reading A's" "outcome of s on $n"
 	check_conflict "$n"	# still only the concurrent one on r
 done
 
@@ -79,10 +81,10 @@ assert_no_conflicts A "after resolving on A"
 xfer A B
 for n in A B; do
 	assert_no_conflicts "$n" "after the resolution arrived"
-	on "$n" export consultations >"$T/exp.$n"
+	on "$n" export --sealed consultations >"$T/exp.$n"
 	assert_eq "$(py field "$T/exp.$n" "$r" status)" closed "status of r on $n after resolving"
 	expect_ok on "$n" verify >/dev/null
 done
-same=$(cmp -s <(on A export) <(on B export) && echo yes || echo no)
+same=$(cmp -s <(on A export --sealed) <(on B export --sealed) && echo yes || echo no)
 assert_eq "$same" yes "A and B exports equal after resolving"
 echo "t_conflicts: ok"

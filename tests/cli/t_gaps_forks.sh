@@ -58,8 +58,8 @@ for r in "$r1" "$r2" "$r3" "$r4"; do
 	has B "$r" || die "record $r missing on B after the gap was filled"
 done
 assert_eq "$(seq_of B "$ida")" "$(seq_of A "$ida")" "B's vector for A after the gap was filled"
-on A export consultations >"$T/a.c"
-on B export consultations >"$T/b.c"
+on A export --sealed consultations >"$T/a.c"
+on B export --sealed consultations >"$T/b.c"
 assert_same_file "$T/b.c" "$T/a.c" "consultations on B vs A after the gap was filled"
 expect_ok on B verify >/dev/null
 assert_eq "$(status_field B forks)" 0 "status forks after a gap (no fork)"
@@ -74,7 +74,7 @@ expect_ok on A bundle export "$T/bA.bundle" --since "$T/vB0" >/dev/null
 expect_ok on A2 bundle export "$T/bA2.bundle" --since "$T/vB0" >/dev/null
 
 expect_ok on B bundle import "$T/bA.bundle" >/dev/null
-on B export >"$T/b.before"
+on B export --sealed >"$T/b.before"
 has B "$r5" || die "A's record 5 missing on B before the fork"
 lenient_import B "$T/bA2.bundle"
 forks=$(status_field B forks)
@@ -94,8 +94,8 @@ expect_ok on C bundle import "$T/bA2.bundle" >/dev/null
 has C "$r6" || die "the copy's record 6 missing on C before C saw the fork"
 lenient_import C "$T/bA.bundle"
 [ "$(status_field C forks)" -ge 1 ] || die "C shows no fork"
-on B export consultations >"$T/b.after"
-on C export consultations >"$T/c.after"
+on B export --sealed consultations >"$T/b.after"
+on C export --sealed consultations >"$T/c.after"
 assert_same_file "$T/c.after" "$T/b.after" "C's export (copy first) vs B's (A first)"
 expect_ok on C verify >/dev/null
 
@@ -105,7 +105,7 @@ forks=$(status_field A forks)
 [ "$forks" -ge 1 ] || die "A imported a divergent commit under its own key: expected status forks >= 1, got $forks"
 ! has A "$r5" || die "A's own record 5 still applied after seeing the fork"
 ! has A "$r6" || die "the copy's divergent record 6 was applied on A"
-on A export consultations >"$T/a.after"
+on A export --sealed consultations >"$T/a.after"
 assert_same_file "$T/a.after" "$T/b.after" "A's export vs B's after the fork"
 expect_ok on A verify >/dev/null
 echo "t_gaps_forks: ok"

@@ -12,23 +12,23 @@ behind() { HAMROH_CLOCK_OFFSET_MS=-$((3 * day)) on "$@"; }
 mknode A Dushanbe
 mknode B Murghob
 
-r=$(expect_ok ahead A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open summary="from A")
+r=$(expect_ok ahead A add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Dushanbe status=open outcome="from A")
 expect_ok ahead A set consultations "$r" status=referred >/dev/null
 
 # carry A's commits to B with B's slow clock, B overwrites, carry back
 behind B vector >"$T/vB"
 expect_ok ahead A bundle export "$T/a.bundle" --since "$T/vB" >/dev/null
 expect_ok behind B bundle import "$T/a.bundle" >/dev/null
-expect_ok behind B set consultations "$r" status=closed closed_on=2026-11-21 outcome=Advised summary="from B" >/dev/null
+expect_ok behind B set consultations "$r" status=closed closed_on=2026-11-21 outcome="from B" >/dev/null
 ahead A vector >"$T/vA"
 expect_ok behind B bundle export "$T/b.bundle" --since "$T/vA" >/dev/null
 expect_ok ahead A bundle import "$T/b.bundle" >/dev/null
 
 for n in A B; do
 	if [ "$n" = A ]; then run=ahead; else run=behind; fi
-	$run "$n" export consultations >"$T/exp.$n"
+	$run "$n" export --sealed consultations >"$T/exp.$n"
 	assert_eq "$(py field "$T/exp.$n" "$r" status)" closed "status on $n (B wrote after seeing A)"
-	assert_eq "$(py field "$T/exp.$n" "$r" summary)" "from B" "summary on $n (B wrote after seeing A)"
+	assert_eq "$(py field "$T/exp.$n" "$r" outcome)" "from B" "outcome on $n (B wrote after seeing A)"
 	out=$($run "$n" conflicts --json) || die "conflicts --json on $n failed"
 	assert_eq "$out" "" "conflicts on $n"
 	expect_ok $run "$n" verify >/dev/null
