@@ -41,6 +41,7 @@ echo "killed B with $at_kill of $total commits"
 [ "$at_kill" -lt "$total" ] || die "B finished before it could be killed; raise N"
 expect_ok on B verify >/dev/null
 
+: >"$T/B.out"	# (not the job's redirection: see t_hostile)
 "$H" --data "$T/B" agent --no-ui --listen 127.0.0.1:0 >"$T/B.out" 2>>"$T/B.log" &
 echo $! >"$T/B.pid"
 done_() { [ "$(count)" -ge "$total" ]; }

@@ -51,6 +51,9 @@ wait_for "the refusal in A's log" 10 grep -q "refused: not a member" "$T/A.log"
 (cd "$T" && "$HAMROH_BUILD/tools/hostile" "$T/B" "$PORT_A" "$A_ID" replay) ||
     die "a replayed message 1 was answered"
 kill -TERM "$APID"; wait "$APID" || true
+# Emptied here, not by the background job's redirection, which may run
+# after wait_for has read the first agent's "listening on".
+: >"$T/A.out"
 "$H" --data "$T/A" agent --no-ui --listen "127.0.0.1:$PORT_A" >"$T/A.out" 2>>"$T/A.log" &
 APID=$!
 wait_for "agent A listening again" 10 grep -q '^listening on' "$T/A.out"
