@@ -85,8 +85,8 @@ async function chooseLang(page, lang) {
 	await page.locator(`html[lang="${lang}"]`).waitFor();
 }
 
-async function signIn(page, lang, user = LAWYER, pw = LAWYER_PW) {
-	await page.goto(U + "/");
+async function signIn(page, lang, user = LAWYER, pw = LAWYER_PW, base = U) {
+	await page.goto(base + "/");
 	await page.locator("#signin").waitFor();
 	if (lang) await chooseLang(page, lang);
 	await page.locator("#signin input[name=user]").fill(user);
@@ -95,9 +95,27 @@ async function signIn(page, lang, user = LAWYER, pw = LAWYER_PW) {
 	await page.locator("#nav").waitFor();
 }
 
+// Load URL until PAGE is drawn in LANG and cond() holds (what another
+// office sends arrives on its own time), within a deadline; the view's
+// text in the error otherwise.
+async function until(page, url, name, lang, what, cond, ms = 30000) {
+	const end = Date.now() + ms;
+	for (;;) {
+		await page.goto(url);
+		await page.reload();
+		await drawn(page, name, lang);
+		if (await cond())
+			return;
+		if (Date.now() > end)
+			throw new Error(`${url} never showed ${what}: ` +
+			    await page.locator("#view").innerText());
+		await page.waitForTimeout(250);	// the poll's interval
+	}
+}
+
 // GET through the page's own session (its cookies), as the page would.
-async function apiGet(page, p) {
-	const r = await page.request.get(U + p);
+async function apiGet(page, p, base = U) {
+	const r = await page.request.get(base + p);
 	let data = null;
 	try { data = await r.json(); } catch (e) { data = null; }
 	return { status: r.status(), data };
@@ -157,6 +175,8 @@ await test("a lawyer signs in, logs, finds, opens and closes a consultation in T
 	await page.locator("#pending").waitFor();
 
 	// The form.
+	// (The consultation t_browser.sh made to conflict on is there.)
+	const held = (await apiGet(page, "/api/consultations")).data.total;
 	await page.getByRole("link", { name: T("tg", "ui.cons.new") }).click();
 	await drawn(page, "new", "tg");
 	const schema = await apiGet(page, "/api/schema");
@@ -192,7 +212,7 @@ await test("a lawyer signs in, logs, finds, opens and closes a consultation in T
 		await f.locator("button[type=submit]").click();
 		await f.locator("label.f-closed_on .field-error").waitFor();
 		await f.locator("label.f-outcome .field-error").waitFor();
-		check((await apiGet(page, "/api/consultations")).data.total === 0,
+		check((await apiGet(page, "/api/consultations")).data.total === held,
 		    "a form the rules refuse was sent");
 		await f.locator("select[name=status]").selectOption("open");
 		await f.locator("button[type=submit]").click();
@@ -399,6 +419,140 @@ await test("a guide's Markdown is rendered without raw HTML, scripts or remote i
 	await ctx.close();
 });
 
+// ---- Between two offices: B (Khujand) syncs with A --------------------------
+
+const UB = E.HAMROH_UI_B;
+const ADMIN = E.HAMROH_ADMIN, ADMIN_PW = E.HAMROH_ADMIN_PW;
+const recUrl = (base, id) => base + "/#/c/" + encodeURIComponent(id);
+
+await test("a consultation a lawyer logged in A's UI shows in B's UI after sync",
+    async () => {
+	check(recordId, "the lawyer's test logged no consultation");
+	const { ctx, page } = await newPage();
+	// B's own admin, on B's own UI.
+	await signIn(page, "tg", ADMIN, ADMIN_PW, UB);
+	const row = page.locator(`#view table.list tbody tr[data-id="${recordId}"]`);
+	await until(page, UB + "/#/consultations", "consultations", "tg",
+	    "A's consultation", async () => await row.count() > 0);
+	await row.locator("td", { hasText: T("tg", "ui.value.topic.entry_ban") })
+	    .waitFor();
+	await row.locator("a").first().click();
+	await drawn(page, "c", "tg");
+	await page.locator("#view [data-field=topic] dd", { hasText: T("tg",
+	    "ui.value.topic.entry_ban") }).waitFor();
+	await ctx.close();
+});
+
+await test("a conflict made on two nodes shows with author, center and time, is resolved with one click, and is gone in both UIs",
+    async () => {
+	const id = E.HAMROH_CONFLICT;
+	check(id, "no HAMROH_CONFLICT from t_browser.sh");
+	const { ctx: cb, page: pb } = await newPage();
+	await signIn(pb, "tg", ADMIN, ADMIN_PW, UB);
+	const boxB = pb.locator("#view section.conflict");
+	await until(pb, recUrl(UB, id), "c", "tg", "the conflict on B",
+	    async () => await boxB.count() > 0);
+	const { ctx, page } = await newPage();
+	await signIn(page, "tg", ADMIN, ADMIN_PW);
+	const box = page.locator("#view section.conflict");
+	for (const lang of ["tg", "ru"]) {
+		await chooseLang(page, lang);
+		await page.goto(recUrl(U, id));
+		await drawn(page, "c", lang);
+		await box.locator("h3", { hasText: T(lang, "ui.conflict.field",
+		    T(lang, "ui.field.consultations.topic")) }).waitFor();
+		const rows = box.locator("tbody tr");
+		check(await rows.count() === 2, `${await rows.count()} competing values`);
+		const seen = [];
+		for (let i = 0; i < 2; i++) {
+			const cells = await rows.nth(i).locator("td").allInnerTexts();
+			seen.push(cells);
+			check(cells[1].trim() === ADMIN, `author "${cells[1]}"`);
+			check(cells[2].trim() !== "", "no center");
+			check(/\d/.test(cells[3]), `time "${cells[3]}"`);
+			check(cells[4].trim() === T(lang, "ui.conflict.keep"),
+			    `the button says "${cells[4]}"`);
+		}
+		const vals = seen.map(c => c[0].trim()).sort();
+		const want = [T(lang, "ui.value.topic.entry_ban"),
+		    T(lang, "ui.value.topic.patent")].sort();
+		check(vals.join("|") === want.join("|"), `values ${vals}`);
+		check(seen[0][2] !== seen[1][2], `one center for both: ${seen[0][2]}`);
+		await checkWords(page, lang, "the conflict");
+		await page.screenshot({ path: path.join(SHOTS,
+		    `conflict-${lang}-1366x768.png`), fullPage: true });
+	}
+	// One click: A's value is kept (the page is in ru now).
+	const patent = T("ru", "ui.value.topic.patent");
+	await box.locator("tbody tr", { hasText: patent }).getByRole("button",
+	    { name: T("ru", "ui.conflict.keep") }).click();
+	await page.locator("#view [data-field=topic] dd", { hasText: patent })
+	    .waitFor();
+	const gone = (p, b) => async () => await b.count() === 0 &&
+	    (await p.locator("#view [data-field=topic] dd").innerText())
+		.includes(T("ru", "ui.value.topic.patent"));
+	await until(page, recUrl(U, id), "c", "ru", "the conflict resolved",
+	    gone(page, box));
+	await chooseLang(pb, "ru");
+	await until(pb, recUrl(UB, id), "c", "ru", "the conflict resolved on B",
+	    gone(pb, boxB));
+	for (const [p, base] of [[page, U], [pb, UB]]) {
+		const c = await apiGet(p, "/api/consultations/" +
+		    encodeURIComponent(id) + "/conflicts", base);
+		check(c.status === 200 && !(c.data.fields || []).length,
+		    `${base} still lists a conflict: ${JSON.stringify(c.data)}`);
+	}
+	await ctx.close();
+	await cb.close();
+});
+
+await test("a guide an admin publishes in A's UI shows in B's UI as new since B last looked",
+    async () => {
+	const TITLE = "Патент: пардохти ҳармоҳа";
+	const { ctx: cb, page: pb } = await newPage();
+	await signIn(pb, "tg", ADMIN, ADMIN_PW, UB);
+	await pb.goto(UB + "/#/guides");
+	await drawn(pb, "guides", "tg");
+	check(!(await pb.locator("#view").innerText()).includes(TITLE),
+	    "B shows the guide before it is published");
+	const { ctx, page } = await newPage();
+	await signIn(page, "tg", ADMIN, ADMIN_PW);
+	const publish = async (version, body) => {
+		const f = page.locator("#view form.publish");
+		if (version === "1")
+			await f.locator("input[name=title]").fill(TITLE);
+		await f.locator("input[name=version_label]").fill(version);
+		await f.locator("input[name=file]").setInputFiles({
+		    name: "patent.md", mimeType: "text/markdown",
+		    buffer: Buffer.from(body) });
+		await f.locator("button[type=submit]").click();
+		await page.locator("#view article.guide", { hasText:
+		    body.split("\n").pop() }).waitFor();
+	};
+	await page.goto(U + "/#/guides");
+	await drawn(page, "guides", "tg");
+	await publish("1", "# Патент\n\nПардохтро ҳар моҳ то рӯзи охир кунед.");
+	const row = pb.locator("#view table.list tbody tr", { hasText: TITLE });
+	const isNew = async () => await row.locator(".badge.new").count() > 0 &&
+	    (await pb.locator("#view p.warn").allInnerTexts()).some(w =>
+		w.includes(T("tg", "ui.guides.new_since")) && w.includes(TITLE));
+	await until(pb, UB + "/#/guides", "guides", "tg", "the guide as new", isNew);
+	await pb.screenshot({ path: path.join(SHOTS, "guides-tg-new-1366x768.png") });
+	// Looked at, it is not new; a new version makes it new again.
+	await row.locator("a").first().click();
+	await pb.locator("#view article.guide").waitFor();
+	await pb.goto(UB + "/#/guides");
+	await drawn(pb, "guides", "tg");
+	await row.waitFor();
+	check(!await row.locator(".badge.new").count(), "a guide looked at is still new");
+	check(!(await pb.locator("#view p.warn").allInnerTexts()).some(w =>
+	    w.includes(T("tg", "ui.guides.new_since"))), "B still says something is new");
+	await publish("2", "# Патент\n\nАз 1 январ нархи патент дигар шуд.");
+	await until(pb, UB + "/#/guides", "guides", "tg", "version 2 as new", isNew);
+	await ctx.close();
+	await cb.close();
+});
+
 // ---- (c) no raw keys, no English in tg and ru; (d) screenshots -------------
 
 // en.json's ui.* values of two words or more that tg/ru do not share.
@@ -489,19 +643,10 @@ await test("every main page in tg and ru: no raw key, no English; screenshots", 
 // Reload the sync page until ${cond}(row locator) holds (the agent's view
 // of a peer changes on its own time), within the deadline.
 async function syncUntil(page, what, cond) {
-	const end = Date.now() + 30000;
-	for (;;) {
-		await page.goto(U + "/#/sync");
-		await page.reload();
-		await drawn(page, "sync", "tg");
-		const row = page.locator("#view tr[data-peer]").first();
-		if (await row.count() && await cond(row))
-			return row;
-		if (Date.now() > end)
-			throw new Error(`the sync page never showed ${what}: ` +
-			    await page.locator("#view").innerText());
-		await page.waitForTimeout(250);	// the poll's interval
-	}
+	const row = page.locator("#view tr[data-peer]").first();
+	await until(page, U + "/#/sync", "sync", "tg", what, async () =>
+	    await row.count() && await cond(row));
+	return row;
 }
 
 await test("the sync page: connected and up to date, then not, in plain words",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves the office web UI in a real browser (headless Debian chromium driven by playwright-core, tests/browser/run.mjs): `hamroh ui`'s one-time link signs a lawyer in once; a lawyer signs in, switches to Tajik, logs a consultation for "Ҳакимов Фирӯз" with phone "+992 92 555 12 34", finds it by "925551234", opens and closes it, and the list shows it closed; a page from another loopback port cannot write through the lawyer's browser, a cookie is useless after sign-out, no page shows data without sign-in; the sync page shows the other office connected and up to date, then not connected and not up to date once it stopped and a change waits; every main page in tg and ru shows no raw catalog key and no English UI words; screenshots of every main page in tg, ru and en at 1366x768 and 1280x1024 land in $HAMROH_ARTIFACTS/browser (default BUILD/artifacts/browser).
+# Proves the office web UI in a real browser (headless Debian chromium driven by playwright-core, tests/browser/run.mjs): `hamroh ui`'s one-time link signs a lawyer in once; a lawyer signs in, switches to Tajik, logs a consultation for "Ҳакимов Фирӯз" with phone "+992 92 555 12 34", finds it by "925551234", opens and closes it, and the list shows it closed; a page from another loopback port cannot write through the lawyer's browser, a cookie is useless after sign-out, no page shows data without sign-in; the sync page shows the other office connected and up to date, then not connected and not up to date once it stopped and a change waits; the lawyer's consultation shows in the other office's UI (B, signed in as B's admin) after sync; a conflict made on both nodes (the topic set one way on A and another on B while B's agent was stopped) shows in A's UI as the two values with author, center and time, in tg and ru, is resolved with one click of "keep this value", and is gone from both UIs and from `hamroh conflicts` on both; a guide an admin publishes in A's UI shows in B's UI as new, not new once B opened it, and new again when A publishes its next version; every main page in tg and ru shows no raw catalog key and no English UI words; screenshots of every main page in tg, ru and en at 1366x768 and 1280x1024 land in $HAMROH_ARTIFACTS/browser (default BUILD/artifacts/browser).
 # timeout: 300
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -31,7 +31,20 @@ expect_ok on A center add Khujand "Khujand center" >/dev/null
 tok=$(expect_ok on A invite "$(on B id)" --name B --center Khujand --role center \
     --address "127.0.0.1:$PORT_A")
 expect_ok on B join "$tok" >/dev/null
-start_agent B
+start_agent B --ui-listen 127.0.0.1:0
+# A conflict made on two nodes: a Khujand consultation both offices hold,
+# its topic set one way on A and another on B while B's agent is stopped;
+# once B is back, both list the conflict (the browser resolves it on A).
+cid=$(expect_ok on A add consultations center=Khujand opened_at=2026-11-20 \
+    channel=walk_in client_sex=F topic=other status=open)
+wait_for "B to have the consultation to conflict on" 20 has_consultation B "$cid"
+stop_agent B
+expect_ok on A set consultations "$cid" topic=patent >/dev/null
+expect_ok on B set consultations "$cid" topic=entry_ban >/dev/null
+start_agent B --ui-listen 127.0.0.1:0
+has_conflict() { [ -n "$(on "$1" conflicts --json)" ]; }
+wait_for "the conflict on A" 20 has_conflict A
+wait_for "the conflict on B" 20 has_conflict B
 # The one-time link of `hamroh ui` (a minute to use it: the first test does).
 printf '%s\n' "$LAWYER_PW" >"$TMPDIR/pw1"
 link=$(expect_ok "$HAMROH" --data "$TMPDIR/A" --user "$LAWYER" --passphrase-fd 3 ui \
@@ -48,13 +61,19 @@ mkdir -p "$ART"
 HAMROH_UI=http://127.0.0.1:$UIPORT_A HAMROH_CHROMIUM=$CHROMIUM \
 HAMROH_LAWYER=$LAWYER HAMROH_LAWYER_PW=$LAWYER_PW HAMROH_ADMIN=admin \
 HAMROH_ADMIN_PW=$TEST_PASSPHRASE HAMROH_SHOTS=$ART HAMROH_LINK=$link \
-HAMROH_PEER_PID=$(cat "$TMPDIR/B.pid") \
+HAMROH_PEER_PID=$(cat "$TMPDIR/B.pid") HAMROH_UI_B=http://127.0.0.1:$UIPORT_B \
+HAMROH_CONFLICT=$cid \
     node "$B/run.mjs" || die "the browser tests failed (above)"
 
-# What the browser wrote is in the store: the lawyer's consultation and the
-# one the sync test added while B was down, nothing from the other port.
+# The conflict resolved in A's UI is gone on A, and on B (B's agent was
+# stopped by the sync test after it had everything).
+assert_no_conflicts A "after resolving in A's UI"
+assert_no_conflicts B "after resolving in A's UI"
+# What the browser wrote is in the store: the lawyer's consultation, the
+# conflict's and the one the sync test added while B was down, nothing
+# from the other port.
 on A list consultations --json >"$TMPDIR/list"
-assert_eq "$(wc -l <"$TMPDIR/list")" 2 "consultations after the browser tests"
+assert_eq "$(wc -l <"$TMPDIR/list")" 3 "consultations after the browser tests"
 names=$(python3 -c 'import json,sys
 for l in open(sys.argv[1]): print(json.loads(l).get("client_name", "-"))' "$TMPDIR/list" | sort | tr '\n' ' ')
 assert_contains "$names" "Ҳакимов Фирӯз" "the client's name as typed, in the store"

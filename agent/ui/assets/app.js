@@ -1102,7 +1102,11 @@ function publishForm(guide) {
 		const r = await api("POST", "/api/guides", body);
 		if (!r.ok) return fail(errText(r));
 		flash = t("ui.guides.published", body.version_label);
-		location.hash = "#/guides/" + encodeURIComponent(r.data.id);
+		// A new version, published from the guide's own page, keeps
+		// its address: no hashchange then, so draw it here.
+		const to = "#/guides/" + encodeURIComponent(r.data.id);
+		if (location.hash === to) route();
+		else location.hash = to;
 	});
 	return form;
 }
