@@ -61,10 +61,12 @@ rm -f "$T/in.jsonl"
 agent "$T/A" --ui-listen 127.0.0.1:0
 until grep -q '^ui on ' "$T/A.out"; do sleep 0.05; done
 url=$(sed -n 's/^ui on \(http[^ ]*\).*/\1/p' "$T/A.out" | head -n 1)
+start=$(rss "$(cat "$T/A.pid")")
 HAMROH_UI=${url%/} HAMROH_CHROMIUM=$CHROMIUM HAMROH_USER=bench \
-    HAMROH_PASSPHRASE_FILE=$T/passphrase \
-    node "$(dirname "$0")/uibench.mjs" || exit 1
+    HAMROH_PASSPHRASE_FILE=$T/passphrase HAMROH_AGENT_PID=$(cat "$T/A.pid") \
+    node "$(dirname "$0")/uibench.mjs" 2>"$T/rss" || { cat "$T/rss" >&2; exit 1; }
 ui=$(rss "$(cat "$T/A.pid")")
+stage() { awk -v s="$1" '$1 == "rss" && $2 == s { printf "%.1f", $3 / 1024 }' "$T/rss"; }
 kill "$(cat "$T/A.pid")"
 while kill -0 "$(cat "$T/A.pid")" 2>/dev/null; do sleep 0.05; done
 agent "$T/A" --no-ui
@@ -72,3 +74,5 @@ sleep 1
 noui=$(rss "$(cat "$T/A.pid")")
 printf 'ui-rss     %7.1f MiB agent, UI and 1 signed-in user   --no-ui %.1f MiB   +%.1f MiB (target: reported)\n' \
     "$ui" "$noui" "$(echo "$ui $noui" | awk '{ print $1 - $2 }')"
+printf '           with the UI: %.1f MiB at start, %.1f signed in (search index built, the list drawn once), %.1f after the loads, %.1f after the searches\n' \
+    "$start" "$(stage signed-in)" "$(stage after-loads)" "$(stage after-searches)"
