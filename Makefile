@@ -145,7 +145,7 @@ test-plain: deps check-layers check-alone
 bench: deps
 	$(Q)case "$(BENCH_ONLY)" in ""|import|import-cli|apply|apply-conf|\
 	    revoke|strangers|apply-cli|add|size|vector|catchup|loop-stall|loop-apply|\
-	    search) ;; *) echo \
+	    search|ui) ;; *) echo \
 	    "make bench: no figure '$(BENCH_ONLY)'; see tests/bench/README" \
 	    >&2; exit 1 ;; esac
 	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench \
@@ -155,6 +155,7 @@ bench: deps
 	    $(B)/tools/mkcommits
 	$(Q)case "$(BENCH_ONLY)" in ""|loop-stall|loop-apply) \
 	    tests/bench/loopbench.sh ./hamroh build/bench-100k.jsonl ;; esac
+	$(Q)tests/bench/uibench.sh ./hamroh
 	$(Q)[ -n "$(BENCH_ONLY)" ] || python3 tests/bench/fieldbench.py \
 	    --hamroh ./hamroh --proxy $(B)/tools/faultproxy \
 	    --zsize $(B)/tools/zsize --input build/bench-100k.jsonl
