@@ -202,7 +202,7 @@ do_up() {
 	for ((i = 1; i < n; i++)); do
 		hm 0 center list | grep -q "^$(center "$i") " ||
 		    hm 0 center add "$(center "$i")" "$(center "$i")" >/dev/null
-		tok=$(hm 0 invite "$(hm "$i" id)" --name "$(name "$i")" \
+		tok=$(hm 0 invite "$(hm "$i" id --invite 2>/dev/null || hm "$i" id)" --name "$(name "$i")" \
 		    --center "$(center "$i")" --role "$(role "$i")")
 		hm "$i" join "$tok" >/dev/null
 	done

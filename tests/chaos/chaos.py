@@ -248,7 +248,7 @@ class Run:
             if nd.center not in known:
                 self.cli_ok(cap, "center", "add", nd.center, nd.center)
                 known.add(nd.center)
-            tok = self.cli_ok(cap, "invite", nd.key, "--name", nd.name,
+            tok = self.cli_ok(cap, "invite", self.cli_ok(nd, "id", "--invite").strip(), "--name", nd.name,
                               "--center", nd.center, "--role",
                               nd.role).strip()
             self.cli_ok(nd, "join", tok)

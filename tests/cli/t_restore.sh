@@ -12,7 +12,8 @@ c=(opened_at=2026-11-20 channel=walk_in client_sex=F client_age=29
 expect_ok on A network create --name tj-legal >/dev/null
 keyA=$(on A id)
 keyB=$(on B id)
-tok=$(expect_ok on A invite "$keyB" --name B --center Dushanbe --role office)
+keyBi=$(on B id --invite)
+tok=$(expect_ok on A invite "$keyBi" --name B --center Dushanbe --role office)
 expect_ok on B join "$tok" >/dev/null
 [ "$(on B id)" = "$keyB" ] || die "B's key changed at join (it had no history)"
 
