@@ -327,7 +327,7 @@ session_of(struct req *rq)
 
 /* ---- Jobs as a session's user. */
 
-enum ujob_kind { UJ_LIST, UJ_SHOW, UJ_ADD, UJ_STATUS, UJ_INDEX, UJ_CALL };
+enum ujob_kind { UJ_SHOW, UJ_ADD, UJ_STATUS, UJ_INDEX, UJ_CALL };
 
 struct ujob {
 	struct ui	*ui;
@@ -356,9 +356,6 @@ ujob_run(struct db *db, void *arg, char err[STORE_ERRLEN])
 	o.actor = o.user.name;
 	memset(&j->us, 0, sizeof(j->us));
 	switch (j->kind) {
-	case UJ_LIST:
-		ui_api_list(&o, &j->call, &j->out);
-		break;
 	case UJ_SHOW:
 		ui_api_show(&o, &j->call, &j->out);
 		break;
@@ -901,28 +898,6 @@ route_search(struct req *rq, struct ui_entry *x)
 		index_start(rq->ui, x);
 }
 
-/* A query parameter as a whole number (absent: 0); -1 if not one. */
-static int
-arg_size(struct req *rq, const char *name, size_t *out)
-{
-	const char *s = MHD_lookup_connection_value(rq->c,
-	    MHD_GET_ARGUMENT_KIND, name);
-	unsigned long long v = 0;
-
-	*out = 0;
-	if (s == NULL)
-		return (0);
-	if (*s == '\0' || strlen(s) > 9)
-		return (-1);
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return (-1);
-		v = v * 10 + (unsigned)(*s - '0');
-	}
-	*out = (size_t)v;
-	return (0);
-}
-
 static void
 route_job(struct req *rq, struct ui_entry *x, enum ujob_kind kind,
     const char *id)
@@ -937,13 +912,6 @@ route_job(struct req *rq, struct ui_entry *x, enum ujob_kind kind,
 	j->ui = rq->ui;
 	j->rq = rq;
 	j->kind = kind;
-	if (kind == UJ_LIST && (arg_size(rq, "limit", &j->call.limit) ||
-	    arg_size(rq, "offset", &j->call.offset))) {
-		free(j);
-		ui_out_fail(&rq->out, OPS_USAGE, OPS_MSG_UI_QUERY_NUMBER, 0);
-		rq->ready = true;
-		return;
-	}
 	if (id != NULL) {
 		snprintf(j->id, sizeof(j->id), "%.32s", id);
 		j->call.id = j->id;
