@@ -224,8 +224,11 @@ size_t db_coll_index(const struct coll_def *);
 /* The SQL type of field ${f}'s column. */
 const char *rows_coltype(const struct field_def *);
 
-/* Create the table of collection ${c} in ${schema}. */
+/* Create the table of collection ${c} in ${schema}, and its index. */
 int rows_create_table(struct db *, const char *, const struct coll_def *,
+    char[STORE_ERRLEN]);
+/* The index of ${c}'s listing order (none for most collections). */
+int rows_create_index(struct db *, const char *, const struct coll_def *,
     char[STORE_ERRLEN]);
 
 /* Finalize ${t}'s statements. */

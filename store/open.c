@@ -14,7 +14,7 @@
 
 #include "store/trust.h"
 
-#define SCHEMA_VERSION	10
+#define SCHEMA_VERSION	11
 #define BUSY_MS		10000
 
 /*
@@ -102,6 +102,7 @@ has_column(struct db *db, const char *table, const char *col)
 static int
 migrate(struct db *db, char err[STORE_ERRLEN])
 {
+	const struct coll_def *c;
 	sqlite3_stmt *st;
 	char sql[256];
 	int v;
@@ -218,6 +219,13 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 	/* The collection tables follow the field table in schema.c. */
 	if (layout_sync(db, err))
 		goto fail;
+	/*
+	 * 11: the index of the list's order, so the UI's newest page does
+	 * not sort every record (store/rows.c).  Tables made now have it.
+	 */
+	for (c = schema_colls; v < 11 && c->name != NULL; c++)
+		if (rows_create_index(db, "main", c, err))
+			goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (db_exec(db, sql, err) || db_exec(db, "COMMIT", err))
 		goto fail;

@@ -31,7 +31,8 @@ errq(char err[STORE_ERRLEN], struct db *db)
 
 static long records(struct db *, const struct coll_def *, const uint8_t *,
     const struct rview_field *, size_t, bool, const char *,
-    int (*)(void *, const struct rview *), void *, char[STORE_ERRLEN]);
+    const struct qlist *, int (*)(void *, const struct rview *), void *,
+    char[STORE_ERRLEN]);
 
 long
 query_records(struct db *db, const struct coll_def *c, const uint8_t *id,
@@ -40,13 +41,13 @@ query_records(struct db *db, const struct coll_def *c, const uint8_t *id,
     char err[STORE_ERRLEN])
 {
 
-	return (records(db, c, id, filter, nfilter, deleted_too, "id", fn,
-	    arg, err));
+	return (records(db, c, id, filter, nfilter, deleted_too, "id", NULL,
+	    fn, arg, err));
 }
 
 long
 query_list(struct db *db, const struct coll_def *c,
-    const struct rview_field *filter, size_t nfilter,
+    const struct rview_field *filter, size_t nfilter, const struct qlist *q,
     int (*fn)(void *, const struct rview *), void *arg,
     char err[STORE_ERRLEN])
 {
@@ -59,14 +60,103 @@ query_list(struct db *db, const struct coll_def *c,
 		    "opened_at DESC, id";
 	else if (strcmp(c->name, "centers") == 0)
 		order = "code, id";
-	return (records(db, c, NULL, filter, nfilter, false, order, fn, arg,
-	    err));
+	return (records(db, c, NULL, filter, nfilter, false, order, q, fn,
+	    arg, err));
+}
+
+/*
+ * The WHERE clause of a read of records: live ones unless ${deleted_too},
+ * ${id}'s alone if not NULL, each filter's field equal to its value, and
+ * ${q}'s bounds.  Appended to ${sql} at ${off}; the new end.
+ */
+static size_t
+where(char *sql, size_t off, size_t len, const uint8_t *id,
+    const struct rview_field *filter, size_t nfilter, bool deleted_too,
+    const struct qlist *q)
+{
+	size_t i;
+
+	off += (size_t)snprintf(sql + off, len - off, " WHERE 1");
+	if (!deleted_too)
+		off += (size_t)snprintf(sql + off, len - off,
+		    " AND _deleted IS NOT 1");
+	if (id != NULL)
+		off += (size_t)snprintf(sql + off, len - off, " AND id = ?");
+	for (i = 0; i < nfilter; i++)
+		off += (size_t)snprintf(sql + off, len - off, " AND %s IS ?",
+		    filter[i].name);
+	if (q != NULL && q->from != NULL)
+		off += (size_t)snprintf(sql + off, len - off,
+		    " AND opened_at >= ?");
+	if (q != NULL && q->to != NULL)
+		off += (size_t)snprintf(sql + off, len - off,
+		    " AND opened_at <= ?");
+	if (q != NULL && q->open_before != NULL)
+		off += (size_t)snprintf(sql + off, len - off,
+		    " AND status IS 'open' AND opened_at < ?");
+	return (off < len ? off : len - 1);
+}
+
+/* The values of where()'s placeholders, in its order. */
+static void
+bind_where(sqlite3_stmt *st, const uint8_t *id,
+    const struct rview_field *filter, size_t nfilter, const struct qlist *q)
+{
+	const char *d[3] = { NULL, NULL, NULL };
+	size_t i;
+	int k = 1;
+
+	if (id != NULL)
+		sqlite3_bind_blob(st, k++, id, SCHEMA_ID_LEN, SQLITE_STATIC);
+	for (i = 0; i < nfilter; i++, k++) {
+		if (filter[i].v.t == VAL_STR)
+			sqlite3_bind_text(st, k, filter[i].v.s,
+			    (int)filter[i].v.len, SQLITE_STATIC);
+		else if (filter[i].v.t == VAL_NIL)
+			sqlite3_bind_null(st, k);
+		else
+			sqlite3_bind_int64(st, k, filter[i].v.i);
+	}
+	if (q != NULL) {
+		d[0] = q->from;
+		d[1] = q->to;
+		d[2] = q->open_before;
+	}
+	for (i = 0; i < 3; i++)
+		if (d[i] != NULL)
+			sqlite3_bind_text(st, k++, d[i], -1, SQLITE_STATIC);
+}
+
+/* Into *${q}->total: how many live records where() keeps, window aside. */
+static long
+count_where(struct db *db, const struct coll_def *c,
+    const struct rview_field *filter, size_t nfilter, const struct qlist *q,
+    char err[STORE_ERRLEN])
+{
+	sqlite3_stmt *st = NULL;
+	char sql[2048];
+	size_t off;
+
+	off = (size_t)snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM main.c_%s", c->name);
+	where(sql, off, sizeof(sql), NULL, filter, nfilter, false, q);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK ||
+	    (bind_where(st, NULL, filter, nfilter, q),
+	    sqlite3_step(st)) != SQLITE_ROW) {
+		errq(err, db);
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	*q->total = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (0);
 }
 
 static long
 records(struct db *db, const struct coll_def *c, const uint8_t *id,
     const struct rview_field *filter, size_t nfilter, bool deleted_too,
-    const char *order, int (*fn)(void *, const struct rview *), void *arg,
+    const char *order, const struct qlist *q,
+    int (*fn)(void *, const struct rview *), void *arg,
     char err[STORE_ERRLEN])
 {
 	struct rview_field f[SCHEMA_MAX_FIELDS * 2];
@@ -86,33 +176,23 @@ records(struct db *db, const struct coll_def *c, const uint8_t *id,
 		    c->fields[i].name);
 	/* Its conflicts: a column of the row, so a listing stays cheap. */
 	off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-	    ", _conflicts FROM main.c_%s WHERE 1", c->name);
-	if (!deleted_too)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-		    " AND _deleted IS NOT 1");
-	if (id != NULL)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-		    " AND id = ?");
-	for (i = 0; i < nfilter; i++)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-		    " AND %s IS ?", filter[i].name);
-	snprintf(sql + off, sizeof(sql) - off, " ORDER BY %s", order);
-	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) !=
-	    SQLITE_OK)
+	    ", _conflicts FROM main.c_%s", c->name);
+	off = where(sql, off, sizeof(sql), id, filter, nfilter, deleted_too,
+	    q);
+	off += (size_t)snprintf(sql + off, sizeof(sql) - off, " ORDER BY %s",
+	    order);
+	if (q != NULL && q->limit > 0)
+		snprintf(sql + off, sizeof(sql) - off, " LIMIT %zu OFFSET %zu",
+		    q->limit, q->offset);
+	else if (q != NULL && q->offset > 0)
+		snprintf(sql + off, sizeof(sql) - off, " LIMIT -1 OFFSET %zu",
+		    q->offset);
+	if (q != NULL && q->total != NULL && count_where(db, c, filter,
+	    nfilter, q, err) < 0)
+		return (-1);
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
 		goto fail;
-	i = 1;
-	if (id != NULL)
-		sqlite3_bind_blob(st, (int)i++, id, SCHEMA_ID_LEN,
-		    SQLITE_STATIC);
-	for (off = 0; off < nfilter; off++, i++) {
-		if (filter[off].v.t == VAL_STR)
-			sqlite3_bind_text(st, (int)i, filter[off].v.s,
-			    (int)filter[off].v.len, SQLITE_STATIC);
-		else if (filter[off].v.t == VAL_NIL)
-			sqlite3_bind_null(st, (int)i);
-		else
-			sqlite3_bind_int64(st, (int)i, filter[off].v.i);
-	}
+	bind_where(st, id, filter, nfilter, q);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&rs, 0, sizeof(rs));
 		nf = 0;

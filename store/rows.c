@@ -33,6 +33,25 @@ rows_create_table(struct db *db, const char *schema, const struct coll_def *c,
 	snprintf(sql + off, sizeof(sql) - off, ", _deleted INTEGER,"
 	    " _conflicts INTEGER NOT NULL, _extra INTEGER NOT NULL,"
 	    " _state BLOB NOT NULL)");
+	return (db_exec(db, sql, err) || rows_create_index(db, schema, c, err));
+}
+
+int
+rows_create_index(struct db *db, const char *schema,
+    const struct coll_def *c, char err[STORE_ERRLEN])
+{
+	char sql[512];
+
+	/*
+	 * The list's order (query_list()), _deleted beside it: the newest
+	 * page and the count of a listing read the index alone.
+	 */
+	if (schema_field(c, "opened_at", 9) == NULL)
+		return (0);
+	snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS %s.c_%s_newest"
+	    " ON c_%s(opened_at DESC,%s id, _deleted)", schema, c->name,
+	    c->name, schema_field(c, "case_number", 11) != NULL ?
+	    " case_number DESC," : "");
 	return (db_exec(db, sql, err));
 }
 

@@ -101,8 +101,8 @@ static int
 known_read(struct db *db, struct known *k, char err[STORE_ERRLEN])
 {
 
-	return (query_list(db, schema_coll("centers"), NULL, 0, known_cb, k,
-	    err) < 0 ? -1 : 0);
+	return (query_list(db, schema_coll("centers"), NULL, 0, NULL, known_cb,
+	    k, err) < 0 ? -1 : 0);
 }
 
 static bool
@@ -352,8 +352,8 @@ ops_center_list(struct ops *o, ops_center_fn fn, void *arg, long *n,
 	int r = 0;
 
 	memset(e, 0, sizeof(*e));
-	if (query_list(o->db, schema_coll("centers"), NULL, 0, list_cb, &l,
-	    err) < 0)
+	if (query_list(o->db, schema_coll("centers"), NULL, 0, NULL, list_cb,
+	    &l, err) < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	/* This node's own center, until a list of the network names it. */
 	if ((k = calloc(1, sizeof(*k))) == NULL)

@@ -219,6 +219,14 @@ struct ops_read_args {
 	const char		*from, *to;
 	bool			overdue;
 	bool			mine;
+	/*
+	 * list: of the records kept, newest first, only ${offset} ..
+	 * ${offset} + ${limit} - 1 reach the callback (${limit} 0: all);
+	 * ${*total} (unless NULL) gets how many were kept.  Records out of
+	 * the window are counted, never opened.
+	 */
+	size_t			offset, limit;
+	uint64_t		*total;
 };
 
 #define OPS_OVERDUE_DAYS	30

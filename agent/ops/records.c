@@ -450,6 +450,9 @@ struct reveal {
 	uint8_t		*mine;		/* Sorted ids, SCHEMA_ID_LEN each. */
 	size_t		nmine, capmine;
 	long		kept;		/* Records the filters kept. */
+	long		shown;		/* Those that reached fn. */
+	/* list: the window of kept records that reach fn (limit 0: all). */
+	size_t		offset, limit;
 	/*
 	 * list: field=value filters on confidential fields, matched on the
 	 * opened value (the store holds only its ciphertext).
@@ -624,6 +627,16 @@ secret_keeps(const struct reveal *rv, const struct rview *r)
 	return (true);
 }
 
+/* One more record kept: whether it is in the list's window. */
+static bool
+in_window(struct reveal *rv)
+{
+
+	rv->kept++;
+	return ((size_t)rv->kept > rv->offset && (rv->limit == 0 ||
+	    (size_t)rv->kept <= rv->offset + rv->limit));
+}
+
 static int
 reveal_cb(void *arg, const struct rview *r)
 {
@@ -636,8 +649,11 @@ reveal_cb(void *arg, const struct rview *r)
 
 	if (!list_keeps(rv, r))
 		return (0);
-	rv->kept++;
+	/* Out of the window: counted, never opened (unless a secret says). */
+	if (rv->nsecret == 0 && !in_window(rv))
+		return (0);
 	if (rv->cf == NULL) {
+		rv->shown++;
 		ret = rv->fn(rv->arg, r, is_stale(rv, r));
 		rv->stopped |= ret != 0;
 		return (ret);
@@ -655,11 +671,11 @@ reveal_cb(void *arg, const struct rview *r)
 		    &r->f[i].v, &f[i].v, &tofree[i]);
 	}
 	shown.f = f;
-	if (secret_keeps(rv, &shown))
+	ret = 0;
+	if ((rv->nsecret == 0 || (secret_keeps(rv, &shown) &&
+	    in_window(rv)))) {
+		rv->shown++;
 		ret = rv->fn(rv->arg, &shown, is_stale(rv, r));
-	else {
-		ret = 0;
-		rv->kept--;
 	}
 	for (i = 0; i < r->nf; i++)
 		if (tofree[i] != NULL) {
@@ -754,6 +770,7 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	const struct coll_def *c;
 	struct reveal rv;
 	char err[STORE_ERRLEN], person[CASE_NUMBER_MAX + 1], note[40];
+	struct qlist q, *qp = NULL;
 	size_t i, k, ns = 0, pi = SIZE_MAX;
 	long n, m;
 
@@ -798,21 +815,40 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 		free(rv.mine);
 		return (-1);
 	}
-	n = query_list(o->db, c, filt, k, reveal_cb, &rv, err);
+	/*
+	 * The dates, the status and the window in SQL, the newest page read
+	 * from the list's index (store/query.h), unless a filter only C can
+	 * judge needs every record: mine=, a confidential field's value,
+	 * person= (two queries).
+	 */
+	memset(&q, 0, sizeof(q));
+	if (!a->mine && ns == 0 && pi == SIZE_MAX) {
+		q.from = a->from;
+		q.to = a->to;
+		q.open_before = a->overdue ? rv.overdue : NULL;
+		q.offset = a->offset;
+		q.limit = a->limit;
+		q.total = a->total;
+		rv.lim = NULL;
+		qp = &q;
+	} else {
+		rv.offset = a->offset;
+		rv.limit = a->limit;
+	}
+	n = query_list(o->db, c, filt, k, qp, reveal_cb, &rv, err);
 	/* The person's first consultation: the one its number names. */
 	if (n >= 0 && pi != SIZE_MAX && !rv.stopped && !rv.failed) {
 		filt[pi].name = "case_number";
-		if ((m = query_list(o->db, c, filt, k, reveal_cb,
+		if ((m = query_list(o->db, c, filt, k, NULL, reveal_cb,
 		    &rv, err)) < 0)
 			n = -1;
-		else
-			n += m;
 	}
 	free(rv.mine);
 	if (n < 0)
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
-	if (rv.lim != NULL)
-		n = rv.kept;
+	if (qp == NULL && a->total != NULL)
+		*a->total = (uint64_t)rv.kept;
+	n = rv.shown;
 	if (reveal_done(&rv, e))
 		return (-1);
 	/* Revealed records went to the caller: a view, once per listing. */

@@ -161,8 +161,9 @@ ui_put_record(FILE *f, const struct rview *r, bool stale)
 }
 
 /*
- * The list: the window of the first offset + limit rows, newest first,
- * kept sorted as rows come (ops_list() yields them by id).
+ * The list: the window ops_list() cuts out (newest first; person='s two
+ * queries come one after the other, so the rows are kept sorted as they
+ * come).
  */
 struct row {
 	char	key[48];	/* opened_at, then the id: sorts newest. */
@@ -172,8 +173,8 @@ struct row {
 
 struct listing {
 	struct row	*rows;
-	size_t		n, cap;		/* cap = offset + limit. */
-	size_t		total;
+	size_t		n, cap;		/* cap = limit. */
+	uint64_t	total;
 	bool		nomem;
 };
 
@@ -194,7 +195,6 @@ list_cb(void *arg, const struct rview *r, bool stale)
 	size_t i, lo, hi;
 	FILE *f;
 
-	l->total++;
 	for (i = 0; i < r->nf; i++)
 		if (strcmp(r->f[i].name, "opened_at") == 0 &&
 		    r->f[i].v.t == VAL_STR && r->f[i].v.len < 16) {
@@ -264,7 +264,10 @@ ui_api_list(struct ops *o, struct ui_call *c, struct ui_out *out)
 	if (c->read != NULL)
 		a = *c->read;
 	a.coll = "consultations";
-	l.cap = c->offset + limit;
+	a.offset = c->offset;
+	a.limit = limit;
+	a.total = &l.total;
+	l.cap = limit;
 	if ((l.rows = calloc(l.cap, sizeof(*l.rows))) == NULL) {
 		ui_out_fail(out, OPS_NOMEM, OPS_MSG_NOMEM, 0);
 		return;
@@ -275,10 +278,11 @@ ui_api_list(struct ops *o, struct ui_call *c, struct ui_out *out)
 	if (r != 0)
 		ui_out_err(out, &e);
 	else if ((f = ui_out_open(out)) != NULL) {
-		fprintf(f, "{\"total\":%zu,\"offset\":%zu,\"limit\":%zu,"
-		    "\"consultations\":[", l.total, c->offset, limit);
-		for (i = c->offset; i < l.n; i++) {
-			if (i > c->offset)
+		fprintf(f, "{\"total\":%llu,\"offset\":%zu,\"limit\":%zu,"
+		    "\"consultations\":[", (unsigned long long)l.total,
+		    c->offset, limit);
+		for (i = 0; i < l.n; i++) {
+			if (i > 0)
 				putc(',', f);
 			fwrite(l.rows[i].json, 1, l.rows[i].len, f);
 		}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves schema migration: a database from an older version (user_version 1, no peers table, tables built for another field layout) is brought up to date on open, its tables rebuilt from the log with nothing lost.
+# Proves schema migration: a database from an older version (user_version 1, no peers table, tables built for another field layout) is brought up to date on open, its tables rebuilt from the log with nothing lost; one of version 10 gains the index of the list's order.
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
 
@@ -24,8 +24,16 @@ EOF
 on A export >"$T/after"
 assert_same_file "$T/after" "$T/before" "export after migrating from version 1"
 ver=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$T/A/hamroh.db")
-assert_eq "$ver" 10 "schema version after open"
+assert_eq "$ver" 11 "schema version after open"
 expect_ok on A verify >/dev/null
+
+# Version 10 had no index of the list's order: opening adds it (11).
+idx() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM sqlite_master WHERE name = ?", ("c_consultations_newest",)).fetchone()[0])' "$T/A/hamroh.db"; }
+python3 -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("DROP INDEX c_consultations_newest"); d.execute("PRAGMA user_version = 10"); d.commit()' "$T/A/hamroh.db"
+assert_eq "$(idx)" 0 "index dropped for the version-10 copy"
+on A export >"$T/after10"
+assert_same_file "$T/after10" "$T/before" "export after migrating from version 10"
+assert_eq "$(idx)" 1 "the list's index after migrating from version 10"
 
 # A database from a newer hamroh is refused, untouched.
 python3 -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("PRAGMA user_version = 99"); d.commit()' "$T/A/hamroh.db"

@@ -251,6 +251,108 @@ test_list_period_overdue_mine(void **state)
 	tops_close(&t);
 }
 
+/* A list's window: the opened_at of each row, newest first, joined. */
+struct win {
+	char	dates[256];
+	long	n;
+};
+
+static int
+win_cb(void *arg, const struct rview *r, bool stale)
+{
+	struct win *w = arg;
+	size_t i, len = strlen(w->dates);
+
+	(void)stale;
+	w->n++;
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->f[i].name, "opened_at") == 0)
+			snprintf(w->dates + len, sizeof(w->dates) - len, "%s%.*s",
+			    len ? " " : "", (int)r->f[i].v.len - 8,
+			    r->f[i].v.s + 8);
+	return (0);
+}
+
+static const char *
+window(struct tops *t, const char *from, bool overdue, bool mine,
+    size_t offset, size_t limit, uint64_t *total, struct win *w)
+{
+	struct ops_read_args a;
+	struct ops_err e;
+
+	memset(&a, 0, sizeof(a));
+	memset(w, 0, sizeof(*w));
+	a.coll = "consultations";
+	a.from = from;
+	a.overdue = overdue;
+	a.mine = mine;
+	a.offset = offset;
+	a.limit = limit;
+	a.total = total;
+	*total = 12345;
+	assert_int_equal(ops_list(&t->o, &a, win_cb, w, &e), 0);
+	return (w->dates);
+}
+
+static void
+test_list_window(void **state)
+{
+	char hex[33], code[USER_CODE_LEN + 1], d[11];
+	struct ops_field f[2];
+	struct ops_err e;
+	struct tops t;
+	struct win w;
+	uint64_t total;
+	int i;
+
+	(void)state;
+	tops_open(&t, "ops");
+	/* Added out of order: the list sorts by opened_at, not by id. */
+	for (i = 0; i < 6; i++) {
+		snprintf(d, sizeof(d), "2026-10-0%d", (i * 5) % 6 + 1);
+		f[0] = fld("opened_at", d);
+		assert_int_equal(tops_consultation(&t, "Khorog", f, 1, hex,
+		    &e), 0);
+	}
+	assert_string_equal(window(&t, NULL, false, false, 0, 0, &total, &w),
+	    "06 05 04 03 02 01");
+	assert_int_equal(total, 6);
+	/* The window, SQL's: rows 1 and 2 of the six, all six counted. */
+	assert_string_equal(window(&t, NULL, false, false, 1, 2, &total, &w),
+	    "05 04");
+	assert_int_equal(total, 6);
+	assert_string_equal(window(&t, "2026-10-03", false, false, 1, 2,
+	    &total, &w), "05 04");
+	assert_int_equal(total, 4);
+	assert_string_equal(window(&t, NULL, true, false, 4, 10, &total, &w),
+	    "02 01");
+	assert_int_equal(total, 6);
+	assert_string_equal(window(&t, NULL, false, false, 6, 10, &total, &w),
+	    "");
+	assert_int_equal(total, 6);
+	/* The same window where C judges every record (mine=). */
+	assert_int_equal(ops_user_add(&t.o, "saidova", USER_LAWYER,
+	    "saidova passphrase", 18, code, &e), 0);
+	assert_int_equal(ops_signin(&t.o, "saidova", "saidova passphrase", 18,
+	    &e), 0);
+	for (i = 7; i <= 9; i++) {
+		snprintf(d, sizeof(d), "2026-10-0%d", i);
+		f[0] = fld("opened_at", d);
+		assert_int_equal(tops_consultation(&t, "Khorog", f, 1, hex,
+		    &e), 0);
+	}
+	assert_string_equal(window(&t, NULL, false, true, 1, 1, &total, &w),
+	    "08");
+	assert_int_equal(total, 3);
+	assert_string_equal(window(&t, NULL, false, true, 0, 0, &total, &w),
+	    "09 08 07");
+	assert_int_equal(total, 3);
+	assert_string_equal(window(&t, NULL, false, false, 2, 3, &total, &w),
+	    "07 06 05");
+	assert_int_equal(total, 9);
+	tops_close(&t);
+}
+
 static void
 test_export_streams(void **state)
 {
@@ -621,6 +723,7 @@ main(void)
 		cmocka_unit_test(test_write_round_trip),
 		cmocka_unit_test(test_list_filters),
 		cmocka_unit_test(test_list_period_overdue_mine),
+		cmocka_unit_test(test_list_window),
 		cmocka_unit_test(test_export_streams),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_rules_refuse),
