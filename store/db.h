@@ -60,6 +60,15 @@ enum db_fault db_fault(const char *);
 int db_open(struct db **, const char *, bool, char[STORE_ERRLEN]);
 
 /**
+ * db_cache(db, mib):
+ * Let ${db} keep at most ${mib} MiB of pages in its own cache (a
+ * connection keeps 64 by default).  The kernel's page cache holds the
+ * file anyway: a process with several connections (the agent's workers)
+ * gives the others less so its memory is not that many times the cache.
+ */
+void db_cache(struct db *, int);
+
+/**
  * db_close(db):
  * Close ${db}; a pending transaction is rolled back.  NULL is a no-op.
  */

@@ -227,7 +227,7 @@ const char *rows_coltype(const struct field_def *);
 /* Create the table of collection ${c} in ${schema}, and its index. */
 int rows_create_table(struct db *, const char *, const struct coll_def *,
     char[STORE_ERRLEN]);
-/* The index of ${c}'s listing order (none for most collections). */
+/* ${c}'s indexes: of its conflicts, and of its listing order. */
 int rows_create_index(struct db *, const char *, const struct coll_def *,
     char[STORE_ERRLEN]);
 

@@ -14,7 +14,7 @@
 
 #include "store/trust.h"
 
-#define SCHEMA_VERSION	11
+#define SCHEMA_VERSION	12
 #define BUSY_MS		10000
 
 /*
@@ -221,9 +221,10 @@ migrate(struct db *db, char err[STORE_ERRLEN])
 		goto fail;
 	/*
 	 * 11: the index of the list's order, so the UI's newest page does
-	 * not sort every record (store/rows.c).  Tables made now have it.
+	 * not sort every record; 12: of the records in conflict, so a status
+	 * does not read them all (store/rows.c).  Tables made now have both.
 	 */
-	for (c = schema_colls; v < 11 && c->name != NULL; c++)
+	for (c = schema_colls; v < 12 && c->name != NULL; c++)
 		if (rows_create_index(db, "main", c, err))
 			goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
@@ -468,4 +469,13 @@ db_warning(struct db *db)
 {
 
 	return (db->warning[0] != '\0' ? db->warning : NULL);
+}
+
+void
+db_cache(struct db *db, int mib)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", mib * 1024);
+	sqlite3_exec(db->h, sql, NULL, NULL, NULL);
 }

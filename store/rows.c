@@ -43,6 +43,16 @@ rows_create_index(struct db *db, const char *schema,
 	char sql[512];
 
 	/*
+	 * The records with an open conflict (query_conflicts(): every
+	 * status asks) are few: a partial index finds them without reading
+	 * the table, whose rows carry their state.
+	 */
+	snprintf(sql, sizeof(sql), "CREATE INDEX IF NOT EXISTS"
+	    " %s.c_%s_conflicted ON c_%s(id) WHERE _conflicts > 0", schema,
+	    c->name, c->name);
+	if (db_exec(db, sql, err))
+		return (-1);
+	/*
 	 * The list's order (query_list()), _deleted beside it: the newest
 	 * page and the count of a listing read the index alone.
 	 */

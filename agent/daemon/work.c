@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #define WORK_IDLE_MAX	4	/* Connections kept open between jobs. */
+#define WORK_CACHE_MIB	16	/* The page cache of each (db_cache()). */
 
 struct work_pool {
 	uv_loop_t	*loop;
@@ -58,10 +59,14 @@ job_run(uv_work_t *req)
 	struct job *j = req->data;
 
 	j->err[0] = '\0';
-	if (j->db == NULL && db_open(&j->db, j->wp->path, false, j->err)) {
-		j->db = NULL;
-		j->rc = -1;
-		return;
+	if (j->db == NULL) {
+		if (db_open(&j->db, j->wp->path, false, j->err)) {
+			j->db = NULL;
+			j->rc = -1;
+			return;
+		}
+		/* Up to WORK_IDLE_MAX of these beside the loop's own. */
+		db_cache(j->db, WORK_CACHE_MIB);
 	}
 	j->rc = j->fn(j->db, j->arg, j->err);
 }

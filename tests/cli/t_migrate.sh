@@ -24,16 +24,16 @@ EOF
 on A export >"$T/after"
 assert_same_file "$T/after" "$T/before" "export after migrating from version 1"
 ver=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$T/A/hamroh.db")
-assert_eq "$ver" 11 "schema version after open"
+assert_eq "$ver" 12 "schema version after open"
 expect_ok on A verify >/dev/null
 
-# Version 10 had no index of the list's order: opening adds it (11).
-idx() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM sqlite_master WHERE name = ?", ("c_consultations_newest",)).fetchone()[0])' "$T/A/hamroh.db"; }
-python3 -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("DROP INDEX c_consultations_newest"); d.execute("PRAGMA user_version = 10"); d.commit()' "$T/A/hamroh.db"
+# Version 10 had no index of the list's order (11) nor of conflicts (12).
+idx() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM sqlite_master WHERE name IN (?, ?)", ("c_consultations_newest", "c_consultations_conflicted")).fetchone()[0])' "$T/A/hamroh.db"; }
+python3 -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("DROP INDEX c_consultations_newest"); d.execute("DROP INDEX c_consultations_conflicted"); d.execute("PRAGMA user_version = 10"); d.commit()' "$T/A/hamroh.db"
 assert_eq "$(idx)" 0 "index dropped for the version-10 copy"
 on A export >"$T/after10"
 assert_same_file "$T/after10" "$T/before" "export after migrating from version 10"
-assert_eq "$(idx)" 1 "the list's index after migrating from version 10"
+assert_eq "$(idx)" 2 "the list's and the conflicts' indexes after migrating from version 10"
 
 # A database from a newer hamroh is refused, untouched.
 python3 -c 'import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); d.execute("PRAGMA user_version = 99"); d.commit()' "$T/A/hamroh.db"

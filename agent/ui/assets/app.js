@@ -42,7 +42,28 @@ function el(spec, attrs, ...kids) {
 
 // ---- Talking to the agent ---------------------------------------------
 
+// GETs the start makes beside /api/me, before it knows a session is
+// there: each answer is taken once, by the api() call that asks for the
+// same path; a sign-out drops them.
+const early = new Map();
+
 async function api(method, path, body) {
+	if (method === "GET" && early.has(path)) {
+		const p = early.get(path);
+		early.delete(path);
+		return after401(await p, path);
+	}
+	return after401(await call(method, path, body), path);
+}
+
+function after401(r, path) {
+	if (r.status === 401 && me && path !== "/api/signin") {
+		signedOut("ui.signin.expired");
+	}
+	return r;
+}
+
+async function call(method, path, body) {
 	const opt = { method: method, headers: {}, credentials: "same-origin" };
 	if (method !== "GET") {
 		opt.headers["Content-Type"] = "application/json";
@@ -57,9 +78,6 @@ async function api(method, path, body) {
 	}
 	let data = null;
 	try { data = await r.json(); } catch (e) { data = null; }
-	if (r.status === 401 && me && path !== "/api/signin") {
-		signedOut("ui.signin.expired");
-	}
 	return { ok: r.ok, status: r.status, data: data };
 }
 
@@ -307,6 +325,7 @@ function signedIn(data) {
 }
 
 function signedOut(why) {
+	early.clear();
 	me = null;
 	csrf = "";
 	status = null;
@@ -361,6 +380,7 @@ async function route() {
 	drawHeader();
 	const view = el("div.page", { id: "page-" + page });
 	await pages[page](view, parts.slice(1).map(decodeURIComponent));
+	early.clear();		// the first page took what it asked for
 	if (mine !== drawing) return;
 	$("view").replaceWith(view);
 	view.id = "view";
@@ -440,10 +460,27 @@ function pick(name, label, values, any, labelOf) {
 	return el("label", {}, el("span", { text: label }), s);
 }
 
+// A search right after signing in may come before the session's index
+// is built (503 UI_SEARCH_BUILDING): it says so and asks again, for a
+// minute at most, while the page it was typed on stays.
+async function searchOnce(q) {
+	const path = "/api/search?q=" + encodeURIComponent(q);
+	const mine = drawing;
+	let r = await api("GET", path);
+	for (let i = 0; i < 60 && r.status === 503 && r.data && r.data.error &&
+	    r.data.error.key === "UI_SEARCH_BUILDING" && mine === drawing;
+	    i++) {
+		showNotice(errText(r));
+		await new Promise(res => setTimeout(res, 1000));
+		r = await api("GET", path);
+	}
+	showNotice("");
+	return r;
+}
+
 async function pageList(view) {
 	const [r] = await Promise.all([
-	    filters.q ? api("GET", "/api/search?q=" +
-		encodeURIComponent(filters.q)) : api("GET", listQuery()),
+	    filters.q ? searchOnce(filters.q) : api("GET", listQuery()),
 	    loadSchema(), loadCenters()]);
 	const search = el("form.search", { role: "search" },
 	    el("input", { type: "search", name: "q", value: filters.q,
@@ -1416,6 +1453,18 @@ async function pageAdmin(view) {
 // ---- Start --------------------------------------------------------------
 
 async function start() {
+	// The one-time link of `hamroh ui` signs in first; otherwise who is
+	// signed in, and what the first page needs, are asked for while the
+	// words load (one round trip, not three).
+	const m = /^#signin=([0-9a-f]{32})$/.exec(location.hash);
+	let meP = null;
+	if (!m) {
+		meP = call("GET", "/api/me");
+		if (!location.hash || location.hash === "#/consultations")
+			for (const p of [listQuery(), "/api/schema",
+			    "/api/centers", "/api/status"])
+				early.set(p, call("GET", p));
+	}
 	i18n = await import("/i18n.js");
 	await i18n.load(savedLang());
 	$("lang").value = i18n.lang();
@@ -1441,14 +1490,13 @@ async function start() {
 			refreshStatus();
 	}, 10000);
 	// The one-time link of `hamroh ui`: the token rides in the fragment.
-	const m = /^#signin=([0-9a-f]{32})$/.exec(location.hash);
 	if (m) {
 		history.replaceState(null, "", "/");
 		const r = await api("POST", "/api/signin", { token: m[1] });
 		if (r.ok) return signedIn(r.data);
 		showError(errText(r));
 	}
-	const r = await api("GET", "/api/me");
+	const r = meP ? await meP : await api("GET", "/api/me");
 	if (r.ok) signedIn(r.data);
 	else signedOut(null);
 }
