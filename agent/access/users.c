@@ -167,6 +167,20 @@ get_entry(struct db *db, const char *name, struct entry *en)
 	return (parse_entry(text, en) ? USER_EDAMAGED : USER_OK);
 }
 
+int
+user_entry_tag(struct db *db, const struct user_session *s,
+    uint8_t tag[USER_TAG_LEN])
+{
+	char k[sizeof(PREFIX) + USER_NAME_MAX], text[1024];
+
+	meta_key(s->role == USER_RECOVERY ? NULL : s->name, k);
+	if (db_meta_get(db, k, text, sizeof(text)) != 0)
+		return (-1);
+	crypto_generichash(tag, USER_TAG_LEN, (const uint8_t *)text,
+	    strlen(text), NULL, 0);
+	return (0);
+}
+
 /* The key Argon2id derives from ${pass} for ${en}; 0 or -1 (memory). */
 static int
 derive(const struct entry *en, const char *pass, size_t len,

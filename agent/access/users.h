@@ -125,6 +125,16 @@ enum user_res user_signin(struct db *, const char *, const char *, size_t,
 /* Wipe a session's keys. */
 void user_session_end(struct user_session *);
 
+/*
+ * A digest of the entry of ${s}'s user as the node holds it now: it
+ * changes with his passphrase, his role or the data key, and he has none
+ * once removed (-1), so a long-lived session (the web UI's) sees that its
+ * sign-in no longer stands.
+ */
+#define USER_TAG_LEN	16
+int user_entry_tag(struct db *, const struct user_session *,
+    uint8_t[USER_TAG_LEN]);
+
 /**
  * user_passwd(db, s, name, pass, passlen, err):
  * A new passphrase for ${name}: his entry wrapped anew (his key pair

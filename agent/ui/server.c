@@ -56,6 +56,8 @@ struct ui_user {
 	struct ops_err	idx_err;
 	int64_t		idx_dv;		/* What the store was at its build: */
 	uint64_t	idx_hlc;	/* data version, newest stamp. */
+	/* The account's entry at sign-in (user_entry_tag()). */
+	uint8_t		tag[USER_TAG_LEN];
 };
 
 struct req {
@@ -281,13 +283,15 @@ resume(struct req *rq)
 
 /* ---- Sessions. */
 
+static void index_close(struct ui *, struct search_index *);
+
 static void
 user_free(void *arg)
 {
 	struct ui_user *u = arg;
 
 	ops_fini(&u->o);		/* The ring and data key wiped. */
-	search_close(u->idx);
+	index_close(u->ui, u->idx);
 	sodium_memzero(u, sizeof(*u));
 	free(u);
 }
@@ -322,12 +326,29 @@ session_of(struct req *rq)
 	const char *id = MHD_lookup_connection_value(rq->c, MHD_COOKIE_KIND,
 	    COOKIE);
 
-	return (ui_table_find(&rq->ui->sess, id, now_of(rq->ui)));
+	struct ui_entry *x;
+	struct ui_user *u;
+	uint8_t tag[USER_TAG_LEN];
+
+	if ((x = ui_table_find(&rq->ui->sess, id, now_of(rq->ui))) == NULL)
+		return (NULL);
+	/*
+	 * The account removed, its passphrase or role changed (by the CLI,
+	 * another session), or the data key rotated since the sign-in: the
+	 * session ends now, not when it is left idle.
+	 */
+	u = x->data;
+	if (user_entry_tag(rq->ui->db, &u->o.user, tag) != 0 ||
+	    sodium_memcmp(tag, u->tag, sizeof(tag)) != 0) {
+		ui_table_end(&rq->ui->sess, x->id);
+		return (NULL);
+	}
+	return (x);
 }
 
 /* ---- Jobs as a session's user. */
 
-enum ujob_kind { UJ_SHOW, UJ_ADD, UJ_STATUS, UJ_INDEX, UJ_CALL };
+enum ujob_kind { UJ_SHOW, UJ_ADD, UJ_STATUS, UJ_INDEX, UJ_CALL, UJ_CLOSE };
 
 struct ujob {
 	struct ui	*ui;
@@ -351,6 +372,11 @@ ujob_run(struct db *db, void *arg, char err[STORE_ERRLEN])
 	struct ops o;
 
 	(void)err;
+	if (j->kind == UJ_CLOSE) {
+		search_close(j->idx);
+		j->idx = NULL;
+		return (0);
+	}
 	ops_init(&o, db, j->ui->dir, j->ui->clock, j->ui->clock_arg);
 	o.user = j->us;
 	o.actor = o.user.name;
@@ -375,6 +401,8 @@ ujob_run(struct db *db, void *arg, char err[STORE_ERRLEN])
 			ui_out_fail(&j->out, OPS_ENV, OPS_MSG_UI_JOB, 0);
 		else
 			j->call.route->fn(&o, &j->call, &j->out);
+		break;
+	case UJ_CLOSE:
 		break;
 	case UJ_INDEX:
 		memset(&j->e, 0, sizeof(j->e));
@@ -410,6 +438,10 @@ ujob_done(void *arg, int rc, const char *err)
 	char why[STORE_ERRLEN];
 
 	(void)err;
+	if (j->kind == UJ_CLOSE) {
+		ujob_free(j);
+		return;
+	}
 	x = ui->stopping ? NULL : ui_table_find(&ui->sess, j->sid,
 	    now_of(ui));
 	u = x != NULL ? x->data : NULL;
@@ -417,7 +449,7 @@ ujob_done(void *arg, int rc, const char *err)
 		if (u != NULL) {
 			u->idx_busy = false;
 			if (j->idx != NULL) {	/* The new one replaces. */
-				search_close(u->idx);
+				index_close(ui, u->idx);
 				u->idx = j->idx;
 				j->idx = NULL;
 				u->idx_dv = j->dv;
@@ -433,6 +465,11 @@ ujob_done(void *arg, int rc, const char *err)
 	}
 	if (rc != 0 && j->out.buf == NULL)
 		ui_out_fail(&j->out, OPS_STORE, OPS_MSG_UI_JOB, 0);
+	/* His own new passphrase, set here: the session stands. */
+	if (j->kind == UJ_CALL && j->out.status < 300 && u != NULL &&
+	    strcmp(j->call.route->path, "/api/users/*/passwd") == 0 &&
+	    strcmp(j->call.seg, u->o.user.name) == 0)
+		(void)user_entry_tag(ui->db, &u->o.user, u->tag);
 	/* What the UI added is found at once (other changes: see API.md). */
 	if ((j->kind == UJ_ADD || j->kind == UJ_CALL) && j->out.status < 300 &&
 	    j->call.added[0] != '\0' && u != NULL &&
@@ -458,6 +495,32 @@ ujob_queue(struct ujob *j, const struct ui_entry *x)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * Close a session's search index on a worker: freeing the index of
+ * 100,000 records takes longer than a loop step may.  In place when the
+ * UI stops or no job can be queued.
+ */
+static void
+index_close(struct ui *ui, struct search_index *x)
+{
+	struct ujob *j;
+
+	if (x == NULL)
+		return;
+	if (ui == NULL || ui->stopping || (j = calloc(1, sizeof(*j))) ==
+	    NULL) {
+		search_close(x);
+		return;
+	}
+	j->ui = ui;
+	j->kind = UJ_CLOSE;
+	j->idx = x;
+	if (ui->queue(ui->queue_arg, ujob_run, ujob_done, j) != 0) {
+		search_close(x);
+		free(j);
+	}
 }
 
 /*
@@ -655,7 +718,8 @@ session_new(struct ui *ui, struct user_session *us, struct req *rq)
 	u->o.user = *us;
 	u->o.actor = u->o.user.name;
 	memset(us, 0, sizeof(*us));
-	if ((x = ui_table_add(&ui->sess, now_of(ui), u)) == NULL) {
+	if (user_entry_tag(ui->db, &u->o.user, u->tag) != 0 ||
+	    (x = ui_table_add(&ui->sess, now_of(ui), u)) == NULL) {
 		user_free(u);
 		return (NULL);
 	}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves the web UI's further API routes (agent/ui/api_more.c) through raw HTTP with curl, each with a success and a refusal: the schema (coded values, rules, no internal field); the consultations list's filters (mine, status, overdue, center, topic, period, person) and their bad input; set, then history naming the user; a conflict made on two nodes listed by /conflicts and gone after a POST of the chosen value; guides, the directory (180-day stale flag, search) and centers; users, invite, revoke, key rotation and the access log, a lawyer refused (403 with the catalog key) on each admin route.
+# Proves the web UI's further API routes (agent/ui/api_more.c) through raw HTTP with curl, each with a success and a refusal: the schema (coded values, rules, no internal field); the consultations list's filters (mine, status, overdue, center, topic, period, person) and their bad input; set, then history naming the user; a conflict made on two nodes listed by /conflicts and gone after a POST of the chosen value; guides, the directory (180-day stale flag, search) and centers; users, invite, revoke, key rotation and the access log, a lawyer refused (403 with the catalog key) on each admin route; a session ends once its account is removed or its passphrase changed by someone else, by the UI or the CLI.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -272,12 +272,28 @@ assert_eq "$(jq_py 'any(e["actor"]=="saidova" and e["what"]=="history" or e["act
 expect_code "$(post "$AJ" /api/users/saidova/passwd '{"passphrase":"short"}')" 400 USER_PASS_SHORT "a short passphrase"
 expect_code "$(post "$AJ" /api/users/saidova/passwd '{"passphrase":"saidova new passphrase"}')" 200 "" \
     "POST /api/users/NAME/passwd"
+# Her session signed in with the old passphrase ends at once; the admin's
+# own goes on, and so does a session whose user changed his own.
+expect_code "$(get "$LJ" /api/me)" 401 "" "a session after an admin changed its passphrase"
 signin "$TMPDIR/l2.jar" saidova "saidova new passphrase"
-expect_code "$(post "$LJ" /api/users/admin '' DELETE)" 403 USER_ROLE "a lawyer removing a user"
+L2=$TMPDIR/l2.jar
+expect_code "$(post "$L2" /api/users/saidova/passwd '{"passphrase":"saidova third passphrase"}')" 200 "" \
+    "a lawyer changing her own passphrase"
+expect_code "$(get "$L2" /api/me)" 200 "" "her session after she changed her own passphrase"
+expect_code "$(post "$L2" /api/users/admin '' DELETE)" 403 USER_ROLE "a lawyer removing a user"
 expect_code "$(post "$AJ" /api/users/admin '' DELETE)" 403 USER_LAST_ADMIN "removing the last admin"
 expect_code "$(post "$AJ" /api/users/saidova '' DELETE)" 200 "" "DELETE /api/users/NAME"
+expect_code "$(get "$L2" /api/me)" 401 "" "a session of a removed user"
 assert_eq "$(get "$AJ" /api/users | jq_py '[u["name"] for u in b["users"]]')" "['admin']" "the user removed"
 expect_code "$(post "$AJ" /api/users/saidova '' DELETE)" 404 "" "removing no such user"
+# The same when the CLI removes him while the agent runs.
+expect_code "$(post "$AJ" /api/users '{"name":"karimov","role":"lawyer","passphrase":"karimov passphrase"}')" 201 "" \
+    "POST /api/users"
+signin "$TMPDIR/k.jar" karimov "karimov passphrase"
+expect_code "$(get "$TMPDIR/k.jar" /api/me)" 200 "" "karimov signed in"
+expect_ok on A user rm karimov >/dev/null
+expect_code "$(get "$TMPDIR/k.jar" /api/me)" 401 "" "a session of a user the CLI removed"
+expect_code "$(get "$AJ" /api/me)" 200 "" "the admin's session after all that"
 
 stop_agent B
 stop_agent A
