@@ -123,6 +123,78 @@ long query_stats_but(struct db *, const struct coll_def *,
     int (*)(void *, const struct val *, uint64_t), void *,
     char[STORE_ERRLEN]);
 
+/*
+ * A report's grouping (query_report()): a column of the row as stored, a
+ * date column cut to its month (YYYY-MM), quarter (YYYY-Qn) or year, or
+ * an integer column put in bands: the index i of the first ${lo}[i+1]
+ * above the value (${lo}[0] is the lowest bound; NULL stays NULL).
+ */
+enum query_group_kind {
+	QG_FIELD = 0,
+	QG_MONTH,
+	QG_QUARTER,
+	QG_YEAR,
+	QG_BANDS
+};
+
+struct query_group {
+	enum query_group_kind	kind;
+	const char		*field;		/* Checked by the caller. */
+	const int64_t		*lo;		/* QG_BANDS. */
+	size_t			nlo;
+};
+
+/* A filter: ${field} is one of ${v}[0..nv-1] (VAL_NIL: not given). */
+struct query_filter {
+	const char		*field;
+	const struct val	*v;
+	size_t			nv;
+};
+
+#define QUERY_REPORT_GROUPS	3
+
+struct query_report {
+	const struct coll_def	*c;
+	struct query_group	g[QUERY_REPORT_GROUPS];
+	size_t			ng;
+	const struct query_filter *f;
+	size_t			nf;
+	/* ${on} in [from, to] (YYYY-MM-DD, inclusive; NULL: open). */
+	const char		*on, *from, *to;
+	const char		*given;		/* Must have a value, or NULL. */
+	/*
+	 * Consent: records whose ${but} field is "no" are left out
+	 * (${only_but}: only they are counted); NULL: none.
+	 */
+	const char		*but;
+	bool			only_but;
+	/*
+	 * Count persons: each person (${person}, or the record's
+	 * ${self} when not given) once, in the group of his newest record
+	 * (by ${newest}, then ${self}), so group counts add up.
+	 */
+	const char		*person, *self, *newest;
+};
+
+/**
+ * query_report(db, q, fn, arg, err):
+ * Count the live records of ${q}->c that pass ${q}'s filters and period,
+ * grouped by ${q}->g, in one pass; ${fn} gets one value per grouping
+ * (VAL_NIL: not given; QG_BANDS: VAL_INT the band) and the count.
+ * Return the number of groups, or -1 with ${err} filled.
+ */
+long query_report(struct db *, const struct query_report *,
+    int (*)(void *, const struct val *, uint64_t), void *,
+    char[STORE_ERRLEN]);
+
+/**
+ * query_origin_newest(db, fn, arg, err):
+ * For each origin this node holds commits of: its key and the wall-clock
+ * ms of its newest commit.  Return how many, or -1 with ${err} filled.
+ */
+long query_origin_newest(struct db *,
+    int (*)(void *, const uint8_t *, uint64_t), void *, char[STORE_ERRLEN]);
+
 /**
  * query_node_name(db, key, out, len):
  * The name the node ${key} gave itself (members record), or its key's

@@ -16,6 +16,7 @@
 
 #include "agent/cli/cli.h"
 #include "agent/cli/cmds.h"
+#include "agent/report/run.h"
 #include "agent/access/confidential.h"
 #include "agent/codec/json.h"
 #include "agent/access/member.h"
@@ -578,9 +579,31 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	return (0);
 }
 
+/* A report run with --no-suppress: this node's own record of it. */
+static int
+unsuppressed_row(void *arg, uint64_t ms, const char *user, const char *name)
+{
+	bool *first = arg;
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char when[32];
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	if (*first)
+		printf("reports run without suppression on this node (its "
+		    "own record, not synced):\n");
+	*first = false;
+	printf("  %s  %s ran report %s unsuppressed\n", when, user != NULL ?
+	    user : "(node only)", name);
+	return (0);
+}
+
 int
 cmd_audit(struct cli *cli, int argc, char **argv)
 {
+	bool first = true;
+	long n;
 	struct st_ctx x = { cli, NULL, "", 0, 0 };
 	struct ops_err e;
 	struct ops o;
@@ -598,6 +621,9 @@ cmd_audit(struct cli *cli, int argc, char **argv)
 	if (refused == 0 && !cli->json)
 		printf("nothing refused: every change came from a node "
 		    "entitled to make it\n");
+	if (!cli->json && ops_report_audit(&o, unsuppressed_row, &first, &n,
+	    &e))
+		cli_ops_fail(cli, "audit", &e);
 	ops_fini(&o);
 	return (0);
 }

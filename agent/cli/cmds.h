@@ -27,6 +27,7 @@ int cmd_export(struct cli *, int, char **);
 int cmd_history(struct cli *, int, char **);
 int cmd_conflicts(struct cli *, int, char **);
 int cmd_stats(struct cli *, int, char **);
+int cmd_report(struct cli *, int, char **);
 int cmd_guide(struct cli *, int, char **);
 int cmd_import(struct cli *, int, char **);
 int cmd_bundle(struct cli *, int, char **);
@@ -53,7 +54,7 @@ int cmd_access_log(struct cli *, int, char **);
  * listing, each command's --help, the man page and the shell completion
  * from it, so a row lists exactly the options its command accepts.
  */
-#define CMD_MAX_OPTS	6
+#define CMD_MAX_OPTS	12	/* report's. */
 
 enum cmd_group {
 	CG_RECORDS,		/* Consultations, guides, the directory. */

@@ -90,6 +90,36 @@ static const struct cmd cmds[] = {
 		  "not consent to statistics too (consent_stats=no; left out "
 		  "by default)", 0 },
 		JSON } },
+	{ .name = "report", .fn = cmd_report, .group = CG_RECORDS,
+	  .args = "[NAME] [field=value...]",
+	  .summary = "Counts of consultations or persons for a ministry or "
+	  "a donor, small cells suppressed.",
+	  .desc = "NAME is a named report ('hamroh report --list'), or "
+	  "group with --by (up to 3: rows, columns, layers) by any clear "
+	  "field or by month, quarter, year (of the --on date), age_band, "
+	  "region or referred_kind.  Each field=value keeps the "
+	  "consultations with that value (several of one field: any of "
+	  "them; region=R: its centers).  Cells of 1 to 4 print as <5 and "
+	  "cells marked x are hidden so they cannot be worked out from the "
+	  "totals; consultations whose client did not consent to "
+	  "statistics are left out.  Under the table: the filters, the "
+	  "period, what was counted, the rule, and as of when each "
+	  "center's figures are.",
+	  .opts = {
+		{ "--by", "FIELD[,FIELD...]", "the groupings: rows, columns, "
+		  "layers", 0 },
+		{ "--from", "DATE", "the period's first day (YYYY-MM-DD)", 0 },
+		{ "--to", "DATE", "the period's last day (YYYY-MM-DD)", 0 },
+		{ "--on", "opened_at|closed_on", "the date the period and "
+		  "month, quarter and year are of (default opened_at)", 0 },
+		{ "--count", "consultations|persons", "what to count: "
+		  "persons counts each client once (default consultations)",
+		  0 },
+		{ "--no-suppress", NULL, "admins only: exact small cells, "
+		  "recorded in 'hamroh audit'", 0 },
+		{ "--list", NULL, "the named reports, one a line", 0 },
+		{ "--json", NULL, "print one JSON object: dims, counts (null "
+		  "where hidden), marks, total, notes", 0 } } },
 	{ .name = "import", .fn = cmd_import, .group = CG_RECORDS,
 	  .args = "COLLECTION FILE|-",
 	  .summary = "Add records from a JSON Lines or CSV file ('-': "
