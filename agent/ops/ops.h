@@ -219,6 +219,12 @@ struct ops_read_args {
 	const char		*from, *to;
 	bool			overdue;
 	bool			mine;
+	/*
+	 * export: the clear fields alone, confidential ones left out of
+	 * every record, so that no user need sign in (export --csv for
+	 * whoever holds no key).  Nothing is revealed: no view recorded.
+	 */
+	bool			clear;
 };
 
 #define OPS_OVERDUE_DAYS	30
