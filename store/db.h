@@ -469,6 +469,14 @@ void db_read_begin(struct db *);
 void db_read_end(struct db *);
 
 /*
+ * db_cache_kib(db, kib, err): hold SQLite's page cache of ${db} to
+ * ${kib} KiB (open sets 64 MiB).  A scan read once from end to end, such
+ * as export --csv of 350,000 records, gains nothing from a larger one and
+ * would grow the process by all of it.  0, or -1 with ${err}.
+ */
+int db_cache_kib(struct db *, unsigned, char[STORE_ERRLEN]);
+
+/*
  * The local access log (store/access.c): who viewed which case, when.
  * This node's alone: never in a commit, never synced or bundled.
  */

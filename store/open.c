@@ -461,3 +461,12 @@ db_warning(struct db *db)
 
 	return (db->warning[0] != '\0' ? db->warning : NULL);
 }
+
+int
+db_cache_kib(struct db *db, unsigned kib, char err[STORE_ERRLEN])
+{
+	char sql[48];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%u", kib);
+	return (db_exec(db, sql, err));
+}

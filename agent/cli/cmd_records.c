@@ -415,13 +415,18 @@ cmd_export_csv(struct cli *cli, struct ops_read_args *a, const char *sepopt)
 	struct csv_export x;
 	struct ops_err e;
 	struct ops o;
-	char n[24];
+	char n[24], err[STORE_ERRLEN];
 
 	memset(&x, 0, sizeof(x));
 	if (fmt_csv_sep(sepopt, &x.sep, &e))
 		cli_ops_fail(cli, "export", &e);
 	x.c = schema_coll(a->coll);
 	cli_open(cli, false);
+	/* A streamed scan: memory stays that of one record (store/db.h). */
+	if (db_cache_kib(cli->db, 4096, err)) {
+		ops_store_fail(&e, err, OPS_MSG_NONE);
+		cli_ops_fail(cli, "export", &e);
+	}
 	cli_ops(cli, &o);
 	a->clear = x.clear = csv_clear(cli, &o, x.c);
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
