@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Proves export --csv: a UTF-8 BOM, one row per record with every value as export prints it (a ';' and quotes quoted, --csv-sep ';'), confidential fields decrypted for a signed-in lawyer and left out of the header for nobody signed in and for a statistician (with a note), an export of clear fields and a full one import back unchanged, and bad options refused in one line.
+# Proves export --csv: a UTF-8 BOM, one row per record with every value as export prints it (a ';' and quotes quoted, --csv-sep ';'), confidential fields decrypted for a signed-in lawyer and left out of the header for nobody signed in and for a statistician (with a note), an export of clear fields and a full one import back unchanged, values of a center whose key the office lacks left empty (with a note), and bad options refused in one line.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
@@ -122,6 +122,25 @@ env -u HAMROH_USER "$R" --data "$T/A" export --csv centers >"$T/centers.csv" 2>"
 assert_eq "$(cat "$T/centers.err")" "" "stderr of export --csv centers"
 on A export centers >"$T/centers.jsonl"
 same "$T/centers.csv" "$T/centers.jsonl" , 0 || die "the centers CSV is not the export"
+
+# --- another center's records: the values its key opens are left empty ---
+mknode N Dushanbe
+mknode M Khujand
+expect_ok on N network create --name tj-legal >/dev/null
+expect_ok on N center add Khujand "Khujand center" >/dev/null
+tok=$(expect_ok on N invite "$(on M id --invite)" --name M --center Khujand --role center)
+expect_ok on M join "$tok" >/dev/null
+id=$(expect_ok on N add consultations center=Dushanbe opened_at=2026-11-20 \
+    channel=walk_in client_sex=F destination=RU topic=documents_lost status=open \
+    client_name='Zarina Marker' summary='Passport held')
+expect_ok on N bundle export "$T/n.bundle" >/dev/null
+expect_ok on M bundle import "$T/n.bundle" >/dev/null
+on M export --csv consultations >"$T/m.csv" 2>"$T/m.err"
+assert_contains "$(cat "$T/m.err")" "2 confidential values left empty" \
+    "the note of an export with another center's records"
+if grep -q 'Marker\|encrypted\|enc1:' "$T/m.csv"; then die "M's CSV holds what only Dushanbe reads"; fi
+grep -q "^$id,Dushanbe,2026-11-20,walk_in,,,F," "$T/m.csv" ||
+    die "M's CSV row of Dushanbe's record: $(grep "^$id" "$T/m.csv")"
 
 # --- bad options: one line, non-zero, nothing on stdout --------------------
 expect_fail --rc 2 "--csv-sep '\\t'" on A export --csv --csv-sep '	' consultations
