@@ -3,7 +3,7 @@
 # under ASan+UBSan); `make test-plain` all of it on the plain build only;
 # `make bench` prints the benchmarks.
 
-PKGS	:= libsodium sqlite3 libuv msgpack libzstd libmicrohttpd
+PKGS	:= libsodium sqlite3 libuv msgpack libzstd libmicrohttpd xlsxwriter
 CC	?= cc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP \

@@ -25,6 +25,8 @@ case "${1:-}" in
 esac
 # The web UI's HTTP server (libmicrohttpd), and curl for its tests.
 PKGS="$PKGS libmicrohttpd-dev curl"
+# Reports written as Excel workbooks (report --xlsx).
+PKGS="$PKGS libxlsxwriter-dev"
 
 # npm_ci: tests/browser/node_modules from the committed lockfile.
 npm_ci() {

@@ -60,15 +60,6 @@ enum db_fault db_fault(const char *);
 int db_open(struct db **, const char *, bool, char[STORE_ERRLEN]);
 
 /**
- * db_cache(db, mib):
- * Let ${db} keep at most ${mib} MiB of pages in its own cache (a
- * connection keeps 64 by default).  The kernel's page cache holds the
- * file anyway: a process with several connections (the agent's workers)
- * gives the others less so its memory is not that many times the cache.
- */
-void db_cache(struct db *, int);
-
-/**
  * db_close(db):
  * Close ${db}; a pending transaction is rolled back.  NULL is a no-op.
  */
@@ -476,6 +467,14 @@ int db_hs_next(struct db *, uint64_t, uint64_t *, char[STORE_ERRLEN]);
  */
 void db_read_begin(struct db *);
 void db_read_end(struct db *);
+
+/*
+ * db_cache_kib(db, kib, err): hold SQLite's page cache of ${db} to
+ * ${kib} KiB (open sets 64 MiB).  A scan read once from end to end, such
+ * as export --csv of 350,000 records, gains nothing from a larger one and
+ * would grow the process by all of it.  0, or -1 with ${err}.
+ */
+int db_cache_kib(struct db *, unsigned, char[STORE_ERRLEN]);
 
 /*
  * The local access log (store/access.c): who viewed which case, when.

@@ -471,11 +471,11 @@ db_warning(struct db *db)
 	return (db->warning[0] != '\0' ? db->warning : NULL);
 }
 
-void
-db_cache(struct db *db, int mib)
+int
+db_cache_kib(struct db *db, unsigned kib, char err[STORE_ERRLEN])
 {
-	char sql[64];
+	char sql[48];
 
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", mib * 1024);
-	sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%u", kib);
+	return (db_exec(db, sql, err));
 }

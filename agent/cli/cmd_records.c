@@ -12,9 +12,11 @@
 #include "agent/cli/cmds.h"
 #include "agent/access/confidential.h"
 #include "agent/access/member.h"
+#include "agent/codec/csv.h"
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/ops/ops.h"
+#include "agent/report/fmt.h"
 #include "store/query.h"
 
 /* A consultation is named by its case number too: the ops resolve it. */
@@ -267,20 +269,208 @@ export_cb(void *arg, const struct rview *r, bool stale)
 	return (0);
 }
 
+/*
+ * export --csv: one collection's records as a spreadsheet reads them and
+ * import reads them back (agent/codec/csv.h), row by row as the store
+ * yields them, so 350,000 records take no more memory than one.
+ */
+struct csv_export {
+	const struct coll_def	*c;
+	char			sep;
+	bool			clear;	/* Confidential fields left out. */
+	unsigned long		hidden;	/* Values of keys we lack: empty. */
+};
+
+static bool
+csv_column(const struct csv_export *x, const struct field_def *f)
+{
+
+	return (!x->clear || !conf_secret(x->c, f));
+}
+
+static void
+csv_export_head(const struct csv_export *x)
+{
+	const struct field_def *f;
+
+	/* The mark Excel needs to read UTF-8 rather than the locale's. */
+	fputs("\xef\xbb\xbfid", stdout);
+	for (f = x->c->fields; f->name != NULL; f++)
+		if (csv_column(x, f)) {
+			putchar(x->sep);
+			csv_put(stdout, f->name, strlen(f->name), x->sep);
+		}
+	fputs("\r\n", stdout);
+}
+
+static int
+rvf_name_cmp(const void *key, const void *elt)
+{
+
+	return (strcmp(key, ((const struct rview_field *)elt)->name));
+}
+
+static int
+csv_export_cb(void *arg, const struct rview *r, bool stale)
+{
+	struct csv_export *x = arg;
+	const struct rview_field *rf;
+	const struct field_def *f;
+	char hex[2 * SCHEMA_ID_LEN + 1];
+
+	(void)stale;
+	hex_encode(r->id, SCHEMA_ID_LEN, hex);
+	fputs(hex, stdout);
+	for (f = x->c->fields; f->name != NULL; f++) {
+		if (!csv_column(x, f))
+			continue;
+		putchar(x->sep);
+		/* Fields come sorted by name (ops.h). */
+		if ((rf = bsearch(f->name, r->f, r->nf, sizeof(*r->f),
+		    rvf_name_cmp)) == NULL)
+			continue;
+		switch (rf->v.t) {
+		case VAL_STR:
+			/* Sealed to a center whose key we lack: empty. */
+			if (conf_secret(x->c, f) && rf->v.len ==
+			    strlen(CONF_HIDDEN) && memcmp(rf->v.s, CONF_HIDDEN,
+			    rf->v.len) == 0) {
+				x->hidden++;
+				break;
+			}
+			csv_put(stdout, rf->v.s, rf->v.len, x->sep);
+			break;
+		case VAL_INT:
+			printf("%lld", (long long)rf->v.i);
+			break;
+		case VAL_BOOL:
+			fputs(rf->v.i ? "true" : "false", stdout);
+			break;
+		default:
+			break;
+		}
+	}
+	fputs("\r\n", stdout);
+	return (ferror(stdout) ? 1 : 0);
+}
+
+/* "client_name, client_phone, summary": what a clear export leaves out. */
+static void
+csv_secrets(const struct coll_def *c, char *buf, size_t len)
+{
+	const struct field_def *f;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (f = c->fields; f->name != NULL; f++)
+		if (conf_secret(c, f) && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+			    n ? ", " : "", f->name);
+}
+
+static void
+csv_note(enum ops_msg key, const char *arg)
+{
+	struct ops_err e;
+	char msg[1024];
+
+	memset(&e, 0, sizeof(e));
+	ops_fail(&e, OPS_OK, key, 1, arg);
+	fprintf(stderr, "hamroh: export: %s\n", ops_text("en", &e, msg,
+	    sizeof(msg)));
+}
+
+/*
+ * Whether ${c}'s confidential fields go in: only for a signed-in lawyer
+ * or admin, whose session opens the center keys; anyone else (nobody
+ * signed in, a statistician) gets the clear fields and a note.
+ */
+static bool
+csv_clear(struct cli *cli, struct ops *o, const struct coll_def *c)
+{
+	const struct field_def *f;
+	struct ops_err e;
+	char list[256];
+
+	for (f = c->fields; f->name != NULL; f++)
+		if (conf_secret(c, f))
+			break;
+	if (f->name == NULL)
+		return (false);
+	if (cli->user != NULL && ops_ring(o, &e) == NULL) {
+		/* Signed in, but not one who reads them: clear alone. */
+		if (e.code != OPS_DENIED || o->user.role == USER_NONE)
+			cli_ops_fail(cli, "export", &e);
+	} else if (cli->user != NULL)
+		return (false);
+	csv_secrets(c, list, sizeof(list));
+	csv_note(OPS_MSG_EXPORT_CSV_CLEAR_ONLY, list);
+	return (true);
+}
+
+static void
+cmd_export_csv(struct cli *cli, struct ops_read_args *a, const char *sepopt)
+{
+	static char obuf[1 << 16];
+	struct csv_export x;
+	struct ops_err e;
+	struct ops o;
+	char n[24], err[STORE_ERRLEN];
+
+	memset(&x, 0, sizeof(x));
+	if (fmt_csv_sep(sepopt, &x.sep, &e))
+		cli_ops_fail(cli, "export", &e);
+	x.c = schema_coll(a->coll);
+	cli_open(cli, false);
+	/* A streamed scan: memory stays that of one record (store/db.h). */
+	if (db_cache_kib(cli->db, 4096, err)) {
+		ops_store_fail(&e, err, OPS_MSG_NONE);
+		cli_ops_fail(cli, "export", &e);
+	}
+	cli_ops(cli, &o);
+	a->clear = x.clear = csv_clear(cli, &o, x.c);
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	csv_export_head(&x);
+	if (ops_export(&o, a, csv_export_cb, &x, &e))
+		cli_ops_fail(cli, "export", &e);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		cli_die(EXIT_REFUSED, "export", OPS_MSG_FMT_WRITE, 2, "stdout",
+		    strerror(errno));
+	if (x.hidden > 0) {
+		snprintf(n, sizeof(n), "%lu", x.hidden);
+		csv_note(OPS_MSG_EXPORT_CSV_NO_KEY, n);
+	}
+	ops_fini(&o);
+}
+
 int
 cmd_export(struct cli *cli, int argc, char **argv)
 {
 	struct ops_read_args a;
 	struct ops_err e;
 	struct ops o;
+	const char *sep;
+	bool csv;
 
 	memset(&a, 0, sizeof(a));
 	a.sealed = cli_flag(&argc, argv, "--sealed");
+	csv = cli_flag(&argc, argv, "--csv");
+	sep = cli_opt(&argc, argv, "--csv-sep");
 	cli_no_more_opts(argc, argv, "export");
 	if (argc > 1)
 		cli_die(EXIT_USAGE, "export", OPS_MSG_CLI_EXPORT_USAGE, 0);
+	if (sep != NULL && !csv)
+		cli_die(EXIT_USAGE, "export", OPS_MSG_EXPORT_CSV_SEP_ALONE, 0);
+	if (csv && a.sealed)
+		cli_die(EXIT_USAGE, "export", OPS_MSG_EXPORT_CSV_SEALED, 0);
+	if (csv && argc != 1)
+		cli_die(EXIT_USAGE, "export", OPS_MSG_EXPORT_CSV_ONE_COLL, 0);
 	if (argc == 1)
 		a.coll = cli_coll(argv[0])->name;
+	if (csv) {
+		cmd_export_csv(cli, &a, sep);
+		return (0);
+	}
 	cli_open(cli, false);
 	cli_ops(cli, &o);
 	if (ops_export(&o, &a, export_cb, NULL, &e))

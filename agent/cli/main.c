@@ -136,7 +136,12 @@ static const struct cmd cmds[] = {
 	  .opts = {
 		{ "--sealed", NULL, "confidential fields as stored (sealed), "
 		  "so the output is the same on every office whatever keys "
-		  "it holds", 0 } } },
+		  "it holds", 0 },
+		{ "--csv", NULL, "one COLLECTION as CSV (UTF-8 with a BOM, "
+		  "for Excel; 'hamroh import' reads it back); confidential "
+		  "fields only for a signed-in lawyer or admin", 0 },
+		{ "--csv-sep", "SEP", "the CSV's separator: ',' (default) or "
+		  "';' (Excel in a Russian locale)", 0 } } },
 	{ .name = "search", .fn = cmd_search, .group = CG_RECORDS,
 	  .args = "TEXT",
 	  .summary = "Find consultations by client name, phone, case number "

@@ -50,4 +50,14 @@ size_t csv_lineno(const struct csv *);
  */
 void csv_free(struct csv *);
 
+/**
+ * csv_put(f, s, len, sep):
+ * Write field ${s} (${len} bytes) to ${f} as RFC 4180 has it: in double
+ * quotes, each quote doubled, if it holds ${sep}, a quote, CR or LF (or
+ * starts or ends with a space, which spreadsheets would trim); as it is
+ * otherwise.  The caller writes the separators and line ends and checks
+ * ferror().  For the writers of export --csv and report --csv.
+ */
+void csv_put(FILE *, const char *, size_t, char);
+
 #endif /* !AGENT_CSV_H */

@@ -17,7 +17,7 @@
 #include <uv.h>
 
 #define WORK_IDLE_MAX	4	/* Connections kept open between jobs. */
-#define WORK_CACHE_MIB	16	/* The page cache of each (db_cache()). */
+#define WORK_CACHE_KIB	16384	/* The page cache of each (db_cache_kib()). */
 
 struct work_pool {
 	uv_loop_t	*loop;
@@ -65,8 +65,11 @@ job_run(uv_work_t *req)
 			j->rc = -1;
 			return;
 		}
-		/* Up to WORK_IDLE_MAX of these beside the loop's own. */
-		db_cache(j->db, WORK_CACHE_MIB);
+		/*
+		 * Up to WORK_IDLE_MAX of these beside the loop's own, and the
+		 * kernel caches the file anyway: 16 MiB of pages each, not 64.
+		 */
+		(void)db_cache_kib(j->db, WORK_CACHE_KIB, j->err);
 	}
 	j->rc = j->fn(j->db, j->arg, j->err);
 }

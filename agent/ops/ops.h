@@ -227,6 +227,12 @@ struct ops_read_args {
 	 */
 	size_t			offset, limit;
 	uint64_t		*total;
+	/*
+	 * export: the clear fields alone, confidential ones left out of
+	 * every record, so that no user need sign in (export --csv for
+	 * whoever holds no key).  Nothing is revealed: no view recorded.
+	 */
+	bool			clear;
 };
 
 #define OPS_OVERDUE_DAYS	30

@@ -459,6 +459,7 @@ struct reveal {
 	 */
 	const struct rview_field *secret;
 	size_t		nsecret;
+	bool		clear;		/* Confidential fields left out. */
 };
 
 /* A field's value, or NULL. */
@@ -637,6 +638,31 @@ in_window(struct reveal *rv)
 	    (size_t)rv->kept <= rv->offset + rv->limit));
 }
 
+/* ${r} without its confidential fields (ops_read_args.clear). */
+static int
+clear_cb(struct reveal *rv, const struct rview *r)
+{
+	struct rview_field fs[REVEAL_CAP], *f = fs;
+	struct rview shown = *r;
+	size_t i;
+	int ret;
+
+	if (r->nf > REVEAL_CAP && (f = calloc(r->nf, sizeof(*f))) == NULL) {
+		rv->failed = true;
+		return (1);
+	}
+	for (i = shown.nf = 0; i < r->nf; i++)
+		if (!conf_secret(r->c, schema_field(r->c, r->f[i].name,
+		    strlen(r->f[i].name))))
+			f[shown.nf++] = r->f[i];
+	shown.f = f;
+	ret = rv->fn(rv->arg, &shown, is_stale(rv, r));
+	if (f != fs)
+		free(f);
+	rv->stopped |= ret != 0;
+	return (ret);
+}
+
 static int
 reveal_cb(void *arg, const struct rview *r)
 {
@@ -652,6 +678,10 @@ reveal_cb(void *arg, const struct rview *r)
 	/* Out of the window: counted, never opened (unless a secret says). */
 	if (rv->nsecret == 0 && !in_window(rv))
 		return (0);
+	if (rv->clear) {
+		rv->shown++;
+		return (clear_cb(rv, r));
+	}
 	if (rv->cf == NULL) {
 		rv->shown++;
 		ret = rv->fn(rv->arg, r, is_stale(rv, r));
@@ -698,9 +728,13 @@ reveal_done(const struct reveal *rv, struct ops_err *e)
 	return (rv->failed ? ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0) : 0);
 }
 
+/*
+ * ${clear}: confidential fields left out (ops_read_args.clear), so no
+ * ring is loaded and nobody need sign in.
+ */
 static int
 reveal_init(struct reveal *rv, struct ops *o, const struct coll_def *c,
-    bool sealed, ops_record_fn fn, void *arg, struct ops_err *e)
+    bool sealed, bool clear, ops_record_fn fn, void *arg, struct ops_err *e)
 {
 	time_t t;
 	struct tm tm;
@@ -716,6 +750,8 @@ reveal_init(struct reveal *rv, struct ops *o, const struct coll_def *c,
 	 * Before any query: loading the ring runs one.  Sealed values too
 	 * need a user who may read them: outside a network they are clear.
 	 */
+	if ((rv->clear = clear))
+		return (0);
 	if ((rv->cf = ops_ring_for(o, c, e)) == NULL)
 		return (-1);
 	if (sealed)
@@ -748,7 +784,7 @@ ops_show(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	long n;
 
 	if ((c = coll_id(o, a, id, e)) == NULL ||
-	    reveal_init(&rv, o, c, a->sealed, fn, arg, e))
+	    reveal_init(&rv, o, c, a->sealed, false, fn, arg, e))
 		return (-1);
 	if ((n = query_records(o->db, c, id, NULL, 0, false, reveal_cb, &rv,
 	    err)) < 0)
@@ -805,7 +841,7 @@ ops_list(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 		for (pi = 0; pi < k && strcmp(filt[pi].name, "person") != 0;
 		    pi++)
 			;
-	if (reveal_init(&rv, o, c, a->sealed, fn, arg, e))
+	if (reveal_init(&rv, o, c, a->sealed, false, fn, arg, e))
 		return (-1);
 	rv.secret = secret;
 	rv.nsecret = ns;
@@ -870,7 +906,7 @@ ops_export(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 	memset(e, 0, sizeof(*e));
 	if (a->coll != NULL && (only = ops_coll(a->coll, e)) == NULL)
 		return (-1);
-	if (reveal_init(&rv, o, only, a->sealed, fn, arg, e))
+	if (reveal_init(&rv, o, only, a->sealed, a->clear, fn, arg, e))
 		return (-1);
 	/* One read transaction: a consistent snapshot of every table. */
 	db_read_begin(o->db);
@@ -885,8 +921,8 @@ ops_export(struct ops *o, const struct ops_read_args *a, ops_record_fn fn,
 		}
 	}
 	db_read_end(o->db);
-	if (r == 0 && !a->sealed && (only == NULL || strcmp(only->name,
-	    "consultations") == 0))
+	if (r == 0 && !a->sealed && !a->clear && (only == NULL ||
+	    strcmp(only->name, "consultations") == 0))
 		r = cases_viewed(o, NULL, NULL, "export", only == NULL ?
 		    "every collection" : "consultations", e);
 	return (r != 0 ? r : reveal_done(&rv, e));

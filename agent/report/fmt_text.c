@@ -129,7 +129,7 @@ dim_label(const struct report *r, size_t d, size_t i)
 
 	if (i == r->dim[d].n)
 		return (ops_template("en", OPS_MSG_REPORT_TOTAL));
-	return (report_label(r->dim[d].name, r->dim[d].value[i]));
+	return (report_value_label(r->dim[d].name, r->dim[d].value[i]));
 }
 
 /*

@@ -850,7 +850,7 @@ ops_report(struct ops *o, const struct report_args *a, struct report *r,
 }
 
 const char *
-report_label(const char *dim, const char *code)
+report_value_label(const char *dim, const char *code)
 {
 	size_t i;
 

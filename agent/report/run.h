@@ -88,7 +88,7 @@ extern const size_t report_nbands;
  * What a value of dimension ${dim} reads as: "not given" for "", an age
  * band's label, else the code.
  */
-const char *report_label(const char *, const char *);
+const char *report_value_label(const char *, const char *);
 
 /*
  * The unsuppressed reports this node's access log holds, newest first:

@@ -262,13 +262,14 @@ cp "$TMPDIR/tg.json" "$TMPDIR/en.json"
 grep -q '"/lang/ru.json", "application/json' "$TMPDIR/out.c" ||
     die "mkassets: no /lang/ru.json entry"
 # A page file goes in without its indentation, empty lines and // comment
-# lines (the page does not carry the source's comments); a catalog as it is.
+# lines (the page does not carry the source's comments); a catalog without
+# its indent and without the CLI's own messages (CLI_...).
 printf '\t// a comment\n\n\tvar a = "// not one";\n  // another\n' >"$TMPDIR/t.js"
-printf '{\n  "k": "v"\n}\n' >"$TMPDIR/xx.json"
+printf '{\n  "k": "v",\n  "CLI_X": "y"\n}\n' >"$TMPDIR/xx.json"
 "$mk" "$TMPDIR/out.c" "$TMPDIR/t.js" --lang "$TMPDIR/xx.json" || die "mkassets refused t.js"
 grep -q '"/t.js", "text/javascript; charset=utf-8", a[0-9]*, 22,' "$TMPDIR/out.c" ||
     die "mkassets did not trim t.js to its 22 bytes of code: $(grep t.js "$TMPDIR/out.c")"
-grep -q '"/lang/xx.json", "application/json; charset=utf-8", a[0-9]*, 15,' "$TMPDIR/out.c" ||
+grep -q '"/lang/xx.json", "application/json; charset=utf-8", a[0-9]*, 13,' "$TMPDIR/out.c" ||
     die "mkassets changed a catalog: $(grep xx.json "$TMPDIR/out.c")"
 head -c 55000 /dev/zero | tr '\0' 'c' >"$TMPDIR/ru.json"
 ! "$mk" "$TMPDIR/out.c" "$TMPDIR/a.js" --lang "$TMPDIR/tg.json" "$TMPDIR/ru.json" \

@@ -241,8 +241,8 @@ test_derived(void **state)
 	assert_int_equal(C1("65+"), 1);
 	assert_int_equal(C1("45-54"), 0);
 	assert_int_equal(C1(""), 6);
-	assert_string_equal(report_label("age_band", "0-17"), "under 18");
-	assert_string_equal(report_label("topic", ""), "not given");
+	assert_string_equal(report_value_label("age_band", "0-17"), "under 18");
+	assert_string_equal(report_value_label("topic", ""), "not given");
 	/* "Not given" is the last value. */
 	assert_string_equal(r.dim[0].value[r.dim[0].n - 1], "");
 	report_free(&r);

@@ -14,7 +14,11 @@
  * its lines and without its empty lines, and a .js also without the lines
  * that are only a // comment: the source keeps its comments, the page does
  * not carry them.  (So a .js may not hold a string or template literal
- * over several lines; the UI's files hold none.)
+ * over several lines; the UI's files hold none.)  A CATALOG (one entry a
+ * line, agent/ui/lang/README.md) is embedded without its indent and
+ * without the messages of what only the CLI does (cli_only[]): no API
+ * answer carries them, and a page that met one would show the English
+ * message the answer carries beside its key.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -76,6 +80,106 @@ next_byte(FILE *in, int trim, int js, int *bol)
 	}
 }
 
+static int is_page_file(const char *, int *);
+
+/*
+ * Catalog keys of what no API route runs: the CLI's own words, and init,
+ * restore, join and the agent's start, which only the CLI does.
+ */
+static const char *const cli_only[] = { "CLI_", "INIT_", "RESTORE_",
+    "JOIN_", "AGENT_", NULL };
+
+struct buf {
+	unsigned char	*p;
+	size_t		n, cap;
+};
+
+static void
+put(struct buf *b, int c)
+{
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 65536;
+		if ((b->p = realloc(b->p, b->cap)) == NULL) {
+			fprintf(stderr, "mkassets: out of memory\n");
+			exit(1);
+		}
+	}
+	b->p[b->n++] = (unsigned char)c;
+}
+
+/* Whether the catalog line ${l} (indent gone) is an entry to leave out. */
+static int
+dropped(const char *l)
+{
+	size_t i, n;
+
+	for (i = 0; cli_only[i] != NULL; i++) {
+		n = strlen(cli_only[i]);
+		if (l[0] == '"' && strncmp(l + 1, cli_only[i], n) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* ${in}, a catalog, as embedded (above) into ${b}. */
+static void
+catalog(FILE *in, struct buf *b)
+{
+	char line[65536], *l;
+	size_t n, entries = 0;
+
+	while (fgets(line, sizeof(line), in) != NULL) {
+		for (l = line; *l == ' ' || *l == '\t'; l++)
+			;
+		n = strcspn(l, "\r\n");
+		while (n > 0 && l[n - 1] == ',')
+			n--;
+		l[n] = '\0';
+		if (n == 0 || dropped(l))
+			continue;
+		if (strcmp(l, "{") == 0 || strcmp(l, "}") == 0) {
+			if (*l == '}')
+				put(b, '\n');
+			put(b, *l);
+			put(b, '\n');
+			continue;
+		}
+		if (entries++ > 0) {
+			put(b, ',');
+			put(b, '\n');
+		}
+		while (*l != '\0')
+			put(b, (unsigned char)*l++);
+	}
+}
+
+/* The bytes of ${path} as the page gets them, into ${b}. */
+static void
+load(const char *path, const char *base, int is_catalog, struct buf *b)
+{
+	FILE *in;
+	int c, trim, js, bol = 1;
+
+	if ((in = fopen(path, "rb")) == NULL) {
+		perror(path);
+		exit(1);
+	}
+	b->n = 0;
+	if (is_catalog)
+		catalog(in, b);
+	else {
+		trim = is_page_file(base, &js);
+		while ((c = next_byte(in, trim, js, &bol)) != EOF)
+			put(b, c);
+	}
+	if (ferror(in)) {
+		perror(path);
+		exit(1);
+	}
+	fclose(in);
+}
+
 static int
 is_page_file(const char *name, int *js)
 {
@@ -89,10 +193,11 @@ is_page_file(const char *name, int *js)
 int
 main(int argc, char **argv)
 {
-	FILE *out, *in;
+	FILE *out;
+	struct buf b = { NULL, 0, 0 };
 	size_t total = 0, lang_max = 0, n, i;
 	uint64_t h;
-	int c, k, lang_from = argc, trim, js, bol;
+	int k, lang_from = argc;
 	const char *base;
 
 	for (k = 2; k < argc; k++)
@@ -122,17 +227,11 @@ main(int argc, char **argv)
 			    argv[k]);
 			return (1);
 		}
-		if ((in = fopen(argv[k], "rb")) == NULL) {
-			perror(argv[k]);
-			return (1);
-		}
+		load(argv[k], base, k > lang_from, &b);
 		fprintf(out, "static const unsigned char a%d[] = {", k);
-		trim = is_page_file(base, &js);
-		bol = 1;
-		for (n = 0; (c = next_byte(in, trim, js, &bol)) != EOF; n++)
-			fprintf(out, "%s%d,", n % 20 == 0 ? "\n" : "", c);
+		for (n = 0; n < b.n; n++)
+			fprintf(out, "%s%d,", n % 20 == 0 ? "\n" : "", b.p[n]);
 		fprintf(out, "0\n};\n");
-		fclose(in);
 		if (k < lang_from)
 			total += n;
 		else if (n > lang_max)
@@ -155,13 +254,9 @@ main(int argc, char **argv)
 		    argv[k];
 		/* FNV-1a of the bytes: changes whenever they do. */
 		h = 14695981039346656037ULL;
-		if ((in = fopen(argv[k], "rb")) == NULL)
-			return (1);
-		trim = is_page_file(base, &js);
-		bol = 1;
-		for (n = 0; (c = next_byte(in, trim, js, &bol)) != EOF; n++)
-			h = (h ^ (uint64_t)c) * 1099511628211ULL;
-		fclose(in);
+		load(argv[k], base, k > lang_from, &b);
+		for (n = 0; n < b.n; n++)
+			h = (h ^ (uint64_t)b.p[n]) * 1099511628211ULL;
 		fprintf(out, "\t{ \"/%s%s\", \"%s\", a%d, %zu, "
 		    "\"\\\"%016llx\\\"\" },\n", k > lang_from ? "lang/" : "",
 		    base, type_of(base), k, n, (unsigned long long)h);

@@ -1,0 +1,32 @@
+/*
+ * csv_put.c: one CSV field out (agent/codec/csv.h), the writers' half of
+ * what csv.c reads back.
+ */
+#include "agent/codec/csv.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+void
+csv_put(FILE *f, const char *s, size_t len, char sep)
+{
+	bool quote = false;
+	size_t i;
+
+	if (len > 0 && (s[0] == ' ' || s[len - 1] == ' '))
+		quote = true;
+	for (i = 0; i < len && !quote; i++)
+		if (s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+			quote = true;
+	if (!quote) {
+		fwrite(s, 1, len, f);
+		return;
+	}
+	putc('"', f);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			putc('"', f);
+		putc(s[i], f);
+	}
+	putc('"', f);
+}
