@@ -92,6 +92,7 @@ struct pair {
  * within WIT_BUDGET steps.
  */
 #define WIT_BUDGET	200000
+#define WIT_TOTAL	(500 * WIT_BUDGET)	/* For one table, ~1 s. */
 
 struct wit {
 	size_t		nv;
@@ -124,6 +125,7 @@ struct sup {
 	struct pair	bestpair;
 	struct wit	*wit;		/* The last resort's, made when needed. */
 	bool		last;		/* All is hidden: search longer. */
+	unsigned long	left;		/* Steps the wider search may take. */
 };
 
 /* The offset of padded coordinates ${p} in the caller's layout. */
@@ -473,6 +475,7 @@ witness(struct sup *s, size_t t, bool hiding)
 	struct wit *w;
 	size_t o, i, j, k, pt[3], p[3], up[8];
 	int64_t big = (int64_t)s->ne + 1;
+	bool r;
 
 	if (s->wit == NULL && (s->wit = wit_new(s)) == NULL)
 		return (-1);
@@ -481,7 +484,10 @@ witness(struct sup *s, size_t t, bool hiding)
 	w->nv = 0;
 	w->target = t;
 	w->steps = 0;
-	w->budget = s->last ? 100 * WIT_BUDGET : WIT_BUDGET;
+	w->budget = s->v[t] == 0 ? WIT_BUDGET / 20 : s->last ?
+	    100 * WIT_BUDGET : WIT_BUDGET;
+	if (w->budget > s->left)
+		w->budget = s->left;
 	for (o = 0; o < s->ne; o++) {
 		w->asum[o] = w->rlo[o] = w->rhi[o] = 0;
 		if (s->mark[o] == CELL_SHOWN && (!hiding || s->v[o] < s->thr))
@@ -526,7 +532,9 @@ witness(struct sup *s, size_t t, bool hiding)
 			w->rhi[up[j]] += w->vhi[i];
 		}
 	}
-	if (!wit_ok(w, t) || !wit_dfs(w, 0))
+	r = wit_ok(w, t) && wit_dfs(w, 0);
+	s->left -= w->steps < s->left ? w->steps : s->left;
+	if (!r)
 		return (0);
 	for (o = 0; o < s->ne; o++)
 		if (w->asum[o] != 0)
@@ -543,29 +551,38 @@ protect(struct sup *s)
 {
 	uint64_t c;
 	size_t o;
-	int r, rc = 0;
+	int pass, r, rc = 0;
 
-	for (o = 0; o < s->ne; o++) {
-		if (s->mark[o] == CELL_SHOWN || s->safe[o])
-			continue;
-		if ((c = search(s, o)) != NOWAY && c == 0) {
-			apply(s);
-			continue;
-		}
-		/* No two-slice way at all: a wider change. */
-		if (c == NOWAY) {
-			if ((r = witness(s, o, false)) == 0)
-				r = witness(s, o, true);
-			if (r < 0)
-				return (-1);
-			if (r > 0)
+	/*
+	 * Nonzero entries first, their witnesses moving many zeros too; a
+	 * hidden 0 is worth no more hiding (left unmoved it is shown).
+	 */
+	for (pass = 0; pass < 2; pass++)
+		for (o = 0; o < s->ne; o++) {
+			if (s->mark[o] == CELL_SHOWN || s->safe[o] ||
+			    (s->v[o] == 0) != (pass == 1))
 				continue;
+			if ((c = search(s, o)) == 0) {
+				apply(s);
+				continue;
+			}
+			/* No free two-slice way: a wider change. */
+			if (c == NOWAY || pass == 1) {
+				if ((r = witness(s, o, false)) == 0 &&
+				    pass == 0)
+					r = witness(s, o, true);
+				if (r < 0)
+					return (-1);
+				if (r > 0)
+					continue;
+			}
+			if (pass == 1)
+				continue;
+			if (c != NOWAY)
+				apply(s);
+			else
+				rc = 1;
 		}
-		if (c != NOWAY)
-			apply(s);
-		else if (s->v[o] != 0)
-			rc = 1;
-	}
 	return (rc);
 }
 
@@ -662,6 +679,7 @@ suppress(size_t ndim, const size_t *n, const uint64_t *count, uint8_t *mark,
 	s.v = count;
 	s.mark = mark;
 	s.thr = threshold;
+	s.left = WIT_TOTAL;
 	s.ne = 1;
 	for (d = 0; d < 3; d++) {
 		s.N[d] = d < s.ndim ? n[d] : 1;
