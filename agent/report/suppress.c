@@ -89,7 +89,8 @@ struct pair {
  * The witness of last resort, for what two-slice changes miss in 3-D: a
  * depth-first search for changes of -2 to +2 to the hidden inner cells
  * (the margins follow) that every entry allows and that move the target,
- * within WIT_BUDGET steps.
+ * within WIT_BUDGET steps (a twentieth for a hidden 0, which is shown if
+ * unmoved; a hundred times once all is hidden), WIT_TOTAL for a table.
  */
 #define WIT_BUDGET	200000
 #define WIT_TOTAL	(500 * WIT_BUDGET)	/* For one table, ~1 s. */
@@ -101,7 +102,7 @@ struct wit {
 	size_t		*in, nin;	/* Entries var i counts in: nin each. */
 	int64_t		*elo, *ehi;	/* Changes each entry allows. */
 	int64_t		*asum, *rlo, *rhi;
-	size_t		*key;
+	size_t		*key;		/* Indices apart from the target. */
 	size_t		target;
 	unsigned long	steps, budget;
 };

@@ -34,7 +34,9 @@
 #define THR		5
 #define INF		UINT64_MAX
 #define SEED		20261202u
+#ifndef BUDGET
 #define BUDGET		20000000ULL	/* Search nodes per question. */
+#endif
 
 /* A table: ndim dimensions, the extended layout of report.h. */
 struct tab {
@@ -371,8 +373,10 @@ dfs(struct atk *a, size_t i)
 {
 	uint64_t v, x, r;
 
-	if (++a->nodes > BUDGET)
-		fail_msg("seed %u: attacker over budget", SEED);
+	if (++a->nodes > BUDGET) {
+		dump(a->t, "attacker over budget", a->target);
+		fail();
+	}
 	if (i == a->nv)
 		return (true);
 	/* Any order is exhaustive; nearest the truth first finds one soon. */
