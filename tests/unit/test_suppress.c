@@ -624,6 +624,9 @@ test_three_d(void **state)
 	tab_of(&t, 3, n422, c422);
 	run(&t);
 	assert_false(withheld(&t));
+	/* The 0 at (2,1,1): hidden under "<5", no table moves it. */
+	assert_int_equal(t.v[22], 0);
+	assert_int_equal(t.mark[22], CELL_SHOWN);
 	tab_free(&t);
 	tab_of(&t, 3, n232, c232);
 	run(&t);
