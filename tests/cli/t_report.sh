@@ -24,7 +24,7 @@ assert_contains "$list" "referrals" "report --list names referrals"
 out=$(expect_ok on A report quarterly --from 2026-01-01 --to 2026-03-31)
 assert_contains "$out" "quarter: 2026-Q1" "quarterly: the quarter's table"
 assert_contains "$out" "destination   M  F  X  total" "quarterly: header row"
-assert_contains "$out" "RU           <5  6  0      7" "quarterly: a small cell as <5, the row total"
+assert_contains "$out" "RU           <5  x  0      7" "quarterly: a small cell as <5, the 6 beside it hidden (7 - 6 would give it away), the row total"
 assert_contains "$out" "period: opened_at from 2026-01-01 to 2026-03-31 (inclusive)" "quarterly: the period"
 assert_contains "$out" "suppressed: cells 1–4 shown as <5; cells marked x hidden so they cannot be worked out from the totals" "the rule under the table"
 assert_contains "$out" "as of (the newest change this node holds, per center, UTC): Khujand 20" "as of names the center"
@@ -34,7 +34,8 @@ out=$(expect_ok on A report --by topic,client_sex topic=patent topic=entry_ban)
 assert_contains "$out" "filters: topic=patent, topic=entry_ban" "the filters under the table"
 assert_contains "$out" "left out, the client did not consent to statistics: 1" "left out"
 assert_contains "$out" "counted: consultations" "what was counted"
-assert_contains "$out" "total      <5  6  0      8" "the totals row"
+assert_contains "$out" "patent     <5   x  0      x" "a row whose total would give its small cell away"
+assert_contains "$out" "total      <5   x  0      8" "the totals row"
 out=$(expect_ok on A report --by age_band --count persons)
 assert_contains "$out" "counted: persons" "persons"
 assert_contains "$out" "under 18" "age bands in words"
@@ -47,8 +48,9 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 assert r['dims'][0]['name'] == 'client_sex', r['dims']
 assert r['dims'][0]['values'] == ['M', 'F', 'X'], r['dims']
-assert r['counts'] == [None, 6, 0, 8], r['counts']
-assert r['marks'] == ['primary', None, None, None], r['marks']
+# M = 2 would be 8 - 6: the 6 is hidden too, as a complement.
+assert r['counts'] == [None, None, 0, 8], r['counts']
+assert r['marks'] == ['primary', 'complement', None, None], r['marks']
 assert r['total'] == 8 and r['left_out'] == 1, r
 assert r['suppressed'] is True and r['threshold'] == 5
 assert r['as_of'][0]['center'] == 'Khujand', r['as_of']
