@@ -25,6 +25,10 @@ case "${1:-}" in
 esac
 # The web UI's HTTP server (libmicrohttpd), and curl for its tests.
 PKGS="$PKGS libmicrohttpd-dev curl"
+# The Debian package (make deb; tests/cli/t_deb.sh): dpkg-shlibdeps computes
+# its Depends, lintian checks it, man -l renders its page, shellcheck its
+# maintainer scripts; adduser is what they call on install.
+PKGS="$PKGS dpkg-dev binutils lintian man-db shellcheck adduser"
 
 # npm_ci: tests/browser/node_modules from the committed lockfile.
 npm_ci() {
