@@ -3,7 +3,8 @@
 # real root (`make test-deb`, root only, on a machine to spare), checking
 # what the maintainer scripts do: the user hamroh and its state dir, the
 # units enabled but not started, a node made and backed up by the
-# packaged commands as that user, kept across the upgrade; and after the
+# packaged commands as that user (README.md's first hour, first-hour.sh),
+# kept across the upgrade; and after the
 # purge, nothing of the package left but /var/lib/hamroh and its backups.
 # Copes with systemd not running (a container): nothing is started then.
 set -eu
@@ -60,9 +61,9 @@ fi
     fail "hamroh --version: $(hamroh --version)"
 man -w hamroh >/dev/null 2>&1 || fail "man hamroh finds no page"
 
-# The office's commands, as the user the agent runs as.
-as_hamroh hamroh --data /var/lib/hamroh init --name test-deb \
-    --center Khujand >"$tmp/init.log" 2>&1 || fail "init as hamroh: $(cat "$tmp/init.log")"
+# README.md's first hour, as the user the agent runs as: it makes the
+# coordinating office's node here (and two offices beside it).
+"$(dirname "$0")/first-hour.sh" || fail "README.md's first hour failed"
 as_hamroh /usr/lib/hamroh/daily-backup /var/lib/hamroh 14 >"$tmp/backup.log" 2>&1 ||
     fail "daily-backup as hamroh: $(cat "$tmp/backup.log")"
 backup=/var/lib/hamroh/backups/hamroh-$(date -u +%Y-%m-%d).db
