@@ -13,7 +13,12 @@ fail() { echo "first-hour: FAIL: $*" >&2; exit 1; }
 tmp=$(mktemp -d)
 chmod 0755 "$tmp"
 pids=
-trap 'for p in $pids; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp" /var/lib/hamroh-khorog /var/lib/hamroh-khujand' EXIT
+cleanup() {
+	local p
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$tmp" /var/lib/hamroh-khorog /var/lib/hamroh-khujand
+}
+trap cleanup EXIT
 printf 'a long passphrase, for tests only\n%.0s' 1 2 3 4 >"$tmp/pass"
 chmod 0644 "$tmp/pass"
 # sudo -u hamroh CMD: runuser where sudo is missing (a bare container).
