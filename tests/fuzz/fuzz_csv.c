@@ -11,7 +11,9 @@
  * one; a refusal is one line, and every later call fails too.  With the
  * small limit the records must be the first ones of the large-limit read,
  * up to the first that is too long, refused as such, and the separator
- * chosen from the header the same (it never depends on the limit).  What
+ * chosen from the header the same (it never depends on the limit: the
+ * reader looks at the first 256 KiB of the header line, which holds any
+ * input of make fuzz's -max_len=65536 and its write-back).  What
  * the reader accepted is written back as CSV with that separator, every
  * field quoted, and must read back as the same records and separator.
  */
