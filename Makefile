@@ -4,6 +4,8 @@
 # `make bench` prints the benchmarks.
 
 PKGS	:= libsodium sqlite3 libuv msgpack libzstd libmicrohttpd xlsxwriter
+# The version: the file VERSION alone (hamroh --version, the package).
+VERSION	:= $(shell cat VERSION)
 CC	?= cc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP \
@@ -59,11 +61,18 @@ deps:
 	$(Q)pkg-config --exists $(PKGS) cmocka 2>/dev/null && \
 	    command -v python3 >/dev/null && command -v curl >/dev/null && \
 	    command -v chromium >/dev/null && \
+	    command -v lintian >/dev/null && \
+	    command -v dpkg-shlibdeps >/dev/null && \
+	    command -v shellcheck >/dev/null && command -v man >/dev/null && \
 	    [ -d tests/browser/node_modules/playwright-core ] || \
 	    ./deploy/install-deps.sh
 
 hamroh: deps check-layers $(HAMROH)
 	$(Q)[ "$(VARIANT)" != plain ] || { cp $(HAMROH) hamroh.tmp && mv -f hamroh.tmp hamroh; }
+
+# Only main.c prints the version; it is rebuilt when VERSION changes.
+$(MAIN_OBJ): CFLAGS += -DHAMROH_VERSION='"$(VERSION)"'
+$(MAIN_OBJ): VERSION
 
 $(HAMROH): $(MAIN_OBJ) $(LIB_OBJ)
 	$(call E,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -176,6 +185,28 @@ chaos: hamroh $(B)/tools/faultproxy
 
 clean:
 	rm -rf build hamroh
+
+# The Debian package build/deb/hamroh_VERSION_ARCH.deb, made with
+# dpkg-deb from the plain build (deploy/deb/mkdeb.sh says what comes from
+# where), version VERSION-1.  DEB_VERSION packages the same binary under
+# another version (the upgrade of test-deb).  `make test-deb` (root only, on a machine to
+# spare: it installs, upgrades and purges the package on /) checks the
+# maintainer scripts.
+DEB_VERSION	?= $(VERSION)-1
+DEB_OUT		?= build/deb
+.PHONY: deb test-deb
+deb: hamroh
+	$(Q)deploy/deb/mkdeb.sh build/plain/hamroh $(DEB_VERSION) $(DEB_OUT)
+
+test-deb:
+	$(Q)[ "$$(id -u)" -eq 0 ] || { echo "make test-deb: run as root on a" \
+	    "machine to spare: it installs and purges the package on /" >&2; \
+	    exit 1; }
+	$(Q)$(MAKE) --no-print-directory deb
+	$(Q)$(MAKE) --no-print-directory deb DEB_VERSION=$(VERSION)-2 \
+	    DEB_OUT=build/deb/next
+	$(Q)deploy/deb/test-deb.sh build/deb/hamroh_$(VERSION)-1_*.deb \
+	    build/deb/next/hamroh_$(VERSION)-2_*.deb
 
 # Install the hamroh already built (INSTALL_BIN, default ./hamroh) and the
 # systemd unit with its path filled in.  It never compiles, so it cannot

@@ -27,6 +27,10 @@ esac
 PKGS="$PKGS libmicrohttpd-dev curl"
 # Reports written as Excel workbooks (report --xlsx).
 PKGS="$PKGS libxlsxwriter-dev"
+# The Debian package (make deb; tests/cli/t_deb.sh): dpkg-shlibdeps computes
+# its Depends, lintian checks it, man -l renders its page, shellcheck its
+# maintainer scripts; adduser is what they call on install.
+PKGS="$PKGS dpkg-dev binutils lintian man-db shellcheck adduser"
 
 # npm_ci: tests/browser/node_modules from the committed lockfile.
 npm_ci() {

@@ -756,6 +756,8 @@ help_man(const struct cmd *tab)
 	    "per line, keys sorted.");
 	man_item("\\fB\\-\\-help\\fR, \\fB\\-h\\fR", "After a command: how "
 	    "to use it.  Alone: the list of commands.");
+	man_item("\\fB\\-\\-version\\fR", "Alone: print \"hamroh\" and "
+	    "the version, from the source tree's file VERSION.");
 	man_item("\\fB\\-\\-verbose\\fR", "After an error, a second line: "
 	    "the message's key and what lay behind it (the database's own "
 	    "words, say).");

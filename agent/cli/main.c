@@ -12,6 +12,10 @@
 #include "agent/cli/cmds.h"
 #include "agent/cli/help.h"
 
+#ifndef HAMROH_VERSION
+#define HAMROH_VERSION	"unknown"	/* Built without the Makefile. */
+#endif
+
 static int cmd_help(struct cli *, int, char **);
 
 /*
@@ -512,6 +516,11 @@ main(int argc, char **argv)
 	if (argc == 0) {
 		help_usage(stderr, cmds);
 		return (EXIT_USAGE);
+	}
+	/* The Makefile gives it, from the file VERSION. */
+	if (strcmp(argv[0], "--version") == 0 && argc == 1) {
+		printf("hamroh %s\n", HAMROH_VERSION);
+		return (0);
 	}
 	if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		help_usage(stdout, cmds);

@@ -2,6 +2,7 @@
  * csv.c: an RFC 4180 CSV reader for import.  A record's fields are stored
  * one after another, each followed by a NUL, in one buffer bounded by the
  * caller's limit; so is the field count, since every field costs a byte.
+ * The separator is the header line's: it is read ahead and replayed.
  */
 #include "agent/codec/csv.h"
 
@@ -15,6 +16,10 @@
 #define LF	256
 #define CRLF	257
 
+/* How much of the header line the separator is chosen from. */
+#define DETECT_MAX	(256 * 1024)
+
+
 struct csv {
 	FILE		*f;
 	size_t		max;		/* Record limit, a NUL per field. */
@@ -26,6 +31,9 @@ struct csv {
 	size_t		nf, fcap;
 	int		push[4];	/* Bytes read ahead and given back. */
 	size_t		npush;
+	unsigned char	*pre;		/* The header line, read ahead. */
+	size_t		npre, ipre;
+	int		sep;		/* ',', ';' or '\t'. */
 	size_t		line, col;	/* Position of the last byte read. */
 	size_t		start;		/* Line where the record started. */
 	bool		started, failed;
@@ -52,7 +60,11 @@ static int
 getb(struct csv *c)
 {
 
-	return (c->npush > 0 ? c->push[--c->npush] : getc(c->f));
+	if (c->npush > 0)
+		return (c->push[--c->npush]);
+	if (c->ipre < c->npre)
+		return (c->pre[c->ipre++]);
+	return (getc(c->f));
 }
 
 /* Return the next byte, LF, CRLF or EOF, keeping count of lines. */
@@ -138,6 +150,7 @@ csv_new(FILE *f, size_t max_record_len)
 	c->f = f;
 	c->max = max_record_len;
 	c->line = 1;
+	c->sep = ',';
 	return (c);
 }
 
@@ -156,6 +169,81 @@ skip_bom(struct csv *c)
 		return;
 	for (i++; i > 0; i--)
 		c->push[c->npush++] = got[i - 1];
+}
+
+/*
+ * Choose the separator from the header, the first line that is not
+ * empty: the one of ',' ';' and tab it holds most outside quotes (',' then
+ * ';' on a tie; ',' if it holds none: one column).  Excel writes ';' where
+ * the decimal mark is a comma (Russian and Tajik locales) and tabs for
+ * "Unicode text".  Counting quotes by parity is the reader's own view of
+ * a record it accepts: a quote opens a field, doubles inside one, or
+ * closes it.  The blank lines before the header are skipped here, counted
+ * as next() would; the header line is kept to be read again.  At most
+ * DETECT_MAX bytes of it, whatever the record limit: two readers of one
+ * file with different limits choose alike.  -1: out of memory.
+ */
+/* A byte before the header is kept: given back, or the file's. */
+static int
+rawb(struct csv *c)
+{
+
+	return (c->npush > 0 ? c->push[--c->npush] : getc(c->f));
+}
+
+static int
+detect_sep(struct csv *c)
+{
+	static const int cand[3] = { ',', ';', '\t' };
+	size_t count[3] = { 0, 0, 0 }, i, best, cap = 0, ncap;
+	bool quoted = false;
+	unsigned char *np;
+	int ch;
+
+	/* The blank lines: LF or CRLF (a lone CR is data). */
+	while ((ch = rawb(c)) == '\n' || ch == '\r') {
+		if (ch == '\r' && (ch = rawb(c)) != '\n') {
+			c->push[c->npush++] = ch;
+			ch = '\r';
+			break;
+		}
+		c->line++;
+	}
+	while (ch != EOF) {
+		if (c->npre == cap) {
+			ncap = cap == 0 ? 256 : cap * 2;
+			if ((np = realloc(c->pre, ncap)) == NULL)
+				return (fail(c, "out of memory"));
+			c->pre = np;
+			cap = ncap;
+		}
+		c->pre[c->npre++] = (unsigned char)ch;
+		if (ch == '"')
+			quoted = !quoted;
+		for (i = 0; i < 3 && !quoted; i++)
+			if (ch == cand[i])
+				count[i]++;
+		if ((!quoted && ch == '\n') || c->npre == DETECT_MAX)
+			break;
+		ch = rawb(c);
+	}
+	for (best = 0, i = 1; i < 3; i++)
+		if (count[i] > count[best])
+			best = i;
+	c->sep = cand[best];
+	return (0);
+}
+
+/**
+ * csv_sep(c):
+ * The separator ${c} reads fields with: ',', ';' or '\t', chosen from the
+ * header line by the first csv_next() (',' before it).
+ */
+int
+csv_sep(const struct csv *c)
+{
+
+	return (c->sep);
 }
 
 /**
@@ -183,6 +271,8 @@ csv_next(struct csv *c, char ***fields, size_t **lens, size_t *n,
 	if (!c->started) {
 		skip_bom(c);
 		c->started = true;
+		if (detect_sep(c))
+			return (-1);
 	}
 	c->used = c->fstart = c->nf = 0;
 
@@ -237,21 +327,22 @@ csv_next(struct csv *c, char ***fields, size_t **lens, size_t *n,
 					return (-1);
 				continue;
 			}
-			if (ch != ',' && ch != LF && ch != CRLF && ch != EOF)
+			if (ch != c->sep && ch != LF && ch != CRLF &&
+			    ch != EOF)
 				return (fail(c, "unexpected character after "
 				    "closing quote at column %zu", c->col));
 			break;
 		}
 		if (ch == EOF && ferror(c->f))
 			return (fail(c, "read error: %s", strerror(errno)));
-		if (ch != ',' && ch != LF && ch != CRLF && ch != EOF) {
+		if (ch != c->sep && ch != LF && ch != CRLF && ch != EOF) {
 			if (putb(c, ch))
 				return (-1);
 			continue;
 		}
 		if (end_field(c))
 			return (-1);
-		if (ch != ',')
+		if (ch != c->sep)
 			break;
 		st = FIELD;
 	}
@@ -287,6 +378,7 @@ csv_free(struct csv *c)
 	if (c == NULL)
 		return;
 	free(c->buf);
+	free(c->pre);
 	free(c->fields);
 	free(c->lens);
 	free(c);

@@ -5,9 +5,11 @@
 #include <stdio.h>
 
 /*
- * RFC 4180 CSV input for the CLI's import: comma-separated, fields
- * optionally in double quotes (a doubled quote inside is one quote; commas
- * and line breaks inside are data), records ended by LF or CRLF, a UTF-8
+ * RFC 4180 CSV input for the CLI's import: comma-, semicolon- or
+ * tab-separated (whichever the header line holds most outside quotes: Excel
+ * writes ';' in locales with a decimal comma), fields optionally in double
+ * quotes (a doubled quote inside is one quote; separators and line breaks
+ * inside are data), records ended by LF or CRLF, a UTF-8
  * byte order mark at the start of the file skipped.  Lines that are
  * entirely empty are not records.  A NUL byte, quoted or not, is refused:
  * fields are C strings.
@@ -36,6 +38,13 @@ struct csv *csv_new(FILE *, size_t);
  */
 int csv_next(struct csv *, char ***, size_t **, size_t *, char *, size_t)
     __attribute__((warn_unused_result));
+
+/**
+ * csv_sep(c):
+ * The separator ${c} reads fields with: ',', ';' or '\t', chosen from the
+ * header line by the first csv_next() (',' before it).
+ */
+int csv_sep(const struct csv *);
 
 /**
  * csv_lineno(c):

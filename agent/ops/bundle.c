@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -128,6 +129,57 @@ export_to(struct ops *o, const struct ops_bundle_export_args *a, FILE *f,
 	return (rc ? -1 : 0);
 }
 
+/*
+ * fopen() of ${path} failed with ENOENT or ENOTDIR: name its first folder
+ * that is missing, or is no folder.  Never made here: a folder missing on
+ * the way to a USB stick is most often the stick not mounted, and making
+ * it would put the bundle on this machine's own disk instead.
+ */
+static int
+missing_dir(const char *path, struct ops_err *e)
+{
+	char dir[4096], up[4096];
+	struct stat st;
+	char *s;
+	size_t len;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (len = strlen(dir); len > 0 && dir[len - 1] == '/'; len--)
+		dir[len - 1] = '\0';
+	/*
+	 * The deepest folder above ${path} that exists ("" the current
+	 * one, "/" the root); the part of ${path} after it is missing.
+	 */
+	for (;;) {
+		if ((s = strrchr(dir, '/')) == NULL) {
+			dir[0] = '\0';
+			break;
+		}
+		while (s > dir && s[-1] == '/')
+			s--;
+		s[s == dir ? 1 : 0] = '\0';
+		if (stat(dir, &st) == 0) {
+			if (!S_ISDIR(st.st_mode))
+				return (ops_fail(e, OPS_IO,
+				    OPS_MSG_BUNDLE_NOT_DIR, 2, path, dir));
+			break;
+		}
+		if (s == dir)		/* No root: cannot be. */
+			return (ops_fail(e, OPS_IO, OPS_MSG_FILE_ERROR, 2, path,
+			    strerror(ENOENT)));
+	}
+	len = strlen(dir);
+	while (path[len] == '/')
+		len++;
+	if ((s = strchr(path + len, '/')) == NULL)	/* Gone meanwhile. */
+		return (ops_fail(e, OPS_IO, OPS_MSG_FILE_ERROR, 2, path,
+		    strerror(ENOENT)));
+	snprintf(dir, sizeof(dir), "%.*s", (int)(s - path), path);
+	snprintf(up, sizeof(up), "%.*s", (int)(strrchr(path, '/') - path),
+	    path);
+	return (ops_fail(e, OPS_IO, OPS_MSG_BUNDLE_NO_DIR, 3, path, dir, up));
+}
+
 int
 ops_bundle_export(struct ops *o, const struct ops_bundle_export_args *a,
     uint64_t *n, struct ops_err *e)
@@ -152,9 +204,12 @@ ops_bundle_export(struct ops *o, const struct ops_bundle_export_args *a,
 	    (int)sizeof(tmp))
 		return (ops_fail(e, OPS_USAGE, OPS_MSG_FILE_ERROR, 2, a->path,
 		    strerror(ENAMETOOLONG)));
-	if ((f = fopen(tmp, "wb")) == NULL)
+	if ((f = fopen(tmp, "wb")) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return (missing_dir(a->path, e));
 		return (ops_fail(e, OPS_IO, OPS_MSG_FILE_ERROR, 2, tmp,
 		    strerror(errno)));
+	}
 	errno = 0;
 	if (export_to(o, a, f, &w, err) || fsync(fileno(f)) || fclose(f) ||
 	    rename(tmp, a->path)) {

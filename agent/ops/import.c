@@ -315,6 +315,34 @@ imp_jsonl(struct imp *im, FILE *fp)
 	return (ret);
 }
 
+/*
+ * Check the header's names on line 1, before any record: a name that is
+ * no field is most often a file split at the wrong separator, so the
+ * error says which one the header was read with.
+ */
+static int
+imp_csv_header(struct imp *im, const char *const *keys, const size_t *klen,
+    size_t n, int sep)
+{
+	char name[48];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (klen[i] == 2 && memcmp(keys[i], "id", 2) == 0)
+			continue;
+		if (keys[i][0] != '_' && schema_field(im->c, keys[i],
+		    klen[i]) != NULL)
+			continue;
+		ops_fail(im->e, OPS_BAD_INPUT, OPS_MSG_IMPORT_CSV_HEADER, 3,
+		    keyname(name, keys[i], klen[i]), im->c->name,
+		    sep == ';' ? "';'" : sep == '\t' ? "tab" : "','");
+		im->e->line = im->line;
+		im->e->tail = OPS_MSG_NOTHING_IMPORTED;
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 imp_csv(struct imp *im, FILE *fp)
 {
@@ -351,6 +379,9 @@ imp_csv(struct imp *im, FILE *fp)
 				keys[i] = hdr[i];
 				klen[i] = lens[i];
 			}
+			if (ret == 0)
+				ret = imp_csv_header(im, keys, klen, n,
+				    csv_sep(cv));
 			continue;
 		}
 		if (n != nh) {

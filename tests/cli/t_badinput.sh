@@ -94,6 +94,25 @@ expect_ok on B center add Rasht "Rasht center" >/dev/null
 expect_ok on B add consultations opened_at=2026-11-20 channel=walk_in topic=other client_sex=F center=Rasht status=open summary=fresh >/dev/null
 expect_ok on B bundle export "$T/good.bundle" >/dev/null
 size=$(wc -c <"$T/good.bundle")
+# Into a folder that is missing (a USB stick not mounted): it names the
+# first missing folder and the mkdir that makes the rest, writes nothing.
+(cd "$T" && expect_fail --rc 1 "bundle export into a missing folder" \
+    "$H" --data "$T/B" bundle export usb/to-murghob/out.hamroh) || exit 1
+assert_eq "$(cd "$T" && "$H" --data "$T/B" bundle export usb/to-murghob/out.hamroh 2>&1 || true)" \
+    "hamroh: bundle export: usb/to-murghob/out.hamroh: there is no folder usb (if it is on a USB stick, is the stick plugged in and mounted?); make it with 'mkdir -p usb/to-murghob' or name a folder that exists; nothing was written" \
+    "bundle export into a missing folder"
+[ ! -e "$T/usb" ] || die "bundle export into a missing folder made $T/usb"
+mkdir "$T/usb"
+expect_fail --rc 1 "bundle export two folders short" on B bundle export "$T/usb/to-murghob/out.hamroh"
+assert_contains "$ERR" "there is no folder $T/usb/to-murghob (" "bundle export two folders short"
+[ -z "$(ls -A "$T/usb")" ] || die "bundle export into a missing folder wrote $(ls -A "$T/usb")"
+: >"$T/usb/file"
+expect_fail --rc 1 "bundle export below a file" on B bundle export "$T/usb/file/out.hamroh"
+assert_contains "$ERR" "$T/usb/file is a file, not a folder" "bundle export below a file"
+mkdir "$T/usb/to-murghob"
+expect_ok on B bundle export "$T/usb/to-murghob/out.hamroh" >/dev/null
+cmp -s "$T/usb/to-murghob/out.hamroh" "$T/good.bundle" ||
+    die "the bundle exported once the folder exists differs from good.bundle"
 [ "$size" -gt 16 ] || die "bundle export: expected a non-trivial file, got $size bytes"
 
 head -c $((size / 2)) "$T/good.bundle" >"$T/half.bundle"

@@ -10,9 +10,12 @@
  * counting a byte per field, and start on a line no earlier than the last
  * one; a refusal is one line, and every later call fails too.  With the
  * small limit the records must be the first ones of the large-limit read,
- * up to the first that is too long, refused as such.  What the reader
- * accepted is written back as CSV, every field quoted, and must read
- * back as the same records.
+ * up to the first that is too long, refused as such, and the separator
+ * chosen from the header the same (it never depends on the limit: the
+ * reader looks at the first 256 KiB of the header line, which holds any
+ * input of make fuzz's -max_len=65536 and its write-back).  What
+ * the reader accepted is written back as CSV with that separator, every
+ * field quoted, and must read back as the same records and separator.
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -34,6 +37,7 @@ struct recs {
 	size_t	n;		/* Records. */
 	size_t	*size;		/* Of each record: its fields and NULs. */
 	bool	failed;		/* Ended with a refusal, not EOF. */
+	int	sep;		/* csv_sep() once read. */
 	char	why[256];
 };
 
@@ -92,6 +96,8 @@ read_all(const uint8_t *data, size_t size, size_t max, struct recs *r)
 			abort();
 		r->size[r->n++] = used;
 	}
+	r->sep = csv_sep(c);
+	assert(r->sep == ',' || r->sep == ';' || r->sep == '\t');
 	if (rc != 0) {
 		assert(rc == -1);
 		assert(err[0] != '\0' && strchr(err, '\n') == NULL);
@@ -104,7 +110,7 @@ read_all(const uint8_t *data, size_t size, size_t max, struct recs *r)
 	fclose(f);
 }
 
-/* ${r} written back as CSV, every field quoted, CRLF after each. */
+/* ${r} written back with its separator, fields quoted, CRLF after each. */
 static char *
 write_back(const struct recs *r, size_t *len)
 {
@@ -121,7 +127,7 @@ write_back(const struct recs *r, size_t *len)
 			memcpy(&flen, p, sizeof(flen));
 			p += sizeof(flen);
 			if (i > 0)
-				out[o++] = ',';
+				out[o++] = (char)r->sep;
 			out[o++] = '"';
 			for (j = 0; j < flen; j++) {
 				if (p[j] == '"')
@@ -151,6 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(!big.failed || strstr(big.why, "longer than") == NULL);
 
 	read_all(data, size, SMALL, &small);
+	assert(small.sep == big.sep);
 	assert(small.n <= big.n);
 	assert(small.len <= big.len);
 	assert(small.len == 0 || memcmp(small.buf, big.buf, small.len) == 0);
@@ -169,6 +176,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	csv = write_back(&big, &len);
 	read_all((const uint8_t *)csv, len, len + 1, &back);
 	assert(!back.failed);
+	assert(back.n == 0 || back.sep == big.sep);
 	assert(back.n == big.n && back.len == big.len);
 	assert(big.len == 0 || memcmp(back.buf, big.buf, big.len) == 0);
 	free(csv);

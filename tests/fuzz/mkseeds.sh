@@ -60,4 +60,13 @@ printf '"center","topic","outcome"\n"Khujand","","work permit"\n"Kulob","labour"
     seed csv
 # Blank lines between records, a lone CR inside quotes, a last empty field.
 printf 'a,b\n\n\n"x\ry",\n1,2\n' | seed csv
+# Excel in a Russian or Tajik locale: ';' between columns, a quoted ';'.
+printf '\xef\xbb\xbfcenter;summary;client_age\r\nKhujand;"Работодатель; не платит ""зарплату""\r\nс мая";34\r\nKulob;a,b;\r\n' |
+    seed csv
+# "Unicode text": tabs, a quoted tab; a header whose ',' outnumber its ';'.
+printf 'center\tsummary\n"Dushanbe"\t"a\tb, c"\n' | seed csv
+printf 'center;opened_at,channel,topic\nKhujand;2026-11-20,hotline,patent\n' |
+    seed csv
+# Blank lines before a ';' header whose first field holds a quoted line break.
+printf '\r\n\n"a\nb,c";d\n1;2\n' | seed csv
 echo "mkseeds: corpora in $corpus"

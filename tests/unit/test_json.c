@@ -582,6 +582,74 @@ test_csv_edges(void **state)
 	fclose(f);
 }
 
+/* ${in} is read with ${sep}, its first record ${want} on ${line}. */
+static void
+csv_sep_want(const char *in, size_t line, int sep, const char *const *want)
+{
+	struct csv *c;
+	FILE *f;
+
+	f = open_bytes(in, strlen(in));
+	assert_non_null(c = csv_new(f, 1000));
+	assert_int_equal(csv_sep(c), ',');
+	csv_want(c, line, want);
+	assert_int_equal(csv_sep(c), sep);
+	csv_free(c);
+	fclose(f);
+}
+
+static void
+test_csv_separators(void **state)
+{
+	/* Excel in a Russian locale: BOM, ';', CRLF, quotes where needed. */
+	static const char ru[] = "\xef\xbb\xbf" "center;summary;age\r\n"
+	    "Khujand;\"\xd0\x94\xd0\xb0; \"\"x\"\"\r\ny\";34\r\n"
+	    "\n"
+	    "Kulob;a,b;\r\n";
+	struct csv *c;
+	FILE *f;
+
+	(void)state;
+	f = open_bytes(ru, sizeof(ru) - 1);
+	assert_non_null(c = csv_new(f, 1000));
+	csv_want(c, 1, (const char *const[]){ "center", "summary", "age",
+	    NULL });
+	assert_int_equal(csv_sep(c), ';');
+	csv_want(c, 2, (const char *const[]){ "Khujand",
+	    "\xd0\x94\xd0\xb0; \"x\"\r\ny", "34", NULL });
+	csv_want(c, 5, (const char *const[]){ "Kulob", "a,b", "", NULL });
+	csv_eof(c);
+	csv_free(c);
+	fclose(f);
+
+	csv_sep_want("a\tb\tc\n1\t2\t3\n", 1, '\t',
+	    (const char *const[]){ "a", "b", "c", NULL });
+	/* The one it holds most; quoted separators do not count. */
+	csv_sep_want("\"a;b;c\",d\n", 1, ',',
+	    (const char *const[]){ "a;b;c", "d", NULL });
+	csv_sep_want("a,b;c;d\n", 1, ';',
+	    (const char *const[]){ "a,b", "c", "d", NULL });
+	csv_sep_want("\"x\"\"y,z\";b\n", 1, ';',
+	    (const char *const[]){ "x\"y,z", "b", NULL });
+	/* A tie: comma first, then semicolon; none: comma (one column). */
+	csv_sep_want("a,b;c\n", 1, ',', (const char *const[]){ "a", "b;c", NULL });
+	csv_sep_want("a;b\tc\n", 1, ';', (const char *const[]){ "a", "b\tc",
+	    NULL });
+	csv_sep_want("one column\n", 1, ',', (const char *const[]){ "one column",
+	    NULL });
+	/* Leading blank lines, and a line break inside quotes, are skipped. */
+	csv_sep_want("\r\n\n\"a\nb,c\";d\n", 3, ';',
+	    (const char *const[]){ "a\nb,c", "d", NULL });
+	/* Only the header chooses: a later line with more ';' changes nothing. */
+	f = open_bytes("a,b\n1;2;3,4\n", 12);
+	assert_non_null(c = csv_new(f, 100));
+	csv_want(c, 1, (const char *const[]){ "a", "b", NULL });
+	csv_want(c, 2, (const char *const[]){ "1;2;3", "4", NULL });
+	assert_int_equal(csv_sep(c), ',');
+	csv_free(c);
+	fclose(f);
+}
+
 /* The first record of ${in} is refused with a message holding ${want}. */
 static void
 csv_bad(const char *in, size_t max, size_t lineno, const char *want)
@@ -638,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_lines_too_long),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_csv_edges),
+		cmocka_unit_test(test_csv_separators),
 		cmocka_unit_test(test_csv_errors),
 	};
 
