@@ -35,6 +35,10 @@ assert_contains "$out" "filters: topic=patent, topic=entry_ban" "the filters und
 assert_contains "$out" "left out, the client did not consent to statistics: 1" "left out"
 assert_contains "$out" "counted: consultations" "what was counted"
 assert_contains "$out" "total      <5  6  0      8" "the totals row"
+out=$(expect_ok on A report --by client_sex,year,topic)
+assert_contains "$out" "topic: patent" "3-D: a table per layer"
+assert_contains "$out" "topic: total" "3-D: the layers' total"
+case $out in *"topic: detention"*) die "3-D: an empty layer printed";; esac
 out=$(expect_ok on A report --by age_band --count persons)
 assert_contains "$out" "counted: persons" "persons"
 assert_contains "$out" "under 18" "age bands in words"
