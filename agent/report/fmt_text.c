@@ -229,6 +229,9 @@ report_print_text(FILE *f, const struct report *r)
 			if (k < r->dim[2].n && r->count[report_at(r, idx)] ==
 			    0 && r->mark[report_at(r, idx)] == CELL_SHOWN)
 				continue;
+			/* One layer shown: its total would repeat it. */
+			if (k == r->dim[2].n && shown == 1)
+				break;
 			fprintf(f, "%s%s: %s\n", shown++ ? "\n" : "",
 			    r->dim[2].name, dim_label(r, 2, k));
 			slice(f, r, k);
