@@ -211,17 +211,29 @@ report_print_text(FILE *f, const struct report *r)
 {
 
 	const struct report_layout *l = report_layout(r->title);
-	size_t k;
+	size_t idx[REPORT_MAX_DIMS], k, shown = 0;
 
 	if (l != NULL)
 		fprintf(f, "%s: %s\n\n", l->name, ops_template("en", l->desc));
 	if (r->ndim < 3)
 		slice(f, r, 0);
 	else
-		/* One table per layer, then the layers' total. */
+		/*
+		 * One table per layer, then the layers' total; a layer
+		 * nobody is in (an enum's value unused) is left out.
+		 */
 		for (k = 0; k <= r->dim[2].n; k++) {
-			fprintf(f, "%s%s: %s\n", k ? "\n" : "", r->dim[2].name,
-			    dim_label(r, 2, k));
+			idx[0] = r->dim[0].n;
+			idx[1] = r->dim[1].n;
+			idx[2] = k;
+			if (k < r->dim[2].n && r->count[report_at(r, idx)] ==
+			    0 && r->mark[report_at(r, idx)] == CELL_SHOWN)
+				continue;
+			/* One layer shown: its total would repeat it. */
+			if (k == r->dim[2].n && shown == 1)
+				break;
+			fprintf(f, "%s%s: %s\n", shown++ ? "\n" : "",
+			    r->dim[2].name, dim_label(r, 2, k));
 			slice(f, r, k);
 		}
 	putc('\n', f);

@@ -481,9 +481,21 @@ dim_values(struct report *r, size_t d, const struct collect *c,
 	const struct field_def *f = schema_field(schema_coll(COLL), name,
 	    strlen(name));
 	struct report_dim *dim = &r->dim[d];
-	size_t i, fixed = 0, cap = c->nrow + report_nbands + 32;
-	char mstr[24];
+	size_t i, fixed = 0, cap = c->nrow + report_nbands + 32, span = 0;
+	char mstr[24], code[40];
+	int y0 = 0, m0 = 0, y1 = 0, m1 = 0, y, m;
 
+	/*
+	 * A period's months, quarters or years are all columns, also the
+	 * empty ones: a form has a column for each.
+	 */
+	if ((c->k[d] == DK_MONTH || c->k[d] == DK_QUARTER ||
+	    c->k[d] == DK_YEAR) && r->from[0] != '\0' && r->to[0] != '\0' &&
+	    sscanf(r->from, "%4d-%2d", &y0, &m0) == 2 &&
+	    sscanf(r->to, "%4d-%2d", &y1, &m1) == 2 &&
+	    (y1 - y0) * 12 + m1 - m0 < REPORT_MAX_VALUES)
+		span = (size_t)((y1 - y0) * 12 + m1 - m0 + 1);
+	cap += span;
 	snprintf(dim->name, sizeof(dim->name), "%s", name);
 	if ((dim->value = calloc(cap, sizeof(char *))) == NULL)
 		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
@@ -508,6 +520,21 @@ dim_values(struct report *r, size_t d, const struct collect *c,
 		else
 			free(dim->value[i]);
 	dim->n = fixed;
+	for (i = 0, y = y0, m = m0; i < span; i++) {
+		if (c->k[d] == DK_MONTH)
+			snprintf(code, sizeof(code), "%04d-%02d", y, m);
+		else if (c->k[d] == DK_QUARTER)
+			snprintf(code, sizeof(code), "%04d-Q%d", y, (m + 2) / 3);
+		else
+			snprintf(code, sizeof(code), "%04d", y);
+		if (!has(dim->value, dim->n, code) &&
+		    (dim->value[dim->n++] = strdup(code)) == NULL)
+			goto nomem;
+		if (++m == 13) {
+			m = 1;
+			y++;
+		}
+	}
 	for (i = 0; i < c->nrow; i++) {
 		if (has(dim->value, dim->n, c->row[i].code[d]))
 			continue;

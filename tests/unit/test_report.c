@@ -220,6 +220,16 @@ test_derived(void **state)
 	assert_int_equal(C1("2026-05"), 4);
 	assert_int_equal(C1("2025-12"), 1);
 	report_free(&r);
+	/* A period's every month is a value, the empty ones too. */
+	a.from = "2026-04-20";
+	a.to = "2026-06-10";
+	run(&t, &a, &r);
+	assert_int_equal(r.dim[0].n, 3);
+	assert_int_equal(C1("2026-04"), 0);	/* Apr 1 is before. */
+	assert_int_equal(C1("2026-05"), 4);
+	assert_int_equal(C1("2026-06"), 1);
+	report_free(&r);
+	a.from = a.to = NULL;
 	by[0] = "quarter";
 	run(&t, &a, &r);
 	assert_int_equal(C1("2026-Q1"), 3);	/* Jan, Feb, Mar 31. */
