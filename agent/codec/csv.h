@@ -62,7 +62,8 @@ void csv_free(struct csv *);
 /**
  * csv_put(f, s, len, sep):
  * Write field ${s} (${len} bytes) to ${f} as RFC 4180 has it: in double
- * quotes, each quote doubled, if it holds ${sep}, a quote, CR or LF (or
+ * quotes, each quote doubled, if it holds ${sep}, ',' or ';' (either
+ * separator, whichever a spreadsheet guesses), a quote, CR or LF (or
  * starts or ends with a space, which spreadsheets would trim); as it is
  * otherwise.  The caller writes the separators and line ends and checks
  * ferror().  For the writers of export --csv and report --csv.

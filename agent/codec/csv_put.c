@@ -7,6 +7,11 @@
 #include <stdbool.h>
 #include <string.h>
 
+/*
+ * Both ',' and ';' are quoted whichever separates: a spreadsheet that
+ * guesses the other one (Excel goes by the locale) still keeps each
+ * field whole.
+ */
 void
 csv_put(FILE *f, const char *s, size_t len, char sep)
 {
@@ -16,7 +21,8 @@ csv_put(FILE *f, const char *s, size_t len, char sep)
 	if (len > 0 && (s[0] == ' ' || s[len - 1] == ' '))
 		quote = true;
 	for (i = 0; i < len && !quote; i++)
-		if (s[i] == sep || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
+		if (s[i] == sep || s[i] == ',' || s[i] == ';' || s[i] == '"' ||
+		    s[i] == '\r' || s[i] == '\n')
 			quote = true;
 	if (!quote) {
 		fwrite(s, 1, len, f);

@@ -638,12 +638,17 @@ in_window(struct reveal *rv)
 	    (size_t)rv->kept <= rv->offset + rv->limit));
 }
 
-/* ${r} without its confidential fields (ops_read_args.clear). */
+/*
+ * ${r} without its confidential fields (ops_read_args.clear), nor the
+ * fields of a newer version: whether one of them is confidential this
+ * version cannot know.
+ */
 static int
 clear_cb(struct reveal *rv, const struct rview *r)
 {
 	struct rview_field fs[REVEAL_CAP], *f = fs;
 	struct rview shown = *r;
+	const struct field_def *fd;
 	size_t i;
 	int ret;
 
@@ -652,8 +657,8 @@ clear_cb(struct reveal *rv, const struct rview *r)
 		return (1);
 	}
 	for (i = shown.nf = 0; i < r->nf; i++)
-		if (!conf_secret(r->c, schema_field(r->c, r->f[i].name,
-		    strlen(r->f[i].name))))
+		if ((fd = schema_field(r->c, r->f[i].name,
+		    strlen(r->f[i].name))) != NULL && !conf_secret(r->c, fd))
 			f[shown.nf++] = r->f[i];
 	shown.f = f;
 	ret = rv->fn(rv->arg, &shown, is_stale(rv, r));

@@ -66,8 +66,9 @@ int fmt_csv_sep(const char *, char *, struct ops_err *);
  * report_csv(f, r, sep, lang, e):
  * Write ${r} to ${f} as CSV (RFC 4180): a UTF-8 byte order mark (so
  * Excel reads the Tajik and Russian letters right), fields separated by
- * ${sep}, quoted when they hold ${sep}, a quote, CR or LF (a quote
- * doubled), lines ended by CRLF, counts unquoted.  0, or -1 with ${e}
+ * ${sep}, quoted when they hold ',' or ';' (either separator), a quote,
+ * CR or LF (a quote doubled: agent/codec/csv.h, csv_put()), lines ended
+ * by CRLF, counts unquoted.  0, or -1 with ${e}
  * (IO) if ${f} could not be written.
  */
 int report_csv(FILE *, const struct report *, char, const char *,

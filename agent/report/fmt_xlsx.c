@@ -3,6 +3,7 @@
  * libxlsxwriter: the only file that includes it (deploy/layers).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,7 @@ report_xlsx(const char *path, const struct report *r, const char *lang,
 	lxw_error cerr;
 	char *part;
 	size_t len;
-	int ret;
+	int fd, ret;
 
 	memset(e, 0, sizeof(*e));
 	if (folder_check(path, e))
@@ -168,6 +169,11 @@ report_xlsx(const char *path, const struct report *r, const char *lang,
 	if (ret == 0 && cerr != LXW_NO_ERROR) {
 		x.err = cerr;
 		ret = -1;
+	}
+	/* On disk before it takes the name: a crash leaves the old file. */
+	if (ret == 0 && (fd = open(part, O_RDONLY)) >= 0) {
+		(void)fsync(fd);
+		close(fd);
 	}
 	if (ret == 0 && rename(part, path) != 0) {
 		ops_fail(e, OPS_IO, OPS_MSG_FMT_WRITE, 2, path,

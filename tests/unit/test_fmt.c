@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent/codec/csv.h"
 #include "agent/report/fmt.h"
 #include "agent/report/report.h"
 
@@ -162,7 +163,6 @@ test_csv_2d(void **state)
 	};
 	static const char *const comma[] = {
 		",topic",
-		/* Without a ';' to protect, only the quotes want quoting. */
 		"client_sex,wage_arrears,\"муҳоҷират; \"\"корд\"\"\",Total",
 		"F,12,<5,15",
 		"Total,32,10,42",
@@ -305,6 +305,60 @@ test_csv_sep(void **state)
 	assert_int_equal(e.code, OPS_USAGE);
 	assert_int_equal(e.key, OPS_MSG_FMT_CSV_SEP);
 	assert_int_equal(fmt_csv_sep(";;", &sep, &e), -1);
+}
+
+/* csv_put(): quoted exactly when needed, and csv.c reads it back. */
+static void
+test_csv_put(void **state)
+{
+	static const char *const in[] = { "plain", "a,b", "a;b", "say \"hi\"",
+	    "line\r\nnext", "lf\nonly", " lead", "trail ", "", "Ҳ;\"ӯ\"" };
+	static const char *const semi[] = { "plain", "\"a,b\"", "\"a;b\"",
+	    "\"say \"\"hi\"\"\"", "\"line\r\nnext\"", "\"lf\nonly\"",
+	    "\" lead\"", "\"trail \"", "", "\"Ҳ;\"\"ӯ\"\"\"" };
+	const size_t n = sizeof(in) / sizeof(in[0]);
+	char *buf = NULL, **fields, err[128];
+	size_t len = 0, *lens, nf, i;
+	struct csv *cv;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		assert_non_null(f = open_memstream(&buf, &len));
+		csv_put(f, in[i], strlen(in[i]), ';');
+		fclose(f);
+		assert_string_equal(buf, semi[i]);
+		free(buf);
+		buf = NULL;
+	}
+	/* "a;b" quoted where ',' separates too: Excel may guess ';'. */
+	assert_non_null(f = open_memstream(&buf, &len));
+	csv_put(f, "a;b", 3, ',');
+	fclose(f);
+	assert_string_equal(buf, "\"a;b\"");
+	free(buf);
+	buf = NULL;
+	/* One record of them all, read back by import's reader. */
+	assert_non_null(f = open_memstream(&buf, &len));
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			putc(',', f);
+		csv_put(f, in[i], strlen(in[i]), ',');
+	}
+	fputs("\r\n", f);
+	fclose(f);
+	assert_non_null(f = fmemopen(buf, len, "r"));
+	assert_non_null(cv = csv_new(f, 4096));
+	assert_int_equal(csv_next(cv, &fields, &lens, &nf, err, sizeof(err)),
+	    1);
+	assert_int_equal(nf, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(fields[i], in[i]);
+	assert_int_equal(csv_next(cv, &fields, &lens, &nf, err, sizeof(err)),
+	    0);
+	csv_free(cv);
+	fclose(f);
+	free(buf);
 }
 
 /* A scratch folder under TMPDIR. */
@@ -456,6 +510,7 @@ main(void)
 		cmocka_unit_test(test_csv_3d),
 		cmocka_unit_test(test_csv_1d_0d),
 		cmocka_unit_test(test_csv_sep),
+		cmocka_unit_test(test_csv_put),
 		cmocka_unit_test(test_xlsx),
 		cmocka_unit_test(test_xlsx_3d),
 	};
