@@ -116,6 +116,14 @@ end_field(struct csv *c)
 	size_t ncap;
 	void *p;
 
+	/* The ' csv_put() writes before a formula-like field: taken off. */
+	if (c->used - c->fstart > 1 && c->buf[c->fstart] == '\'' &&
+	    csv_formula_like(c->buf + c->fstart + 1, c->used - c->fstart -
+	    1)) {
+		memmove(c->buf + c->fstart, c->buf + c->fstart + 1,
+		    c->used - c->fstart - 1);
+		c->used--;
+	}
 	if (putb(c, '\0'))
 		return (-1);
 	if (c->nf == c->fcap) {

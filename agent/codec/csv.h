@@ -1,6 +1,7 @@
 #ifndef AGENT_CSV_H
 #define AGENT_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -65,9 +66,18 @@ void csv_free(struct csv *);
  * quotes, each quote doubled, if it holds ${sep}, ',' or ';' (either
  * separator, whichever a spreadsheet guesses), a quote, CR or LF (or
  * starts or ends with a space, which spreadsheets would trim); as it is
- * otherwise.  The caller writes the separators and line ends and checks
- * ferror().  For the writers of export --csv and report --csv.
+ * otherwise.  A field a spreadsheet would take for a formula (one that
+ * begins with = + - @, a tab or a CR, after any number of ') goes out
+ * with one ' before it, which Excel shows as "text" and does not print:
+ * a summary a hostile office wrote as =HYPERLINK(...) stays words, and
+ * "+992 93 ..." a phone.  csv_next() takes that ' off again, so what
+ * export --csv writes imports back as it was.  The caller writes the
+ * separators and line ends and checks ferror().  For the writers of
+ * export --csv and report --csv.
  */
 void csv_put(FILE *, const char *, size_t, char);
+
+/* Whether ${s} (${len} bytes) goes out with a ' before it (csv_put()). */
+bool csv_formula_like(const char *, size_t);
 
 #endif /* !AGENT_CSV_H */

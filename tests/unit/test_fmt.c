@@ -311,11 +311,19 @@ test_csv_sep(void **state)
 static void
 test_csv_put(void **state)
 {
+	/*
+	 * What a spreadsheet would run as a formula goes out behind a ';
+	 * what already starts with ' and then one, behind one more.
+	 */
 	static const char *const in[] = { "plain", "a,b", "a;b", "say \"hi\"",
-	    "line\r\nnext", "lf\nonly", " lead", "trail ", "", "Ҳ;\"ӯ\"" };
+	    "line\r\nnext", "lf\nonly", " lead", "trail ", "", "Ҳ;\"ӯ\"",
+	    "=HYPERLINK(\"http://x\")", "+992 93 555 12 34", "-", "@SUM(A1)",
+	    "'=x", "\tx", "it's", "'", "a=b" };
 	static const char *const semi[] = { "plain", "\"a,b\"", "\"a;b\"",
 	    "\"say \"\"hi\"\"\"", "\"line\r\nnext\"", "\"lf\nonly\"",
-	    "\" lead\"", "\"trail \"", "", "\"Ҳ;\"\"ӯ\"\"\"" };
+	    "\" lead\"", "\"trail \"", "", "\"Ҳ;\"\"ӯ\"\"\"",
+	    "\"'=HYPERLINK(\"\"http://x\"\")\"", "'+992 93 555 12 34", "'-",
+	    "'@SUM(A1)", "''=x", "'\tx", "it's", "'", "a=b" };
 	const size_t n = sizeof(in) / sizeof(in[0]);
 	char *buf = NULL, **fields, err[128];
 	size_t len = 0, *lens, nf, i;
