@@ -1398,7 +1398,8 @@ function repChart(r) {
 
 // The notes under the table, from the report's facts, in the user's words.
 function repNotes(b) {
-	const r = b.report, n = [], on = fieldLabel(r.on || "opened_at");
+	const r = b.report, n = [],
+	    on = fieldLabel(r.on || "opened_at").toLowerCase();
 	const f = (r.filters || []).map(s => {
 		const [k, v] = [s.slice(0, s.indexOf("=")), s.slice(s.indexOf("=") + 1)];
 		return dimLabel(k) + ": " + (k === "center" ? centerName(v) :
@@ -1408,7 +1409,7 @@ function repNotes(b) {
 	    t("REPORT_NOTE_NO_FILTERS"));
 	n.push(r.from || r.to ? t("REPORT_NOTE_PERIOD", [on, r.from ?
 	    i18n.formatDate(r.from) : "…", r.to ? i18n.formatDate(r.to) : "…"]) :
-	    t("REPORT_NOTE_ANY_DATE", [on]));
+	    t("ui.rp.any", [on]));
 	n.push(t(r.counted === "persons" ? "REPORT_NOTE_PERSONS" :
 	    "REPORT_NOTE_CONSULTATIONS"));
 	if (r.suppressed) n.push(t("REPORT_NOTE_SUPPRESSED",
