@@ -1369,7 +1369,7 @@ function repChart(r) {
 	const bars = D[0].values.map((v, i) => ({ l: dimValue(D[0].name, v),
 	    n: cell(r, [i, ...tail]), m: cell(r, [i, ...tail], true) }));
 	const max = Math.max(1, ...bars.map(b => b.m ? 0 : b.n));
-	const W = 640, L = 220, H = 22;
+	const W = 720, L = 270, H = 24;
 	const svg = sv("svg", { viewBox: `0 0 ${W} ${bars.length * H + 4}`,
 	    width: W, role: "img", class: "chart",
 	    "aria-label": t("ui.rp.chart", [dimLabel(D[0].name)]) },
@@ -1382,13 +1382,13 @@ function repChart(r) {
 	svg.append(defs);
 	bars.forEach((b, i) => {
 		const y = i * H + 2, w = b.m ? 36 : (W - L - 70) * b.n / max;
-		const l = b.l.length > 30 ? b.l.slice(0, 29) + "…" : b.l;
+		const l = b.l.length > 36 ? b.l.slice(0, 35) + "…" : b.l;
 		svg.append(sv("text", { x: L - 6, y: y + 14, "text-anchor": "end",
-		    "font-size": 12 }, l),
+		    "font-size": 13 }, l),
 		    sv("rect", { x: L, y: y + 3, width: Math.max(w, 1), height: 14,
 		    fill: b.m ? "url(#hatch)" : "#2b6a8f",
 		    stroke: b.m ? "#778" : "none" }),
-		    sv("text", { x: L + w + 5, y: y + 14, "font-size": 12 },
+		    sv("text", { x: L + w + 5, y: y + 14, "font-size": 13 },
 		    b.m ? (b.m === "primary" ? "<5" : "x") :
 		    i18n.formatNumber(b.n)));
 	});
@@ -1485,9 +1485,9 @@ async function pageReports(view) {
 			    (k === D[2].values.length ? cap(t("REPORT_TOTAL")) :
 			    dimValue(D[2].name, D[2].values[k])) }),
 			    repTable(R, k));
-		out.append(el("p.legend", {}, el("span.c-p", { text: "<5" }),
-		    " " + t("ui.rp.lp") + "  ", el("span.c-c", { text: "x" }),
-		    " " + t("ui.rp.lx")));
+		out.append(el("p.legend", {}, el("span", {}, el("b.c-p",
+		    { text: "<5" }), " " + t("ui.rp.lp")), el("span", {},
+		    el("b.c-c", { text: "x" }), " " + t("ui.rp.lx"))));
 		if (D.length) out.append(repChart(R));
 	}
 	out.append(repNotes(b));
