@@ -1295,7 +1295,7 @@ function dimLabel(d) {
 
 // A value of grouping ${d} as the user reads it.
 function dimValue(d, v) {
-	if (v === "") return t("REPORT_NOT_GIVEN");
+	if (v === "") return cap(t("REPORT_NOT_GIVEN"));
 	if (d === "month") return i18n.formatMonth(v);
 	const q = /^(\d{4})-Q(\d)$/.exec(v);
 	if (d === "quarter" && q) return t("ui.rp.q", [q[2], q[1]]);
@@ -1384,11 +1384,11 @@ function repChart(r) {
 		const y = i * H + 2, w = b.m ? 36 : (W - L - 70) * b.n / max;
 		const l = b.l.length > 36 ? b.l.slice(0, 35) + "…" : b.l;
 		svg.append(sv("text", { x: L - 6, y: y + 14, "text-anchor": "end",
-		    "font-size": 13 }, l),
+		    "font-size": 14 }, l),
 		    sv("rect", { x: L, y: y + 3, width: Math.max(w, 1), height: 14,
 		    fill: b.m ? "url(#hatch)" : "#2b6a8f",
 		    stroke: b.m ? "#778" : "none" }),
-		    sv("text", { x: L + w + 5, y: y + 14, "font-size": 13 },
+		    sv("text", { x: L + w + 5, y: y + 14, "font-size": 14 },
 		    b.m ? (b.m === "primary" ? "<5" : "x") :
 		    i18n.formatNumber(b.n)));
 	});
