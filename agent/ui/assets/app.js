@@ -1481,10 +1481,12 @@ async function pageReports(view) {
 	else {
 		if (D.length < 3) out.append(repTable(R));
 		else for (let k = 0; k <= D[2].values.length; k++)
-			out.append(el("h2", { text: dimLabel(D[2].name) + ": " +
-			    (k === D[2].values.length ? cap(t("REPORT_TOTAL")) :
-			    dimValue(D[2].name, D[2].values[k])) }),
-			    repTable(R, k));
+			out.append(el("h2", { text: k < D[2].n &&
+			    /^(month|quarter|year)$/.test(D[2].name) ?
+			    cap(dimValue(D[2].name, D[2].values[k])) :
+			    dimLabel(D[2].name) + ": " + (k === D[2].n ?
+			    cap(t("REPORT_TOTAL")) : dimValue(D[2].name,
+			    D[2].values[k])) }), repTable(R, k));
 		out.append(el("p.legend", {}, el("span", {}, el("b.c-p",
 		    { text: "<5" }), " " + t("ui.rp.lp")), el("span", {},
 		    el("b.c-c", { text: "x" }), " " + t("ui.rp.lx"))));
