@@ -663,6 +663,15 @@ await test("the Reports page in tg, ru and en: a layout and a built table, the c
 			await checkWords(page, lang, "reports");
 			await page.screenshot({ path: path.join(SHOTS,
 			    `reports-${lang}-${tag}.png`), fullPage: true });
+			// Printed: the table, chart and notes, not the form or links.
+			await page.emulateMedia({ media: "print" });
+			check(!await page.locator("form.rp").isVisible() &&
+			    !await page.locator("#view p.actions").isVisible() &&
+			    await page.locator("#view figure.chart").isVisible(),
+			    `the printed Reports page (${lang})`);
+			await page.screenshot({ path: path.join(SHOTS,
+			    `reports-print-${lang}-${tag}.png`), fullPage: true });
+			await page.emulateMedia({ media: "screen" });
 			// One's own: topic by sex.
 			await page.locator("select[name=name]").selectOption("");
 			await page.locator("select[name=by0]").waitFor();

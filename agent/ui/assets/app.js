@@ -1475,7 +1475,10 @@ async function pageReports(view) {
 	if (!r.ok) { view.append(failBox(r)); return; }
 	const b = r.data, R = b.report, D = R.dims;
 	D.forEach(d => { d.n = d.values.length; });
-	const out = el("section.report");
+	const lay = l.data.layouts.find(x => x.name === rep.name);
+	// What the table is, printed too (the form is not).
+	const out = el("section.report", {}, el("p.rp-title", { text: lay ?
+	    cap(t(lay.desc)) : D.map(d => dimLabel(d.name)).join(" × ") }));
 	if (b.withheld)
 		out.append(el("p.withheld", { text: t("ui.rp.withheld") }));
 	else {
