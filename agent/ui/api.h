@@ -14,11 +14,16 @@
  * worker as the session's user (ops on the worker's own connection).
  */
 
-/* A response: HTTP status and a malloc()ed JSON body. */
+/*
+ * A response: HTTP status and a malloc()ed body, JSON unless ${type}
+ * names another (a download: ${disp} its Content-Disposition).
+ */
 struct ui_out {
 	unsigned	status;
 	char		*buf;
 	size_t		len;
+	const char	*type;		/* Static; NULL: JSON. */
+	char		disp[96];	/* "" : none. */
 };
 
 /* The HTTP status of an operation's error code. */

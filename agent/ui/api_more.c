@@ -1098,5 +1098,9 @@ ui_route_find(const char *method, const char *url, char seg[UI_SEG_MAX])
 		if (strcmp(r->method, method) == 0 && path_is(r->path, url,
 		    seg))
 			return (r);
+	for (r = ui_report_routes; r->method != NULL; r++)
+		if (strcmp(r->method, method) == 0 && path_is(r->path, url,
+		    seg))
+			return (r);
 	return (NULL);
 }

@@ -23,6 +23,9 @@ struct ui_route {
 	bool		body;		/* Takes a JSON object. */
 };
 
+/* The Reports page's routes (api_report.c), ending with a NULL method. */
+extern const struct ui_route ui_report_routes[];
+
 /* The route of ${method} ${url}, its '*' in ${seg}; NULL: none. */
 const struct ui_route *ui_route_find(const char *, const char *,
     char[UI_SEG_MAX]);

@@ -210,6 +210,30 @@ send_buf(struct MHD_Connection *c, unsigned status, const char *type,
 	return (ret);
 }
 
+/* A download (a report's CSV or XLSX): its type and file name. */
+static enum MHD_Result
+send_file(struct req *rq, void *buf, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if ((r = MHD_create_response_from_buffer(len, buf,
+	    MHD_RESPMEM_MUST_FREE)) == NULL) {
+		free(buf);
+		return (MHD_NO);
+	}
+	add_headers(r, true);
+	MHD_add_response_header(r, "Content-Type", rq->out.type);
+	if (rq->out.disp[0] != '\0')
+		MHD_add_response_header(r, "Content-Disposition",
+		    rq->out.disp);
+	if (rq->cookie[0] != '\0')
+		MHD_add_response_header(r, "Set-Cookie", rq->cookie);
+	ret = MHD_queue_response(rq->c, 200, r);
+	MHD_destroy_response(r);
+	return (ret);
+}
+
 /* Send ${rq}'s answer (its JSON body, or an empty one). */
 static enum MHD_Result
 send_out(struct req *rq)
@@ -228,6 +252,8 @@ send_out(struct req *rq)
 		    sizeof(fail) - 1, MHD_RESPMEM_PERSISTENT, rq->cookie, NULL,
 		    true));
 	}
+	if (o->type != NULL && o->status == 200)
+		return (send_file(rq, buf, len));
 	return (send_buf(rq->c, o->status, "application/json; charset=utf-8",
 	    buf, len, MHD_RESPMEM_MUST_FREE, rq->cookie, NULL, true));
 }

@@ -638,6 +638,84 @@ await test("every main page in tg and ru: no raw key, no English; screenshots", 
 	}
 });
 
+// ---- Reports: a layout and a built table, the chart, a download ----------
+
+await test("the Reports page in tg, ru and en: a layout and a built table, the chart, a CSV download; screenshots", async () => {
+	for (const size of SIZES) {
+		const tag = `${size[0]}x${size[1]}`;
+		const { ctx, page } = await newPage(size);
+		await signIn(page, "tg");
+		for (const lang of ["tg", "ru", "en"]) {
+			await chooseLang(page, lang);
+			await page.goto(U + "/#/reports");
+			await drawn(page, "reports", lang);
+			await page.locator("#nav a[data-page=reports].here").waitFor();
+			// The quarterly layout: the page's first.
+			check(await page.locator("select[name=name]").inputValue() ===
+			    "quarterly", "the quarterly layout is not the first");
+			await page.locator("#view table.rep").first().waitFor();
+			check(await page.locator("#view figure.chart svg rect").count() > 0,
+			    `no bar in the chart (${lang})`);
+			const txt = await page.locator("#view").innerText();
+			check(txt.toLowerCase().includes(T(lang,
+			    "REPORT_NOTE_CONSULTATIONS").toLowerCase()),
+			    `the notes in ${lang}: ${txt.slice(-400)}`);
+			await checkWords(page, lang, "reports");
+			await page.screenshot({ path: path.join(SHOTS,
+			    `reports-${lang}-${tag}.png`), fullPage: true });
+			// Printed: the table, chart and notes, not the form or links.
+			await page.emulateMedia({ media: "print" });
+			check(!await page.locator("form.rp").isVisible() &&
+			    !await page.locator("#view p.actions").isVisible() &&
+			    await page.locator("#view figure.chart").isVisible(),
+			    `the printed Reports page (${lang})`);
+			await page.screenshot({ path: path.join(SHOTS,
+			    `reports-print-${lang}-${tag}.png`), fullPage: true });
+			await page.emulateMedia({ media: "screen" });
+			// One's own: topic by sex.
+			await page.locator("select[name=name]").selectOption("");
+			await page.locator("select[name=by0]").waitFor();
+			await page.locator("select[name=by0]").selectOption("topic");
+			await page.locator("select[name=by1]").selectOption("client_sex");
+			await page.locator("#view table.rep thead th", { hasText:
+			    T(lang, "ui.field.consultations.topic") }).waitFor();
+			await page.locator("#view table.rep th", { hasText:
+			    T(lang, "ui.value.client_sex.F") }).first().waitFor();
+			check(await page.locator("#view figure.chart svg rect").count() > 0,
+			    `no bar in the built report's chart (${lang})`);
+			await checkWords(page, lang, "reports (built)");
+			await page.screenshot({ path: path.join(SHOTS,
+			    `reports-built-${lang}-${tag}.png`), fullPage: true });
+			// The downloads are links of the same query; the CSV
+			// starts with the BOM, the ';' one has its separator.
+			const href = await page.locator("#view a[href*='report.csv']")
+			    .nth(1).getAttribute("href");
+			const got = await page.evaluate(async h => {
+				const r = await fetch(h);
+				const b = new Uint8Array(await r.arrayBuffer());
+				return { s: r.status, bom: [...b.slice(0, 3)],
+				    d: r.headers.get("content-disposition"),
+				    text: new TextDecoder().decode(b) };
+			}, href);
+			check(got.s === 200 && got.bom.join() === "239,187,191",
+			    `the CSV download: ${got.s} ${got.bom}`);
+			check(/attachment; filename="hamroh-report-table-/.test(got.d),
+			    `the CSV's name: ${got.d}`);
+			check(got.text.includes(";"), "the CSV for Excel lacks ';'");
+			const x = await page.evaluate(async h => {
+				const r = await fetch(h);
+				const b = new Uint8Array(await r.arrayBuffer());
+				return r.status + " " + String.fromCharCode(b[0], b[1]);
+			}, await page.locator("#view a[href*='report.xlsx']")
+			    .getAttribute("href"));
+			check(x === "200 PK", `the XLSX download: ${x}`);
+			await page.locator("select[name=name]").selectOption("quarterly");
+			await page.locator("select[name=by0]").waitFor({ state: "detached" });
+		}
+		await ctx.close();
+	}
+});
+
 // ---- Sync: "up to date" only when the other office acknowledged -----------
 
 // Reload the sync page until ${cond}(row locator) holds (the agent's view

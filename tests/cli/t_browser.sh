@@ -45,6 +45,20 @@ start_agent B --ui-listen 127.0.0.1:0
 has_conflict() { [ -n "$(on "$1" conflicts --json)" ]; }
 wait_for "the conflict on A" 20 has_conflict A
 wait_for "the conflict on B" 20 has_conflict B
+# Figures for the Reports page: a quarter of Khorog's consultations with
+# counts of 5 and more beside small ones (<5) and the one hidden with them
+# (x), as a statistician's table has.
+rep() {
+	local n=$1 i; shift
+	for ((i = 1; i <= n; i++)); do
+		expect_ok on A add consultations center=Khorog channel=walk_in \
+		    status=open opened_at=2026-0$((7 + i % 3))-1$i "$@" >/dev/null
+	done
+}
+rep 7 destination=RU client_sex=M topic=patent client_age=3$((RANDOM % 10))
+rep 5 destination=RU client_sex=F topic=wage_arrears client_age=24
+rep 2 destination=KZ client_sex=M topic=entry_ban client_age=41
+rep 1 destination=KZ client_sex=F topic=entry_ban client_age=19
 # The one-time link of `hamroh ui` (a minute to use it: the first test does).
 printf '%s\n' "$LAWYER_PW" >"$TMPDIR/pw1"
 link=$(expect_ok "$HAMROH" --data "$TMPDIR/A" --user "$LAWYER" --passphrase-fd 3 ui \
@@ -70,10 +84,10 @@ HAMROH_CONFLICT=$cid \
 assert_no_conflicts A "after resolving in A's UI"
 assert_no_conflicts B "after resolving in A's UI"
 # What the browser wrote is in the store: the lawyer's consultation, the
-# conflict's and the one the sync test added while B was down, nothing
-# from the other port.
+# conflict's and the one the sync test added while B was down (beside
+# the Reports page's 15), nothing from the other port.
 on A list consultations --json >"$TMPDIR/list"
-assert_eq "$(wc -l <"$TMPDIR/list")" 3 "consultations after the browser tests"
+assert_eq "$(wc -l <"$TMPDIR/list")" 18 "consultations after the browser tests"
 names=$(python3 -c 'import json,sys
 for l in open(sys.argv[1]): print(json.loads(l).get("client_name", "-"))' "$TMPDIR/list" | sort | tr '\n' ' ')
 assert_contains "$names" "Ҳакимов Фирӯз" "the client's name as typed, in the store"

@@ -46,10 +46,13 @@ for l in tg ru en; do
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "ui.nav.guides" in d and "NO_RECORD" in d' \
 	    "$TMPDIR/cat.json" || die "/lang/$l.json is not the complete catalog"
 done
-# No request of the page leaves the agent: no absolute URL in any asset.
+# No request of the page leaves the agent: no absolute URL in any asset
+# (but SVG's namespace, a name the browser never fetches: the Reports
+# page draws its chart).
 for f in index.html app.css app.js; do
 	curl -s -o "$TMPDIR/asset" "$U/$f" || die "GET /$f failed"
-	! grep -Eq '(https?:)?//[a-z0-9]' "$TMPDIR/asset" ||
+	! sed 's#"http://www.w3.org/2000/svg"##g' "$TMPDIR/asset" |
+	    grep -Eq '(https?:)?//[a-z0-9]' ||
 	    die "$f names something outside the agent"
 done
 

@@ -366,6 +366,7 @@ const pages = {
 	sync: pageSync,
 	guides: pageGuides,
 	directory: pageDirectory,
+	reports: pageReports,
 	admin: pageAdmin,
 };
 
@@ -1267,6 +1268,242 @@ async function pageDirectory(view) {
 			    title: t("ui.dir.stale_tip", i18n.formatDate(
 				f.verified_on || "")) }) : null));
 	    }))));
+}
+
+// ---- Reports ------------------------------------------------------------
+
+// The page's report: a named layout, or groupings of one's own; what the
+// query to /api/report (and its downloads) says.
+const rep = { name: "quarterly", by: ["topic", "client_sex", ""], from: "",
+    to: "", on: "", count: "", center: "", topic: "" };
+const DERIVED = ["month", "quarter", "year", "age_band", "region",
+    "referred_kind"];
+
+function repQuery() {
+	const p = new URLSearchParams();
+	if (rep.name) p.set("name", rep.name);
+	else p.set("by", rep.by.filter(b => b).join(","));
+	for (const k of ["from", "to", "on", "count", "center", "topic"])
+		if (rep[k]) p.set(k, rep[k]);
+	return p.toString();
+}
+
+function dimLabel(d) {
+	return d === "region" ? t("ui.field.centers.region") :
+	    DERIVED.includes(d) ? t("ui.rp.d." + d) : fieldLabel(d);
+}
+
+// A value of grouping ${d} as the user reads it.
+function dimValue(d, v) {
+	if (v === "") return cap(t("REPORT_NOT_GIVEN"));
+	if (d === "month") return i18n.formatMonth(v);
+	const q = /^(\d{4})-Q(\d)$/.exec(v);
+	if (d === "quarter" && q) return t("ui.rp.q", [q[2], q[1]]);
+	if (d === "age_band")
+		return v === "0-17" ? t("ui.rp.under18") : v.replace("-", "–");
+	if (d === "referred_kind") return valueText("kind", v);
+	return d === "region" || d === "year" ? v : valueText(d, v);
+}
+
+const cap = s => s.charAt(0).toUpperCase() + s.slice(1);
+
+// A cell of the extended table (index n of a dimension: its total).
+function cell(r, idx, marks) {
+	let a = marks ? r.marks : r.counts;
+	for (const i of idx) a = a[i];
+	return a;
+}
+
+function cellText(r, idx) {
+	const m = cell(r, idx, true);
+	return m === "primary" ? "<5" : m === "complement" ? "x" :
+	    i18n.formatNumber(cell(r, idx));
+}
+
+function td(r, idx, total) {
+	const m = cell(r, idx, true);
+	return el("td.n" + (m ? ".c-" + m[0] : "") + (total ? ".tot" : ""),
+	    { text: cellText(r, idx) });
+}
+
+// One table of ${r}; ${k}: the layer (3-D), else undefined.
+function repTable(r, k) {
+	const D = r.dims, tot = cap(t("REPORT_TOTAL"));
+	const lay = k === undefined ? [] : [k];
+	const rows = [];
+	const lab = (d, i) => i === D[d].n ? tot : dimValue(D[d].name,
+	    D[d].values[i]);
+	if (!D.length)
+		return el("table.list.rep", {}, el("tr", {},
+		    el("th", { text: tot }), td(r, [], true)));
+	const ncol = D.length > 1 ? D[1].n : -1;
+	const head = [el("th", { scope: "col", text: dimLabel(D[0].name) })];
+	if (ncol < 0) head.push(el("th.n", { text: t("ui.rp.count") }));
+	for (let j = 0; j <= ncol; j++)
+		head.push(el("th.n" + (j === ncol ? ".tot" : ""), { scope: "col",
+		    text: lab(1, j) }));
+	for (let i = 0; i <= D[0].n; i++) {
+		const tr = el("tr" + (i === D[0].n ? ".tot" : ""), {},
+		    el("th", { scope: "row", text: lab(0, i) }));
+		if (ncol < 0) tr.append(td(r, [i], i === D[0].n));
+		for (let j = 0; j <= ncol; j++)
+			tr.append(td(r, [i, j, ...lay], j === ncol ||
+			    i === D[0].n));
+		rows.push(tr);
+	}
+	return el("table.list.rep", {}, el("thead", {}, el("tr", {}, ...head)),
+	    el("tbody", {}, ...rows));
+}
+
+// The row totals as bars, drawn here; a hidden one is a hatched bar of
+// one length whatever it hides, with its mark.
+function repChart(r) {
+	const D = r.dims, NS = "http://www.w3.org/2000/svg";
+	const sv = (tag, a, txt) => {
+		const e = document.createElementNS(NS, tag);
+		for (const [k, v] of Object.entries(a)) e.setAttribute(k, v);
+		if (txt !== undefined) e.textContent = txt;
+		return e;
+	};
+	const tail = D.slice(1).map(d => d.n);
+	const bars = D[0].values.map((v, i) => ({ l: dimValue(D[0].name, v),
+	    n: cell(r, [i, ...tail]), m: cell(r, [i, ...tail], true) }));
+	const max = Math.max(1, ...bars.map(b => b.m ? 0 : b.n));
+	const W = 720, L = 270, H = 24;
+	const svg = sv("svg", { viewBox: `0 0 ${W} ${bars.length * H + 4}`,
+	    width: W, role: "img", class: "chart",
+	    "aria-label": t("ui.rp.chart", [dimLabel(D[0].name)]) },
+	    undefined);
+	const pat = sv("pattern", { id: "hatch", width: 6, height: 6,
+	    patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
+	pat.append(sv("rect", { width: 3, height: 6, fill: "#9aa" }));
+	const defs = sv("defs", {});
+	defs.append(pat);
+	svg.append(defs);
+	bars.forEach((b, i) => {
+		const y = i * H + 2, w = b.m ? 36 : (W - L - 70) * b.n / max;
+		const l = b.l.length > 36 ? b.l.slice(0, 35) + "…" : b.l;
+		svg.append(sv("text", { x: L - 6, y: y + 14, "text-anchor": "end",
+		    "font-size": 14 }, l),
+		    sv("rect", { x: L, y: y + 3, width: Math.max(w, 1), height: 14,
+		    fill: b.m ? "url(#hatch)" : "#2b6a8f",
+		    stroke: b.m ? "#778" : "none" }),
+		    sv("text", { x: L + w + 5, y: y + 14, "font-size": 14 },
+		    b.m ? (b.m === "primary" ? "<5" : "x") :
+		    i18n.formatNumber(b.n)));
+	});
+	return el("figure.chart", {}, el("figcaption",
+	    { text: t("ui.rp.chart", [dimLabel(D[0].name)]) }), svg);
+}
+
+// The notes under the table, from the report's facts, in the user's words.
+function repNotes(b) {
+	const r = b.report, n = [],
+	    on = fieldLabel(r.on || "opened_at").toLowerCase();
+	const f = (r.filters || []).map(s => {
+		const [k, v] = [s.slice(0, s.indexOf("=")), s.slice(s.indexOf("=") + 1)];
+		return dimLabel(k) + ": " + (k === "center" ? centerName(v) :
+		    dimValue(k, v));
+	});
+	n.push(f.length ? t("REPORT_NOTE_FILTERS", [f.join(", ")]) :
+	    t("REPORT_NOTE_NO_FILTERS"));
+	n.push(r.from || r.to ? t("REPORT_NOTE_PERIOD", [on, r.from ?
+	    i18n.formatDate(r.from) : "…", r.to ? i18n.formatDate(r.to) : "…"]) :
+	    t("ui.rp.any", [on]));
+	n.push(t(r.counted === "persons" ? "REPORT_NOTE_PERSONS" :
+	    "REPORT_NOTE_CONSULTATIONS"));
+	if (r.suppressed) n.push(t("REPORT_NOTE_SUPPRESSED",
+	    [String(r.threshold - 1), String(r.threshold)]));
+	if (r.left_out) n.push(t("REPORT_NOTE_LEFT_OUT",
+	    [i18n.formatNumber(r.left_out)]));
+	n.push(b.as_of_ms.length ? t("ui.rp.asof", [b.as_of_ms.map(a =>
+	    centerName(a.center) + " — " + i18n.formatDateTime(a.ms))
+	    .join("; ")]) : t("REPORT_NOTE_ASOF_NONE"));
+	return el("ul.notes", {}, ...n.map(s => el("li", { text: cap(s) })));
+}
+
+async function pageReports(view) {
+	const q = repQuery();
+	const [l, r] = await Promise.all([api("GET", "/api/reports"),
+	    api("GET", "/api/report?" + q), loadSchema(), loadCenters()]);
+	view.append(el("div.head", {}, el("h1", { text: t("ui.rp.title") })));
+	if (!l.ok) { view.append(failBox(l)); return; }
+	const sel = (name, label, opts, v) => {
+		const s = el("select", { name: name }, ...opts.map(([c, x]) =>
+		    el("option", { value: c, text: x })));
+		s.value = v;
+		return el("label", {}, el("span", { text: label }), s);
+	};
+	const fields = l.data.fields.map(f => [f, dimLabel(f)]);
+	const none = [["", t("ui.rp.none")]];
+	const fl = el("form.filters.rp", {},
+	    sel("name", t("ui.rp.layout"), [...l.data.layouts.map(x =>
+		[x.name, cap(t(x.desc))]), ["", t("ui.rp.own")]], rep.name));
+	if (!rep.name)
+		["rows", "cols", "layers"].forEach((k, i) => fl.append(
+		    sel("by" + i, t("ui.rp." + k), i ? none.concat(fields) :
+		    fields, rep.by[i])));
+	const topics = (fieldDef("topic") || {}).values || [];
+	fl.append(
+	    el("label", {}, el("span", { text: t("ui.cons.filter.from") }),
+		dateInput("from", rep.from)),
+	    el("label", {}, el("span", { text: t("ui.cons.filter.to") }),
+		dateInput("to", rep.to)),
+	    sel("on", t("ui.rp.on"), ["opened_at", "closed_on"].map(f =>
+		[f, fieldLabel(f)]), rep.on || "opened_at"),
+	    sel("count", t("ui.rp.count"), ["consultations", "persons"].map(c =>
+		[c, t("ui.rp.c." + c)]), rep.count || "consultations"),
+	    sel("center", t("ui.cons.filter.center"), [["",
+		t("ui.cons.filter.any_center")]].concat((centers || []).map(c =>
+		[c.code, centerName(c.code)])), rep.center),
+	    sel("topic", t("ui.cons.filter.topic"), [["",
+		t("ui.cons.filter.any_topic")]].concat(topics.map(v =>
+		[v, valueText("topic", v)])), rep.topic));
+	fl.addEventListener("change", () => {
+		for (const k of ["name", "on", "count", "center", "topic"])
+			rep[k] = fl[k].value;
+		for (let i = 0; i < 3; i++) if (fl["by" + i])
+			rep.by[i] = fl["by" + i].value;
+		for (const k of ["from", "to"]) {
+			const v = parseDate(fl[k].value);
+			if (v === null) return;
+			rep[k] = v;
+		}
+		route();
+	});
+	view.append(fl);
+	if (!r.ok) { view.append(failBox(r)); return; }
+	const b = r.data, R = b.report, D = R.dims;
+	D.forEach(d => { d.n = d.values.length; });
+	const lay = l.data.layouts.find(x => x.name === rep.name);
+	// What the table is, printed too (the form is not).
+	const out = el("section.report", {}, el("p.rp-title", { text: lay ?
+	    cap(t(lay.desc)) : D.map(d => dimLabel(d.name)).join(" × ") }));
+	if (b.withheld)
+		out.append(el("p.withheld", { text: t("ui.rp.withheld") }));
+	else {
+		if (D.length < 3) out.append(repTable(R));
+		else for (let k = 0; k <= D[2].values.length; k++)
+			out.append(el("h2", { text: k < D[2].n &&
+			    /^(month|quarter|year)$/.test(D[2].name) ?
+			    cap(dimValue(D[2].name, D[2].values[k])) :
+			    dimLabel(D[2].name) + ": " + (k === D[2].n ?
+			    cap(t("REPORT_TOTAL")) : dimValue(D[2].name,
+			    D[2].values[k])) }), repTable(R, k));
+		out.append(el("p.legend", {}, el("span", {}, el("b.c-p",
+		    { text: "<5" }), " " + t("ui.rp.lp")), el("span", {},
+		    el("b.c-c", { text: "x" }), " " + t("ui.rp.lx"))));
+		if (D.length) out.append(repChart(R));
+	}
+	out.append(repNotes(b));
+	const dl = (sfx, key) => el("a.button.quiet", { href: "/api/report" +
+	    sfx, download: "", text: t(key) });
+	out.append(el("p.actions", {}, dl(".csv?" + q, "ui.rp.csv"),
+	    dl(".csv?" + q + "&sep=%3B", "ui.rp.csv_semi"),
+	    dl(".xlsx?" + q, "ui.rp.xlsx"),
+	    el("button.quiet", { type: "button", text: t("ui.rp.print"),
+		on: { click: () => window.print() } })));
+	view.append(out);
 }
 
 // ---- Admin ----------------------------------------------------------------
