@@ -165,7 +165,7 @@ bench: deps
 	$(Q)case "$(BENCH_ONLY)" in ""|loop-stall|loop-apply) \
 	    tests/bench/loopbench.sh ./hamroh build/bench-100k.jsonl ;; esac
 	$(Q)tests/bench/uibench.sh ./hamroh
-	$(Q)tests/bench/reportbench.sh ./hamroh
+	$(Q)tests/bench/reportbench.sh ./hamroh build/bench-350k-2025.jsonl
 	$(Q)[ -n "$(BENCH_ONLY)" ] || python3 tests/bench/fieldbench.py \
 	    --hamroh ./hamroh --proxy $(B)/tools/faultproxy \
 	    --zsize $(B)/tools/zsize --input build/bench-100k.jsonl
