@@ -154,7 +154,7 @@ test-plain: deps check-layers check-alone
 bench: deps
 	$(Q)case "$(BENCH_ONLY)" in ""|import|import-cli|apply|apply-conf|\
 	    revoke|strangers|apply-cli|add|size|vector|catchup|loop-stall|loop-apply|\
-	    search|ui) ;; *) echo \
+	    search|ui|report) ;; *) echo \
 	    "make bench: no figure '$(BENCH_ONLY)'; see tests/bench/README" \
 	    >&2; exit 1 ;; esac
 	$(Q)$(MAKE) --no-print-directory hamroh $(BENCH_BIN) $(B)/cryptobench \
@@ -165,6 +165,7 @@ bench: deps
 	$(Q)case "$(BENCH_ONLY)" in ""|loop-stall|loop-apply) \
 	    tests/bench/loopbench.sh ./hamroh build/bench-100k.jsonl ;; esac
 	$(Q)tests/bench/uibench.sh ./hamroh
+	$(Q)tests/bench/reportbench.sh ./hamroh build/bench-350k-2025.jsonl
 	$(Q)[ -n "$(BENCH_ONLY)" ] || python3 tests/bench/fieldbench.py \
 	    --hamroh ./hamroh --proxy $(B)/tools/faultproxy \
 	    --zsize $(B)/tools/zsize --input build/bench-100k.jsonl

@@ -169,6 +169,12 @@ struct query_report {
 	const char		*but;
 	bool			only_but;
 	/*
+	 * If set (with ${but}, not ${only_but}, nor ${person}), the
+	 * records left out are counted into *${but_n} in the same pass
+	 * rather than a second.
+	 */
+	uint64_t		*but_n;
+	/*
 	 * Count persons: each person (${person}, or the record's
 	 * ${self} when not given) once, in the group of his newest record
 	 * (by ${newest}, then ${self}), so group counts add up.

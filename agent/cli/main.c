@@ -123,7 +123,13 @@ static const struct cmd cmds[] = {
 		  "recorded in 'hamroh audit'", 0 },
 		{ "--list", NULL, "the named reports, one a line", 0 },
 		{ "--json", NULL, "print one JSON object: dims, counts (null "
-		  "where hidden), marks, total, notes", 0 } } },
+		  "where hidden), marks, total, notes", 0 },
+		{ "--csv", NULL, "print it as CSV (UTF-8 with a BOM, for "
+		  "Excel): title, filters, the table, the notes", 0 },
+		{ "--csv-sep", "SEP", "the CSV's separator: ',' (default) or "
+		  "';' (Excel in a Russian locale)", 0 },
+		{ "--xlsx", "FILE", "write it to FILE as an Excel workbook, "
+		  "counts as numbers", 0 } } },
 	{ .name = "import", .fn = cmd_import, .group = CG_RECORDS,
 	  .args = "COLLECTION FILE|-",
 	  .summary = "Add records from a JSON Lines or CSV file ('-': "

@@ -276,7 +276,12 @@ fmt_walk(const struct report *r, const char *lang, const struct fmt_sink *s)
 	if ((ret = report_head(r, lang, note_cb, &w)) != 0)
 		return (ret);
 	w.row++;
-	if ((ret = table(&w)) != 0)
+	/* Withheld (report.h): one line that says why, no grid of x. */
+	if (report_withheld(r)) {
+		if ((ret = s->text(s->arg, w.row++, 0, ops_template(lang,
+		    OPS_MSG_REPORT_WITHHELD), FMT_S_NOTE)) != 0)
+			return (ret);
+	} else if ((ret = table(&w)) != 0)
 		return (ret);
 	w.row++;
 	return (report_foot(r, lang, note_cb, &w));

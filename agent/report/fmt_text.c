@@ -46,6 +46,8 @@ report_notes(const struct report *r, void (*fn)(void *, const char *),
 	char buf[OPS_ARG_MAX], num[24], thr[24], when[32];
 	size_t i, off;
 
+	if (report_withheld(r))
+		note(fn, arg, OPS_MSG_REPORT_WITHHELD, 0);
 	buf[0] = '\0';
 	for (i = off = 0; i < r->nfilters && off < sizeof(buf); i++)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s",
@@ -215,7 +217,10 @@ report_print_text(FILE *f, const struct report *r)
 
 	if (l != NULL)
 		fprintf(f, "%s: %s\n\n", l->name, ops_template("en", l->desc));
-	if (r->ndim < 3)
+	/* No grid of x: the first note says why there is no table. */
+	if (report_withheld(r))
+		;
+	else if (r->ndim < 3)
 		slice(f, r, 0);
 	else
 		/*
@@ -305,9 +310,10 @@ report_print_json(FILE *f, const struct report *r)
 	jstr(f, r->title);
 	fprintf(f, ",\"collection\":");
 	jstr(f, r->coll);
-	fprintf(f, ",\"counted\":\"%s\",\"suppressed\":%s,\"threshold\":%d",
-	    r->persons ? "persons" : "consultations",
-	    r->suppressed ? "true" : "false", REPORT_THRESHOLD);
+	fprintf(f, ",\"counted\":\"%s\",\"suppressed\":%s,\"withheld\":%s,"
+	    "\"threshold\":%d", r->persons ? "persons" : "consultations",
+	    r->suppressed ? "true" : "false",
+	    report_withheld(r) ? "true" : "false", REPORT_THRESHOLD);
 	fputs(",\"filters\":[", f);
 	for (i = 0; i < r->nfilters; i++) {
 		if (i)

@@ -26,6 +26,20 @@ report_at(const struct report *r, const size_t *idx)
 	return (off);
 }
 
+bool
+report_withheld(const struct report *r)
+{
+	size_t i, n;
+
+	if (r->mark == NULL || r->count == NULL)
+		return (false);
+	n = report_cells(r);
+	for (i = 0; i < n; i++)
+		if (r->mark[i] != CELL_COMPLEMENT)
+			return (false);
+	return (n > 0);
+}
+
 void
 report_free(struct report *r)
 {

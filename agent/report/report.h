@@ -70,5 +70,12 @@ size_t report_cells(const struct report *);
 /* The offset of cell ${idx}[0..ndim-1] (an index == n: the total). */
 size_t report_at(const struct report *, const size_t *);
 void report_free(struct report *);
+/*
+ * Whether the table is withheld: suppression marked every entry
+ * CELL_COMPLEMENT (agent/report/suppress.h), as it does when no marking
+ * protects it.  A format says so (OPS_MSG_REPORT_WITHHELD) rather than
+ * print a grid of "x".
+ */
+bool report_withheld(const struct report *);
 
 #endif

@@ -787,6 +787,10 @@ build(struct ops *o, const struct report_args *a, struct report *r,
 	/* Who said no to statistics is not counted (as stats does). */
 	if (schema_field(cd, "consent_stats", 13) != NULL)
 		q.but = "consent_stats";
+	/* Counted in the same pass: one scan of the table, not two. */
+	r->left_out = 0;
+	if (q.but != NULL && !r->persons)
+		q.but_n = &r->left_out;
 	if (r->persons) {
 		q.person = "person";
 		q.self = "case_number";
@@ -796,8 +800,8 @@ build(struct ops *o, const struct report_args *a, struct report *r,
 		return (ops_store_fail(e, err, OPS_MSG_NONE));
 	if (c->nomem)
 		return (ops_fail(e, OPS_NOMEM, OPS_MSG_NOMEM, 0));
-	/* How many were left out: the same filters, consultations. */
-	if (q.but != NULL) {
+	/* Persons: how many were left out, the same filters, consultations. */
+	if (q.but != NULL && q.but_n == NULL) {
 		q.ng = 0;
 		q.only_but = true;
 		q.person = NULL;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
-# Proves 'hamroh report' as a coordinating office uses it: report --list names the layouts; a named layout and --by groupings print an aligned table with totals, <5 for the small cells and the notes under it (filters, period, counted, the rule, left out, as of with the node's center); --json parses and hides the small cells as null; a lawyer's --no-suppress is refused, an admin's prints exact counts and 'hamroh audit' shows it; bad input (unknown field, confidential field, bad date, from after to, unknown layout) is one line and a non-zero exit; stats still counts as before.
+# Proves 'hamroh report' as a coordinating office uses it: report --list names the layouts; a named layout and --by groupings print an aligned table with totals, <5 for the small cells and the notes under it (filters, period, counted, the rule, left out, as of with the node's center); --csv (BOM, CRLF, <5 and x) and --csv-sep ';' print it for Excel, --xlsx FILE writes a workbook read back as a zip (title, numbers as numbers, hidden cells as text, the suppression note) and says where; --csv with --json, --xlsx without FILE or into a missing folder are one line and a non-zero exit; --json parses and hides the small cells as null; a lawyer's --no-suppress is refused, an admin's prints exact counts and 'hamroh audit' shows it; bad input (unknown field, confidential field, bad date, from after to, unknown layout) is one line and a non-zero exit; stats still counts as before.
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
@@ -29,6 +29,49 @@ assert_contains "$out" "RU           <5  x  0      7" "quarterly: a small cell a
 assert_contains "$out" "period: opened_at from 2026-01-01 to 2026-03-31 (inclusive)" "quarterly: the period"
 assert_contains "$out" "suppressed: cells 1–4 shown as <5; cells marked x hidden so they cannot be worked out from the totals" "the rule under the table"
 assert_contains "$out" "as of (the newest change this node holds, per center, UTC): Khujand 20" "as of names the center"
+
+# --- --csv, --csv-sep, --xlsx ----------------------------------------------------
+on A report quarterly --from 2026-01-01 --to 2026-03-31 --csv >"$T/q.csv"
+assert_eq "$(head -c 3 "$T/q.csv" | od -An -tx1 | tr -d ' ')" efbbbf "--csv: starts with the UTF-8 BOM"
+csv=$(tr -d '\r' <"$T/q.csv")
+assert_contains "$csv" "quarterly" "--csv: the title"
+assert_contains "$csv" "Period (opened_at): 2026-01-01 to 2026-03-31" "--csv: the period"
+assert_contains "$csv" "destination,M,F,X,Total" "--csv: the header row"
+assert_contains "$csv" "RU,<5,x,0,7" "--csv: <5 and x, never the counts they hide"
+assert_contains "$csv" "Small cells hidden: a count from 1 to 4 is shown as <5" "--csv: the suppression note"
+grep -q $'\r$' "$T/q.csv" || die "--csv: lines are not ended by CRLF"
+csv=$(expect_ok on A report quarterly --from 2026-01-01 --to 2026-03-31 --csv --csv-sep ';' | tr -d '\r')
+assert_contains "$csv" "destination;M;F;X;Total" "--csv-sep ';': the header row"
+assert_contains "$csv" "RU;<5;x;0;7" "--csv-sep ';': a row"
+out=$(expect_ok on A report quarterly --from 2026-01-01 --to 2026-03-31 --xlsx "$T/q1.xlsx")
+assert_eq "$out" "wrote the report to $T/q1.xlsx (an Excel workbook)" "--xlsx: one line saying where"
+[ ! -e "$T/q1.xlsx.part" ] || die "--xlsx left its .part behind"
+cells=$(python3 "$HAMROH_REPO/tests/tools/xlsxcells.py" "$T/q1.xlsx") || die "--xlsx: not a workbook xlsxcells.py reads"
+assert_contains "$cells" "A1 s quarterly bold" "--xlsx: the title, bold"
+assert_contains "$cells" "A4 s Period (opened_at): 2026-01-01 to 2026-03-31" "--xlsx: the period"
+# The RU row: its label, <5 as text, x as text, 0 and 7 as numbers.
+ru=$(awk '$3 == "RU" { sub(/^A/, "", $1); print $1; exit }' <<<"$cells")
+[ -n "$ru" ] || die "--xlsx: no RU row in: $cells"
+assert_contains "$cells" "B$ru s <5" "--xlsx: a small cell as the text <5"
+assert_contains "$cells" "C$ru s x" "--xlsx: a complementary cell as the text x"
+assert_contains "$cells" "E$ru n 7" "--xlsx: the row total as a number"
+assert_contains "$cells" "s Small cells hidden: a count from 1 to 4 is shown as <5" "--xlsx: the suppression note"
+# Bad combinations: one line, exit 2 (1 for the missing folder), nothing written.
+expect_fail --rc 2 "--csv with --json" on A report quarterly --csv --json
+assert_contains "$ERR" "--json, --csv and --xlsx each choose how the report is written" "--csv with --json"
+[ -z "$OUT" ] || die "--csv with --json printed: $OUT"
+expect_fail --rc 2 "--csv with --xlsx" on A report --csv --xlsx "$T/b.xlsx"
+expect_fail --rc 2 "--xlsx without FILE" on A report quarterly --xlsx
+assert_contains "$ERR" "option --xlsx needs a value" "--xlsx without FILE"
+expect_fail --rc 2 "--xlsx -" on A report --xlsx -
+assert_contains "$ERR" "--xlsx needs the FILE to write, e.g. --xlsx report-q1.xlsx, not '-'" "--xlsx - (a workbook is not for a terminal)"
+expect_fail --rc 1 "--xlsx into a missing folder" on A report quarterly --xlsx "$T/nowhere/q.xlsx"
+assert_contains "$ERR" "the folder $T/nowhere does not exist" "--xlsx into a missing folder"
+[ ! -e "$T/nowhere" ] || die "--xlsx made the missing folder"
+expect_fail --rc 2 "--csv-sep without --csv" on A report --csv-sep ';'
+expect_fail --rc 2 "a bad --csv-sep" on A report --csv --csv-sep tab
+assert_contains "$ERR" "--csv-sep takes ',' or ';', not 'tab'" "a bad --csv-sep"
+expect_fail --rc 2 "--list with --csv" on A report --list --csv
 
 # --- groupings and filters ----------------------------------------------------
 out=$(expect_ok on A report --by topic,client_sex topic=patent topic=entry_ban)

@@ -18,6 +18,7 @@
 #include "agent/codec/csv.h"
 #include "agent/report/fmt.h"
 #include "agent/report/report.h"
+#include "agent/report/run.h"
 
 #define BOM	"\xef\xbb\xbf"
 /* A topic with both the separator and a quote in it, in Tajik. */
@@ -510,6 +511,105 @@ test_xlsx_3d(void **state)
 	report_free(&r);
 }
 
+/*
+ * A table no marking protects is withheld (suppress.h: every entry
+ * CELL_COMPLEMENT): each form says so with the catalog's line, and none
+ * prints the grid of x or a count.
+ */
+#define WITHHELD	"withheld: this table is so small and sparse that no " \
+	"suppression of its cells can keep a small count from being worked " \
+	"out; group by fewer or coarser fields, or widen the period or the " \
+	"filters"
+
+static void
+withheld(struct report *r)
+{
+	static const char *const sex[] = { "F", "M" };
+	static const char *const topic[] = { "trafficking_risk", "family" };
+	size_t i, j;
+
+	common(r);
+	dim(r, 0, "client_sex", sex, 2);
+	dim(r, 1, "topic", topic, 2);
+	cells(r);
+	for (i = 0; i <= 2; i++)
+		for (j = 0; j <= 2; j++)
+			put(r, i, j, 0, i == 2 || j == 2 ? 3 : 1 + i + j,
+			    CELL_COMPLEMENT);
+	put(r, 2, 2, 0, 6, CELL_COMPLEMENT);
+}
+
+/* What ${fn} writes of ${r}, NUL-terminated; free it. */
+static char *
+print_of(int (*fn)(FILE *, const struct report *), const struct report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_non_null(f = open_memstream(&buf, &len));
+	assert_int_equal(fn(f, r), 0);
+	fclose(f);
+	return (buf);
+}
+
+static void
+test_withheld(void **state)
+{
+	struct ops_err e;
+	struct report r;
+	char dir[512], path[600], *got;
+
+	(void)state;
+	/* A table with one shown cell is not withheld. */
+	two_d(&r);
+	assert_false(report_withheld(&r));
+	got = print_of(report_print_text, &r);
+	assert_null(strstr(got, "withheld"));
+	assert_non_null(strstr(got, "client_sex"));
+	free(got);
+	got = print_of(report_print_json, &r);
+	assert_non_null(strstr(got, "\"withheld\":false"));
+	free(got);
+	report_free(&r);
+
+	withheld(&r);
+	assert_true(report_withheld(&r));
+	/* Text: the line, the notes, no table (no header, no x). */
+	got = print_of(report_print_text, &r);
+	assert_non_null(strstr(got, WITHHELD "\n"));
+	assert_non_null(strstr(got, "filters: center=Хуҷанд\n"));
+	assert_null(strstr(got, "client_sex"));
+	assert_null(strstr(got, "  x"));
+	free(got);
+	/* JSON: said twice over, as a flag and as the first note. */
+	got = print_of(report_print_json, &r);
+	assert_non_null(strstr(got, "\"withheld\":true"));
+	assert_non_null(strstr(got, "\"notes\":[\"" WITHHELD "\""));
+	assert_non_null(strstr(got, "\"total\":null"));
+	free(got);
+	/* CSV: the line where the table would be, then the notes. */
+	got = csv_of(&r, ',');
+	/* Quoted: the line holds the separator. */
+	assert_true(has_line(got, "\"" WITHHELD "\""));
+	assert_true(has_line(got, "Filters: center=Хуҷанд"));
+	assert_null(strstr(got, ",x"));
+	/* The title names the groupings; no header row does. */
+	assert_null(strstr(got, "\nclient_sex,"));
+	assert_null(strstr(got, ",topic"));
+	free(got);
+	/* XLSX: the same line as text, no cell of x. */
+	scratch(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/w.xlsx", dir);
+	assert_int_equal(report_xlsx(path, &r, "en", &e), 0);
+	got = cells_of(path);
+	has_cell(got, "A6 s " WITHHELD);
+	assert_null(strstr(got, " s x\n"));
+	assert_null(strstr(got, " n "));
+	free(got);
+	report_free(&r);
+}
+
 int
 main(void)
 {
@@ -521,6 +621,7 @@ main(void)
 		cmocka_unit_test(test_csv_put),
 		cmocka_unit_test(test_xlsx),
 		cmocka_unit_test(test_xlsx_3d),
+		cmocka_unit_test(test_withheld),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
