@@ -275,6 +275,15 @@ int db_trust_open(struct db *, struct trust **);
  */
 int64_t db_data_version(struct db *);
 
+/*
+ * The number of the newest commit the log holds (0: none; -1 on error):
+ * it moves when any commit is stored, by any connection, and only then,
+ * so what derives from the records alone (a search index) is stale
+ * exactly when it moved.  A local table's write (the access log) leaves
+ * it, where data_version would move.
+ */
+int64_t db_commit_mark(struct db *);
+
 /* Origin key bytes of origin index ${oidx} (loaded), or NULL. */
 const uint8_t *db_origin_key(struct db *, uint32_t);
 

@@ -145,6 +145,20 @@ db_data_version(struct db *db)
 	return (v);
 }
 
+int64_t
+db_commit_mark(struct db *db)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT coalesce(max(n), 0) FROM"
+	    " commits", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
 int
 db_meta_get(struct db *db, const char *k, char *out, size_t len)
 {

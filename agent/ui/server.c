@@ -54,8 +54,7 @@ struct ui_user {
 	bool		idx_busy;	/* A build runs. */
 	bool		idx_failed;
 	struct ops_err	idx_err;
-	int64_t		idx_dv;		/* What the store was at its build: */
-	uint64_t	idx_hlc;	/* data version, newest stamp. */
+	int64_t		idx_mark;	/* The log at its build (db_commit_mark()). */
 	/* The account's entry at sign-in (user_entry_tag()). */
 	uint8_t		tag[USER_TAG_LEN];
 };
@@ -387,8 +386,7 @@ struct ujob {
 	struct ui_out	out;
 	struct search_index *idx;
 	struct ops_err	e;
-	int64_t		dv;		/* UJ_INDEX: the store when queued. */
-	uint64_t	hlc;
+	int64_t		mark;		/* UJ_INDEX: the log when queued. */
 };
 
 static int
@@ -478,8 +476,7 @@ ujob_done(void *arg, int rc, const char *err)
 				index_close(ui, u->idx);
 				u->idx = j->idx;
 				j->idx = NULL;
-				u->idx_dv = j->dv;
-				u->idx_hlc = j->hlc;
+				u->idx_mark = j->mark;
 				u->idx_failed = false;
 			} else if (u->idx == NULL) {
 				u->idx_failed = true;
@@ -564,23 +561,21 @@ index_start(struct ui *ui, const struct ui_entry *x)
 		return;
 	j->ui = ui;
 	j->kind = UJ_INDEX;
-	j->dv = db_data_version(ui->db);
-	j->hlc = db_last_hlc(ui->db);
+	j->mark = db_commit_mark(ui->db);
 	if (ujob_queue(j, x) == 0)
 		u->idx_busy = true;
 }
 
 /*
- * Whether the store changed since the index was built: another
- * connection committed (the CLI, a worker's write), or a peer's commit
- * moved the clock on.
+ * Whether a commit was stored since the index was built: by the CLI, a
+ * worker, a peer.  Not the access log a listing writes (data_version
+ * moved with it, and every search after a listing rebuilt the index).
  */
 static bool
 index_stale(struct ui *ui, const struct ui_user *u)
 {
 
-	return (db_data_version(ui->db) != u->idx_dv ||
-	    db_last_hlc(ui->db) != u->idx_hlc);
+	return (db_commit_mark(ui->db) != u->idx_mark);
 }
 
 /* ---- Sign-in: Argon2id on a worker, wrong ones throttled. */
