@@ -13,6 +13,9 @@
 #include "agent/access/confidential.h"
 #include "agent/access/member.h"
 #include "agent/codec/csv.h"
+#include "agent/report/fmt.h"
+#include "agent/report/report.h"
+#include "agent/report/run.h"
 #include "agent/codec/json.h"
 #include "agent/daemon/log.h"
 #include "agent/ops/ops.h"
@@ -803,6 +806,93 @@ stats_cb(void *arg, const struct val *v, uint64_t n)
 	return (0);
 }
 
+/*
+ * stats consultations: the simplest report (agent/report/run.h), its
+ * cells as stats has always printed them, one group a line, with the
+ * report's suppression: a count of 1 in a small district names a person.
+ */
+static int
+stats_report(struct cli *cli, const char **by, size_t nby, bool all,
+    bool no_suppress)
+{
+	struct report_args a;
+	struct report r;
+	struct ops_err e;
+	struct ops o;
+	size_t idx[REPORT_MAX_DIMS], off, d, cells, i;
+	const char *hidden, *v;
+
+	memset(&a, 0, sizeof(a));
+	a.by = by;
+	a.nby = nby;
+	a.all = all;
+	a.no_suppress = no_suppress;
+	if (ops_report_check(&a, &e))
+		cli_ops_fail(cli, "stats", &e);
+	cli_open(cli, false);
+	cli_ops(cli, &o);
+	if (ops_report(&o, &a, &r, &e)) {
+		report_free(&r);
+		cli_ops_fail(cli, "stats", &e);
+	}
+	if (!cli->json) {
+		for (d = 0; d < nby; d++)
+			printf("%s\t", by[d]);
+		printf("count\n");
+	}
+	for (cells = 1, d = 0; d < r.ndim; d++)
+		cells *= r.dim[d].n;
+	for (i = 0; i < cells && !report_withheld(&r); i++) {
+		/* The inner cells in order, the last grouping fastest. */
+		for (off = i, d = r.ndim; d-- > 0;) {
+			idx[d] = off % r.dim[d].n;
+			off /= r.dim[d].n;
+		}
+		off = report_at(&r, idx);
+		hidden = report_hidden(&r, off);
+		if (hidden == NULL && r.count[off] == 0)
+			continue;
+		if (cli->json)
+			putchar('{');
+		for (d = 0; d < r.ndim; d++) {
+			v = r.dim[d].value[idx[d]];
+			if (cli->json) {
+				printf("\"%s\":", by[d]);
+				if (*v == '\0')
+					printf("null,");
+				else {
+					json_put_str(stdout, v, strlen(v));
+					putchar(',');
+				}
+			} else
+				printf("%s\t", *v != '\0' ? v : "-");
+		}
+		if (cli->json && hidden != NULL)
+			printf("\"count\":\"%s\"}\n", hidden);
+		else if (cli->json)
+			printf("\"count\":%llu}\n",
+			    (unsigned long long)r.count[off]);
+		else if (hidden != NULL)
+			printf("%s\n", hidden);
+		else
+			printf("%llu\n", (unsigned long long)r.count[off]);
+	}
+	if (report_withheld(&r))
+		fprintf(stderr, "%s\n", ops_template("en",
+		    OPS_MSG_REPORT_WITHHELD));
+	else if (r.suppressed)
+		fprintf(stderr, "counts 1-4 print <5, and x what would give "
+		    "one away; 'hamroh report' prints the table with its "
+		    "totals\n");
+	if (r.left_out > 0)
+		fprintf(stderr, "%llu record%s left out: the client did not "
+		    "consent to statistics (--all counts them)\n",
+		    (unsigned long long)r.left_out, r.left_out == 1 ? "" : "s");
+	report_free(&r);
+	ops_fini(&o);
+	return (0);
+}
+
 int
 cmd_stats(struct cli *cli, int argc, char **argv)
 {
@@ -816,10 +906,11 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 	char *list, *tok, *save;
 	size_t i, j, t;
 	long left_out = 0;
-	bool all;
+	bool all, no_suppress;
 
 	opt = cli_opt(&argc, argv, "--by");
 	all = cli_flag(&argc, argv, "--all");
+	no_suppress = cli_flag(&argc, argv, "--no-suppress");
 	cli_no_more_opts(argc, argv, "stats");
 	if (argc != 1 || opt == NULL)
 		cli_die(EXIT_USAGE, "stats", OPS_MSG_CLI_STATS_USAGE, 0);
@@ -832,6 +923,14 @@ cmd_stats(struct cli *cli, int argc, char **argv)
 		if (s.nby == SCHEMA_MAX_FIELDS)
 			cli_die(EXIT_USAGE, "stats", OPS_MSG_TOO_MANY_FIELDS, 0);
 		by[s.nby++] = tok;
+	}
+	if (strcmp(c->name, "consultations") == 0) {
+		if (s.nby > REPORT_MAX_DIMS)
+			cli_die(EXIT_USAGE, "stats", OPS_MSG_REPORT_TOO_MANY_BY,
+			    0);
+		stats_report(cli, by, s.nby, all, no_suppress);
+		free(list);
+		return (0);
 	}
 	s.cli = cli;
 	s.by = by;

@@ -86,13 +86,18 @@ static const struct cmd cmds[] = {
 	  .args = "COLLECTION",
 	  .summary = "Count records grouped by fields, for reports.",
 	  .desc = "For example 'hamroh stats consultations --by "
-	  "month,destination'; 'month' is the month of opened_at.",
+	  "month,destination'; 'month' is the month of opened_at.  "
+	  "Consultations are counted as 'hamroh report --by' counts them, "
+	  "one group a line: counts 1-4 print <5, and x what would give "
+	  "one away.",
 	  .opts = {
 		{ "--by", "FIELD[,FIELD...]", "the fields to group by",
 		  CO_REQUIRED },
 		{ "--all", NULL, "count the consultations whose client did "
 		  "not consent to statistics too (consent_stats=no; left out "
 		  "by default)", 0 },
+		{ "--no-suppress", NULL, "admins only: exact small counts, "
+		  "recorded in 'hamroh audit'", 0 },
 		JSON } },
 	{ .name = "report", .fn = cmd_report, .group = CG_RECORDS,
 	  .args = "[NAME] [field=value...]",

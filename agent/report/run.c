@@ -785,7 +785,7 @@ build(struct ops *o, const struct report_args *a, struct report *r,
 	if (l != NULL && l->referred)
 		q.given = "referred_to";
 	/* Who said no to statistics is not counted (as stats does). */
-	if (schema_field(cd, "consent_stats", 13) != NULL)
+	if (schema_field(cd, "consent_stats", 13) != NULL && !a->all)
 		q.but = "consent_stats";
 	/* Counted in the same pass: one scan of the table, not two. */
 	r->left_out = 0;

@@ -43,6 +43,8 @@ struct report_args {
 	const char	*on;		/* "opened_at" (NULL) or "closed_on". */
 	const char	*count;		/* "consultations" (NULL), "persons". */
 	bool		no_suppress;	/* Admins only; recorded. */
+	/* Count who said no to statistics too (stats --all). */
+	bool		all;
 };
 
 /*

@@ -101,9 +101,9 @@ assert_contains "$(printf '%s\n' "$human" | head -n 1)" "case_number" "the list 
 # --- consent ---------------------------------------------------------------
 expect_ok on B set consultations "$n2" consent_stats=no consent_kept=yes consent_on=2026-11-22 >/dev/null
 expect_ok on B stats consultations --by topic 2>"$T/stats.err" >"$T/stats"
-assert_eq "$(tail -n 1 "$T/stats")" "patent	4" "stats leave out the client who said no"
+assert_eq "$(grep '^patent' "$T/stats")" "patent	<5" "stats leave out the client who said no (4: a small count)"
 assert_contains "$(cat "$T/stats.err")" "1 record left out: the client did not consent to statistics (--all counts them)" "stats say so"
-assert_eq "$(on B stats consultations --by topic --all | tail -n 1)" "patent	5" "stats --all counts them"
+assert_eq "$(on B stats consultations --by topic --all | grep '^patent')" "patent	5" "stats --all counts them"
 
 # --- the access log ----------------------------------------------------------
 log=$(expect_ok on B access-log)

@@ -125,7 +125,7 @@ assert_contains "$ERR" "field 'role' of members is written by hamroh itself" "in
 
 # --- stats by a confidential field ----------------------------------------------
 expect_fail --rc 2 "stats by client_name" on A stats consultations --by client_name
-assert_contains "$ERR" "'client_name' is a confidential field" "stats by a confidential field"
+assert_contains "$ERR" "client_name is confidential" "stats by a confidential field"
 expect_ok on A stats consultations --by topic >/dev/null
 
 # --- an open conflict is marked in show and list -------------------------------

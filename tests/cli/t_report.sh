@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
-# Proves 'hamroh report' as a coordinating office uses it: report --list names the layouts; a named layout and --by groupings print an aligned table with totals, <5 for the small cells and the notes under it (filters, period, counted, the rule, left out, as of with the node's center); --csv (BOM, CRLF, <5 and x) and --csv-sep ';' print it for Excel, --xlsx FILE writes a workbook read back as a zip (title, numbers as numbers, hidden cells as text, the suppression note) and says where; --csv with --json, --xlsx without FILE or into a missing folder are one line and a non-zero exit; --json parses and hides the small cells as null; a lawyer's --no-suppress is refused, an admin's prints exact counts and 'hamroh audit' shows it; bad input (unknown field, confidential field, bad date, from after to, unknown layout) is one line and a non-zero exit; stats still counts as before.
+# Proves 'hamroh report' as a coordinating office uses it: report --list names the layouts; a named layout and --by groupings print an aligned table with totals, <5 for the small cells and the notes under it (filters, period, counted, the rule, left out, as of with the node's center); --csv (BOM, CRLF, <5 and x) and --csv-sep ';' print it for Excel, --xlsx FILE writes a workbook read back as a zip (title, numbers as numbers, hidden cells as text, the suppression note) and says where; --csv with --json, --xlsx without FILE or into a missing folder are one line and a non-zero exit; --json parses and hides the small cells as null; a lawyer's --no-suppress is refused, an admin's prints exact counts and 'hamroh audit' shows it; bad input (unknown field, confidential field, bad date, from after to, unknown layout) is one line and a non-zero exit; stats counts as the simplest report, suppressed (an admin's --no-suppress exact).
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 T=$TMPDIR
@@ -136,7 +136,11 @@ expect_fail --rc 2 "--list with a name" on A report --list quarterly
 expect_fail --rc 1 "a bad filter value" on A report topic=nonsense
 [ -z "$OUT" ] || die "a refused report printed: $OUT"
 
-# --- stats is as it was ---------------------------------------------------------
-out=$(expect_ok on A stats consultations --by topic 2>/dev/null)
-assert_contains "$out" "patent	7" "stats counts as before"
+# --- stats: the simplest report, one group a line, suppressed too --------------
+out=$(expect_ok on A stats consultations --by topic 2>"$T/stats.err")
+assert_contains "$out" "entry_ban	<5" "stats: a small count as <5"
+assert_contains "$out" "patent	x" "stats: the count that would give it away (7 - the total) as x"
+assert_contains "$(cat "$T/stats.err")" "counts 1-4 print <5" "stats says why"
+out=$(expect_ok on A stats consultations --by topic --no-suppress 2>/dev/null)
+assert_contains "$out" "patent	7" "stats --no-suppress: an admin's exact count"
 echo "t_report: ok"
