@@ -27,7 +27,7 @@ snapshot() {
 	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp \
 	    -o -path /run -o -path /var/log -o -path /var/cache \
 	    -o -path /var/tmp -o -path /var/lib/dpkg -o -path /var/lib/apt \
-	    -o -path /work -o -path /root -o -path /home \
+	    -o -path /root -o -path /home \
 	    -o -path "$(cd "$(dirname "$0")/../.." && pwd)" \) -prune -o \
 	    -print 2>/dev/null | sort
 }
