@@ -221,6 +221,9 @@ void clock_fmt_utc(uint64_t, char[32]);
 /* Index of ${c} in schema_colls. */
 size_t db_coll_index(const struct coll_def *);
 
+/* Column ${i} of the row ${st} stands on, as a value (borrowed). */
+void db_col_val(sqlite3_stmt *, int, struct val *);
+
 /* The SQL type of field ${f}'s column. */
 const char *rows_coltype(const struct field_def *);
 

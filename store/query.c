@@ -487,22 +487,7 @@ query_stats_but(struct db *db, const struct coll_def *c,
 		sqlite3_bind_text(st, 1, but_value, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (i = 0; i < nby; i++) {
-			memset(&v[i], 0, sizeof(v[i]));
-			switch (sqlite3_column_type(st, (int)i)) {
-			case SQLITE_NULL:
-				v[i].t = VAL_NIL;
-				break;
-			case SQLITE_INTEGER:
-				v[i].t = VAL_INT;
-				v[i].i = sqlite3_column_int64(st, (int)i);
-				break;
-			default:
-				v[i].t = VAL_STR;
-				v[i].s = (const char *)sqlite3_column_text(st,
-				    (int)i);
-				v[i].len = (size_t)sqlite3_column_bytes(st,
-				    (int)i);
-			}
+			db_col_val(st, (int)i, &v[i]);
 		}
 		n++;
 		fn(arg, v, (uint64_t)sqlite3_column_int64(st, (int)nby));

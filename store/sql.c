@@ -145,6 +145,26 @@ db_data_version(struct db *db)
 	return (v);
 }
 
+void
+db_col_val(sqlite3_stmt *st, int i, struct val *v)
+{
+
+	memset(v, 0, sizeof(*v));
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_NULL:
+		v->t = VAL_NIL;
+		break;
+	case SQLITE_INTEGER:
+		v->t = VAL_INT;
+		v->i = sqlite3_column_int64(st, i);
+		break;
+	default:
+		v->t = VAL_STR;
+		v->s = (const char *)sqlite3_column_text(st, i);
+		v->len = (size_t)sqlite3_column_bytes(st, i);
+	}
+}
+
 int64_t
 db_commit_mark(struct db *db)
 {

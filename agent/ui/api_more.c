@@ -44,9 +44,8 @@ ui_call_arg(void *arg, enum MHD_ValueKind kind, const char *key,
 	return (MHD_YES);
 }
 
-/* A query argument, or NULL (absent or empty). */
-static const char *
-qget(const struct ui_call *c, const char *key)
+const char *
+ui_qget(const struct ui_call *c, const char *key)
 {
 	size_t i;
 
@@ -60,7 +59,7 @@ qget(const struct ui_call *c, const char *key)
 static int
 qflag(const struct ui_call *c, const char *key, bool *on, struct ui_out *out)
 {
-	const char *v = qget(c, key);
+	const char *v = ui_qget(c, key);
 
 	*on = v != NULL && strcmp(v, "1") == 0;
 	if (v != NULL && strcmp(v, "1") != 0 && strcmp(v, "0") != 0) {
@@ -74,7 +73,7 @@ qflag(const struct ui_call *c, const char *key, bool *on, struct ui_out *out)
 static int
 qsize(const struct ui_call *c, const char *key, size_t *n)
 {
-	const char *v = qget(c, key);
+	const char *v = ui_qget(c, key);
 
 	*n = 0;
 	if (v == NULL)
@@ -94,7 +93,7 @@ qfilters(const struct ui_call *c, const char *const *by, size_t n,
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++)
-		if ((v = qget(c, by[i])) != NULL) {
+		if ((v = ui_qget(c, by[i])) != NULL) {
 			filt[k].name = by[i];
 			filt[k].name_len = strlen(by[i]);
 			filt[k].text = v;
@@ -337,8 +336,8 @@ api_list(struct ops *o, struct ui_call *c, struct ui_out *out)
 		return;
 	a.nfilters = qfilters(c, by, sizeof(by) / sizeof(by[0]), filt);
 	a.filters = filt;
-	a.from = qget(c, "from");
-	a.to = qget(c, "to");
+	a.from = ui_qget(c, "from");
+	a.to = ui_qget(c, "to");
 	c->read = &a;
 	ui_api_list(o, c, out);
 	c->read = NULL;
@@ -428,7 +427,7 @@ rows_out(struct ops *o, struct ui_call *c, struct ui_out *out,
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.c = c;
-	s.q = qget(c, "q");
+	s.q = ui_qget(c, "q");
 	if ((s.f = ui_out_open(out)) == NULL) {
 		out->status = 503;
 		return;

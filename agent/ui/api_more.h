@@ -26,6 +26,9 @@ struct ui_route {
 /* The Reports page's routes (api_report.c), ending with a NULL method. */
 extern const struct ui_route ui_report_routes[];
 
+/* A query argument of ${c}, or NULL (absent or empty). */
+const char *ui_qget(const struct ui_call *, const char *);
+
 /* The route of ${method} ${url}, its '*' in ${seg}; NULL: none. */
 const struct ui_route *ui_route_find(const char *, const char *,
     char[UI_SEG_MAX]);

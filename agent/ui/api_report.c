@@ -39,17 +39,6 @@ struct rq {
 	const char	*sep;
 };
 
-static const char *
-qarg(const struct ui_call *c, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < c->nq; i++)
-		if (strcmp(c->qk[i], key) == 0)
-			return (*c->qv[i] != '\0' ? c->qv[i] : NULL);
-	return (NULL);
-}
-
 static bool
 is_filter(const char *k)
 {
@@ -71,13 +60,13 @@ parse(const struct ui_call *c, struct rq *q, struct ui_out *out)
 	size_t i;
 
 	memset(q, 0, sizeof(*q));
-	q->a.name = qarg(c, "name");
-	q->a.from = qarg(c, "from");
-	q->a.to = qarg(c, "to");
-	q->a.on = qarg(c, "on");
-	q->a.count = qarg(c, "count");
-	q->sep = qarg(c, "sep");
-	if ((by = qarg(c, "by")) != NULL) {
+	q->a.name = ui_qget(c, "name");
+	q->a.from = ui_qget(c, "from");
+	q->a.to = ui_qget(c, "to");
+	q->a.on = ui_qget(c, "on");
+	q->a.count = ui_qget(c, "count");
+	q->sep = ui_qget(c, "sep");
+	if ((by = ui_qget(c, "by")) != NULL) {
 		snprintf(q->list, sizeof(q->list), "%s", by);
 		for (tok = strtok_r(q->list, ",", &save); tok != NULL;
 		    tok = strtok_r(NULL, ",", &save)) {
@@ -248,7 +237,7 @@ api_report_csv(struct ops *o, struct ui_call *c, struct ui_out *out)
 	FILE *f;
 
 	memset(&r, 0, sizeof(r));
-	if (fmt_csv_sep(qarg(c, "sep"), &sep, &e) != 0) {
+	if (fmt_csv_sep(ui_qget(c, "sep"), &sep, &e) != 0) {
 		ui_out_err(out, &e);
 		return;
 	}
