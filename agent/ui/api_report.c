@@ -162,18 +162,6 @@ api_reports(struct ops *o, struct ui_call *c, struct ui_out *out)
 	ui_out_close(out, f, 200);
 }
 
-/* Every cell is a complementary one: no marking could protect it. */
-static bool
-withheld(const struct report *r)
-{
-	size_t i, n = report_cells(r);
-
-	for (i = 0; i < n; i++)
-		if (r->mark[i] != CELL_COMPLEMENT)
-			return (false);
-	return (n > 0);
-}
-
 /*
  * GET /api/report: report_print_json()'s object (dims with labels,
  * counts and marks of the extended table, totals, the facts of the
@@ -197,7 +185,7 @@ api_report(struct ops *o, struct ui_call *c, struct ui_out *out)
 		return;
 	}
 	fprintf(f, "{\"withheld\":%s,\"as_of_ms\":[",
-	    withheld(&r) ? "true" : "false");
+	    report_withheld(&r) ? "true" : "false");
 	for (i = 0; i < r.ncenters; i++) {
 		fputs(i ? ",{\"center\":" : "{\"center\":", f);
 		ui_put_str(f, r.asof[i].center);
