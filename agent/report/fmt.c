@@ -17,17 +17,27 @@
 #define LINE_MAX_LEN	(REPORT_MAX_FILTERS * 130 + 256)
 
 const char *
+fmt_vsay(const char *lang, enum ops_msg key, char *buf, size_t len,
+    int nargs, va_list ap)
+{
+	struct ops_err e;
+
+	memset(&e, 0, sizeof(e));
+	ops_vfail(&e, OPS_OK, key, nargs, ap);
+	return (ops_text(lang, &e, buf, len));
+}
+
+const char *
 fmt_say(const char *lang, enum ops_msg key, char *buf, size_t len,
     int nargs, ...)
 {
-	struct ops_err e;
+	const char *s;
 	va_list ap;
 
-	memset(&e, 0, sizeof(e));
 	va_start(ap, nargs);
-	ops_vfail(&e, OPS_OK, key, nargs, ap);
+	s = fmt_vsay(lang, key, buf, len, nargs, ap);
 	va_end(ap);
-	return (ops_text(lang, &e, buf, len));
+	return (s);
 }
 
 const char *

@@ -1,6 +1,7 @@
 #ifndef AGENT_REPORT_FMT_INT_H
 #define AGENT_REPORT_FMT_INT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,7 @@ int fmt_walk(const struct report *, const char *, const struct fmt_sink *);
 
 /* Render catalog template ${key} with ${nargs} strings into ${buf}. */
 const char *fmt_say(const char *, enum ops_msg, char *, size_t, int, ...);
+const char *fmt_vsay(const char *, enum ops_msg, char *, size_t, int,
+    va_list);
 
 #endif /* !AGENT_REPORT_FMT_INT_H */

@@ -3,6 +3,7 @@
  * (agent/report/run.h), and the notes every format prints under it.
  */
 #include "agent/report/run.h"
+#include "agent/report/fmt_int.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,15 +17,13 @@ static void
 note(void (*fn)(void *, const char *), void *arg, enum ops_msg key,
     int nargs, ...)
 {
-	struct ops_err e;
 	char buf[2048];
 	va_list ap;
 
-	memset(&e, 0, sizeof(e));
 	va_start(ap, nargs);
-	ops_vfail(&e, OPS_OK, key, nargs, ap);
+	fmt_vsay("en", key, buf, sizeof(buf), nargs, ap);
 	va_end(ap);
-	fn(arg, ops_text("en", &e, buf, sizeof(buf)));
+	fn(arg, buf);
 }
 
 static void
